@@ -1,0 +1,90 @@
+//! Command-line arguments (clap derive types only).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turns captured cloud-VM boot logs into boot timelines, fleet statistics and a register-wait
+/// timeout recommendation.
+#[derive(Debug, Parser)]
+#[command(name = "bootline", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every input format bootline reads, with its name and an example line.
+    Formats,
+    /// Per-event durations of each boot record, like `cloud-init analyze blame` (sorted numerically).
+    Blame(ReadArgs),
+    /// Each boot record's stages and events, like `cloud-init analyze show`.
+    Show(ReadArgs),
+    /// The events as `cloud-init analyze dump` JSON.
+    Dump(InputArgs),
+    /// Fit the boot-duration distribution: Kaplan–Meier, censored MLE families, model ranking.
+    Fit(FitArgs),
+}
+
+/// Inputs and how to read them.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files, folders (walked recursively) or `-` for standard input; `.gz` is read too.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Read every input as this format instead of sniffing it (see `bootline formats`).
+    #[arg(long, value_name = "NAME")]
+    pub input_format: Option<String>,
+    /// Fail on the first malformed line instead of skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Inputs plus an output format.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// Output formats of the report commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text.
+    Text,
+    /// JSON with `schema_version`.
+    Json,
+}
+
+/// Options of `bootline fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Boot timelines or any input bootline reads (omit with --durations).
+    pub inputs: Vec<PathBuf>,
+    /// A plain durations file: CSV with header `duration_seconds,censored`, or JSON (a list of
+    /// `{duration_seconds, censored}` objects, or an object of two arrays).
+    #[arg(long, value_name = "FILE")]
+    pub durations: Option<PathBuf>,
+    /// Only boots of this class.
+    #[arg(long, value_name = "NAME")]
+    pub class: Option<String>,
+    /// Survival at these times, in seconds (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "SECS")]
+    pub times: Vec<f64>,
+    /// Confidence level of intervals and bounds.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Parametric-bootstrap goodness-of-fit p-values with this many resamples (seeded; off by default).
+    #[arg(long, value_name = "N")]
+    pub bootstrap: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}

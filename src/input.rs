@@ -1,0 +1,517 @@
+//! Opening inputs and reading them as normalised lines, streamed.
+//!
+//! An input is a path, a folder (walked recursively, sorted), or `-` for standard input; gzip is
+//! recognised by its magic bytes (concatenated members too). Inputs are read in blocks that end
+//! on a line boundary, so a parser can search a whole block for candidate lines with
+//! memchr/memmem and only look closely at those. Lines are normalised on demand: lossy UTF-8,
+//! `\r\n` and lone `\r`, NUL bytes and ANSI escapes (raw ESC, ESC-stripped `[[0;32m`, caret
+//! `^[[`) are removed.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use flate2::read::MultiGzDecoder;
+
+use crate::error::{Error, Result};
+
+/// Size of one block handed to a parser (blocks grow to hold a longer line).
+pub const BLOCK_BYTES: usize = 1 << 20;
+
+/// An opened input: its display name and a buffered reader of its (decompressed) bytes.
+pub struct Input {
+    /// Display name: the path as given, or `-`.
+    pub name: Arc<str>,
+    /// The decompressed bytes.
+    pub reader: Box<dyn BufRead + Send>,
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input").field("name", &self.name).finish()
+    }
+}
+
+/// Expands paths: folders are walked recursively (entries sorted by name, hidden entries
+/// skipped), `-` stays as is. Missing paths are an error naming the path.
+pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            out.push(p.clone());
+            continue;
+        }
+        let meta = std::fs::metadata(p).map_err(|source| Error::Io {
+            path: p.display().to_string(),
+            source,
+        })?;
+        if meta.is_dir() {
+            walk(p, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let io_err = |source| Error::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io_err)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Opens a path (or `-` for standard input), decompressing gzip detected by magic bytes.
+pub fn open(path: &Path) -> Result<Input> {
+    let name: Arc<str> = path.display().to_string().into();
+    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(path).map_err(|source| Error::Io {
+            path: name.to_string(),
+            source,
+        })?)
+    };
+    from_reader(name, raw)
+}
+
+/// Wraps any reader as an input, decompressing gzip detected by magic bytes.
+pub fn from_reader(name: Arc<str>, raw: Box<dyn Read + Send>) -> Result<Input> {
+    let mut buffered = BufReader::with_capacity(256 * 1024, raw);
+    let head = buffered.fill_buf().map_err(|source| Error::Io {
+        path: name.to_string(),
+        source,
+    })?;
+    let reader: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(BufReader::with_capacity(
+            256 * 1024,
+            MultiGzDecoder::new(buffered),
+        ))
+    } else {
+        Box::new(buffered)
+    };
+    Ok(Input { name, reader })
+}
+
+/// Reads `reader` in blocks that end just after a `\n` (or at end of input) and calls `each`
+/// with the block and the 1-based number of its first line. Stops early when `each` returns
+/// `false`. Memory stays at about one block whatever the input size.
+pub fn for_each_block(
+    name: &str,
+    reader: &mut dyn BufRead,
+    mut each: impl FnMut(&[u8], u64) -> bool,
+) -> Result<()> {
+    let io_err = |source| Error::Io {
+        path: name.to_string(),
+        source,
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK_BYTES + 4096);
+    let mut line_no: u64 = 1;
+    let mut eof = false;
+    while !eof {
+        // Fill up to BLOCK_BYTES.
+        while buf.len() < BLOCK_BYTES {
+            let avail = reader.fill_buf().map_err(io_err)?;
+            if avail.is_empty() {
+                eof = true;
+                break;
+            }
+            let take = avail.len().min(BLOCK_BYTES - buf.len());
+            buf.extend_from_slice(&avail[..take]);
+            reader.consume(take);
+        }
+        if buf.is_empty() {
+            break;
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i) => i + 1,
+                None => {
+                    // A line longer than a block: read on until its end.
+                    let mut rest = Vec::new();
+                    reader.read_until(b'\n', &mut rest).map_err(io_err)?;
+                    if rest.is_empty() {
+                        eof = true;
+                    }
+                    buf.extend_from_slice(&rest);
+                    buf.len()
+                }
+            }
+        };
+        let block = &buf[..cut];
+        let lines_in_block = memchr::memchr_iter(b'\n', block).count() as u64;
+        if !each(block, line_no) {
+            return Ok(());
+        }
+        line_no += lines_in_block;
+        buf.drain(..cut);
+    }
+    Ok(())
+}
+
+/// Iterates the raw lines of a block: `(line_number, bytes without the final \n)`.
+pub fn block_lines(block: &[u8], first_line: u64) -> impl Iterator<Item = (u64, &[u8])> {
+    let mut pos = 0usize;
+    let mut line = first_line;
+    std::iter::from_fn(move || {
+        if pos >= block.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &block[pos..]).map_or(block.len(), |i| pos + i);
+        let item = (line, &block[pos..end]);
+        pos = end + 1;
+        line += 1;
+        Some(item)
+    })
+}
+
+/// Finds the raw line around byte `at` of a block: `(start, end)` without the `\n`.
+pub fn line_bounds(block: &[u8], at: usize) -> (usize, usize) {
+    let start = memchr::memrchr(b'\n', &block[..at]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i);
+    (start, end)
+}
+
+/// Reads every normalised line of `reader`, calling `each(line_number, text)`. A raw line
+/// holding lone `\r` characters yields one text per segment, all with the same line number.
+/// Stops early when `each` returns `false`.
+pub fn for_each_line(
+    name: &str,
+    reader: &mut dyn BufRead,
+    mut each: impl FnMut(u64, &str) -> bool,
+) -> Result<()> {
+    let mut scratch = String::new();
+    let mut go_on = true;
+    for_each_block(name, reader, |block, first| {
+        for (no, raw) in block_lines(block, first) {
+            if !for_each_segment(raw, &mut scratch, |text| each(no, text)) {
+                go_on = false;
+                return false;
+            }
+        }
+        true
+    })?;
+    let _ = go_on;
+    Ok(())
+}
+
+/// Normalises one raw line and calls `each` per `\r`-separated segment (trailing `\r`s are
+/// line-end noise, not segments). Returns `false` when `each` did.
+pub fn for_each_segment(
+    raw: &[u8],
+    scratch: &mut String,
+    mut each: impl FnMut(&str) -> bool,
+) -> bool {
+    let mut raw = raw;
+    while let [rest @ .., b'\r'] = raw {
+        raw = rest;
+    }
+    if memchr::memchr(b'\r', raw).is_none() {
+        return each(normalize(raw, scratch));
+    }
+    for seg in raw.split(|&b| b == b'\r') {
+        if seg.is_empty() {
+            continue;
+        }
+        if !each(normalize(seg, scratch)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Normalises a raw line (without its `\n`): lossy UTF-8, trailing `\r` removed, NUL bytes
+/// removed, ANSI escapes removed (raw ESC sequences, ESC-stripped `[[0;32m`, caret `^[[`).
+/// Returns the input itself when nothing needs changing.
+pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
+    let mut raw = raw;
+    while let [rest @ .., b'\r'] = raw {
+        raw = rest;
+    }
+    let needs_bytes_work = memchr::memchr3(0, 0x1b, b'\r', raw).is_some();
+    let text: Cow<'a, str> = if needs_bytes_work {
+        let cleaned: Vec<u8> = strip_raw_escapes(raw);
+        Cow::Owned(String::from_utf8_lossy(&cleaned).into_owned())
+    } else {
+        String::from_utf8_lossy(raw)
+    };
+    let has_text_escapes = memchr::memmem::find(text.as_bytes(), b"[[").is_some()
+        || memchr::memmem::find(text.as_bytes(), b"^[").is_some();
+    match (text, has_text_escapes) {
+        (Cow::Borrowed(s), false) => s,
+        (t, false) => {
+            scratch.clear();
+            scratch.push_str(&t);
+            scratch.as_str()
+        }
+        (t, true) => {
+            scratch.clear();
+            strip_text_escapes(&t, scratch);
+            scratch.as_str()
+        }
+    }
+}
+
+/// Removes NUL, lone CR and raw ESC sequences (CSI `ESC [ … final`, OSC, two-byte `ESC x`).
+fn strip_raw_escapes(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            0 | b'\r' => i += 1,
+            0x1b => {
+                i += 1;
+                match raw.get(i) {
+                    Some(b'[') => {
+                        i += 1;
+                        // Parameters and intermediates, then one final byte 0x40..=0x7e.
+                        while i < raw.len() && !(0x40..=0x7e).contains(&raw[i]) {
+                            i += 1;
+                        }
+                        i += 1;
+                    }
+                    Some(b']') => {
+                        // OSC: until BEL or ESC \.
+                        while i < raw.len() && raw[i] != 0x07 && raw[i] != 0x1b {
+                            i += 1;
+                        }
+                        if raw.get(i) == Some(&0x1b) {
+                            i += 1;
+                        }
+                        i += 1;
+                    }
+                    Some(_) => i += 1,
+                    None => {}
+                }
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Removes SGR/erase sequences whose ESC was lost (`[0;32m`, `[0m`, `[K`) when they follow a
+/// `[` (`[[0;32m  OK  [0m]`) or another such sequence, and caret-notation ones (`^[[0;32m`).
+fn strip_text_escapes(text: &str, out: &mut String) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut copied = 0;
+    while i < b.len() {
+        let (intro, body_start) = if b[i] == b'^' && b.get(i + 1) == Some(&b'[') {
+            (true, i + 2)
+        } else if b[i] == b'[' {
+            (false, i)
+        } else {
+            i += 1;
+            continue;
+        };
+        if b.get(body_start) != Some(&b'[') {
+            i += 1;
+            continue;
+        }
+        // body_start points at the CSI's '['; parameters follow.
+        let mut j = body_start + 1;
+        while j < b.len() && (b[j].is_ascii_digit() || b[j] == b';') {
+            j += 1;
+        }
+        let is_csi = j < b.len() && matches!(b[j], b'm' | b'K' | b'J' | b'G' | b'H');
+        if is_csi && (intro || j > body_start + 1 || b[j] == b'm') {
+            if intro {
+                out.push_str(&text[copied..i]);
+            } else {
+                // Keep the visible '[' that the escape followed.
+                out.push_str(&text[copied..=i]);
+            }
+            i = j + 1;
+            copied = i;
+            // Sequences can follow directly: `[0m[1m`.
+            while i < b.len() && b[i] == b'[' {
+                let mut k = i + 1;
+                while k < b.len() && (b[k].is_ascii_digit() || b[k] == b';') {
+                    k += 1;
+                }
+                if k > i + 1 && k < b.len() && b[k] == b'm' {
+                    i = k + 1;
+                    copied = i;
+                } else {
+                    break;
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    // A lone SGR reset after the visible text (`  OK  [0m]`) lost its ESC too.
+    let cleaned = remove_bare_sgr(out);
+    if let Some(c) = cleaned {
+        *out = c;
+    }
+}
+
+/// Removes bare `[0m`-style SGR sequences that directly precede `]` (the closing bracket of a
+/// systemd status tag), which is how an ESC-stripped reset looks.
+fn remove_bare_sgr(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    let mut changed = false;
+    while i < b.len() {
+        if b[i] == b'[' {
+            let mut j = i + 1;
+            while j < b.len() && (b[j].is_ascii_digit() || b[j] == b';') {
+                j += 1;
+            }
+            if j > i + 1 && b.get(j) == Some(&b'm') && b.get(j + 1) == Some(&b']') {
+                out.push_str(&s[copied..i]);
+                i = j + 1;
+                copied = i;
+                changed = true;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if changed {
+        out.push_str(&s[copied..]);
+        Some(out)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(raw: &[u8]) -> String {
+        let mut s = String::new();
+        normalize(raw, &mut s).to_string()
+    }
+
+    #[test]
+    fn plain_line_is_borrowed_unchanged() {
+        let mut s = String::new();
+        let out = normalize(b"[    0.000000] Linux version 5.4", &mut s);
+        assert_eq!(out, "[    0.000000] Linux version 5.4");
+        assert!(s.is_empty(), "no copy for a clean line");
+    }
+
+    #[test]
+    fn crlf_nul_and_raw_esc_are_removed() {
+        assert_eq!(
+            norm(b"[\x1b[0;32m  OK  \x1b[0m] Started X.\r\r"),
+            "[  OK  ] Started X."
+        );
+        assert_eq!(norm(b"\0\0abc\0"), "abc");
+    }
+
+    #[test]
+    fn esc_stripped_and_caret_forms_are_removed() {
+        assert_eq!(norm(b"[[0;32m  OK  [0m] Started Y."), "[  OK  ] Started Y.");
+        assert_eq!(
+            norm(b"[^[[0;1;31mFAILED^[[0m] Failed to start Z."),
+            "[FAILED] Failed to start Z."
+        );
+        assert_eq!(norm(b"[[0;1;31m SKIP [0m] x"), "[ SKIP ] x");
+    }
+
+    #[test]
+    fn kernel_brackets_survive() {
+        assert_eq!(
+            norm(b"[   57.551987] cloud-init[1321]: x"),
+            "[   57.551987] cloud-init[1321]: x"
+        );
+        assert_eq!(norm(b"a [[1]] b"), "a [[1]] b");
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        assert_eq!(norm(b"ok \xff\xfe end"), "ok \u{fffd}\u{fffd} end");
+    }
+
+    #[test]
+    fn lone_cr_splits_segments() {
+        let mut seen = Vec::new();
+        let mut s = String::new();
+        for_each_segment(b"10%\r50%\r100%\r", &mut s, |t| {
+            seen.push(t.to_string());
+            true
+        });
+        assert_eq!(seen, ["10%", "50%", "100%"]);
+    }
+
+    #[test]
+    fn blocks_end_on_line_boundaries_and_count_lines() {
+        let data = "a\nbb\nccc\n".repeat(200_000); // 1.8 MB: more than one block
+        let mut reader: Box<dyn BufRead> = Box::new(io::Cursor::new(data.into_bytes()));
+        let mut lines = 0u64;
+        let mut last_no = 0;
+        for_each_block("mem", &mut reader, |block, first| {
+            assert_eq!(*block.last().unwrap(), b'\n');
+            for (no, raw) in block_lines(block, first) {
+                assert!(!raw.is_empty());
+                assert_eq!(no, last_no + 1);
+                last_no = no;
+                lines += 1;
+            }
+            true
+        })
+        .unwrap();
+        assert_eq!(lines, 600_000);
+    }
+
+    #[test]
+    fn gzip_is_detected_by_magic_including_concatenated_members() {
+        use flate2::write::GzEncoder;
+        use std::io::Write;
+        let mut all = Vec::new();
+        for part in ["one\n", "two\n"] {
+            let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(part.as_bytes()).unwrap();
+            all.extend(e.finish().unwrap());
+        }
+        let mut input = from_reader("x.gz".into(), Box::new(io::Cursor::new(all))).unwrap();
+        let mut got = Vec::new();
+        for_each_line("x.gz", &mut input.reader, |no, t| {
+            got.push((no, t.to_string()));
+            true
+        })
+        .unwrap();
+        assert_eq!(got, [(1, "one".to_string()), (2, "two".to_string())]);
+    }
+
+    #[test]
+    fn line_bounds_find_the_enclosing_line() {
+        let b = b"first\nsecond line\nthird";
+        assert_eq!(line_bounds(b, 9), (6, 17));
+        assert_eq!(line_bounds(b, 0), (0, 5));
+        assert_eq!(line_bounds(b, 20), (18, 23));
+    }
+}

@@ -1,0 +1,15 @@
+//! bootline turns captured cloud-VM boot logs into per-instance boot timelines, a fleet
+//! distribution of register latency, and an evidence-backed register-wait timeout.
+//!
+//! The data flow has one narrow waist: parsers ([`parse`]) emit located [`event::Event`]s;
+//! assembly ([`timeline`], [`records`]) groups them into boots; statistics ([`stats`]) see only
+//! numbers and censoring flags; renderers read one result type.
+
+pub mod error;
+pub mod event;
+pub mod input;
+pub mod parse;
+pub mod stats;
+pub mod timeline;
+
+pub use error::{Error, Result};

@@ -1,0 +1,18 @@
+//! Placeholder module, filled in by the parser work.
+use super::{Emit, LineParser};
+use crate::error::Malformed;
+
+/// Parser state.
+#[derive(Debug, Default)]
+pub struct Boot;
+impl Boot {
+    /// A new parser.
+    pub fn new() -> Self {
+        Self
+    }
+}
+impl LineParser for Boot {
+    fn line(&mut self, _text: &str, _out: &mut Emit<'_>) -> Result<(), Malformed> {
+        Ok(())
+    }
+}

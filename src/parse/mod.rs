@@ -1,0 +1,323 @@
+//! Parsers: one module per input format. Each turns an input into [`Event`]s and knows nothing
+//! of boots or fleets.
+//!
+//! Line formats implement [`LineParser`]; the driver ([`parse_input`]) streams the input in
+//! blocks, and for parsers that name [`LineParser::keywords`] it finds candidate lines with
+//! memmem over the whole block and hands only those to the grammar. Whole-document formats
+//! (JSON documents) implement [`DocumentParser`] and stream their elements.
+//!
+//! Malformed lines (a line the grammar claims but cannot parse) are skipped and counted by
+//! default, or are the first error with `strict`.
+
+pub mod analyze_blame;
+pub mod analyze_boot;
+pub mod analyze_dump;
+pub mod analyze_show;
+pub mod cloudinit_log;
+pub mod format;
+pub mod timestamp;
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use crate::error::{Error, Malformed, Result};
+use crate::event::{Event, Location, Stamp};
+use crate::input::{self, Input};
+
+pub use format::Format;
+
+/// How many malformed lines a summary keeps for display.
+pub const MALFORMED_SHOWN: usize = 5;
+
+/// Options shared by all parsers.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Fail on the first malformed line instead of skipping it.
+    pub strict: bool,
+}
+
+/// What parsing one input found, besides its events.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Input display name.
+    pub path: Option<Arc<str>>,
+    /// The format the input was read as.
+    pub format: Option<Format>,
+    /// Lines read.
+    pub lines: u64,
+    /// Events emitted.
+    pub events: u64,
+    /// Malformed lines skipped.
+    pub malformed: u64,
+    /// The first few malformed lines, for display.
+    pub first_malformed: Vec<Malformed>,
+}
+
+impl Summary {
+    fn record(&mut self, m: Malformed) {
+        self.malformed += 1;
+        if self.first_malformed.len() < MALFORMED_SHOWN {
+            self.first_malformed.push(m);
+        }
+    }
+
+    /// Adds another summary's counts to this one (keeping the first few malformed lines).
+    pub fn absorb(&mut self, other: &Summary) {
+        self.lines += other.lines;
+        self.events += other.events;
+        self.malformed += other.malformed;
+        for m in &other.first_malformed {
+            if self.first_malformed.len() < MALFORMED_SHOWN {
+                self.first_malformed.push(m.clone());
+            }
+        }
+    }
+}
+
+/// Where emitted events go, with the current location filled in.
+pub struct Emit<'a> {
+    path: &'a Arc<str>,
+    line: u64,
+    count: u64,
+    sink: &'a mut dyn FnMut(Event),
+}
+
+impl Emit<'_> {
+    /// Emits an event stamped `stamp` at the current line.
+    pub fn event(&mut self, kind: crate::event::EventKind, stamp: Stamp) {
+        let source = Location::new(self.path.clone(), self.line);
+        self.count += 1;
+        (self.sink)(Event::new(kind, stamp, source));
+    }
+
+    /// Emits an event with an explicit line (for events found later than the line they
+    /// belong to, such as a joined wrapped line).
+    pub fn event_at(&mut self, kind: crate::event::EventKind, stamp: Stamp, line: u64) {
+        let source = Location::new(self.path.clone(), line);
+        self.count += 1;
+        (self.sink)(Event::new(kind, stamp, source));
+    }
+
+    /// The current line number.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The input's display name.
+    pub fn path(&self) -> &Arc<str> {
+        self.path
+    }
+
+    /// A malformed-line report at byte `byte_col` of `text` on the current line.
+    pub fn malformed(&self, text: &str, byte_col: usize, expected: &str) -> Malformed {
+        Malformed::at_byte(self.path.clone(), self.line, text, byte_col, expected)
+    }
+}
+
+/// A line-oriented grammar.
+pub trait LineParser: Send {
+    /// Substrings at least one of which every line this grammar cares about contains. When
+    /// `Some`, only lines containing one of them are passed to [`LineParser::line`] (found by
+    /// memmem over whole blocks); when `None`, every line is.
+    fn keywords(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
+    /// Parses one normalised line. Returns `Err` only for a line the grammar claims but cannot
+    /// parse; ordinary lines it does not care about return `Ok`.
+    fn line(&mut self, text: &str, out: &mut Emit<'_>) -> Result<(), Malformed>;
+
+    /// The stamp of a line, for events found on it by other means (markers). `None` when the
+    /// line carries no stamp of its own.
+    fn stamp_of(&mut self, _text: &str) -> Option<Stamp> {
+        None
+    }
+
+    /// Called once at the end of input: emit what was buffered.
+    fn finish(&mut self, _out: &mut Emit<'_>) {}
+}
+
+/// A whole-document grammar (a JSON document), streamed element by element.
+pub trait DocumentParser: Send {
+    /// Parses the document from `reader`, emitting events. Malformed records inside the
+    /// document go to `on_malformed`; a broken document is an error.
+    fn parse(
+        &mut self,
+        reader: &mut dyn BufRead,
+        out: &mut Emit<'_>,
+        on_malformed: &mut dyn FnMut(Malformed) -> Result<()>,
+    ) -> Result<()>;
+}
+
+/// A parser of either kind, as made by [`Format::parser`].
+pub enum Parser {
+    /// Line by line.
+    Lines(Box<dyn LineParser>),
+    /// A whole document.
+    Document(Box<dyn DocumentParser>),
+}
+
+/// Opens and parses one path, sniffing the format unless one is named.
+pub fn parse_path(
+    path: &std::path::Path,
+    format: Option<Format>,
+    opts: &Options,
+    sink: &mut dyn FnMut(Event),
+) -> Result<Summary> {
+    let input = input::open(path)?;
+    parse_input(input, format, opts, sink)
+}
+
+/// Parses one opened input, sniffing the format unless one is named.
+pub fn parse_input(
+    mut input: Input,
+    format: Option<Format>,
+    opts: &Options,
+    sink: &mut dyn FnMut(Event),
+) -> Result<Summary> {
+    let format = match format {
+        Some(f) => f,
+        None => sniff_input(&mut input)?,
+    };
+    let mut summary = Summary {
+        path: Some(input.name.clone()),
+        format: Some(format),
+        ..Summary::default()
+    };
+    match format.parser() {
+        Parser::Lines(parser) => run_lines(&mut input, parser, opts, &mut summary, sink)?,
+        Parser::Document(mut parser) => {
+            let mut emit = Emit {
+                path: &input.name,
+                line: 1,
+                count: 0,
+                sink,
+            };
+            let strict = opts.strict;
+            let mut malformed = Vec::new();
+            let mut count = 0u64;
+            let result = parser.parse(&mut input.reader, &mut emit, &mut |m| {
+                if strict {
+                    return Err(m.into());
+                }
+                count += 1;
+                if malformed.len() < MALFORMED_SHOWN {
+                    malformed.push(m);
+                }
+                Ok(())
+            });
+            summary.events = emit.count;
+            summary.malformed = count;
+            summary.first_malformed = malformed;
+            result?;
+        }
+    }
+    Ok(summary)
+}
+
+/// Reads the head of an input (without consuming it) and guesses its format.
+fn sniff_input(input: &mut Input) -> Result<Format> {
+    let head = input.reader.fill_buf().map_err(|source| Error::Io {
+        path: input.name.to_string(),
+        source,
+    })?;
+    let mut scratch = String::new();
+    let mut lines: Vec<String> = Vec::new();
+    for (_, raw) in input::block_lines(head, 1).take(64) {
+        lines.push(input::normalize(raw, &mut scratch).to_string());
+    }
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    Format::sniff(&refs, &input.name).ok_or_else(|| Error::UnknownFormat {
+        path: input.name.to_string(),
+    })
+}
+
+fn run_lines(
+    input: &mut Input,
+    mut parser: Box<dyn LineParser>,
+    opts: &Options,
+    summary: &mut Summary,
+    sink: &mut dyn FnMut(Event),
+) -> Result<()> {
+    let name = input.name.clone();
+    let mut emit = Emit {
+        path: &name,
+        line: 0,
+        count: 0,
+        sink,
+    };
+    let mut scratch = String::new();
+    let mut failure: Option<Error> = None;
+    let keywords = parser.keywords();
+    let finders: Option<Vec<memchr::memmem::Finder<'static>>> = keywords.map(|ks| {
+        ks.iter()
+            .map(|k| memchr::memmem::Finder::new(k.as_bytes()))
+            .collect()
+    });
+    let mut lines_total = 0u64;
+    let mut handle = |no: u64,
+                      raw: &[u8],
+                      parser: &mut Box<dyn LineParser>,
+                      emit: &mut Emit<'_>,
+                      summary: &mut Summary|
+     -> bool {
+        emit.line = no;
+        input::for_each_segment(raw, &mut scratch, |text| match parser.line(text, emit) {
+            Ok(()) => true,
+            Err(m) => {
+                if opts.strict {
+                    failure = Some(m.into());
+                    false
+                } else {
+                    summary.record(m);
+                    true
+                }
+            }
+        })
+    };
+    input::for_each_block(&name, &mut input.reader, |block, first| {
+        let block_lines = memchr::memchr_iter(b'\n', block).count() as u64
+            + u64::from(block.last().is_some_and(|&b| b != b'\n'));
+        lines_total += block_lines;
+        match &finders {
+            None => {
+                for (no, raw) in input::block_lines(block, first) {
+                    if !handle(no, raw, &mut parser, &mut emit, summary) {
+                        return false;
+                    }
+                }
+            }
+            Some(finders) => {
+                // Collect candidate line starts from every keyword, then visit them in order.
+                let mut starts: Vec<usize> = Vec::new();
+                for f in finders {
+                    for hit in f.find_iter(block) {
+                        starts.push(input::line_bounds(block, hit).0);
+                    }
+                }
+                starts.sort_unstable();
+                starts.dedup();
+                let mut counted_to = 0usize;
+                let mut line_no = first;
+                for start in starts {
+                    line_no += memchr::memchr_iter(b'\n', &block[counted_to..start]).count() as u64;
+                    counted_to = start;
+                    let end =
+                        memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+                    if !handle(line_no, &block[start..end], &mut parser, &mut emit, summary) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    emit.line = lines_total;
+    parser.finish(&mut emit);
+    summary.lines = lines_total;
+    summary.events = emit.count;
+    Ok(())
+}

@@ -1,0 +1,2 @@
+//! Fleet statistics: quantiles, Kaplan–Meier, censored fits, model selection. Sees numbers and
+//! censoring flags only.

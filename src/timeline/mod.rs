@@ -1,0 +1,1 @@
+//! Boot timelines: `Boot`, phases, milestones and outcomes, assembled from events.
