@@ -315,95 +315,42 @@ fn strip_raw_escapes(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Removes SGR/erase sequences whose ESC was lost (`[0;32m`, `[0m`, `[K`) when they follow a
-/// `[` (`[[0;32m  OK  [0m]`) or another such sequence, and caret-notation ones (`^[[0;32m`).
+/// Removes SGR/erase sequences whose ESC was lost (`[0;32m`, `[0m`, `[1K`) and caret-notation
+/// ones (`^[[0;32m`). A `[` followed by digits and `m` (or `K`) is distinctive enough to go
+/// wherever it stands; kernel stamps and `[1]`-style text have no such final letter.
 fn strip_text_escapes(text: &str, out: &mut String) {
     let b = text.as_bytes();
     let mut i = 0;
     let mut copied = 0;
     while i < b.len() {
-        let (intro, body_start) = if b[i] == b'^' && b.get(i + 1) == Some(&b'[') {
-            (true, i + 2)
+        let body = if b[i] == b'^' && b.get(i + 1) == Some(&b'[') && b.get(i + 2) == Some(&b'[') {
+            i + 3
         } else if b[i] == b'[' {
-            (false, i)
+            i + 1
         } else {
             i += 1;
             continue;
         };
-        if b.get(body_start) != Some(&b'[') {
-            i += 1;
-            continue;
-        }
-        // body_start points at the CSI's '['; parameters follow.
-        let mut j = body_start + 1;
+        let mut j = body;
         while j < b.len() && (b[j].is_ascii_digit() || b[j] == b';') {
             j += 1;
         }
-        let is_csi = j < b.len() && matches!(b[j], b'm' | b'K' | b'J' | b'G' | b'H');
-        if is_csi && (intro || j > body_start + 1 || b[j] == b'm') {
-            if intro {
-                out.push_str(&text[copied..i]);
-            } else {
-                // Keep the visible '[' that the escape followed.
-                out.push_str(&text[copied..=i]);
-            }
+        let caret = body == i + 3;
+        let is_seq = j < b.len()
+            && match b[j] {
+                b'm' | b'K' => caret || j > body,
+                b'J' | b'G' | b'H' => caret,
+                _ => false,
+            };
+        if is_seq {
+            out.push_str(&text[copied..i]);
             i = j + 1;
             copied = i;
-            // Sequences can follow directly: `[0m[1m`.
-            while i < b.len() && b[i] == b'[' {
-                let mut k = i + 1;
-                while k < b.len() && (b[k].is_ascii_digit() || b[k] == b';') {
-                    k += 1;
-                }
-                if k > i + 1 && k < b.len() && b[k] == b'm' {
-                    i = k + 1;
-                    copied = i;
-                } else {
-                    break;
-                }
-            }
         } else {
             i += 1;
         }
     }
     out.push_str(&text[copied..]);
-    // A lone SGR reset after the visible text (`  OK  [0m]`) lost its ESC too.
-    let cleaned = remove_bare_sgr(out);
-    if let Some(c) = cleaned {
-        *out = c;
-    }
-}
-
-/// Removes bare `[0m`-style SGR sequences that directly precede `]` (the closing bracket of a
-/// systemd status tag), which is how an ESC-stripped reset looks.
-fn remove_bare_sgr(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = String::new();
-    let mut copied = 0;
-    let mut i = 0;
-    let mut changed = false;
-    while i < b.len() {
-        if b[i] == b'[' {
-            let mut j = i + 1;
-            while j < b.len() && (b[j].is_ascii_digit() || b[j] == b';') {
-                j += 1;
-            }
-            if j > i + 1 && b.get(j) == Some(&b'm') && b.get(j + 1) == Some(&b']') {
-                out.push_str(&s[copied..i]);
-                i = j + 1;
-                copied = i;
-                changed = true;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    if changed {
-        out.push_str(&s[copied..]);
-        Some(out)
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod analyze_blame;
 pub mod analyze_boot;
 pub mod analyze_dump;
 pub mod analyze_show;
+pub mod banner;
 pub mod cloudinit_log;
 pub mod format;
 pub mod timestamp;

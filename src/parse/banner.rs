@@ -1,0 +1,234 @@
+//! cloud-init's banners, wherever they appear in a line (a log message, a console line, a
+//! journald message):
+//!
+//! - `Cloud-init v. <ver> running '<action>' at <RFC 2822>. Up <s> seconds.`
+//! - `Cloud-init v. <ver> finished at <RFC 2822>. Datasource <ds>.  Up <s> seconds`
+
+use chrono::{DateTime, FixedOffset};
+use nom::bytes::complete::{is_not, tag, take_until, take_while1};
+use nom::character::complete::{char, space0, space1};
+use nom::combinator::opt;
+use nom::{IResult, Parser};
+
+use super::timestamp::{rfc2822, seconds};
+
+/// The text every banner starts with.
+pub const MARK: &str = "Cloud-init v. ";
+
+/// A cloud-init banner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Banner {
+    /// cloud-init version (`22.4.2`, `0.7.5`).
+    pub version: String,
+    /// Which banner.
+    pub kind: BannerKind,
+    /// The banner's own wall-clock time (second resolution).
+    pub at: DateTime<FixedOffset>,
+    /// `Up N seconds`, when present.
+    pub up_secs: Option<f64>,
+}
+
+/// The two banner kinds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BannerKind {
+    /// `running '<action>'`: a stage starts.
+    Running {
+        /// The action as written (`init-local`, `init`, `modules:config`, `modules:final`).
+        action: String,
+    },
+    /// `finished at`: the boot's cloud-init work is done.
+    Finished {
+        /// `Datasource <ds>` as written, without the final period.
+        datasource: Option<String>,
+    },
+}
+
+/// The analyze-style stage name of a banner action: `init` → `init-network`,
+/// `modules:config` → `modules-config`.
+pub fn stage_of_action(action: &str) -> String {
+    let s = action.replace(':', "-");
+    if s == "init" {
+        "init-network".to_string()
+    } else {
+        s
+    }
+}
+
+// `22.4.2 ` (the version, up to the next space)
+fn version(i: &str) -> IResult<&str, &str> {
+    let (i, v) = take_while1(|c: char| !c.is_whitespace())(i)?;
+    let (i, _) = space1(i)?;
+    Ok((i, v))
+}
+
+// `running 'init-local' at `
+fn running(i: &str) -> IResult<&str, String> {
+    let (i, _) = tag("running")(i)?;
+    let (i, _) = space1(i)?;
+    let (i, _) = char('\'')(i)?;
+    let (i, action) = is_not("'")(i)?;
+    let (i, _) = char('\'')(i)?;
+    let (i, _) = space1(i)?;
+    let (i, _) = tag("at")(i)?;
+    let (i, _) = space1(i)?;
+    Ok((i, action.to_string()))
+}
+
+// `. Up 7.02 seconds` (the period may be missing or followed by spaces)
+fn up(i: &str) -> IResult<&str, f64> {
+    let (i, _) = opt(char('.')).parse(i)?;
+    let (i, _) = space0(i)?;
+    let (i, _) = tag("Up")(i)?;
+    let (i, _) = space1(i)?;
+    let (i, s) = seconds(i)?;
+    let (i, _) = space0(i)?;
+    let (i, _) = opt(tag("seconds")).parse(i)?;
+    Ok((i, s))
+}
+
+// `. Datasource DataSourceNoCloud [seed=/dev/vdb][dsmode=net].  Up 49.64 seconds`
+fn datasource(i: &str) -> IResult<&str, String> {
+    let (i, _) = opt(char('.')).parse(i)?;
+    let (i, _) = space0(i)?;
+    let (i, _) = tag("Datasource")(i)?;
+    let (i, _) = space1(i)?;
+    let (rest, ds) = match take_until::<_, _, nom::error::Error<&str>>("  Up ")(i) {
+        Ok(r) => r,
+        Err(_) => (&i[i.len()..], i),
+    };
+    let ds = ds.trim_end().trim_end_matches('.');
+    Ok((rest, ds.to_string()))
+}
+
+/// Where a banner's grammar failed: the byte offset and what it expected there.
+pub type Failure = (usize, &'static str);
+
+/// Parses a banner starting exactly at `i` (which begins with [`MARK`]). Returns the banner and
+/// the rest of the input, or the byte offset into `i` where the grammar failed and what it
+/// expected there.
+pub fn parse(i: &str) -> Result<(Banner, &str), Failure> {
+    let at_fail = |rest: &str| i.len() - rest.len();
+    let rest = i.strip_prefix(MARK).ok_or((0, "'Cloud-init v. '"))?;
+    let (rest, ver) = version(rest).map_err(|_| (at_fail(rest), "a version"))?;
+    if let Ok((after, action)) = running(rest) {
+        let (after2, at) = rfc2822(after).map_err(|_| (at_fail(after), "an RFC 2822 date"))?;
+        let (after3, up_secs) = match up(after2) {
+            Ok((r, s)) => (r, Some(s)),
+            Err(_) => (after2, None),
+        };
+        let banner = Banner {
+            version: ver.to_string(),
+            kind: BannerKind::Running { action },
+            at,
+            up_secs,
+        };
+        return Ok((banner, after3));
+    }
+    let fin: IResult<&str, _> = (tag("finished"), space1, tag("at"), space1).parse(rest);
+    let after = match fin {
+        Ok((after, _)) => after,
+        Err(_) => return Err((at_fail(rest), "'running' or 'finished at'")),
+    };
+    let (after2, at) = rfc2822(after).map_err(|_| (at_fail(after), "an RFC 2822 date"))?;
+    let (after3, ds) = match datasource(after2) {
+        Ok((r, ds)) => (r, Some(ds)),
+        Err(_) => (after2, None),
+    };
+    let (after4, up_secs) = match up(after3) {
+        Ok((r, s)) => (r, Some(s)),
+        Err(_) => (after3, None),
+    };
+    let banner = Banner {
+        version: ver.to_string(),
+        kind: BannerKind::Finished { datasource: ds },
+        at,
+        up_secs,
+    };
+    Ok((banner, after4))
+}
+
+/// Finds a banner anywhere in `line`: `Some(Ok((byte_offset, banner)))` when one parses,
+/// `Some(Err((byte_column, expected)))` when the mark is there but the banner is broken, `None`
+/// when there is no mark.
+pub fn find(line: &str) -> Option<Result<(usize, Banner), Failure>> {
+    let pos = memchr::memmem::find(line.as_bytes(), MARK.as_bytes())?;
+    Some(
+        parse(&line[pos..])
+            .map(|(b, _)| (pos, b))
+            .map_err(|(off, what)| (pos + off, what)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_banner() {
+        let (b, rest) = parse(
+            "Cloud-init v. 22.4.2 running 'init-local' at Thu, 30 Nov 2023 19:03:39 +0000. Up 7.02 seconds.",
+        )
+        .unwrap();
+        assert_eq!(b.version, "22.4.2");
+        assert_eq!(
+            b.kind,
+            BannerKind::Running {
+                action: "init-local".into()
+            }
+        );
+        assert_eq!(b.up_secs, Some(7.02));
+        assert_eq!(b.at.to_rfc3339(), "2023-11-30T19:03:39+00:00");
+        assert_eq!(rest, ".");
+    }
+
+    #[test]
+    fn finished_banner_with_two_spaces_and_no_period() {
+        let (b, rest) = parse("Cloud-init v. 22.4.2 finished at Thu, 30 Nov 2023 19:04:22 +0000. Datasource DataSourceNoCloud [seed=/dev/vdb][dsmode=net].  Up 49.64 seconds").unwrap();
+        assert_eq!(
+            b.kind,
+            BannerKind::Finished {
+                datasource: Some("DataSourceNoCloud [seed=/dev/vdb][dsmode=net]".into())
+            }
+        );
+        assert_eq!(b.up_secs, Some(49.64));
+        assert_eq!(rest, "");
+    }
+
+    #[test]
+    fn spaces_inside_up_and_missing_up() {
+        let (b, _) = parse("Cloud-init v. 24.4-6.el9 finished at Mon, 12 May 2025 10:00:00 +0000. Datasource DataSourceConfigDrive [net,ver=2][source=/dev/vdb].  Up 392.97         seconds").unwrap();
+        assert_eq!(b.up_secs, Some(392.97));
+        let (b, _) =
+            parse("Cloud-init v. 0.7.5 running 'init' at Wed, 18 Nov 2015 00:31:26 +0000").unwrap();
+        assert_eq!(b.up_secs, None);
+    }
+
+    #[test]
+    fn broken_banner_reports_where() {
+        let e = parse("Cloud-init v. 22.4.2 running 'init' at yesterday").unwrap_err();
+        assert_eq!(e.1, "an RFC 2822 date");
+        assert_eq!(e.0, "Cloud-init v. 22.4.2 running 'init' at ".len());
+        let e = parse("Cloud-init v. 22.4.2 exploded").unwrap_err();
+        assert_eq!(
+            e,
+            ("Cloud-init v. 22.4.2 ".len(), "'running' or 'finished at'")
+        );
+    }
+
+    #[test]
+    fn find_anywhere() {
+        let line = "[    5.239698] cloud-init[2619]: Cloud-init v. 19.3-46.amzn2.0.1 running 'init-local' at Wed, 15 Nov 2023 10:00:00 +0000. Up 5.20 seconds.";
+        let (pos, b) = find(line).unwrap().unwrap();
+        assert_eq!(&line[pos..pos + 5], "Cloud");
+        assert_eq!(
+            stage_of_action(match &b.kind {
+                BannerKind::Running { action } => action,
+                _ => unreachable!(),
+            }),
+            "init-local"
+        );
+        assert!(find("no banner here").is_none());
+        assert_eq!(stage_of_action("init"), "init-network");
+        assert_eq!(stage_of_action("modules:final"), "modules-final");
+    }
+}
