@@ -263,12 +263,10 @@ pub enum EventKind {
         /// The datasource as written, if present.
         datasource: Option<String>,
     },
-    /// A module line with newer versions' `took N seconds`.
-    ModuleTook {
-        /// Module name as written.
-        module: String,
-        /// Seconds the module took.
-        secs: f64,
+    /// A `-- Boot Record NN --` header of `cloud-init analyze` output: a new record begins.
+    BootRecord {
+        /// The number printed in the header.
+        number: u32,
     },
     /// The kernel started: `Linux version …`.
     KernelStart {

@@ -9,6 +9,8 @@ pub mod error;
 pub mod event;
 pub mod input;
 pub mod parse;
+pub mod record;
+pub mod render;
 pub mod stats;
 pub mod timeline;
 

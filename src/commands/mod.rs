@@ -1,15 +1,74 @@
 //! One module per subcommand; each turns validated arguments into output and an exit code.
 
+mod analyze;
 mod fit;
+mod formats;
 
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use bootline::parse::{self, Format, Summary};
+
+use crate::cli::{Cli, Command, InputArgs};
 
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Formats => formats::run(),
+        Command::Blame(args) => analyze::run(analyze::Mode::Blame, args.input, args.format),
+        Command::Show(args) => analyze::run(analyze::Mode::Show, args.input, args.format),
+        Command::Dump(args) => analyze::run_dump(args),
         Command::Fit(args) => fit::run(args),
-        _ => anyhow::bail!("not yet available"),
+    }
+}
+
+/// Inputs expanded to files, with the named format (if any) validated.
+pub struct Inputs {
+    /// Files in order (folders expanded, sorted).
+    pub paths: Vec<PathBuf>,
+    /// The format named with `--input-format`.
+    pub format: Option<Format>,
+    /// Parser options.
+    pub options: parse::Options,
+}
+
+impl Inputs {
+    /// Validates input arguments.
+    pub fn from_args(args: &InputArgs) -> anyhow::Result<Self> {
+        let format = args
+            .input_format
+            .as_deref()
+            .map(str::parse::<Format>)
+            .transpose()?;
+        let paths = bootline::input::expand_paths(&args.inputs)?;
+        Ok(Self {
+            paths,
+            format,
+            options: parse::Options::default().with_strict(args.strict),
+        })
+    }
+}
+
+/// Prints the malformed-line summary of one input to stderr.
+pub fn report_malformed(summary: &Summary) {
+    if summary.malformed == 0 {
+        return;
+    }
+    let path = summary.path.as_deref().unwrap_or("-");
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "bootline: {path}: skipped {} malformed line{} (--strict makes the first one an error){}",
+        summary.malformed,
+        if summary.malformed == 1 { "" } else { "s" },
+        if summary.malformed as usize > summary.first_malformed.len() {
+            format!("; the first {} follow", summary.first_malformed.len())
+        } else {
+            String::new()
+        }
+    );
+    for m in &summary.first_malformed {
+        let _ = writeln!(err, "{m}");
     }
 }

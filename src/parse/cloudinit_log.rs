@@ -1,18 +1,507 @@
-//! Placeholder module, filled in by the parser work.
+//! Raw `cloud-init.log`, in every layout cloud-init and syslog write it:
+//!
+//! - asctime: `2023-11-30 19:03:39,502 - handlers.py[DEBUG]: start: init-local/check-cache: …`
+//! - syslog with host and tag: `Nov 17 19:31:28 host [CLOUDINIT] util.py[DEBUG]: …`
+//! - syslog with pid: `May 01 17:07:10 cloud-init[2416]: handlers.py[DEBUG]: …`
+//! - ISO 8601 with offset: `2016-08-30T21:53:25.972325+00:00 y1 [CLOUDINIT] handlers.py[DEBUG]: …`
+//! - journal short-precise: `Nov 03 06:51:06.074410 x2 cloud-init[106]: [CLOUDINIT] util.py[DEBUG]: …`
+//!
+//! The messages that matter are `start: <name>: <description>`, `finish: <name>: <RESULT>:
+//! <description>` (newer versions append `(duration: 8.443s)` or `… took 0.004 seconds`), and the
+//! `running` / `finished at` banners. Lines without a timestamp continue the previous record
+//! (tracebacks) and carry no events.
+//!
+//! Year-less stamps take the year from the banner's RFC 2822 date; zone-less stamps are local
+//! time when the banner says so (log stamp minus banner time, rounded to 15 minutes). Events
+//! read before the first banner wait (in memory, bounded) until it tells year and offset.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime};
+
+use super::banner::{self, BannerKind};
+use super::timestamp::{self, YearlessStamp};
 use super::{Emit, LineParser};
 use crate::error::Malformed;
+use crate::event::{BootClock, EventKind, SinceBoot, StageResult, Stamp};
 
-/// Parser state.
+/// Events held before the first banner, at most; past this they are resolved with defaults.
+const MAX_PENDING: usize = 10_000;
+
+/// The year assumed for year-less stamps when no banner ever tells it (a leap year, so that
+/// `Feb 29` still parses).
+pub const FALLBACK_YEAR: i32 = 2000;
+
+/// A line's own timestamp, before year and offset are known.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LineStamp {
+    /// Has its own offset.
+    Zoned(DateTime<FixedOffset>),
+    /// Date and time without a zone (asctime).
+    Naive(NaiveDateTime),
+    /// No year, no zone (syslog, journal short).
+    Yearless(YearlessStamp),
+}
+
+// One of the stamp shapes at the start of a line, e.g. `2023-11-30 19:03:39,502`
+pub fn line_stamp(i: &str) -> Option<(&str, LineStamp)> {
+    if let Ok((rest, t)) = timestamp::iso8601(i) {
+        return Some((rest, LineStamp::Zoned(t)));
+    }
+    if let Ok((rest, t)) = timestamp::asctime(i) {
+        return Some((rest, LineStamp::Naive(t)));
+    }
+    if let Ok((rest, t)) = timestamp::syslog(i) {
+        return Some((rest, LineStamp::Yearless(t)));
+    }
+    None
+}
+
+/// A `start:`/`finish:` message, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reporting {
+    /// `start: <name>: <description>`
+    Start {
+        /// Event name.
+        name: String,
+        /// Description.
+        description: String,
+    },
+    /// `finish: <name>: <RESULT>: <description>`
+    Finish {
+        /// Event name.
+        name: String,
+        /// Result word.
+        result: StageResult,
+        /// Description without a duration suffix.
+        description: String,
+        /// `(duration: Ns)` or `took N seconds`, when present.
+        duration_secs: Option<f64>,
+    },
+}
+
+// `init-local/check-cache: rest` → (`init-local/check-cache`, `rest`)
+fn event_name(i: &str) -> Option<(&str, &str)> {
+    let end = i.find(|c: char| c.is_whitespace()).unwrap_or(i.len());
+    let word = &i[..end];
+    let name = word.strip_suffix(':').unwrap_or(word);
+    if name.is_empty() {
+        return None;
+    }
+    Some((name, i[end..].trim_start()))
+}
+
+// `… (duration: 8.443s)` or `… ran successfully and took 0.004 seconds`
+fn duration_suffix(desc: &str) -> (String, Option<f64>) {
+    let trimmed = desc.trim_end();
+    if let Some(open) = trimmed.rfind("(duration: ") {
+        if let Some(inner) = trimmed[open + 11..].strip_suffix("s)") {
+            if let Ok(secs) = inner.trim().parse::<f64>() {
+                return (trimmed[..open].trim_end().to_string(), Some(secs));
+            }
+        }
+    }
+    if let Some(rest) = trimmed.strip_suffix(" seconds") {
+        if let Some(pos) = rest.rfind(" took ") {
+            if let Ok(secs) = rest[pos + 6..].parse::<f64>() {
+                return (trimmed.to_string(), Some(secs));
+            }
+        }
+    }
+    (trimmed.to_string(), None)
+}
+
+/// Parses a reporting message (`start: …` / `finish: …`). `Ok(None)` when the message is not
+/// one; `Err((byte_offset, expected))` when it claims to be but is broken.
+pub fn reporting(msg: &str) -> Result<Option<Reporting>, (usize, &'static str)> {
+    let off = |rest: &str| msg.len() - rest.len();
+    if let Some(rest) = msg.strip_prefix("start:") {
+        let rest = rest.trim_start();
+        let (name, desc) = event_name(rest).ok_or((off(rest), "an event name"))?;
+        return Ok(Some(Reporting::Start {
+            name: name.to_string(),
+            description: desc.trim_end().to_string(),
+        }));
+    }
+    if let Some(rest) = msg.strip_prefix("finish:") {
+        let rest = rest.trim_start();
+        let (name, after) = event_name(rest).ok_or((off(rest), "an event name"))?;
+        let word_end = after.find(':').unwrap_or(after.len());
+        let result = StageResult::from_word(after[..word_end].trim())
+            .ok_or((off(after), "SUCCESS, FAIL or WARN"))?;
+        let desc = after.get(word_end + 1..).unwrap_or("").trim_start();
+        let (description, duration_secs) = duration_suffix(desc);
+        return Ok(Some(Reporting::Finish {
+            name: name.to_string(),
+            result,
+            description,
+            duration_secs,
+        }));
+    }
+    Ok(None)
+}
+
+/// Where the message starts after the logger `file.py[LEVEL]: `, if there is one.
+fn message_start(line: &str, from: usize) -> Option<usize> {
+    let hay = &line[from..];
+    let py = memchr::memmem::find(hay.as_bytes(), b".py[")?;
+    let close = memchr::memmem::find(&hay.as_bytes()[py..], b"]: ")?;
+    Some(from + py + close + 3)
+}
+
+#[derive(Debug)]
+struct Pending {
+    kind: EventKind,
+    stamp: LineStamp,
+    up_secs: Option<f64>,
+    line: u64,
+}
+
+/// Parser state for a `cloud-init.log`.
 #[derive(Debug, Default)]
-pub struct CloudInitLog;
+pub struct CloudInitLog {
+    /// Year of the latest banner (for year-less stamps).
+    year: Option<i32>,
+    /// Month of the latest resolved stamp, to roll the year over at New Year.
+    last_month: Option<u32>,
+    /// Local-time offset of zone-less stamps, from the latest banner.
+    offset: Option<FixedOffset>,
+    /// Events waiting for the first banner.
+    pending: Vec<Pending>,
+    /// Stamp of the latest timestamped line (for markers on continuation lines).
+    last_stamp: Option<Stamp>,
+}
+
 impl CloudInitLog {
     /// A new parser.
     pub fn new() -> Self {
-        Self
+        Self::default()
+    }
+
+    fn knows_context(&self) -> bool {
+        self.year.is_some() && self.offset.is_some()
+    }
+
+    fn resolve(&mut self, stamp: LineStamp) -> Option<DateTime<FixedOffset>> {
+        let offset = self
+            .offset
+            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+        match stamp {
+            LineStamp::Zoned(t) => Some(t),
+            LineStamp::Naive(n) => n.and_local_timezone(offset).single(),
+            LineStamp::Yearless(y) => {
+                let mut year = self.year.unwrap_or(FALLBACK_YEAR);
+                if let Some(last) = self.last_month {
+                    // A December banner followed by January lines: the year rolled over.
+                    if last == 12 && y.month == 1 {
+                        year += 1;
+                        self.year = Some(year);
+                    }
+                }
+                self.last_month = Some(y.month);
+                y.with_year(year)
+                    .and_then(|n| n.and_local_timezone(offset).single())
+            }
+        }
+    }
+
+    fn stamp(&mut self, stamp: LineStamp, up_secs: Option<f64>) -> Stamp {
+        Stamp {
+            wall: self.resolve(stamp),
+            since_boot: up_secs.map(|secs| SinceBoot {
+                clock: BootClock::Uptime,
+                secs,
+            }),
+        }
+    }
+
+    fn flush_pending(&mut self, out: &mut Emit<'_>) {
+        for p in std::mem::take(&mut self.pending) {
+            let stamp = self.stamp(p.stamp, p.up_secs);
+            out.event_at(p.kind, stamp, p.line);
+        }
+    }
+
+    fn push(
+        &mut self,
+        kind: EventKind,
+        stamp: LineStamp,
+        up_secs: Option<f64>,
+        out: &mut Emit<'_>,
+    ) {
+        let needs_context = !matches!(stamp, LineStamp::Zoned(_));
+        if needs_context && !self.knows_context() {
+            self.pending.push(Pending {
+                kind,
+                stamp,
+                up_secs,
+                line: out.line(),
+            });
+            if self.pending.len() >= MAX_PENDING {
+                self.flush_pending(out);
+            }
+            return;
+        }
+        let s = self.stamp(stamp, up_secs);
+        out.event(kind, s);
+    }
+
+    /// Learns year and offset from a banner on a line stamped `stamp`.
+    fn learn(&mut self, stamp: LineStamp, banner_at: DateTime<FixedOffset>) {
+        let banner_utc = banner_at.naive_utc();
+        self.year = Some(banner_at.year());
+        self.last_month = Some(banner_at.month());
+        let line_naive = match stamp {
+            LineStamp::Zoned(_) => return,
+            LineStamp::Naive(n) => Some(n),
+            LineStamp::Yearless(y) => y.with_year(banner_at.year()),
+        };
+        if let Some(n) = line_naive {
+            let diff = (n - banner_utc).num_seconds();
+            let quarter_hours = (diff as f64 / 900.0).round() as i32;
+            // Offsets beyond ±14 h are not zones: the clock was simply wrong.
+            let secs = if quarter_hours.abs() <= 56 {
+                quarter_hours * 900
+            } else {
+                0
+            };
+            self.offset = FixedOffset::east_opt(secs);
+        }
     }
 }
+
 impl LineParser for CloudInitLog {
-    fn line(&mut self, _text: &str, _out: &mut Emit<'_>) -> Result<(), Malformed> {
-        Ok(())
+    fn keywords(&self) -> Option<&'static [&'static str]> {
+        Some(&["start:", "finish:", banner::MARK])
+    }
+
+    fn line(&mut self, text: &str, out: &mut Emit<'_>) -> Result<(), Malformed> {
+        let Some((after_stamp, stamp)) = line_stamp(text) else {
+            // A continuation line, unless it looks like a reporting line whose stamp broke.
+            if let Some(m) = message_start(text, 0) {
+                if matches!(reporting(&text[m..]), Ok(Some(_)) | Err(_)) {
+                    return Err(out.malformed(text, 0, "a timestamp"));
+                }
+            }
+            return Ok(());
+        };
+        let from = text.len() - after_stamp.len();
+        let msg_at = message_start(text, from);
+        if let Some(m) = msg_at {
+            match reporting(&text[m..]) {
+                Ok(Some(Reporting::Start { name, description })) => {
+                    self.push(EventKind::Start { name, description }, stamp, None, out);
+                    return Ok(());
+                }
+                Ok(Some(Reporting::Finish {
+                    name,
+                    result,
+                    description,
+                    duration_secs,
+                })) => {
+                    let kind = EventKind::Finish {
+                        name,
+                        result,
+                        description,
+                        duration_secs,
+                    };
+                    self.push(kind, stamp, None, out);
+                    return Ok(());
+                }
+                Err((off, expected)) => return Err(out.malformed(text, m + off, expected)),
+                Ok(None) => {}
+            }
+        }
+        let search_from = msg_at.unwrap_or(from);
+        let Some(pos) =
+            memchr::memmem::find(&text.as_bytes()[search_from..], banner::MARK.as_bytes())
+        else {
+            return Ok(());
+        };
+        let at = search_from + pos;
+        match banner::parse(&text[at..]) {
+            Ok((b, _)) => {
+                self.learn(stamp, b.at);
+                let kind = match b.kind {
+                    BannerKind::Running { action } => EventKind::StageBanner {
+                        version: b.version,
+                        action,
+                    },
+                    BannerKind::Finished { datasource } => EventKind::FinishedBanner {
+                        version: b.version,
+                        datasource,
+                    },
+                };
+                if !self.pending.is_empty() {
+                    self.flush_pending(out);
+                }
+                self.push(kind, stamp, b.up_secs, out);
+                Ok(())
+            }
+            // Only a banner broken after its keyword is claimed; other mentions of
+            // "Cloud-init v." (quoted status files, messages) are ordinary text.
+            Err((off, expected)) if expected == "an RFC 2822 date" => {
+                Err(out.malformed(text, at + off, expected))
+            }
+            Err(_) => Ok(()),
+        }
+    }
+
+    fn stamp_of(&mut self, text: &str) -> Option<Stamp> {
+        if let Some((_, s)) = line_stamp(text) {
+            let st = self.stamp(s, None);
+            self.last_stamp = Some(st);
+            return Some(st);
+        }
+        self.last_stamp
+    }
+
+    fn finish(&mut self, out: &mut Emit<'_>) {
+        self.flush_pending(out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+    use crate::input;
+    use crate::parse::{parse_input, Format, Options};
+
+    fn events(text: &str) -> (Vec<Event>, crate::parse::Summary) {
+        let inp = input::from_reader(
+            "t.log".into(),
+            Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let s = parse_input(
+            inp,
+            Some(Format::CloudInitLog),
+            &Options::default(),
+            &mut |e| out.push(e),
+        )
+        .unwrap();
+        (out, s)
+    }
+
+    #[test]
+    fn reporting_grammar_accepts_and_rejects() {
+        assert_eq!(
+            reporting("start: init-local/check-cache: attempting to read from cache [check]"),
+            Ok(Some(Reporting::Start {
+                name: "init-local/check-cache".into(),
+                description: "attempting to read from cache [check]".into()
+            }))
+        );
+        assert_eq!(
+            reporting("finish: init-local: SUCCESS: searching (duration: 8.443s)"),
+            Ok(Some(Reporting::Finish {
+                name: "init-local".into(),
+                result: StageResult::Success,
+                description: "searching".into(),
+                duration_secs: Some(8.443)
+            }))
+        );
+        match reporting("finish: init-local/config-seed_random: SUCCESS: config-seed_random ran successfully and took 0.004 seconds") {
+            Ok(Some(Reporting::Finish { duration_secs, .. })) => assert_eq!(duration_secs, Some(0.004)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            reporting("finish: x: DONE: y"),
+            Err((11, "SUCCESS, FAIL or WARN"))
+        );
+        assert_eq!(reporting("start:   "), Err((9, "an event name")));
+        assert_eq!(reporting("Running module x"), Ok(None));
+    }
+
+    #[test]
+    fn asctime_layout_with_banner() {
+        let (ev, s) = events(
+            "2023-11-30 19:03:39,502 - util.py[DEBUG]: Cloud-init v. 22.4.2 running 'init-local' at Thu, 30 Nov 2023 19:03:39 +0000. Up 7.02 seconds.\n\
+             2023-11-30 19:03:39,509 - handlers.py[DEBUG]: start: init-local/check-cache: attempting to read from cache [check]\n\
+             Traceback (most recent call last):\n\
+             2023-11-30 19:03:39,509 - handlers.py[DEBUG]: finish: init-local/check-cache: SUCCESS: no cache found\n",
+        );
+        assert_eq!(s.lines, 4);
+        assert_eq!(ev.len(), 3);
+        assert_eq!(ev[0].stamp.since_boot.unwrap().secs, 7.02);
+        assert_eq!(ev[1].source.line, 2);
+        assert_eq!(ev[2].source.line, 4);
+        assert!(matches!(
+            &ev[2].kind,
+            EventKind::Finish {
+                result: StageResult::Success,
+                ..
+            }
+        ));
+        assert_eq!(
+            ev[1].stamp.wall.unwrap().to_rfc3339(),
+            "2023-11-30T19:03:39.509+00:00"
+        );
+    }
+
+    #[test]
+    fn local_time_log_gets_the_banner_offset_and_yearless_gets_its_year() {
+        let (ev, _) = events(
+            "Nov 17 19:31:20 host [CLOUDINIT] handlers.py[DEBUG]: start: init-local/x: y\n\
+             2015-11-17 19:31:23,021 - util.py[DEBUG]: Cloud-init v. 0.7.5 running 'init-local' at Wed, 18 Nov 2015 00:31:22 +0000. Up 2.32 seconds.\n",
+        );
+        // The early yearless line waited for the banner's year and offset (UTC-5).
+        assert_eq!(ev[0].source.line, 1);
+        assert_eq!(
+            ev[0].stamp.wall.unwrap().to_rfc3339(),
+            "2015-11-17T19:31:20-05:00"
+        );
+        assert_eq!(ev[1].stamp.wall.unwrap().timestamp(), 1_447_806_683);
+    }
+
+    #[test]
+    fn syslog_and_iso_layouts() {
+        let (ev, _) = events(
+            "May 01 17:07:10 cloud-init[2416]: util.py[DEBUG]: Cloud-init v. 19.3 running 'init' at Fri, 01 May 2020 17:07:09 +0000. Up 9.0 seconds.\n\
+             May 01 17:07:10 cloud-init[2416]: handlers.py[DEBUG]: finish: modules-final/config-scripts-user: SUCCESS: x\n\
+             2016-08-30T21:53:25.972325+00:00 y1 [CLOUDINIT] handlers.py[DEBUG]: finish: modules-final: FAIL: running modules for final\n\
+             Nov 03 06:51:06.074410 x2 cloud-init[106]: [CLOUDINIT] handlers.py[DEBUG]: start: init-local: searching\n",
+        );
+        assert_eq!(ev.len(), 4);
+        assert_eq!(
+            ev[1].stamp.wall.unwrap().to_rfc3339(),
+            "2020-05-01T17:07:10+00:00"
+        );
+        assert!(matches!(
+            &ev[2].kind,
+            EventKind::Finish {
+                result: StageResult::Fail,
+                ..
+            }
+        ));
+        assert_eq!(
+            ev[3].stamp.wall.unwrap().to_rfc3339(),
+            "2020-11-03T06:51:06.074410+00:00"
+        );
+    }
+
+    #[test]
+    fn malformed_lines_are_located_and_counted() {
+        let (ev, s) = events(
+            "2023-11-30 19:03:39,509 - handlers.py[DEBUG]: finish: a/b: MAYBE: x\n\
+             2023-11-30 19:03:39,509 - util.py[DEBUG]: Cloud-init v. 22.4.2 running 'init' at someday. Up 1 seconds.\n\
+             2023-11-30 19:03:39,509 - util.py[DEBUG]: read 'Cloud-init v. is fine' from a file\n\
+             2023-13-30 19:03:39,509 - handlers.py[DEBUG]: start: a/b: x\n",
+        );
+        assert!(ev.is_empty());
+        assert_eq!(s.malformed, 3);
+        let m: Vec<String> = s
+            .first_malformed
+            .iter()
+            .map(|m| format!("{}:{}:{} {}", m.path, m.line, m.column, m.expected))
+            .collect();
+        assert_eq!(
+            m,
+            [
+                "t.log:1:60 SUCCESS, FAIL or WARN",
+                "t.log:2:82 an RFC 2822 date",
+                "t.log:4:1 a timestamp"
+            ]
+        );
     }
 }

@@ -37,6 +37,14 @@ pub struct Options {
     pub strict: bool,
 }
 
+impl Options {
+    /// These options with `strict` set as given.
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+}
+
 /// What parsing one input found, besides its events.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -216,8 +224,9 @@ pub fn parse_input(
     Ok(summary)
 }
 
-/// Reads the head of an input (without consuming it) and guesses its format.
-fn sniff_input(input: &mut Input) -> Result<Format> {
+/// Reads the head of an input (without consuming it) and guesses its format; `None` when
+/// nothing fits.
+pub fn sniff(input: &mut Input) -> Result<Option<Format>> {
     let head = input.reader.fill_buf().map_err(|source| Error::Io {
         path: input.name.to_string(),
         source,
@@ -228,7 +237,11 @@ fn sniff_input(input: &mut Input) -> Result<Format> {
         lines.push(input::normalize(raw, &mut scratch).to_string());
     }
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    Format::sniff(&refs, &input.name).ok_or_else(|| Error::UnknownFormat {
+    Ok(Format::sniff(&refs, &input.name))
+}
+
+fn sniff_input(input: &mut Input) -> Result<Format> {
+    sniff(input)?.ok_or_else(|| Error::UnknownFormat {
         path: input.name.to_string(),
     })
 }

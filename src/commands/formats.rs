@@ -1,0 +1,21 @@
+//! `bootline formats`: every input format with its name and one example line.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use bootline::parse::Format;
+
+/// Runs `bootline formats`.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let width = Format::ALL
+        .iter()
+        .map(|f| f.name().len())
+        .max()
+        .unwrap_or(0);
+    for f in Format::ALL {
+        writeln!(out, "{:width$}  {}", f.name(), f.description())?;
+        writeln!(out, "{:width$}    e.g. {}", "", f.example())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

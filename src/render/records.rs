@@ -1,0 +1,417 @@
+//! cloud-init boot records rendered as `cloud-init analyze blame` and `show` text, and as JSON.
+//!
+//! The text layouts are the reference tool's, with its bugs left out: blame is sorted by
+//! duration (the reference sorts the formatted strings, so 121 s ranks below 15 s), negative
+//! durations are kept and flagged, FAIL/WARN results are shown, spans still running when the log
+//! ends are listed as unfinished; show's Total Time is the record's real span on the uptime
+//! clock, with the sum of the top-level stages beside it.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::event::{Location, StageResult};
+use crate::record::{BannerMark, Boundary, Record, RecordClock, Span, SpanEnd};
+
+/// JSON schema version shared by every JSON document bootline writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `%08.5f`, as the reference formats durations and offsets.
+pub fn secs5(v: f64) -> String {
+    format!("{v:08.5}")
+}
+
+/// The header line of a record.
+pub fn record_header(number: usize) -> String {
+    format!("-- Boot Record {number:02} --")
+}
+
+fn result_flag(r: Option<StageResult>) -> &'static str {
+    match r {
+        Some(StageResult::Fail) => "  FAIL",
+        Some(StageResult::Warn) => "  WARN",
+        _ => "",
+    }
+}
+
+/// Writes one record in the `blame` layout.
+pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
+    writeln!(out, "{}", record_header(r.number))?;
+    let mut rows: Vec<(f64, &Span, bool)> = Vec::new();
+    for (i, s) in r.spans.iter().enumerate() {
+        // A module still running when the log ends is what an operator looks for first;
+        // stages without a finish (banner-only logs) are not blame rows.
+        let unfinished_leaf = matches!(s.end, SpanEnd::Unfinished { .. })
+            && s.depth > 0
+            && r.spans.get(i + 1).is_none_or(|n| n.depth <= s.depth);
+        if !(s.leaf || unfinished_leaf) {
+            continue;
+        }
+        if let Some(d) = s.duration_secs() {
+            rows.push((d, s, unfinished_leaf));
+        }
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    for (d, s, unfinished) in rows {
+        if unfinished {
+            writeln!(
+                out,
+                "     {}s+ ({})  unfinished: no finish before the record ends",
+                secs5(d),
+                s.name
+            )?;
+            continue;
+        }
+        let neg = if d < 0.0 {
+            "  negative: the wall clock went back"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "     {}s ({}){}{}",
+            secs5(d),
+            s.name,
+            result_flag(s.result()),
+            neg
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out)
+}
+
+/// Writes one record in the `show` layout.
+pub fn write_show(out: &mut dyn Write, r: &Record) -> io::Result<()> {
+    writeln!(out, "{}", record_header(r.number))?;
+    writeln!(
+        out,
+        "The total time elapsed since completing an event is printed after the \"@\" character."
+    )?;
+    writeln!(
+        out,
+        "The time the event takes is printed after the \"+\" character."
+    )?;
+    writeln!(out)?;
+    let zero = r.first.and_then(|m| m.t);
+    // Parents print their "Finished stage" line when their last descendant has been shown.
+    let mut open: Vec<&Span> = Vec::new();
+    let close_to = |out: &mut dyn Write, open: &mut Vec<&Span>, depth: usize| -> io::Result<()> {
+        while open.last().is_some_and(|p| p.depth >= depth) {
+            let p = open.pop().expect("checked non-empty");
+            finished_line(out, p)?;
+        }
+        Ok(())
+    };
+    for s in &r.spans {
+        close_to(out, &mut open, s.depth)?;
+        if s.leaf || matches!(s.end, SpanEnd::Stated { .. }) {
+            let indent = format!(
+                "|{}`->",
+                " ".repeat(s.name.matches('/').count().saturating_sub(1))
+            );
+            let elapsed = match (zero, s.start.t) {
+                (Some(z), Some(t)) => secs5(t - z),
+                _ => "?".to_string(),
+            };
+            let d = s.duration_secs().map_or_else(|| "?".to_string(), secs5);
+            writeln!(
+                out,
+                "{indent}{} @{elapsed}s +{d}s{}",
+                s.shown_description(),
+                result_flag(s.result())
+            )?;
+        } else {
+            writeln!(out, "Starting stage: {}", s.name)?;
+            open.push(s);
+        }
+    }
+    close_to(out, &mut open, 0)?;
+    match r.total_secs() {
+        Some(t) => writeln!(
+            out,
+            "Total Time: {t:.5} seconds ({} clock, first to last event; top-level stages sum to {:.5} seconds)",
+            clock_word(r.clock),
+            r.stage_sum_secs()
+        )?,
+        None => writeln!(
+            out,
+            "Total Time: {:.5} seconds (sum of top-level stages; the input has no clock)",
+            r.stage_sum_secs()
+        )?,
+    }
+    writeln!(out)
+}
+
+fn finished_line(out: &mut dyn Write, p: &Span) -> io::Result<()> {
+    match (&p.end, p.duration_secs()) {
+        (SpanEnd::Unfinished { .. }, Some(d)) => writeln!(
+            out,
+            "Unfinished stage: ({}) at least {} seconds (no finish before the record ends)\n",
+            p.name,
+            secs5(d)
+        ),
+        (SpanEnd::Unfinished { .. }, None) => {
+            writeln!(
+                out,
+                "Unfinished stage: ({}) (no finish before the record ends)\n",
+                p.name
+            )
+        }
+        (_, d) => writeln!(
+            out,
+            "Finished stage: ({}) {} seconds{}\n",
+            p.name,
+            d.map_or_else(|| "?".to_string(), secs5),
+            result_flag(p.result())
+        ),
+    }
+}
+
+fn clock_word(c: RecordClock) -> &'static str {
+    match c {
+        RecordClock::Uptime => "uptime",
+        RecordClock::Wall => "wall",
+        RecordClock::Offset => "offset",
+        RecordClock::None => "no",
+    }
+}
+
+/// The closing line of blame and show.
+pub fn write_footer(out: &mut dyn Write, records: usize) -> io::Result<()> {
+    writeln!(out, "{records} boot records analyzed")
+}
+
+/// One span as JSON.
+#[derive(Debug, Serialize)]
+pub struct SpanJson<'a> {
+    /// Event name.
+    pub name: &'a str,
+    /// Description (the finish's when there is one).
+    pub description: &'a str,
+    /// Nesting depth.
+    pub depth: usize,
+    /// `finished`, `stated` or `unfinished`.
+    pub state: &'static str,
+    /// Whether `cloud-init analyze blame` would list it.
+    pub leaf: bool,
+    /// Seconds from the record's first event to the span's start, on the record clock.
+    pub start_offset_secs: Option<f64>,
+    /// Duration in seconds (for an unfinished span: known so far).
+    pub duration_secs: Option<f64>,
+    /// Result word.
+    pub result: Option<StageResult>,
+    /// Wall-clock start.
+    pub wall_start: Option<String>,
+    /// Wall-clock end.
+    pub wall_end: Option<String>,
+    /// Where the start was read.
+    pub source: String,
+    /// Where the finish was read.
+    pub end_source: Option<String>,
+}
+
+/// One record as JSON.
+#[derive(Debug, Serialize)]
+pub struct RecordJson<'a> {
+    /// The input it came from.
+    pub input: &'a str,
+    /// 1-based number within the input.
+    pub number: usize,
+    /// Why the record began.
+    pub boundary: Boundary,
+    /// The clock offsets are on.
+    pub clock: RecordClock,
+    /// First to last event on the record clock.
+    pub total_secs: Option<f64>,
+    /// Sum of top-level stage durations.
+    pub stage_sum_secs: f64,
+    /// Banners with their uptimes.
+    pub banners: Vec<BannerJson<'a>>,
+    /// Spans in start order.
+    pub spans: Vec<SpanJson<'a>>,
+    /// Finishes that matched no start.
+    pub unmatched_finishes: Vec<String>,
+}
+
+/// A banner as JSON.
+#[derive(Debug, Serialize)]
+pub struct BannerJson<'a> {
+    /// Action or `finished`.
+    pub what: &'a str,
+    /// cloud-init version.
+    pub version: &'a str,
+    /// Wall-clock time of the line.
+    pub wall: Option<String>,
+    /// `Up N seconds`.
+    pub up_secs: Option<f64>,
+    /// Where it was read.
+    pub source: String,
+}
+
+fn loc(l: &Location) -> String {
+    l.to_string()
+}
+
+impl<'a> RecordJson<'a> {
+    /// The JSON view of a record read from `input`.
+    pub fn new(input: &'a str, r: &'a Record) -> Self {
+        let zero = r.first.and_then(|m| m.t);
+        let spans = r
+            .spans
+            .iter()
+            .map(|s| {
+                let (state, wall_end, end_source) = match &s.end {
+                    SpanEnd::Finished { at, source, .. } => (
+                        "finished",
+                        at.wall.map(|w| w.to_rfc3339()),
+                        Some(loc(source)),
+                    ),
+                    SpanEnd::Stated { .. } => ("stated", None, None),
+                    SpanEnd::Unfinished { .. } => ("unfinished", None, None),
+                };
+                SpanJson {
+                    name: &s.name,
+                    description: s.shown_description(),
+                    depth: s.depth,
+                    state,
+                    leaf: s.leaf,
+                    start_offset_secs: zero.zip(s.start.t).map(|(z, t)| t - z),
+                    duration_secs: s.duration_secs(),
+                    result: s.result(),
+                    wall_start: s.start.wall.map(|w| w.to_rfc3339()),
+                    wall_end,
+                    source: loc(&s.source),
+                    end_source,
+                }
+            })
+            .collect();
+        let banners = r
+            .banners
+            .iter()
+            .map(|b: &BannerMark| BannerJson {
+                what: &b.what,
+                version: &b.version,
+                wall: b.wall.map(|w| w.to_rfc3339()),
+                up_secs: b.up_secs,
+                source: loc(&b.source),
+            })
+            .collect();
+        Self {
+            input,
+            number: r.number,
+            boundary: r.boundary,
+            clock: r.clock,
+            total_secs: r.total_secs(),
+            stage_sum_secs: r.stage_sum_secs(),
+            banners,
+            spans,
+            unmatched_finishes: r.unmatched_finishes.iter().map(loc).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, EventKind, Stamp};
+    use crate::record::build;
+    use chrono::DateTime;
+
+    fn ev(kind: EventKind, w: &str, line: u64) -> Event {
+        Event::new(
+            kind,
+            Stamp::wall(DateTime::parse_from_rfc3339(w).unwrap()),
+            Location::new("t".into(), line),
+        )
+    }
+
+    fn sample() -> Vec<Record> {
+        let start = |n: &str, w: &str, l| {
+            ev(
+                EventKind::Start {
+                    name: n.into(),
+                    description: format!("start {n}"),
+                },
+                w,
+                l,
+            )
+        };
+        let fin = |n: &str, r, w: &str, l| {
+            ev(
+                EventKind::Finish {
+                    name: n.into(),
+                    result: r,
+                    description: format!("done {n}"),
+                    duration_secs: None,
+                },
+                w,
+                l,
+            )
+        };
+        build([
+            start("modules-final", "2024-01-01T00:00:00Z", 1),
+            start("modules-final/a", "2024-01-01T00:00:01Z", 2),
+            fin(
+                "modules-final/a",
+                StageResult::Success,
+                "2024-01-01T00:00:16Z",
+                3,
+            ),
+            start("modules-final/b", "2024-01-01T00:00:16Z", 4),
+            fin(
+                "modules-final/b",
+                StageResult::Fail,
+                "2024-01-01T00:02:17Z",
+                5,
+            ),
+            start("modules-final/c", "2024-01-01T00:02:17Z", 6),
+            fin(
+                "modules-final/c",
+                StageResult::Success,
+                "2024-01-01T00:02:16.5Z",
+                7,
+            ),
+            fin(
+                "modules-final",
+                StageResult::Success,
+                "2024-01-01T00:02:18Z",
+                8,
+            ),
+        ])
+    }
+
+    #[test]
+    fn blame_sorts_numerically_and_flags() {
+        let mut out = Vec::new();
+        write_blame(&mut out, &sample()[0]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "-- Boot Record 01 --\n\
+             \x20    121.00000s (modules-final/b)  FAIL\n\
+             \x20    15.00000s (modules-final/a)\n\
+             \x20    -0.50000s (modules-final/c)  negative: the wall clock went back\n\n\n"
+        );
+    }
+
+    #[test]
+    fn show_nests_and_totals() {
+        let mut out = Vec::new();
+        write_show(&mut out, &sample()[0]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "Starting stage: modules-final\n|`->done modules-final/a @01.00000s +15.00000s\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("Finished stage: (modules-final) 138.00000 seconds\n\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Total Time: 138.00000 seconds (wall clock"),
+            "{text}"
+        );
+    }
+}
