@@ -243,6 +243,8 @@ pub enum EventKind {
     Span {
         /// Event name, `stage[/child…]`.
         name: String,
+        /// Description, when the source gives one.
+        description: String,
         /// Duration in seconds (negative values are kept: the source printed them).
         duration_secs: f64,
         /// Result, when the source states it.

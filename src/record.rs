@@ -231,11 +231,17 @@ struct Partial {
     first: Option<Stamp>,
     last: Option<Stamp>,
     events: usize,
+    /// Began with an explicit header: a record even if nothing follows.
+    headed: bool,
 }
 
 impl Partial {
     fn is_empty(&self) -> bool {
         self.events == 0
+    }
+
+    fn worth_closing(&self) -> bool {
+        self.events > 0 || self.headed
     }
 
     fn touch(&mut self, s: Stamp) {
@@ -267,7 +273,7 @@ impl Builder {
     pub fn push(&mut self, e: Event) -> Option<Record> {
         let mut done = None;
         let mut split = |b: &mut Builder, why: Boundary| {
-            if !b.current.is_empty() {
+            if b.current.worth_closing() {
                 done = Some(b.close());
             }
             if b.current.boundary.is_none() {
@@ -371,6 +377,7 @@ impl Builder {
             }
             EventKind::Span {
                 name,
+                description,
                 duration_secs,
                 result,
             } => {
@@ -380,7 +387,7 @@ impl Builder {
                 let depth = self.current.stack.len();
                 self.current.spans.push(Span {
                     name,
-                    description: String::new(),
+                    description,
                     depth,
                     start: Moment {
                         wall: e.stamp.wall,
@@ -397,12 +404,11 @@ impl Builder {
                 self.current.raw_ends.push(None);
             }
             EventKind::BootRecord { .. } => {
-                if !self.current.is_empty() {
+                if self.current.worth_closing() {
                     done = Some(self.close());
                 }
                 self.current.boundary = Some(Boundary::Header);
-                // A header alone makes a (possibly empty) record.
-                self.current.events += 1;
+                self.current.headed = true;
             }
             _ => {}
         }
@@ -495,7 +501,7 @@ impl Builder {
 
     /// Ends the input: returns the last record, if it holds anything.
     pub fn finish(mut self) -> Option<Record> {
-        if self.current.is_empty() {
+        if !self.current.worth_closing() {
             return None;
         }
         Some(self.close())

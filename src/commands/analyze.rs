@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use bootline::event::Event;
-use bootline::parse::{self, Format, Summary};
+use bootline::parse::{self, Summary};
 use bootline::record::{Builder, Record};
 use bootline::render::dump::DumpWriter;
 use bootline::render::records::{self, RecordJson, SCHEMA_VERSION};
@@ -34,28 +34,12 @@ struct Outcome {
     fell_back: bool,
 }
 
-/// The format to read an input with: the named one, else sniffed, else cloud-init-log (the
-/// domain of these commands), noted on stderr.
-fn choose_format(path: &Path, named: Option<Format>) -> (Option<Format>, bool) {
-    if named.is_some() {
-        return (named, false);
-    }
-    let Ok(mut input) = bootline::input::open(path) else {
-        return (None, false);
-    };
-    match parse::sniff(&mut input) {
-        Ok(Some(f)) => (Some(f), false),
-        _ => (Some(Format::CloudInitLog), true),
-    }
-}
-
 /// Reads one input, handing each finished record to `each`.
 fn read_records(
     path: &Path,
     inputs: &Inputs,
     mut each: impl FnMut(&Record) -> io::Result<()>,
 ) -> Outcome {
-    let (format, fell_back) = choose_format(path, inputs.format);
     let mut builder = Builder::new();
     let mut records = 0usize;
     let mut unmatched = Vec::new();
@@ -69,7 +53,7 @@ fn read_records(
             }
         }
     };
-    let result = parse::parse_path(path, format, &inputs.options, &mut |e: Event| {
+    let result = parse::parse_path(path, inputs.format, &inputs.options, &mut |e: Event| {
         if let Some(r) = builder.push(e) {
             handle(r, &mut unmatched);
         }
@@ -77,6 +61,7 @@ fn read_records(
     if let Some(r) = builder.finish() {
         handle(r, &mut unmatched);
     }
+    let fell_back = result.as_ref().is_ok_and(|s| s.fell_back);
     let (summary, error) = match result {
         Ok(s) => (Some(s), None),
         Err(e) => (None, Some(anyhow::Error::new(e))),
@@ -120,7 +105,7 @@ fn render(
 
 /// Runs `blame` or `show`.
 pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
-    let inputs = Inputs::from_args(&args)?;
+    let inputs = Inputs::from_args(&args)?.with_fallback();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let command = match mode {
@@ -226,20 +211,20 @@ fn finish(outcomes: Vec<(std::path::PathBuf, Outcome)>) -> ExitCode {
 
 /// Runs `dump`.
 pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
-    let inputs = Inputs::from_args(&args)?;
+    let inputs = Inputs::from_args(&args)?.with_fallback();
     let stdout = io::stdout();
     let mut w = DumpWriter::new(BufWriter::new(stdout.lock()))?;
     let mut outcomes = Vec::new();
     for path in &inputs.paths {
-        let (format, fell_back) = choose_format(path, inputs.format);
         let mut write_err = None;
-        let result = parse::parse_path(path, format, &inputs.options, &mut |e: Event| {
+        let result = parse::parse_path(path, inputs.format, &inputs.options, &mut |e: Event| {
             if write_err.is_none() {
                 if let Err(err) = w.event(&e) {
                     write_err = Some(err);
                 }
             }
         });
+        let fell_back = result.as_ref().is_ok_and(|s| s.fell_back);
         let (summary, error) = match result {
             Ok(s) => (Some(s), write_err.map(anyhow::Error::new)),
             Err(e) => (None, Some(anyhow::Error::new(e))),

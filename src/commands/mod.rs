@@ -50,6 +50,15 @@ impl Inputs {
     }
 }
 
+impl Inputs {
+    /// Reads unrecognised inputs as `cloud-init.log`, the domain of the analyze-style commands
+    /// (as `cloud-init analyze` does).
+    pub fn with_fallback(mut self) -> Self {
+        self.options = self.options.with_fallback(Format::CloudInitLog);
+        self
+    }
+}
+
 /// Prints the malformed-line summary of one input to stderr.
 pub fn report_malformed(summary: &Summary) {
     if summary.malformed == 0 {

@@ -112,6 +112,7 @@ impl LineParser for Blame {
                 } else {
                     EventKind::Span {
                         name: l.name.to_string(),
+                        description: String::new(),
                         duration_secs: l.secs,
                         result: l.result,
                     }

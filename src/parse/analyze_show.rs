@@ -118,6 +118,7 @@ impl LineParser for Show {
             out.event(
                 EventKind::Span {
                     name,
+                    description: desc.to_string(),
                     duration_secs: delta,
                     result: flag(rest),
                 },

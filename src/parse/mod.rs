@@ -35,12 +35,21 @@ pub const MALFORMED_SHOWN: usize = 5;
 pub struct Options {
     /// Fail on the first malformed line instead of skipping it.
     pub strict: bool,
+    /// The format to read an input with when sniffing recognises none (else that input is an
+    /// error).
+    pub fallback: Option<Format>,
 }
 
 impl Options {
     /// These options with `strict` set as given.
     pub fn with_strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// These options with a fallback format for inputs sniffing does not recognise.
+    pub fn with_fallback(mut self, format: Format) -> Self {
+        self.fallback = Some(format);
         self
     }
 }
@@ -52,6 +61,8 @@ pub struct Summary {
     pub path: Option<Arc<str>>,
     /// The format the input was read as.
     pub format: Option<Format>,
+    /// True when sniffing recognised nothing and the fallback format was used.
+    pub fell_back: bool,
     /// Lines read.
     pub lines: u64,
     /// Events emitted.
@@ -184,13 +195,22 @@ pub fn parse_input(
     opts: &Options,
     sink: &mut dyn FnMut(Event),
 ) -> Result<Summary> {
-    let format = match format {
-        Some(f) => f,
-        None => sniff_input(&mut input)?,
+    let (format, fell_back) = match format {
+        Some(f) => (f, false),
+        None => match (sniff(&mut input)?, opts.fallback) {
+            (Some(f), _) => (f, false),
+            (None, Some(f)) => (f, true),
+            (None, None) => {
+                return Err(Error::UnknownFormat {
+                    path: input.name.to_string(),
+                })
+            }
+        },
     };
     let mut summary = Summary {
         path: Some(input.name.clone()),
         format: Some(format),
+        fell_back,
         ..Summary::default()
     };
     match format.parser() {
@@ -238,12 +258,6 @@ pub fn sniff(input: &mut Input) -> Result<Option<Format>> {
     }
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     Ok(Format::sniff(&refs, &input.name))
-}
-
-fn sniff_input(input: &mut Input) -> Result<Format> {
-    sniff(input)?.ok_or_else(|| Error::UnknownFormat {
-        path: input.name.to_string(),
-    })
 }
 
 fn run_lines(

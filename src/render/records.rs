@@ -51,7 +51,14 @@ pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
             rows.push((d, s, unfinished_leaf));
         }
     }
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    // Sort on the printed value so that float noise below the fifth decimal (epoch seconds
+    // from a dump) cannot reorder equal rows.
+    let printed = |d: f64| (d * 1e5).round() as i64;
+    rows.sort_by(|a, b| {
+        printed(b.0)
+            .cmp(&printed(a.0))
+            .then_with(|| a.1.name.cmp(&b.1.name))
+    });
     for (d, s, unfinished) in rows {
         if unfinished {
             writeln!(
