@@ -113,60 +113,75 @@ pub fn from_reader(name: Arc<str>, raw: Box<dyn Read + Send>) -> Result<Input> {
     Ok(Input { name, reader })
 }
 
+/// Number of lines in a block: its `\n`s, plus one for a last line without one.
+pub fn count_lines(block: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', block).count() as u64
+        + u64::from(block.last().is_some_and(|&b| b != b'\n'))
+}
+
 /// Reads `reader` in blocks that end just after a `\n` (or at end of input) and calls `each`
-/// with the block and the 1-based number of its first line. Stops early when `each` returns
-/// `false`. Memory stays at about one block whatever the input size.
+/// with the block and the 1-based number of its first line. `each` returns the number of lines
+/// it saw in the block (see [`count_lines`]; parsers that scan the block count them on the way,
+/// so no byte is counted twice), or `None` to stop early. Memory stays at about one block
+/// whatever the input size; bytes go from the reader straight into the block buffer.
 pub fn for_each_block(
     name: &str,
     reader: &mut dyn BufRead,
-    mut each: impl FnMut(&[u8], u64) -> bool,
+    mut each: impl FnMut(&[u8], u64) -> Option<u64>,
 ) -> Result<()> {
     let io_err = |source| Error::Io {
         path: name.to_string(),
         source,
     };
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK_BYTES + 4096);
+    // `buf[..filled]` holds data; the rest stays allocated and initialised between blocks.
+    let mut buf: Vec<u8> = vec![0; BLOCK_BYTES];
+    let mut filled = 0usize;
     let mut line_no: u64 = 1;
     let mut eof = false;
     while !eof {
-        // Fill up to BLOCK_BYTES.
-        while buf.len() < BLOCK_BYTES {
-            let avail = reader.fill_buf().map_err(io_err)?;
-            if avail.is_empty() {
+        while filled < BLOCK_BYTES {
+            let n = loop {
+                match reader.read(&mut buf[filled..BLOCK_BYTES]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(io_err(e)),
+                }
+            };
+            filled += n;
+            if n == 0 {
                 eof = true;
                 break;
             }
-            let take = avail.len().min(BLOCK_BYTES - buf.len());
-            buf.extend_from_slice(&avail[..take]);
-            reader.consume(take);
         }
-        if buf.is_empty() {
+        if filled == 0 {
             break;
         }
         let cut = if eof {
-            buf.len()
+            filled
         } else {
-            match memchr::memrchr(b'\n', &buf) {
+            match memchr::memrchr(b'\n', &buf[..filled]) {
                 Some(i) => i + 1,
                 None => {
                     // A line longer than a block: read on until its end.
-                    let mut rest = Vec::new();
-                    reader.read_until(b'\n', &mut rest).map_err(io_err)?;
-                    if rest.is_empty() {
+                    buf.truncate(filled);
+                    reader.read_until(b'\n', &mut buf).map_err(io_err)?;
+                    if buf.len() == filled {
                         eof = true;
                     }
-                    buf.extend_from_slice(&rest);
-                    buf.len()
+                    filled = buf.len();
+                    filled
                 }
             }
         };
-        let block = &buf[..cut];
-        let lines_in_block = memchr::memchr_iter(b'\n', block).count() as u64;
-        if !each(block, line_no) {
-            return Ok(());
+        match each(&buf[..cut], line_no) {
+            Some(lines) => line_no += lines,
+            None => return Ok(()),
         }
-        line_no += lines_in_block;
-        buf.drain(..cut);
+        buf.copy_within(cut..filled, 0);
+        filled -= cut;
+        if buf.len() < BLOCK_BYTES {
+            buf.resize(BLOCK_BYTES, 0);
+        }
     }
     Ok(())
 }
@@ -203,18 +218,16 @@ pub fn for_each_line(
     mut each: impl FnMut(u64, &str) -> bool,
 ) -> Result<()> {
     let mut scratch = String::new();
-    let mut go_on = true;
     for_each_block(name, reader, |block, first| {
+        let mut lines = 0;
         for (no, raw) in block_lines(block, first) {
+            lines += 1;
             if !for_each_segment(raw, &mut scratch, |text| each(no, text)) {
-                go_on = false;
-                return false;
+                return None;
             }
         }
-        true
-    })?;
-    let _ = go_on;
-    Ok(())
+        Some(lines)
+    })
 }
 
 /// Normalises one raw line and calls `each` per `\r`-separated segment (trailing `\r`s are
@@ -255,10 +268,15 @@ pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
         let cleaned: Vec<u8> = strip_raw_escapes(raw);
         Cow::Owned(String::from_utf8_lossy(&cleaned).into_owned())
     } else {
-        String::from_utf8_lossy(raw)
+        // The strict validator is much faster than the lossy one on the valid lines that
+        // nearly all are.
+        match std::str::from_utf8(raw) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(raw),
+        }
     };
-    let has_text_escapes = memchr::memmem::find(text.as_bytes(), b"[[").is_some()
-        || memchr::memmem::find(text.as_bytes(), b"^[").is_some();
+    let has_text_escapes =
+        has_pair(text.as_bytes(), b'[', b'[') || has_pair(text.as_bytes(), b'^', b'[');
     match (text, has_text_escapes) {
         (Cow::Borrowed(s), false) => s,
         (t, false) => {
@@ -272,6 +290,11 @@ pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
             scratch.as_str()
         }
     }
+}
+
+/// Whether `a` directly followed by `b` occurs in `hay`.
+fn has_pair(hay: &[u8], a: u8, b: u8) -> bool {
+    memchr::memchr_iter(a, hay).any(|i| hay.get(i + 1) == Some(&b))
 }
 
 /// Removes NUL, lone CR and raw ESC sequences (CSI `ESC [ … final`, OSC, two-byte `ESC x`).
@@ -428,7 +451,7 @@ mod tests {
                 last_no = no;
                 lines += 1;
             }
-            true
+            Some(count_lines(block))
         })
         .unwrap();
         assert_eq!(lines, 600_000);

@@ -13,16 +13,22 @@ fn bootline() -> Command {
 
 fn stdout_of(args: &[&str]) -> String {
     let out = bootline().args(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
 fn blame_on_the_bundled_fixture_matches_the_real_tool_rows() {
     let ours = stdout_of(&["blame", "fixtures/cloudinit/cloudinit_log_01.log"]);
-    let reference =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cloudinit/cloudinit_log_01.expected-blame.txt"))
-            .unwrap();
+    let reference = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/cloudinit/cloudinit_log_01.expected-blame.txt"),
+    )
+    .unwrap();
     let rows = |t: &str| {
         let mut v: Vec<String> = t
             .lines()
@@ -34,18 +40,36 @@ fn blame_on_the_bundled_fixture_matches_the_real_tool_rows() {
     };
     assert_eq!(rows(&ours), rows(&reference));
     // bootline flags the failed module the reference prints without comment.
-    assert!(ours.contains("     01.24300s (modules-final/config-scripts-user)  FAIL\n"), "{ours}");
+    assert!(
+        ours.contains("     01.24300s (modules-final/config-scripts-user)  FAIL\n"),
+        "{ours}"
+    );
     assert!(ours.ends_with("\n1 boot records analyzed\n"));
 }
 
 #[test]
 fn malformed_lines_are_located_exactly_in_strict_mode() {
     let cases = [
-        ("cloudinit_bad.log", "fixtures/malformed/cloudinit_bad.log:4:74: expected SUCCESS, FAIL or WARN"),
-        ("blame_bad.txt", "fixtures/malformed/blame_bad.txt:3:6: expected a blame line"),
-        ("show_bad.txt", "fixtures/malformed/show_bad.txt:7:1: expected a show line"),
-        ("boot_bad.txt", "fixtures/malformed/boot_bad.txt:3:27: expected a date and time"),
-        ("dump_bad.json", "fixtures/malformed/dump_bad.json:4:2: expected valid JSON"),
+        (
+            "cloudinit_bad.log",
+            "fixtures/malformed/cloudinit_bad.log:4:74: expected SUCCESS, FAIL or WARN",
+        ),
+        (
+            "blame_bad.txt",
+            "fixtures/malformed/blame_bad.txt:3:6: expected a blame line",
+        ),
+        (
+            "show_bad.txt",
+            "fixtures/malformed/show_bad.txt:7:1: expected a show line",
+        ),
+        (
+            "boot_bad.txt",
+            "fixtures/malformed/boot_bad.txt:3:27: expected a date and time",
+        ),
+        (
+            "dump_bad.json",
+            "fixtures/malformed/dump_bad.json:4:2: expected valid JSON",
+        ),
     ];
     for (file, want) in cases {
         let path = format!("fixtures/malformed/{file}");
@@ -59,18 +83,27 @@ fn malformed_lines_are_located_exactly_in_strict_mode() {
 
 #[test]
 fn lenient_mode_skips_counts_and_shows_the_caret() {
-    let out = bootline().args(["blame", "fixtures/malformed/cloudinit_bad.log"]).output().unwrap();
+    let out = bootline()
+        .args(["blame", "fixtures/malformed/cloudinit_bad.log"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("skipped 2 malformed lines"), "{err}");
-    assert!(err.contains("cloudinit_bad.log:6:80: expected an RFC 2822 date"), "{err}");
+    assert!(
+        err.contains("cloudinit_bad.log:6:80: expected an RFC 2822 date"),
+        "{err}"
+    );
     // The caret sits under the column.
     let lines: Vec<&str> = err.lines().collect();
     let i = lines.iter().position(|l| l.contains(":4:74:")).unwrap();
     assert_eq!(lines[i + 2].find('^'), Some(2 + 73));
     // The well-formed rows are still there, and the unmatched finish is a warning.
     let out = String::from_utf8(out.stdout).unwrap();
-    assert!(out.contains("     00.01000s (init-local/check-cache)"), "{out}");
+    assert!(
+        out.contains("     00.01000s (init-local/check-cache)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -95,10 +128,16 @@ fn dump_round_trips_through_blame() {
 
 #[test]
 fn truncated_dump_keeps_its_events_and_says_where_it_broke() {
-    let out = bootline().args(["dump", "fixtures/cloudinit/dump_02_truncated.json"]).output().unwrap();
+    let out = bootline()
+        .args(["dump", "fixtures/cloudinit/dump_02_truncated.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("dump_02_truncated.json:8:4: expected valid JSON"), "{err}");
+    assert!(
+        err.contains("dump_02_truncated.json:8:4: expected valid JSON"),
+        "{err}"
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["name"], "modules-config");
@@ -106,17 +145,33 @@ fn truncated_dump_keeps_its_events_and_says_where_it_broke() {
 
 #[test]
 fn json_output_carries_stages_offsets_and_sources() {
-    let out = stdout_of(&["show", "--format", "json", "fixtures/cloudinit/cloudinit_log_01.log"]);
+    let out = stdout_of(&[
+        "show",
+        "--format",
+        "json",
+        "fixtures/cloudinit/cloudinit_log_01.log",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["schema_version"], 1);
     let r = &v["records"][0];
     assert_eq!(r["clock"], "uptime");
     assert_eq!(r["banners"][0]["up_secs"].as_f64(), Some(7.02));
-    let stage = r["spans"].as_array().unwrap().iter().find(|s| s["name"] == "modules-final").unwrap();
+    let stage = r["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "modules-final")
+        .unwrap();
     assert_eq!(stage["result"], "FAIL");
     assert!((stage["duration_secs"].as_f64().unwrap() - 35.849).abs() < 1e-9);
-    assert!(stage["source"].as_str().unwrap().ends_with("cloudinit_log_01.log:610"));
-    assert!(stage["end_source"].as_str().unwrap().ends_with("cloudinit_log_01.log:789"));
+    assert!(stage["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("cloudinit_log_01.log:610"));
+    assert!(stage["end_source"]
+        .as_str()
+        .unwrap()
+        .ends_with("cloudinit_log_01.log:789"));
     assert_eq!(stage["wall_start"], "2023-11-30T19:03:46.271+00:00");
     let t = r["total_secs"].as_f64().unwrap();
     assert!((t - (49.64 - 7.02)).abs() < 0.01, "{t}");
@@ -126,38 +181,73 @@ fn json_output_carries_stages_offsets_and_sources() {
 fn gzip_and_stdin_inputs() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let raw = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cloudinit/cloudinit_log_01.log")).unwrap();
+    let raw = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cloudinit/cloudinit_log_01.log"),
+    )
+    .unwrap();
     let gz = dir.path().join("cloud-init.log.gz");
-    let mut e = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
     e.write_all(&raw).unwrap();
     e.finish().unwrap();
     let plain = stdout_of(&["blame", "fixtures/cloudinit/cloudinit_log_01.log"]);
     assert_eq!(stdout_of(&["blame", gz.to_str().unwrap()]), plain);
-    let piped = bootline().args(["blame", "-"]).write_stdin(raw).output().unwrap();
+    let piped = bootline()
+        .args(["blame", "-"])
+        .write_stdin(raw)
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8(piped.stdout).unwrap(), plain);
 }
 
 #[test]
 fn formats_lists_every_format_with_an_example() {
     let out = stdout_of(&["formats"]);
-    for name in ["cloud-init-log", "analyze-blame", "analyze-show", "analyze-dump", "analyze-boot"] {
-        assert!(out.lines().any(|l| l.starts_with(name)), "{name} missing:\n{out}");
+    for name in [
+        "cloud-init-log",
+        "analyze-blame",
+        "analyze-show",
+        "analyze-dump",
+        "analyze-boot",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(name)),
+            "{name} missing:\n{out}"
+        );
     }
     assert!(out.contains("e.g. 2024-05-01 12:00:01,234 - handlers.py[DEBUG]: start:"));
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    bootline().args(["blame", "--input-format", "nope", "x"]).assert().code(2).stderr(predicate::str::contains("unknown input format 'nope'"));
-    bootline().args(["blame", "does/not/exist.log"]).assert().code(2).stderr(predicate::str::contains("does/not/exist.log"));
+    bootline()
+        .args(["blame", "--input-format", "nope", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown input format 'nope'"));
+    bootline()
+        .args(["blame", "does/not/exist.log"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does/not/exist.log"));
     bootline().args(["frobnicate"]).assert().code(2);
 }
 
 #[test]
 fn several_inputs_print_in_order_with_headers() {
-    let out = stdout_of(&["blame", "fixtures/malformed/blame_bad.txt", "fixtures/cloudinit/cloudinit_log_01.log"]);
-    let a = out.find("==> fixtures/malformed/blame_bad.txt <==").unwrap();
-    let b = out.find("==> fixtures/cloudinit/cloudinit_log_01.log <==").unwrap();
+    let out = stdout_of(&[
+        "blame",
+        "fixtures/malformed/blame_bad.txt",
+        "fixtures/cloudinit/cloudinit_log_01.log",
+    ]);
+    let a = out
+        .find("==> fixtures/malformed/blame_bad.txt <==")
+        .unwrap();
+    let b = out
+        .find("==> fixtures/cloudinit/cloudinit_log_01.log <==")
+        .unwrap();
     assert!(a < b);
     assert!(out.ends_with("2 boot records analyzed\n"));
 }

@@ -58,24 +58,38 @@ fn blame_multiset(text: &str) -> BTreeMap<(String, String), usize> {
             continue;
         }
         let rest = &t[s_pos + 3..];
-        let Some(close) = rest.find(')') else { continue };
-        *m.entry((rest[..close].to_string(), secs.to_string())).or_insert(0) += 1;
+        let Some(close) = rest.find(')') else {
+            continue;
+        };
+        *m.entry((rest[..close].to_string(), secs.to_string()))
+            .or_insert(0) += 1;
     }
     m
 }
 
 fn record_count(text: &str) -> usize {
-    text.lines().filter(|l| l.starts_with("-- Boot Record ")).count()
+    text.lines()
+        .filter(|l| l.starts_with("-- Boot Record "))
+        .count()
 }
 
 fn reference_ok(dir: &Path, stem: &str) -> bool {
-    let status = std::fs::read_to_string(dir.join(format!("{stem}.expected-blame.status"))).unwrap();
+    let status =
+        std::fs::read_to_string(dir.join(format!("{stem}.expected-blame.status"))).unwrap();
     status.starts_with("rc=0")
 }
 
 fn run_blame(path: &Path) -> (i32, String) {
-    let out = Command::cargo_bin("bootline").unwrap().arg("blame").arg(path).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+    let out = Command::cargo_bin("bootline")
+        .unwrap()
+        .arg("blame")
+        .arg(path)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
 }
 
 #[test]
@@ -87,7 +101,8 @@ fn blame_matches_the_reference_multiset_and_record_count() {
         if !reference_ok(&dir, &stem) {
             continue;
         }
-        let expected = std::fs::read_to_string(dir.join(format!("{stem}.expected-blame.txt"))).unwrap();
+        let expected =
+            std::fs::read_to_string(dir.join(format!("{stem}.expected-blame.txt"))).unwrap();
         let (code, ours) = run_blame(&log);
         assert_eq!(code, 0, "{stem}: exit code");
         let want = blame_multiset(&expected);
@@ -135,7 +150,11 @@ fn blame_sorts_numerically_where_the_reference_sorts_strings() {
                 .lines()
                 .filter_map(|l| l.trim_start().split("s (").next()?.parse::<f64>().ok())
                 .collect();
-            assert!(secs.windows(2).all(|w| w[0] >= w[1]), "{}: not sorted: {secs:?}", log.display());
+            assert!(
+                secs.windows(2).all(|w| w[0] >= w[1]),
+                "{}: not sorted: {secs:?}",
+                log.display()
+            );
         }
     }
 }
@@ -147,18 +166,41 @@ fn show_total_time_is_the_real_span_on_the_uptime_clock() {
     let expected = std::fs::read_to_string(dir.join("cloudinit_log_06.expected-show.txt")).unwrap();
     let ref_max = expected
         .lines()
-        .filter_map(|l| l.strip_prefix("Total Time: ")?.split(' ').next()?.parse::<f64>().ok())
+        .filter_map(|l| {
+            l.strip_prefix("Total Time: ")?
+                .split(' ')
+                .next()?
+                .parse::<f64>()
+                .ok()
+        })
         .fold(0.0, f64::max);
-    assert!(ref_max > 80_000.0, "the reference's wall-clock total: {ref_max}");
-    let out = Command::cargo_bin("bootline").unwrap().arg("show").arg(&log).output().unwrap();
+    assert!(
+        ref_max > 80_000.0,
+        "the reference's wall-clock total: {ref_max}"
+    );
+    let out = Command::cargo_bin("bootline")
+        .unwrap()
+        .arg("show")
+        .arg(&log)
+        .output()
+        .unwrap();
     let ours = String::from_utf8(out.stdout).unwrap();
     let totals: Vec<f64> = ours
         .lines()
-        .filter_map(|l| l.strip_prefix("Total Time: ")?.split(' ').next()?.parse::<f64>().ok())
+        .filter_map(|l| {
+            l.strip_prefix("Total Time: ")?
+                .split(' ')
+                .next()?
+                .parse::<f64>()
+                .ok()
+        })
         .collect();
     assert_eq!(totals.len(), 25);
     // Every boot of this machine takes under two minutes by uptime.
-    assert!(totals.iter().all(|t| (0.0..120.0).contains(t)), "{totals:?}");
+    assert!(
+        totals.iter().all(|t| (0.0..120.0).contains(t)),
+        "{totals:?}"
+    );
     assert!(ours.contains("uptime clock, first to last event"));
 }
 
@@ -167,7 +209,8 @@ fn show_finished_stage_lines_match_the_reference() {
     let Some(dir) = corpus() else { return };
     // Stage durations are wall-clock differences in both tools.
     for stem in ["cloudinit_log_01", "cloudinit_log_02", "cloudinit_log_15"] {
-        let expected = std::fs::read_to_string(dir.join(format!("{stem}.expected-show.txt"))).unwrap();
+        let expected =
+            std::fs::read_to_string(dir.join(format!("{stem}.expected-show.txt"))).unwrap();
         let out = Command::cargo_bin("bootline")
             .unwrap()
             .arg("show")

@@ -15,7 +15,10 @@
 //! time when the banner says so (log stamp minus banner time, rounded to 15 minutes). Events
 //! read before the first banner wait (in memory, bounded) until it tells year and offset.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime};
+use memchr::memmem::Finder;
 
 use super::banner::{self, BannerKind};
 use super::timestamp::{self, YearlessStamp};
@@ -43,11 +46,12 @@ pub enum LineStamp {
 
 // One of the stamp shapes at the start of a line, e.g. `2023-11-30 19:03:39,502`
 pub fn line_stamp(i: &str) -> Option<(&str, LineStamp)> {
-    if let Ok((rest, t)) = timestamp::iso8601(i) {
-        return Some((rest, LineStamp::Zoned(t)));
-    }
+    // asctime first: it is the common layout, and its fixed-position fast path is cheap.
     if let Ok((rest, t)) = timestamp::asctime(i) {
         return Some((rest, LineStamp::Naive(t)));
+    }
+    if let Ok((rest, t)) = timestamp::iso8601(i) {
+        return Some((rest, LineStamp::Zoned(t)));
     }
     if let Ok((rest, t)) = timestamp::syslog(i) {
         return Some((rest, LineStamp::Yearless(t)));
@@ -80,7 +84,10 @@ pub enum Reporting {
 
 // `init-local/check-cache: rest` → (`init-local/check-cache`, `rest`)
 fn event_name(i: &str) -> Option<(&str, &str)> {
-    let end = i.find(|c: char| c.is_whitespace()).unwrap_or(i.len());
+    let end = i
+        .bytes()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(i.len());
     let word = &i[..end];
     let name = word.strip_suffix(':').unwrap_or(word);
     if name.is_empty() {
@@ -92,6 +99,9 @@ fn event_name(i: &str) -> Option<(&str, &str)> {
 // `… (duration: 8.443s)` or `… ran successfully and took 0.004 seconds`
 fn duration_suffix(desc: &str) -> (String, Option<f64>) {
     let trimmed = desc.trim_end();
+    if !trimmed.ends_with("s)") && !trimmed.ends_with(" seconds") {
+        return (trimmed.to_string(), None);
+    }
     if let Some(open) = trimmed.rfind("(duration: ") {
         if let Some(inner) = trimmed[open + 11..].strip_suffix("s)") {
             if let Ok(secs) = inner.trim().parse::<f64>() {
@@ -139,11 +149,15 @@ pub fn reporting(msg: &str) -> Result<Option<Reporting>, (usize, &'static str)> 
     Ok(None)
 }
 
+static PY_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(".py["));
+static CLOSE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("]: "));
+static MARK_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(banner::MARK));
+
 /// Where the message starts after the logger `file.py[LEVEL]: `, if there is one.
 fn message_start(line: &str, from: usize) -> Option<usize> {
-    let hay = &line[from..];
-    let py = memchr::memmem::find(hay.as_bytes(), b".py[")?;
-    let close = memchr::memmem::find(&hay.as_bytes()[py..], b"]: ")?;
+    let hay = &line.as_bytes()[from..];
+    let py = PY_FINDER.find(hay)?;
+    let close = CLOSE_FINDER.find(&hay[py..])?;
     Some(from + py + close + 3)
 }
 
@@ -311,9 +325,7 @@ impl LineParser for CloudInitLog {
             }
         }
         let search_from = msg_at.unwrap_or(from);
-        let Some(pos) =
-            memchr::memmem::find(&text.as_bytes()[search_from..], banner::MARK.as_bytes())
-        else {
+        let Some(pos) = MARK_FINDER.find(&text.as_bytes()[search_from..]) else {
             return Ok(());
         };
         let at = search_from + pos;

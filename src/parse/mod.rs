@@ -260,6 +260,32 @@ pub fn sniff(input: &mut Input) -> Result<Option<Format>> {
     Ok(Format::sniff(&refs, &input.name))
 }
 
+/// Finds keyword hits in a block: the packed SIMD (Teddy) searcher where the CPU has it, else an
+/// Aho–Corasick automaton.
+enum Keywords {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+impl Keywords {
+    fn new(words: &[&str]) -> Self {
+        match aho_corasick::packed::Searcher::new(words.iter()) {
+            Some(p) => Keywords::Packed(p),
+            None => Keywords::Automaton(
+                aho_corasick::AhoCorasick::new(words).expect("keyword lists are small and valid"),
+            ),
+        }
+    }
+
+    /// Start offsets of every hit, in order.
+    fn hits<'h>(&'h self, hay: &'h [u8]) -> Box<dyn Iterator<Item = usize> + 'h> {
+        match self {
+            Keywords::Packed(p) => Box::new(p.find_iter(hay).map(|m| m.start())),
+            Keywords::Automaton(a) => Box::new(a.find_iter(hay).map(|m| m.start())),
+        }
+    }
+}
+
 fn run_lines(
     input: &mut Input,
     mut parser: Box<dyn LineParser>,
@@ -277,11 +303,8 @@ fn run_lines(
     let mut scratch = String::new();
     let mut failure: Option<Error> = None;
     let keywords = parser.keywords();
-    let finders: Option<Vec<memchr::memmem::Finder<'static>>> = keywords.map(|ks| {
-        ks.iter()
-            .map(|k| memchr::memmem::Finder::new(k.as_bytes()))
-            .collect()
-    });
+    // One pass over each block finds every keyword (aho-corasick's packed SIMD searcher).
+    let finders: Option<Keywords> = keywords.map(Keywords::new);
     let mut lines_total = 0u64;
     let mut handle = |no: u64,
                       raw: &[u8],
@@ -304,41 +327,51 @@ fn run_lines(
         })
     };
     input::for_each_block(&name, &mut input.reader, |block, first| {
-        let block_lines = memchr::memchr_iter(b'\n', block).count() as u64
-            + u64::from(block.last().is_some_and(|&b| b != b'\n'));
-        lines_total += block_lines;
+        let mut lines = 0u64;
         match &finders {
             None => {
                 for (no, raw) in input::block_lines(block, first) {
+                    lines += 1;
                     if !handle(no, raw, &mut parser, &mut emit, summary) {
-                        return false;
+                        return None;
                     }
                 }
             }
             Some(finders) => {
-                // Collect candidate line starts from every keyword, then visit them in order.
+                // Collect candidate line starts from every keyword, then visit them in order,
+                // counting newlines between them once.
                 let mut starts: Vec<usize> = Vec::new();
-                for f in finders {
-                    for hit in f.find_iter(block) {
-                        starts.push(input::line_bounds(block, hit).0);
+                let mut line_end = 0usize;
+                for hit in finders.hits(block) {
+                    // Later hits on a line already taken add nothing.
+                    if hit < line_end {
+                        continue;
                     }
+                    let (start, end) = input::line_bounds(block, hit);
+                    starts.push(start);
+                    line_end = end;
                 }
-                starts.sort_unstable();
-                starts.dedup();
                 let mut counted_to = 0usize;
-                let mut line_no = first;
                 for start in starts {
-                    line_no += memchr::memchr_iter(b'\n', &block[counted_to..start]).count() as u64;
+                    lines += memchr::memchr_iter(b'\n', &block[counted_to..start]).count() as u64;
                     counted_to = start;
                     let end =
                         memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
-                    if !handle(line_no, &block[start..end], &mut parser, &mut emit, summary) {
-                        return false;
+                    if !handle(
+                        first + lines,
+                        &block[start..end],
+                        &mut parser,
+                        &mut emit,
+                        summary,
+                    ) {
+                        return None;
                     }
                 }
+                lines += input::count_lines(&block[counted_to..]);
             }
         }
-        true
+        lines_total += lines;
+        Some(lines)
     })?;
     if let Some(e) = failure {
         return Err(e);

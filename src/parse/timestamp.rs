@@ -83,8 +83,48 @@ fn date(i: &str) -> IResult<&str, NaiveDate> {
     }
 }
 
+/// The digits at fixed byte positions, as a number, if they are all ASCII digits.
+fn digits_at(b: &[u8], from: usize, n: usize) -> Option<u32> {
+    b.get(from..from + n)?.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+// `2023-11-30 19:03:39,502` exactly (the common shape, read at fixed positions)
+fn asctime_fixed(i: &str) -> Option<(&str, NaiveDateTime)> {
+    let b = i.as_bytes();
+    if b.len() < 23
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b','
+    {
+        return None;
+    }
+    if b.get(23).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(
+        digits_at(b, 0, 4)? as i32,
+        digits_at(b, 5, 2)?,
+        digits_at(b, 8, 2)?,
+    )?;
+    let time = NaiveTime::from_hms_milli_opt(
+        digits_at(b, 11, 2)?,
+        digits_at(b, 14, 2)?,
+        digits_at(b, 17, 2)?,
+        digits_at(b, 20, 3)?,
+    )?;
+    Some((&i[23..], date.and_time(time)))
+}
+
 // `2023-11-30 19:03:39,502` (Python logging asctime; no zone)
 pub fn asctime(i: &str) -> IResult<&str, NaiveDateTime> {
+    if let Some(hit) = asctime_fixed(i) {
+        return Ok(hit);
+    }
     let (i, d) = date(i)?;
     let (i, _) = char(' ')(i)?;
     let (i, t) = time_of_day(i)?;

@@ -1,0 +1,167 @@
+//! `bootline blame` on a large `cloud-init.log`: throughput, CPU seconds and peak memory.
+//!
+//! Builds a log of at least 150 MB and 2,000 boots by repeating the bundled real boot
+//! (`fixtures/cloudinit/cloudinit_log_01.log`, plus the shared corpus's single-boot logs when
+//! `../shared` is present) with every timestamp shifted by a day per copy, then runs the
+//! release `bootline blame` on it as a child process and reads its CPU time and peak RSS from
+//! `getrusage(RUSAGE_CHILDREN)`. `wc -l` on the same file is timed for scale.
+//!
+//! Run with `cargo bench --bench blame` (`BLAME_BENCH_MB=500` for a bigger file).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use chrono::{Duration, NaiveDate};
+
+/// One boot template: its text and the date it was logged on.
+struct Template {
+    text: String,
+    date: NaiveDate,
+}
+
+fn templates(root: &Path) -> Vec<Template> {
+    let mut paths = vec![root.join("fixtures/cloudinit/cloudinit_log_01.log")];
+    let shared = root.join("../shared/corpus/cloudinit");
+    for name in [
+        "cloudinit_log_02.log",
+        "cloudinit_log_08.log",
+        "cloudinit_log_15.log",
+    ] {
+        let p = shared.join(name);
+        if p.is_file() {
+            paths.push(p);
+        }
+    }
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            let date = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+            Some(Template { text, date })
+        })
+        .collect()
+}
+
+/// Writes copies of the templates, each shifted by `k` days, until `min_bytes` and `min_boots`.
+fn build_log(
+    path: &Path,
+    templates: &[Template],
+    min_bytes: u64,
+    min_boots: usize,
+) -> (u64, usize) {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path).expect("create bench log"));
+    let (mut bytes, mut boots) = (0u64, 0usize);
+    let mut k = 0i64;
+    while bytes < min_bytes || boots < min_boots {
+        let t = &templates[(k as usize) % templates.len()];
+        let to = t.date + Duration::days(k + 1);
+        // asctime dates and the banners' RFC 2822 dates.
+        let shifted = t
+            .text
+            .replace(
+                &t.date.format("%Y-%m-%d").to_string(),
+                &to.format("%Y-%m-%d").to_string(),
+            )
+            .replace(
+                &t.date.format("%a, %d %b %Y").to_string(),
+                &to.format("%a, %d %b %Y").to_string(),
+            );
+        out.write_all(shifted.as_bytes()).expect("write bench log");
+        bytes += shifted.len() as u64;
+        boots += 1;
+        k += 1;
+    }
+    out.flush().expect("flush bench log");
+    (bytes, boots)
+}
+
+struct Usage {
+    wall_secs: f64,
+    cpu_secs: f64,
+    max_rss_mb: f64,
+}
+
+fn children_usage() -> (f64, f64) {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (
+        secs(ru.ru_utime) + secs(ru.ru_stime),
+        ru.ru_maxrss as f64 / 1024.0,
+    )
+}
+
+fn run(cmd: &mut Command) -> (Usage, String) {
+    let (cpu0, _) = children_usage();
+    let t0 = Instant::now();
+    let out = cmd.stderr(Stdio::inherit()).output().expect("run child");
+    let wall = t0.elapsed().as_secs_f64();
+    assert!(out.status.success(), "child failed: {:?}", out.status);
+    let (cpu1, rss) = children_usage();
+    (
+        Usage {
+            wall_secs: wall,
+            cpu_secs: cpu1 - cpu0,
+            max_rss_mb: rss,
+        },
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mb: u64 = std::env::var("BLAME_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150);
+    let dir = root.join("target/bench-data");
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let log = dir.join(format!("cloud-init-{mb}MB.log"));
+    let templates = templates(&root);
+    let t0 = Instant::now();
+    let (bytes, boots) = build_log(&log, &templates, mb * 1_000_000, 2_000);
+    println!(
+        "built {} ({:.1} MB, {boots} boots from {} templates) in {:.1} s",
+        log.display(),
+        bytes as f64 / 1e6,
+        templates.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    let exe = env!("CARGO_BIN_EXE_bootline");
+    // Warm the page cache so both commands read from memory.
+    let _ = run(Command::new("cat").arg(&log).stdout(Stdio::null()));
+    let (wc, _) = run(Command::new("wc").arg("-l").arg(&log));
+    let mut best: Option<(Usage, String)> = None;
+    for _ in 0..3 {
+        let r = run(Command::new(exe).arg("blame").arg(&log));
+        if best.as_ref().is_none_or(|b| r.0.cpu_secs < b.0.cpu_secs) {
+            best = Some(r);
+        }
+    }
+    let (u, out) = best.expect("three runs");
+    let records = out
+        .lines()
+        .filter(|l| l.starts_with("-- Boot Record "))
+        .count();
+    assert_eq!(records, boots, "every boot is a record");
+    println!(
+        "wc -l:          {:.3} s CPU, {:.3} s wall",
+        wc.cpu_secs, wc.wall_secs
+    );
+    println!(
+        "bootline blame: {:.3} s CPU (user+sys), {:.3} s wall, {:.0} MB/s of CPU, peak RSS {:.1} MB, {records} records",
+        u.cpu_secs,
+        u.wall_secs,
+        bytes as f64 / 1e6 / u.cpu_secs,
+        u.max_rss_mb
+    );
+    let per_168 = u.cpu_secs * 168e6 / bytes as f64;
+    println!(
+        "scaled to the reference's 168 MB log: {per_168:.3} s CPU; cloud-init analyze blame needs 7.5 s CPU and 576 MB there ({:.0}x less CPU)",
+        7.5 / per_168
+    );
+}
