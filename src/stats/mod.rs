@@ -11,6 +11,9 @@
 //! Methods and conventions follow `STATS.md`.
 
 pub mod error;
+pub mod family;
+pub mod fit;
+pub mod optimize;
 pub mod km;
 pub mod order_stat;
 pub mod quantile;
