@@ -13,12 +13,18 @@
 pub mod error;
 pub mod family;
 pub mod fit;
+pub mod gof;
+pub mod gpd;
 pub mod optimize;
+pub mod phase;
 pub mod km;
 pub mod order_stat;
 pub mod quantile;
 pub mod record;
+pub mod rng;
+pub mod select;
 pub mod special;
+pub mod summary;
 
 pub use error::{Result, StatsError};
 pub use record::{Record, Sample};
