@@ -64,9 +64,7 @@ impl Check {
                     ));
                 }
             }
-            (a, _) => self
-                .errors
-                .push(format!("{what}: ours {a:?} ref {theirs}")),
+            (a, _) => self.errors.push(format!("{what}: ours {a:?} ref {theirs}")),
         }
     }
 
@@ -88,8 +86,10 @@ impl Check {
                 self.compared += 1;
                 let (la, lb) = (-a.max(1e-320).ln(), -b.max(1e-320).ln());
                 if (la - lb).abs() / lb > tol * 100.0 {
-                    self.errors
-                        .push(format!("{what}: ours {a:e} ref {b:e} (−ln S rel > {:e})", tol * 100.0));
+                    self.errors.push(format!(
+                        "{what}: ours {a:e} ref {b:e} (−ln S rel > {:e})",
+                        tol * 100.0
+                    ));
                 }
             }
             _ => self.rel(what, ours, theirs, tol),
@@ -105,7 +105,11 @@ impl Check {
     }
 
     fn finish(self, name: &str) {
-        assert!(self.compared > 50, "{name}: only {} comparisons", self.compared);
+        assert!(
+            self.compared > 50,
+            "{name}: only {} comparisons",
+            self.compared
+        );
         assert!(
             self.errors.is_empty(),
             "{name}: {} of {} comparisons differ:\n{}",
@@ -145,20 +149,48 @@ fn check_dataset(name: &str, file: &str) {
     for q in QUANTILE_LEVELS {
         let l = level_name(q);
         let e = &r["empirical_quantiles"][&l];
-        c.rel(&format!("type7 {l}"), s.empirical_quantiles.type7.get(&l).copied(), &e["type7"], 1e-14);
-        c.rel(&format!("type1 {l}"), s.empirical_quantiles.type1.get(&l).copied(), &e["type1"], 0.0);
+        c.rel(
+            &format!("type7 {l}"),
+            s.empirical_quantiles.type7.get(&l).copied(),
+            &e["type7"],
+            1e-14,
+        );
+        c.rel(
+            &format!("type1 {l}"),
+            s.empirical_quantiles.type1.get(&l).copied(),
+            &e["type1"],
+            0.0,
+        );
 
         // Order statistics: ranks and values exact, coverage 1e-9.
         let o = &s.order_statistic[&l];
         let ro = &r["order_statistic_ci"][&l];
-        c.eq_usize(&format!("os {l} rank_lower"), o.rank_lower, &ro["rank_lower"]);
-        c.eq_usize(&format!("os {l} rank_upper"), o.rank_upper, &ro["rank_upper"]);
+        c.eq_usize(
+            &format!("os {l} rank_lower"),
+            o.rank_lower,
+            &ro["rank_lower"],
+        );
+        c.eq_usize(
+            &format!("os {l} rank_upper"),
+            o.rank_upper,
+            &ro["rank_upper"],
+        );
         c.eq_usize(&format!("os {l} ucb_rank"), o.ucb_rank, &ro["ucb_rank"]);
         c.rel(&format!("os {l} lower"), o.lower, &ro["lower"], 0.0);
         c.rel(&format!("os {l} upper"), o.upper, &ro["upper"], 0.0);
         c.rel(&format!("os {l} ucb"), o.ucb, &ro["ucb"], 0.0);
-        c.rel(&format!("os {l} coverage"), o.coverage, &ro["coverage"], 1e-9);
-        c.rel(&format!("os {l} ucb_coverage"), o.ucb_coverage, &ro["ucb_coverage"], 1e-9);
+        c.rel(
+            &format!("os {l} coverage"),
+            o.coverage,
+            &ro["coverage"],
+            1e-9,
+        );
+        c.rel(
+            &format!("os {l} ucb_coverage"),
+            o.ucb_coverage,
+            &ro["ucb_coverage"],
+            1e-9,
+        );
         if !r["min_n_distribution_free_ucb"][&l].is_null() {
             c.eq_usize(
                 &format!("min n {l}"),
@@ -170,9 +202,24 @@ fn check_dataset(name: &str, file: &str) {
         // KM quantiles: exact.
         let kq = &s.km.quantiles[&l];
         let rq = &r["km"]["quantiles"][&l];
-        c.rel(&format!("km {l} estimate"), kq.estimate, &rq["estimate"], 0.0);
-        c.rel(&format!("km {l} ci lower"), kq.ci[0], &rq["ci_loglog"][0], 0.0);
-        c.rel(&format!("km {l} ci upper"), kq.ci[1], &rq["ci_loglog"][1], 0.0);
+        c.rel(
+            &format!("km {l} estimate"),
+            kq.estimate,
+            &rq["estimate"],
+            0.0,
+        );
+        c.rel(
+            &format!("km {l} ci lower"),
+            kq.ci[0],
+            &rq["ci_loglog"][0],
+            0.0,
+        );
+        c.rel(
+            &format!("km {l} ci upper"),
+            kq.ci[1],
+            &rq["ci_loglog"][1],
+            0.0,
+        );
         c.rel(&format!("km {l} ucb"), kq.ucb, &rq["ucb_one_sided"], 0.0);
     }
 
@@ -180,18 +227,53 @@ fn check_dataset(name: &str, file: &str) {
     let km = KaplanMeier::fit(&records).expect("km");
     let rk = &r["km"];
     c.eq_usize("km n_steps", Some(s.km.n_steps), &rk["n_steps"]);
-    c.rel("km last event", s.km.last_event_time, &rk["last_event_time"], 0.0);
-    c.abs("km S(last event)", Some(s.km.s_at_last_event), &rk["S_at_last_event"], 1e-12);
+    c.rel(
+        "km last event",
+        s.km.last_event_time,
+        &rk["last_event_time"],
+        0.0,
+    );
+    c.abs(
+        "km S(last event)",
+        Some(s.km.s_at_last_event),
+        &rk["S_at_last_event"],
+        1e-12,
+    );
     c.rel("km median", s.km.median, &rk["median"], 0.0);
     for p in rk["survival_at"].as_array().expect("survival_at") {
         let t = p["t"].as_f64().expect("t");
         let ours = km.survival_point(t, 0.95).expect("point");
         c.abs(&format!("km S({t})"), Some(ours.s), &p["S"], 1e-12);
-        c.rel(&format!("km se({t})"), Some(ours.se), &p["se_greenwood"], 1e-9);
-        c.rel(&format!("km loglog lo({t})"), ours.ci_loglog[0], &p["ci_loglog"][0], 1e-9);
-        c.rel(&format!("km loglog hi({t})"), ours.ci_loglog[1], &p["ci_loglog"][1], 1e-9);
-        c.rel(&format!("km linear lo({t})"), Some(ours.ci_linear[0]), &p["ci_linear"][0], 1e-9);
-        c.rel(&format!("km linear hi({t})"), Some(ours.ci_linear[1]), &p["ci_linear"][1], 1e-9);
+        c.rel(
+            &format!("km se({t})"),
+            Some(ours.se),
+            &p["se_greenwood"],
+            1e-9,
+        );
+        c.rel(
+            &format!("km loglog lo({t})"),
+            ours.ci_loglog[0],
+            &p["ci_loglog"][0],
+            1e-9,
+        );
+        c.rel(
+            &format!("km loglog hi({t})"),
+            ours.ci_loglog[1],
+            &p["ci_loglog"][1],
+            1e-9,
+        );
+        c.rel(
+            &format!("km linear lo({t})"),
+            Some(ours.ci_linear[0]),
+            &p["ci_linear"][0],
+            1e-9,
+        );
+        c.rel(
+            &format!("km linear hi({t})"),
+            Some(ours.ci_linear[1]),
+            &p["ci_linear"][1],
+            1e-9,
+        );
         c.compared += 1;
         if Some(ours.beyond_last_record) != p["beyond_last_record"].as_bool() {
             c.errors.push(format!("km beyond_last_record({t})"));
@@ -202,14 +284,24 @@ fn check_dataset(name: &str, file: &str) {
         (None, true) => {}
         (Some(p), false) => {
             c.abs("plateau pi_hat", Some(p.pi_hat), &rp["pi_hat"], 1e-12);
-            c.rel("plateau length", Some(p.plateau_length), &rp["plateau_length"], 1e-12);
+            c.rel(
+                "plateau length",
+                Some(p.plateau_length),
+                &rp["plateau_length"],
+                1e-12,
+            );
             c.eq_usize(
                 "plateau censored after",
                 Some(p.n_censored_after_last_event),
                 &rp["n_censored_after_last_event"],
             );
             for (l, v) in &p.healthy_quantiles {
-                c.rel(&format!("plateau {l}"), *v, &rp["healthy_quantiles"][l], 0.0);
+                c.rel(
+                    &format!("plateau {l}"),
+                    *v,
+                    &rp["healthy_quantiles"][l],
+                    0.0,
+                );
             }
         }
         (ours, _) => c.errors.push(format!("plateau: ours {ours:?} ref {rp}")),
@@ -226,21 +318,33 @@ fn check_dataset(name: &str, file: &str) {
         let Some(rm) = rpar.get(name) else {
             c.compared += 1;
             if ours.is_some() {
-                c.errors.push(format!("{name}: fitted here, not in the reference"));
+                c.errors
+                    .push(format!("{name}: fitted here, not in the reference"));
             }
             continue;
         };
         let (Some(m), Some(out)) = (ours, out) else {
-            c.errors.push(format!("{name}: not fitted ({:?})", fits.unavailable));
+            c.errors
+                .push(format!("{name}: not fitted ({:?})", fits.unavailable));
             continue;
         };
         let params = m.params();
         let two_param = Family::TWO_PARAMETER.contains(&fam);
         if two_param {
             for (i, pn) in ref_param_names(fam).iter().enumerate() {
-                c.rel(&format!("{name} {pn}"), Some(params[i]), &rm["params"][pn], 1e-6);
+                c.rel(
+                    &format!("{name} {pn}"),
+                    Some(params[i]),
+                    &rm["params"][pn],
+                    1e-6,
+                );
             }
-            c.abs(&format!("{name} loglik"), Some(m.loglik), &rm["loglik"], 1e-6);
+            c.abs(
+                &format!("{name} loglik"),
+                Some(m.loglik),
+                &rm["loglik"],
+                1e-6,
+            );
             c.abs(&format!("{name} aic"), Some(out.aic), &rm["aic"], 1e-6);
             c.abs(&format!("{name} aicc"), out.aicc, &rm["aicc"], 1e-6);
             c.abs(&format!("{name} bic"), Some(out.bic), &rm["bic"], 1e-6);
@@ -260,7 +364,12 @@ fn check_dataset(name: &str, file: &str) {
                 c.rel(&format!("{name} {l}"), oq.estimate, &rq["estimate"], 1e-6);
                 c.rel(&format!("{name} {l} ci lo"), oq.ci[0], &rq["ci"][0], 1e-4);
                 c.rel(&format!("{name} {l} ci hi"), oq.ci[1], &rq["ci"][1], 1e-4);
-                c.rel(&format!("{name} {l} ucb"), oq.ucb, &rq["ucb_one_sided"], 1e-4);
+                c.rel(
+                    &format!("{name} {l} ucb"),
+                    oq.ucb,
+                    &rq["ucb_one_sided"],
+                    1e-4,
+                );
             }
             for sv in &out.survival_at {
                 let key = format!("{:.1}", sv.t);
@@ -268,11 +377,26 @@ fn check_dataset(name: &str, file: &str) {
                 // S in the far tail amplifies the 1e-7-level spread of parameters at the
                 // optimum (tiny gamma: 2e-7 in the parameters moves S(900) by 4e-6).
                 c.rel(&format!("{name} S({key})"), sv.s, &rs["S"], 1e-5);
-                c.surv_limit(&format!("{name} S({key}) lo"), sv.ci[0], &rs["ci_cloglog"][0], 1e-4);
-                c.surv_limit(&format!("{name} S({key}) hi"), sv.ci[1], &rs["ci_cloglog"][1], 1e-4);
+                c.surv_limit(
+                    &format!("{name} S({key}) lo"),
+                    sv.ci[0],
+                    &rs["ci_cloglog"][0],
+                    1e-4,
+                );
+                c.surv_limit(
+                    &format!("{name} S({key}) hi"),
+                    sv.ci[1],
+                    &rs["ci_cloglog"][1],
+                    1e-4,
+                );
             }
             let g = &rm["gof"];
-            c.rel(&format!("{name} km distance"), Some(out.gof.km_distance), &g["km_sup_distance"], 1e-5);
+            c.rel(
+                &format!("{name} km distance"),
+                Some(out.gof.km_distance),
+                &g["km_sup_distance"],
+                1e-5,
+            );
             if !g["ks_D"].is_null() {
                 c.rel(&format!("{name} KS D"), out.gof.ks_d, &g["ks_D"], 1e-5);
                 c.rel(&format!("{name} AD A2"), out.gof.ad_a2, &g["ad_A2"], 1e-5);
@@ -283,7 +407,8 @@ fn check_dataset(name: &str, file: &str) {
             let rl = rm["loglik"].as_f64().expect("loglik");
             c.compared += 1;
             if m.loglik < rl - 1e-6 {
-                c.errors.push(format!("{name} loglik {} < ref {rl}", m.loglik));
+                c.errors
+                    .push(format!("{name} loglik {} < ref {rl}", m.loglik));
             }
             if (m.loglik - rl).abs() < 1e-4 {
                 for (i, pn) in ref_param_names(fam).iter().enumerate() {
@@ -317,14 +442,29 @@ fn check_dataset(name: &str, file: &str) {
         .collect();
     c.compared += 1;
     if s.ranking != ranked {
-        c.errors.push(format!("ranking: ours {:?} ref {ranked:?}", s.ranking));
+        c.errors
+            .push(format!("ranking: ours {:?} ref {ranked:?}", s.ranking));
     }
     for rm in r["model_ranking"]["models"].as_array().expect("ranking") {
-        let Some(out) = s.models.iter().find(|m| Some(m.family) == rm["model"].as_str()) else {
+        let Some(out) = s
+            .models
+            .iter()
+            .find(|m| Some(m.family) == rm["model"].as_str())
+        else {
             continue;
         };
-        c.abs(&format!("{} delta_bic", out.family), Some(out.delta_bic), &rm["delta_bic"], 1e-5);
-        c.abs(&format!("{} weight", out.family), Some(out.akaike_weight), &rm["akaike_weight"], 1e-6);
+        c.abs(
+            &format!("{} delta_bic", out.family),
+            Some(out.delta_bic),
+            &rm["delta_bic"],
+            1e-5,
+        );
+        c.abs(
+            &format!("{} weight", out.family),
+            Some(out.akaike_weight),
+            &rm["akaike_weight"],
+            1e-6,
+        );
     }
 
     // Tail: every reference skips it; say the same.
@@ -354,12 +494,28 @@ fn nist_handbook_published_values() {
     // AIC 154.27; lognormal AIC 154.39.
     let records = read_records("nist_weibull_n20_cens500.csv");
     let s = analyse(&records, &Options::default()).expect("analysis");
-    let w = s.models.iter().find(|m| m.family == "weibull").expect("weibull");
-    assert!((w.params["scale"] - 606.528).abs() < 1e-3, "{}", w.params["scale"]);
-    assert!((w.params["shape"] - 1.7208).abs() < 1e-4, "{}", w.params["shape"]);
+    let w = s
+        .models
+        .iter()
+        .find(|m| m.family == "weibull")
+        .expect("weibull");
+    assert!(
+        (w.params["scale"] - 606.528).abs() < 1e-3,
+        "{}",
+        w.params["scale"]
+    );
+    assert!(
+        (w.params["shape"] - 1.7208).abs() < 1e-4,
+        "{}",
+        w.params["shape"]
+    );
     assert!((w.loglik + 75.135).abs() < 1e-3);
     assert!((w.aic - 154.27).abs() < 5e-3);
-    let l = s.models.iter().find(|m| m.family == "lognormal").expect("lognormal");
+    let l = s
+        .models
+        .iter()
+        .find(|m| m.family == "lognormal")
+        .expect("lognormal");
     assert!((l.aic - 154.39).abs() < 5e-3, "{}", l.aic);
 }
 

@@ -108,9 +108,7 @@ pub fn fit(family: Family, s: &Sample) -> Result<FittedModel> {
         }
     }
     let Some((mut theta, loglik)) = best else {
-        return Err(fail(
-            "no start reached a finite log-likelihood".to_string(),
-        ));
+        return Err(fail("no start reached a finite log-likelihood".to_string()));
     };
     if family == Family::LognormalMixture2 && theta[1] > theta[3] {
         // Relabel so that μ₁ < μ₂.
@@ -141,7 +139,11 @@ fn covariance(family: Family, theta: &[f64], s: &Sample) -> (Option<Vec<f64>>, O
                 None,
                 Some(format!(
                     "estimate at the boundary ({} = {p:.3e}): standard errors undefined",
-                    family.param_names()[if family == Family::LognormalCure { 2 } else { 0 }]
+                    family.param_names()[if family == Family::LognormalCure {
+                        2
+                    } else {
+                        0
+                    }]
                 )),
             );
         }
@@ -153,7 +155,10 @@ fn covariance(family: Family, theta: &[f64], s: &Sample) -> (Option<Vec<f64>>, O
         Some(cov) if (0..p).all(|i| cov[i * p + i] > 0.0) => (Some(cov), None),
         _ => (
             None,
-            Some("observed information is not positive definite: standard errors undefined".to_string()),
+            Some(
+                "observed information is not positive definite: standard errors undefined"
+                    .to_string(),
+            ),
         ),
     }
 }
@@ -225,9 +230,7 @@ impl FittedModel {
         let grad = self
             .family
             .ln_quantile_gradient(&self.theta, q)
-            .or_else(|| {
-                self.numeric_gradient(|th| self.family.quantile(th, q).map(f64::ln))
-            });
+            .or_else(|| self.numeric_gradient(|th| self.family.quantile(th, q).map(f64::ln)));
         let se_log = grad
             .and_then(|g| self.quadratic_form(&g))
             .map(f64::sqrt)
@@ -278,7 +281,9 @@ mod tests {
 
     /// NIST e-Handbook 8.4.1.3: 10 failures and 10 units removed at 500 h.
     fn nist() -> Sample {
-        let ev = [54.0, 187.0, 216.0, 240.0, 244.0, 335.0, 361.0, 373.0, 375.0, 386.0];
+        let ev = [
+            54.0, 187.0, 216.0, 240.0, 244.0, 335.0, 361.0, 373.0, 375.0, 386.0,
+        ];
         let recs: Vec<Record> = ev
             .iter()
             .map(|&t| Record::event(t))

@@ -120,7 +120,12 @@ fn statistic(model: &FittedModel, records: &[Record]) -> Option<f64> {
 /// Parametric-bootstrap p-value: simulate `resamples` samples of the same size from θ̂ with the
 /// same censoring (a record censored at c censors its simulated value at c; an event record at
 /// the largest censoring time, if any), refit the same family, and compare the statistic.
-pub fn bootstrap(model: &FittedModel, records: &[Record], resamples: usize, seed: u64) -> Bootstrap {
+pub fn bootstrap(
+    model: &FittedModel,
+    records: &[Record],
+    resamples: usize,
+    seed: u64,
+) -> Bootstrap {
     let complete = records.iter().all(|r| !r.censored);
     let name = if complete { "ad_a2" } else { "km_distance" };
     let observed = statistic(model, records);
@@ -128,14 +133,21 @@ pub fn bootstrap(model: &FittedModel, records: &[Record], resamples: usize, seed
         .iter()
         .filter(|r| r.censored)
         .map(|r| r.duration_secs)
-        .fold(f64::INFINITY, |a, b| if a.is_infinite() { b } else { a.max(b) });
+        .fold(
+            f64::INFINITY,
+            |a, b| if a.is_infinite() { b } else { a.max(b) },
+        );
     let mut rng = SplitMix64::new(seed);
     let (mut exceed, mut ok, mut failed) = (0usize, 0usize, 0usize);
     for _ in 0..resamples {
         let sim: Vec<Record> = records
             .iter()
             .map(|r| {
-                let limit = if r.censored { r.duration_secs } else { max_cens };
+                let limit = if r.censored {
+                    r.duration_secs
+                } else {
+                    max_cens
+                };
                 match draw(model, &mut rng) {
                     Some(t) if t <= limit => Record::event(t),
                     _ => Record::censored(limit),

@@ -87,7 +87,11 @@ pub fn fit_tail(records: &[Record], levels: &[f64]) -> Result<GpdFit, String> {
     let mut best: Option<(Vec<f64>, f64)> = None;
     for xi0 in [0.1, -0.1] {
         let mut f = negll;
-        let nm = nelder_mead(&mut f, &[xi0, mean_excess.ln()], NelderMeadOptions::default());
+        let nm = nelder_mead(
+            &mut f,
+            &[xi0, mean_excess.ln()],
+            NelderMeadOptions::default(),
+        );
         let p = newton_polish(&mut f, &nm.x);
         if p.value.is_finite() && best.as_ref().is_none_or(|(_, v)| p.value < *v) {
             best = Some((p.x, p.value));

@@ -185,7 +185,9 @@ impl KaplanMeier {
     pub fn survival_point(&self, t: f64, confidence: f64) -> Result<SurvivalPoint> {
         check_level("confidence", confidence)?;
         let z = norm_quantile(1.0 - (1.0 - confidence) / 2.0);
-        let (s, v) = self.step_at(t).map_or((1.0, 0.0), |s| (s.surv, s.greenwood));
+        let (s, v) = self
+            .step_at(t)
+            .map_or((1.0, 0.0), |s| (s.surv, s.greenwood));
         let se = if s > 0.0 && v.is_finite() {
             s * v.sqrt()
         } else {

@@ -219,7 +219,7 @@ pub fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
                 s -= l[i * p + k] * l[j * p + k];
             }
             if i == j {
-                if !(s > 1e-12 * max_diag) {
+                if s.is_nan() || s <= 1e-12 * max_diag {
                     return None;
                 }
                 l[i * p + i] = s.sqrt();
@@ -342,7 +342,11 @@ mod tests {
         assert!(m.converged);
         assert!((m.x[0] - 1.0).abs() < 1e-4, "{:?}", m.x);
         let p = newton_polish(&mut f, &m.x);
-        assert!((p.x[0] - 1.0).abs() < 1e-8 && (p.x[1] - 1.0).abs() < 1e-8, "{:?}", p.x);
+        assert!(
+            (p.x[0] - 1.0).abs() < 1e-8 && (p.x[1] - 1.0).abs() < 1e-8,
+            "{:?}",
+            p.x
+        );
     }
 
     #[test]
@@ -350,7 +354,9 @@ mod tests {
         // f = x'Ax/2 with A = [[4, 1], [1, 3]]
         let mut f = |x: &[f64]| 0.5 * (4.0 * x[0] * x[0] + 2.0 * x[0] * x[1] + 3.0 * x[1] * x[1]);
         let h = hessian(&mut f, &[0.3, -0.2], 1e-4);
-        assert!((h[0] - 4.0).abs() < 1e-6 && (h[1] - 1.0).abs() < 1e-6 && (h[3] - 3.0).abs() < 1e-6);
+        assert!(
+            (h[0] - 4.0).abs() < 1e-6 && (h[1] - 1.0).abs() < 1e-6 && (h[3] - 3.0).abs() < 1e-6
+        );
         let inv = spd_inverse(&[4.0, 1.0, 1.0, 3.0], 2).expect("spd");
         assert!((inv[0] - 3.0 / 11.0).abs() < 1e-15 && (inv[1] + 1.0 / 11.0).abs() < 1e-15);
         assert!(spd_inverse(&[1.0, 2.0, 2.0, 1.0], 2).is_none());

@@ -113,7 +113,7 @@ pub fn order_stat_bound(records: &[Record], q: f64, confidence: f64) -> Result<O
             "needs n >= {needed} records for a distribution-free bound of the {q} quantile at {confidence} confidence (have {n})"
         )),
         (Some(rank), None) => Some(format!(
-            "rank {rank} lands on or above a censored record; the bound needs every censoring time above it (use Kaplan–Meier)"
+            "rank {rank} lands on or above a censored record: the bound needs every censoring time above it; use Kaplan–Meier"
         )),
         _ => None,
     };

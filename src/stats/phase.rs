@@ -96,7 +96,10 @@ pub fn phase_quantiles(boots: &[BootPhases]) -> Vec<PhaseQuantiles> {
 
 /// Tail blame; `None` when no boot lies strictly above the p90 latency or the excess is zero.
 pub fn tail_blame(boots: &[BootPhases]) -> Option<TailBlame> {
-    let boots: Vec<&BootPhases> = boots.iter().filter(|b| b.latency_secs.is_finite()).collect();
+    let boots: Vec<&BootPhases> = boots
+        .iter()
+        .filter(|b| b.latency_secs.is_finite())
+        .collect();
     let lat = sorted(boots.iter().map(|b| b.latency_secs).collect());
     let median = type7(&lat, 0.5)?;
     let p90 = type7(&lat, 0.9)?;
@@ -106,7 +109,7 @@ pub fn tail_blame(boots: &[BootPhases]) -> Option<TailBlame> {
     }
     let nt = tail.len() as f64;
     let mean_excess = tail.iter().map(|b| b.latency_secs - median).sum::<f64>() / nt;
-    if !(mean_excess > 0.0) {
+    if mean_excess.is_nan() || mean_excess <= 0.0 {
         return None;
     }
     let names: BTreeSet<&str> = boots
@@ -159,9 +162,12 @@ mod tests {
     fn boot(kernel: f64, pull: f64) -> BootPhases {
         BootPhases {
             latency_secs: kernel + pull,
-            phases: [("kernel".to_string(), kernel), ("image_pull".to_string(), pull)]
-                .into_iter()
-                .collect(),
+            phases: [
+                ("kernel".to_string(), kernel),
+                ("image_pull".to_string(), pull),
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 

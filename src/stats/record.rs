@@ -122,7 +122,11 @@ impl Sample {
         let w: f64 = n_events as f64;
         let event_sum_ln_t: f64 = events.iter().map(|p| p.weight * p.ln_t).sum();
         let event_sum_t: f64 = events.iter().map(|p| p.weight * p.t).sum();
-        let event_mean_ln_t = if n_events > 0 { event_sum_ln_t / w } else { 0.0 };
+        let event_mean_ln_t = if n_events > 0 {
+            event_sum_ln_t / w
+        } else {
+            0.0
+        };
         let event_ss_ln_t: f64 = events
             .iter()
             .map(|p| p.weight * (p.ln_t - event_mean_ln_t).powi(2))
@@ -188,7 +192,10 @@ impl Sample {
             out.extend(std::iter::repeat_n(Record::event(p.t), p.weight as usize));
         }
         for p in &self.censored {
-            out.extend(std::iter::repeat_n(Record::censored(p.t), p.weight as usize));
+            out.extend(std::iter::repeat_n(
+                Record::censored(p.t),
+                p.weight as usize,
+            ));
         }
         out
     }

@@ -464,7 +464,10 @@ mod tests {
         assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
         assert_eq!(s.n_censored, 3);
         assert_eq!(s.ranking.len(), s.models.len());
-        assert!(s.unavailable_models.iter().any(|u| u.family == "lognormal_mixture2"));
+        assert!(s
+            .unavailable_models
+            .iter()
+            .any(|u| u.family == "lognormal_mixture2"));
         assert_eq!(s.tail_gpd.skipped.as_deref(), Some("n < 300"));
     }
 }
