@@ -6,7 +6,9 @@ use serde::Serialize;
 use statrs::function::gamma::ln_gamma;
 
 use super::quantile::type7;
-use super::record::Sample;
+use rayon::prelude::*;
+
+use super::record::{Point, Sample};
 use super::special::{
     gamma_p_inverse, ln_gamma_p, ln_gamma_q, ln_norm_cdf, ln_norm_sf, log_add_exp, norm_quantile,
     softplus, HALF_LN_2PI,
@@ -234,35 +236,24 @@ impl Family {
                 let (ll, lk) = (theta[0], theta[1]);
                 let k = lk.exp();
                 let w = s.n_events as f64;
-                let mut sum = 0.0;
-                for p in s.events.iter().chain(&s.censored) {
-                    sum += p.weight * (k * (p.ln_t - ll)).exp();
-                }
+                let sum = sum_terms(&s.events, |p| p.weight * (k * (p.ln_t - ll)).exp())
+                    + sum_terms(&s.censored, |p| p.weight * (k * (p.ln_t - ll)).exp());
                 w * (lk - ll) + (k - 1.0) * (s.event_sum_ln_t - w * ll) - sum
             }
             Family::Gamma => {
                 let (a, lth) = (theta[0].exp(), theta[1]);
                 let th = lth.exp();
                 let w = s.n_events as f64;
-                let mut v = w * (-ln_gamma(a) - a * lth) + (a - 1.0) * s.event_sum_ln_t
-                    - s.event_sum_t / th;
-                for p in &s.censored {
-                    v += p.weight * ln_gamma_q(a, p.t / th);
-                }
-                v
+                w * (-ln_gamma(a) - a * lth) + (a - 1.0) * s.event_sum_ln_t - s.event_sum_t / th
+                    + sum_terms(&s.censored, |p| p.weight * ln_gamma_q(a, p.t / th))
             }
             Family::Loglogistic => {
                 let (la, lb) = (theta[0], theta[1]);
                 let b = lb.exp();
                 let w = s.n_events as f64;
-                let mut v = w * (lb - la) + (b - 1.0) * (s.event_sum_ln_t - w * la);
-                for p in &s.events {
-                    v -= 2.0 * p.weight * softplus(b * (p.ln_t - la));
-                }
-                for p in &s.censored {
-                    v -= p.weight * softplus(b * (p.ln_t - la));
-                }
-                v
+                w * (lb - la) + (b - 1.0) * (s.event_sum_ln_t - w * la)
+                    - sum_terms(&s.events, |p| 2.0 * p.weight * softplus(b * (p.ln_t - la)))
+                    - sum_terms(&s.censored, |p| p.weight * softplus(b * (p.ln_t - la)))
             }
             Family::LognormalMixture2 => {
                 if theta[2].exp() < MIXTURE_MIN_SIGMA || theta[4].exp() < MIXTURE_MIN_SIGMA {
@@ -270,31 +261,28 @@ impl Family {
                 }
                 let (lw, lw1) = (-softplus(-theta[0]), -softplus(theta[0]));
                 let (m1, s1, m2, s2) = (theta[1], theta[2].exp(), theta[3], theta[4].exp());
-                let mut v = 0.0;
-                for p in &s.events {
-                    v += p.weight
+                sum_terms(&s.events, |p| {
+                    p.weight
                         * log_add_exp(
                             lw + lognormal_ln_pdf(m1, s1, p.ln_t),
                             lw1 + lognormal_ln_pdf(m2, s2, p.ln_t),
-                        );
-                }
-                for p in &s.censored {
-                    v += p.weight
+                        )
+                }) + sum_terms(&s.censored, |p| {
+                    p.weight
                         * log_add_exp(
                             lw + ln_norm_sf((p.ln_t - m1) / s1),
                             lw1 + ln_norm_sf((p.ln_t - m2) / s2),
-                        );
-                }
-                v
+                        )
+                })
             }
             Family::LognormalCure => {
                 let (lpi, lpi1) = (-softplus(-theta[2]), -softplus(theta[2]));
                 let (mu, sigma) = (theta[0], theta[1].exp());
-                let mut v = s.n_events as f64 * lpi1 + lognormal_event_loglik(mu, theta[1], s);
-                for p in &s.censored {
-                    v += p.weight * log_add_exp(lpi, lpi1 + ln_norm_sf((p.ln_t - mu) / sigma));
-                }
-                v
+                s.n_events as f64 * lpi1
+                    + lognormal_event_loglik(mu, theta[1], s)
+                    + sum_terms(&s.censored, |p| {
+                        p.weight * log_add_exp(lpi, lpi1 + ln_norm_sf((p.ln_t - mu) / sigma))
+                    })
             }
         };
         if v.is_nan() {
@@ -416,11 +404,26 @@ fn lognormal_event_loglik(mu: f64, ln_sigma: f64, s: &Sample) -> f64 {
 
 fn lognormal_loglik(mu: f64, ln_sigma: f64, s: &Sample) -> f64 {
     let sigma = ln_sigma.exp();
-    let mut v = lognormal_event_loglik(mu, ln_sigma, s);
-    for p in &s.censored {
-        v += p.weight * ln_norm_sf((p.ln_t - mu) / sigma);
+    lognormal_event_loglik(mu, ln_sigma, s)
+        + sum_terms(&s.censored, |p| {
+            p.weight * ln_norm_sf((p.ln_t - mu) / sigma)
+        })
+}
+
+/// Terms per chunk when a sum is split across threads.
+const CHUNK: usize = 8192;
+
+/// Σ f(p) over the points. Long inputs are summed in fixed chunks on the rayon pool; the chunk
+/// sums are added in order, so the result does not depend on scheduling.
+fn sum_terms(points: &[Point], f: impl Fn(&Point) -> f64 + Sync) -> f64 {
+    if points.len() < 2 * CHUNK {
+        return points.iter().map(&f).sum();
     }
-    v
+    let partial: Vec<f64> = points
+        .par_chunks(CHUNK)
+        .map(|c| c.iter().map(&f).sum::<f64>())
+        .collect();
+    partial.iter().sum()
 }
 
 /// Mixture quantile by bisection on ln t of S(t) = 1 − q.
