@@ -145,3 +145,26 @@ fn timelines_are_not_read_yet() {
             "boot timelines are read once the timeline assembly lands; use --durations",
         ));
 }
+
+#[test]
+fn bootstrap_p_values_are_seeded() {
+    let path = format!("{FIXTURES}/tiny_n10_ties.csv");
+    let a = fit_json(&["--durations", &path, "--bootstrap", "19"]);
+    let b = fit_json(&["--durations", &path, "--bootstrap", "19"]);
+    assert_eq!(a, b);
+    let boot = &a["models"][0]["gof"]["bootstrap"];
+    assert_eq!(boot["statistic"], "km_distance");
+    assert_eq!(boot["resamples"], 19);
+    let p = boot["p_value"].as_f64().expect("p-value");
+    // (1 + k) / (B' + 1) over the B' resamples whose refit succeeded.
+    let ok = 19 - boot["failed"].as_u64().expect("failed count");
+    let scaled = p * (ok + 1) as f64;
+    assert!(p > 0.0 && p <= 1.0, "{p}");
+    assert!(
+        (scaled - scaled.round()).abs() < 1e-9,
+        "{p} with {ok} resamples"
+    );
+    // Off by default.
+    let c = fit_json(&["--durations", &path]);
+    assert_eq!(c["models"][0]["gof"]["bootstrap"], Value::Null);
+}

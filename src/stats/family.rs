@@ -318,6 +318,9 @@ impl Family {
                 let mut lt: Vec<f64> = s.records().iter().map(|r| r.duration_secs.ln()).collect();
                 lt.sort_by(f64::total_cmp);
                 let mut out = Vec::new();
+                if lt.len() < 2 {
+                    return out;
+                }
                 for q in [0.3, 0.5, 0.7] {
                     let Some(cut) = type7(&lt, q) else { continue };
                     let k = lt.partition_point(|v| *v <= cut).clamp(1, lt.len() - 1);

@@ -81,6 +81,8 @@ pub fn applicability(family: Family, s: &Sample) -> std::result::Result<(), Stri
             s.n_events
         )),
         _ if s.n_events == 0 => Err("no events: every record is censored".to_string()),
+        // One distinct event time makes every likelihood unbounded as the spread goes to 0.
+        _ if s.events.len() < 2 => Err("needs at least two distinct event times".to_string()),
         _ => Ok(()),
     }
 }
@@ -110,6 +112,9 @@ pub fn fit(family: Family, s: &Sample) -> Result<FittedModel> {
     let Some((mut theta, loglik)) = best else {
         return Err(fail("no start reached a finite log-likelihood".to_string()));
     };
+    if !family.natural(&theta).iter().all(|v| v.is_finite()) || !loglik.is_finite() {
+        return Err(fail("the parameters diverged".to_string()));
+    }
     if family == Family::LognormalMixture2 && theta[1] > theta[3] {
         // Relabel so that μ₁ < μ₂.
         theta = vec![-theta[0], theta[3], theta[4], theta[1], theta[2]];

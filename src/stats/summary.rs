@@ -470,4 +470,33 @@ mod tests {
             .any(|u| u.family == "lognormal_mixture2"));
         assert_eq!(s.tail_gpd.skipped.as_deref(), Some("n < 300"));
     }
+
+    #[test]
+    fn identical_durations_fail_with_reasons_not_panics() {
+        let recs: Vec<Record> = (0..60).map(|_| Record::event(120.0)).collect();
+        let s = analyse(&recs, &Options::default()).expect("summary");
+        assert!(s.models.is_empty());
+        assert_eq!(s.unavailable_models.len(), 6);
+        assert!(s.unavailable_models[0].reason.contains("two distinct"));
+        assert_eq!(s.km.median, Some(120.0));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn never_panics_and_never_writes_non_finite_numbers(
+            raw in proptest::collection::vec((1u32..5000, proptest::bool::ANY), 1..45)
+        ) {
+            let recs: Vec<Record> = raw
+                .iter()
+                .map(|&(t, c)| Record { duration_secs: f64::from(t) / 7.0, censored: c })
+                .collect();
+            let s = analyse(&recs, &Options::default()).expect("valid records");
+            for m in &s.models {
+                proptest::prop_assert!(m.loglik.is_finite() && m.bic.is_finite());
+                proptest::prop_assert!(m.params.values().all(|v| v.is_finite()));
+            }
+            proptest::prop_assert_eq!(s.models.len() + s.unavailable_models.len(), 6);
+        }
+    }
 }
