@@ -67,7 +67,7 @@ fn scenario(name: &str, records: &[Record], families: &[Family]) {
     let start = Instant::now();
     let mut step = Instant::now();
     let lap = |what: &str, step: &mut Instant| {
-        println!("  {what:<22} {:>8.4} s", step.elapsed().as_secs_f64());
+        println!("  {what:<34} {:>8.4} s", step.elapsed().as_secs_f64());
         *step = Instant::now();
     };
     let km = match KaplanMeier::fit(records) {
@@ -109,7 +109,7 @@ fn scenario(name: &str, records: &[Record], families: &[Family]) {
             }
         }
     }
-    println!("  {:<22} {:>8.4} s", "total", start.elapsed().as_secs_f64());
+    println!("  {:<34} {:>8.4} s", "total", start.elapsed().as_secs_f64());
 }
 
 fn main() {
