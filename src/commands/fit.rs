@@ -1,9 +1,364 @@
-//! `bootline fit`.
+//! `bootline fit`: reads boot durations (a plain durations file for now), runs the statistics
+//! library and writes the summary as text or JSON.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::FitArgs;
+use anyhow::{bail, Context};
+use serde::de::{self, Deserializer};
+use serde::Deserialize;
+
+use bootline::stats::summary::{analyse, FitSummary, Options, QuantileOut, DEFAULT_TIMES};
+use bootline::stats::Record;
+
+use crate::cli::{FitArgs, OutputFormat};
 
 /// Runs `bootline fit`.
-pub fn run(_args: FitArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("fit is not yet available")
+pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
+    let path = match (&args.durations, args.inputs.is_empty()) {
+        (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
+        (None, false) => {
+            bail!("boot timelines are read once the timeline assembly lands; use --durations")
+        }
+        (None, true) => bail!("nothing to fit: give --durations FILE"),
+        (Some(p), true) => p,
+    };
+    if args.class.is_some() {
+        bail!("--class selects boots of timelines; a durations file has no classes");
+    }
+    if !(args.confidence > 0.0 && args.confidence < 1.0) {
+        bail!(
+            "--confidence must lie strictly between 0 and 1, got {}",
+            args.confidence
+        );
+    }
+    if let Some(t) = args.times.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
+        bail!("--times must be positive numbers of seconds, got {t}");
+    }
+    let records = read_durations(path)?;
+    let opts = Options {
+        confidence: args.confidence,
+        times: if args.times.is_empty() {
+            DEFAULT_TIMES.to_vec()
+        } else {
+            args.times.clone()
+        },
+        bootstrap: args.bootstrap,
+        ..Options::default()
+    };
+    let summary = analyse(&records, &opts).with_context(|| format!("{}", path.display()))?;
+    let text = match args.format {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&summary)?;
+            s.push('\n');
+            s
+        }
+        OutputFormat::Text => render_text(&summary),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A duration that is a positive finite number (checked while parsing, so JSON errors carry
+/// their line and column).
+struct Duration(f64);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if v.is_finite() && v > 0.0 {
+            Ok(Duration(v))
+        } else {
+            Err(de::Error::custom(format!(
+                "duration_seconds must be a positive number of seconds, got {v}"
+            )))
+        }
+    }
+}
+
+/// A censoring flag written as 0/1 or false/true.
+struct Censored(bool);
+
+impl<'de> Deserialize<'de> for Censored {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Num(f64),
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::Bool(b)) => Ok(Censored(b)),
+            Ok(Raw::Num(0.0)) => Ok(Censored(false)),
+            Ok(Raw::Num(1.0)) => Ok(Censored(true)),
+            _ => Err(de::Error::custom("censored must be 0, 1, false or true")),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    duration_seconds: Duration,
+    censored: Censored,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Columns {
+    duration_seconds: Vec<Duration>,
+    censored: Vec<Censored>,
+}
+
+/// Reads a durations file: CSV with header `duration_seconds,censored`, or JSON (a list of
+/// objects or an object of two arrays). Errors name the file and line.
+fn read_durations(path: &Path) -> anyhow::Result<Vec<Record>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let first = text.trim_start().chars().next();
+    let records = match first {
+        Some('[') | Some('{') => read_json(path, &text, first == Some('['))?,
+        Some(_) => read_csv(path, &text)?,
+        None => bail!("{}: empty file", path.display()),
+    };
+    if records.is_empty() {
+        bail!("{}: no records", path.display());
+    }
+    Ok(records)
+}
+
+fn read_json(path: &Path, text: &str, list: bool) -> anyhow::Result<Vec<Record>> {
+    let located = |e: serde_json::Error| {
+        anyhow::anyhow!("{}:{}:{}: {e}", path.display(), e.line(), e.column())
+    };
+    if list {
+        let rows: Vec<Row> = serde_json::from_str(text).map_err(located)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Record {
+                duration_secs: r.duration_seconds.0,
+                censored: r.censored.0,
+            })
+            .collect())
+    } else {
+        let c: Columns = serde_json::from_str(text).map_err(located)?;
+        if c.duration_seconds.len() != c.censored.len() {
+            bail!(
+                "{}: duration_seconds has {} values but censored has {}",
+                path.display(),
+                c.duration_seconds.len(),
+                c.censored.len()
+            );
+        }
+        Ok(c.duration_seconds
+            .into_iter()
+            .zip(c.censored)
+            .map(|(d, c)| Record {
+                duration_secs: d.0,
+                censored: c.0,
+            })
+            .collect())
+    }
+}
+
+fn read_csv(path: &Path, text: &str) -> anyhow::Result<Vec<Record>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .with_context(|| format!("{}:1: cannot read the header", path.display()))?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(di), Some(ci)) = (col("duration_seconds"), col("censored")) else {
+        bail!(
+            "{}:1: expected the header `duration_seconds,censored`, found `{}`",
+            path.display(),
+            headers.iter().collect::<Vec<_>>().join(",")
+        );
+    };
+    let mut out = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            anyhow::anyhow!("{}:{line}: {e}", path.display())
+        })?;
+        let line = row.position().map_or(0, |p| p.line());
+        let field = |i: usize| row.get(i).unwrap_or("");
+        let d: f64 = field(di).parse().map_err(|_| {
+            anyhow::anyhow!(
+                "{}:{line}: expected a number of seconds in duration_seconds, found `{}`",
+                path.display(),
+                field(di)
+            )
+        })?;
+        if !(d.is_finite() && d > 0.0) {
+            bail!(
+                "{}:{line}: duration_seconds must be a positive number of seconds, got {d}",
+                path.display()
+            );
+        }
+        let c = match field(ci).to_ascii_lowercase().as_str() {
+            "0" | "false" => false,
+            "1" | "true" => true,
+            other => bail!(
+                "{}:{line}: expected 0, 1, false or true in censored, found `{other}`",
+                path.display()
+            ),
+        };
+        out.push(Record {
+            duration_secs: d,
+            censored: c,
+        });
+    }
+    Ok(out)
+}
+
+fn secs(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
+}
+
+fn param(v: f64) -> String {
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.6}")
+    }
+}
+
+fn quantile_cells(q: &QuantileOut) -> String {
+    format!(
+        "{:>9} [{:>9}, {:>9}] {:>9}",
+        secs(q.estimate),
+        secs(q.ci[0]),
+        secs(q.ci[1]),
+        secs(q.ucb)
+    )
+}
+
+/// Fixed-format text rendering of the summary.
+fn render_text(s: &FitSummary) -> String {
+    let mut o = String::new();
+    let pct = s.confidence * 100.0;
+    let _ = writeln!(
+        o,
+        "{} records: {} registered, {} censored; intervals {pct:.0} % two-sided, bounds {pct:.0} % one-sided",
+        s.n, s.n_events, s.n_censored
+    );
+    let _ = writeln!(o, "\nKaplan–Meier (log-log band inversion)");
+    let _ = writeln!(o, "  median {} s", secs(s.km.median));
+    let _ = writeln!(
+        o,
+        "  {:<6} {:>9} [{:>9}, {:>9}] {:>9}",
+        "level", "estimate", "lower", "upper", "bound"
+    );
+    for (l, q) in &s.km.quantiles {
+        let _ = writeln!(o, "  {l:<6} {}", quantile_cells(q));
+    }
+    for p in &s.km.survival_at {
+        let _ = writeln!(
+            o,
+            "  S({:.0} s) = {:.6} [{}, {}]{}",
+            p.t,
+            p.s.unwrap_or(f64::NAN),
+            p.ci[0].map_or("-".into(), |v| format!("{v:.6}")),
+            p.ci[1].map_or("-".into(), |v| format!("{v:.6}")),
+            if p.beyond_last_record == Some(true) {
+                " (beyond the data)"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(p) = &s.km.plateau {
+        let _ = writeln!(
+            o,
+            "  plateau after {:.1} s to {:.1} s: {} censored, S = {:.6}{}",
+            p.last_event_time,
+            p.max_time,
+            p.n_censored_after_last_event,
+            p.pi_hat,
+            if p.long_plateau {
+                " (long: stuck VMs likely; see lognormal_cure)"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = writeln!(o, "\nDistribution-free bounds (order statistics)");
+    for (l, b) in &s.order_statistic {
+        let _ = writeln!(
+            o,
+            "  {l:<6} [{:>9}, {:>9}] {:>9}{}",
+            secs(b.lower),
+            secs(b.upper),
+            secs(b.ucb),
+            b.unavailable
+                .as_ref()
+                .map_or(String::new(), |r| format!("  ({r})"))
+        );
+    }
+    let _ = writeln!(o, "\nModels (best BIC first; n = all records)");
+    let _ = writeln!(
+        o,
+        "  {:<19} {:>12} {:>11} {:>11} {:>8}  parameters",
+        "family", "loglik", "AIC", "BIC", "ΔBIC"
+    );
+    for m in &s.models {
+        let params: Vec<String> = m
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", param(*v)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  {:<19} {:>12.3} {:>11.3} {:>11.3} {:>8.3}  {}",
+            m.family,
+            m.loglik,
+            m.aic,
+            m.bic,
+            m.delta_bic,
+            params.join(" ")
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\n  {:<19} {:<6} {:>9} [{:>9}, {:>9}] {:>9}",
+        "family", "level", "estimate", "lower", "upper", "bound"
+    );
+    for m in &s.models {
+        for l in ["p50", "p90", "p99", "p99.9"] {
+            if let Some(q) = m.quantiles.get(l) {
+                let _ = writeln!(o, "  {:<19} {l:<6} {}", m.family, quantile_cells(q));
+            }
+        }
+        if let Some(r) = &m.se_unavailable {
+            let _ = writeln!(o, "  {:<19} {r}", m.family);
+        }
+    }
+    for u in &s.unavailable_models {
+        let _ = writeln!(o, "  {:<19} not fitted: {}", u.family, u.reason);
+    }
+    match (&s.tail_gpd.fit, &s.tail_gpd.skipped) {
+        (Some(g), _) => {
+            let _ = writeln!(
+                o,
+                "\nGeneralized Pareto tail above {:.1} s ({} exceedances): xi = {:.4}, sigma = {:.3}, p99.9 = {} s",
+                g.threshold,
+                g.n_exceedances,
+                g.xi,
+                g.sigma,
+                secs(g.quantiles.get("p99.9").copied().flatten())
+            );
+        }
+        (None, Some(r)) => {
+            let _ = writeln!(o, "\nGeneralized Pareto tail: skipped ({r})");
+        }
+        (None, None) => {}
+    }
+    o
 }

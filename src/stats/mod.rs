@@ -1,2 +1,57 @@
-//! Fleet statistics: quantiles, Kaplan–Meier, censored fits, model selection. Sees numbers and
-//! censoring flags only.
+//! Fleet statistics: the library sees boot durations and censoring flags only (no logs, no CLI).
+//!
+//! - [`record`]: records, validation, weighted grouping;
+//! - [`quantile`], [`order_stat`]: empirical quantiles and distribution-free bounds;
+//! - [`km`]: Kaplan–Meier with Greenwood bands and band-inversion quantile bounds;
+//! - [`optimize`], [`family`], [`fit`]: censored maximum likelihood of six families;
+//! - [`select`], [`gof`], [`gpd`]: ranking, goodness of fit, peaks-over-threshold tail;
+//! - [`phase`]: per-phase statistics and tail blame;
+//! - [`summary`]: the whole serialisable result of `bootline fit`.
+//!
+//! Methods and conventions follow `STATS.md`.
+
+pub mod error;
+pub mod family;
+pub mod fit;
+pub mod gof;
+pub mod gpd;
+pub mod km;
+pub mod optimize;
+pub mod order_stat;
+pub mod phase;
+pub mod quantile;
+pub mod record;
+pub mod rng;
+pub mod select;
+pub mod special;
+pub mod summary;
+
+pub use error::{Result, StatsError};
+pub use record::{Record, Sample};
+
+/// The quantile levels reported everywhere: p50, p90, p95, p99, p99.9.
+pub const QUANTILE_LEVELS: [f64; 5] = [0.5, 0.9, 0.95, 0.99, 0.999];
+
+/// The report name of a quantile level: 0.5 → "p50", 0.999 → "p99.9".
+pub fn level_name(q: f64) -> String {
+    let pct = q * 100.0;
+    let rounded = (pct * 1e6).round() / 1e6;
+    let mut s = format!("{rounded}");
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("p{s}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_names() {
+        assert_eq!(level_name(0.5), "p50");
+        assert_eq!(level_name(0.999), "p99.9");
+        assert_eq!(level_name(0.95), "p95");
+        assert_eq!(level_name(0.9999), "p99.99");
+    }
+}

@@ -1,0 +1,212 @@
+//! Goodness of fit: Kolmogorov–Smirnov and Anderson–Darling for complete data, the sup distance
+//! between Kaplan–Meier and the model for censored data, and p-values only from a seeded
+//! parametric bootstrap (STATS.md §6).
+
+use serde::Serialize;
+
+use super::family::Family;
+use super::fit::{fit, FittedModel};
+use super::km::KaplanMeier;
+use super::record::{Record, Sample};
+use super::rng::SplitMix64;
+
+/// Goodness-of-fit statistics of one model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gof {
+    /// sup over event times (both sides of each step) of |Ŝ_KM − S_model| up to the last event.
+    pub km_distance: f64,
+    /// KS D (complete data only).
+    pub ks_d: Option<f64>,
+    /// Anderson–Darling A² (complete data only).
+    pub ad_a2: Option<f64>,
+    /// Parametric-bootstrap p-value, when requested.
+    pub bootstrap: Option<Bootstrap>,
+}
+
+/// A parametric-bootstrap p-value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bootstrap {
+    /// Which statistic: `"ad_a2"` (complete data) or `"km_distance"`.
+    pub statistic: &'static str,
+    /// Resamples requested.
+    pub resamples: usize,
+    /// Resamples whose refit failed (left out).
+    pub failed: usize,
+    /// (1 + #{stat* ≥ stat}) / (B + 1) over the successful resamples.
+    pub p_value: Option<f64>,
+    /// The seed used.
+    pub seed: u64,
+}
+
+/// sup |Ŝ_KM − S(·; θ̂)| at each event time, on both sides of the step.
+pub fn km_distance(km: &KaplanMeier, family: Family, theta: &[f64]) -> f64 {
+    let mut before = 1.0;
+    let mut d = 0.0f64;
+    for step in &km.steps {
+        let s = family.ln_sf(theta, step.time).exp();
+        d = d.max((s - before).abs()).max((s - step.surv).abs());
+        before = step.surv;
+    }
+    d
+}
+
+/// KS D = max_i max(i/n − F_i, F_i − (i−1)/n) for ascending complete data.
+pub fn ks_statistic(sorted: &[f64], family: Family, theta: &[f64]) -> f64 {
+    let n = sorted.len() as f64;
+    sorted
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let f = family.ln_cdf(theta, x).exp();
+            ((i as f64 + 1.0) / n - f).max(f - i as f64 / n)
+        })
+        .fold(0.0, f64::max)
+}
+
+/// A² = −n − (1/n) Σ (2i−1)[ln F_i + ln(1 − F_{n+1−i})] for ascending complete data.
+pub fn anderson_darling(sorted: &[f64], family: Family, theta: &[f64]) -> f64 {
+    let n = sorted.len();
+    let mut s = 0.0;
+    for i in 0..n {
+        let lf = family.ln_cdf(theta, sorted[i]);
+        let ls = family.ln_sf(theta, sorted[n - 1 - i]);
+        s += (2.0 * i as f64 + 1.0) * (lf + ls);
+    }
+    -(n as f64) - s / n as f64
+}
+
+/// Statistics of a model on its data (no bootstrap).
+pub fn statistics(model: &FittedModel, records: &[Record], km: &KaplanMeier) -> Gof {
+    let complete = records.iter().all(|r| !r.censored);
+    let mut sorted: Vec<f64> = records.iter().map(|r| r.duration_secs).collect();
+    sorted.sort_by(f64::total_cmp);
+    let finite = |v: f64| v.is_finite().then_some(v);
+    Gof {
+        km_distance: km_distance(km, model.family, &model.theta),
+        ks_d: complete
+            .then(|| ks_statistic(&sorted, model.family, &model.theta))
+            .and_then(finite),
+        ad_a2: complete
+            .then(|| anderson_darling(&sorted, model.family, &model.theta))
+            .and_then(finite),
+        bootstrap: None,
+    }
+}
+
+/// One draw from the fitted model; `None` for a stuck VM of the cure model (never finishes).
+fn draw(model: &FittedModel, rng: &mut SplitMix64) -> Option<f64> {
+    if model.family == Family::LognormalCure {
+        let pi = model.params()[2];
+        if rng.next_open01() < pi {
+            return None;
+        }
+    }
+    model.family.quantile(&model.theta, rng.next_open01())
+}
+
+/// The statistic the bootstrap compares: A² for complete data, the KM distance otherwise.
+fn statistic(model: &FittedModel, records: &[Record]) -> Option<f64> {
+    let complete = records.iter().all(|r| !r.censored);
+    if complete {
+        let mut sorted: Vec<f64> = records.iter().map(|r| r.duration_secs).collect();
+        sorted.sort_by(f64::total_cmp);
+        Some(anderson_darling(&sorted, model.family, &model.theta)).filter(|v| v.is_finite())
+    } else {
+        let km = KaplanMeier::fit(records).ok()?;
+        Some(km_distance(&km, model.family, &model.theta))
+    }
+}
+
+/// Parametric-bootstrap p-value: simulate `resamples` samples of the same size from θ̂ with the
+/// same censoring (a record censored at c censors its simulated value at c; an event record at
+/// the largest censoring time, if any), refit the same family, and compare the statistic.
+pub fn bootstrap(
+    model: &FittedModel,
+    records: &[Record],
+    resamples: usize,
+    seed: u64,
+) -> Bootstrap {
+    let complete = records.iter().all(|r| !r.censored);
+    let name = if complete { "ad_a2" } else { "km_distance" };
+    let observed = statistic(model, records);
+    let max_cens = records
+        .iter()
+        .filter(|r| r.censored)
+        .map(|r| r.duration_secs)
+        .fold(
+            f64::INFINITY,
+            |a, b| if a.is_infinite() { b } else { a.max(b) },
+        );
+    let mut rng = SplitMix64::new(seed);
+    let (mut exceed, mut ok, mut failed) = (0usize, 0usize, 0usize);
+    for _ in 0..resamples {
+        let sim: Vec<Record> = records
+            .iter()
+            .map(|r| {
+                let limit = if r.censored {
+                    r.duration_secs
+                } else {
+                    max_cens
+                };
+                match draw(model, &mut rng) {
+                    Some(t) if t <= limit => Record::event(t),
+                    _ => Record::censored(limit),
+                }
+            })
+            .filter(|r| r.duration_secs.is_finite())
+            .collect();
+        let stat = Sample::new(&sim)
+            .ok()
+            .and_then(|s| fit(model.family, &s).ok())
+            .and_then(|m| statistic(&m, &sim));
+        match (stat, observed) {
+            (Some(s), Some(o)) => {
+                ok += 1;
+                if s >= o {
+                    exceed += 1;
+                }
+            }
+            _ => failed += 1,
+        }
+    }
+    Bootstrap {
+        statistic: name,
+        resamples,
+        failed,
+        p_value: (ok > 0).then(|| (1 + exceed) as f64 / (ok + 1) as f64),
+        seed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ks_and_ad_of_a_perfect_grid() {
+        // Exponential-like Weibull(k = 1, λ = 1) at its own plotting positions.
+        let theta = [0.0, 0.0];
+        let n = 100;
+        let x: Vec<f64> = (1..=n)
+            .map(|i| -(1.0 - (i as f64 - 0.5) / n as f64).ln())
+            .collect();
+        let d = ks_statistic(&x, Family::Weibull, &theta);
+        assert!((d - 0.005).abs() < 1e-12, "{d}");
+        let a2 = anderson_darling(&x, Family::Weibull, &theta);
+        assert!(a2 > 0.0 && a2 < 0.05, "{a2}");
+    }
+
+    #[test]
+    fn bootstrap_is_seeded_and_reproducible() {
+        let recs: Vec<Record> = (1..=40)
+            .map(|i| Record::event(100.0 + 7.0 * i as f64 + (i % 5) as f64))
+            .collect();
+        let s = Sample::new(&recs).expect("sample");
+        let m = fit(Family::Lognormal, &s).expect("fit");
+        let a = bootstrap(&m, &recs, 20, 7);
+        let b = bootstrap(&m, &recs, 20, 7);
+        assert_eq!(a, b);
+        let p = a.p_value.unwrap_or(-1.0);
+        assert!(p > 0.0 && p <= 1.0);
+    }
+}

@@ -1,0 +1,364 @@
+//! Hand-written optimisation for 2–5 parameters: Nelder–Mead as scipy runs it, a damped Newton
+//! polish with central-difference gradient and Hessian, and a small Cholesky inverse.
+
+/// Penalty returned in place of a non-finite objective (an invalid parameter vector).
+pub const PENALTY: f64 = 1e300;
+
+/// Options of [`nelder_mead`] (scipy defaults as used by the reference numbers).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NelderMeadOptions {
+    /// Absolute simplex-size tolerance.
+    pub xatol: f64,
+    /// Absolute function-spread tolerance.
+    pub fatol: f64,
+    /// Maximum number of objective evaluations.
+    pub max_evals: usize,
+}
+
+impl Default for NelderMeadOptions {
+    fn default() -> Self {
+        Self {
+            xatol: 1e-7,
+            fatol: 1e-10,
+            max_evals: 20_000,
+        }
+    }
+}
+
+/// The result of a minimisation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Minimum {
+    /// Argument of the minimum.
+    pub x: Vec<f64>,
+    /// Objective value there.
+    pub value: f64,
+    /// Objective evaluations used.
+    pub evals: usize,
+    /// Whether the stopping rule was met (rather than the evaluation limit).
+    pub converged: bool,
+}
+
+fn finite_or_penalty(v: f64) -> f64 {
+    if v.is_finite() {
+        v
+    } else {
+        PENALTY
+    }
+}
+
+/// Minimises `f` by Nelder–Mead from `x0` (scipy's algorithm: initial simplex +5 % per
+/// coordinate, 0.00025 for a zero coordinate; reflection 1, expansion 2, contraction ½,
+/// shrink ½).
+pub fn nelder_mead(
+    f: &mut dyn FnMut(&[f64]) -> f64,
+    x0: &[f64],
+    opts: NelderMeadOptions,
+) -> Minimum {
+    let n = x0.len();
+    let mut evals = 0usize;
+    let mut eval = |x: &[f64], evals: &mut usize| -> f64 {
+        *evals += 1;
+        finite_or_penalty(f(x))
+    };
+    let mut sim: Vec<Vec<f64>> = Vec::with_capacity(n + 1);
+    sim.push(x0.to_vec());
+    for k in 0..n {
+        let mut y = x0.to_vec();
+        y[k] = if y[k] != 0.0 { 1.05 * y[k] } else { 0.00025 };
+        sim.push(y);
+    }
+    let mut fsim: Vec<f64> = sim.iter().map(|x| eval(x, &mut evals)).collect();
+    let sort = |sim: &mut Vec<Vec<f64>>, fsim: &mut Vec<f64>| {
+        let mut idx: Vec<usize> = (0..sim.len()).collect();
+        idx.sort_by(|&a, &b| fsim[a].total_cmp(&fsim[b]));
+        *sim = idx.iter().map(|&i| sim[i].clone()).collect();
+        *fsim = idx.iter().map(|&i| fsim[i]).collect();
+    };
+    sort(&mut sim, &mut fsim);
+    let mut converged = false;
+    while evals < opts.max_evals {
+        let xspread = sim[1..]
+            .iter()
+            .flat_map(|x| x.iter().zip(&sim[0]).map(|(a, b)| (a - b).abs()))
+            .fold(0.0f64, f64::max);
+        let fspread = fsim[1..]
+            .iter()
+            .map(|v| (v - fsim[0]).abs())
+            .fold(0.0f64, f64::max);
+        if xspread <= opts.xatol && fspread <= opts.fatol {
+            converged = true;
+            break;
+        }
+        let mut xbar = vec![0.0; n];
+        for x in &sim[..n] {
+            for (b, v) in xbar.iter_mut().zip(x) {
+                *b += v / n as f64;
+            }
+        }
+        let worst = sim[n].clone();
+        let along = |c: f64| -> Vec<f64> {
+            xbar.iter()
+                .zip(&worst)
+                .map(|(b, w)| (1.0 + c) * b - c * w)
+                .collect()
+        };
+        let xr = along(1.0);
+        let fxr = eval(&xr, &mut evals);
+        let mut shrink = false;
+        if fxr < fsim[0] {
+            let xe = along(2.0);
+            let fxe = eval(&xe, &mut evals);
+            if fxe < fxr {
+                sim[n] = xe;
+                fsim[n] = fxe;
+            } else {
+                sim[n] = xr;
+                fsim[n] = fxr;
+            }
+        } else if fxr < fsim[n - 1] {
+            sim[n] = xr;
+            fsim[n] = fxr;
+        } else if fxr < fsim[n] {
+            let xc = along(0.5);
+            let fxc = eval(&xc, &mut evals);
+            if fxc <= fxr {
+                sim[n] = xc;
+                fsim[n] = fxc;
+            } else {
+                shrink = true;
+            }
+        } else {
+            let xcc = along(-0.5);
+            let fxcc = eval(&xcc, &mut evals);
+            if fxcc < fsim[n] {
+                sim[n] = xcc;
+                fsim[n] = fxcc;
+            } else {
+                shrink = true;
+            }
+        }
+        if shrink {
+            for j in 1..=n {
+                let x: Vec<f64> = sim[0]
+                    .iter()
+                    .zip(&sim[j])
+                    .map(|(b, v)| b + 0.5 * (v - b))
+                    .collect();
+                fsim[j] = eval(&x, &mut evals);
+                sim[j] = x;
+            }
+        }
+        sort(&mut sim, &mut fsim);
+    }
+    Minimum {
+        x: sim[0].clone(),
+        value: fsim[0],
+        evals,
+        converged,
+    }
+}
+
+/// Central-difference gradient with steps h_i = 1e-6·max(1, |x_i|).
+pub fn gradient(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
+    let mut g = vec![0.0; x.len()];
+    let mut y = x.to_vec();
+    for i in 0..x.len() {
+        let h = 1e-6 * x[i].abs().max(1.0);
+        y[i] = x[i] + h;
+        let fp = finite_or_penalty(f(&y));
+        y[i] = x[i] - h;
+        let fm = finite_or_penalty(f(&y));
+        y[i] = x[i];
+        g[i] = (fp - fm) / (2.0 * h);
+    }
+    g
+}
+
+/// Four-point central-difference Hessian with step `h` (row-major p×p).
+pub fn hessian(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64], h: f64) -> Vec<f64> {
+    let p = x.len();
+    let mut hm = vec![0.0; p * p];
+    let f0 = finite_or_penalty(f(x));
+    let mut y = x.to_vec();
+    for i in 0..p {
+        y[i] = x[i] + 2.0 * h;
+        let fp = finite_or_penalty(f(&y));
+        y[i] = x[i] - 2.0 * h;
+        let fm = finite_or_penalty(f(&y));
+        y[i] = x[i];
+        hm[i * p + i] = (fp - 2.0 * f0 + fm) / (4.0 * h * h);
+        for j in 0..i {
+            let mut at = |si: f64, sj: f64| {
+                y[i] = x[i] + si * h;
+                y[j] = x[j] + sj * h;
+                let v = finite_or_penalty(f(&y));
+                y[i] = x[i];
+                y[j] = x[j];
+                v
+            };
+            let v = (at(1.0, 1.0) - at(1.0, -1.0) - at(-1.0, 1.0) + at(-1.0, -1.0)) / (4.0 * h * h);
+            hm[i * p + j] = v;
+            hm[j * p + i] = v;
+        }
+    }
+    hm
+}
+
+/// Lower Cholesky factor of a symmetric p×p matrix; `None` unless positive definite (every pivot
+/// above 1e-12 of the largest diagonal).
+pub fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
+    let max_diag = (0..p).map(|i| a[i * p + i].abs()).fold(0.0f64, f64::max);
+    if !(max_diag.is_finite() && max_diag > 0.0) {
+        return None;
+    }
+    let mut l = vec![0.0; p * p];
+    for i in 0..p {
+        for j in 0..=i {
+            let mut s = a[i * p + j];
+            for k in 0..j {
+                s -= l[i * p + k] * l[j * p + k];
+            }
+            if i == j {
+                if s.is_nan() || s <= 1e-12 * max_diag {
+                    return None;
+                }
+                l[i * p + i] = s.sqrt();
+            } else {
+                l[i * p + j] = s / l[j * p + j];
+            }
+        }
+    }
+    Some(l)
+}
+
+/// Solves (L Lᵀ) x = b given the Cholesky factor.
+pub fn cholesky_solve(l: &[f64], p: usize, b: &[f64]) -> Vec<f64> {
+    let mut y = vec![0.0; p];
+    for i in 0..p {
+        let mut s = b[i];
+        for k in 0..i {
+            s -= l[i * p + k] * y[k];
+        }
+        y[i] = s / l[i * p + i];
+    }
+    let mut x = vec![0.0; p];
+    for i in (0..p).rev() {
+        let mut s = y[i];
+        for k in i + 1..p {
+            s -= l[k * p + i] * x[k];
+        }
+        x[i] = s / l[i * p + i];
+    }
+    x
+}
+
+/// Inverse of a symmetric positive-definite matrix; `None` when it is not.
+pub fn spd_inverse(a: &[f64], p: usize) -> Option<Vec<f64>> {
+    let l = cholesky(a, p)?;
+    let mut inv = vec![0.0; p * p];
+    for j in 0..p {
+        let mut e = vec![0.0; p];
+        e[j] = 1.0;
+        let col = cholesky_solve(&l, p, &e);
+        for i in 0..p {
+            inv[i * p + j] = col[i];
+        }
+    }
+    inv.iter().all(|v| v.is_finite()).then_some(inv)
+}
+
+/// Damped Newton polish of a minimum of `f`: Newton steps on the numeric Hessian (h = 1e-4),
+/// halved until f does not increase, a small gradient step when the Hessian is not positive
+/// definite; stops when max|∇f| < 1e-7, when steps become negligible, or after 50 iterations.
+pub fn newton_polish(f: &mut dyn FnMut(&[f64]) -> f64, x0: &[f64]) -> Minimum {
+    let p = x0.len();
+    let mut x = x0.to_vec();
+    let mut fx = finite_or_penalty(f(&x));
+    let mut evals = 1usize;
+    let mut converged = false;
+    for _ in 0..50 {
+        let g = gradient(f, &x);
+        evals += 2 * p;
+        let gmax = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        if gmax < 1e-7 {
+            converged = true;
+            break;
+        }
+        let h = hessian(f, &x, 1e-4);
+        evals += 1 + 2 * p + 2 * p * (p - 1);
+        let step: Vec<f64> = match cholesky(&h, p) {
+            Some(l) => cholesky_solve(&l, p, &g).iter().map(|v| -v).collect(),
+            None => g.iter().map(|v| -v * 1e-3 / gmax.max(1.0)).collect(),
+        };
+        let mut t = 1.0;
+        let mut accepted = None;
+        for _ in 0..40 {
+            let y: Vec<f64> = x.iter().zip(&step).map(|(a, s)| a + t * s).collect();
+            let fy = finite_or_penalty(f(&y));
+            evals += 1;
+            if fy <= fx {
+                accepted = Some((y, fy));
+                break;
+            }
+            t *= 0.5;
+        }
+        let Some((y, fy)) = accepted else {
+            // No descent along the step: at the optimum to numerical precision.
+            converged = true;
+            break;
+        };
+        let rel_step = y
+            .iter()
+            .zip(&x)
+            .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
+            .fold(0.0f64, f64::max);
+        x = y;
+        fx = fy;
+        if rel_step < 1e-11 {
+            converged = true;
+            break;
+        }
+    }
+    Minimum {
+        x,
+        value: fx,
+        evals,
+        converged,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rosenbrock(x: &[f64]) -> f64 {
+        (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2)
+    }
+
+    #[test]
+    fn nelder_mead_then_newton_finds_rosenbrock_minimum() {
+        let mut f = |x: &[f64]| rosenbrock(x);
+        let m = nelder_mead(&mut f, &[-1.2, 1.0], NelderMeadOptions::default());
+        assert!(m.converged);
+        assert!((m.x[0] - 1.0).abs() < 1e-4, "{:?}", m.x);
+        let p = newton_polish(&mut f, &m.x);
+        assert!(
+            (p.x[0] - 1.0).abs() < 1e-8 && (p.x[1] - 1.0).abs() < 1e-8,
+            "{:?}",
+            p.x
+        );
+    }
+
+    #[test]
+    fn hessian_and_inverse_of_a_quadratic() {
+        // f = x'Ax/2 with A = [[4, 1], [1, 3]]
+        let mut f = |x: &[f64]| 0.5 * (4.0 * x[0] * x[0] + 2.0 * x[0] * x[1] + 3.0 * x[1] * x[1]);
+        let h = hessian(&mut f, &[0.3, -0.2], 1e-4);
+        assert!(
+            (h[0] - 4.0).abs() < 1e-6 && (h[1] - 1.0).abs() < 1e-6 && (h[3] - 3.0).abs() < 1e-6
+        );
+        let inv = spd_inverse(&[4.0, 1.0, 1.0, 3.0], 2).expect("spd");
+        assert!((inv[0] - 3.0 / 11.0).abs() < 1e-15 && (inv[1] + 1.0 / 11.0).abs() < 1e-15);
+        assert!(spd_inverse(&[1.0, 2.0, 2.0, 1.0], 2).is_none());
+    }
+}

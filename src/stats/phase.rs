@@ -1,0 +1,201 @@
+//! Per-phase statistics across a fleet and tail blame: for the boots slower than the fleet's p90
+//! latency, how much of their excess over the median boot each phase explains. Functions over
+//! plain phase-duration maps; the timeline layer supplies them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::quantile::type7;
+
+/// One boot's total latency and the duration of each of its phases, in seconds.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BootPhases {
+    /// End-to-end latency (e.g. launch to register).
+    pub latency_secs: f64,
+    /// Phase name → duration.
+    pub phases: BTreeMap<String, f64>,
+}
+
+/// Quantiles of one phase's duration over the boots that have it (type 7).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseQuantiles {
+    /// Phase name.
+    pub phase: String,
+    /// Boots with this phase.
+    pub n: usize,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+}
+
+/// One phase's share of the tail boots' excess latency.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseBlame {
+    /// Phase name.
+    pub phase: String,
+    /// Median duration over all boots (a missing phase counts as 0 s).
+    pub median_secs: f64,
+    /// Mean duration over the tail boots.
+    pub tail_mean_secs: f64,
+    /// tail_mean − median: seconds of excess this phase explains on average.
+    pub excess_secs: f64,
+    /// excess_secs / mean excess latency.
+    pub share: f64,
+}
+
+/// Where the slow boots lose their time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TailBlame {
+    /// Fleet median latency.
+    pub median_latency_secs: f64,
+    /// Fleet p90 latency (type 7); tail boots lie strictly above it.
+    pub p90_latency_secs: f64,
+    /// Number of tail boots.
+    pub n_tail: usize,
+    /// Mean over tail boots of latency − median latency.
+    pub mean_excess_secs: f64,
+    /// Phases, largest excess first (ties by name).
+    pub phases: Vec<PhaseBlame>,
+    /// Excess not explained by the phases (gaps between phases, overlap counted twice is negative).
+    pub unexplained_secs: f64,
+}
+
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// p50/p90/p99 of each phase's duration (non-finite durations are ignored), by phase name.
+pub fn phase_quantiles(boots: &[BootPhases]) -> Vec<PhaseQuantiles> {
+    let mut by_phase: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for b in boots {
+        for (name, &d) in &b.phases {
+            if d.is_finite() {
+                by_phase.entry(name).or_default().push(d);
+            }
+        }
+    }
+    by_phase
+        .into_iter()
+        .filter_map(|(name, v)| {
+            let v = sorted(v);
+            Some(PhaseQuantiles {
+                phase: name.to_string(),
+                n: v.len(),
+                p50: type7(&v, 0.5)?,
+                p90: type7(&v, 0.9)?,
+                p99: type7(&v, 0.99)?,
+            })
+        })
+        .collect()
+}
+
+/// Tail blame; `None` when no boot lies strictly above the p90 latency or the excess is zero.
+pub fn tail_blame(boots: &[BootPhases]) -> Option<TailBlame> {
+    let boots: Vec<&BootPhases> = boots
+        .iter()
+        .filter(|b| b.latency_secs.is_finite())
+        .collect();
+    let lat = sorted(boots.iter().map(|b| b.latency_secs).collect());
+    let median = type7(&lat, 0.5)?;
+    let p90 = type7(&lat, 0.9)?;
+    let tail: Vec<&&BootPhases> = boots.iter().filter(|b| b.latency_secs > p90).collect();
+    if tail.is_empty() {
+        return None;
+    }
+    let nt = tail.len() as f64;
+    let mean_excess = tail.iter().map(|b| b.latency_secs - median).sum::<f64>() / nt;
+    if mean_excess.is_nan() || mean_excess <= 0.0 {
+        return None;
+    }
+    let names: BTreeSet<&str> = boots
+        .iter()
+        .flat_map(|b| b.phases.keys().map(String::as_str))
+        .collect();
+    let dur = |b: &BootPhases, name: &str| {
+        b.phases
+            .get(name)
+            .copied()
+            .filter(|v| v.is_finite())
+            .unwrap_or(0.0)
+    };
+    let mut phases: Vec<PhaseBlame> = names
+        .into_iter()
+        .filter_map(|name| {
+            let all = sorted(boots.iter().map(|b| dur(b, name)).collect());
+            let median_secs = type7(&all, 0.5)?;
+            let tail_mean_secs = tail.iter().map(|b| dur(b, name)).sum::<f64>() / nt;
+            let excess_secs = tail_mean_secs - median_secs;
+            Some(PhaseBlame {
+                phase: name.to_string(),
+                median_secs,
+                tail_mean_secs,
+                excess_secs,
+                share: excess_secs / mean_excess,
+            })
+        })
+        .collect();
+    phases.sort_by(|a, b| {
+        b.excess_secs
+            .total_cmp(&a.excess_secs)
+            .then_with(|| a.phase.cmp(&b.phase))
+    });
+    let explained: f64 = phases.iter().map(|p| p.excess_secs).sum();
+    Some(TailBlame {
+        median_latency_secs: median,
+        p90_latency_secs: p90,
+        n_tail: tail.len(),
+        mean_excess_secs: mean_excess,
+        phases,
+        unexplained_secs: mean_excess - explained,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boot(kernel: f64, pull: f64) -> BootPhases {
+        BootPhases {
+            latency_secs: kernel + pull,
+            phases: [
+                ("kernel".to_string(), kernel),
+                ("image_pull".to_string(), pull),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    #[test]
+    fn slow_image_pulls_take_the_blame() {
+        // 18 normal boots (10 s kernel + 20 s pull), 2 with a 120 s pull.
+        let mut boots: Vec<BootPhases> = (0..18).map(|_| boot(10.0, 20.0)).collect();
+        boots.push(boot(11.0, 120.0));
+        boots.push(boot(10.0, 120.0));
+        let b = tail_blame(&boots).expect("blame");
+        assert_eq!(b.n_tail, 2);
+        assert_eq!(b.median_latency_secs, 30.0);
+        assert!((b.mean_excess_secs - 100.5).abs() < 1e-12);
+        assert_eq!(b.phases[0].phase, "image_pull");
+        assert!((b.phases[0].excess_secs - 100.0).abs() < 1e-12);
+        assert!((b.phases[0].share - 100.0 / 100.5).abs() < 1e-12);
+        assert!((b.phases[1].excess_secs - 0.5).abs() < 1e-12);
+        assert!(b.unexplained_secs.abs() < 1e-12);
+
+        let q = phase_quantiles(&boots);
+        assert_eq!(q[0].phase, "image_pull");
+        assert_eq!(q[0].p50, 20.0);
+        assert_eq!(q[0].n, 20);
+    }
+
+    #[test]
+    fn no_tail_without_spread() {
+        let boots: Vec<BootPhases> = (0..5).map(|_| boot(1.0, 1.0)).collect();
+        assert!(tail_blame(&boots).is_none());
+    }
+}

@@ -1,0 +1,245 @@
+//! Duration records (seconds, right-censoring flag), their validation, and the weighted grouping
+//! of equal (value, censored) pairs that every likelihood uses.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{Result, StatsError};
+
+/// One boot: its duration and whether it is right-censored (only known to exceed the value).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Observed time in seconds (> 0).
+    pub duration_secs: f64,
+    /// `true` when the boot was cut off (killed, or still booting when the data were pulled).
+    pub censored: bool,
+}
+
+impl Record {
+    /// A registered boot (an exact event time).
+    pub fn event(duration_secs: f64) -> Self {
+        Self {
+            duration_secs,
+            censored: false,
+        }
+    }
+
+    /// A right-censored boot.
+    pub fn censored(duration_secs: f64) -> Self {
+        Self {
+            duration_secs,
+            censored: true,
+        }
+    }
+}
+
+/// Rejects empty input and any duration that is not a positive finite number.
+pub fn validate(records: &[Record]) -> Result<()> {
+    if records.is_empty() {
+        return Err(StatsError::Empty);
+    }
+    for (index, r) in records.iter().enumerate() {
+        if !(r.duration_secs.is_finite() && r.duration_secs > 0.0) {
+            return Err(StatsError::InvalidDuration {
+                index,
+                value: r.duration_secs,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Records sorted by (time, censored): at a tied time, events come before censorings.
+pub fn sorted(records: &[Record]) -> Vec<Record> {
+    let mut v = records.to_vec();
+    v.sort_by(|a, b| {
+        a.duration_secs
+            .total_cmp(&b.duration_secs)
+            .then(a.censored.cmp(&b.censored))
+    });
+    v
+}
+
+/// A distinct time with its multiplicity and precomputed logarithm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Time in seconds.
+    pub t: f64,
+    /// ln t.
+    pub ln_t: f64,
+    /// How many records share this (time, censored) pair.
+    pub weight: f64,
+}
+
+/// Validated records grouped for likelihood evaluation: one term per distinct (time, censored)
+/// pair, with weights, plus sufficient statistics of the events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Distinct event times, ascending.
+    pub events: Vec<Point>,
+    /// Distinct censoring times, ascending.
+    pub censored: Vec<Point>,
+    /// All records.
+    pub n: usize,
+    /// Number of events.
+    pub n_events: usize,
+    /// Number of censored records.
+    pub n_censored: usize,
+    /// Weighted mean of ln t over events (0 without events).
+    pub event_mean_ln_t: f64,
+    /// Σ w (ln t − mean)² over events.
+    pub event_ss_ln_t: f64,
+    /// Σ w ln t over events.
+    pub event_sum_ln_t: f64,
+    /// Σ w t over events.
+    pub event_sum_t: f64,
+}
+
+impl Sample {
+    /// Validates and groups the records.
+    pub fn new(records: &[Record]) -> Result<Self> {
+        validate(records)?;
+        let sorted = sorted(records);
+        let mut events: Vec<Point> = Vec::new();
+        let mut censored: Vec<Point> = Vec::new();
+        for r in &sorted {
+            let list = if r.censored {
+                &mut censored
+            } else {
+                &mut events
+            };
+            match list.last_mut() {
+                Some(p) if p.t == r.duration_secs => p.weight += 1.0,
+                _ => list.push(Point {
+                    t: r.duration_secs,
+                    ln_t: r.duration_secs.ln(),
+                    weight: 1.0,
+                }),
+            }
+        }
+        let n_censored = sorted.iter().filter(|r| r.censored).count();
+        let n = sorted.len();
+        let n_events = n - n_censored;
+        let w: f64 = n_events as f64;
+        let event_sum_ln_t: f64 = events.iter().map(|p| p.weight * p.ln_t).sum();
+        let event_sum_t: f64 = events.iter().map(|p| p.weight * p.t).sum();
+        let event_mean_ln_t = if n_events > 0 {
+            event_sum_ln_t / w
+        } else {
+            0.0
+        };
+        let event_ss_ln_t: f64 = events
+            .iter()
+            .map(|p| p.weight * (p.ln_t - event_mean_ln_t).powi(2))
+            .sum();
+        Ok(Self {
+            events,
+            censored,
+            n,
+            n_events,
+            n_censored,
+            event_mean_ln_t,
+            event_ss_ln_t,
+            event_sum_ln_t,
+            event_sum_t,
+        })
+    }
+
+    /// Every distinct point with its weight, events and censored together (for moment starts).
+    pub fn all_points(&self) -> impl Iterator<Item = &Point> {
+        self.events.iter().chain(self.censored.iter())
+    }
+
+    /// Weighted mean and standard deviation (ddof 0) of ln t over all records.
+    pub fn ln_t_mean_sd(&self) -> (f64, f64) {
+        let n = self.n as f64;
+        let mean = self.all_points().map(|p| p.weight * p.ln_t).sum::<f64>() / n;
+        let var = self
+            .all_points()
+            .map(|p| p.weight * (p.ln_t - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        (mean, var.sqrt())
+    }
+
+    /// Weighted mean and variance (ddof 0) of t over all records.
+    pub fn t_mean_var(&self) -> (f64, f64) {
+        let n = self.n as f64;
+        let mean = self.all_points().map(|p| p.weight * p.t).sum::<f64>() / n;
+        let var = self
+            .all_points()
+            .map(|p| p.weight * (p.t - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        (mean, var)
+    }
+
+    /// The smallest censoring time, if any record is censored.
+    pub fn min_censored(&self) -> Option<f64> {
+        self.censored.first().map(|p| p.t)
+    }
+
+    /// The largest time of any record.
+    pub fn max_time(&self) -> f64 {
+        let e = self.events.last().map_or(0.0, |p| p.t);
+        let c = self.censored.last().map_or(0.0, |p| p.t);
+        e.max(c)
+    }
+
+    /// Expands the groups back into records (events first at ties).
+    pub fn records(&self) -> Vec<Record> {
+        let mut out = Vec::with_capacity(self.n);
+        for p in &self.events {
+            out.extend(std::iter::repeat_n(Record::event(p.t), p.weight as usize));
+        }
+        for p in &self.censored {
+            out.extend(std::iter::repeat_n(
+                Record::censored(p.t),
+                p.weight as usize,
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_non_positive_and_non_finite() {
+        assert_eq!(validate(&[]), Err(StatsError::Empty));
+        let bad = [Record::event(3.0), Record::event(0.0)];
+        assert_eq!(
+            validate(&bad),
+            Err(StatsError::InvalidDuration {
+                index: 1,
+                value: 0.0
+            })
+        );
+        assert!(validate(&[Record::censored(f64::NAN)]).is_err());
+        assert!(validate(&[Record::event(f64::INFINITY)]).is_err());
+        assert!(validate(&[Record::event(-1.0)]).is_err());
+    }
+
+    #[test]
+    fn groups_equal_pairs_with_weights() {
+        let r = [
+            Record::event(120.0),
+            Record::censored(120.0),
+            Record::event(120.0),
+            Record::event(100.0),
+            Record::censored(300.0),
+        ];
+        let s = Sample::new(&r).expect("valid");
+        assert_eq!(s.n, 5);
+        assert_eq!(s.n_events, 3);
+        assert_eq!(s.events.len(), 2);
+        assert_eq!(s.events[1].t, 120.0);
+        assert_eq!(s.events[1].weight, 2.0);
+        assert_eq!(s.censored.len(), 2);
+        assert_eq!(s.min_censored(), Some(120.0));
+        assert_eq!(s.max_time(), 300.0);
+        assert!((s.event_sum_t - 340.0).abs() < 1e-12);
+        assert_eq!(s.records().len(), 5);
+    }
+}

@@ -1,0 +1,502 @@
+//! The whole result of `bootline fit` as one serialisable value: counts, empirical quantiles,
+//! order-statistic bounds, Kaplan–Meier, the fitted families ranked by BIC with goodness of fit,
+//! and the peaks-over-threshold tail. Renderers only read it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::error::{check_level, Result};
+use super::family::Family;
+use super::fit::{fit, FittedModel, QuantileEstimate, SurvivalEstimate};
+use super::gof::{bootstrap, statistics, Gof};
+use super::gpd::{fit_tail, GpdFit};
+use super::km::{KaplanMeier, KmQuantile, SurvivalPoint};
+use super::order_stat::{order_stat_bound, OrderStatBound};
+use super::quantile::{type1, type7};
+use super::record::{Record, Sample};
+use super::select::{rank, Score};
+use super::{level_name, QUANTILE_LEVELS};
+
+/// Version of every JSON document bootline writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Default times (seconds) at which survival is reported.
+pub const DEFAULT_TIMES: [f64; 3] = [300.0, 600.0, 900.0];
+
+/// What to compute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Confidence level of intervals (two-sided) and bounds (one-sided).
+    pub confidence: f64,
+    /// Times at which survival is reported (KM and models).
+    pub times: Vec<f64>,
+    /// Parametric-bootstrap resamples for goodness-of-fit p-values (`None`: off).
+    pub bootstrap: Option<usize>,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+    /// Families to fit.
+    pub families: Vec<Family>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            confidence: 0.95,
+            times: DEFAULT_TIMES.to_vec(),
+            bootstrap: None,
+            seed: 0x5eed,
+            families: Family::ALL.to_vec(),
+        }
+    }
+}
+
+/// Empirical quantiles on all durations (censored values taken as recorded: lower bounds once q
+/// reaches the censored region).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmpiricalQuantiles {
+    /// Hyndman–Fan type 1.
+    pub type1: BTreeMap<String, f64>,
+    /// Hyndman–Fan type 7.
+    pub type7: BTreeMap<String, f64>,
+}
+
+/// A quantile with interval and bound (KM or model).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct QuantileOut {
+    /// Point estimate.
+    pub estimate: Option<f64>,
+    /// Two-sided interval.
+    pub ci: [Option<f64>; 2],
+    /// One-sided upper bound.
+    pub ucb: Option<f64>,
+}
+
+/// Survival at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SurvivalOut {
+    /// Time in seconds.
+    pub t: f64,
+    /// Survival.
+    pub s: Option<f64>,
+    /// Greenwood standard error (KM only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub se: Option<f64>,
+    /// Interval (KM: log(−log); model: complementary log-log delta method).
+    pub ci: [Option<f64>; 2],
+    /// `true` beyond every record (KM only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beyond_last_record: Option<bool>,
+}
+
+/// Plateau-adjusted healthy quantiles.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlateauOut {
+    /// Ŝ at the largest time.
+    pub pi_hat: f64,
+    /// Last event time.
+    pub last_event_time: f64,
+    /// Largest record time.
+    pub max_time: f64,
+    /// Length of the flat part after the last event.
+    pub plateau_length: f64,
+    /// Censored records at or after the last event.
+    pub n_censored_after_last_event: usize,
+    /// Plateau ≥ 10 % of the last event time: a hint of stuck VMs.
+    pub long_plateau: bool,
+    /// Healthy quantiles.
+    pub healthy_quantiles: BTreeMap<String, Option<f64>>,
+}
+
+/// The Kaplan–Meier part.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KmOut {
+    /// Median, `None` when not reached.
+    pub median: Option<f64>,
+    /// Number of distinct event times.
+    pub n_steps: usize,
+    /// Last event time.
+    pub last_event_time: Option<f64>,
+    /// Ŝ at the last event.
+    pub s_at_last_event: f64,
+    /// Quantiles with log(−log) band-inversion intervals and bounds.
+    pub quantiles: BTreeMap<String, QuantileOut>,
+    /// Survival at the requested times.
+    pub survival_at: Vec<SurvivalOut>,
+    /// Plateau adjustment, when records are censored after the last event.
+    pub plateau: Option<PlateauOut>,
+}
+
+/// One fitted model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelOut {
+    /// Family name.
+    pub family: &'static str,
+    /// Number of parameters.
+    pub k: usize,
+    /// Natural parameters.
+    pub params: BTreeMap<String, f64>,
+    /// Their standard errors (`null` when unavailable).
+    pub se: BTreeMap<String, Option<f64>>,
+    /// Why standard errors are unavailable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub se_unavailable: Option<String>,
+    /// Log-likelihood.
+    pub loglik: f64,
+    /// AIC.
+    pub aic: f64,
+    /// AICc.
+    pub aicc: Option<f64>,
+    /// BIC.
+    pub bic: f64,
+    /// ΔAIC.
+    pub delta_aic: f64,
+    /// ΔBIC.
+    pub delta_bic: f64,
+    /// Akaike weight.
+    pub akaike_weight: f64,
+    /// Fitted quantiles (healthy part for the cure model).
+    pub quantiles: BTreeMap<String, QuantileOut>,
+    /// Survival (healthy part) at the requested times.
+    pub survival_at: Vec<SurvivalOut>,
+    /// Goodness of fit.
+    pub gof: Gof,
+}
+
+/// A family that was not fitted, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unavailable {
+    /// Family name.
+    pub family: &'static str,
+    /// Why.
+    pub reason: String,
+}
+
+/// The tail cross-check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TailOut {
+    /// The fit, when attempted.
+    pub fit: Option<GpdFitOut>,
+    /// Why it was skipped.
+    pub skipped: Option<String>,
+}
+
+/// A generalized Pareto tail, serialised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GpdFitOut {
+    /// Threshold.
+    pub threshold: f64,
+    /// Exceedances.
+    pub n_exceedances: usize,
+    /// Shape ξ.
+    pub xi: f64,
+    /// Scale σ.
+    pub sigma: f64,
+    /// Quantiles.
+    pub quantiles: BTreeMap<String, Option<f64>>,
+}
+
+/// Everything `bootline fit` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitSummary {
+    /// Schema version shared by every bootline JSON.
+    pub schema_version: u32,
+    /// Records.
+    pub n: usize,
+    /// Events (registered boots).
+    pub n_events: usize,
+    /// Censored records.
+    pub n_censored: usize,
+    /// Confidence level used.
+    pub confidence: f64,
+    /// Empirical quantiles.
+    pub empirical_quantiles: EmpiricalQuantiles,
+    /// Distribution-free interval and bound per level.
+    pub order_statistic: BTreeMap<String, OrderStatBound>,
+    /// Kaplan–Meier.
+    pub km: KmOut,
+    /// Fitted models, best BIC first.
+    pub models: Vec<ModelOut>,
+    /// Families not fitted.
+    pub unavailable_models: Vec<Unavailable>,
+    /// Family names by BIC.
+    pub ranking: Vec<&'static str>,
+    /// Peaks-over-threshold tail.
+    pub tail_gpd: TailOut,
+}
+
+/// The fitted models and their scores, for callers that need more than the summary.
+#[derive(Debug, Clone)]
+pub struct Fits {
+    /// Fitted models in family order.
+    pub models: Vec<FittedModel>,
+    /// Families not fitted, with reasons.
+    pub unavailable: Vec<Unavailable>,
+    /// Scores, best BIC first.
+    pub scores: Vec<Score>,
+}
+
+/// Fits every requested family.
+pub fn fit_all(sample: &Sample, families: &[Family]) -> Fits {
+    let mut models = Vec::new();
+    let mut unavailable = Vec::new();
+    for &f in families {
+        match fit(f, sample) {
+            Ok(m) => models.push(m),
+            Err(e) => unavailable.push(Unavailable {
+                family: f.name(),
+                reason: match e {
+                    super::StatsError::FitFailed { reason, .. } => reason,
+                    other => other.to_string(),
+                },
+            }),
+        }
+    }
+    let scores = rank(&models);
+    Fits {
+        models,
+        unavailable,
+        scores,
+    }
+}
+
+fn quantile_out_km(q: &KmQuantile) -> QuantileOut {
+    QuantileOut {
+        estimate: q.estimate,
+        ci: q.ci,
+        ucb: q.ucb,
+    }
+}
+
+fn quantile_out_model(q: &QuantileEstimate) -> QuantileOut {
+    QuantileOut {
+        estimate: q.estimate,
+        ci: q.ci,
+        ucb: q.ucb,
+    }
+}
+
+fn km_survival_out(p: &SurvivalPoint) -> SurvivalOut {
+    SurvivalOut {
+        t: p.t,
+        s: Some(p.s),
+        se: Some(p.se),
+        ci: p.ci_loglog,
+        beyond_last_record: Some(p.beyond_last_record),
+    }
+}
+
+fn model_survival_out(s: &SurvivalEstimate) -> SurvivalOut {
+    SurvivalOut {
+        t: s.t,
+        s: s.s,
+        se: None,
+        ci: s.ci,
+        beyond_last_record: None,
+    }
+}
+
+/// Runs the whole analysis.
+pub fn analyse(records: &[Record], opts: &Options) -> Result<FitSummary> {
+    check_level("confidence", opts.confidence)?;
+    let sample = Sample::new(records)?;
+    let km = KaplanMeier::fit(records)?;
+    let conf = opts.confidence;
+
+    let mut all: Vec<f64> = records.iter().map(|r| r.duration_secs).collect();
+    all.sort_by(f64::total_cmp);
+    let mut eq = EmpiricalQuantiles {
+        type1: BTreeMap::new(),
+        type7: BTreeMap::new(),
+    };
+    let mut order_statistic = BTreeMap::new();
+    let mut km_quantiles = BTreeMap::new();
+    for q in QUANTILE_LEVELS {
+        let name = level_name(q);
+        if let Some(v) = type1(&all, q) {
+            eq.type1.insert(name.clone(), v);
+        }
+        if let Some(v) = type7(&all, q) {
+            eq.type7.insert(name.clone(), v);
+        }
+        order_statistic.insert(name.clone(), order_stat_bound(records, q, conf)?);
+        km_quantiles.insert(name, quantile_out_km(&km.quantile(q, conf)?));
+    }
+    let survival_at = opts
+        .times
+        .iter()
+        .map(|&t| km.survival_point(t, conf).map(|p| km_survival_out(&p)))
+        .collect::<Result<Vec<_>>>()?;
+    let plateau = km.plateau(&QUANTILE_LEVELS).map(|p| PlateauOut {
+        pi_hat: p.pi_hat,
+        last_event_time: p.last_event_time,
+        max_time: p.max_time,
+        plateau_length: p.plateau_length,
+        n_censored_after_last_event: p.n_censored_after_last_event,
+        long_plateau: p.long_plateau,
+        healthy_quantiles: p
+            .healthy_quantiles
+            .iter()
+            .map(|(q, v)| (level_name(*q), *v))
+            .collect(),
+    });
+    let km_out = KmOut {
+        median: km.median(),
+        n_steps: km.steps.len(),
+        last_event_time: km.last_event_time(),
+        s_at_last_event: km.surv_at_last_event(),
+        quantiles: km_quantiles,
+        survival_at,
+        plateau,
+    };
+
+    let fits = fit_all(&sample, &opts.families);
+    let mut models = Vec::new();
+    for score in &fits.scores {
+        let Some(m) = fits.models.iter().find(|m| m.family == score.family) else {
+            continue;
+        };
+        let names = m.family.param_names();
+        let params = names
+            .iter()
+            .zip(m.params())
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+        let se_values = m.se();
+        let se = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (
+                    n.to_string(),
+                    se_values.as_ref().map(|s| s[i]).filter(|v| v.is_finite()),
+                )
+            })
+            .collect();
+        let mut quantiles = BTreeMap::new();
+        for q in QUANTILE_LEVELS {
+            quantiles.insert(level_name(q), quantile_out_model(&m.quantile(q, conf)?));
+        }
+        let survival_at = opts
+            .times
+            .iter()
+            .map(|&t| m.survival(t, conf).map(|s| model_survival_out(&s)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut gof = statistics(m, records, &km);
+        if let Some(b) = opts.bootstrap.filter(|b| *b > 0) {
+            gof.bootstrap = Some(bootstrap(m, records, b, opts.seed));
+        }
+        models.push(ModelOut {
+            family: m.family.name(),
+            k: score.k,
+            params,
+            se,
+            se_unavailable: m.cov_unavailable.clone(),
+            loglik: score.loglik,
+            aic: score.aic,
+            aicc: score.aicc,
+            bic: score.bic,
+            delta_aic: score.delta_aic,
+            delta_bic: score.delta_bic,
+            akaike_weight: score.akaike_weight,
+            quantiles,
+            survival_at,
+            gof,
+        });
+    }
+    let tail_gpd = match fit_tail(records, &QUANTILE_LEVELS) {
+        Ok(g) => TailOut {
+            fit: Some(gpd_out(&g)),
+            skipped: None,
+        },
+        Err(reason) => TailOut {
+            fit: None,
+            skipped: Some(reason),
+        },
+    };
+    Ok(FitSummary {
+        schema_version: SCHEMA_VERSION,
+        n: sample.n,
+        n_events: sample.n_events,
+        n_censored: sample.n_censored,
+        confidence: conf,
+        empirical_quantiles: eq,
+        order_statistic,
+        km: km_out,
+        ranking: fits.scores.iter().map(|s| s.family.name()).collect(),
+        models,
+        unavailable_models: fits.unavailable,
+        tail_gpd,
+    })
+}
+
+fn gpd_out(g: &GpdFit) -> GpdFitOut {
+    GpdFitOut {
+        threshold: g.threshold,
+        n_exceedances: g.n_exceedances,
+        xi: g.xi,
+        sigma: g.sigma,
+        quantiles: g
+            .quantiles
+            .iter()
+            .map(|(q, v)| (level_name(*q), *v))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_of_a_small_sample_has_no_nan() {
+        let recs: Vec<Record> = (1..=30)
+            .map(|i| {
+                if i > 27 {
+                    Record::censored(400.0)
+                } else {
+                    Record::event(100.0 + 9.0 * i as f64)
+                }
+            })
+            .collect();
+        let s = analyse(&recs, &Options::default()).expect("summary");
+        let json = serde_json::to_string(&s).expect("json");
+        assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
+        assert_eq!(s.n_censored, 3);
+        assert_eq!(s.ranking.len(), s.models.len());
+        assert!(s
+            .unavailable_models
+            .iter()
+            .any(|u| u.family == "lognormal_mixture2"));
+        assert_eq!(s.tail_gpd.skipped.as_deref(), Some("n < 300"));
+    }
+
+    #[test]
+    fn identical_durations_fail_with_reasons_not_panics() {
+        let recs: Vec<Record> = (0..60).map(|_| Record::event(120.0)).collect();
+        let s = analyse(&recs, &Options::default()).expect("summary");
+        assert!(s.models.is_empty());
+        assert_eq!(s.unavailable_models.len(), 6);
+        assert!(s.unavailable_models[0].reason.contains("two distinct"));
+        assert_eq!(s.km.median, Some(120.0));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn never_panics_and_never_writes_non_finite_numbers(
+            raw in proptest::collection::vec((1u32..5000, proptest::bool::ANY), 1..45)
+        ) {
+            let recs: Vec<Record> = raw
+                .iter()
+                .map(|&(t, c)| Record { duration_secs: f64::from(t) / 7.0, censored: c })
+                .collect();
+            let s = analyse(&recs, &Options::default()).expect("valid records");
+            for m in &s.models {
+                proptest::prop_assert!(m.loglik.is_finite() && m.bic.is_finite());
+                proptest::prop_assert!(m.params.values().all(|v| v.is_finite()));
+            }
+            proptest::prop_assert_eq!(s.models.len() + s.unavailable_models.len(), 6);
+        }
+    }
+}
