@@ -1,1 +1,201 @@
-//! Boot timelines: `Boot`, phases, milestones and outcomes, assembled from events.
+//! Boot timelines: one [`Boot`] per power-on of an instance, with its phases, milestones and
+//! classified [`Outcome`], joined across every source that saw it.
+//!
+//! Assembly runs in two steps so memory follows the number of boots, not bytes:
+//! [`fragment`] digests each source (in parallel) into per-boot fragments holding only what a
+//! timeline needs, and [`assemble`] groups fragments and platform facts by instance, aligns their
+//! clocks and classifies each boot.
+
+pub mod assemble;
+pub mod fragment;
+pub mod identity;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use assemble::{assemble, Policy};
+pub use fragment::{digest, Digest, Fragment, PlatformFacts};
+
+/// The JSON schema version of timelines (shared by every JSON document bootline writes).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What became of a boot (DESIGN.md §3). The first that applies, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Registered, and not flipped before.
+    Registered,
+    /// The sweep flipped it, yet it registered later: its true latency is known.
+    FalseFailed,
+    /// Never registered, with crash evidence (kernel panic, a stage FAIL, user-data exit ≠ 0,
+    /// a platform failure verdict).
+    Crashed,
+    /// Never registered and observed past its class's stuck threshold.
+    Stuck,
+    /// Flipped, never registered, observation ends before the stuck threshold: censored at
+    /// the flip.
+    TimedOut,
+    /// No flip, no register, the capture ends: censored at its end.
+    Unknown,
+}
+
+impl Outcome {
+    /// The word used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Registered => "registered",
+            Outcome::FalseFailed => "false_failed",
+            Outcome::Crashed => "crashed",
+            Outcome::Stuck => "stuck",
+            Outcome::TimedOut => "timed_out",
+            Outcome::Unknown => "unknown",
+        }
+    }
+
+    /// Every outcome, in classification order.
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Registered,
+        Outcome::FalseFailed,
+        Outcome::Crashed,
+        Outcome::Stuck,
+        Outcome::TimedOut,
+        Outcome::Unknown,
+    ];
+}
+
+/// Where a boot's seconds count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Zero {
+    /// The platform's `launched` event.
+    Launch,
+    /// The kernel's start (launch unknown): latencies are flagged.
+    KernelStart,
+    /// Neither is known: the first thing any source observed.
+    FirstSeen,
+}
+
+/// Register latency, or what is known of it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    /// Seconds from the boot's zero.
+    pub secs: f64,
+    /// True when the boot is only known to take longer (timed out, or the capture ended).
+    pub censored: bool,
+    /// What the seconds count from.
+    pub from: Zero,
+}
+
+/// A span of a boot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    /// Name: `kernel`, `initrd`, `init-local`, `modules-final/config-scripts_user`,
+    /// `image-pull`, `agent-to-register`, …
+    pub name: String,
+    /// Nesting depth (0 for boot-level phases and cloud-init stages).
+    pub depth: usize,
+    /// Start, seconds from the boot's zero.
+    pub start_secs: f64,
+    /// End, seconds from the boot's zero (`None`: still running when observation ended).
+    pub end_secs: Option<f64>,
+    /// Result, where the source states one (`SUCCESS`, `FAIL`, `WARN`).
+    pub result: Option<String>,
+    /// Where it was read (`path:line`).
+    pub source: String,
+}
+
+impl Phase {
+    /// Duration in seconds, when finished.
+    pub fn duration_secs(&self) -> Option<f64> {
+        self.end_secs.map(|e| e - self.start_secs)
+    }
+}
+
+/// An instant of a boot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Milestone {
+    /// `launched`, `kernel_start`, `init-local_start`, `boot_finished`, `registered`,
+    /// `timed_out`, `register_failed`, `failed`, `deleted`, a marker's name, …
+    pub name: String,
+    /// Seconds from the boot's zero.
+    pub at_secs: f64,
+    /// Wall-clock time, when known.
+    pub wall: Option<DateTime<Utc>>,
+    /// Where it was read.
+    pub source: String,
+}
+
+/// The line that made a boot crashed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// What kind: `kernel_panic`, `stage_failed`, `user_data_failed`, `unit_failed`,
+    /// `platform_failed`.
+    pub kind: String,
+    /// The line.
+    pub line: String,
+    /// Where it was read.
+    pub source: String,
+}
+
+/// One boot of one instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Boot {
+    /// Always [`SCHEMA_VERSION`] (timelines are an interchange format).
+    pub schema_version: u32,
+    /// Instance id.
+    pub instance: String,
+    /// Workspace id, when the platform named one.
+    pub workspace: Option<String>,
+    /// Timeout class (`default` unless the platform said otherwise).
+    pub class: String,
+    /// Template, when the platform named one.
+    pub template: Option<String>,
+    /// 1-based boot number within the instance.
+    pub boot: usize,
+    /// What the seconds count from.
+    pub zero: Zero,
+    /// Wall-clock time of the zero, when known.
+    pub zero_wall: Option<DateTime<Utc>>,
+    /// Launch time, when known.
+    pub launched: Option<DateTime<Utc>>,
+    /// What became of the boot.
+    pub outcome: Outcome,
+    /// Register latency (exact or censored); `None` for stuck and crashed boots.
+    pub latency: Option<Latency>,
+    /// The timeout that applies to this boot (class or template override), seconds.
+    pub timeout_secs: f64,
+    /// The stuck threshold of its class, seconds.
+    pub stuck_threshold_secs: f64,
+    /// Seconds from zero to the last moment any source observed.
+    pub observed_secs: Option<f64>,
+    /// Crash evidence, for crashed boots.
+    pub evidence: Option<Evidence>,
+    /// Phases in start order.
+    pub phases: Vec<Phase>,
+    /// Milestones in time order.
+    pub milestones: Vec<Milestone>,
+    /// Largest disagreement between clocks that had to be aligned, seconds.
+    pub clock_skew_secs: Option<f64>,
+    /// The sources that contributed, sorted.
+    pub sources: Vec<String>,
+}
+
+impl Boot {
+    /// The latency record the statistics see: exact for registered and false-failed boots,
+    /// censored for timed-out and unknown ones; `None` for stuck and crashed boots.
+    pub fn record(&self) -> Option<(f64, bool)> {
+        let l = self.latency?;
+        (l.secs > 0.0).then_some((l.secs, l.censored))
+    }
+
+    /// Duration of each named phase (the first of each name), for per-phase statistics.
+    pub fn phase_durations(&self) -> std::collections::BTreeMap<String, f64> {
+        let mut m = std::collections::BTreeMap::new();
+        for p in &self.phases {
+            if let Some(d) = p.duration_secs() {
+                m.entry(p.name.clone()).or_insert(d);
+            }
+        }
+        m
+    }
+}

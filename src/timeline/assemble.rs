@@ -1,0 +1,625 @@
+//! Step two of assembly: group fragments and platform facts by instance, split and join boots,
+//! align clocks, and classify each boot's outcome.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::fragment::{utc, Digest, Fragment, PlatformFact, When};
+use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
+use crate::event::PlatformAction;
+
+/// Fragments whose kernel zeros lie closer than this are the same boot.
+const SAME_BOOT_SECS: f64 = 300.0;
+
+/// The timeout policy of one class.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClassPolicy {
+    /// Register-wait timeout, seconds.
+    pub timeout_secs: f64,
+    /// Above this a boot that never registered is stuck, seconds.
+    pub stuck_threshold_secs: f64,
+}
+
+/// What assembly needs of the configuration: classes and template overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Classes by name; `default` is always there.
+    pub classes: BTreeMap<String, ClassPolicy>,
+    /// Templates by name: (class, provision timeout in seconds).
+    pub templates: BTreeMap<String, (String, f64)>,
+}
+
+/// The class every boot belongs to unless the platform says otherwise.
+pub const DEFAULT_CLASS: &str = "default";
+
+impl Default for Policy {
+    fn default() -> Self {
+        let mut classes = BTreeMap::new();
+        classes.insert(
+            DEFAULT_CLASS.to_string(),
+            ClassPolicy {
+                timeout_secs: 600.0,
+                stuck_threshold_secs: 900.0,
+            },
+        );
+        Self {
+            classes,
+            templates: BTreeMap::new(),
+        }
+    }
+}
+
+impl Policy {
+    fn class(&self, name: &str) -> ClassPolicy {
+        self.classes
+            .get(name)
+            .or_else(|| self.classes.get(DEFAULT_CLASS))
+            .copied()
+            .unwrap_or(ClassPolicy {
+                timeout_secs: 600.0,
+                stuck_threshold_secs: 900.0,
+            })
+    }
+}
+
+/// What the platform said about one instance.
+#[derive(Debug, Default)]
+struct PlatformInfo {
+    workspace: Option<String>,
+    facts: Vec<PlatformFact>,
+}
+
+/// Builds boot timelines from digests.
+pub fn assemble(digests: Vec<Digest>, policy: &Policy) -> Vec<Boot> {
+    let mut boots: Vec<Boot> = Vec::new();
+    let mut fragments: BTreeMap<String, Vec<Fragment>> = BTreeMap::new();
+    let mut facts: Vec<PlatformFact> = Vec::new();
+    for d in digests {
+        boots.extend(d.boots);
+        facts.extend(d.platform);
+        for f in d.fragments {
+            fragments.entry(f.instance.clone()).or_default().push(f);
+        }
+    }
+    // Workspaces name instances through the events that carry both.
+    let mut ws_to_instance: BTreeMap<String, String> = BTreeMap::new();
+    for f in &facts {
+        if let (Some(i), Some(w)) = (&f.instance, &f.workspace) {
+            ws_to_instance.entry(w.clone()).or_insert_with(|| i.clone());
+        }
+    }
+    let mut platform: BTreeMap<String, PlatformInfo> = BTreeMap::new();
+    for f in facts {
+        let key = match (&f.instance, &f.workspace) {
+            (Some(i), _) => i.clone(),
+            (None, Some(w)) => ws_to_instance
+                .get(w)
+                .cloned()
+                .unwrap_or_else(|| format!("workspace:{w}")),
+            (None, None) => continue,
+        };
+        let info = platform.entry(key).or_default();
+        if info.workspace.is_none() {
+            info.workspace = f.workspace.clone();
+        }
+        info.facts.push(f);
+    }
+    let instances: BTreeSet<String> = fragments.keys().chain(platform.keys()).cloned().collect();
+    for instance in instances {
+        let frags = fragments.remove(&instance).unwrap_or_default();
+        let mut info = platform.remove(&instance).unwrap_or_default();
+        info.facts.sort_by(|a, b| a.at.total_cmp(&b.at));
+        let groups = group_boots(frags);
+        if groups.is_empty() {
+            boots.push(build_boot(&instance, 1, Vec::new(), Some(&info), policy));
+            continue;
+        }
+        for (k, group) in groups.into_iter().enumerate() {
+            let info_here = (k == 0).then_some(&info);
+            boots.push(build_boot(&instance, k + 1, group, info_here, policy));
+        }
+    }
+    boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
+    boots
+}
+
+/// Splits an instance's fragments into boots: fragments whose kernel zeros agree are one boot;
+/// fragments with no clock to place them join the first boot.
+fn group_boots(mut frags: Vec<Fragment>) -> Vec<Vec<Fragment>> {
+    frags.sort_by(|a, b| {
+        let ka = a.kernel_zero.unwrap_or(f64::INFINITY);
+        let kb = b.kernel_zero.unwrap_or(f64::INFINITY);
+        ka.total_cmp(&kb).then_with(|| a.source.cmp(&b.source))
+    });
+    let mut groups: Vec<(Option<f64>, Vec<Fragment>)> = Vec::new();
+    let mut unplaced: Vec<Fragment> = Vec::new();
+    for f in frags {
+        match f.kernel_zero {
+            Some(kz) => match groups.last_mut() {
+                Some((Some(g), members)) if (kz - *g).abs() < SAME_BOOT_SECS => members.push(f),
+                _ => groups.push((Some(kz), vec![f])),
+            },
+            None => unplaced.push(f),
+        }
+    }
+    if groups.is_empty() {
+        // No clocks: each source's fragments in order are the boots.
+        let mut by_source: BTreeMap<String, Vec<Fragment>> = BTreeMap::new();
+        for f in unplaced {
+            by_source.entry(f.source.clone()).or_default().push(f);
+        }
+        let n = by_source.values().map(Vec::len).max().unwrap_or(0);
+        let mut out: Vec<Vec<Fragment>> = vec![Vec::new(); n];
+        for list in by_source.into_values() {
+            for (k, f) in list.into_iter().enumerate() {
+                out[k].push(f);
+            }
+        }
+        return out;
+    }
+    if let Some(first) = groups.first_mut() {
+        first.1.extend(unplaced);
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+fn build_boot(
+    instance: &str,
+    number: usize,
+    frags: Vec<Fragment>,
+    info: Option<&PlatformInfo>,
+    policy: &Policy,
+) -> Boot {
+    let facts: &[PlatformFact] = info.map_or(&[], |i| &i.facts);
+    let find = |a: PlatformAction| facts.iter().filter(move |f| f.action == a);
+    let launched = find(PlatformAction::Launched).next();
+    let labels = launched.map(|f| f.labels.clone()).unwrap_or_default();
+    let template = labels.get("template").cloned();
+    let template_policy = template.as_ref().and_then(|t| policy.templates.get(t));
+    let class = labels
+        .get("class")
+        .cloned()
+        .or_else(|| template_policy.map(|(c, _)| c.clone()))
+        .unwrap_or_else(|| DEFAULT_CLASS.to_string());
+    let class_policy = policy.class(&class);
+    let timeout_secs = template_policy.map_or(class_policy.timeout_secs, |(_, t)| *t);
+
+    // Clocks: every fragment's kernel zero should agree; the median is the boot's.
+    let kernel_zero = median(frags.iter().filter_map(|f| f.kernel_zero).collect());
+    let kz_spread = {
+        let v: Vec<f64> = frags.iter().filter_map(|f| f.kernel_zero).collect();
+        (v.len() > 1).then(|| {
+            v.iter().copied().fold(f64::MIN, f64::max) - v.iter().copied().fold(f64::MAX, f64::min)
+        })
+    };
+    let inner_skew = frags.iter().filter_map(|f| f.skew).fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
+    let clock_skew_secs = match (kz_spread, inner_skew) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let to_wall = |w: When| -> Option<f64> {
+        match w {
+            When::Wall(e) => Some(e),
+            When::Boot(s) => kernel_zero.map(|z| z + s),
+        }
+    };
+    let first_seen = frags
+        .iter()
+        .filter_map(|f| f.first.and_then(to_wall))
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))));
+    let (zero, zero_wall) = match (launched, kernel_zero) {
+        (Some(l), _) => (Zero::Launch, Some(l.at)),
+        (None, Some(k)) => (Zero::KernelStart, Some(k)),
+        (None, None) => match first_seen {
+            Some(f) => (Zero::FirstSeen, Some(f)),
+            // Nothing but since-boot times: count from the kernel's zero.
+            None => (Zero::KernelStart, None),
+        },
+    };
+    let secs = |w: When| -> Option<f64> {
+        match (zero_wall, w) {
+            (Some(z), w) => to_wall(w).map(|x| x - z),
+            (None, When::Boot(s)) => Some(s),
+            (None, When::Wall(_)) => None,
+        }
+    };
+
+    let mut phases: Vec<Phase> = Vec::new();
+    let mut milestones: Vec<Milestone> = Vec::new();
+    let mut registered: Vec<(f64, String)> = Vec::new();
+    let mut last_seen: Option<f64> = None;
+    let mut crash: Option<(Evidence, Option<f64>)> = None;
+    let mut sources: BTreeSet<String> = BTreeSet::new();
+    let note = |last: &mut Option<f64>, t: Option<f64>| {
+        if let Some(t) = t {
+            *last = Some(last.map_or(t, |l: f64| l.max(t)));
+        }
+    };
+    for f in &frags {
+        sources.insert(f.source.clone());
+        for p in &f.phases {
+            let Some(start) = secs(p.start) else { continue };
+            let end = p.end.and_then(secs);
+            phases.push(Phase {
+                name: p.name.clone(),
+                depth: p.depth,
+                start_secs: start,
+                end_secs: end,
+                result: p.result.clone(),
+                source: p.source.clone(),
+            });
+        }
+        for m in &f.milestones {
+            if let Some(at) = secs(m.at) {
+                milestones.push(Milestone {
+                    name: m.name.clone(),
+                    at_secs: at,
+                    wall: to_wall(m.at).and_then(utc),
+                    source: m.source.clone(),
+                });
+            }
+        }
+        for m in &f.registered {
+            if let Some(at) = secs(m.at) {
+                registered.push((at, m.source.clone()));
+            }
+        }
+        note(&mut last_seen, f.last.and_then(secs));
+        if crash.is_none() {
+            if let Some((e, w)) = &f.crash {
+                crash = Some((e.clone(), w.and_then(secs)));
+            }
+        }
+    }
+    // Platform facts.
+    let rel = |at: f64| zero_wall.map(|z| at - z);
+    let mut flip: Option<f64> = None;
+    let mut deleted: Option<f64> = None;
+    for f in facts {
+        sources.insert(f.source.split(':').next().unwrap_or("").to_string());
+        let Some(at) = rel(f.at) else { continue };
+        note(&mut last_seen, Some(at));
+        let name = match f.action {
+            PlatformAction::Launched => "launched",
+            PlatformAction::Registered => {
+                let ok = f.labels.get("status").is_none_or(|s| s.starts_with('2') && s.len() == 3);
+                if ok {
+                    registered.push((at, f.source.clone()));
+                    continue;
+                }
+                "register_failed"
+            }
+            PlatformAction::ProvisionTimeout => {
+                flip = Some(flip.map_or(at, |x: f64| x.min(at)));
+                "timed_out"
+            }
+            PlatformAction::Failed => {
+                if crash.is_none() {
+                    let reason = f.labels.get("reason").cloned().unwrap_or_else(|| "unstated".into());
+                    crash = Some((
+                        Evidence {
+                            kind: "platform_failed".into(),
+                            line: format!("platform failed: {reason}"),
+                            source: f.source.clone(),
+                        },
+                        Some(at),
+                    ));
+                }
+                "failed"
+            }
+            PlatformAction::Deleted => {
+                deleted = Some(deleted.map_or(at, |x: f64| x.min(at)));
+                "deleted"
+            }
+        };
+        milestones.push(Milestone {
+            name: name.into(),
+            at_secs: at,
+            wall: utc(f.at),
+            source: f.source.clone(),
+        });
+    }
+    registered.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let register = registered.first().cloned();
+    if let Some((at, src)) = &register {
+        milestones.push(Milestone {
+            name: "registered".into(),
+            at_secs: *at,
+            wall: zero_wall.and_then(|z| utc(z + at)),
+            source: src.clone(),
+        });
+        // The agent's part: from cloud-init's end (or the last stage's end) to the register.
+        let ci_end = milestones
+            .iter()
+            .filter(|m| m.name == "boot_finished" && m.at_secs <= *at)
+            .map(|m| m.at_secs)
+            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+            .or_else(|| {
+                phases
+                    .iter()
+                    .filter(|p| p.name == "modules-final")
+                    .filter_map(|p| p.end_secs)
+                    .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+            });
+        if let Some(e) = ci_end {
+            phases.push(Phase {
+                name: "agent-to-register".into(),
+                depth: 0,
+                start_secs: e,
+                end_secs: Some(*at),
+                result: None,
+                source: src.clone(),
+            });
+        }
+    }
+    let observed = deleted.or(last_seen);
+    let registered_at = register.as_ref().map(|r| r.0);
+    let stuck_threshold_secs = class_policy.stuck_threshold_secs;
+    let outcome = match (registered_at, flip) {
+        (Some(r), Some(f)) if f < r => Outcome::FalseFailed,
+        (Some(_), _) => Outcome::Registered,
+        (None, _) if crash.is_some() => Outcome::Crashed,
+        (None, _) if observed.is_some_and(|o| o > stuck_threshold_secs) => Outcome::Stuck,
+        (None, Some(_)) => Outcome::TimedOut,
+        (None, None) => Outcome::Unknown,
+    };
+    let from = zero;
+    let latency = match outcome {
+        Outcome::Registered | Outcome::FalseFailed => registered_at.map(|secs| Latency {
+            secs,
+            censored: false,
+            from,
+        }),
+        Outcome::TimedOut => flip.map(|secs| Latency {
+            secs,
+            censored: true,
+            from,
+        }),
+        Outcome::Unknown => observed.filter(|_| zero != Zero::FirstSeen).map(|secs| Latency {
+            secs,
+            censored: true,
+            from,
+        }),
+        Outcome::Crashed | Outcome::Stuck => None,
+    };
+    if launched.is_some() {
+        milestones.push(Milestone {
+            name: "launched".into(),
+            at_secs: 0.0,
+            wall: zero_wall.and_then(utc),
+            source: launched.map(|l| l.source.clone()).unwrap_or_default(),
+        });
+    }
+    // Stage starts and finishes are milestones too.
+    for p in phases.iter().filter(|p| p.depth == 1 && !p.name.contains('/')) {
+        milestones.push(Milestone {
+            name: format!("{}_start", p.name),
+            at_secs: p.start_secs,
+            wall: zero_wall.and_then(|z| utc(z + p.start_secs)),
+            source: p.source.clone(),
+        });
+        if let Some(e) = p.end_secs {
+            milestones.push(Milestone {
+                name: format!("{}_finish", p.name),
+                at_secs: e,
+                wall: zero_wall.and_then(|z| utc(z + e)),
+                source: p.source.clone(),
+            });
+        }
+    }
+    dedup_milestones(&mut milestones);
+    phases.sort_by(|a, b| a.start_secs.total_cmp(&b.start_secs).then(a.depth.cmp(&b.depth)).then_with(|| a.name.cmp(&b.name)));
+    dedup_phases(&mut phases);
+    Boot {
+        schema_version: SCHEMA_VERSION,
+        instance: instance.to_string(),
+        workspace: info.and_then(|i| i.workspace.clone()),
+        class,
+        template,
+        boot: number,
+        zero,
+        zero_wall: zero_wall.and_then(utc),
+        launched: launched.and_then(|l| utc(l.at)),
+        outcome,
+        latency,
+        timeout_secs,
+        stuck_threshold_secs,
+        observed_secs: observed,
+        evidence: if outcome == Outcome::Crashed { crash.map(|c| c.0) } else { None },
+        phases,
+        milestones,
+        clock_skew_secs,
+        sources: sources.into_iter().filter(|s| !s.is_empty()).collect(),
+    }
+}
+
+/// The same milestone read from two sources (a console and a cloud-init.log) is kept once:
+/// the first by time within a second of another of its name.
+fn dedup_milestones(m: &mut Vec<Milestone>) {
+    m.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs).then_with(|| a.name.cmp(&b.name)));
+    let mut kept: Vec<Milestone> = Vec::with_capacity(m.len());
+    for x in m.drain(..) {
+        let dup = kept
+            .iter()
+            .rev()
+            .take_while(|k| x.at_secs - k.at_secs <= 1.5)
+            .any(|k| k.name == x.name);
+        if !dup {
+            kept.push(x);
+        }
+    }
+    *m = kept;
+}
+
+/// The same phase from two sources: keep the one that finished (or the first).
+fn dedup_phases(p: &mut Vec<Phase>) {
+    let mut kept: Vec<Phase> = Vec::with_capacity(p.len());
+    for x in p.drain(..) {
+        if let Some(k) = kept
+            .iter_mut()
+            .rev()
+            .take_while(|k| x.start_secs - k.start_secs <= 1.5)
+            .find(|k| k.name == x.name)
+        {
+            if k.end_secs.is_none() && x.end_secs.is_some() {
+                *k = x;
+            }
+            continue;
+        }
+        kept.push(x);
+    }
+    *p = kept;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{BootClock, Event, EventKind, Location, SinceBoot, Stamp};
+    use crate::timeline::fragment::digest;
+    use chrono::DateTime;
+    use std::sync::Arc;
+
+    fn wall(s: &str) -> Stamp {
+        Stamp::wall(DateTime::parse_from_rfc3339(s).unwrap())
+    }
+
+    fn platform(action: PlatformAction, at: &str, instance: Option<&str>, ws: Option<&str>, labels: &[(&str, &str)]) -> Event {
+        Event::new(
+            EventKind::Platform {
+                action,
+                instance: instance.map(String::from),
+                workspace: ws.map(String::from),
+                labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            },
+            wall(at),
+            Location::new("events.jsonl".into(), 1),
+        )
+    }
+
+    fn console(path: &str, launched: &str, reg_up: Option<f64>, up_end: f64) -> Vec<Event> {
+        let at = |line| Location::new(path.into(), line);
+        let base = DateTime::parse_from_rfc3339(launched).unwrap() + chrono::Duration::seconds(20);
+        let banner = |action: &str, up: f64, line| {
+            let mut s = Stamp::wall(base + chrono::Duration::milliseconds((up * 1000.0) as i64));
+            s.since_boot = Some(SinceBoot { clock: BootClock::Uptime, secs: up });
+            Event::new(EventKind::StageBanner { version: "23".into(), action: action.into() }, s, at(line))
+        };
+        let mut v = vec![
+            Event::new(EventKind::KernelStart { version: "6".into() }, Stamp::since_boot(BootClock::Kernel, 0.0), at(1)),
+            banner("init-local", 5.0, 2),
+            banner("init", 8.0, 3),
+            banner("modules:final", 12.0, 4),
+        ];
+        if let Some(r) = reg_up {
+            v.push(Event::new(
+                EventKind::Marker {
+                    name: "registered".into(),
+                    edge: crate::event::Edge::Instant,
+                    captures: [("status".to_string(), "200".to_string())].into_iter().collect(),
+                },
+                Stamp::since_boot(BootClock::Kernel, r),
+                at(5),
+            ));
+        }
+        v.push(Event::new(EventKind::CaptureEnd, Stamp::since_boot(BootClock::Kernel, up_end), at(6)));
+        v
+    }
+
+    fn run(events: Vec<(String, Vec<Event>)>) -> Vec<Boot> {
+        let digests = events.into_iter().map(|(p, e)| digest(Arc::from(p.as_str()), e)).collect();
+        assemble(digests, &Policy::default())
+    }
+
+    #[test]
+    fn classifies_registered_false_failed_timed_out_stuck_unknown() {
+        let l = "2026-06-10T14:51:01Z";
+        let plat = vec![
+            platform(PlatformAction::Launched, l, Some("i-00000001"), Some("w1"), &[("class", "default")]),
+            platform(PlatformAction::Launched, l, Some("i-00000002"), Some("w2"), &[]),
+            platform(PlatformAction::ProvisionTimeout, "2026-06-10T15:01:31Z", None, Some("w2"), &[("timeout_s", "600")]),
+            platform(PlatformAction::Launched, l, Some("i-00000003"), Some("w3"), &[]),
+            platform(PlatformAction::ProvisionTimeout, "2026-06-10T15:01:31Z", None, Some("w3"), &[]),
+            platform(PlatformAction::Deleted, "2026-06-10T15:02:01Z", Some("i-00000003"), None, &[]),
+            platform(PlatformAction::Launched, l, Some("i-00000004"), None, &[]),
+            platform(PlatformAction::Launched, l, Some("i-00000005"), None, &[]),
+        ];
+        let boots = run(vec![
+            ("events.jsonl".into(), plat),
+            // Registers 20 + 403 = 423 s after launch.
+            ("i-00000001/console.log".into(), console("i-00000001/console.log", l, Some(403.0), 420.0)),
+            // Registers at 20 + 620 = 640 s, after the flip at 630 s.
+            ("i-00000002/console.log".into(), console("i-00000002/console.log", l, Some(620.0), 700.0)),
+            ("i-00000003/console.log".into(), console("i-00000003/console.log", l, None, 500.0)),
+            // Observed to 20 + 1000 s > 900 s: stuck.
+            ("i-00000004/console.log".into(), console("i-00000004/console.log", l, None, 1000.0)),
+            ("i-00000005/console.log".into(), console("i-00000005/console.log", l, None, 300.0)),
+        ]);
+        let got: Vec<(String, Outcome)> = boots.iter().map(|b| (b.instance.clone(), b.outcome)).collect();
+        assert_eq!(
+            got,
+            [
+                ("i-00000001".to_string(), Outcome::Registered),
+                ("i-00000002".to_string(), Outcome::FalseFailed),
+                ("i-00000003".to_string(), Outcome::TimedOut),
+                ("i-00000004".to_string(), Outcome::Stuck),
+                ("i-00000005".to_string(), Outcome::Unknown),
+            ]
+        );
+        let lat = |i: usize| boots[i].latency.unwrap();
+        assert!((lat(0).secs - 423.0).abs() < 1e-6 && !lat(0).censored);
+        assert!((lat(1).secs - 640.0).abs() < 1e-6 && !lat(1).censored);
+        assert!((lat(2).secs - 630.0).abs() < 1e-6 && lat(2).censored);
+        assert!(boots[3].latency.is_none());
+        assert!((lat(4).secs - 320.0).abs() < 1e-6 && lat(4).censored);
+        assert_eq!(boots[0].workspace.as_deref(), Some("w1"));
+        let stage = boots[0].phases.iter().find(|p| p.name == "init-local").unwrap();
+        assert!((stage.start_secs - 25.0).abs() < 1e-6);
+        assert_eq!(stage.end_secs, Some(28.0));
+        let agent = boots[0].phases.iter().find(|p| p.name == "agent-to-register");
+        assert!(agent.is_none(), "no cloud-init end seen: no agent phase");
+    }
+
+    #[test]
+    fn crash_evidence_wins_over_unknown_and_kernel_start_is_the_zero_without_launch() {
+        let mut ev = console("x/console.log", "2026-06-10T14:51:01Z", None, 100.0);
+        ev.push(Event::new(
+            EventKind::Crash { crash: crate::event::CrashKind::KernelPanic, evidence: "Kernel panic - not syncing: VFS".into() },
+            Stamp::since_boot(BootClock::Kernel, 50.0),
+            Location::new("x/console.log".into(), 9),
+        ));
+        let boots = run(vec![("x/console.log".into(), ev)]);
+        assert_eq!(boots.len(), 1);
+        assert_eq!(boots[0].instance, "x");
+        assert_eq!(boots[0].outcome, Outcome::Crashed);
+        assert_eq!(boots[0].zero, Zero::KernelStart);
+        assert_eq!(boots[0].evidence.as_ref().unwrap().kind, "kernel_panic");
+        let init = boots[0].phases.iter().find(|p| p.name == "init-local").unwrap();
+        assert!((init.start_secs - 5.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_reboot_splits_boots_and_two_sources_join() {
+        let l = "2026-06-10T14:51:01Z";
+        let mut ev = console("i-0000000a/console.log", l, None, 60.0);
+        // A second power-on an hour later.
+        let later = "2026-06-10T15:51:01Z";
+        ev.extend(console("i-0000000a/console.log", later, Some(200.0), 210.0));
+        let second = console("i-0000000a/console.log", l, None, 30.0);
+        let boots = run(vec![
+            ("i-0000000a/console.log".into(), ev),
+            ("i-0000000a/other.log".into(), second),
+        ]);
+        assert_eq!(boots.len(), 2);
+        assert_eq!(boots[0].sources.len(), 2, "{:?}", boots[0].sources);
+        assert_eq!(boots[1].outcome, Outcome::Registered);
+        assert_eq!(boots[1].zero, Zero::KernelStart);
+        assert!(boots[0].clock_skew_secs.unwrap() < 1.0);
+    }
+}

@@ -1,0 +1,572 @@
+//! Step one of assembly: digest one source's events into per-boot fragments (what a timeline
+//! needs, nothing more) and platform facts. Runs per source, in parallel; memory per source is
+//! one fragment per boot.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::identity;
+use super::{Boot, Evidence};
+use crate::event::{
+    BootClock, CrashKind, Edge, Event, EventKind, Location, PlatformAction, Stamp, StartupTotals,
+};
+use crate::parse::banner::stage_of_action;
+use crate::record::{self, RecordClock, SpanEnd};
+
+/// A time as a source knows it: wall clock, or seconds since the kernel's zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum When {
+    /// Epoch seconds.
+    Wall(f64),
+    /// Seconds since the kernel started (kernel, uptime and journald clocks).
+    Boot(f64),
+}
+
+fn epoch(w: DateTime<chrono::FixedOffset>) -> f64 {
+    w.timestamp() as f64 + f64::from(w.timestamp_subsec_nanos()) / 1e9
+}
+
+/// The most precise reading of a stamp: since-boot when it has one (sub-second), else wall.
+fn when_of(s: &Stamp) -> Option<When> {
+    if let Some(b) = s.since_boot {
+        if matches!(b.clock, BootClock::Kernel | BootClock::Uptime | BootClock::Journal) {
+            return Some(When::Boot(b.secs));
+        }
+    }
+    s.wall.map(|w| When::Wall(epoch(w)))
+}
+
+/// A span found in a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseItem {
+    /// Phase name.
+    pub name: String,
+    /// Nesting depth.
+    pub depth: usize,
+    /// Start.
+    pub start: When,
+    /// End, if seen.
+    pub end: Option<When>,
+    /// Result word.
+    pub result: Option<String>,
+    /// `path:line`.
+    pub source: String,
+}
+
+/// An instant found in a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MilestoneItem {
+    /// Milestone name.
+    pub name: String,
+    /// When.
+    pub at: When,
+    /// `path:line`.
+    pub source: String,
+}
+
+/// What one source knows about one boot.
+#[derive(Debug, Clone, Default)]
+pub struct Fragment {
+    /// The instance, from the path or an id inside the source.
+    pub instance: String,
+    /// The source's path.
+    pub source: String,
+    /// journald's `_BOOT_ID`, when known.
+    pub boot_id: Option<String>,
+    /// Wall-clock epoch seconds of the kernel's zero, estimated from events with two clocks.
+    pub kernel_zero: Option<f64>,
+    /// Spread of those estimates (how far the clocks disagree), seconds.
+    pub skew: Option<f64>,
+    /// Phases.
+    pub phases: Vec<PhaseItem>,
+    /// Milestones.
+    pub milestones: Vec<MilestoneItem>,
+    /// Successful registrations (2xx) seen in the source.
+    pub registered: Vec<MilestoneItem>,
+    /// Crash evidence (the first), with when.
+    pub crash: Option<(Evidence, Option<When>)>,
+    /// Whether the kernel's start was seen (a console from power-on).
+    pub saw_kernel_start: bool,
+    /// First and last observed moments.
+    pub first: Option<When>,
+    /// See `first`.
+    pub last: Option<When>,
+}
+
+impl Fragment {
+    /// Converts a source time to epoch seconds, when the fragment's clocks allow.
+    pub fn to_wall(&self, w: When) -> Option<f64> {
+        match w {
+            When::Wall(e) => Some(e),
+            When::Boot(s) => self.kernel_zero.map(|z| z + s),
+        }
+    }
+}
+
+/// One platform event, reduced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformFact {
+    /// What happened.
+    pub action: PlatformAction,
+    /// When (epoch seconds).
+    pub at: f64,
+    /// Instance id, if given.
+    pub instance: Option<String>,
+    /// Workspace id, if given.
+    pub workspace: Option<String>,
+    /// Labels (class, template, status, timeout_s, reason, …).
+    pub labels: BTreeMap<String, String>,
+    /// `path:line`.
+    pub source: String,
+}
+
+/// Platform events of all sources.
+pub type PlatformFacts = Vec<PlatformFact>;
+
+/// What one source gave.
+#[derive(Debug, Default)]
+pub struct Digest {
+    /// Per-boot fragments.
+    pub fragments: Vec<Fragment>,
+    /// Platform events.
+    pub platform: PlatformFacts,
+    /// Boots read whole from a timeline (JSON Lines) input.
+    pub boots: Vec<Boot>,
+}
+
+/// Builds a digest from a stream of events.
+#[derive(Debug)]
+pub struct Digester {
+    path: Arc<str>,
+    path_instance: String,
+    current: Option<Open>,
+    out: Digest,
+}
+
+#[derive(Debug)]
+struct Open {
+    frag: Fragment,
+    records: record::Builder,
+    /// (wall epoch − since-boot secs) estimates.
+    anchors: Vec<f64>,
+    last_up: Option<f64>,
+    saw_finished: bool,
+    /// Open marker spans by name.
+    open_markers: BTreeMap<String, (When, String)>,
+    content: bool,
+    startup: Option<(StartupTotals, Option<When>)>,
+    last_wall: Option<f64>,
+    last_boot: Option<f64>,
+}
+
+impl Open {
+    /// The latest moment seen so far (for events without a stamp of their own).
+    fn last_seen(&self) -> Option<When> {
+        self.last_boot.map(When::Boot).or(self.last_wall.map(When::Wall))
+    }
+
+    fn new(instance: &str, source: &str) -> Self {
+        Self {
+            frag: Fragment {
+                instance: instance.to_string(),
+                source: source.to_string(),
+                ..Fragment::default()
+            },
+            records: record::Builder::new(),
+            anchors: Vec::new(),
+            last_up: None,
+            saw_finished: false,
+            open_markers: BTreeMap::new(),
+            content: false,
+            startup: None,
+            last_wall: None,
+            last_boot: None,
+        }
+    }
+
+    fn observe(&mut self, w: Option<When>) {
+        let Some(w) = w else { return };
+        self.content = true;
+        if self.frag.first.is_none() {
+            self.frag.first = Some(w);
+        }
+        // The latest of each kind; compared once the kernel zero is known (`close`).
+        match w {
+            When::Wall(x) => self.last_wall = Some(self.last_wall.map_or(x, |l| l.max(x))),
+            When::Boot(x) => self.last_boot = Some(self.last_boot.map_or(x, |l| l.max(x))),
+        }
+    }
+}
+
+fn loc(l: &Location) -> String {
+    l.to_string()
+}
+
+impl Digester {
+    /// A digester for the source at `path`.
+    pub fn new(path: Arc<str>) -> Self {
+        let path_instance = identity::instance_from_path(std::path::Path::new(&*path));
+        Self {
+            path,
+            path_instance,
+            current: None,
+            out: Digest::default(),
+        }
+    }
+
+    fn open(&mut self) -> &mut Open {
+        let (inst, src) = (&self.path_instance, &self.path);
+        self.current.get_or_insert_with(|| Open::new(inst, src))
+    }
+
+    fn split(&mut self) {
+        if let Some(o) = self.current.take() {
+            let instance = o.frag.instance.clone();
+            if let Some(f) = close(o) {
+                self.out.fragments.push(f);
+            }
+            // An id read inside the source applies to its later boots too.
+            self.path_instance = instance;
+        }
+    }
+
+    /// Adds a boot read whole from a timeline input.
+    pub fn boot(&mut self, b: Boot) {
+        self.out.boots.push(b);
+    }
+
+    /// Adds an event.
+    pub fn push(&mut self, e: Event) {
+        let w = when_of(&e.stamp);
+        match &e.kind {
+            EventKind::Platform {
+                action,
+                instance,
+                workspace,
+                labels,
+            } => {
+                if let Some(at) = e.stamp.wall {
+                    self.out.platform.push(PlatformFact {
+                        action: *action,
+                        at: epoch(at),
+                        instance: instance.clone(),
+                        workspace: workspace.clone(),
+                        labels: labels.clone(),
+                        source: loc(&e.source),
+                    });
+                }
+                return;
+            }
+            EventKind::KernelStart { .. } => {
+                if self.current.as_ref().is_some_and(|o| o.content) {
+                    self.split();
+                }
+                let o = self.open();
+                o.frag.saw_kernel_start = true;
+                o.content = true;
+                o.frag.milestones.push(MilestoneItem {
+                    name: "kernel_start".into(),
+                    at: When::Boot(0.0),
+                    source: loc(&e.source),
+                });
+                if let Some(wall) = e.stamp.wall {
+                    // A kernel start with its own wall time anchors the zero directly.
+                    let since = e.stamp.since_boot.map_or(0.0, |b| b.secs);
+                    o.anchors.push(epoch(wall) - since);
+                }
+                o.observe(Some(When::Boot(0.0)));
+                return;
+            }
+            EventKind::BootId { id } => {
+                let differs = self
+                    .current
+                    .as_ref()
+                    .and_then(|o| o.frag.boot_id.as_ref())
+                    .is_some_and(|b| b != id);
+                if differs {
+                    self.split();
+                }
+                self.open().frag.boot_id = Some(id.clone());
+                return;
+            }
+            EventKind::StageBanner { action, .. } => {
+                let up = e.stamp.since_boot.map(|b| b.secs);
+                let reset = self.current.as_ref().is_some_and(|o| {
+                    o.content
+                        && (up.zip(o.last_up).is_some_and(|(u, l)| u + 1.0 < l)
+                            || (o.saw_finished && stage_of_action(action) == "init-local"))
+                });
+                if reset {
+                    self.split();
+                }
+            }
+            EventKind::FinishedBanner { .. } => {
+                let up = e.stamp.since_boot.map(|b| b.secs);
+                let reset = self.current.as_ref().is_some_and(|o| {
+                    o.content && up.zip(o.last_up).is_some_and(|(u, l)| u + 1.0 < l)
+                });
+                if reset {
+                    self.split();
+                }
+            }
+            _ => {}
+        }
+        let o = self.open();
+        // Anchors: events that carry two clocks.
+        if let (Some(wall), Some(b)) = (e.stamp.wall, e.stamp.since_boot) {
+            if matches!(b.clock, BootClock::Kernel | BootClock::Uptime | BootClock::Journal) {
+                o.anchors.push(epoch(wall) - b.secs);
+            }
+        }
+        if let Some(b) = e.stamp.since_boot.filter(|b| b.clock == BootClock::Uptime) {
+            o.last_up = Some(b.secs);
+        }
+        o.observe(w);
+        let source = loc(&e.source);
+        match e.kind {
+            EventKind::Start { .. }
+            | EventKind::Finish { .. }
+            | EventKind::Span { .. }
+            | EventKind::StageBanner { .. } => {
+                o.content = true;
+                if let Some(r) = o.records.push(e) {
+                    add_record(&mut o.frag, &r);
+                }
+            }
+            EventKind::FinishedBanner { .. } => {
+                o.saw_finished = true;
+                if let Some(at) = w {
+                    o.frag.milestones.push(MilestoneItem {
+                        name: "boot_finished".into(),
+                        at,
+                        source: source.clone(),
+                    });
+                }
+                if let Some(r) = o.records.push(e) {
+                    add_record(&mut o.frag, &r);
+                }
+            }
+            EventKind::StartupFinished(t) => o.startup = Some((t, w)),
+            EventKind::BootupNotFinished => {
+                if let Some(at) = w.or(o.last_seen()) {
+                    o.frag.milestones.push(MilestoneItem {
+                        name: "bootup_not_finished".into(),
+                        at,
+                        source,
+                    });
+                }
+            }
+            EventKind::Crash { crash, evidence } => {
+                if o.frag.crash.is_none() {
+                    let kind = match crash {
+                        CrashKind::KernelPanic => "kernel_panic",
+                        CrashKind::StageFailed => "stage_failed",
+                        CrashKind::UserDataFailed => "user_data_failed",
+                        CrashKind::UnitFailed => "unit_failed",
+                    };
+                    o.frag.crash = Some((
+                        Evidence {
+                            kind: kind.into(),
+                            line: evidence,
+                            source,
+                        },
+                        w,
+                    ));
+                }
+            }
+            EventKind::Marker {
+                name,
+                edge,
+                captures,
+            } => {
+                let Some(at) = w.or(o.last_seen()) else { return };
+                match edge {
+                    Edge::Instant if name == "registered" => {
+                        let ok = captures
+                            .get("status")
+                            .is_none_or(|s| s.starts_with('2') && s.len() == 3);
+                        let m = MilestoneItem {
+                            name: if ok { "registered".into() } else { "register_failed".into() },
+                            at,
+                            source,
+                        };
+                        if ok {
+                            o.frag.registered.push(m);
+                        } else {
+                            o.frag.milestones.push(m);
+                        }
+                    }
+                    Edge::Instant => o.frag.milestones.push(MilestoneItem { name, at, source }),
+                    Edge::Start => {
+                        o.open_markers.insert(name, (at, source));
+                    }
+                    Edge::End => {
+                        if let Some((start, src)) = o.open_markers.remove(&name) {
+                            o.frag.phases.push(PhaseItem {
+                                name,
+                                depth: 1,
+                                start,
+                                end: Some(at),
+                                result: None,
+                                source: src,
+                            });
+                        }
+                    }
+                }
+            }
+            EventKind::InstanceId { id } => o.frag.instance = id,
+            _ => {}
+        }
+    }
+
+    /// Ends the source.
+    pub fn finish(mut self) -> Digest {
+        self.split();
+        self.out
+    }
+}
+
+/// Adds a cloud-init record's spans as phases.
+fn add_record(frag: &mut Fragment, r: &record::Record) {
+    let on_uptime = r.clock == RecordClock::Uptime;
+    let when = |m: &record::Moment| -> Option<When> {
+        if on_uptime {
+            m.t.map(When::Boot)
+        } else {
+            m.wall.map(|w| When::Wall(epoch(w)))
+        }
+    };
+    let stage_starts: Vec<Option<When>> = r
+        .spans
+        .iter()
+        .filter(|s| s.depth == 0)
+        .map(|s| when(&s.start))
+        .collect();
+    let finished_at = r
+        .banners
+        .iter()
+        .find(|b| b.what == "finished")
+        .and_then(|b| if on_uptime { b.up_secs.map(When::Boot) } else { b.wall.map(|w| When::Wall(epoch(w))) });
+    let mut stage_no = 0usize;
+    for s in &r.spans {
+        let Some(start) = when(&s.start) else { continue };
+        let end = match &s.end {
+            SpanEnd::Finished { at, .. } => when(at),
+            SpanEnd::Stated { secs, .. } => Some(match start {
+                When::Wall(x) => When::Wall(x + secs),
+                When::Boot(x) => When::Boot(x + secs),
+            }),
+            // A stage without a finish (a console shows only banners) ends where the next
+            // stage starts, or at the `finished at` banner.
+            SpanEnd::Unfinished { .. } if s.depth == 0 => stage_starts
+                .get(stage_no + 1)
+                .copied()
+                .flatten()
+                .or(finished_at),
+            SpanEnd::Unfinished { .. } => None,
+        };
+        if s.depth == 0 {
+            stage_no += 1;
+        }
+        frag.phases.push(PhaseItem {
+            name: s.name.clone(),
+            depth: s.depth + 1,
+            start,
+            end,
+            result: s.result().map(|r| r.as_str().to_string()),
+            source: s.source.to_string(),
+        });
+        if s.depth == 0 {
+            if let Some(crate::event::StageResult::Fail) = s.result() {
+                if frag.crash.is_none() {
+                    frag.crash = Some((
+                        Evidence {
+                            kind: "stage_failed".into(),
+                            line: format!("finish: {}: FAIL: {}", s.name, s.shown_description()),
+                            source: match &s.end {
+                                SpanEnd::Finished { source, .. } => source.to_string(),
+                                _ => s.source.to_string(),
+                            },
+                        },
+                        end,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn close(mut o: Open) -> Option<Fragment> {
+    if let Some(r) = std::mem::take(&mut o.records).finish() {
+        add_record(&mut o.frag, &r);
+    }
+    if !o.content && o.frag.phases.is_empty() && o.frag.milestones.is_empty() {
+        return None;
+    }
+    if !o.anchors.is_empty() {
+        o.anchors.sort_by(f64::total_cmp);
+        let mid = o.anchors[o.anchors.len() / 2];
+        o.frag.kernel_zero = Some(mid);
+        let spread = o.anchors[o.anchors.len() - 1] - o.anchors[0];
+        o.frag.skew = Some(spread);
+    }
+    if let Some((t, _)) = o.startup {
+        let mut at = 0.0;
+        let fw = t.firmware_secs.unwrap_or(0.0) + t.loader_secs.unwrap_or(0.0);
+        if let Some(f) = t.firmware_secs {
+            o.frag.phases.push(phase("firmware", -fw, -fw + f, &o.frag.source));
+        }
+        if let Some(l) = t.loader_secs {
+            o.frag.phases.push(phase("loader", -l, 0.0, &o.frag.source));
+        }
+        for (name, d) in [("kernel", t.kernel_secs), ("initrd", t.initrd_secs), ("userspace", t.userspace_secs)] {
+            if let Some(d) = d {
+                o.frag.phases.push(phase(name, at, at + d, &o.frag.source));
+                at += d;
+            }
+        }
+        if at > 0.0 {
+            o.frag.milestones.push(MilestoneItem {
+                name: "startup_finished".into(),
+                at: When::Boot(at),
+                source: o.frag.source.clone(),
+            });
+        }
+    }
+    o.frag.last = match (o.last_wall, o.last_boot, o.frag.kernel_zero) {
+        (Some(w), Some(b), Some(z)) => Some(When::Wall(w.max(z + b))),
+        (None, Some(b), _) => Some(When::Boot(b)),
+        (Some(w), _, _) => Some(When::Wall(w)),
+        (None, None, _) => None,
+    };
+    Some(o.frag)
+}
+
+fn phase(name: &str, start: f64, end: f64, source: &str) -> PhaseItem {
+    PhaseItem {
+        name: name.into(),
+        depth: 0,
+        start: When::Boot(start),
+        end: Some(When::Boot(end)),
+        result: None,
+        source: source.into(),
+    }
+}
+
+/// Digests a whole event sequence from one source.
+pub fn digest(path: Arc<str>, events: impl IntoIterator<Item = Event>) -> Digest {
+    let mut d = Digester::new(path);
+    for e in events {
+        d.push(e);
+    }
+    d.finish()
+}
+
+/// Wall time as UTC.
+pub fn utc(epoch_secs: f64) -> Option<DateTime<Utc>> {
+    let secs = epoch_secs.floor();
+    let nanos = ((epoch_secs - secs) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
+    DateTime::from_timestamp(secs as i64, nanos)
+}
