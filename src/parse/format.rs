@@ -19,6 +19,10 @@ pub enum Format {
     AnalyzeDump,
     /// `cloud-init analyze boot` output.
     AnalyzeBoot,
+    /// Platform events as JSON Lines.
+    PlatformEvents,
+    /// Platform events as CSV with a header row.
+    PlatformEventsCsv,
 }
 
 impl Format {
@@ -29,6 +33,8 @@ impl Format {
         Format::AnalyzeShow,
         Format::AnalyzeDump,
         Format::AnalyzeBoot,
+        Format::PlatformEvents,
+        Format::PlatformEventsCsv,
     ];
 
     /// The name used with `--input-format`.
@@ -39,6 +45,8 @@ impl Format {
             Format::AnalyzeShow => "analyze-show",
             Format::AnalyzeDump => "analyze-dump",
             Format::AnalyzeBoot => "analyze-boot",
+            Format::PlatformEvents => "platform-events",
+            Format::PlatformEventsCsv => "platform-events-csv",
         }
     }
 
@@ -52,6 +60,10 @@ impl Format {
             Format::AnalyzeShow => "`cloud-init analyze show` output",
             Format::AnalyzeDump => "`cloud-init analyze dump` JSON (also bootline's own `dump`)",
             Format::AnalyzeBoot => "`cloud-init analyze boot` output (old and current layout)",
+            Format::PlatformEvents => {
+                "platform events as JSON Lines (launched, registered, provision_timeout, failed, deleted)"
+            }
+            Format::PlatformEventsCsv => "platform events as CSV with a header row",
         }
     }
 
@@ -67,6 +79,12 @@ impl Format {
                 r#"{"description": "no cache found", "event_type": "finish", "name": "init-local/check-cache", "origin": "cloudinit", "result": "SUCCESS", "timestamp": 1567057578.056}"#
             }
             Format::AnalyzeBoot => "    Kernel Started at: 2019-08-29 01:35:37.753790",
+            Format::PlatformEvents => {
+                r#"{"time":"2026-06-10T14:51:01Z","event":"launched","instance":"i-052962296ad0c7240","workspace":"0c96b3ab","class":"default"}"#
+            }
+            Format::PlatformEventsCsv => {
+                "2026-06-10T15:01:01Z,provision_timeout,,9a1f20c4,600"
+            }
         }
     }
 
@@ -80,6 +98,21 @@ impl Format {
             Format::AnalyzeShow => Parser::Lines(Box::new(super::analyze_show::Show::new())),
             Format::AnalyzeDump => Parser::Document(Box::new(super::analyze_dump::Dump::new())),
             Format::AnalyzeBoot => Parser::Lines(Box::new(super::analyze_boot::Boot::new())),
+            Format::PlatformEvents => Parser::Lines(Box::new(super::platform::JsonLines::new())),
+            Format::PlatformEventsCsv => Parser::Lines(Box::new(super::platform::Csv::new())),
+        }
+    }
+
+    /// Whether the format's lines carry free-text log messages, where markers are looked for.
+    pub fn has_text_messages(self) -> bool {
+        match self {
+            Format::CloudInitLog => true,
+            Format::AnalyzeBlame
+            | Format::AnalyzeShow
+            | Format::AnalyzeDump
+            | Format::AnalyzeBoot
+            | Format::PlatformEvents
+            | Format::PlatformEventsCsv => false,
         }
     }
 
@@ -88,6 +121,12 @@ impl Format {
     pub fn sniff(lines: &[&str], name: &str) -> Option<Format> {
         let _ = name;
         let first = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty())?;
+        if first.starts_with('{') && first.contains("\"event\"") && first.contains("\"time\"") {
+            return Some(Format::PlatformEvents);
+        }
+        if is_platform_csv_header(first) {
+            return Some(Format::PlatformEventsCsv);
+        }
         if first.starts_with('[') && (first.len() == 1 || first.starts_with("[\n") || first == "[")
             || first.starts_with('{') && lines.iter().any(|l| l.contains("\"event_type\""))
         {
@@ -127,6 +166,15 @@ impl Format {
         }
         None
     }
+}
+
+/// Whether a line is the header row of platform events CSV.
+fn is_platform_csv_header(line: &str) -> bool {
+    let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+    cells.len() >= 3
+        && cells.contains(&"time")
+        && cells.contains(&"event")
+        && (cells.contains(&"instance") || cells.contains(&"workspace"))
 }
 
 impl fmt::Display for Format {

@@ -16,6 +16,8 @@ pub mod analyze_show;
 pub mod banner;
 pub mod cloudinit_log;
 pub mod format;
+pub mod marker;
+pub mod platform;
 pub mod timestamp;
 
 use std::io::BufRead;
@@ -26,6 +28,7 @@ use crate::event::{Event, Location, Stamp};
 use crate::input::{self, Input};
 
 pub use format::Format;
+pub use marker::MarkerSet;
 
 /// How many malformed lines a summary keeps for display.
 pub const MALFORMED_SHOWN: usize = 5;
@@ -35,6 +38,11 @@ pub const MALFORMED_SHOWN: usize = 5;
 pub struct Options {
     /// Fail on the first malformed line instead of skipping it.
     pub strict: bool,
+    /// Markers matched in every line of formats with text messages (and, when the user
+    /// configured markers of their own, in every line of every line format). The default is
+    /// the built-in set ([`MarkerSet::builtin`]); use [`crate::config::Config::marker_set`] for
+    /// a configuration's markers.
+    pub markers: MarkerSet,
 }
 
 /// What parsing one input found, besides its events.
@@ -81,9 +89,36 @@ pub struct Emit<'a> {
     line: u64,
     count: u64,
     sink: &'a mut dyn FnMut(Event),
+    /// Markers the parser matches itself (see [`LineParser::scans_markers`]).
+    markers: Option<&'a MarkerSet>,
 }
 
 impl Emit<'_> {
+    /// Matches the configured markers against a message the parser decoded (a journald
+    /// `MESSAGE`, a line inside an EC2 wrapper), emitting marker events stamped `stamp` at
+    /// `line`. Does nothing unless the driver handed markers to this parser.
+    pub fn scan_markers(&mut self, text: &str, stamp: Stamp, line: u64) {
+        let Some(set) = self.markers else {
+            return;
+        };
+        for (name, edge, captures) in set.matches(text) {
+            self.event_at(
+                crate::event::EventKind::Marker {
+                    name,
+                    edge,
+                    captures,
+                },
+                stamp,
+                line,
+            );
+        }
+    }
+
+    /// Sets the current line (for document parsers that read lines themselves).
+    pub(crate) fn set_line(&mut self, line: u64) {
+        self.line = line;
+    }
+
     /// Emits an event stamped `stamp` at the current line.
     pub fn event(&mut self, kind: crate::event::EventKind, stamp: Stamp) {
         let source = Location::new(self.path.clone(), self.line);
@@ -132,6 +167,15 @@ pub trait LineParser: Send {
     /// line carries no stamp of its own.
     fn stamp_of(&mut self, _text: &str) -> Option<Stamp> {
         None
+    }
+
+    /// Whether the parser matches markers itself, on the messages it decodes, through
+    /// [`Emit::scan_markers`] (formats whose physical lines are not the log's lines: EC2
+    /// wrappers, journald JSON and export records, re-joined wrapped lines). When `false`, the
+    /// driver matches markers on each physical line and stamps them with
+    /// [`LineParser::stamp_of`].
+    fn scans_markers(&self) -> bool {
+        false
     }
 
     /// Called once at the end of input: emit what was buffered.
@@ -186,13 +230,19 @@ pub fn parse_input(
         ..Summary::default()
     };
     match format.parser() {
-        Parser::Lines(parser) => run_lines(&mut input, parser, opts, &mut summary, sink)?,
+        Parser::Lines(parser) => {
+            let markers = (!opts.markers.is_empty()
+                && (format.has_text_messages() || opts.markers.has_user_markers()))
+            .then_some(&opts.markers);
+            run_lines(&mut input, parser, opts, markers, &mut summary, sink)?
+        }
         Parser::Document(mut parser) => {
             let mut emit = Emit {
                 path: &input.name,
                 line: 1,
                 count: 0,
                 sink,
+                markers: None,
             };
             let strict = opts.strict;
             let mut malformed = Vec::new();
@@ -237,15 +287,20 @@ fn run_lines(
     input: &mut Input,
     mut parser: Box<dyn LineParser>,
     opts: &Options,
+    markers: Option<&MarkerSet>,
     summary: &mut Summary,
     sink: &mut dyn FnMut(Event),
 ) -> Result<()> {
     let name = input.name.clone();
+    let self_scans = parser.scans_markers();
+    // Markers the driver matches on physical lines; the parser gets them otherwise.
+    let driver_markers = markers.filter(|_| !self_scans);
     let mut emit = Emit {
         path: &name,
         line: 0,
         count: 0,
         sink,
+        markers: markers.filter(|_| self_scans),
     };
     let mut scratch = String::new();
     let mut failure: Option<Error> = None;
@@ -258,39 +313,66 @@ fn run_lines(
     let mut lines_total = 0u64;
     let mut handle = |no: u64,
                       raw: &[u8],
+                      marker_line: bool,
                       parser: &mut Box<dyn LineParser>,
                       emit: &mut Emit<'_>,
                       summary: &mut Summary|
      -> bool {
         emit.line = no;
-        input::for_each_segment(raw, &mut scratch, |text| match parser.line(text, emit) {
-            Ok(()) => true,
-            Err(m) => {
-                if opts.strict {
-                    failure = Some(m.into());
-                    false
-                } else {
-                    summary.record(m);
-                    true
+        input::for_each_segment(raw, &mut scratch, |text| {
+            let go_on = match parser.line(text, emit) {
+                Ok(()) => true,
+                Err(m) => {
+                    if opts.strict {
+                        failure = Some(m.into());
+                        false
+                    } else {
+                        summary.record(m);
+                        true
+                    }
+                }
+            };
+            if marker_line {
+                if let Some(set) = driver_markers {
+                    if set.any_match(text) {
+                        let stamp = parser.stamp_of(text).unwrap_or_default();
+                        emit.line = no;
+                        set.scan(text, stamp, emit);
+                    }
                 }
             }
+            go_on
         })
     };
+    let mut marker_starts: Vec<usize> = Vec::new();
     input::for_each_block(&name, &mut input.reader, |block, first| {
         let block_lines = memchr::memchr_iter(b'\n', block).count() as u64
             + u64::from(block.last().is_some_and(|&b| b != b'\n'));
         lines_total += block_lines;
+        // Lines where a marker may match, found over the whole block at once.
+        marker_starts.clear();
+        if let Some(set) = markers {
+            let mut hits = Vec::new();
+            set.candidates(block, &mut hits);
+            marker_starts.extend(hits.into_iter().map(|h| input::line_bounds(block, h).0));
+            marker_starts.sort_unstable();
+            marker_starts.dedup();
+        }
+        let is_marker_line = |start: usize| marker_starts.binary_search(&start).is_ok();
         match &finders {
             None => {
                 for (no, raw) in input::block_lines(block, first) {
-                    if !handle(no, raw, &mut parser, &mut emit, summary) {
+                    let start = raw.as_ptr() as usize - block.as_ptr() as usize;
+                    let marker_line = !marker_starts.is_empty() && is_marker_line(start);
+                    if !handle(no, raw, marker_line, &mut parser, &mut emit, summary) {
                         return false;
                     }
                 }
             }
             Some(finders) => {
-                // Collect candidate line starts from every keyword, then visit them in order.
-                let mut starts: Vec<usize> = Vec::new();
+                // Collect candidate line starts from every keyword (and every marker), then
+                // visit them in order.
+                let mut starts: Vec<usize> = marker_starts.clone();
                 for f in finders {
                     for hit in f.find_iter(block) {
                         starts.push(input::line_bounds(block, hit).0);
@@ -305,7 +387,15 @@ fn run_lines(
                     counted_to = start;
                     let end =
                         memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
-                    if !handle(line_no, &block[start..end], &mut parser, &mut emit, summary) {
+                    let marker_line = !marker_starts.is_empty() && is_marker_line(start);
+                    if !handle(
+                        line_no,
+                        &block[start..end],
+                        marker_line,
+                        &mut parser,
+                        &mut emit,
+                        summary,
+                    ) {
                         return false;
                     }
                 }
