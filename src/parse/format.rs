@@ -23,6 +23,20 @@ pub enum Format {
     PlatformEvents,
     /// Platform events as CSV with a header row.
     PlatformEventsCsv,
+    /// A serial console capture (also inside an EC2 `get-console-output` wrapper).
+    SerialConsole,
+    /// journald `short*` layouts (and `/var/log/messages`), with `-x` catalog lines.
+    Journal,
+    /// `journalctl -o json`.
+    JournalJson,
+    /// `journalctl -o export`.
+    JournalExport,
+    /// `systemd-analyze` `time`, `blame`, `critical-chain` outputs.
+    SystemdAnalyze,
+    /// `/var/log/cloud-init-output.log`.
+    CloudInitOutput,
+    /// `cloud-init status --long` or `--format json`.
+    CloudInitStatus,
 }
 
 impl Format {
@@ -35,6 +49,13 @@ impl Format {
         Format::AnalyzeBoot,
         Format::PlatformEvents,
         Format::PlatformEventsCsv,
+        Format::SerialConsole,
+        Format::Journal,
+        Format::JournalJson,
+        Format::JournalExport,
+        Format::SystemdAnalyze,
+        Format::CloudInitOutput,
+        Format::CloudInitStatus,
     ];
 
     /// The name used with `--input-format`.
@@ -47,6 +68,13 @@ impl Format {
             Format::AnalyzeBoot => "analyze-boot",
             Format::PlatformEvents => "platform-events",
             Format::PlatformEventsCsv => "platform-events-csv",
+            Format::SerialConsole => "serial-console",
+            Format::Journal => "journal",
+            Format::JournalJson => "journal-json",
+            Format::JournalExport => "journal-export",
+            Format::SystemdAnalyze => "systemd-analyze",
+            Format::CloudInitOutput => "cloud-init-output",
+            Format::CloudInitStatus => "cloud-init-status",
         }
     }
 
@@ -64,6 +92,17 @@ impl Format {
                 "platform events as JSON Lines (launched, registered, provision_timeout, failed, deleted)"
             }
             Format::PlatformEventsCsv => "platform events as CSV with a header row",
+            Format::SerialConsole => {
+                "serial console capture (printk, systemd status, forwarded journald, EC2 get-console-output wrapper)"
+            }
+            Format::Journal => {
+                "journalctl short, short-precise, short-iso(-precise), short-monotonic, -x; /var/log/messages"
+            }
+            Format::JournalJson => "`journalctl -o json` (one object per line)",
+            Format::JournalExport => "`journalctl -o export` (KEY=value records, blank-line separated)",
+            Format::SystemdAnalyze => "`systemd-analyze` time, blame, critical-chain (and a `cloud-init status` block)",
+            Format::CloudInitOutput => "/var/log/cloud-init-output.log (banners with uptime, raw stage output)",
+            Format::CloudInitStatus => "`cloud-init status --long` or `--format json`",
         }
     }
 
@@ -85,6 +124,23 @@ impl Format {
             Format::PlatformEventsCsv => {
                 "2026-06-10T15:01:01Z,provision_timeout,,9a1f20c4,600"
             }
+            Format::SerialConsole => {
+                "[   57.551987] cloud-init[1321]: Setting up docker-ce (5:20.10.14~3-0~ubuntu-focal) ..."
+            }
+            Format::Journal => {
+                "Aug 24 21:46:55.736585 test-b1 systemd[1]: Starting Terminate Plymouth Boot Screen..."
+            }
+            Format::JournalJson => {
+                r#"{"__REALTIME_TIMESTAMP":"1665062818534972","_BOOT_ID":"6b66604298254b158d5b1e7eeea78c03","MESSAGE":"Linux version 5.15.0-1020-azure","SYSLOG_IDENTIFIER":"kernel","__MONOTONIC_TIMESTAMP":"3462899"}"#
+            }
+            Format::JournalExport => "__REALTIME_TIMESTAMP=1709520776193967",
+            Format::SystemdAnalyze => {
+                "Startup finished in 2.851s (kernel) + 12.240s (userspace) = 15.092s "
+            }
+            Format::CloudInitOutput => {
+                "Cloud-init v. 19.3-46.amzn2.0.1 running 'init-local' at Thu, 16 Nov 2023 08:38:02 +0000. Up 4.03 seconds."
+            }
+            Format::CloudInitStatus => "boot_status_code: enabled-by-generator",
         }
     }
 
@@ -100,13 +156,32 @@ impl Format {
             Format::AnalyzeBoot => Parser::Lines(Box::new(super::analyze_boot::Boot::new())),
             Format::PlatformEvents => Parser::Lines(Box::new(super::platform::JsonLines::new())),
             Format::PlatformEventsCsv => Parser::Lines(Box::new(super::platform::Csv::new())),
+            Format::SerialConsole => Parser::Lines(Box::new(super::console::Console::new())),
+            Format::Journal => Parser::Lines(Box::new(super::journal::Short::new())),
+            Format::JournalJson => Parser::Lines(Box::new(super::journal::Json::new())),
+            Format::JournalExport => Parser::Lines(Box::new(super::journal::Export::new())),
+            Format::SystemdAnalyze => {
+                Parser::Lines(Box::new(super::systemd_analyze::Analyze::new()))
+            }
+            Format::CloudInitOutput => {
+                Parser::Lines(Box::new(super::cloudinit_output::Output::new()))
+            }
+            Format::CloudInitStatus => {
+                Parser::Document(Box::new(super::cloudinit_status::Status::new()))
+            }
         }
     }
 
     /// Whether the format's lines carry free-text log messages, where markers are looked for.
     pub fn has_text_messages(self) -> bool {
         match self {
-            Format::CloudInitLog => true,
+            Format::CloudInitLog
+            | Format::SerialConsole
+            | Format::Journal
+            | Format::JournalJson
+            | Format::JournalExport
+            | Format::CloudInitOutput => true,
+            Format::SystemdAnalyze | Format::CloudInitStatus => false,
             Format::AnalyzeBlame
             | Format::AnalyzeShow
             | Format::AnalyzeDump
@@ -119,13 +194,14 @@ impl Format {
     /// Guesses the format from the first lines of an input (and its name, as a tie-breaker).
     /// Returns `None` when nothing fits.
     pub fn sniff(lines: &[&str], name: &str) -> Option<Format> {
-        let _ = name;
-        let first = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty())?;
-        if first.starts_with('{') && first.contains("\"event\"") && first.contains("\"time\"") {
-            return Some(Format::PlatformEvents);
+        let Some(first) = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty()) else {
+            return by_name(name);
+        };
+        if let Some(f) = sniff_wrappers_and_records(lines, first) {
+            return Some(f);
         }
-        if is_platform_csv_header(first) {
-            return Some(Format::PlatformEventsCsv);
+        if let Some(f) = sniff_text_logs(lines) {
+            return Some(f);
         }
         if first.starts_with('[') && (first.len() == 1 || first.starts_with("[\n") || first == "[")
             || first.starts_with('{') && lines.iter().any(|l| l.contains("\"event_type\""))
@@ -164,6 +240,162 @@ impl Format {
         }) {
             return Some(Format::CloudInitLog);
         }
+        by_name(name)
+    }
+}
+
+/// Formats told by their first line or by distinctive keys: EC2 wrappers, JSON Lines, export
+/// records, CSV headers, `cloud-init status` JSON.
+fn sniff_wrappers_and_records(lines: &[&str], first: &str) -> Option<Format> {
+    let any = |pat: &str| lines.iter().any(|l| l.contains(pat));
+    if first.starts_with("InstanceId:")
+        || (first.starts_with('{') || first.starts_with("\"InstanceId\""))
+            && any("\"InstanceId\"")
+            && any("\"Output\"")
+    {
+        return Some(Format::SerialConsole);
+    }
+    if first.starts_with('{') && first.contains("\"event\"") && first.contains("\"time\"") {
+        return Some(Format::PlatformEvents);
+    }
+    if first.starts_with('{')
+        && (first.contains("\"__REALTIME_TIMESTAMP\"")
+            || first.contains("\"__CURSOR\"")
+            || first.contains("\"_BOOT_ID\""))
+    {
+        return Some(Format::JournalJson);
+    }
+    if first.starts_with("__CURSOR=")
+        || first.starts_with("__REALTIME_TIMESTAMP=")
+        || lines
+            .iter()
+            .take(3)
+            .any(|l| l.starts_with("__REALTIME_TIMESTAMP="))
+    {
+        return Some(Format::JournalExport);
+    }
+    if first.starts_with('{') && (any("\"boot_status_code\"") || any("\"extended_status\"")) {
+        return Some(Format::CloudInitStatus);
+    }
+    if is_platform_csv_header(first) {
+        return Some(Format::PlatformEventsCsv);
+    }
+    None
+}
+
+/// Text logs told by the shape of their lines: systemd-analyze, journald `short*`,
+/// serial consoles, `cloud-init-output.log`, `cloud-init status --long`.
+fn sniff_text_logs(lines: &[&str]) -> Option<Format> {
+    use super::{journal, systemd_analyze};
+    let trimmed = || lines.iter().map(|l| l.trim_start());
+    if trimmed().any(|l| {
+        l.starts_with("Startup finished in ") || l.starts_with(systemd_analyze::NOT_FINISHED)
+    }) || trimmed()
+        .any(|l| l.starts_with("The time when unit became active or started is printed after"))
+        || lines.iter().filter(|l| !l.trim().is_empty()).all(|l| {
+            systemd_analyze::blame_line(l).is_ok() || systemd_analyze::chain_line(l).is_ok()
+        }) && lines.iter().any(|l| !l.trim().is_empty())
+            && lines.iter().any(|l| systemd_analyze::blame_line(l).is_ok())
+    {
+        return Some(Format::SystemdAnalyze);
+    }
+    // journald: most stamped lines are `stamp host ident[pid]: msg`, and they are not a
+    // cloud-init.log in syslog layout (whose messages are `file.py[LEVEL]: …`).
+    let nonblank: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("-- "))
+        .collect();
+    let journal_lines: Vec<&str> = nonblank
+        .iter()
+        .copied()
+        .filter(|l| journal::is_short_line(l))
+        .collect();
+    let logs_begin = lines
+        .iter()
+        .any(|l| l.starts_with("-- Logs begin at") || l.starts_with("-- Journal begins at"));
+    if logs_begin || (!journal_lines.is_empty() && journal_lines.len() * 2 > nonblank.len()) {
+        let python_log = journal_lines
+            .iter()
+            .filter(|l| is_python_log_message(l))
+            .count();
+        if python_log * 2 > journal_lines.len() {
+            return Some(Format::CloudInitLog);
+        }
+        return Some(Format::Journal);
+    }
+    if lines.iter().any(|l| is_console_line(l)) {
+        return Some(Format::SerialConsole);
+    }
+    if lines
+        .iter()
+        .any(|l| l.starts_with(super::banner::MARK) || l.starts_with("ci-info: "))
+    {
+        return Some(Format::CloudInitOutput);
+    }
+    if trimmed().any(|l| {
+        l.starts_with("status: ")
+            && [
+                "done", "running", "error", "disabled", "not run", "degraded",
+            ]
+            .iter()
+            .any(|w| l["status: ".len()..].starts_with(w))
+    }) {
+        return Some(Format::CloudInitStatus);
+    }
+    None
+}
+
+/// `util.py[DEBUG]: …` (cloud-init's Python logger) after a syslog tag.
+fn is_python_log_message(line: &str) -> bool {
+    [
+        ".py[DEBUG]",
+        ".py[INFO]",
+        ".py[WARNING]",
+        ".py[ERROR]",
+        ".py[CRITICAL]",
+    ]
+    .iter()
+    .any(|p| line.contains(p))
+}
+
+/// A line only a serial console has: printk stamp, systemd status bracket, raw syslog
+/// priority, firmware and boot-loader banners.
+fn is_console_line(line: &str) -> bool {
+    let t = line.trim_start();
+    let status = ["[  OK  ]", "[FAILED]", "[ SKIP ]", "[DEPEND]", "[  OK  "];
+    super::timestamp::kernel_stamp(t).is_ok()
+        || status.iter().any(|s| t.starts_with(s))
+        || (t.starts_with('<') && t.find('>').is_some_and(|k| (2..=4).contains(&k)))
+        || [
+            "BdsDxe:",
+            "CSM BBS",
+            "Welcome to GRUB",
+            "SeaBIOS",
+            "UEFI: ",
+            "Booting from ",
+            "Loading Linux ",
+            "Loading initial ramdisk",
+            "IP-Config:",
+        ]
+        .iter()
+        .any(|p| t.starts_with(p))
+}
+
+/// The last resort: a file named like a cloud-init log or a console.
+fn by_name(name: &str) -> Option<Format> {
+    let base = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    if base.contains("output") && (base.contains("cloud-init") || base.contains("cloudinit")) {
+        Some(Format::CloudInitOutput)
+    } else if base.contains("cloud-init") || base.contains("cloudinit") {
+        Some(Format::CloudInitLog)
+    } else if base.contains("console") || base.contains("serial") {
+        Some(Format::SerialConsole)
+    } else {
         None
     }
 }

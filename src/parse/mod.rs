@@ -15,9 +15,15 @@ pub mod analyze_dump;
 pub mod analyze_show;
 pub mod banner;
 pub mod cloudinit_log;
+pub mod cloudinit_output;
+pub mod cloudinit_status;
+pub mod console;
 pub mod format;
+pub mod journal;
 pub mod marker;
+pub mod message;
 pub mod platform;
+pub mod systemd_analyze;
 pub mod timestamp;
 
 use std::io::BufRead;

@@ -1,0 +1,506 @@
+//! Serial console captures (`aws ec2 get-console-output`, GCP serial port, Azure boot
+//! diagnostics, `nova console-log`, `virtctl console`).
+//!
+//! A console mixes many writers; each line is read as one of:
+//! - kernel printk, `[    0.000000] Linux version …` (optionally with a caller-id bracket
+//!   `[    0.000000][    T0]`), stamped in the kernel clock; journald forwarding
+//!   `[   57.551987] cloud-init[1321]: msg` has the same stamp (taken when forwarded, so it can
+//!   run backwards);
+//! - systemd status lines `[  OK  ] Started …`, `[FAILED] Failed to start …`, `Starting …`,
+//!   without a stamp of their own;
+//! - syslog lines with a raw priority, `<14>May 11 17:28:08 ec2: …` (wall clock, year from the
+//!   latest banner);
+//! - a login prompt with another writer's line glued on (`host login: [  389.99] cloud-init…`);
+//! - anything else (firmware, `ci-info:` tables, user-data output), still searched for banners,
+//!   crash evidence and markers.
+//!
+//! Messages go through the shared classifiers ([`super::message`]). Lines hard-wrapped at 80
+//! columns (after the capture's common indentation) are joined with the next line before they
+//! are read; events found on a joined line are placed at its first physical line. EC2
+//! `get-console-output` wrappers, YAML (`InstanceId:` / `Output: "…"` folded over lines) or
+//! JSON (`"Output": "…"`), are decoded: `InstanceId` → [`EventKind::InstanceId`], the escaped
+//! output is split into its own lines, `Timestamp` → a [`EventKind::CaptureEnd`] in wall time.
+//!
+//! At the end, [`EventKind::CaptureEnd`] is emitted with the latest kernel stamp of the last
+//! boot (a `Linux version` line starts a new boot and is emitted as [`EventKind::KernelStart`]).
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+
+use super::message::{classify, tag_prefix, Found, Origin};
+use super::timestamp::{iso8601, kernel_stamp, syslog};
+use super::{Emit, LineParser};
+use crate::error::Malformed;
+use crate::event::{BootClock, EventKind, Stamp};
+
+/// The width consoles hard-wrap at.
+pub const WRAP_COLUMNS: usize = 80;
+
+/// A physical line waiting to see whether the next one continues it.
+#[derive(Debug)]
+struct Pending {
+    text: String,
+    line: u64,
+}
+
+/// Where the reader is inside an EC2 wrapper's `Output` string.
+#[derive(Debug, Default, PartialEq, Eq, Clone, Copy)]
+enum Wrapper {
+    /// Not inside an output string.
+    #[default]
+    Outside,
+    /// Inside a YAML double-quoted scalar folded over lines.
+    Yaml,
+}
+
+/// Parser state for serial consoles.
+#[derive(Debug, Default)]
+pub struct Console {
+    /// The smallest indentation of non-blank lines so far (a pasted capture's indent).
+    indent: Option<usize>,
+    pending: Option<Pending>,
+    wrapper: Wrapper,
+    /// The decoded output line being assembled, and the physical line it started on.
+    decoded: Vec<u8>,
+    decoded_line: u64,
+    /// Whether the previous YAML physical line ended in an escaped line break.
+    yaml_escaped_break: bool,
+    /// The latest kernel stamp in the current boot, and its line.
+    last_kernel: Option<(f64, u64)>,
+    /// The EC2 wrapper's capture time.
+    capture_wall: Option<(DateTime<FixedOffset>, u64)>,
+    /// Year of the latest banner, for year-less syslog stamps.
+    year: Option<i32>,
+    found: Vec<Found>,
+    scratch: String,
+}
+
+impl Console {
+    /// A new parser.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads one logical line (joined, decoded) found at physical line `line`.
+    fn logical(&mut self, text: &str, line: u64, out: &mut Emit<'_>) {
+        let body = text.trim_start();
+        if body.is_empty() {
+            return;
+        }
+        let (stamp, msg, origin) = self.split(body);
+        if let Some(sb) = stamp.since_boot {
+            self.note_kernel(sb.secs, line);
+        }
+        out.scan_markers(body, stamp, line);
+        let Some(msg) = msg else {
+            return;
+        };
+        self.found.clear();
+        classify(msg, origin, &mut self.found);
+        for f in self.found.drain(..) {
+            let s = f.stamp(stamp);
+            match &f.kind {
+                EventKind::KernelStart { .. } => self.last_kernel = None,
+                EventKind::StageBanner { .. } | EventKind::FinishedBanner { .. } => {
+                    if let Some(w) = s.wall {
+                        self.year = Some(chrono::Datelike::year(&w));
+                    }
+                }
+                _ => {}
+            }
+            out.event_at(f.kind, s, line);
+        }
+        if let Some(sb) = stamp.since_boot {
+            // After a kernel banner the boot's latest stamp is this line's.
+            if self.last_kernel.is_none() {
+                self.last_kernel = Some((sb.secs, line));
+            }
+        }
+    }
+
+    fn note_kernel(&mut self, secs: f64, line: u64) {
+        match self.last_kernel {
+            // Forwarded lines run a little backwards; a reset to under half, by more than a
+            // minute, is a reboot whose kernel banner the capture lost.
+            Some((best, _)) if best >= secs && !(secs + 60.0 < best && secs < best * 0.5) => {}
+            _ => self.last_kernel = Some((secs, line)),
+        }
+    }
+
+    /// Splits a line into its stamp, the message the classifiers should read, and its writer.
+    fn split<'t>(&self, body: &'t str) -> (Stamp, Option<&'t str>, Origin<'t>) {
+        // `[    5.42] msg` and `[    0.000000][    T0] msg`
+        if let Ok((rest, secs)) = kernel_stamp(body) {
+            let rest = caller_id(rest);
+            let rest = rest.strip_prefix(' ').unwrap_or(rest);
+            let stamp = Stamp::since_boot(BootClock::Kernel, secs);
+            return match tag_prefix(rest) {
+                Ok((msg, origin)) => (stamp, Some(msg), origin),
+                Err(_) => (stamp, Some(rest), Origin::default()),
+            };
+        }
+        // `[  OK  ] Started X.` / `[FAILED] Failed to start X.` / `[   ***] A start job …`
+        if let Some(msg) = status_line(body) {
+            return (Stamp::default(), Some(msg), Origin::default());
+        }
+        // `<14>May 11 17:28:08 ec2: msg`
+        if let Some(rest) = priority(body) {
+            if let Ok((rest, ys)) = syslog(rest) {
+                let wall = self
+                    .year
+                    .and_then(|y| ys.with_year(y))
+                    .and_then(|n| FixedOffset::east_opt(0)?.from_local_datetime(&n).single());
+                let stamp = Stamp {
+                    wall,
+                    since_boot: None,
+                };
+                let rest = rest.trim_start();
+                return match tag_prefix(rest) {
+                    Ok((msg, origin)) => (stamp, Some(msg), origin),
+                    Err(_) => (stamp, Some(rest), Origin::default()),
+                };
+            }
+        }
+        // `host login: [  389.99] cloud-init[851]: …` (a prompt with a line glued on)
+        if let Some(i) = body.find(" login: ") {
+            let rest = &body[i + " login: ".len()..];
+            if rest.starts_with('[') && kernel_stamp(rest).is_ok() {
+                return self.split(rest);
+            }
+        }
+        (Stamp::default(), Some(body), Origin::default())
+    }
+
+    /// Reads one physical line of the capture outside any wrapper string.
+    fn physical(&mut self, text: &str, out: &mut Emit<'_>) {
+        let line = out.line();
+        let lead = text.len() - text.trim_start_matches(' ').len();
+        if !text.trim().is_empty() {
+            self.indent = Some(self.indent.map_or(lead, |i| i.min(lead)));
+        }
+        let body = &text[lead.min(self.indent.unwrap_or(0))..];
+        if let Some(mut p) = self.pending.take() {
+            if continues(body) {
+                p.text.push_str(body);
+                if is_full_width(body) {
+                    self.pending = Some(p);
+                } else {
+                    self.logical(&p.text, p.line, out);
+                }
+                return;
+            }
+            self.logical(&p.text, p.line, out);
+        }
+        if self.wrapper_start(body, line, out) {
+            return;
+        }
+        if is_full_width(body) {
+            self.pending = Some(Pending {
+                text: body.to_string(),
+                line,
+            });
+            return;
+        }
+        self.logical(body, line, out);
+    }
+
+    /// Recognises the EC2 wrapper's own lines. Returns whether the line was one.
+    fn wrapper_start(&mut self, body: &str, line: u64, out: &mut Emit<'_>) -> bool {
+        let t = body.trim();
+        let key_value = |key: &str| -> Option<&str> {
+            let rest = t
+                .strip_prefix(key)
+                .or_else(|| t.strip_prefix(&format!("\"{key}\"")))?;
+            let rest = rest.strip_prefix(':')?.trim();
+            Some(rest)
+        };
+        if let Some(v) = key_value("InstanceId") {
+            let id = v
+                .trim_end_matches(',')
+                .trim_matches(|c| c == '"' || c == '\'');
+            if !id.is_empty() {
+                out.event_at(
+                    EventKind::InstanceId { id: id.to_string() },
+                    Stamp::default(),
+                    line,
+                );
+            }
+            return true;
+        }
+        if let Some(v) = key_value("Timestamp") {
+            let v = v
+                .trim_end_matches(',')
+                .trim_matches(|c| c == '"' || c == '\'');
+            if let Ok((_, t)) = iso8601(v) {
+                self.capture_wall = Some((t, line));
+            }
+            return true;
+        }
+        if let Some(v) = key_value("Output") {
+            if let Some(s) = v.strip_prefix('"') {
+                let yaml = !t.starts_with('"');
+                self.decoded.clear();
+                self.decoded_line = line;
+                let closed = self.decode(s, line, out);
+                if !closed && yaml {
+                    self.wrapper = Wrapper::Yaml;
+                    self.yaml_escaped_break = s.ends_with('\\') && !s.ends_with("\\\\");
+                }
+                if closed || !yaml {
+                    self.end_output(out);
+                }
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Decodes escaped output text, emitting every completed line. Returns `true` when the
+    /// closing quote was reached.
+    fn decode(&mut self, s: &str, line: u64, out: &mut Emit<'_>) -> bool {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'"' => return true,
+                b'\\' => {
+                    let Some(&c) = b.get(i + 1) else {
+                        // An escaped line break (YAML): nothing is added.
+                        return false;
+                    };
+                    i += 2;
+                    match c {
+                        b'n' => {
+                            self.flush_decoded(out);
+                            self.decoded_line = line;
+                            continue;
+                        }
+                        b'r' => self.decoded.push(b'\r'),
+                        b't' => self.decoded.push(b'\t'),
+                        b'e' => self.decoded.push(0x1b),
+                        b'0' => self.decoded.push(0),
+                        b'a' | b'b' | b'f' | b'v' => {}
+                        b'x' | b'u' | b'U' => {
+                            let n = match c {
+                                b'x' => 2,
+                                b'u' => 4,
+                                _ => 8,
+                            };
+                            let hex = s.get(i..i + n).unwrap_or("");
+                            match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+                                Some(ch) if hex.len() == n => {
+                                    let mut buf = [0u8; 4];
+                                    self.decoded
+                                        .extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                                    i += n;
+                                }
+                                _ => self.decoded.extend_from_slice(&[b'\\', c]),
+                            }
+                        }
+                        other => self.decoded.push(other),
+                    }
+                }
+                other => {
+                    self.decoded.push(other);
+                    i += 1;
+                }
+            }
+        }
+        false
+    }
+
+    /// Reads one physical line inside a YAML-folded output string.
+    fn yaml_line(&mut self, text: &str, out: &mut Emit<'_>) {
+        let line = out.line();
+        let content = text.trim_start();
+        if !self.yaml_escaped_break {
+            // A folded line break is one space; trailing spaces before it were not content.
+            while self.decoded.last() == Some(&b' ') {
+                self.decoded.pop();
+            }
+            if !self.decoded.is_empty() {
+                self.decoded.push(b' ');
+            }
+        }
+        if self.decoded.is_empty() {
+            self.decoded_line = line;
+        }
+        let closed = self.decode(content, line, out);
+        self.yaml_escaped_break = !closed && content.ends_with('\\') && !content.ends_with("\\\\");
+        if closed {
+            self.end_output(out);
+        }
+    }
+
+    fn end_output(&mut self, out: &mut Emit<'_>) {
+        self.flush_decoded(out);
+        self.wrapper = Wrapper::Outside;
+    }
+
+    /// Reads the decoded line assembled so far.
+    fn flush_decoded(&mut self, out: &mut Emit<'_>) {
+        if self.decoded.is_empty() {
+            return;
+        }
+        let raw = std::mem::take(&mut self.decoded);
+        let line = self.decoded_line;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut segments: Vec<String> = Vec::new();
+        crate::input::for_each_segment(&raw, &mut scratch, |t| {
+            segments.push(t.to_string());
+            true
+        });
+        self.scratch = scratch;
+        for seg in segments {
+            self.logical(&seg, line, out);
+        }
+        self.decoded = raw;
+        self.decoded.clear();
+    }
+}
+
+// `[    T0]` / `[  C1]` (a printk caller-id bracket after the stamp)
+fn caller_id(i: &str) -> &str {
+    let Some(inner) = i.strip_prefix('[') else {
+        return i;
+    };
+    let Some(close) = inner.find(']') else {
+        return i;
+    };
+    let id = inner[..close].trim_start();
+    let ok = id.len() >= 2
+        && matches!(id.as_bytes()[0], b'T' | b'C')
+        && id[1..].bytes().all(|b| b.is_ascii_digit());
+    if ok {
+        &inner[close + 1..]
+    } else {
+        i
+    }
+}
+
+// `[  OK  ] msg` / `[FAILED] msg` / `[ SKIP ] msg` / `[   ***] msg` → `msg`
+fn status_line(body: &str) -> Option<&str> {
+    let inner = body.strip_prefix('[')?;
+    let close = inner.find(']')?;
+    let word = &inner[..close];
+    if word.len() != 6 {
+        return None;
+    }
+    let w = word.trim();
+    let known = matches!(
+        w,
+        "OK" | "FAILED" | "SKIP" | "DEPEND" | "INFO" | "WARN" | "TIME" | "WAIT"
+    ) || (!w.is_empty() && w.bytes().all(|b| b == b'*'));
+    known.then(|| inner[close + 1..].trim_start())
+}
+
+// `<14>` (a raw syslog priority)
+fn priority(body: &str) -> Option<&str> {
+    let inner = body.strip_prefix('<')?;
+    let close = inner.find('>')?;
+    (close >= 1 && close <= 3 && inner[..close].bytes().all(|b| b.is_ascii_digit()))
+        .then(|| &inner[close + 1..])
+}
+
+/// Whether a physical line fills the wrap width exactly (a hard wrap continues it).
+fn is_full_width(body: &str) -> bool {
+    let visible = body.trim_end();
+    visible.len() >= WRAP_COLUMNS
+        && visible.len() <= WRAP_COLUMNS * 4
+        && visible.chars().count() == WRAP_COLUMNS
+}
+
+/// Whether a physical line can be the continuation of a hard-wrapped one: it does not start a
+/// record of its own (indentation, a stamp, a status or priority bracket).
+fn continues(body: &str) -> bool {
+    !(body.trim().is_empty()
+        || body.starts_with(char::is_whitespace)
+        || kernel_stamp(body).is_ok()
+        || status_line(body).is_some()
+        || priority(body).is_some())
+}
+
+impl LineParser for Console {
+    fn line(&mut self, text: &str, out: &mut Emit<'_>) -> Result<(), Malformed> {
+        match self.wrapper {
+            Wrapper::Yaml => self.yaml_line(text, out),
+            Wrapper::Outside => self.physical(text, out),
+        }
+        Ok(())
+    }
+
+    fn stamp_of(&mut self, text: &str) -> Option<Stamp> {
+        let body = text.trim_start();
+        kernel_stamp(body)
+            .ok()
+            .map(|(_, s)| Stamp::since_boot(BootClock::Kernel, s))
+    }
+
+    fn scans_markers(&self) -> bool {
+        true
+    }
+
+    fn finish(&mut self, out: &mut Emit<'_>) {
+        if let Some(p) = self.pending.take() {
+            self.logical(&p.text, p.line, out);
+        }
+        if self.wrapper != Wrapper::Outside {
+            self.end_output(out);
+        }
+        if let Some((secs, line)) = self.last_kernel {
+            out.event_at(
+                EventKind::CaptureEnd,
+                Stamp::since_boot(BootClock::Kernel, secs),
+                line,
+            );
+        }
+        if let Some((wall, line)) = self.capture_wall {
+            out.event_at(EventKind::CaptureEnd, Stamp::wall(wall), line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caller_id_bracket() {
+        assert_eq!(caller_id("[    T0] Linux version"), " Linux version");
+        assert_eq!(caller_id("[  C12] x"), " x");
+        assert_eq!(caller_id(" cloud-init[1]: x"), " cloud-init[1]: x");
+        assert_eq!(caller_id("[sda] x"), "[sda] x");
+    }
+
+    #[test]
+    fn status_brackets() {
+        assert_eq!(status_line("[  OK  ] Started X."), Some("Started X."));
+        assert_eq!(
+            status_line("[FAILED] Failed to start X."),
+            Some("Failed to start X.")
+        );
+        assert_eq!(status_line("[   ***] A start job"), Some("A start job"));
+        assert_eq!(status_line("[    5.1] x"), None);
+        assert_eq!(status_line("[  OK  "), None);
+    }
+
+    #[test]
+    fn priorities() {
+        assert_eq!(
+            priority("<14>May 11 17:28:08 ec2: x"),
+            Some("May 11 17:28:08 ec2: x")
+        );
+        assert_eq!(priority("<html>"), None);
+        assert_eq!(priority("<>x"), None);
+    }
+
+    #[test]
+    fn wrap_width() {
+        let full = "x".repeat(80);
+        assert!(is_full_width(&full));
+        assert!(is_full_width(&format!("{full} ")));
+        assert!(!is_full_width(&"x".repeat(79)));
+        assert!(continues("g 'modules:config' at"));
+        assert!(!continues("[  418.8] cloud-init"));
+        assert!(!continues("  indented"));
+    }
+}
