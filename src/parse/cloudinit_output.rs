@@ -6,9 +6,11 @@
 //! Cloud-init v. 19.3-46.amzn2.0.1 running 'init-local' at Thu, 16 Nov 2023 08:38:02 +0000. Up 4.03 seconds.
 //! ```
 //!
-//! The file accumulates across boots. No boundary event is invented: a new boot shows as a
-//! banner whose uptime is lower than the previous banner's (and whose wall time jumps), which
-//! assembly reads from the banners' stamps. Other lines go through the shared classifiers
+//! The file accumulates across boots. No boundary event is invented: every banner carries both
+//! its wall time and its uptime, and assembly splits boots where the uptime goes back or an
+//! `init-local` banner follows a finished banner (a later boot can start cloud-init at a
+//! higher uptime). The wall clock alone is no guide: it can step by many minutes within one
+//! boot when time synchronisation catches up (`cloudinit_output_01.log` in the corpus). Other lines go through the shared classifiers
 //! (crash evidence such as `Failed running /var/lib/cloud/instance/scripts/part-001 [1]`, which
 //! has no stamp) and the markers. [`EventKind::CaptureEnd`] repeats the last banner's stamp.
 

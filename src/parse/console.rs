@@ -40,6 +40,8 @@ pub const WRAP_COLUMNS: usize = 80;
 struct Pending {
     text: String,
     line: u64,
+    /// Visible width of the last physical line joined.
+    width: usize,
 }
 
 /// Where the reader is inside an EC2 wrapper's `Output` string.
@@ -57,6 +59,10 @@ enum Wrapper {
 pub struct Console {
     /// The smallest indentation of non-blank lines so far (a pasted capture's indent).
     indent: Option<usize>,
+    /// Non-blank lines so far, and those wider than the wrap width: a capture with more than
+    /// a few wide lines is not hard-wrapped.
+    lines_seen: u64,
+    wide_seen: u64,
     pending: Option<Pending>,
     wrapper: Wrapper,
     /// The decoded output line being assembled, and the physical line it started on.
@@ -178,10 +184,23 @@ impl Console {
             self.indent = Some(self.indent.map_or(lead, |i| i.min(lead)));
         }
         let body = &text[lead.min(self.indent.unwrap_or(0))..];
+        let width = body.trim_end().chars().count();
+        if width > 0 {
+            self.lines_seen += 1;
+        }
+        if width > WRAP_COLUMNS + 1 {
+            self.wide_seen += 1;
+        }
+        let wrapped = self.wide_seen * 20 <= self.lines_seen && is_wrap_width(width);
         if let Some(mut p) = self.pending.take() {
             if continues(body) {
-                p.text.push_str(body);
-                if is_full_width(body) {
+                // Mid-token wraps fill the width exactly; word wraps dropped a space.
+                if p.width != WRAP_COLUMNS {
+                    p.text.push(' ');
+                }
+                p.text.push_str(body.trim_end());
+                p.width = width;
+                if wrapped {
                     self.pending = Some(p);
                 } else {
                     self.logical(&p.text, p.line, out);
@@ -193,10 +212,11 @@ impl Console {
         if self.wrapper_start(body, line, out) {
             return;
         }
-        if is_full_width(body) {
+        if wrapped {
             self.pending = Some(Pending {
-                text: body.to_string(),
+                text: body.trim_end().to_string(),
                 line,
+                width,
             });
             return;
         }
@@ -397,16 +417,14 @@ fn status_line(body: &str) -> Option<&str> {
 fn priority(body: &str) -> Option<&str> {
     let inner = body.strip_prefix('<')?;
     let close = inner.find('>')?;
-    (close >= 1 && close <= 3 && inner[..close].bytes().all(|b| b.is_ascii_digit()))
+    ((1..=3).contains(&close) && inner[..close].bytes().all(|b| b.is_ascii_digit()))
         .then(|| &inner[close + 1..])
 }
 
-/// Whether a physical line fills the wrap width exactly (a hard wrap continues it).
-fn is_full_width(body: &str) -> bool {
-    let visible = body.trim_end();
-    visible.len() >= WRAP_COLUMNS
-        && visible.len() <= WRAP_COLUMNS * 4
-        && visible.chars().count() == WRAP_COLUMNS
+/// Whether a physical line of `width` visible characters may have been wrapped: it fills the
+/// width (a mid-token hard wrap) or nearly (a word wrap that dropped the space).
+fn is_wrap_width(width: usize) -> bool {
+    (WRAP_COLUMNS - 2..=WRAP_COLUMNS + 1).contains(&width)
 }
 
 /// Whether a physical line can be the continuation of a hard-wrapped one: it does not start a
@@ -495,10 +513,10 @@ mod tests {
 
     #[test]
     fn wrap_width() {
-        let full = "x".repeat(80);
-        assert!(is_full_width(&full));
-        assert!(is_full_width(&format!("{full} ")));
-        assert!(!is_full_width(&"x".repeat(79)));
+        assert!(is_wrap_width(80));
+        assert!(is_wrap_width(79));
+        assert!(!is_wrap_width(60));
+        assert!(!is_wrap_width(120));
         assert!(continues("g 'modules:config' at"));
         assert!(!continues("[  418.8] cloud-init"));
         assert!(!continues("  indented"));

@@ -186,11 +186,11 @@ impl Short {
             self.boots += 1;
             let id = format!("reboot-{}", self.boots + 1);
             out.event(EventKind::BootId { id }, Stamp::default());
-        } else if inner.starts_with("Logs begin at ") || inner.starts_with("Journal begins at ") {
-            if self.year.is_none() {
-                if let Some((y, m)) = find_iso_date(inner) {
-                    self.set_year(y, m, out);
-                }
+        } else if (inner.starts_with("Logs begin at ") || inner.starts_with("Journal begins at "))
+            && self.year.is_none()
+        {
+            if let Some((y, m)) = find_iso_date(inner) {
+                self.set_year(y, m, out);
             }
         }
     }

@@ -97,6 +97,14 @@ fn phase(i: &str) -> IResult<&str, (f64, &str)> {
     Ok((i, (secs, name)))
 }
 
+// ` + ` (between phases)
+fn plus(i: &str) -> IResult<&str, char> {
+    let (i, _) = space0(i)?;
+    let (i, c) = char('+')(i)?;
+    let (i, _) = space0(i)?;
+    Ok((i, c))
+}
+
 // `Startup finished in 11.573s (firmware) + … + 9.756s (userspace) = 36.415s `
 // `Startup finished in 120ms.` (a user manager: the total only)
 pub fn startup_finished(i: &str) -> IResult<&str, StartupTotals> {
@@ -112,7 +120,9 @@ pub fn startup_finished(i: &str) -> IResult<&str, StartupTotals> {
     }
     let (mut i, first) = phase(i)?;
     let mut phases = vec![first];
-    while let Ok((rest, p)) = preceded((space0, char('+'), space0), phase).parse(i) {
+    // After a `+` a phase must follow: its error is the one to report.
+    while let Ok((rest, _)) = plus(i) {
+        let (rest, p) = phase(rest)?;
         phases.push(p);
         i = rest;
     }
