@@ -522,3 +522,125 @@ mod tests {
         assert!(!continues("  indented"));
     }
 }
+
+#[cfg(test)]
+mod stream_tests {
+    use crate::event::{BootClock, CrashKind, Edge, EventKind};
+    use crate::parse::{parse_bytes, Format, Options};
+
+    /// Synthetic capture (not from the corpus): raw `\r\n`, ESC colour codes, NUL padding,
+    /// invalid UTF-8, a caller-id bracket, a login splice, a failed unit, a panic, a reboot.
+    const RAW: &[u8] = b"\0\0\0[    0.000000][    T0] Linux version 6.1.0-13-cloud-amd64 (x)\r\n\
+[\x1b[0;32m  OK  \x1b[0m] Started \xff\xfeJournal Service.\r\n\
+[\x1b[0;1;31mFAILED\x1b[0m] Failed to start Execute cloud user/final scripts.\r\n\
+host login: [   12.5] cloud-init[851]: Cloud-init v. 23.1 running 'modules:final' at Thu, 30 Nov 2023 19:03:39 +0000. Up 12.40 seconds.\r\n\
+[   13.0] cloud-init[851]: 2023-11-30 19:03:40,000 - util.py[WARNING]: Failed running /var/lib/cloud/instance/scripts/part-001 [1]\r\n\
+[   14.2] Kernel panic - not syncing: Attempted to kill init!\r\n\
+[    0.000000] Linux version 6.1.0-13-cloud-amd64 (x)\r\n\
+[    3.5] systemd[1]: Startup finished in 1.1s (kernel) + 2.4s (userspace) = 3.5s.\r\n";
+
+    #[test]
+    fn byte_level_capture() {
+        let ev = parse_bytes(Format::SerialConsole, RAW, &Options::default());
+        let kinds: Vec<String> = ev
+            .iter()
+            .map(|e| {
+                let k = serde_json::to_value(&e.kind).unwrap();
+                format!("{}:{}", e.source.line, k["kind"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "1:kernel_start",
+                "2:unit",
+                "3:unit",
+                "3:crash",
+                "4:stage_banner",
+                "5:crash",
+                "6:crash",
+                "7:kernel_start",
+                "8:startup_finished",
+                "8:capture_end"
+            ]
+        );
+        assert!(
+            matches!(&ev[1].kind, EventKind::Unit { unit, edge: Edge::End } if unit == "\u{fffd}\u{fffd}Journal Service")
+        );
+        assert!(
+            matches!(&ev[2].kind, EventKind::Unit { unit, .. } if unit == "cloud-final.service")
+        );
+        let crashes: Vec<CrashKind> = ev
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::Crash { crash, .. } => Some(crash),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            crashes,
+            [
+                CrashKind::UnitFailed,
+                CrashKind::UserDataFailed,
+                CrashKind::KernelPanic
+            ]
+        );
+        // The capture ends at the latest stamp of the second boot, not the first.
+        let end = ev.last().unwrap();
+        assert_eq!(
+            end.stamp.since_boot.map(|s| (s.clock, s.secs)),
+            Some((BootClock::Kernel, 3.5))
+        );
+    }
+
+    #[test]
+    fn ec2_json_wrapper() {
+        let text = concat!(
+            "{\n",
+            "    \"InstanceId\": \"i-0123456789abcdef0\",\n",
+            "    \"Output\": \"[    0.000000] Linux version 5.10.0\\r\\n[\\u001b[32m  OK  \\u001b[0m] Started Execute cloud user/final scripts.\\r\\n[   30.25] cloud-init[9]: Registered with platform: 200\\r\\n\",\n",
+            "    \"Timestamp\": \"2023-10-11T18:42:12.000Z\"\n",
+            "}\n"
+        );
+        let ev = parse_bytes(Format::SerialConsole, text.as_bytes(), &Options::default());
+        assert!(matches!(&ev[0].kind, EventKind::InstanceId { id } if id == "i-0123456789abcdef0"));
+        assert!(matches!(&ev[1].kind, EventKind::KernelStart { .. }));
+        assert!(
+            matches!(&ev[2].kind, EventKind::Unit { unit, .. } if unit == "cloud-final.service")
+        );
+        assert!(matches!(&ev[3].kind, EventKind::Marker { name, .. } if name == "registered"));
+        assert_eq!(ev[3].stamp.since_boot.unwrap().secs, 30.25);
+        assert!(ev.iter().all(|e| e.source.line <= 4));
+        let walls: Vec<i64> = ev
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::CaptureEnd))
+            .filter_map(|e| e.stamp.wall.map(|w| w.timestamp()))
+            .collect();
+        assert_eq!(walls, [1_697_049_732]);
+    }
+
+    #[test]
+    fn yaml_wrapper_folds_lines() {
+        let text = "InstanceId: i-1\nOutput: \"[    2.3] Linux version\n  5.4\\r\\n[\n  \\   4.5] x\\r\\n\"\nTimestamp: '2023-10-11T18:42:12+00:00'\n";
+        let ev = parse_bytes(Format::SerialConsole, text.as_bytes(), &Options::default());
+        assert!(matches!(&ev[1].kind, EventKind::KernelStart { version } if version == "5.4"));
+        let end = ev
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::CaptureEnd) && e.stamp.since_boot.is_some())
+            .unwrap();
+        // The decoded line starts with the `[` at the end of physical line 3.
+        assert_eq!(
+            (end.source.line, end.stamp.since_boot.unwrap().secs),
+            (3, 4.5)
+        );
+    }
+
+    #[test]
+    fn hard_wrapped_banner_is_joined() {
+        let text = "  [  418.872433] cloud-init[2203]: Cloud-init v. 20.2-45-g5f7825e2-0ubuntu1 finish\n  ed at Wed, 03 Jun 2020 17:07:52 +0000. Datasource DataSourceNoCloud [seed=/var/l\n  ib/cloud/seed/nocloud][dsmode=net].  Up 418.86 seconds\n  [  418.9] next\n";
+        let ev = parse_bytes(Format::SerialConsole, text.as_bytes(), &Options::default());
+        assert!(matches!(&ev[0].kind, EventKind::FinishedBanner { .. }));
+        assert_eq!(ev[0].source.line, 1);
+        assert_eq!(ev[0].stamp.since_boot.unwrap().secs, 418.86);
+    }
+}

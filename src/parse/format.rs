@@ -473,4 +473,51 @@ mod tests {
         }
         assert_eq!(Format::sniff(&["hello world"], "x"), None);
     }
+
+    #[test]
+    fn sniffs_each_issue_three_format() {
+        let cases: &[(&[&str], Format)] = &[
+            (&["InstanceId: i-09e73ee9e40c9f948", "Output: \"[    2.267428] x"], Format::SerialConsole),
+            (&["{", "    \"InstanceId\": \"i-1\",", "    \"Output\": \"x\""], Format::SerialConsole),
+            (&["CSM BBS Table full.", "BdsDxe: loading Boot0001"], Format::SerialConsole),
+            (&["[    5.421522] systemd[1]: Started Journal Service."], Format::SerialConsole),
+            (&["Aug 24 21:46:55.736585 test-b1 systemd[1]: Starting X..."], Format::Journal),
+            (&["[   20.888224] localhost systemd[1]: Hostname set to <localhost>."], Format::Journal),
+            (&["-- Logs begin at Thu 2022-10-06 13:26:58 UTC, end at Thu 2022-10-06 14:05:43 UTC. --"], Format::Journal),
+            (
+                &["May 01 17:07:10 host cloud-init[2416]: util.py[DEBUG]: Cloud-init v. 0.7.5 running 'init'"],
+                Format::CloudInitLog,
+            ),
+            (&[r#"{"__REALTIME_TIMESTAMP":"1","MESSAGE":"x"}"#], Format::JournalJson),
+            (&["__CURSOR=s=83", "__REALTIME_TIMESTAMP=1709520776193967"], Format::JournalExport),
+            (&["Startup finished in 2.1s (kernel) + 3s (userspace) = 5.1s "], Format::SystemdAnalyze),
+            (&["      13min 33.597s casper-md5check.service", "      41.640s snapd.seeded.service"], Format::SystemdAnalyze),
+            (&["Cloud-init v. 0.7.5 running 'init-local' at Wed, 18 Nov 2015 00:31:22 +0000. Up 2.32 seconds."], Format::CloudInitOutput),
+            (&["status: done", "boot_status_code: enabled-by-generator"], Format::CloudInitStatus),
+            (&["{", "  \"boot_status_code\": \"enabled-by-generator\","], Format::CloudInitStatus),
+            (&[r#"{"time":"2026-06-10T14:51:01Z","event":"launched","instance":"i-1"}"#], Format::PlatformEvents),
+            (&["time,event,instance,workspace,class"], Format::PlatformEventsCsv),
+        ];
+        for (lines, want) in cases {
+            assert_eq!(Format::sniff(lines, "x"), Some(*want), "{lines:?}");
+        }
+        assert_eq!(
+            Format::sniff(&["16-09-20 23:42:36 tool:353 INFO: x"], "cloud-init.log"),
+            Some(Format::CloudInitLog)
+        );
+        assert_eq!(
+            Format::sniff(&["anything"], "logs/i-1/console.txt"),
+            Some(Format::SerialConsole)
+        );
+    }
+
+    #[test]
+    fn every_format_has_a_name_description_and_example() {
+        for f in Format::ALL {
+            assert!(
+                !f.description().is_empty() && !f.example().is_empty(),
+                "{f}"
+            );
+        }
+    }
 }

@@ -602,3 +602,65 @@ mod tests {
         assert_eq!(find_iso_date("no date"), None);
     }
 }
+
+#[cfg(test)]
+mod stream_tests {
+    use crate::event::{EventKind, StartupTotals};
+    use crate::parse::{parse_bytes, Format, Options};
+
+    #[test]
+    fn year_comes_from_a_later_banner_with_its_offset() {
+        let text = "-- Logs begin at unknown --\n\
+            Dec 31 23:59:58 h systemd[1]: Starting Execute cloud user/final scripts...\n\
+            Jan  1 00:00:01 h cloud-init[5]: Cloud-init v. 23.1 running 'modules:final' at Sun, 01 Jan 2023 00:00:01 +0000. Up 30.00 seconds.\n\
+            -- Reboot --\n\
+            Jan  1 00:00:02 h systemd[1]: Started Execute cloud user/final scripts.\n";
+        let ev = parse_bytes(Format::Journal, text.as_bytes(), &Options::default());
+        let walls: Vec<(u64, String)> = ev
+            .iter()
+            .filter_map(|e| e.stamp.wall.map(|w| (e.source.line, w.to_rfc3339())))
+            .collect();
+        assert_eq!(walls[0], (2, "2022-12-31T23:59:58+00:00".to_string()));
+        assert_eq!(walls[1], (3, "2023-01-01T00:00:01+00:00".to_string()));
+        assert!(ev.iter().any(
+            |e| matches!(&e.kind, EventKind::BootId { id } if id == "reboot-2")
+                && e.source.line == 4
+        ));
+    }
+
+    #[test]
+    fn local_time_offset_from_the_banner() {
+        let text = "May 11 09:20:40 h cloud-init: Cloud-init v. 19.3 running 'modules:final' at Tue, 11 May 2021 07:20:40 +0000. Up 28.99 seconds.\n\
+            May 11 09:20:42 h systemd: Started Kubernetes Kubelet.\n";
+        let ev = parse_bytes(Format::Journal, text.as_bytes(), &Options::default());
+        let unit = ev
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::Unit { .. }))
+            .unwrap();
+        assert_eq!(
+            unit.stamp.wall.unwrap().to_rfc3339(),
+            "2021-05-11T09:20:42+02:00"
+        );
+    }
+
+    #[test]
+    fn json_user_manager_startup_is_not_the_system_one() {
+        let text = concat!(
+            r#"{"MESSAGE_ID":"eed00a68ffd84e31882105fd973abdd1","MESSAGE":"Startup finished in 120ms.","SYSLOG_IDENTIFIER":"systemd","_PID":"1200"}"#,
+            "\n",
+            r#"{"MESSAGE_ID":"b07a249cd024414a82dd00cd181378ff","MESSAGE":"Startup finished in 2.701s (kernel) + 32.168s (userspace) = 34.870s.","KERNEL_USEC":"2701993","USERSPACE_USEC":"32168882"}"#,
+            "\n"
+        );
+        let ev = parse_bytes(Format::JournalJson, text.as_bytes(), &Options::default());
+        let totals: Vec<StartupTotals> = ev
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::StartupFinished(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(totals.len(), 1);
+        assert_eq!(totals[0].kernel_secs, Some(2.701993));
+        assert_eq!(totals[0].total_secs, Some(34.87));
+    }
+}

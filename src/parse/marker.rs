@@ -141,7 +141,8 @@ impl MarkerSet {
         let prefilters = markers
             .iter()
             .flat_map(|m| m.regexes())
-            .filter_map(|(r, _)| regex::bytes::Regex::new(r.as_str()).ok())
+            // Blocks hold many lines: `^`/`$` must match at line ends (`\r\n` too).
+            .filter_map(|(r, _)| regex::bytes::Regex::new(&format!("(?mR){}", r.as_str())).ok())
             .collect();
         Self {
             inner: Arc::new(Inner {

@@ -287,14 +287,13 @@ fn duration_suffix(desc: &str) -> (&str, Option<f64>) {
 /// `…: finish: modules-final: FAIL: …`). Returns whether one was found.
 fn cloudinit_event(msg: &str, found: &mut Vec<Found>) -> bool {
     // The event follows the logger prefix `handlers.py[DEBUG]: ` or starts the message.
-    let at = |word: &str| -> Option<usize> {
+    let at = |word: &str, after_logger: &str| -> Option<usize> {
         if msg.starts_with(word) {
             return Some(0);
         }
-        let pat = format!("]: {word}");
-        memchr::memmem::find(msg.as_bytes(), pat.as_bytes()).map(|i| i + 3)
+        memchr::memmem::find(msg.as_bytes(), after_logger.as_bytes()).map(|i| i + 3)
     };
-    if let Some(i) = at("start: ") {
+    if let Some(i) = at("start: ", "]: start: ") {
         if let Ok((desc, name)) = event_name(&msg[i + "start: ".len()..]) {
             found.push(Found::plain(EventKind::Start {
                 name: name.to_string(),
@@ -303,7 +302,7 @@ fn cloudinit_event(msg: &str, found: &mut Vec<Found>) -> bool {
             return true;
         }
     }
-    if let Some(i) = at("finish: ") {
+    if let Some(i) = at("finish: ", "]: finish: ") {
         let rest = &msg[i + "finish: ".len()..];
         if let Ok((rest, name)) = event_name(rest) {
             let (desc, word) = match rest.split_once(": ") {

@@ -418,3 +418,117 @@ fn run_lines(
     summary.events = emit.count;
     Ok(())
 }
+
+/// Parses in-memory bytes as `format` (tests only).
+#[cfg(test)]
+pub(crate) fn parse_bytes(format: Format, bytes: &[u8], opts: &Options) -> Vec<Event> {
+    let input = input::from_reader("t".into(), Box::new(std::io::Cursor::new(bytes.to_vec())))
+        .expect("in-memory input");
+    let mut events = Vec::new();
+    parse_input(input, Some(format), opts, &mut |e| events.push(e)).expect("parses");
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{BootClock, Edge, EventKind};
+    use crate::parse::marker::Marker;
+
+    fn markers(events: &[Event]) -> Vec<(u64, String, Edge, Option<String>, Stamp)> {
+        events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Marker {
+                    name,
+                    edge,
+                    captures,
+                } => Some((
+                    e.source.line,
+                    name.clone(),
+                    *edge,
+                    captures.values().next().cloned(),
+                    e.stamp,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn builtin_marker_on_a_console_is_stamped_by_its_line() {
+        let text = "[   10.0] x\n[  412.5] agent[900]: Registered with platform: 503\n\
+                    agent: Registered with platform: 200\n";
+        let ev = parse_bytes(Format::SerialConsole, text.as_bytes(), &Options::default());
+        let m = markers(&ev);
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            (m[0].0, m[0].1.as_str(), m[0].2),
+            (2, "registered", Edge::Instant)
+        );
+        assert_eq!(m[0].3.as_deref(), Some("503"));
+        assert_eq!(
+            m[0].4.since_boot.map(|s| (s.clock, s.secs)),
+            Some((BootClock::Kernel, 412.5))
+        );
+        assert_eq!((m[1].0, m[1].3.as_deref()), (3, Some("200")));
+        assert_eq!(m[1].4, Stamp::default());
+    }
+
+    #[test]
+    fn user_span_markers_in_journal_json_messages() {
+        let pull = Marker::span(
+            "image-pull",
+            r"Pulling (?P<image>\S+)",
+            r"Pulled (?P<image>\S+)",
+        )
+        .unwrap();
+        let opts = Options {
+            markers: MarkerSet::with_user(vec![pull]),
+            ..Options::default()
+        };
+        let text = concat!(
+            r#"{"__REALTIME_TIMESTAMP":"1700000000000000","MESSAGE":"Pulling app:1"}"#,
+            "\n",
+            r#"{"__REALTIME_TIMESTAMP":"1700000107000000","MESSAGE":"Pulled app:1"}"#,
+            "\n"
+        );
+        let ev = parse_bytes(Format::JournalJson, text.as_bytes(), &opts);
+        let m = markers(&ev);
+        assert_eq!(m.len(), 2);
+        assert_eq!((m[0].2, m[1].2), (Edge::Start, Edge::End));
+        assert_eq!(m[1].3.as_deref(), Some("app:1"));
+        assert_eq!(m[1].4.wall.unwrap().timestamp(), 1_700_000_107);
+    }
+
+    #[test]
+    fn driver_matches_markers_for_parsers_that_do_not() {
+        // cloud-init-output reads physical lines: the driver matches markers there.
+        let text = "a\nRegistered with platform: 201\n";
+        let ev = parse_bytes(
+            Format::CloudInitOutput,
+            text.as_bytes(),
+            &Options::default(),
+        );
+        assert_eq!(markers(&ev)[0].0, 2);
+        // Formats without free text see only user markers.
+        let ev = parse_bytes(Format::SystemdAnalyze, text.as_bytes(), &Options::default());
+        assert!(markers(&ev).is_empty());
+        let opts = Options {
+            markers: MarkerSet::with_user(vec![Marker::milestone("x", "^a$").unwrap()]),
+            ..Options::default()
+        };
+        let ev = parse_bytes(Format::SystemdAnalyze, text.as_bytes(), &opts);
+        let names: Vec<String> = markers(&ev).into_iter().map(|m| m.1).collect();
+        assert_eq!(names, ["x", "registered"]);
+        let ev = parse_bytes(
+            Format::SerialConsole,
+            text.as_bytes(),
+            &Options {
+                markers: MarkerSet::empty(),
+                ..Options::default()
+            },
+        );
+        assert!(markers(&ev).is_empty());
+    }
+}
