@@ -169,7 +169,8 @@ pub fn blame_line(i: &str) -> IResult<&str, (f64, &str)> {
     let (i, _) = space1(i)?;
     let (i, unit) = take_while1(|c: char| !c.is_whitespace())(i)?;
     let (i, _) = space0(i)?;
-    if !i.is_empty() {
+    // `381.23200s (modules-final/config-scripts_user)` is cloud-init's blame, not systemd's.
+    if !i.is_empty() || unit.starts_with('(') {
         return Err(nom::Err::Error(nom::error::Error::new(
             i,
             nom::error::ErrorKind::Eof,
@@ -396,6 +397,7 @@ mod tests {
             Ok(("", (813.597, "casper-md5check.service")))
         );
         assert!(blame_line("status: done").is_err());
+        assert!(blame_line("     381.23200s (modules-final/config-scripts_user)").is_err());
         let (_, e) = chain_line("        └─cloud-init.service @4.562s +1.260s").unwrap();
         assert_eq!(
             e,
