@@ -50,6 +50,10 @@ pub enum BootClock {
     /// An offset relative to the start of a cloud-init boot record, as printed by
     /// `cloud-init analyze show` (`@01.23400s`); not tied to the kernel's zero.
     Record,
+    /// Seconds since systemd's userspace start, as printed by `systemd-analyze critical-chain`
+    /// (`@4.562s`) and `… reached after 9.699s in userspace`; kernel (and initrd) time of the
+    /// same boot's `Startup finished` converts it to the kernel clock.
+    Userspace,
 }
 
 /// Seconds since boot in a named clock.
@@ -327,6 +331,18 @@ pub enum EventKind {
     /// The capture ends here: the last stamped moment the source observed (used for
     /// censoring at the end of a capture).
     CaptureEnd,
+    /// `cloud-init status` (`--long` or `--format json`): cloud-init's own summary when the
+    /// command ran, stamped with its `last_update` time when given.
+    CloudInitStatus {
+        /// `status:` as written (`done`, `running`, `error`, `disabled`, `degraded done`, …).
+        status: String,
+        /// `boot_status_code:` (`enabled-by-generator`, `disabled-by-kernel-cmdline`, …).
+        boot_status_code: Option<String>,
+        /// `detail:` (usually the datasource, or the error).
+        detail: Option<String>,
+        /// The listed errors, in order.
+        errors: Vec<String>,
+    },
 }
 
 /// One thing that happened, when, and where it was read.

@@ -5,6 +5,7 @@
 //! assembly ([`timeline`], [`records`]) groups them into boots; statistics ([`stats`]) see only
 //! numbers and censoring flags; renderers read one result type.
 
+pub mod config;
 pub mod error;
 pub mod event;
 pub mod input;

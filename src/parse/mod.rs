@@ -15,7 +15,15 @@ pub mod analyze_dump;
 pub mod analyze_show;
 pub mod banner;
 pub mod cloudinit_log;
+pub mod cloudinit_output;
+pub mod cloudinit_status;
+pub mod console;
 pub mod format;
+pub mod journal;
+pub mod marker;
+pub mod message;
+pub mod platform;
+pub mod systemd_analyze;
 pub mod timestamp;
 
 use std::io::BufRead;
@@ -26,6 +34,7 @@ use crate::event::{Event, Location, Stamp};
 use crate::input::{self, Input};
 
 pub use format::Format;
+pub use marker::MarkerSet;
 
 /// How many malformed lines a summary keeps for display.
 pub const MALFORMED_SHOWN: usize = 5;
@@ -38,6 +47,11 @@ pub struct Options {
     /// The format to read an input with when sniffing recognises none (else that input is an
     /// error).
     pub fallback: Option<Format>,
+    /// Markers matched in every line of formats with text messages (and, when the user
+    /// configured markers of their own, in every line of every line format). The default is
+    /// the built-in set ([`MarkerSet::builtin`]); use [`crate::config::Config::marker_set`] for
+    /// a configuration's markers.
+    pub markers: MarkerSet,
 }
 
 impl Options {
@@ -50,6 +64,12 @@ impl Options {
     /// These options with a fallback format for inputs sniffing does not recognise.
     pub fn with_fallback(mut self, format: Format) -> Self {
         self.fallback = Some(format);
+        self
+    }
+
+    /// These options with the given markers.
+    pub fn with_markers(mut self, markers: MarkerSet) -> Self {
+        self.markers = markers;
         self
     }
 }
@@ -100,9 +120,36 @@ pub struct Emit<'a> {
     line: u64,
     count: u64,
     sink: &'a mut dyn FnMut(Event),
+    /// Markers the parser matches itself (see [`LineParser::scans_markers`]).
+    markers: Option<&'a MarkerSet>,
 }
 
 impl Emit<'_> {
+    /// Matches the configured markers against a message the parser decoded (a journald
+    /// `MESSAGE`, a line inside an EC2 wrapper), emitting marker events stamped `stamp` at
+    /// `line`. Does nothing unless the driver handed markers to this parser.
+    pub fn scan_markers(&mut self, text: &str, stamp: Stamp, line: u64) {
+        let Some(set) = self.markers else {
+            return;
+        };
+        for (name, edge, captures) in set.matches(text) {
+            self.event_at(
+                crate::event::EventKind::Marker {
+                    name,
+                    edge,
+                    captures,
+                },
+                stamp,
+                line,
+            );
+        }
+    }
+
+    /// Sets the current line (for document parsers that read lines themselves).
+    pub(crate) fn set_line(&mut self, line: u64) {
+        self.line = line;
+    }
+
     /// Emits an event stamped `stamp` at the current line.
     pub fn event(&mut self, kind: crate::event::EventKind, stamp: Stamp) {
         let source = Location::new(self.path.clone(), self.line);
@@ -151,6 +198,15 @@ pub trait LineParser: Send {
     /// line carries no stamp of its own.
     fn stamp_of(&mut self, _text: &str) -> Option<Stamp> {
         None
+    }
+
+    /// Whether the parser matches markers itself, on the messages it decodes, through
+    /// [`Emit::scan_markers`] (formats whose physical lines are not the log's lines: EC2
+    /// wrappers, journald JSON and export records, re-joined wrapped lines). When `false`, the
+    /// driver matches markers on each physical line and stamps them with
+    /// [`LineParser::stamp_of`].
+    fn scans_markers(&self) -> bool {
+        false
     }
 
     /// Called once at the end of input: emit what was buffered.
@@ -214,13 +270,19 @@ pub fn parse_input(
         ..Summary::default()
     };
     match format.parser() {
-        Parser::Lines(parser) => run_lines(&mut input, parser, opts, &mut summary, sink)?,
+        Parser::Lines(parser) => {
+            let markers = (!opts.markers.is_empty()
+                && (format.has_text_messages() || opts.markers.has_user_markers()))
+            .then_some(&opts.markers);
+            run_lines(&mut input, parser, opts, markers, &mut summary, sink)?
+        }
         Parser::Document(mut parser) => {
             let mut emit = Emit {
                 path: &input.name,
                 line: 1,
                 count: 0,
                 sink,
+                markers: None,
             };
             let strict = opts.strict;
             let mut malformed = Vec::new();
@@ -290,15 +352,20 @@ fn run_lines(
     input: &mut Input,
     mut parser: Box<dyn LineParser>,
     opts: &Options,
+    markers: Option<&MarkerSet>,
     summary: &mut Summary,
     sink: &mut dyn FnMut(Event),
 ) -> Result<()> {
     let name = input.name.clone();
+    let self_scans = parser.scans_markers();
+    // Markers the driver matches on physical lines; the parser gets them otherwise.
+    let driver_markers = markers.filter(|_| !self_scans);
     let mut emit = Emit {
         path: &name,
         line: 0,
         count: 0,
         sink,
+        markers: markers.filter(|_| self_scans),
     };
     let mut scratch = String::new();
     let mut failure: Option<Error> = None;
@@ -308,39 +375,65 @@ fn run_lines(
     let mut lines_total = 0u64;
     let mut handle = |no: u64,
                       raw: &[u8],
+                      marker_line: bool,
                       parser: &mut Box<dyn LineParser>,
                       emit: &mut Emit<'_>,
                       summary: &mut Summary|
      -> bool {
         emit.line = no;
-        input::for_each_segment(raw, &mut scratch, |text| match parser.line(text, emit) {
-            Ok(()) => true,
-            Err(m) => {
-                if opts.strict {
-                    failure = Some(m.into());
-                    false
-                } else {
-                    summary.record(m);
-                    true
+        input::for_each_segment(raw, &mut scratch, |text| {
+            let go_on = match parser.line(text, emit) {
+                Ok(()) => true,
+                Err(m) => {
+                    if opts.strict {
+                        failure = Some(m.into());
+                        false
+                    } else {
+                        summary.record(m);
+                        true
+                    }
+                }
+            };
+            if marker_line {
+                if let Some(set) = driver_markers {
+                    if set.any_match(text) {
+                        let stamp = parser.stamp_of(text).unwrap_or_default();
+                        emit.line = no;
+                        set.scan(text, stamp, emit);
+                    }
                 }
             }
+            go_on
         })
     };
+    let mut marker_starts: Vec<usize> = Vec::new();
     input::for_each_block(&name, &mut input.reader, |block, first| {
         let mut lines = 0u64;
+        // Lines where a marker may match, found over the whole block at once.
+        marker_starts.clear();
+        if let Some(set) = markers {
+            let mut hits = Vec::new();
+            set.candidates(block, &mut hits);
+            marker_starts.extend(hits.into_iter().map(|h| input::line_bounds(block, h).0));
+            marker_starts.sort_unstable();
+            marker_starts.dedup();
+        }
+        let is_marker_line = |start: usize| marker_starts.binary_search(&start).is_ok();
         match &finders {
             None => {
                 for (no, raw) in input::block_lines(block, first) {
                     lines += 1;
-                    if !handle(no, raw, &mut parser, &mut emit, summary) {
+                    let start = raw.as_ptr() as usize - block.as_ptr() as usize;
+                    let marker_line = !marker_starts.is_empty() && is_marker_line(start);
+                    if !handle(no, raw, marker_line, &mut parser, &mut emit, summary) {
                         return None;
                     }
                 }
             }
             Some(finders) => {
-                // Collect candidate line starts from every keyword, then visit them in order,
+                // Candidate line starts from every keyword and marker, visited in order,
                 // counting newlines between them once.
-                let mut starts: Vec<usize> = Vec::new();
+                let mut starts: Vec<usize> = marker_starts.clone();
                 let mut line_end = 0usize;
                 for hit in finders.hits(block) {
                     // Later hits on a line already taken add nothing.
@@ -351,15 +444,21 @@ fn run_lines(
                     starts.push(start);
                     line_end = end;
                 }
+                if !marker_starts.is_empty() {
+                    starts.sort_unstable();
+                    starts.dedup();
+                }
                 let mut counted_to = 0usize;
                 for start in starts {
                     lines += memchr::memchr_iter(b'\n', &block[counted_to..start]).count() as u64;
                     counted_to = start;
                     let end =
                         memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+                    let marker_line = !marker_starts.is_empty() && is_marker_line(start);
                     if !handle(
                         first + lines,
                         &block[start..end],
+                        marker_line,
                         &mut parser,
                         &mut emit,
                         summary,
@@ -381,4 +480,118 @@ fn run_lines(
     summary.lines = lines_total;
     summary.events = emit.count;
     Ok(())
+}
+
+/// Parses in-memory bytes as `format` (tests only).
+#[cfg(test)]
+pub(crate) fn parse_bytes(format: Format, bytes: &[u8], opts: &Options) -> Vec<Event> {
+    let input = input::from_reader("t".into(), Box::new(std::io::Cursor::new(bytes.to_vec())))
+        .expect("in-memory input");
+    let mut events = Vec::new();
+    parse_input(input, Some(format), opts, &mut |e| events.push(e)).expect("parses");
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{BootClock, Edge, EventKind};
+    use crate::parse::marker::Marker;
+
+    fn markers(events: &[Event]) -> Vec<(u64, String, Edge, Option<String>, Stamp)> {
+        events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Marker {
+                    name,
+                    edge,
+                    captures,
+                } => Some((
+                    e.source.line,
+                    name.clone(),
+                    *edge,
+                    captures.values().next().cloned(),
+                    e.stamp,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn builtin_marker_on_a_console_is_stamped_by_its_line() {
+        let text = "[   10.0] x\n[  412.5] agent[900]: Registered with platform: 503\n\
+                    agent: Registered with platform: 200\n";
+        let ev = parse_bytes(Format::SerialConsole, text.as_bytes(), &Options::default());
+        let m = markers(&ev);
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            (m[0].0, m[0].1.as_str(), m[0].2),
+            (2, "registered", Edge::Instant)
+        );
+        assert_eq!(m[0].3.as_deref(), Some("503"));
+        assert_eq!(
+            m[0].4.since_boot.map(|s| (s.clock, s.secs)),
+            Some((BootClock::Kernel, 412.5))
+        );
+        assert_eq!((m[1].0, m[1].3.as_deref()), (3, Some("200")));
+        assert_eq!(m[1].4, Stamp::default());
+    }
+
+    #[test]
+    fn user_span_markers_in_journal_json_messages() {
+        let pull = Marker::span(
+            "image-pull",
+            r"Pulling (?P<image>\S+)",
+            r"Pulled (?P<image>\S+)",
+        )
+        .unwrap();
+        let opts = Options {
+            markers: MarkerSet::with_user(vec![pull]),
+            ..Options::default()
+        };
+        let text = concat!(
+            r#"{"__REALTIME_TIMESTAMP":"1700000000000000","MESSAGE":"Pulling app:1"}"#,
+            "\n",
+            r#"{"__REALTIME_TIMESTAMP":"1700000107000000","MESSAGE":"Pulled app:1"}"#,
+            "\n"
+        );
+        let ev = parse_bytes(Format::JournalJson, text.as_bytes(), &opts);
+        let m = markers(&ev);
+        assert_eq!(m.len(), 2);
+        assert_eq!((m[0].2, m[1].2), (Edge::Start, Edge::End));
+        assert_eq!(m[1].3.as_deref(), Some("app:1"));
+        assert_eq!(m[1].4.wall.unwrap().timestamp(), 1_700_000_107);
+    }
+
+    #[test]
+    fn driver_matches_markers_for_parsers_that_do_not() {
+        // cloud-init-output reads physical lines: the driver matches markers there.
+        let text = "a\nRegistered with platform: 201\n";
+        let ev = parse_bytes(
+            Format::CloudInitOutput,
+            text.as_bytes(),
+            &Options::default(),
+        );
+        assert_eq!(markers(&ev)[0].0, 2);
+        // Formats without free text see only user markers.
+        let ev = parse_bytes(Format::SystemdAnalyze, text.as_bytes(), &Options::default());
+        assert!(markers(&ev).is_empty());
+        let opts = Options {
+            markers: MarkerSet::with_user(vec![Marker::milestone("x", "^a$").unwrap()]),
+            ..Options::default()
+        };
+        let ev = parse_bytes(Format::SystemdAnalyze, text.as_bytes(), &opts);
+        let names: Vec<String> = markers(&ev).into_iter().map(|m| m.1).collect();
+        assert_eq!(names, ["x", "registered"]);
+        let ev = parse_bytes(
+            Format::SerialConsole,
+            text.as_bytes(),
+            &Options {
+                markers: MarkerSet::empty(),
+                ..Options::default()
+            },
+        );
+        assert!(markers(&ev).is_empty());
+    }
 }

@@ -199,7 +199,10 @@ fn build_boot(
             v.iter().copied().fold(f64::MIN, f64::max) - v.iter().copied().fold(f64::MAX, f64::min)
         })
     };
-    let inner_skew = frags.iter().filter_map(|f| f.skew).fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
+    let inner_skew = frags
+        .iter()
+        .filter_map(|f| f.skew)
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
     let clock_skew_secs = match (kz_spread, inner_skew) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
@@ -289,7 +292,10 @@ fn build_boot(
         let name = match f.action {
             PlatformAction::Launched => "launched",
             PlatformAction::Registered => {
-                let ok = f.labels.get("status").is_none_or(|s| s.starts_with('2') && s.len() == 3);
+                let ok = f
+                    .labels
+                    .get("status")
+                    .is_none_or(|s| s.starts_with('2') && s.len() == 3);
                 if ok {
                     registered.push((at, f.source.clone()));
                     continue;
@@ -302,7 +308,11 @@ fn build_boot(
             }
             PlatformAction::Failed => {
                 if crash.is_none() {
-                    let reason = f.labels.get("reason").cloned().unwrap_or_else(|| "unstated".into());
+                    let reason = f
+                        .labels
+                        .get("reason")
+                        .cloned()
+                        .unwrap_or_else(|| "unstated".into());
                     crash = Some((
                         Evidence {
                             kind: "platform_failed".into(),
@@ -382,11 +392,13 @@ fn build_boot(
             censored: true,
             from,
         }),
-        Outcome::Unknown => observed.filter(|_| zero != Zero::FirstSeen).map(|secs| Latency {
-            secs,
-            censored: true,
-            from,
-        }),
+        Outcome::Unknown => observed
+            .filter(|_| zero != Zero::FirstSeen)
+            .map(|secs| Latency {
+                secs,
+                censored: true,
+                from,
+            }),
         Outcome::Crashed | Outcome::Stuck => None,
     };
     if launched.is_some() {
@@ -398,7 +410,10 @@ fn build_boot(
         });
     }
     // Stage starts and finishes are milestones too.
-    for p in phases.iter().filter(|p| p.depth == 1 && !p.name.contains('/')) {
+    for p in phases
+        .iter()
+        .filter(|p| p.depth == 1 && !p.name.contains('/'))
+    {
         milestones.push(Milestone {
             name: format!("{}_start", p.name),
             at_secs: p.start_secs,
@@ -415,7 +430,12 @@ fn build_boot(
         }
     }
     dedup_milestones(&mut milestones);
-    phases.sort_by(|a, b| a.start_secs.total_cmp(&b.start_secs).then(a.depth.cmp(&b.depth)).then_with(|| a.name.cmp(&b.name)));
+    phases.sort_by(|a, b| {
+        a.start_secs
+            .total_cmp(&b.start_secs)
+            .then(a.depth.cmp(&b.depth))
+            .then_with(|| a.name.cmp(&b.name))
+    });
     dedup_phases(&mut phases);
     Boot {
         schema_version: SCHEMA_VERSION,
@@ -432,7 +452,11 @@ fn build_boot(
         timeout_secs,
         stuck_threshold_secs,
         observed_secs: observed,
-        evidence: if outcome == Outcome::Crashed { crash.map(|c| c.0) } else { None },
+        evidence: if outcome == Outcome::Crashed {
+            crash.map(|c| c.0)
+        } else {
+            None
+        },
         phases,
         milestones,
         clock_skew_secs,
@@ -443,7 +467,11 @@ fn build_boot(
 /// The same milestone read from two sources (a console and a cloud-init.log) is kept once:
 /// the first by time within a second of another of its name.
 fn dedup_milestones(m: &mut Vec<Milestone>) {
-    m.sort_by(|a, b| a.at_secs.total_cmp(&b.at_secs).then_with(|| a.name.cmp(&b.name)));
+    m.sort_by(|a, b| {
+        a.at_secs
+            .total_cmp(&b.at_secs)
+            .then_with(|| a.name.cmp(&b.name))
+    });
     let mut kept: Vec<Milestone> = Vec::with_capacity(m.len());
     for x in m.drain(..) {
         let dup = kept
@@ -490,13 +518,22 @@ mod tests {
         Stamp::wall(DateTime::parse_from_rfc3339(s).unwrap())
     }
 
-    fn platform(action: PlatformAction, at: &str, instance: Option<&str>, ws: Option<&str>, labels: &[(&str, &str)]) -> Event {
+    fn platform(
+        action: PlatformAction,
+        at: &str,
+        instance: Option<&str>,
+        ws: Option<&str>,
+        labels: &[(&str, &str)],
+    ) -> Event {
         Event::new(
             EventKind::Platform {
                 action,
                 instance: instance.map(String::from),
                 workspace: ws.map(String::from),
-                labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                labels: labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             },
             wall(at),
             Location::new("events.jsonl".into(), 1),
@@ -508,11 +545,27 @@ mod tests {
         let base = DateTime::parse_from_rfc3339(launched).unwrap() + chrono::Duration::seconds(20);
         let banner = |action: &str, up: f64, line| {
             let mut s = Stamp::wall(base + chrono::Duration::milliseconds((up * 1000.0) as i64));
-            s.since_boot = Some(SinceBoot { clock: BootClock::Uptime, secs: up });
-            Event::new(EventKind::StageBanner { version: "23".into(), action: action.into() }, s, at(line))
+            s.since_boot = Some(SinceBoot {
+                clock: BootClock::Uptime,
+                secs: up,
+            });
+            Event::new(
+                EventKind::StageBanner {
+                    version: "23".into(),
+                    action: action.into(),
+                },
+                s,
+                at(line),
+            )
         };
         let mut v = vec![
-            Event::new(EventKind::KernelStart { version: "6".into() }, Stamp::since_boot(BootClock::Kernel, 0.0), at(1)),
+            Event::new(
+                EventKind::KernelStart {
+                    version: "6".into(),
+                },
+                Stamp::since_boot(BootClock::Kernel, 0.0),
+                at(1),
+            ),
             banner("init-local", 5.0, 2),
             banner("init", 8.0, 3),
             banner("modules:final", 12.0, 4),
@@ -522,18 +575,27 @@ mod tests {
                 EventKind::Marker {
                     name: "registered".into(),
                     edge: crate::event::Edge::Instant,
-                    captures: [("status".to_string(), "200".to_string())].into_iter().collect(),
+                    captures: [("status".to_string(), "200".to_string())]
+                        .into_iter()
+                        .collect(),
                 },
                 Stamp::since_boot(BootClock::Kernel, r),
                 at(5),
             ));
         }
-        v.push(Event::new(EventKind::CaptureEnd, Stamp::since_boot(BootClock::Kernel, up_end), at(6)));
+        v.push(Event::new(
+            EventKind::CaptureEnd,
+            Stamp::since_boot(BootClock::Kernel, up_end),
+            at(6),
+        ));
         v
     }
 
     fn run(events: Vec<(String, Vec<Event>)>) -> Vec<Boot> {
-        let digests = events.into_iter().map(|(p, e)| digest(Arc::from(p.as_str()), e)).collect();
+        let digests = events
+            .into_iter()
+            .map(|(p, e)| digest(Arc::from(p.as_str()), e))
+            .collect();
         assemble(digests, &Policy::default())
     }
 
@@ -541,27 +603,81 @@ mod tests {
     fn classifies_registered_false_failed_timed_out_stuck_unknown() {
         let l = "2026-06-10T14:51:01Z";
         let plat = vec![
-            platform(PlatformAction::Launched, l, Some("i-00000001"), Some("w1"), &[("class", "default")]),
-            platform(PlatformAction::Launched, l, Some("i-00000002"), Some("w2"), &[]),
-            platform(PlatformAction::ProvisionTimeout, "2026-06-10T15:01:31Z", None, Some("w2"), &[("timeout_s", "600")]),
-            platform(PlatformAction::Launched, l, Some("i-00000003"), Some("w3"), &[]),
-            platform(PlatformAction::ProvisionTimeout, "2026-06-10T15:01:31Z", None, Some("w3"), &[]),
-            platform(PlatformAction::Deleted, "2026-06-10T15:02:01Z", Some("i-00000003"), None, &[]),
+            platform(
+                PlatformAction::Launched,
+                l,
+                Some("i-00000001"),
+                Some("w1"),
+                &[("class", "default")],
+            ),
+            platform(
+                PlatformAction::Launched,
+                l,
+                Some("i-00000002"),
+                Some("w2"),
+                &[],
+            ),
+            platform(
+                PlatformAction::ProvisionTimeout,
+                "2026-06-10T15:01:31Z",
+                None,
+                Some("w2"),
+                &[("timeout_s", "600")],
+            ),
+            platform(
+                PlatformAction::Launched,
+                l,
+                Some("i-00000003"),
+                Some("w3"),
+                &[],
+            ),
+            platform(
+                PlatformAction::ProvisionTimeout,
+                "2026-06-10T15:01:31Z",
+                None,
+                Some("w3"),
+                &[],
+            ),
+            platform(
+                PlatformAction::Deleted,
+                "2026-06-10T15:02:01Z",
+                Some("i-00000003"),
+                None,
+                &[],
+            ),
             platform(PlatformAction::Launched, l, Some("i-00000004"), None, &[]),
             platform(PlatformAction::Launched, l, Some("i-00000005"), None, &[]),
         ];
         let boots = run(vec![
             ("events.jsonl".into(), plat),
             // Registers 20 + 403 = 423 s after launch.
-            ("i-00000001/console.log".into(), console("i-00000001/console.log", l, Some(403.0), 420.0)),
+            (
+                "i-00000001/console.log".into(),
+                console("i-00000001/console.log", l, Some(403.0), 420.0),
+            ),
             // Registers at 20 + 620 = 640 s, after the flip at 630 s.
-            ("i-00000002/console.log".into(), console("i-00000002/console.log", l, Some(620.0), 700.0)),
-            ("i-00000003/console.log".into(), console("i-00000003/console.log", l, None, 500.0)),
+            (
+                "i-00000002/console.log".into(),
+                console("i-00000002/console.log", l, Some(620.0), 700.0),
+            ),
+            (
+                "i-00000003/console.log".into(),
+                console("i-00000003/console.log", l, None, 500.0),
+            ),
             // Observed to 20 + 1000 s > 900 s: stuck.
-            ("i-00000004/console.log".into(), console("i-00000004/console.log", l, None, 1000.0)),
-            ("i-00000005/console.log".into(), console("i-00000005/console.log", l, None, 300.0)),
+            (
+                "i-00000004/console.log".into(),
+                console("i-00000004/console.log", l, None, 1000.0),
+            ),
+            (
+                "i-00000005/console.log".into(),
+                console("i-00000005/console.log", l, None, 300.0),
+            ),
         ]);
-        let got: Vec<(String, Outcome)> = boots.iter().map(|b| (b.instance.clone(), b.outcome)).collect();
+        let got: Vec<(String, Outcome)> = boots
+            .iter()
+            .map(|b| (b.instance.clone(), b.outcome))
+            .collect();
         assert_eq!(
             got,
             [
@@ -579,10 +695,17 @@ mod tests {
         assert!(boots[3].latency.is_none());
         assert!((lat(4).secs - 320.0).abs() < 1e-6 && lat(4).censored);
         assert_eq!(boots[0].workspace.as_deref(), Some("w1"));
-        let stage = boots[0].phases.iter().find(|p| p.name == "init-local").unwrap();
+        let stage = boots[0]
+            .phases
+            .iter()
+            .find(|p| p.name == "init-local")
+            .unwrap();
         assert!((stage.start_secs - 25.0).abs() < 1e-6);
         assert_eq!(stage.end_secs, Some(28.0));
-        let agent = boots[0].phases.iter().find(|p| p.name == "agent-to-register");
+        let agent = boots[0]
+            .phases
+            .iter()
+            .find(|p| p.name == "agent-to-register");
         assert!(agent.is_none(), "no cloud-init end seen: no agent phase");
     }
 
@@ -590,7 +713,10 @@ mod tests {
     fn crash_evidence_wins_over_unknown_and_kernel_start_is_the_zero_without_launch() {
         let mut ev = console("x/console.log", "2026-06-10T14:51:01Z", None, 100.0);
         ev.push(Event::new(
-            EventKind::Crash { crash: crate::event::CrashKind::KernelPanic, evidence: "Kernel panic - not syncing: VFS".into() },
+            EventKind::Crash {
+                crash: crate::event::CrashKind::KernelPanic,
+                evidence: "Kernel panic - not syncing: VFS".into(),
+            },
             Stamp::since_boot(BootClock::Kernel, 50.0),
             Location::new("x/console.log".into(), 9),
         ));
@@ -600,7 +726,11 @@ mod tests {
         assert_eq!(boots[0].outcome, Outcome::Crashed);
         assert_eq!(boots[0].zero, Zero::KernelStart);
         assert_eq!(boots[0].evidence.as_ref().unwrap().kind, "kernel_panic");
-        let init = boots[0].phases.iter().find(|p| p.name == "init-local").unwrap();
+        let init = boots[0]
+            .phases
+            .iter()
+            .find(|p| p.name == "init-local")
+            .unwrap();
         assert!((init.start_secs - 5.0).abs() < 1e-6);
     }
 

@@ -31,7 +31,10 @@ fn epoch(w: DateTime<chrono::FixedOffset>) -> f64 {
 /// The most precise reading of a stamp: since-boot when it has one (sub-second), else wall.
 fn when_of(s: &Stamp) -> Option<When> {
     if let Some(b) = s.since_boot {
-        if matches!(b.clock, BootClock::Kernel | BootClock::Uptime | BootClock::Journal) {
+        if matches!(
+            b.clock,
+            BootClock::Kernel | BootClock::Uptime | BootClock::Journal
+        ) {
             return Some(When::Boot(b.secs));
         }
     }
@@ -164,7 +167,9 @@ struct Open {
 impl Open {
     /// The latest moment seen so far (for events without a stamp of their own).
     fn last_seen(&self) -> Option<When> {
-        self.last_boot.map(When::Boot).or(self.last_wall.map(When::Wall))
+        self.last_boot
+            .map(When::Boot)
+            .or(self.last_wall.map(When::Wall))
     }
 
     fn new(instance: &str, source: &str) -> Self {
@@ -316,7 +321,10 @@ impl Digester {
         let o = self.open();
         // Anchors: events that carry two clocks.
         if let (Some(wall), Some(b)) = (e.stamp.wall, e.stamp.since_boot) {
-            if matches!(b.clock, BootClock::Kernel | BootClock::Uptime | BootClock::Journal) {
+            if matches!(
+                b.clock,
+                BootClock::Kernel | BootClock::Uptime | BootClock::Journal
+            ) {
                 o.anchors.push(epoch(wall) - b.secs);
             }
         }
@@ -381,14 +389,20 @@ impl Digester {
                 edge,
                 captures,
             } => {
-                let Some(at) = w.or(o.last_seen()) else { return };
+                let Some(at) = w.or(o.last_seen()) else {
+                    return;
+                };
                 match edge {
                     Edge::Instant if name == "registered" => {
                         let ok = captures
                             .get("status")
                             .is_none_or(|s| s.starts_with('2') && s.len() == 3);
                         let m = MilestoneItem {
-                            name: if ok { "registered".into() } else { "register_failed".into() },
+                            name: if ok {
+                                "registered".into()
+                            } else {
+                                "register_failed".into()
+                            },
                             at,
                             source,
                         };
@@ -448,10 +462,18 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
         .banners
         .iter()
         .find(|b| b.what == "finished")
-        .and_then(|b| if on_uptime { b.up_secs.map(When::Boot) } else { b.wall.map(|w| When::Wall(epoch(w))) });
+        .and_then(|b| {
+            if on_uptime {
+                b.up_secs.map(When::Boot)
+            } else {
+                b.wall.map(|w| When::Wall(epoch(w)))
+            }
+        });
     let mut stage_no = 0usize;
     for s in &r.spans {
-        let Some(start) = when(&s.start) else { continue };
+        let Some(start) = when(&s.start) else {
+            continue;
+        };
         let end = match &s.end {
             SpanEnd::Finished { at, .. } => when(at),
             SpanEnd::Stated { secs, .. } => Some(match start {
@@ -516,12 +538,18 @@ fn close(mut o: Open) -> Option<Fragment> {
         let mut at = 0.0;
         let fw = t.firmware_secs.unwrap_or(0.0) + t.loader_secs.unwrap_or(0.0);
         if let Some(f) = t.firmware_secs {
-            o.frag.phases.push(phase("firmware", -fw, -fw + f, &o.frag.source));
+            o.frag
+                .phases
+                .push(phase("firmware", -fw, -fw + f, &o.frag.source));
         }
         if let Some(l) = t.loader_secs {
             o.frag.phases.push(phase("loader", -l, 0.0, &o.frag.source));
         }
-        for (name, d) in [("kernel", t.kernel_secs), ("initrd", t.initrd_secs), ("userspace", t.userspace_secs)] {
+        for (name, d) in [
+            ("kernel", t.kernel_secs),
+            ("initrd", t.initrd_secs),
+            ("userspace", t.userspace_secs),
+        ] {
             if let Some(d) = d {
                 o.frag.phases.push(phase(name, at, at + d, &o.frag.source));
                 at += d;
@@ -567,6 +595,8 @@ pub fn digest(path: Arc<str>, events: impl IntoIterator<Item = Event>) -> Digest
 /// Wall time as UTC.
 pub fn utc(epoch_secs: f64) -> Option<DateTime<Utc>> {
     let secs = epoch_secs.floor();
-    let nanos = ((epoch_secs - secs) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
+    let nanos = ((epoch_secs - secs) * 1e9)
+        .round()
+        .clamp(0.0, 999_999_999.0) as u32;
     DateTime::from_timestamp(secs as i64, nanos)
 }

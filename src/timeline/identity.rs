@@ -103,16 +103,31 @@ mod tests {
         assert!(is_ec2_id("i-0abc1234"));
         assert!(!is_ec2_id("i-05296229"[..9].as_ref()));
         assert!(!is_ec2_id("i-xyz12345"));
-        assert_eq!(find_ec2_id("InstanceId: i-052962296ad0c7240,"), Some("i-052962296ad0c7240"));
+        assert_eq!(
+            find_ec2_id("InstanceId: i-052962296ad0c7240,"),
+            Some("i-052962296ad0c7240")
+        );
         assert_eq!(find_ec2_id("ami-0abc1234"), None);
     }
 
     #[test]
     fn instance_from_paths() {
-        assert_eq!(instance_from_path(Path::new("fleet/i-052962296ad0c7240/console.log")), "i-052962296ad0c7240");
-        assert_eq!(instance_from_path(Path::new("logs/web-1/cloud-init.log.gz")), "web-1");
-        assert_eq!(instance_from_path(Path::new("corpus/serial/gcp_serial_ubuntu_01.txt")), "gcp_serial_ubuntu_01");
-        assert_eq!(instance_from_path(Path::new("x/i-0123abcd-console.txt")), "i-0123abcd");
+        assert_eq!(
+            instance_from_path(Path::new("fleet/i-052962296ad0c7240/console.log")),
+            "i-052962296ad0c7240"
+        );
+        assert_eq!(
+            instance_from_path(Path::new("logs/web-1/cloud-init.log.gz")),
+            "web-1"
+        );
+        assert_eq!(
+            instance_from_path(Path::new("corpus/serial/gcp_serial_ubuntu_01.txt")),
+            "gcp_serial_ubuntu_01"
+        );
+        assert_eq!(
+            instance_from_path(Path::new("x/i-0123abcd-console.txt")),
+            "i-0123abcd"
+        );
         assert_eq!(instance_from_path(Path::new("console.log")), "console");
     }
 }
