@@ -25,6 +25,9 @@ pub enum Command {
     Show(ReadArgs),
     /// The events as `cloud-init analyze dump` JSON.
     Dump(InputArgs),
+    /// One boot timeline per instance: phases, milestones, outcome and register latency,
+    /// joined across consoles, cloud-init logs, journald, systemd-analyze and platform events.
+    Timeline(TimelineArgs),
     /// Fit the boot-duration distribution: Kaplan–Meier, censored MLE families, model ranking.
     Fit(FitArgs),
 }
@@ -63,16 +66,71 @@ pub enum OutputFormat {
     Json,
 }
 
+/// Which boots to keep.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// The configuration file (classes, templates, markers, related timeouts, guard cases).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only this instance.
+    #[arg(long, value_name = "ID")]
+    pub instance: Option<String>,
+    /// Only boots launched (or started) at or after this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only boots launched (or started) before this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
+/// Options of `bootline timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Selection and configuration.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Only boots of this class.
+    #[arg(long, value_name = "NAME")]
+    pub class: Option<String>,
+    /// Output format: text, json, or jsonl (one boot per line: the interchange format other
+    /// commands read back).
+    #[arg(long, value_enum, default_value_t = TimelineFormat::Text)]
+    pub format: TimelineFormat,
+}
+
+/// Output formats of `bootline timeline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormat {
+    /// Human-readable per-boot tables.
+    Text,
+    /// One JSON document.
+    Json,
+    /// One boot per line.
+    Jsonl,
+}
+
 /// Options of `bootline fit`.
 #[derive(Debug, Args)]
 pub struct FitArgs {
     /// Boot timelines or any input bootline reads (omit with --durations).
     pub inputs: Vec<PathBuf>,
+    /// Read every input as this format instead of sniffing it.
+    #[arg(long, value_name = "NAME")]
+    pub input_format: Option<String>,
+    /// Fail on the first malformed line instead of skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Selection and configuration (with timelines).
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// A plain durations file: CSV with header `duration_seconds,censored`, or JSON (a list of
     /// `{duration_seconds, censored}` objects, or an object of two arrays).
     #[arg(long, value_name = "FILE")]
     pub durations: Option<PathBuf>,
-    /// Only boots of this class.
+    /// Only boots of this class (with timelines; default: `default`).
     #[arg(long, value_name = "NAME")]
     pub class: Option<String>,
     /// Survival at these times, in seconds (comma-separated).

@@ -61,13 +61,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         path: dir.display().to_string(),
         source,
     };
+    // Hidden entries and documentation (README, *.md) found by walking are not logs.
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io_err)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            !p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'))
+            !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with('.') || n.starts_with("README") || n.ends_with(".md")
+            })
         })
         .collect();
     entries.sort();

@@ -551,14 +551,20 @@ impl Aligner {
                     return Some(b.secs);
                 }
                 let w = epoch(s.wall?);
-                // The latest banner at or before this moment, else the first one.
-                let anchor = self
+                // Through the latest banner at or before this moment (else the first one)...
+                let k = self
                     .anchors
                     .iter()
-                    .rev()
-                    .find(|(bw, _)| *bw <= w + 1e-9)
-                    .or(self.anchors.first())?;
-                Some(anchor.1 + (w - anchor.0))
+                    .rposition(|(bw, _)| *bw <= w + 1e-9)
+                    .unwrap_or(0);
+                let (bw, up) = *self.anchors.get(k)?;
+                let t = up + (w - bw);
+                // ...unless that lands after the next banner's uptime: the wall clock jumped
+                // between the two banners, before this moment, so the next one maps it.
+                match self.anchors.get(k + 1) {
+                    Some(&(nw, nup)) if t > nup => Some(nup + (w - nw)),
+                    _ => Some(t),
+                }
             }
             RecordClock::Offset => s.since_boot.map(|b| b.secs),
             RecordClock::Wall => Some(epoch(s.wall?) - self.wall_zero?),

@@ -135,15 +135,13 @@ fn bad_input_names_file_and_line() {
 }
 
 #[test]
-fn timelines_are_not_read_yet() {
+fn missing_inputs_are_a_usage_error() {
     Command::cargo_bin("bootline")
         .expect("binary")
-        .args(["fit", "some.log"])
+        .args(["fit", "does/not/exist.log"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "boot timelines are read once the timeline assembly lands; use --durations",
-        ));
+        .stderr(predicate::str::contains("does/not/exist.log"));
 }
 
 #[test]

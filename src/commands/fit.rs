@@ -13,21 +13,59 @@ use serde::Deserialize;
 use bootline::stats::summary::{analyse, FitSummary, Options, QuantileOut, DEFAULT_TIMES};
 use bootline::stats::Record;
 
-use crate::cli::{FitArgs, OutputFormat};
+use std::collections::BTreeMap;
+
+use bootline::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
+use bootline::timeline::assemble::DEFAULT_CLASS;
+use bootline::timeline::Boot;
+
+use super::timeline::{load_config, read_boots};
+use super::Inputs;
+use crate::cli::{FitArgs, InputArgs, OutputFormat};
+
+/// What the records came from.
+enum Source {
+    /// A plain durations file.
+    Durations(std::path::PathBuf),
+    /// Boot timelines of one class, with their phase statistics.
+    Boots { class: String, boots: Vec<Boot> },
+}
+
+/// Reads boots from any inputs and keeps the class's (the `default` class unless named).
+fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<Boot>, bool)> {
+    let input = InputArgs {
+        inputs: args.inputs.clone(),
+        input_format: args.input_format.clone(),
+        strict: args.strict,
+    };
+    let config = load_config(&args.select)?;
+    let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
+    let class = args
+        .class
+        .clone()
+        .unwrap_or_else(|| DEFAULT_CLASS.to_string());
+    let (boots, failed) = read_boots(&inputs, &config, &args.select, Some(&class))?;
+    Ok((class, boots, failed))
+}
 
 /// Runs `bootline fit`.
 pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
-    let path = match (&args.durations, args.inputs.is_empty()) {
+    let mut failed = false;
+    let source = match (&args.durations, args.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, false) => {
-            bail!("boot timelines are read once the timeline assembly lands; use --durations")
+            let (class, boots, f) = boots_of(&args)?;
+            failed = f;
+            Source::Boots { class, boots }
         }
-        (None, true) => bail!("nothing to fit: give --durations FILE"),
-        (Some(p), true) => p,
+        (None, true) => bail!("nothing to fit: give inputs (logs, timelines) or --durations FILE"),
+        (Some(p), true) => {
+            if args.class.is_some() {
+                bail!("--class selects boots of timelines; a durations file has no classes");
+            }
+            Source::Durations(p.clone())
+        }
     };
-    if args.class.is_some() {
-        bail!("--class selects boots of timelines; a durations file has no classes");
-    }
     if !(args.confidence > 0.0 && args.confidence < 1.0) {
         bail!(
             "--confidence must lie strictly between 0 and 1, got {}",
@@ -37,7 +75,26 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     if let Some(t) = args.times.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
         bail!("--times must be positive numbers of seconds, got {t}");
     }
-    let records = read_durations(path)?;
+    let (records, label) = match &source {
+        Source::Durations(path) => (read_durations(path)?, path.display().to_string()),
+        Source::Boots { class, boots } => {
+            let records: Vec<Record> = boots
+                .iter()
+                .filter_map(Boot::record)
+                .map(|(secs, censored)| {
+                    if censored {
+                        Record::censored(secs)
+                    } else {
+                        Record::event(secs)
+                    }
+                })
+                .collect();
+            if records.is_empty() {
+                bail!("no boot of class {class} has a register latency to fit");
+            }
+            (records, format!("class {class}"))
+        }
+    };
     let opts = Options {
         confidence: args.confidence,
         times: if args.times.is_empty() {
@@ -48,19 +105,160 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         bootstrap: args.bootstrap,
         ..Options::default()
     };
-    let summary = analyse(&records, &opts).with_context(|| format!("{}", path.display()))?;
+    let summary = analyse(&records, &opts).with_context(|| label.clone())?;
+    let phases = match &source {
+        Source::Boots { class, boots } => Some(PhaseReport::new(class, boots)),
+        Source::Durations(_) => None,
+    };
     let text = match args.format {
         OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&summary)?;
+            let mut v = serde_json::to_value(&summary)?;
+            if let (Some(p), Some(obj)) = (&phases, v.as_object_mut()) {
+                obj.insert("class".into(), serde_json::json!(p.class));
+                obj.insert("boots".into(), serde_json::json!(p.boots));
+                obj.insert("phases".into(), serde_json::to_value(&p.quantiles)?);
+                obj.insert("tail_blame".into(), serde_json::to_value(&p.blame)?);
+            }
+            let mut s = serde_json::to_string_pretty(&v)?;
             s.push('\n');
             s
         }
-        OutputFormat::Text => render_text(&summary),
+        OutputFormat::Text => {
+            let mut t = String::new();
+            if let Some(p) = &phases {
+                let _ = writeln!(
+                    t,
+                    "class {}: {} boots ({})\n",
+                    p.class,
+                    p.boots.values().sum::<usize>(),
+                    outcome_counts(&p.boots)
+                );
+            }
+            t.push_str(&render_text(&summary));
+            if let Some(p) = &phases {
+                t.push_str(&p.text());
+            }
+            t
+        }
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn outcome_counts(m: &BTreeMap<String, usize>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Per-phase statistics of a class's boots with an exact latency, and tail blame at three
+/// levels that do not overlap within themselves: boot phases and cloud-init stages, modules,
+/// and marker sub-phases (image pull, apt/docker setup).
+struct PhaseReport {
+    class: String,
+    boots: BTreeMap<String, usize>,
+    quantiles: Vec<PhaseQuantiles>,
+    blame: BTreeMap<&'static str, Option<TailBlame>>,
+}
+
+impl PhaseReport {
+    fn new(class: &str, boots: &[Boot]) -> Self {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for b in boots {
+            *counts.entry(b.outcome.as_str().to_string()).or_default() += 1;
+        }
+        let exact: Vec<&Boot> = boots
+            .iter()
+            .filter(|b| b.record().is_some_and(|r| !r.1))
+            .collect();
+        let level = |keep: &dyn Fn(usize) -> bool| -> Vec<BootPhases> {
+            exact
+                .iter()
+                .map(|b| BootPhases {
+                    latency_secs: b.record().map_or(0.0, |r| r.0),
+                    phases: b
+                        .phases
+                        .iter()
+                        .filter(|p| keep(p.depth))
+                        .filter_map(|p| Some((p.name.clone(), p.duration_secs()?)))
+                        .collect(),
+                })
+                .collect()
+        };
+        let all = level(&|_| true);
+        let mut blame = BTreeMap::new();
+        blame.insert("stages", tail_blame(&level(&|d| d <= 1)));
+        blame.insert("modules", tail_blame(&level(&|d| d == 2)));
+        blame.insert("sub_phases", tail_blame(&level(&|d| d == 3)));
+        Self {
+            class: class.to_string(),
+            boots: counts,
+            quantiles: phase_quantiles(&all),
+            blame,
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut t = String::new();
+        let _ = writeln!(t, "\nPhases (boots with an exact latency; seconds)");
+        let width = self
+            .quantiles
+            .iter()
+            .map(|q| q.phase.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = writeln!(
+            t,
+            "  {:width$} {:>6} {:>9} {:>9} {:>9}",
+            "phase", "n", "p50", "p90", "p99"
+        );
+        for q in &self.quantiles {
+            let _ = writeln!(
+                t,
+                "  {:width$} {:>6} {:>9.1} {:>9.1} {:>9.1}",
+                q.phase, q.n, q.p50, q.p90, q.p99
+            );
+        }
+        for (level, b) in &self.blame {
+            let Some(b) = b else {
+                let _ = writeln!(
+                    t,
+                    "\nTail blame ({level}): unavailable (too few boots above p90)"
+                );
+                continue;
+            };
+            let _ = writeln!(
+                t,
+                "\nTail blame ({level}): {} boots above p90 {:.1} s exceed the median {:.1} s by {:.1} s on average",
+                b.n_tail, b.p90_latency_secs, b.median_latency_secs, b.mean_excess_secs
+            );
+            for p in b.phases.iter().take(8) {
+                let _ = writeln!(
+                    t,
+                    "  {:width$} {:>+9.1} s  {:>5.1} %  (median {:.1} s, tail mean {:.1} s)",
+                    p.phase,
+                    p.excess_secs,
+                    100.0 * p.share,
+                    p.median_secs,
+                    p.tail_mean_secs
+                );
+            }
+            let _ = writeln!(
+                t,
+                "  {:width$} {:>+9.1} s",
+                "(unexplained)", b.unexplained_secs
+            );
+        }
+        t
+    }
 }
 
 /// A duration that is a positive finite number (checked while parsing, so JSON errors carry

@@ -3,6 +3,7 @@
 mod analyze;
 mod fit;
 mod formats;
+mod timeline;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Blame(args) => analyze::run(analyze::Mode::Blame, args.input, args.format),
         Command::Show(args) => analyze::run(analyze::Mode::Show, args.input, args.format),
         Command::Dump(args) => analyze::run_dump(args),
+        Command::Timeline(args) => timeline::run(args),
         Command::Fit(args) => fit::run(args),
     }
 }
@@ -27,6 +29,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub struct Inputs {
     /// Files in order (folders expanded, sorted).
     pub paths: Vec<PathBuf>,
+    /// The files named directly (not found by walking a folder).
+    pub named: std::collections::BTreeSet<PathBuf>,
     /// The format named with `--input-format`.
     pub format: Option<Format>,
     /// Parser options.
@@ -44,6 +48,7 @@ impl Inputs {
         let paths = bootline::input::expand_paths(&args.inputs)?;
         Ok(Self {
             paths,
+            named: args.inputs.iter().cloned().collect(),
             format,
             options: parse::Options::default().with_strict(args.strict),
         })
@@ -51,6 +56,12 @@ impl Inputs {
 }
 
 impl Inputs {
+    /// Matches these markers (from the configuration) in text logs.
+    pub fn with_markers(mut self, markers: parse::MarkerSet) -> Self {
+        self.options = self.options.with_markers(markers);
+        self
+    }
+
     /// Reads unrecognised inputs as `cloud-init.log`, the domain of the analyze-style commands
     /// (as `cloud-init analyze` does).
     pub fn with_fallback(mut self) -> Self {

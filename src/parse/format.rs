@@ -23,6 +23,9 @@ pub enum Format {
     PlatformEvents,
     /// Platform events as CSV with a header row.
     PlatformEventsCsv,
+    /// bootline's own boot timelines, one JSON object per line (`bootline timeline --format
+    /// jsonl`): read whole by the commands that work on boots, so shards can be reduced.
+    Timeline,
     /// A serial console capture (also inside an EC2 `get-console-output` wrapper).
     SerialConsole,
     /// journald `short*` layouts (and `/var/log/messages`), with `-x` catalog lines.
@@ -56,6 +59,7 @@ impl Format {
         Format::SystemdAnalyze,
         Format::CloudInitOutput,
         Format::CloudInitStatus,
+        Format::Timeline,
     ];
 
     /// The name used with `--input-format`.
@@ -68,6 +72,7 @@ impl Format {
             Format::AnalyzeBoot => "analyze-boot",
             Format::PlatformEvents => "platform-events",
             Format::PlatformEventsCsv => "platform-events-csv",
+            Format::Timeline => "timeline",
             Format::SerialConsole => "serial-console",
             Format::Journal => "journal",
             Format::JournalJson => "journal-json",
@@ -92,6 +97,9 @@ impl Format {
                 "platform events as JSON Lines (launched, registered, provision_timeout, failed, deleted)"
             }
             Format::PlatformEventsCsv => "platform events as CSV with a header row",
+            Format::Timeline => {
+                "bootline boot timelines, JSON Lines (`bootline timeline --format jsonl`)"
+            }
             Format::SerialConsole => {
                 "serial console capture (printk, systemd status, forwarded journald, EC2 get-console-output wrapper)"
             }
@@ -141,6 +149,9 @@ impl Format {
                 "Cloud-init v. 19.3-46.amzn2.0.1 running 'init-local' at Thu, 16 Nov 2023 08:38:02 +0000. Up 4.03 seconds."
             }
             Format::CloudInitStatus => "boot_status_code: enabled-by-generator",
+            Format::Timeline => {
+                r#"{"schema_version":1,"instance":"i-052962296ad0c7240","class":"default","boot":1,"outcome":"registered","latency":{"secs":423.0,"censored":false,"from":"launch"},…}"#
+            }
         }
     }
 
@@ -156,6 +167,7 @@ impl Format {
             Format::AnalyzeBoot => Parser::Lines(Box::new(super::analyze_boot::Boot::new())),
             Format::PlatformEvents => Parser::Lines(Box::new(super::platform::JsonLines::new())),
             Format::PlatformEventsCsv => Parser::Lines(Box::new(super::platform::Csv::new())),
+            Format::Timeline => Parser::Document(Box::new(TimelineNotEvents)),
             Format::SerialConsole => Parser::Lines(Box::new(super::console::Console::new())),
             Format::Journal => Parser::Lines(Box::new(super::journal::Short::new())),
             Format::JournalJson => Parser::Lines(Box::new(super::journal::Json::new())),
@@ -187,7 +199,8 @@ impl Format {
             | Format::AnalyzeDump
             | Format::AnalyzeBoot
             | Format::PlatformEvents
-            | Format::PlatformEventsCsv => false,
+            | Format::PlatformEventsCsv
+            | Format::Timeline => false,
         }
     }
 
@@ -197,6 +210,9 @@ impl Format {
         let Some(first) = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty()) else {
             return by_name(name);
         };
+        if first.starts_with("{\"schema_version\":") && first.contains("\"outcome\":") {
+            return Some(Format::Timeline);
+        }
         if let Some(f) = sniff_wrappers_and_records(lines, first) {
             return Some(f);
         }
@@ -412,6 +428,24 @@ fn is_platform_csv_header(line: &str) -> bool {
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// Timelines hold whole boots, not events: the commands that work on boots read them
+/// directly, and asking for their events is an error that says so.
+struct TimelineNotEvents;
+
+impl super::DocumentParser for TimelineNotEvents {
+    fn parse(
+        &mut self,
+        _reader: &mut dyn std::io::BufRead,
+        out: &mut super::Emit<'_>,
+        _on_malformed: &mut dyn FnMut(crate::error::Malformed) -> crate::error::Result<()>,
+    ) -> crate::error::Result<()> {
+        Err(crate::error::Error::Invalid(format!(
+            "{}: a timeline file holds whole boots, not log events; give it to `bootline timeline`, `fit` or `report`",
+            out.path()
+        )))
     }
 }
 

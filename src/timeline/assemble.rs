@@ -21,7 +21,7 @@ pub struct ClassPolicy {
 
 /// What assembly needs of the configuration: classes and template overrides.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
+pub struct Classes {
     /// Classes by name; `default` is always there.
     pub classes: BTreeMap<String, ClassPolicy>,
     /// Templates by name: (class, provision timeout in seconds).
@@ -31,7 +31,7 @@ pub struct Policy {
 /// The class every boot belongs to unless the platform says otherwise.
 pub const DEFAULT_CLASS: &str = "default";
 
-impl Default for Policy {
+impl Default for Classes {
     fn default() -> Self {
         let mut classes = BTreeMap::new();
         classes.insert(
@@ -48,7 +48,27 @@ impl Default for Policy {
     }
 }
 
-impl Policy {
+impl From<&crate::config::Config> for Classes {
+    fn from(c: &crate::config::Config) -> Self {
+        let mut out = Classes::default();
+        for (name, class) in &c.classes {
+            out.classes.insert(
+                name.clone(),
+                ClassPolicy {
+                    timeout_secs: class.timeout_secs,
+                    stuck_threshold_secs: class.stuck_threshold_secs,
+                },
+            );
+        }
+        for (name, t) in &c.templates {
+            out.templates
+                .insert(name.clone(), (t.class.clone(), t.provision_timeout_seconds));
+        }
+        out
+    }
+}
+
+impl Classes {
     fn class(&self, name: &str) -> ClassPolicy {
         self.classes
             .get(name)
@@ -69,7 +89,7 @@ struct PlatformInfo {
 }
 
 /// Builds boot timelines from digests.
-pub fn assemble(digests: Vec<Digest>, policy: &Policy) -> Vec<Boot> {
+pub fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
     let mut boots: Vec<Boot> = Vec::new();
     let mut fragments: BTreeMap<String, Vec<Fragment>> = BTreeMap::new();
     let mut facts: Vec<PlatformFact> = Vec::new();
@@ -134,8 +154,15 @@ fn group_boots(mut frags: Vec<Fragment>) -> Vec<Vec<Fragment>> {
     let mut unplaced: Vec<Fragment> = Vec::new();
     for f in frags {
         match f.kernel_zero {
+            // Two boots of one source are two boots, however close their clocks say they are
+            // (a machine without a hardware clock starts every boot at the same wall time).
             Some(kz) => match groups.last_mut() {
-                Some((Some(g), members)) if (kz - *g).abs() < SAME_BOOT_SECS => members.push(f),
+                Some((Some(g), members))
+                    if (kz - *g).abs() < SAME_BOOT_SECS
+                        && members.iter().all(|m| m.source != f.source) =>
+                {
+                    members.push(f)
+                }
                 _ => groups.push((Some(kz), vec![f])),
             },
             None => unplaced.push(f),
@@ -175,7 +202,7 @@ fn build_boot(
     number: usize,
     frags: Vec<Fragment>,
     info: Option<&PlatformInfo>,
-    policy: &Policy,
+    policy: &Classes,
 ) -> Boot {
     let facts: &[PlatformFact] = info.map_or(&[], |i| &i.facts);
     let find = |a: PlatformAction| facts.iter().filter(move |f| f.action == a);
@@ -285,6 +312,7 @@ fn build_boot(
     let rel = |at: f64| zero_wall.map(|z| at - z);
     let mut flip: Option<f64> = None;
     let mut deleted: Option<f64> = None;
+    let mut platform_registered: Vec<(f64, String)> = Vec::new();
     for f in facts {
         sources.insert(f.source.split(':').next().unwrap_or("").to_string());
         let Some(at) = rel(f.at) else { continue };
@@ -297,7 +325,7 @@ fn build_boot(
                     .get("status")
                     .is_none_or(|s| s.starts_with('2') && s.len() == 3);
                 if ok {
-                    registered.push((at, f.source.clone()));
+                    platform_registered.push((at, f.source.clone()));
                     continue;
                 }
                 "register_failed"
@@ -336,8 +364,14 @@ fn build_boot(
             source: f.source.clone(),
         });
     }
+    // The platform's own record of the register is what the sweep judges by; a console's
+    // register line stands in when the platform's is missing.
     registered.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let register = registered.first().cloned();
+    let register = platform_registered
+        .iter()
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .cloned()
+        .or_else(|| registered.first().cloned());
     if let Some((at, src)) = &register {
         milestones.push(Milestone {
             name: "registered".into(),
@@ -429,6 +463,20 @@ fn build_boot(
             });
         }
     }
+    // Seconds to the microsecond: what the sources resolve, and stable text in every output.
+    for p in &mut phases {
+        p.start_secs = micro(p.start_secs);
+        p.end_secs = p.end_secs.map(micro);
+    }
+    for m in &mut milestones {
+        m.at_secs = micro(m.at_secs);
+    }
+    let latency = latency.map(|l| Latency {
+        secs: micro(l.secs),
+        ..l
+    });
+    let observed = observed.map(micro);
+    let clock_skew_secs = clock_skew_secs.map(micro);
     dedup_milestones(&mut milestones);
     phases.sort_by(|a, b| {
         a.start_secs
@@ -464,6 +512,10 @@ fn build_boot(
     }
 }
 
+fn micro(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 /// The same milestone read from two sources (a console and a cloud-init.log) is kept once:
 /// the first by time within a second of another of its name.
 fn dedup_milestones(m: &mut Vec<Milestone>) {
@@ -496,7 +548,13 @@ fn dedup_phases(p: &mut Vec<Phase>) {
             .take_while(|k| x.start_secs - k.start_secs <= 1.5)
             .find(|k| k.name == x.name)
         {
-            if k.end_secs.is_none() && x.end_secs.is_some() {
+            // Prefer the reading that finished, then the one that states a result (a
+            // cloud-init.log over a console's banners).
+            let better = (k.end_secs.is_none() && x.end_secs.is_some())
+                || (k.end_secs.is_some() == x.end_secs.is_some()
+                    && k.result.is_none()
+                    && x.result.is_some());
+            if better {
                 *k = x;
             }
             continue;
@@ -596,7 +654,7 @@ mod tests {
             .into_iter()
             .map(|(p, e)| digest(Arc::from(p.as_str()), e))
             .collect();
-        assemble(digests, &Policy::default())
+        assemble(digests, &Classes::default())
     }
 
     #[test]

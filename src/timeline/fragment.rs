@@ -162,6 +162,8 @@ struct Open {
     startup: Option<(StartupTotals, Option<When>)>,
     last_wall: Option<f64>,
     last_boot: Option<f64>,
+    /// The latest (wall epoch, since-boot secs) pair.
+    last_anchor: Option<(f64, f64)>,
 }
 
 impl Open {
@@ -188,6 +190,7 @@ impl Open {
             startup: None,
             last_wall: None,
             last_boot: None,
+            last_anchor: None,
         }
     }
 
@@ -319,6 +322,7 @@ impl Digester {
             _ => {}
         }
         let o = self.open();
+        o.content = true;
         // Anchors: events that carry two clocks.
         if let (Some(wall), Some(b)) = (e.stamp.wall, e.stamp.since_boot) {
             if matches!(
@@ -326,8 +330,16 @@ impl Digester {
                 BootClock::Kernel | BootClock::Uptime | BootClock::Journal
             ) {
                 o.anchors.push(epoch(wall) - b.secs);
+                o.last_anchor = Some((epoch(wall), b.secs));
             }
         }
+        // A wall-only time after an anchor is read on the since-boot clock through it, as
+        // cloud-init's own uptime does: a wall clock that jumps mid-boot (no hardware clock,
+        // time synced late) then cannot stretch the boot.
+        let w = match (w, o.last_anchor) {
+            (Some(When::Wall(x)), Some((aw, up))) => Some(When::Boot(up + (x - aw))),
+            (w, _) => w,
+        };
         if let Some(b) = e.stamp.since_boot.filter(|b| b.clock == BootClock::Uptime) {
             o.last_up = Some(b.secs);
         }
@@ -366,23 +378,36 @@ impl Digester {
                     });
                 }
             }
-            EventKind::Crash { crash, evidence } => {
-                if o.frag.crash.is_none() {
-                    let kind = match crash {
-                        CrashKind::KernelPanic => "kernel_panic",
-                        CrashKind::StageFailed => "stage_failed",
-                        CrashKind::UserDataFailed => "user_data_failed",
-                        CrashKind::UnitFailed => "unit_failed",
-                    };
-                    o.frag.crash = Some((
-                        Evidence {
-                            kind: kind.into(),
-                            line: evidence,
-                            source,
-                        },
-                        w,
-                    ));
+            // A failed unit is worth a milestone, but it is not crash evidence (DESIGN.md §3:
+            // kernel panic, a stage FAIL, user-data exit ≠ 0): a boot whose docker unit failed
+            // may still hang until it is stuck, or recover.
+            EventKind::Crash {
+                crash: CrashKind::UnitFailed,
+                ..
+            } => {
+                if let Some(at) = w.or(o.last_seen()) {
+                    o.frag.milestones.push(MilestoneItem {
+                        name: "unit_failed".into(),
+                        at,
+                        source,
+                    });
                 }
+            }
+            EventKind::Crash { crash, evidence } if o.frag.crash.is_none() => {
+                let kind = match crash {
+                    CrashKind::KernelPanic => "kernel_panic",
+                    CrashKind::StageFailed => "stage_failed",
+                    CrashKind::UserDataFailed => "user_data_failed",
+                    CrashKind::UnitFailed => "unit_failed",
+                };
+                o.frag.crash = Some((
+                    Evidence {
+                        kind: kind.into(),
+                        line: evidence,
+                        source,
+                    },
+                    w,
+                ));
             }
             EventKind::Marker {
                 name,
@@ -418,9 +443,11 @@ impl Digester {
                     }
                     Edge::End => {
                         if let Some((start, src)) = o.open_markers.remove(&name) {
+                            // Marker spans are sub-phases of the user-data script, itself a
+                            // module (`modules-final/config-scripts_user`): one level deeper.
                             o.frag.phases.push(PhaseItem {
                                 name,
-                                depth: 1,
+                                depth: 3,
                                 start,
                                 end: Some(at),
                                 result: None,

@@ -7,13 +7,14 @@
 //! clocks and classifies each boot.
 
 pub mod assemble;
+pub mod collect;
 pub mod fragment;
 pub mod identity;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use assemble::{assemble, Policy};
+pub use assemble::{assemble, ClassPolicy, Classes};
 pub use fragment::{digest, Digest, Fragment, PlatformFacts};
 
 /// The JSON schema version of timelines (shared by every JSON document bootline writes).

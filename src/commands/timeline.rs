@@ -1,0 +1,123 @@
+//! `bootline timeline`: one boot timeline per instance, as text, JSON or JSON Lines.
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use bootline::config::Config;
+use bootline::render::timeline::{boot_text, summary_text};
+use bootline::timeline::{self, collect::collect, Boot, Classes, SCHEMA_VERSION};
+use chrono::{DateTime, Utc};
+
+use super::{report_malformed, Inputs};
+use crate::cli::{SelectArgs, TimelineArgs, TimelineFormat};
+
+/// Loads the configuration named with `--config`, or the defaults.
+pub fn load_config(select: &SelectArgs) -> anyhow::Result<Config> {
+    match &select.config {
+        Some(p) => Ok(Config::load(p)?),
+        None => Ok(Config::default()),
+    }
+}
+
+fn parse_time(what: &str, v: &Option<String>) -> anyhow::Result<Option<DateTime<Utc>>> {
+    v.as_ref()
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .with_context(|| {
+                    format!("--{what} {s}: expected an RFC 3339 time such as 2026-06-10T14:51:01Z")
+                })
+        })
+        .transpose()
+}
+
+/// Reads, assembles and selects boots; reports per-source problems on stderr. Returns the
+/// boots and whether any source failed to read.
+pub fn read_boots(
+    inputs: &Inputs,
+    config: &Config,
+    select: &SelectArgs,
+    class: Option<&str>,
+) -> anyhow::Result<(Vec<Boot>, bool)> {
+    let since = parse_time("since", &select.since)?;
+    let until = parse_time("until", &select.until)?;
+    let (digests, reports) = collect(&inputs.paths, inputs.format, &inputs.options);
+    let mut failed = false;
+    let mut unrecognised = Vec::new();
+    for r in &reports {
+        if let Some(s) = &r.summary {
+            report_malformed(s);
+        }
+        // A file found by walking a folder that is no log bootline knows is skipped, and said.
+        if matches!(r.error, Some(bootline::Error::UnknownFormat { .. }))
+            && !inputs.named.contains(&r.path)
+        {
+            unrecognised.push(r.path.display().to_string());
+            continue;
+        }
+        if let Some(e) = &r.error {
+            if inputs.options.strict {
+                return Err(anyhow::anyhow!("{e}"));
+            }
+            eprintln!("bootline: {e}");
+            failed = true;
+        }
+    }
+    if !unrecognised.is_empty() {
+        eprintln!(
+            "bootline: skipped {} file{} found in folders whose format is not recognised: {}",
+            unrecognised.len(),
+            if unrecognised.len() == 1 { "" } else { "s" },
+            unrecognised.join(", ")
+        );
+    }
+    let boots = timeline::assemble(digests, &Classes::from(config));
+    let boots = boots
+        .into_iter()
+        .filter(|b| select.instance.as_deref().is_none_or(|i| b.instance == i))
+        .filter(|b| class.is_none_or(|c| b.class == c))
+        .filter(|b| {
+            let t = b.launched.or(b.zero_wall);
+            since.is_none_or(|s| t.is_some_and(|t| t >= s))
+                && until.is_none_or(|u| t.is_some_and(|t| t < u))
+        })
+        .collect();
+    Ok((boots, failed))
+}
+
+/// Runs `bootline timeline`.
+pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(&args.select)?;
+    let inputs = Inputs::from_args(&args.input)?.with_markers(config.marker_set());
+    let (boots, failed) = read_boots(&inputs, &config, &args.select, args.class.as_deref())?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    match args.format {
+        TimelineFormat::Text => {
+            for b in &boots {
+                writeln!(out, "{}", boot_text(b))?;
+            }
+            write!(out, "{}", summary_text(&boots))?;
+        }
+        TimelineFormat::Json => {
+            let doc = serde_json::json!({
+                "schema_version": SCHEMA_VERSION,
+                "boots": boots,
+            });
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        TimelineFormat::Jsonl => {
+            for b in &boots {
+                serde_json::to_writer(&mut out, b)?;
+                writeln!(out)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,120 @@
+//! Boot timelines as text: a header per boot and an aligned per-phase table, then the
+//! milestones; and a closing count of outcomes per class.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::timeline::{Boot, Outcome, Zero};
+
+fn secs(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |x| format!("{x:.1}"))
+}
+
+fn zero_word(z: Zero) -> &'static str {
+    match z {
+        Zero::Launch => "launch",
+        Zero::KernelStart => "kernel start (launch unknown)",
+        Zero::FirstSeen => "first observed moment",
+    }
+}
+
+/// One boot as text.
+pub fn boot_text(b: &Boot) -> String {
+    let mut s = String::new();
+    let latency = match b.latency {
+        Some(l) if l.censored => format!("> {:.1} s (censored)", l.secs),
+        Some(l) => format!("{:.1} s", l.secs),
+        None => "-".to_string(),
+    };
+    let _ = writeln!(
+        s,
+        "{} boot {}  class {}{}  outcome {}  latency {}",
+        b.instance,
+        b.boot,
+        b.class,
+        b.template
+            .as_ref()
+            .map_or(String::new(), |t| format!(" (template {t})")),
+        b.outcome.as_str(),
+        latency
+    );
+    let _ = writeln!(
+        s,
+        "  seconds from {}{}; timeout {:.0} s, stuck after {:.0} s; observed to {} s{}",
+        zero_word(b.zero),
+        b.zero_wall
+            .map_or(String::new(), |w| format!(" ({})", w.to_rfc3339())),
+        b.timeout_secs,
+        b.stuck_threshold_secs,
+        secs(b.observed_secs),
+        b.clock_skew_secs
+            .map_or(String::new(), |k| format!("; clock skew {k:.2} s"))
+    );
+    if let Some(e) = &b.evidence {
+        let _ = writeln!(
+            s,
+            "  crash evidence ({}): {}  [{}]",
+            e.kind, e.line, e.source
+        );
+    }
+    if !b.phases.is_empty() {
+        let width = b
+            .phases
+            .iter()
+            .map(|p| p.name.chars().count() + 2 * p.depth)
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = writeln!(
+            s,
+            "  {:width$}  {:>9}  {:>9}  {:>9}  result",
+            "phase", "start", "end", "duration"
+        );
+        for p in &b.phases {
+            let name = format!("{}{}", "  ".repeat(p.depth), p.name);
+            let _ = writeln!(
+                s,
+                "  {:width$}  {:>9}  {:>9}  {:>9}  {}",
+                name,
+                format!("{:.1}", p.start_secs),
+                secs(p.end_secs),
+                secs(p.duration_secs()),
+                p.result.as_deref().unwrap_or("")
+            );
+        }
+    }
+    if !b.milestones.is_empty() {
+        let _ = write!(s, "  milestones:");
+        for m in &b.milestones {
+            let _ = write!(s, " {} @{:.1}", m.name, m.at_secs);
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+/// Outcome counts per class, as a table.
+pub fn summary_text(boots: &[Boot]) -> String {
+    let mut per: BTreeMap<&str, BTreeMap<Outcome, usize>> = BTreeMap::new();
+    for b in boots {
+        *per.entry(&b.class)
+            .or_default()
+            .entry(b.outcome)
+            .or_default() += 1;
+    }
+    let mut s = String::new();
+    let _ = write!(s, "{:12} {:>6}", "class", "boots");
+    for o in Outcome::ALL {
+        let _ = write!(s, " {:>12}", o.as_str());
+    }
+    let _ = writeln!(s);
+    for (class, counts) in per {
+        let total: usize = counts.values().sum();
+        let _ = write!(s, "{class:12} {total:>6}");
+        for o in Outcome::ALL {
+            let _ = write!(s, " {:>12}", counts.get(&o).copied().unwrap_or(0));
+        }
+        let _ = writeln!(s);
+    }
+    s
+}

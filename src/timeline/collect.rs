@@ -1,0 +1,128 @@
+//! Reading many sources in parallel into digests, in input order, with what went wrong per
+//! source reported rather than fatal.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::fragment::{Digest, Digester};
+use super::Boot;
+use crate::error::{Error, Malformed};
+use crate::input;
+use crate::parse::{self, Format, Options, Summary};
+
+/// What reading one source gave besides its digest.
+#[derive(Debug)]
+pub struct SourceReport {
+    /// The path as given.
+    pub path: PathBuf,
+    /// Lines, events, malformed lines (when it could be read).
+    pub summary: Option<Summary>,
+    /// Why it could not be read (lenient mode keeps going).
+    pub error: Option<Error>,
+}
+
+/// Reads every path in parallel (rayon) and returns the digests and reports in path order.
+pub fn collect(
+    paths: &[PathBuf],
+    format: Option<Format>,
+    opts: &Options,
+) -> (Vec<Digest>, Vec<SourceReport>) {
+    let results: Vec<(Digest, SourceReport)> = paths
+        .par_iter()
+        .map(|p| read_one(p, format, opts))
+        .collect();
+    results.into_iter().unzip()
+}
+
+fn read_one(path: &Path, format: Option<Format>, opts: &Options) -> (Digest, SourceReport) {
+    let report = |summary, error| SourceReport {
+        path: path.to_path_buf(),
+        summary,
+        error,
+    };
+    let mut inp = match input::open(path) {
+        Ok(i) => i,
+        Err(e) => return (Digest::default(), report(None, Some(e))),
+    };
+    let format = match format {
+        Some(f) => Some(f),
+        None => match parse::sniff(&mut inp) {
+            Ok(f) => f,
+            Err(e) => return (Digest::default(), report(None, Some(e))),
+        },
+    };
+    let mut digester = Digester::new(inp.name.clone());
+    if format == Some(Format::Timeline) {
+        return match read_timeline(&mut inp, &mut digester, opts) {
+            Ok(summary) => (digester.finish(), report(Some(summary), None)),
+            Err(e) => (digester.finish(), report(None, Some(e))),
+        };
+    }
+    let result = parse::parse_input(inp, format, opts, &mut |e| digester.push(e));
+    match result {
+        Ok(s) => (digester.finish(), report(Some(s), None)),
+        Err(e) => (digester.finish(), report(None, Some(e))),
+    }
+}
+
+/// Reads a timeline JSON Lines file: one boot per line.
+fn read_timeline(
+    inp: &mut input::Input,
+    digester: &mut Digester,
+    opts: &Options,
+) -> crate::Result<Summary> {
+    let mut summary = Summary {
+        path: Some(inp.name.clone()),
+        format: Some(Format::Timeline),
+        ..Summary::default()
+    };
+    let name = inp.name.clone();
+    let mut failure = None;
+    let mut line_no = 0u64;
+    let mut buf = String::new();
+    loop {
+        buf.clear();
+        let n = inp.reader.read_line(&mut buf).map_err(|source| Error::Io {
+            path: name.to_string(),
+            source,
+        })?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let text = buf.trim_end();
+        if text.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Boot>(text) {
+            Ok(b) => {
+                digester.boot(b);
+                summary.events += 1;
+            }
+            Err(e) => {
+                let m = Malformed {
+                    path: name.clone(),
+                    line: line_no,
+                    column: e.column().max(1),
+                    expected: format!("a boot timeline object ({e})"),
+                    text: text.to_string(),
+                };
+                if opts.strict {
+                    failure = Some(Error::from(m));
+                    break;
+                }
+                summary.malformed += 1;
+                if summary.first_malformed.len() < parse::MALFORMED_SHOWN {
+                    summary.first_malformed.push(m);
+                }
+            }
+        }
+    }
+    summary.lines = line_no;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(summary),
+    }
+}
