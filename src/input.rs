@@ -134,15 +134,20 @@ pub fn for_each_block(
         path: name.to_string(),
         source,
     };
-    // `buf[..filled]` holds data; the rest stays allocated and initialised between blocks.
-    let mut buf: Vec<u8> = vec![0; BLOCK_BYTES];
+    // `buf[..filled]` holds data; the rest stays allocated and initialised between blocks. It
+    // starts small (most inputs are small files read by the thousand) and doubles up to a block.
+    let mut buf: Vec<u8> = vec![0; 64 * 1024];
     let mut filled = 0usize;
     let mut line_no: u64 = 1;
     let mut eof = false;
     while !eof {
         while filled < BLOCK_BYTES {
+            if filled == buf.len() {
+                buf.resize((buf.len() * 2).min(BLOCK_BYTES), 0);
+            }
             let n = loop {
-                match reader.read(&mut buf[filled..BLOCK_BYTES]) {
+                let end = buf.len().min(BLOCK_BYTES);
+                match reader.read(&mut buf[filled..end]) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(io_err(e)),
@@ -180,9 +185,6 @@ pub fn for_each_block(
         }
         buf.copy_within(cut..filled, 0);
         filled -= cut;
-        if buf.len() < BLOCK_BYTES {
-            buf.resize(BLOCK_BYTES, 0);
-        }
     }
     Ok(())
 }

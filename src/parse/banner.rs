@@ -151,7 +151,9 @@ pub fn parse(i: &str) -> Result<(Banner, &str), Failure> {
 /// `Some(Err((byte_column, expected)))` when the mark is there but the banner is broken, `None`
 /// when there is no mark.
 pub fn find(line: &str) -> Option<Result<(usize, Banner), Failure>> {
-    let pos = memchr::memmem::find(line.as_bytes(), MARK.as_bytes())?;
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARK));
+    let pos = FINDER.find(line.as_bytes())?;
     Some(
         parse(&line[pos..])
             .map(|(b, _)| (pos, b))

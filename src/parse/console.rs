@@ -184,7 +184,14 @@ impl Console {
             self.indent = Some(self.indent.map_or(lead, |i| i.min(lead)));
         }
         let body = &text[lead.min(self.indent.unwrap_or(0))..];
-        let width = body.trim_end().chars().count();
+        let trimmed = body.trim_end();
+        // Characters matter only near the wrap column; a shorter byte length is already below
+        // it (a character is at least a byte).
+        let width = if trimmed.len() < WRAP_COLUMNS - 2 || trimmed.is_ascii() {
+            trimmed.len()
+        } else {
+            trimmed.chars().count()
+        };
         if width > 0 {
             self.lines_seen += 1;
         }
@@ -226,10 +233,16 @@ impl Console {
     /// Recognises the EC2 wrapper's own lines. Returns whether the line was one.
     fn wrapper_start(&mut self, body: &str, line: u64, out: &mut Emit<'_>) -> bool {
         let t = body.trim();
+        // Most lines start with neither key: leave before building anything.
+        if !(t.starts_with('I') || t.starts_with('T') || t.starts_with('O') || t.starts_with('"')) {
+            return false;
+        }
         let key_value = |key: &str| -> Option<&str> {
-            let rest = t
-                .strip_prefix(key)
-                .or_else(|| t.strip_prefix(&format!("\"{key}\"")))?;
+            let rest = t.strip_prefix(key).or_else(|| {
+                t.strip_prefix('"')
+                    .and_then(|r| r.strip_prefix(key))
+                    .and_then(|r| r.strip_prefix('"'))
+            })?;
             let rest = rest.strip_prefix(':')?.trim();
             Some(rest)
         };

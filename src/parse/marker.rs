@@ -99,6 +99,8 @@ struct Inner {
     markers: Vec<Marker>,
     /// Byte regexes over raw blocks, one per expression, in the order of `markers`' regexes.
     prefilters: Vec<regex::bytes::Regex>,
+    /// Every expression at once, for the cheap "does anything match this line" question.
+    any: Option<regex::RegexSet>,
     /// Whether any marker other than the built-in one is present.
     user: bool,
 }
@@ -144,10 +146,18 @@ impl MarkerSet {
             // Blocks hold many lines: `^`/`$` must match at line ends (`\r\n` too).
             .filter_map(|(r, _)| regex::bytes::Regex::new(&format!("(?mR){}", r.as_str())).ok())
             .collect();
+        let any = regex::RegexSet::new(
+            markers
+                .iter()
+                .flat_map(|m| m.regexes())
+                .map(|(r, _)| r.as_str()),
+        )
+        .ok();
         Self {
             inner: Arc::new(Inner {
                 markers,
                 prefilters,
+                any,
                 user,
             }),
         }
@@ -177,11 +187,15 @@ impl MarkerSet {
 
     /// Whether any marker expression matches `text` (a cheap yes/no).
     pub fn any_match(&self, text: &str) -> bool {
-        self.inner
-            .markers
-            .iter()
-            .flat_map(|m| m.regexes())
-            .any(|(r, _)| r.is_match(text))
+        match &self.inner.any {
+            Some(set) => set.is_match(text),
+            None => self
+                .inner
+                .markers
+                .iter()
+                .flat_map(|m| m.regexes())
+                .any(|(r, _)| r.is_match(text)),
+        }
     }
 
     /// Matches every marker against `text` and emits one [`EventKind::Marker`] per matching
@@ -202,8 +216,16 @@ impl MarkerSet {
     /// Every marker match in `text`: `(name, edge, named captures)`.
     pub fn matches(&self, text: &str) -> Vec<(String, Edge, BTreeMap<String, String>)> {
         let mut found = Vec::new();
+        // One pass over the line answers for every expression; most lines match none.
+        if !self.any_match(text) {
+            return found;
+        }
         for marker in &self.inner.markers {
             for (re, edge) in marker.regexes() {
+                // Most lines match nothing: the yes/no search allocates nothing.
+                if !re.is_match(text) {
+                    continue;
+                }
                 let Some(caps) = re.captures(text) else {
                     continue;
                 };

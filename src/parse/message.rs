@@ -283,17 +283,27 @@ fn duration_suffix(desc: &str) -> (&str, Option<f64>) {
     (desc, None)
 }
 
+/// Whether a fixed needle occurs in `hay`, with its searcher built once per call site (building
+/// one costs more than searching a console line).
+macro_rules! find {
+    ($needle:expr, $hay:expr) => {{
+        static F: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        F.find($hay)
+    }};
+}
+
 /// cloud-init's reporting events inside a message (`…: start: init-local/check-cache: …`,
 /// `…: finish: modules-final: FAIL: …`). Returns whether one was found.
 fn cloudinit_event(msg: &str, found: &mut Vec<Found>) -> bool {
     // The event follows the logger prefix `handlers.py[DEBUG]: ` or starts the message.
-    let at = |word: &str, after_logger: &str| -> Option<usize> {
+    let at = |word: &str, after_logger: Option<usize>| -> Option<usize> {
         if msg.starts_with(word) {
             return Some(0);
         }
-        memchr::memmem::find(msg.as_bytes(), after_logger.as_bytes()).map(|i| i + 3)
+        after_logger.map(|i| i + 3)
     };
-    if let Some(i) = at("start: ", "]: start: ") {
+    if let Some(i) = at("start: ", find!("]: start: ", msg.as_bytes())) {
         if let Ok((desc, name)) = event_name(&msg[i + "start: ".len()..]) {
             found.push(Found::plain(EventKind::Start {
                 name: name.to_string(),
@@ -302,7 +312,7 @@ fn cloudinit_event(msg: &str, found: &mut Vec<Found>) -> bool {
             return true;
         }
     }
-    if let Some(i) = at("finish: ", "]: finish: ") {
+    if let Some(i) = at("finish: ", find!("]: finish: ", msg.as_bytes())) {
         let rest = &msg[i + "finish: ".len()..];
         if let Ok((rest, name)) = event_name(rest) {
             let (desc, word) = match rest.split_once(": ") {
@@ -334,29 +344,42 @@ fn cloudinit_event(msg: &str, found: &mut Vec<Found>) -> bool {
 /// exited non-zero.
 pub fn crash_kind(msg: &str) -> Option<CrashKind> {
     let b = msg.as_bytes();
-    let has = |s: &str| memchr::memmem::find(b, s.as_bytes()).is_some();
-    if has("Kernel panic - not syncing") {
+    // Three searches a line at most: every needle below starts with one of these words.
+    if find!("Kernel panic - not syncing", b).is_some() {
         return Some(CrashKind::KernelPanic);
     }
-    if has("Failed running /var/lib/cloud/")
-        || has("Failed to run module scripts-user")
-        || has("Failed to run module scripts_user")
-    {
-        return Some(CrashKind::UserDataFailed);
+    if let Some(i) = find!("Failed ", b) {
+        let rest = &msg[i..];
+        if rest.starts_with("Failed running /var/lib/cloud/")
+            || rest.starts_with("Failed to run module scripts-user")
+            || rest.starts_with("Failed to run module scripts_user")
+        {
+            return Some(CrashKind::UserDataFailed);
+        }
     }
-    if has("script") || has("user-data") || has("part-0") {
-        for word in ["exited with status ", "exit status ", "exit code "] {
-            if let Some(i) = memchr::memmem::find(b, word.as_bytes()) {
-                let code = &msg[i + word.len()..];
-                let digits: &str = code
-                    .split(|c: char| !c.is_ascii_digit() && c != '-')
-                    .next()
-                    .unwrap_or("");
-                if let Ok(n) = digits.parse::<i64>() {
-                    if n != 0 {
-                        return Some(CrashKind::UserDataFailed);
-                    }
-                }
+    let exit = find!("exit", b)?;
+    let about_script = find!("script", b).is_some()
+        || find!("user-data", b).is_some()
+        || find!("part-0", b).is_some();
+    if !about_script {
+        return None;
+    }
+    let rest = &msg[exit..];
+    for word in ["exited with status ", "exit status ", "exit code "] {
+        let at = if rest.starts_with(word) {
+            Some(exit)
+        } else {
+            rest.find(word).map(|j| exit + j)
+        };
+        let Some(i) = at else { continue };
+        let code = &msg[i + word.len()..];
+        let digits: &str = code
+            .split(|c: char| !c.is_ascii_digit() && c != '-')
+            .next()
+            .unwrap_or("");
+        if let Ok(n) = digits.parse::<i64>() {
+            if n != 0 {
+                return Some(CrashKind::UserDataFailed);
             }
         }
     }

@@ -411,7 +411,7 @@ fn run_lines(
         let mut lines = 0u64;
         // Lines where a marker may match, found over the whole block at once.
         marker_starts.clear();
-        if let Some(set) = markers {
+        if let Some(set) = driver_markers {
             let mut hits = Vec::new();
             set.candidates(block, &mut hits);
             marker_starts.extend(hits.into_iter().map(|h| input::line_bounds(block, h).0));
