@@ -1,5 +1,5 @@
 //! The validated configuration, loaded from `bootline.toml`: timeout policy, classes, templates,
-//! markers, lockstep timeouts and guard cases. `docs/configuration.md` documents every key.
+//! markers, lockstep timeouts and guard cases. The README's "Configuration" section documents every key.
 //!
 //! Loading is strict: unknown keys are rejected, values are range-checked, names must be unique
 //! and references must resolve, and marker regexes must compile. Every error names the file and

@@ -105,7 +105,7 @@ fn render(
 
 /// Runs `blame` or `show`.
 pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
-    let inputs = Inputs::from_args(&args)?.with_fallback();
+    let inputs = Inputs::from_args(&args)?.with_fallback().without_markers();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let command = match mode {
@@ -211,7 +211,7 @@ fn finish(outcomes: Vec<(std::path::PathBuf, Outcome)>) -> ExitCode {
 
 /// Runs `dump`.
 pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
-    let inputs = Inputs::from_args(&args)?.with_fallback();
+    let inputs = Inputs::from_args(&args)?.with_fallback().without_markers();
     let stdout = io::stdout();
     let mut w = DumpWriter::new(BufWriter::new(stdout.lock()))?;
     let mut outcomes = Vec::new();

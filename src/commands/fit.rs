@@ -117,7 +117,9 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
                 obj.insert("class".into(), serde_json::json!(p.class));
                 obj.insert("boots".into(), serde_json::json!(p.boots));
                 obj.insert("phases".into(), serde_json::to_value(&p.quantiles)?);
-                obj.insert("tail_blame".into(), serde_json::to_value(&p.blame)?);
+                let blame: BTreeMap<&str, &Option<TailBlame>> =
+                    p.blame.iter().map(|(k, v)| (*k, v)).collect();
+                obj.insert("tail_blame".into(), serde_json::to_value(blame)?);
             }
             let mut s = serde_json::to_string_pretty(&v)?;
             s.push('\n');
@@ -165,7 +167,7 @@ struct PhaseReport {
     class: String,
     boots: BTreeMap<String, usize>,
     quantiles: Vec<PhaseQuantiles>,
-    blame: BTreeMap<&'static str, Option<TailBlame>>,
+    blame: Vec<(&'static str, Option<TailBlame>)>,
 }
 
 impl PhaseReport {
@@ -193,10 +195,16 @@ impl PhaseReport {
                 .collect()
         };
         let all = level(&|_| true);
-        let mut blame = BTreeMap::new();
-        blame.insert("stages", tail_blame(&level(&|d| d <= 1)));
-        blame.insert("modules", tail_blame(&level(&|d| d == 2)));
-        blame.insert("sub_phases", tail_blame(&level(&|d| d == 3)));
+        // Each level over the boots that show it (module phases come only from cloud-init.log;
+        // a boot without them is not a boot whose modules took 0 s).
+        let shown = |v: Vec<BootPhases>| -> Vec<BootPhases> {
+            v.into_iter().filter(|b| !b.phases.is_empty()).collect()
+        };
+        let blame = vec![
+            ("stages", tail_blame(&shown(level(&|d| d <= 1)))),
+            ("modules", tail_blame(&shown(level(&|d| d == 2)))),
+            ("sub_phases", tail_blame(&shown(level(&|d| d == 3)))),
+        ];
         Self {
             class: class.to_string(),
             boots: counts,

@@ -68,6 +68,13 @@ impl Inputs {
         self.options = self.options.with_fallback(Format::CloudInitLog);
         self
     }
+
+    /// Matches no markers: the analyze-style commands show cloud-init's own events only, and
+    /// the `cloud-init.log` fast path then skips every other line unread.
+    pub fn without_markers(mut self) -> Self {
+        self.options = self.options.with_markers(parse::MarkerSet::empty());
+        self
+    }
 }
 
 /// Prints the malformed-line summary of one input to stderr.
