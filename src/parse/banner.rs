@@ -43,6 +43,23 @@ pub enum BannerKind {
     },
 }
 
+impl Banner {
+    /// The event a banner is: a stage banner or the finished banner. (Its times go into the
+    /// event's stamp, which the caller builds: the line's own stamp or the banner's.)
+    pub fn into_kind(self) -> crate::event::EventKind {
+        match self.kind {
+            BannerKind::Running { action } => crate::event::EventKind::StageBanner {
+                version: self.version,
+                action,
+            },
+            BannerKind::Finished { datasource } => crate::event::EventKind::FinishedBanner {
+                version: self.version,
+                datasource,
+            },
+        }
+    }
+}
+
 /// The analyze-style stage name of a banner action: `init` → `init-network`,
 /// `modules:config` → `modules-config`.
 pub fn stage_of_action(action: &str) -> String {

@@ -20,7 +20,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime};
 use memchr::memmem::Finder;
 
-use super::banner::{self, BannerKind};
+use super::banner;
 use super::timestamp::{self, YearlessStamp};
 use super::{Emit, LineParser};
 use crate::error::Malformed;
@@ -57,29 +57,6 @@ pub fn line_stamp(i: &str) -> Option<(&str, LineStamp)> {
         return Some((rest, LineStamp::Yearless(t)));
     }
     None
-}
-
-/// A `start:`/`finish:` message, parsed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reporting {
-    /// `start: <name>: <description>`
-    Start {
-        /// Event name.
-        name: String,
-        /// Description.
-        description: String,
-    },
-    /// `finish: <name>: <RESULT>: <description>`
-    Finish {
-        /// Event name.
-        name: String,
-        /// Result word.
-        result: StageResult,
-        /// Description without a duration suffix.
-        description: String,
-        /// `(duration: Ns)` or `took N seconds`, when present.
-        duration_secs: Option<f64>,
-    },
 }
 
 // `init-local/check-cache: rest` → (`init-local/check-cache`, `rest`)
@@ -119,14 +96,15 @@ fn duration_suffix(desc: &str) -> (String, Option<f64>) {
     (trimmed.to_string(), None)
 }
 
-/// Parses a reporting message (`start: …` / `finish: …`). `Ok(None)` when the message is not
-/// one; `Err((byte_offset, expected))` when it claims to be but is broken.
-pub fn reporting(msg: &str) -> Result<Option<Reporting>, (usize, &'static str)> {
+/// Parses a reporting message (`start: …` / `finish: …`) into an [`EventKind::Start`] or
+/// [`EventKind::Finish`]. `Ok(None)` when the message is not one; `Err((byte_offset,
+/// expected))` when it claims to be but is broken.
+pub fn reporting(msg: &str) -> Result<Option<EventKind>, (usize, &'static str)> {
     let off = |rest: &str| msg.len() - rest.len();
     if let Some(rest) = msg.strip_prefix("start:") {
         let rest = rest.trim_start();
         let (name, desc) = event_name(rest).ok_or((off(rest), "an event name"))?;
-        return Ok(Some(Reporting::Start {
+        return Ok(Some(EventKind::Start {
             name: name.to_string(),
             description: desc.trim_end().to_string(),
         }));
@@ -139,7 +117,7 @@ pub fn reporting(msg: &str) -> Result<Option<Reporting>, (usize, &'static str)> 
             .ok_or((off(after), "SUCCESS, FAIL or WARN"))?;
         let desc = after.get(word_end + 1..).unwrap_or("").trim_start();
         let (description, duration_secs) = duration_suffix(desc);
-        return Ok(Some(Reporting::Finish {
+        return Ok(Some(EventKind::Finish {
             name: name.to_string(),
             result,
             description,
@@ -301,22 +279,7 @@ impl LineParser for CloudInitLog {
         let msg_at = message_start(text, from);
         if let Some(m) = msg_at {
             match reporting(&text[m..]) {
-                Ok(Some(Reporting::Start { name, description })) => {
-                    self.push(EventKind::Start { name, description }, stamp, None, out);
-                    return Ok(());
-                }
-                Ok(Some(Reporting::Finish {
-                    name,
-                    result,
-                    description,
-                    duration_secs,
-                })) => {
-                    let kind = EventKind::Finish {
-                        name,
-                        result,
-                        description,
-                        duration_secs,
-                    };
+                Ok(Some(kind)) => {
                     self.push(kind, stamp, None, out);
                     return Ok(());
                 }
@@ -332,20 +295,12 @@ impl LineParser for CloudInitLog {
         match banner::parse(&text[at..]) {
             Ok((b, _)) => {
                 self.learn(stamp, b.at);
-                let kind = match b.kind {
-                    BannerKind::Running { action } => EventKind::StageBanner {
-                        version: b.version,
-                        action,
-                    },
-                    BannerKind::Finished { datasource } => EventKind::FinishedBanner {
-                        version: b.version,
-                        datasource,
-                    },
-                };
+                let up_secs = b.up_secs;
+                let kind = b.into_kind();
                 if !self.pending.is_empty() {
                     self.flush_pending(out);
                 }
-                self.push(kind, stamp, b.up_secs, out);
+                self.push(kind, stamp, up_secs, out);
                 Ok(())
             }
             // Only a banner broken after its keyword is claimed; other mentions of
@@ -399,14 +354,14 @@ mod tests {
     fn reporting_grammar_accepts_and_rejects() {
         assert_eq!(
             reporting("start: init-local/check-cache: attempting to read from cache [check]"),
-            Ok(Some(Reporting::Start {
+            Ok(Some(EventKind::Start {
                 name: "init-local/check-cache".into(),
                 description: "attempting to read from cache [check]".into()
             }))
         );
         assert_eq!(
             reporting("finish: init-local: SUCCESS: searching (duration: 8.443s)"),
-            Ok(Some(Reporting::Finish {
+            Ok(Some(EventKind::Finish {
                 name: "init-local".into(),
                 result: StageResult::Success,
                 description: "searching".into(),
@@ -414,7 +369,7 @@ mod tests {
             }))
         );
         match reporting("finish: init-local/config-seed_random: SUCCESS: config-seed_random ran successfully and took 0.004 seconds") {
-            Ok(Some(Reporting::Finish { duration_secs, .. })) => assert_eq!(duration_secs, Some(0.004)),
+            Ok(Some(EventKind::Finish { duration_secs, .. })) => assert_eq!(duration_secs, Some(0.004)),
             other => panic!("{other:?}"),
         }
         assert_eq!(

@@ -5,13 +5,13 @@
 //! evidence. A caller strips its own prefix (stamp, host, `ident[pid]:`) and stamps what is
 //! found; a banner carries its own wall time and uptime.
 
-use nom::bytes::complete::{tag, take_while1};
+use nom::bytes::complete::take_while1;
 use nom::character::complete::{char, digit1};
 use nom::combinator::opt;
 use nom::sequence::delimited;
 use nom::{IResult, Parser};
 
-use super::banner::{self, BannerKind};
+use super::banner;
 use crate::event::{BootClock, CrashKind, Edge, EventKind, SinceBoot, StageResult, Stamp};
 
 /// Something a message says, with the stamp it carries itself (a banner's own time).
@@ -124,18 +124,8 @@ pub fn banner_event(b: banner::Banner) -> Found {
             secs,
         }),
     };
-    let kind = match b.kind {
-        BannerKind::Running { action } => EventKind::StageBanner {
-            version: b.version,
-            action,
-        },
-        BannerKind::Finished { datasource } => EventKind::FinishedBanner {
-            version: b.version,
-            datasource,
-        },
-    };
     Found {
-        kind,
+        kind: b.into_kind(),
         own: Some(own),
     }
 }
@@ -263,26 +253,6 @@ fn unit_job(msg: &str, found: &mut Vec<Found>) -> bool {
     false
 }
 
-// `init-local/check-cache: ` (an event name up to `: `)
-fn event_name(i: &str) -> IResult<&str, &str> {
-    let (i, name) = take_while1(|c: char| !c.is_whitespace() && c != ':')(i)?;
-    let (i, _) = tag(": ")(i)?;
-    Ok((i, name))
-}
-
-// `(duration: 8.443s)` at the end of a finish description
-fn duration_suffix(desc: &str) -> (&str, Option<f64>) {
-    if let Some(open) = desc.rfind("(duration: ") {
-        let inner = &desc[open + "(duration: ".len()..];
-        if let Ok((rest, secs)) = super::timestamp::seconds(inner) {
-            if rest.starts_with("s)") {
-                return (desc[..open].trim_end(), Some(secs));
-            }
-        }
-    }
-    (desc, None)
-}
-
 /// Whether a fixed needle occurs in `hay`, with its searcher built once per call site (building
 /// one costs more than searching a console line).
 macro_rules! find {
@@ -303,38 +273,26 @@ fn cloudinit_event(msg: &str, found: &mut Vec<Found>) -> bool {
         }
         after_logger.map(|i| i + 3)
     };
-    if let Some(i) = at("start: ", find!("]: start: ", msg.as_bytes())) {
-        if let Ok((desc, name)) = event_name(&msg[i + "start: ".len()..]) {
-            found.push(Found::plain(EventKind::Start {
-                name: name.to_string(),
-                description: desc.to_string(),
-            }));
-            return true;
-        }
-    }
-    if let Some(i) = at("finish: ", find!("]: finish: ", msg.as_bytes())) {
-        let rest = &msg[i + "finish: ".len()..];
-        if let Ok((rest, name)) = event_name(rest) {
-            let (desc, word) = match rest.split_once(": ") {
-                Some((w, d)) => (d, w),
-                None => ("", rest),
-            };
-            if let Some(result) = StageResult::from_word(word) {
-                let (description, duration_secs) = duration_suffix(desc);
-                found.push(Found::plain(EventKind::Finish {
-                    name: name.to_string(),
-                    result,
-                    description: description.to_string(),
-                    duration_secs,
-                }));
-                if result == StageResult::Fail {
-                    found.push(Found::plain(EventKind::Crash {
-                        crash: CrashKind::StageFailed,
-                        evidence: msg.trim().to_string(),
-                    }));
+    let starts = at("start: ", find!("]: start: ", msg.as_bytes()));
+    let finishes = at("finish: ", find!("]: finish: ", msg.as_bytes()));
+    // The same grammar as `cloud-init.log`'s; inside a free-form message a broken one is text.
+    for i in [starts, finishes].into_iter().flatten() {
+        if let Ok(Some(kind)) = super::cloudinit_log::reporting(&msg[i..]) {
+            let failed = matches!(
+                kind,
+                EventKind::Finish {
+                    result: StageResult::Fail,
+                    ..
                 }
-                return true;
+            );
+            found.push(Found::plain(kind));
+            if failed {
+                found.push(Found::plain(EventKind::Crash {
+                    crash: CrashKind::StageFailed,
+                    evidence: msg.trim().to_string(),
+                }));
             }
+            return true;
         }
     }
     false
