@@ -223,8 +223,12 @@ fn formats_lists_every_format_with_an_example() {
 #[test]
 fn the_readme_shows_the_formats_list_as_printed() {
     let out = stdout_of(&["formats"]);
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    assert!(readme.contains(&format!("```text\n{out}```")), "README's formats block differs from `bootline formats`");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```text\n{out}```")),
+        "README's formats block differs from `bootline formats`"
+    );
 }
 
 #[test]

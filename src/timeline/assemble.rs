@@ -443,7 +443,28 @@ fn build_boot(
             source: launched.map(|l| l.source.clone()).unwrap_or_default(),
         });
     }
-    // Stage starts and finishes are milestones too.
+    // Seconds to the microsecond: what the sources resolve, and stable text in every output.
+    for p in &mut phases {
+        p.start_secs = micro(p.start_secs);
+        p.end_secs = p.end_secs.map(micro);
+    }
+    for m in &mut milestones {
+        m.at_secs = micro(m.at_secs);
+    }
+    let latency = latency.map(|l| Latency {
+        secs: micro(l.secs),
+        ..l
+    });
+    let observed = observed.map(micro);
+    let clock_skew_secs = clock_skew_secs.map(micro);
+    phases.sort_by(|a, b| {
+        a.start_secs
+            .total_cmp(&b.start_secs)
+            .then(a.depth.cmp(&b.depth))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    dedup_phases(&mut phases);
+    // Stage starts and finishes are milestones too (from the phases kept, once each).
     for p in phases
         .iter()
         .filter(|p| p.depth == 1 && !p.name.contains('/'))
@@ -463,28 +484,7 @@ fn build_boot(
             });
         }
     }
-    // Seconds to the microsecond: what the sources resolve, and stable text in every output.
-    for p in &mut phases {
-        p.start_secs = micro(p.start_secs);
-        p.end_secs = p.end_secs.map(micro);
-    }
-    for m in &mut milestones {
-        m.at_secs = micro(m.at_secs);
-    }
-    let latency = latency.map(|l| Latency {
-        secs: micro(l.secs),
-        ..l
-    });
-    let observed = observed.map(micro);
-    let clock_skew_secs = clock_skew_secs.map(micro);
     dedup_milestones(&mut milestones);
-    phases.sort_by(|a, b| {
-        a.start_secs
-            .total_cmp(&b.start_secs)
-            .then(a.depth.cmp(&b.depth))
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    dedup_phases(&mut phases);
     Boot {
         schema_version: SCHEMA_VERSION,
         instance: instance.to_string(),
