@@ -1,8 +1,8 @@
 //! `bootline blame` on a large `cloud-init.log`: throughput, CPU seconds and peak memory.
 //!
 //! Builds a log of at least 150 MB and 2,000 boots by repeating the bundled real boot
-//! (`fixtures/cloudinit/cloudinit_log_01.log`, plus the shared corpus's single-boot logs when
-//! `../shared` is present) with every timestamp shifted by a day per copy, then runs the
+//! (`fixtures/cloudinit/cloudinit_log_01.log`, plus real single- and many-boot logs of the
+//! shared corpus when `../shared` is present: about 80 KB a boot, the reference log's shape) with every timestamp shifted by a day per copy, then runs the
 //! release `bootline blame` on it as a child process and reads its CPU time and peak RSS from
 //! `getrusage(RUSAGE_CHILDREN)`. `wc -l` on the same file is timed for scale.
 //!
@@ -16,31 +16,36 @@ use std::time::Instant;
 
 use chrono::{Duration, NaiveDate};
 
-/// One boot template: its text and the date it was logged on.
+/// One template: a real log's text, the date it starts on, and how many boots it holds.
 struct Template {
     text: String,
     date: NaiveDate,
+    boots: usize,
 }
 
 fn templates(root: &Path) -> Vec<Template> {
-    let mut paths = vec![root.join("fixtures/cloudinit/cloudinit_log_01.log")];
+    let mut paths = vec![(root.join("fixtures/cloudinit/cloudinit_log_01.log"), 1)];
     let shared = root.join("../shared/corpus/cloudinit");
-    for name in [
-        "cloudinit_log_02.log",
-        "cloudinit_log_08.log",
-        "cloudinit_log_15.log",
+    // Single boots and the many-boot logs of the corpus: together about 80 KB a boot, the
+    // shape of the reference's 168 MB / 2,000-boot log.
+    for (name, boots) in [
+        ("cloudinit_log_02.log", 1),
+        ("cloudinit_log_08.log", 1),
+        ("cloudinit_log_15.log", 1),
+        ("cloudinit_log_05.log", 4),
+        ("cloudinit_log_06.log", 25),
     ] {
         let p = shared.join(name);
         if p.is_file() {
-            paths.push(p);
+            paths.push((p, boots));
         }
     }
     paths
         .into_iter()
-        .filter_map(|p| {
+        .filter_map(|(p, boots)| {
             let text = std::fs::read_to_string(&p).ok()?;
             let date = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
-            Some(Template { text, date })
+            Some(Template { text, date, boots })
         })
         .collect()
 }
@@ -71,7 +76,7 @@ fn build_log(
             );
         out.write_all(shifted.as_bytes()).expect("write bench log");
         bytes += shifted.len() as u64;
-        boots += 1;
+        boots += t.boots;
         k += 1;
     }
     out.flush().expect("flush bench log");

@@ -278,8 +278,7 @@ pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
             Err(_) => String::from_utf8_lossy(raw),
         }
     };
-    let has_text_escapes =
-        has_pair(text.as_bytes(), b'[', b'[') || has_pair(text.as_bytes(), b'^', b'[');
+    let has_text_escapes = has_text_escape(text.as_bytes());
     match (text, has_text_escapes) {
         (Cow::Borrowed(s), false) => s,
         (t, false) => {
@@ -295,9 +294,13 @@ pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
     }
 }
 
-/// Whether `a` directly followed by `b` occurs in `hay`.
-fn has_pair(hay: &[u8], a: u8, b: u8) -> bool {
-    memchr::memchr_iter(a, hay).any(|i| hay.get(i + 1) == Some(&b))
+/// Whether `[[` or `^[` (an ESC-stripped or caret-notation escape) occurs in `hay`: two
+/// searches, however many `[` the line holds.
+fn has_text_escape(hay: &[u8]) -> bool {
+    static DOUBLE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("[["));
+    DOUBLE.find(hay).is_some()
+        || memchr::memchr_iter(b'^', hay).any(|i| hay.get(i + 1) == Some(&b'['))
 }
 
 /// Removes NUL, lone CR and raw ESC sequences (CSI `ESC [ … final`, OSC, two-byte `ESC x`).

@@ -18,7 +18,53 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// `%08.5f`, as the reference formats durations and offsets.
 pub fn secs5(v: f64) -> String {
-    format!("{v:08.5}")
+    let mut s = String::with_capacity(12);
+    push_secs5(&mut s, v);
+    s
+}
+
+/// Appends `%08.5f` of `v`. Integer digits are exact and cheap; the general formatter
+/// (correctly rounded, like Python's `%08.5f`) is kept for values near a rounding tie and
+/// out-of-range ones.
+fn push_secs5(buf: &mut String, v: f64) {
+    use std::fmt::Write as _;
+    let scaled = v * 1e5;
+    let units = scaled.round();
+    let in_range = units.abs() < 1e15; // false for NaN too
+    if !in_range || ((scaled - units).abs() - 0.5).abs() < 1e-6 {
+        let _ = write!(buf, "{v:08.5}");
+        return;
+    }
+    let units = units as i64;
+    let magnitude = units.unsigned_abs();
+    let (int, frac) = (magnitude / 100_000, magnitude % 100_000);
+    if units < 0 {
+        // `-0.50000`: the sign takes one of the eight columns.
+        buf.push('-');
+    } else if int < 10 {
+        buf.push('0');
+    }
+    push_digits(buf, int, 1);
+    buf.push('.');
+    push_digits(buf, frac, 5);
+}
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits.
+fn push_digits(buf: &mut String, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let start = i.min(digits.len() - width.min(digits.len()));
+    for &d in &digits[start..] {
+        buf.push(char::from(d));
+    }
 }
 
 /// The header line of a record.
@@ -53,35 +99,32 @@ pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
     }
     // Sort on the printed value so that float noise below the fifth decimal (epoch seconds
     // from a dump) cannot reorder equal rows.
-    let printed = |d: f64| (d * 1e5).round() as i64;
-    rows.sort_by(|a, b| {
-        printed(b.0)
-            .cmp(&printed(a.0))
-            .then_with(|| a.1.name.cmp(&b.1.name))
-    });
-    for (d, s, unfinished) in rows {
+    let mut keyed: Vec<(i64, f64, &Span, bool)> = rows
+        .into_iter()
+        .map(|(d, s, u)| ((d * 1e5).round() as i64, d, s, u))
+        .collect();
+    keyed.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.name.cmp(&b.2.name)));
+    // Rows are built by hand into one buffer: blame prints one per event of a log.
+    let mut line = String::with_capacity(256);
+    for (_, d, s, unfinished) in keyed {
+        line.clear();
+        line.push_str("     ");
+        push_secs5(&mut line, d);
         if unfinished {
-            writeln!(
-                out,
-                "     {}s+ ({})  unfinished: no finish before the record ends",
-                secs5(d),
-                s.name
-            )?;
-            continue;
-        }
-        let neg = if d < 0.0 {
-            "  negative: the wall clock went back"
+            line.push_str("s+ (");
+            line.push_str(&s.name);
+            line.push_str(")  unfinished: no finish before the record ends\n");
         } else {
-            ""
-        };
-        writeln!(
-            out,
-            "     {}s ({}){}{}",
-            secs5(d),
-            s.name,
-            result_flag(s.result()),
-            neg
-        )?;
+            line.push_str("s (");
+            line.push_str(&s.name);
+            line.push(')');
+            line.push_str(result_flag(s.result()));
+            if d < 0.0 {
+                line.push_str("  negative: the wall clock went back");
+            }
+            line.push('\n');
+        }
+        out.write_all(line.as_bytes())?;
     }
     writeln!(out)?;
     writeln!(out)
@@ -385,6 +428,25 @@ mod tests {
                 8,
             ),
         ])
+    }
+
+    #[test]
+    fn secs5_matches_printf_08_5f() {
+        // Python: '%08.5f' % v
+        for (v, want) in [
+            (0.729, "00.72900"),
+            (381.232, "381.23200"),
+            (-0.5, "-0.50000"),
+            (-12.5, "-12.50000"),
+            (0.0, "00.00000"),
+            (1e-6, "00.00000"),
+            (0.000015, "00.00002"),
+            (0.000025, "00.00003"),
+            (99999.999999, "100000.00000"),
+        ] {
+            assert_eq!(secs5(v), want, "{v}");
+            assert_eq!(secs5(v), format!("{v:08.5}"), "{v}");
+        }
     }
 
     #[test]
