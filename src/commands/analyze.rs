@@ -29,7 +29,8 @@ pub enum Mode {
 struct Outcome {
     summary: Option<Summary>,
     records: usize,
-    unmatched: Vec<String>,
+    /// Finishes that matched no start: how many, and where the first was.
+    unmatched: (usize, Option<String>),
     error: Option<anyhow::Error>,
     fell_back: bool,
 }
@@ -42,11 +43,15 @@ fn read_records(
 ) -> Outcome {
     let mut builder = Builder::new();
     let mut records = 0usize;
-    let mut unmatched = Vec::new();
+    // A count and the first place only: memory must not grow with the log.
+    let mut unmatched: (usize, Option<String>) = (0, None);
     let mut write_err: Option<io::Error> = None;
-    let mut handle = |r: Record, unmatched: &mut Vec<String>| {
+    let mut handle = |r: Record, unmatched: &mut (usize, Option<String>)| {
         records += 1;
-        unmatched.extend(r.unmatched_finishes.iter().map(|l| l.to_string()));
+        if let Some(first) = r.unmatched_finishes.first() {
+            unmatched.1.get_or_insert_with(|| first.to_string());
+        }
+        unmatched.0 += r.unmatched_finishes.len();
         if write_err.is_none() {
             if let Err(e) = each(&r) {
                 write_err = Some(e);
@@ -181,14 +186,14 @@ fn finish(outcomes: Vec<(std::path::PathBuf, Outcome)>) -> ExitCode {
         if let Some(s) = &o.summary {
             report_malformed(s);
         }
-        if !o.unmatched.is_empty() {
+        if let (n, Some(first)) = &o.unmatched {
             let _ = writeln!(
                 err,
                 "bootline: {}: {} finish event{} matched no open start (the log may begin mid-boot), first at {}",
                 path.display(),
-                o.unmatched.len(),
-                if o.unmatched.len() == 1 { "" } else { "s" },
-                o.unmatched[0]
+                n,
+                if *n == 1 { "" } else { "s" },
+                first
             );
         }
         if let Some(e) = o.error {
@@ -234,7 +239,7 @@ pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
             Outcome {
                 summary,
                 records: 0,
-                unmatched: Vec::new(),
+                unmatched: (0, None),
                 error,
                 fell_back,
             },
