@@ -2,8 +2,10 @@
 //! distribution of register latency, and an evidence-backed register-wait timeout.
 //!
 //! The data flow has one narrow waist: parsers ([`parse`]) emit located [`event::Event`]s;
-//! assembly ([`timeline`], [`records`]) groups them into boots; statistics ([`stats`]) see only
+//! assembly ([`timeline`], [`record`]) groups them into boots; statistics ([`stats`]) see only
 //! numbers and censoring flags; renderers read one result type.
+
+#![warn(missing_docs)]
 
 pub mod config;
 pub mod error;

@@ -24,7 +24,7 @@ use crate::event::{EventKind, StageResult, Stamp};
 pub const EXPECTED: &str =
     "a blame line (`     1.23400s (stage/name)`), a `-- Boot Record NN --` header or `N boot records analyzed`";
 
-// `-- Boot Record 01 --` (also used by `show`)
+/// `-- Boot Record 01 --` (also used by `show`)
 pub fn record_header(i: &str) -> IResult<&str, u32> {
     let (i, _) = tag("-- Boot Record ")(i)?;
     let (i, n) = nom::combinator::map_res(digit1, |d: &str| d.parse::<u32>()).parse(i)?;
@@ -32,7 +32,7 @@ pub fn record_header(i: &str) -> IResult<&str, u32> {
     Ok((i, n))
 }
 
-// `4 boot records analyzed` (also used by `show`)
+/// `4 boot records analyzed` (also used by `show`)
 pub fn closing_count(i: &str) -> IResult<&str, u64> {
     let (i, n) = nom::combinator::map_res(digit1, |d: &str| d.parse::<u64>()).parse(i)?;
     let (i, _) = tag(" boot records analyzed")(i)?;
@@ -52,7 +52,7 @@ pub struct BlameLine<'a> {
     pub result: Option<StageResult>,
 }
 
-// `     381.23200s (modules-final/config-scripts_user)` with bootline's optional `+` and flags
+/// `     381.23200s (modules-final/config-scripts_user)` with bootline's optional `+` and flags
 pub fn duration_line(i: &str) -> IResult<&str, BlameLine<'_>> {
     let (i, _) = space1(i)?;
     let (i, secs) = seconds(i)?;

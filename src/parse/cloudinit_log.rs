@@ -44,7 +44,7 @@ pub enum LineStamp {
     Yearless(YearlessStamp),
 }
 
-// One of the stamp shapes at the start of a line, e.g. `2023-11-30 19:03:39,502`
+/// One of the stamp shapes at the start of a line, e.g. `2023-11-30 19:03:39,502`
 pub fn line_stamp(i: &str) -> Option<(&str, LineStamp)> {
     // asctime first: it is the common layout, and its fixed-position fast path is cheap.
     if let Ok((rest, t)) = timestamp::asctime(i) {

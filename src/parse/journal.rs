@@ -74,7 +74,7 @@ pub struct ShortLine<'a> {
     pub message: &'a str,
 }
 
-// `Aug 24 21:46:55.736585 test-b1 systemd[1]: Started X.` (a `short*` line)
+/// `Aug 24 21:46:55.736585 test-b1 systemd[1]: Started X.` (a `short*` line)
 pub fn short_line(i: &str) -> IResult<&str, ShortLine<'_>> {
     let (i, stamp) = line_stamp(i)?;
     let (i, _) = char(' ')(i)?;

@@ -62,7 +62,7 @@ impl Origin<'_> {
     }
 }
 
-// `cloud-init[1321]: ` / `systemd: ` / `kernel: ` (a syslog tag: ident, optional pid, colon)
+/// `cloud-init[1321]: ` / `systemd: ` / `kernel: ` (a syslog tag: ident, optional pid, colon)
 pub fn tag_prefix(i: &str) -> IResult<&str, Origin<'_>> {
     let (i, ident) =
         take_while1(|c: char| !c.is_whitespace() && c != '[' && c != ':' && c != ']')(i)?;

@@ -80,7 +80,7 @@ fn span_part(i: &str) -> IResult<&str, f64> {
     Ok((i, n * per))
 }
 
-// `13min 33.597s` / `553ms` / `1h 2min 3.5s` (a systemd timespan) → seconds
+/// `13min 33.597s` / `553ms` / `1h 2min 3.5s` (a systemd timespan) → seconds
 pub fn timespan(i: &str) -> IResult<&str, f64> {
     let (i, first) = span_part(i)?;
     let (i, more) = many0(preceded(char(' '), span_part)).parse(i)?;
@@ -106,7 +106,7 @@ fn plus(i: &str) -> IResult<&str, char> {
 }
 
 // `Startup finished in 11.573s (firmware) + … + 9.756s (userspace) = 36.415s `
-// `Startup finished in 120ms.` (a user manager: the total only)
+/// `Startup finished in 120ms.` (a user manager: the total only)
 pub fn startup_finished(i: &str) -> IResult<&str, StartupTotals> {
     let (i, _) = space0(i)?;
     let (i, _) = tag("Startup finished in ")(i)?;
@@ -162,7 +162,7 @@ fn end(i: &str, totals: StartupTotals) -> IResult<&str, StartupTotals> {
     }
 }
 
-// `      13min 33.597s casper-md5check.service` (a blame line)
+/// `      13min 33.597s casper-md5check.service` (a blame line)
 pub fn blame_line(i: &str) -> IResult<&str, (f64, &str)> {
     let (i, _) = space0(i)?;
     let (i, secs) = timespan(i)?;
@@ -190,7 +190,7 @@ pub struct ChainEntry<'a> {
     pub took_secs: Option<f64>,
 }
 
-// `        └─cloud-init.service @4.562s +1.260s` / `cloud-config.service +1.321s`
+/// `        └─cloud-init.service @4.562s +1.260s` / `cloud-config.service +1.321s`
 pub fn chain_line(i: &str) -> IResult<&str, ChainEntry<'_>> {
     let (i, _) = take_while_tree(i)?;
     let (i, unit) = take_while1(|c: char| !c.is_whitespace())(i)?;

@@ -120,7 +120,7 @@ fn asctime_fixed(i: &str) -> Option<(&str, NaiveDateTime)> {
     Some((&i[23..], date.and_time(time)))
 }
 
-// `2023-11-30 19:03:39,502` (Python logging asctime; no zone)
+/// `2023-11-30 19:03:39,502` (Python logging asctime; no zone)
 pub fn asctime(i: &str) -> IResult<&str, NaiveDateTime> {
     if let Some(hit) = asctime_fixed(i) {
         return Ok(hit);
@@ -151,7 +151,7 @@ fn zone(i: &str) -> IResult<&str, FixedOffset> {
     }
 }
 
-// `2016-08-30T21:53:25.972325+00:00` (RFC 3339 / ISO 8601 with an offset)
+/// `2016-08-30T21:53:25.972325+00:00` (RFC 3339 / ISO 8601 with an offset)
 pub fn iso8601(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
     let (i, d) = date(i)?;
     let (i, _) = alt((char('T'), char(' '))).parse(i)?;
@@ -181,7 +181,7 @@ fn month_abbrev(i: &str) -> IResult<&str, u32> {
     }
 }
 
-// `Nov 17 19:31:28`, `Nov  3 06:51:06.074410` (syslog / journal short and short-precise)
+/// `Nov 17 19:31:28`, `Nov  3 06:51:06.074410` (syslog / journal short and short-precise)
 pub fn syslog(i: &str) -> IResult<&str, YearlessStamp> {
     let (i, month) = month_abbrev(i)?;
     let (i, _) = space1(i)?;
@@ -201,7 +201,7 @@ pub fn syslog(i: &str) -> IResult<&str, YearlessStamp> {
     Ok((i, YearlessStamp { month, day, time }))
 }
 
-// `Thu, 30 Nov 2023 19:03:39 +0000` (RFC 2822, as in cloud-init banners)
+/// `Thu, 30 Nov 2023 19:03:39 +0000` (RFC 2822, as in cloud-init banners)
 pub fn rfc2822(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
     let (i, _) = opt((
         take_while_m_n(3, 3, |c: char| c.is_ascii_alphabetic()),
@@ -238,7 +238,7 @@ pub fn rfc2822(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
     }
 }
 
-// `12.345678`, `-0.5`, `7` (a decimal number of seconds)
+/// `12.345678`, `-0.5`, `7` (a decimal number of seconds)
 pub fn seconds(i: &str) -> IResult<&str, f64> {
     map_res(
         recognize((
@@ -251,7 +251,7 @@ pub fn seconds(i: &str) -> IResult<&str, f64> {
     .parse(i)
 }
 
-// `[    0.000000]` / `[12345.678901]` (kernel printk stamp), leading spaces inside allowed
+/// `[    0.000000]` / `[12345.678901]` (kernel printk stamp), leading spaces inside allowed
 pub fn kernel_stamp(i: &str) -> IResult<&str, f64> {
     let (i, _) = char('[')(i)?;
     let (i, _) = space0(i)?;

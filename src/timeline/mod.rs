@@ -3,7 +3,7 @@
 //!
 //! Assembly runs in two steps so memory follows the number of boots, not bytes:
 //! [`fragment`] digests each source (in parallel) into per-boot fragments holding only what a
-//! timeline needs, and [`assemble`] groups fragments and platform facts by instance, aligns their
+//! timeline needs, and [`assemble()`] groups fragments and platform facts by instance, aligns their
 //! clocks and classifies each boot.
 
 pub mod assemble;
