@@ -8,6 +8,7 @@ use bootline::config::Config;
 use bootline::render::timeline::{boot_text, summary_text};
 use bootline::timeline::{self, collect::collect, Boot, Classes, SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 
 use super::{report_malformed, Inputs};
 use crate::cli::{SelectArgs, TimelineArgs, TimelineFormat};
@@ -108,9 +109,20 @@ pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
         TimelineFormat::Jsonl => {
-            for b in &boots {
-                serde_json::to_writer(&mut out, b)?;
-                writeln!(out)?;
+            // Each boot's line is independent: serialise a chunk in parallel, write it in
+            // order, and hold no more than a chunk of text at a time.
+            for chunk in boots.chunks(1024) {
+                let lines: Vec<Vec<u8>> = chunk
+                    .par_iter()
+                    .map(|b| {
+                        let mut v = serde_json::to_vec(b)?;
+                        v.push(b'\n');
+                        Ok(v)
+                    })
+                    .collect::<Result<_, serde_json::Error>>()?;
+                for l in lines {
+                    out.write_all(&l)?;
+                }
             }
         }
     }

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use super::fragment::{utc, Digest, Fragment, PlatformFact, When};
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
 use crate::event::PlatformAction;
@@ -124,20 +126,33 @@ pub fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
         info.facts.push(f);
     }
     let instances: BTreeSet<String> = fragments.keys().chain(platform.keys()).cloned().collect();
-    for instance in instances {
-        let frags = fragments.remove(&instance).unwrap_or_default();
-        let mut info = platform.remove(&instance).unwrap_or_default();
-        info.facts.sort_by(|a, b| a.at.total_cmp(&b.at));
-        let groups = group_boots(frags);
-        if groups.is_empty() {
-            boots.push(build_boot(&instance, 1, Vec::new(), Some(&info), policy));
-            continue;
-        }
-        for (k, group) in groups.into_iter().enumerate() {
-            let info_here = (k == 0).then_some(&info);
-            boots.push(build_boot(&instance, k + 1, group, info_here, policy));
-        }
-    }
+    // Instances are independent: build their boots in parallel, then order them.
+    let work: Vec<(String, Vec<Fragment>, PlatformInfo)> = instances
+        .into_iter()
+        .map(|instance| {
+            let frags = fragments.remove(&instance).unwrap_or_default();
+            let mut info = platform.remove(&instance).unwrap_or_default();
+            info.facts.sort_by(|a, b| a.at.total_cmp(&b.at));
+            (instance, frags, info)
+        })
+        .collect();
+    let built: Vec<Vec<Boot>> = work
+        .into_par_iter()
+        .map(|(instance, frags, info)| {
+            let groups = group_boots(frags);
+            if groups.is_empty() {
+                return vec![build_boot(&instance, 1, Vec::new(), Some(&info), policy)];
+            }
+            groups
+                .into_iter()
+                .enumerate()
+                .map(|(k, group)| {
+                    build_boot(&instance, k + 1, group, (k == 0).then_some(&info), policy)
+                })
+                .collect()
+        })
+        .collect();
+    boots.extend(built.into_iter().flatten());
     boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
     boots
 }
