@@ -96,9 +96,24 @@ impl Stamp {
 
     /// Wall-clock time as fractional seconds since the Unix epoch.
     pub fn wall_epoch_secs(&self) -> Option<f64> {
-        self.wall
-            .map(|w| w.timestamp() as f64 + f64::from(w.timestamp_subsec_nanos()) / 1_000_000_000.0)
+        self.wall.map(epoch_secs)
     }
+}
+
+/// A wall-clock time as fractional seconds since the Unix epoch.
+pub fn epoch_secs(w: DateTime<FixedOffset>) -> f64 {
+    w.timestamp() as f64 + f64::from(w.timestamp_subsec_nanos()) / 1_000_000_000.0
+}
+
+/// Fractional seconds since the Unix epoch as a UTC time (to the nanosecond); `None` when out
+/// of range or not finite.
+pub fn from_epoch_secs(secs: f64) -> Option<DateTime<chrono::Utc>> {
+    if !secs.is_finite() {
+        return None;
+    }
+    let whole = secs.floor();
+    let nanos = ((secs - whole) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
+    DateTime::from_timestamp(whole as i64, nanos)
 }
 
 /// The result a cloud-init `finish:` event reports.

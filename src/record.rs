@@ -13,7 +13,9 @@
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
-use crate::event::{BootClock, Event, EventKind, Location, StageResult, Stamp};
+use crate::event::{
+    epoch_secs as epoch, BootClock, Event, EventKind, Location, StageResult, Stamp,
+};
 use crate::parse::banner::stage_of_action;
 
 /// A moment inside a record: the source's stamp plus the time on the record's clock.
@@ -571,10 +573,6 @@ impl Aligner {
             RecordClock::None => None,
         }
     }
-}
-
-fn epoch(w: DateTime<FixedOffset>) -> f64 {
-    w.timestamp() as f64 + f64::from(w.timestamp_subsec_nanos()) / 1e9
 }
 
 fn finalize(mut p: Partial, number: usize) -> Record {

@@ -59,9 +59,7 @@ pub fn record_to_event(v: &Value) -> Option<(EventKind, DateTime<FixedOffset>)> 
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let secs = ts.floor();
-    let nanos = ((ts - secs) * 1e9).round().min(999_999_999.0) as u32;
-    let at = DateTime::from_timestamp(secs as i64, nanos)?.fixed_offset();
+    let at = crate::event::from_epoch_secs(ts)?.fixed_offset();
     let kind = match o.get("event_type")?.as_str()? {
         "start" => EventKind::Start { name, description },
         "finish" => EventKind::Finish {

@@ -197,9 +197,7 @@ fn epoch(v: &Value) -> Option<DateTime<FixedOffset>> {
     if !secs.is_finite() || secs <= 0.0 {
         return None;
     }
-    let whole = secs.floor();
-    let nanos = ((secs - whole) * 1e9).round().min(999_999_999.0) as u32;
-    DateTime::from_timestamp(whole as i64, nanos).map(|t| t.fixed_offset())
+    crate::event::from_epoch_secs(secs).map(|t| t.fixed_offset())
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {

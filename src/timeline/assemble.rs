@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
-use super::fragment::{utc, Digest, Fragment, PlatformFact, When};
+use super::fragment::{Digest, Fragment, PlatformFact, When};
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
+use crate::event::from_epoch_secs as utc;
 use crate::event::PlatformAction;
 
 /// Fragments whose kernel zeros lie closer than this are the same boot.

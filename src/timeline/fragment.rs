@@ -5,12 +5,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use super::identity;
 use super::{Boot, Evidence};
 use crate::event::{
-    BootClock, CrashKind, Edge, Event, EventKind, Location, PlatformAction, Stamp, StartupTotals,
+    epoch_secs as epoch, BootClock, CrashKind, Edge, Event, EventKind, Location, PlatformAction,
+    Stamp, StartupTotals,
 };
 use crate::parse::banner::stage_of_action;
 use crate::record::{self, RecordClock, SpanEnd};
@@ -22,10 +21,6 @@ pub enum When {
     Wall(f64),
     /// Seconds since the kernel started (kernel, uptime and journald clocks).
     Boot(f64),
-}
-
-fn epoch(w: DateTime<chrono::FixedOffset>) -> f64 {
-    w.timestamp() as f64 + f64::from(w.timestamp_subsec_nanos()) / 1e9
 }
 
 /// The most precise reading of a stamp: since-boot when it has one (sub-second), else wall.
@@ -617,13 +612,4 @@ pub fn digest(path: Arc<str>, events: impl IntoIterator<Item = Event>) -> Digest
         d.push(e);
     }
     d.finish()
-}
-
-/// Wall time as UTC.
-pub fn utc(epoch_secs: f64) -> Option<DateTime<Utc>> {
-    let secs = epoch_secs.floor();
-    let nanos = ((epoch_secs - secs) * 1e9)
-        .round()
-        .clamp(0.0, 999_999_999.0) as u32;
-    DateTime::from_timestamp(secs as i64, nanos)
 }
