@@ -22,7 +22,7 @@ fn main() -> ExitCode {
 }
 
 /// A closed pipe downstream (`bootline blame x | head`) is not an error.
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)

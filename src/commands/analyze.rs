@@ -197,10 +197,7 @@ fn finish(outcomes: Vec<(std::path::PathBuf, Outcome)>) -> ExitCode {
             );
         }
         if let Some(e) = o.error {
-            if e.chain().any(|c| {
-                c.downcast_ref::<io::Error>()
-                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            }) {
+            if crate::is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
             let _ = writeln!(err, "bootline: {e:#}");
