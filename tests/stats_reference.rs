@@ -295,7 +295,8 @@ fn check_dataset(name: &str, file: &str) {
                 Some(p.n_censored_after_last_event),
                 &rp["n_censored_after_last_event"],
             );
-            for (l, v) in &p.healthy_quantiles {
+            for (q, v) in &p.healthy_quantiles {
+                let l = bootline::stats::level_name(*q);
                 c.rel(
                     &format!("plateau {l}"),
                     *v,

@@ -69,6 +69,22 @@ pub struct KmQuantile {
     pub ucb: Option<f64>,
 }
 
+fn by_level_name<S: serde::Serializer>(
+    levels: &[(f64, Option<f64>)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(levels.len()))?;
+    let sorted: std::collections::BTreeMap<String, Option<f64>> = levels
+        .iter()
+        .map(|(q, v)| (super::level_name(*q), *v))
+        .collect();
+    for (k, v) in &sorted {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}
+
 /// Quantiles of the healthy part when the censored records after the last event are stuck.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plateau {
@@ -84,7 +100,9 @@ pub struct Plateau {
     pub n_censored_after_last_event: usize,
     /// Plateau length ≥ 10 % of the last event time (a hint of stuck VMs).
     pub long_plateau: bool,
-    /// min{u: Ŝ(u) ≤ π̂ + (1−q)(1−π̂)} per level, `None` when not reached.
+    /// min{u: Ŝ(u) ≤ π̂ + (1−q)(1−π̂)} per level, `None` when not reached (serialised as a
+    /// map keyed by level name, `p99.9`).
+    #[serde(serialize_with = "by_level_name")]
     pub healthy_quantiles: Vec<(f64, Option<f64>)>,
 }
 

@@ -11,7 +11,7 @@ use super::family::Family;
 use super::fit::{fit, FittedModel, QuantileEstimate, SurvivalEstimate};
 use super::gof::{bootstrap, statistics, Gof};
 use super::gpd::{fit_tail, GpdFit};
-use super::km::{KaplanMeier, KmQuantile, SurvivalPoint};
+use super::km::{KaplanMeier, KmQuantile, Plateau, SurvivalPoint};
 use super::order_stat::{order_stat_bound, OrderStatBound};
 use super::quantile::{type1, type7};
 use super::record::{Record, Sample};
@@ -89,25 +89,6 @@ pub struct SurvivalOut {
     pub beyond_last_record: Option<bool>,
 }
 
-/// Plateau-adjusted healthy quantiles.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlateauOut {
-    /// Ŝ at the largest time.
-    pub pi_hat: f64,
-    /// Last event time.
-    pub last_event_time: f64,
-    /// Largest record time.
-    pub max_time: f64,
-    /// Length of the flat part after the last event.
-    pub plateau_length: f64,
-    /// Censored records at or after the last event.
-    pub n_censored_after_last_event: usize,
-    /// Plateau ≥ 10 % of the last event time: a hint of stuck VMs.
-    pub long_plateau: bool,
-    /// Healthy quantiles.
-    pub healthy_quantiles: BTreeMap<String, Option<f64>>,
-}
-
 /// The Kaplan–Meier part.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KmOut {
@@ -124,7 +105,7 @@ pub struct KmOut {
     /// Survival at the requested times.
     pub survival_at: Vec<SurvivalOut>,
     /// Plateau adjustment, when records are censored after the last event.
-    pub plateau: Option<PlateauOut>,
+    pub plateau: Option<Plateau>,
 }
 
 /// One fitted model.
@@ -327,19 +308,7 @@ pub fn analyse(records: &[Record], opts: &Options) -> Result<FitSummary> {
         .iter()
         .map(|&t| km.survival_point(t, conf).map(|p| km_survival_out(&p)))
         .collect::<Result<Vec<_>>>()?;
-    let plateau = km.plateau(&QUANTILE_LEVELS).map(|p| PlateauOut {
-        pi_hat: p.pi_hat,
-        last_event_time: p.last_event_time,
-        max_time: p.max_time,
-        plateau_length: p.plateau_length,
-        n_censored_after_last_event: p.n_censored_after_last_event,
-        long_plateau: p.long_plateau,
-        healthy_quantiles: p
-            .healthy_quantiles
-            .iter()
-            .map(|(q, v)| (level_name(*q), *v))
-            .collect(),
-    });
+    let plateau = km.plateau(&QUANTILE_LEVELS);
     let km_out = KmOut {
         median: km.median(),
         n_steps: km.steps.len(),
