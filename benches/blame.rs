@@ -4,7 +4,7 @@
 //! (`fixtures/cloudinit/cloudinit_log_01.log`, plus real single- and many-boot logs of the
 //! shared corpus when `../shared` is present: about 80 KB a boot, the reference log's shape) with every timestamp shifted by a day per copy, then runs the
 //! release `bootline blame` on it as a child process and reads its CPU time and peak RSS from
-//! `getrusage(RUSAGE_CHILDREN)`. `wc -l` on the same file is timed for scale.
+//! `wait4`. `wc -l` on the same file is timed for scale.
 //!
 //! Run with `cargo bench --bench blame` (`BLAME_BENCH_MB=500` for a bigger file).
 
@@ -15,6 +15,9 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate};
+
+mod support;
+use support::{run_measured, Measured};
 
 /// One template: a real log's text, the date it starts on, and how many boots it holds.
 struct Template {
@@ -83,40 +86,6 @@ fn build_log(
     (bytes, boots)
 }
 
-struct Usage {
-    wall_secs: f64,
-    cpu_secs: f64,
-    max_rss_mb: f64,
-}
-
-fn children_usage() -> (f64, f64) {
-    // SAFETY: getrusage only writes into the struct we pass.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    (
-        secs(ru.ru_utime) + secs(ru.ru_stime),
-        ru.ru_maxrss as f64 / 1024.0,
-    )
-}
-
-fn run(cmd: &mut Command) -> (Usage, String) {
-    let (cpu0, _) = children_usage();
-    let t0 = Instant::now();
-    let out = cmd.stderr(Stdio::inherit()).output().expect("run child");
-    let wall = t0.elapsed().as_secs_f64();
-    assert!(out.status.success(), "child failed: {:?}", out.status);
-    let (cpu1, rss) = children_usage();
-    (
-        Usage {
-            wall_secs: wall,
-            cpu_secs: cpu1 - cpu0,
-            max_rss_mb: rss,
-        },
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mb: u64 = std::env::var("BLAME_BENCH_MB")
@@ -138,17 +107,17 @@ fn main() {
     );
     let exe = env!("CARGO_BIN_EXE_bootline");
     // Warm the page cache so both commands read from memory.
-    let _ = run(Command::new("cat").arg(&log).stdout(Stdio::null()));
-    let (wc, _) = run(Command::new("wc").arg("-l").arg(&log));
-    let mut best: Option<(Usage, String)> = None;
+    let _ = Command::new("cat").arg(&log).stdout(Stdio::null()).status();
+    let wc = run_measured(Command::new("wc").arg("-l").arg(&log));
+    let mut best: Option<Measured> = None;
     for _ in 0..3 {
-        let r = run(Command::new(exe).arg("blame").arg(&log));
-        if best.as_ref().is_none_or(|b| r.0.cpu_secs < b.0.cpu_secs) {
+        let r = run_measured(Command::new(exe).arg("blame").arg(&log));
+        if best.as_ref().is_none_or(|b| r.cpu_secs < b.cpu_secs) {
             best = Some(r);
         }
     }
-    let (u, out) = best.expect("three runs");
-    let records = out
+    let u = best.expect("three runs");
+    let records = String::from_utf8_lossy(&u.stdout)
         .lines()
         .filter(|l| l.starts_with("-- Boot Record "))
         .count();

@@ -16,45 +16,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+mod support;
+use support::run_measured;
+
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Runs a child to completion and returns (wall s, CPU s, peak RSS MB, stdout), with the
-/// child's own resource usage from `wait4`.
-// The child is reaped by `wait4` (which std's `wait` cannot replace: it drops the rusage).
-#[allow(clippy::zombie_processes)]
-fn run_measured(cmd: &mut Command) -> (f64, f64, f64, Vec<u8>) {
-    use std::io::Read;
-    let t0 = Instant::now();
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn bootline");
-    let mut out = Vec::new();
-    child
-        .stdout
-        .take()
-        .expect("piped stdout")
-        .read_to_end(&mut out)
-        .expect("read stdout");
-    let mut status = 0;
-    // SAFETY: wait4 only writes into the struct and status we pass, for our own child.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
-    unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
-    let wall = t0.elapsed().as_secs_f64();
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    (
-        wall,
-        secs(ru.ru_utime) + secs(ru.ru_stime),
-        ru.ru_maxrss as f64 / 1024.0,
-        out,
-    )
 }
 
 fn generate(root: &Path, out: &Path, instances: u64, console_kb: u64) {
@@ -106,17 +75,19 @@ fn tree_bytes(dir: &Path) -> (u64, u64) {
 fn measure(exe: &str, dir: &Path) -> (f64, f64, f64, usize) {
     let cmd = || {
         let mut c = Command::new(exe);
-        c.args(["timeline", "--format", "jsonl"]).arg(dir);
+        c.args(["timeline", "--format", "jsonl"])
+            .arg(dir)
+            .stderr(Stdio::null());
         c
     };
     // Warm the page cache first: the figure is parsing, not the disk.
     let _ = run_measured(&mut cmd());
     let mut best: Option<(f64, f64, f64, usize)> = None;
     for _ in 0..3 {
-        let (wall, cpu, rss, out) = run_measured(&mut cmd());
-        let boots = out.iter().filter(|&&b| b == b'\n').count();
-        if best.is_none_or(|b| wall < b.0) {
-            best = Some((wall, cpu, rss, boots));
+        let m = run_measured(&mut cmd());
+        let boots = m.stdout.iter().filter(|&&b| b == b'\n').count();
+        if best.is_none_or(|b| m.wall_secs < b.0) {
+            best = Some((m.wall_secs, m.cpu_secs, m.max_rss_mb, boots));
         }
     }
     best.expect("three runs")
