@@ -25,6 +25,16 @@ fn bootline(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `bootline timeline` of the whole fixture fleet as JSON Lines.
+const FLEET_JSONL: &[&str] = &[
+    "timeline",
+    "--config",
+    "fixtures/bootline.toml",
+    "--format",
+    "jsonl",
+    "fixtures/fleet",
+];
+
 fn jsonl(text: &str) -> Vec<Value> {
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -33,14 +43,7 @@ fn jsonl(text: &str) -> Vec<Value> {
 
 #[test]
 fn the_fixture_fleet_is_classified_as_the_generator_intended() {
-    let (code, out, err) = bootline(&[
-        "timeline",
-        "--config",
-        "fixtures/bootline.toml",
-        "--format",
-        "jsonl",
-        "fixtures/fleet",
-    ]);
+    let (code, out, err) = bootline(FLEET_JSONL);
     assert_eq!(code, 0, "{err}");
     let boots = jsonl(&out);
     let truth: Value = serde_json::from_str(
@@ -166,14 +169,7 @@ fn the_incident_instance_has_its_phases() {
 #[test]
 fn timelines_read_back_as_input_give_the_same_boots_and_fit() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, out, _) = bootline(&[
-        "timeline",
-        "--config",
-        "fixtures/bootline.toml",
-        "--format",
-        "jsonl",
-        "fixtures/fleet",
-    ]);
+    let (_, out, _) = bootline(FLEET_JSONL);
     // Two shards, reduced by reading both.
     let lines: Vec<&str> = out.lines().collect();
     let (a, b) = lines.split_at(lines.len() / 2);
