@@ -32,30 +32,27 @@ pub struct Classes {
 }
 
 /// The class every boot belongs to unless the platform says otherwise.
-pub const DEFAULT_CLASS: &str = "default";
+pub use crate::config::DEFAULT_CLASS;
+use crate::config::{DEFAULT_STUCK_SECS, DEFAULT_TIMEOUT_SECS};
+
+/// The default class's policy when a configuration gives none.
+const DEFAULT_POLICY: ClassPolicy = ClassPolicy {
+    timeout_secs: DEFAULT_TIMEOUT_SECS,
+    stuck_threshold_secs: DEFAULT_STUCK_SECS,
+};
 
 impl Default for Classes {
     fn default() -> Self {
-        let mut classes = BTreeMap::new();
-        classes.insert(
-            DEFAULT_CLASS.to_string(),
-            ClassPolicy {
-                timeout_secs: 600.0,
-                stuck_threshold_secs: 900.0,
-            },
-        );
-        Self {
-            classes,
-            templates: BTreeMap::new(),
-        }
+        Self::from(&crate::config::Config::default())
     }
 }
 
 impl From<&crate::config::Config> for Classes {
     fn from(c: &crate::config::Config) -> Self {
-        let mut out = Classes::default();
+        let mut classes = BTreeMap::new();
+        classes.insert(DEFAULT_CLASS.to_string(), DEFAULT_POLICY);
         for (name, class) in &c.classes {
-            out.classes.insert(
+            classes.insert(
                 name.clone(),
                 ClassPolicy {
                     timeout_secs: class.timeout_secs,
@@ -63,11 +60,12 @@ impl From<&crate::config::Config> for Classes {
                 },
             );
         }
-        for (name, t) in &c.templates {
-            out.templates
-                .insert(name.clone(), (t.class.clone(), t.provision_timeout_seconds));
-        }
-        out
+        let templates = c
+            .templates
+            .iter()
+            .map(|(name, t)| (name.clone(), (t.class.clone(), t.provision_timeout_seconds)))
+            .collect();
+        Self { classes, templates }
     }
 }
 
@@ -77,10 +75,7 @@ impl Classes {
             .get(name)
             .or_else(|| self.classes.get(DEFAULT_CLASS))
             .copied()
-            .unwrap_or(ClassPolicy {
-                timeout_secs: 600.0,
-                stuck_threshold_secs: 900.0,
-            })
+            .unwrap_or(DEFAULT_POLICY)
     }
 }
 
