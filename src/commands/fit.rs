@@ -15,6 +15,7 @@ use bootline::stats::Record;
 
 use std::collections::BTreeMap;
 
+use bootline::render::secs_or_dash as secs;
 use bootline::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
 use bootline::timeline::assemble::DEFAULT_CLASS;
 use bootline::timeline::Boot;
@@ -422,10 +423,6 @@ fn read_csv(path: &Path, text: &str) -> anyhow::Result<Vec<Record>> {
         });
     }
     Ok(out)
-}
-
-fn secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
 }
 
 fn param(v: f64) -> String {

@@ -3,3 +3,8 @@
 pub mod dump;
 pub mod records;
 pub mod timeline;
+
+/// Seconds to one decimal, or `-` when unknown (the text tables' cell).
+pub fn secs_or_dash(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |x| format!("{x:.1}"))
+}

@@ -4,11 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::secs_or_dash as secs;
 use crate::timeline::{Boot, Outcome, Zero};
-
-fn secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_string(), |x| format!("{x:.1}"))
-}
 
 fn zero_word(z: Zero) -> &'static str {
     match z {
