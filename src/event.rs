@@ -241,18 +241,18 @@ pub enum EventKind {
     /// `modules-final/config-scripts_user`).
     Start {
         /// Event name, `stage[/child…]`.
-        name: String,
+        name: Arc<str>,
         /// Free-text description.
-        description: String,
+        description: Arc<str>,
     },
     /// cloud-init `finish: <name>: <RESULT>: <description>`.
     Finish {
         /// Event name, `stage[/child…]`.
-        name: String,
+        name: Arc<str>,
         /// The result word.
         result: StageResult,
         /// Free-text description, without the `(duration: …)` suffix.
-        description: String,
+        description: Arc<str>,
         /// The `(duration: 8.443s)` suffix newer versions append, in seconds.
         duration_secs: Option<f64>,
     },
@@ -261,9 +261,9 @@ pub enum EventKind {
     /// stamp, when present, is the span's start.
     Span {
         /// Event name, `stage[/child…]`.
-        name: String,
+        name: Arc<str>,
         /// Description, when the source gives one.
-        description: String,
+        description: Arc<str>,
         /// Duration in seconds (negative values are kept: the source printed them).
         duration_secs: f64,
         /// Result, when the source states it.

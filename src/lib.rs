@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod input;
+pub mod intern;
 pub mod parse;
 pub mod record;
 pub mod render;

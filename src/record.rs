@@ -10,12 +10,15 @@
 //! Records are produced one at a time ([`Builder::push`] returns a finished record), so a
 //! caller can stream a log of any size with memory bounded by one record.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use crate::event::{
     epoch_secs as epoch, BootClock, Event, EventKind, Location, StageResult, Stamp,
 };
+use crate::intern;
 use crate::parse::banner::stage_of_action;
 
 /// A moment inside a record: the source's stamp plus the time on the record's clock.
@@ -53,7 +56,7 @@ pub enum SpanEnd {
         /// The finish's result.
         result: StageResult,
         /// The finish's description.
-        description: String,
+        description: Arc<str>,
         /// The finish's own `(duration: …)`/`took N seconds`, when stated.
         stated_secs: Option<f64>,
         /// Where the finish was read.
@@ -78,9 +81,9 @@ pub enum SpanEnd {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Span {
     /// Event name, `stage[/child…]`.
-    pub name: String,
+    pub name: Arc<str>,
     /// The start's description.
-    pub description: String,
+    pub description: Arc<str>,
     /// Nesting depth in the record's tree (0 for a stage).
     pub depth: usize,
     /// When it started.
@@ -227,7 +230,7 @@ struct Partial {
     unmatched: Vec<Location>,
     /// Open spans: (index into spans, sequence number of its start, came from a banner).
     stack: Vec<(usize, u64, bool)>,
-    stages_started: Vec<String>,
+    stages_started: Vec<Arc<str>>,
     saw_finished_banner: bool,
     last_up: Option<f64>,
     first: Option<Stamp>,
@@ -289,7 +292,7 @@ impl Builder {
                 let c = &self.current;
                 // Newer versions log `start: <stage>` before the stage's banner: the banner
                 // then belongs to the open stage.
-                let open_stage = c.stack.first().map(|&(i, _, _)| c.spans[i].name.as_str());
+                let open_stage = c.stack.first().map(|&(i, _, _)| &*c.spans[i].name);
                 if open_stage == Some(stage.as_str())
                     && up.zip(c.last_up).is_none_or(|(u, l)| u >= l)
                 {
@@ -305,12 +308,12 @@ impl Builder {
                         split(self, Boundary::RunningAfterFinished);
                     } else if stage == "init-local" {
                         split(self, Boundary::InitLocal);
-                    } else if c.stages_started.contains(&stage) {
+                    } else if c.stages_started.iter().any(|s| **s == *stage) {
                         split(self, Boundary::RepeatedStage);
                     }
                 }
                 self.note_banner(&action, version, &e.stamp, e.source.clone());
-                self.start(stage, String::new(), e.stamp, e.source, true);
+                self.start(intern::shared(&stage), "".into(), e.stamp, e.source, true);
             }
             EventKind::FinishedBanner { version, .. } => {
                 let up = e.stamp.since_boot.map(|s| s.secs);
@@ -324,7 +327,7 @@ impl Builder {
                 self.current.touch(e.stamp);
             }
             EventKind::Start { name, description } => {
-                let top_level = !name.contains('/');
+                let top_level = is_stage(&name);
                 // `running 'init-local'` directly followed by `start: init-local:` is one start.
                 let dup_of_banner = self.current.stack.last().is_some_and(|&(i, s, banner)| {
                     banner && s == self.seq && self.current.spans[i].name == name
@@ -333,7 +336,7 @@ impl Builder {
                     self.replace_banner_start(description, e.stamp, e.source);
                 } else {
                     if top_level && !self.current.is_empty() {
-                        if name == "init-local" {
+                        if &*name == "init-local" {
                             split(self, Boundary::InitLocal);
                         } else if self.current.stages_started.contains(&name) {
                             split(self, Boundary::RepeatedStage);
@@ -433,8 +436,8 @@ impl Builder {
 
     fn start(
         &mut self,
-        name: String,
-        description: String,
+        name: Arc<str>,
+        description: Arc<str>,
         stamp: Stamp,
         source: Location,
         banner: bool,
@@ -443,7 +446,7 @@ impl Builder {
         let c = &mut self.current;
         c.events += 1;
         c.touch(stamp);
-        if !name.contains('/') {
+        if is_stage(&name) {
             // Stages do not nest: whatever is still open did not finish.
             c.stack.clear();
             if !c.stages_started.contains(&name) {
@@ -472,7 +475,7 @@ impl Builder {
         c.stack.push((c.spans.len() - 1, self.seq, banner));
     }
 
-    fn replace_banner_start(&mut self, description: String, stamp: Stamp, source: Location) {
+    fn replace_banner_start(&mut self, description: Arc<str>, stamp: Stamp, source: Location) {
         self.seq += 1;
         let c = &mut self.current;
         c.events += 1;
@@ -496,7 +499,16 @@ impl Builder {
     }
 
     fn close(&mut self) -> Record {
-        let p = std::mem::take(&mut self.current);
+        // The next record is likely the size of this one: reserve for it up front rather than
+        // growing (and copying) its vectors span by span.
+        let spans = self.current.spans.len();
+        let next = Partial {
+            spans: Vec::with_capacity(spans),
+            raw_starts: Vec::with_capacity(spans),
+            raw_ends: Vec::with_capacity(spans),
+            ..Partial::default()
+        };
+        let p = std::mem::replace(&mut self.current, next);
         self.number += 1;
         finalize(p, self.number)
     }
@@ -508,6 +520,11 @@ impl Builder {
         }
         Some(self.close())
     }
+}
+
+/// Whether an event name is a top-level stage (`init-local`), not a child (`init-local/x`).
+fn is_stage(name: &str) -> bool {
+    memchr::memchr(b'/', name.as_bytes()).is_none()
 }
 
 /// Maps a stamp to the record clock.

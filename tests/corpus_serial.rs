@@ -333,7 +333,7 @@ fn check(name: &str, format: Format, ev: &[Event]) {
             let first = &ev[0];
             assert!(
                 matches!(&first.kind, EventKind::Span { name, duration_secs, .. }
-                if name == "casper-md5check.service" && (*duration_secs - 813.597).abs() < 1e-9)
+                if &**name == "casper-md5check.service" && (*duration_secs - 813.597).abs() < 1e-9)
             );
             assert_eq!(ev.len(), 27);
         }

@@ -19,6 +19,7 @@ use super::timestamp::seconds;
 use super::{Emit, LineParser};
 use crate::error::Malformed;
 use crate::event::{EventKind, StageResult, Stamp};
+use crate::intern;
 
 /// What a blame line must look like.
 pub const EXPECTED: &str =
@@ -106,13 +107,13 @@ impl LineParser for Blame {
             Ok((_, l)) => {
                 let kind = if l.at_least {
                     EventKind::Start {
-                        name: l.name.to_string(),
-                        description: format!("ran at least {:.5} s", l.secs),
+                        name: intern::shared(l.name),
+                        description: format!("ran at least {:.5} s", l.secs).into(),
                     }
                 } else {
                     EventKind::Span {
-                        name: l.name.to_string(),
-                        description: String::new(),
+                        name: intern::shared(l.name),
+                        description: "".into(),
                         duration_secs: l.secs,
                         result: l.result,
                     }

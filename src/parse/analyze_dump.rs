@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::{DocumentParser, Emit};
 use crate::error::{Malformed, Result};
 use crate::event::{EventKind, StageResult, Stamp};
+use crate::intern;
 
 /// Parser for dump documents.
 #[derive(Debug, Default)]
@@ -49,16 +50,13 @@ pub const EXPECTED_RECORD: &str =
 /// Converts one dump record to an event kind and its time, or says what is missing.
 pub fn record_to_event(v: &Value) -> Option<(EventKind, DateTime<FixedOffset>)> {
     let o = v.as_object()?;
-    let name = o.get("name")?.as_str()?.to_string();
+    let name = intern::shared(o.get("name")?.as_str()?);
     let ts = o.get("timestamp")?.as_f64()?;
     if !ts.is_finite() {
         return None;
     }
-    let description = o
-        .get("description")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let description = o.get("description").and_then(Value::as_str).unwrap_or("");
+    let description = intern::shared(description);
     let at = crate::event::from_epoch_secs(ts)?.fixed_offset();
     let kind = match o.get("event_type")?.as_str()? {
         "start" => EventKind::Start { name, description },
@@ -183,7 +181,9 @@ mod tests {
         assert_eq!(ev.len(), 2);
         assert_eq!(ev[0].source.line, 6);
         assert_eq!(ev[1].source.line, 7);
-        assert!(matches!(&ev[1].kind, EventKind::Finish { description, .. } if description == "d"));
+        assert!(
+            matches!(&ev[1].kind, EventKind::Finish { description, .. } if &**description == "d")
+        );
         assert_eq!(ev[0].stamp.wall_epoch_secs(), Some(1567057578.037));
     }
 

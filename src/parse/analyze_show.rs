@@ -25,6 +25,7 @@ use super::timestamp::seconds;
 use super::{Emit, LineParser};
 use crate::error::Malformed;
 use crate::event::{BootClock, EventKind, StageResult, Stamp};
+use crate::intern;
 
 /// What a show line must look like.
 pub const EXPECTED: &str = "a show line (`Starting stage:`, ``|`->… @N.NNNNNs +N.NNNNNs``, `Finished stage: (name) N seconds`, `Total Time:`, a `-- Boot Record NN --` header)";
@@ -101,8 +102,8 @@ impl LineParser for Show {
             self.stages.push(name.to_string());
             out.event(
                 EventKind::Start {
-                    name: name.to_string(),
-                    description: String::new(),
+                    name: intern::shared(name),
+                    description: "".into(),
                 },
                 Stamp::default(),
             );
@@ -117,8 +118,8 @@ impl LineParser for Show {
             };
             out.event(
                 EventKind::Span {
-                    name,
-                    description: desc.to_string(),
+                    name: intern::shared(&name),
+                    description: intern::shared(desc),
                     duration_secs: delta,
                     result: flag(rest),
                 },
@@ -132,9 +133,9 @@ impl LineParser for Show {
             }
             out.event(
                 EventKind::Finish {
-                    name: name.to_string(),
+                    name: intern::shared(name),
                     result: flag(rest).unwrap_or(StageResult::Success),
-                    description: String::new(),
+                    description: "".into(),
                     duration_secs: Some(secs),
                 },
                 Stamp::default(),

@@ -25,6 +25,7 @@ use super::timestamp::{self, YearlessStamp};
 use super::{Emit, LineParser};
 use crate::error::Malformed;
 use crate::event::{BootClock, EventKind, SinceBoot, StageResult, Stamp};
+use crate::intern;
 
 /// Events held before the first banner, at most; past this they are resolved with defaults.
 const MAX_PENDING: usize = 10_000;
@@ -61,39 +62,37 @@ pub fn line_stamp(i: &str) -> Option<(&str, LineStamp)> {
 
 // `init-local/check-cache: rest` → (`init-local/check-cache`, `rest`)
 fn event_name(i: &str) -> Option<(&str, &str)> {
-    let end = i
-        .bytes()
-        .position(|b| b.is_ascii_whitespace())
-        .unwrap_or(i.len());
+    // The name ends at ASCII whitespace (a normalised line holds no `\n` or `\r`).
+    let end = memchr::memchr3(b' ', b'\t', b'\x0c', i.as_bytes()).unwrap_or(i.len());
     let word = &i[..end];
     let name = word.strip_suffix(':').unwrap_or(word);
     if name.is_empty() {
         return None;
     }
-    Some((name, i[end..].trim_start()))
+    Some((name, i[end..].trim_ascii_start()))
 }
 
 // `… (duration: 8.443s)` or `… ran successfully and took 0.004 seconds`
-fn duration_suffix(desc: &str) -> (String, Option<f64>) {
-    let trimmed = desc.trim_end();
+fn duration_suffix(desc: &str) -> (&str, Option<f64>) {
+    let trimmed = desc.trim_ascii_end();
     if !trimmed.ends_with("s)") && !trimmed.ends_with(" seconds") {
-        return (trimmed.to_string(), None);
+        return (trimmed, None);
     }
     if let Some(open) = trimmed.rfind("(duration: ") {
         if let Some(inner) = trimmed[open + 11..].strip_suffix("s)") {
-            if let Ok(secs) = inner.trim().parse::<f64>() {
-                return (trimmed[..open].trim_end().to_string(), Some(secs));
+            if let Ok(secs) = inner.trim_ascii().parse::<f64>() {
+                return (trimmed[..open].trim_ascii_end(), Some(secs));
             }
         }
     }
     if let Some(rest) = trimmed.strip_suffix(" seconds") {
         if let Some(pos) = rest.rfind(" took ") {
             if let Ok(secs) = rest[pos + 6..].parse::<f64>() {
-                return (trimmed.to_string(), Some(secs));
+                return (trimmed, Some(secs));
             }
         }
     }
-    (trimmed.to_string(), None)
+    (trimmed, None)
 }
 
 /// Parses a reporting message (`start: …` / `finish: …`) into an [`EventKind::Start`] or
@@ -102,41 +101,43 @@ fn duration_suffix(desc: &str) -> (String, Option<f64>) {
 pub fn reporting(msg: &str) -> Result<Option<EventKind>, (usize, &'static str)> {
     let off = |rest: &str| msg.len() - rest.len();
     if let Some(rest) = msg.strip_prefix("start:") {
-        let rest = rest.trim_start();
+        let rest = rest.trim_ascii_start();
         let (name, desc) = event_name(rest).ok_or((off(rest), "an event name"))?;
         return Ok(Some(EventKind::Start {
-            name: name.to_string(),
-            description: desc.trim_end().to_string(),
+            name: intern::shared(name),
+            description: intern::shared(desc.trim_ascii_end()),
         }));
     }
     if let Some(rest) = msg.strip_prefix("finish:") {
-        let rest = rest.trim_start();
+        let rest = rest.trim_ascii_start();
         let (name, after) = event_name(rest).ok_or((off(rest), "an event name"))?;
-        let word_end = after.find(':').unwrap_or(after.len());
-        let result = StageResult::from_word(after[..word_end].trim())
+        let word_end = memchr::memchr(b':', after.as_bytes()).unwrap_or(after.len());
+        let result = StageResult::from_word(after[..word_end].trim_ascii())
             .ok_or((off(after), "SUCCESS, FAIL or WARN"))?;
-        let desc = after.get(word_end + 1..).unwrap_or("").trim_start();
+        let desc = after.get(word_end + 1..).unwrap_or("").trim_ascii_start();
         let (description, duration_secs) = duration_suffix(desc);
         return Ok(Some(EventKind::Finish {
-            name: name.to_string(),
+            name: intern::shared(name),
             result,
-            description,
+            description: intern::shared(description),
             duration_secs,
         }));
     }
     Ok(None)
 }
 
-static PY_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(".py["));
-static CLOSE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("]: "));
 static MARK_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(banner::MARK));
 
 /// Where the message starts after the logger `file.py[LEVEL]: `, if there is one.
 fn message_start(line: &str, from: usize) -> Option<usize> {
+    // Byte searches rather than substring searches: the hits are a few bytes into a short
+    // line, where a substring searcher's setup costs more than the search.
     let hay = &line.as_bytes()[from..];
-    let py = PY_FINDER.find(hay)?;
-    let close = CLOSE_FINDER.find(&hay[py..])?;
-    Some(from + py + close + 3)
+    let py = memchr::memchr_iter(b'[', hay).find(|&i| i >= 3 && &hay[i - 3..i] == b".py")?;
+    let close = memchr::memchr_iter(b']', &hay[py..])
+        .map(|i| py + i)
+        .find(|&i| hay.get(i + 1..i + 3) == Some(b": "))?;
+    Some(from + close + 3)
 }
 
 #[derive(Debug)]

@@ -245,8 +245,8 @@ fn parse_json(text: &str, path: &str, out: &mut Emit<'_>) -> Result<()> {
         if let Some(t) = start {
             out.event_at(
                 EventKind::Start {
-                    name: name.clone(),
-                    description: format!("cloud-init status: {stage}"),
+                    name: name.as_str().into(),
+                    description: format!("cloud-init status: {stage}").into(),
                 },
                 Stamp::wall(t),
                 line,
@@ -261,9 +261,9 @@ fn parse_json(text: &str, path: &str, out: &mut Emit<'_>) -> Result<()> {
             let duration_secs = start.map(|s| (t - s).num_microseconds().unwrap_or(0) as f64 / 1e6);
             out.event_at(
                 EventKind::Finish {
-                    name: name.clone(),
+                    name: name.as_str().into(),
                     result,
-                    description: format!("cloud-init status: {stage}"),
+                    description: format!("cloud-init status: {stage}").into(),
                     duration_secs,
                 },
                 Stamp::wall(t),

@@ -459,7 +459,7 @@ mod tests {
                 duration_secs,
                 description,
             } => {
-                assert_eq!(name, "modules-final/config-scripts_user");
+                assert_eq!(&**name, "modules-final/config-scripts_user");
                 assert_eq!(*result, StageResult::Fail);
                 assert_eq!(*duration_secs, Some(2.5));
                 assert!(description.ends_with("once-per-instance"));
@@ -477,7 +477,9 @@ mod tests {
             "start: init-local/check-cache: attempting to read",
             Origin::default(),
         );
-        assert!(matches!(&k[0], EventKind::Start { name, .. } if name == "init-local/check-cache"));
+        assert!(
+            matches!(&k[0], EventKind::Start { name, .. } if &**name == "init-local/check-cache")
+        );
         assert_eq!(
             crash_kind(
                 "util.py[WARNING]: Failed running /var/lib/cloud/instance/scripts/part-001 [2]"

@@ -284,8 +284,8 @@ impl LineParser for Analyze {
         if let Ok((_, (secs, unit))) = blame_line(text) {
             out.event(
                 EventKind::Span {
-                    name: unit.to_string(),
-                    description: String::new(),
+                    name: unit.into(),
+                    description: "".into(),
                     duration_secs: secs,
                     result: None,
                 },
@@ -323,8 +323,8 @@ impl LineParser for Analyze {
                 ),
                 (None, Some(took)) => out.event(
                     EventKind::Span {
-                        name: unit,
-                        description: String::new(),
+                        name: unit.into(),
+                        description: "".into(),
                         duration_secs: took,
                         result: None,
                     },

@@ -3,6 +3,7 @@
 //! (epoch seconds), keys sorted and indented by one space as the reference writes them. The
 //! output is accepted as input again (`--input-format analyze-dump`).
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use crate::event::{Event, EventKind};
@@ -42,26 +43,29 @@ impl<W: Write> DumpWriter<W> {
 
     /// Writes one event if it is a reporting event (start, finish, running banner).
     pub fn event(&mut self, e: &Event) -> io::Result<()> {
-        let (name, event_type, description, result): (String, &str, String, Option<&str>) =
+        let (name, event_type, description, result): (Cow<str>, &str, Cow<str>, Option<&str>) =
             match &e.kind {
-                EventKind::Start { name, description } => {
-                    (name.clone(), "start", description.clone(), None)
-                }
+                EventKind::Start { name, description } => (
+                    Cow::Borrowed(&**name),
+                    "start",
+                    Cow::Borrowed(&**description),
+                    None,
+                ),
                 EventKind::Finish {
                     name,
                     result,
                     description,
                     ..
                 } => (
-                    name.clone(),
+                    Cow::Borrowed(&**name),
                     "finish",
-                    description.clone(),
+                    Cow::Borrowed(&**description),
                     Some(result.as_str()),
                 ),
                 EventKind::StageBanner { action, .. } => {
                     let stage = stage_of_action(action);
-                    let d = stage_description(&stage).to_string();
-                    (stage, "start", d, None)
+                    let d = stage_description(&stage);
+                    (Cow::Owned(stage), "start", Cow::Borrowed(d), None)
                 }
                 _ => return Ok(()),
             };

@@ -380,7 +380,7 @@ mod tests {
             ev(
                 EventKind::Start {
                     name: n.into(),
-                    description: format!("start {n}"),
+                    description: format!("start {n}").into(),
                 },
                 w,
                 l,
@@ -391,7 +391,7 @@ mod tests {
                 EventKind::Finish {
                     name: n.into(),
                     result: r,
-                    description: format!("done {n}"),
+                    description: format!("done {n}").into(),
                     duration_secs: None,
                 },
                 w,

@@ -515,7 +515,7 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
             stage_no += 1;
         }
         frag.phases.push(PhaseItem {
-            name: s.name.clone(),
+            name: s.name.to_string(),
             depth: s.depth + 1,
             start,
             end,
