@@ -244,8 +244,10 @@ pub fn for_each_segment(
     while let [rest @ .., b'\r'] = raw {
         raw = rest;
     }
-    if memchr::memchr(b'\r', raw).is_none() {
-        return each(normalize(raw, scratch));
+    if memchr::memchr3(0, 0x1b, b'\r', raw).is_none() {
+        // The common case, checked once here rather than again in `normalize`: no segments
+        // and no byte-level work, only UTF-8 and text escapes.
+        return each(normalize_text(raw, scratch));
     }
     for seg in raw.split(|&b| b == b'\r') {
         if seg.is_empty() {
@@ -266,29 +268,37 @@ pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
     while let [rest @ .., b'\r'] = raw {
         raw = rest;
     }
-    let needs_bytes_work = memchr::memchr3(0, 0x1b, b'\r', raw).is_some();
-    let text: Cow<'a, str> = if needs_bytes_work {
-        let cleaned: Vec<u8> = strip_raw_escapes(raw);
-        Cow::Owned(String::from_utf8_lossy(&cleaned).into_owned())
+    if memchr::memchr3(0, 0x1b, b'\r', raw).is_none() {
+        return normalize_text(raw, scratch);
+    }
+    let cleaned = strip_raw_escapes(raw);
+    let text = String::from_utf8_lossy(&cleaned);
+    scratch.clear();
+    if has_text_escape(text.as_bytes()) {
+        strip_text_escapes(&text, scratch);
     } else {
-        // The strict validator is much faster than the lossy one on the valid lines that
-        // nearly all are.
-        match std::str::from_utf8(raw) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(raw),
-        }
+        scratch.push_str(&text);
+    }
+    scratch.as_str()
+}
+
+/// [`normalize`] of a line known to hold no NUL, ESC or CR: lossy UTF-8 and text escapes.
+fn normalize_text<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
+    // The strict validator is much faster than the lossy one on the valid lines that nearly
+    // all are.
+    let text = match std::str::from_utf8(raw) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(raw),
     };
-    let has_text_escapes = has_text_escape(text.as_bytes());
-    match (text, has_text_escapes) {
+    match (text, has_text_escape(raw)) {
         (Cow::Borrowed(s), false) => s,
-        (t, false) => {
+        (t, escapes) => {
             scratch.clear();
-            scratch.push_str(&t);
-            scratch.as_str()
-        }
-        (t, true) => {
-            scratch.clear();
-            strip_text_escapes(&t, scratch);
+            if escapes {
+                strip_text_escapes(&t, scratch);
+            } else {
+                scratch.push_str(&t);
+            }
             scratch.as_str()
         }
     }

@@ -62,9 +62,7 @@ fn push_digits(buf: &mut String, mut n: u64, width: usize) {
         }
     }
     let start = i.min(digits.len() - width.min(digits.len()));
-    for &d in &digits[start..] {
-        buf.push(char::from(d));
-    }
+    buf.push_str(std::str::from_utf8(&digits[start..]).expect("ASCII digits"));
 }
 
 /// The header line of a record.
