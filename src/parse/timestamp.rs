@@ -83,6 +83,13 @@ fn date(i: &str) -> IResult<&str, NaiveDate> {
     }
 }
 
+/// The digits at fixed byte positions, as a number, if they are all ASCII digits.
+fn digits_at(b: &[u8], from: usize, n: usize) -> Option<u32> {
+    b.get(from..from + n)?.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
 // `2023-11-30 19:03:39,502` exactly (the common shape, read at fixed positions)
 fn asctime_fixed(i: &str) -> Option<(&str, NaiveDateTime)> {
     let b = i.as_bytes();
@@ -99,20 +106,17 @@ fn asctime_fixed(i: &str) -> Option<(&str, NaiveDateTime)> {
     if b.get(23).is_some_and(u8::is_ascii_digit) {
         return None;
     }
-    // Every other position a digit: one pass, then plain arithmetic.
-    let mut d = [0u32; 23];
-    for k in [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22] {
-        let v = b[k].wrapping_sub(b'0');
-        if v > 9 {
-            return None;
-        }
-        d[k] = u32::from(v);
-    }
-    let two = |k: usize| d[k] * 10 + d[k + 1];
-    let year = (d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]) as i32;
-    let date = NaiveDate::from_ymd_opt(year, two(5), two(8))?;
-    let milli = d[20] * 100 + d[21] * 10 + d[22];
-    let time = NaiveTime::from_hms_milli_opt(two(11), two(14), two(17), milli)?;
+    let date = NaiveDate::from_ymd_opt(
+        digits_at(b, 0, 4)? as i32,
+        digits_at(b, 5, 2)?,
+        digits_at(b, 8, 2)?,
+    )?;
+    let time = NaiveTime::from_hms_milli_opt(
+        digits_at(b, 11, 2)?,
+        digits_at(b, 14, 2)?,
+        digits_at(b, 17, 2)?,
+        digits_at(b, 20, 3)?,
+    )?;
     Some((&i[23..], date.and_time(time)))
 }
 

@@ -62,7 +62,9 @@ fn push_digits(buf: &mut String, mut n: u64, width: usize) {
         }
     }
     let start = i.min(digits.len() - width.min(digits.len()));
-    buf.push_str(std::str::from_utf8(&digits[start..]).expect("ASCII digits"));
+    for &d in &digits[start..] {
+        buf.push(char::from(d));
+    }
 }
 
 /// The header line of a record.
