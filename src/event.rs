@@ -11,6 +11,8 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
+use crate::intern::Text;
+
 /// Where an event was read: the input's display name and the 1-based line number.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
@@ -241,18 +243,18 @@ pub enum EventKind {
     /// `modules-final/config-scripts_user`).
     Start {
         /// Event name, `stage[/child…]`.
-        name: Arc<str>,
+        name: Text,
         /// Free-text description.
-        description: Arc<str>,
+        description: Text,
     },
     /// cloud-init `finish: <name>: <RESULT>: <description>`.
     Finish {
         /// Event name, `stage[/child…]`.
-        name: Arc<str>,
+        name: Text,
         /// The result word.
         result: StageResult,
         /// Free-text description, without the `(duration: …)` suffix.
-        description: Arc<str>,
+        description: Text,
         /// The `(duration: 8.443s)` suffix newer versions append, in seconds.
         duration_secs: Option<f64>,
     },
@@ -261,9 +263,9 @@ pub enum EventKind {
     /// stamp, when present, is the span's start.
     Span {
         /// Event name, `stage[/child…]`.
-        name: Arc<str>,
+        name: Text,
         /// Description, when the source gives one.
-        description: Arc<str>,
+        description: Text,
         /// Duration in seconds (negative values are kept: the source printed them).
         duration_secs: f64,
         /// Result, when the source states it.

@@ -1,44 +1,70 @@
 //! Shared text for the names and descriptions that every boot repeats.
 //!
 //! A fleet's logs hold the same few hundred event names and descriptions over and over
-//! (`modules-final/config-scripts_user`, `running config-scripts_user with frequency once`):
-//! one shared copy each, rather than one allocation per event, is what keeps reading a large
-//! log cheap. The cache is a fixed table per thread, so its memory stays bounded whatever the
-//! input; a string that misses (a collision, or text too long to be worth keeping) is simply
-//! allocated, so the result never depends on what the cache holds.
+//! (`modules-final/config-scripts_user`, `running config-scripts_user with frequency once`).
+//! Each is kept once, for the life of the process, and handed out as a `&'static str`: no
+//! allocation, reference count or free per event, which is what keeps reading a large log
+//! cheap. What is kept is bounded per thread (a fixed table, and at most [`MAX_KEPT_BYTES`]),
+//! so memory does not grow with the input; text that is not kept (a table collision, the bound
+//! reached, or text too long to be worth keeping) is simply owned, so a result never depends on
+//! what the table holds.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
-use std::sync::Arc;
+
+/// Text that is either kept for the life of the process or owned.
+pub type Text = Cow<'static, str>;
 
 /// Table slots per thread (a power of two).
 const SLOTS: usize = 4096;
 
-/// Longer text is allocated as is: it is rarely repeated.
+/// Longer text is owned as is: it is rarely repeated.
 const MAX_LEN: usize = 256;
 
-thread_local! {
-    static TABLE: RefCell<Vec<Option<Arc<str>>>> = const { RefCell::new(Vec::new()) };
+/// Bytes kept per thread, at most; past this, new text is owned.
+pub const MAX_KEPT_BYTES: usize = 1 << 20;
+
+struct Table {
+    slots: Vec<Option<&'static str>>,
+    kept_bytes: usize,
 }
 
-/// `text` as a shared string: the copy already made on this thread when there is one.
-pub fn shared(text: &str) -> Arc<str> {
+thread_local! {
+    static TABLE: RefCell<Table> = const {
+        RefCell::new(Table {
+            slots: Vec::new(),
+            kept_bytes: 0,
+        })
+    };
+}
+
+/// `text` as shared text: the copy already kept on this thread when there is one.
+pub fn shared(text: &str) -> Text {
+    if text.is_empty() {
+        return Cow::Borrowed("");
+    }
     if text.len() > MAX_LEN {
-        return Arc::from(text);
+        return Cow::Owned(text.to_string());
     }
     TABLE.with(|table| {
         let Ok(mut table) = table.try_borrow_mut() else {
-            return Arc::from(text);
+            return Cow::Owned(text.to_string());
         };
-        if table.is_empty() {
-            table.resize(SLOTS, None);
+        if table.slots.is_empty() {
+            table.slots.resize(SLOTS, None);
         }
-        let slot = &mut table[slot_of(text.as_bytes())];
-        match slot {
-            Some(kept) if **kept == *text => Arc::clone(kept),
-            _ => {
-                let fresh: Arc<str> = Arc::from(text);
-                *slot = Some(Arc::clone(&fresh));
-                fresh
+        let slot = slot_of(text.as_bytes());
+        match table.slots[slot] {
+            Some(kept) if kept == text => Cow::Borrowed(kept),
+            // A slot, once taken, keeps its text: replacing it would leave the old copy kept
+            // but unreachable, and memory would grow with the input.
+            Some(_) => Cow::Owned(text.to_string()),
+            None if table.kept_bytes + text.len() > MAX_KEPT_BYTES => Cow::Owned(text.to_string()),
+            None => {
+                let kept: &'static str = Box::leak(text.to_string().into_boxed_str());
+                table.kept_bytes += kept.len();
+                table.slots[slot] = Some(kept);
+                Cow::Borrowed(kept)
             }
         }
     })
@@ -70,26 +96,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn repeated_text_is_one_copy_and_equal_text_is_equal() {
+    fn repeated_text_is_one_kept_copy() {
         let a = shared("modules-final/config-scripts_user");
         let b = shared(&String::from("modules-final/config-scripts_user"));
-        assert!(Arc::ptr_eq(&a, &b));
-        assert_eq!(&*a, "modules-final/config-scripts_user");
-        let c = shared("init-local");
-        assert_eq!(&*c, "init-local");
-        assert!(!Arc::ptr_eq(&a, &c));
+        match (&a, &b) {
+            (Cow::Borrowed(x), Cow::Borrowed(y)) => assert!(std::ptr::eq(*x, *y)),
+            other => panic!("expected kept copies, got {other:?}"),
+        }
+        assert_eq!(shared("init-local"), "init-local");
     }
 
     #[test]
-    fn long_text_and_colliding_text_still_come_back_whole() {
+    fn text_not_kept_still_comes_back_whole_and_the_bound_holds() {
         let long = "x".repeat(MAX_LEN + 1);
-        assert_eq!(&*shared(&long), long.as_str());
-        // Many distinct strings: some share a slot and evict each other; each still comes
-        // back exactly.
-        for k in 0..(SLOTS * 2) {
-            let s = format!("stage/module-{k}");
-            assert_eq!(&*shared(&s), s.as_str());
+        assert!(matches!(shared(&long), Cow::Owned(ref s) if *s == long));
+        // Far more distinct strings than slots: collisions are owned, each comes back exactly,
+        // and what is kept stays within its bound.
+        for k in 0..(SLOTS * 4) {
+            let s = format!("stage/module-{k}-{}", "y".repeat(k % 200));
+            assert_eq!(shared(&s), s.as_str());
         }
-        assert_eq!(&*shared(""), "");
+        TABLE.with(|t| {
+            let t = t.borrow();
+            assert!(t.kept_bytes <= MAX_KEPT_BYTES);
+            assert!(t.slots.iter().flatten().count() <= SLOTS);
+        });
+        assert_eq!(shared(""), "");
     }
 }

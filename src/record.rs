@@ -10,15 +10,13 @@
 //! Records are produced one at a time ([`Builder::push`] returns a finished record), so a
 //! caller can stream a log of any size with memory bounded by one record.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use crate::event::{
     epoch_secs as epoch, BootClock, Event, EventKind, Location, StageResult, Stamp,
 };
-use crate::intern;
+use crate::intern::{self, Text};
 use crate::parse::banner::stage_of_action;
 
 /// A moment inside a record: the source's stamp plus the time on the record's clock.
@@ -56,7 +54,7 @@ pub enum SpanEnd {
         /// The finish's result.
         result: StageResult,
         /// The finish's description.
-        description: Arc<str>,
+        description: Text,
         /// The finish's own `(duration: …)`/`took N seconds`, when stated.
         stated_secs: Option<f64>,
         /// Where the finish was read.
@@ -81,9 +79,9 @@ pub enum SpanEnd {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Span {
     /// Event name, `stage[/child…]`.
-    pub name: Arc<str>,
+    pub name: Text,
     /// The start's description.
-    pub description: Arc<str>,
+    pub description: Text,
     /// Nesting depth in the record's tree (0 for a stage).
     pub depth: usize,
     /// When it started.
@@ -230,7 +228,7 @@ struct Partial {
     unmatched: Vec<Location>,
     /// Open spans: (index into spans, sequence number of its start, came from a banner).
     stack: Vec<(usize, u64, bool)>,
-    stages_started: Vec<Arc<str>>,
+    stages_started: Vec<Text>,
     saw_finished_banner: bool,
     last_up: Option<f64>,
     first: Option<Stamp>,
@@ -436,8 +434,8 @@ impl Builder {
 
     fn start(
         &mut self,
-        name: Arc<str>,
-        description: Arc<str>,
+        name: Text,
+        description: Text,
         stamp: Stamp,
         source: Location,
         banner: bool,
@@ -475,7 +473,7 @@ impl Builder {
         c.stack.push((c.spans.len() - 1, self.seq, banner));
     }
 
-    fn replace_banner_start(&mut self, description: Arc<str>, stamp: Stamp, source: Location) {
+    fn replace_banner_start(&mut self, description: Text, stamp: Stamp, source: Location) {
         self.seq += 1;
         let c = &mut self.current;
         c.events += 1;
@@ -670,7 +668,7 @@ mod tests {
     fn start(name: &str, w: &str, line: u64) -> Event {
         Event::new(
             EventKind::Start {
-                name: name.into(),
+                name: name.to_string().into(),
                 description: "d".into(),
             },
             wall(w),
@@ -681,7 +679,7 @@ mod tests {
     fn finish(name: &str, w: &str, line: u64) -> Event {
         Event::new(
             EventKind::Finish {
-                name: name.into(),
+                name: name.to_string().into(),
                 result: StageResult::Success,
                 description: "f".into(),
                 duration_secs: None,

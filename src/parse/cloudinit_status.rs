@@ -245,7 +245,7 @@ fn parse_json(text: &str, path: &str, out: &mut Emit<'_>) -> Result<()> {
         if let Some(t) = start {
             out.event_at(
                 EventKind::Start {
-                    name: name.as_str().into(),
+                    name: name.clone().into(),
                     description: format!("cloud-init status: {stage}").into(),
                 },
                 Stamp::wall(t),
@@ -261,7 +261,7 @@ fn parse_json(text: &str, path: &str, out: &mut Emit<'_>) -> Result<()> {
             let duration_secs = start.map(|s| (t - s).num_microseconds().unwrap_or(0) as f64 / 1e6);
             out.event_at(
                 EventKind::Finish {
-                    name: name.as_str().into(),
+                    name: name.clone().into(),
                     result,
                     description: format!("cloud-init status: {stage}").into(),
                     duration_secs,

@@ -332,7 +332,10 @@ struct Keywords {
 impl Keywords {
     fn new(words: &[&'static str]) -> Self {
         Self {
-            finders: words.iter().map(|&w| memchr::memmem::Finder::new(w)).collect(),
+            finders: words
+                .iter()
+                .map(|&w| memchr::memmem::Finder::new(w))
+                .collect(),
         }
     }
 
@@ -415,7 +418,11 @@ fn run_lines(
         if let Some(set) = driver_markers {
             let mut marker_hits = Vec::new();
             set.candidates(block, &mut marker_hits);
-            marker_starts.extend(marker_hits.into_iter().map(|h| input::line_bounds(block, h).0));
+            marker_starts.extend(
+                marker_hits
+                    .into_iter()
+                    .map(|h| input::line_bounds(block, h).0),
+            );
             marker_starts.sort_unstable();
             marker_starts.dedup();
         }

@@ -284,7 +284,7 @@ impl LineParser for Analyze {
         if let Ok((_, (secs, unit))) = blame_line(text) {
             out.event(
                 EventKind::Span {
-                    name: unit.into(),
+                    name: unit.to_string().into(),
                     description: "".into(),
                     duration_secs: secs,
                     result: None,

@@ -379,7 +379,7 @@ mod tests {
         let start = |n: &str, w: &str, l| {
             ev(
                 EventKind::Start {
-                    name: n.into(),
+                    name: n.to_string().into(),
                     description: format!("start {n}").into(),
                 },
                 w,
@@ -389,7 +389,7 @@ mod tests {
         let fin = |n: &str, r, w: &str, l| {
             ev(
                 EventKind::Finish {
-                    name: n.into(),
+                    name: n.to_string().into(),
                     result: r,
                     description: format!("done {n}").into(),
                     duration_secs: None,
