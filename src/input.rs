@@ -114,10 +114,15 @@ pub fn from_reader(name: Arc<str>, raw: Box<dyn Read + Send>) -> Result<Input> {
     Ok(Input { name, reader })
 }
 
+/// How many `\n` bytes `bytes` holds (a vectorised count: the line numbers of a large log
+/// cost a pass over every byte).
+pub fn newlines(bytes: &[u8]) -> u64 {
+    bytecount::count(bytes, b'\n') as u64
+}
+
 /// Number of lines in a block: its `\n`s, plus one for a last line without one.
 pub fn count_lines(block: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', block).count() as u64
-        + u64::from(block.last().is_some_and(|&b| b != b'\n'))
+    newlines(block) + u64::from(block.last().is_some_and(|&b| b != b'\n'))
 }
 
 /// Reads `reader` in blocks that end just after a `\n` (or at end of input) and calls `each`

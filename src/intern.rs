@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::ops::Range;
 
 /// Text that is either kept for the life of the process or owned.
 pub type Text = Cow<'static, str>;
@@ -40,31 +41,49 @@ thread_local! {
 
 /// `text` as shared text: the copy already kept on this thread when there is one.
 pub fn shared(text: &str) -> Text {
+    match kept(text) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(text.to_string()),
+    }
+}
+
+/// Two parts of `text` (byte ranges on character boundaries) as shared text, with one lookup
+/// of the whole: a name and a description that always come together cost one.
+pub fn shared_parts(text: &str, a: Range<usize>, b: Range<usize>) -> (Text, Text) {
+    match kept(text) {
+        Some(k) => (Cow::Borrowed(&k[a]), Cow::Borrowed(&k[b])),
+        None => (
+            Cow::Owned(text[a].to_string()),
+            Cow::Owned(text[b].to_string()),
+        ),
+    }
+}
+
+/// The kept copy of `text`, keeping it now if its slot is free and the bound allows.
+fn kept(text: &str) -> Option<&'static str> {
     if text.is_empty() {
-        return Cow::Borrowed("");
+        return Some("");
     }
     if text.len() > MAX_LEN {
-        return Cow::Owned(text.to_string());
+        return None;
     }
     TABLE.with(|table| {
-        let Ok(mut table) = table.try_borrow_mut() else {
-            return Cow::Owned(text.to_string());
-        };
+        let mut table = table.try_borrow_mut().ok()?;
         if table.slots.is_empty() {
             table.slots.resize(SLOTS, None);
         }
         let slot = slot_of(text.as_bytes());
         match table.slots[slot] {
-            Some(kept) if kept == text => Cow::Borrowed(kept),
+            Some(kept) if kept == text => Some(kept),
             // A slot, once taken, keeps its text: replacing it would leave the old copy kept
             // but unreachable, and memory would grow with the input.
-            Some(_) => Cow::Owned(text.to_string()),
-            None if table.kept_bytes + text.len() > MAX_KEPT_BYTES => Cow::Owned(text.to_string()),
+            Some(_) => None,
+            None if table.kept_bytes + text.len() > MAX_KEPT_BYTES => None,
             None => {
                 let kept: &'static str = Box::leak(text.to_string().into_boxed_str());
                 table.kept_bytes += kept.len();
                 table.slots[slot] = Some(kept);
-                Cow::Borrowed(kept)
+                Some(kept)
             }
         }
     })
@@ -104,6 +123,19 @@ mod tests {
             other => panic!("expected kept copies, got {other:?}"),
         }
         assert_eq!(shared("init-local"), "init-local");
+        let whole = "init-local/check-cache: attempting to read from cache [check]";
+        let (n, d) = shared_parts(whole, 0..22, 24..whole.len());
+        assert_eq!(
+            (n.as_ref(), d.as_ref()),
+            (
+                "init-local/check-cache",
+                "attempting to read from cache [check]"
+            )
+        );
+        let long = format!("a/b: {}", "z".repeat(MAX_LEN));
+        let (n, d) = shared_parts(&long, 0..3, 5..long.len());
+        assert!(matches!((&n, &d), (Cow::Owned(_), Cow::Owned(_))));
+        assert_eq!((n.as_ref(), d.len()), ("a/b", MAX_LEN));
     }
 
     #[test]

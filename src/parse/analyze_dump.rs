@@ -37,7 +37,7 @@ struct LineCounter<'a> {
 impl Read for LineCounter<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let nl = memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        let nl = crate::input::newlines(&buf[..n]);
         self.line.set(self.line.get() + nl);
         Ok(n)
     }

@@ -95,6 +95,17 @@ fn duration_suffix(desc: &str) -> (&str, Option<f64>) {
     (trimmed, None)
 }
 
+/// The event's name and description as shared text, looked up together: `rest` starts with the
+/// name, and `desc` is a later slice of it.
+fn shared_name_and(rest: &str, name: &str, desc: &str) -> (intern::Text, intern::Text) {
+    if desc.is_empty() {
+        return (intern::shared(name), intern::Text::Borrowed(""));
+    }
+    let desc_at = desc.as_ptr() as usize - rest.as_ptr() as usize;
+    let end = desc_at + desc.len();
+    intern::shared_parts(&rest[..end], 0..name.len(), desc_at..end)
+}
+
 /// Parses a reporting message (`start: …` / `finish: …`) into an [`EventKind::Start`] or
 /// [`EventKind::Finish`]. `Ok(None)` when the message is not one; `Err((byte_offset,
 /// expected))` when it claims to be but is broken.
@@ -103,10 +114,9 @@ pub fn reporting(msg: &str) -> Result<Option<EventKind>, (usize, &'static str)> 
     if let Some(rest) = msg.strip_prefix("start:") {
         let rest = rest.trim_ascii_start();
         let (name, desc) = event_name(rest).ok_or((off(rest), "an event name"))?;
-        return Ok(Some(EventKind::Start {
-            name: intern::shared(name),
-            description: intern::shared(desc.trim_ascii_end()),
-        }));
+        let desc = desc.trim_ascii_end();
+        let (name, description) = shared_name_and(rest, name, desc);
+        return Ok(Some(EventKind::Start { name, description }));
     }
     if let Some(rest) = msg.strip_prefix("finish:") {
         let rest = rest.trim_ascii_start();
@@ -116,10 +126,11 @@ pub fn reporting(msg: &str) -> Result<Option<EventKind>, (usize, &'static str)> 
             .ok_or((off(after), "SUCCESS, FAIL or WARN"))?;
         let desc = after.get(word_end + 1..).unwrap_or("").trim_ascii_start();
         let (description, duration_secs) = duration_suffix(desc);
+        let (name, description) = shared_name_and(rest, name, description);
         return Ok(Some(EventKind::Finish {
-            name: intern::shared(name),
+            name,
             result,
-            description: intern::shared(description),
+            description,
             duration_secs,
         }));
     }
@@ -378,6 +389,23 @@ mod tests {
             Err((11, "SUCCESS, FAIL or WARN"))
         );
         assert_eq!(reporting("start:   "), Err((9, "an event name")));
+        // No description at all, on either kind.
+        assert_eq!(
+            reporting("finish: a/b: SUCCESS"),
+            Ok(Some(EventKind::Finish {
+                name: "a/b".into(),
+                result: StageResult::Success,
+                description: "".into(),
+                duration_secs: None
+            }))
+        );
+        assert_eq!(
+            reporting("start: a/b"),
+            Ok(Some(EventKind::Start {
+                name: "a/b".into(),
+                description: "".into()
+            }))
+        );
         assert_eq!(reporting("Running module x"), Ok(None));
     }
 

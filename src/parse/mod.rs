@@ -463,7 +463,7 @@ fn run_lines(
                 }
                 let mut counted_to = 0usize;
                 for (start, end) in spans {
-                    lines += memchr::memchr_iter(b'\n', &block[counted_to..start]).count() as u64;
+                    lines += input::newlines(&block[counted_to..start]);
                     counted_to = start;
                     let marker_line = !marker_starts.is_empty() && is_marker_line(start);
                     if !handle(
