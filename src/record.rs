@@ -328,7 +328,7 @@ impl Builder {
                 let top_level = is_stage(&name);
                 // `running 'init-local'` directly followed by `start: init-local:` is one start.
                 let dup_of_banner = self.current.stack.last().is_some_and(|&(i, s, banner)| {
-                    banner && s == self.seq && self.current.spans[i].name == name
+                    banner && s == self.seq && intern::same(&self.current.spans[i].name, &name)
                 });
                 if dup_of_banner {
                     self.replace_banner_start(description, e.stamp, e.source);
@@ -356,7 +356,7 @@ impl Builder {
                     .current
                     .stack
                     .iter()
-                    .rposition(|&(i, _, _)| self.current.spans[i].name == name);
+                    .rposition(|&(i, _, _)| intern::same(&self.current.spans[i].name, &name));
                 match pos {
                     None => self.current.unmatched.push(e.source),
                     Some(k) => {
