@@ -522,7 +522,7 @@ impl Builder {
 
 /// Whether an event name is a top-level stage (`init-local`), not a child (`init-local/x`).
 fn is_stage(name: &str) -> bool {
-    memchr::memchr(b'/', name.as_bytes()).is_none()
+    !name.bytes().any(|b| b == b'/')
 }
 
 /// Maps a stamp to the record clock.

@@ -62,8 +62,12 @@ pub fn line_stamp(i: &str) -> Option<(&str, LineStamp)> {
 
 // `init-local/check-cache: rest` → (`init-local/check-cache`, `rest`)
 fn event_name(i: &str) -> Option<(&str, &str)> {
-    // The name ends at ASCII whitespace (a normalised line holds no `\n` or `\r`).
-    let end = memchr::memchr3(b' ', b'\t', b'\x0c', i.as_bytes()).unwrap_or(i.len());
+    // The name ends at ASCII whitespace (a normalised line holds no `\n` or `\r`). A plain
+    // loop: the end is a few dozen bytes away, closer than a vector search pays off.
+    let end = i
+        .bytes()
+        .position(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
+        .unwrap_or(i.len());
     let word = &i[..end];
     let name = word.strip_suffix(':').unwrap_or(word);
     if name.is_empty() {
@@ -121,7 +125,7 @@ pub fn reporting(msg: &str) -> Result<Option<EventKind>, (usize, &'static str)> 
     if let Some(rest) = msg.strip_prefix("finish:") {
         let rest = rest.trim_ascii_start();
         let (name, after) = event_name(rest).ok_or((off(rest), "an event name"))?;
-        let word_end = memchr::memchr(b':', after.as_bytes()).unwrap_or(after.len());
+        let word_end = after.bytes().position(|b| b == b':').unwrap_or(after.len());
         let result = StageResult::from_word(after[..word_end].trim_ascii())
             .ok_or((off(after), "SUCCESS, FAIL or WARN"))?;
         let desc = after.get(word_end + 1..).unwrap_or("").trim_ascii_start();
@@ -141,13 +145,11 @@ static MARK_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(ban
 
 /// Where the message starts after the logger `file.py[LEVEL]: `, if there is one.
 fn message_start(line: &str, from: usize) -> Option<usize> {
-    // Byte searches rather than substring searches: the hits are a few bytes into a short
-    // line, where a substring searcher's setup costs more than the search.
+    // Plain byte loops rather than vector searches: the hits are a few bytes into the line,
+    // closer than a vector search's setup pays off.
     let hay = &line.as_bytes()[from..];
-    let py = memchr::memchr_iter(b'[', hay).find(|&i| i >= 3 && &hay[i - 3..i] == b".py")?;
-    let close = memchr::memchr_iter(b']', &hay[py..])
-        .map(|i| py + i)
-        .find(|&i| hay.get(i + 1..i + 3) == Some(b": "))?;
+    let py = (3..hay.len()).find(|&i| hay[i] == b'[' && &hay[i - 3..i] == b".py")?;
+    let close = (py..hay.len()).find(|&i| hay[i] == b']' && hay.get(i + 1..i + 3) == Some(b": "))?;
     Some(from + close + 3)
 }
 
