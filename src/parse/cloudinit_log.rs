@@ -62,12 +62,8 @@ pub fn line_stamp(i: &str) -> Option<(&str, LineStamp)> {
 
 // `init-local/check-cache: rest` → (`init-local/check-cache`, `rest`)
 fn event_name(i: &str) -> Option<(&str, &str)> {
-    // The name ends at ASCII whitespace (a normalised line holds no `\n` or `\r`). A plain
-    // loop: the end is a few dozen bytes away, closer than a vector search pays off.
-    let end = i
-        .bytes()
-        .position(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
-        .unwrap_or(i.len());
+    // The name ends at ASCII whitespace (a normalised line holds no `\n` or `\r`).
+    let end = memchr::memchr3(b' ', b'\t', b'\x0c', i.as_bytes()).unwrap_or(i.len());
     let word = &i[..end];
     let name = word.strip_suffix(':').unwrap_or(word);
     if name.is_empty() {
@@ -149,7 +145,8 @@ fn message_start(line: &str, from: usize) -> Option<usize> {
     // closer than a vector search's setup pays off.
     let hay = &line.as_bytes()[from..];
     let py = (3..hay.len()).find(|&i| hay[i] == b'[' && &hay[i - 3..i] == b".py")?;
-    let close = (py..hay.len()).find(|&i| hay[i] == b']' && hay.get(i + 1..i + 3) == Some(b": "))?;
+    let close =
+        (py..hay.len()).find(|&i| hay[i] == b']' && hay.get(i + 1..i + 3) == Some(b": "))?;
     Some(from + close + 3)
 }
 
