@@ -16,6 +16,9 @@ use rayon::prelude::*;
 use super::{report_malformed, Inputs};
 use crate::cli::{InputArgs, OutputFormat};
 
+/// Bytes buffered before each write to standard output.
+const OUT_BUFFER_BYTES: usize = 64 * 1024;
+
 /// Which layout to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -112,7 +115,8 @@ fn render(
 pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let inputs = Inputs::from_args(&args)?.with_fallback().without_markers();
     let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    // Large writes: blame prints a row per event, and a pipe reader wakes once per write.
+    let mut out = BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
     let command = match mode {
         Mode::Blame => "blame",
         Mode::Show => "show",
@@ -215,7 +219,7 @@ fn finish(outcomes: Vec<(std::path::PathBuf, Outcome)>) -> ExitCode {
 pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
     let inputs = Inputs::from_args(&args)?.with_fallback().without_markers();
     let stdout = io::stdout();
-    let mut w = DumpWriter::new(BufWriter::new(stdout.lock()))?;
+    let mut w = DumpWriter::new(BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock()))?;
     let mut outcomes = Vec::new();
     for path in &inputs.paths {
         let mut write_err = None;
