@@ -291,9 +291,14 @@ pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
 fn normalize_text<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
     // The strict validator is much faster than the lossy one on the valid lines that nearly
     // all are.
-    let text = match std::str::from_utf8(raw) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(raw),
+    let text = if raw.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) })
+    } else {
+        match std::str::from_utf8(raw) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(raw),
+        }
     };
     match (text, has_text_escape(raw)) {
         (Cow::Borrowed(s), false) => s,

@@ -83,7 +83,9 @@ fn result_flag(r: Option<StageResult>) -> &'static str {
 /// Writes one record in the `blame` layout.
 pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
     writeln!(out, "{}", record_header(r.number))?;
-    let mut rows: Vec<(f64, &Span, bool)> = Vec::new();
+    // Keyed on the printed value, so that float noise below the fifth decimal (epoch seconds
+    // from a dump) cannot reorder equal rows; ties go by name.
+    let mut keyed: Vec<(i64, f64, &Span, bool)> = Vec::with_capacity(r.spans.len());
     for (i, s) in r.spans.iter().enumerate() {
         // A module still running when the log ends is what an operator looks for first;
         // stages without a finish (banner-only logs) are not blame rows.
@@ -94,16 +96,13 @@ pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
             continue;
         }
         if let Some(d) = s.duration_secs() {
-            rows.push((d, s, unfinished_leaf));
+            keyed.push(((d * 1e5).round() as i64, d, s, unfinished_leaf));
         }
     }
-    // Sort on the printed value so that float noise below the fifth decimal (epoch seconds
-    // from a dump) cannot reorder equal rows.
-    let mut keyed: Vec<(i64, f64, &Span, bool)> = rows
-        .into_iter()
-        .map(|(d, s, u)| ((d * 1e5).round() as i64, d, s, u))
-        .collect();
-    keyed.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.name.cmp(&b.2.name)));
+    keyed.sort_unstable_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.2.name.as_bytes().cmp(b.2.name.as_bytes()))
+    });
     // Rows are built by hand into one buffer: blame prints one per event of a log.
     let mut line = String::with_capacity(256);
     for (_, d, s, unfinished) in keyed {
