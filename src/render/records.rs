@@ -84,8 +84,8 @@ fn result_flag(r: Option<StageResult>) -> &'static str {
 pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
     writeln!(out, "{}", record_header(r.number))?;
     // Keyed on the printed value, so that float noise below the fifth decimal (epoch seconds
-    // from a dump) cannot reorder equal rows; ties go by name.
-    let mut keyed: Vec<(i64, f64, &Span, bool)> = Vec::with_capacity(r.spans.len());
+    // from a dump) cannot reorder equal rows; ties keep the order the spans started in.
+    let mut keyed: Vec<(i64, usize, f64, &Span, bool)> = Vec::with_capacity(r.spans.len());
     for (i, s) in r.spans.iter().enumerate() {
         // A module still running when the log ends is what an operator looks for first;
         // stages without a finish (banner-only logs) are not blame rows.
@@ -96,16 +96,14 @@ pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
             continue;
         }
         if let Some(d) = s.duration_secs() {
-            keyed.push(((d * 1e5).round() as i64, d, s, unfinished_leaf));
+            keyed.push(((d * 1e5).round() as i64, i, d, s, unfinished_leaf));
         }
     }
-    keyed.sort_unstable_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| a.2.name.as_bytes().cmp(b.2.name.as_bytes()))
-    });
+    // Integer keys only: a record holds a hundred rows or more, many of equal duration.
+    keyed.sort_unstable_by_key(|&(units, i, ..)| (std::cmp::Reverse(units), i));
     // Rows are built by hand into one buffer: blame prints one per event of a log.
     let mut line = String::with_capacity(256);
-    for (_, d, s, unfinished) in keyed {
+    for (_, _, d, s, unfinished) in keyed {
         line.clear();
         line.push_str("     ");
         push_secs5(&mut line, d);
