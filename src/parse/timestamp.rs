@@ -1,6 +1,8 @@
 //! Shared timestamp grammars (nom 8): one small function per shape, with the shape it accepts
 //! in a comment above it. Each returns the rest of the input, so callers can check what is left.
 
+use std::cell::Cell;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while_m_n};
@@ -106,11 +108,23 @@ fn asctime_fixed(i: &str) -> Option<(&str, NaiveDateTime)> {
     if b.get(23).is_some_and(u8::is_ascii_digit) {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(
-        digits_at(b, 0, 4)? as i32,
-        digits_at(b, 5, 2)?,
-        digits_at(b, 8, 2)?,
-    )?;
+    // Consecutive lines nearly always share their date: it is read once per day of log.
+    thread_local! {
+        static LAST_DATE: Cell<Option<([u8; 10], NaiveDate)>> = const { Cell::new(None) };
+    }
+    let day: [u8; 10] = b[..10].try_into().expect("10 bytes");
+    let date = match LAST_DATE.get() {
+        Some((seen, date)) if seen == day => date,
+        _ => {
+            let date = NaiveDate::from_ymd_opt(
+                digits_at(b, 0, 4)? as i32,
+                digits_at(b, 5, 2)?,
+                digits_at(b, 8, 2)?,
+            )?;
+            LAST_DATE.set(Some((day, date)));
+            date
+        }
+    };
     let time = NaiveTime::from_hms_milli_opt(
         digits_at(b, 11, 2)?,
         digits_at(b, 14, 2)?,
