@@ -249,9 +249,14 @@ pub fn for_each_segment(
     while let [rest @ .., b'\r'] = raw {
         raw = rest;
     }
+    if is_printable_ascii(raw) {
+        // The common case: no segments, no byte-level work, no UTF-8 to check.
+        // SAFETY: ASCII bytes are valid UTF-8.
+        let text = unsafe { std::str::from_utf8_unchecked(raw) };
+        return each(without_text_escapes(text, scratch));
+    }
     if memchr::memchr3(0, 0x1b, b'\r', raw).is_none() {
-        // The common case, checked once here rather than again in `normalize`: no segments
-        // and no byte-level work, only UTF-8 and text escapes.
+        // Checked once here rather than again in `normalize`: only UTF-8 and text escapes.
         return each(normalize_text(raw, scratch));
     }
     for seg in raw.split(|&b| b == b'\r') {
@@ -291,14 +296,9 @@ pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
 fn normalize_text<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
     // The strict validator is much faster than the lossy one on the valid lines that nearly
     // all are.
-    let text = if raw.is_ascii() {
-        // SAFETY: ASCII bytes are valid UTF-8.
-        Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) })
-    } else {
-        match std::str::from_utf8(raw) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(raw),
-        }
+    let text = match std::str::from_utf8(raw) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(raw),
     };
     match (text, has_text_escape(raw)) {
         (Cow::Borrowed(s), false) => s,
@@ -312,6 +312,24 @@ fn normalize_text<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
             scratch.as_str()
         }
     }
+}
+
+/// Whether `raw` is printable ASCII and tabs only: a line that needs no byte-level work.
+fn is_printable_ascii(raw: &[u8]) -> bool {
+    // A fold without early exit, so that it compiles to wide vector compares.
+    raw.iter().fold(true, |ok, &b| {
+        ok & ((b.wrapping_sub(0x20) < 0x5f) | (b == b'\t'))
+    })
+}
+
+/// `text` without ESC-stripped and caret-notation escapes (`[[0;32m`, `^[[0m`).
+fn without_text_escapes<'a>(text: &'a str, scratch: &'a mut String) -> &'a str {
+    if !has_text_escape(text.as_bytes()) {
+        return text;
+    }
+    scratch.clear();
+    strip_text_escapes(text, scratch);
+    scratch.as_str()
 }
 
 /// Whether `[[` or `^[` (an ESC-stripped or caret-notation escape) occurs in `hay`: two
