@@ -324,7 +324,15 @@ fn is_printable_ascii(raw: &[u8]) -> bool {
 
 /// `text` without ESC-stripped and caret-notation escapes (`[[0;32m`, `^[[0m`).
 fn without_text_escapes<'a>(text: &'a str, scratch: &'a mut String) -> &'a str {
-    if !has_text_escape(text.as_bytes()) {
+    let b = text.as_bytes();
+    // Byte pairs side by side, folded without early exit: wide vector compares, one pass.
+    let escapes = b
+        .iter()
+        .zip(b.iter().skip(1))
+        .fold(false, |found, (&x, &y)| {
+            found | ((y == b'[') & ((x == b'[') | (x == b'^')))
+        });
+    if !escapes {
         return text;
     }
     scratch.clear();
@@ -424,9 +432,20 @@ fn strip_text_escapes(text: &str, out: &mut String) {
 mod tests {
     use super::*;
 
+    /// `normalize`, checked against the line reader's own path (its printable-ASCII fast
+    /// path included) on single-segment lines.
     fn norm(raw: &[u8]) -> String {
         let mut s = String::new();
-        normalize(raw, &mut s).to_string()
+        let one = normalize(raw, &mut s).to_string();
+        let mut segments = Vec::new();
+        for_each_segment(raw, &mut String::new(), |t| {
+            segments.push(t.to_string());
+            true
+        });
+        if segments.len() == 1 {
+            assert_eq!(segments[0], one, "both paths agree on {raw:?}");
+        }
+        one
     }
 
     #[test]
