@@ -81,11 +81,11 @@ fn measure(exe: &str, dir: &Path) -> (f64, f64, f64, usize) {
         c
     };
     // Warm the page cache first: the figure is parsing, not the disk.
-    let _ = run_measured(&mut cmd());
+    let _ = run_measured(&mut cmd(), |_| {});
     let mut best: Option<(f64, f64, f64, usize)> = None;
     for _ in 0..3 {
-        let m = run_measured(&mut cmd());
-        let boots = m.stdout.iter().filter(|&&b| b == b'\n').count();
+        let mut boots = 0;
+        let m = run_measured(&mut cmd(), |_| boots += 1);
         if best.is_none_or(|b| m.wall_secs < b.0) {
             best = Some((m.wall_secs, m.cpu_secs, m.max_rss_mb, boots));
         }

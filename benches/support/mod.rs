@@ -1,6 +1,6 @@
 //! Shared by the benchmarks: run a child and read its own resource usage.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -12,28 +12,29 @@ pub struct Measured {
     pub cpu_secs: f64,
     /// The child's peak resident set, MB.
     pub max_rss_mb: f64,
-    /// What it printed.
-    pub stdout: Vec<u8>,
 }
 
-/// Runs a child to completion (it must succeed) and returns its wall time and its own CPU time
-/// and peak RSS, from `wait4`.
+/// Runs a child to completion (it must succeed), handing each line it prints to `on_line`, and
+/// returns its wall time and its own CPU time and peak RSS, from `wait4`. Output is streamed, not
+/// kept: a child's peak RSS includes its parent's at spawn, so the parent must stay small.
 // The child is reaped by `wait4` (which std's `wait` cannot replace: it drops the rusage).
 #[allow(clippy::zombie_processes)]
-pub fn run_measured(cmd: &mut Command) -> Measured {
+pub fn run_measured(cmd: &mut Command, mut on_line: impl FnMut(&[u8])) -> Measured {
     let t0 = Instant::now();
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn the child");
-    let mut stdout = Vec::new();
-    child
-        .stdout
-        .take()
-        .expect("piped stdout")
-        .read_to_end(&mut stdout)
-        .expect("read stdout");
+    let mut out = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped stdout"));
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if out.read_until(b'\n', &mut line).expect("read stdout") == 0 {
+            break;
+        }
+        on_line(&line);
+    }
     let mut status = 0;
     // SAFETY: wait4 only writes into the struct and status we pass, for our own child.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
@@ -49,6 +50,5 @@ pub fn run_measured(cmd: &mut Command) -> Measured {
         wall_secs,
         cpu_secs: secs(ru.ru_utime) + secs(ru.ru_stime),
         max_rss_mb: ru.ru_maxrss as f64 / 1024.0,
-        stdout,
     }
 }
