@@ -217,6 +217,15 @@ pub fn syslog(i: &str) -> IResult<&str, YearlessStamp> {
 
 /// `Thu, 30 Nov 2023 19:03:39 +0000` (RFC 2822, as in cloud-init banners)
 pub fn rfc2822(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
+    match rfc2822_fixed(i) {
+        Some(hit) => Ok(hit),
+        None => rfc2822_general(i),
+    }
+}
+
+// `Thu, 30 Nov 2023 19:03:39 +0000`, `30 Nov 2023 19:03:39.5 GMT`, `… +05:30` (any RFC 2822
+// date cloud-init or status files print)
+fn rfc2822_general(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
     let (i, _) = opt((
         take_while_m_n(3, 3, |c: char| c.is_ascii_alphabetic()),
         char(','),
@@ -250,6 +259,41 @@ pub fn rfc2822(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
             nom::error::ErrorKind::Verify,
         ))),
     }
+}
+
+// `Thu, 30 Nov 2023 19:03:39 +0000` exactly (what cloud-init's banners print, read at fixed
+// positions)
+fn rfc2822_fixed(i: &str) -> Option<(&str, DateTime<FixedOffset>)> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let b = i.as_bytes();
+    if b.len() < 31
+        || !b[..3].iter().all(u8::is_ascii_alphabetic)
+        || &b[3..5] != b", "
+        || b[7] != b' '
+        || b[11] != b' '
+        || b[16] != b' '
+        || b[19] != b':'
+        || b[22] != b':'
+        || b[25] != b' '
+        || !matches!(b[26], b'+' | b'-')
+        || b.get(31).is_some_and(|c| c.is_ascii_digit() || *c == b':')
+    {
+        return None;
+    }
+    let month = MONTHS.iter().position(|m| m[..] == b[8..11])? as u32 + 1;
+    let date = NaiveDate::from_ymd_opt(digits_at(b, 12, 4)? as i32, month, digits_at(b, 5, 2)?)?;
+    let time = NaiveTime::from_hms_opt(
+        digits_at(b, 17, 2)?,
+        digits_at(b, 20, 2)?,
+        digits_at(b, 23, 2)?,
+    )?;
+    let zone_secs = (digits_at(b, 27, 2)? * 3600 + digits_at(b, 29, 2)? * 60) as i32;
+    let zone = FixedOffset::east_opt(if b[26] == b'-' { -zone_secs } else { zone_secs })?;
+    let at = date.and_time(time).and_local_timezone(zone).single()?;
+    Some((&i[31..], at))
 }
 
 /// `12.345678`, `-0.5`, `7` (a decimal number of seconds)
@@ -329,6 +373,31 @@ mod tests {
         let (_, t) = rfc2822("Wed, 18 Nov 2015 00:31:22 +0000").unwrap();
         assert_eq!(t.timestamp(), 1_447_806_682);
         assert!(rfc2822("Thu, 30 Nov 2023 19:03 +0000").is_err());
+    }
+
+    #[test]
+    fn rfc2822_fast_path_agrees_with_the_grammar() {
+        for text in [
+            "Thu, 30 Nov 2023 19:03:39 +0000. Up 7.02 seconds.",
+            "Wed, 18 Nov 2015 00:31:22 -0500",
+            "Sat, 29 Feb 2020 23:59:59 +1345 rest",
+        ] {
+            let fast = rfc2822_fixed(text).expect("the common shape");
+            assert_eq!(Ok(fast), rfc2822_general(text), "{text}");
+        }
+        // Other shapes are left to the grammar; impossible dates fail both ways.
+        for text in [
+            "Thu, 30 Nov 2023 19:03:39 +05:30",
+            "30 Nov 2023 19:03:39 +0000",
+            "Thu, 30 Nov 2023 19:03:39.25 +0000",
+            "Thu,  3 Nov 2023 19:03:39 GMT",
+        ] {
+            assert_eq!(rfc2822_fixed(text), None, "{text}");
+            assert!(rfc2822(text).is_ok(), "{text}");
+        }
+        assert_eq!(rfc2822_fixed("Thu, 31 Feb 2023 19:03:39 +0000"), None);
+        assert!(rfc2822("Thu, 31 Feb 2023 19:03:39 +0000").is_err());
+        assert_eq!(rfc2822_fixed("Thu, 30 Xyz 2023 19:03:39 +0000"), None);
     }
 
     #[test]
