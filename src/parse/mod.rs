@@ -339,14 +339,26 @@ impl Keywords {
         }
     }
 
-    /// Start offsets of every hit, in order, into `out` (cleared first).
+    /// Start offsets of every hit, in order, into `out` (cleared first). Each keyword's hits
+    /// come in order, so the runs are merged rather than sorted.
     fn hits(&self, hay: &[u8], out: &mut Vec<usize>) {
         out.clear();
+        let mut merged = Vec::new();
         for f in &self.finders {
-            out.extend(f.find_iter(hay));
-        }
-        if self.finders.len() > 1 {
-            out.sort_unstable();
+            if out.is_empty() {
+                out.extend(f.find_iter(hay));
+                continue;
+            }
+            merged.clear();
+            let mut have = out.iter().copied().peekable();
+            for hit in f.find_iter(hay) {
+                while let Some(h) = have.next_if(|&h| h < hit) {
+                    merged.push(h);
+                }
+                merged.push(hit);
+            }
+            merged.extend(have);
+            std::mem::swap(out, &mut merged);
         }
     }
 }

@@ -18,16 +18,16 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// `%08.5f`, as the reference formats durations and offsets.
 pub fn secs5(v: f64) -> String {
-    let mut s = String::with_capacity(12);
+    let mut s = Vec::with_capacity(12);
     push_secs5(&mut s, v);
-    s
+    String::from_utf8(s).expect("a formatted number is ASCII")
 }
 
 /// Appends `%08.5f` of `v`. Integer digits are exact and cheap; the general formatter
 /// (correctly rounded, like Python's `%08.5f`) is kept for values near a rounding tie and
 /// out-of-range ones.
-fn push_secs5(buf: &mut String, v: f64) {
-    use std::fmt::Write as _;
+fn push_secs5(buf: &mut Vec<u8>, v: f64) {
+    use std::io::Write as _;
     let scaled = v * 1e5;
     let units = scaled.round();
     let in_range = units.abs() < 1e15; // false for NaN too
@@ -40,17 +40,17 @@ fn push_secs5(buf: &mut String, v: f64) {
     let (int, frac) = (magnitude / 100_000, magnitude % 100_000);
     if units < 0 {
         // `-0.50000`: the sign takes one of the eight columns.
-        buf.push('-');
+        buf.push(b'-');
     } else if int < 10 {
-        buf.push('0');
+        buf.push(b'0');
     }
     push_digits(buf, int, 1);
-    buf.push('.');
+    buf.push(b'.');
     push_digits(buf, frac, 5);
 }
 
 /// Appends `n` in decimal, zero-padded to at least `width` digits.
-fn push_digits(buf: &mut String, mut n: u64, width: usize) {
+fn push_digits(buf: &mut Vec<u8>, mut n: u64, width: usize) {
     let mut digits = [b'0'; 20];
     let mut i = digits.len();
     loop {
@@ -62,9 +62,7 @@ fn push_digits(buf: &mut String, mut n: u64, width: usize) {
         }
     }
     let start = i.min(digits.len() - width.min(digits.len()));
-    for &d in &digits[start..] {
-        buf.push(char::from(d));
-    }
+    buf.extend_from_slice(&digits[start..]);
 }
 
 /// The header line of a record.
@@ -102,26 +100,26 @@ pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
     // Integer keys only: a record holds a hundred rows or more, many of equal duration.
     keyed.sort_unstable_by_key(|&(units, i, ..)| (std::cmp::Reverse(units), i));
     // Rows are built by hand into one buffer: blame prints one per event of a log.
-    let mut line = String::with_capacity(256);
+    let mut line: Vec<u8> = Vec::with_capacity(256);
     for (_, _, d, s, unfinished) in keyed {
         line.clear();
-        line.push_str("     ");
+        line.extend_from_slice(b"     ");
         push_secs5(&mut line, d);
         if unfinished {
-            line.push_str("s+ (");
-            line.push_str(&s.name);
-            line.push_str(")  unfinished: no finish before the record ends\n");
+            line.extend_from_slice(b"s+ (");
+            line.extend_from_slice(s.name.as_bytes());
+            line.extend_from_slice(b")  unfinished: no finish before the record ends\n");
         } else {
-            line.push_str("s (");
-            line.push_str(&s.name);
-            line.push(')');
-            line.push_str(result_flag(s.result()));
+            line.extend_from_slice(b"s (");
+            line.extend_from_slice(s.name.as_bytes());
+            line.push(b')');
+            line.extend_from_slice(result_flag(s.result()).as_bytes());
             if d < 0.0 {
-                line.push_str("  negative: the wall clock went back");
+                line.extend_from_slice(b"  negative: the wall clock went back");
             }
-            line.push('\n');
+            line.push(b'\n');
         }
-        out.write_all(line.as_bytes())?;
+        out.write_all(&line)?;
     }
     writeln!(out)?;
     writeln!(out)
