@@ -249,11 +249,17 @@ pub fn for_each_segment(
     while let [rest @ .., b'\r'] = raw {
         raw = rest;
     }
-    if is_printable_ascii(raw) {
+    let (printable, escapes) = scan_plain(raw);
+    if printable {
         // The common case: no segments, no byte-level work, no UTF-8 to check.
         // SAFETY: ASCII bytes are valid UTF-8.
         let text = unsafe { std::str::from_utf8_unchecked(raw) };
-        return each(without_text_escapes(text, scratch));
+        if !escapes {
+            return each(text);
+        }
+        scratch.clear();
+        strip_text_escapes(text, scratch);
+        return each(scratch.as_str());
     }
     if memchr::memchr3(0, 0x1b, b'\r', raw).is_none() {
         // Checked once here rather than again in `normalize`: only UTF-8 and text escapes.
@@ -314,30 +320,21 @@ fn normalize_text<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
     }
 }
 
-/// Whether `raw` is printable ASCII and tabs only: a line that needs no byte-level work.
-fn is_printable_ascii(raw: &[u8]) -> bool {
-    // A fold without early exit, so that it compiles to wide vector compares.
-    raw.iter().fold(true, |ok, &b| {
-        ok & ((b.wrapping_sub(0x20) < 0x5f) | (b == b'\t'))
-    })
-}
-
-/// `text` without ESC-stripped and caret-notation escapes (`[[0;32m`, `^[[0m`).
-fn without_text_escapes<'a>(text: &'a str, scratch: &'a mut String) -> &'a str {
-    let b = text.as_bytes();
-    // Byte pairs side by side, folded without early exit: wide vector compares, one pass.
-    let escapes = b
-        .iter()
-        .zip(b.iter().skip(1))
-        .fold(false, |found, (&x, &y)| {
-            found | ((y == b'[') & ((x == b'[') | (x == b'^')))
-        });
-    if !escapes {
-        return text;
-    }
-    scratch.clear();
-    strip_text_escapes(text, scratch);
-    scratch.as_str()
+/// One pass over a line: whether it is printable ASCII and tabs only (a line that needs no
+/// byte-level work), and whether it holds `[[` or `^[` (ESC-stripped or caret-notation
+/// escapes, only meaningful when it is printable).
+fn scan_plain(raw: &[u8]) -> (bool, bool) {
+    let printable = |b: u8| (b.wrapping_sub(0x20) < 0x5f) | (b == b'\t');
+    let first = raw.first().is_none_or(|&b| printable(b));
+    // Byte pairs side by side, folded without early exit: wide vector compares.
+    raw.iter()
+        .zip(raw.iter().skip(1))
+        .fold((first, false), |(ok, found), (&x, &y)| {
+            (
+                ok & printable(y),
+                found | ((y == b'[') & ((x == b'[') | (x == b'^'))),
+            )
+        })
 }
 
 /// Whether `[[` or `^[` (an ESC-stripped or caret-notation escape) occurs in `hay`: two
