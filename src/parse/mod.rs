@@ -385,7 +385,7 @@ fn run_lines(
     let mut scratch = String::new();
     let mut failure: Option<Error> = None;
     let keywords = parser.keywords();
-    // One pass over each block finds every keyword (aho-corasick's packed SIMD searcher).
+    // Keyword hits over each whole block: one SIMD substring pass per keyword.
     let finders: Option<Keywords> = keywords.map(Keywords::new);
     let mut lines_total = 0u64;
     let mut handle = |no: u64,
