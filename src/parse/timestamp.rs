@@ -92,16 +92,26 @@ fn digits_at(b: &[u8], from: usize, n: usize) -> Option<u32> {
     })
 }
 
+/// Whether `b` holds each `(position, byte)` (positions within `b`).
+fn separators_at(b: &[u8], expected: &[(usize, u8)]) -> bool {
+    expected.iter().all(|&(at, sep)| b[at] == sep)
+}
+
 // `2023-11-30 19:03:39,502` exactly (the common shape, read at fixed positions)
 fn asctime_fixed(i: &str) -> Option<(&str, NaiveDateTime)> {
     let b = i.as_bytes();
     if b.len() < 23
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b' '
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b','
+        || !separators_at(
+            b,
+            &[
+                (4, b'-'),
+                (7, b'-'),
+                (10, b' '),
+                (13, b':'),
+                (16, b':'),
+                (19, b','),
+            ],
+        )
     {
         return None;
     }
@@ -271,13 +281,19 @@ fn rfc2822_fixed(i: &str) -> Option<(&str, DateTime<FixedOffset>)> {
     let b = i.as_bytes();
     if b.len() < 31
         || !b[..3].iter().all(u8::is_ascii_alphabetic)
-        || &b[3..5] != b", "
-        || b[7] != b' '
-        || b[11] != b' '
-        || b[16] != b' '
-        || b[19] != b':'
-        || b[22] != b':'
-        || b[25] != b' '
+        || !separators_at(
+            b,
+            &[
+                (3, b','),
+                (4, b' '),
+                (7, b' '),
+                (11, b' '),
+                (16, b' '),
+                (19, b':'),
+                (22, b':'),
+                (25, b' '),
+            ],
+        )
         || !matches!(b[26], b'+' | b'-')
         || b.get(31).is_some_and(|c| c.is_ascii_digit() || *c == b':')
     {
