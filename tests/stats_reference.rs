@@ -315,7 +315,7 @@ fn check_dataset(name: &str, file: &str) {
     for fam in Family::ALL {
         let name = fam.name();
         let ours = fits.models.iter().find(|m| m.family == fam);
-        let out = s.models.iter().find(|m| m.family == name);
+        let out = s.models.iter().find(|m| m.score.family.name() == name);
         let Some(rm) = rpar.get(name) else {
             c.compared += 1;
             if ours.is_some() {
@@ -346,9 +346,19 @@ fn check_dataset(name: &str, file: &str) {
                 &rm["loglik"],
                 1e-6,
             );
-            c.abs(&format!("{name} aic"), Some(out.aic), &rm["aic"], 1e-6);
-            c.abs(&format!("{name} aicc"), out.aicc, &rm["aicc"], 1e-6);
-            c.abs(&format!("{name} bic"), Some(out.bic), &rm["bic"], 1e-6);
+            c.abs(
+                &format!("{name} aic"),
+                Some(out.score.aic),
+                &rm["aic"],
+                1e-6,
+            );
+            c.abs(&format!("{name} aicc"), out.score.aicc, &rm["aicc"], 1e-6);
+            c.abs(
+                &format!("{name} bic"),
+                Some(out.score.bic),
+                &rm["bic"],
+                1e-6,
+            );
             let se = m.se_unconstrained();
             for i in 0..m.k() {
                 c.rel(
@@ -450,19 +460,19 @@ fn check_dataset(name: &str, file: &str) {
         let Some(out) = s
             .models
             .iter()
-            .find(|m| Some(m.family) == rm["model"].as_str())
+            .find(|m| Some(m.score.family.name()) == rm["model"].as_str())
         else {
             continue;
         };
         c.abs(
-            &format!("{} delta_bic", out.family),
-            Some(out.delta_bic),
+            &format!("{} delta_bic", out.score.family.name()),
+            Some(out.score.delta_bic),
             &rm["delta_bic"],
             1e-5,
         );
         c.abs(
-            &format!("{} weight", out.family),
-            Some(out.akaike_weight),
+            &format!("{} weight", out.score.family.name()),
+            Some(out.score.akaike_weight),
             &rm["akaike_weight"],
             1e-6,
         );
@@ -498,7 +508,7 @@ fn nist_handbook_published_values() {
     let w = s
         .models
         .iter()
-        .find(|m| m.family == "weibull")
+        .find(|m| m.score.family.name() == "weibull")
         .expect("weibull");
     assert!(
         (w.params["scale"] - 606.528).abs() < 1e-3,
@@ -510,14 +520,14 @@ fn nist_handbook_published_values() {
         "{}",
         w.params["shape"]
     );
-    assert!((w.loglik + 75.135).abs() < 1e-3);
-    assert!((w.aic - 154.27).abs() < 5e-3);
+    assert!((w.score.loglik + 75.135).abs() < 1e-3);
+    assert!((w.score.aic - 154.27).abs() < 5e-3);
     let l = s
         .models
         .iter()
-        .find(|m| m.family == "lognormal")
+        .find(|m| m.score.family.name() == "lognormal")
         .expect("lognormal");
-    assert!((l.aic - 154.39).abs() < 5e-3, "{}", l.aic);
+    assert!((l.score.aic - 154.39).abs() < 5e-3, "{}", l.score.aic);
 }
 
 #[test]

@@ -520,11 +520,11 @@ fn render_text(s: &FitSummary) -> String {
         let _ = writeln!(
             o,
             "  {:<19} {:>12.3} {:>11.3} {:>11.3} {:>8.3}  {}",
-            m.family,
-            m.loglik,
-            m.aic,
-            m.bic,
-            m.delta_bic,
+            m.score.family.name(),
+            m.score.loglik,
+            m.score.aic,
+            m.score.bic,
+            m.score.delta_bic,
             params.join(" ")
         );
     }
@@ -536,11 +536,16 @@ fn render_text(s: &FitSummary) -> String {
     for m in &s.models {
         for l in ["p50", "p90", "p99", "p99.9"] {
             if let Some(q) = m.quantiles.get(l) {
-                let _ = writeln!(o, "  {:<19} {l:<6} {}", m.family, quantile_cells(q));
+                let _ = writeln!(
+                    o,
+                    "  {:<19} {l:<6} {}",
+                    m.score.family.name(),
+                    quantile_cells(q)
+                );
             }
         }
         if let Some(r) = &m.se_unavailable {
-            let _ = writeln!(o, "  {:<19} {r}", m.family);
+            let _ = writeln!(o, "  {:<19} {r}", m.score.family.name());
         }
     }
     for u in &s.unavailable_models {

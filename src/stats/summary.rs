@@ -111,10 +111,9 @@ pub struct KmOut {
 /// One fitted model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelOut {
-    /// Family name.
-    pub family: &'static str,
-    /// Number of parameters.
-    pub k: usize,
+    /// Family, parameter count, likelihood and information criteria.
+    #[serde(flatten)]
+    pub score: Score,
     /// Natural parameters.
     pub params: BTreeMap<String, f64>,
     /// Their standard errors (`null` when unavailable).
@@ -122,20 +121,6 @@ pub struct ModelOut {
     /// Why standard errors are unavailable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub se_unavailable: Option<String>,
-    /// Log-likelihood.
-    pub loglik: f64,
-    /// AIC.
-    pub aic: f64,
-    /// AICc.
-    pub aicc: Option<f64>,
-    /// BIC.
-    pub bic: f64,
-    /// ΔAIC.
-    pub delta_aic: f64,
-    /// ΔBIC.
-    pub delta_bic: f64,
-    /// Akaike weight.
-    pub akaike_weight: f64,
     /// Fitted quantiles (healthy part for the cure model).
     pub quantiles: BTreeMap<String, QuantileOut>,
     /// Survival (healthy part) at the requested times.
@@ -356,18 +341,10 @@ pub fn analyse(records: &[Record], opts: &Options) -> Result<FitSummary> {
             gof.bootstrap = Some(bootstrap(m, records, b, opts.seed));
         }
         models.push(ModelOut {
-            family: m.family.name(),
-            k: score.k,
+            score: *score,
             params,
             se,
             se_unavailable: m.cov_unavailable.clone(),
-            loglik: score.loglik,
-            aic: score.aic,
-            aicc: score.aicc,
-            bic: score.bic,
-            delta_aic: score.delta_aic,
-            delta_bic: score.delta_bic,
-            akaike_weight: score.akaike_weight,
             quantiles,
             survival_at,
             gof,
@@ -462,7 +439,7 @@ mod tests {
                 .collect();
             let s = analyse(&recs, &Options::default()).expect("valid records");
             for m in &s.models {
-                proptest::prop_assert!(m.loglik.is_finite() && m.bic.is_finite());
+                proptest::prop_assert!(m.score.loglik.is_finite() && m.score.bic.is_finite());
                 proptest::prop_assert!(m.params.values().all(|v| v.is_finite()));
             }
             proptest::prop_assert_eq!(s.models.len() + s.unavailable_models.len(), 6);
