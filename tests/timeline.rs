@@ -35,6 +35,16 @@ const FLEET_JSONL: &[&str] = &[
     "fixtures/fleet",
 ];
 
+/// `bootline fit` on the bundled fleet, as JSON.
+const FLEET_FIT_JSON: &[&str] = &[
+    "fit",
+    "--config",
+    "fixtures/bootline.toml",
+    "--format",
+    "json",
+    "fixtures/fleet",
+];
+
 fn jsonl(text: &str) -> Vec<Value> {
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -186,14 +196,7 @@ fn timelines_read_back_as_input_give_the_same_boots_and_fit() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(again, out);
-    let (_, from_logs, _) = bootline(&[
-        "fit",
-        "--config",
-        "fixtures/bootline.toml",
-        "--format",
-        "json",
-        "fixtures/fleet",
-    ]);
+    let (_, from_logs, _) = bootline(FLEET_FIT_JSON);
     let (_, from_shards, _) = bootline(&[
         "fit",
         "--format",
@@ -206,14 +209,7 @@ fn timelines_read_back_as_input_give_the_same_boots_and_fit() {
 
 #[test]
 fn fit_on_the_fleet_picks_the_lognormal_and_blames_the_user_data_script() {
-    let (code, out, err) = bootline(&[
-        "fit",
-        "--config",
-        "fixtures/bootline.toml",
-        "--format",
-        "json",
-        "fixtures/fleet",
-    ]);
+    let (code, out, err) = bootline(FLEET_FIT_JSON);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["class"], "default");
