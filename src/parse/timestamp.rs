@@ -190,14 +190,24 @@ pub fn iso8601(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
     }
 }
 
+/// English month abbreviations, January first.
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `Nov` → 11, from the abbreviation's bytes.
+fn month_number(word: &[u8]) -> Option<u32> {
+    MONTHS
+        .iter()
+        .position(|m| m.as_bytes() == word)
+        .map(|k| k as u32 + 1)
+}
+
 // `Nov` → 11
 fn month_abbrev(i: &str) -> IResult<&str, u32> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let (rest, word) = take_while_m_n(3, 3, |c: char| c.is_ascii_alphabetic())(i)?;
-    match MONTHS.iter().position(|m| *m == word) {
-        Some(k) => Ok((rest, k as u32 + 1)),
+    match month_number(word.as_bytes()) {
+        Some(month) => Ok((rest, month)),
         None => Err(nom::Err::Error(nom::error::Error::new(
             i,
             nom::error::ErrorKind::Tag,
@@ -274,10 +284,6 @@ fn rfc2822_general(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
 // `Thu, 30 Nov 2023 19:03:39 +0000` exactly (what cloud-init's banners print, read at fixed
 // positions)
 fn rfc2822_fixed(i: &str) -> Option<(&str, DateTime<FixedOffset>)> {
-    const MONTHS: [&[u8; 3]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
     let b = i.as_bytes();
     if b.len() < 31
         || !b[..3].iter().all(u8::is_ascii_alphabetic)
@@ -299,7 +305,7 @@ fn rfc2822_fixed(i: &str) -> Option<(&str, DateTime<FixedOffset>)> {
     {
         return None;
     }
-    let month = MONTHS.iter().position(|m| m[..] == b[8..11])? as u32 + 1;
+    let month = month_number(&b[8..11])?;
     let date = NaiveDate::from_ymd_opt(digits_at(b, 12, 4)? as i32, month, digits_at(b, 5, 2)?)?;
     let time = NaiveTime::from_hms_opt(
         digits_at(b, 17, 2)?,
