@@ -326,24 +326,25 @@ fn normalize_text<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
 fn scan_plain(raw: &[u8]) -> (bool, bool) {
     let printable = |b: u8| (b.wrapping_sub(0x20) < 0x5f) | (b == b'\t');
     let first = raw.first().is_none_or(|&b| printable(b));
-    // Byte pairs side by side, folded without early exit: wide vector compares.
-    raw.iter()
-        .zip(raw.iter().skip(1))
-        .fold((first, false), |(ok, found), (&x, &y)| {
-            (
-                ok & printable(y),
-                found | ((y == b'[') & ((x == b'[') | (x == b'^'))),
-            )
-        })
+    byte_pairs(raw).fold((first, false), |(ok, found), (x, y)| {
+        (ok & printable(y), found | escape_pair(x, y))
+    })
 }
 
-/// Whether `[[` or `^[` (an ESC-stripped or caret-notation escape) occurs in `hay`: two
-/// searches, however many `[` the line holds.
+/// Whether `[[` or `^[` (an ESC-stripped or caret-notation escape) occurs in `hay`.
 fn has_text_escape(hay: &[u8]) -> bool {
-    static DOUBLE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("[["));
-    DOUBLE.find(hay).is_some()
-        || memchr::memchr_iter(b'^', hay).any(|i| hay.get(i + 1) == Some(&b'['))
+    byte_pairs(hay).fold(false, |found, (x, y)| found | escape_pair(x, y))
+}
+
+/// Whether two adjacent bytes open an ESC-stripped (`[[`) or caret-notation (`^[`) escape.
+fn escape_pair(x: u8, y: u8) -> bool {
+    (y == b'[') & ((x == b'[') | (x == b'^'))
+}
+
+/// Each byte with the next, side by side: folded without early exit, this compiles to wide
+/// vector compares.
+fn byte_pairs(bytes: &[u8]) -> impl Iterator<Item = (u8, u8)> + '_ {
+    bytes.iter().copied().zip(bytes.iter().skip(1).copied())
 }
 
 /// Removes NUL, lone CR and raw ESC sequences (CSI `ESC [ … final`, OSC, two-byte `ESC x`).
