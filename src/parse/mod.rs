@@ -421,30 +421,34 @@ fn run_lines(
             go_on
         })
     };
-    let mut marker_starts: Vec<usize> = Vec::new();
+    let mut marker_lines: Vec<(usize, usize)> = Vec::new();
     let mut hits: Vec<usize> = Vec::new();
     input::for_each_block(&name, &mut input.reader, |block, first| {
         let mut lines = 0u64;
-        // Lines where a marker may match, found over the whole block at once.
-        marker_starts.clear();
+        // Lines where a marker may match, as (start, end), found over the whole block at once.
+        marker_lines.clear();
         if let Some(set) = driver_markers {
             let mut marker_hits = Vec::new();
             set.candidates(block, &mut marker_hits);
-            marker_starts.extend(
+            marker_lines.extend(
                 marker_hits
                     .into_iter()
-                    .map(|h| input::line_bounds(block, h).0),
+                    .map(|h| input::line_bounds(block, h)),
             );
-            marker_starts.sort_unstable();
-            marker_starts.dedup();
+            marker_lines.sort_unstable();
+            marker_lines.dedup();
         }
-        let is_marker_line = |start: usize| marker_starts.binary_search(&start).is_ok();
+        let is_marker_line = |start: usize| {
+            marker_lines
+                .binary_search_by_key(&start, |&(s, _)| s)
+                .is_ok()
+        };
         match &finders {
             None => {
                 for (no, raw) in input::block_lines(block, first) {
                     lines += 1;
                     let start = raw.as_ptr() as usize - block.as_ptr() as usize;
-                    let marker_line = !marker_starts.is_empty() && is_marker_line(start);
+                    let marker_line = !marker_lines.is_empty() && is_marker_line(start);
                     if !handle(no, raw, marker_line, &mut parser, &mut emit, summary) {
                         return None;
                     }
@@ -465,11 +469,8 @@ fn run_lines(
                     spans.push(bounds);
                     line_end = bounds.1;
                 }
-                if !marker_starts.is_empty() {
-                    spans.extend(marker_starts.iter().map(|&s| {
-                        let end = memchr::memchr(b'\n', &block[s..]).map_or(block.len(), |i| s + i);
-                        (s, end)
-                    }));
+                if !marker_lines.is_empty() {
+                    spans.extend_from_slice(&marker_lines);
                     spans.sort_unstable();
                     spans.dedup();
                 }
@@ -477,7 +478,7 @@ fn run_lines(
                 for (start, end) in spans {
                     lines += input::newlines(&block[counted_to..start]);
                     counted_to = start;
-                    let marker_line = !marker_starts.is_empty() && is_marker_line(start);
+                    let marker_line = !marker_lines.is_empty() && is_marker_line(start);
                     if !handle(
                         first + lines,
                         &block[start..end],
