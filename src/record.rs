@@ -521,7 +521,7 @@ impl Builder {
 }
 
 /// Whether an event name is a top-level stage (`init-local`), not a child (`init-local/x`).
-fn is_stage(name: &str) -> bool {
+pub fn is_stage(name: &str) -> bool {
     !name.bytes().any(|b| b == b'/')
 }
 

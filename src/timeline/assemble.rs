@@ -9,6 +9,7 @@ use super::fragment::{Digest, Fragment, PlatformFact, When};
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
 use crate::event::from_epoch_secs as utc;
 use crate::event::PlatformAction;
+use crate::record::is_stage;
 
 /// Fragments whose kernel zeros lie closer than this are the same boot.
 const SAME_BOOT_SECS: f64 = 300.0;
@@ -476,10 +477,7 @@ fn build_boot(
     });
     dedup_phases(&mut phases);
     // Stage starts and finishes are milestones too (from the phases kept, once each).
-    for p in phases
-        .iter()
-        .filter(|p| p.depth == 1 && !p.name.contains('/'))
-    {
+    for p in phases.iter().filter(|p| p.depth == 1 && is_stage(&p.name)) {
         milestones.push(Milestone {
             name: format!("{}_start", p.name),
             at_secs: p.start_secs,
