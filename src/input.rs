@@ -257,9 +257,7 @@ pub fn for_each_segment(
         if !escapes {
             return each(text);
         }
-        scratch.clear();
-        strip_text_escapes(text, scratch);
-        return each(scratch.as_str());
+        return each(into_scratch(text, true, scratch));
     }
     if memchr::memchr3(0, 0x1b, b'\r', raw).is_none() {
         // Checked once here rather than again in `normalize`: only UTF-8 and text escapes.
@@ -289,13 +287,7 @@ pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
     }
     let cleaned = strip_raw_escapes(raw);
     let text = String::from_utf8_lossy(&cleaned);
-    scratch.clear();
-    if has_text_escape(text.as_bytes()) {
-        strip_text_escapes(&text, scratch);
-    } else {
-        scratch.push_str(&text);
-    }
-    scratch.as_str()
+    into_scratch(&text, has_text_escape(text.as_bytes()), scratch)
 }
 
 /// [`normalize`] of a line known to hold no NUL, ESC or CR: lossy UTF-8 and text escapes.
@@ -308,16 +300,19 @@ fn normalize_text<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
     };
     match (text, has_text_escape(raw)) {
         (Cow::Borrowed(s), false) => s,
-        (t, escapes) => {
-            scratch.clear();
-            if escapes {
-                strip_text_escapes(&t, scratch);
-            } else {
-                scratch.push_str(&t);
-            }
-            scratch.as_str()
-        }
+        (t, escapes) => into_scratch(&t, escapes, scratch),
     }
+}
+
+/// `text` copied into `scratch`, without its text escapes when it `escapes`.
+fn into_scratch<'a>(text: &str, escapes: bool, scratch: &'a mut String) -> &'a str {
+    scratch.clear();
+    if escapes {
+        strip_text_escapes(text, scratch);
+    } else {
+        scratch.push_str(text);
+    }
+    scratch.as_str()
 }
 
 /// One pass over a line: whether it is printable ASCII and tabs only (a line that needs no
