@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use bootline::render::secs_or_dash as secs;
 use bootline::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
 use bootline::timeline::assemble::DEFAULT_CLASS;
-use bootline::timeline::Boot;
+use bootline::timeline::{attempts, Attempt, Boot};
 
 use super::timeline::{load_config, read_boots};
 use super::Inputs;
@@ -79,9 +79,10 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let (records, label) = match &source {
         Source::Durations(path) => (read_durations(path)?, path.display().to_string()),
         Source::Boots { class, boots } => {
-            let records: Vec<Record> = boots
+            // One record per provisioning attempt, however many boots it took.
+            let records: Vec<Record> = attempts(boots)
                 .iter()
-                .filter_map(Boot::record)
+                .filter_map(Attempt::record)
                 .map(|(secs, censored)| {
                     if censored {
                         Record::censored(secs)
@@ -117,6 +118,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
             if let (Some(p), Some(obj)) = (&phases, v.as_object_mut()) {
                 obj.insert("class".into(), serde_json::json!(p.class));
                 obj.insert("boots".into(), serde_json::json!(p.boots));
+                obj.insert("attempts".into(), serde_json::json!(p.attempts));
                 obj.insert("phases".into(), serde_json::to_value(&p.quantiles)?);
                 let blame: BTreeMap<&str, &Option<TailBlame>> =
                     p.blame.iter().map(|(k, v)| (*k, v)).collect();
@@ -131,8 +133,10 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
             if let Some(p) = &phases {
                 let _ = writeln!(
                     t,
-                    "class {}: {} boots ({})\n",
+                    "class {}: {} attempts ({}); {} boots ({})\n",
                     p.class,
+                    p.attempts.values().sum::<usize>(),
+                    outcome_counts(&p.attempts),
                     p.boots.values().sum::<usize>(),
                     outcome_counts(&p.boots)
                 );
@@ -167,6 +171,8 @@ fn outcome_counts(m: &BTreeMap<String, usize>) -> String {
 struct PhaseReport {
     class: String,
     boots: BTreeMap<String, usize>,
+    /// Outcomes of the provisioning attempts (the statistical unit).
+    attempts: BTreeMap<String, usize>,
     quantiles: Vec<PhaseQuantiles>,
     blame: Vec<(&'static str, Option<TailBlame>)>,
 }
@@ -176,6 +182,12 @@ impl PhaseReport {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for b in boots {
             *counts.entry(b.outcome.as_str().to_string()).or_default() += 1;
+        }
+        let mut attempt_counts: BTreeMap<String, usize> = BTreeMap::new();
+        for a in attempts(boots) {
+            *attempt_counts
+                .entry(a.outcome.as_str().to_string())
+                .or_default() += 1;
         }
         let exact: Vec<&Boot> = boots
             .iter()
@@ -209,6 +221,7 @@ impl PhaseReport {
         Self {
             class: class.to_string(),
             boots: counts,
+            attempts: attempt_counts,
             quantiles: phase_quantiles(&all),
             blame,
         }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
+use super::attempt::own_attempt;
 use super::fragment::{Digest, Fragment, PlatformFact, When};
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
 use crate::event::from_epoch_secs as utc;
@@ -93,7 +94,10 @@ pub fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
     let mut fragments: BTreeMap<String, Vec<Fragment>> = BTreeMap::new();
     let mut facts: Vec<PlatformFact> = Vec::new();
     for d in digests {
-        boots.extend(d.boots);
+        boots.extend(d.boots.into_iter().map(|mut b| {
+            own_attempt(&mut b);
+            b
+        }));
         facts.extend(d.platform);
         for f in d.fragments {
             fragments.entry(f.instance.clone()).or_default().push(f);
@@ -518,6 +522,11 @@ fn build_boot(
         milestones,
         clock_skew_secs,
         sources: sources.into_iter().filter(|s| !s.is_empty()).collect(),
+        labels,
+        attempt: number,
+        attempt_outcome: Some(outcome),
+        attempt_latency: latency,
+        attempt_flip_secs: flip.map(micro),
     }
 }
 

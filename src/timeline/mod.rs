@@ -7,14 +7,18 @@
 //! clocks and classifies each boot.
 
 pub mod assemble;
+pub mod attempt;
 pub mod collect;
 pub mod fragment;
 pub mod identity;
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use assemble::{assemble, ClassPolicy, Classes};
+pub use attempt::{attempts, Attempt};
 pub use fragment::{digest, Digest, Fragment, PlatformFacts};
 
 /// The JSON schema version of timelines (shared by every JSON document bootline writes).
@@ -179,6 +183,23 @@ pub struct Boot {
     pub clock_skew_secs: Option<f64>,
     /// The sources that contributed, sorted.
     pub sources: Vec<String>,
+    /// Labels of the `launched` event of its attempt (class, template, any other key).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// 1-based provisioning attempt within the instance (one per `launched` event; without
+    /// platform events each boot is its own). `0` only in timelines written before attempts
+    /// were recorded.
+    #[serde(default)]
+    pub attempt: usize,
+    /// What became of the attempt, decided over all its boots (the same on each of them).
+    #[serde(default)]
+    pub attempt_outcome: Option<Outcome>,
+    /// The attempt's register latency, from launch across reboots (the same on each boot).
+    #[serde(default)]
+    pub attempt_latency: Option<Latency>,
+    /// Seconds from the zero to the sweep's flip of the attempt, when it was flipped.
+    #[serde(default)]
+    pub attempt_flip_secs: Option<f64>,
 }
 
 impl Boot {
@@ -190,8 +211,8 @@ impl Boot {
     }
 
     /// Duration of each named phase (the first of each name), for per-phase statistics.
-    pub fn phase_durations(&self) -> std::collections::BTreeMap<String, f64> {
-        let mut m = std::collections::BTreeMap::new();
+    pub fn phase_durations(&self) -> BTreeMap<String, f64> {
+        let mut m = BTreeMap::new();
         for p in &self.phases {
             if let Some(d) = p.duration_secs() {
                 m.entry(p.name.clone()).or_insert(d);
