@@ -1,8 +1,8 @@
 //! `bootline blame` on a large `cloud-init.log`: throughput, CPU seconds and peak memory.
 //!
-//! Builds a log of at least 150 MB and 2,000 boots by repeating the bundled real boot
-//! (`fixtures/cloudinit/cloudinit_log_01.log`, plus real single- and many-boot logs of the
-//! shared corpus when `../shared` is present: about 80 KB a boot, the reference log's shape) with every timestamp shifted by a day per copy, then runs the
+//! Builds a log of at least 150 MB and 2,000 boots by repeating real single- and many-boot logs
+//! of `fixtures/corpus/cloudinit/` (about 80 KB a boot, the reference log's shape) with every
+//! timestamp shifted by a day per copy, then runs the
 //! release `bootline blame` on it as a child process and reads its CPU time and peak RSS from
 //! `wait4`. `wc -l` on the same file is timed for scale.
 //!
@@ -30,28 +30,28 @@ struct Template {
 }
 
 fn templates(root: &Path) -> Vec<Template> {
-    let mut paths = vec![(root.join("fixtures/cloudinit/cloudinit_log_01.log"), 1)];
-    let shared = root.join("../shared/corpus/cloudinit");
+    let corpus = root.join("fixtures/corpus/cloudinit");
     // Single boots and the many-boot logs of the corpus: together about 80 KB a boot, the
     // shape of the reference's 168 MB / 2,000-boot log.
-    for (name, boots) in [
+    let paths = [
+        ("cloudinit_log_01.log", 1),
         ("cloudinit_log_02.log", 1),
         ("cloudinit_log_08.log", 1),
         ("cloudinit_log_15.log", 1),
         ("cloudinit_log_05.log", 4),
         ("cloudinit_log_06.log", 25),
-    ] {
-        let p = shared.join(name);
-        if p.is_file() {
-            paths.push((p, boots));
-        }
-    }
+    ];
     paths
         .into_iter()
-        .filter_map(|(p, boots)| {
-            let text = std::fs::read_to_string(&p).ok()?;
-            let date = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
-            Some(Template { text, date, boots })
+        .map(|(name, boots)| {
+            let p = corpus.join(name);
+            let text =
+                std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let date = text
+                .get(..10)
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .unwrap_or_else(|| panic!("{}: no leading date", p.display()));
+            Template { text, date, boots }
         })
         .collect()
 }

@@ -23,10 +23,10 @@ fn stdout_of(args: &[&str]) -> String {
 
 #[test]
 fn blame_on_the_bundled_fixture_matches_the_real_tool_rows() {
-    let ours = stdout_of(&["blame", "fixtures/cloudinit/cloudinit_log_01.log"]);
+    let ours = stdout_of(&["blame", "fixtures/corpus/cloudinit/cloudinit_log_01.log"]);
     let reference = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/cloudinit/cloudinit_log_01.expected-blame.txt"),
+            .join("fixtures/corpus/cloudinit/cloudinit_log_01.expected-blame.txt"),
     )
     .unwrap();
     let rows = |t: &str| {
@@ -109,7 +109,7 @@ fn lenient_mode_skips_counts_and_shows_the_caret() {
 #[test]
 fn dump_round_trips_through_blame() {
     let dir = tempfile::tempdir().unwrap();
-    let dump = stdout_of(&["dump", "fixtures/cloudinit/cloudinit_log_01.log"]);
+    let dump = stdout_of(&["dump", "fixtures/corpus/cloudinit/cloudinit_log_01.log"]);
     let value: serde_json::Value = serde_json::from_str(&dump).unwrap();
     let events = value.as_array().unwrap();
     assert_eq!(events.len(), 86);
@@ -119,7 +119,7 @@ fn dump_round_trips_through_blame() {
     let path = dir.path().join("dump.json");
     std::fs::write(&path, &dump).unwrap();
     let from_dump = stdout_of(&["blame", path.to_str().unwrap()]);
-    let from_log = stdout_of(&["blame", "fixtures/cloudinit/cloudinit_log_01.log"]);
+    let from_log = stdout_of(&["blame", "fixtures/corpus/cloudinit/cloudinit_log_01.log"]);
     assert_eq!(from_dump, from_log);
     // And the dump of the dump is the dump.
     let again = stdout_of(&["dump", path.to_str().unwrap()]);
@@ -129,13 +129,13 @@ fn dump_round_trips_through_blame() {
 #[test]
 fn truncated_dump_keeps_its_events_and_says_where_it_broke() {
     let out = bootline()
-        .args(["dump", "fixtures/cloudinit/dump_02_truncated.json"])
+        .args(["dump", "fixtures/corpus/cloudinit/dump_02.json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains("dump_02_truncated.json:8:4: expected valid JSON"),
+        err.contains("dump_02.json:8:4: expected valid JSON"),
         "{err}"
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -149,7 +149,7 @@ fn json_output_carries_stages_offsets_and_sources() {
         "show",
         "--format",
         "json",
-        "fixtures/cloudinit/cloudinit_log_01.log",
+        "fixtures/corpus/cloudinit/cloudinit_log_01.log",
     ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["schema_version"], 1);
@@ -182,7 +182,8 @@ fn gzip_and_stdin_inputs() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let raw = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cloudinit/cloudinit_log_01.log"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/corpus/cloudinit/cloudinit_log_01.log"),
     )
     .unwrap();
     let gz = dir.path().join("cloud-init.log.gz");
@@ -192,7 +193,7 @@ fn gzip_and_stdin_inputs() {
     );
     e.write_all(&raw).unwrap();
     e.finish().unwrap();
-    let plain = stdout_of(&["blame", "fixtures/cloudinit/cloudinit_log_01.log"]);
+    let plain = stdout_of(&["blame", "fixtures/corpus/cloudinit/cloudinit_log_01.log"]);
     assert_eq!(stdout_of(&["blame", gz.to_str().unwrap()]), plain);
     let piped = bootline()
         .args(["blame", "-"])
@@ -251,13 +252,13 @@ fn several_inputs_print_in_order_with_headers() {
     let out = stdout_of(&[
         "blame",
         "fixtures/malformed/blame_bad.txt",
-        "fixtures/cloudinit/cloudinit_log_01.log",
+        "fixtures/corpus/cloudinit/cloudinit_log_01.log",
     ]);
     let a = out
         .find("==> fixtures/malformed/blame_bad.txt <==")
         .unwrap();
     let b = out
-        .find("==> fixtures/cloudinit/cloudinit_log_01.log <==")
+        .find("==> fixtures/corpus/cloudinit/cloudinit_log_01.log <==")
         .unwrap();
     assert!(a < b);
     assert!(out.ends_with("2 boot records analyzed\n"));

@@ -1,10 +1,11 @@
 //! Parity with the real `cloud-init analyze` (22.4.2) on the real logs in
-//! `../shared/corpus/cloudinit/`: for every `cloudinit_log_*` file where the reference
+//! `fixtures/corpus/cloudinit/`: for every `cloudinit_log_*` file where the reference
 //! succeeded, `bootline blame` prints the same multiset of (event, duration) lines to the printed
 //! five decimals, and at least as many boot records. Where the reference crashed, bootline exits
 //! 0 and prints the records it can.
 //!
-//! The corpus lives outside the repository: these tests skip with a message when it is absent.
+//! The corpus and the reference's outputs are copies kept in the repository (provenance in its
+//! `SOURCES.md`); a missing file fails the test.
 //!
 //! Deliberate differences from the reference, each checked below where it shows:
 //! - blame order: numeric, not by formatted string (the reference ranks 121 s below 15 s);
@@ -21,14 +22,10 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/cloudinit");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
+mod common;
+
+fn corpus() -> PathBuf {
+    common::fixture("corpus/cloudinit")
 }
 
 fn logs(dir: &Path) -> Vec<PathBuf> {
@@ -94,7 +91,7 @@ fn run_blame(path: &Path) -> (i32, String) {
 
 #[test]
 fn blame_matches_the_reference_multiset_and_record_count() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let mut checked = 0;
     for log in logs(&dir) {
         let stem = log.file_stem().unwrap().to_str().unwrap().to_string();
@@ -122,7 +119,7 @@ fn blame_matches_the_reference_multiset_and_record_count() {
 
 #[test]
 fn where_the_reference_crashed_bootline_prints_what_it_can() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let mut crashed = 0;
     for log in logs(&dir) {
         let stem = log.file_stem().unwrap().to_str().unwrap().to_string();
@@ -141,7 +138,7 @@ fn where_the_reference_crashed_bootline_prints_what_it_can() {
 
 #[test]
 fn blame_sorts_numerically_where_the_reference_sorts_strings() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     // cloudinit_log_01: the reference happens to be in order; check ours is, on every file.
     for log in logs(&dir) {
         let (_, ours) = run_blame(&log);
@@ -174,7 +171,7 @@ fn total_times(show: &str) -> Vec<f64> {
 
 #[test]
 fn show_total_time_is_the_real_span_on_the_uptime_clock() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let log = dir.join("cloudinit_log_06.log");
     let expected = std::fs::read_to_string(dir.join("cloudinit_log_06.expected-show.txt")).unwrap();
     let ref_max = total_times(&expected).into_iter().fold(0.0, f64::max);
@@ -201,7 +198,7 @@ fn show_total_time_is_the_real_span_on_the_uptime_clock() {
 
 #[test]
 fn show_finished_stage_lines_match_the_reference() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     // Stage durations are wall-clock differences in both tools.
     for stem in ["cloudinit_log_01", "cloudinit_log_02", "cloudinit_log_15"] {
         let expected =

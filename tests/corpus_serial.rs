@@ -1,9 +1,8 @@
 //! Real-corpus tests: every serial-console, journald and systemd-analyze sample in
-//! `../shared/corpus/serial/` and the console, journal and cloud-init-output samples of
-//! `../shared/corpus/cloudinit/` parse without error in lenient mode with their sniffed format,
-//! and a fact read from each is checked. Skipped with a message when `../shared` is absent; the
-//! copies in `fixtures/serial/` are always checked. Malformed-line fixtures check located
-//! errors in strict mode.
+//! `fixtures/corpus/serial/` and the console, journal and cloud-init-output samples of
+//! `fixtures/corpus/cloudinit/` parse without error in lenient mode with their sniffed format,
+//! and a fact read from each is checked (provenance of each file in the folder's `SOURCES.md`;
+//! a missing file fails). Malformed-line fixtures check located errors in strict mode.
 
 // Uptimes such as 6.28 s are data, not approximations of constants.
 #![allow(clippy::approx_constant)]
@@ -13,22 +12,11 @@ use std::path::{Path, PathBuf};
 use bootline::event::{BootClock, CrashKind, Edge, Event, EventKind, StartupTotals};
 use bootline::parse::{parse_path, Format, Options};
 
-fn shared(sub: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(sub);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: {} is absent", dir.display());
-        None
-    }
-}
+mod common;
+use common::fixture;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
+fn corpus(sub: &str) -> PathBuf {
+    fixture(&format!("corpus/{sub}"))
 }
 
 fn parse(path: &Path) -> (Format, Vec<Event>) {
@@ -472,7 +460,7 @@ fn check(name: &str, format: Format, ev: &[Event]) {
 
 #[test]
 fn every_serial_corpus_file() {
-    let Some(dir) = shared("serial") else { return };
+    let dir = corpus("serial");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -489,29 +477,13 @@ fn every_serial_corpus_file() {
 
 #[test]
 fn listed_cloudinit_corpus_files() {
-    let Some(dir) = shared("cloudinit") else {
-        return;
-    };
+    let dir = corpus("cloudinit");
     for name in [
         "ec2_console_01.txt",
         "journal_01.jsonl",
         "cloudinit_output_01.log",
         "cloudinit_output_02.log",
         "not_cloudinit_01.log",
-    ] {
-        let (format, ev) = parse(&dir.join(name));
-        check(name, format, &ev);
-    }
-}
-
-#[test]
-fn fixture_copies_always_present() {
-    let dir = fixture("serial");
-    for name in [
-        "ec2_cloudinit_output_amzn2_reboot_01.txt",
-        "systemd_analyze_time_firmware_loader_01.txt",
-        "ec2_eks_userdata_failure_01.txt",
-        "openstack_console_01.txt",
     ] {
         let (format, ev) = parse(&dir.join(name));
         check(name, format, &ev);

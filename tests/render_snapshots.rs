@@ -23,7 +23,7 @@ fn run(args: &[&str]) -> String {
 fn blame_text() {
     insta::assert_snapshot!(
         "blame_cloudinit_log_01",
-        run(&["blame", "fixtures/cloudinit/cloudinit_log_01.log"])
+        run(&["blame", "fixtures/corpus/cloudinit/cloudinit_log_01.log"])
     );
 }
 
@@ -31,7 +31,7 @@ fn blame_text() {
 fn show_text() {
     insta::assert_snapshot!(
         "show_cloudinit_log_01",
-        run(&["show", "fixtures/cloudinit/cloudinit_log_01.log"])
+        run(&["show", "fixtures/corpus/cloudinit/cloudinit_log_01.log"])
     );
 }
 
