@@ -151,7 +151,7 @@ impl StageResult {
     }
 }
 
-/// A platform-side event about an instance or workspace (DESIGN.md §4, platform events).
+/// A platform-side event about an instance or workspace (docs/design.md §4, platform events).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlatformAction {
@@ -331,7 +331,7 @@ pub enum EventKind {
         /// Other keys of the record, kept as labels (`class`, `status`, `timeout_s`, …).
         labels: std::collections::BTreeMap<String, String>,
     },
-    /// A user-defined marker matched (DESIGN.md §4, markers).
+    /// A user-defined marker matched (docs/design.md §4, markers).
     Marker {
         /// The marker's name (`registered`, `image-pull`, …).
         name: String,

@@ -35,7 +35,7 @@ impl Default for Options {
     }
 }
 
-/// One platform event (DESIGN.md §4), with its keys in the order they are written.
+/// One platform event (docs/design.md §4), with its keys in the order they are written.
 struct Event {
     time: Micros,
     rank: u8,
@@ -278,7 +278,7 @@ fn hang_name(hang: Hang) -> &'static str {
     }
 }
 
-/// Checks that what was written supports the intended outcome (DESIGN.md §3).
+/// Checks that what was written supports the intended outcome (docs/design.md §3).
 fn check(boot: &Boot, truth: &Truth) -> io::Result<()> {
     let e = &boot.entry;
     let stuck_at = e.launched + e.class.stuck_secs * SEC;

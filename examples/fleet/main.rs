@@ -5,7 +5,7 @@
 //! cargo run --release --example fleet -- --console-fixtures fixtures/console
 //! ```
 //!
-//! The fleet models the incident of DESIGN.md §1: per instance a folder with `console.log`
+//! The fleet models the incident of docs/design.md §1: per instance a folder with `console.log`
 //! (every instance), `cloud-init.log` and `blame.txt` (every 5th, the incident, and every boot
 //! that did not simply register), plus `events.jsonl` (the platform's events) and `truth.json`
 //! (what the generator intended for every boot). `--console-fixtures` writes the synthetic

@@ -77,7 +77,7 @@ const NOBLE: Os = Os {
     docker_suffix: "ubuntu.24.04~noble",
 };
 
-/// A group of workspaces with its own timeout policy (DESIGN.md §3).
+/// A group of workspaces with its own timeout policy (docs/design.md §3).
 #[derive(Debug)]
 pub struct Class {
     /// The class name in `bootline.toml` and in the `launched` events.
@@ -188,7 +188,7 @@ pub enum Fate {
     Unknown(Cut),
 }
 
-/// The classified outcome (DESIGN.md §3), as the truth file names it.
+/// The classified outcome (docs/design.md §3), as the truth file names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Registered,
@@ -228,7 +228,7 @@ pub fn window() -> Window {
     }
 }
 
-/// The incident of DESIGN.md §1.
+/// The incident of docs/design.md §1.
 pub mod incident {
     use crate::clock::{utc, Micros, MS};
 
@@ -244,7 +244,7 @@ pub mod incident {
         utc(2026, 6, 10, 14, 51, 1)
     }
 
-    /// The slow boot of DESIGN.md §4's example: flipped by the 15:01:01 sweep, registered five
+    /// The slow boot of docs/design.md §4's example: flipped by the 15:01:01 sweep, registered five
     /// seconds later.
     pub const SWEPT_WORKSPACE: &str = "9a1f20c4";
     pub const SWEPT_LATENCY_SECS: i64 = 626;
@@ -914,7 +914,7 @@ fn later_delete(rng: &mut Rng, platform: &Platform, window: Window) -> Option<Mi
     (at < window.end).then(|| floor_sec_after(at))
 }
 
-/// The outcome rule of DESIGN.md §3, applied to what the generator planned; it must agree
+/// The outcome rule of docs/design.md §3, applied to what the generator planned; it must agree
 /// with the fate (checked by the caller).
 fn classify(entry: &Entry, platform: &Platform, end: Option<Micros>) -> Outcome {
     let stuck_at = entry.launched + entry.class.stuck_secs * SEC;

@@ -1,4 +1,4 @@
-//! Platform events (DESIGN.md §4): the platform's own view of launches, registrations, timeout
+//! Platform events (docs/design.md §4): the platform's own view of launches, registrations, timeout
 //! flips, failures and deletions, as JSON Lines or as CSV with the same column names.
 //!
 //! ```text

@@ -1,6 +1,6 @@
 //! Censored maximum-likelihood fits: Nelder–Mead from each start then a damped Newton polish,
 //! standard errors from the observed information, fitted quantiles with delta-method intervals
-//! and bounds, and model survival at given times with intervals (STATS.md §5).
+//! and bounds, and model survival at given times with intervals (docs/statistics.md §5).
 
 use serde::Serialize;
 
@@ -297,7 +297,7 @@ mod tests {
         Sample::new(&recs).expect("sample")
     }
 
-    /// Weibull profile equation (STATS.md §5): k solves
+    /// Weibull profile equation (docs/statistics.md §5): k solves
     /// 1/k + mean_events(ln t) − Σ t^k ln t / Σ t^k = 0, then λ = (Σ t^k / d)^(1/k).
     fn weibull_profile(s: &Sample) -> (f64, f64) {
         let recs = s.records();

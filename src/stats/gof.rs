@@ -1,6 +1,6 @@
 //! Goodness of fit: Kolmogorov–Smirnov and Anderson–Darling for complete data, the sup distance
 //! between Kaplan–Meier and the model for censored data, and p-values only from a seeded
-//! parametric bootstrap (STATS.md §6).
+//! parametric bootstrap (docs/statistics.md §6).
 
 use serde::Serialize;
 

@@ -1,5 +1,5 @@
 //! Peaks over threshold: a generalized Pareto tail above the type-7 90th percentile, fitted by
-//! censored maximum likelihood, as a cross-check of extreme quantiles (STATS.md §7).
+//! censored maximum likelihood, as a cross-check of extreme quantiles (docs/statistics.md §7).
 
 use serde::Serialize;
 

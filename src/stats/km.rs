@@ -1,6 +1,6 @@
 //! Kaplan–Meier estimator with ties (events before censorings), Greenwood variance, log(−log)
 //! and linear pointwise bands, quantiles with the 1e-9 tie tolerance, quantile intervals and
-//! one-sided bounds by band inversion, and plateau-adjusted healthy quantiles (STATS.md §4).
+//! one-sided bounds by band inversion, and plateau-adjusted healthy quantiles (docs/statistics.md §4).
 
 use serde::Serialize;
 
@@ -284,7 +284,7 @@ impl KaplanMeier {
 mod tests {
     use super::*;
 
-    /// reference/stats/tiny_n10_ties (STATS.md §4 hand values).
+    /// fixtures/stats/tiny_n10_ties (hand values in its README).
     fn tiny() -> Vec<Record> {
         let ev = [100.0, 120.0, 150.0, 150.0, 180.0, 240.0];
         let ce = [120.0, 150.0, 200.0, 240.0];

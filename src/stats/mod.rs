@@ -8,7 +8,7 @@
 //! - [`phase`]: per-phase statistics and tail blame;
 //! - [`summary`]: the whole serialisable result of `bootline fit`.
 //!
-//! Methods and conventions follow `STATS.md`.
+//! Methods and conventions follow `docs/statistics.md`.
 
 pub mod error;
 pub mod family;

@@ -1,5 +1,5 @@
 //! Distribution-free confidence interval and one-sided upper bound of a quantile from binomial
-//! order statistics (Hahn & Meeker), valid under Type-I censoring only (STATS.md §3).
+//! order statistics (Hahn & Meeker), valid under Type-I censoring only (docs/statistics.md §3).
 
 use serde::Serialize;
 use statrs::distribution::{Binomial, DiscreteCDF};

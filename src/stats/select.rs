@@ -1,5 +1,5 @@
 //! Model selection: AIC, AICc, BIC with n = all records (lifelines, fitdistrplus and the NIST
-//! handbook convention), ΔBIC, Akaike weights, and the ranking by BIC (STATS.md §6).
+//! handbook convention), ΔBIC, Akaike weights, and the ranking by BIC (docs/statistics.md §6).
 
 use serde::Serialize;
 

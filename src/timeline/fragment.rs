@@ -373,7 +373,7 @@ impl Digester {
                     });
                 }
             }
-            // A failed unit is worth a milestone, but it is not crash evidence (DESIGN.md §3:
+            // A failed unit is worth a milestone, but it is not crash evidence (docs/design.md §3:
             // kernel panic, a stage FAIL, user-data exit ≠ 0): a boot whose docker unit failed
             // may still hang until it is stuck, or recover.
             EventKind::Crash {

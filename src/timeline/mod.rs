@@ -24,7 +24,7 @@ pub use fragment::{digest, Digest, Fragment, PlatformFacts};
 /// The JSON schema version of timelines (shared by every JSON document bootline writes).
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// What became of a boot (DESIGN.md §3). The first that applies, in this order.
+/// What became of a boot (docs/design.md §3). The first that applies, in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
