@@ -58,6 +58,21 @@ pub enum BootClock {
     Userspace,
 }
 
+/// How far a since-boot stamp may run backwards within one boot, seconds.
+///
+/// cloud-init's banners read `/proc/uptime` in order, so within one boot their `Up` never
+/// decreases. A console interleaves kernel lines with lines journald forwards, stamped when
+/// they were logged, so those can run backwards by the forwarding lag: under a second on a
+/// healthy machine. A boot that starts again counts from zero, so its first stamps lie well
+/// below the previous boot's latest.
+pub const UPTIME_JITTER_SECS: f64 = 1.0;
+
+/// Whether a since-boot clock went back from `prev` to `now` by more than
+/// [`UPTIME_JITTER_SECS`]: the machine rebooted (the one rule for every source).
+pub fn uptime_went_back(prev: f64, now: f64) -> bool {
+    now + UPTIME_JITTER_SECS < prev
+}
+
 /// Seconds since boot in a named clock.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub struct SinceBoot {
@@ -148,6 +163,18 @@ impl StageResult {
             "WARN" => Some(StageResult::Warn),
             _ => None,
         }
+    }
+}
+
+/// The analyze-style stage name of a banner action: `init` → `init-network`,
+/// `modules:config` → `modules-config` (cloud-init names a stage differently in its banners
+/// and in its reporting events; the stage vocabulary is the reporting one).
+pub fn stage_of_action(action: &str) -> String {
+    let s = action.replace(':', "-");
+    if s == "init" {
+        "init-network".to_string()
+    } else {
+        s
     }
 }
 
@@ -409,6 +436,24 @@ mod tests {
             assert_eq!(PlatformAction::from_word(a.as_str()), Some(a));
         }
         assert_eq!(PlatformAction::from_word("launch"), None);
+    }
+
+    #[test]
+    fn uptime_goes_back_only_beyond_the_jitter() {
+        assert!(uptime_went_back(600.0, 3.2));
+        assert!(uptime_went_back(9.5, 6.0));
+        // A forwarded console line a little behind the kernel's latest is the same boot.
+        assert!(!uptime_went_back(58.0, 57.5));
+        assert!(!uptime_went_back(58.0, 58.0));
+        assert!(!uptime_went_back(3.0, 600.0));
+    }
+
+    #[test]
+    fn banner_actions_name_stages() {
+        assert_eq!(stage_of_action("init"), "init-network");
+        assert_eq!(stage_of_action("init-local"), "init-local");
+        assert_eq!(stage_of_action("modules:final"), "modules-final");
+        assert_eq!(stage_of_action("modules:config"), "modules-config");
     }
 
     #[test]

@@ -2,14 +2,16 @@
 //! distribution of register latency, and an evidence-backed register-wait timeout.
 //!
 //! The data flow has one narrow waist: parsers ([`parse`]) emit located [`event::Event`]s;
-//! assembly ([`timeline`], [`record`]) groups them into boots; statistics ([`stats`]) see only
-//! numbers and censoring flags; renderers read one result type.
+//! [`ingest`] drives them over the inputs; assembly ([`timeline`], [`record`]) groups the
+//! events into boots; statistics ([`stats`]) see only numbers and censoring flags; renderers
+//! read one result type.
 
 #![warn(missing_docs)]
 
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod ingest;
 pub mod input;
 pub mod intern;
 pub mod parse;

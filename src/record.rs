@@ -14,10 +14,10 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use crate::event::{
-    epoch_secs as epoch, BootClock, Event, EventKind, Location, StageResult, Stamp,
+    epoch_secs as epoch, stage_of_action, uptime_went_back, BootClock, Event, EventKind, Location,
+    StageResult, Stamp,
 };
 use crate::intern::{self, Text};
-use crate::parse::banner::stage_of_action;
 
 /// A moment inside a record: the source's stamp plus the time on the record's clock.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -292,7 +292,9 @@ impl Builder {
                 // then belongs to the open stage.
                 let open_stage = c.stack.first().map(|&(i, _, _)| &*c.spans[i].name);
                 if open_stage == Some(stage.as_str())
-                    && up.zip(c.last_up).is_none_or(|(u, l)| u >= l)
+                    && up
+                        .zip(c.last_up)
+                        .is_none_or(|(u, l)| !uptime_went_back(l, u))
                 {
                     self.note_banner(&action, version, &e.stamp, e.source);
                     self.current.events += 1;
@@ -300,7 +302,10 @@ impl Builder {
                     return None;
                 }
                 if !c.is_empty() {
-                    if up.zip(c.last_up).is_some_and(|(u, last)| u < last) {
+                    if up
+                        .zip(c.last_up)
+                        .is_some_and(|(u, last)| uptime_went_back(last, u))
+                    {
                         split(self, Boundary::UptimeReset);
                     } else if c.saw_finished_banner {
                         split(self, Boundary::RunningAfterFinished);
@@ -316,7 +321,11 @@ impl Builder {
             EventKind::FinishedBanner { version, .. } => {
                 let up = e.stamp.since_boot.map(|s| s.secs);
                 let c = &self.current;
-                if !c.is_empty() && up.zip(c.last_up).is_some_and(|(u, last)| u < last) {
+                if !c.is_empty()
+                    && up
+                        .zip(c.last_up)
+                        .is_some_and(|(u, last)| uptime_went_back(last, u))
+                {
                     split(self, Boundary::UptimeReset);
                 }
                 self.note_banner("finished", version, &e.stamp, e.source);

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use bootline::config::Config;
+use bootline::ingest::collect;
 use bootline::render::timeline::{boot_text, summary_text};
-use bootline::timeline::{self, collect::collect, Boot, Classes, SCHEMA_VERSION};
+use bootline::timeline::{self, Boot, Classes, SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 

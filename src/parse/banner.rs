@@ -60,17 +60,6 @@ impl Banner {
     }
 }
 
-/// The analyze-style stage name of a banner action: `init` → `init-network`,
-/// `modules:config` → `modules-config`.
-pub fn stage_of_action(action: &str) -> String {
-    let s = action.replace(':', "-");
-    if s == "init" {
-        "init-network".to_string()
-    } else {
-        s
-    }
-}
-
 // `22.4.2 ` (the version, up to the next space)
 fn version(i: &str) -> IResult<&str, &str> {
     let (i, v) = take_while1(|c: char| !c.is_whitespace())(i)?;
@@ -240,14 +229,11 @@ mod tests {
         let (pos, b) = find(line).unwrap().unwrap();
         assert_eq!(&line[pos..pos + 5], "Cloud");
         assert_eq!(
-            stage_of_action(match &b.kind {
-                BannerKind::Running { action } => action,
-                _ => unreachable!(),
-            }),
-            "init-local"
+            b.kind,
+            BannerKind::Running {
+                action: "init-local".into()
+            }
         );
         assert!(find("no banner here").is_none());
-        assert_eq!(stage_of_action("init"), "init-network");
-        assert_eq!(stage_of_action("modules:final"), "modules-final");
     }
 }

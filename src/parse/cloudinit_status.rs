@@ -20,11 +20,10 @@ use std::io::BufRead;
 use chrono::{DateTime, FixedOffset};
 use serde_json::Value;
 
-use super::banner::stage_of_action;
 use super::timestamp::rfc2822;
 use super::{DocumentParser, Emit};
 use crate::error::{Error, Malformed, Result};
-use crate::event::{CrashKind, EventKind, StageResult, Stamp};
+use crate::event::{stage_of_action, CrashKind, EventKind, StageResult, Stamp};
 
 /// The stages `cloud-init status --format json` reports, as it names them.
 const STAGES: &[&str] = &["init-local", "init", "modules-config", "modules-final"];

@@ -30,7 +30,7 @@ use super::message::{classify, tag_prefix, Found, Origin};
 use super::timestamp::{iso8601, kernel_stamp, syslog};
 use super::{Emit, LineParser};
 use crate::error::Malformed;
-use crate::event::{BootClock, EventKind, Stamp};
+use crate::event::{uptime_went_back, BootClock, EventKind, Stamp};
 
 /// The width consoles hard-wrap at.
 pub const WRAP_COLUMNS: usize = 80;
@@ -125,9 +125,9 @@ impl Console {
 
     fn note_kernel(&mut self, secs: f64, line: u64) {
         match self.last_kernel {
-            // Forwarded lines run a little backwards; a reset to under half, by more than a
-            // minute, is a reboot whose kernel banner the capture lost.
-            Some((best, _)) if best >= secs && !(secs + 60.0 < best && secs < best * 0.5) => {}
+            // Forwarded lines run a little backwards; further back is a reboot whose kernel
+            // banner the capture lost.
+            Some((best, _)) if best >= secs && !uptime_went_back(best, secs) => {}
             _ => self.last_kernel = Some((secs, line)),
         }
     }

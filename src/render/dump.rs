@@ -6,8 +6,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use crate::event::{Event, EventKind};
-use crate::parse::banner::stage_of_action;
+use crate::event::{stage_of_action, Event, EventKind};
 
 /// The description `cloud-init analyze` gives a stage started by a banner.
 pub fn stage_description(stage: &str) -> &'static str {

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use super::identity;
 use super::{Boot, Evidence};
 use crate::event::{
-    epoch_secs as epoch, BootClock, CrashKind, Edge, Event, EventKind, Location, PlatformAction,
-    Stamp, StartupTotals,
+    epoch_secs as epoch, stage_of_action, uptime_went_back, BootClock, CrashKind, Edge, Event,
+    EventKind, Location, PlatformAction, Stamp, StartupTotals,
 };
-use crate::parse::banner::stage_of_action;
 use crate::record::{self, RecordClock, SpanEnd};
 
 /// A time as a source knows it: wall clock, or seconds since the kernel's zero.
@@ -298,7 +297,9 @@ impl Digester {
                 let up = e.stamp.since_boot.map(|b| b.secs);
                 let reset = self.current.as_ref().is_some_and(|o| {
                     o.content
-                        && (up.zip(o.last_up).is_some_and(|(u, l)| u + 1.0 < l)
+                        && (up
+                            .zip(o.last_up)
+                            .is_some_and(|(u, l)| uptime_went_back(l, u))
                             || (o.saw_finished && stage_of_action(action) == "init-local"))
                 });
                 if reset {
@@ -308,7 +309,10 @@ impl Digester {
             EventKind::FinishedBanner { .. } => {
                 let up = e.stamp.since_boot.map(|b| b.secs);
                 let reset = self.current.as_ref().is_some_and(|o| {
-                    o.content && up.zip(o.last_up).is_some_and(|(u, l)| u + 1.0 < l)
+                    o.content
+                        && up
+                            .zip(o.last_up)
+                            .is_some_and(|(u, l)| uptime_went_back(l, u))
                 });
                 if reset {
                     self.split();

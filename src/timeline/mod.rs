@@ -8,7 +8,6 @@
 
 pub mod assemble;
 pub mod attempt;
-pub mod collect;
 pub mod fragment;
 pub mod identity;
 

@@ -1,16 +1,22 @@
-//! Reading many sources in parallel into digests, in input order, with what went wrong per
-//! source reported rather than fatal.
+//! Ingest: drives the parsers over many sources in parallel and hands their events to
+//! assembly's digesters, in input order, with what went wrong per source reported rather than
+//! fatal.
+//!
+//! This is the one place that knows both sides of the narrow waist: which format a source is
+//! (sniffed or named) and which digester takes it. Parsers know nothing of boots; assembly
+//! knows nothing of formats. A timeline (JSON Lines) input holds boots already assembled, so
+//! it goes to the digester whole instead of through a parser.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::fragment::{Digest, Digester};
-use super::Boot;
 use crate::error::{Error, Malformed};
 use crate::input;
 use crate::parse::{self, Format, Options, Summary};
+use crate::timeline::fragment::{Digest, Digester};
+use crate::timeline::Boot;
 
 /// What reading one source gave besides its digest.
 #[derive(Debug)]
