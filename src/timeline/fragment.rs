@@ -150,6 +150,8 @@ struct Open {
     anchors: Vec<f64>,
     last_up: Option<f64>,
     saw_finished: bool,
+    /// A stage banner was seen: a later `init-local` one is a new boot.
+    saw_stage_banner: bool,
     /// Open marker spans by name.
     open_markers: BTreeMap<String, (When, String)>,
     content: bool,
@@ -179,6 +181,7 @@ impl Open {
             anchors: Vec::new(),
             last_up: None,
             saw_finished: false,
+            saw_stage_banner: false,
             open_markers: BTreeMap::new(),
             content: false,
             startup: None,
@@ -300,7 +303,8 @@ impl Digester {
                         && (up
                             .zip(o.last_up)
                             .is_some_and(|(u, l)| uptime_went_back(l, u))
-                            || (o.saw_finished && stage_of_action(action) == "init-local"))
+                            || ((o.saw_finished || o.saw_stage_banner)
+                                && stage_of_action(action) == "init-local"))
                 });
                 if reset {
                     self.split();
@@ -350,6 +354,7 @@ impl Digester {
             | EventKind::Span { .. }
             | EventKind::StageBanner { .. } => {
                 o.content = true;
+                o.saw_stage_banner |= matches!(e.kind, EventKind::StageBanner { .. });
                 if let Some(r) = o.records.push(e) {
                     add_record(&mut o.frag, &r);
                 }
@@ -616,4 +621,48 @@ pub fn digest(path: Arc<str>, events: impl IntoIterator<Item = Event>) -> Digest
         d.push(e);
     }
     d.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::SinceBoot;
+    use chrono::DateTime;
+
+    fn banner(action: &str, wall: &str, up: f64, line: u64) -> Event {
+        let mut s = Stamp::wall(DateTime::parse_from_rfc3339(wall).unwrap());
+        s.since_boot = Some(SinceBoot {
+            clock: BootClock::Uptime,
+            secs: up,
+        });
+        Event::new(
+            EventKind::StageBanner {
+                version: "23".into(),
+                action: action.into(),
+            },
+            s,
+            Location::new("cloud-init.log".into(), line),
+        )
+    }
+
+    #[test]
+    fn an_early_crash_and_reboot_is_two_fragments() {
+        // The first boot dies in `init` at 9.5 s; the second's `init-local` says 6.0 s: not
+        // under half, but a second `init-local` is a new boot.
+        let d = digest(
+            "cloud-init.log".into(),
+            [
+                banner("init-local", "2024-05-01T12:00:03Z", 3.0, 1),
+                banner("init", "2024-05-01T12:00:09Z", 9.5, 2),
+                banner("init-local", "2024-05-01T12:01:06Z", 6.0, 3),
+                banner("init", "2024-05-01T12:01:09Z", 9.0, 4),
+            ],
+        );
+        assert_eq!(d.fragments.len(), 2);
+        let zeros: Vec<f64> = d.fragments.iter().filter_map(|f| f.kernel_zero).collect();
+        let t0 = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .timestamp() as f64;
+        assert_eq!(zeros, [t0, t0 + 60.0]);
+    }
 }
