@@ -11,16 +11,17 @@
 //! `running` / `finished at` banners. Lines without a timestamp continue the previous record
 //! (tracebacks) and carry no events.
 //!
-//! Year-less stamps take the year from the banner's RFC 2822 date; zone-less stamps are local
-//! time when the banner says so (log stamp minus banner time, rounded to 15 minutes). Events
-//! read before the first banner wait (in memory, bounded) until it tells year and offset.
+//! Year-less stamps take the year from the banners' RFC 2822 dates; zone-less stamps are local
+//! time when a banner says so (the rule is [`super::calendar`]'s). Events read before the
+//! first banner wait (in memory, bounded) until it tells year and offset.
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use memchr::memmem::Finder;
 
 use super::banner;
+use super::calendar::{Calendar, Local};
 use super::timestamp::{self, YearlessStamp};
 use super::{Emit, LineParser};
 use crate::error::Malformed;
@@ -161,12 +162,8 @@ struct Pending {
 /// Parser state for a `cloud-init.log`.
 #[derive(Debug, Default)]
 pub struct CloudInitLog {
-    /// Year of the latest banner (for year-less stamps).
-    year: Option<i32>,
-    /// Month of the latest resolved stamp, to roll the year over at New Year.
-    last_month: Option<u32>,
-    /// Local-time offset of zone-less stamps, from the latest banner.
-    offset: Option<FixedOffset>,
+    /// Year and local-time offset of zone-less stamps, from the banners.
+    calendar: Calendar,
     /// Events waiting for the first banner.
     pending: Vec<Pending>,
     /// Stamp of the latest timestamped line (for markers on continuation lines).
@@ -179,47 +176,28 @@ impl CloudInitLog {
         Self::default()
     }
 
-    fn knows_context(&self) -> bool {
-        self.year.is_some() && self.offset.is_some()
-    }
-
     fn resolve(&mut self, stamp: LineStamp) -> Option<DateTime<FixedOffset>> {
-        let offset = self
-            .offset
-            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
-        match stamp {
-            LineStamp::Zoned(t) => Some(t),
-            LineStamp::Naive(n) => n.and_local_timezone(offset).single(),
-            LineStamp::Yearless(y) => {
-                let mut year = self.year.unwrap_or(FALLBACK_YEAR);
-                if let Some(last) = self.last_month {
-                    // A December banner followed by January lines: the year rolled over.
-                    if last == 12 && y.month == 1 {
-                        year += 1;
-                        self.year = Some(year);
-                    }
-                }
-                self.last_month = Some(y.month);
-                y.with_year(year)
-                    .and_then(|n| n.and_local_timezone(offset).single())
-            }
+        match local(stamp) {
+            Err(t) => Some(t),
+            Ok(l) => self.calendar.resolve(l, FALLBACK_YEAR),
         }
     }
 
     fn stamp(&mut self, stamp: LineStamp, up_secs: Option<f64>) -> Stamp {
-        Stamp {
-            wall: self.resolve(stamp),
-            since_boot: up_secs.map(|secs| SinceBoot {
-                clock: BootClock::Uptime,
-                secs,
-            }),
-        }
+        let wall = self.resolve(stamp);
+        with_up(wall, up_secs)
     }
 
     fn flush_pending(&mut self, out: &mut Emit<'_>) {
         for p in std::mem::take(&mut self.pending) {
-            let stamp = self.stamp(p.stamp, p.up_secs);
-            out.event_at(p.kind, stamp, p.line);
+            // Lines held for the first banner, resolved by what it told; past the bound
+            // without one, in order with the defaults.
+            let wall = match local(p.stamp) {
+                Err(t) => Some(t),
+                Ok(l) if self.calendar.taught() => self.calendar.resolve_held(l),
+                Ok(l) => self.calendar.resolve(l, FALLBACK_YEAR),
+            };
+            out.event_at(p.kind, with_up(wall, p.up_secs), p.line);
         }
     }
 
@@ -231,7 +209,7 @@ impl CloudInitLog {
         out: &mut Emit<'_>,
     ) {
         let needs_context = !matches!(stamp, LineStamp::Zoned(_));
-        if needs_context && !self.knows_context() {
+        if needs_context && !self.calendar.taught() {
             self.pending.push(Pending {
                 kind,
                 stamp,
@@ -249,25 +227,31 @@ impl CloudInitLog {
 
     /// Learns year and offset from a banner on a line stamped `stamp`.
     fn learn(&mut self, stamp: LineStamp, banner_at: DateTime<FixedOffset>) {
-        let banner_utc = banner_at.naive_utc();
-        self.year = Some(banner_at.year());
-        self.last_month = Some(banner_at.month());
-        let line_naive = match stamp {
-            LineStamp::Zoned(_) => return,
-            LineStamp::Naive(n) => Some(n),
-            LineStamp::Yearless(y) => y.with_year(banner_at.year()),
+        let line = match local(stamp) {
+            Ok(l) => l,
+            // A zoned line states its offset: the log's other lines are likely in it too.
+            Err(t) => Local::Naive(t.naive_local()),
         };
-        if let Some(n) = line_naive {
-            let diff = (n - banner_utc).num_seconds();
-            let quarter_hours = (diff as f64 / 900.0).round() as i32;
-            // Offsets beyond ±14 h are not zones: the clock was simply wrong.
-            let secs = if quarter_hours.abs() <= 56 {
-                quarter_hours * 900
-            } else {
-                0
-            };
-            self.offset = FixedOffset::east_opt(secs);
-        }
+        self.calendar.learn(line, banner_at);
+    }
+}
+
+/// A line stamp still needing the calendar (`Ok`), or one that stands alone (`Err`).
+fn local(stamp: LineStamp) -> Result<Local, DateTime<FixedOffset>> {
+    match stamp {
+        LineStamp::Zoned(t) => Err(t),
+        LineStamp::Naive(n) => Ok(Local::Naive(n)),
+        LineStamp::Yearless(y) => Ok(Local::Yearless(y)),
+    }
+}
+
+fn with_up(wall: Option<DateTime<FixedOffset>>, up_secs: Option<f64>) -> Stamp {
+    Stamp {
+        wall,
+        since_boot: up_secs.map(|secs| SinceBoot {
+            clock: BootClock::Uptime,
+            secs,
+        }),
     }
 }
 

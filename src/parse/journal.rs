@@ -4,7 +4,7 @@
 //! - `short` / `short-precise`: `Aug 24 21:46:55.736585 test-b1 systemd[1]: msg` — year-less;
 //!   the year comes from a cloud-init banner (or a `-- Logs begin at …` header), and events of
 //!   lines read before it are held back until it is known (or emitted without a wall time at
-//!   the end). The banner also reveals the stamps' offset from UTC.
+//!   the end). The banners also reveal the stamps' offset from UTC ([`super::calendar`]).
 //! - `short-iso` / `short-iso-precise`: `2023-07-31T18:30:50.362836+00:00 host ident[pid]: msg`.
 //! - `short-monotonic`: `[   20.888224] localhost systemd[1]: msg` (journald's monotonic clock;
 //!   the same bracket as printk, but a hostname follows it).
@@ -21,12 +21,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, TimeZone};
+use chrono::{DateTime, FixedOffset};
 use nom::bytes::complete::take_while1;
 use nom::character::complete::char;
 use nom::{IResult, Parser};
 use serde_json::Value;
 
+use super::calendar::{Calendar, Local};
 use super::message::{classify, tag_prefix, Found, Origin};
 use super::timestamp::{iso8601, kernel_stamp, syslog, YearlessStamp};
 use super::{Emit, LineParser};
@@ -103,9 +104,7 @@ struct Held {
 /// Parser state for the `short*` layouts.
 #[derive(Debug, Default)]
 pub struct Short {
-    year: Option<i32>,
-    last_month: u32,
-    offset: Option<FixedOffset>,
+    calendar: Calendar,
     held: Vec<Held>,
     boots: u32,
     last: Option<(Stamp, u64)>,
@@ -121,39 +120,16 @@ impl Short {
         Self::default()
     }
 
-    fn resolve(&self, s: YearlessStamp, year: i32) -> Option<DateTime<FixedOffset>> {
-        let offset = self.offset.unwrap_or_else(utc);
-        let naive: NaiveDateTime = s.with_year(year)?;
-        offset.from_local_datetime(&naive).single()
-    }
-
-    /// Learns the year (and offset) from a banner's wall time seen on a line stamped `local`.
+    /// Learns the year and offset from a banner's wall time seen on a line stamped `local`.
     fn anchor(&mut self, local: YearlessStamp, banner: DateTime<FixedOffset>, out: &mut Emit<'_>) {
-        if self.year.is_some() {
-            return;
-        }
-        let year = banner.year();
-        if let Some(naive) = local.with_year(year) {
-            let diff = (naive - banner.naive_utc()).num_seconds();
-            let quarter_hours = (diff as f64 / 900.0).round() as i32;
-            if quarter_hours.abs() <= 14 * 4 {
-                self.offset = FixedOffset::east_opt(quarter_hours * 900);
-            }
-        }
-        self.set_year(year, banner.month(), out);
+        self.calendar.learn(Local::Yearless(local), banner);
+        self.release_dated(out);
     }
 
-    fn set_year(&mut self, year: i32, month: u32, out: &mut Emit<'_>) {
-        self.year = Some(year);
-        self.last_month = month;
+    /// Emits the held events once the year is known.
+    fn release_dated(&mut self, out: &mut Emit<'_>) {
         for h in std::mem::take(&mut self.held) {
-            // A December line held before a January anchor belongs to the year before.
-            let y = if h.stamp.month > month + 6 {
-                year - 1
-            } else {
-                year
-            };
-            let wall = self.resolve(h.stamp, y);
+            let wall = self.calendar.resolve_held(Local::Yearless(h.stamp));
             out.event_at(
                 h.kind,
                 Stamp {
@@ -187,17 +163,14 @@ impl Short {
             let id = format!("reboot-{}", self.boots + 1);
             out.event(EventKind::BootId { id }, Stamp::default());
         } else if (inner.starts_with("Logs begin at ") || inner.starts_with("Journal begins at "))
-            && self.year.is_none()
+            && self.calendar.year().is_none()
         {
             if let Some((y, m)) = find_iso_date(inner) {
-                self.set_year(y, m, out);
+                self.calendar.learn_year(y, m);
+                self.release_dated(out);
             }
         }
     }
-}
-
-fn utc() -> FixedOffset {
-    FixedOffset::east_opt(0).expect("zero offset")
 }
 
 /// The first `YYYY-MM-DD` in a text: `(year, month)`.
@@ -231,26 +204,19 @@ impl LineParser for Short {
         let found = std::mem::take(&mut self.found);
         match l.stamp {
             LineStamp::Yearless(ys) => {
-                if self.year.is_none() {
-                    let banner_at = found.iter().find_map(|f| match f.kind {
-                        EventKind::StageBanner { .. } | EventKind::FinishedBanner { .. } => {
-                            f.own.and_then(|s| s.wall)
-                        }
-                        _ => None,
-                    });
-                    if let Some(at) = banner_at {
-                        self.anchor(ys, at, out);
+                let banner_at = found.iter().find_map(|f| match f.kind {
+                    EventKind::StageBanner { .. } | EventKind::FinishedBanner { .. } => {
+                        f.own.and_then(|s| s.wall)
                     }
+                    _ => None,
+                });
+                if let Some(at) = banner_at {
+                    self.anchor(ys, at, out);
                 }
-                match self.year {
-                    Some(mut year) => {
-                        if ys.month + 6 < self.last_month {
-                            year += 1;
-                            self.year = Some(year);
-                        }
-                        self.last_month = ys.month;
+                match self.calendar.year() {
+                    Some(year) => {
                         let stamp = Stamp {
-                            wall: self.resolve(ys, year),
+                            wall: self.calendar.resolve(Local::Yearless(ys), year),
                             since_boot: None,
                         };
                         self.last = Some((stamp, line));
@@ -313,7 +279,7 @@ impl LineParser for Short {
         let (_, l) = short_line(text).ok()?;
         match l.stamp {
             LineStamp::Yearless(ys) => Some(Stamp {
-                wall: self.resolve(ys, self.year?),
+                wall: self.calendar.peek(Local::Yearless(ys)),
                 since_boot: None,
             }),
             LineStamp::Wall(t) => Some(Stamp::wall(t)),

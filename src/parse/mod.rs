@@ -14,6 +14,7 @@ pub mod analyze_boot;
 pub mod analyze_dump;
 pub mod analyze_show;
 pub mod banner;
+mod calendar;
 pub mod cloudinit_log;
 pub mod cloudinit_output;
 pub mod cloudinit_status;
