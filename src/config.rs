@@ -20,12 +20,16 @@ pub const DEFAULT_CLASS: &str = "default";
 pub const DEFAULT_TIMEOUT_SECS: f64 = 600.0;
 /// The default class's stuck threshold when the file does not give one.
 pub const DEFAULT_STUCK_SECS: f64 = 900.0;
+/// How often the platform's sweep runs when the file does not say.
+pub const DEFAULT_SWEEP_PERIOD_SECS: f64 = 60.0;
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// How the recommendation is computed.
     pub policy: Policy,
+    /// How the platform's sweep reports its verdicts.
+    pub platform: Platform,
     /// Timeout classes by name; always holds [`DEFAULT_CLASS`].
     pub classes: BTreeMap<String, Class>,
     /// Templates with their own provision timeout, by name.
@@ -58,6 +62,26 @@ impl Default for Policy {
             confidence: 0.95,
             slack_multiplier: 1.10,
             slack_add_secs: 0.0,
+        }
+    }
+}
+
+/// `[platform]`: how to read the platform's `failed` events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Platform {
+    /// Seconds between two runs of the sweep: a `failed` within this of a `provision_timeout`
+    /// of the same instance or workspace is the same flip.
+    pub sweep_period_secs: f64,
+    /// Regular expressions: a `failed` whose reason matches one is crash evidence whenever it
+    /// comes, even after the timeout.
+    pub crash_reasons: Vec<String>,
+}
+
+impl Default for Platform {
+    fn default() -> Self {
+        Self {
+            sweep_period_secs: DEFAULT_SWEEP_PERIOD_SECS,
+            crash_reasons: Vec::new(),
         }
     }
 }
@@ -158,6 +182,7 @@ impl Default for Config {
         classes.insert(DEFAULT_CLASS.to_string(), default_class());
         Self {
             policy: Policy::default(),
+            platform: Platform::default(),
             classes,
             templates: BTreeMap::new(),
             markers: Vec::new(),
@@ -234,6 +259,7 @@ fn line_of(text: &str, offset: usize) -> u64 {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     policy: Option<RawPolicy>,
+    platform: Option<RawPlatform>,
     #[serde(default)]
     class: Vec<RawClass>,
     #[serde(default)]
@@ -272,6 +298,14 @@ struct RawPolicy {
     confidence: Option<SNum>,
     slack_multiplier: Option<SNum>,
     slack_add_secs: Option<SNum>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlatform {
+    sweep_period_secs: Option<SNum>,
+    #[serde(default)]
+    crash_reasons: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -385,13 +419,29 @@ impl Validator<'_> {
     }
 
     fn regex(&self, marker: &str, r: &Spanned<String>) -> Result<String> {
+        self.regex_of(&format!("marker '{marker}'"), r)
+    }
+
+    /// A regular expression that compiles; `what` names its key in the error.
+    fn regex_of(&self, what: &str, r: &Spanned<String>) -> Result<String> {
         match regex::Regex::new(r.get_ref()) {
             Ok(_) => Ok(r.get_ref().clone()),
-            Err(e) => self.err(
-                r.span(),
-                format!("marker '{marker}': invalid regular expression: {e}"),
-            ),
+            Err(e) => self.err(r.span(), format!("{what}: invalid regular expression: {e}")),
         }
+    }
+
+    fn platform(&self, p: &RawPlatform) -> Result<Platform> {
+        Ok(Platform {
+            sweep_period_secs: match &p.sweep_period_secs {
+                Some(v) => self.secs(v, "sweep_period_secs")?,
+                None => DEFAULT_SWEEP_PERIOD_SECS,
+            },
+            crash_reasons: p
+                .crash_reasons
+                .iter()
+                .map(|r| self.regex_of("crash_reasons", r))
+                .collect::<Result<_>>()?,
+        })
     }
 
     fn validate(&self, raw: RawConfig) -> Result<Config> {
@@ -414,6 +464,9 @@ impl Validator<'_> {
                     None => d.slack_add_secs,
                 },
             };
+        }
+        if let Some(p) = &raw.platform {
+            config.platform = self.platform(p)?;
         }
 
         let mut seen = BTreeMap::new();
@@ -581,6 +634,9 @@ target_false_fail_rate = 0.01
 confidence = 0.9
 slack_multiplier = 1.2
 slack_add_secs = 30
+[platform]
+sweep_period_secs = 30
+crash_reasons = ['^instance_status_check_failed$', 'cloud_init_error']
 [[class]]
 name = "hermes"
 timeout_secs = 1800
@@ -605,6 +661,8 @@ expect = "spared"
         )
         .unwrap();
         assert_eq!(c.policy.slack_add_secs, 30.0);
+        assert_eq!(c.platform.sweep_period_secs, 30.0);
+        assert_eq!(c.platform.crash_reasons.len(), 2);
         assert_eq!(c.classes.len(), 2);
         assert_eq!(
             c.template("gpu-large").unwrap().provision_timeout_seconds,
@@ -629,6 +687,7 @@ expect = "spared"
         assert_eq!(c.class("hermes").unwrap().timeout_secs, 1800.0);
         assert_eq!(c.guards.len(), 2);
         assert_eq!(c.lockstep[0].timeout_secs, 300.0);
+        assert_eq!(c.platform.crash_reasons.len(), 2);
         let set = c.marker_set();
         let names: Vec<&str> = set.markers().iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["registered", "image-pull", "apt-docker-setup"]);
@@ -668,5 +727,27 @@ expect = "spared"
                 .0,
             4
         );
+    }
+
+    #[test]
+    fn platform_rules_are_checked_with_their_line() {
+        let c = load("[platform]\n").unwrap();
+        assert_eq!(c.platform, Platform::default());
+        assert_eq!(c.platform.sweep_period_secs, 60.0);
+        let (line, msg) = err_at("[platform]\n\nsweep_period_secs = 0\n");
+        assert_eq!(line, 3);
+        assert!(
+            msg.contains("sweep_period_secs must be greater than 0"),
+            "{msg}"
+        );
+        let (line, msg) = err_at("[platform]\ncrash_reasons = [\n  'ok',\n  '(unclosed',\n]\n");
+        assert_eq!(line, 4);
+        assert!(
+            msg.contains("crash_reasons: invalid regular expression"),
+            "{msg}"
+        );
+        let (line, msg) = err_at("[platform]\nsweep_secs = 60\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("unknown field"), "{msg}");
     }
 }

@@ -1,11 +1,11 @@
 //! Boot timelines as text: a header per boot and an aligned per-phase table, then the
-//! milestones; and a closing count of outcomes per class.
+//! milestones; and a closing count of attempt outcomes per class.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::secs_or_dash as secs;
-use crate::timeline::{Boot, Outcome, Zero};
+use crate::timeline::{attempts, Boot, Latency, Outcome, Zero};
 
 fn zero_word(z: Zero) -> &'static str {
     match z {
@@ -15,26 +15,41 @@ fn zero_word(z: Zero) -> &'static str {
     }
 }
 
-/// One boot as text.
-pub fn boot_text(b: &Boot) -> String {
-    let mut s = String::new();
-    let latency = match b.latency {
+fn latency_text(l: Option<Latency>) -> String {
+    match l {
         Some(l) if l.censored => format!("> {:.1} s (censored)", l.secs),
         Some(l) => format!("{:.1} s", l.secs),
         None => "-".to_string(),
-    };
+    }
+}
+
+/// One boot as text.
+pub fn boot_text(b: &Boot) -> String {
+    let mut s = String::new();
     let _ = writeln!(
         s,
-        "{} boot {}  class {}{}  outcome {}  latency {}",
+        "{} boot {} (attempt {})  class {}{}  outcome {}  latency {}",
         b.instance,
         b.boot,
+        b.attempt,
         b.class,
         b.template
             .as_ref()
             .map_or(String::new(), |t| format!(" (template {t})")),
         b.outcome.as_str(),
-        latency
+        latency_text(b.latency)
     );
+    // The attempt's verdict, where its other boots make it differ from this boot's own.
+    let attempt_outcome = b.attempt_outcome.unwrap_or(b.outcome);
+    if attempt_outcome != b.outcome || b.attempt_latency != b.latency {
+        let _ = writeln!(
+            s,
+            "  attempt {}: outcome {}  latency {}",
+            b.attempt,
+            attempt_outcome.as_str(),
+            latency_text(b.attempt_latency)
+        );
+    }
     let _ = writeln!(
         s,
         "  seconds from {}{}; timeout {:.0} s, stuck after {:.0} s; observed to {} s{}",
@@ -90,24 +105,29 @@ pub fn boot_text(b: &Boot) -> String {
     s
 }
 
-/// Outcome counts per class, as a table.
+/// Attempt outcome counts per class, with the boots they took, as a table.
 pub fn summary_text(boots: &[Boot]) -> String {
-    let mut per: BTreeMap<&str, BTreeMap<Outcome, usize>> = BTreeMap::new();
+    let mut per: BTreeMap<String, BTreeMap<Outcome, usize>> = BTreeMap::new();
+    let mut boots_per: BTreeMap<&str, usize> = BTreeMap::new();
     for b in boots {
-        *per.entry(&b.class)
+        *boots_per.entry(&b.class).or_default() += 1;
+    }
+    for a in attempts(boots) {
+        *per.entry(a.class)
             .or_default()
-            .entry(b.outcome)
+            .entry(a.outcome)
             .or_default() += 1;
     }
     let mut s = String::new();
-    let _ = write!(s, "{:12} {:>6}", "class", "boots");
+    let _ = write!(s, "{:12} {:>8} {:>6}", "class", "attempts", "boots");
     for o in Outcome::ALL {
         let _ = write!(s, " {:>12}", o.as_str());
     }
     let _ = writeln!(s);
     for (class, counts) in per {
         let total: usize = counts.values().sum();
-        let _ = write!(s, "{class:12} {total:>6}");
+        let n_boots = boots_per.get(class.as_str()).copied().unwrap_or(0);
+        let _ = write!(s, "{class:12} {total:>8} {n_boots:>6}");
         for o in Outcome::ALL {
             let _ = write!(s, " {:>12}", counts.get(&o).copied().unwrap_or(0));
         }

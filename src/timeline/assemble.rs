@@ -5,8 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
+use regex::RegexSet;
+
 use super::attempt::own_attempt;
 use super::fragment::{Digest, Fragment, PlatformFact, When};
+use super::verdict::{classify, is_sweep_flip, latency, Failed, Signals, Sweep};
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
 use crate::event::from_epoch_secs as utc;
 use crate::event::PlatformAction;
@@ -14,6 +17,10 @@ use crate::record::is_stage;
 
 /// Fragments whose kernel zeros lie closer than this are the same boot.
 const SAME_BOOT_SECS: f64 = 300.0;
+
+/// A boot whose kernel appears to start up to this long before a launch belongs to that launch's
+/// attempt (clocks disagree by a little).
+const LAUNCH_SLACK_SECS: f64 = 60.0;
 
 /// The timeout policy of one class.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,13 +31,15 @@ pub struct ClassPolicy {
     pub stuck_threshold_secs: f64,
 }
 
-/// What assembly needs of the configuration: classes and template overrides.
+/// What assembly needs of the configuration: classes, template overrides and the sweep's rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classes {
     /// Classes by name; `default` is always there.
     pub classes: BTreeMap<String, ClassPolicy>,
     /// Templates by name: (class, provision timeout in seconds).
     pub templates: BTreeMap<String, (String, f64)>,
+    /// How the platform's `failed` events are read.
+    pub sweep: Sweep,
 }
 
 /// The class every boot belongs to unless the platform says otherwise.
@@ -67,7 +76,24 @@ impl From<&crate::config::Config> for Classes {
             .iter()
             .map(|(name, t)| (name.clone(), (t.class.clone(), t.provision_timeout_seconds)))
             .collect();
-        Self { classes, templates }
+        // Loading validated every expression; one that does not compile (a configuration built
+        // in code) matches nothing.
+        let reasons: Vec<&str> = c
+            .platform
+            .crash_reasons
+            .iter()
+            .map(String::as_str)
+            .filter(|r| regex::Regex::new(r).is_ok())
+            .collect();
+        let sweep = Sweep {
+            period_secs: c.platform.sweep_period_secs,
+            crash_reasons: regex::RegexSet::new(reasons).unwrap_or_else(|_| RegexSet::empty()),
+        };
+        Self {
+            classes,
+            templates,
+            sweep,
+        }
     }
 }
 
@@ -139,19 +165,7 @@ pub fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
         .collect();
     let built: Vec<Vec<Boot>> = work
         .into_par_iter()
-        .map(|(instance, frags, info)| {
-            let groups = group_boots(frags);
-            if groups.is_empty() {
-                return vec![build_boot(&instance, 1, Vec::new(), Some(&info), policy)];
-            }
-            groups
-                .into_iter()
-                .enumerate()
-                .map(|(k, group)| {
-                    build_boot(&instance, k + 1, group, (k == 0).then_some(&info), policy)
-                })
-                .collect()
-        })
+        .map(|(instance, frags, info)| build_instance(&instance, frags, info, policy))
         .collect();
     boots.extend(built.into_iter().flatten());
     boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
@@ -213,26 +227,245 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     Some(v[v.len() / 2])
 }
 
+/// A platform fact of one attempt, with what a `failed` means read once for the whole attempt.
+#[derive(Debug)]
+struct Fact {
+    fact: PlatformFact,
+    /// A `failed` that is the sweep's flip rather than crash evidence.
+    sweep_flip: bool,
+}
+
+/// One boot of an attempt: its fragments and the platform facts that fell while it ran.
+type PlannedBoot = (Vec<Fragment>, Vec<Fact>);
+
+/// One attempt of an instance: its `launched` event (none without platform events) and its boots.
+#[derive(Debug, Default)]
+struct AttemptPlan {
+    launched: Option<PlatformFact>,
+    boots: Vec<PlannedBoot>,
+}
+
+/// What every boot of an attempt shares: its launch, class and timeouts.
+#[derive(Debug)]
+struct AttemptContext<'a> {
+    launched: Option<&'a PlatformFact>,
+    labels: BTreeMap<String, String>,
+    workspace: Option<String>,
+    class: String,
+    template: Option<String>,
+    timeout_secs: f64,
+    stuck_threshold_secs: f64,
+}
+
+impl<'a> AttemptContext<'a> {
+    fn new(
+        launched: Option<&'a PlatformFact>,
+        workspace: Option<&String>,
+        policy: &Classes,
+    ) -> Self {
+        let labels = launched.map(|f| f.labels.clone()).unwrap_or_default();
+        let template = labels.get("template").cloned();
+        let template_policy = template.as_ref().and_then(|t| policy.templates.get(t));
+        let class = labels
+            .get("class")
+            .cloned()
+            .or_else(|| template_policy.map(|(c, _)| c.clone()))
+            .unwrap_or_else(|| DEFAULT_CLASS.to_string());
+        let class_policy = policy.class(&class);
+        Self {
+            launched,
+            workspace: launched
+                .and_then(|l| l.workspace.clone())
+                .or_else(|| workspace.cloned()),
+            labels,
+            class,
+            template,
+            timeout_secs: template_policy.map_or(class_policy.timeout_secs, |(_, t)| *t),
+            stuck_threshold_secs: class_policy.stuck_threshold_secs,
+        }
+    }
+}
+
+/// The boots of one instance: its fragments split into boots, the boots and platform facts
+/// grouped into attempts, each boot built on its attempt's clock and each attempt decided over
+/// all its boots.
+fn build_instance(
+    instance: &str,
+    frags: Vec<Fragment>,
+    info: PlatformInfo,
+    policy: &Classes,
+) -> Vec<Boot> {
+    let groups = group_boots(frags);
+    let plans = plan_attempts(groups, info.facts, policy);
+    let mut boots: Vec<Boot> = Vec::new();
+    for (k, plan) in plans.iter().enumerate() {
+        let ctx = AttemptContext::new(plan.launched.as_ref(), info.workspace.as_ref(), policy);
+        let first = boots.len();
+        let mut signals = Signals::default();
+        for (frags, facts) in &plan.boots {
+            let (boot, s) = build_boot(instance, boots.len() + 1, frags, facts, &ctx);
+            signals = signals.merge(s);
+            boots.push(boot);
+        }
+        finish_attempt(&mut boots[first..], k + 1, &signals, &ctx);
+    }
+    boots
+}
+
+/// Groups an instance's boots and platform facts into attempts, one per `launched` event: facts
+/// between two launches belong to the first, a boot to the last launch before its kernel
+/// started. Without a launch each boot is its own attempt and the facts go to the first.
+fn plan_attempts(
+    groups: Vec<Vec<Fragment>>,
+    facts: Vec<PlatformFact>,
+    policy: &Classes,
+) -> Vec<AttemptPlan> {
+    let launches: Vec<f64> = facts
+        .iter()
+        .filter(|f| f.action == PlatformAction::Launched)
+        .map(|f| f.at)
+        .collect();
+    let starts: Vec<Option<f64>> = groups.iter().map(|g| boot_start(g)).collect();
+    let mut plans: Vec<AttemptPlan> = Vec::new();
+    let mut facts_of: Vec<Vec<PlatformFact>> = Vec::new();
+    if launches.is_empty() {
+        plans.extend(groups.into_iter().map(|g| AttemptPlan {
+            launched: None,
+            boots: vec![(g, Vec::new())],
+        }));
+        if plans.is_empty() {
+            plans.push(AttemptPlan::default());
+        }
+        facts_of.resize_with(plans.len(), Vec::new);
+        facts_of[0] = facts;
+    } else {
+        plans.resize_with(launches.len(), AttemptPlan::default);
+        facts_of.resize_with(launches.len(), Vec::new);
+        for f in facts {
+            let k = launches.iter().rposition(|&l| l <= f.at).unwrap_or(0);
+            if f.action == PlatformAction::Launched && plans[k].launched.is_none() {
+                plans[k].launched = Some(f.clone());
+            }
+            facts_of[k].push(f);
+        }
+        for (g, start) in groups.into_iter().zip(&starts) {
+            let k = start
+                .and_then(|s| launches.iter().rposition(|&l| l <= s + LAUNCH_SLACK_SECS))
+                .unwrap_or(0);
+            plans[k].boots.push((g, Vec::new()));
+        }
+    }
+    for (plan, facts) in plans.iter_mut().zip(facts_of) {
+        if plan.boots.is_empty() {
+            plan.boots.push((Vec::new(), Vec::new()));
+        }
+        let ctx = AttemptContext::new(plan.launched.as_ref(), None, policy);
+        let zero = ctx
+            .launched
+            .map(|l| l.at)
+            .or_else(|| plan.boots.first().and_then(|b| boot_start(&b.0)));
+        let flips = sweep_flips(&facts, zero, ctx.timeout_secs, &policy.sweep);
+        let starts: Vec<Option<f64>> = plan.boots.iter().map(|b| boot_start(&b.0)).collect();
+        for (fact, sweep_flip) in facts.into_iter().zip(flips) {
+            // A fact belongs to the last boot that had started by then (the first otherwise).
+            let k = starts
+                .iter()
+                .rposition(|s| s.is_some_and(|s| s <= fact.at))
+                .unwrap_or(0);
+            plan.boots[k].1.push(Fact { fact, sweep_flip });
+        }
+    }
+    plans
+}
+
+/// Wall-clock epoch seconds of a boot's kernel start: the median of its fragments' estimates.
+fn boot_start(frags: &[Fragment]) -> Option<f64> {
+    median(frags.iter().filter_map(|f| f.kernel_zero).collect())
+}
+
+/// For each fact of an attempt, whether it is a `failed` that is the sweep's flip (`zero`: epoch
+/// seconds the attempt's age counts from).
+fn sweep_flips(
+    facts: &[PlatformFact],
+    zero: Option<f64>,
+    timeout_secs: f64,
+    sweep: &Sweep,
+) -> Vec<bool> {
+    let timeouts: Vec<f64> = facts
+        .iter()
+        .filter(|f| f.action == PlatformAction::ProvisionTimeout)
+        .map(|f| f.at)
+        .collect();
+    facts
+        .iter()
+        .map(|f| {
+            f.action == PlatformAction::Failed
+                && is_sweep_flip(
+                    &Failed {
+                        age_secs: zero.map(|z| f.at - z),
+                        reason: f.labels.get("reason").map(String::as_str),
+                        from_provision_timeout_secs: timeouts
+                            .iter()
+                            .map(|t| f.at - t)
+                            .min_by(|a, b| a.abs().total_cmp(&b.abs())),
+                    },
+                    timeout_secs,
+                    sweep,
+                )
+        })
+        .collect()
+}
+
+/// Decides an attempt over all its boots and writes the verdict on each; a boot after the
+/// first shows the reboot that started it as a phase (on the attempt's clock).
+fn finish_attempt(boots: &mut [Boot], number: usize, s: &Signals, ctx: &AttemptContext<'_>) {
+    let outcome = classify(s, ctx.stuck_threshold_secs);
+    let from = boots.first().map_or(Zero::KernelStart, |b| b.zero);
+    let latency = latency(outcome, s, from).map(|l| Latency {
+        secs: micro(l.secs),
+        ..l
+    });
+    let mut previous_end: Option<f64> = None;
+    for b in boots.iter_mut() {
+        b.attempt = number;
+        b.attempt_outcome = Some(outcome);
+        b.attempt_latency = latency;
+        b.attempt_flip_secs = s.flip_secs.map(micro);
+        let start = b
+            .milestones
+            .iter()
+            .find(|m| m.name == "kernel_start")
+            .map(|m| (m.at_secs, m.source.clone()));
+        if let (Some(end), Some((start, source)), Zero::Launch) = (previous_end, start, b.zero) {
+            if end <= start {
+                let at = b.phases.partition_point(|p| p.start_secs <= end);
+                b.phases.insert(
+                    at,
+                    Phase {
+                        name: "reboot".into(),
+                        depth: 0,
+                        start_secs: end,
+                        end_secs: Some(start),
+                        result: None,
+                        source,
+                    },
+                );
+            }
+        }
+        previous_end = b.observed_secs;
+    }
+}
+
+/// Builds one boot of an attempt from its fragments and the platform facts that fell while it
+/// ran, with its own outcome and the signals its attempt is decided on.
 fn build_boot(
     instance: &str,
     number: usize,
-    frags: Vec<Fragment>,
-    info: Option<&PlatformInfo>,
-    policy: &Classes,
-) -> Boot {
-    let facts: &[PlatformFact] = info.map_or(&[], |i| &i.facts);
-    let find = |a: PlatformAction| facts.iter().filter(move |f| f.action == a);
-    let launched = find(PlatformAction::Launched).next();
-    let labels = launched.map(|f| f.labels.clone()).unwrap_or_default();
-    let template = labels.get("template").cloned();
-    let template_policy = template.as_ref().and_then(|t| policy.templates.get(t));
-    let class = labels
-        .get("class")
-        .cloned()
-        .or_else(|| template_policy.map(|(c, _)| c.clone()))
-        .unwrap_or_else(|| DEFAULT_CLASS.to_string());
-    let class_policy = policy.class(&class);
-    let timeout_secs = template_policy.map_or(class_policy.timeout_secs, |(_, t)| *t);
+    frags: &[Fragment],
+    facts: &[Fact],
+    ctx: &AttemptContext<'_>,
+) -> (Boot, Signals) {
+    let launched = ctx.launched;
 
     // Clocks: every fragment's kernel zero should agree; the median is the boot's.
     let kernel_zero = median(frags.iter().filter_map(|f| f.kernel_zero).collect());
@@ -288,7 +521,7 @@ fn build_boot(
             *last = Some(last.map_or(t, |l: f64| l.max(t)));
         }
     };
-    for f in &frags {
+    for f in frags {
         sources.insert(f.source.clone());
         for p in &f.phases {
             let Some(start) = secs(p.start) else { continue };
@@ -329,7 +562,11 @@ fn build_boot(
     let mut flip: Option<f64> = None;
     let mut deleted: Option<f64> = None;
     let mut platform_registered: Vec<(f64, String)> = Vec::new();
-    for f in facts {
+    for Fact {
+        fact: f,
+        sweep_flip,
+    } in facts
+    {
         sources.insert(f.source.split(':').next().unwrap_or("").to_string());
         let Some(at) = rel(f.at) else { continue };
         note(&mut last_seen, Some(at));
@@ -349,6 +586,10 @@ fn build_boot(
             PlatformAction::ProvisionTimeout => {
                 flip = Some(flip.map_or(at, |x: f64| x.min(at)));
                 "timed_out"
+            }
+            PlatformAction::Failed if *sweep_flip => {
+                flip = Some(flip.map_or(at, |x: f64| x.min(at)));
+                "failed"
             }
             PlatformAction::Failed => {
                 if crash.is_none() {
@@ -420,45 +661,15 @@ fn build_boot(
         }
     }
     let observed = deleted.or(last_seen);
-    let registered_at = register.as_ref().map(|r| r.0);
-    let stuck_threshold_secs = class_policy.stuck_threshold_secs;
-    let outcome = match (registered_at, flip) {
-        (Some(r), Some(f)) if f < r => Outcome::FalseFailed,
-        (Some(_), _) => Outcome::Registered,
-        (None, _) if crash.is_some() => Outcome::Crashed,
-        (None, _) if observed.is_some_and(|o| o > stuck_threshold_secs) => Outcome::Stuck,
-        (None, Some(_)) => Outcome::TimedOut,
-        (None, None) => Outcome::Unknown,
+    let signals = Signals {
+        registered_secs: register.as_ref().map(|r| r.0),
+        flip_secs: flip,
+        crashed: crash.is_some(),
+        observed_secs: observed,
     };
-    let from = zero;
-    let latency = match outcome {
-        Outcome::Registered | Outcome::FalseFailed => registered_at.map(|secs| Latency {
-            secs,
-            censored: false,
-            from,
-        }),
-        Outcome::TimedOut => flip.map(|secs| Latency {
-            secs,
-            censored: true,
-            from,
-        }),
-        Outcome::Unknown => observed
-            .filter(|_| zero != Zero::FirstSeen)
-            .map(|secs| Latency {
-                secs,
-                censored: true,
-                from,
-            }),
-        Outcome::Crashed | Outcome::Stuck => None,
-    };
-    if launched.is_some() {
-        milestones.push(Milestone {
-            name: "launched".into(),
-            at_secs: 0.0,
-            wall: zero_wall.and_then(utc),
-            source: launched.map(|l| l.source.clone()).unwrap_or_default(),
-        });
-    }
+    let stuck_threshold_secs = ctx.stuck_threshold_secs;
+    let outcome = classify(&signals, stuck_threshold_secs);
+    let latency = latency(outcome, &signals, zero);
     // Seconds to the microsecond: what the sources resolve, and stable text in every output.
     for p in &mut phases {
         p.start_secs = micro(p.start_secs);
@@ -498,19 +709,19 @@ fn build_boot(
         }
     }
     dedup_milestones(&mut milestones);
-    Boot {
+    let boot = Boot {
         schema_version: SCHEMA_VERSION,
         instance: instance.to_string(),
-        workspace: info.and_then(|i| i.workspace.clone()),
-        class,
-        template,
+        workspace: ctx.workspace.clone(),
+        class: ctx.class.clone(),
+        template: ctx.template.clone(),
         boot: number,
         zero,
         zero_wall: zero_wall.and_then(utc),
         launched: launched.and_then(|l| utc(l.at)),
         outcome,
         latency,
-        timeout_secs,
+        timeout_secs: ctx.timeout_secs,
         stuck_threshold_secs,
         observed_secs: observed,
         evidence: if outcome == Outcome::Crashed {
@@ -522,12 +733,14 @@ fn build_boot(
         milestones,
         clock_skew_secs,
         sources: sources.into_iter().filter(|s| !s.is_empty()).collect(),
-        labels,
-        attempt: number,
-        attempt_outcome: Some(outcome),
-        attempt_latency: latency,
-        attempt_flip_secs: flip.map(micro),
-    }
+        labels: ctx.labels.clone(),
+        // Decided over the whole attempt by `finish_attempt`.
+        attempt: 0,
+        attempt_outcome: None,
+        attempt_latency: None,
+        attempt_flip_secs: None,
+    };
+    (boot, signals)
 }
 
 fn micro(x: f64) -> f64 {

@@ -10,6 +10,7 @@ pub mod assemble;
 pub mod attempt;
 pub mod fragment;
 pub mod identity;
+pub mod verdict;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use assemble::{assemble, ClassPolicy, Classes};
 pub use attempt::{attempts, Attempt};
 pub use fragment::{digest, Digest, Fragment, PlatformFacts};
+pub use verdict::Sweep;
 
 /// The JSON schema version of timelines (shared by every JSON document bootline writes).
 pub const SCHEMA_VERSION: u32 = 1;

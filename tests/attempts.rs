@@ -1,0 +1,180 @@
+//! The sweep's verdict and provisioning attempts, end to end on small fixtures written for each
+//! case (`fixtures/sweep/`), and sharded timelines reducing to the same fit as the raw fleet.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bootline(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("bootline")
+        .unwrap()
+        .current_dir(root())
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The boot lines of one case's timeline (with extra arguments before the input).
+fn boots(case: &str, extra: &[&str]) -> Vec<Value> {
+    let dir = root().join("fixtures/sweep").join(case);
+    assert!(dir.is_dir(), "{} is missing", dir.display());
+    let mut args = vec!["timeline", "--format", "jsonl"];
+    args.extend_from_slice(extra);
+    let path = dir.to_str().unwrap().to_string();
+    args.push(&path);
+    let (code, out, err) = bootline(&args);
+    assert_eq!(code, 0, "{case}: {err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The only boot of a one-boot case.
+fn only(case: &str, extra: &[&str]) -> Value {
+    let b = boots(case, extra);
+    assert_eq!(b.len(), 1, "{case}: {b:?}");
+    b.into_iter().next().unwrap()
+}
+
+fn latency(v: &Value) -> (f64, bool) {
+    (
+        v["secs"].as_f64().unwrap(),
+        v["censored"].as_bool().unwrap(),
+    )
+}
+
+#[test]
+fn a_flip_with_provision_timeout_and_failed_at_the_same_tick_is_timed_out_at_the_flip() {
+    let b = only("same-tick", &[]);
+    assert_eq!(b["outcome"], "timed_out");
+    assert_eq!(latency(&b["latency"]), (631.0, true));
+    assert_eq!(b["attempt_outcome"], "timed_out");
+    assert_eq!(latency(&b["attempt_latency"]), (631.0, true));
+    assert_eq!(b["attempt_flip_secs"].as_f64(), Some(631.0));
+    assert!(b["evidence"].is_null(), "the sweep's failed is no crash");
+}
+
+#[test]
+fn the_same_flip_observed_past_the_stuck_threshold_is_stuck() {
+    let b = only("same-tick-stuck", &[]);
+    assert_eq!(b["outcome"], "stuck");
+    assert_eq!(b["attempt_outcome"], "stuck");
+    assert!(b["attempt_latency"].is_null());
+    assert_eq!(b["attempt_flip_secs"].as_f64(), Some(631.0));
+}
+
+#[test]
+fn a_failed_only_platform_at_608_s_is_timed_out_censored_there() {
+    let b = only("failed-only", &[]);
+    assert_eq!(b["outcome"], "timed_out");
+    assert_eq!(latency(&b["attempt_latency"]), (608.0, true));
+    assert_eq!(b["attempt_flip_secs"].as_f64(), Some(608.0));
+}
+
+#[test]
+fn a_failed_at_120_s_with_no_flip_is_a_crash() {
+    let b = only("failed-early", &[]);
+    assert_eq!(b["outcome"], "crashed");
+    assert_eq!(b["attempt_outcome"], "crashed");
+    assert_eq!(b["evidence"]["kind"], "platform_failed");
+    assert!(b["attempt_flip_secs"].is_null());
+}
+
+#[test]
+fn a_reason_configured_as_a_crash_is_one_even_at_700_s() {
+    let config = root().join("fixtures/sweep.toml");
+    let b = only("crash-reason-late", &["--config", config.to_str().unwrap()]);
+    assert_eq!(b["outcome"], "crashed");
+    assert_eq!(
+        b["evidence"]["line"],
+        "platform failed: instance_status_check_failed"
+    );
+    // Without the rule the same event is the sweep's flip.
+    let b = only("crash-reason-late", &[]);
+    assert_eq!(b["outcome"], "timed_out");
+    assert_eq!(latency(&b["latency"]), (700.0, true));
+}
+
+#[test]
+fn a_panic_a_reboot_and_no_register_is_one_crashed_attempt() {
+    let b = boots("panic-reboot-crashed", &[]);
+    assert_eq!(b.len(), 2, "two boots");
+    for x in &b {
+        assert_eq!(x["attempt"], 1);
+        assert_eq!(x["attempt_outcome"], "crashed");
+        assert!(x["attempt_latency"].is_null());
+        assert_eq!(x["zero"], "launch", "both boots count from the launch");
+    }
+    assert_eq!(b[0]["evidence"]["kind"], "kernel_panic");
+    // The second boot alone was flipped: its own view is censored, yet the attempt is not fitted.
+    assert_eq!(b[1]["outcome"], "timed_out");
+    let reboot = b[1]["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "reboot")
+        .expect("the reboot is a phase of the second boot");
+    let (start, end) = (
+        reboot["start_secs"].as_f64().unwrap(),
+        reboot["end_secs"].as_f64().unwrap(),
+    );
+    assert!(
+        (72.0..73.0).contains(&start) && (79.0..81.0).contains(&end),
+        "{reboot}"
+    );
+}
+
+#[test]
+fn a_panic_a_reboot_and_a_register_at_500_s_is_one_registered_attempt() {
+    let b = boots("panic-reboot-registered", &[]);
+    assert_eq!(b.len(), 2);
+    for x in &b {
+        assert_eq!(x["attempt"], 1);
+        assert_eq!(x["attempt_outcome"], "registered");
+        assert_eq!(latency(&x["attempt_latency"]), (500.0, false));
+        assert_eq!(x["attempt_latency"]["from"], "launch");
+    }
+    // The crash is kept as a note on the boot that crashed.
+    assert_eq!(b[0]["outcome"], "crashed");
+    assert_eq!(b[0]["evidence"]["kind"], "kernel_panic");
+    assert_eq!(b[1]["outcome"], "registered");
+}
+
+#[test]
+fn fit_counts_each_attempt_once() {
+    // Every case together: records are the two timed-out flips (censored) and the registered
+    // attempt (exact); the crashed attempt's flipped second boot adds no censored record.
+    let (code, out, err) = bootline(&["fit", "--format", "json", "fixtures/sweep"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["n_events"].as_u64(), v["n_censored"].as_u64()),
+        (Some(1), Some(3))
+    );
+    let attempts: BTreeMap<String, u64> = serde_json::from_value(v["attempts"].clone()).unwrap();
+    let want: BTreeMap<String, u64> = [
+        ("crashed", 2),
+        ("registered", 1),
+        ("stuck", 1),
+        ("timed_out", 3),
+    ]
+    .into_iter()
+    .map(|(k, n)| (k.to_string(), n))
+    .collect();
+    assert_eq!(attempts, want);
+    assert_eq!(
+        v["boots"]["timed_out"], 4,
+        "per boot, the crashed attempt's second boot"
+    );
+}
