@@ -70,13 +70,13 @@ impl fmt::Display for Malformed {
 #[derive(Debug, Error)]
 pub enum Error {
     /// An input could not be opened or read.
-    #[error("{path}: {source}")]
+    // The cause is part of the message, not a source: a chain printer would say it twice.
+    #[error("{path}: {cause}")]
     Io {
         /// Input display name.
         path: String,
         /// The underlying error.
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
     /// A malformed line in strict mode.
     #[error("{0}")]

@@ -8,13 +8,14 @@
 //! it goes to the digester whole instead of through a parser.
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Malformed};
 use crate::input;
 use crate::parse::{self, Format, Options, Summary};
+use crate::sources::Source;
 use crate::timeline::fragment::{Digest, Digester};
 use crate::timeline::Boot;
 
@@ -27,29 +28,48 @@ pub struct SourceReport {
     pub summary: Option<Summary>,
     /// Why it could not be read (lenient mode keeps going).
     pub error: Option<Error>,
+    /// Size and digest of its bytes, for sources whose content is compared
+    /// ([`Source::compare_content`]) and that were read to the end.
+    pub content: (Option<u64>, Option<u128>),
 }
 
-/// Reads every path in parallel (rayon) and returns the digests and reports in path order.
+/// Reads every source in parallel (rayon) and returns the digests and reports in source
+/// order.
 pub fn collect(
-    paths: &[PathBuf],
+    sources: &[Source],
     format: Option<Format>,
     opts: &Options,
 ) -> (Vec<Digest>, Vec<SourceReport>) {
-    let results: Vec<(Digest, SourceReport)> = paths
+    let results: Vec<(Digest, SourceReport)> = sources
         .par_iter()
-        .map(|p| read_one(p, format, opts))
+        .map(|s| {
+            let mut content = None;
+            let (digest, mut report) = read_one(s, format, opts, &mut content);
+            let hash = content.as_ref().and_then(input::ContentHash::value);
+            report.content = (s.size, hash);
+            (digest, report)
+        })
         .collect();
     results.into_iter().unzip()
 }
 
-fn read_one(path: &Path, format: Option<Format>, opts: &Options) -> (Digest, SourceReport) {
+fn read_one(
+    source: &Source,
+    format: Option<Format>,
+    opts: &Options,
+    content: &mut Option<input::ContentHash>,
+) -> (Digest, SourceReport) {
     let report = |summary, error| SourceReport {
-        path: path.to_path_buf(),
+        path: source.path.clone(),
         summary,
         error,
+        content: (None, None),
     };
-    let mut inp = match input::open(path) {
-        Ok(i) => i,
+    let mut inp = match input::open_hashed(&source.path, source.compare_content) {
+        Ok((i, hash)) => {
+            *content = hash;
+            i
+        }
         Err(e) => return (Digest::default(), report(None, Some(e))),
     };
     let format = match format {
@@ -90,9 +110,9 @@ fn read_timeline(
     let mut buf = String::new();
     loop {
         buf.clear();
-        let n = inp.reader.read_line(&mut buf).map_err(|source| Error::Io {
+        let n = inp.reader.read_line(&mut buf).map_err(|cause| Error::Io {
             path: name.to_string(),
-            source,
+            cause,
         })?;
         if n == 0 {
             break;

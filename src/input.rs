@@ -1,7 +1,7 @@
 //! Opening inputs and reading them as normalised lines, streamed.
 //!
-//! An input is a path, a folder (walked recursively, sorted), or `-` for standard input; gzip is
-//! recognised by its magic bytes (concatenated members too). Inputs are read in blocks that end
+//! An input is a file (see [`crate::sources`] for which files an invocation reads) or `-` for
+//! standard input; gzip is recognised by its magic bytes (concatenated members too). Inputs are read in blocks that end
 //! on a line boundary, so a parser can search a whole block for candidate lines with
 //! memchr/memmem and only look closely at those. Lines are normalised on demand: lossy UTF-8,
 //! `\r\n` and lone `\r`, NUL bytes and ANSI escapes (raw ESC, ESC-stripped `[[0;32m`, caret
@@ -10,10 +10,11 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use flate2::read::MultiGzDecoder;
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, Result};
 
@@ -34,74 +35,86 @@ impl std::fmt::Debug for Input {
     }
 }
 
-/// Expands paths: folders are walked recursively (entries sorted by name, hidden entries
-/// skipped), `-` stays as is. Missing paths are an error naming the path.
-pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.as_os_str() == "-" {
-            out.push(p.clone());
-            continue;
-        }
-        let meta = std::fs::metadata(p).map_err(|source| Error::Io {
-            path: p.display().to_string(),
-            source,
-        })?;
-        if meta.is_dir() {
-            walk(p, &mut out)?;
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let io_err = |source| Error::Io {
-        path: dir.display().to_string(),
-        source,
-    };
-    // Hidden entries and documentation (README, *.md) found by walking are not logs.
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io_err)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.starts_with('.') || n.starts_with("README") || n.ends_with(".md")
-            })
-        })
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
 /// Opens a path (or `-` for standard input), decompressing gzip detected by magic bytes.
 pub fn open(path: &Path) -> Result<Input> {
+    Ok(open_hashed(path, false)?.0)
+}
+
+/// Opens a path like [`open`]; with `hash`, also returns a digest of its raw bytes that
+/// fills as the input is read (the same read pass, no second one).
+pub fn open_hashed(path: &Path, hash: bool) -> Result<(Input, Option<ContentHash>)> {
     let name: Arc<str> = path.display().to_string().into();
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
-        Box::new(File::open(path).map_err(|source| Error::Io {
+        Box::new(File::open(path).map_err(|cause| Error::Io {
             path: name.to_string(),
-            source,
+            cause,
         })?)
     };
-    from_reader(name, raw)
+    let (raw, content): (Box<dyn Read + Send>, _) = if hash {
+        let content = ContentHash::default();
+        let reader = Hashing {
+            inner: raw,
+            content: content.clone(),
+        };
+        (Box::new(reader), Some(content))
+    } else {
+        (raw, None)
+    };
+    Ok((from_reader(name, raw)?, content))
+}
+
+/// A 128-bit digest of an input's raw bytes, filled while the input is read; known once the
+/// read reached the end.
+#[derive(Clone, Default)]
+pub struct ContentHash(Arc<Mutex<HashState>>);
+
+#[derive(Default)]
+struct HashState {
+    hasher: Xxh3,
+    ended: bool,
+}
+
+impl ContentHash {
+    /// The digest, when every byte was read; `None` when reading stopped before the end.
+    pub fn value(&self) -> Option<u128> {
+        let state = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        state.ended.then(|| state.hasher.digest128())
+    }
+}
+
+impl std::fmt::Debug for ContentHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ContentHash").field(&self.value()).finish()
+    }
+}
+
+/// A reader that feeds every byte it passes on to a [`ContentHash`].
+struct Hashing {
+    inner: Box<dyn Read + Send>,
+    content: ContentHash,
+}
+
+impl Read for Hashing {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.content.0.lock().unwrap_or_else(|p| p.into_inner());
+        if n == 0 {
+            state.ended = true;
+        } else {
+            state.hasher.update(&buf[..n]);
+        }
+        Ok(n)
+    }
 }
 
 /// Wraps any reader as an input, decompressing gzip detected by magic bytes.
 pub fn from_reader(name: Arc<str>, raw: Box<dyn Read + Send>) -> Result<Input> {
     let mut buffered = BufReader::with_capacity(256 * 1024, raw);
-    let head = buffered.fill_buf().map_err(|source| Error::Io {
+    let head = buffered.fill_buf().map_err(|cause| Error::Io {
         path: name.to_string(),
-        source,
+        cause,
     })?;
     let reader: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(BufReader::with_capacity(
@@ -135,9 +148,9 @@ pub fn for_each_block(
     reader: &mut dyn BufRead,
     mut each: impl FnMut(&[u8], u64) -> Option<u64>,
 ) -> Result<()> {
-    let io_err = |source| Error::Io {
+    let io_err = |cause| Error::Io {
         path: name.to_string(),
-        source,
+        cause,
     };
     // `buf[..filled]` holds data; the rest stays allocated and initialised between blocks. It
     // starts small (most inputs are small files read by the thousand) and doubles up to a block.

@@ -16,6 +16,7 @@ pub mod input;
 pub mod intern;
 pub mod parse;
 pub mod record;
+pub mod sources;
 pub mod render;
 pub mod stats;
 pub mod timeline;

@@ -1,19 +1,21 @@
 //! `bootline blame`, `show` and `dump`: cloud-init boot records in the layouts of `cloud-init
 //! analyze`, without its bugs. A single input is streamed one record at a time; several inputs
-//! are read in parallel and printed in input order.
+//! are read in parallel and printed in input order, a copy of an earlier input once.
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
 use bootline::event::Event;
-use bootline::parse::{self, Summary};
+use bootline::input::ContentHash;
+use bootline::parse::{self, Format, Summary};
 use bootline::record::{Builder, Record};
 use bootline::render::dump::DumpWriter;
 use bootline::render::records::{self, RecordJson, SCHEMA_VERSION};
+use bootline::sources::{self, Source};
 use rayon::prelude::*;
 
-use super::{report_malformed, Inputs};
+use super::{name_list, report_malformed, Inputs};
 use crate::cli::{InputArgs, OutputFormat};
 
 /// Bytes buffered before each write to standard output.
@@ -29,25 +31,61 @@ pub enum Mode {
 }
 
 /// What reading one input gave.
+#[derive(Default)]
 struct Outcome {
+    /// The input's path.
+    path: std::path::PathBuf,
+    /// Named on the command line (not found by walking a folder).
+    named: bool,
     summary: Option<Summary>,
+    /// Boot records (for dump: reporting events written).
     records: usize,
     /// Finishes that matched no start: how many, and where the first was.
     unmatched: (usize, Option<String>),
     error: Option<anyhow::Error>,
-    fell_back: bool,
+    /// The digest of its bytes, when its content is compared with other inputs'.
+    content: Option<ContentHash>,
+}
+
+impl Outcome {
+    /// A file found by walking a folder whose format is not recognised: skipped, not failed.
+    fn unrecognised(&self) -> bool {
+        self.error.as_ref().is_some_and(|e| {
+            matches!(
+                e.downcast_ref::<bootline::Error>(),
+                Some(bootline::Error::UnknownFormat { .. })
+            )
+        })
+    }
+}
+
+/// Parses one source, handing each event to `each`.
+fn parse_source(
+    source: &Source,
+    inputs: &Inputs,
+    o: &mut Outcome,
+    each: &mut dyn FnMut(Event),
+) -> Result<Summary, bootline::Error> {
+    let (input, content) = bootline::input::open_hashed(&source.path, source.compare_content)?;
+    o.content = content;
+    parse::parse_input(input, inputs.format, &inputs.options, each)
 }
 
 /// Reads one input, handing each finished record to `each`.
 fn read_records(
-    path: &Path,
+    source: &Source,
     inputs: &Inputs,
     mut each: impl FnMut(&Record) -> io::Result<()>,
 ) -> Outcome {
     let mut builder = Builder::new();
-    let mut records = 0usize;
+    let mut o = Outcome {
+        path: source.path.clone(),
+        named: source.named,
+        ..Outcome::default()
+    };
     // A count and the first place only: memory must not grow with the log.
     let mut unmatched: (usize, Option<String>) = (0, None);
+    let mut records = 0usize;
     let mut write_err: Option<io::Error> = None;
     let mut handle = |r: Record, unmatched: &mut (usize, Option<String>)| {
         records += 1;
@@ -61,7 +99,7 @@ fn read_records(
             }
         }
     };
-    let result = parse::parse_path(path, inputs.format, &inputs.options, &mut |e: Event| {
+    let result = parse_source(source, inputs, &mut o, &mut |e: Event| {
         if let Some(r) = builder.push(e) {
             handle(r, &mut unmatched);
         }
@@ -69,22 +107,16 @@ fn read_records(
     if let Some(r) = builder.finish() {
         handle(r, &mut unmatched);
     }
-    let fell_back = result.as_ref().is_ok_and(|s| s.fell_back);
-    let (summary, error) = match result {
-        Ok(s) => (Some(s), None),
-        Err(e) => (None, Some(anyhow::Error::new(e))),
-    };
-    let error = match write_err {
-        Some(e) => Some(anyhow::Error::new(e)),
-        None => error,
-    };
-    Outcome {
-        summary,
-        records,
-        unmatched,
-        error,
-        fell_back,
+    o.records = records;
+    o.unmatched = unmatched;
+    match result {
+        Ok(s) => o.summary = Some(s),
+        Err(e) => o.error = Some(anyhow::Error::new(e)),
     }
+    if let Some(e) = write_err {
+        o.error = Some(anyhow::Error::new(e));
+    }
+    o
 }
 
 fn render(
@@ -111,9 +143,21 @@ fn render(
     }
 }
 
+/// Writes the opening of the JSON document once, before the first record.
+fn open_json(out: &mut dyn Write, command: &str, opened: &mut bool) -> io::Result<()> {
+    if !*opened {
+        *opened = true;
+        writeln!(
+            out,
+            "{{\"schema_version\":{SCHEMA_VERSION},\"command\":\"{command}\",\"records\":["
+        )?;
+    }
+    Ok(())
+}
+
 /// Runs `blame` or `show`.
 pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
-    let inputs = Inputs::from_args(&args)?.with_fallback().without_markers();
+    let inputs = Inputs::from_args(&args)?.without_markers();
     let stdout = io::stdout();
     // Large writes: blame prints a row per event, and a pipe reader wakes once per write.
     let mut out = BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
@@ -121,95 +165,125 @@ pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<
         Mode::Blame => "blame",
         Mode::Show => "show",
     };
-    if format == OutputFormat::Json {
-        writeln!(
-            out,
-            "{{\"schema_version\":{SCHEMA_VERSION},\"command\":\"{command}\",\"records\":["
-        )?;
-    }
-    let many = inputs.paths.len() > 1;
+    // Nothing reaches stdout before the first record: an input refused whole leaves it empty.
+    let mut opened = false;
+    let json = format == OutputFormat::Json;
     let mut outcomes = Vec::new();
     let mut total = 0usize;
     let mut first = true;
-    if !many {
+    if let [source] = inputs.sources.as_slice() {
         // Stream: one record in memory at a time.
-        for path in &inputs.paths {
-            let o = read_records(path, &inputs, |r| {
-                render(mode, format, path, r, &mut first, &mut out)
-            });
-            total += o.records;
-            outcomes.push((path.clone(), o));
-        }
+        let o = read_records(source, &inputs, |r| {
+            if json {
+                open_json(&mut out, command, &mut opened)?;
+            }
+            render(mode, format, &source.path, r, &mut first, &mut out)
+        });
+        total += o.records;
+        outcomes.push(o);
     } else {
         let rendered: Vec<(Vec<u8>, Outcome, bool)> = inputs
-            .paths
+            .sources
             .par_iter()
-            .map(|path| {
+            .map(|source| {
                 let mut buf = Vec::new();
                 let mut local_first = true;
-                let o = read_records(path, &inputs, |r| {
-                    render(mode, format, path, r, &mut local_first, &mut buf)
+                let o = read_records(source, &inputs, |r| {
+                    render(mode, format, &source.path, r, &mut local_first, &mut buf)
                 });
                 (buf, o, local_first)
             })
             .collect();
-        for ((buf, o, local_first), path) in rendered.into_iter().zip(&inputs.paths) {
-            if format == OutputFormat::Text {
-                writeln!(out, "==> {} <==", path.display())?;
-            } else if !local_first && !first {
-                out.write_all(b",\n")?;
+        let keys: Vec<_> = rendered
+            .iter()
+            .zip(&inputs.sources)
+            .map(|((_, o, _), s)| (s.size, o.content.as_ref().and_then(ContentHash::value)))
+            .collect();
+        let copies = sources::repeats(&keys);
+        let mut copied = Vec::new();
+        for (((buf, o, local_first), source), copy_of) in
+            rendered.into_iter().zip(&inputs.sources).zip(copies)
+        {
+            if let Some(kept) = copy_of {
+                copied.push(bootline::timeline::dedup::Copy {
+                    path: source.path.clone(),
+                    kept: inputs.sources[kept].path.clone(),
+                });
+                continue;
+            }
+            if o.records > 0 {
+                match format {
+                    OutputFormat::Text => writeln!(out, "==> {} <==", source.path.display())?,
+                    OutputFormat::Json => {
+                        open_json(&mut out, command, &mut opened)?;
+                        if !local_first && !first {
+                            out.write_all(b",\n")?;
+                        }
+                    }
+                }
             }
             if !local_first {
                 first = false;
             }
             out.write_all(&buf)?;
             total += o.records;
-            outcomes.push((path.clone(), o));
+            outcomes.push(o);
         }
+        super::report_copies(&copied);
     }
-    match format {
-        OutputFormat::Text => records::write_footer(&mut out, total)?,
-        OutputFormat::Json => writeln!(out, "\n],\"records_total\":{total}}}")?,
+    if total > 0 {
+        match format {
+            OutputFormat::Text => records::write_footer(&mut out, total)?,
+            OutputFormat::Json => writeln!(out, "\n],\"records_total\":{total}}}")?,
+        }
     }
     out.flush()?;
-    Ok(finish(outcomes))
+    Ok(finish(outcomes, total))
 }
 
-/// Reports per-input problems on stderr and picks the exit code.
-fn finish(outcomes: Vec<(std::path::PathBuf, Outcome)>) -> ExitCode {
+/// Reports per-input problems on stderr and picks the exit code: 2 when an input could not be
+/// read, else 1 when no input held a cloud-init event, else 0.
+fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
     let mut failed = false;
     let mut err = io::stderr().lock();
-    for (path, o) in outcomes {
-        if o.fell_back {
-            let _ = writeln!(
-                err,
-                "bootline: {}: format not recognised; read as cloud-init-log",
-                path.display()
-            );
-        }
+    let mut unrecognised = Vec::new();
+    let mut empty = Vec::new();
+    for o in outcomes {
+        let path = o.path.display();
         if let Some(s) = &o.summary {
             report_malformed(s);
+            if o.records == 0 {
+                let format = s.format.map_or("?", Format::name);
+                empty.push(format!("{path} (read as {format})"));
+            }
         }
         if let (n, Some(first)) = &o.unmatched {
             let _ = writeln!(
                 err,
-                "bootline: {}: {} finish event{} matched no open start (the log may begin mid-boot), first at {}",
-                path.display(),
-                n,
+                "bootline: {path}: {n} finish event{} matched no open start (the log may begin mid-boot), first at {first}",
                 if *n == 1 { "" } else { "s" },
-                first
             );
         }
-        if let Some(e) = o.error {
-            if crate::is_broken_pipe(&e) {
-                return ExitCode::SUCCESS;
-            }
-            let _ = writeln!(err, "bootline: {e:#}");
-            failed = true;
+        let Some(e) = o.error.as_ref() else { continue };
+        if crate::is_broken_pipe(e) {
+            return ExitCode::SUCCESS;
         }
+        if o.unrecognised() && !o.named {
+            unrecognised.push(o.path.clone());
+            continue;
+        }
+        let _ = writeln!(err, "bootline: {e:#}");
+        failed = true;
+    }
+    drop(err);
+    super::report_unrecognised(&unrecognised);
+    if !empty.is_empty() {
+        eprintln!("bootline: no cloud-init events in {}", name_list(&empty));
     }
     if failed {
         ExitCode::from(2)
+    } else if total == 0 {
+        ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
@@ -217,39 +291,69 @@ fn finish(outcomes: Vec<(std::path::PathBuf, Outcome)>) -> ExitCode {
 
 /// Runs `dump`.
 pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
-    let inputs = Inputs::from_args(&args)?.with_fallback().without_markers();
+    let inputs = Inputs::from_args(&args)?.without_markers();
+    // Events are written as they are read: copies are found before, by a first read of the
+    // inputs whose size another shares.
+    let keys: Vec<_> = inputs
+        .sources
+        .iter()
+        .map(|s| (s.size, s.compare_content.then(|| hash_of(&s.path)).flatten()))
+        .collect();
+    let copies = sources::repeats(&keys);
     let stdout = io::stdout();
     let mut w = DumpWriter::new(BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock()))?;
     let mut outcomes = Vec::new();
-    for path in &inputs.paths {
+    let mut copied = Vec::new();
+    for (source, copy_of) in inputs.sources.iter().zip(copies) {
+        if let Some(kept) = copy_of {
+            copied.push(bootline::timeline::dedup::Copy {
+                path: source.path.clone(),
+                kept: inputs.sources[kept].path.clone(),
+            });
+            continue;
+        }
+        let mut o = Outcome {
+            path: source.path.clone(),
+            named: source.named,
+            ..Outcome::default()
+        };
         let mut write_err = None;
-        let result = parse::parse_path(path, inputs.format, &inputs.options, &mut |e: Event| {
+        let before = w.written();
+        let plain = Source {
+            compare_content: false,
+            ..source.clone()
+        };
+        let result = parse_source(&plain, &inputs, &mut o, &mut |e: Event| {
             if write_err.is_none() {
                 if let Err(err) = w.event(&e) {
                     write_err = Some(err);
                 }
             }
         });
-        let fell_back = result.as_ref().is_ok_and(|s| s.fell_back);
-        let (summary, error) = match result {
-            Ok(s) => (Some(s), write_err.map(anyhow::Error::new)),
-            Err(e) => (None, Some(anyhow::Error::new(e))),
-        };
-        outcomes.push((
-            path.clone(),
-            Outcome {
-                summary,
-                records: 0,
-                unmatched: (0, None),
-                error,
-                fell_back,
-            },
-        ));
+        o.records = (w.written() - before) as usize;
+        match result {
+            Ok(s) => {
+                o.summary = Some(s);
+                o.error = write_err.map(anyhow::Error::new);
+            }
+            Err(e) => o.error = Some(anyhow::Error::new(e)),
+        }
+        outcomes.push(o);
     }
+    let total = w.written() as usize;
     let skipped = w.skipped_without_time;
     w.finish()?.flush()?;
+    super::report_copies(&copied);
     if skipped > 0 {
         eprintln!("bootline: {skipped} events without a wall-clock time are not in the dump (it needs epoch timestamps)");
     }
-    Ok(finish(outcomes))
+    Ok(finish(outcomes, total))
+}
+
+/// The digest of a file's bytes, read whole; `None` when it cannot be read (reading it for
+/// events then says why).
+fn hash_of(path: &Path) -> Option<u128> {
+    let (mut input, hash) = bootline::input::open_hashed(path, true).ok()?;
+    let _ = io::copy(&mut input.reader, &mut io::sink()).ok()?;
+    hash?.value()
 }

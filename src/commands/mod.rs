@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bootline::parse::{self, Format, Summary};
+use bootline::sources::{Source, SourceSet};
+use bootline::timeline::dedup::Copy;
 
 use crate::cli::{Cli, Command, InputArgs};
 
@@ -27,10 +29,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Inputs expanded to files, with the named format (if any) validated.
 pub struct Inputs {
-    /// Files in order (folders expanded, sorted).
-    pub paths: Vec<PathBuf>,
-    /// The files named directly (not found by walking a folder).
-    pub named: std::collections::BTreeSet<PathBuf>,
+    /// Files in order (folders expanded, sorted), each file once.
+    pub sources: Vec<Source>,
     /// The format named with `--input-format`.
     pub format: Option<Format>,
     /// Parser options.
@@ -38,34 +38,96 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// Validates input arguments.
+    /// Validates input arguments, expands folders and says on stderr what a walk passed over
+    /// and which paths reached a file already listed.
     pub fn from_args(args: &InputArgs) -> anyhow::Result<Self> {
         let format = args
             .input_format
             .as_deref()
             .map(str::parse::<Format>)
             .transpose()?;
-        let paths = bootline::input::expand_paths(&args.inputs)?;
+        let set = bootline::sources::expand(&args.inputs)?;
+        report_expansion(&set);
         Ok(Self {
-            paths,
-            named: args.inputs.iter().cloned().collect(),
+            sources: set.sources,
             format,
             options: parse::Options::default().with_strict(args.strict),
         })
     }
+
+    /// The paths of the sources, in order.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.sources.iter().map(|s| s.path.clone()).collect()
+    }
+}
+
+/// How many names a list on stderr shows before saying how many more there are.
+const NAMES_SHOWN: usize = 5;
+
+/// `a, b, c and 4 more`.
+pub fn name_list<T: std::fmt::Display>(items: &[T]) -> String {
+    let shown: Vec<String> = items.iter().take(NAMES_SHOWN).map(T::to_string).collect();
+    let mut s = shown.join(", ");
+    if items.len() > NAMES_SHOWN {
+        s.push_str(&format!(" and {} more", items.len() - NAMES_SHOWN));
+    }
+    s
+}
+
+/// `1 file` / `2 files`.
+pub fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+fn report_expansion(set: &SourceSet) {
+    let mut err = std::io::stderr().lock();
+    for s in &set.skipped {
+        let _ = writeln!(err, "bootline: skipped {}: {}", s.path.display(), s.reason);
+    }
+    if !set.repeated.is_empty() {
+        let names: Vec<_> = set.repeated.iter().map(|p| p.display()).collect();
+        let _ = writeln!(
+            err,
+            "bootline: {} reached more than once, read once: {}",
+            count(set.repeated.len(), "path"),
+            name_list(&names)
+        );
+    }
+}
+
+/// Says on stderr which files found in folders were skipped as no format bootline reads.
+pub fn report_unrecognised(paths: &[PathBuf]) {
+    if paths.is_empty() {
+        return;
+    }
+    let names: Vec<_> = paths.iter().map(|p| p.display()).collect();
+    eprintln!(
+        "bootline: skipped {} found in folders whose format is not recognised: {}",
+        count(paths.len(), "file"),
+        name_list(&names)
+    );
+}
+
+/// Says on stderr which sources were dropped as copies of earlier ones.
+pub fn report_copies(copies: &[Copy]) {
+    if copies.is_empty() {
+        return;
+    }
+    let pairs: Vec<String> = copies
+        .iter()
+        .map(|c| format!("{} (= {})", c.path.display(), c.kept.display()))
+        .collect();
+    eprintln!(
+        "bootline: {} with the same content as an earlier input, read once: {}",
+        count(copies.len(), "file"),
+        name_list(&pairs)
+    );
 }
 
 impl Inputs {
     /// Matches these markers (from the configuration) in text logs.
     pub fn with_markers(mut self, markers: parse::MarkerSet) -> Self {
         self.options = self.options.with_markers(markers);
-        self
-    }
-
-    /// Reads unrecognised inputs as `cloud-init.log`, the domain of the analyze-style commands
-    /// (as `cloud-init analyze` does).
-    pub fn with_fallback(mut self) -> Self {
-        self.options = self.options.with_fallback(Format::CloudInitLog);
         self
     }
 

@@ -7,11 +7,11 @@ use anyhow::Context;
 use bootline::config::Config;
 use bootline::ingest::collect;
 use bootline::render::timeline::{boot_text, summary_text};
-use bootline::timeline::{self, Boot, Classes, SCHEMA_VERSION};
+use bootline::timeline::{self, dedup, Boot, Classes, SCHEMA_VERSION};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::{report_malformed, Inputs};
+use super::{report_copies, report_malformed, Inputs};
 use crate::cli::{SelectArgs, TimelineArgs, TimelineFormat};
 
 /// Loads the configuration named with `--config`, or the defaults.
@@ -44,18 +44,29 @@ pub fn read_boots(
 ) -> anyhow::Result<(Vec<Boot>, bool)> {
     let since = parse_time("since", &select.since)?;
     let until = parse_time("until", &select.until)?;
-    let (digests, reports) = collect(&inputs.paths, inputs.format, &inputs.options);
+    let (mut digests, mut reports) = collect(&inputs.sources, inputs.format, &inputs.options);
+    report_copies(&dedup::drop_copies(&mut digests, &mut reports));
+    let repeated = dedup::drop_repeated_boots(&mut digests, &inputs.paths());
+    if !repeated.is_empty() {
+        let names: Vec<String> = repeated
+            .iter()
+            .map(|r| format!("{} boot {} ({})", r.instance, r.boot, r.path.display()))
+            .collect();
+        eprintln!(
+            "bootline: {} held by more than one timeline shard, kept from the first: {}",
+            super::count(repeated.len(), "boot"),
+            super::name_list(&names)
+        );
+    }
     let mut failed = false;
     let mut unrecognised = Vec::new();
-    for r in &reports {
+    for (r, source) in reports.iter().zip(&inputs.sources) {
         if let Some(s) = &r.summary {
             report_malformed(s);
         }
         // A file found by walking a folder that is no log bootline knows is skipped, and said.
-        if matches!(r.error, Some(bootline::Error::UnknownFormat { .. }))
-            && !inputs.named.contains(&r.path)
-        {
-            unrecognised.push(r.path.display().to_string());
+        if matches!(r.error, Some(bootline::Error::UnknownFormat { .. })) && !source.named {
+            unrecognised.push(r.path.clone());
             continue;
         }
         if let Some(e) = &r.error {
@@ -66,14 +77,7 @@ pub fn read_boots(
             failed = true;
         }
     }
-    if !unrecognised.is_empty() {
-        eprintln!(
-            "bootline: skipped {} file{} found in folders whose format is not recognised: {}",
-            unrecognised.len(),
-            if unrecognised.len() == 1 { "" } else { "s" },
-            unrecognised.join(", ")
-        );
-    }
+    super::report_unrecognised(&unrecognised);
     let boots = timeline::assemble(digests, &Classes::from(config));
     let boots = boots
         .into_iter()

@@ -315,9 +315,9 @@ impl DocumentParser for Status {
     ) -> Result<()> {
         let path = out.path().to_string();
         let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).map_err(|source| Error::Io {
+        reader.read_to_end(&mut bytes).map_err(|cause| Error::Io {
             path: path.clone(),
-            source,
+            cause,
         })?;
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
         if first == Some(&b'{') {

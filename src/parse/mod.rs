@@ -310,9 +310,9 @@ pub fn parse_input(
 /// Reads the head of an input (without consuming it) and guesses its format; `None` when
 /// nothing fits.
 pub fn sniff(input: &mut Input) -> Result<Option<Format>> {
-    let head = input.reader.fill_buf().map_err(|source| Error::Io {
+    let head = input.reader.fill_buf().map_err(|cause| Error::Io {
         path: input.name.to_string(),
-        source,
+        cause,
     })?;
     let mut scratch = String::new();
     let mut lines: Vec<String> = Vec::new();

@@ -90,6 +90,11 @@ impl<W: Write> DumpWriter<W> {
         Ok(())
     }
 
+    /// How many events were written.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
     /// Ends the document.
     pub fn finish(mut self) -> io::Result<W> {
         if self.written > 0 {

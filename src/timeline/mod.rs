@@ -8,6 +8,7 @@
 
 pub mod assemble;
 pub mod attempt;
+pub mod dedup;
 pub mod fragment;
 pub mod identity;
 pub mod verdict;
