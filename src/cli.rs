@@ -72,13 +72,15 @@ pub struct SelectArgs {
     /// The configuration file (classes, templates, markers, related timeouts, guard cases).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Only this instance.
+    /// Only this instance (an error when no boot read has it).
     #[arg(long, value_name = "ID")]
     pub instance: Option<String>,
-    /// Only boots launched (or started) at or after this RFC 3339 time.
+    /// Only boots launched (or started) at or after this time: a date alone (midnight UTC) or
+    /// an RFC 3339 time with any offset.
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
-    /// Only boots launched (or started) before this RFC 3339 time.
+    /// Only boots launched (or started) before this time: a date alone (midnight UTC) or an
+    /// RFC 3339 time with any offset.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 }

@@ -278,3 +278,102 @@ fn walks_skip_fifos_loops_and_unreadable_folders_and_read_the_rest() {
         )
     );
 }
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+#[test]
+fn a_named_file_of_no_known_format_is_refused_by_every_command() {
+    for command in ["blame", "show", "dump", "timeline", "fit"] {
+        bootline(Path::new(ROOT))
+            .args([command, "Cargo.toml"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                "bootline: Cargo.toml: could not recognise the input format from its first \
+                 lines; name it with --input-format (see `bootline formats`)\n",
+            );
+    }
+}
+
+#[test]
+fn a_missing_file_names_its_cause_once() {
+    for command in ["blame", "show", "dump", "timeline", "fit"] {
+        bootline(Path::new(ROOT))
+            .args([command, "fixtures/nope.log"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr("bootline: fixtures/nope.log: No such file or directory (os error 2)\n");
+    }
+}
+
+#[test]
+fn blame_and_show_on_a_file_without_cloud_init_events_say_so() {
+    for command in ["blame", "show"] {
+        bootline(Path::new(ROOT))
+            .args([command, "fixtures/fleet/events.jsonl"])
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(
+                "bootline: no cloud-init events in fixtures/fleet/events.jsonl (read as \
+                 platform-events)\n",
+            );
+    }
+}
+
+/// The instances and boot numbers `timeline` selects with these extra arguments.
+fn selected(extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["timeline", "--format", "jsonl", "fixtures/fleet/events.jsonl"];
+    args.extend_from_slice(extra);
+    let (out, _) = run(Path::new(ROOT), &args);
+    out.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            format!("{} {}", v["instance"], v["boot"])
+        })
+        .collect()
+}
+
+#[test]
+fn since_and_until_take_a_date_alone_and_any_offset() {
+    let all = selected(&[]);
+    // The fleet launches on 2026-06-10: a date alone is that day's midnight, UTC.
+    assert_eq!(selected(&["--since", "2026-06-10"]), all);
+    assert_eq!(selected(&["--until", "2026-06-11"]), all);
+    assert!(selected(&["--since", "2026-06-11"]).is_empty());
+    assert!(selected(&["--until", "2026-06-10"]).is_empty());
+    let utc = selected(&["--until", "2026-06-10T14:51:01Z"]);
+    assert!(!utc.is_empty() && utc.len() < all.len());
+    for same in [
+        "2026-06-10T16:51:01+02:00",
+        "2026-06-10T16:51:01+0200",
+        "2026-06-10 09:51:01-05:00",
+        "2026-06-10t14:51:01z",
+        "2026-06-10T14:51:01.000-00:00",
+    ] {
+        assert_eq!(selected(&["--until", same]), utc, "{same}");
+    }
+    bootline(Path::new(ROOT))
+        .args(["timeline", "--since", "June 10", "fixtures/fleet/events.jsonl"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "bootline: --since June 10: expected a date (2026-06-10, from midnight UTC) or a \
+             time with its offset (2026-06-10T14:51:01Z, 2026-06-10T16:51:01+02:00)\n",
+        );
+}
+
+#[test]
+fn an_instance_that_matches_nothing_says_so() {
+    for command in ["timeline", "fit"] {
+        bootline(Path::new(ROOT))
+            .args([command, "--instance", "i-nope", "fixtures/fleet/events.jsonl"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr("bootline: --instance i-nope matches none of the 1140 instances read\n");
+    }
+}

@@ -301,7 +301,9 @@ pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let copies = sources::repeats(&keys);
     let stdout = io::stdout();
-    let mut w = DumpWriter::new(BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock()))?;
+    // Started at the first event: an input refused whole leaves stdout empty.
+    let mut w = None;
+    let mut written = 0u64;
     let mut outcomes = Vec::new();
     let mut copied = Vec::new();
     for (source, copy_of) in inputs.sources.iter().zip(copies) {
@@ -318,19 +320,34 @@ pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
             ..Outcome::default()
         };
         let mut write_err = None;
-        let before = w.written();
         let plain = Source {
             compare_content: false,
             ..source.clone()
         };
         let result = parse_source(&plain, &inputs, &mut o, &mut |e: Event| {
-            if write_err.is_none() {
-                if let Err(err) = w.event(&e) {
-                    write_err = Some(err);
+            if write_err.is_some() {
+                return;
+            }
+            let writer = match &mut w {
+                Some(writer) => writer,
+                None => {
+                    let out = BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
+                    match DumpWriter::new(out) {
+                        Ok(writer) => w.insert(writer),
+                        Err(err) => {
+                            write_err = Some(err);
+                            return;
+                        }
+                    }
                 }
+            };
+            if let Err(err) = writer.event(&e) {
+                write_err = Some(err);
             }
         });
-        o.records = (w.written() - before) as usize;
+        let now = w.as_ref().map_or(0, DumpWriter::written);
+        o.records = (now - written) as usize;
+        written = now;
         match result {
             Ok(s) => {
                 o.summary = Some(s);
@@ -340,9 +357,12 @@ pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
         }
         outcomes.push(o);
     }
-    let total = w.written() as usize;
-    let skipped = w.skipped_without_time;
-    w.finish()?.flush()?;
+    let total = written as usize;
+    let mut skipped = 0;
+    if let Some(w) = w {
+        skipped = w.skipped_without_time;
+        w.finish()?.flush()?;
+    }
     super::report_copies(&copied);
     if skipped > 0 {
         eprintln!("bootline: {skipped} events without a wall-clock time are not in the dump (it needs epoch timestamps)");

@@ -3,12 +3,12 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::bail;
 use bootline::config::Config;
 use bootline::ingest::collect;
 use bootline::render::timeline::{boot_text, summary_text};
 use bootline::timeline::{self, dedup, Boot, Classes, SCHEMA_VERSION};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rayon::prelude::*;
 
 use super::{report_copies, report_malformed, Inputs};
@@ -22,16 +22,30 @@ pub fn load_config(select: &SelectArgs) -> anyhow::Result<Config> {
     }
 }
 
+/// A `--since`/`--until` value: a date alone (midnight UTC), or a time with any offset:
+/// RFC 3339 (`2026-06-10T16:51:01+02:00`, `Z`, a space for `T`, fractions), or its ISO 8601
+/// cousin without the offset's colon (`+0200`).
 fn parse_time(what: &str, v: &Option<String>) -> anyhow::Result<Option<DateTime<Utc>>> {
-    v.as_ref()
-        .map(|s| {
-            DateTime::parse_from_rfc3339(s)
-                .map(|t| t.with_timezone(&Utc))
-                .with_context(|| {
-                    format!("--{what} {s}: expected an RFC 3339 time such as 2026-06-10T14:51:01Z")
-                })
-        })
-        .transpose()
+    let Some(s) = v else { return Ok(None) };
+    let t = s.trim();
+    let parsed = DateTime::parse_from_rfc3339(t)
+        .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%z"))
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc())
+        });
+    match parsed {
+        Some(d) => Ok(Some(d)),
+        None => bail!(
+            "--{what} {s}: expected a date (2026-06-10, from midnight UTC) or a time with its \
+             offset (2026-06-10T14:51:01Z, 2026-06-10T16:51:01+02:00)"
+        ),
+    }
 }
 
 /// Reads, assembles and selects boots; reports per-source problems on stderr. Returns the
@@ -58,7 +72,7 @@ pub fn read_boots(
             super::name_list(&names)
         );
     }
-    let mut failed = false;
+    let mut errors = Vec::new();
     let mut unrecognised = Vec::new();
     for (r, source) in reports.iter().zip(&inputs.sources) {
         if let Some(s) = &r.summary {
@@ -71,14 +85,31 @@ pub fn read_boots(
         }
         if let Some(e) = &r.error {
             if inputs.options.strict {
-                return Err(anyhow::anyhow!("{e}"));
+                bail!("{e}");
             }
-            eprintln!("bootline: {e}");
-            failed = true;
+            errors.push(e.to_string());
         }
     }
     super::report_unrecognised(&unrecognised);
+    // Nothing read at all: the errors are the whole answer, and no empty table follows.
+    if reports.iter().all(|r| r.summary.is_none()) && !errors.is_empty() {
+        bail!("{}", errors.join("\nbootline: "));
+    }
+    for e in &errors {
+        eprintln!("bootline: {e}");
+    }
+    let failed = !errors.is_empty();
     let boots = timeline::assemble(digests, &Classes::from(config));
+    if let Some(id) = select.instance.as_deref() {
+        if !boots.iter().any(|b| b.instance == id) {
+            let instances: std::collections::BTreeSet<&str> =
+                boots.iter().map(|b| b.instance.as_str()).collect();
+            bail!(
+                "--instance {id} matches none of the {} read",
+                super::count(instances.len(), "instance")
+            );
+        }
+    }
     let boots = boots
         .into_iter()
         .filter(|b| select.instance.as_deref().is_none_or(|i| b.instance == i))
