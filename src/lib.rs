@@ -16,8 +16,8 @@ pub mod input;
 pub mod intern;
 pub mod parse;
 pub mod record;
-pub mod sources;
 pub mod render;
+pub mod sources;
 pub mod stats;
 pub mod timeline;
 

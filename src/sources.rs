@@ -195,9 +195,9 @@ fn walk(root: &Path, set: &mut SourceSet, seen: &mut HashSet<Identity>) -> Resul
             Err(e) if e.depth() == 0 => {
                 return Err(Error::Io {
                     path: root.display().to_string(),
-                    cause: e.into_io_error().unwrap_or_else(|| {
-                        std::io::Error::other("cannot be walked")
-                    }),
+                    cause: e
+                        .into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("cannot be walked")),
                 })
             }
             Err(e) => {
@@ -315,7 +315,12 @@ mod tests {
     #[test]
     fn only_equal_sizes_are_compared_and_later_copies_repeat_earlier_ones() {
         let dir = tempfile::tempdir().unwrap();
-        for (name, text) in [("a", "same\n"), ("b", "diff\n"), ("c", "longer\n"), ("d", "")] {
+        for (name, text) in [
+            ("a", "same\n"),
+            ("b", "diff\n"),
+            ("c", "longer\n"),
+            ("d", ""),
+        ] {
             std::fs::write(dir.path().join(name), text).unwrap();
         }
         let set = expand(&[dir.path().to_path_buf()]).unwrap();
@@ -362,7 +367,10 @@ mod tests {
             [
                 "d/null: a character device, not a regular file".to_string(),
                 "d/pipe: a FIFO, not a regular file".to_string(),
-                format!("d/sub/back: a symlink loop back to {}", root.join("d").display()),
+                format!(
+                    "d/sub/back: a symlink loop back to {}",
+                    root.join("d").display()
+                ),
             ]
         );
     }

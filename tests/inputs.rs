@@ -36,7 +36,11 @@ fn small_fleet() -> (tempfile::TempDir, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let fleet = dir.path().join("fleet");
     std::fs::create_dir(&fleet).unwrap();
-    std::fs::copy(Path::new(FLEET).join("events.jsonl"), fleet.join("events.jsonl")).unwrap();
+    std::fs::copy(
+        Path::new(FLEET).join("events.jsonl"),
+        fleet.join("events.jsonl"),
+    )
+    .unwrap();
     let mut instances: Vec<PathBuf> = std::fs::read_dir(FLEET)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -57,7 +61,10 @@ fn small_fleet() -> (tempfile::TempDir, Vec<String>) {
 /// The files under `root`, named from `shown`, in the order a walk meets them (sorted by
 /// name).
 fn walk_order(root: &Path, shown: &str) -> Vec<String> {
-    let mut entries: Vec<_> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
     entries.sort_by_key(|e| e.file_name());
     let mut out = Vec::new();
     for e in entries {
@@ -148,7 +155,11 @@ fn the_same_content_under_two_names_is_one_source() {
     std::fs::create_dir(dir.join("copy")).unwrap();
     let console = format!("fleet/{}/console.log", names[5]);
     std::fs::copy(dir.join(&console), dir.join("copy/console.log")).unwrap();
-    std::fs::copy(dir.join("fleet/events.jsonl"), dir.join("events-again.jsonl")).unwrap();
+    std::fs::copy(
+        dir.join("fleet/events.jsonl"),
+        dir.join("events-again.jsonl"),
+    )
+    .unwrap();
     let (copied, err) = fit_json(dir, &["fleet", "copy", "events-again.jsonl"]);
     assert_eq!(copied, clean);
     assert_eq!(
@@ -206,7 +217,11 @@ fn timeline_shards_that_repeat_a_boot_keep_one() {
     assert_eq!(overlap, clean);
     let boot = |l: &str| {
         let v: serde_json::Value = serde_json::from_str(l).unwrap();
-        format!("{} boot {} (part.jsonl)", v["instance"].as_str().unwrap(), v["boot"])
+        format!(
+            "{} boot {} (part.jsonl)",
+            v["instance"].as_str().unwrap(),
+            v["boot"]
+        )
     };
     assert_eq!(
         err,
@@ -325,7 +340,12 @@ fn blame_and_show_on_a_file_without_cloud_init_events_say_so() {
 
 /// The instances and boot numbers `timeline` selects with these extra arguments.
 fn selected(extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["timeline", "--format", "jsonl", "fixtures/fleet/events.jsonl"];
+    let mut args = vec![
+        "timeline",
+        "--format",
+        "jsonl",
+        "fixtures/fleet/events.jsonl",
+    ];
     args.extend_from_slice(extra);
     let (out, _) = run(Path::new(ROOT), &args);
     out.lines()
@@ -356,7 +376,12 @@ fn since_and_until_take_a_date_alone_and_any_offset() {
         assert_eq!(selected(&["--until", same]), utc, "{same}");
     }
     bootline(Path::new(ROOT))
-        .args(["timeline", "--since", "June 10", "fixtures/fleet/events.jsonl"])
+        .args([
+            "timeline",
+            "--since",
+            "June 10",
+            "fixtures/fleet/events.jsonl",
+        ])
         .assert()
         .code(2)
         .stdout("")
@@ -370,7 +395,12 @@ fn since_and_until_take_a_date_alone_and_any_offset() {
 fn an_instance_that_matches_nothing_says_so() {
     for command in ["timeline", "fit"] {
         bootline(Path::new(ROOT))
-            .args([command, "--instance", "i-nope", "fixtures/fleet/events.jsonl"])
+            .args([
+                command,
+                "--instance",
+                "i-nope",
+                "fixtures/fleet/events.jsonl",
+            ])
             .assert()
             .code(2)
             .stdout("")

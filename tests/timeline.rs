@@ -392,5 +392,8 @@ fn selection_by_time_and_instance() {
         "fixtures/fleet/events.jsonl",
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("expected an RFC 3339 time"), "{err}");
+    assert!(
+        err.contains("expected a date (2026-06-10, from midnight UTC) or a time with its offset"),
+        "{err}"
+    );
 }

@@ -297,7 +297,12 @@ pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
     let keys: Vec<_> = inputs
         .sources
         .iter()
-        .map(|s| (s.size, s.compare_content.then(|| hash_of(&s.path)).flatten()))
+        .map(|s| {
+            (
+                s.size,
+                s.compare_content.then(|| hash_of(&s.path)).flatten(),
+            )
+        })
         .collect();
     let copies = sources::repeats(&keys);
     let stdout = io::stdout();

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use crate::ingest::SourceReport;
 use super::Digest;
+use crate::ingest::SourceReport;
 use crate::sources;
 
 /// A source dropped because an earlier one has the same bytes.
