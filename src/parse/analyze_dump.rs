@@ -28,10 +28,21 @@ impl Dump {
     }
 }
 
-/// Counts lines as serde_json pulls bytes, so records can be located.
+/// Counts lines as serde_json pulls bytes, so records can be located, and remembers where the
+/// input ended.
 struct LineCounter<'a> {
     inner: &'a mut dyn BufRead,
     line: Rc<Cell<u64>>,
+    end: Rc<Cell<End>>,
+}
+
+/// The position after the last byte read: its line, and the characters on that line so far.
+#[derive(Debug, Clone, Copy, Default)]
+struct End {
+    /// Characters on the line after the last newline read.
+    chars: usize,
+    /// Characters on the line the last newline ended.
+    previous_chars: usize,
 }
 
 impl Read for LineCounter<'_> {
@@ -39,8 +50,27 @@ impl Read for LineCounter<'_> {
         let n = self.inner.read(buf)?;
         let nl = crate::input::newlines(&buf[..n]);
         self.line.set(self.line.get() + nl);
+        let mut end = self.end.get();
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                end.previous_chars = end.chars;
+                end.chars = 0;
+            } else if b & 0xC0 != 0x80 {
+                end.chars += 1;
+            }
+        }
+        self.end.set(end);
         Ok(n)
     }
+}
+
+/// serde_json's position of an error, moved back onto the input when it lies past its end:
+/// after a final newline it reports column 0 of a line the input does not have.
+fn error_position(e: &serde_json::Error, end: End) -> (u64, usize) {
+    if e.column() == 0 && e.line() > 1 {
+        return (e.line() as u64 - 1, end.previous_chars + 1);
+    }
+    (e.line() as u64, e.column().max(1))
 }
 
 /// What a dump record must hold.
@@ -117,9 +147,11 @@ impl DocumentParser for Dump {
         on_malformed: &mut dyn FnMut(Malformed) -> Result<()>,
     ) -> Result<()> {
         let line = Rc::new(Cell::new(1));
+        let end = Rc::new(Cell::new(End::default()));
         let counter = LineCounter {
             inner: reader,
             line: line.clone(),
+            end: end.clone(),
         };
         let mut de = serde_json::Deserializer::from_reader(counter);
         let mut stopped = None;
@@ -133,10 +165,11 @@ impl DocumentParser for Dump {
             return Err(e);
         }
         if let Err(e) = result.and_then(|()| de.end()) {
+            let (line, column) = error_position(&e, end.get());
             let m = Malformed {
                 path: out.path().clone(),
-                line: e.line() as u64,
-                column: e.column().max(1),
+                line,
+                column,
                 expected: format!(
                     "valid JSON: {e}; the dump is cut short or elides events (`...`), so only the events before this point were read"
                 ),
@@ -202,6 +235,15 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("d.json:2:57: expected valid JSON"));
+    }
+
+    #[test]
+    fn a_document_cut_after_a_newline_is_located_at_the_end_of_its_last_line() {
+        for (text, at) in [("\n", (1, 1)), ("[\n {\"name\": \"é\"\n", (2, 14))] {
+            let (_, s) = run(text, false);
+            let m = &s.unwrap().first_malformed[0];
+            assert_eq!((m.line, m.column), at, "{text:?}");
+        }
     }
 
     #[test]

@@ -364,7 +364,10 @@ mod tests {
         assert_eq!(timespan("1h 2min 3s x"), Ok((" x", 3723.0)));
         assert!(timespan("s").is_err());
         assert!(timespan("5 s").is_err());
-        assert_eq!(timespan("5sec"), Ok(("sec", 0.0)).and(timespan("5sec")));
+        // A unit must end its token: `5sec` is not 5 s followed by `ec`.
+        assert!(timespan("5sec").is_err());
+        assert!(unit("sec").is_err());
+        assert_eq!(unit("s x"), Ok((" x", 1.0)));
     }
 
     #[test]
