@@ -242,6 +242,75 @@ fn fit_on_the_fleet_picks_the_lognormal_and_blames_the_user_data_script() {
     assert_eq!(h["n_events"], 96);
 }
 
+/// The one boot of a clock fixture, as JSON.
+fn clock_boot(file: &str) -> Value {
+    let path = format!("fixtures/clock/{file}");
+    let (code, out, err) = bootline(&["timeline", "--format", "jsonl", &path]);
+    assert_eq!(code, 0, "{err}");
+    let mut boots = jsonl(&out);
+    assert_eq!(boots.len(), 1, "{out}");
+    boots.remove(0)
+}
+
+#[test]
+fn a_wall_clock_step_keeps_every_stage_on_its_banner_and_is_reported() {
+    let b = clock_boot("cloudinit_step.log");
+    // The banners' `Up N seconds`, before and after the +9 s step.
+    for (stage, up) in [
+        ("init-local", 5.21),
+        ("init-network", 8.76),
+        ("modules-config", 12.48),
+        ("modules-final", 13.31),
+    ] {
+        let at = milestone(&b, &format!("{stage}_start")).unwrap();
+        assert!(
+            (at - up).abs() < 0.1,
+            "{stage} starts at {at}, its banner says {up}"
+        );
+    }
+    assert!((milestone(&b, "boot_finished").unwrap() - 91.16).abs() < 0.1);
+    // Wall-only lines on each side of the step, each through its own side's offset.
+    assert!((milestone(&b, "init-network_finish").unwrap() - 10.33).abs() < 0.01);
+    assert!((milestone(&b, "modules-config_finish").unwrap() - 12.902).abs() < 0.01);
+    let steps = b["clock_steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0]["after_secs"], 8.76);
+    assert_eq!(steps[0]["by_secs"], 12.48);
+    assert!((steps[0]["step_secs"].as_f64().unwrap() - 9.0).abs() < 0.01);
+    assert_eq!(steps[0]["source"], "fixtures/clock/cloudinit_step.log:13");
+    // The clock after the step is the synchronised one: the kernel started at 12:00:09 on it.
+    assert_eq!(b["zero"], "kernel_start");
+    assert_eq!(b["zero_wall"], "2024-05-01T12:00:09Z");
+    // Once the step is known, the sources' clocks agree.
+    assert!(b["clock_skew_secs"].as_f64().unwrap() < 0.01);
+    let (code, text, _) = bootline(&["timeline", "fixtures/clock/cloudinit_step.log"]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains(
+            "clock step +9.000 s between 8.8 s and 12.5 s  [fixtures/clock/cloudinit_step.log:13]"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_fragment_with_one_banner_is_on_the_kernel_clock() {
+    let b = clock_boot("cloudinit_rotated.log");
+    assert_eq!(b["zero"], "kernel_start");
+    // 13:56:41.221 on the log's clock, `Up 7000.50 seconds`.
+    assert_eq!(b["zero_wall"], "2024-05-01T12:00:00.720999956Z");
+    assert!((milestone(&b, "boot_finished").unwrap() - 7000.5).abs() < 1e-6);
+    let p = b["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "modules-final/config-scripts_user")
+        .unwrap();
+    assert!((p["start_secs"].as_f64().unwrap() - 6901.393).abs() < 1e-3);
+    assert!((p["end_secs"].as_f64().unwrap() - 6998.181).abs() < 1e-3);
+    assert!(b["clock_steps"].as_array().unwrap().is_empty());
+}
+
 fn corpus(kind: &str) -> PathBuf {
     common::fixture(&format!("corpus/{kind}"))
 }

@@ -62,6 +62,13 @@ pub fn boot_text(b: &Boot) -> String {
         b.clock_skew_secs
             .map_or(String::new(), |k| format!("; clock skew {k:.2} s"))
     );
+    for c in &b.clock_steps {
+        let _ = writeln!(
+            s,
+            "  clock step {:+.3} s between {:.1} s and {:.1} s  [{}]",
+            c.step_secs, c.after_secs, c.by_secs, c.source
+        );
+    }
     if let Some(e) = &b.evidence {
         let _ = writeln!(
             s,

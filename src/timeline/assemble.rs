@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use regex::RegexSet;
 
 use super::attempt::own_attempt;
+use super::clock::BootTime;
 use super::fragment::{Digest, Fragment, PlatformFact, When};
 use super::verdict::{classify, is_sweep_flip, latency, Failed, Signals, Sweep};
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
@@ -219,14 +220,6 @@ fn group_boots(mut frags: Vec<Fragment>) -> Vec<Vec<Fragment>> {
     groups.into_iter().map(|(_, g)| g).collect()
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(v[v.len() / 2])
-}
-
 /// A platform fact of one attempt, with what a `failed` means read once for the whole attempt.
 #[derive(Debug)]
 struct Fact {
@@ -380,7 +373,7 @@ fn plan_attempts(
 
 /// Wall-clock epoch seconds of a boot's kernel start: the median of its fragments' estimates.
 fn boot_start(frags: &[Fragment]) -> Option<f64> {
-    median(frags.iter().filter_map(|f| f.kernel_zero).collect())
+    BootTime::of(frags, None).kernel_zero
 }
 
 /// For each fact of an attempt, whether it is a `failed` that is the sweep's flip (`zero`: epoch
@@ -467,48 +460,10 @@ fn build_boot(
 ) -> (Boot, Signals) {
     let launched = ctx.launched;
 
-    // Clocks: every fragment's kernel zero should agree; the median is the boot's.
-    let kernel_zero = median(frags.iter().filter_map(|f| f.kernel_zero).collect());
-    let kz_spread = {
-        let v: Vec<f64> = frags.iter().filter_map(|f| f.kernel_zero).collect();
-        (v.len() > 1).then(|| {
-            v.iter().copied().fold(f64::MIN, f64::max) - v.iter().copied().fold(f64::MAX, f64::min)
-        })
-    };
-    let inner_skew = frags
-        .iter()
-        .filter_map(|f| f.skew)
-        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
-    let clock_skew_secs = match (kz_spread, inner_skew) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
-    let to_wall = |w: When| -> Option<f64> {
-        match w {
-            When::Wall(e) => Some(e),
-            When::Boot(s) => kernel_zero.map(|z| z + s),
-        }
-    };
-    let first_seen = frags
-        .iter()
-        .filter_map(|f| f.first.and_then(to_wall))
-        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))));
-    let (zero, zero_wall) = match (launched, kernel_zero) {
-        (Some(l), _) => (Zero::Launch, Some(l.at)),
-        (None, Some(k)) => (Zero::KernelStart, Some(k)),
-        (None, None) => match first_seen {
-            Some(f) => (Zero::FirstSeen, Some(f)),
-            // Nothing but since-boot times: count from the kernel's zero.
-            None => (Zero::KernelStart, None),
-        },
-    };
-    let secs = |w: When| -> Option<f64> {
-        match (zero_wall, w) {
-            (Some(z), w) => to_wall(w).map(|x| x - z),
-            (None, When::Boot(s)) => Some(s),
-            (None, When::Wall(_)) => None,
-        }
-    };
+    let clock = BootTime::of(frags, launched.map(|l| l.at));
+    let (zero, zero_wall, clock_skew_secs) = (clock.zero, clock.zero_wall, clock.skew_secs);
+    let to_wall = |w: When| clock.to_wall(w);
+    let secs = |w: When| clock.secs(w);
 
     let mut phases: Vec<Phase> = Vec::new();
     let mut milestones: Vec<Milestone> = Vec::new();
@@ -732,6 +687,7 @@ fn build_boot(
         phases,
         milestones,
         clock_skew_secs,
+        clock_steps: clock.steps(frags, micro),
         sources: sources.into_iter().filter(|s| !s.is_empty()).collect(),
         labels: ctx.labels.clone(),
         // Decided over the whole attempt by `finish_attempt`.

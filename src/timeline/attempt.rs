@@ -134,6 +134,7 @@ mod tests {
             phases: Vec::new(),
             milestones: Vec::new(),
             clock_skew_secs: None,
+            clock_steps: Vec::new(),
             sources: Vec::new(),
             labels: BTreeMap::new(),
             attempt,

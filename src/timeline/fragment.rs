@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::clock::{Anchor, ClockMap, Segmenter};
 use super::identity;
-use super::{Boot, Evidence};
+use super::{Boot, ClockStep, Evidence};
 use crate::event::{
     epoch_secs as epoch, stage_of_action, uptime_went_back, BootClock, CrashKind, Edge, Event,
     EventKind, Location, PlatformAction, Stamp, StartupTotals,
@@ -72,10 +73,13 @@ pub struct Fragment {
     pub source: String,
     /// journald's `_BOOT_ID`, when known.
     pub boot_id: Option<String>,
-    /// Wall-clock epoch seconds of the kernel's zero, estimated from events with two clocks.
+    /// Wall-clock epoch seconds of the kernel's zero, estimated from events with two clocks
+    /// (after the wall clock's last step).
     pub kernel_zero: Option<f64>,
-    /// Spread of those estimates (how far the clocks disagree), seconds.
+    /// Spread of those estimates between steps (how far the clocks disagree), seconds.
     pub skew: Option<f64>,
+    /// The wall clock's steps, on the since-boot clock.
+    pub steps: Vec<ClockStep>,
     /// Phases.
     pub phases: Vec<PhaseItem>,
     /// Milestones.
@@ -146,8 +150,8 @@ pub struct Digester {
 struct Open {
     frag: Fragment,
     records: record::Builder,
-    /// (wall epoch − since-boot secs) estimates.
-    anchors: Vec<f64>,
+    /// Events with two clocks, cut where the wall clock stepped.
+    clock: Segmenter,
     last_up: Option<f64>,
     saw_finished: bool,
     /// A stage banner was seen: a later `init-local` one is a new boot.
@@ -156,10 +160,11 @@ struct Open {
     open_markers: BTreeMap<String, (When, String)>,
     content: bool,
     startup: Option<(StartupTotals, Option<When>)>,
+    /// The latest wall-only time (by value, and the last read: a clock set back makes them
+    /// differ), mapped to the since-boot clock at the end.
     last_wall: Option<f64>,
+    latest_wall: Option<f64>,
     last_boot: Option<f64>,
-    /// The latest (wall epoch, since-boot secs) pair.
-    last_anchor: Option<(f64, f64)>,
 }
 
 impl Open {
@@ -178,7 +183,7 @@ impl Open {
                 ..Fragment::default()
             },
             records: record::Builder::new(),
-            anchors: Vec::new(),
+            clock: Segmenter::default(),
             last_up: None,
             saw_finished: false,
             saw_stage_banner: false,
@@ -186,8 +191,8 @@ impl Open {
             content: false,
             startup: None,
             last_wall: None,
+            latest_wall: None,
             last_boot: None,
-            last_anchor: None,
         }
     }
 
@@ -197,9 +202,13 @@ impl Open {
         if self.frag.first.is_none() {
             self.frag.first = Some(w);
         }
-        // The latest of each kind; compared once the kernel zero is known (`close`).
+        // The latest of each kind; compared once the clocks are aligned (`close`).
         match w {
-            When::Wall(x) => self.last_wall = Some(self.last_wall.map_or(x, |l| l.max(x))),
+            When::Wall(x) => {
+                self.last_wall = Some(self.last_wall.map_or(x, |l| l.max(x)));
+                self.latest_wall = Some(x);
+                self.clock.note_wall(x);
+            }
             When::Boot(x) => self.last_boot = Some(self.last_boot.map_or(x, |l| l.max(x))),
         }
     }
@@ -276,10 +285,16 @@ impl Digester {
                     at: When::Boot(0.0),
                     source: loc(&e.source),
                 });
-                if let Some(wall) = e.stamp.wall {
-                    // A kernel start with its own wall time anchors the zero directly.
-                    let since = e.stamp.since_boot.map_or(0.0, |b| b.secs);
-                    o.anchors.push(epoch(wall) - since);
+                // A kernel start with its own wall time anchors the zero directly.
+                let at_zero = Stamp {
+                    since_boot: e.stamp.since_boot.or(Some(crate::event::SinceBoot {
+                        clock: BootClock::Kernel,
+                        secs: 0.0,
+                    })),
+                    ..e.stamp
+                };
+                if let Some(a) = Anchor::of(&at_zero) {
+                    o.clock.push(a, &e.source);
                 }
                 o.observe(Some(When::Boot(0.0)));
                 return;
@@ -326,23 +341,12 @@ impl Digester {
         }
         let o = self.open();
         o.content = true;
-        // Anchors: events that carry two clocks.
-        if let (Some(wall), Some(b)) = (e.stamp.wall, e.stamp.since_boot) {
-            if matches!(
-                b.clock,
-                BootClock::Kernel | BootClock::Uptime | BootClock::Journal
-            ) {
-                o.anchors.push(epoch(wall) - b.secs);
-                o.last_anchor = Some((epoch(wall), b.secs));
-            }
+        // Anchors: events that carry two clocks. Wall-only times are mapped through them at
+        // the end, once every step is known (a wall clock that steps mid-boot then cannot
+        // stretch or shift the boot).
+        if let Some(a) = Anchor::of(&e.stamp) {
+            o.clock.push(a, &e.source);
         }
-        // A wall-only time after an anchor is read on the since-boot clock through it, as
-        // cloud-init's own uptime does: a wall clock that jumps mid-boot (no hardware clock,
-        // time synced late) then cannot stretch the boot.
-        let w = match (w, o.last_anchor) {
-            (Some(When::Wall(x)), Some((aw, up))) => Some(When::Boot(up + (x - aw))),
-            (w, _) => w,
-        };
         if let Some(b) = e.stamp.since_boot.filter(|b| b.clock == BootClock::Uptime) {
             o.last_up = Some(b.secs);
         }
@@ -558,13 +562,16 @@ fn close(mut o: Open) -> Option<Fragment> {
     if !o.content && o.frag.phases.is_empty() && o.frag.milestones.is_empty() {
         return None;
     }
-    if !o.anchors.is_empty() {
-        o.anchors.sort_by(f64::total_cmp);
-        let mid = o.anchors[o.anchors.len() / 2];
-        o.frag.kernel_zero = Some(mid);
-        let spread = o.anchors[o.anchors.len() - 1] - o.anchors[0];
-        o.frag.skew = Some(spread);
-    }
+    let map = o.clock.finish();
+    o.frag.kernel_zero = map.kernel_zero();
+    o.frag.skew = map.skew();
+    to_since_boot(&mut o.frag, &map);
+    let last_wall = [o.last_wall, o.latest_wall]
+        .into_iter()
+        .flatten()
+        .map(|x| map.to_boot(x))
+        .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)));
+    o.frag.steps = map.steps;
     if let Some((t, _)) = o.startup {
         let mut at = 0.0;
         let fw = t.firmware_secs.unwrap_or(0.0) + t.loader_secs.unwrap_or(0.0);
@@ -594,13 +601,39 @@ fn close(mut o: Open) -> Option<Fragment> {
             });
         }
     }
-    o.frag.last = match (o.last_wall, o.last_boot, o.frag.kernel_zero) {
-        (Some(w), Some(b), Some(z)) => Some(When::Wall(w.max(z + b))),
-        (None, Some(b), _) => Some(When::Boot(b)),
-        (Some(w), _, _) => Some(When::Wall(w)),
-        (None, None, _) => None,
+    o.frag.last = match (last_wall, o.last_boot) {
+        (Some(Some(w)), b) => Some(When::Boot(b.map_or(w, |b| b.max(w)))),
+        (Some(None), _) => o.last_wall.map(When::Wall),
+        (None, b) => b.map(When::Boot),
     };
     Some(o.frag)
+}
+
+/// Maps every wall-only time of a fragment to its since-boot clock, through the offset of its
+/// segment, when the source had any point stamped in both.
+fn to_since_boot(frag: &mut Fragment, map: &ClockMap) {
+    let on = |w: &mut When| {
+        if let When::Wall(x) = *w {
+            if let Some(t) = map.to_boot(x) {
+                *w = When::Boot(t);
+            }
+        }
+    };
+    for p in &mut frag.phases {
+        on(&mut p.start);
+        if let Some(e) = &mut p.end {
+            on(e);
+        }
+    }
+    for m in frag.milestones.iter_mut().chain(frag.registered.iter_mut()) {
+        on(&mut m.at);
+    }
+    if let Some((_, Some(w))) = &mut frag.crash {
+        on(w);
+    }
+    if let Some(w) = &mut frag.first {
+        on(w);
+    }
 }
 
 fn phase(name: &str, start: f64, end: f64, source: &str) -> PhaseItem {

@@ -8,6 +8,7 @@
 
 pub mod assemble;
 pub mod attempt;
+pub(crate) mod clock;
 pub mod dedup;
 pub mod fragment;
 pub mod identity;
@@ -132,6 +133,20 @@ pub struct Milestone {
     pub source: String,
 }
 
+/// A wall-clock step: between two dual-stamped points of one source, its wall clock moved
+/// against its since-boot clock by more than a second plus their resolution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockStep {
+    /// The last point before the step, seconds from the boot's zero.
+    pub after_secs: f64,
+    /// The first point after it, seconds from the boot's zero: the step happened between.
+    pub by_secs: f64,
+    /// How far the wall clock stepped, seconds (positive: forward).
+    pub step_secs: f64,
+    /// Where the first point after the step was read (`path:line`).
+    pub source: String,
+}
+
 /// The line that made a boot crashed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
@@ -181,8 +196,13 @@ pub struct Boot {
     pub phases: Vec<Phase>,
     /// Milestones in time order.
     pub milestones: Vec<Milestone>,
-    /// Largest disagreement between clocks that had to be aligned, seconds.
+    /// Largest disagreement between clocks that had to be aligned, seconds (steps apart).
     pub clock_skew_secs: Option<f64>,
+    /// Wall-clock steps the sources show (chrony or NTP `makestep`, hypervisor time sync, an
+    /// RTC in local time), in time order: each source's wall times were mapped through the
+    /// offset on their side of each step.
+    #[serde(default)]
+    pub clock_steps: Vec<ClockStep>,
     /// The sources that contributed, sorted.
     pub sources: Vec<String>,
     /// Labels of the `launched` event of its attempt (class, template, any other key).
