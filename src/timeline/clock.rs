@@ -264,7 +264,7 @@ impl BootTime {
     }
 
     /// Epoch seconds of a source time, when the clocks allow.
-    pub(crate) fn to_wall(&self, w: When) -> Option<f64> {
+    pub(crate) fn to_wall(self, w: When) -> Option<f64> {
         match w {
             When::Wall(e) => Some(e),
             When::Boot(s) => self.kernel_zero.map(|z| z + s),
@@ -295,7 +295,7 @@ impl BootTime {
     }
 
     /// Seconds from the boot's zero of a source time, when the clocks allow.
-    pub(crate) fn secs(&self, w: When) -> Option<f64> {
+    pub(crate) fn secs(self, w: When) -> Option<f64> {
         match (self.zero_wall, w) {
             (Some(z), w) => self.to_wall(w).map(|x| x - z),
             (None, When::Boot(s)) => Some(s),
