@@ -311,6 +311,18 @@ fn a_fragment_with_one_banner_is_on_the_kernel_clock() {
     assert!(b["clock_steps"].as_array().unwrap().is_empty());
 }
 
+#[test]
+fn headerless_critical_chain_and_blame_are_read() {
+    for file in ["critical_chain_headerless.txt", "blame_headerless.txt"] {
+        let path = format!("fixtures/systemd/{file}");
+        let (code, out, err) = bootline(&["timeline", "--format", "jsonl", &path]);
+        assert_eq!(code, 0, "{file}: {err}");
+        let boots = jsonl(&out);
+        assert_eq!(boots.len(), 1, "{file}");
+        assert_eq!(boots[0]["sources"], serde_json::json!([path]));
+    }
+}
+
 fn corpus(kind: &str) -> PathBuf {
     common::fixture(&format!("corpus/{kind}"))
 }

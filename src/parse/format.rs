@@ -299,6 +299,28 @@ fn sniff_wrappers_and_records(lines: &[&str], first: &str) -> Option<Format> {
     None
 }
 
+/// `systemd-analyze blame` or `critical-chain` as people paste them into tickets, from the
+/// first unit line (no "The time when unit became active…" header): every line is a blame line
+/// (`  41.640s snapd.seeded.service`) or a chain line (`└─cloud-init.service @4.562s +1.260s`),
+/// and one at least holds a time of its own, not only a unit's `+duration` (a bare
+/// `name +1s` line alone says too little).
+fn headerless_blame_or_chain(lines: &[&str]) -> bool {
+    use super::systemd_analyze::{blame_line, chain_line};
+    let mut nonblank = lines.iter().filter(|l| !l.trim().is_empty()).peekable();
+    let mut timed = false;
+    if nonblank.peek().is_none() {
+        return false;
+    }
+    for l in nonblank {
+        match (blame_line(l), chain_line(l)) {
+            (Ok(_), _) => timed = true,
+            (Err(_), Ok((_, c))) => timed |= c.at_secs.is_some(),
+            (Err(_), Err(_)) => return false,
+        }
+    }
+    timed
+}
+
 /// Text logs told by the shape of their lines: systemd-analyze, journald `short*`,
 /// serial consoles, `cloud-init-output.log`, `cloud-init status --long`.
 fn sniff_text_logs(lines: &[&str]) -> Option<Format> {
@@ -308,10 +330,7 @@ fn sniff_text_logs(lines: &[&str]) -> Option<Format> {
         l.starts_with("Startup finished in ") || l.starts_with(systemd_analyze::NOT_FINISHED)
     }) || trimmed()
         .any(|l| l.starts_with("The time when unit became active or started is printed after"))
-        || lines.iter().filter(|l| !l.trim().is_empty()).all(|l| {
-            systemd_analyze::blame_line(l).is_ok() || systemd_analyze::chain_line(l).is_ok()
-        }) && lines.iter().any(|l| !l.trim().is_empty())
-            && lines.iter().any(|l| systemd_analyze::blame_line(l).is_ok())
+        || headerless_blame_or_chain(lines)
     {
         return Some(Format::SystemdAnalyze);
     }
@@ -505,6 +524,12 @@ mod tests {
         for (lines, want) in cases {
             assert_eq!(Format::sniff(lines, "x"), Some(*want), "{lines:?}");
         }
+        // A unit with only its own duration says too little; text among the units is not one.
+        assert_eq!(Format::sniff(&["cloud-config.service +1.321s"], "x"), None);
+        assert_eq!(
+            Format::sniff(&["cloud-config.service @1.3s", "it took a while"], "x"),
+            None
+        );
         assert_eq!(Format::sniff(&["hello world"], "x"), None);
     }
 
@@ -526,6 +551,10 @@ mod tests {
             (&["__CURSOR=s=83", "__REALTIME_TIMESTAMP=1709520776193967"], Format::JournalExport),
             (&["Startup finished in 2.1s (kernel) + 3s (userspace) = 5.1s "], Format::SystemdAnalyze),
             (&["      13min 33.597s casper-md5check.service", "      41.640s snapd.seeded.service"], Format::SystemdAnalyze),
+            // Pasted from the first unit line, without the "The time when unit…" header.
+            (&["cloud-config.service +1.321s", "└─basic.target @5.851s", "  └─sockets.target @5.851s"], Format::SystemdAnalyze),
+            (&["graphical.target @1min 2.345s", "`-multi-user.target @1min 2.344s"], Format::SystemdAnalyze),
+            (&["3.912s snapd.seeded.service", " 842ms snapd.service"], Format::SystemdAnalyze),
             (&["Cloud-init v. 0.7.5 running 'init-local' at Wed, 18 Nov 2015 00:31:22 +0000. Up 2.32 seconds."], Format::CloudInitOutput),
             (&["status: done", "boot_status_code: enabled-by-generator"], Format::CloudInitStatus),
             (&["{", "  \"boot_status_code\": \"enabled-by-generator\","], Format::CloudInitStatus),
