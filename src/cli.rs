@@ -30,6 +30,12 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Fit the boot-duration distribution: Kaplan–Meier, censored MLE families, model ranking.
     Fit(FitArgs),
+    /// Recommend register-wait timeouts per class, template and cohort, with false-fail rates,
+    /// the stuck-class check and the lockstep and guard checks.
+    Recommend(RecommendArgs),
+    /// Check lockstep timeouts and guard cases against proposed timeouts; with inputs, fail
+    /// when a current timeout is below its recommendation (a CI gate).
+    Check(CheckArgs),
 }
 
 /// Inputs and how to read them.
@@ -144,6 +150,92 @@ pub struct FitArgs {
     /// Parametric-bootstrap goodness-of-fit p-values with this many resamples (seeded; off by default).
     #[arg(long, value_name = "N")]
     pub bootstrap: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// How the boots the sweep killed without a later register are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssumeArg {
+    /// The rule over every family, the cure model included, picked by BIC.
+    Auto,
+    /// They were slow healthy boots: censored at the flip.
+    KilledSlow,
+    /// They were stuck: dropped from the healthy sample.
+    KilledStuck,
+}
+
+/// Options of `bootline recommend`.
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// Boot timelines or any input bootline reads (omit with --durations).
+    pub inputs: Vec<PathBuf>,
+    /// Read every input as this format instead of sniffing it.
+    #[arg(long, value_name = "NAME")]
+    pub input_format: Option<String>,
+    /// Fail on the first malformed line instead of skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Selection and configuration.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// A plain durations file (as `fit`): one group, named by --class.
+    #[arg(long, value_name = "FILE")]
+    pub durations: Option<PathBuf>,
+    /// Only this class (and its templates); default: every class.
+    #[arg(long, value_name = "NAME")]
+    pub class: Option<String>,
+    /// Current timeout in seconds, `N` or `CLASS=N` (repeatable); overrides the configuration.
+    #[arg(long, value_name = "[CLASS=]SECS")]
+    pub current: Vec<String>,
+    /// Stuck threshold in seconds, `N` or `CLASS=N` (repeatable); overrides the configuration.
+    #[arg(long, value_name = "[CLASS=]SECS")]
+    pub stuck: Vec<String>,
+    /// Target false-fail rate p (overrides `[policy] target_false_fail_rate`).
+    #[arg(long, value_name = "P")]
+    pub target: Option<f64>,
+    /// One-sided confidence of the bound (overrides `[policy] confidence`).
+    #[arg(long, value_name = "LEVEL")]
+    pub confidence: Option<f64>,
+    /// Multiplicative slack (overrides `[policy] slack_multiplier`).
+    #[arg(long, value_name = "FACTOR")]
+    pub slack: Option<f64>,
+    /// Additive slack in seconds (overrides `[policy] slack_add_secs`).
+    #[arg(long, value_name = "SECS")]
+    pub slack_add: Option<f64>,
+    /// What-if timeouts in seconds (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "SECS")]
+    pub candidates: Vec<f64>,
+    /// Fit each cohort of this platform label too (`instance_type`, `region`, `template`).
+    #[arg(long, value_name = "LABEL")]
+    pub group_by: Option<String>,
+    /// How boots killed by the sweep without a later register are read.
+    #[arg(long, value_enum, default_value_t = AssumeArg::Auto)]
+    pub assume: AssumeArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// Options of `bootline check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Boot timelines or any input bootline reads: adds the CI gate.
+    pub inputs: Vec<PathBuf>,
+    /// Read every input as this format instead of sniffing it.
+    #[arg(long, value_name = "NAME")]
+    pub input_format: Option<String>,
+    /// Fail on the first malformed line instead of skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Selection and configuration (`--config` is required).
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Proposed timeout in seconds, `N` (the default class) or `NAME=N` for a class or a
+    /// template (repeatable); default: the configured timeouts.
+    #[arg(long, value_name = "[NAME=]SECS")]
+    pub proposed: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

@@ -43,7 +43,7 @@ pub struct Config {
 }
 
 /// `[policy]`: the recommendation's parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Policy {
     /// Target false-fail rate p, in (0, 1).
     pub target_false_fail_rate: f64,
@@ -53,6 +53,12 @@ pub struct Policy {
     pub slack_multiplier: f64,
     /// Additive tail slack in seconds (≥ 0).
     pub slack_add_secs: f64,
+    /// Rounding grid below `grid_switch_secs`, seconds (> 0).
+    pub grid_secs: f64,
+    /// Rounding grid from `grid_switch_secs` on, seconds (> 0).
+    pub grid_above_secs: f64,
+    /// Raw timeout at which the grid changes from `grid_secs` to `grid_above_secs`, seconds.
+    pub grid_switch_secs: f64,
 }
 
 impl Default for Policy {
@@ -62,6 +68,9 @@ impl Default for Policy {
             confidence: 0.95,
             slack_multiplier: 1.10,
             slack_add_secs: 0.0,
+            grid_secs: 30.0,
+            grid_above_secs: 60.0,
+            grid_switch_secs: 600.0,
         }
     }
 }
@@ -140,6 +149,8 @@ pub struct Lockstep {
     pub timeout_secs: f64,
     /// Whether its role is to cover the boot window (then it must be ≥ the proposal).
     pub covers_boot_window: bool,
+    /// The class whose register-wait timeout it must cover.
+    pub class: String,
 }
 
 /// `[[guard]]`: a test's age/expected-verdict pair.
@@ -165,7 +176,7 @@ pub enum GuardTarget {
 }
 
 /// A guard case's expected verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Expect {
     /// The boot is still within its timeout.
@@ -298,6 +309,9 @@ struct RawPolicy {
     confidence: Option<SNum>,
     slack_multiplier: Option<SNum>,
     slack_add_secs: Option<SNum>,
+    grid_secs: Option<SNum>,
+    grid_above_secs: Option<SNum>,
+    grid_switch_secs: Option<SNum>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -340,6 +354,7 @@ struct RawLockstep {
     timeout_secs: SNum,
     #[serde(default = "yes")]
     covers_boot_window: bool,
+    class: Option<Spanned<String>>,
 }
 
 fn yes() -> bool {
@@ -398,6 +413,10 @@ impl Validator<'_> {
 
     fn secs(&self, v: &SNum, key: &str) -> Result<f64> {
         self.at_least(v, key, 0.0, true)
+    }
+
+    fn secs_or(&self, v: &Option<SNum>, key: &str, default: f64) -> Result<f64> {
+        v.as_ref().map_or(Ok(default), |v| self.secs(v, key))
     }
 
     fn unique(
@@ -462,6 +481,16 @@ impl Validator<'_> {
                 slack_add_secs: match &p.slack_add_secs {
                     Some(v) => self.at_least(v, "slack_add_secs", 0.0, false)?,
                     None => d.slack_add_secs,
+                },
+                grid_secs: self.secs_or(&p.grid_secs, "grid_secs", d.grid_secs)?,
+                grid_above_secs: self.secs_or(
+                    &p.grid_above_secs,
+                    "grid_above_secs",
+                    d.grid_above_secs,
+                )?,
+                grid_switch_secs: match &p.grid_switch_secs {
+                    Some(v) => self.at_least(v, "grid_switch_secs", 0.0, false)?,
+                    None => d.grid_switch_secs,
                 },
             };
         }
@@ -546,10 +575,25 @@ impl Validator<'_> {
         let mut seen = BTreeMap::new();
         for l in &raw.lockstep {
             self.unique(&mut seen, &l.name, "lockstep")?;
+            let class = match &l.class {
+                Some(c) if !config.classes.contains_key(c.get_ref()) => {
+                    return self.err(
+                        c.span(),
+                        format!(
+                            "lockstep '{}' refers to class '{}', which is not defined",
+                            l.name.get_ref(),
+                            c.get_ref()
+                        ),
+                    )
+                }
+                Some(c) => c.get_ref().clone(),
+                None => DEFAULT_CLASS.to_string(),
+            };
             config.lockstep.push(Lockstep {
                 name: l.name.get_ref().clone(),
                 timeout_secs: self.secs(&l.timeout_secs, "timeout_secs")?,
                 covers_boot_window: l.covers_boot_window,
+                class,
             });
         }
 
@@ -634,6 +678,9 @@ target_false_fail_rate = 0.01
 confidence = 0.9
 slack_multiplier = 1.2
 slack_add_secs = 30
+grid_secs = 15
+grid_above_secs = 120
+grid_switch_secs = 900
 [platform]
 sweep_period_secs = 30
 crash_reasons = ['^instance_status_check_failed$', 'cloud_init_error']
@@ -652,6 +699,7 @@ end = 'Pulled image'
 [[lockstep]]
 name = "watcher"
 timeout_secs = 300
+class = "hermes"
 [[guard]]
 name = "spared"
 age_secs = 660
@@ -663,12 +711,21 @@ expect = "spared"
         assert_eq!(c.policy.slack_add_secs, 30.0);
         assert_eq!(c.platform.sweep_period_secs, 30.0);
         assert_eq!(c.platform.crash_reasons.len(), 2);
+        assert_eq!(
+            (
+                c.policy.grid_secs,
+                c.policy.grid_above_secs,
+                c.policy.grid_switch_secs
+            ),
+            (15.0, 120.0, 900.0)
+        );
         assert_eq!(c.classes.len(), 2);
         assert_eq!(
             c.template("gpu-large").unwrap().provision_timeout_seconds,
             1200.0
         );
         assert!(c.lockstep[0].covers_boot_window);
+        assert_eq!(c.lockstep[0].class, "hermes");
         assert_eq!(
             c.guards[0].target,
             GuardTarget::Template("gpu-large".into())
@@ -727,6 +784,11 @@ expect = "spared"
                 .0,
             4
         );
+        let (line, msg) =
+            err_at("[[lockstep]]\nname = \"w\"\ntimeout_secs = 300\nclass = \"zz\"\n");
+        assert_eq!(line, 4);
+        assert!(msg.contains("zz"), "{msg}");
+        assert_eq!(err_at("[policy]\ngrid_secs = 0\n").0, 2);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod input;
 pub mod intern;
 pub mod parse;
+pub mod recommend;
 pub mod record;
 pub mod render;
 pub mod sources;

@@ -336,7 +336,7 @@ struct Columns {
 
 /// Reads a durations file: CSV with header `duration_seconds,censored`, or JSON (a list of
 /// objects or an object of two arrays). Errors name the file and line.
-fn read_durations(path: &Path) -> anyhow::Result<Vec<Record>> {
+pub(super) fn read_durations(path: &Path) -> anyhow::Result<Vec<Record>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let first = text.trim_start().chars().next();

@@ -1,8 +1,10 @@
 //! One module per subcommand; each turns validated arguments into output and an exit code.
 
 mod analyze;
+mod check;
 mod fit;
 mod formats;
+mod recommend;
 mod timeline;
 
 use std::io::Write;
@@ -24,6 +26,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dump(args) => analyze::run_dump(args),
         Command::Timeline(args) => timeline::run(args),
         Command::Fit(args) => fit::run(args),
+        Command::Recommend(args) => recommend::run(args),
+        Command::Check(args) => check::run(args),
     }
 }
 

@@ -1,0 +1,76 @@
+//! `bootline check`: lockstep timeouts and guard cases against proposed timeouts; with inputs,
+//! the CI gate (a current timeout below its recommendation fails).
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use bootline::config::DEFAULT_CLASS;
+use bootline::recommend::{self, Options, Proposal};
+use bootline::render::recommend::check_text;
+
+use super::recommend::{named_seconds, read_attempts};
+use super::timeline::load_config;
+use crate::cli::{CheckArgs, OutputFormat};
+
+/// Runs `bootline check`.
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    if args.select.config.is_none() {
+        bail!("check needs --config FILE (the lockstep timeouts and guard cases to check)");
+    }
+    let config = load_config(&args.select)?;
+    let mut proposal = Proposal::current(&config);
+    for text in &args.proposed {
+        let (name, v) = named_seconds("proposed", text)?;
+        let name = name.unwrap_or_else(|| DEFAULT_CLASS.to_string());
+        if config.template(&name).is_some() {
+            proposal.templates.insert(name, v);
+        } else if config.class(&name).is_some() {
+            proposal.classes.insert(name, v);
+        } else {
+            bail!(
+                "--proposed {text}: {name} is neither a class nor a template of the configuration"
+            );
+        }
+    }
+    let (recs, read_failed) = if args.inputs.is_empty() {
+        (None, false)
+    } else {
+        let (attempts, failed) = read_attempts(
+            &args.inputs,
+            &args.input_format,
+            args.strict,
+            &args.select,
+            &config,
+            None,
+        )?;
+        (
+            Some(recommend::recommend(
+                &attempts,
+                &config,
+                &Options::default(),
+            )),
+            failed,
+        )
+    };
+    let report = recommend::check(&config, proposal, recs.as_ref());
+    let out_text = match args.format {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&report)?;
+            s.push('\n');
+            s
+        }
+        OutputFormat::Text => check_text(&report),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(out_text.as_bytes())?;
+    out.flush()?;
+    Ok(if read_failed {
+        ExitCode::from(2)
+    } else if report.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,241 @@
+//! `bootline recommend`: reads boots (or a durations file), lays the flags over the
+//! configuration, runs the library's recommendation and writes it as text or JSON.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+use bootline::config::{Class, Config, DEFAULT_CLASS, DEFAULT_STUCK_SECS};
+use bootline::recommend::{self, Assume, Attempt, Options};
+use bootline::render::recommend::text;
+
+use super::fit::read_durations;
+use super::timeline::{load_config, read_boots};
+use super::Inputs;
+use crate::cli::{AssumeArg, InputArgs, OutputFormat, RecommendArgs, SelectArgs};
+
+/// Reads boots from any inputs and maps them to attempts; says on stderr how many boots had no
+/// usable latency. Returns whether any source failed to read.
+pub(super) fn read_attempts(
+    inputs: &[PathBuf],
+    input_format: &Option<String>,
+    strict: bool,
+    select: &SelectArgs,
+    config: &Config,
+    class: Option<&str>,
+) -> anyhow::Result<(Vec<Attempt>, bool)> {
+    let input = InputArgs {
+        inputs: inputs.to_vec(),
+        input_format: input_format.clone(),
+        strict,
+    };
+    let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
+    let (boots, failed) = read_boots(&inputs, config, select, class)?;
+    let (attempts, unusable) = recommend::from_boots(&boots);
+    if !unusable.is_empty() {
+        let ids: Vec<&str> = unusable
+            .iter()
+            .take(5)
+            .map(|b| b.instance.as_str())
+            .collect();
+        eprintln!(
+            "bootline: {} boot{} without a usable register latency not fitted: {}{}",
+            unusable.len(),
+            if unusable.len() == 1 { "" } else { "s" },
+            ids.join(", "),
+            if unusable.len() > ids.len() {
+                ", …"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok((attempts, failed))
+}
+
+/// A positive finite number of seconds.
+fn seconds(flag: &str, text: &str) -> anyhow::Result<f64> {
+    let v: f64 = text
+        .trim()
+        .parse()
+        .with_context(|| format!("--{flag} {text}: expected seconds such as 600 or 600.0"))?;
+    if !(v.is_finite() && v > 0.0) {
+        bail!("--{flag} {text}: seconds must be a positive number");
+    }
+    Ok(v)
+}
+
+/// `N` or `NAME=N`: the name (`None` for a bare value) and the seconds.
+pub(super) fn named_seconds(flag: &str, text: &str) -> anyhow::Result<(Option<String>, f64)> {
+    match text.split_once('=') {
+        Some((name, v)) if !name.trim().is_empty() => {
+            Ok((Some(name.trim().to_string()), seconds(flag, v)?))
+        }
+        Some(_) => bail!("--{flag} {text}: expected N or NAME=N"),
+        None => Ok((None, seconds(flag, text)?)),
+    }
+}
+
+/// The class a bare `--current N` / `--stuck N` applies to.
+fn bare_class(flag: &str, args: &RecommendArgs, config: &Config) -> anyhow::Result<String> {
+    if let Some(c) = &args.class {
+        return Ok(c.clone());
+    }
+    if args.durations.is_some() || config.classes.len() == 1 {
+        return Ok(DEFAULT_CLASS.to_string());
+    }
+    bail!("--{flag}: with several classes give CLASS=N (or name the class with --class)")
+}
+
+/// The class to change, created with the default class's values when the file has none.
+fn class_mut<'a>(config: &'a mut Config, name: &str) -> &'a mut Class {
+    let (timeout, stuck) = config
+        .class(DEFAULT_CLASS)
+        .map_or((600.0, DEFAULT_STUCK_SECS), |c| {
+            (c.timeout_secs, c.stuck_threshold_secs)
+        });
+    config
+        .classes
+        .entry(name.to_string())
+        .or_insert_with(|| Class {
+            name: name.to_string(),
+            timeout_secs: timeout,
+            stuck_threshold_secs: stuck,
+        })
+}
+
+fn rate(flag: &str, v: f64) -> anyhow::Result<f64> {
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        bail!("--{flag} must lie strictly between 0 and 1, got {v}")
+    }
+}
+
+/// The configuration with the flags laid over it (flags win).
+fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
+    let mut config = load_config(&args.select)?;
+    let p = &mut config.policy;
+    if let Some(v) = args.target {
+        p.target_false_fail_rate = rate("target", v)?;
+    }
+    if let Some(v) = args.confidence {
+        p.confidence = rate("confidence", v)?;
+    }
+    if let Some(v) = args.slack {
+        if !(v.is_finite() && v >= 1.0) {
+            bail!("--slack must be at least 1, got {v}");
+        }
+        p.slack_multiplier = v;
+    }
+    if let Some(v) = args.slack_add {
+        if !(v.is_finite() && v >= 0.0) {
+            bail!("--slack-add must be at least 0 seconds, got {v}");
+        }
+        p.slack_add_secs = v;
+    }
+    for text in &args.current {
+        let (name, v) = named_seconds("current", text)?;
+        let name = match name {
+            Some(n) => n,
+            None => bare_class("current", args, &config)?,
+        };
+        class_mut(&mut config, &name).timeout_secs = v;
+    }
+    for text in &args.stuck {
+        let (name, v) = named_seconds("stuck", text)?;
+        let name = match name {
+            Some(n) => n,
+            None => bare_class("stuck", args, &config)?,
+        };
+        class_mut(&mut config, &name).stuck_threshold_secs = v;
+    }
+    if let Some(t) = args
+        .candidates
+        .iter()
+        .find(|t| !(t.is_finite() && **t > 0.0))
+    {
+        bail!("--candidates must be positive numbers of seconds, got {t}");
+    }
+    Ok(config)
+}
+
+/// Runs `bootline recommend`.
+pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
+    let config = configure(&args)?;
+    let (attempts, read_failed, class) = match (&args.durations, args.inputs.is_empty()) {
+        (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
+        (None, true) => {
+            bail!("nothing to recommend from: give inputs (logs, timelines) or --durations FILE")
+        }
+        (Some(path), true) => {
+            let class = args
+                .class
+                .clone()
+                .unwrap_or_else(|| DEFAULT_CLASS.to_string());
+            let current = config.class(&class).map_or(600.0, |c| c.timeout_secs);
+            let records = read_durations(path)?;
+            (
+                recommend::from_records(&records, &class, current),
+                false,
+                Some(class),
+            )
+        }
+        (None, false) => {
+            let (a, failed) = read_attempts(
+                &args.inputs,
+                &args.input_format,
+                args.strict,
+                &args.select,
+                &config,
+                args.class.as_deref(),
+            )?;
+            (a, failed, args.class.clone())
+        }
+    };
+    let options = Options {
+        class,
+        candidates: args.candidates.clone(),
+        group_by: args.group_by.clone(),
+        assume: match args.assume {
+            AssumeArg::Auto => Assume::Auto,
+            AssumeArg::KilledSlow => Assume::KilledSlow,
+            AssumeArg::KilledStuck => Assume::KilledStuck,
+        },
+    };
+    let recs = recommend::recommend(&attempts, &config, &options);
+    if recs.classes.is_empty() && recs.templates.is_empty() {
+        let why: Vec<String> = recs
+            .skipped
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}: {}",
+                    s.template.as_deref().unwrap_or(&s.class),
+                    s.reason
+                )
+            })
+            .collect();
+        bail!("no recommendation: {}", why.join("; "));
+    }
+    let out_text = match args.format {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&recs)?;
+            s.push('\n');
+            s
+        }
+        OutputFormat::Text => text(&recs),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(out_text.as_bytes())?;
+    out.flush()?;
+    Ok(if read_failed {
+        ExitCode::from(2)
+    } else if recs.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

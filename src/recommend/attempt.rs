@@ -1,0 +1,219 @@
+//! The recommendation's input: one provisioning attempt per record, with what the sweep did to
+//! it, and the one mapping from today's boot timelines (and from plain durations files) into it.
+//!
+//! The rule (DESIGN.md §5, STATS.md §8.4): a boot the sweep flipped that registered later
+//! (`false_failed`) is an exact record, killed; a flipped boot never seen registering
+//! (`timed_out`) is censored at the flip, killed; `registered` is exact; `unknown` is censored at
+//! the end of observation; `stuck` and `crashed` boots are counted, never fitted.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::stats::Record;
+use crate::timeline::{Boot, Outcome, Zero};
+
+/// What is known of one attempt's register latency.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "secs")]
+pub enum Latency {
+    /// It registered after this many seconds.
+    Exact(f64),
+    /// It is only known to take longer than this many seconds.
+    Censored(f64),
+    /// It never registered and was observed past its stuck threshold: counted, never fitted.
+    Stuck,
+    /// It never registered and crashed: counted, never fitted.
+    Crashed,
+}
+
+/// One provisioning attempt as the recommendation sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attempt {
+    /// Instance id (empty for records of a plain durations file).
+    pub instance: String,
+    /// Timeout class.
+    pub class: String,
+    /// Template, when the platform named one.
+    pub template: Option<String>,
+    /// Other platform labels (instance type, region, …).
+    pub labels: BTreeMap<String, String>,
+    /// The latency, or why there is none.
+    pub latency: Latency,
+    /// Whether the sweep flipped it at its timeout.
+    pub killed: bool,
+    /// Whether the latency counts from the kernel's start (launch unknown), not the launch.
+    pub from_kernel: bool,
+}
+
+impl Attempt {
+    /// The statistics record: `None` for stuck and crashed attempts.
+    pub fn record(&self) -> Option<Record> {
+        match self.latency {
+            Latency::Exact(s) => Some(Record::event(s)),
+            Latency::Censored(s) => Some(Record::censored(s)),
+            Latency::Stuck | Latency::Crashed => None,
+        }
+    }
+
+    /// A censored record the sweep killed: stuck or slow, the data cannot tell (§8.4).
+    pub fn killed_unresolved(&self) -> bool {
+        self.killed && matches!(self.latency, Latency::Censored(_))
+    }
+
+    /// The value of a grouping label; `template` and `class` are labels too.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        match key {
+            "class" => Some(&self.class),
+            "template" => self.template.as_deref(),
+            _ => self.labels.get(key).map(String::as_str),
+        }
+    }
+}
+
+/// The one mapping from boot timelines to attempts (each boot is its own attempt until the
+/// timelines know provisioning attempts across reboots). A boot whose latency is unknown or not
+/// positive for a fitted outcome is returned in the second list, never silently dropped.
+pub fn from_boots(boots: &[Boot]) -> (Vec<Attempt>, Vec<&Boot>) {
+    let mut attempts = Vec::with_capacity(boots.len());
+    let mut unusable = Vec::new();
+    for b in boots {
+        let latency = match (b.outcome, b.record()) {
+            (Outcome::Stuck, _) => Some(Latency::Stuck),
+            (Outcome::Crashed, _) => Some(Latency::Crashed),
+            (Outcome::Registered | Outcome::FalseFailed, Some((secs, false))) => {
+                Some(Latency::Exact(secs))
+            }
+            (Outcome::TimedOut | Outcome::Unknown, Some((secs, true))) => {
+                Some(Latency::Censored(secs))
+            }
+            (
+                Outcome::Registered | Outcome::FalseFailed | Outcome::TimedOut | Outcome::Unknown,
+                _,
+            ) => None,
+        };
+        let Some(latency) = latency else {
+            unusable.push(b);
+            continue;
+        };
+        attempts.push(Attempt {
+            instance: b.instance.clone(),
+            class: b.class.clone(),
+            template: b.template.clone(),
+            labels: b.labels.clone(),
+            latency,
+            killed: matches!(b.outcome, Outcome::FalseFailed | Outcome::TimedOut),
+            from_kernel: b.latency.is_some_and(|l| l.from != Zero::Launch),
+        });
+    }
+    (attempts, unusable)
+}
+
+/// Attempts of a plain durations file, all of class `class`. A record censored at or after the
+/// current timeout is taken as killed by the sweep; one censored earlier ended otherwise (the
+/// capture ended, the workspace was deleted).
+pub fn from_records(records: &[Record], class: &str, current_timeout_secs: f64) -> Vec<Attempt> {
+    records
+        .iter()
+        .map(|r| Attempt {
+            instance: String::new(),
+            class: class.to_string(),
+            template: None,
+            labels: BTreeMap::new(),
+            latency: if r.censored {
+                Latency::Censored(r.duration_secs)
+            } else {
+                Latency::Exact(r.duration_secs)
+            },
+            killed: r.censored && r.duration_secs >= current_timeout_secs,
+            from_kernel: false,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::Latency as BootLatency;
+
+    fn boot(outcome: Outcome, latency: Option<(f64, bool)>) -> Boot {
+        Boot {
+            schema_version: 1,
+            instance: format!("i-{}", outcome.as_str()),
+            workspace: None,
+            class: "default".into(),
+            template: None,
+            labels: BTreeMap::from([("region".to_string(), "eu".to_string())]),
+            boot: 1,
+            zero: Zero::Launch,
+            zero_wall: None,
+            launched: None,
+            outcome,
+            latency: latency.map(|(secs, censored)| BootLatency {
+                secs,
+                censored,
+                from: Zero::Launch,
+            }),
+            timeout_secs: 600.0,
+            stuck_threshold_secs: 900.0,
+            observed_secs: None,
+            evidence: None,
+            phases: vec![],
+            milestones: vec![],
+            clock_skew_secs: None,
+            sources: vec![],
+        }
+    }
+
+    #[test]
+    fn each_outcome_maps_to_its_record_and_kill_flag() {
+        let boots = [
+            boot(Outcome::Registered, Some((400.0, false))),
+            boot(Outcome::FalseFailed, Some((626.0, false))),
+            boot(Outcome::TimedOut, Some((659.0, true))),
+            boot(Outcome::Unknown, Some((301.0, true))),
+            boot(Outcome::Stuck, None),
+            boot(Outcome::Crashed, None),
+        ];
+        let (a, unusable) = from_boots(&boots);
+        assert!(unusable.is_empty());
+        let got: Vec<(Latency, bool)> = a.iter().map(|a| (a.latency, a.killed)).collect();
+        assert_eq!(
+            got,
+            [
+                (Latency::Exact(400.0), false),
+                (Latency::Exact(626.0), true),
+                (Latency::Censored(659.0), true),
+                (Latency::Censored(301.0), false),
+                (Latency::Stuck, false),
+                (Latency::Crashed, false),
+            ]
+        );
+        assert_eq!(a[1].record(), Some(Record::event(626.0)));
+        assert_eq!(a[2].record(), Some(Record::censored(659.0)));
+        assert!(a[2].killed_unresolved() && !a[1].killed_unresolved());
+        assert_eq!(a[4].record(), None);
+        assert_eq!(a[0].label("region"), Some("eu"));
+        assert_eq!(a[0].label("class"), Some("default"));
+    }
+
+    #[test]
+    fn a_fitted_outcome_without_latency_is_returned_not_dropped() {
+        let boots = [boot(Outcome::Registered, None)];
+        let (a, unusable) = from_boots(&boots);
+        assert!(a.is_empty());
+        assert_eq!(unusable.len(), 1);
+    }
+
+    #[test]
+    fn durations_censored_at_the_timeout_count_as_killed() {
+        let recs = [
+            Record::event(300.0),
+            Record::censored(200.0),
+            Record::censored(600.0),
+        ];
+        let a = from_records(&recs, "default", 600.0);
+        let killed: Vec<bool> = a.iter().map(|a| a.killed).collect();
+        assert_eq!(killed, [false, false, true]);
+    }
+}

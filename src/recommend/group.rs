@@ -1,0 +1,774 @@
+//! Which attempts form a group, and the whole recommendation: per class (without the templates
+//! that override its timeout), per template with an override, per cohort; then the lockstep
+//! and guard checks against the recommended timeouts. Also the `check` result with its CI gate.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::{Config, Policy, DEFAULT_CLASS};
+use crate::stats::family::Family;
+use crate::stats::Record;
+
+use super::attempt::{Attempt, Latency};
+use super::checks::Proposal;
+use super::checks::{guards, lockstep, GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict};
+use super::rule::{bound, false_fail, raw_timeout, round_to_grid, Basis, Bound, Evidence};
+use super::{
+    Assume, Assumption, Candidate, Cohort, Options, Reading, RecommendError, Recommendation,
+    Suggestion, Verdict, Warning, WarningKind, COHORT_MIN_RECORDS, FEW_RECORDS, MODEL_SPREAD,
+    SCHEMA_VERSION,
+};
+
+/// A group with no recommendation, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    /// The class.
+    pub class: String,
+    /// The template, for a template's group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Everything `bootline recommend` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendations {
+    /// Schema version shared by every bootline JSON.
+    pub schema_version: u32,
+    /// The policy applied.
+    pub policy: Policy,
+    /// The reading of killed boots asked for.
+    pub assume: Assume,
+    /// The cohort label, with `--group-by`.
+    pub group_by: Option<String>,
+    /// One recommendation per class.
+    pub classes: Vec<Recommendation>,
+    /// One recommendation per template with its own override.
+    pub templates: Vec<Recommendation>,
+    /// Groups without a recommendation.
+    pub skipped: Vec<Skipped>,
+    /// Lockstep timeouts against the recommended class timeouts.
+    pub lockstep: Vec<LockstepCheck>,
+    /// Guard cases against the recommended class timeouts and the configured overrides.
+    pub guards: Vec<GuardCheck>,
+}
+
+impl Recommendations {
+    /// The proposal these recommendations make: each class's recommended timeout (the
+    /// configured one where there is none); templates keep their configured overrides.
+    pub fn proposal(&self, config: &Config) -> Proposal {
+        let mut p = Proposal::current(config);
+        for r in &self.classes {
+            p.classes.insert(r.class.clone(), r.recommended_timeout_s);
+        }
+        p
+    }
+
+    /// Whether a finding calls for exit 1: an overlap, a lockstep timeout that must move, a
+    /// guard case that is wrong or vacuous.
+    pub fn failed(&self) -> bool {
+        self.classes
+            .iter()
+            .chain(&self.templates)
+            .any(|r| r.verdict == Verdict::Overlap)
+            || checks_failed(&self.lockstep, &self.guards)
+    }
+}
+
+fn checks_failed(lockstep: &[LockstepCheck], guards: &[GuardCheck]) -> bool {
+    lockstep
+        .iter()
+        .any(|l| l.verdict == LockstepVerdict::MustMove)
+        || guards
+            .iter()
+            .any(|g| matches!(g.verdict, GuardVerdict::WrongSide | GuardVerdict::Vacuous))
+}
+
+/// The attempts of one group and the timeouts that govern them.
+struct GroupSpec<'a> {
+    class: String,
+    template: Option<String>,
+    current: f64,
+    stuck: f64,
+    unconfigured: bool,
+    attempts: Vec<&'a Attempt>,
+}
+
+/// A group and its recommendation or why it has none.
+type Outcome<'a> = (GroupSpec<'a>, Result<Recommendation, RecommendError>);
+
+/// Splits attempts into class groups (a template with its own override is not part of its
+/// class's group) and template groups.
+fn groups<'a>(
+    attempts: &'a [Attempt],
+    config: &Config,
+    only: Option<&str>,
+) -> (Vec<GroupSpec<'a>>, Vec<GroupSpec<'a>>) {
+    let default = config
+        .class(DEFAULT_CLASS)
+        .map_or((600.0, 900.0), |c| (c.timeout_secs, c.stuck_threshold_secs));
+    let mut names: BTreeSet<&str> = config.classes.keys().map(String::as_str).collect();
+    names.extend(attempts.iter().map(|a| a.class.as_str()));
+    let keep = |class: &str| only.is_none_or(|o| o == class);
+    let overridden = |a: &Attempt| {
+        a.template
+            .as_ref()
+            .is_some_and(|t| config.template(t).is_some())
+    };
+    let classes = names
+        .into_iter()
+        .filter(|c| keep(c))
+        .map(|name| {
+            let configured = config.class(name);
+            let (current, stuck) =
+                configured.map_or(default, |c| (c.timeout_secs, c.stuck_threshold_secs));
+            GroupSpec {
+                class: name.to_string(),
+                template: None,
+                current,
+                stuck,
+                unconfigured: configured.is_none(),
+                attempts: attempts
+                    .iter()
+                    .filter(|a| a.class == name && !overridden(a))
+                    .collect(),
+            }
+        })
+        .collect();
+    let templates = config
+        .templates
+        .values()
+        .filter(|t| keep(&t.class))
+        .map(|t| GroupSpec {
+            class: t.class.clone(),
+            template: Some(t.name.clone()),
+            current: t.provision_timeout_seconds,
+            stuck: config
+                .class(&t.class)
+                .map_or(default.1, |c| c.stuck_threshold_secs),
+            unconfigured: false,
+            attempts: attempts
+                .iter()
+                .filter(|a| a.template.as_deref() == Some(t.name.as_str()))
+                .collect(),
+        })
+        .collect();
+    (classes, templates)
+}
+
+/// The whole recommendation: every group, then the lockstep and guard checks.
+pub fn recommend<'a>(
+    attempts: &'a [Attempt],
+    config: &Config,
+    options: &Options,
+) -> Recommendations {
+    let (class_specs, template_specs) = groups(attempts, config, options.class.as_deref());
+    let run = |specs: Vec<GroupSpec<'a>>| -> Vec<Outcome<'a>> {
+        specs
+            .into_par_iter()
+            .map(|s| {
+                let r = recommend_group(&s, &config.policy, options, true);
+                (s, r)
+            })
+            .collect()
+    };
+    let mut skipped = Vec::new();
+    let mut split = |results: Vec<Outcome<'a>>| {
+        let mut ok = Vec::new();
+        for (s, r) in results {
+            match r {
+                Ok(r) => ok.push(r),
+                Err(e) => skipped.push(Skipped {
+                    class: s.class.clone(),
+                    template: s.template.clone(),
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        ok
+    };
+    let classes = split(run(class_specs));
+    let templates = split(run(template_specs));
+    let mut out = Recommendations {
+        schema_version: SCHEMA_VERSION,
+        policy: config.policy,
+        assume: options.assume,
+        group_by: options.group_by.clone(),
+        classes,
+        templates,
+        skipped,
+        lockstep: Vec::new(),
+        guards: Vec::new(),
+    };
+    let proposal = out.proposal(config);
+    out.lockstep = lockstep(config, &proposal);
+    out.guards = guards(config, &proposal);
+    out
+}
+
+/// Families the rule may use under a reading.
+fn without_cure(f: Family) -> bool {
+    f != Family::LognormalCure
+}
+
+/// The recommendation of one group. `extras` adds cohorts and candidates (not for cohorts
+/// themselves).
+fn recommend_group(
+    spec: &GroupSpec<'_>,
+    policy: &Policy,
+    options: &Options,
+    extras: bool,
+) -> Result<Recommendation, RecommendError> {
+    let q = 1.0 - policy.target_false_fail_rate;
+    let fitted: Vec<&Attempt> = spec
+        .attempts
+        .iter()
+        .copied()
+        .filter(|a| a.record().is_some())
+        .collect();
+    if fitted.is_empty() {
+        return Err(RecommendError::NoRecords);
+    }
+    let records_a: Vec<Record> = fitted.iter().filter_map(|a| a.record()).collect();
+    let n_killed_unresolved = fitted.iter().filter(|a| a.killed_unresolved()).count();
+    let ev_a = Evidence::new(records_a, &Family::ALL, policy)?;
+    let records_b: Vec<Record> = fitted
+        .iter()
+        .filter(|a| !a.killed_unresolved())
+        .filter_map(|a| a.record())
+        .collect();
+    let ev_b = if n_killed_unresolved > 0 && !records_b.is_empty() {
+        Some(Evidence::new(records_b, &Family::ALL, policy)?)
+    } else {
+        None
+    };
+    let no_bound = |reason: &str| RecommendError::NoBound {
+        quantile: q,
+        reason: reason.to_string(),
+    };
+    let slow = bound(&ev_a, without_cure, policy);
+    let stuck_reading = match &ev_b {
+        Some(ev) => bound(ev, without_cure, policy),
+        None => slow.clone(),
+    };
+    let (main_ev, main, reading) = match options.assume {
+        Assume::Auto => {
+            let b = bound(&ev_a, |_| true, policy).ok_or_else(|| {
+                no_bound("no distribution-free bound and no model could be fitted")
+            })?;
+            let reading = if b.basis == Basis::Model(Family::LognormalCure) {
+                Reading::Cure
+            } else {
+                Reading::KilledSlow
+            };
+            (&ev_a, b, reading)
+        }
+        Assume::KilledSlow => (
+            &ev_a,
+            slow.clone().ok_or_else(|| {
+                no_bound("no distribution-free bound and no model could be fitted")
+            })?,
+            Reading::KilledSlow,
+        ),
+        Assume::KilledStuck => (
+            ev_b.as_ref().unwrap_or(&ev_a),
+            stuck_reading
+                .clone()
+                .ok_or_else(|| no_bound("no bound once the killed boots are dropped"))?,
+            Reading::KilledStuck,
+        ),
+    };
+    let raw = raw_timeout(main.bound, policy);
+    let recommended = round_to_grid(raw, policy);
+    let verdict = Verdict::of(recommended, spec.stuck);
+    let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), &fitted, policy.confidence);
+    let assumptions = assumptions(
+        &ev_a,
+        ev_b.as_ref(),
+        slow.as_ref(),
+        stuck_reading.as_ref(),
+        reading,
+        policy,
+    );
+    let cohorts = match (&options.group_by, extras) {
+        (Some(label), true) => cohorts(spec, label, recommended, policy, options),
+        (Some(_), false) | (None, _) => Vec::new(),
+    };
+    let candidates = if extras {
+        options
+            .candidates
+            .iter()
+            .map(|&t| Candidate {
+                false_fail: rates(t),
+                stuck_delay_saved_s: spec.current - t,
+                verdict: Verdict::of(t, spec.stuck),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let suggestion = (verdict == Verdict::Overlap).then(|| suggestion(spec, &cohorts, options));
+    let mut rec = Recommendation {
+        class: spec.class.clone(),
+        template: spec.template.clone(),
+        n: main_ev.records.len(),
+        n_censored: main_ev.n_censored(),
+        n_killed: fitted.iter().filter(|a| a.killed).count(),
+        n_killed_unresolved,
+        n_stuck: count(spec, |l| matches!(l, Latency::Stuck)),
+        n_crashed: count(spec, |l| matches!(l, Latency::Crashed)),
+        quantile: q,
+        current_timeout_s: spec.current,
+        recommended_timeout_s: recommended,
+        basis: main.basis,
+        estimate_s: main.estimate,
+        bound_s: main.bound,
+        raw_s: raw,
+        stuck_threshold_s: spec.stuck,
+        stuck_margin_s: spec.stuck - recommended,
+        verdict,
+        stuck_delay_saved_s: spec.current - recommended,
+        reading,
+        false_fail_at_current: rates(spec.current),
+        false_fail_at_recommended: rates(recommended),
+        at_stuck_threshold: (verdict == Verdict::Overlap).then(|| rates(spec.stuck)),
+        suggestion,
+        assumptions,
+        plausible_models: main.plausible.clone(),
+        cohorts,
+        candidates,
+        warnings: Vec::new(),
+    };
+    rec.warnings = warnings(&rec, spec, main_ev, &main, &fitted, policy);
+    Ok(rec)
+}
+
+fn count(spec: &GroupSpec<'_>, f: impl Fn(&Latency) -> bool) -> usize {
+    spec.attempts.iter().filter(|a| f(&a.latency)).count()
+}
+
+/// The answer under each reading of the killed boots (STATS.md §8.4).
+fn assumptions(
+    ev_a: &Evidence,
+    ev_b: Option<&Evidence>,
+    slow: Option<&Bound>,
+    stuck: Option<&Bound>,
+    used: Reading,
+    policy: &Policy,
+) -> Vec<Assumption> {
+    let answer = |reading: Reading, ev: &Evidence, b: Option<&Bound>, note: Option<String>| {
+        let timeout = b.map(|b| round_to_grid(raw_timeout(b.bound, policy), policy));
+        Assumption {
+            reading,
+            n: ev.records.len(),
+            n_censored: ev.n_censored(),
+            basis: b.map(|b| b.basis),
+            bound_s: b.map(|b| b.bound),
+            recommended_timeout_s: timeout,
+            stuck_fraction: None,
+            delta_bic: None,
+            used: used == reading,
+            note: note.or_else(|| b.is_none().then(|| "no bound".to_string())),
+        }
+    };
+    let mut out = vec![answer(Reading::KilledSlow, ev_a, slow, None)];
+    out.push(match ev_b {
+        Some(ev) => answer(Reading::KilledStuck, ev, stuck, None),
+        None => answer(
+            Reading::KilledStuck,
+            ev_a,
+            slow,
+            Some("no killed boot lacks a register: the same records as killed_slow".into()),
+        ),
+    });
+    let q = 1.0 - policy.target_false_fail_rate;
+    let cure = ev_a
+        .fits
+        .models
+        .iter()
+        .find(|m| m.family == Family::LognormalCure);
+    let best_bic = ev_a.fits.scores.first().map(|s| s.bic);
+    out.push(match cure {
+        Some(m) => {
+            let ucb = m.quantile(q, policy.confidence).ok().and_then(|qe| qe.ucb);
+            let score = ev_a
+                .fits
+                .scores
+                .iter()
+                .find(|s| s.family == Family::LognormalCure);
+            Assumption {
+                reading: Reading::Cure,
+                n: ev_a.records.len(),
+                n_censored: ev_a.n_censored(),
+                basis: ucb.map(|_| Basis::Model(Family::LognormalCure)),
+                bound_s: ucb,
+                recommended_timeout_s: ucb.map(|b| round_to_grid(raw_timeout(b, policy), policy)),
+                stuck_fraction: m.params().get(2).copied(),
+                delta_bic: score.zip(best_bic).map(|(s, b)| s.bic - b),
+                used: used == Reading::Cure,
+                note: m.cov_unavailable.clone(),
+            }
+        }
+        None => {
+            let reason = ev_a
+                .fits
+                .unavailable
+                .iter()
+                .find(|u| u.family == Family::LognormalCure.name())
+                .map_or_else(
+                    || "not fitted".to_string(),
+                    |u| format!("not fitted: {}", u.reason),
+                );
+            Assumption {
+                reading: Reading::Cure,
+                n: ev_a.records.len(),
+                n_censored: ev_a.n_censored(),
+                basis: None,
+                bound_s: None,
+                recommended_timeout_s: None,
+                stuck_fraction: None,
+                delta_bic: None,
+                used: false,
+                note: Some(reason),
+            }
+        }
+    });
+    out
+}
+
+/// Each cohort's own recommendation and whether the pooled timeout covers it.
+fn cohorts(
+    spec: &GroupSpec<'_>,
+    label: &str,
+    pooled: f64,
+    policy: &Policy,
+    options: &Options,
+) -> Vec<Cohort> {
+    let mut by_value: BTreeMap<Option<String>, Vec<&Attempt>> = BTreeMap::new();
+    for a in &spec.attempts {
+        by_value
+            .entry(a.label(label).map(str::to_string))
+            .or_default()
+            .push(a);
+    }
+    by_value
+        .into_par_iter()
+        .map(|(value, attempts)| {
+            let n = attempts.iter().filter(|a| a.record().is_some()).count();
+            let n_censored = attempts
+                .iter()
+                .filter(|a| matches!(a.latency, Latency::Censored(_)))
+                .count();
+            let mut cohort = Cohort {
+                label: label.to_string(),
+                value: value.clone(),
+                n,
+                n_censored,
+                fitted: false,
+                basis: None,
+                bound_s: None,
+                recommended_timeout_s: None,
+                verdict: None,
+                covered_by_pooled: None,
+                note: None,
+            };
+            if n < COHORT_MIN_RECORDS {
+                cohort.note = Some(format!(
+                    "{n} records: listed, not fitted (a cohort needs {COHORT_MIN_RECORDS})"
+                ));
+                return cohort;
+            }
+            let sub = GroupSpec {
+                class: spec.class.clone(),
+                template: spec.template.clone(),
+                current: spec.current,
+                stuck: spec.stuck,
+                unconfigured: spec.unconfigured,
+                attempts,
+            };
+            match recommend_group(&sub, policy, options, false) {
+                Ok(r) => {
+                    cohort.fitted = true;
+                    cohort.basis = Some(r.basis);
+                    cohort.bound_s = Some(r.bound_s);
+                    cohort.recommended_timeout_s = Some(r.recommended_timeout_s);
+                    cohort.verdict = Some(r.verdict);
+                    cohort.covered_by_pooled = Some(pooled >= r.recommended_timeout_s);
+                }
+                Err(e) => cohort.note = Some(e.to_string()),
+            }
+            cohort
+        })
+        .collect()
+}
+
+/// What to do when the pooled group overlaps the stuck class.
+fn suggestion(spec: &GroupSpec<'_>, cohorts: &[Cohort], options: &Options) -> Suggestion {
+    match &options.group_by {
+        Some(label) if cohorts.iter().any(|c| c.fitted) => {
+            let name = |c: &Cohort| c.value.clone().unwrap_or_else(|| "(none)".to_string());
+            Suggestion::PerCohort {
+                label: label.clone(),
+                separable: cohorts
+                    .iter()
+                    .filter(|c| c.verdict.is_some_and(|v| v != Verdict::Overlap))
+                    .filter_map(|c| Some((name(c), c.recommended_timeout_s?)))
+                    .collect(),
+                overlapping: cohorts
+                    .iter()
+                    .filter(|c| c.verdict == Some(Verdict::Overlap))
+                    .map(name)
+                    .collect(),
+            }
+        }
+        Some(_) | None => {
+            let mut labels: BTreeSet<String> = BTreeSet::new();
+            for a in &spec.attempts {
+                labels.extend(a.labels.keys().cloned());
+                if a.template.is_some() {
+                    labels.insert("template".to_string());
+                }
+            }
+            Suggestion::GroupBy {
+                labels: labels.into_iter().collect(),
+            }
+        }
+    }
+}
+
+fn pct(v: f64) -> String {
+    crate::render::recommend::percent(v)
+}
+
+/// The warnings of a finished recommendation.
+fn warnings(
+    r: &Recommendation,
+    spec: &GroupSpec<'_>,
+    ev: &Evidence,
+    main: &Bound,
+    fitted: &[&Attempt],
+    policy: &Policy,
+) -> Vec<Warning> {
+    let mut w = Vec::new();
+    let mut push = |kind: WarningKind, message: String| w.push(Warning { kind, message });
+    let level = crate::stats::level_name(r.quantile);
+    if spec.unconfigured {
+        push(
+            WarningKind::UnconfiguredClass,
+            format!(
+                "class {} is not in the configuration: it was given the default class's timeout {:.0} s and stuck threshold {:.0} s",
+                r.class, r.current_timeout_s, r.stuck_threshold_s
+            ),
+        );
+    }
+    if let Basis::Model(family) = r.basis {
+        push(
+            WarningKind::NoDistributionFreeBound {
+                needed_n: ev.min_n,
+                n: r.n,
+            },
+            format!(
+                "no distribution-free bound of {level} from these data (it needs n ≥ {} with every censoring time above the bound; there are {}): the bound is the {} model's",
+                ev.min_n,
+                r.n,
+                family.name()
+            ),
+        );
+        if let (Some(est), Some(max)) = (main.estimate, ev.max_event) {
+            if est > max {
+                push(
+                    WarningKind::Extrapolation {
+                        estimate_s: est,
+                        largest_registered_s: max,
+                    },
+                    format!(
+                        "the model's {level} {est:.1} s lies beyond the largest registered boot {max:.1} s: extrapolation"
+                    ),
+                );
+            }
+        }
+    }
+    let ucbs: Vec<f64> = r.plausible_models.iter().filter_map(|m| m.ucb_s).collect();
+    if ucbs.len() > 1 {
+        let (lo, hi) = ucbs.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &u| {
+            (lo.min(u), hi.max(u))
+        });
+        if hi / lo > MODEL_SPREAD {
+            push(
+                WarningKind::ModelSensitive {
+                    min_ucb_s: lo,
+                    max_ucb_s: hi,
+                },
+                format!(
+                    "plausible models (ΔBIC ≤ 2) disagree by more than {:.0} % on the bound: {lo:.1}–{hi:.1} s",
+                    (MODEL_SPREAD - 1.0) * 100.0
+                ),
+            );
+        }
+    }
+    if let Some(p) = ev.km.plateau(&[r.quantile]) {
+        let n_killed = fitted
+            .iter()
+            .filter(|a| a.killed_unresolved())
+            .filter(|a| matches!(a.latency, Latency::Censored(s) if s >= p.last_event_time))
+            .count();
+        if p.long_plateau && p.pi_hat > policy.target_false_fail_rate && n_killed > 0 {
+            push(
+                WarningKind::KilledPlateau {
+                    survival: p.pi_hat,
+                    n_killed,
+                },
+                format!(
+                    "Kaplan–Meier ends on a plateau at {} (above the target {}) made of {n_killed} killed boot{}: if they were stuck, see the killed_stuck and cure readings",
+                    pct(p.pi_hat),
+                    pct(policy.target_false_fail_rate),
+                    if n_killed == 1 { "" } else { "s" }
+                ),
+            );
+        }
+    }
+    if r.n < FEW_RECORDS {
+        let rests_on = match r.basis {
+            Basis::Model(f) => format!("the {} model's shape beyond the data", f.name()),
+            Basis::KaplanMeier => "the Kaplan–Meier band of a small sample".to_string(),
+            Basis::OrderStatistic => "the largest records".to_string(),
+        };
+        push(
+            WarningKind::FewRecords { n: r.n },
+            format!("only {} records: the answer rests on {rests_on}", r.n),
+        );
+    }
+    let from_kernel = fitted.iter().filter(|a| a.from_kernel).count();
+    if from_kernel > 0 {
+        push(
+            WarningKind::LatencyFromKernel { n: from_kernel },
+            format!(
+                "{from_kernel} latenc{} count from the kernel's start, not the launch (launch unknown): they are short by the time before the kernel started",
+                if from_kernel == 1 { "y" } else { "ies" }
+            ),
+        );
+    }
+    match r.verdict {
+        Verdict::Overlap => push(
+            WarningKind::Overlap,
+            format!(
+                "the recommended {:.0} s reaches the stuck threshold {:.0} s: the healthy tail and the stuck class overlap, no timeout separates them here",
+                r.recommended_timeout_s, r.stuck_threshold_s
+            ),
+        ),
+        Verdict::Warn => push(
+            WarningKind::NearStuckThreshold,
+            format!(
+                "the recommended {:.0} s is above {:.0} % of the stuck threshold {:.0} s (margin {:.0} s)",
+                r.recommended_timeout_s,
+                super::STUCK_WARN_SHARE * 100.0,
+                r.stuck_threshold_s,
+                r.stuck_margin_s
+            ),
+        ),
+        Verdict::Ok => {}
+    }
+    w
+}
+
+/// Why the CI gate failed a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateReason {
+    /// The current timeout is below the recommended one.
+    BelowRecommended,
+    /// Kaplan–Meier's false-fail estimate at the current timeout exceeds the target.
+    RateAboveTarget,
+}
+
+/// One group through the CI gate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateCheck {
+    /// The class.
+    pub class: String,
+    /// The template, for a template's group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// The current timeout, seconds.
+    pub current_timeout_s: f64,
+    /// The recommended timeout, seconds.
+    pub recommended_timeout_s: f64,
+    /// The target false-fail rate.
+    pub target: f64,
+    /// Kaplan–Meier's false-fail estimate at the current timeout (`null`: beyond the data).
+    pub km_at_current: Option<f64>,
+    /// Its interval.
+    pub km_ci: [Option<f64>; 2],
+    /// Whether it passes.
+    pub passed: bool,
+    /// Why not.
+    pub reasons: Vec<GateReason>,
+}
+
+/// Everything `bootline check` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// Schema version shared by every bootline JSON.
+    pub schema_version: u32,
+    /// The timeouts checked.
+    pub proposal: Proposal,
+    /// Lockstep timeouts against the proposal.
+    pub lockstep: Vec<LockstepCheck>,
+    /// Guard cases against the proposal.
+    pub guards: Vec<GuardCheck>,
+    /// With data: each group's current timeout against its recommendation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Vec<GateCheck>>,
+    /// With data: groups without a recommendation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+impl Check {
+    /// Whether a finding calls for exit 1.
+    pub fn failed(&self) -> bool {
+        checks_failed(&self.lockstep, &self.guards) || self.gate.iter().flatten().any(|g| !g.passed)
+    }
+}
+
+/// Lockstep and guard checks of a proposal; with recommendations, the CI gate too.
+pub fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>) -> Check {
+    let gate = data.map(|d| {
+        d.classes
+            .iter()
+            .chain(&d.templates)
+            .map(|r| {
+                let at = &r.false_fail_at_current;
+                let mut reasons = Vec::new();
+                if r.current_timeout_s < r.recommended_timeout_s {
+                    reasons.push(GateReason::BelowRecommended);
+                }
+                if at.km.is_some_and(|k| k > d.policy.target_false_fail_rate) {
+                    reasons.push(GateReason::RateAboveTarget);
+                }
+                GateCheck {
+                    class: r.class.clone(),
+                    template: r.template.clone(),
+                    current_timeout_s: r.current_timeout_s,
+                    recommended_timeout_s: r.recommended_timeout_s,
+                    target: d.policy.target_false_fail_rate,
+                    km_at_current: at.km,
+                    km_ci: at.km_ci,
+                    passed: reasons.is_empty(),
+                    reasons,
+                }
+            })
+            .collect()
+    });
+    Check {
+        schema_version: SCHEMA_VERSION,
+        lockstep: lockstep(config, &proposal),
+        guards: guards(config, &proposal),
+        proposal,
+        gate,
+        skipped: data.map(|d| d.skipped.clone()).unwrap_or_default(),
+    }
+}

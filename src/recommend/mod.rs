@@ -1,0 +1,336 @@
+//! The register-wait timeout recommendation (DESIGN.md §5, STATS.md §8): per class, per
+//! template with its own override and per cohort, the bound of the healthy tail, the slack and
+//! the grid, the stuck-class check, false-fail rates, what-if candidates, the two readings of the
+//! boots the old timeout killed, and the lockstep and guard checks.
+//!
+//! [`recommend`] turns [`Attempt`]s and a [`Config`] into one [`Recommendations`] value; the
+//! renderers only read it. [`check`] runs the lockstep and guard checks (and, with data, the
+//! CI gate) for a proposal.
+
+pub mod attempt;
+pub mod checks;
+pub mod group;
+pub mod rule;
+
+use serde::Serialize;
+
+pub use attempt::{from_boots, from_records, Attempt, Latency};
+pub use checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict, Proposal};
+pub use group::{check, recommend, Check, GateCheck, Recommendations, Skipped};
+pub use rule::{Basis, FalseFail, PlausibleModel};
+
+/// The JSON schema version (the same as every bootline JSON document).
+pub const SCHEMA_VERSION: u32 = crate::stats::summary::SCHEMA_VERSION;
+/// Cohorts with fewer fitted records are listed, not fitted.
+pub const COHORT_MIN_RECORDS: usize = 50;
+/// Below this many fitted records a group's answer is flagged as resting on little data.
+pub const FEW_RECORDS: usize = 50;
+/// A timeout above this share of the stuck threshold gets a warning.
+pub const STUCK_WARN_SHARE: f64 = 0.8;
+/// Plausible models whose bounds differ by more than this ratio make the answer model-sensitive.
+pub const MODEL_SPREAD: f64 = 1.25;
+
+/// How the boots the sweep killed without a later register are read (STATS.md §8.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Assume {
+    /// The rule over every family, cure model included, picked by BIC.
+    #[default]
+    Auto,
+    /// They were slow healthy boots: censored at the flip.
+    KilledSlow,
+    /// They were stuck: dropped from the healthy sample.
+    KilledStuck,
+}
+
+/// What the recommendation is asked for, beyond the configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Options {
+    /// Only this class (and its templates); every class otherwise.
+    pub class: Option<String>,
+    /// Timeouts to evaluate as what-ifs, seconds.
+    pub candidates: Vec<f64>,
+    /// A platform label whose values split each group into cohorts.
+    pub group_by: Option<String>,
+    /// The reading of killed boots.
+    pub assume: Assume,
+}
+
+/// The stuck-class verdict (STATS.md §8 step 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The timeout sits at or below 80 % of the stuck threshold.
+    Ok,
+    /// The timeout is above 80 % of the stuck threshold.
+    Warn,
+    /// The timeout reaches the stuck threshold: no timeout separates slow from stuck here.
+    Overlap,
+}
+
+impl Verdict {
+    /// The verdict of `timeout` against `threshold`.
+    pub fn of(timeout: f64, threshold: f64) -> Self {
+        if timeout >= threshold {
+            Verdict::Overlap
+        } else if timeout > STUCK_WARN_SHARE * threshold {
+            Verdict::Warn
+        } else {
+            Verdict::Ok
+        }
+    }
+}
+
+/// Which reading of the killed boots an [`Assumption`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reading {
+    /// Killed boots censored at the flip (cure model excluded).
+    KilledSlow,
+    /// Killed boots dropped.
+    KilledStuck,
+    /// The lognormal cure model: a fraction never registers.
+    Cure,
+}
+
+/// The answer under one reading of the killed boots.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assumption {
+    /// The reading.
+    pub reading: Reading,
+    /// Records fitted under it.
+    pub n: usize,
+    /// Of which censored.
+    pub n_censored: usize,
+    /// What the bound rests on (`null`: no bound).
+    pub basis: Option<Basis>,
+    /// The bound of the (1 − p) quantile, seconds.
+    pub bound_s: Option<f64>,
+    /// The timeout it gives, seconds.
+    pub recommended_timeout_s: Option<f64>,
+    /// The cure model's stuck fraction π̂.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stuck_fraction: Option<f64>,
+    /// The cure model's BIC minus the best BIC of all families.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_bic: Option<f64>,
+    /// Whether the recommendation uses this reading.
+    pub used: bool,
+    /// Why a reading has no answer, or what it shares with another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One cohort of a group (`--group-by LABEL`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cohort {
+    /// The label.
+    pub label: String,
+    /// Its value (`null`: attempts without the label).
+    pub value: Option<String>,
+    /// Fitted records.
+    pub n: usize,
+    /// Of which censored.
+    pub n_censored: usize,
+    /// Whether it was fitted (≥ 50 records).
+    pub fitted: bool,
+    /// Its own basis.
+    pub basis: Option<Basis>,
+    /// Its own bound, seconds.
+    pub bound_s: Option<f64>,
+    /// Its own timeout, seconds.
+    pub recommended_timeout_s: Option<f64>,
+    /// Its own stuck-class verdict.
+    pub verdict: Option<Verdict>,
+    /// Whether the group's (pooled) timeout is at least the cohort's own.
+    pub covered_by_pooled: Option<bool>,
+    /// Why it was not fitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One what-if timeout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// Rates and observed boots at the candidate.
+    #[serde(flatten)]
+    pub false_fail: FalseFail,
+    /// Stuck-detection delay saved per stuck boot against the current timeout (negative:
+    /// added), seconds.
+    pub stuck_delay_saved_s: f64,
+    /// Its stuck-class verdict.
+    pub verdict: Verdict,
+}
+
+/// What to do when the healthy tail reaches the stuck threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Suggestion {
+    /// Cohorts were fitted: give those whose own timeout stays below the threshold their own.
+    PerCohort {
+        /// The label.
+        label: String,
+        /// Cohorts whose own timeout is below the stuck threshold, with it.
+        separable: Vec<(String, f64)>,
+        /// Cohorts that overlap on their own too.
+        overlapping: Vec<String>,
+    },
+    /// No cohorts were fitted: these labels could split the group.
+    GroupBy {
+        /// Labels the group's attempts carry (template included).
+        labels: Vec<String>,
+    },
+}
+
+/// Why a warning was raised; the message says it in words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WarningKind {
+    /// The data cannot give a distribution-free bound.
+    NoDistributionFreeBound {
+        /// Records needed (all below the bound uncensored).
+        needed_n: u64,
+        /// Records there are.
+        n: usize,
+    },
+    /// The model quantile lies beyond the largest registered boot.
+    Extrapolation {
+        /// The model's quantile, seconds.
+        estimate_s: f64,
+        /// The largest exact latency, seconds.
+        largest_registered_s: f64,
+    },
+    /// Plausible models disagree by more than 25 % on the bound.
+    ModelSensitive {
+        /// Smallest plausible bound, seconds.
+        min_ucb_s: f64,
+        /// Largest plausible bound, seconds.
+        max_ucb_s: f64,
+    },
+    /// Kaplan–Meier ends on a long plateau above the target made of killed records.
+    KilledPlateau {
+        /// Ŝ on the plateau.
+        survival: f64,
+        /// Killed records on it.
+        n_killed: usize,
+    },
+    /// Few records: the answer rests on its basis more than on the data.
+    FewRecords {
+        /// Fitted records.
+        n: usize,
+    },
+    /// The timeout is above 80 % of the stuck threshold.
+    NearStuckThreshold,
+    /// The timeout reaches the stuck threshold.
+    Overlap,
+    /// The class is not in the configuration: it got the default class's values.
+    UnconfiguredClass,
+    /// Some latencies count from the kernel's start (launch unknown).
+    LatencyFromKernel {
+        /// How many.
+        n: usize,
+    },
+}
+
+/// A warning: its kind with data, and the sentence that says it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    /// What kind, with its numbers.
+    #[serde(flatten)]
+    pub kind: WarningKind,
+    /// The sentence.
+    pub message: String,
+}
+
+/// The recommendation for one group: a class (without its overridden templates), a template
+/// with its own override, or a cohort's pooled group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    /// The class.
+    pub class: String,
+    /// The template, for a template's group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// Fitted records.
+    pub n: usize,
+    /// Of which censored.
+    pub n_censored: usize,
+    /// Attempts the sweep killed (registered later or not).
+    pub n_killed: usize,
+    /// Killed attempts never seen registering (stuck or slow: §8.4).
+    pub n_killed_unresolved: usize,
+    /// Stuck attempts: counted, not fitted.
+    pub n_stuck: usize,
+    /// Crashed attempts: counted, not fitted.
+    pub n_crashed: usize,
+    /// The quantile level bounded, 1 − p.
+    pub quantile: f64,
+    /// The current timeout, seconds.
+    pub current_timeout_s: f64,
+    /// The recommended timeout, seconds.
+    pub recommended_timeout_s: f64,
+    /// What the bound rests on.
+    pub basis: Basis,
+    /// The basis's point estimate of the quantile, seconds (none for order statistics).
+    pub estimate_s: Option<f64>,
+    /// The one-sided upper bound of the quantile, seconds.
+    pub bound_s: f64,
+    /// max(bound × slack, bound + slack_add), seconds.
+    pub raw_s: f64,
+    /// The stuck threshold, seconds.
+    pub stuck_threshold_s: f64,
+    /// Threshold − recommended timeout, seconds.
+    pub stuck_margin_s: f64,
+    /// The stuck-class verdict.
+    pub verdict: Verdict,
+    /// Stuck-detection delay saved per stuck boot (current − recommended; negative: added).
+    pub stuck_delay_saved_s: f64,
+    /// The reading of killed boots the recommendation uses.
+    pub reading: Reading,
+    /// Rates at the current timeout.
+    pub false_fail_at_current: FalseFail,
+    /// Rates at the recommended timeout.
+    pub false_fail_at_recommended: FalseFail,
+    /// With `overlap`: the share of healthy boots still running at the stuck threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_stuck_threshold: Option<FalseFail>,
+    /// With `overlap`: what to do instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<Suggestion>,
+    /// The answer under each reading of the killed boots.
+    pub assumptions: Vec<Assumption>,
+    /// Models within ΔBIC ≤ 2 of the best, with their bounds.
+    pub plausible_models: Vec<PlausibleModel>,
+    /// Cohorts, with `--group-by`.
+    pub cohorts: Vec<Cohort>,
+    /// What-if timeouts.
+    pub candidates: Vec<Candidate>,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+}
+
+impl Recommendation {
+    /// The group's name: the template's, else the class's.
+    pub fn name(&self) -> &str {
+        self.template.as_deref().unwrap_or(&self.class)
+    }
+}
+
+/// Why a group has no recommendation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RecommendError {
+    /// No attempt with a latency.
+    #[error("no boot with a register latency to fit")]
+    NoRecords,
+    /// The statistics rejected the records.
+    #[error(transparent)]
+    Stats(#[from] crate::stats::StatsError),
+    /// Neither a distribution-free bound nor a model.
+    #[error("no bound of the {quantile} quantile: {reason}")]
+    NoBound {
+        /// The level.
+        quantile: f64,
+        /// Why.
+        reason: String,
+    },
+}

@@ -1,0 +1,315 @@
+//! The rule of STATS.md §8 on one set of records: the upper bound of the (1 − p) quantile and
+//! its basis, the plausible models, the slack and the grid, and false-fail rates at a timeout.
+//! Every number comes from [`crate::stats`]; nothing here re-estimates anything.
+
+use serde::{Serialize, Serializer};
+
+use crate::config::Policy;
+use crate::stats::family::Family;
+use crate::stats::fit::FittedModel;
+use crate::stats::km::KaplanMeier;
+use crate::stats::order_stat::order_stat_bound;
+use crate::stats::select::{rank, PLAUSIBLE_DELTA_BIC};
+use crate::stats::summary::{fit_all, Fits};
+use crate::stats::{Record, Result, Sample};
+
+use super::attempt::Attempt;
+
+/// What the bound rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// The distribution-free binomial order-statistic bound (STATS.md §3).
+    OrderStatistic,
+    /// The Kaplan–Meier one-sided log(−log) band, inverted (STATS.md §4).
+    KaplanMeier,
+    /// The best model by BIC, delta method on ln Q (STATS.md §5).
+    Model(Family),
+}
+
+impl std::fmt::Display for Basis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Basis::OrderStatistic => f.write_str("order_statistic"),
+            Basis::KaplanMeier => f.write_str("kaplan_meier"),
+            Basis::Model(family) => write!(f, "model:{}", family.name()),
+        }
+    }
+}
+
+impl Serialize for Basis {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A model within ΔBIC ≤ 2 of the best, with its bound.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PlausibleModel {
+    /// The family.
+    pub family: Family,
+    /// BIC − the best BIC.
+    pub delta_bic: f64,
+    /// Its point estimate of the (1 − p) quantile.
+    pub estimate_s: Option<f64>,
+    /// Its one-sided upper bound of the quantile.
+    pub ucb_s: Option<f64>,
+}
+
+/// Everything the rule reads from one record set, computed once.
+pub(crate) struct Evidence {
+    pub records: Vec<Record>,
+    pub km: KaplanMeier,
+    /// Order-statistic bound of the (1 − p) quantile.
+    pub os_ucb: Option<f64>,
+    /// n needed for a distribution-free bound.
+    pub min_n: u64,
+    /// Kaplan–Meier band-inversion bound.
+    pub km_ucb: Option<f64>,
+    /// Every family fitted (those that could be).
+    pub fits: Fits,
+    /// Largest exact latency.
+    pub max_event: Option<f64>,
+}
+
+impl Evidence {
+    /// Fits the families and computes both distribution-free bounds.
+    pub fn new(records: Vec<Record>, families: &[Family], policy: &Policy) -> Result<Self> {
+        let q = 1.0 - policy.target_false_fail_rate;
+        let os = order_stat_bound(&records, q, policy.confidence)?;
+        let km = KaplanMeier::fit(&records)?;
+        let km_ucb = km.quantile(q, policy.confidence)?.ucb;
+        let fits = fit_all(&Sample::new(&records)?, families);
+        let max_event = km.last_event_time();
+        Ok(Self {
+            records,
+            km,
+            os_ucb: os.ucb,
+            min_n: os.min_n_for_ucb,
+            km_ucb,
+            fits,
+            max_event,
+        })
+    }
+
+    pub fn n_censored(&self) -> usize {
+        self.records.iter().filter(|r| r.censored).count()
+    }
+}
+
+/// The bound the rule chose, with the models it considered.
+#[derive(Debug, Clone)]
+pub(crate) struct Bound {
+    pub basis: Basis,
+    pub bound: f64,
+    /// The basis's point estimate of the quantile (KM or model; none for order statistics).
+    pub estimate: Option<f64>,
+    /// The best model by BIC among the allowed families: it gives the model rates.
+    pub best: Option<FittedModel>,
+    pub plausible: Vec<PlausibleModel>,
+}
+
+/// Applies STATS.md §8 steps 1–3 with the families `allow` admits.
+pub(crate) fn bound(
+    ev: &Evidence,
+    allow: impl Fn(Family) -> bool,
+    policy: &Policy,
+) -> Option<Bound> {
+    let q = 1.0 - policy.target_false_fail_rate;
+    let conf = policy.confidence;
+    let models: Vec<FittedModel> = ev
+        .fits
+        .models
+        .iter()
+        .filter(|m| allow(m.family))
+        .cloned()
+        .collect();
+    let scores = rank(&models);
+    let model_of = |f: Family| models.iter().find(|m| m.family == f);
+    let plausible: Vec<PlausibleModel> = scores
+        .iter()
+        .filter(|s| s.delta_bic <= PLAUSIBLE_DELTA_BIC)
+        .filter_map(|s| {
+            let qe = model_of(s.family)?.quantile(q, conf).ok()?;
+            Some(PlausibleModel {
+                family: s.family,
+                delta_bic: s.delta_bic,
+                estimate_s: qe.estimate,
+                ucb_s: qe.ucb,
+            })
+        })
+        .collect();
+    let best = scores.first().and_then(|s| model_of(s.family)).cloned();
+    let (basis, bound, estimate) = if let Some(b) = ev.os_ucb {
+        (Basis::OrderStatistic, b, None)
+    } else if let Some(b) = ev.km_ucb {
+        let est = ev.km.quantile(q, conf).ok().and_then(|k| k.estimate);
+        (Basis::KaplanMeier, b, est)
+    } else {
+        let m = best.as_ref()?;
+        let qe = m.quantile(q, conf).ok()?;
+        (Basis::Model(m.family), qe.ucb?, qe.estimate)
+    };
+    Some(Bound {
+        basis,
+        bound,
+        estimate,
+        best,
+        plausible,
+    })
+}
+
+/// max(bound × multiplier, bound + add): the raw timeout before rounding.
+pub fn raw_timeout(bound: f64, policy: &Policy) -> f64 {
+    (bound * policy.slack_multiplier).max(bound + policy.slack_add_secs)
+}
+
+/// The raw timeout rounded up to the grid (`grid_secs` below `grid_switch_secs`, else
+/// `grid_above_secs`); a raw value within 1e-9 of a grid point is that point.
+pub fn round_to_grid(raw: f64, policy: &Policy) -> f64 {
+    let g = if raw < policy.grid_switch_secs {
+        policy.grid_secs
+    } else {
+        policy.grid_above_secs
+    };
+    let x = raw / g;
+    let k = if (x - x.round()).abs() < 1e-9 {
+        x.round()
+    } else {
+        x.ceil()
+    };
+    k * g
+}
+
+/// The share of healthy boots a timeout would fail, by Kaplan–Meier and by the model, and the
+/// observed boots it would have failed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FalseFail {
+    /// The timeout, seconds.
+    pub timeout_s: f64,
+    /// Kaplan–Meier Ŝ(T); `null` beyond the data (T past the last record while Ŝ > 0).
+    pub km: Option<f64>,
+    /// Its log(−log) interval (two-sided at the policy's confidence).
+    pub km_ci: [Option<f64>; 2],
+    /// T lies beyond every record and Kaplan–Meier has not reached 0: no distribution-free
+    /// estimate exists there.
+    pub km_beyond_data: bool,
+    /// The model's S(T) of healthy boots.
+    pub model: Option<f64>,
+    /// Its interval (delta method on ln(−ln S)).
+    pub model_ci: [Option<f64>; 2],
+    /// The model used (the best by BIC).
+    pub model_family: Option<Family>,
+    /// Expected false fails per 10,000 healthy boots (the model's; Kaplan–Meier's without one).
+    pub per_10k: Option<f64>,
+    /// How many observed boots registered later than T (the sweep would have failed them).
+    pub observed: usize,
+    /// Their instance ids, sorted (where known).
+    pub instances: Vec<String>,
+}
+
+/// Rates at `timeout` from the evidence and the model.
+pub(crate) fn false_fail(
+    timeout: f64,
+    ev: &Evidence,
+    model: Option<&FittedModel>,
+    attempts: &[&Attempt],
+    confidence: f64,
+) -> FalseFail {
+    let (km, km_ci, km_beyond_data) = if timeout > ev.km.max_time {
+        if ev.km.surv_at_last_event() <= 0.0 {
+            (Some(0.0), [Some(0.0), None], false)
+        } else {
+            (None, [None, None], true)
+        }
+    } else {
+        match ev.km.survival_point(timeout, confidence) {
+            Ok(p) => (Some(p.s), p.ci_loglog, false),
+            Err(_) => (None, [None, None], false),
+        }
+    };
+    let model_s = model.and_then(|m| m.survival(timeout, confidence).ok());
+    let model_value = model_s.and_then(|s| s.s);
+    let mut instances: Vec<String> = Vec::new();
+    let mut observed = 0;
+    for a in attempts {
+        if let super::attempt::Latency::Exact(secs) = a.latency {
+            if secs > timeout {
+                observed += 1;
+                if !a.instance.is_empty() {
+                    instances.push(a.instance.clone());
+                }
+            }
+        }
+    }
+    instances.sort();
+    FalseFail {
+        timeout_s: timeout,
+        km,
+        km_ci,
+        km_beyond_data,
+        model: model_value,
+        model_ci: model_s.map_or([None, None], |s| s.ci),
+        model_family: model.map(|m| m.family),
+        per_10k: model_value.or(km).map(|s| 1e4 * s),
+        observed,
+        instances,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_is_30_s_below_600_and_60_s_from_600() {
+        let p = Policy::default();
+        assert_eq!(round_to_grid(561.0, &p), 570.0);
+        assert_eq!(round_to_grid(570.0, &p), 570.0);
+        assert_eq!(round_to_grid(599.9, &p), 600.0);
+        assert_eq!(round_to_grid(600.0, &p), 600.0);
+        assert_eq!(round_to_grid(695.5, &p), 720.0);
+        assert_eq!(round_to_grid(660.000_000_000_1, &p), 660.0);
+        let q = Policy {
+            grid_secs: 10.0,
+            grid_above_secs: 100.0,
+            grid_switch_secs: 1000.0,
+            ..p
+        };
+        assert_eq!(round_to_grid(695.5, &q), 700.0);
+        assert_eq!(round_to_grid(1001.0, &q), 1100.0);
+    }
+
+    #[test]
+    fn slack_is_the_larger_of_multiplier_and_addition() {
+        let p = Policy {
+            slack_add_secs: 90.0,
+            ..Policy::default()
+        };
+        assert_eq!(raw_timeout(600.0, &p), 690.0);
+        assert!((raw_timeout(1000.0, &p) - 1100.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn basis_names() {
+        assert_eq!(Basis::OrderStatistic.to_string(), "order_statistic");
+        assert_eq!(Basis::KaplanMeier.to_string(), "kaplan_meier");
+        assert_eq!(
+            Basis::Model(Family::LognormalCure).to_string(),
+            "model:lognormal_cure"
+        );
+    }
+
+    #[test]
+    fn order_statistic_bound_is_preferred_when_the_sample_supports_it() {
+        // 3,000 complete records: the 0.999 bound exists and is a record value.
+        let recs: Vec<Record> = (1..=3000)
+            .map(|i| Record::event(100.0 + i as f64 * 0.1))
+            .collect();
+        let p = Policy::default();
+        let ev = Evidence::new(recs, &Family::TWO_PARAMETER, &p).expect("evidence");
+        let b = bound(&ev, |_| true, &p).expect("bound");
+        assert_eq!(b.basis, Basis::OrderStatistic);
+        assert_eq!(Some(b.bound), ev.os_ucb);
+        assert!(b.bound > 399.0 && b.bound <= 400.0, "{}", b.bound);
+    }
+}
