@@ -144,9 +144,9 @@ pub struct FitArgs {
     /// Survival at these times, in seconds (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "SECS")]
     pub times: Vec<f64>,
-    /// Confidence level of intervals and bounds.
-    #[arg(long, default_value_t = 0.95)]
-    pub confidence: f64,
+    /// Confidence level of intervals and bounds (default: `[policy] confidence`, else 0.95).
+    #[arg(long)]
+    pub confidence: Option<f64>,
     /// Parametric-bootstrap goodness-of-fit p-values with this many resamples (seeded; off by default).
     #[arg(long, value_name = "N")]
     pub bootstrap: Option<usize>,

@@ -15,6 +15,7 @@ use bootline::stats::Record;
 
 use std::collections::BTreeMap;
 
+use bootline::render::recommend::{percent, secs as secs_plain};
 use bootline::render::secs_or_dash as secs;
 use bootline::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
 use bootline::timeline::assemble::DEFAULT_CLASS;
@@ -67,12 +68,22 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
             Source::Durations(p.clone())
         }
     };
-    if !(args.confidence > 0.0 && args.confidence < 1.0) {
-        bail!(
-            "--confidence must lie strictly between 0 and 1, got {}",
-            args.confidence
-        );
+    let config = load_config(&args.select)?;
+    let confidence = args.confidence.unwrap_or(config.policy.confidence);
+    if !(confidence > 0.0 && confidence < 1.0) {
+        bail!("--confidence must lie strictly between 0 and 1, got {confidence}");
     }
+    // S at the class's own current timeout, beside the fixed times.
+    let current_timeout = {
+        let class = match &source {
+            Source::Boots { class, .. } => class.as_str(),
+            Source::Durations(_) => DEFAULT_CLASS,
+        };
+        config
+            .class(class)
+            .or_else(|| config.class(DEFAULT_CLASS))
+            .map_or(600.0, |c| c.timeout_secs)
+    };
     if let Some(t) = args.times.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
         bail!("--times must be positive numbers of seconds, got {t}");
     }
@@ -98,11 +109,17 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let opts = Options {
-        confidence: args.confidence,
-        times: if args.times.is_empty() {
-            DEFAULT_TIMES.to_vec()
-        } else {
-            args.times.clone()
+        confidence,
+        times: {
+            let mut t = if args.times.is_empty() {
+                DEFAULT_TIMES.to_vec()
+            } else {
+                args.times.clone()
+            };
+            if !t.contains(&current_timeout) {
+                t.push(current_timeout);
+            }
+            t
         },
         bootstrap: args.bootstrap,
         ..Options::default()
@@ -141,7 +158,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
                     outcome_counts(&p.boots)
                 );
             }
-            t.push_str(&render_text(&summary));
+            t.push_str(&render_text(&summary, current_timeout));
             if let Some(p) = &phases {
                 t.push_str(&p.text());
             }
@@ -457,7 +474,7 @@ fn quantile_cells(q: &QuantileOut) -> String {
 }
 
 /// Fixed-format text rendering of the summary.
-fn render_text(s: &FitSummary) -> String {
+fn render_text(s: &FitSummary, current_timeout: f64) -> String {
     let mut o = String::new();
     let pct = s.confidence * 100.0;
     let _ = writeln!(
@@ -488,6 +505,23 @@ fn render_text(s: &FitSummary) -> String {
             } else {
                 ""
             }
+        );
+    }
+    if let Some(p) = s.km.survival_at.iter().find(|p| p.t == current_timeout) {
+        let share = match (p.s, p.beyond_last_record) {
+            (Some(v), Some(true)) if v > 0.0 => "beyond the data: an unknown share".to_string(),
+            (Some(v), _) => format!(
+                "{} [{}, {}]",
+                percent(v),
+                p.ci[0].map_or("-".into(), percent),
+                p.ci[1].map_or("-".into(), percent)
+            ),
+            (None, _) => "an unknown share".to_string(),
+        };
+        let _ = writeln!(
+            o,
+            "  {share} of healthy boots exceed {} (the current timeout)",
+            secs_plain(current_timeout)
         );
     }
     if let Some(p) = &s.km.plateau {

@@ -166,6 +166,14 @@ fn assumption_row(a: &Assumption) -> String {
     )
 }
 
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ok => "ok",
+        Verdict::Warn => "warn: above 80 % of the stuck threshold",
+        Verdict::Overlap => "overlap: reaches the stuck threshold",
+    }
+}
+
 /// How much sooner (or later) a stuck boot is found than at the current timeout.
 fn delay_phrase(saved: f64) -> String {
     if saved > 0.0 {
@@ -249,9 +257,9 @@ fn group_text(r: &Recommendation, confidence: f64) -> String {
             let row = rate_row(&secs(c.false_fail.timeout_s), &c.false_fail);
             let _ = writeln!(
                 o,
-                "{}      stuck boots found {delay}; {:?}",
+                "{}; stuck boots found {delay}; {}",
                 row.trim_end(),
-                c.verdict
+                verdict_word(c.verdict)
             );
         }
     }
@@ -511,8 +519,7 @@ pub fn check_text(c: &Check) -> String {
             };
             let _ = writeln!(
                 o,
-                "  gate {name}: {} of healthy boots fail at {} (Kaplan–Meier), recommended {}: {verdict}",
-                rate,
+                "  gate {name} at {}: Kaplan–Meier false-fail rate {rate}, recommended {}: {verdict}",
                 secs(g.current_timeout_s),
                 secs(g.recommended_timeout_s)
             );
