@@ -73,7 +73,10 @@ fn check_rates(name: &str, ours: &Value, reference: &Value, last_record_censored
     assert_eq!(ours["timeout_s"].as_f64(), Some(at), "{name}");
     let model = reference["model"].as_f64().expect("model rate");
     let got = ours["model"].as_f64().expect("our model rate");
-    assert!((got - model).abs() < 1e-6, "{name} model at {at}: {got} vs {model}");
+    assert!(
+        (got - model).abs() < 1e-6,
+        "{name} model at {at}: {got} vs {model}"
+    );
     assert_eq!(ours["model_family"], reference["model_name"], "{name}");
     let per_10k = reference["expected_false_fails_per_10k_boots_model"]
         .as_f64()
@@ -85,7 +88,10 @@ fn check_rates(name: &str, ours: &Value, reference: &Value, last_record_censored
             assert_eq!(ours["km_beyond_data"], true, "{name} at {at}");
         }
         Some(0.0) if ours["km_beyond_data"] == true => {
-            assert!(last_record_censored, "{name}: KM 0 beyond an event is 0, not unknown");
+            assert!(
+                last_record_censored,
+                "{name}: KM 0 beyond an event is 0, not unknown"
+            );
             assert_eq!(ours["km"], Value::Null);
         }
         Some(km) => {
@@ -164,21 +170,38 @@ fn every_reference_dataset_gives_the_reference_timeout() {
         let c = &v["classes"][0];
         assert_eq!(v["classes"].as_array().map(Vec::len), Some(1), "{name}");
         // Policy as the reference used it.
-        assert_eq!(v["policy"]["target_false_fail_rate"], tr["target_false_fail_rate"]);
+        assert_eq!(
+            v["policy"]["target_false_fail_rate"],
+            tr["target_false_fail_rate"]
+        );
         assert_eq!(v["policy"]["confidence"], tr["confidence"]);
         assert_eq!(c["quantile"], tr["quantile_level"]);
-        assert_eq!(c["recommended_timeout_s"], tr["recommended_timeout"], "{name}");
+        assert_eq!(
+            c["recommended_timeout_s"], tr["recommended_timeout"],
+            "{name}"
+        );
         let bound = tr["bound_used"].as_f64().expect("bound");
-        assert!(close(c["bound_s"].as_f64().expect("bound_s"), bound, 1e-4), "{name}");
+        assert!(
+            close(c["bound_s"].as_f64().expect("bound_s"), bound, 1e-4),
+            "{name}"
+        );
         let raw = tr["raw"].as_f64().expect("raw");
-        assert!(close(c["raw_s"].as_f64().expect("raw_s"), raw, 1e-4), "{name}");
+        assert!(
+            close(c["raw_s"].as_f64().expect("raw_s"), raw, 1e-4),
+            "{name}"
+        );
         assert_eq!(
             c["basis"].as_str(),
             Some(reference_basis(tr["basis"].as_str().expect("basis")).as_str()),
             "{name}"
         );
         let censored_last = last_record_censored(data);
-        check_rates(name, &c["false_fail_at_current"], &tr["false_fail_at_current"], censored_last);
+        check_rates(
+            name,
+            &c["false_fail_at_current"],
+            &tr["false_fail_at_current"],
+            censored_last,
+        );
         check_rates(
             name,
             &c["false_fail_at_recommended"],
@@ -197,14 +220,19 @@ fn every_reference_dataset_gives_the_reference_timeout() {
                 )
             })
             .collect();
-        let theirs = tr["plausible_models_ucb"].as_object().expect("plausible ref");
+        let theirs = tr["plausible_models_ucb"]
+            .as_object()
+            .expect("plausible ref");
         assert_eq!(
             ours.keys().collect::<BTreeSet<_>>(),
             theirs.keys().collect::<BTreeSet<_>>(),
             "{name}"
         );
         for (family, ucb) in theirs {
-            assert!(close(ours[family], ucb.as_f64().expect("ucb"), 1e-4), "{name} {family}");
+            assert!(
+                close(ours[family], ucb.as_f64().expect("ucb"), 1e-4),
+                "{name} {family}"
+            );
         }
         // The same warnings (ours may add the small-sample one).
         let kinds: BTreeSet<&str> = c["warnings"]
@@ -346,7 +374,10 @@ fn the_fixture_fleet_gives_720_s_and_flags_the_watcher_and_the_vacuous_guard() {
     // 800 s (failed past the default) still guards.
     assert_eq!(v["guards"][0]["verdict"], "vacuous");
     assert_eq!(v["guards"][0]["age_s"], 660.0);
-    assert_eq!(v["guards"][0]["real_guard_interval_s"], serde_json::json!([720.0, 1200.0]));
+    assert_eq!(
+        v["guards"][0]["real_guard_interval_s"],
+        serde_json::json!([720.0, 1200.0])
+    );
     assert_eq!(v["guards"][1]["verdict"], "ok");
 
     // The text opens with the answer.
@@ -370,8 +401,13 @@ fn candidates_on_the_fleet() {
     let mut args = args.clone();
     args.extend(["--format", "json"]);
     let (_, v) = json(&args);
-    let c = v["classes"][0]["candidates"].as_array().expect("candidates");
-    let observed: Vec<u64> = c.iter().map(|c| c["observed"].as_u64().expect("n")).collect();
+    let c = v["classes"][0]["candidates"]
+        .as_array()
+        .expect("candidates");
+    let observed: Vec<u64> = c
+        .iter()
+        .map(|c| c["observed"].as_u64().expect("n"))
+        .collect();
     // 3 false-failed boots are slower than 600 s (606.1, 626, 635 s); none past 660 s.
     assert_eq!(observed, [3, 0, 0, 0]);
     let saved: Vec<f64> = c
@@ -384,7 +420,13 @@ fn candidates_on_the_fleet() {
 
 #[test]
 fn the_guard_incident_as_check() {
-    let (code, text) = run(&["check", "--config", "fixtures/bootline.toml", "--proposed", "720"]);
+    let (code, text) = run(&[
+        "check",
+        "--config",
+        "fixtures/bootline.toml",
+        "--proposed",
+        "720",
+    ]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("check_incident", text);
     // Before the change every case guards and the watcher covers nothing at 600 s either.
@@ -408,7 +450,10 @@ fn the_guard_incident_as_check() {
 fn gate_config(default_secs: u32) -> tempfile::NamedTempFile {
     let text = std::fs::read_to_string(format!("{ROOT}/fixtures/bootline.toml")).expect("config");
     let cut = text.find("[[lockstep]]").expect("lockstep section");
-    let text = text[..cut].replace("timeout_secs = 600", &format!("timeout_secs = {default_secs}"));
+    let text = text[..cut].replace(
+        "timeout_secs = 600",
+        &format!("timeout_secs = {default_secs}"),
+    );
     let mut f = tempfile::NamedTempFile::new().expect("temp");
     f.write_all(text.as_bytes()).expect("write");
     f
@@ -435,7 +480,9 @@ fn latencies(n: usize, median: f64, sigma: f64) -> Vec<f64> {
     (0..n)
         .map(|i| {
             let p = (i as f64 + 0.5) / n as f64;
-            (median.ln() + sigma * bootline::stats::special::norm_quantile(p)).exp().round()
+            (median.ln() + sigma * bootline::stats::special::norm_quantile(p))
+                .exp()
+                .round()
         })
         .collect()
 }
@@ -500,7 +547,10 @@ fn a_tail_reaching_the_stuck_threshold_overlaps_and_suggests_cohorts() {
     let at = &d["at_stuck_threshold"];
     assert_eq!(at["timeout_s"], 900.0);
     let km = at["km"].as_f64().expect("km at the threshold");
-    let slow_past_900 = latencies(300, 600.0, 0.2).iter().filter(|&&t| t > 900.0).count();
+    let slow_past_900 = latencies(300, 600.0, 0.2)
+        .iter()
+        .filter(|&&t| t > 900.0)
+        .count();
     assert!((km - slow_past_900 as f64 / 600.0).abs() < 1e-12, "{km}");
     assert!(at["model"].as_f64().expect("model") > 0.0);
     // Each cohort fitted on its own: the fast one separates, the slow one does not.
@@ -532,17 +582,46 @@ fn a_tail_reaching_the_stuck_threshold_overlaps_and_suggests_cohorts() {
 #[test]
 fn exit_codes_and_usage_errors() {
     // 0: a recommendation without findings (weibull_n50 at 600 s → 840 s, a warning only).
-    let (code, _) = run(&["recommend", "--durations", "fixtures/stats/weibull_n50.json"]);
+    let (code, _) = run(&[
+        "recommend",
+        "--durations",
+        "fixtures/stats/weibull_n50.json",
+    ]);
     assert_eq!(code, 0);
     // 2: usage and input errors, with a message.
     for args in [
         vec!["recommend"],
-        vec!["recommend", "--durations", "fixtures/stats/weibull_n50.json", "--target", "2"],
-        vec!["recommend", "--durations", "fixtures/stats/weibull_n50.json", "--current", "x"],
+        vec![
+            "recommend",
+            "--durations",
+            "fixtures/stats/weibull_n50.json",
+            "--target",
+            "2",
+        ],
+        vec![
+            "recommend",
+            "--durations",
+            "fixtures/stats/weibull_n50.json",
+            "--current",
+            "x",
+        ],
         vec!["recommend", "--durations", "fixtures/stats/nope.csv"],
-        vec!["recommend", "--config", "fixtures/bootline.toml", "fixtures/fleet", "--current", "700"],
+        vec![
+            "recommend",
+            "--config",
+            "fixtures/bootline.toml",
+            "fixtures/fleet",
+            "--current",
+            "700",
+        ],
         vec!["check"],
-        vec!["check", "--config", "fixtures/bootline.toml", "--proposed", "nope=3"],
+        vec![
+            "check",
+            "--config",
+            "fixtures/bootline.toml",
+            "--proposed",
+            "nope=3",
+        ],
     ] {
         let out = Command::cargo_bin("bootline")
             .expect("binary")
@@ -557,7 +636,13 @@ fn exit_codes_and_usage_errors() {
 
 #[test]
 fn policy_flags_and_keys_change_the_answer() {
-    let base = ["recommend", "--durations", "fixtures/stats/weibull_n50.json", "--format", "json"];
+    let base = [
+        "recommend",
+        "--durations",
+        "fixtures/stats/weibull_n50.json",
+        "--format",
+        "json",
+    ];
     let (_, v) = json(&base);
     assert_eq!(v["classes"][0]["recommended_timeout_s"], 840.0);
     // A 1 % target bounds p99 instead.
@@ -565,7 +650,12 @@ fn policy_flags_and_keys_change_the_answer() {
     args.extend(["--target", "0.01"]);
     let (_, v) = json(&args);
     assert_eq!(v["classes"][0]["quantile"], 0.99);
-    assert!(v["classes"][0]["recommended_timeout_s"].as_f64().expect("t") < 840.0);
+    assert!(
+        v["classes"][0]["recommended_timeout_s"]
+            .as_f64()
+            .expect("t")
+            < 840.0
+    );
     // Additive slack wins when larger: 731.4 + 200 s → 960 s.
     let mut args = base.to_vec();
     args.extend(["--slack-add", "200"]);

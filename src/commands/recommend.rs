@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use bootline::config::{Class, Config, DEFAULT_CLASS, DEFAULT_STUCK_SECS};
 use bootline::recommend::{self, Assume, Attempt, Options};
 use bootline::render::recommend::text;
+use bootline::timeline;
 
 use super::fit::read_durations;
 use super::timeline::{load_config, read_boots};
@@ -33,15 +34,16 @@ pub(super) fn read_attempts(
     };
     let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
     let (boots, failed) = read_boots(&inputs, config, select, class)?;
-    let (attempts, unusable) = recommend::from_boots(&boots);
+    let attempts = timeline::attempts(&boots);
+    let (attempts, unusable) = recommend::from_attempts(&attempts);
     if !unusable.is_empty() {
         let ids: Vec<&str> = unusable
             .iter()
             .take(5)
-            .map(|b| b.instance.as_str())
+            .map(|a| a.instance.as_str())
             .collect();
         eprintln!(
-            "bootline: {} boot{} without a usable register latency not fitted: {}{}",
+            "bootline: {} attempt{} without a usable register latency not fitted: {}{}",
             unusable.len(),
             if unusable.len() == 1 { "" } else { "s" },
             ids.join(", "),

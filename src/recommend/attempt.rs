@@ -1,17 +1,17 @@
 //! The recommendation's input: one provisioning attempt per record, with what the sweep did to
-//! it, and the one mapping from today's boot timelines (and from plain durations files) into it.
+//! it, and the one mapping from the timelines' attempts (and from plain durations files) into it.
 //!
-//! The rule (DESIGN.md §5, STATS.md §8.4): a boot the sweep flipped that registered later
-//! (`false_failed`) is an exact record, killed; a flipped boot never seen registering
+//! The rule (docs/recommendation.md, "Killed is not slow"): an attempt the sweep flipped that registered later
+//! (`false_failed`) is an exact record, killed; a flipped attempt never seen registering
 //! (`timed_out`) is censored at the flip, killed; `registered` is exact; `unknown` is censored at
-//! the end of observation; `stuck` and `crashed` boots are counted, never fitted.
+//! the end of observation; `stuck` and `crashed` attempts are counted, never fitted.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::stats::Record;
-use crate::timeline::{Boot, Outcome, Zero};
+use crate::timeline::{Attempt as TimelineAttempt, Outcome, Zero};
 
 /// What is known of one attempt's register latency.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -71,14 +71,15 @@ impl Attempt {
     }
 }
 
-/// The one mapping from boot timelines to attempts (each boot is its own attempt until the
-/// timelines know provisioning attempts across reboots). A boot whose latency is unknown or not
-/// positive for a fitted outcome is returned in the second list, never silently dropped.
-pub fn from_boots(boots: &[Boot]) -> (Vec<Attempt>, Vec<&Boot>) {
-    let mut attempts = Vec::with_capacity(boots.len());
+/// The one mapping from the timelines' provisioning attempts (the statistical unit: one
+/// record per attempt, however many boots it took) to the recommendation's input. An attempt
+/// whose latency is unknown or not positive for a fitted outcome is returned in the second
+/// list, never silently dropped.
+pub fn from_attempts(attempts: &[TimelineAttempt]) -> (Vec<Attempt>, Vec<&TimelineAttempt>) {
+    let mut out = Vec::with_capacity(attempts.len());
     let mut unusable = Vec::new();
-    for b in boots {
-        let latency = match (b.outcome, b.record()) {
+    for a in attempts {
+        let latency = match (a.outcome, a.record()) {
             (Outcome::Stuck, _) => Some(Latency::Stuck),
             (Outcome::Crashed, _) => Some(Latency::Crashed),
             (Outcome::Registered | Outcome::FalseFailed, Some((secs, false))) => {
@@ -93,20 +94,20 @@ pub fn from_boots(boots: &[Boot]) -> (Vec<Attempt>, Vec<&Boot>) {
             ) => None,
         };
         let Some(latency) = latency else {
-            unusable.push(b);
+            unusable.push(a);
             continue;
         };
-        attempts.push(Attempt {
-            instance: b.instance.clone(),
-            class: b.class.clone(),
-            template: b.template.clone(),
-            labels: b.labels.clone(),
+        out.push(Attempt {
+            instance: a.instance.clone(),
+            class: a.class.clone(),
+            template: a.template.clone(),
+            labels: a.labels.clone(),
             latency,
-            killed: matches!(b.outcome, Outcome::FalseFailed | Outcome::TimedOut),
-            from_kernel: b.latency.is_some_and(|l| l.from != Zero::Launch),
+            killed: matches!(a.outcome, Outcome::FalseFailed | Outcome::TimedOut),
+            from_kernel: a.latency.is_some_and(|l| l.from != Zero::Launch),
         });
     }
-    (attempts, unusable)
+    (out, unusable)
 }
 
 /// Attempts of a plain durations file, all of class `class`. A record censored at or after the
@@ -136,46 +137,40 @@ mod tests {
     use super::*;
     use crate::timeline::Latency as BootLatency;
 
-    fn boot(outcome: Outcome, latency: Option<(f64, bool)>) -> Boot {
-        Boot {
-            schema_version: 1,
+    fn attempt(outcome: Outcome, latency: Option<(f64, bool)>) -> TimelineAttempt {
+        TimelineAttempt {
             instance: format!("i-{}", outcome.as_str()),
             workspace: None,
+            attempt: 1,
             class: "default".into(),
             template: None,
             labels: BTreeMap::from([("region".to_string(), "eu".to_string())]),
-            boot: 1,
-            zero: Zero::Launch,
-            zero_wall: None,
             launched: None,
+            boots: vec![1],
             outcome,
             latency: latency.map(|(secs, censored)| BootLatency {
                 secs,
                 censored,
                 from: Zero::Launch,
             }),
+            flip_secs: None,
             timeout_secs: 600.0,
             stuck_threshold_secs: 900.0,
-            observed_secs: None,
-            evidence: None,
-            phases: vec![],
-            milestones: vec![],
-            clock_skew_secs: None,
-            sources: vec![],
+            evidence: Vec::new(),
         }
     }
 
     #[test]
     fn each_outcome_maps_to_its_record_and_kill_flag() {
         let boots = [
-            boot(Outcome::Registered, Some((400.0, false))),
-            boot(Outcome::FalseFailed, Some((626.0, false))),
-            boot(Outcome::TimedOut, Some((659.0, true))),
-            boot(Outcome::Unknown, Some((301.0, true))),
-            boot(Outcome::Stuck, None),
-            boot(Outcome::Crashed, None),
+            attempt(Outcome::Registered, Some((400.0, false))),
+            attempt(Outcome::FalseFailed, Some((626.0, false))),
+            attempt(Outcome::TimedOut, Some((659.0, true))),
+            attempt(Outcome::Unknown, Some((301.0, true))),
+            attempt(Outcome::Stuck, None),
+            attempt(Outcome::Crashed, None),
         ];
-        let (a, unusable) = from_boots(&boots);
+        let (a, unusable) = from_attempts(&boots);
         assert!(unusable.is_empty());
         let got: Vec<(Latency, bool)> = a.iter().map(|a| (a.latency, a.killed)).collect();
         assert_eq!(
@@ -199,8 +194,8 @@ mod tests {
 
     #[test]
     fn a_fitted_outcome_without_latency_is_returned_not_dropped() {
-        let boots = [boot(Outcome::Registered, None)];
-        let (a, unusable) = from_boots(&boots);
+        let boots = [attempt(Outcome::Registered, None)];
+        let (a, unusable) = from_attempts(&boots);
         assert!(a.is_empty());
         assert_eq!(unusable.len(), 1);
     }

@@ -1,4 +1,4 @@
-//! What must move with a new timeout: lockstep timeouts (DESIGN.md §5 step 6) and guard cases
+//! What must move with a new timeout: lockstep timeouts (docs/recommendation.md step 6) and guard cases
 //! of the test suite (step 7), and the CI gate that compares current with recommended timeouts.
 
 use std::collections::BTreeMap;

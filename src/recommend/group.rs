@@ -350,7 +350,7 @@ fn count(spec: &GroupSpec<'_>, f: impl Fn(&Latency) -> bool) -> usize {
     spec.attempts.iter().filter(|a| f(&a.latency)).count()
 }
 
-/// The answer under each reading of the killed boots (STATS.md §8.4).
+/// The answer under each reading of the killed boots (docs/recommendation.md, "Killed is not slow").
 fn assumptions(
     ev_a: &Evidence,
     ev_b: Option<&Evidence>,
@@ -527,7 +527,9 @@ fn suggestion(spec: &GroupSpec<'_>, cohorts: &[Cohort], options: &Options) -> Su
         Some(_) | None => {
             let mut labels: BTreeSet<String> = BTreeSet::new();
             for a in &spec.attempts {
-                labels.extend(a.labels.keys().cloned());
+                // A group is one class already; its template is a label whether or not the
+                // launch event repeated it.
+                labels.extend(a.labels.keys().filter(|k| *k != "class").cloned());
                 if a.template.is_some() {
                     labels.insert("template".to_string());
                 }

@@ -1,4 +1,4 @@
-//! The register-wait timeout recommendation (DESIGN.md §5, STATS.md §8): per class, per
+//! The register-wait timeout recommendation (docs/recommendation.md): per class, per
 //! template with its own override and per cohort, the bound of the healthy tail, the slack and
 //! the grid, the stuck-class check, false-fail rates, what-if candidates, the two readings of the
 //! boots the old timeout killed, and the lockstep and guard checks.
@@ -14,7 +14,7 @@ pub mod rule;
 
 use serde::Serialize;
 
-pub use attempt::{from_boots, from_records, Attempt, Latency};
+pub use attempt::{from_attempts, from_records, Attempt, Latency};
 pub use checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict, Proposal};
 pub use group::{check, recommend, Check, GateCheck, Recommendations, Skipped};
 pub use rule::{Basis, FalseFail, PlausibleModel};
@@ -30,7 +30,7 @@ pub const STUCK_WARN_SHARE: f64 = 0.8;
 /// Plausible models whose bounds differ by more than this ratio make the answer model-sensitive.
 pub const MODEL_SPREAD: f64 = 1.25;
 
-/// How the boots the sweep killed without a later register are read (STATS.md §8.4).
+/// How the boots the sweep killed without a later register are read (docs/recommendation.md, "Killed is not slow").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Assume {
@@ -56,7 +56,7 @@ pub struct Options {
     pub assume: Assume,
 }
 
-/// The stuck-class verdict (STATS.md §8 step 5).
+/// The stuck-class verdict (docs/recommendation.md step 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {

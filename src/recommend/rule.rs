@@ -1,4 +1,4 @@
-//! The rule of STATS.md §8 on one set of records: the upper bound of the (1 − p) quantile and
+//! The rule of docs/recommendation.md on one set of records: the upper bound of the (1 − p) quantile and
 //! its basis, the plausible models, the slack and the grid, and false-fail rates at a timeout.
 //! Every number comes from [`crate::stats`]; nothing here re-estimates anything.
 
@@ -18,11 +18,11 @@ use super::attempt::Attempt;
 /// What the bound rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Basis {
-    /// The distribution-free binomial order-statistic bound (STATS.md §3).
+    /// The distribution-free binomial order-statistic bound (docs/statistics.md §3).
     OrderStatistic,
-    /// The Kaplan–Meier one-sided log(−log) band, inverted (STATS.md §4).
+    /// The Kaplan–Meier one-sided log(−log) band, inverted (docs/statistics.md §4).
     KaplanMeier,
-    /// The best model by BIC, delta method on ln Q (STATS.md §5).
+    /// The best model by BIC, delta method on ln Q (docs/statistics.md §5).
     Model(Family),
 }
 
@@ -108,7 +108,7 @@ pub(crate) struct Bound {
     pub plausible: Vec<PlausibleModel>,
 }
 
-/// Applies STATS.md §8 steps 1–3 with the families `allow` admits.
+/// Applies steps 1–3 of docs/recommendation.md with the families `allow` admits.
 pub(crate) fn bound(
     ev: &Evidence,
     allow: impl Fn(Family) -> bool,

@@ -172,10 +172,6 @@ pub struct Boot {
     pub class: String,
     /// Template, when the platform named one.
     pub template: Option<String>,
-    /// The launch's other platform labels (instance type, region, image, …): the cohorts of
-    /// `recommend --group-by`.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub labels: std::collections::BTreeMap<String, String>,
     /// 1-based boot number within the instance.
     pub boot: usize,
     /// What the seconds count from.
