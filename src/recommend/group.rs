@@ -40,6 +40,9 @@ pub struct Recommendations {
     pub schema_version: u32,
     /// The policy applied.
     pub policy: Policy,
+    /// How often the sweep runs, seconds: a boot is failed between T and T + period after its
+    /// launch, so every rate at T is the worst case.
+    pub sweep_period_s: f64,
     /// The reading of killed boots asked for.
     pub assume: Assume,
     /// The cohort label, with `--group-by`.
@@ -195,6 +198,7 @@ pub fn recommend<'a>(
     let mut out = Recommendations {
         schema_version: SCHEMA_VERSION,
         policy: config.policy,
+        sweep_period_s: config.platform.sweep_period_secs,
         assume: options.assume,
         group_by: options.group_by.clone(),
         classes,

@@ -460,6 +460,12 @@ pub fn text(r: &Recommendations) -> String {
             crate::recommend::Assume::KilledStuck => "killed were stuck",
         }
     );
+    let _ = writeln!(
+        o,
+        "the sweep runs every {}: a boot is failed between T and T + {} after its launch, so each rate at T is the worst case",
+        secs(r.sweep_period_s),
+        secs(r.sweep_period_s)
+    );
     let checks = checks_text(&r.lockstep, &r.guards);
     if !checks.is_empty() {
         let _ = writeln!(o, "\nchecks against the recommended timeouts");
