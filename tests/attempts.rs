@@ -178,3 +178,59 @@ fn fit_counts_each_attempt_once() {
         "per boot, the crashed attempt's second boot"
     );
 }
+
+#[test]
+fn the_fleet_sharded_by_instance_into_four_timelines_fits_byte_for_byte_as_the_raw_inputs() {
+    let config = ["--config", "fixtures/bootline.toml"];
+    let (code, timeline, err) = bootline(&[
+        "timeline",
+        config[0],
+        config[1],
+        "--format",
+        "jsonl",
+        "fixtures/fleet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // Instances dealt round-robin (in id order) to four shards: every shard holds whole
+    // instances, and no shard is a contiguous run of the sorted fleet.
+    let mut instances: Vec<String> = Vec::new();
+    let mut shards: Vec<String> = vec![String::new(); 4];
+    for line in timeline.lines() {
+        let boot: Value = serde_json::from_str(line).unwrap();
+        let id = boot["instance"].as_str().unwrap();
+        if instances.last().map(String::as_str) != Some(id) {
+            instances.push(id.to_string());
+        }
+        let shard = &mut shards[(instances.len() - 1) % 4];
+        shard.push_str(line);
+        shard.push('\n');
+    }
+    assert!(instances.len() > 1000, "{} instances", instances.len());
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<String> = shards
+        .iter()
+        .enumerate()
+        .map(|(k, text)| {
+            assert!(!text.is_empty());
+            let p = dir.path().join(format!("shard-{k}.jsonl"));
+            std::fs::write(&p, text).unwrap();
+            p.to_str().unwrap().to_string()
+        })
+        .collect();
+    let (code, raw, err) = bootline(&[
+        "fit",
+        config[0],
+        config[1],
+        "--format",
+        "json",
+        "fixtures/fleet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut args = vec!["fit", "--format", "json"];
+    args.extend(paths.iter().map(String::as_str));
+    let (code, sharded, err) = bootline(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sharded, raw);
+    let v: Value = serde_json::from_str(&raw).unwrap();
+    assert!(v["n"].as_u64().unwrap() > 1000);
+}
