@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::attempts::{self, FlipAs, SweepReports, SWEEP_REASON};
 use crate::clock::{floor_ms, rfc3339, to_secs, Micros, SEC};
 use crate::lines::Written;
 use crate::plan::{self, Boot, Crash, Fate, Hang, Outcome, DEFAULT_INSTANCES};
@@ -93,10 +94,18 @@ struct Phases {
 #[derive(Debug, Serialize)]
 struct Truth {
     instance: String,
+    /// 1-based boot of the instance, across its attempts.
+    boot: usize,
+    /// 1-based provisioning attempt of the instance.
+    attempt: usize,
     workspace: String,
     class: &'static str,
     template: Option<&'static str>,
     outcome: &'static str,
+    /// The attempt's outcome, decided over all its boots.
+    attempt_outcome: &'static str,
+    /// The attempt's register latency (from launch, across reboots), when it registered.
+    attempt_register_latency_secs: Option<f64>,
     incident: bool,
     launched: String,
     kernel_start: String,
@@ -106,6 +115,9 @@ struct Truth {
     timeout_secs: i64,
     stuck_threshold_secs: i64,
     flipped: Option<String>,
+    /// How the flip shows in the events: `provision_timeout`, `provision_timeout+failed` (the
+    /// sweep's `failed` at the same tick), or `failed` alone.
+    flip_events: Option<&'static str>,
     failed: Option<String>,
     failed_reason: Option<&'static str>,
     deleted: Option<String>,
@@ -126,15 +138,33 @@ pub fn write(options: &Options) -> io::Result<()> {
     let mut events = Vec::new();
     let mut truths = Vec::new();
     let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut sweep = SweepReports::default();
+    // Boots and console lines written so far per instance (an instance launched twice).
+    let mut written: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (index, entry) in roster.iter().enumerate() {
-        let boot = plan::plan(entry, index, options.seed, window);
-        let truth = write_instance(&options.out, &boot, options)?;
-        check(&boot, &truth)?;
+        let mut boots = attempts::plan_boots(entry, index, options.seed, window);
+        let attempt_outcome = attempts::attempt_outcome(&boots);
+        let latency = boots.iter().find_map(Boot::registered_at);
+        for boot in &mut boots {
+            sweep.report(boot);
+            boot.attempt_outcome = attempt_outcome;
+        }
         *counts
-            .entry((boot.entry.class.name, truth.outcome))
+            .entry((entry.class.name, attempt_outcome.name()))
             .or_default() += 1;
-        events.extend(platform_events(&boot));
-        truths.push(truth);
+        for mut boot in boots {
+            let so_far = written.entry(entry.instance.clone()).or_default();
+            boot.number = so_far.0 + 1;
+            let (truth, lines) = write_instance(&options.out, &boot, so_far.1, options)?;
+            *so_far = (boot.number, so_far.1 + lines);
+            let truth = Truth {
+                attempt_register_latency_secs: latency.map(|r| rounded(r - entry.launched)),
+                ..truth
+            };
+            check(&boot, &truth)?;
+            events.extend(platform_events(&boot));
+            truths.push(truth);
+        }
     }
     write_events(&options.out.join("events.jsonl"), &mut events)?;
     write_truth(&options.out.join("truth.json"), options, &mut truths)?;
@@ -160,19 +190,35 @@ fn remove_stale_instances(out: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes one instance's folder and returns its truth.
-fn write_instance(out: &Path, boot: &Boot, options: &Options) -> io::Result<Truth> {
+/// Writes one boot into its instance's folder (after `lines_before` console lines of the
+/// instance's earlier boots) and returns its truth and the console lines it wrote.
+fn write_instance(
+    out: &Path,
+    boot: &Boot,
+    lines_before: usize,
+    options: &Options,
+) -> io::Result<(Truth, usize)> {
     let dir = out.join(&boot.entry.instance);
     fs::create_dir_all(&dir)?;
     let mut rng = Rng::new(options.seed ^ 0xC0_7501E, boot.index as u64);
     let mut files = vec!["console.log"];
     let lines = console::build(boot, &mut rng, options.console_kb * 1024);
-    let mut file = BufWriter::new(File::create(dir.join("console.log"))?);
+    // A later boot continues the instance's console, as a serial capture does.
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(boot.number > 1)
+        .truncate(boot.number == 1)
+        .open(dir.join("console.log"))?;
+    let mut file = BufWriter::new(file);
     let written = lines.write(&mut file, boot.cut)?;
+    if written.partial {
+        writeln!(file)?;
+    }
     file.flush()?;
     let mut evidence = written.evidence.as_ref().map(|(line, text)| Evidence {
         file: "console.log",
-        line: *line,
+        line: lines_before + *line,
         text: text.clone(),
     });
     if boot.write_cloudinit {
@@ -191,7 +237,8 @@ fn write_instance(out: &Path, boot: &Boot, options: &Options) -> io::Result<Trut
             });
         }
     }
-    Ok(truth(boot, &written, evidence, files))
+    let count = written.lines + usize::from(written.partial);
+    Ok((truth(boot, &written, evidence, files), count))
 }
 
 fn truth(
@@ -224,10 +271,14 @@ fn truth(
     });
     Truth {
         instance: e.instance.clone(),
+        boot: boot.number,
+        attempt: e.attempt,
         workspace: e.workspace.clone(),
         class: e.class.name,
         template: e.template.map(|t| t.name),
         outcome: boot.outcome.name(),
+        attempt_outcome: boot.attempt_outcome.name(),
+        attempt_register_latency_secs: None,
         incident: e.incident,
         launched: rfc3339(e.launched),
         kernel_start: rfc3339(boot.kernel),
@@ -243,6 +294,7 @@ fn truth(
         timeout_secs: e.timeout_secs(),
         stuck_threshold_secs: e.class.stuck_secs,
         flipped: p.flipped.map(rfc3339),
+        flip_events: p.flipped.map(|_| p.flip_as.name()),
         failed: p.failed.map(|(t, _)| rfc3339(t)),
         failed_reason: p.failed.map(|(_, r)| r),
         deleted: p.deleted.map(rfc3339),
@@ -311,14 +363,18 @@ fn check(boot: &Boot, truth: &Truth) -> io::Result<()> {
 fn platform_events(boot: &Boot) -> Vec<Event> {
     let e = &boot.entry;
     let p = &boot.platform;
-    let mut launched = Event::new(e.launched, "launched")
-        .with("instance", e.instance.as_str())
-        .with("workspace", e.workspace.as_str())
-        .with("class", e.class.name);
-    if let Some(template) = e.template {
-        launched = launched.with("template", template.name);
+    let mut events = Vec::new();
+    // A later boot of an attempt was not launched: its kernel started again.
+    if e.kernel_after.is_none() {
+        let mut launched = Event::new(e.launched, "launched")
+            .with("instance", e.instance.as_str())
+            .with("workspace", e.workspace.as_str())
+            .with("class", e.class.name);
+        if let Some(template) = e.template {
+            launched = launched.with("template", template.name);
+        }
+        events.push(launched);
     }
-    let mut events = vec![launched];
     if let Some(t) = p.registered {
         events.push(
             Event::new(t, "registered")
@@ -327,11 +383,7 @@ fn platform_events(boot: &Boot) -> Vec<Event> {
         );
     }
     if let Some(t) = p.flipped {
-        events.push(
-            Event::new(t, "provision_timeout")
-                .with("workspace", e.workspace.as_str())
-                .with("timeout_s", e.timeout_secs()),
-        );
+        events.extend(flip_events(boot, t));
     }
     if let Some((t, reason)) = p.failed {
         events.push(
@@ -351,6 +403,27 @@ fn platform_events(boot: &Boot) -> Vec<Event> {
     events
 }
 
+/// The sweep's flip as the platform logs it (see `attempts::FlipAs`).
+fn flip_events(boot: &Boot, at: Micros) -> Vec<Event> {
+    let e = &boot.entry;
+    let timeout = || {
+        Event::new(at, "provision_timeout")
+            .with("workspace", e.workspace.as_str())
+            .with("timeout_s", e.timeout_secs())
+    };
+    let failed = || {
+        Event::new(at, "failed")
+            .with("instance", e.instance.as_str())
+            .with("workspace", e.workspace.as_str())
+            .with("reason", SWEEP_REASON)
+    };
+    match boot.platform.flip_as {
+        FlipAs::ProvisionTimeout => vec![timeout()],
+        FlipAs::Both => vec![timeout(), failed()],
+        FlipAs::FailedOnly => vec![failed()],
+    }
+}
+
 fn write_events(path: &Path, events: &mut [Event]) -> io::Result<()> {
     events.sort_by(|a, b| {
         (a.time, a.rank)
@@ -366,7 +439,7 @@ fn write_events(path: &Path, events: &mut [Event]) -> io::Result<()> {
 
 /// `truth.json`: a small header, then one instance per line (diff-friendly).
 fn write_truth(path: &Path, options: &Options, truths: &mut [Truth]) -> io::Result<()> {
-    truths.sort_by(|a, b| a.instance.cmp(&b.instance));
+    truths.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
     let window = plan::window();
     let mut out = BufWriter::new(File::create(path)?);
     writeln!(out, "{{")?;

@@ -24,6 +24,10 @@ struct Line {
 pub struct Written {
     pub evidence: Option<(usize, String)>,
     pub last: Option<Micros>,
+    /// Complete lines written.
+    pub lines: usize,
+    /// Whether the last line was left without its line end (spliced with what follows).
+    pub partial: bool,
 }
 
 /// Lines of one file of one instance.
@@ -101,6 +105,11 @@ impl Lines {
         if !current.is_empty() {
             write!(out, "{current}")?;
         }
-        Ok(Written { evidence, last })
+        Ok(Written {
+            evidence,
+            last,
+            lines: number - 1,
+            partial: !current.is_empty(),
+        })
     }
 }

@@ -14,6 +14,7 @@
 //! Everything derives from the seed through a hand-written PRNG (`rng.rs`): no wall clock, no
 //! network, no crate whose stream could change. Files are streamed one instance at a time.
 
+mod attempts;
 mod clock;
 mod cloudinit;
 mod console;

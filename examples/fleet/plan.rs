@@ -2,6 +2,7 @@
 //! which fate), and per instance the boot plan — every milestone as an uptime, the platform's
 //! view as wall-clock times, and where the capture ends. The writers only render a plan.
 
+use crate::attempts::{self, FlipAs, Pattern};
 use crate::clock::{floor_ms, secs, utc, Micros, MS, SEC};
 use crate::rng::{inverse_normal, Rng};
 
@@ -282,6 +283,12 @@ pub struct Entry {
     /// Whether the platform logs the `registered` event (one false-failed boot's late register
     /// is seen only on its console).
     pub register_event: bool,
+    /// The boots the attempt takes (one, or a kernel panic and a reboot).
+    pub pattern: Pattern,
+    /// 1-based provisioning attempt of the instance (2: the instance launched again).
+    pub attempt: usize,
+    /// For a later boot of an attempt: when its kernel starts, after the launch.
+    pub kernel_after: Option<Micros>,
 }
 
 impl Entry {
@@ -401,6 +408,7 @@ pub fn roster(instances: usize, seed: u64, window: Window) -> Vec<Entry> {
     }
     assign_ids(&mut entries, &mut rng);
     assign_launches(&mut entries, window, &mut rng);
+    attempts::choose(&mut entries, instances, window, &mut Rng::new(seed, u64::MAX));
     entries.sort_by(|a, b| {
         a.launched
             .cmp(&b.launched)
@@ -485,6 +493,9 @@ fn group_entries(group: &Group, size: usize, instances: usize, rng: &mut Rng) ->
             instance: String::new(),
             workspace: String::new(),
             register_event: true,
+            pattern: Pattern::Single,
+            attempt: 1,
+            kernel_after: None,
         })
         .collect();
     entries.extend(fates.into_iter().map(|fate| Entry {
@@ -497,6 +508,9 @@ fn group_entries(group: &Group, size: usize, instances: usize, rng: &mut Rng) ->
         instance: String::new(),
         workspace: String::new(),
         register_event: true,
+        pattern: Pattern::Single,
+        attempt: 1,
+        kernel_after: None,
     }));
     entries
 }
@@ -604,6 +618,8 @@ pub struct Timeline {
 pub struct Platform {
     pub registered: Option<Micros>,
     pub flipped: Option<Micros>,
+    /// How the flip shows in the events.
+    pub flip_as: FlipAs,
     pub failed: Option<(Micros, &'static str)>,
     pub deleted: Option<Micros>,
 }
@@ -613,6 +629,10 @@ pub struct Platform {
 pub struct Boot {
     pub index: usize,
     pub entry: Entry,
+    /// 1-based boot of the instance (across its attempts).
+    pub number: usize,
+    /// The outcome of the boot's attempt, decided over all its boots.
+    pub attempt_outcome: Outcome,
     pub hostname: String,
     /// Wall-clock time of uptime 0.
     pub kernel: Micros,
@@ -751,7 +771,9 @@ pub fn plan(entry: &Entry, index: usize, seed: u64, window: Window) -> Boot {
     if entry.incident {
         kernel_delay = lay_out_incident(&mut t, &mut rng);
     } else {
-        kernel_delay = floor_ms(u(&mut rng, 8.0, 20.0));
+        kernel_delay = entry
+            .kernel_after
+            .unwrap_or_else(|| floor_ms(u(&mut rng, 8.0, 20.0)));
         let latency = match entry.fate {
             Fate::Registers(secs) => secs * SEC,
             Fate::TimesOut => {
@@ -836,6 +858,8 @@ pub fn plan(entry: &Entry, index: usize, seed: u64, window: Window) -> Boot {
     let mut boot = Boot {
         index,
         entry: entry.clone(),
+        number: 1,
+        attempt_outcome: outcome,
         hostname: format!(
             "ip-10-{}-{}-{}",
             rng.int(0, 3),
@@ -856,8 +880,11 @@ pub fn plan(entry: &Entry, index: usize, seed: u64, window: Window) -> Boot {
             rng.int(2100, 2600) as u32,
         ],
     };
+    // An instance of several boots has its console only (its boots are told apart there).
     boot.write_cloudinit = (index % 5 == 0 || entry.incident || outcome != Outcome::Registered)
-        && entry.fate != Fate::Crashes(Crash::RootFsPanic);
+        && entry.fate != Fate::Crashes(Crash::RootFsPanic)
+        && entry.pattern == Pattern::Single
+        && entry.attempt == 1;
     boot
 }
 
