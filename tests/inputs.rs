@@ -404,6 +404,6 @@ fn an_instance_that_matches_nothing_says_so() {
             .assert()
             .code(2)
             .stdout("")
-            .stderr("bootline: --instance i-nope matches none of the 1140 instances read\n");
+            .stderr("bootline: --instance i-nope matches none of the 1139 instances read\n");
     }
 }

@@ -53,6 +53,28 @@ fn jsonl(text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// (instance, number) → outcome, for every boot or attempt of one class.
+type Verdicts = BTreeMap<(String, u64), String>;
+
+/// Checks one latency against the truth: exact where the generator registered it, never exact
+/// where it did not.
+fn check_latency(what: &str, got: &Value, want: Option<f64>) {
+    match want {
+        Some(want) => {
+            let secs = got["secs"].as_f64().unwrap();
+            assert!(
+                (secs - want).abs() < 0.01,
+                "{what}: latency {secs} vs {want}"
+            );
+            assert_eq!(got["censored"], false, "{what}");
+        }
+        None => assert!(
+            got["censored"].as_bool() != Some(false),
+            "{what}: an exact latency the generator did not intend"
+        ),
+    }
+}
+
 #[test]
 fn the_fixture_fleet_is_classified_as_the_generator_intended() {
     let (code, out, err) = bootline(FLEET_JSONL);
@@ -62,45 +84,63 @@ fn the_fixture_fleet_is_classified_as_the_generator_intended() {
         &std::fs::read_to_string(root().join("fixtures/fleet/truth.json")).unwrap(),
     )
     .unwrap();
-    let truth: BTreeMap<&str, &Value> = truth["instances"]
+    let truth: BTreeMap<(&str, u64), &Value> = truth["instances"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| (t["instance"].as_str().unwrap(), t))
+        .map(|t| {
+            (
+                (t["instance"].as_str().unwrap(), t["boot"].as_u64().unwrap()),
+                t,
+            )
+        })
         .collect();
     assert_eq!(boots.len(), truth.len());
-    let mut per_outcome: BTreeMap<String, usize> = BTreeMap::new();
+    // Per outcome class, the boots and the attempts bootline puts there are exactly those the
+    // generator put there.
+    let (mut boots_got, mut boots_want) = (Verdicts::new(), Verdicts::new());
+    let (mut attempts_got, mut attempts_want) = (Verdicts::new(), Verdicts::new());
     for b in &boots {
         let id = b["instance"].as_str().unwrap();
-        let t = truth[id];
-        assert_eq!(b["outcome"], t["outcome"], "{id}");
-        assert_eq!(b["class"], t["class"], "{id}");
+        let number = b["boot"].as_u64().unwrap();
+        let what = format!("{id} boot {number}");
+        let t = truth[&(id, number)];
+        assert_eq!(b["class"], t["class"], "{what}");
         assert_eq!(b["schema_version"], 1);
-        *per_outcome
-            .entry(b["outcome"].as_str().unwrap().to_string())
-            .or_default() += 1;
-        match t["register_latency_secs"].as_f64() {
-            Some(want) => {
-                let got = b["latency"]["secs"].as_f64().unwrap();
-                assert!((got - want).abs() < 0.01, "{id}: latency {got} vs {want}");
-                assert_eq!(b["latency"]["censored"], false, "{id}");
-            }
-            None => {
-                let censored = b["latency"]["censored"].as_bool();
-                assert!(
-                    censored != Some(false),
-                    "{id}: an exact latency the generator did not intend"
-                );
-            }
-        }
+        assert_eq!(b["attempt"], t["attempt"], "{what}");
+        let attempt = (id.to_string(), b["attempt"].as_u64().unwrap());
+        let outcome = |v: &Value| v.as_str().unwrap().to_string();
+        boots_got.insert((id.to_string(), number), outcome(&b["outcome"]));
+        boots_want.insert((id.to_string(), number), outcome(&t["outcome"]));
+        // Every boot line of an attempt carries the same verdict.
+        let before = attempts_got.insert(attempt.clone(), outcome(&b["attempt_outcome"]));
+        assert!(
+            before.is_none_or(|o| o == outcome(&b["attempt_outcome"])),
+            "{what}"
+        );
+        attempts_want.insert(attempt, outcome(&t["attempt_outcome"]));
+        check_latency(&what, &b["latency"], t["register_latency_secs"].as_f64());
+        check_latency(
+            &format!("{what}, its attempt"),
+            &b["attempt_latency"],
+            t["attempt_register_latency_secs"].as_f64(),
+        );
         if t["outcome"] == "crashed" {
             assert!(
                 b["evidence"]["line"].is_string(),
-                "{id}: crash evidence kept"
+                "{what}: crash evidence kept"
             );
         }
     }
-    // Every outcome is represented.
+    let by_outcome = |v: &Verdicts| {
+        let mut m: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+        for (k, o) in v {
+            m.entry(o.clone()).or_default().push(k.clone());
+        }
+        m
+    };
+    let (bg, bw) = (by_outcome(&boots_got), by_outcome(&boots_want));
+    let (ag, aw) = (by_outcome(&attempts_got), by_outcome(&attempts_want));
     for o in [
         "registered",
         "false_failed",
@@ -109,11 +149,14 @@ fn the_fixture_fleet_is_classified_as_the_generator_intended() {
         "timed_out",
         "unknown",
     ] {
-        assert!(
-            per_outcome.get(o).copied().unwrap_or(0) > 0,
-            "{o}: {per_outcome:?}"
-        );
+        assert_eq!(bg.get(o), bw.get(o), "boots {o}");
+        assert_eq!(ag.get(o), aw.get(o), "attempts {o}");
+        // Every outcome is represented.
+        assert!(aw.get(o).is_some_and(|v| !v.is_empty()), "{o}: {aw:?}");
     }
+    // The patterns are there: attempts of two boots, an instance launched twice.
+    assert!(attempts_got.len() < boots.len());
+    assert!(attempts_got.keys().any(|(_, attempt)| *attempt == 2));
 }
 
 #[test]

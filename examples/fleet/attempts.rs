@@ -9,7 +9,8 @@
 //! - **Launched twice**: an instance whose user-data failed is launched again hours later for a
 //!   new workspace, and registers.
 //! - **The sweep's `failed`**: every second flip also logs `failed` with the sweep's reason at the
-//!   same tick, and the first timed-out boot's flip is logged as that `failed` alone.
+//!   same tick, and the first timed-out single-boot attempt's flip is logged as that `failed`
+//!   alone.
 
 use crate::clock::{Micros, SEC};
 use crate::plan::{self, Boot, Crash, Entry, Fate, Outcome, Platform, Window, DEFAULT};
@@ -82,7 +83,10 @@ pub fn choose(entries: &mut [Entry], instances: usize, window: Window, rng: &mut
         .collect();
     rng.shuffle(&mut healthy);
     let mut healthy = healthy.into_iter();
-    for i in healthy.by_ref().take(scaled(PANIC_THEN_REGISTERS, instances)) {
+    for i in healthy
+        .by_ref()
+        .take(scaled(PANIC_THEN_REGISTERS, instances))
+    {
         entries[i].pattern = Pattern::PanicThenReboot;
     }
     // A hang after the reboot: one of the OOM panics becomes a panic, a reboot and a boot the
@@ -99,7 +103,8 @@ pub fn choose(entries: &mut [Entry], instances: usize, window: Window, rng: &mut
     let denied: Vec<usize> = (0..entries.len())
         .filter(|&i| {
             let e = &entries[i];
-            e.fate == Fate::Crashes(Crash::PullDenied) && e.launched < window.start + 12 * 3600 * SEC
+            e.fate == Fate::Crashes(Crash::PullDenied)
+                && e.launched < window.start + 12 * 3600 * SEC
         })
         .collect();
     for &first in denied.iter().take(scaled(LAUNCHED_TWICE, instances)) {
@@ -171,7 +176,8 @@ impl SweepReports {
             return;
         }
         self.flips += 1;
-        boot.platform.flip_as = if !self.failed_only && boot.entry.fate == Fate::TimesOut {
+        let timed_out = boot.entry.fate == Fate::TimesOut && boot.entry.pattern == Pattern::Single;
+        boot.platform.flip_as = if !self.failed_only && timed_out {
             self.failed_only = true;
             FlipAs::FailedOnly
         } else if self.flips % 2 == 0 {

@@ -408,7 +408,12 @@ pub fn roster(instances: usize, seed: u64, window: Window) -> Vec<Entry> {
     }
     assign_ids(&mut entries, &mut rng);
     assign_launches(&mut entries, window, &mut rng);
-    attempts::choose(&mut entries, instances, window, &mut Rng::new(seed, u64::MAX));
+    attempts::choose(
+        &mut entries,
+        instances,
+        window,
+        &mut Rng::new(seed, u64::MAX),
+    );
     entries.sort_by(|a, b| {
         a.launched
             .cmp(&b.launched)
