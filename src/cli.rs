@@ -12,6 +12,21 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Colour FAIL, stuck, crashed and other verdicts: `auto` on a terminal unless `NO_COLOR`
+    /// is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set (or `TERM=dumb`); `CLICOLOR_FORCE` forces it.
+    Auto,
+    /// Always, even into a pipe or file.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// The subcommands.
@@ -36,6 +51,15 @@ pub enum Command {
     /// Check lockstep timeouts and guard cases against proposed timeouts; with inputs, fail
     /// when a current timeout is below its recommendation (a CI gate).
     Check(CheckArgs),
+    /// Print a completion script for a shell (e.g. `bootline completions bash >
+    /// /etc/bash_completion.d/bootline`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `bootline man > bootline.1; man -l bootline.1`.
+    Man,
 }
 
 /// Inputs and how to read them.

@@ -263,3 +263,135 @@ fn several_inputs_print_in_order_with_headers() {
     assert!(a < b);
     assert!(out.ends_with("2 boot records analyzed\n"));
 }
+
+/// Runs `program args… file` on `text` written to a file; returns the exit code and stderr.
+fn external(program: &str, args: &[&str], text: &[u8]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("generated");
+    std::fs::write(&path, text).unwrap();
+    let out = std::process::Command::new(program)
+        .args(args)
+        .arg(&path)
+        .env("MANWIDTH", "80")
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed (.ci/run installs it): {e}"));
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn completion_scripts_are_valid_shell() {
+    let bash = bootline().args(["completions", "bash"]).output().unwrap();
+    assert!(bash.status.success());
+    let text = String::from_utf8(bash.stdout.clone()).unwrap();
+    // Every subcommand and a global option are completed.
+    for word in ["timeline", "fit", "blame", "completions", "--color"] {
+        assert!(text.contains(word), "{word}");
+    }
+    assert_eq!(
+        external("bash", &["-n"], &bash.stdout),
+        (Some(0), String::new())
+    );
+    // A script that is not valid shell is refused by the same check.
+    let (code, _) = external("bash", &["-n"], b"_bootline() { if then; }\n");
+    assert_ne!(code, Some(0));
+    bootline()
+        .args(["completions", "nushell"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'nushell'"));
+}
+
+#[test]
+fn the_manual_page_is_accepted_by_man() {
+    let page = bootline().arg("man").output().unwrap();
+    assert!(page.status.success());
+    let text = String::from_utf8(page.stdout.clone()).unwrap();
+    assert!(
+        text.starts_with(".ie \\n(.g .ds Aq \\(aq"),
+        "{}",
+        &text[..80]
+    );
+    for section in [
+        ".SH NAME",
+        ".SH \"BOOTLINE TIMELINE\"",
+        ".SH \"BOOTLINE FIT\"",
+        "\\-\\-color",
+    ] {
+        assert!(text.contains(section), "{section}");
+    }
+    // `man` formats it with warnings on: none may appear.
+    assert_eq!(
+        external("man", &["--warnings", "-l"], &page.stdout),
+        (Some(0), String::new())
+    );
+    // A page with a broken request is warned about by the same check.
+    let (_, warned) = external(
+        "man",
+        &["--warnings", "-l"],
+        b".TH X 1\n.SH NAME\n.BOGUS\nx\n",
+    );
+    assert!(!warned.is_empty());
+}
+
+/// `bootline args…` on a pseudo-terminal (util-linux `script`), with extra environment.
+fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("bootline");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("TERM", "xterm")
+        .envs(env.iter().copied())
+        .output()
+        .expect("util-linux script runs a command on a terminal");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color_or_never() {
+    const LOG: &str = "fixtures/corpus/cloudinit/cloudinit_log_01.log";
+    const FAIL: &str = "\u{1b}[1m\u{1b}[31mFAIL\u{1b}[0m";
+    let painted = on_a_terminal(&format!("blame {LOG}"), &[]);
+    assert_eq!(painted.matches(FAIL).count(), 2, "{painted:?}");
+    assert!(!on_a_terminal(&format!("blame {LOG}"), &[("NO_COLOR", "1")]).contains('\u{1b}'));
+    assert!(!on_a_terminal(&format!("blame --color never {LOG}"), &[]).contains('\u{1b}'));
+    // Into a pipe: plain, unless asked for.
+    let piped = |args: &[&str], env: &[(&str, &str)]| {
+        let out = bootline()
+            .args(args)
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(!piped(&["blame", LOG], &[]).contains('\u{1b}'));
+    assert_eq!(
+        piped(&["blame", "--color", "always", LOG], &[("NO_COLOR", "1")])
+            .matches(FAIL)
+            .count(),
+        2
+    );
+    assert!(piped(&["blame", LOG], &[("CLICOLOR_FORCE", "1")]).contains(FAIL));
+    // Timelines paint the outcome, and JSON never carries colour.
+    let text = piped(&["timeline", "--color", "always", LOG], &[]);
+    assert!(
+        text.contains("outcome \u{1b}[1m\u{1b}[31mcrashed\u{1b}[0m"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\u{1b}[1m\u{1b}[31mcrash evidence\u{1b}[0m"),
+        "{text}"
+    );
+    let json = piped(
+        &["timeline", "--color", "always", "--format", "json", LOG],
+        &[],
+    );
+    assert!(!json.contains('\u{1b}'));
+}

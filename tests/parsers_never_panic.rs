@@ -17,6 +17,7 @@ use bootline::input;
 use bootline::parse::{parse_input, Format, Options, Parser, Summary, MALFORMED_SHOWN};
 use bootline::record;
 use bootline::render::records::{write_blame, write_show, RecordJson};
+use bootline::render::style::Palette;
 use proptest::prelude::*;
 
 /// Pieces of every grammar, so random inputs reach deep into the parsers.
@@ -268,8 +269,8 @@ fn check(format: Format, bytes: &[u8]) -> Result<(), TestCaseError> {
     }
     for r in record::build(lenient_events) {
         let mut sink = Vec::new();
-        write_blame(&mut sink, &r).expect("blame renders");
-        write_show(&mut sink, &r).expect("show renders");
+        write_blame(&mut sink, &r, Palette::PLAIN).expect("blame renders");
+        write_show(&mut sink, &r, Palette::PLAIN).expect("show renders");
         serde_json::to_string(&RecordJson::new("p", &r)).expect("JSON renders");
     }
     Ok(())

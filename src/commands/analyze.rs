@@ -12,6 +12,7 @@ use bootline::parse::{self, Format, Summary};
 use bootline::record::{Builder, Record};
 use bootline::render::dump::DumpWriter;
 use bootline::render::records::{self, RecordJson, SCHEMA_VERSION};
+use bootline::render::style::Palette;
 use bootline::sources::{self, Source};
 use rayon::prelude::*;
 
@@ -122,6 +123,7 @@ fn read_records(
 fn render(
     mode: Mode,
     format: OutputFormat,
+    palette: Palette,
     path: &Path,
     r: &Record,
     first: &mut bool,
@@ -129,8 +131,8 @@ fn render(
 ) -> io::Result<()> {
     match format {
         OutputFormat::Text => match mode {
-            Mode::Blame => records::write_blame(out, r),
-            Mode::Show => records::write_show(out, r),
+            Mode::Blame => records::write_blame(out, r, palette),
+            Mode::Show => records::write_show(out, r, palette),
         },
         OutputFormat::Json => {
             if !*first {
@@ -158,6 +160,7 @@ fn open_json(out: &mut dyn Write, command: &str, opened: &mut bool) -> io::Resul
 /// Runs `blame` or `show`.
 pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let inputs = Inputs::from_args(&args)?.without_markers();
+    let palette = super::palette();
     let stdout = io::stdout();
     // Large writes: blame prints a row per event, and a pipe reader wakes once per write.
     let mut out = BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
@@ -177,7 +180,7 @@ pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<
             if json {
                 open_json(&mut out, command, &mut opened)?;
             }
-            render(mode, format, &source.path, r, &mut first, &mut out)
+            render(mode, format, palette, &source.path, r, &mut first, &mut out)
         });
         total += o.records;
         outcomes.push(o);
@@ -189,7 +192,15 @@ pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<
                 let mut buf = Vec::new();
                 let mut local_first = true;
                 let o = read_records(source, &inputs, |r| {
-                    render(mode, format, &source.path, r, &mut local_first, &mut buf)
+                    render(
+                        mode,
+                        format,
+                        palette,
+                        &source.path,
+                        r,
+                        &mut local_first,
+                        &mut buf,
+                    )
                 });
                 (buf, o, local_first)
             })

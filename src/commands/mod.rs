@@ -5,6 +5,7 @@ mod check;
 mod fit;
 mod formats;
 mod recommend;
+mod manual;
 mod timeline;
 
 use std::io::Write;
@@ -15,10 +16,18 @@ use bootline::parse::{self, Format, Summary};
 use bootline::sources::{Source, SourceSet};
 use bootline::timeline::dedup::Copy;
 
-use crate::cli::{Cli, Command, InputArgs};
+use bootline::render::style::Palette;
+
+use crate::cli::{Cli, ColorWhen, Command, InputArgs};
 
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let choice = match cli.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
     match cli.command {
         Command::Formats => formats::run(),
         Command::Blame(args) => analyze::run(analyze::Mode::Blame, args.input, args.format),
@@ -28,7 +37,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fit(args) => fit::run(args),
         Command::Recommend(args) => recommend::run(args),
         Command::Check(args) => check::run(args),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man => manual::man(),
     }
+}
+
+/// Colour for stdout: as `--color` says, or on `auto` when stdout is a terminal and
+/// `NO_COLOR` is not set (anstream's rule, which also honours `CLICOLOR_FORCE` and
+/// `TERM=dumb`).
+pub fn palette() -> Palette {
+    let choice = anstream::AutoStream::choice(&std::io::stdout());
+    Palette::new(choice != anstream::ColorChoice::Never)
 }
 
 /// Inputs expanded to files, with the named format (if any) validated.

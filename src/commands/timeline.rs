@@ -131,10 +131,12 @@ pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(io::stdout().lock());
     match args.format {
         TimelineFormat::Text => {
+            // The fleet first: what a reader needs before scrolling through boots.
+            let palette = super::palette();
+            writeln!(out, "{}", summary_text(&boots, palette))?;
             for b in &boots {
-                writeln!(out, "{}", boot_text(b))?;
+                writeln!(out, "{}", boot_text(b, palette))?;
             }
-            write!(out, "{}", summary_text(&boots))?;
         }
         TimelineFormat::Json => {
             let doc = serde_json::json!({

@@ -3,6 +3,7 @@
 pub mod dump;
 pub mod recommend;
 pub mod records;
+pub mod style;
 pub mod timeline;
 
 /// Seconds to one decimal, or `-` when unknown (the text tables' cell).

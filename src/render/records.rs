@@ -10,6 +10,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::style::Palette;
 use crate::event::{Location, StageResult};
 use crate::record::{BannerMark, Boundary, Record, RecordClock, Span, SpanEnd};
 
@@ -70,16 +71,37 @@ pub fn record_header(number: usize) -> String {
     format!("-- Boot Record {number:02} --")
 }
 
-fn result_flag(r: Option<StageResult>) -> &'static str {
-    match r {
-        Some(StageResult::Fail) => "  FAIL",
-        Some(StageResult::Warn) => "  WARN",
-        _ => "",
+/// `  FAIL` / `  WARN` after a row, painted; nothing for a success or no result.
+struct ResultFlag {
+    result: Option<StageResult>,
+    palette: Palette,
+}
+
+impl ResultFlag {
+    fn word(&self) -> Option<&'static str> {
+        match self.result {
+            Some(StageResult::Fail) => Some("FAIL"),
+            Some(StageResult::Warn) => Some("WARN"),
+            Some(StageResult::Success) | None => None,
+        }
     }
 }
 
-/// Writes one record in the `blame` layout.
-pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
+impl std::fmt::Display for ResultFlag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.word() {
+            Some(w) => write!(f, "  {}", self.palette.result(self.result, w)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn result_flag(result: Option<StageResult>, palette: Palette) -> ResultFlag {
+    ResultFlag { result, palette }
+}
+
+/// Writes one record in the `blame` layout, FAIL and WARN painted with `palette`.
+pub fn write_blame(out: &mut dyn Write, r: &Record, palette: Palette) -> io::Result<()> {
     writeln!(out, "{}", record_header(r.number))?;
     // Keyed on the printed value, so that float noise below the fifth decimal (epoch seconds
     // from a dump) cannot reorder equal rows; ties keep the order the spans started in.
@@ -113,7 +135,10 @@ pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
             line.extend_from_slice(b"s (");
             line.extend_from_slice(s.name.as_bytes());
             line.push(b')');
-            line.extend_from_slice(result_flag(s.result()).as_bytes());
+            let flag = result_flag(s.result(), palette);
+            if flag.word().is_some() {
+                write!(line, "{flag}")?;
+            }
             if d < 0.0 {
                 line.extend_from_slice(b"  negative: the wall clock went back");
             }
@@ -125,8 +150,8 @@ pub fn write_blame(out: &mut dyn Write, r: &Record) -> io::Result<()> {
     writeln!(out)
 }
 
-/// Writes one record in the `show` layout.
-pub fn write_show(out: &mut dyn Write, r: &Record) -> io::Result<()> {
+/// Writes one record in the `show` layout, FAIL and WARN painted with `palette`.
+pub fn write_show(out: &mut dyn Write, r: &Record, palette: Palette) -> io::Result<()> {
     writeln!(out, "{}", record_header(r.number))?;
     writeln!(
         out,
@@ -143,7 +168,7 @@ pub fn write_show(out: &mut dyn Write, r: &Record) -> io::Result<()> {
     let close_to = |out: &mut dyn Write, open: &mut Vec<&Span>, depth: usize| -> io::Result<()> {
         while open.last().is_some_and(|p| p.depth >= depth) {
             let p = open.pop().expect("checked non-empty");
-            finished_line(out, p)?;
+            finished_line(out, p, palette)?;
         }
         Ok(())
     };
@@ -163,7 +188,7 @@ pub fn write_show(out: &mut dyn Write, r: &Record) -> io::Result<()> {
                 out,
                 "{indent}{} @{elapsed}s +{d}s{}",
                 s.shown_description(),
-                result_flag(s.result())
+                result_flag(s.result(), palette)
             )?;
         } else {
             writeln!(out, "Starting stage: {}", s.name)?;
@@ -187,7 +212,7 @@ pub fn write_show(out: &mut dyn Write, r: &Record) -> io::Result<()> {
     writeln!(out)
 }
 
-fn finished_line(out: &mut dyn Write, p: &Span) -> io::Result<()> {
+fn finished_line(out: &mut dyn Write, p: &Span, palette: Palette) -> io::Result<()> {
     match (&p.end, p.duration_secs()) {
         (SpanEnd::Unfinished { .. }, Some(d)) => writeln!(
             out,
@@ -207,7 +232,7 @@ fn finished_line(out: &mut dyn Write, p: &Span) -> io::Result<()> {
             "Finished stage: ({}) {} seconds{}\n",
             p.name,
             d.map_or_else(|| "?".to_string(), secs5),
-            result_flag(p.result())
+            result_flag(p.result(), palette)
         ),
     }
 }
@@ -447,7 +472,7 @@ mod tests {
     #[test]
     fn blame_sorts_numerically_and_flags() {
         let mut out = Vec::new();
-        write_blame(&mut out, &sample()[0]).unwrap();
+        write_blame(&mut out, &sample()[0], Palette::PLAIN).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
@@ -459,9 +484,21 @@ mod tests {
     }
 
     #[test]
+    fn a_colour_palette_paints_fail_and_nothing_else() {
+        let mut out = Vec::new();
+        write_blame(&mut out, &sample()[0], Palette::COLOUR).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("(modules-final/b)  \u{1b}[1m\u{1b}[31mFAIL\u{1b}[0m\n"),
+            "{text:?}"
+        );
+        assert_eq!(text.matches('\u{1b}').count(), 3, "{text:?}");
+    }
+
+    #[test]
     fn show_nests_and_totals() {
         let mut out = Vec::new();
-        write_show(&mut out, &sample()[0]).unwrap();
+        write_show(&mut out, &sample()[0], Palette::PLAIN).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains(

@@ -1,10 +1,13 @@
-//! Boot timelines as text: a header per boot and an aligned per-phase table, then the
-//! milestones; and a closing count of attempt outcomes per class.
+//! Boot timelines as text: the fleet's count of attempt outcomes per class (printed first), and
+//! per boot a header, an aligned per-phase table and the milestones. Outcomes and FAIL results
+//! are painted with the caller's [`Palette`].
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::secs_or_dash as secs;
+use super::style::Palette;
+use crate::event::StageResult;
 use crate::timeline::{attempts, Boot, Latency, Outcome, Zero};
 
 fn zero_word(z: Zero) -> &'static str {
@@ -24,7 +27,7 @@ fn latency_text(l: Option<Latency>) -> String {
 }
 
 /// One boot as text.
-pub fn boot_text(b: &Boot) -> String {
+pub fn boot_text(b: &Boot, palette: Palette) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -36,7 +39,7 @@ pub fn boot_text(b: &Boot) -> String {
         b.template
             .as_ref()
             .map_or(String::new(), |t| format!(" (template {t})")),
-        b.outcome.as_str(),
+        palette.outcome(b.outcome),
         latency_text(b.latency)
     );
     // The attempt's verdict, where its other boots make it differ from this boot's own.
@@ -46,7 +49,7 @@ pub fn boot_text(b: &Boot) -> String {
             s,
             "  attempt {}: outcome {}  latency {}",
             b.attempt,
-            attempt_outcome.as_str(),
+            palette.outcome(attempt_outcome),
             latency_text(b.attempt_latency)
         );
     }
@@ -72,8 +75,11 @@ pub fn boot_text(b: &Boot) -> String {
     if let Some(e) = &b.evidence {
         let _ = writeln!(
             s,
-            "  crash evidence ({}): {}  [{}]",
-            e.kind, e.line, e.source
+            "  {} ({}): {}  [{}]",
+            palette.failure("crash evidence"),
+            e.kind,
+            e.line,
+            e.source
         );
     }
     if !b.phases.is_empty() {
@@ -98,7 +104,9 @@ pub fn boot_text(b: &Boot) -> String {
                 format!("{:.1}", p.start_secs),
                 secs(p.end_secs),
                 secs(p.duration_secs()),
-                p.result.as_deref().unwrap_or("")
+                p.result.as_deref().map_or(String::new(), |r| palette
+                    .result(StageResult::from_word(r), r)
+                    .to_string())
             );
         }
     }
@@ -112,8 +120,9 @@ pub fn boot_text(b: &Boot) -> String {
     s
 }
 
-/// Attempt outcome counts per class, with the boots they took, as a table.
-pub fn summary_text(boots: &[Boot]) -> String {
+/// Attempt outcome counts per class, with the boots they took, as a table; counts of crashed
+/// and stuck attempts painted.
+pub fn summary_text(boots: &[Boot], palette: Palette) -> String {
     let mut per: BTreeMap<String, BTreeMap<Outcome, usize>> = BTreeMap::new();
     let mut boots_per: BTreeMap<&str, usize> = BTreeMap::new();
     for b in boots {
@@ -136,7 +145,8 @@ pub fn summary_text(boots: &[Boot]) -> String {
         let n_boots = boots_per.get(class.as_str()).copied().unwrap_or(0);
         let _ = write!(s, "{class:12} {total:>8} {n_boots:>6}");
         for o in Outcome::ALL {
-            let _ = write!(s, " {:>12}", counts.get(&o).copied().unwrap_or(0));
+            let n = counts.get(&o).copied().unwrap_or(0);
+            let _ = write!(s, " {:>12}", palette.outcome_count(o, n));
         }
         let _ = writeln!(s);
     }
