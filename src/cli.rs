@@ -174,6 +174,10 @@ pub struct FitArgs {
     /// Parametric-bootstrap goodness-of-fit p-values with this many resamples (seeded; off by default).
     #[arg(long, value_name = "N")]
     pub bootstrap: Option<usize>,
+    /// List every phase in the text, also those that take no time (folded into a count
+    /// otherwise).
+    #[arg(long)]
+    pub all_phases: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

@@ -40,6 +40,17 @@ pub fn collect(
     format: Option<Format>,
     opts: &Options,
 ) -> (Vec<Digest>, Vec<SourceReport>) {
+    collect_reporting(sources, format, opts, &|_| {})
+}
+
+/// [`collect`], telling `done` of each source read (from the reading thread; for a progress
+/// bar).
+pub fn collect_reporting(
+    sources: &[Source],
+    format: Option<Format>,
+    opts: &Options,
+    done: &(dyn Fn(&Source) + Sync),
+) -> (Vec<Digest>, Vec<SourceReport>) {
     let results: Vec<(Digest, SourceReport)> = sources
         .par_iter()
         .map(|s| {
@@ -47,6 +58,7 @@ pub fn collect(
             let (digest, mut report) = read_one(s, format, opts, &mut content);
             let hash = content.as_ref().and_then(input::ContentHash::value);
             report.content = (s.size, hash);
+            done(s);
             (digest, report)
         })
         .collect();

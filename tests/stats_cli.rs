@@ -166,3 +166,138 @@ fn bootstrap_p_values_are_seeded() {
     let c = fit_json(&["--durations", &path]);
     assert_eq!(c["models"][0]["gof"]["bootstrap"], Value::Null);
 }
+
+fn fit_text(args: &[&str]) -> String {
+    let out = Command::cargo_bin("bootline")
+        .expect("binary")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("fit")
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn text_opens_with_a_summary_line_and_shows_the_bootstrap_p_values() {
+    let path = format!("{FIXTURES}/tiny_n10_ties.csv");
+    let args = ["--durations", path.as_str(), "--bootstrap", "20"];
+    let text = fit_text(&args);
+    let json = fit_json(&args);
+    let best = json["models"][0]["family"].as_str().expect("a model");
+    let p999 = &json["models"][0]["quantiles"]["p99.9"];
+    let first = text.lines().next().expect("a first line");
+    assert_eq!(
+        first,
+        format!(
+            "{path}: 10 records (6 registered, 4 censored); Kaplan–Meier p99 not reached; \
+             best model {best}: p99.9 {:.1} s (bound {:.1} s)",
+            p999["estimate"].as_f64().expect("estimate"),
+            p999["ucb"].as_f64().expect("bound")
+        )
+    );
+    // Every model's bootstrap p-value, as the JSON has it, in the text.
+    let block = text
+        .split("Goodness of fit (parametric bootstrap, 20 resamples")
+        .nth(1)
+        .expect("the bootstrap block");
+    let models = json["models"].as_array().expect("models");
+    assert!(models.len() >= 4);
+    for m in models {
+        let p = m["gof"]["bootstrap"]["p_value"]
+            .as_f64()
+            .expect("a p-value");
+        let row = format!(
+            "{:<19} {:<12} {:>8.3}",
+            m["family"].as_str().expect("family"),
+            "km_distance",
+            p
+        );
+        assert!(block.contains(&row), "{row}\n{block}");
+    }
+    // Without --bootstrap there is no such block.
+    assert!(!fit_text(&["--durations", &path]).contains("Goodness of fit"));
+}
+
+#[test]
+fn the_phase_table_puts_the_slowest_p90_first_and_folds_phases_that_take_no_time() {
+    let mut args = vec![
+        "--config".to_string(),
+        "fixtures/bootline.toml".to_string(),
+        "fixtures/fleet/events.jsonl".to_string(),
+    ];
+    // Instances with a cloud-init.log have module phases, many of them instant.
+    for id in [
+        "i-05dfc7240642d4a88",
+        "i-04b116bd52bb13ab5",
+        "i-0cd9ad1e6f04f285d",
+        "i-076733c04b1a35dd7",
+    ] {
+        args.push(format!("fixtures/fleet/{id}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let rows = |text: &str| -> Vec<(String, f64)> {
+        text.split("slowest p90 first)\n")
+            .nth(1)
+            .expect("the phase table")
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  ") && !l.starts_with("  ("))
+            .map(|l| {
+                let cells: Vec<&str> = l.split_whitespace().collect();
+                (cells[0].to_string(), cells[3].parse().expect("p90"))
+            })
+            .collect()
+    };
+    let text = fit_text(&args);
+    assert!(text.starts_with("class default: "), "{text}");
+    let shown = rows(&text);
+    assert!(shown.windows(2).all(|w| w[0].1 >= w[1].1), "{shown:?}");
+    // The user-data script, in the last stage, is what makes these boots slow.
+    assert!(shown[0].0.starts_with("modules-final"), "{shown:?}");
+    let folded: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("  (")?.split(' ').next()?.parse().ok())
+        .expect("a folded count");
+    assert!(folded > 0);
+    let mut all_args = args.clone();
+    all_args.push("--all-phases");
+    let all = rows(&fit_text(&all_args));
+    assert_eq!(all.len(), shown.len() + folded);
+    assert!(all.iter().skip(shown.len()).all(|(_, p90)| *p90 == 0.0));
+}
+
+#[test]
+fn a_progress_bar_shows_on_a_terminal_only() {
+    let bin = assert_cmd::cargo::cargo_bin("bootline");
+    let path = format!("{FIXTURES}/tiny_n10_ties.csv");
+    let cmd = format!(
+        "{} fit --bootstrap 50 --durations {path} >/dev/null",
+        bin.display()
+    );
+    // stderr on a pseudo-terminal (util-linux script): the bar is drawn there.
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+        .expect("util-linux script runs a command on a terminal");
+    assert!(tty.status.success());
+    assert!(
+        String::from_utf8_lossy(&tty.stdout).contains("bootstrap resamples"),
+        "{}",
+        String::from_utf8_lossy(&tty.stdout)
+    );
+    // stderr into a pipe: nothing.
+    let piped = Command::cargo_bin("bootline")
+        .expect("binary")
+        .args(["fit", "--bootstrap", "50", "--durations", &path])
+        .output()
+        .expect("runs");
+    assert!(piped.status.success());
+    assert_eq!(String::from_utf8_lossy(&piped.stderr), "");
+}

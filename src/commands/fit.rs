@@ -10,11 +10,14 @@ use anyhow::{bail, Context};
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
-use bootline::stats::summary::{analyse, FitSummary, Options, QuantileOut, DEFAULT_TIMES};
+use bootline::stats::summary::{
+    analyse, FitSummary, Options, Progress, QuantileOut, DEFAULT_TIMES,
+};
 use bootline::stats::Record;
 
 use std::collections::BTreeMap;
 
+use bootline::render::fit::{bootstrap_table, phase_table, summary_line};
 use bootline::render::recommend::{percent, secs as secs_plain};
 use bootline::render::secs_or_dash as secs;
 use bootline::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
@@ -124,7 +127,24 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         bootstrap: args.bootstrap,
         ..Options::default()
     };
-    let summary = analyse(&records, &opts).with_context(|| label.clone())?;
+    let bar = super::progress::bar(
+        (opts.bootstrap.unwrap_or(0) * opts.families.len()) as u64,
+        "bootstrap resamples",
+        false,
+    );
+    let opts = match opts.bootstrap {
+        Some(b) if b > 0 => {
+            let ticks = bar.clone();
+            Options {
+                progress: Some(Progress::new(move || ticks.inc(1))),
+                ..opts
+            }
+        }
+        Some(_) | None => opts,
+    };
+    let summary = analyse(&records, &opts).with_context(|| label.clone());
+    bar.finish_and_clear();
+    let summary = summary?;
     let phases = match &source {
         Source::Boots { class, boots } => Some(PhaseReport::new(class, boots)),
         Source::Durations(_) => None,
@@ -146,7 +166,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
             s
         }
         OutputFormat::Text => {
-            let mut t = String::new();
+            let mut t = summary_line(&summary, &label);
             if let Some(p) = &phases {
                 let _ = writeln!(
                     t,
@@ -159,8 +179,9 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             t.push_str(&render_text(&summary, current_timeout));
+            t.push_str(&bootstrap_table(&summary));
             if let Some(p) = &phases {
-                t.push_str(&p.text());
+                t.push_str(&p.text(args.all_phases));
             }
             t
         }
@@ -244,9 +265,8 @@ impl PhaseReport {
         }
     }
 
-    fn text(&self) -> String {
-        let mut t = String::new();
-        let _ = writeln!(t, "\nPhases (boots with an exact latency; seconds)");
+    fn text(&self, all_phases: bool) -> String {
+        let mut t = phase_table(&self.quantiles, all_phases);
         let width = self
             .quantiles
             .iter()
@@ -254,18 +274,6 @@ impl PhaseReport {
             .max()
             .unwrap_or(5)
             .max(5);
-        let _ = writeln!(
-            t,
-            "  {:width$} {:>6} {:>9} {:>9} {:>9}",
-            "phase", "n", "p50", "p90", "p99"
-        );
-        for q in &self.quantiles {
-            let _ = writeln!(
-                t,
-                "  {:width$} {:>6} {:>9.1} {:>9.1} {:>9.1}",
-                q.phase, q.n, q.p50, q.p90, q.p99
-            );
-        }
         for (level, b) in &self.blame {
             let Some(b) = b else {
                 let _ = writeln!(

@@ -4,8 +4,9 @@ mod analyze;
 mod check;
 mod fit;
 mod formats;
-mod recommend;
 mod manual;
+mod progress;
+mod recommend;
 mod timeline;
 
 use std::io::Write;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use bootline::config::Config;
-use bootline::ingest::collect;
+use bootline::ingest::collect_reporting;
 use bootline::render::timeline::{boot_text, summary_text};
 use bootline::timeline::{self, dedup, Boot, Classes, SCHEMA_VERSION};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -58,7 +58,12 @@ pub fn read_boots(
 ) -> anyhow::Result<(Vec<Boot>, bool)> {
     let since = parse_time("since", &select.since)?;
     let until = parse_time("until", &select.until)?;
-    let (mut digests, mut reports) = collect(&inputs.sources, inputs.format, &inputs.options);
+    let bar = super::progress::reading(&inputs.sources);
+    let (mut digests, mut reports) =
+        collect_reporting(&inputs.sources, inputs.format, &inputs.options, &|s| {
+            bar.inc(s.size.unwrap_or(0))
+        });
+    bar.finish_and_clear();
     report_copies(&dedup::drop_copies(&mut digests, &mut reports));
     let repeated = dedup::drop_repeated_boots(&mut digests, &inputs.paths());
     if !repeated.is_empty() {

@@ -1,6 +1,7 @@
 //! Renderers: pure functions from results to text, JSON and (later) Markdown and SVG.
 
 pub mod dump;
+pub mod fit;
 pub mod recommend;
 pub mod records;
 pub mod style;

@@ -120,11 +120,13 @@ fn statistic(model: &FittedModel, records: &[Record]) -> Option<f64> {
 /// Parametric-bootstrap p-value: simulate `resamples` samples of the same size from θ̂ with the
 /// same censoring (a record censored at c censors its simulated value at c; an event record at
 /// the largest censoring time, if any), refit the same family, and compare the statistic.
+/// `done` is told of each resample.
 pub fn bootstrap(
     model: &FittedModel,
     records: &[Record],
     resamples: usize,
     seed: u64,
+    done: &dyn Fn(),
 ) -> Bootstrap {
     let complete = records.iter().all(|r| !r.censored);
     let name = if complete { "ad_a2" } else { "km_distance" };
@@ -168,6 +170,7 @@ pub fn bootstrap(
             }
             _ => failed += 1,
         }
+        done();
     }
     Bootstrap {
         statistic: name,
@@ -203,9 +206,11 @@ mod tests {
             .collect();
         let s = Sample::new(&recs).expect("sample");
         let m = fit(Family::Lognormal, &s).expect("fit");
-        let a = bootstrap(&m, &recs, 20, 7);
-        let b = bootstrap(&m, &recs, 20, 7);
+        let done = std::cell::Cell::new(0);
+        let a = bootstrap(&m, &recs, 20, 7, &|| done.set(done.get() + 1));
+        let b = bootstrap(&m, &recs, 20, 7, &|| {});
         assert_eq!(a, b);
+        assert_eq!(done.get(), 20, "each resample is reported once");
         let p = a.p_value.unwrap_or(-1.0);
         assert!(p > 0.0 && p <= 1.0);
     }

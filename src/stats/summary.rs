@@ -37,6 +37,37 @@ pub struct Options {
     pub seed: u64,
     /// Families to fit.
     pub families: Vec<Family>,
+    /// Told of every bootstrap resample done (a progress bar's tick).
+    pub progress: Option<Progress>,
+}
+
+/// A callback told of each unit of work done; cheap, called from the computing thread.
+#[derive(Clone)]
+pub struct Progress(std::sync::Arc<dyn Fn() + Send + Sync>);
+
+impl Progress {
+    /// A progress callback.
+    pub fn new(tick: impl Fn() + Send + Sync + 'static) -> Self {
+        Self(std::sync::Arc::new(tick))
+    }
+
+    /// One unit done.
+    pub fn tick(&self) {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+impl PartialEq for Progress {
+    /// The same callback; what it counts does not change the results.
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Default for Options {
@@ -47,6 +78,7 @@ impl Default for Options {
             bootstrap: None,
             seed: 0x5eed,
             families: Family::ALL.to_vec(),
+            progress: None,
         }
     }
 }
@@ -338,7 +370,12 @@ pub fn analyse(records: &[Record], opts: &Options) -> Result<FitSummary> {
             .collect::<Result<Vec<_>>>()?;
         let mut gof = statistics(m, records, &km);
         if let Some(b) = opts.bootstrap.filter(|b| *b > 0) {
-            gof.bootstrap = Some(bootstrap(m, records, b, opts.seed));
+            let tick = || {
+                if let Some(p) = &opts.progress {
+                    p.tick();
+                }
+            };
+            gof.bootstrap = Some(bootstrap(m, records, b, opts.seed, &tick));
         }
         models.push(ModelOut {
             score: *score,
