@@ -18,8 +18,19 @@ pub struct Measured {
 /// returns its wall time and its own CPU time and peak RSS, from `wait4`. Output is streamed, not
 /// kept: a child's peak RSS includes its parent's at spawn, so the parent must stay small.
 // The child is reaped by `wait4` (which std's `wait` cannot replace: it drops the rusage).
+#[allow(clippy::zombie_processes, dead_code)]
+pub fn run_measured(cmd: &mut Command, on_line: impl FnMut(&[u8])) -> Measured {
+    run_measured_exiting(cmd, on_line, &[0])
+}
+
+/// [`run_measured`] for a child whose exit code may be any of `codes` (a command that reports
+/// findings with exit 1).
 #[allow(clippy::zombie_processes)]
-pub fn run_measured(cmd: &mut Command, mut on_line: impl FnMut(&[u8])) -> Measured {
+pub fn run_measured_exiting(
+    cmd: &mut Command,
+    mut on_line: impl FnMut(&[u8]),
+    codes: &[i32],
+) -> Measured {
     let t0 = Instant::now();
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -42,7 +53,7 @@ pub fn run_measured(cmd: &mut Command, mut on_line: impl FnMut(&[u8])) -> Measur
     unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
     let wall_secs = t0.elapsed().as_secs_f64();
     assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        libc::WIFEXITED(status) && codes.contains(&libc::WEXITSTATUS(status)),
         "child failed: {status}"
     );
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
