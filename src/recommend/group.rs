@@ -597,6 +597,20 @@ fn warnings(
             }
         }
     }
+    for u in &main.unbounded {
+        push(
+            WarningKind::BestModelUnbounded {
+                family: u.family,
+                estimate_s: u.estimate_s,
+            },
+            format!(
+                "the {} model ranks above the basis by BIC but has no confidence bound ({}; its {level} estimate is {}): passed over",
+                u.family.name(),
+                u.reason,
+                u.estimate_s.map_or("unknown".to_string(), |e| format!("{e:.1} s"))
+            ),
+        );
+    }
     let ucbs: Vec<f64> = r.plausible_models.iter().filter_map(|m| m.ucb_s).collect();
     if ucbs.len() > 1 {
         let (lo, hi) = ucbs.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &u| {
@@ -776,5 +790,166 @@ pub fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>
         proposal,
         gate,
         skipped: data.map(|d| d.skipped.clone()).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommend::attempt::from_records;
+    use crate::stats::special::norm_quantile;
+
+    /// Healthy boots: lognormal(ln 150 s, 0.3) at probability midpoints, whole seconds.
+    fn healthy(n: usize) -> Vec<Record> {
+        (0..n)
+            .map(|i| {
+                let p = (i as f64 + 0.5) / n as f64;
+                Record::event((150f64.ln() + 0.3 * norm_quantile(p)).exp().round())
+            })
+            .collect()
+    }
+
+    fn attempt(class: &str, template: Option<&str>, secs: f64) -> Attempt {
+        Attempt {
+            instance: format!("i-{class}-{secs}"),
+            class: class.into(),
+            template: template.map(str::to_string),
+            labels: BTreeMap::new(),
+            latency: Latency::Exact(secs),
+            killed: false,
+            from_kernel: false,
+        }
+    }
+
+    #[test]
+    fn stuck_vms_among_the_killed_make_the_cure_model_the_answer() {
+        // 1 % of 4,000 boots never register and are killed at 600 s; no healthy boot is that
+        // slow (S(600) ≈ 2e-6).
+        let mut records = healthy(3960);
+        records.extend((0..40).map(|_| Record::censored(600.0)));
+        let attempts = from_records(&records, "default", 600.0);
+        assert_eq!(attempts.iter().filter(|a| a.killed).count(), 40);
+        let r = recommend(&attempts, &Config::default(), &Options::default());
+        let d = &r.classes[0];
+        assert_eq!(d.n_killed_unresolved, 40);
+        // Killed-as-slow leaves a 1 % Kaplan–Meier plateau: no distribution-free bound; the
+        // cure model wins BIC and separates the stuck fraction.
+        assert_eq!(d.basis, Basis::Model(Family::LognormalCure));
+        assert_eq!(d.reading, Reading::Cure);
+        let cure = &d.assumptions[2];
+        assert!(cure.used);
+        assert!((cure.stuck_fraction.unwrap_or(0.0) - 0.01).abs() < 0.002);
+        // Killed-as-stuck drops exactly the 40 killed records and has a complete sample of
+        // 3,960 ≥ 2,995: the order-statistic bound.
+        let stuck = &d.assumptions[1];
+        assert_eq!(stuck.reading, Reading::KilledStuck);
+        assert_eq!((stuck.n, stuck.n_censored), (3960, 0));
+        assert_eq!(stuck.basis, Some(Basis::OrderStatistic));
+        // The healthy p99.9 is 150·e^(0.3·3.09) = 379 s: both stuck readings land near it,
+        // the killed-as-slow reading far above.
+        let slow = &d.assumptions[0];
+        assert!(slow.bound_s.unwrap_or(0.0) > 450.0, "{:?}", slow.bound_s);
+        assert!(d.bound_s > 370.0 && d.bound_s < 420.0, "{}", d.bound_s);
+        assert!(d
+            .warnings
+            .iter()
+            .any(|w| matches!(w.kind, WarningKind::KilledPlateau { n_killed: 40, .. })));
+        // Forcing a reading moves the answer with it.
+        let forced = Options {
+            assume: Assume::KilledStuck,
+            ..Options::default()
+        };
+        let r = recommend(&attempts, &Config::default(), &forced);
+        assert_eq!(r.classes[0].n, 3960);
+        assert_eq!(r.classes[0].basis, Basis::OrderStatistic);
+        // Killed-as-slow without the cure model: the mixture wins BIC by putting the 1 % far
+        // out, has no standard errors, and is passed over with a warning.
+        let forced = Options {
+            assume: Assume::KilledSlow,
+            ..Options::default()
+        };
+        let r = recommend(&attempts, &Config::default(), &forced);
+        let slow = &r.classes[0];
+        assert_eq!(slow.basis, Basis::Model(Family::Loglogistic));
+        assert!(slow.warnings.iter().any(|w| matches!(
+            w.kind,
+            WarningKind::BestModelUnbounded {
+                family: Family::LognormalMixture2,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn template_boots_with_an_override_leave_their_class_fit() {
+        let config = Config::from_toml(
+            "[[template]]\nname = \"gpu\"\nprovision_timeout_seconds = 1200\n",
+            "b.toml",
+        )
+        .expect("config");
+        let mut attempts: Vec<Attempt> = healthy(200)
+            .iter()
+            .map(|r| attempt("default", None, r.duration_secs))
+            .collect();
+        attempts.extend(
+            healthy(60)
+                .iter()
+                .map(|r| attempt("default", Some("gpu"), 2.0 * r.duration_secs)),
+        );
+        // A template without an override stays in its class.
+        attempts.push(attempt("default", Some("plain"), 150.0));
+        let r = recommend(&attempts, &config, &Options::default());
+        assert_eq!(r.classes.len(), 1);
+        assert_eq!(r.classes[0].n, 201);
+        assert_eq!(r.templates.len(), 1);
+        assert_eq!(r.templates[0].template.as_deref(), Some("gpu"));
+        assert_eq!(r.templates[0].n, 60);
+        assert_eq!(r.templates[0].current_timeout_s, 1200.0);
+        assert!(r.templates[0].bound_s > r.classes[0].bound_s);
+    }
+
+    #[test]
+    fn a_class_missing_from_the_configuration_gets_the_defaults_and_a_warning() {
+        let attempts: Vec<Attempt> = healthy(100)
+            .iter()
+            .map(|r| attempt("batch", None, r.duration_secs))
+            .collect();
+        let r = recommend(&attempts, &Config::default(), &Options::default());
+        // The configured default class has no boots: skipped, and said.
+        assert_eq!(r.skipped.len(), 1);
+        assert_eq!(r.skipped[0].class, "default");
+        let batch = &r.classes[0];
+        assert_eq!(batch.class, "batch");
+        assert_eq!(
+            (batch.current_timeout_s, batch.stuck_threshold_s),
+            (600.0, 900.0)
+        );
+        assert!(batch
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::UnconfiguredClass));
+    }
+
+    #[test]
+    fn cohorts_under_50_records_are_listed_not_fitted() {
+        let mut attempts: Vec<Attempt> = Vec::new();
+        for (value, n) in [("big", 120), ("small", 20)] {
+            for r in healthy(n) {
+                let mut a = attempt("default", None, r.duration_secs);
+                a.labels.insert("region".into(), value.into());
+                attempts.push(a);
+            }
+        }
+        let options = Options {
+            group_by: Some("region".into()),
+            ..Options::default()
+        };
+        let r = recommend(&attempts, &Config::default(), &options);
+        let c = &r.classes[0].cohorts;
+        assert_eq!(c.len(), 2);
+        assert!(c[0].fitted && c[0].recommended_timeout_s.is_some());
+        assert_eq!(c[0].covered_by_pooled, Some(true));
+        assert!(!c[1].fitted && c[1].recommended_timeout_s.is_none());
+        assert_eq!(c[1].n, 20);
     }
 }

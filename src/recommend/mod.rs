@@ -14,6 +14,8 @@ pub mod rule;
 
 use serde::Serialize;
 
+use crate::stats::family::Family;
+
 pub use attempt::{from_attempts, from_records, Attempt, Latency};
 pub use checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict, Proposal};
 pub use group::{check, recommend, Check, GateCheck, Recommendations, Skipped};
@@ -218,6 +220,13 @@ pub enum WarningKind {
     FewRecords {
         /// Fitted records.
         n: usize,
+    },
+    /// A model better by BIC than the basis has no confidence bound and was passed over.
+    BestModelUnbounded {
+        /// The family passed over.
+        family: Family,
+        /// Its point estimate of the quantile, seconds.
+        estimate_s: Option<f64>,
     },
     /// The timeout is above 80 % of the stuck threshold.
     NearStuckThreshold,

@@ -106,6 +106,8 @@ pub(crate) struct Bound {
     /// The best model by BIC among the allowed families: it gives the model rates.
     pub best: Option<FittedModel>,
     pub plausible: Vec<PlausibleModel>,
+    /// Better models by BIC passed over for want of a bound.
+    pub unbounded: Vec<Unbounded>,
 }
 
 /// Applies steps 1–3 of docs/recommendation.md with the families `allow` admits.
@@ -139,15 +141,39 @@ pub(crate) fn bound(
         })
         .collect();
     let best = scores.first().and_then(|s| model_of(s.family)).cloned();
+    let mut unbounded = Vec::new();
     let (basis, bound, estimate) = if let Some(b) = ev.os_ucb {
         (Basis::OrderStatistic, b, None)
     } else if let Some(b) = ev.km_ucb {
         let est = ev.km.quantile(q, conf).ok().and_then(|k| k.estimate);
         (Basis::KaplanMeier, b, est)
     } else {
-        let m = best.as_ref()?;
-        let qe = m.quantile(q, conf).ok()?;
-        (Basis::Model(m.family), qe.ucb?, qe.estimate)
+        // The best model by BIC; one without a confidence bound (standard errors undefined)
+        // is named and passed over for the next.
+        let mut chosen = None;
+        for s in &scores {
+            let Some(m) = model_of(s.family) else {
+                continue;
+            };
+            let Ok(qe) = m.quantile(q, conf) else {
+                continue;
+            };
+            match qe.ucb {
+                Some(ucb) => {
+                    chosen = Some((Basis::Model(m.family), ucb, qe.estimate));
+                    break;
+                }
+                None => unbounded.push(Unbounded {
+                    family: m.family,
+                    estimate_s: qe.estimate,
+                    reason: m
+                        .cov_unavailable
+                        .clone()
+                        .unwrap_or_else(|| "no standard error".to_string()),
+                }),
+            }
+        }
+        chosen?
     };
     Some(Bound {
         basis,
@@ -155,7 +181,19 @@ pub(crate) fn bound(
         estimate,
         best,
         plausible,
+        unbounded,
     })
+}
+
+/// A model that ranked above the basis by BIC but has no confidence bound.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unbounded {
+    /// The family.
+    pub family: Family,
+    /// Its point estimate of the quantile, seconds.
+    pub estimate_s: Option<f64>,
+    /// Why it has no bound.
+    pub reason: String,
 }
 
 /// max(bound × multiplier, bound + add): the raw timeout before rounding.
