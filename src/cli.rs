@@ -171,7 +171,8 @@ pub struct FitArgs {
     /// Confidence level of intervals and bounds (default: `[policy] confidence`, else 0.95).
     #[arg(long)]
     pub confidence: Option<f64>,
-    /// Parametric-bootstrap goodness-of-fit p-values with this many resamples (seeded; off by default).
+    /// Parametric-bootstrap goodness-of-fit p-values with this many resamples, 1 to 10000
+    /// (seeded; off by default).
     #[arg(long, value_name = "N")]
     pub bootstrap: Option<usize>,
     /// List every phase in the text, also those that take no time (folded into a count

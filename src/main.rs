@@ -3,28 +3,59 @@
 mod cli;
 mod commands;
 
+use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    let code = match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("bootline: {err:#}");
+            warn!("bootline: {err:#}");
             ExitCode::from(2)
         }
+    };
+    // A message that could not be delivered is an input/output error, never a panic.
+    if STDERR_FAILED.load(Ordering::Relaxed) {
+        return ExitCode::from(2);
     }
+    code
+}
+
+/// Set when a line for standard error could not be written.
+static STDERR_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Writes one line to standard error; a failure (a full disk, a closed terminal) is
+/// remembered for the exit code instead of panicking as `eprintln!` does.
+pub(crate) fn warn_line(args: std::fmt::Arguments<'_>) {
+    let mut err = std::io::stderr().lock();
+    if writeln!(err, "{args}").is_err() {
+        STDERR_FAILED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// `eprintln!` that never panics: see [`warn_line`].
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)*) => {
+        $crate::warn_line(format_args!($($arg)*))
+    };
 }
 
 /// A closed pipe downstream (`bootline blame x | head`) is not an error.
 pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            // serde_json wraps the writer's error in its own.
+            || e.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
     })
 }

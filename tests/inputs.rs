@@ -407,3 +407,75 @@ fn an_instance_that_matches_nothing_says_so() {
             .stderr("bootline: --instance i-nope matches none of the 1139 instances read\n");
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_every_command_and_format_quietly() {
+    let log = "fixtures/corpus/cloudinit/cloudinit_log_06.log";
+    let events = "fixtures/fleet/events.jsonl";
+    let runs: &[&[&str]] = &[
+        &["blame", log],
+        &["blame", "--format", "json", log],
+        &["show", log],
+        &[
+            "show",
+            "--format",
+            "json",
+            log,
+            "fixtures/corpus/cloudinit/cloudinit_log_05.log",
+        ],
+        &["dump", log],
+        &["timeline", events],
+        &["timeline", "--format", "json", events],
+        &["timeline", "--format", "jsonl", events],
+        &["fit", events],
+        &["fit", "--format", "json", events],
+        &["formats"],
+    ];
+    for args in runs {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bootline"))
+            .current_dir(ROOT)
+            .args(*args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the first byte: every write meets a closed pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}
+
+#[test]
+fn an_unwritable_stderr_is_exit_2_not_a_panic() {
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    for args in [
+        &["blame", "fixtures/nope.log"][..],
+        &["fit", "fixtures/fleet"][..],
+    ] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("bootline"))
+            .current_dir(ROOT)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(full())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn bootstrap_has_an_upper_bound() {
+    bootline(Path::new(ROOT))
+        .args(["fit", "--bootstrap", "10001", "fixtures/fleet/events.jsonl"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("bootline: --bootstrap must be between 1 and 10000 resamples, got 10001\n");
+}

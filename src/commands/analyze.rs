@@ -256,7 +256,6 @@ pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<
 /// read, else 1 when no input held a cloud-init event, else 0.
 fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
     let mut failed = false;
-    let mut err = io::stderr().lock();
     let mut unrecognised = Vec::new();
     let mut empty = Vec::new();
     for o in outcomes {
@@ -269,9 +268,7 @@ fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
             }
         }
         if let (n, Some(first)) = &o.unmatched {
-            let _ = writeln!(
-                err,
-                "bootline: {path}: {n} finish event{} matched no open start (the log may begin mid-boot), first at {first}",
+            crate::warn!("bootline: {path}: {n} finish event{} matched no open start (the log may begin mid-boot), first at {first}",
                 if *n == 1 { "" } else { "s" },
             );
         }
@@ -283,13 +280,12 @@ fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
             unrecognised.push(o.path.clone());
             continue;
         }
-        let _ = writeln!(err, "bootline: {e:#}");
+        crate::warn!("bootline: {e:#}");
         failed = true;
     }
-    drop(err);
     super::report_unrecognised(&unrecognised);
     if !empty.is_empty() {
-        eprintln!("bootline: no cloud-init events in {}", name_list(&empty));
+        crate::warn!("bootline: no cloud-init events in {}", name_list(&empty));
     }
     if failed {
         ExitCode::from(2)
@@ -381,7 +377,7 @@ pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
     }
     super::report_copies(&copied);
     if skipped > 0 {
-        eprintln!("bootline: {skipped} events without a wall-clock time are not in the dump (it needs epoch timestamps)");
+        crate::warn!("bootline: {skipped} events without a wall-clock time are not in the dump (it needs epoch timestamps)");
     }
     Ok(finish(outcomes, total))
 }

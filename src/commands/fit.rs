@@ -11,7 +11,7 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 use bootline::stats::summary::{
-    analyse, FitSummary, Options, Progress, QuantileOut, DEFAULT_TIMES,
+    analyse, FitSummary, Options, Progress, QuantileOut, DEFAULT_TIMES, MAX_BOOTSTRAP,
 };
 use bootline::stats::Record;
 
@@ -75,6 +75,9 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let confidence = args.confidence.unwrap_or(config.policy.confidence);
     if !(confidence > 0.0 && confidence < 1.0) {
         bail!("--confidence must lie strictly between 0 and 1, got {confidence}");
+    }
+    if let Some(b) = args.bootstrap.filter(|b| !(1..=MAX_BOOTSTRAP).contains(b)) {
+        bail!("--bootstrap must be between 1 and {MAX_BOOTSTRAP} resamples, got {b}");
     }
     // S at the class's own current timeout, beside the fixed times.
     let current_timeout = {

@@ -9,7 +9,6 @@ mod progress;
 mod recommend;
 mod timeline;
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -104,14 +103,12 @@ pub fn count(n: usize, what: &str) -> String {
 }
 
 fn report_expansion(set: &SourceSet) {
-    let mut err = std::io::stderr().lock();
     for s in &set.skipped {
-        let _ = writeln!(err, "bootline: skipped {}: {}", s.path.display(), s.reason);
+        crate::warn!("bootline: skipped {}: {}", s.path.display(), s.reason);
     }
     if !set.repeated.is_empty() {
         let names: Vec<_> = set.repeated.iter().map(|p| p.display()).collect();
-        let _ = writeln!(
-            err,
+        crate::warn!(
             "bootline: {} reached more than once, read once: {}",
             count(set.repeated.len(), "path"),
             name_list(&names)
@@ -125,7 +122,7 @@ pub fn report_unrecognised(paths: &[PathBuf]) {
         return;
     }
     let names: Vec<_> = paths.iter().map(|p| p.display()).collect();
-    eprintln!(
+    crate::warn!(
         "bootline: skipped {} found in folders whose format is not recognised: {}",
         count(paths.len(), "file"),
         name_list(&names)
@@ -141,7 +138,7 @@ pub fn report_copies(copies: &[Copy]) {
         .iter()
         .map(|c| format!("{} (= {})", c.path.display(), c.kept.display()))
         .collect();
-    eprintln!(
+    crate::warn!(
         "bootline: {} with the same content as an earlier input, read once: {}",
         count(copies.len(), "file"),
         name_list(&pairs)
@@ -169,9 +166,7 @@ pub fn report_malformed(summary: &Summary) {
         return;
     }
     let path = summary.path.as_deref().unwrap_or("-");
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
+    crate::warn!(
         "bootline: {path}: skipped {} malformed line{} (--strict makes the first one an error){}",
         summary.malformed,
         if summary.malformed == 1 { "" } else { "s" },
@@ -182,6 +177,6 @@ pub fn report_malformed(summary: &Summary) {
         }
     );
     for m in &summary.first_malformed {
-        let _ = writeln!(err, "{m}");
+        crate::warn!("{m}");
     }
 }

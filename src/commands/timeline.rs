@@ -71,7 +71,7 @@ pub fn read_boots(
             .iter()
             .map(|r| format!("{} boot {} ({})", r.instance, r.boot, r.path.display()))
             .collect();
-        eprintln!(
+        crate::warn!(
             "bootline: {} held by more than one timeline shard, kept from the first: {}",
             super::count(repeated.len(), "boot"),
             super::name_list(&names)
@@ -101,7 +101,7 @@ pub fn read_boots(
         bail!("{}", errors.join("\nbootline: "));
     }
     for e in &errors {
-        eprintln!("bootline: {e}");
+        crate::warn!("bootline: {e}");
     }
     let failed = !errors.is_empty();
     let boots = timeline::assemble(digests, &Classes::from(config));

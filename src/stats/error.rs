@@ -24,6 +24,14 @@ pub enum StatsError {
         /// The offending value.
         value: f64,
     },
+    /// A bootstrap resample count outside 1..=[`crate::stats::summary::MAX_BOOTSTRAP`].
+    #[error("--bootstrap must be between 1 and {max} resamples, got {value}")]
+    InvalidBootstrap {
+        /// The offending value.
+        value: usize,
+        /// The upper bound.
+        max: usize,
+    },
     /// A fit that was not attempted or did not converge to a finite optimum.
     #[error("{family}: {reason}")]
     FitFailed {

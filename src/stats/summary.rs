@@ -24,6 +24,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Default times (seconds) at which survival is reported.
 pub const DEFAULT_TIMES: [f64; 3] = [300.0, 600.0, 900.0];
 
+/// The most parametric-bootstrap resamples a fit takes: each resample refits every family,
+/// so 10,000 resamples of a 1,000-boot fleet already take minutes, and p-values gain nothing
+/// visible past a few thousand (their Monte Carlo error is about 0.5/√N).
+pub const MAX_BOOTSTRAP: usize = 10_000;
+
 /// What to compute.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
@@ -31,7 +36,8 @@ pub struct Options {
     pub confidence: f64,
     /// Times at which survival is reported (KM and models).
     pub times: Vec<f64>,
-    /// Parametric-bootstrap resamples for goodness-of-fit p-values (`None`: off).
+    /// Parametric-bootstrap resamples for goodness-of-fit p-values (`None`: off), at most
+    /// [`MAX_BOOTSTRAP`].
     pub bootstrap: Option<usize>,
     /// Seed of the bootstrap.
     pub seed: u64,
@@ -297,6 +303,12 @@ fn model_survival_out(s: &SurvivalEstimate) -> SurvivalOut {
 /// Runs the whole analysis.
 pub fn analyse(records: &[Record], opts: &Options) -> Result<FitSummary> {
     check_level("confidence", opts.confidence)?;
+    if let Some(value) = opts.bootstrap.filter(|b| !(1..=MAX_BOOTSTRAP).contains(b)) {
+        return Err(super::StatsError::InvalidBootstrap {
+            value,
+            max: MAX_BOOTSTRAP,
+        });
+    }
     let sample = Sample::new(records)?;
     let km = KaplanMeier::fit(records)?;
     let conf = opts.confidence;
