@@ -87,6 +87,15 @@ pub enum Error {
         /// Input display name.
         path: String,
     },
+    /// An input whose bytes are not a text log (compressed in a format bootline does not
+    /// unwrap, or binary).
+    #[error("{path}: {what}")]
+    NotText {
+        /// Input display name.
+        path: String,
+        /// What it is, and what to do.
+        what: String,
+    },
     /// A whole-document input (JSON) ended or broke before it was complete.
     #[error("{path}:{line}:{column}: {message}")]
     Document {
@@ -117,6 +126,14 @@ pub enum Error {
 impl From<Malformed> for Error {
     fn from(m: Malformed) -> Self {
         Error::Malformed(Box::new(m))
+    }
+}
+
+impl Error {
+    /// Whether the input is no log bootline reads (its format unrecognised, or not text): a
+    /// file found by walking a folder is then skipped and named, not an error.
+    pub fn is_not_a_log(&self) -> bool {
+        matches!(self, Error::UnknownFormat { .. } | Error::NotText { .. })
     }
 }
 

@@ -109,7 +109,9 @@ impl Read for Hashing {
     }
 }
 
-/// Wraps any reader as an input, decompressing gzip detected by magic bytes.
+/// Wraps any reader as an input, decompressing gzip detected by magic bytes; the content
+/// then decides the rest ([`crate::content::prepare`]: UTF-16 decoded, NUL padding skipped,
+/// binary refused).
 pub fn from_reader(name: Arc<str>, raw: Box<dyn Read + Send>) -> Result<Input> {
     let mut buffered = BufReader::with_capacity(256 * 1024, raw);
     let head = buffered.fill_buf().map_err(|cause| Error::Io {
@@ -124,6 +126,7 @@ pub fn from_reader(name: Arc<str>, raw: Box<dyn Read + Send>) -> Result<Input> {
     } else {
         Box::new(buffered)
     };
+    let reader = crate::content::prepare(&name, reader)?;
     Ok(Input { name, reader })
 }
 

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod content;
 pub mod error;
 pub mod event;
 pub mod ingest;

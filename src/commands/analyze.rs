@@ -52,10 +52,8 @@ impl Outcome {
     /// A file found by walking a folder whose format is not recognised: skipped, not failed.
     fn unrecognised(&self) -> bool {
         self.error.as_ref().is_some_and(|e| {
-            matches!(
-                e.downcast_ref::<bootline::Error>(),
-                Some(bootline::Error::UnknownFormat { .. })
-            )
+            e.downcast_ref::<bootline::Error>()
+                .is_some_and(bootline::Error::is_not_a_log)
         })
     }
 }

@@ -84,7 +84,7 @@ pub fn read_boots(
             report_malformed(s);
         }
         // A file found by walking a folder that is no log bootline knows is skipped, and said.
-        if matches!(r.error, Some(bootline::Error::UnknownFormat { .. })) && !source.named {
+        if r.error.as_ref().is_some_and(bootline::Error::is_not_a_log) && !source.named {
             unrecognised.push(r.path.clone());
             continue;
         }
