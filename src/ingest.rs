@@ -7,7 +7,6 @@
 //! knows nothing of formats. A timeline (JSON Lines) input holds boots already assembled, so
 //! it goes to the digester whole instead of through a parser.
 
-use std::io::BufRead;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -105,7 +104,9 @@ fn read_one(
     }
 }
 
-/// Reads a timeline JSON Lines file: one boot per line.
+/// Reads a timeline JSON Lines file: one boot per line. A line that is not a boot (damaged,
+/// cut, invalid UTF-8) is one located malformed line; a boot of another `schema_version` ends
+/// the read with an error naming the version, since its fields may mean other things.
 fn read_timeline(
     inp: &mut input::Input,
     digester: &mut Digester,
@@ -118,49 +119,110 @@ fn read_timeline(
     };
     let name = inp.name.clone();
     let mut failure = None;
-    let mut line_no = 0u64;
-    let mut buf = String::new();
-    loop {
-        buf.clear();
-        let n = inp.reader.read_line(&mut buf).map_err(|cause| Error::Io {
-            path: name.to_string(),
-            cause,
-        })?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let text = buf.trim_end();
-        if text.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Boot>(text) {
-            Ok(b) => {
-                digester.boot(b);
-                summary.events += 1;
-            }
-            Err(e) => {
-                let m = Malformed {
-                    path: name.clone(),
-                    line: line_no,
-                    column: e.column().max(1),
-                    expected: format!("a boot timeline object ({e})"),
-                    text: text.to_string(),
-                };
-                if opts.strict {
-                    failure = Some(Error::from(m));
-                    break;
+    let mut lines = 0u64;
+    input::for_each_block(&name, &mut inp.reader, |block, first| {
+        for (no, raw) in input::block_lines(block, first) {
+            lines = no;
+            match timeline_line(&name, no, raw) {
+                Ok(None) => {}
+                Ok(Some(b)) => {
+                    digester.boot(b);
+                    summary.events += 1;
                 }
-                summary.malformed += 1;
-                if summary.first_malformed.len() < parse::MALFORMED_SHOWN {
-                    summary.first_malformed.push(m);
+                Err(TimelineLine::Version(e)) => {
+                    failure = Some(e);
+                    return None;
+                }
+                Err(TimelineLine::Malformed(m)) => {
+                    if opts.strict {
+                        failure = Some(Error::from(m));
+                        return None;
+                    }
+                    summary.record(m);
                 }
             }
         }
-    }
-    summary.lines = line_no;
+        Some(input::count_lines(block))
+    })?;
+    summary.lines = lines;
     match failure {
         Some(e) => Err(e),
         None => Ok(summary),
     }
+}
+
+/// Why a timeline line gave no boot.
+enum TimelineLine {
+    /// Not a boot timeline object.
+    Malformed(Malformed),
+    /// A boot of a schema version this build does not read.
+    Version(Error),
+}
+
+/// One line of a timeline file: a boot, nothing (a blank line), or why not.
+fn timeline_line(
+    name: &std::sync::Arc<str>,
+    no: u64,
+    raw: &[u8],
+) -> Result<Option<Boot>, TimelineLine> {
+    let malformed = |column: usize, expected: String, text: &str| {
+        TimelineLine::Malformed(Malformed {
+            path: name.clone(),
+            line: no,
+            column,
+            expected,
+            text: text.to_string(),
+        })
+    };
+    let text = match std::str::from_utf8(raw) {
+        Ok(t) => t,
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(raw);
+            let column = String::from_utf8_lossy(&raw[..e.valid_up_to()])
+                .chars()
+                .count()
+                + 1;
+            return Err(malformed(column, "UTF-8 text".into(), &lossy));
+        }
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match serde_json::from_str::<Boot>(text) {
+        Ok(b) if b.schema_version == crate::timeline::SCHEMA_VERSION => Ok(Some(b)),
+        Ok(b) => Err(TimelineLine::Version(schema_error(
+            name,
+            no,
+            b.schema_version,
+        ))),
+        Err(e) => {
+            // A boot of another version may not parse as this one's: name the version.
+            #[derive(serde::Deserialize)]
+            struct Versioned {
+                schema_version: u64,
+            }
+            if let Ok(v) = serde_json::from_str::<Versioned>(text) {
+                if v.schema_version != u64::from(crate::timeline::SCHEMA_VERSION) {
+                    return Err(TimelineLine::Version(schema_error(
+                        name,
+                        no,
+                        v.schema_version,
+                    )));
+                }
+            }
+            Err(malformed(
+                e.column().max(1),
+                format!("a boot timeline object ({e})"),
+                text,
+            ))
+        }
+    }
+}
+
+fn schema_error(name: &str, line: u64, version: impl std::fmt::Display) -> Error {
+    Error::Invalid(format!(
+        "{name}:{line}: a timeline of schema_version {version}; this bootline reads schema_version {}",
+        crate::timeline::SCHEMA_VERSION
+    ))
 }

@@ -479,3 +479,175 @@ fn bootstrap_has_an_upper_bound() {
         .stdout("")
         .stderr("bootline: --bootstrap must be between 1 and 10000 resamples, got 10001\n");
 }
+
+/// A timeline shard of the fixture fleet's platform events, in a temporary folder.
+fn shard() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join("fixtures/fleet/events.jsonl"),
+        dir.path().join("events.jsonl"),
+    )
+    .unwrap();
+    let (out, _) = run(
+        dir.path(),
+        &["timeline", "--format", "jsonl", "events.jsonl"],
+    );
+    std::fs::write(dir.path().join("a.jsonl"), &out).unwrap();
+    (dir, out)
+}
+
+#[test]
+fn a_shard_with_a_damaged_first_line_or_a_bom_is_still_a_timeline() {
+    let (tmp, shard) = shard();
+    let dir = tmp.path();
+    let (clean, _) = fit_json(dir, &["a.jsonl"]);
+    let mut damaged = b"\xef\xbb\xbf{\"schema_version\":1,\"inst\n".to_vec();
+    damaged.extend_from_slice(shard.as_bytes());
+    std::fs::write(dir.join("damaged.jsonl"), damaged).unwrap();
+    let (out, err) = fit_json(dir, &["damaged.jsonl"]);
+    assert_eq!(out, clean);
+    assert_eq!(
+        err,
+        "bootline: damaged.jsonl: skipped 1 malformed line (--strict makes the first one an error)\n\
+         damaged.jsonl:1:25: expected a boot timeline object (EOF while parsing a string at line 1 column 25)\n  \
+         {\"schema_version\":1,\"inst\n  \
+         \x20                       ^\n"
+    );
+}
+
+#[test]
+fn invalid_utf8_in_a_shard_is_one_located_malformed_line() {
+    let (tmp, shard) = shard();
+    let dir = tmp.path();
+    let lines: Vec<&str> = shard.lines().collect();
+    let mut bytes = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i == 2 {
+            bytes.extend_from_slice(b"{\"schema_version\":1,\"instance\":\"\xff\"}\n");
+        } else {
+            bytes.extend_from_slice(l.as_bytes());
+            bytes.push(b'\n');
+        }
+    }
+    std::fs::write(dir.join("bad.jsonl"), bytes).unwrap();
+    let rest: String = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 2)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.join("rest.jsonl"), rest).unwrap();
+    let (out, err) = fit_json(dir, &["bad.jsonl"]);
+    assert_eq!(out, fit_json(dir, &["rest.jsonl"]).0);
+    assert_eq!(
+        err,
+        "bootline: bad.jsonl: skipped 1 malformed line (--strict makes the first one an error)\n\
+         bad.jsonl:3:33: expected UTF-8 text\n  \
+         {\"schema_version\":1,\"instance\":\"\u{fffd}\"}\n  \
+         \x20                               ^\n"
+    );
+}
+
+#[test]
+fn a_timeline_of_another_schema_version_is_refused_naming_it() {
+    let (tmp, shard) = shard();
+    let dir = tmp.path();
+    let v2 = shard.replacen("\"schema_version\":1", "\"schema_version\":2", 1);
+    std::fs::write(dir.join("v2.jsonl"), v2).unwrap();
+    bootline(dir)
+        .args(["fit", "v2.jsonl"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("bootline: v2.jsonl:1: a timeline of schema_version 2; this bootline reads schema_version 1\n");
+}
+
+#[test]
+fn content_decides_not_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let log = std::fs::read(Path::new(ROOT).join("fixtures/corpus/cloudinit/cloudinit_log_01.log"))
+        .unwrap();
+    std::fs::write(dir.join("utf8.log"), &log).unwrap();
+    let (want, _) = run(dir, &["blame", "utf8.log"]);
+    assert!(want.ends_with("\n1 boot records analyzed\n"), "{want}");
+    // UTF-16 with a BOM (as Windows tools write) and without one: decoded.
+    let text = String::from_utf8(log.clone()).unwrap();
+    let mut le = vec![0xff, 0xfe];
+    let mut be = Vec::new();
+    for u in text.encode_utf16() {
+        le.extend(u.to_le_bytes());
+        be.extend(u.to_be_bytes());
+    }
+    std::fs::write(dir.join("cloud-init.log"), &le).unwrap();
+    std::fs::write(dir.join("be.log"), &be).unwrap();
+    assert_eq!(run(dir, &["blame", "cloud-init.log"]).0, want);
+    assert_eq!(run(dir, &["blame", "be.log"]).0, want);
+    // A console padded with NULs is still recognised as a console.
+    let console =
+        std::fs::read(Path::new(ROOT).join(format!("{FLEET}/i-0011fe8bfa4bd0e41/console.log")))
+            .unwrap();
+    let mut padded = vec![0u8; 200_000];
+    padded.extend_from_slice(&console);
+    std::fs::write(dir.join("padded.txt"), &padded).unwrap();
+    std::fs::write(dir.join("plain.txt"), &console).unwrap();
+    let (plain, _) = run(dir, &["timeline", "--format", "jsonl", "plain.txt"]);
+    let (got, _) = run(dir, &["timeline", "--format", "jsonl", "padded.txt"]);
+    assert_eq!(got, plain.replace("plain", "padded"));
+    // Named like a cloud-init log, but random bytes or xz: refused in one line.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let random: Vec<u8> = (0..100_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 32) as u8
+        })
+        .collect();
+    std::fs::write(dir.join("cloud-init.log"), &random).unwrap();
+    let mut xz = b"\xfd7zXZ\x00\x00\x04\xe6\xd6\xb4\x46".to_vec();
+    xz.extend_from_slice(&random[..1000]);
+    std::fs::write(dir.join("cloud-init.log.xz"), &xz).unwrap();
+    for command in ["blame", "timeline"] {
+        let out = bootline(dir)
+            .args([command, "cloud-init.log"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .get_output()
+            .stderr
+            .clone();
+        let err = String::from_utf8(out).unwrap();
+        assert!(
+            err.starts_with("bootline: cloud-init.log: binary data, not a text log (")
+                && err.ends_with(" of its first 65536 bytes are neither text nor line ends)\n")
+                && err.lines().count() == 1,
+            "{err}"
+        );
+        bootline(dir)
+            .args([command, "cloud-init.log.xz"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                "bootline: cloud-init.log.xz: xz-compressed data; decompress it first \
+                 (`xz -dc cloud-init.log.xz | bootline … -`)\n",
+            );
+    }
+}
+
+#[test]
+fn line_numbers_stay_right_with_lone_cr_line_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "2024-05-01 12:00:01,234 - handlers.py[DEBUG]: start: init-local: searching\r\
+                2024-05-01 12:00:02,234 - util.py[DEBUG]: nothing\r\
+                2024-05-01 12:00:03,234 - handlers.py[DEBUG]: finish: init-local: MAYBE: done\r";
+    std::fs::write(dir.path().join("cr.log"), text).unwrap();
+    bootline(dir.path())
+        .args(["blame", "--strict", "cr.log"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::starts_with(
+            "bootline: cr.log:3:67: expected SUCCESS, FAIL or WARN\n",
+        ));
+}

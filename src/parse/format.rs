@@ -210,7 +210,12 @@ impl Format {
         let Some(first) = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty()) else {
             return by_name(name);
         };
-        if first.starts_with("{\"schema_version\":") && first.contains("\"outcome\":") {
+        // Any of the first lines: a shard whose first line is damaged is still a timeline.
+        if lines
+            .iter()
+            .map(|l| l.trim())
+            .any(|l| l.starts_with("{\"schema_version\":") && l.contains("\"outcome\":"))
+        {
             return Some(Format::Timeline);
         }
         if let Some(f) = sniff_wrappers_and_records(lines, first) {

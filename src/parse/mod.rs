@@ -95,7 +95,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn record(&mut self, m: Malformed) {
+    /// Counts a malformed line, keeping the first few for display.
+    pub fn record(&mut self, m: Malformed) {
         self.malformed += 1;
         if self.first_malformed.len() < MALFORMED_SHOWN {
             self.first_malformed.push(m);
