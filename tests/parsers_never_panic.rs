@@ -208,7 +208,9 @@ fn decoded(bytes: &[u8]) -> Result<Option<Vec<u8>>, TestCaseError> {
             Ok(Some(out))
         }
         Err(Error::NotText { .. }) => Ok(None),
-        Err(e) => Err(TestCaseError::fail(format!("only binary data is refused: {e}"))),
+        Err(e) => Err(TestCaseError::fail(format!(
+            "only binary data is refused: {e}"
+        ))),
     }
 }
 
