@@ -42,7 +42,7 @@ pub(super) fn read_attempts(
             .take(5)
             .map(|a| a.instance.as_str())
             .collect();
-        eprintln!(
+        crate::warn!(
             "bootline: {} attempt{} without a usable register latency not fitted: {}{}",
             unusable.len(),
             if unusable.len() == 1 { "" } else { "s" },
