@@ -355,6 +355,66 @@ fn a_fragment_with_one_banner_is_on_the_kernel_clock() {
 }
 
 #[test]
+fn the_fixture_fleets_clock_steps_are_found_where_the_generator_made_them() {
+    let (code, out, err) = bootline(FLEET_JSONL);
+    assert_eq!(code, 0, "{err}");
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/fleet/truth.json")).unwrap(),
+    )
+    .unwrap();
+    let truth: BTreeMap<(&str, u64), &Value> = truth["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                (t["instance"].as_str().unwrap(), t["boot"].as_u64().unwrap()),
+                t,
+            )
+        })
+        .collect();
+    let time = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+            .unwrap()
+            .timestamp_micros() as f64
+            / 1e6
+    };
+    let mut stepped = 0;
+    for b in jsonl(&out) {
+        let key = (b["instance"].as_str().unwrap(), b["boot"].as_u64().unwrap());
+        let t = truth[&key];
+        let found = b["clock_steps"].as_array().unwrap();
+        let Some(step) = t["clock_step"].as_object() else {
+            assert!(
+                found.is_empty(),
+                "{key:?}: steps the generator did not make"
+            );
+            continue;
+        };
+        stepped += 1;
+        assert!(!found.is_empty(), "{key:?}: its step was not found");
+        let want = step["step_secs"].as_f64().unwrap();
+        let at = time(&t["kernel_start"]) - time(&b["zero_wall"])
+            + step["at_uptime_secs"].as_f64().unwrap();
+        for f in found {
+            // Console banners state whole seconds: their offsets, and so where their boot's
+            // seconds fall, are known to a second.
+            let size = f["step_secs"].as_f64().unwrap();
+            assert!((size - want).abs() < 1.1, "{key:?}: step {size} vs {want}");
+            let (after, by) = (
+                f["after_secs"].as_f64().unwrap(),
+                f["by_secs"].as_f64().unwrap(),
+            );
+            assert!(
+                after - 1.0 <= at && at <= by + 1.0,
+                "{key:?}: {at} not in {after}..{by}"
+            );
+        }
+    }
+    assert!(stepped >= 100, "{stepped} boots with a clock step");
+}
+
+#[test]
 fn headerless_critical_chain_and_blame_are_read() {
     for file in ["critical_chain_headerless.txt", "blame_headerless.txt"] {
         let path = format!("fixtures/systemd/{file}");

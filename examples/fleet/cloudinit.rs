@@ -68,7 +68,7 @@ struct Log<'a> {
 impl Log<'_> {
     /// `2026-06-10 14:51:09,123 - util.py[DEBUG]: message`
     fn line(&mut self, at: Micros, source: &str, message: &str) {
-        let stamp = asctime(self.boot.wall(at));
+        let stamp = asctime(self.boot.machine_wall(at));
         self.lines.raw(at, format!("{stamp} - {source}: {message}"));
     }
 
@@ -94,8 +94,9 @@ impl Log<'_> {
         if let Some(i) = self.open.iter().rposition(|(n, _)| n == name) {
             let (_, started) = self.open.remove(i);
             if self.boot.captured(at) {
-                let millis =
-                    (floor_ms(self.boot.wall(at)) - floor_ms(self.boot.wall(started))) / MS;
+                let millis = (floor_ms(self.boot.machine_wall(at))
+                    - floor_ms(self.boot.machine_wall(started)))
+                    / MS;
                 self.spans.push(Span {
                     name: name.to_string(),
                     millis,
@@ -178,7 +179,7 @@ impl Log<'_> {
         self.line(
             at,
             source,
-            &banner_running(os, action, self.boot.wall(up), up),
+            &banner_running(os, action, self.boot.machine_wall(up), up),
         );
     }
 }
@@ -500,7 +501,11 @@ fn final_message(log: &mut Log) {
     } else {
         "util.py[DEBUG]"
     };
-    log.line(t.finished, source, &banner_finished(os, boot.wall(up), up));
+    log.line(
+        t.finished,
+        source,
+        &banner_finished(os, boot.machine_wall(up), up),
+    );
     let took = took(os, t.finished + MS - (t.keys_end + 3 * MS));
     log.finish(
         t.finished + MS,

@@ -205,7 +205,7 @@ fn proc_uptime(up: Micros) -> Micros {
 /// A `running '<action>'` banner forwarded by journald, a few ms after it was logged.
 fn banner(boot: &Boot, c: &mut Lines, at: Micros, pid: u32, action: &str) {
     let up = proc_uptime(at);
-    let text = banner_running(boot.entry.class.os, action, boot.wall(up), up);
+    let text = banner_running(boot.entry.class.os, action, boot.machine_wall(up), up);
     c.journal(at + 4 * MS, "cloud-init", pid, &text);
 }
 
@@ -239,7 +239,7 @@ fn stages(boot: &Boot, c: &mut Lines, rng: &mut Rng) {
         let at = crate::cloudinit::merge_warning_at(boot);
         let text = format!(
             "{} - cloud_config.py[WARNING]: Failed at merging in cloud config part from part-001",
-            asctime(boot.wall(at))
+            asctime(boot.machine_wall(at))
         );
         c.journal(at + 3 * MS, "cloud-init", init, &text);
     }
@@ -619,7 +619,7 @@ fn oom_panic(boot: &Boot, c: &mut Lines, at: Micros) {
 fn script_failed(boot: &Boot, c: &mut Lines, code: i32) {
     let pid = boot.pids[3];
     let at = boot.t.scripts_end - 2 * MS;
-    let stamp = asctime(boot.wall(at));
+    let stamp = asctime(boot.machine_wall(at));
     c.journal(
         at + 3 * MS,
         "cloud-init",
@@ -662,7 +662,7 @@ fn wrap_up(boot: &Boot, c: &mut Lines, rng: &mut Rng) {
     }
     host_keys(boot, c, rng);
     let up = proc_uptime(t.finished);
-    let text = banner_finished(os, boot.wall(up), up);
+    let text = banner_finished(os, boot.machine_wall(up), up);
     c.journal(t.finished + 4 * MS, "cloud-init", boot.pids[3], &text);
     let fin = t.final_end + 30 * MS;
     if failed {
@@ -724,7 +724,7 @@ fn agent(boot: &Boot, c: &mut Lines) {
 /// `config-keys_to_console` writes the host-key fingerprints through syslog (`<14>`).
 fn host_keys(boot: &Boot, c: &mut Lines, rng: &mut Rng) {
     let at = boot.t.keys_end - MS;
-    let stamp = syslog(boot.wall(at));
+    let stamp = syslog(boot.machine_wall(at));
     let host = &boot.hostname;
     let mut key = |bits: u32, kind: &str| {
         format!("{bits} SHA256:{} root@{host} ({kind})", base64ish(rng, 43))

@@ -126,7 +126,15 @@ struct Truth {
     crash_evidence: Option<Evidence>,
     hang: Option<&'static str>,
     phases: Option<Phases>,
+    clock_step: Option<TruthStep>,
     files: Vec<&'static str>,
+}
+
+/// Where the machine's wall clock stepped (uptimes, seconds) and by how much.
+#[derive(Debug, Serialize)]
+struct TruthStep {
+    at_uptime_secs: f64,
+    step_secs: f64,
 }
 
 /// Writes the whole fleet.
@@ -303,6 +311,10 @@ fn truth(
         crash_evidence: evidence,
         hang,
         phases,
+        clock_step: boot.clock_step.map(|s| TruthStep {
+            at_uptime_secs: rounded(s.at),
+            step_secs: rounded(s.by),
+        }),
         files,
     }
 }

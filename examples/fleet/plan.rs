@@ -648,14 +648,33 @@ pub struct Boot {
     pub outcome: Outcome,
     /// Whether `cloud-init.log` and `blame.txt` are written.
     pub write_cloudinit: bool,
+    /// Where the machine's wall clock steps, if it does.
+    pub clock_step: Option<ClockStep>,
     /// Process ids: init-local, init, modules:config, modules:final, agent.
     pub pids: [u32; 5],
 }
 
+/// chrony's `makestep` (or the hypervisor's time sync): the machine's wall clock is off by
+/// `by` until uptime `at`, when it is stepped to the true time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockStep {
+    pub at: Micros,
+    pub by: Micros,
+}
+
 impl Boot {
-    /// Wall-clock time of an uptime.
+    /// Wall-clock time of an uptime (the true time: the platform's clock).
     pub fn wall(&self, up: Micros) -> Micros {
         self.kernel + up
+    }
+
+    /// The machine's own wall clock at an uptime, as its logs stamp it: true time, except
+    /// before a clock step, when it is off by the step.
+    pub fn machine_wall(&self, up: Micros) -> Micros {
+        match self.clock_step {
+            Some(s) if up < s.at => self.wall(up) - s.by,
+            _ => self.wall(up),
+        }
     }
 
     /// Whether a line at `up` is inside the capture.
@@ -877,6 +896,7 @@ pub fn plan(entry: &Entry, index: usize, seed: u64, window: Window) -> Boot {
         platform,
         outcome,
         write_cloudinit: false,
+        clock_step: None,
         pids: [
             rng.int(560, 640) as u32,
             rng.int(680, 760) as u32,
@@ -890,7 +910,25 @@ pub fn plan(entry: &Entry, index: usize, seed: u64, window: Window) -> Boot {
         && entry.fate != Fate::Crashes(Crash::RootFsPanic)
         && entry.pattern == Pattern::Single
         && entry.attempt == 1;
+    boot.clock_step = clock_step(&boot, seed);
     boot
+}
+
+/// Some machines boot with a wall clock a few seconds off (an RTC that drifted, a hypervisor
+/// that syncs late) until chrony steps it once the network is up: between the end of
+/// `init-network` and the `modules:config` banner. Mostly forward, sometimes back; at least
+/// 4 s, so that banners' whole-second times show it. Only where the capture reaches the
+/// banner after it: a boot cut before that shows no step, and its clock would be off
+/// throughout. Its own random stream, so the rest of the plan does not shift.
+fn clock_step(boot: &Boot, seed: u64) -> Option<ClockStep> {
+    let mut rng = Rng::new(seed ^ 0x636c_6f63_6b73, 1 + boot.index as u64);
+    let t = &boot.t;
+    if !rng.chance(0.15) || !boot.captured(t.config_banner) || t.config_banner <= t.net_end {
+        return None;
+    }
+    let by = secs(rng.uniform(4.0, 15.0)) * if rng.chance(0.8) { 1 } else { -1 };
+    let at = t.net_end + (t.config_banner - t.net_end) / 2;
+    Some(ClockStep { at, by })
 }
 
 /// Platform times are whole seconds.
