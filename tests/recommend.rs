@@ -402,6 +402,13 @@ fn the_fixture_fleet_gives_720_s_and_flags_the_watcher_and_the_vacuous_guard() {
         "{first}"
     );
     assert!(text.contains("must move to ≥ 720 s"), "{text}");
+    // The README shows these three lines as they are.
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).expect("README");
+    let section = &readme[readme.find("## Recommending a timeout").expect("section")..];
+    let block = &section[section.find("```text\n").expect("example") + 8..];
+    let block = &block[..block.find("```").expect("end of example")];
+    let answer: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(block.lines().collect::<Vec<_>>(), answer);
 }
 
 #[test]

@@ -218,6 +218,88 @@ fn without_cure(f: Family) -> bool {
     f != Family::LognormalCure
 }
 
+/// The evidence under both readings of the killed boots, and their bounds.
+struct Readings {
+    /// Every fitted record; killed boots censored at the flip.
+    killed_slow: Evidence,
+    /// Killed boots never seen registering dropped (only when there are some).
+    killed_stuck: Option<Evidence>,
+    /// The bound of `killed_slow` over every family, the cure model included.
+    auto: Option<Bound>,
+    /// The bound of `killed_slow` without the cure model.
+    slow: Option<Bound>,
+    /// The bound of `killed_stuck` without the cure model (`slow`'s when nothing is dropped).
+    stuck: Option<Bound>,
+}
+
+impl Readings {
+    fn new(fitted: &[&Attempt], policy: &Policy) -> Result<Self, RecommendError> {
+        let all: Vec<Record> = fitted.iter().filter_map(|a| a.record()).collect();
+        let kept: Vec<Record> = fitted
+            .iter()
+            .filter(|a| !a.killed_unresolved())
+            .filter_map(|a| a.record())
+            .collect();
+        let dropped = kept.len() < all.len();
+        let killed_slow = Evidence::new(all, &Family::ALL, policy)?;
+        let killed_stuck = if dropped && !kept.is_empty() {
+            Some(Evidence::new(kept, &Family::ALL, policy)?)
+        } else {
+            None
+        };
+        let auto = bound(&killed_slow, |_| true, policy);
+        let slow = bound(&killed_slow, without_cure, policy);
+        let stuck = match &killed_stuck {
+            Some(ev) => bound(ev, without_cure, policy),
+            None => slow.clone(),
+        };
+        Ok(Self {
+            killed_slow,
+            killed_stuck,
+            auto,
+            slow,
+            stuck,
+        })
+    }
+
+    /// The evidence, bound and reading the recommendation uses: `auto` applies the rule over
+    /// every family, so the cure model is the answer when it wins BIC.
+    fn choose(
+        &self,
+        assume: Assume,
+        q: f64,
+    ) -> Result<(&Evidence, Bound, Reading), RecommendError> {
+        let no_bound = |reason: &str| RecommendError::NoBound {
+            quantile: q,
+            reason: reason.to_string(),
+        };
+        const NONE: &str = "no distribution-free bound and no model could be fitted";
+        match assume {
+            Assume::Auto => {
+                let chosen = self.auto.clone().ok_or_else(|| no_bound(NONE))?;
+                let reading = if chosen.basis == Basis::Model(Family::LognormalCure) {
+                    Reading::Cure
+                } else {
+                    Reading::KilledSlow
+                };
+                Ok((&self.killed_slow, chosen, reading))
+            }
+            Assume::KilledSlow => Ok((
+                &self.killed_slow,
+                self.slow.clone().ok_or_else(|| no_bound(NONE))?,
+                Reading::KilledSlow,
+            )),
+            Assume::KilledStuck => Ok((
+                self.killed_stuck.as_ref().unwrap_or(&self.killed_slow),
+                self.stuck
+                    .clone()
+                    .ok_or_else(|| no_bound("no bound once the killed boots are dropped"))?,
+                Reading::KilledStuck,
+            )),
+        }
+    }
+}
+
 /// The recommendation of one group. `extras` adds cohorts and candidates (not for cohorts
 /// themselves).
 fn recommend_group(
@@ -236,62 +318,18 @@ fn recommend_group(
     if fitted.is_empty() {
         return Err(RecommendError::NoRecords);
     }
-    let records_a: Vec<Record> = fitted.iter().filter_map(|a| a.record()).collect();
     let n_killed_unresolved = fitted.iter().filter(|a| a.killed_unresolved()).count();
-    let ev_a = Evidence::new(records_a, &Family::ALL, policy)?;
-    let records_b: Vec<Record> = fitted
-        .iter()
-        .filter(|a| !a.killed_unresolved())
-        .filter_map(|a| a.record())
-        .collect();
-    let ev_b = if n_killed_unresolved > 0 && !records_b.is_empty() {
-        Some(Evidence::new(records_b, &Family::ALL, policy)?)
-    } else {
-        None
-    };
-    let no_bound = |reason: &str| RecommendError::NoBound {
-        quantile: q,
-        reason: reason.to_string(),
-    };
-    let slow = bound(&ev_a, without_cure, policy);
-    let stuck_reading = match &ev_b {
-        Some(ev) => bound(ev, without_cure, policy),
-        None => slow.clone(),
-    };
-    let (main_ev, main, reading) = match options.assume {
-        Assume::Auto => {
-            let b = bound(&ev_a, |_| true, policy).ok_or_else(|| {
-                no_bound("no distribution-free bound and no model could be fitted")
-            })?;
-            let reading = if b.basis == Basis::Model(Family::LognormalCure) {
-                Reading::Cure
-            } else {
-                Reading::KilledSlow
-            };
-            (&ev_a, b, reading)
-        }
-        Assume::KilledSlow => (
-            &ev_a,
-            slow.clone().ok_or_else(|| {
-                no_bound("no distribution-free bound and no model could be fitted")
-            })?,
-            Reading::KilledSlow,
-        ),
-        Assume::KilledStuck => (
-            ev_b.as_ref().unwrap_or(&ev_a),
-            stuck_reading
-                .clone()
-                .ok_or_else(|| no_bound("no bound once the killed boots are dropped"))?,
-            Reading::KilledStuck,
-        ),
-    };
+    let readings = Readings::new(&fitted, policy)?;
+    let (main_ev, main, reading) = readings.choose(options.assume, q)?;
+    let (ev_a, ev_b) = (&readings.killed_slow, readings.killed_stuck.as_ref());
+    let (slow, stuck_reading) = (readings.slow.clone(), readings.stuck.clone());
     let raw = raw_timeout(main.bound, policy);
     let recommended = round_to_grid(raw, policy);
     let verdict = Verdict::of(recommended, spec.stuck);
     let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), &fitted, policy.confidence);
     let assumptions = assumptions(
-        &ev_a,
-        ev_b.as_ref(),
+        ev_a,
+        ev_b,
         slow.as_ref(),
         stuck_reading.as_ref(),
         reading,

@@ -79,15 +79,26 @@ pub fn headline(r: &Recommendation, policy: &Policy) -> String {
             format!("{} below the stuck threshold", secs(r.stuck_margin_s))
         }
     };
+    let rates = if rec == cur {
+        format!(
+            "{} of healthy boots fail at {}",
+            rate_phrase(&r.false_fail_at_current, target),
+            secs(cur)
+        )
+    } else {
+        format!(
+            "{} of healthy boots fail at {}, {} at {}",
+            rate_phrase(&r.false_fail_at_current, target),
+            secs(cur),
+            rate_phrase(&r.false_fail_at_recommended, target),
+            secs(rec)
+        )
+    };
     format!(
-        "{}: {verb} ({} bound {}{slack}; {} of healthy boots fail at {}, {} at {}; {stuck})",
+        "{}: {verb} ({} bound {}{slack}; {rates}; {stuck})",
         group_name(r),
         crate::stats::level_name(r.quantile),
         secs1(r.bound_s),
-        rate_phrase(&r.false_fail_at_current, target),
-        secs(cur),
-        rate_phrase(&r.false_fail_at_recommended, target),
-        secs(rec),
     )
 }
 
