@@ -1,4 +1,4 @@
-//! `bootline recommend` on the bundled 1,140-boot fixture fleet, from its raw consoles,
+//! `bootline recommend` on the bundled fixture fleet (1,140 attempts), from its raw consoles,
 //! cloud-init.logs and platform events with `fixtures/bootline.toml`: wall and CPU seconds and
 //! peak memory of the release binary, best and median of `RECOMMEND_BENCH_RUNS` runs (default 7),
 //! for the whole job (read, assemble, fit every class and template, check) as a user runs it.
@@ -47,7 +47,7 @@ fn main() {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    println!("recommend on fixtures/fleet (1,140 boots, raw inputs): {first_line}");
+    println!("recommend on fixtures/fleet (1,140 attempts, raw inputs): {first_line}");
     println!(
         "  wall {:.3} s best, {:.3} s median; CPU {:.3} s best, {:.3} s median; peak RSS {:.1} MB (of {} runs)",
         best(|m| m.wall_secs),

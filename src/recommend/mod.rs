@@ -343,3 +343,18 @@ pub enum RecommendError {
         reason: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stuck_verdict_boundaries() {
+        // 720 s against 900 s is ok: the warning starts strictly above 80 %.
+        assert_eq!(Verdict::of(720.0, 900.0), Verdict::Ok);
+        assert_eq!(Verdict::of(720.5, 900.0), Verdict::Warn);
+        assert_eq!(Verdict::of(899.0, 900.0), Verdict::Warn);
+        assert_eq!(Verdict::of(900.0, 900.0), Verdict::Overlap);
+        assert_eq!(Verdict::of(960.0, 900.0), Verdict::Overlap);
+    }
+}
