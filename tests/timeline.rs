@@ -415,6 +415,24 @@ fn the_fixture_fleets_clock_steps_are_found_where_the_generator_made_them() {
 }
 
 #[test]
+fn a_systemd_analyze_capture_with_a_status_block_keeps_its_phases() {
+    // `cloud-init status --long` (its `last_update` a wall time) before `Startup finished in
+    // 2.851s (kernel) + 12.240s (userspace) = 15.092s`.
+    let (code, out, err) = bootline(&[
+        "timeline",
+        "--format",
+        "jsonl",
+        "fixtures/corpus/serial/systemd_analyze_time_nocloud_qemu_01.txt",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let b = &jsonl(&out)[0];
+    assert_eq!(b["zero"], "kernel_start");
+    assert!((phase_secs(b, "kernel").unwrap() - 2.851).abs() < 1e-6);
+    assert!((phase_secs(b, "userspace").unwrap() - 12.24).abs() < 1e-6);
+    assert!((milestone(b, "startup_finished").unwrap() - 15.091).abs() < 1e-6);
+}
+
+#[test]
 fn headerless_critical_chain_and_blame_are_read() {
     for file in ["critical_chain_headerless.txt", "blame_headerless.txt"] {
         let path = format!("fixtures/systemd/{file}");

@@ -225,8 +225,11 @@ pub(crate) struct BootTime {
 
 impl BootTime {
     /// Aligns a boot's fragments: their kernel zeros should agree, and the median is the boot's.
-    /// The zero is the launch when known, else the kernel's start, else the first moment any
-    /// source observed (wall times only, no anchor).
+    /// The zero is the launch when known, else the kernel's start. Without an anchor, a boot
+    /// with times on the kernel's clock (a `systemd-analyze` capture's kernel and userspace
+    /// phases) still counts from the kernel's start, and its wall-only times (a `cloud-init
+    /// status` block's `last_update`) cannot be placed; a boot with wall times only counts from
+    /// the first moment any source observed.
     pub(crate) fn of(frags: &[Fragment], launched: Option<f64>) -> Self {
         let mut zeros: Vec<f64> = frags.iter().filter_map(|f| f.kernel_zero).collect();
         zeros.sort_by(f64::total_cmp);
@@ -247,13 +250,17 @@ impl BootTime {
             .iter()
             .filter_map(|f| f.first.and_then(|w| partial.to_wall(w)))
             .reduce(f64::min);
+        let on_kernel_clock = frags.iter().any(|f| {
+            f.phases.iter().any(|p| matches!(p.start, When::Boot(_)))
+                || f.milestones.iter().any(|m| matches!(m.at, When::Boot(_)))
+        });
         let (zero, zero_wall) = match (launched, kernel_zero) {
             (Some(l), _) => (Zero::Launch, Some(l)),
             (None, Some(k)) => (Zero::KernelStart, Some(k)),
             (None, None) => match first_seen {
-                Some(f) => (Zero::FirstSeen, Some(f)),
-                // Nothing but since-boot times: count from the kernel's zero.
-                None => (Zero::KernelStart, None),
+                Some(f) if !on_kernel_clock => (Zero::FirstSeen, Some(f)),
+                // Since-boot times: count from the kernel's zero.
+                _ => (Zero::KernelStart, None),
             },
         };
         Self {
