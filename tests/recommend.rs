@@ -731,3 +731,32 @@ fn fit_text_shows_the_share_past_the_current_timeout_with_the_policy_confidence(
         "{text}"
     );
 }
+
+#[test]
+fn timelines_read_back_give_the_same_recommendation_as_raw_inputs() {
+    let (code, jsonl) = run(&[
+        "timeline",
+        "--config",
+        "fixtures/bootline.toml",
+        "--format",
+        "jsonl",
+        "fixtures/fleet",
+    ]);
+    assert_eq!(code, 0);
+    let dir = tempfile::tempdir().expect("dir");
+    let shard = dir.path().join("fleet.jsonl");
+    std::fs::write(&shard, jsonl).expect("write");
+    let from_timelines = json(&[
+        "recommend",
+        "--config",
+        "fixtures/bootline.toml",
+        "--format",
+        "json",
+        shard.to_str().expect("path"),
+    ]);
+    let mut args = FLEET.to_vec();
+    args.extend(["--format", "json"]);
+    let from_raw = json(&args);
+    assert_eq!(from_timelines.0, 1);
+    assert_eq!(from_timelines, from_raw);
+}
