@@ -25,7 +25,7 @@ use crate::config::{Expect, Policy};
 use crate::recommend::checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict};
 use crate::recommend::group::{Check, GateReason};
 use crate::recommend::{
-    Assumption, FalseFail, Reading, Recommendation, Recommendations, Suggestion, Verdict,
+    Assumption, Cohort, FalseFail, Reading, Recommendation, Recommendations, Suggestion, Verdict,
 };
 
 /// Seconds without a needless decimal: `720 s`, `606.1 s`.
@@ -198,6 +198,41 @@ fn delay_phrase(saved: f64) -> String {
 
 /// The details of one group.
 fn group_text(r: &Recommendation, confidence: f64) -> String {
+    let mut o = arithmetic_text(r, confidence);
+    o.push_str(&rates_text(r));
+    let _ = writeln!(o, "  killed boots (* = used)");
+    for a in &r.assumptions {
+        o.push_str(&assumption_row(a));
+    }
+    if !r.plausible_models.is_empty() {
+        let models: Vec<String> = r
+            .plausible_models
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {} (ΔBIC {:.2})",
+                    m.family.name(),
+                    m.ucb_s.map_or("-".into(), secs1),
+                    m.delta_bic
+                )
+            })
+            .collect();
+        let _ = writeln!(o, "  plausible models: {}", models.join(", "));
+    }
+    for c in &r.cohorts {
+        o.push_str(&cohort_line(c));
+    }
+    if let Some(s) = &r.suggestion {
+        let _ = writeln!(o, "  suggestion: {}", suggestion_text(s));
+    }
+    for w in &r.warnings {
+        let _ = writeln!(o, "  warning: {}", w.message);
+    }
+    o
+}
+
+/// A group's counts, bound, slack and stuck check.
+fn arithmetic_text(r: &Recommendation, confidence: f64) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -238,6 +273,12 @@ fn group_text(r: &Recommendation, confidence: f64) -> String {
         secs(r.stuck_threshold_s),
         secs(r.stuck_margin_s)
     );
+    o
+}
+
+/// The false-fail table: current, proposed, the stuck threshold on overlap, candidates.
+fn rates_text(r: &Recommendation) -> String {
+    let mut o = String::new();
     let _ = writeln!(
         o,
         "  false fails            {:<30} {:<30} {:>9}  observed",
@@ -274,97 +315,68 @@ fn group_text(r: &Recommendation, confidence: f64) -> String {
             );
         }
     }
-    let _ = writeln!(o, "  killed boots (* = used)");
-    for a in &r.assumptions {
-        o.push_str(&assumption_row(a));
-    }
-    if !r.plausible_models.is_empty() {
-        let models: Vec<String> = r
-            .plausible_models
-            .iter()
-            .map(|m| {
-                format!(
-                    "{} {} (ΔBIC {:.2})",
-                    m.family.name(),
-                    m.ucb_s.map_or("-".into(), secs1),
-                    m.delta_bic
-                )
-            })
-            .collect();
-        let _ = writeln!(o, "  plausible models: {}", models.join(", "));
-    }
-    for c in &r.cohorts {
-        let name = format!("{}={}", c.label, c.value.as_deref().unwrap_or("(none)"));
-        match (c.recommended_timeout_s, c.covered_by_pooled) {
-            (Some(t), Some(covered)) => {
-                let _ = writeln!(
-                    o,
-                    "  cohort {name}: {} records, {} ({}){}",
-                    c.n,
-                    secs(t),
-                    c.basis.map_or(String::new(), |b| b.to_string()),
-                    if covered {
-                        ", covered by the pooled timeout"
-                    } else {
-                        ", NOT covered by the pooled timeout"
-                    }
-                );
+    o
+}
+
+fn cohort_line(c: &Cohort) -> String {
+    let name = format!("{}={}", c.label, c.value.as_deref().unwrap_or("(none)"));
+    match (c.recommended_timeout_s, c.covered_by_pooled) {
+        (Some(t), Some(covered)) => format!(
+            "  cohort {name}: {} records, {} ({}){}\n",
+            c.n,
+            secs(t),
+            c.basis.map_or(String::new(), |b| b.to_string()),
+            if covered {
+                ", covered by the pooled timeout"
+            } else {
+                ", NOT covered by the pooled timeout"
             }
-            _ => {
-                let _ = writeln!(
-                    o,
-                    "  cohort {name}: {} records{}",
-                    c.n,
-                    c.note.as_ref().map_or(String::new(), |n| format!(" ({n})"))
-                );
-            }
-        }
+        ),
+        (Some(_), None) | (None, _) => format!(
+            "  cohort {name}: {} records{}\n",
+            c.n,
+            c.note.as_ref().map_or(String::new(), |n| format!(" ({n})"))
+        ),
     }
-    if let Some(s) = &r.suggestion {
-        let line = match s {
-            Suggestion::PerCohort {
-                label,
-                separable,
-                overlapping,
-            } => {
-                let own: Vec<String> = separable
-                    .iter()
-                    .map(|(v, t)| format!("{label}={v} at {}", secs(*t)))
-                    .collect();
-                format!(
-                    "give cohorts their own timeouts: {}{}",
-                    if own.is_empty() {
-                        "none separates".to_string()
-                    } else {
-                        own.join(", ")
-                    },
-                    if overlapping.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            "; still overlapping on their own: {}",
-                            overlapping.join(", ")
-                        )
-                    }
-                )
-            }
-            Suggestion::GroupBy { labels } => {
-                if labels.is_empty() {
-                    "split the group by a label (per template or per cohort) and give each its own timeout".to_string()
+}
+
+fn suggestion_text(s: &Suggestion) -> String {
+    match s {
+        Suggestion::PerCohort {
+            label,
+            separable,
+            overlapping,
+        } => {
+            let own: Vec<String> = separable
+                .iter()
+                .map(|(v, t)| format!("{label}={v} at {}", secs(*t)))
+                .collect();
+            format!(
+                "give cohorts their own timeouts: {}{}",
+                if own.is_empty() {
+                    "none separates".to_string()
+                } else {
+                    own.join(", ")
+                },
+                if overlapping.is_empty() {
+                    String::new()
                 } else {
                     format!(
-                        "split the group per template or per cohort: rerun with --group-by {}",
-                        labels.join(" | ")
+                        "; still overlapping on their own: {}",
+                        overlapping.join(", ")
                     )
                 }
-            }
-        };
-        let _ = writeln!(o, "  suggestion: {line}");
+            )
+        }
+        Suggestion::GroupBy { labels } if labels.is_empty() => {
+            "split the group by a label (per template or per cohort) and give each its own timeout"
+                .to_string()
+        }
+        Suggestion::GroupBy { labels } => format!(
+            "split the group per template or per cohort: rerun with --group-by {}",
+            labels.join(" | ")
+        ),
     }
-    for w in &r.warnings {
-        let _ = writeln!(o, "  warning: {}", w.message);
-    }
-    o
 }
 
 fn lockstep_line(l: &LockstepCheck) -> String {
