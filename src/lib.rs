@@ -20,6 +20,7 @@ pub mod recommend;
 pub mod record;
 pub mod render;
 pub mod sources;
+pub mod report;
 pub mod stats;
 pub mod timeline;
 

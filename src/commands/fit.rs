@@ -20,9 +20,9 @@ use std::collections::BTreeMap;
 use bootline::render::fit::{bootstrap_table, phase_table, summary_line};
 use bootline::render::recommend::{percent, secs as secs_plain};
 use bootline::render::secs_or_dash as secs;
-use bootline::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
+use bootline::report::{self, PhaseReport};
 use bootline::timeline::assemble::DEFAULT_CLASS;
-use bootline::timeline::{attempts, Attempt, Boot};
+use bootline::timeline::Boot;
 
 use super::timeline::{load_config, read_boots};
 use super::Inputs;
@@ -96,18 +96,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let (records, label) = match &source {
         Source::Durations(path) => (read_durations(path)?, path.display().to_string()),
         Source::Boots { class, boots } => {
-            // One record per provisioning attempt, however many boots it took.
-            let records: Vec<Record> = attempts(boots)
-                .iter()
-                .filter_map(Attempt::record)
-                .map(|(secs, censored)| {
-                    if censored {
-                        Record::censored(secs)
-                    } else {
-                        Record::event(secs)
-                    }
-                })
-                .collect();
+            let records = report::class::records(boots);
             if records.is_empty() {
                 bail!("no boot of class {class} has a register latency to fit");
             }
@@ -149,20 +138,23 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let summary = summary?;
     let phases = match &source {
-        Source::Boots { class, boots } => Some(PhaseReport::new(class, boots)),
+        Source::Boots { class, boots } => Some((
+            class,
+            report::class::outcome_counts(boots),
+            report::class::attempt_counts(boots),
+            PhaseReport::new(boots),
+        )),
         Source::Durations(_) => None,
     };
     let text = match args.format {
         OutputFormat::Json => {
             let mut v = serde_json::to_value(&summary)?;
-            if let (Some(p), Some(obj)) = (&phases, v.as_object_mut()) {
-                obj.insert("class".into(), serde_json::json!(p.class));
-                obj.insert("boots".into(), serde_json::json!(p.boots));
-                obj.insert("attempts".into(), serde_json::json!(p.attempts));
+            if let (Some((class, counts, attempts, p)), Some(obj)) = (&phases, v.as_object_mut()) {
+                obj.insert("class".into(), serde_json::json!(class));
+                obj.insert("boots".into(), serde_json::json!(counts));
+                obj.insert("attempts".into(), serde_json::json!(attempts));
                 obj.insert("phases".into(), serde_json::to_value(&p.quantiles)?);
-                let blame: BTreeMap<&str, &Option<TailBlame>> =
-                    p.blame.iter().map(|(k, v)| (*k, v)).collect();
-                obj.insert("tail_blame".into(), serde_json::to_value(blame)?);
+                obj.insert("tail_blame".into(), serde_json::to_value(&p.tail_blame)?);
             }
             let mut s = serde_json::to_string_pretty(&v)?;
             s.push('\n');
@@ -170,21 +162,20 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         }
         OutputFormat::Text => {
             let mut t = summary_line(&summary, &label);
-            if let Some(p) = &phases {
+            if let Some((class, counts, attempts, _)) = &phases {
                 let _ = writeln!(
                     t,
-                    "class {}: {} attempts ({}); {} boots ({})\n",
-                    p.class,
-                    p.attempts.values().sum::<usize>(),
-                    outcome_counts(&p.attempts),
-                    p.boots.values().sum::<usize>(),
-                    outcome_counts(&p.boots)
+                    "class {class}: {} attempts ({}); {} boots ({})\n",
+                    attempts.values().sum::<usize>(),
+                    outcome_counts(attempts),
+                    counts.values().sum::<usize>(),
+                    outcome_counts(counts)
                 );
             }
             t.push_str(&render_text(&summary, current_timeout));
             t.push_str(&bootstrap_table(&summary));
-            if let Some(p) = &phases {
-                t.push_str(&p.text(args.all_phases));
+            if let Some((_, _, _, p)) = &phases {
+                t.push_str(&report::text::phases(p, args.all_phases));
             }
             t
         }
@@ -204,111 +195,6 @@ fn outcome_counts(m: &BTreeMap<String, usize>) -> String {
         .map(|(k, v)| format!("{v} {k}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Per-phase statistics of a class's boots with an exact latency, and tail blame at three
-/// levels that do not overlap within themselves: boot phases and cloud-init stages, modules,
-/// and marker sub-phases (image pull, apt/docker setup).
-struct PhaseReport {
-    class: String,
-    boots: BTreeMap<String, usize>,
-    /// Outcomes of the provisioning attempts (the statistical unit).
-    attempts: BTreeMap<String, usize>,
-    quantiles: Vec<PhaseQuantiles>,
-    blame: Vec<(&'static str, Option<TailBlame>)>,
-}
-
-impl PhaseReport {
-    fn new(class: &str, boots: &[Boot]) -> Self {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for b in boots {
-            *counts.entry(b.outcome.as_str().to_string()).or_default() += 1;
-        }
-        let mut attempt_counts: BTreeMap<String, usize> = BTreeMap::new();
-        for a in attempts(boots) {
-            *attempt_counts
-                .entry(a.outcome.as_str().to_string())
-                .or_default() += 1;
-        }
-        let exact: Vec<&Boot> = boots
-            .iter()
-            .filter(|b| b.record().is_some_and(|r| !r.1))
-            .collect();
-        let level = |keep: &dyn Fn(usize) -> bool| -> Vec<BootPhases> {
-            exact
-                .iter()
-                .map(|b| BootPhases {
-                    latency_secs: b.record().map_or(0.0, |r| r.0),
-                    phases: b
-                        .phases
-                        .iter()
-                        .filter(|p| keep(p.depth))
-                        .filter_map(|p| Some((p.name.clone(), p.duration_secs()?)))
-                        .collect(),
-                })
-                .collect()
-        };
-        let all = level(&|_| true);
-        // Each level over the boots that show it (module phases come only from cloud-init.log;
-        // a boot without them is not a boot whose modules took 0 s).
-        let shown = |v: Vec<BootPhases>| -> Vec<BootPhases> {
-            v.into_iter().filter(|b| !b.phases.is_empty()).collect()
-        };
-        let blame = vec![
-            ("stages", tail_blame(&shown(level(&|d| d <= 1)))),
-            ("modules", tail_blame(&shown(level(&|d| d == 2)))),
-            ("sub_phases", tail_blame(&shown(level(&|d| d == 3)))),
-        ];
-        Self {
-            class: class.to_string(),
-            boots: counts,
-            attempts: attempt_counts,
-            quantiles: phase_quantiles(&all),
-            blame,
-        }
-    }
-
-    fn text(&self, all_phases: bool) -> String {
-        let mut t = phase_table(&self.quantiles, all_phases);
-        let width = self
-            .quantiles
-            .iter()
-            .map(|q| q.phase.len())
-            .max()
-            .unwrap_or(5)
-            .max(5);
-        for (level, b) in &self.blame {
-            let Some(b) = b else {
-                let _ = writeln!(
-                    t,
-                    "\nTail blame ({level}): unavailable (too few boots above p90)"
-                );
-                continue;
-            };
-            let _ = writeln!(
-                t,
-                "\nTail blame ({level}): {} boots above p90 {:.1} s exceed the median {:.1} s by {:.1} s on average",
-                b.n_tail, b.p90_latency_secs, b.median_latency_secs, b.mean_excess_secs
-            );
-            for p in b.phases.iter().take(8) {
-                let _ = writeln!(
-                    t,
-                    "  {:width$} {:>+9.1} s  {:>5.1} %  (median {:.1} s, tail mean {:.1} s)",
-                    p.phase,
-                    p.excess_secs,
-                    100.0 * p.share,
-                    p.median_secs,
-                    p.tail_mean_secs
-                );
-            }
-            let _ = writeln!(
-                t,
-                "  {:width$} {:>+9.1} s",
-                "(unexplained)", b.unexplained_secs
-            );
-        }
-        t
-    }
 }
 
 /// A duration that is a positive finite number (checked while parsing, so JSON errors carry
@@ -607,7 +493,7 @@ fn render_text(s: &FitSummary, current_timeout: f64) -> String {
         }
     }
     for u in &s.unavailable_models {
-        let _ = writeln!(o, "  {:<19} not fitted: {}", u.family, u.reason);
+        let _ = writeln!(o, "  {:<19} not fitted: {}", u.family.name(), u.reason);
     }
     match (&s.tail_gpd.fit, &s.tail_gpd.skipped) {
         (Some(g), _) => {

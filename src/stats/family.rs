@@ -2,7 +2,7 @@
 //! censored log-likelihood over a [`Sample`], quantiles, parameter names and starting values.
 //! Parameters are kept unconstrained (logs of positive parameters, logits of probabilities).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
 use super::quantile::type7;
@@ -18,7 +18,7 @@ use super::special::{
 pub const MIXTURE_MIN_SIGMA: f64 = 0.01;
 
 /// A distribution family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     /// ln T ~ N(μ, σ²).

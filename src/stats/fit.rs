@@ -2,7 +2,7 @@
 //! standard errors from the observed information, fitted quantiles with delta-method intervals
 //! and bounds, and model survival at given times with intervals (docs/statistics.md §5).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::{check_level, Result, StatsError};
 use super::family::Family;
@@ -37,7 +37,7 @@ pub struct FittedModel {
 }
 
 /// A fitted quantile with its delta-method interval and one-sided bound.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct QuantileEstimate {
     /// Level q.
     pub q: f64,
@@ -52,7 +52,7 @@ pub struct QuantileEstimate {
 }
 
 /// Model survival at a time, with the complementary log-log interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SurvivalEstimate {
     /// Time.
     pub t: f64,

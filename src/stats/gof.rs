@@ -2,7 +2,7 @@
 //! between Kaplan–Meier and the model for censored data, and p-values only from a seeded
 //! parametric bootstrap (docs/statistics.md §6).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::family::Family;
 use super::fit::{fit, FittedModel};
@@ -11,7 +11,7 @@ use super::record::{Record, Sample};
 use super::rng::SplitMix64;
 
 /// Goodness-of-fit statistics of one model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gof {
     /// sup over event times (both sides of each step) of |Ŝ_KM − S_model| up to the last event.
     pub km_distance: f64,
@@ -24,10 +24,10 @@ pub struct Gof {
 }
 
 /// A parametric-bootstrap p-value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bootstrap {
     /// Which statistic: `"ad_a2"` (complete data) or `"km_distance"`.
-    pub statistic: &'static str,
+    pub statistic: String,
     /// Resamples requested.
     pub resamples: usize,
     /// Resamples whose refit failed (left out).
@@ -173,7 +173,7 @@ pub fn bootstrap(
         done();
     }
     Bootstrap {
-        statistic: name,
+        statistic: name.to_string(),
         resamples,
         failed,
         p_value: (ok > 0).then(|| (1 + exceed) as f64 / (ok + 1) as f64),

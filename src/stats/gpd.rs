@@ -1,7 +1,7 @@
 //! Peaks over threshold: a generalized Pareto tail above the type-7 90th percentile, fitted by
 //! censored maximum likelihood, as a cross-check of extreme quantiles (docs/statistics.md §7).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::optimize::{nelder_mead, newton_polish, NelderMeadOptions};
 use super::quantile::type7;
@@ -13,7 +13,7 @@ pub const MIN_N: usize = 300;
 pub const MIN_EXCEEDANCES: usize = 30;
 
 /// A fitted generalized Pareto tail.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GpdFit {
     /// Threshold u (type-7 90th percentile of all durations).
     pub threshold: f64,

@@ -2,7 +2,7 @@
 //! and linear pointwise bands, quantiles with the 1e-9 tie tolerance, quantile intervals and
 //! one-sided bounds by band inversion, and plateau-adjusted healthy quantiles (docs/statistics.md §4).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::{check_level, Result};
 use super::record::{sorted, validate, Record};
@@ -12,7 +12,7 @@ use super::special::norm_quantile;
 pub const TIE_TOLERANCE: f64 = 1e-9;
 
 /// One event time of the estimator.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// Event time u_j.
     pub time: f64,
@@ -27,7 +27,7 @@ pub struct Step {
 }
 
 /// A fitted Kaplan–Meier curve.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KaplanMeier {
     /// The steps, one per distinct event time, ascending.
     pub steps: Vec<Step>,
@@ -40,7 +40,7 @@ pub struct KaplanMeier {
 }
 
 /// Ŝ(t) with its Greenwood standard error and pointwise limits.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SurvivalPoint {
     /// Time.
     pub t: f64,
@@ -57,7 +57,7 @@ pub struct SurvivalPoint {
 }
 
 /// A KM quantile with its band-inversion interval and one-sided bound.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct KmQuantile {
     /// Level q.
     pub q: f64,
@@ -86,7 +86,7 @@ fn by_level_name<S: serde::Serializer>(
 }
 
 /// Quantiles of the healthy part when the censored records after the last event are stuck.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plateau {
     /// π̂ = Ŝ(max time).
     pub pi_hat: f64,
@@ -102,8 +102,35 @@ pub struct Plateau {
     pub long_plateau: bool,
     /// min{u: Ŝ(u) ≤ π̂ + (1−q)(1−π̂)} per level, `None` when not reached (serialised as a
     /// map keyed by level name, `p99.9`).
-    #[serde(serialize_with = "by_level_name")]
+    #[serde(serialize_with = "by_level_name", deserialize_with = "from_level_names")]
     pub healthy_quantiles: Vec<(f64, Option<f64>)>,
+}
+
+/// Reads back what [`by_level_name`] wrote: `p99.9` is the level 0.999, parsed from the same
+/// decimal digits so the level is the very float it was written from.
+fn from_level_names<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<(f64, Option<f64>)>, D::Error> {
+    use serde::de::Error as _;
+    let map = std::collections::BTreeMap::<String, Option<f64>>::deserialize(d)?;
+    map.into_iter()
+        .map(|(name, v)| {
+            let level = name
+                .strip_prefix('p')
+                .and_then(level_from_percent)
+                .ok_or_else(|| D::Error::custom(format!("expected a level such as p99.9, got {name}")))?;
+            Ok((level, v))
+        })
+        .collect()
+}
+
+/// `99.9` → 0.999 by moving the decimal point, not by dividing (which is not exact).
+fn level_from_percent(pct: &str) -> Option<f64> {
+    let (int, frac) = pct.split_once('.').unwrap_or((pct, ""));
+    if int.is_empty() || int.len() > 2 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    format!("0.{int:0>2}{frac}").parse().ok()
 }
 
 fn reaches(s: f64, level: f64) -> bool {

@@ -1,14 +1,14 @@
 //! Distribution-free confidence interval and one-sided upper bound of a quantile from binomial
 //! order statistics (Hahn & Meeker), valid under Type-I censoring only (docs/statistics.md §3).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 use super::error::{check_level, Result};
 use super::record::{sorted, Record};
 
 /// Ranks, values and coverage of the order-statistic interval and bound of one quantile.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderStatBound {
     /// Quantile level q.
     pub q: f64,

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::quantile::type7;
 
@@ -18,7 +18,7 @@ pub struct BootPhases {
 }
 
 /// Quantiles of one phase's duration over the boots that have it (type 7).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhaseQuantiles {
     /// Phase name.
     pub phase: String,
@@ -33,7 +33,7 @@ pub struct PhaseQuantiles {
 }
 
 /// One phase's share of the tail boots' excess latency.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhaseBlame {
     /// Phase name.
     pub phase: String,
@@ -48,7 +48,7 @@ pub struct PhaseBlame {
 }
 
 /// Where the slow boots lose their time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TailBlame {
     /// Fleet median latency.
     pub median_latency_secs: f64,

@@ -1,13 +1,13 @@
 //! Model selection: AIC, AICc, BIC with n = all records (lifelines, fitdistrplus and the NIST
 //! handbook convention), ΔBIC, Akaike weights, and the ranking by BIC (docs/statistics.md §6).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::family::Family;
 use super::fit::FittedModel;
 
 /// Information criteria of one fitted model.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Score {
     /// The family.
     pub family: Family,

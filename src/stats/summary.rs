@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::{check_level, Result};
 use super::family::Family;
@@ -91,7 +91,7 @@ impl Default for Options {
 
 /// Empirical quantiles on all durations (censored values taken as recorded: lower bounds once q
 /// reaches the censored region).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmpiricalQuantiles {
     /// Hyndman–Fan type 1.
     pub type1: BTreeMap<String, f64>,
@@ -100,7 +100,7 @@ pub struct EmpiricalQuantiles {
 }
 
 /// A quantile with interval and bound (KM or model).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct QuantileOut {
     /// Point estimate.
     pub estimate: Option<f64>,
@@ -111,7 +111,7 @@ pub struct QuantileOut {
 }
 
 /// Survival at a time.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SurvivalOut {
     /// Time in seconds.
     pub t: f64,
@@ -128,7 +128,7 @@ pub struct SurvivalOut {
 }
 
 /// The Kaplan–Meier part.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KmOut {
     /// Median, `None` when not reached.
     pub median: Option<f64>,
@@ -147,7 +147,7 @@ pub struct KmOut {
 }
 
 /// One fitted model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelOut {
     /// Family, parameter count, likelihood and information criteria.
     #[serde(flatten)]
@@ -168,16 +168,16 @@ pub struct ModelOut {
 }
 
 /// A family that was not fitted, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unavailable {
     /// Family name.
-    pub family: &'static str,
+    pub family: Family,
     /// Why.
     pub reason: String,
 }
 
 /// The tail cross-check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TailOut {
     /// The fit, when attempted.
     pub fit: Option<GpdFitOut>,
@@ -186,7 +186,7 @@ pub struct TailOut {
 }
 
 /// A generalized Pareto tail, serialised.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GpdFitOut {
     /// Threshold.
     pub threshold: f64,
@@ -201,7 +201,7 @@ pub struct GpdFitOut {
 }
 
 /// Everything `bootline fit` reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitSummary {
     /// Schema version shared by every bootline JSON.
     pub schema_version: u32,
@@ -224,7 +224,7 @@ pub struct FitSummary {
     /// Families not fitted.
     pub unavailable_models: Vec<Unavailable>,
     /// Family names by BIC.
-    pub ranking: Vec<&'static str>,
+    pub ranking: Vec<Family>,
     /// Peaks-over-threshold tail.
     pub tail_gpd: TailOut,
 }
@@ -248,7 +248,7 @@ pub fn fit_all(sample: &Sample, families: &[Family]) -> Fits {
         match fit(f, sample) {
             Ok(m) => models.push(m),
             Err(e) => unavailable.push(Unavailable {
-                family: f.name(),
+                family: f,
                 reason: match e {
                     super::StatsError::FitFailed { reason, .. } => reason,
                     other => other.to_string(),
@@ -302,6 +302,15 @@ fn model_survival_out(s: &SurvivalEstimate) -> SurvivalOut {
 
 /// Runs the whole analysis.
 pub fn analyse(records: &[Record], opts: &Options) -> Result<FitSummary> {
+    analyse_with_models(records, opts).map(|(summary, _, _)| summary)
+}
+
+/// Runs the whole analysis and keeps the fitted models and the Kaplan–Meier estimate (for
+/// curves drawn from the same fits the summary reports).
+pub fn analyse_with_models(
+    records: &[Record],
+    opts: &Options,
+) -> Result<(FitSummary, Fits, KaplanMeier)> {
     check_level("confidence", opts.confidence)?;
     if let Some(value) = opts.bootstrap.filter(|b| !(1..=MAX_BOOTSTRAP).contains(b)) {
         return Err(super::StatsError::InvalidBootstrap {
@@ -409,7 +418,7 @@ pub fn analyse(records: &[Record], opts: &Options) -> Result<FitSummary> {
             skipped: Some(reason),
         },
     };
-    Ok(FitSummary {
+    let summary = FitSummary {
         schema_version: SCHEMA_VERSION,
         n: sample.n,
         n_events: sample.n_events,
@@ -418,11 +427,12 @@ pub fn analyse(records: &[Record], opts: &Options) -> Result<FitSummary> {
         empirical_quantiles: eq,
         order_statistic,
         km: km_out,
-        ranking: fits.scores.iter().map(|s| s.family.name()).collect(),
+        ranking: fits.scores.iter().map(|s| s.family).collect(),
         models,
-        unavailable_models: fits.unavailable,
+        unavailable_models: fits.unavailable.clone(),
         tail_gpd,
-    })
+    };
+    Ok((summary, fits, km))
 }
 
 fn gpd_out(g: &GpdFit) -> GpdFitOut {
@@ -462,7 +472,7 @@ mod tests {
         assert!(s
             .unavailable_models
             .iter()
-            .any(|u| u.family == "lognormal_mixture2"));
+            .any(|u| u.family == Family::LognormalMixture2));
         assert_eq!(s.tail_gpd.skipped.as_deref(), Some("n < 300"));
     }
 

@@ -1,0 +1,152 @@
+//! One class's part of the report: its boots by outcome, the latency records the statistics
+//! see, the fitted distribution and the per-phase statistics with tail blame.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
+use crate::stats::summary::FitSummary;
+use crate::stats::Record;
+use crate::timeline::{attempts, Attempt, Boot, Outcome};
+
+/// The latency records of boots as the statistics see them, one per provisioning attempt
+/// however many boots it took: exact for registered and false-failed attempts, censored for
+/// timed-out and unknown ones; stuck and crashed attempts have none (DESIGN.md §5).
+pub fn records(boots: &[Boot]) -> Vec<Record> {
+    attempts(boots)
+        .iter()
+        .filter_map(Attempt::record)
+        .map(|(secs, censored)| {
+            if censored {
+                Record::censored(secs)
+            } else {
+                Record::event(secs)
+            }
+        })
+        .collect()
+}
+
+/// Boots by outcome name (only outcomes that occur).
+pub fn outcome_counts(boots: &[Boot]) -> BTreeMap<String, usize> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for b in boots {
+        *counts.entry(b.outcome.as_str().to_string()).or_default() += 1;
+    }
+    counts
+}
+
+/// Provisioning attempts by outcome name (only outcomes that occur).
+pub fn attempt_counts(boots: &[Boot]) -> BTreeMap<String, usize> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for a in attempts(boots) {
+        *counts.entry(a.outcome.as_str().to_string()).or_default() += 1;
+    }
+    counts
+}
+
+/// Tail blame at three levels that do not overlap within themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TailBlames {
+    /// Boot phases and cloud-init stages (depth 0 and 1).
+    pub stages: Option<TailBlame>,
+    /// cloud-init modules (depth 2).
+    pub modules: Option<TailBlame>,
+    /// Marker sub-phases (depth 3: image pull, apt/docker setup).
+    pub sub_phases: Option<TailBlame>,
+}
+
+impl TailBlames {
+    /// The levels in reading order, with their names.
+    pub fn levels(&self) -> [(&'static str, Option<&TailBlame>); 3] {
+        [
+            ("stages", self.stages.as_ref()),
+            ("modules", self.modules.as_ref()),
+            ("sub_phases", self.sub_phases.as_ref()),
+        ]
+    }
+}
+
+/// Per-phase statistics of a class's boots with an exact latency, and tail blame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseReport {
+    /// p50/p90/p99 of each phase, by name.
+    pub quantiles: Vec<PhaseQuantiles>,
+    /// Which phases make the slow boots slow.
+    pub tail_blame: TailBlames,
+}
+
+impl PhaseReport {
+    /// Builds the phase statistics of these boots (those with an exact latency count).
+    pub fn new(boots: &[Boot]) -> Self {
+        let exact: Vec<&Boot> = boots
+            .iter()
+            .filter(|b| b.record().is_some_and(|r| !r.1))
+            .collect();
+        let level = |keep: &dyn Fn(usize) -> bool| -> Vec<BootPhases> {
+            exact
+                .iter()
+                .map(|b| BootPhases {
+                    latency_secs: b.record().map_or(0.0, |r| r.0),
+                    phases: b
+                        .phases
+                        .iter()
+                        .filter(|p| keep(p.depth))
+                        .filter_map(|p| Some((p.name.clone(), p.duration_secs()?)))
+                        .collect(),
+                })
+                .collect()
+        };
+        // Each level over the boots that show it (module phases come only from cloud-init.log;
+        // a boot without them is not a boot whose modules took 0 s).
+        let shown = |v: Vec<BootPhases>| -> Vec<BootPhases> {
+            v.into_iter().filter(|b| !b.phases.is_empty()).collect()
+        };
+        Self {
+            quantiles: phase_quantiles(&level(&|_| true)),
+            tail_blame: TailBlames {
+                stages: tail_blame(&shown(level(&|d| d <= 1))),
+                modules: tail_blame(&shown(level(&|d| d == 2))),
+                sub_phases: tail_blame(&shown(level(&|d| d == 3))),
+            },
+        }
+    }
+}
+
+/// One class: its policy, its boots and what the statistics say about them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassReport {
+    /// Class name.
+    pub class: String,
+    /// The class's current register-wait timeout, seconds.
+    pub timeout_secs: f64,
+    /// The class's stuck threshold, seconds.
+    pub stuck_threshold_secs: f64,
+    /// Whether the class is defined in the configuration (else it took the default's values).
+    pub configured: bool,
+    /// Boots by outcome.
+    pub boots: BTreeMap<String, usize>,
+    /// Boots by template (boots without one are not counted here).
+    pub templates: BTreeMap<String, usize>,
+    /// Latency records counted from the kernel's start because the launch is unknown.
+    pub from_kernel_start: usize,
+    /// The fitted distribution of all the class's records (what `bootline fit --class` reports).
+    pub fit: Option<FitSummary>,
+    /// Why there is no fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit_unavailable: Option<String>,
+    /// Per-phase statistics and tail blame.
+    pub phases: PhaseReport,
+}
+
+impl ClassReport {
+    /// Every boot of the class.
+    pub fn n_boots(&self) -> usize {
+        self.boots.values().sum()
+    }
+
+    /// Boots with this outcome.
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.boots.get(outcome.as_str()).copied().unwrap_or(0)
+    }
+}

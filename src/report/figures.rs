@@ -1,0 +1,566 @@
+//! The numbers every chart draws, computed once when the report is built: histogram bins,
+//! densities and survival curves sampled on a grid, the Kaplan–Meier steps with their band,
+//! the fleet waterfall's rows, one boot's lanes and the phase bars. Charts only draw these, so
+//! the Markdown and the SVG can never disagree.
+
+use serde::{Deserialize, Serialize};
+
+use super::class::PhaseReport;
+use crate::stats::fit::FittedModel;
+use crate::stats::km::KaplanMeier;
+use crate::timeline::{Boot, Outcome};
+
+/// Points on the grid of sampled curves.
+const GRID_POINTS: usize = 240;
+/// Fitted models drawn (best BIC first).
+const MODELS_DRAWN: usize = 3;
+/// Most rows of the waterfall; a larger fleet shows every k-th boot by rank.
+pub const WATERFALL_MAX_ROWS: usize = 1200;
+/// Most bars of the phase chart.
+const PHASE_BARS: usize = 10;
+/// Most module lanes of the timeline chart.
+const MODULE_LANES: usize = 3;
+
+/// What a vertical line marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineKind {
+    /// The timeout in force.
+    Current,
+    /// The recommended timeout.
+    Proposed,
+    /// The class's stuck threshold.
+    Stuck,
+}
+
+/// A vertical line at a time, with its label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeMark {
+    /// What it marks.
+    pub kind: LineKind,
+    /// Seconds from the zero.
+    pub secs: f64,
+    /// Label drawn beside it (`current 600 s`).
+    pub label: String,
+}
+
+/// One histogram bin: [lo, hi) and its count.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bin {
+    /// Left edge, seconds.
+    pub lo: f64,
+    /// Right edge, seconds.
+    pub hi: f64,
+    /// Exact latencies in the bin.
+    pub count: usize,
+}
+
+/// A sampled curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Curve {
+    /// Legend label (`lognormal (best BIC)`).
+    pub label: String,
+    /// (x, y) points in x order.
+    pub points: Vec<[f64; 2]>,
+}
+
+/// The distribution chart: histogram of exact latencies, fitted densities scaled to counts per
+/// bin, and the false-fail region under the best model beyond the current timeout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    /// Bin width, seconds.
+    pub bin_secs: f64,
+    /// Bins in order.
+    pub bins: Vec<Bin>,
+    /// Exact latencies binned.
+    pub n_exact: usize,
+    /// Censored records (not binned; they shape the fits).
+    pub n_censored: usize,
+    /// Densities × records × bin width.
+    pub densities: Vec<Curve>,
+    /// The best model's scaled density from the current timeout on.
+    pub false_fail: Option<Curve>,
+}
+
+/// One Kaplan–Meier step with its pointwise log(−log) band.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct KmPoint {
+    /// Event time, seconds.
+    pub t: f64,
+    /// Ŝ just after t.
+    pub s: f64,
+    /// Band lower limit.
+    pub lo: Option<f64>,
+    /// Band upper limit.
+    pub hi: Option<f64>,
+}
+
+/// The survival chart on a log y axis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Survival {
+    /// Kaplan–Meier steps.
+    pub km: Vec<KmPoint>,
+    /// Fitted survival curves (healthy part), best BIC first.
+    pub models: Vec<Curve>,
+    /// Bottom of the y axis (curves are clipped there).
+    pub y_min: f64,
+}
+
+/// A span of one waterfall row or lane.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    /// Start, seconds.
+    pub start: f64,
+    /// End, seconds.
+    pub end: f64,
+    /// Index into the categories.
+    pub category: usize,
+}
+
+/// One boot of the waterfall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// Instance id.
+    pub instance: String,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// Latency (exact or censored) or, without one, the last observed moment.
+    pub end_secs: f64,
+    /// Spans drawn in order (later ones over earlier ones).
+    pub spans: Vec<Span>,
+}
+
+/// The fleet waterfall: one row per boot sorted by latency, coloured by phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Waterfall {
+    /// Category names (colours), in legend order.
+    pub categories: Vec<String>,
+    /// Rows, fastest first.
+    pub rows: Vec<Row>,
+    /// Boots of the class with an end time.
+    pub n_boots: usize,
+    /// 1 when every boot has a row, else k: every k-th boot by rank.
+    pub every: usize,
+}
+
+/// One lane of a boot's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lane {
+    /// Lane label.
+    pub label: String,
+    /// Start, seconds.
+    pub start: f64,
+    /// End, seconds.
+    pub end: f64,
+    /// Index into the waterfall's categories (same colours in both charts).
+    pub category: usize,
+}
+
+/// One boot as lanes with milestone ticks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lanes {
+    /// Instance id.
+    pub instance: String,
+    /// Lanes, top to bottom.
+    pub lanes: Vec<Lane>,
+    /// Milestones (name, seconds).
+    pub ticks: Vec<(String, f64)>,
+    /// The boot's last moment (register, or last observation).
+    pub end_secs: f64,
+}
+
+/// One phase's bars.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseBar {
+    /// Phase name.
+    pub phase: String,
+    /// Median duration.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Share of the slow boots' excess latency this phase explains, when blamed.
+    pub blame_share: Option<f64>,
+}
+
+/// Everything the charts draw, for one class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    /// The class drawn.
+    pub class: String,
+    /// Right end of the time axes of the fleet charts, seconds.
+    pub x_max_secs: f64,
+    /// Current, proposed and stuck lines.
+    pub marks: Vec<TimeMark>,
+    /// Histogram and densities.
+    pub distribution: Distribution,
+    /// Kaplan–Meier and fitted survival.
+    pub survival: Survival,
+    /// The fleet waterfall.
+    pub waterfall: Waterfall,
+    /// One boot's lanes (the worked instance).
+    pub lanes: Option<Lanes>,
+    /// Per-phase p50/p90/p99, the slowest p99 first.
+    pub phases: Vec<PhaseBar>,
+}
+
+/// A bin width of 1, 2 or 5 × 10^k seconds near `raw`.
+pub fn nice_width(raw: f64) -> f64 {
+    if !(raw.is_finite() && raw > 0.0) {
+        return 1.0;
+    }
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    let step = if f < 1.5 {
+        1.0
+    } else if f < 3.5 {
+        2.0
+    } else if f < 7.5 {
+        5.0
+    } else {
+        10.0
+    };
+    step * mag
+}
+
+/// Bins exact latencies at a Freedman–Diaconis width rounded to a nice number; bin edges are
+/// multiples of the width.
+pub fn histogram(exact: &[f64]) -> (f64, Vec<Bin>) {
+    let mut v: Vec<f64> = exact.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let (Some(&lo), Some(&hi)) = (v.first(), v.last()) else {
+        return (1.0, Vec::new());
+    };
+    let q = |p: f64| crate::stats::quantile::type7(&v, p).unwrap_or(lo);
+    let iqr = q(0.75) - q(0.25);
+    let raw = if iqr > 0.0 {
+        2.0 * iqr / (v.len() as f64).cbrt()
+    } else {
+        (hi - lo).max(1.0) / 10.0
+    };
+    let width = nice_width(raw);
+    let first = (lo / width).floor();
+    let n_bins = ((hi / width).floor() - first) as usize + 1;
+    let mut bins: Vec<Bin> = (0..n_bins)
+        .map(|i| {
+            let lo = (first + i as f64) * width;
+            Bin {
+                lo,
+                hi: lo + width,
+                count: 0,
+            }
+        })
+        .collect();
+    for x in v {
+        let i = (((x / width).floor() - first) as usize).min(n_bins - 1);
+        bins[i].count += 1;
+    }
+    (width, bins)
+}
+
+fn grid(lo: f64, hi: f64) -> impl Iterator<Item = f64> {
+    let step = (hi - lo) / (GRID_POINTS - 1) as f64;
+    (0..GRID_POINTS).map(move |i| lo + step * i as f64)
+}
+
+fn model_label(i: usize, m: &FittedModel) -> String {
+    if i == 0 {
+        format!("{} (best BIC)", m.family.name())
+    } else {
+        m.family.name().to_string()
+    }
+}
+
+/// The fitted models to draw, best BIC first.
+pub fn drawn_models<'a>(ranked: &[&'a FittedModel]) -> Vec<&'a FittedModel> {
+    ranked.iter().take(MODELS_DRAWN).copied().collect()
+}
+
+/// Histogram, scaled densities and the false-fail region.
+pub fn distribution(
+    exact: &[f64],
+    n_records: usize,
+    models: &[&FittedModel],
+    current_secs: f64,
+    x_max: f64,
+) -> Distribution {
+    let (bin_secs, bins) = histogram(exact);
+    let scale = n_records as f64 * bin_secs;
+    let x_lo = bins.first().map_or(0.0, |b| b.lo);
+    let density = |m: &FittedModel, from: f64| -> Vec<[f64; 2]> {
+        grid(from, x_max)
+            .map(|t| [t, scale * m.family.ln_pdf(&m.theta, t).exp()])
+            .filter(|p| p[1].is_finite())
+            .collect()
+    };
+    let densities = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Curve {
+            label: model_label(i, m),
+            points: density(m, x_lo),
+        })
+        .collect();
+    let false_fail = models.first().filter(|_| current_secs < x_max).map(|m| {
+        let s = m.family.healthy_ln_sf(&m.theta, current_secs).exp();
+        Curve {
+            label: format!(
+                "healthy boots failed at {} s: {:.2} % ({})",
+                fmt_secs(current_secs),
+                100.0 * s,
+                m.family.name()
+            ),
+            points: density(m, current_secs),
+        }
+    });
+    Distribution {
+        bin_secs,
+        bins,
+        n_exact: exact.len(),
+        n_censored: n_records - exact.len(),
+        densities,
+        false_fail,
+    }
+}
+
+/// Seconds without a needless `.0`: `600`, `632.3`.
+pub fn fmt_secs(s: f64) -> String {
+    if (s - s.round()).abs() < 1e-9 {
+        format!("{s:.0}")
+    } else {
+        format!("{s:.1}")
+    }
+}
+
+/// Kaplan–Meier steps with band, and fitted survival curves clipped at the axis bottom.
+pub fn survival(
+    km: &KaplanMeier,
+    models: &[&FittedModel],
+    confidence: f64,
+    x_max: f64,
+) -> Survival {
+    let points: Vec<KmPoint> = km
+        .steps
+        .iter()
+        .filter_map(|st| {
+            let p = km.survival_point(st.time, confidence).ok()?;
+            Some(KmPoint {
+                t: st.time,
+                s: st.surv,
+                lo: p.ci_loglog[0],
+                hi: p.ci_loglog[1],
+            })
+        })
+        .collect();
+    let smallest = points
+        .iter()
+        .map(|p| p.s)
+        .filter(|s| *s > 0.0)
+        .fold(1.0f64, f64::min);
+    // A decade below the smallest positive Ŝ, and at least down to 10⁻³ (the 0.1 % target).
+    let y_min = 10f64.powf((smallest.log10().floor() - 1.0).min(-3.0));
+    let curves = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Curve {
+            label: model_label(i, m),
+            points: grid(0.0, x_max)
+                .map(|t| [t, m.family.healthy_ln_sf(&m.theta, t).exp()])
+                .filter(|p| p[1].is_finite() && p[1] >= y_min)
+                .collect(),
+        })
+        .collect();
+    Survival {
+        km: points,
+        models: curves,
+        y_min,
+    }
+}
+
+/// Categories of spans, in legend order: the wait for the kernel, boot-level phases, the
+/// cloud-init stages, marker sub-phases, the agent's register call.
+#[derive(Debug, Default)]
+pub struct Categories {
+    names: Vec<String>,
+}
+
+/// The category of the wait from launch to the kernel's start.
+pub const LAUNCH_TO_KERNEL: &str = "launch → kernel";
+/// Fewest categories coloured apart; later ones share `other`.
+const MAX_CATEGORIES: usize = 10;
+
+impl Categories {
+    fn index(&mut self, name: &str) -> usize {
+        if let Some(i) = self.names.iter().position(|n| n == name) {
+            return i;
+        }
+        if self.names.len() + 1 >= MAX_CATEGORIES {
+            return self.index_other();
+        }
+        self.names.push(name.to_string());
+        self.names.len() - 1
+    }
+
+    fn index_other(&mut self) -> usize {
+        match self.names.iter().position(|n| n == "other") {
+            Some(i) => i,
+            None => {
+                self.names.push("other".into());
+                self.names.len() - 1
+            }
+        }
+    }
+}
+
+/// The phases of a boot that colour its waterfall row: boot-level phases and stages first,
+/// marker sub-phases over them (a sub-phase lies inside a stage).
+fn row_spans(b: &Boot, cats: &mut Categories) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let kernel = b
+        .milestones
+        .iter()
+        .find(|m| m.name == "kernel_start")
+        .map(|m| m.at_secs);
+    if let (crate::timeline::Zero::Launch, Some(k)) = (b.zero, kernel) {
+        if k > 0.0 {
+            spans.push(Span {
+                start: 0.0,
+                end: k,
+                category: cats.index(LAUNCH_TO_KERNEL),
+            });
+        }
+    }
+    let end = b.observed_secs.unwrap_or(0.0);
+    for depth in [0usize, 1, 3] {
+        for p in b.phases.iter().filter(|p| p.depth == depth) {
+            let stop = p.end_secs.unwrap_or(end.max(p.start_secs));
+            if stop > p.start_secs {
+                spans.push(Span {
+                    start: p.start_secs,
+                    end: stop,
+                    category: cats.index(&p.name),
+                });
+            }
+        }
+    }
+    spans
+}
+
+/// A boot's end on the waterfall: its latency, else its last observed moment.
+fn row_end(b: &Boot) -> Option<f64> {
+    b.latency.map(|l| l.secs).or(b.observed_secs)
+}
+
+/// The fleet waterfall of these boots (one class).
+pub fn waterfall(boots: &[Boot], cats: &mut Categories) -> Waterfall {
+    let mut ranked: Vec<(&Boot, f64)> = boots
+        .iter()
+        .filter_map(|b| Some((b, row_end(b)?)))
+        .collect();
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.instance.cmp(&b.0.instance)));
+    let n = ranked.len();
+    let every = n.div_ceil(WATERFALL_MAX_ROWS).max(1);
+    let rows = ranked
+        .iter()
+        .enumerate()
+        // Keep the slowest boot whatever the stride: the tail is the point of the chart.
+        .filter(|(i, _)| i % every == 0 || *i + 1 == n)
+        .map(|(_, (b, end))| Row {
+            instance: b.instance.clone(),
+            outcome: b.outcome,
+            end_secs: *end,
+            spans: row_spans(b, cats),
+        })
+        .collect();
+    Waterfall {
+        categories: Vec::new(),
+        rows,
+        n_boots: n,
+        every,
+    }
+}
+
+/// One boot as lanes: the wait for the kernel, boot-level phases, each stage, its longest
+/// modules, marker sub-phases, the agent's register call; milestones that are not a lane's
+/// edge as ticks.
+pub fn lanes(b: &Boot, cats: &mut Categories) -> Lanes {
+    let end = row_end(b).unwrap_or(0.0);
+    let mut lanes: Vec<Lane> = Vec::new();
+    for s in row_spans(b, cats) {
+        let label = cats.names.get(s.category).cloned().unwrap_or_default();
+        lanes.push(Lane {
+            label,
+            start: s.start,
+            end: s.end,
+            category: s.category,
+        });
+    }
+    // Longest modules, each drawn in its stage's colour, right below the stages.
+    let mut modules: Vec<(&crate::timeline::Phase, f64)> = b
+        .phases
+        .iter()
+        .filter(|p| p.depth == 2)
+        .filter_map(|p| Some((p, p.duration_secs()?)))
+        .collect();
+    modules.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)));
+    let stage_of = |name: &str| name.split('/').next().unwrap_or(name).to_string();
+    let mut module_lanes: Vec<Lane> = modules
+        .iter()
+        .take(MODULE_LANES)
+        .map(|(p, d)| Lane {
+            label: p.name.clone(),
+            start: p.start_secs,
+            end: p.start_secs + d,
+            category: cats.index(&stage_of(&p.name)),
+        })
+        .collect();
+    module_lanes.sort_by(|a, b| a.start.total_cmp(&b.start));
+    // Lanes in time order, modules after their stage.
+    lanes.extend(module_lanes);
+    lanes.sort_by(|a, b| a.start.total_cmp(&b.start).then_with(|| a.label.len().cmp(&b.label.len())));
+    let edges = ["_start", "_finish"];
+    let ticks = b
+        .milestones
+        .iter()
+        .filter(|m| !edges.iter().any(|e| m.name.ends_with(e)) || m.name == "kernel_start")
+        .map(|m| (m.name.clone(), m.at_secs))
+        .collect();
+    Lanes {
+        instance: b.instance.clone(),
+        lanes,
+        ticks,
+        end_secs: end,
+    }
+}
+
+/// The phases with the slowest p99 as bars, each with its tail-blame share where blamed.
+pub fn phase_bars(phases: &PhaseReport) -> Vec<PhaseBar> {
+    let share = |name: &str| {
+        phases
+            .tail_blame
+            .levels()
+            .iter()
+            .filter_map(|(_, b)| *b)
+            .flat_map(|b| b.phases.iter())
+            .find(|p| p.phase == name)
+            .map(|p| p.share)
+    };
+    let mut q: Vec<_> = phases.quantiles.iter().collect();
+    q.sort_by(|a, b| b.p99.total_cmp(&a.p99).then_with(|| a.phase.cmp(&b.phase)));
+    q.iter()
+        .take(PHASE_BARS)
+        .map(|p| PhaseBar {
+            phase: p.phase.clone(),
+            p50: p.p50,
+            p90: p.p90,
+            p99: p.p99,
+            blame_share: share(&p.phase),
+        })
+        .collect()
+}
+
+/// Finishes the categories (the waterfall and the lanes share them).
+pub fn category_names(cats: Categories) -> Vec<String> {
+    cats.names
+}

@@ -1,0 +1,433 @@
+//! The report: one serialisable [`Report`] built from boots and the configuration, holding
+//! every number any output shows — fleet counts, per-class distributions and phase
+//! statistics, the worked instance, the chart data, the input digests — and the renderers, each
+//! a pure function of it ([`markdown::render`], [`text::verdicts`], [`json`]; the charts live
+//! in [`crate::chart`]).
+
+pub mod class;
+pub mod figures;
+pub mod inputs;
+pub mod markdown;
+pub mod redact;
+pub mod text;
+pub mod worked;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::config::{self, Config};
+use crate::stats::summary::{analyse_with_models, Options as FitOptions};
+use crate::timeline::{Boot, Outcome};
+
+pub use class::{ClassReport, PhaseReport};
+pub use figures::Figures;
+pub use inputs::Inputs;
+pub use worked::Worked;
+
+/// The schema version of `report.json`.
+pub const SCHEMA_VERSION: u32 = crate::timeline::SCHEMA_VERSION;
+
+/// Why a report could not be built.
+#[derive(Debug, Error)]
+pub enum ReportError {
+    /// No boot of the class the charts and the worked instance are drawn for.
+    #[error("no boot of class {0} in the inputs (classes seen: {1})")]
+    NoBootsOfClass(String, String),
+    /// `--worked-instance` names an instance the inputs do not hold.
+    #[error("--worked-instance {0}: no boot of that instance in the inputs")]
+    UnknownInstance(String),
+    /// The statistics failed on the charted class's records.
+    #[error("class {class}: {reason}")]
+    Stats {
+        /// The class.
+        class: String,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// The time zone shown times are written in: UTC or a fixed offset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Zone {
+    /// As given: `UTC`, `+02:00`.
+    pub name: String,
+    /// Seconds east of UTC.
+    pub offset_secs: i32,
+}
+
+impl Default for Zone {
+    fn default() -> Self {
+        Self {
+            name: "UTC".into(),
+            offset_secs: 0,
+        }
+    }
+}
+
+impl std::str::FromStr for Zone {
+    type Err = String;
+
+    /// `UTC`, `Z`, or an offset `±HH:MM` (`+02:00`, `-05:30`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("utc") || s == "Z" {
+            return Ok(Self::default());
+        }
+        let bad = || format!("expected UTC or an offset such as +02:00, got {s}");
+        let (sign, rest) = match s.as_bytes().first() {
+            Some(b'+') => (1, &s[1..]),
+            Some(b'-') => (-1, &s[1..]),
+            _ => return Err(bad()),
+        };
+        let (h, m) = rest.split_once(':').ok_or_else(bad)?;
+        let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        if h > 23 || m > 59 || rest.len() != 5 {
+            return Err(bad());
+        }
+        Ok(Self {
+            name: s.to_string(),
+            offset_secs: sign * (h * 3600 + m * 60),
+        })
+    }
+}
+
+impl Zone {
+    /// The offset as chrono's.
+    pub fn offset(&self) -> FixedOffset {
+        FixedOffset::east_opt(self.offset_secs).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    }
+}
+
+/// How the report is presented: settings the renderers read (kept in the report so every
+/// renderer stays a function of the report alone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Presentation {
+    /// The zone of shown times.
+    pub zone: Zone,
+    /// Prefix of chart links (`--link-base`), else charts are linked relatively.
+    pub link_base: Option<String>,
+    /// Mask addresses, host names and keys in quoted log lines.
+    pub redact: bool,
+}
+
+/// How the report was asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// The class the charts and the worked instance are drawn for.
+    pub class: String,
+    /// The worked instance, else the class's slowest healthy boot.
+    pub worked_instance: Option<String>,
+    /// The command to reproduce the report (inputs and options as given, `--out` left out).
+    pub command: String,
+    /// The time written as "generated at" (`--now`, `SOURCE_DATE_EPOCH`); none by default.
+    pub now: Option<DateTime<Utc>>,
+    /// Presentation settings.
+    pub presentation: Presentation,
+}
+
+/// A boot worth naming: anything but a plain `registered` one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotableBoot {
+    /// Instance id.
+    pub instance: String,
+    /// Workspace id.
+    pub workspace: Option<String>,
+    /// Class.
+    pub class: String,
+    /// Template.
+    pub template: Option<String>,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// Latency (exact or censored), seconds.
+    pub latency_secs: Option<f64>,
+    /// Last observed moment, seconds from the zero.
+    pub observed_secs: Option<f64>,
+    /// Crash evidence: kind and the line.
+    pub evidence: Option<(String, String)>,
+    /// Where the evidence was read.
+    pub evidence_source: Option<String>,
+}
+
+/// The fleet at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fleet {
+    /// Boots in the inputs.
+    pub boots: usize,
+    /// Instances.
+    pub instances: usize,
+    /// Boots by outcome, all classes.
+    pub outcomes: BTreeMap<String, usize>,
+}
+
+/// The policy the report applied (`[policy]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Target false-fail rate p.
+    pub target_false_fail_rate: f64,
+    /// One-sided confidence of bounds.
+    pub confidence: f64,
+    /// Multiplicative slack.
+    pub slack_multiplier: f64,
+    /// Additive slack, seconds.
+    pub slack_add_secs: f64,
+}
+
+impl From<&config::Policy> for Policy {
+    fn from(p: &config::Policy) -> Self {
+        Self {
+            target_false_fail_rate: p.target_false_fail_rate,
+            confidence: p.confidence,
+            slack_multiplier: p.slack_multiplier,
+            slack_add_secs: p.slack_add_secs,
+        }
+    }
+}
+
+/// Everything every report output shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Schema version of `report.json`.
+    pub schema_version: u32,
+    /// bootline's version.
+    pub bootline_version: String,
+    /// When the report says it was made (only with `--now` or `SOURCE_DATE_EPOCH`).
+    pub generated_at: Option<DateTime<Utc>>,
+    /// The command that reproduces it.
+    pub command: String,
+    /// Presentation settings.
+    pub presentation: Presentation,
+    /// The input files and their digest.
+    pub inputs: Inputs,
+    /// The policy applied.
+    pub policy: Policy,
+    /// Fleet counts.
+    pub fleet: Fleet,
+    /// One entry per class seen in the inputs, by name.
+    pub classes: Vec<ClassReport>,
+    /// Boots that did not simply register, by class and instance.
+    pub notable: Vec<NotableBoot>,
+    /// The worked instance.
+    pub worked: Option<Worked>,
+    /// Chart data, for the charted class.
+    pub figures: Figures,
+}
+
+impl Report {
+    /// The class the charts are drawn for.
+    pub fn charted_class(&self) -> Option<&ClassReport> {
+        self.classes.iter().find(|c| c.class == self.figures.class)
+    }
+}
+
+fn class_policy(config: &Config, name: &str) -> (f64, f64, bool) {
+    match config.class(name) {
+        Some(c) => (c.timeout_secs, c.stuck_threshold_secs, true),
+        None => (config::DEFAULT_TIMEOUT_SECS, config::DEFAULT_STUCK_SECS, false),
+    }
+}
+
+fn notable(boots: &[Boot]) -> Vec<NotableBoot> {
+    let mut v: Vec<NotableBoot> = boots
+        .iter()
+        .filter(|b| b.outcome != Outcome::Registered)
+        .map(|b| NotableBoot {
+            instance: b.instance.clone(),
+            workspace: b.workspace.clone(),
+            class: b.class.clone(),
+            template: b.template.clone(),
+            outcome: b.outcome,
+            latency_secs: b.latency.map(|l| l.secs),
+            observed_secs: b.observed_secs,
+            evidence: b.evidence.as_ref().map(|e| (e.kind.clone(), e.line.clone())),
+            evidence_source: b.evidence.as_ref().map(|e| e.source.clone()),
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        (a.class.as_str(), a.outcome, a.instance.as_str())
+            .cmp(&(b.class.as_str(), b.outcome, b.instance.as_str()))
+    });
+    v
+}
+
+/// Builds the report of these boots (all classes) under this configuration.
+pub fn build(
+    boots: &[Boot],
+    config: &Config,
+    inputs: Inputs,
+    opts: &Options,
+) -> Result<Report, ReportError> {
+    let mut by_class: BTreeMap<&str, Vec<Boot>> = BTreeMap::new();
+    for b in boots {
+        by_class.entry(b.class.as_str()).or_default().push(b.clone());
+    }
+    let Some(charted) = by_class.get(opts.class.as_str()) else {
+        let seen: Vec<&str> = by_class.keys().copied().collect();
+        return Err(ReportError::NoBootsOfClass(
+            opts.class.clone(),
+            if seen.is_empty() { "none".into() } else { seen.join(", ") },
+        ));
+    };
+    let fit_opts = FitOptions {
+        confidence: config.policy.confidence,
+        ..FitOptions::default()
+    };
+    let mut classes = Vec::new();
+    let mut figures = None;
+    for (name, class_boots) in &by_class {
+        let (timeout_secs, stuck_threshold_secs, configured) = class_policy(config, name);
+        let records = class::records(class_boots);
+        let fitted = if records.is_empty() {
+            Err("no boot of the class has a register latency to fit".to_string())
+        } else {
+            analyse_with_models(&records, &fit_opts).map_err(|e| e.to_string())
+        };
+        let phases = PhaseReport::new(class_boots);
+        if *name == opts.class {
+            let fitted = fitted.as_ref().map_err(|e| ReportError::Stats {
+                class: name.to_string(),
+                reason: e.clone(),
+            })?;
+            figures = Some(build_figures(
+                name,
+                class_boots,
+                &records,
+                fitted,
+                &phases,
+                (timeout_secs, stuck_threshold_secs),
+                config.policy.confidence,
+                opts,
+            )?);
+        }
+        let mut templates: BTreeMap<String, usize> = BTreeMap::new();
+        for t in class_boots.iter().filter_map(|b| b.template.as_ref()) {
+            *templates.entry(t.clone()).or_default() += 1;
+        }
+        let (fit, fit_unavailable) = match fitted {
+            Ok((summary, _, _)) => (Some(summary), None),
+            Err(e) => (None, Some(e)),
+        };
+        classes.push(ClassReport {
+            class: name.to_string(),
+            timeout_secs,
+            stuck_threshold_secs,
+            configured,
+            boots: class::outcome_counts(class_boots),
+            templates,
+            from_kernel_start: class_boots
+                .iter()
+                .filter(|b| b.record().is_some())
+                .filter(|b| b.latency.is_some_and(|l| l.from != crate::timeline::Zero::Launch))
+                .count(),
+            fit,
+            fit_unavailable,
+            phases,
+        });
+    }
+    let worked = match &opts.worked_instance {
+        Some(id) => {
+            let b = boots
+                .iter()
+                .find(|b| &b.instance == id)
+                .ok_or_else(|| ReportError::UnknownInstance(id.clone()))?;
+            Some(worked::worked(b, "chosen with --worked-instance"))
+        }
+        None => worked::slowest_healthy(charted)
+            .map(|b| worked::worked(b, "the slowest healthy boot of the class")),
+    };
+    let mut instances: Vec<&str> = boots.iter().map(|b| b.instance.as_str()).collect();
+    instances.sort_unstable();
+    instances.dedup();
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        bootline_version: env!("CARGO_PKG_VERSION").to_string(),
+        generated_at: opts.now,
+        command: opts.command.clone(),
+        presentation: opts.presentation.clone(),
+        inputs,
+        policy: Policy::from(&config.policy),
+        fleet: Fleet {
+            boots: boots.len(),
+            instances: instances.len(),
+            outcomes: class::outcome_counts(boots),
+        },
+        classes,
+        notable: notable(boots),
+        worked,
+        figures: figures.expect("the charted class was checked to have boots"),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_figures(
+    class: &str,
+    boots: &[Boot],
+    records: &[crate::stats::Record],
+    fitted: &(
+        crate::stats::summary::FitSummary,
+        crate::stats::summary::Fits,
+        crate::stats::km::KaplanMeier,
+    ),
+    phases: &PhaseReport,
+    (current, stuck): (f64, f64),
+    confidence: f64,
+    opts: &Options,
+) -> Result<Figures, ReportError> {
+    let (_, fits, km) = fitted;
+    let ranked: Vec<&crate::stats::fit::FittedModel> = fits
+        .scores
+        .iter()
+        .filter_map(|s| fits.models.iter().find(|m| m.family == s.family))
+        .collect();
+    let models = figures::drawn_models(&ranked);
+    let exact: Vec<f64> = records
+        .iter()
+        .filter(|r| !r.censored)
+        .map(|r| r.duration_secs)
+        .collect();
+    let mut cats = figures::Categories::default();
+    let waterfall = figures::waterfall(boots, &mut cats);
+    let lane_boot = match &opts.worked_instance {
+        Some(id) => boots.iter().find(|b| &b.instance == id),
+        None => worked::slowest_healthy(boots),
+    };
+    let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
+    let latest = waterfall
+        .rows
+        .iter()
+        .map(|r| r.end_secs)
+        .fold(stuck.max(current), f64::max);
+    let x_max = latest * 1.04;
+    let marks = vec![
+        figures::TimeMark {
+            kind: figures::LineKind::Current,
+            secs: current,
+            label: format!("current timeout {} s", figures::fmt_secs(current)),
+        },
+        figures::TimeMark {
+            kind: figures::LineKind::Stuck,
+            secs: stuck,
+            label: format!("stuck after {} s", figures::fmt_secs(stuck)),
+        },
+    ];
+    let mut waterfall = waterfall;
+    waterfall.categories = figures::category_names(cats);
+    Ok(Figures {
+        class: class.to_string(),
+        x_max_secs: x_max,
+        marks,
+        distribution: figures::distribution(&exact, records.len(), &models, current, x_max),
+        survival: figures::survival(km, &models, confidence, x_max),
+        waterfall,
+        lanes,
+        phases: figures::phase_bars(phases),
+    })
+}
+
+/// `report.json`: the report, pretty-printed, with a final newline.
+pub fn json(report: &Report) -> serde_json::Result<String> {
+    let mut s = serde_json::to_string_pretty(report)?;
+    s.push('\n');
+    Ok(s)
+}

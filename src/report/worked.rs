@@ -1,0 +1,118 @@
+//! The worked instance: one boot told as a table of events with wall-clock times (launch,
+//! kernel, each cloud-init stage, its biggest module, marker sub-phases, registered), the way
+//! DESIGN.md §1 tells the incident.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::timeline::{Boot, Outcome};
+
+/// One event of the worked instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Seconds from the boot's zero.
+    pub at_secs: f64,
+    /// Wall-clock time, when the boot's zero is known on the wall clock.
+    pub wall: Option<DateTime<Utc>>,
+    /// What happened (`launched`, `modules-final`, `modules-final/config-scripts_user`, …).
+    pub event: String,
+    /// How long it took, for a phase.
+    pub duration_secs: Option<f64>,
+    /// Where it was read (`path:line`).
+    pub source: String,
+}
+
+/// The worked instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Worked {
+    /// Instance id.
+    pub instance: String,
+    /// Workspace id.
+    pub workspace: Option<String>,
+    /// Class.
+    pub class: String,
+    /// Why this boot: `slowest healthy boot` or `chosen`.
+    pub why: String,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// Register latency, seconds (exact or censored).
+    pub latency_secs: Option<f64>,
+    /// Events in time order.
+    pub events: Vec<Event>,
+}
+
+/// The slowest boot with an exact latency among `boots` (ties: the first instance id).
+pub fn slowest_healthy(boots: &[Boot]) -> Option<&Boot> {
+    boots
+        .iter()
+        .filter(|b| matches!(b.outcome, Outcome::Registered | Outcome::FalseFailed))
+        .filter(|b| b.record().is_some_and(|r| !r.1))
+        .max_by(|a, b| {
+            let (la, lb) = (a.record().map_or(0.0, |r| r.0), b.record().map_or(0.0, |r| r.0));
+            la.total_cmp(&lb).then_with(|| b.instance.cmp(&a.instance))
+        })
+}
+
+/// The events of one boot: milestones that are not a stage's edge, boot-level phases, stages,
+/// each stage's longest module, marker sub-phases.
+pub fn worked(b: &Boot, why: &str) -> Worked {
+    let wall = |secs: f64| {
+        b.zero_wall
+            .map(|z| z + chrono::Duration::microseconds((secs * 1e6).round() as i64))
+    };
+    let mut events: Vec<Event> = Vec::new();
+    for m in &b.milestones {
+        let edge = m.name.ends_with("_start") || m.name.ends_with("_finish");
+        if edge && m.name != "kernel_start" {
+            continue;
+        }
+        events.push(Event {
+            at_secs: m.at_secs,
+            wall: m.wall.or_else(|| wall(m.at_secs)),
+            event: m.name.clone(),
+            duration_secs: None,
+            source: m.source.clone(),
+        });
+    }
+    let longest_module = |stage: &str| {
+        b.phases
+            .iter()
+            .filter(|p| p.depth == 2 && p.name.split('/').next() == Some(stage))
+            .filter_map(|p| Some((p, p.duration_secs()?)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.name.cmp(&a.0.name)))
+            .map(|(p, _)| p)
+    };
+    for p in &b.phases {
+        let shown = match p.depth {
+            0 | 1 | 3 => true,
+            _ => false,
+        };
+        if !shown {
+            continue;
+        }
+        let module = if p.depth == 1 { longest_module(&p.name) } else { None };
+        for q in std::iter::once(p).chain(module) {
+            events.push(Event {
+                at_secs: q.start_secs,
+                wall: wall(q.start_secs),
+                event: q.name.clone(),
+                duration_secs: q.duration_secs(),
+                source: q.source.clone(),
+            });
+        }
+    }
+    events.sort_by(|a, b| {
+        a.at_secs
+            .total_cmp(&b.at_secs)
+            .then_with(|| a.event.len().cmp(&b.event.len()))
+    });
+    Worked {
+        instance: b.instance.clone(),
+        workspace: b.workspace.clone(),
+        class: b.class.clone(),
+        why: why.to_string(),
+        outcome: b.outcome,
+        latency_secs: b.latency.map(|l| l.secs),
+        events,
+    }
+}
