@@ -60,6 +60,10 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `bootline man > bootline.1; man -l bootline.1`.
     Man,
+    /// Write the pull-request report: report.md, report.json and the SVG charts, in one folder.
+    Report(ReportArgs),
+    /// Draw one chart of the report as SVG.
+    Chart(ChartArgs),
 }
 
 /// Inputs and how to read them.
@@ -268,4 +272,61 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+/// What the report is about and how it is shown (shared by `report` and `chart`).
+#[derive(Debug, Args)]
+pub struct ReportOptions {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Selection and configuration.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// The class the charts and the worked instance are drawn for (default: `default`, else
+    /// the class with the most boots).
+    #[arg(long, value_name = "NAME")]
+    pub class: Option<String>,
+    /// The boot told step by step, by instance id (default: the class's slowest healthy boot).
+    #[arg(long, value_name = "ID")]
+    pub worked_instance: Option<String>,
+    /// The zone of shown wall-clock times: UTC or an offset such as +02:00.
+    #[arg(long, default_value = "UTC", value_name = "ZONE")]
+    pub tz: String,
+}
+
+/// Options of `bootline report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// What the report is about.
+    #[command(flatten)]
+    pub report: ReportOptions,
+    /// The folder to write report.md, report.json and the charts to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Make chart links absolute with this prefix (a pasted pull-request body resolves no
+    /// relative links).
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
+    /// Mask IP addresses, host names and key-like strings in quoted log lines.
+    #[arg(long)]
+    pub redact: bool,
+    /// Write this time (RFC 3339) as the report's date; `SOURCE_DATE_EPOCH` does the same.
+    /// Without either the report carries no date, so the same inputs give the same bytes.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Print nothing on success (the files are still written).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Options of `bootline chart`.
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// Which chart: distribution, survival, waterfall, timeline or phases.
+    pub kind: String,
+    /// What the chart is about.
+    #[command(flatten)]
+    pub report: ReportOptions,
+    /// The SVG file to write (`-` for standard output).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
 }

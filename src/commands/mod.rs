@@ -1,12 +1,14 @@
 //! One module per subcommand; each turns validated arguments into output and an exit code.
 
 mod analyze;
+mod chart;
 mod check;
 mod fit;
 mod formats;
 mod manual;
 mod progress;
 mod recommend;
+mod report;
 mod timeline;
 
 use std::path::PathBuf;
@@ -39,6 +41,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man => manual::man(),
+        Command::Report(args) => report::run(args),
+        Command::Chart(args) => chart::run(args),
     }
 }
 

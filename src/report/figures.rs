@@ -141,6 +141,8 @@ pub struct Waterfall {
     pub n_boots: usize,
     /// 1 when every boot has a row, else k: every k-th boot by rank.
     pub every: usize,
+    /// Right end of the time axis: the latest row end (stuck boots run long).
+    pub x_max_secs: f64,
 }
 
 /// One lane of a boot's timeline.
@@ -473,11 +475,13 @@ pub fn waterfall(boots: &[Boot], cats: &mut Categories) -> Waterfall {
             spans: row_spans(b, cats),
         })
         .collect();
+    let x_max_secs = ranked.last().map_or(1.0, |r| r.1) * 1.04;
     Waterfall {
         categories: Vec::new(),
         rows,
         n_boots: n,
         every,
+        x_max_secs,
     }
 }
 

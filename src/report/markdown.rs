@@ -1,3 +1,504 @@
 //! `report.md`: the pull-request page, GitHub-flavoured Markdown, a pure function of the
 //! report. It fits a pull-request body (at most [`BODY_LIMIT`] characters): long lists fold into
 //! `<details>` and are cut, with a count, until it does.
+
+use std::fmt::Write as _;
+
+use super::class::ClassReport;
+use super::figures::fmt_secs;
+use super::redact::redact;
+use super::{NotableBoot, Report};
+use crate::timeline::Outcome;
+
+/// The most characters GitHub takes in a pull-request body.
+pub const BODY_LIMIT: usize = 65_536;
+
+/// The charts, in the order the report shows them, with their captions.
+pub const CHARTS: [(&str, &str); 5] = [
+    ("distribution", "register latency: histogram, fitted densities, timeout and stuck lines"),
+    ("survival", "share of boots not yet registered (Kaplan–Meier with band, fits; log scale)"),
+    ("waterfall", "every boot, sorted by latency, coloured by phase"),
+    ("timeline", "the worked instance, lane by lane"),
+    ("phases", "per-phase p50/p90/p99 and tail blame"),
+];
+
+/// Caps tried in turn on every long list until the page fits [`BODY_LIMIT`].
+const LIST_CAPS: [usize; 7] = [200, 100, 50, 20, 10, 5, 0];
+
+/// `report.md`.
+pub fn render(r: &Report) -> String {
+    let mut last = String::new();
+    for cap in LIST_CAPS {
+        last = render_capped(r, cap);
+        if last.chars().count() <= BODY_LIMIT {
+            return last;
+        }
+    }
+    last
+}
+
+/// Renders with at most `cap` items per long list; `cut` counts the items left out.
+struct Page<'a> {
+    r: &'a Report,
+    cap: usize,
+    cut: usize,
+    out: String,
+}
+
+fn render_capped(r: &Report, cap: usize) -> String {
+    let mut p = Page {
+        r,
+        cap,
+        cut: 0,
+        out: String::new(),
+    };
+    p.title_and_verdict();
+    p.evidence();
+    p.worked();
+    p.distribution();
+    p.blame();
+    p.charts();
+    p.notable();
+    p.reproduce();
+    if p.cut > 0 {
+        // Said at the top, where a reviewer starts reading.
+        let note = format!(
+            "> Long lists below are cut to fit a pull-request body ({BODY_LIMIT} characters): {} item{} left out; `report.json` holds them all.\n\n",
+            p.cut,
+            plural(p.cut)
+        );
+        let at = p.out.find("\n\n").map_or(0, |i| i + 2);
+        p.out.insert_str(at, &note);
+    }
+    p.out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// 1234 → `1,234`.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn secs(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_string(), |x| format!("{x:.1}"))
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.2} %", 100.0 * v)
+}
+
+impl Page<'_> {
+    fn line(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+
+    fn title_and_verdict(&mut self) {
+        let r = self.r;
+        let names: Vec<&str> = r.classes.iter().map(|c| c.class.as_str()).collect();
+        self.line(&format!(
+            "# Register-wait timeout: evidence from {} boots ({})",
+            thousands(r.fleet.boots),
+            names.join(", ")
+        ));
+        self.line("");
+        let mut v = String::new();
+        for c in &r.classes {
+            let healthy = c.count(Outcome::Registered) + c.count(Outcome::FalseFailed);
+            let _ = write!(
+                v,
+                "**{}** ({} boots, {} healthy): the timeout is {} s, boots count as stuck after {} s",
+                c.class,
+                thousands(c.n_boots()),
+                thousands(healthy),
+                fmt_secs(c.timeout_secs),
+                fmt_secs(c.stuck_threshold_secs)
+            );
+            match super::text::p999_bound(c) {
+                Some((ucb, fam)) => {
+                    let _ = write!(
+                        v,
+                        "; the p99.9 of healthy register latency is at most {ucb:.1} s ({fam}, {:.0} % one-sided)",
+                        100.0 * r.policy.confidence
+                    );
+                    if c.count(Outcome::FalseFailed) > 0 {
+                        let _ = write!(
+                            v,
+                            ", and {} healthy boot{} {} failed by the sweep before {} registered",
+                            c.count(Outcome::FalseFailed),
+                            plural(c.count(Outcome::FalseFailed)),
+                            if c.count(Outcome::FalseFailed) == 1 { "was" } else { "were" },
+                            if c.count(Outcome::FalseFailed) == 1 { "it" } else { "they" }
+                        );
+                    }
+                }
+                None => v.push_str("; no distribution could be fitted"),
+            }
+            v.push_str(". ");
+        }
+        self.line(v.trim_end());
+        self.line("");
+    }
+
+    fn evidence(&mut self) {
+        let r = self.r;
+        self.line("## Measured evidence");
+        self.line("");
+        self.line(&format!(
+            "{} boots of {} instances read from {} input files ({} bytes; digest `{}`).",
+            thousands(r.fleet.boots),
+            thousands(r.fleet.instances),
+            thousands(r.inputs.files.len()),
+            thousands(r.inputs.bytes as usize),
+            &r.inputs.digest[..16.min(r.inputs.digest.len())]
+        ));
+        self.line("");
+        let outcomes = Outcome::ALL;
+        let mut head = "| class | timeout | stuck after | boots |".to_string();
+        let mut rule = "|---|---:|---:|---:|".to_string();
+        for o in outcomes {
+            let _ = write!(head, " {} |", o.as_str());
+            rule.push_str("---:|");
+        }
+        self.line(&head);
+        self.line(&rule);
+        for c in &r.classes {
+            let mut row = format!(
+                "| {}{} | {} s | {} s | {} |",
+                c.class,
+                if c.configured { "" } else { " (not configured: default values)" },
+                fmt_secs(c.timeout_secs),
+                fmt_secs(c.stuck_threshold_secs),
+                thousands(c.n_boots())
+            );
+            for o in outcomes {
+                let _ = write!(row, " {} |", thousands(c.count(o)));
+            }
+            self.line(&row);
+        }
+        self.line("");
+        let templates: Vec<String> = r
+            .classes
+            .iter()
+            .flat_map(|c| {
+                c.templates
+                    .iter()
+                    .map(move |(t, n)| format!("`{t}` ({} boots, class {})", thousands(*n), c.class))
+            })
+            .collect();
+        if !templates.is_empty() {
+            self.line(&format!("Templates: {}.", templates.join(", ")));
+            self.line("");
+        }
+        self.line("Registered and false-failed boots are exact latency records; timed-out and unknown ones are censored (only known to take longer); stuck and crashed boots are counted, never fitted.");
+        for c in r.classes.iter().filter(|c| c.from_kernel_start > 0) {
+            self.line(&format!(
+                "Class {}: {} latencies count from the kernel's start (launch unknown).",
+                c.class, c.from_kernel_start
+            ));
+        }
+        self.line("");
+    }
+
+    fn worked(&mut self) {
+        let r = self.r;
+        let Some(w) = &r.worked else {
+            return;
+        };
+        let zone = r.presentation.zone.offset();
+        self.line(&format!("### Worked instance `{}`", w.instance));
+        self.line("");
+        let first_wall = w.events.iter().find_map(|e| e.wall);
+        self.line(&format!(
+            "{} of class {}{}: {}{}.",
+            w.why,
+            w.class,
+            w.workspace.as_ref().map_or(String::new(), |ws| format!(", workspace `{ws}`")),
+            w.outcome.as_str(),
+            w.latency_secs
+                .map_or(String::new(), |l| format!(" after {l:.1} s")),
+        ));
+        self.line("");
+        self.line(&format!(
+            "| time ({}) | +s | event | took |",
+            r.presentation.zone.name
+        ));
+        self.line("|---|---:|---|---:|");
+        for e in &w.events {
+            let wall = e.wall.map_or("–".to_string(), |t| {
+                let local = t.with_timezone(&zone);
+                if Some(t) == first_wall {
+                    local.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+                } else {
+                    local.format("%H:%M:%S%.3f").to_string()
+                }
+            });
+            self.line(&format!(
+                "| {wall} | {:.1} | `{}` | {} |",
+                e.at_secs,
+                e.event,
+                e.duration_secs.map_or(String::new(), |d| format!("{d:.1} s"))
+            ));
+        }
+        self.line("");
+    }
+
+    fn distribution(&mut self) {
+        let r = self.r;
+        self.line("## Distribution of register latency");
+        self.line("");
+        for c in &r.classes {
+            self.class_distribution(c);
+        }
+    }
+
+    fn class_distribution(&mut self, c: &ClassReport) {
+        let conf = 100.0 * self.r.policy.confidence;
+        self.line(&format!("### Class {}", c.class));
+        self.line("");
+        let Some(f) = &c.fit else {
+            self.line(&format!(
+                "No fit: {}.",
+                c.fit_unavailable.as_deref().unwrap_or("no records")
+            ));
+            self.line("");
+            return;
+        };
+        self.line(&format!(
+            "{} records: {} exact, {} censored. Quantiles with {conf:.0} % two-sided intervals and one-sided upper bounds, seconds:",
+            thousands(f.n),
+            thousands(f.n_events),
+            thousands(f.n_censored)
+        ));
+        self.line("");
+        self.line("| estimate | p50 | p90 | p99 | p99.9 |");
+        self.line("|---|---:|---:|---:|---:|");
+        let levels = ["p50", "p90", "p99", "p99.9"];
+        let cell = |q: Option<&crate::stats::summary::QuantileOut>| match q {
+            Some(q) if q.estimate.is_some() => format!(
+                "{} [{}, {}] ≤ {}",
+                secs(q.estimate),
+                secs(q.ci[0]),
+                secs(q.ci[1]),
+                secs(q.ucb)
+            ),
+            Some(_) | None => "not reached".to_string(),
+        };
+        let mut row = "| Kaplan–Meier |".to_string();
+        for l in levels {
+            let _ = write!(row, " {} |", cell(f.km.quantiles.get(l)));
+        }
+        self.line(&row);
+        let mut row = "| order statistics (bound) |".to_string();
+        for l in levels {
+            let b = f.order_statistic.get(l);
+            let _ = write!(
+                row,
+                " {} |",
+                b.and_then(|b| b.ucb).map_or("n too small".to_string(), |u| format!("≤ {u:.1}"))
+            );
+        }
+        self.line(&row);
+        for m in f.models.iter().take(3) {
+            let mut row = format!("| {} (ΔBIC {:.1}) |", m.score.family.name(), m.score.delta_bic);
+            for l in levels {
+                let _ = write!(row, " {} |", cell(m.quantiles.get(l)));
+            }
+            self.line(&row);
+        }
+        self.line("");
+        if let Some(best) = f.models.first() {
+            let plausible: Vec<String> = f
+                .models
+                .iter()
+                .filter(|m| m.score.delta_bic <= 10.0)
+                .filter_map(|m| {
+                    let u = m.quantiles.get("p99.9")?.ucb?;
+                    Some(format!("{} {u:.1} s (ΔBIC {:.1})", m.score.family.name(), m.score.delta_bic))
+                })
+                .collect();
+            self.line(&format!(
+                "Chosen model: **{}**, the lowest BIC of {} fitted families (censored maximum likelihood). The p99.9 bound across the plausible models (ΔBIC ≤ 10): {}.",
+                best.score.family.name(),
+                f.models.len(),
+                plausible.join(", ")
+            ));
+            if let Some(s) = best.survival_at.iter().find(|s| (s.t - c.timeout_secs).abs() < 1e-9) {
+                if let Some(v) = s.s {
+                    self.line("");
+                    self.line(&format!(
+                        "At the current {} s timeout the chosen model leaves {} of healthy boots unregistered ({:.1} per 10,000 boots).",
+                        fmt_secs(c.timeout_secs),
+                        pct(v),
+                        v * 1e4
+                    ));
+                }
+            }
+            self.line("");
+        }
+        if let Some(p) = &f.km.plateau {
+            if p.long_plateau {
+                self.line(&format!(
+                    "Kaplan–Meier ends in a plateau from {:.1} s to {:.1} s made of {} censored records: stuck VMs may sit among them.",
+                    p.last_event_time, p.max_time, p.n_censored_after_last_event
+                ));
+                self.line("");
+            }
+        }
+    }
+
+    fn blame(&mut self) {
+        let r = self.r;
+        self.line("## Tail blame: what makes the slow boots slow");
+        self.line("");
+        for c in &r.classes {
+            for (level, b) in c.phases.tail_blame.levels() {
+                let Some(b) = b else { continue };
+                self.line(&format!(
+                    "**{} — {}**: the {} boots above the p90 ({:.1} s) take {:.1} s longer than the median boot ({:.1} s) on average.",
+                    c.class,
+                    level.replace('_', "-"),
+                    b.n_tail,
+                    b.p90_latency_secs,
+                    b.mean_excess_secs,
+                    b.median_latency_secs
+                ));
+                self.line("");
+                self.line("| phase | excess | share | median | tail mean |");
+                self.line("|---|---:|---:|---:|---:|");
+                for p in b.phases.iter().take(5) {
+                    self.line(&format!(
+                        "| `{}` | {:+.1} s | {:.1} % | {:.1} s | {:.1} s |",
+                        p.phase,
+                        p.excess_secs,
+                        100.0 * p.share,
+                        p.median_secs,
+                        p.tail_mean_secs
+                    ));
+                }
+                self.line(&format!("| (unexplained) | {:+.1} s | | | |", b.unexplained_secs));
+                self.line("");
+            }
+        }
+    }
+
+    fn charts(&mut self) {
+        let r = self.r;
+        self.line(&format!("## Charts (class {})", r.figures.class));
+        self.line("");
+        for (kind, caption) in CHARTS {
+            if kind == "timeline" && r.figures.lanes.is_none() {
+                continue;
+            }
+            let href = match &r.presentation.link_base {
+                Some(base) => format!("{}/{kind}.svg", base.trim_end_matches('/')),
+                None => format!("{kind}.svg"),
+            };
+            self.line(&format!("- [{kind}]({href}): {caption}"));
+        }
+        self.line("");
+        let first = match &r.presentation.link_base {
+            Some(base) => format!("{}/distribution.svg", base.trim_end_matches('/')),
+            None => "distribution.svg".to_string(),
+        };
+        self.line(&format!("![register latency of class {}]({first})", r.figures.class));
+        self.line("");
+    }
+
+    /// A folded list: at most `cap` rows, the rest counted.
+    fn folded(&mut self, summary: &str, head: &str, rows: Vec<String>) {
+        let n = rows.len();
+        let shown = n.min(self.cap);
+        self.line("<details>");
+        self.line(&format!("<summary>{summary}</summary>"));
+        self.line("");
+        if shown > 0 {
+            self.line(head);
+            for row in rows.into_iter().take(shown) {
+                self.line(&row);
+            }
+            self.line("");
+        }
+        if shown < n {
+            self.cut += n - shown;
+            self.line(&format!("… and {} more (cut to fit a pull-request body).", thousands(n - shown)));
+            self.line("");
+        }
+        self.line("</details>");
+        self.line("");
+    }
+
+    fn notable(&mut self) {
+        let r = self.r;
+        self.line("## Boots by instance");
+        self.line("");
+        let redacting = r.presentation.redact;
+        let row = |b: &NotableBoot| {
+            let evidence = b.evidence.as_ref().map_or(String::new(), |(kind, line)| {
+                let line = if redacting { redact(line) } else { line.clone() };
+                format!("{kind}: `{}`", line.replace('`', "'").replace('|', "\\|"))
+            });
+            format!(
+                "| `{}` | {} | {} | {} | {} |",
+                b.instance,
+                b.class,
+                b.outcome.as_str(),
+                b.latency_secs
+                    .or(b.observed_secs)
+                    .map_or("–".into(), |s| format!("{s:.1} s")),
+                evidence
+            )
+        };
+        let rows: Vec<String> = r.notable.iter().map(row).collect();
+        self.folded(
+            &format!("{} boots that did not simply register", thousands(rows.len())),
+            "| instance | class | outcome | latency or last seen | evidence |\n|---|---|---|---:|---|",
+            rows,
+        );
+        let files: Vec<String> = r
+            .inputs
+            .files
+            .iter()
+            .map(|f| format!("| `{}` | {} | `{}` |", f.path, thousands(f.bytes as usize), f.sha256))
+            .collect();
+        self.folded(
+            &format!("{} input files", thousands(files.len())),
+            "| file | bytes | SHA-256 |\n|---|---:|---|",
+            files,
+        );
+    }
+
+    fn reproduce(&mut self) {
+        let r = self.r;
+        self.line("## How to reproduce");
+        self.line("");
+        self.line("```sh");
+        self.line(&r.command);
+        self.line("```");
+        self.line("");
+        let mut tail = format!(
+            "bootline {}; inputs digest `{}` (SHA-256 over the sorted SHA-256 of each file); times in {}",
+            r.bootline_version, r.inputs.digest, r.presentation.zone.name
+        );
+        if let Some(t) = r.generated_at {
+            let _ = write!(tail, "; generated {}", t.format("%Y-%m-%dT%H:%M:%SZ"));
+        }
+        tail.push('.');
+        self.line(&tail);
+    }
+}

@@ -393,12 +393,12 @@ fn build_figures(
         None => worked::slowest_healthy(boots),
     };
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
-    let latest = waterfall
-        .rows
+    // The fleet charts end past the stuck threshold and the slowest record.
+    let latest = records
         .iter()
-        .map(|r| r.end_secs)
+        .map(|r| r.duration_secs)
         .fold(stuck.max(current), f64::max);
-    let x_max = latest * 1.04;
+    let x_max = latest * 1.06;
     let marks = vec![
         figures::TimeMark {
             kind: figures::LineKind::Current,
@@ -413,6 +413,7 @@ fn build_figures(
     ];
     let mut waterfall = waterfall;
     waterfall.categories = figures::category_names(cats);
+    waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
     Ok(Figures {
         class: class.to_string(),
         x_max_secs: x_max,

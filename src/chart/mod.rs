@@ -1,0 +1,214 @@
+//! SVG charts drawn with plotters' SVG backend (no font libraries: text is laid out by the
+//! viewer, sized by plotters' estimate). Each chart is a pure function of the
+//! [`Report`](crate::report::Report): it draws the numbers the report holds and computes none.
+//!
+//! Every chart has a fixed width, a `<title>`, axis titles with units, explicit font sizes,
+//! and keeps its labels inside the canvas.
+
+mod distribution;
+mod phases;
+mod survival;
+mod timeline;
+mod waterfall;
+
+use std::fmt;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use thiserror::Error;
+
+use crate::report::figures::{LineKind, TimeMark};
+use crate::report::Report;
+
+/// Width of every chart, pixels.
+pub const WIDTH: u32 = 1000;
+/// Font family (the viewer's sans-serif).
+const FONT: &str = "sans-serif";
+/// Font sizes (plotters units: the SVG font size is this / 1.24).
+const TITLE_SIZE: f64 = 24.0;
+const AXIS_SIZE: f64 = 18.0;
+const LABEL_SIZE: f64 = 15.0;
+
+/// A chart kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// One boot as lanes.
+    Timeline,
+    /// The fleet, one row per boot.
+    Waterfall,
+    /// Histogram and densities.
+    Distribution,
+    /// Kaplan–Meier and fits on a log axis.
+    Survival,
+    /// Per-phase p50/p90/p99 bars.
+    Phases,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 5] = [
+        Kind::Distribution,
+        Kind::Survival,
+        Kind::Waterfall,
+        Kind::Timeline,
+        Kind::Phases,
+    ];
+
+    /// The file stem and the command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Timeline => "timeline",
+            Kind::Waterfall => "waterfall",
+            Kind::Distribution => "distribution",
+            Kind::Survival => "survival",
+            Kind::Phases => "phases",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Kind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+            format!("unknown chart {s}; expected one of {}", names.join(", "))
+        })
+    }
+}
+
+/// Why a chart could not be drawn.
+#[derive(Debug, Error)]
+pub enum ChartError {
+    /// The report holds nothing for this chart.
+    #[error("no data for the {0} chart: {1}")]
+    NoData(Kind, String),
+    /// plotters failed.
+    #[error("drawing the {0} chart: {1}")]
+    Draw(Kind, String),
+}
+
+/// Draws one chart of the report as an SVG document.
+pub fn render(kind: Kind, report: &Report) -> Result<String, ChartError> {
+    let f = &report.figures;
+    let (title, svg) = match kind {
+        Kind::Distribution => distribution::draw(f),
+        Kind::Survival => survival::draw(f),
+        Kind::Waterfall => waterfall::draw(f),
+        Kind::Timeline => timeline::draw(f),
+        Kind::Phases => phases::draw(f),
+    }?;
+    Ok(with_title(&svg, &title))
+}
+
+/// Turns a plotters error into ours.
+pub(crate) fn draw_err<E: std::error::Error + Send + Sync>(
+    kind: Kind,
+) -> impl Fn(plotters::drawing::DrawingAreaErrorKind<E>) -> ChartError {
+    move |e| ChartError::Draw(kind, e.to_string())
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Puts `<title>` first inside `<svg>` (plotters writes none), so viewers and screen readers
+/// name the chart.
+fn with_title(svg: &str, title: &str) -> String {
+    match svg.find("<svg").and_then(|i| svg[i..].find('>').map(|j| i + j + 1)) {
+        Some(at) => format!("{}\n<title>{}</title>{}", &svg[..at], escape(title), &svg[at..]),
+        None => svg.to_string(),
+    }
+}
+
+/// A text style of this size.
+pub(crate) fn font(size: f64) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&BLACK)
+}
+
+/// Estimated width in pixels of `text` at plotters size `size` (plotters' own estimate).
+pub(crate) fn text_width(size: f64, text: &str) -> i32 {
+    let em = size / 1.24 / 1.24;
+    (em * 0.7 * text.len() as f64).round() as i32
+}
+
+/// The colour of a time mark.
+pub(crate) fn mark_colour(kind: LineKind) -> RGBColor {
+    match kind {
+        LineKind::Current => RGBColor(0xd6, 0x27, 0x28),
+        LineKind::Proposed => RGBColor(0x2c, 0xa0, 0x2c),
+        LineKind::Stuck => RGBColor(0x44, 0x44, 0x44),
+    }
+}
+
+/// The palette of phase categories (colour-blind-safe first).
+pub(crate) const PALETTE: [RGBColor; 10] = [
+    RGBColor(0x99, 0x99, 0x99),
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x17, 0xbe, 0xcf),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x7f, 0x7f, 0x7f),
+];
+
+/// Seconds as an axis label (the unit every table of the report uses); tenths on a short axis.
+pub(crate) fn axis_secs(range_secs: f64) -> impl Fn(&f64) -> String {
+    move |v: &f64| {
+        if range_secs < 10.0 {
+            format!("{v:.1}")
+        } else {
+            format!("{v:.0}")
+        }
+    }
+}
+
+/// The axis title of a time axis.
+pub(crate) fn time_axis_title(what: &str) -> String {
+    format!("{what} (s)")
+}
+
+/// Draws the vertical time marks across a plot (top `top`, bottom `bottom` in pixels, x from
+/// `x_px`) with labels stacked from the top, each on the side of its line where it fits.
+pub(crate) fn draw_marks<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    marks: &[(TimeMark, i32)],
+    top: i32,
+    bottom: i32,
+    right_edge: i32,
+) -> Result<(), plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
+    for (i, (m, x)) in marks.iter().enumerate() {
+        let colour = mark_colour(m.kind);
+        let style = ShapeStyle::from(&colour).stroke_width(2);
+        root.draw(&PathElement::new(vec![(*x, top), (*x, bottom)], style))?;
+        let w = text_width(LABEL_SIZE, &m.label);
+        let y = top + 4 + 20 * i as i32;
+        let fits_right = x + 6 + w < right_edge;
+        let (tx, h) = if fits_right {
+            (x + 6, HPos::Left)
+        } else {
+            (x - 6, HPos::Right)
+        };
+        let st = font(LABEL_SIZE)
+            .color(&colour)
+            .pos(Pos::new(h, VPos::Top));
+        root.draw(&Rectangle::new(
+            [
+                (if fits_right { tx - 2 } else { tx - w - 2 }, y - 1),
+                (if fits_right { tx + w + 2 } else { tx + 2 }, y + 17),
+            ],
+            WHITE.mix(0.85).filled(),
+        ))?;
+        root.draw(&Text::new(m.label.clone(), (tx, y), st))?;
+    }
+    Ok(())
+}

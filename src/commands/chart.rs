@@ -1,0 +1,36 @@
+//! `bootline chart KIND INPUT… -o FILE`: one chart of the report, alone.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use bootline::chart::{self, Kind};
+use bootline::report::Presentation;
+
+use super::report::{build, zone, Built};
+use crate::cli::ChartArgs;
+
+/// Runs `bootline chart`.
+pub fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
+    let kind: Kind = args.kind.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let presentation = Presentation {
+        zone: zone(&args.report.tz)?,
+        link_base: None,
+        redact: false,
+    };
+    let Built { report, failed } = build(&args.report, presentation, None)?;
+    let svg = chart::render(kind, &report)?;
+    if args.output.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        out.write_all(svg.as_bytes())?;
+        out.flush()?;
+    } else {
+        std::fs::write(&args.output, svg)
+            .with_context(|| format!("{}: cannot write", args.output.display()))?;
+    }
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

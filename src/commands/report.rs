@@ -1,0 +1,199 @@
+//! `bootline report`: reads the inputs, builds the [`Report`] and writes `report.md`,
+//! `report.json` and every chart into one folder.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use bootline::chart::{self, Kind};
+use bootline::report::{self, Presentation, Report, Zone};
+use bootline::timeline::assemble::DEFAULT_CLASS;
+use bootline::timeline::Boot;
+use chrono::{DateTime, Utc};
+
+use super::timeline::{load_config, read_boots};
+use super::Inputs;
+use crate::cli::{ReportArgs, ReportOptions};
+
+/// The boots, the report and whether any source failed to read.
+pub struct Built {
+    /// The report.
+    pub report: Report,
+    /// Whether a source could not be read (exit 2 after writing).
+    pub failed: bool,
+}
+
+/// The class to chart: the one named, else `default`, else the class with the most boots.
+fn charted_class(named: Option<&str>, boots: &[Boot]) -> String {
+    if let Some(c) = named {
+        return c.to_string();
+    }
+    if boots.iter().any(|b| b.class == DEFAULT_CLASS) {
+        return DEFAULT_CLASS.to_string();
+    }
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for b in boots {
+        *counts.entry(&b.class).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        .map_or_else(|| DEFAULT_CLASS.to_string(), |(c, _)| c.to_string())
+}
+
+/// A path as the report shows it: relative to the working directory when it lies below it.
+fn shown_path(cwd: Option<&Path>, p: &Path) -> String {
+    let rel = cwd
+        .zip(std::fs::canonicalize(p).ok())
+        .and_then(|(cwd, abs)| abs.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    rel.unwrap_or_else(|| p.to_path_buf()).display().to_string()
+}
+
+/// The command line as given, `--out DIR` left out, arguments with spaces quoted.
+fn reproduce_command(args: impl Iterator<Item = OsString>) -> String {
+    let mut words = vec!["bootline".to_string()];
+    let mut skip_next = false;
+    for a in args.skip(1) {
+        let a = a.to_string_lossy().into_owned();
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if a == "--out" {
+            skip_next = true;
+            continue;
+        }
+        if a.starts_with("--out=") {
+            continue;
+        }
+        let plain = !a.is_empty()
+            && a.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
+        words.push(if plain {
+            a
+        } else {
+            format!("'{}'", a.replace('\'', r"'\''"))
+        });
+    }
+    words.join(" ")
+}
+
+/// `--now`, else `SOURCE_DATE_EPOCH`, else nothing.
+fn report_time(now: Option<&str>) -> anyhow::Result<Option<DateTime<Utc>>> {
+    if let Some(s) = now {
+        let t = DateTime::parse_from_rfc3339(s).with_context(|| {
+            format!("--now {s}: expected an RFC 3339 time such as 2026-06-10T14:51:01Z")
+        })?;
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.is_empty() => {
+            let secs: i64 = v.trim().parse().with_context(|| {
+                format!("SOURCE_DATE_EPOCH={v}: expected whole seconds since 1970")
+            })?;
+            Ok(DateTime::from_timestamp(secs, 0))
+        }
+        Ok(_) | Err(_) => Ok(None),
+    }
+}
+
+/// Reads the inputs and builds the report.
+pub fn build(
+    opts: &ReportOptions,
+    presentation: Presentation,
+    now: Option<DateTime<Utc>>,
+) -> anyhow::Result<Built> {
+    let config = load_config(&opts.select)?;
+    let inputs = Inputs::from_args(&opts.input)?.with_markers(config.marker_set());
+    let (boots, failed) = read_boots(&inputs, &config, &opts.select, None)?;
+    if boots.is_empty() {
+        bail!("no boot found in the inputs");
+    }
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    let digests = report::inputs::digest(&inputs.paths, &|p| shown_path(cwd.as_deref(), p))?;
+    let options = report::Options {
+        class: charted_class(opts.class.as_deref(), &boots),
+        worked_instance: opts.worked_instance.clone(),
+        command: reproduce_command(std::env::args_os()),
+        now,
+        presentation,
+    };
+    let report = report::build(&boots, &config, digests, &options)?;
+    Ok(Built { report, failed })
+}
+
+/// The zone named with `--tz`.
+pub fn zone(tz: &str) -> anyhow::Result<Zone> {
+    tz.parse::<Zone>().map_err(|e| anyhow::anyhow!("--tz: {e}"))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// Runs `bootline report`.
+pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let presentation = Presentation {
+        zone: zone(&args.report.tz)?,
+        link_base: args.link_base.clone(),
+        redact: args.redact,
+    };
+    let now = report_time(args.now.as_deref())?;
+    let Built { report, failed } = build(&args.report, presentation, now)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create the folder", args.out.display()))?;
+    let mut written: Vec<PathBuf> = Vec::new();
+    let md = args.out.join("report.md");
+    write(&md, report::markdown::render(&report).as_bytes())?;
+    written.push(md);
+    let json = args.out.join("report.json");
+    write(&json, report::json(&report)?.as_bytes())?;
+    written.push(json);
+    for kind in Kind::ALL {
+        let path = args.out.join(format!("{kind}.svg"));
+        match chart::render(kind, &report) {
+            Ok(svg) => {
+                write(&path, svg.as_bytes())?;
+                written.push(path);
+            }
+            Err(e @ chart::ChartError::NoData(..)) => {
+                // A stale chart from an earlier run would contradict this report.
+                let _ = std::fs::remove_file(&path);
+                eprintln!("bootline: {e}");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !args.quiet {
+        let mut out = std::io::stdout().lock();
+        out.write_all(report::text::verdicts(&report).as_bytes())?;
+        for p in &written {
+            writeln!(out, "wrote {}", p.display())?;
+        }
+        out.flush()?;
+    }
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_leaves_out_the_folder_and_quotes_spaces() {
+        let args = ["target/bootline", "report", "--out", "x", "a b", "--out=y", "--tz", "+02:00"]
+            .map(OsString::from);
+        assert_eq!(
+            reproduce_command(args.into_iter()),
+            "bootline report 'a b' --tz +02:00"
+        );
+    }
+}
