@@ -11,7 +11,6 @@ use super::{
 use crate::report::figures::Figures;
 
 const BAR_PX: u32 = 34;
-const LABEL_AREA: u32 = 330;
 
 pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     let bars = &f.phases;
@@ -31,9 +30,17 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             None => format!("p99 {:.1} s", b.p99),
         })
         .collect();
+    // The name column is as wide as its widest name, by plotters' estimate.
+    let label_area = bars
+        .iter()
+        .map(|b| text_width(LABEL_SIZE, &b.phase))
+        .max()
+        .unwrap_or(0)
+        .max(120) as u32
+        + 24;
     let widest = labels.iter().map(|l| text_width(LABEL_SIZE, l)).max().unwrap_or(0);
     let x_top = bars.iter().map(|b| b.p99).fold(1.0f64, f64::max);
-    let plot_w = f64::from(WIDTH - LABEL_AREA - 36);
+    let plot_w = f64::from(WIDTH - label_area - 36);
     // Room to the right of the longest bar for its label.
     let x_hi = x_top * plot_w / (plot_w - f64::from(widest) - 12.0).max(plot_w / 3.0);
     let height = 110 + n as u32 * BAR_PX + 72;
@@ -52,7 +59,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             font(TITLE_SIZE).pos(Pos::new(HPos::Center, VPos::Top)),
         ))
         .map_err(&e)?;
-        let mut x = LABEL_AREA as i32;
+        let mut x = label_area as i32;
         for (name, colour) in shades {
             root.draw(&Rectangle::new([(x, 61), (x + 20, 73)], colour.filled()))
                 .map_err(&e)?;
@@ -70,7 +77,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             .margin_right(36)
             .margin_bottom(8)
             .x_label_area_size(56)
-            .y_label_area_size(LABEL_AREA)
+            .y_label_area_size(label_area)
             .build_cartesian_2d(0.0..x_hi, 0.0..n as f64)
             .map_err(&e)?;
         chart

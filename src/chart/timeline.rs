@@ -13,7 +13,6 @@ use super::{
 use crate::report::figures::{fmt_secs, Figures, LineKind};
 
 const LANE_PX: u32 = 28;
-const LABEL_AREA: u32 = 300;
 const TICK_ROW_PX: i32 = 20;
 
 /// Greedy rows for tick labels so that none overlaps another: each label goes to the first
@@ -51,8 +50,21 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         .collect();
     let x_hi = marks.iter().map(|m| m.secs).fold(l.end_secs, f64::max) * 1.06;
     let n = l.lanes.len().max(1);
+    let lane_labels: Vec<String> = l
+        .lanes
+        .iter()
+        .map(|lane| format!("{} ({} s)", lane.label, fmt_secs(round1(lane.end - lane.start))))
+        .collect();
+    // The label column is as wide as its widest label, by plotters' estimate.
+    let label_area = lane_labels
+        .iter()
+        .map(|s| text_width(LABEL_SIZE, s))
+        .max()
+        .unwrap_or(0)
+        .max(120) as u32
+        + 24;
     // Label rows above the lanes: milestone ticks, then the timeout labels.
-    let probe = |x: f64| LABEL_AREA as i32 + ((WIDTH - LABEL_AREA - 20) as f64 * x / x_hi) as i32;
+    let probe = |x: f64| label_area as i32 + ((WIDTH - label_area - 20) as f64 * x / x_hi) as i32;
     let tick_spans: Vec<(i32, i32)> = l
         .ticks
         .iter()
@@ -83,7 +95,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             .margin_right(20)
             .margin_bottom(8)
             .x_label_area_size(56)
-            .y_label_area_size(LABEL_AREA)
+            .y_label_area_size(label_area)
             .build_cartesian_2d(0.0..x_hi, 0.0..n as f64)
             .map_err(&e)?;
         let fmt = axis_secs(x_hi);
@@ -111,9 +123,8 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
                 )))
                 .map_err(&e)?;
             let (_, py) = chart.backend_coord(&(0.0, (n - i) as f64 - 0.5));
-            let label = format!("{} ({} s)", lane.label, fmt_secs(round1(lane.end - lane.start)));
             root.draw(&Text::new(
-                label,
+                lane_labels[i].clone(),
                 (xr.start - 8, py),
                 font(LABEL_SIZE).pos(Pos::new(HPos::Right, VPos::Center)),
             ))

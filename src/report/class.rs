@@ -126,6 +126,8 @@ pub struct ClassReport {
     pub configured: bool,
     /// Boots by outcome.
     pub boots: BTreeMap<String, usize>,
+    /// Provisioning attempts by outcome (the statistical unit: one record per attempt).
+    pub attempts: BTreeMap<String, usize>,
     /// Boots by template (boots without one are not counted here).
     pub templates: BTreeMap<String, usize>,
     /// Latency records counted from the kernel's start because the launch is unknown.
@@ -145,8 +147,13 @@ impl ClassReport {
         self.boots.values().sum()
     }
 
-    /// Boots with this outcome.
+    /// Every provisioning attempt of the class.
+    pub fn n_attempts(&self) -> usize {
+        self.attempts.values().sum()
+    }
+
+    /// Attempts with this outcome.
     pub fn count(&self, outcome: Outcome) -> usize {
-        self.boots.get(outcome.as_str()).copied().unwrap_or(0)
+        self.attempts.get(outcome.as_str()).copied().unwrap_or(0)
     }
 }

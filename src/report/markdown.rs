@@ -63,8 +63,9 @@ fn render_capped(r: &Report, cap: usize) -> String {
     if p.cut > 0 {
         // Said at the top, where a reviewer starts reading.
         let note = format!(
-            "> Long lists below are cut to fit a pull-request body ({BODY_LIMIT} characters): {} item{} left out; `report.json` holds them all.\n\n",
-            p.cut,
+            "> Long lists below are cut to fit a pull-request body ({} characters): {} item{} left out; `report.json` holds them all.\n\n",
+            thousands(BODY_LIMIT),
+            thousands(p.cut),
             plural(p.cut)
         );
         let at = p.out.find("\n\n").map_or(0, |i| i + 2);
@@ -122,9 +123,9 @@ impl Page<'_> {
             let healthy = c.count(Outcome::Registered) + c.count(Outcome::FalseFailed);
             let _ = write!(
                 v,
-                "**{}** ({} boots, {} healthy): the timeout is {} s, boots count as stuck after {} s",
+                "**{}** ({} attempts, {} healthy): the timeout is {} s, boots count as stuck after {} s",
                 c.class,
-                thousands(c.n_boots()),
+                thousands(c.n_attempts()),
                 thousands(healthy),
                 fmt_secs(c.timeout_secs),
                 fmt_secs(c.stuck_threshold_secs)
@@ -169,8 +170,10 @@ impl Page<'_> {
         ));
         self.line("");
         let outcomes = Outcome::ALL;
-        let mut head = "| class | timeout | stuck after | boots |".to_string();
-        let mut rule = "|---|---:|---:|---:|".to_string();
+        self.line("Attempts by outcome (an attempt is one launch, however many boots it took; each is one latency record):");
+        self.line("");
+        let mut head = "| class | timeout | stuck after | boots | attempts |".to_string();
+        let mut rule = "|---|---:|---:|---:|---:|".to_string();
         for o in outcomes {
             let _ = write!(head, " {} |", o.as_str());
             rule.push_str("---:|");
@@ -179,12 +182,13 @@ impl Page<'_> {
         self.line(&rule);
         for c in &r.classes {
             let mut row = format!(
-                "| {}{} | {} s | {} s | {} |",
+                "| {}{} | {} s | {} s | {} | {} |",
                 c.class,
                 if c.configured { "" } else { " (not configured: default values)" },
                 fmt_secs(c.timeout_secs),
                 fmt_secs(c.stuck_threshold_secs),
-                thousands(c.n_boots())
+                thousands(c.n_boots()),
+                thousands(c.n_attempts())
             );
             for o in outcomes {
                 let _ = write!(row, " {} |", thousands(c.count(o)));
@@ -205,7 +209,7 @@ impl Page<'_> {
             self.line(&format!("Templates: {}.", templates.join(", ")));
             self.line("");
         }
-        self.line("Registered and false-failed boots are exact latency records; timed-out and unknown ones are censored (only known to take longer); stuck and crashed boots are counted, never fitted.");
+        self.line("Registered and false-failed attempts are exact latency records; timed-out and unknown ones are censored (only known to take longer); stuck and crashed attempts are counted, never fitted.");
         for c in r.classes.iter().filter(|c| c.from_kernel_start > 0) {
             self.line(&format!(
                 "Class {}: {} latencies count from the kernel's start (launch unknown).",
@@ -381,7 +385,9 @@ impl Page<'_> {
                 self.line("");
                 self.line("| phase | excess | share | median | tail mean |");
                 self.line("|---|---:|---:|---:|---:|");
-                for p in b.phases.iter().take(5) {
+                // Phases that explain under half a percent either way are counted, not listed.
+                let listed: Vec<_> = b.phases.iter().filter(|p| p.share.abs() >= 0.005).take(5).collect();
+                for p in &listed {
                     self.line(&format!(
                         "| `{}` | {:+.1} s | {:.1} % | {:.1} s | {:.1} s |",
                         p.phase,
@@ -390,6 +396,16 @@ impl Page<'_> {
                         p.median_secs,
                         p.tail_mean_secs
                     ));
+                }
+                let rest = b.phases.len() - listed.len();
+                if rest > 0 {
+                    let excess: f64 = b
+                        .phases
+                        .iter()
+                        .filter(|p| !listed.iter().any(|l| l.phase == p.phase))
+                        .map(|p| p.excess_secs)
+                        .sum();
+                    self.line(&format!("| {rest} other phases | {excess:+.1} s | | | |"));
                 }
                 self.line(&format!("| (unexplained) | {:+.1} s | | | |", b.unexplained_secs));
                 self.line("");

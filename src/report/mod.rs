@@ -314,6 +314,7 @@ pub fn build(
             stuck_threshold_secs,
             configured,
             boots: class::outcome_counts(class_boots),
+            attempts: class::attempt_counts(class_boots),
             templates,
             from_kernel_start: class_boots
                 .iter()
@@ -331,10 +332,10 @@ pub fn build(
                 .iter()
                 .find(|b| &b.instance == id)
                 .ok_or_else(|| ReportError::UnknownInstance(id.clone()))?;
-            Some(worked::worked(b, "chosen with --worked-instance"))
+            Some(worked::worked(b, "Chosen with --worked-instance"))
         }
         None => worked::slowest_healthy(charted)
-            .map(|b| worked::worked(b, "the slowest healthy boot of the class")),
+            .map(|b| worked::worked(b, "The slowest healthy boot")),
     };
     let mut instances: Vec<&str> = boots.iter().map(|b| b.instance.as_str()).collect();
     instances.sort_unstable();

@@ -20,9 +20,9 @@ pub fn verdict(c: &ClassReport) -> String {
     let healthy = c.count(crate::timeline::Outcome::Registered)
         + c.count(crate::timeline::Outcome::FalseFailed);
     let mut line = format!(
-        "{}: {} boots ({} healthy), current timeout {} s, stuck after {} s",
+        "{}: {} attempts ({} healthy), current timeout {} s, stuck after {} s",
         c.class,
-        c.n_boots(),
+        c.n_attempts(),
         healthy,
         fmt_secs(c.timeout_secs),
         fmt_secs(c.stuck_threshold_secs)

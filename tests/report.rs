@@ -1,0 +1,325 @@
+//! `bootline report` and `bootline chart` end to end on the fixture fleet: the committed
+//! `reports/` example is what the README command writes, `report.json` round-trips through the
+//! typed report, the numbers are `fit`'s, every SVG is valid with its labels inside the canvas,
+//! and the Markdown is deterministic, folded and snapshot-tested.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+use bootline::report::{self, Report};
+use serde_json::Value;
+
+/// The README's main command (after `cargo run --release --`), `--out` added per test.
+const README_COMMAND: [&str; 4] = ["report", "--config", "fixtures/bootline.toml", "fixtures/fleet"];
+/// Where the README command writes.
+const EXAMPLE: &str = "reports/fleet";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bootline() -> Command {
+    let mut c = Command::cargo_bin("bootline").unwrap();
+    c.current_dir(root()).env_remove("SOURCE_DATE_EPOCH");
+    c
+}
+
+/// Runs the README command into a fresh folder once for all tests of this file.
+fn fresh() -> &'static Path {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, p) = DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("fleet");
+        let run = bootline()
+            .args(README_COMMAND)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.code() == Some(0) || run.status.code() == Some(1),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        (dir, out)
+    });
+    p
+}
+
+fn files_in(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x != "png"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn typed(dir: &Path) -> Report {
+    let text = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn the_committed_example_is_what_the_readme_command_writes() {
+    let committed = files_in(&root().join(EXAMPLE));
+    let written = files_in(fresh());
+    let regenerate = format!(
+        "{EXAMPLE}/ is stale: regenerate it with `cargo run --release -- {} --out {EXAMPLE}` \
+         (after any change to fixtures/fleet, the configuration or the report) and commit it",
+        README_COMMAND.join(" ")
+    );
+    assert_eq!(
+        committed.keys().collect::<Vec<_>>(),
+        written.keys().collect::<Vec<_>>(),
+        "{regenerate}"
+    );
+    for (name, bytes) in &written {
+        assert!(committed[name] == *bytes, "{name} differs. {regenerate}");
+    }
+    assert!(written.contains_key("report.md") && written.contains_key("waterfall.svg"));
+}
+
+#[test]
+fn report_json_round_trips_through_the_typed_report() {
+    let text = std::fs::read_to_string(fresh().join("report.json")).unwrap();
+    let r: Report = serde_json::from_str(&text).unwrap();
+    assert_eq!(report::json(&r).unwrap(), text);
+    let again: Report = serde_json::from_str(&report::json(&r).unwrap()).unwrap();
+    assert_eq!(again, r);
+    // The Markdown is a function of the report alone: rendering the read-back report gives
+    // the written page.
+    let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
+    assert_eq!(report::markdown::render(&r), md);
+}
+
+fn fit_json(class: &str) -> Value {
+    let out = bootline()
+        .args(["fit", "--config", "fixtures/bootline.toml", "fixtures/fleet", "--format", "json", "--class", class])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_report_numbers_are_fits_numbers() {
+    let r = typed(fresh());
+    assert_eq!(
+        r.classes.iter().map(|c| c.class.as_str()).collect::<Vec<_>>(),
+        ["default", "hermes"]
+    );
+    for c in &r.classes {
+        let mut fit = fit_json(&c.class);
+        let obj = fit.as_object_mut().unwrap();
+        assert_eq!(obj.remove("class").unwrap(), Value::from(c.class.clone()));
+        assert_eq!(obj.remove("boots").unwrap(), serde_json::to_value(&c.boots).unwrap());
+        assert_eq!(obj.remove("attempts").unwrap(), serde_json::to_value(&c.attempts).unwrap());
+        assert_eq!(
+            obj.remove("phases").unwrap(),
+            serde_json::to_value(&c.phases.quantiles).unwrap()
+        );
+        assert_eq!(
+            obj.remove("tail_blame").unwrap(),
+            serde_json::to_value(&c.phases.tail_blame).unwrap()
+        );
+        assert_eq!(fit, serde_json::to_value(c.fit.as_ref().unwrap()).unwrap(), "class {}", c.class);
+    }
+    // The headline number the Markdown states is the fit's bound.
+    let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
+    let default = &r.classes[0];
+    let best = &default.fit.as_ref().unwrap().models[0];
+    let ucb = best.quantiles["p99.9"].ucb.unwrap();
+    assert!(md.contains(&format!("at most {ucb:.1} s ({}", best.score.family.name())), "{md}");
+}
+
+/// The box plotters' estimate gives a text element: (x0, y0, x1, y1).
+fn text_box(t: &roxmltree::Node) -> (f64, f64, f64, f64) {
+    let num = |a: &str| t.attribute(a).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let (x, y, fs) = (num("x"), num("y"), num("font-size"));
+    let text: String = t.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect();
+    let text = text.trim();
+    // plotters: size = font-size × 1.24, em = size / 1.24², width = 0.7 em per byte.
+    let w = fs / 1.24 * 0.7 * text.len() as f64;
+    let (x0, x1) = match t.attribute("text-anchor") {
+        Some("middle") => (x - w / 2.0, x + w / 2.0),
+        Some("end") => (x - w, x),
+        _ => (x, x + w),
+    };
+    let (y0, y1) = match t.attribute("dy") {
+        Some("0.76em") => (y, y + fs),
+        Some("0.5ex") => (y - fs / 2.0, y + fs / 2.0),
+        _ => (y - fs, y),
+    };
+    match t.attribute("transform") {
+        // Rotated a quarter turn about (x, y): the run of text lies along y.
+        Some(tr) if tr.starts_with("rotate(90") || tr.starts_with("rotate(270") => {
+            (x - (y1 - y0), y - (x1 - x0) / 2.0, x + (y1 - y0), y + (x1 - x0) / 2.0)
+        }
+        _ => (x0, y0, x1, y1),
+    }
+}
+
+#[test]
+fn every_chart_is_valid_svg_with_its_title_axes_and_labels_inside() {
+    let expected: [(&str, &[&str]); 5] = [
+        ("distribution", &["register latency from launch (s)", "boots per", "current timeout 600 s", "stuck after 900 s"]),
+        ("survival", &["time since launch (s)", "share not yet registered (log)", "current timeout 600 s", "stuck after 900 s"]),
+        ("waterfall", &["time since launch (s)", "boots by latency (rank)", "current timeout 600 s", "stuck after 900 s"]),
+        ("timeline", &["time since launch (s)", "current timeout 600 s", "registered"]),
+        ("phases", &["duration (s)", "p99", "modules-final/config-scripts_user"]),
+    ];
+    for (kind, needles) in expected {
+        let svg = std::fs::read_to_string(fresh().join(format!("{kind}.svg"))).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{kind}.svg: {e}"));
+        let root = doc.root_element();
+        let (w, h): (f64, f64) = (
+            root.attribute("width").unwrap().parse().unwrap(),
+            root.attribute("height").unwrap().parse().unwrap(),
+        );
+        assert_eq!(w, 1000.0, "{kind}: fixed width");
+        let title = root
+            .children()
+            .find(|n| n.has_tag_name("title"))
+            .and_then(|n| n.text())
+            .unwrap_or_else(|| panic!("{kind}.svg has no <title>"));
+        assert!(title.contains("class default"), "{kind}: {title}");
+        let texts: Vec<roxmltree::Node> = doc.descendants().filter(|n| n.has_tag_name("text")).collect();
+        let all: Vec<String> = texts
+            .iter()
+            .map(|t| t.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect())
+            .collect();
+        for needle in needles {
+            assert!(all.iter().any(|t| t.contains(needle)), "{kind}.svg lacks {needle:?}: {all:?}");
+        }
+        for (t, s) in texts.iter().zip(&all) {
+            let (x0, y0, x1, y1) = text_box(t);
+            assert!(
+                x0 >= 0.0 && y0 >= 0.0 && x1 <= w && y1 <= h,
+                "{kind}.svg: {s:?} at ({x0:.0}, {y0:.0})–({x1:.0}, {y1:.0}) leaves the {w}×{h} canvas"
+            );
+        }
+    }
+}
+
+#[test]
+fn chart_draws_one_chart_alone_as_the_report_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.svg");
+    bootline()
+        .args(["chart", "survival", "--config", "fixtures/bootline.toml", "fixtures/fleet", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(fresh().join("survival.svg")).unwrap()
+    );
+    bootline()
+        .args(["chart", "pie", "fixtures/fleet", "-o", "-"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown chart pie; expected one of distribution"));
+}
+
+#[test]
+fn markdown_with_every_presentation_option() {
+    let dir = tempfile::tempdir().unwrap();
+    bootline()
+        .args(README_COMMAND)
+        .args([
+            "--worked-instance",
+            "i-052962296ad0c7240",
+            "--tz",
+            "+02:00",
+            "--link-base",
+            "https://ci.example.invalid/artifacts/report/",
+            "--redact",
+            "--now",
+            "2026-06-11T08:00:00Z",
+            "--quiet",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .stdout("");
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    // The incident as DESIGN.md §1 tells it: launched 14:51:01Z, registered 14:58:04Z.
+    assert!(md.contains("| 2026-06-10 16:51:01.000 | 0.0 | `launched` |"), "{md}");
+    assert!(md.contains("| 16:58:04.000 | 423.0 | `registered` |"), "{md}");
+    assert!(md.contains("(https://ci.example.invalid/artifacts/report/distribution.svg)"));
+    assert!(md.contains("generated 2026-06-11T08:00:00Z"));
+    insta::assert_snapshot!("report_md_with_options", md);
+}
+
+#[test]
+fn the_same_inputs_give_the_same_bytes_and_only_a_given_date() {
+    let dir = tempfile::tempdir().unwrap();
+    bootline()
+        .args(README_COMMAND)
+        .arg("--out")
+        .arg(dir.path())
+        .env("SOURCE_DATE_EPOCH", "1781082000")
+        .assert()
+        .code(predicates::ord::lt(2));
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(md.contains("generated 2026-06-10T09:00:00Z"), "{md}");
+    let plain = std::fs::read_to_string(fresh().join("report.md")).unwrap();
+    assert!(!plain.contains("generated"));
+    // Dates aside, the two runs wrote the same page and the same charts.
+    assert_eq!(md.replace("; generated 2026-06-10T09:00:00Z", ""), plain);
+    for kind in ["distribution", "waterfall"] {
+        assert_eq!(
+            std::fs::read(dir.path().join(format!("{kind}.svg"))).unwrap(),
+            std::fs::read(fresh().join(format!("{kind}.svg"))).unwrap()
+        );
+    }
+    assert!(!plain.contains(root().to_str().unwrap()), "absolute paths leak into the report");
+}
+
+#[test]
+fn a_long_report_is_folded_and_cut_to_fit_a_pull_request_body() {
+    let mut r = typed(fresh());
+    let one = r.notable[0].clone();
+    r.notable = (0..6000)
+        .map(|i| report::NotableBoot {
+            instance: format!("i-{i:017x}"),
+            ..one.clone()
+        })
+        .collect();
+    let md = report::markdown::render(&r);
+    assert!(md.chars().count() <= report::markdown::BODY_LIMIT, "{} characters", md.chars().count());
+    assert!(md.contains("<summary>6,000 boots that did not simply register</summary>"));
+    let cut_line = md
+        .lines()
+        .find(|l| l.starts_with("> Long lists below are cut"))
+        .expect("the page says it was cut");
+    let listed = md.lines().filter(|l| l.starts_with("| `i-0000")).count();
+    assert!(listed > 0 && listed < 6000);
+    let files_listed = md.lines().filter(|l| l.starts_with("| `fixtures/")).count();
+    let cut = 6000 - listed + r.inputs.files.len() - files_listed;
+    assert!(cut_line.contains(&format!(": {} items left out", report::markdown::thousands(cut))), "{cut_line}");
+}
+
+#[test]
+fn bad_presentation_options_are_usage_errors() {
+    bootline()
+        .args(README_COMMAND)
+        .args(["--tz", "Europe/Paris", "--out", "/nonexistent/never"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--tz: expected UTC or an offset such as +02:00, got Europe/Paris"));
+    bootline()
+        .args(README_COMMAND)
+        .args(["--worked-instance", "i-0", "--out", "/nonexistent/never"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--worked-instance i-0: no boot of that instance"));
+}
