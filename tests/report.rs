@@ -12,7 +12,12 @@ use bootline::report::{self, Report};
 use serde_json::Value;
 
 /// The README's main command (after `cargo run --release --`), `--out` added per test.
-const README_COMMAND: [&str; 4] = ["report", "--config", "fixtures/bootline.toml", "fixtures/fleet"];
+const README_COMMAND: [&str; 4] = [
+    "report",
+    "--config",
+    "fixtures/bootline.toml",
+    "fixtures/fleet",
+];
 /// Where the README command writes.
 const EXAMPLE: &str = "reports/fleet";
 
@@ -102,10 +107,23 @@ fn report_json_round_trips_through_the_typed_report() {
 
 fn fit_json(class: &str) -> Value {
     let out = bootline()
-        .args(["fit", "--config", "fixtures/bootline.toml", "fixtures/fleet", "--format", "json", "--class", class])
+        .args([
+            "fit",
+            "--config",
+            "fixtures/bootline.toml",
+            "fixtures/fleet",
+            "--format",
+            "json",
+            "--class",
+            class,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -113,15 +131,24 @@ fn fit_json(class: &str) -> Value {
 fn the_report_numbers_are_fits_numbers() {
     let r = typed(fresh());
     assert_eq!(
-        r.classes.iter().map(|c| c.class.as_str()).collect::<Vec<_>>(),
+        r.classes
+            .iter()
+            .map(|c| c.class.as_str())
+            .collect::<Vec<_>>(),
         ["default", "hermes"]
     );
     for c in &r.classes {
         let mut fit = fit_json(&c.class);
         let obj = fit.as_object_mut().unwrap();
         assert_eq!(obj.remove("class").unwrap(), Value::from(c.class.clone()));
-        assert_eq!(obj.remove("boots").unwrap(), serde_json::to_value(&c.boots).unwrap());
-        assert_eq!(obj.remove("attempts").unwrap(), serde_json::to_value(&c.attempts).unwrap());
+        assert_eq!(
+            obj.remove("boots").unwrap(),
+            serde_json::to_value(&c.boots).unwrap()
+        );
+        assert_eq!(
+            obj.remove("attempts").unwrap(),
+            serde_json::to_value(&c.attempts).unwrap()
+        );
         assert_eq!(
             obj.remove("phases").unwrap(),
             serde_json::to_value(&c.phases.quantiles).unwrap()
@@ -130,21 +157,37 @@ fn the_report_numbers_are_fits_numbers() {
             obj.remove("tail_blame").unwrap(),
             serde_json::to_value(&c.phases.tail_blame).unwrap()
         );
-        assert_eq!(fit, serde_json::to_value(c.fit.as_ref().unwrap()).unwrap(), "class {}", c.class);
+        assert_eq!(
+            fit,
+            serde_json::to_value(c.fit.as_ref().unwrap()).unwrap(),
+            "class {}",
+            c.class
+        );
     }
     // The headline number the Markdown states is the fit's bound.
     let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
     let default = &r.classes[0];
     let best = &default.fit.as_ref().unwrap().models[0];
     let ucb = best.quantiles["p99.9"].ucb.unwrap();
-    assert!(md.contains(&format!("at most {ucb:.1} s ({}", best.score.family.name())), "{md}");
+    assert!(
+        md.contains(&format!("at most {ucb:.1} s ({}", best.score.family.name())),
+        "{md}"
+    );
 }
 
 /// The box plotters' estimate gives a text element: (x0, y0, x1, y1).
 fn text_box(t: &roxmltree::Node) -> (f64, f64, f64, f64) {
-    let num = |a: &str| t.attribute(a).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let num = |a: &str| {
+        t.attribute(a)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     let (x, y, fs) = (num("x"), num("y"), num("font-size"));
-    let text: String = t.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect();
+    let text: String = t
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
     let text = text.trim();
     // plotters: size = font-size × 1.24, em = size / 1.24², width = 0.7 em per byte.
     let w = fs / 1.24 * 0.7 * text.len() as f64;
@@ -160,9 +203,12 @@ fn text_box(t: &roxmltree::Node) -> (f64, f64, f64, f64) {
     };
     match t.attribute("transform") {
         // Rotated a quarter turn about (x, y): the run of text lies along y.
-        Some(tr) if tr.starts_with("rotate(90") || tr.starts_with("rotate(270") => {
-            (x - (y1 - y0), y - (x1 - x0) / 2.0, x + (y1 - y0), y + (x1 - x0) / 2.0)
-        }
+        Some(tr) if tr.starts_with("rotate(90") || tr.starts_with("rotate(270") => (
+            x - (y1 - y0),
+            y - (x1 - x0) / 2.0,
+            x + (y1 - y0),
+            y + (x1 - x0) / 2.0,
+        ),
         _ => (x0, y0, x1, y1),
     }
 }
@@ -170,11 +216,45 @@ fn text_box(t: &roxmltree::Node) -> (f64, f64, f64, f64) {
 #[test]
 fn every_chart_is_valid_svg_with_its_title_axes_and_labels_inside() {
     let expected: [(&str, &[&str]); 5] = [
-        ("distribution", &["register latency from launch (s)", "boots per", "current timeout 600 s", "stuck after 900 s"]),
-        ("survival", &["time since launch (s)", "share not yet registered (log)", "current timeout 600 s", "stuck after 900 s"]),
-        ("waterfall", &["time since launch (s)", "boots by latency (rank)", "current timeout 600 s", "stuck after 900 s"]),
-        ("timeline", &["time since launch (s)", "current timeout 600 s", "registered"]),
-        ("phases", &["duration (s)", "p99", "modules-final/config-scripts_user"]),
+        (
+            "distribution",
+            &[
+                "register latency from launch (s)",
+                "boots per",
+                "current timeout 600 s",
+                "stuck after 900 s",
+            ],
+        ),
+        (
+            "survival",
+            &[
+                "time since launch (s)",
+                "share not yet registered (log)",
+                "current timeout 600 s",
+                "stuck after 900 s",
+            ],
+        ),
+        (
+            "waterfall",
+            &[
+                "time since launch (s)",
+                "boots by latency (rank)",
+                "current timeout 600 s",
+                "stuck after 900 s",
+            ],
+        ),
+        (
+            "timeline",
+            &[
+                "time since launch (s)",
+                "current timeout 600 s",
+                "registered",
+            ],
+        ),
+        (
+            "phases",
+            &["duration (s)", "p99", "modules-final/config-scripts_user"],
+        ),
     ];
     for (kind, needles) in expected {
         let svg = std::fs::read_to_string(fresh().join(format!("{kind}.svg"))).unwrap();
@@ -191,13 +271,24 @@ fn every_chart_is_valid_svg_with_its_title_axes_and_labels_inside() {
             .and_then(|n| n.text())
             .unwrap_or_else(|| panic!("{kind}.svg has no <title>"));
         assert!(title.contains("class default"), "{kind}: {title}");
-        let texts: Vec<roxmltree::Node> = doc.descendants().filter(|n| n.has_tag_name("text")).collect();
+        let texts: Vec<roxmltree::Node> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .collect();
         let all: Vec<String> = texts
             .iter()
-            .map(|t| t.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect())
+            .map(|t| {
+                t.descendants()
+                    .filter(|n| n.is_text())
+                    .filter_map(|n| n.text())
+                    .collect()
+            })
             .collect();
         for needle in needles {
-            assert!(all.iter().any(|t| t.contains(needle)), "{kind}.svg lacks {needle:?}: {all:?}");
+            assert!(
+                all.iter().any(|t| t.contains(needle)),
+                "{kind}.svg lacks {needle:?}: {all:?}"
+            );
         }
         for (t, s) in texts.iter().zip(&all) {
             let (x0, y0, x1, y1) = text_box(t);
@@ -214,7 +305,14 @@ fn chart_draws_one_chart_alone_as_the_report_does() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s.svg");
     bootline()
-        .args(["chart", "survival", "--config", "fixtures/bootline.toml", "fixtures/fleet", "-o"])
+        .args([
+            "chart",
+            "survival",
+            "--config",
+            "fixtures/bootline.toml",
+            "fixtures/fleet",
+            "-o",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -226,7 +324,9 @@ fn chart_draws_one_chart_alone_as_the_report_does() {
         .args(["chart", "pie", "fixtures/fleet", "-o", "-"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("unknown chart pie; expected one of distribution"));
+        .stderr(predicates::str::contains(
+            "unknown chart pie; expected one of distribution",
+        ));
 }
 
 #[test]
@@ -252,8 +352,14 @@ fn markdown_with_every_presentation_option() {
         .stdout("");
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     // The incident as DESIGN.md §1 tells it: launched 14:51:01Z, registered 14:58:04Z.
-    assert!(md.contains("| 2026-06-10 16:51:01.000 | 0.0 | `launched` |"), "{md}");
-    assert!(md.contains("| 16:58:04.000 | 423.0 | `registered` |"), "{md}");
+    assert!(
+        md.contains("| 2026-06-10 16:51:01.000 | 0.0 | `launched` |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 16:58:04.000 | 423.0 | `registered` |"),
+        "{md}"
+    );
     assert!(md.contains("(https://ci.example.invalid/artifacts/report/distribution.svg)"));
     assert!(md.contains("generated 2026-06-11T08:00:00Z"));
     insta::assert_snapshot!("report_md_with_options", md);
@@ -281,7 +387,10 @@ fn the_same_inputs_give_the_same_bytes_and_only_a_given_date() {
             std::fs::read(fresh().join(format!("{kind}.svg"))).unwrap()
         );
     }
-    assert!(!plain.contains(root().to_str().unwrap()), "absolute paths leak into the report");
+    assert!(
+        !plain.contains(root().to_str().unwrap()),
+        "absolute paths leak into the report"
+    );
 }
 
 #[test]
@@ -295,7 +404,11 @@ fn a_long_report_is_folded_and_cut_to_fit_a_pull_request_body() {
         })
         .collect();
     let md = report::markdown::render(&r);
-    assert!(md.chars().count() <= report::markdown::BODY_LIMIT, "{} characters", md.chars().count());
+    assert!(
+        md.chars().count() <= report::markdown::BODY_LIMIT,
+        "{} characters",
+        md.chars().count()
+    );
     assert!(md.contains("<summary>6,000 boots that did not simply register</summary>"));
     let cut_line = md
         .lines()
@@ -305,7 +418,13 @@ fn a_long_report_is_folded_and_cut_to_fit_a_pull_request_body() {
     assert!(listed > 0 && listed < 6000);
     let files_listed = md.lines().filter(|l| l.starts_with("| `fixtures/")).count();
     let cut = 6000 - listed + r.inputs.files.len() - files_listed;
-    assert!(cut_line.contains(&format!(": {} items left out", report::markdown::thousands(cut))), "{cut_line}");
+    assert!(
+        cut_line.contains(&format!(
+            ": {} items left out",
+            report::markdown::thousands(cut)
+        )),
+        "{cut_line}"
+    );
 }
 
 #[test]
@@ -315,11 +434,15 @@ fn bad_presentation_options_are_usage_errors() {
         .args(["--tz", "Europe/Paris", "--out", "/nonexistent/never"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("--tz: expected UTC or an offset such as +02:00, got Europe/Paris"));
+        .stderr(predicates::str::contains(
+            "--tz: expected UTC or an offset such as +02:00, got Europe/Paris",
+        ));
     bootline()
         .args(README_COMMAND)
         .args(["--worked-instance", "i-0", "--out", "/nonexistent/never"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("--worked-instance i-0: no boot of that instance"));
+        .stderr(predicates::str::contains(
+            "--worked-instance i-0: no boot of that instance",
+        ));
 }

@@ -452,7 +452,8 @@ fn check_dataset(name: &str, file: &str) {
         .filter_map(|m| m["model"].as_str())
         .collect();
     c.compared += 1;
-    if s.ranking != ranked {
+    let ours: Vec<&str> = s.ranking.iter().map(|f| f.name()).collect();
+    if ours != ranked {
         c.errors
             .push(format!("ranking: ours {:?} ref {ranked:?}", s.ranking));
     }

@@ -64,7 +64,12 @@ fn cure_model_separates_stuck_vms_from_the_healthy_tail() {
     let s = analyse(&records, &Options::default()).expect("analysis");
     let truth = (MU + SIGMA * Z_999).exp(); // 379.0 s
 
-    assert_eq!(s.ranking[0], "lognormal_cure", "ranking {:?}", s.ranking);
+    assert_eq!(
+        s.ranking[0].name(),
+        "lognormal_cure",
+        "ranking {:?}",
+        s.ranking
+    );
     let cure = s
         .models
         .iter()

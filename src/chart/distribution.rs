@@ -28,7 +28,11 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         .bins
         .iter()
         .map(|b| b.count as f64)
-        .chain(d.densities.iter().flat_map(|c| c.points.iter().map(|p| p[1])))
+        .chain(
+            d.densities
+                .iter()
+                .flat_map(|c| c.points.iter().map(|p| p[1])),
+        )
         .fold(1.0f64, f64::max)
         * 1.25;
     let mut svg = String::new();
@@ -46,7 +50,10 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         chart
             .configure_mesh()
             .x_desc(time_axis_title("register latency from launch"))
-            .y_desc(format!("boots per {} s bin", super::super::report::figures::fmt_secs(d.bin_secs)))
+            .y_desc(format!(
+                "boots per {} s bin",
+                super::super::report::figures::fmt_secs(d.bin_secs)
+            ))
             .axis_desc_style(font(AXIS_SIZE))
             .label_style(font(LABEL_SIZE))
             .x_label_formatter(&fmt)
@@ -70,9 +77,11 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         }
         let bar = RGBColor(0x9e, 0xb9, 0xd4);
         chart
-            .draw_series(d.bins.iter().map(|b| {
-                Rectangle::new([(b.lo, 0.0), (b.hi, b.count as f64)], bar.filled())
-            }))
+            .draw_series(
+                d.bins
+                    .iter()
+                    .map(|b| Rectangle::new([(b.lo, 0.0), (b.hi, b.count as f64)], bar.filled())),
+            )
             .map_err(&e)?
             .label(format!(
                 "exact latencies (n = {}; {} censored shape the fits)",
@@ -83,7 +92,10 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             let colour = PALETTE[(i + 1) % PALETTE.len()];
             let style = ShapeStyle::from(&colour).stroke_width(if i == 0 { 3 } else { 2 });
             chart
-                .draw_series(LineSeries::new(c.points.iter().map(|p| (p[0], p[1])), style))
+                .draw_series(LineSeries::new(
+                    c.points.iter().map(|p| (p[0], p[1])),
+                    style,
+                ))
                 .map_err(&e)?
                 .label(format!("{} density", c.label))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], style));

@@ -76,10 +76,13 @@ impl std::str::FromStr for Kind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        Kind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-            format!("unknown chart {s}; expected one of {}", names.join(", "))
-        })
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown chart {s}; expected one of {}", names.join(", "))
+            })
     }
 }
 
@@ -115,14 +118,24 @@ pub(crate) fn draw_err<E: std::error::Error + Send + Sync>(
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Puts `<title>` first inside `<svg>` (plotters writes none), so viewers and screen readers
 /// name the chart.
 fn with_title(svg: &str, title: &str) -> String {
-    match svg.find("<svg").and_then(|i| svg[i..].find('>').map(|j| i + j + 1)) {
-        Some(at) => format!("{}\n<title>{}</title>{}", &svg[..at], escape(title), &svg[at..]),
+    match svg
+        .find("<svg")
+        .and_then(|i| svg[i..].find('>').map(|j| i + j + 1))
+    {
+        Some(at) => format!(
+            "{}\n<title>{}</title>{}",
+            &svg[..at],
+            escape(title),
+            &svg[at..]
+        ),
         None => svg.to_string(),
     }
 }
@@ -198,9 +211,7 @@ pub(crate) fn draw_marks<DB: DrawingBackend>(
         } else {
             (x - 6, HPos::Right)
         };
-        let st = font(LABEL_SIZE)
-            .color(&colour)
-            .pos(Pos::new(h, VPos::Top));
+        let st = font(LABEL_SIZE).color(&colour).pos(Pos::new(h, VPos::Top));
         root.draw(&Rectangle::new(
             [
                 (if fits_right { tx - 2 } else { tx - w - 2 }, y - 1),

@@ -20,7 +20,10 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             format!("class {} has no finished phase", f.class),
         ));
     }
-    let title = format!("Slowest phases, class {} (boots with an exact latency)", f.class);
+    let title = format!(
+        "Slowest phases, class {} (boots with an exact latency)",
+        f.class
+    );
     let e = draw_err(Kind::Phases);
     let n = bars.len();
     let labels: Vec<String> = bars
@@ -38,7 +41,11 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         .unwrap_or(0)
         .max(120) as u32
         + 24;
-    let widest = labels.iter().map(|l| text_width(LABEL_SIZE, l)).max().unwrap_or(0);
+    let widest = labels
+        .iter()
+        .map(|l| text_width(LABEL_SIZE, l))
+        .max()
+        .unwrap_or(0);
     let x_top = bars.iter().map(|b| b.p99).fold(1.0f64, f64::max);
     let plot_w = f64::from(WIDTH - label_area - 36);
     // Room to the right of the longest bar for its label.
@@ -94,7 +101,11 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         let (xr, _) = chart.plotting_area().get_pixel_range();
         for (i, (b, label)) in bars.iter().zip(&labels).enumerate() {
             let y = (n - i) as f64;
-            for ((_, colour), (v, inset)) in shades.iter().zip([(b.p99, 0.12), (b.p90, 0.22), (b.p50, 0.32)]) {
+            for ((_, colour), (v, inset)) in
+                shades
+                    .iter()
+                    .zip([(b.p99, 0.12), (b.p90, 0.22), (b.p50, 0.32)])
+            {
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
                         [(0.0, y - 1.0 + inset), (v, y - inset)],

@@ -72,13 +72,26 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         let upper = steps(&|p| p.hi.unwrap_or(p.s));
         let lower = steps(&|p| p.lo.unwrap_or(y_min));
         let band_colour = RGBColor(0x1f, 0x77, 0xb4);
-        let polygon: Vec<(f64, f64)> = upper.iter().copied().chain(lower.iter().rev().copied()).collect();
+        let polygon: Vec<(f64, f64)> = upper
+            .iter()
+            .copied()
+            .chain(lower.iter().rev().copied())
+            .collect();
         chart
-            .draw_series(std::iter::once(Polygon::new(polygon, band_colour.mix(0.18).filled())))
+            .draw_series(std::iter::once(Polygon::new(
+                polygon,
+                band_colour.mix(0.18).filled(),
+            )))
             .map_err(&e)?
-            .label("Kaplan–Meier 95 % pointwise band")
+            .label(format!(
+                "Kaplan–Meier {} % pointwise band",
+                crate::report::figures::fmt_secs(100.0 * s.confidence)
+            ))
             .legend(move |(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 12, y + 5)], band_colour.mix(0.18).filled())
+                Rectangle::new(
+                    [(x, y - 5), (x + 12, y + 5)],
+                    band_colour.mix(0.18).filled(),
+                )
             });
         let km_style = ShapeStyle::from(&band_colour).stroke_width(2);
         chart

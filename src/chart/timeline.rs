@@ -53,7 +53,13 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     let lane_labels: Vec<String> = l
         .lanes
         .iter()
-        .map(|lane| format!("{} ({} s)", lane.label, fmt_secs(round1(lane.end - lane.start))))
+        .map(|lane| {
+            format!(
+                "{} ({} s)",
+                lane.label,
+                fmt_secs(round1(lane.end - lane.start))
+            )
+        })
         .collect();
     // The label column is as wide as its widest label, by plotters' estimate.
     let label_area = lane_labels
@@ -148,14 +154,19 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             let w = text_width(LABEL_SIZE, &label);
             let cx = px.clamp(w / 2 + 2, WIDTH as i32 - w / 2 - 2);
             root.draw(&Rectangle::new(
-                [(cx - w / 2 - 3, y_label - 1), (cx + w / 2 + 3, y_label + 17)],
+                [
+                    (cx - w / 2 - 3, y_label - 1),
+                    (cx + w / 2 + 3, y_label + 17),
+                ],
                 WHITE.filled(),
             ))
             .map_err(&e)?;
             root.draw(&Text::new(
                 label,
                 (cx, y_label),
-                font(LABEL_SIZE).color(&grey).pos(Pos::new(HPos::Center, VPos::Top)),
+                font(LABEL_SIZE)
+                    .color(&grey)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .map_err(&e)?;
         }

@@ -20,7 +20,10 @@ fn row_px(n: usize) -> u32 {
 }
 
 /// Legend entries laid out left to right, wrapped; returns (label, colour, x, y) and the height.
-fn legend_layout(entries: &[(String, RGBColor)], top: i32) -> (Vec<(String, RGBColor, i32, i32)>, i32) {
+fn legend_layout(
+    entries: &[(String, RGBColor)],
+    top: i32,
+) -> (Vec<(String, RGBColor, i32, i32)>, i32) {
     let mut out = Vec::new();
     let (mut x, mut y) = (LEFT as i32, top);
     for (label, colour) in entries {
@@ -49,7 +52,10 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             f.class, w.n_boots, w.every
         )
     } else {
-        format!("Every boot of class {} by latency ({} boots)", f.class, w.n_boots)
+        format!(
+            "Every boot of class {} by latency ({} boots)",
+            f.class, w.n_boots
+        )
     };
     let e = draw_err(Kind::Waterfall);
     let end_mark = RGBColor(0x11, 0x11, 0x11);
@@ -77,8 +83,11 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         ))
         .map_err(&e)?;
         for (label, colour, x, y) in &legend {
-            root.draw(&Rectangle::new([(*x, *y + 2), (*x + 20, *y + 14)], colour.filled()))
-                .map_err(&e)?;
+            root.draw(&Rectangle::new(
+                [(*x, *y + 2), (*x + 20, *y + 14)],
+                colour.filled(),
+            ))
+            .map_err(&e)?;
             root.draw(&Text::new(
                 label.clone(),
                 (*x + 26, *y + 1),

@@ -189,8 +189,17 @@ mod tests {
 
     #[test]
     fn the_command_leaves_out_the_folder_and_quotes_spaces() {
-        let args = ["target/bootline", "report", "--out", "x", "a b", "--out=y", "--tz", "+02:00"]
-            .map(OsString::from);
+        let args = [
+            "target/bootline",
+            "report",
+            "--out",
+            "x",
+            "a b",
+            "--out=y",
+            "--tz",
+            "+02:00",
+        ]
+        .map(OsString::from);
         assert_eq!(
             reproduce_command(args.into_iter()),
             "bootline report 'a b' --tz +02:00"

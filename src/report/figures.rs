@@ -104,6 +104,8 @@ pub struct Survival {
     pub models: Vec<Curve>,
     /// Bottom of the y axis (curves are clipped there).
     pub y_min: f64,
+    /// Two-sided confidence of the band.
+    pub confidence: f64,
 }
 
 /// A span of one waterfall row or lane.
@@ -377,6 +379,7 @@ pub fn survival(
         km: points,
         models: curves,
         y_min,
+        confidence,
     }
 }
 
@@ -460,7 +463,10 @@ pub fn waterfall(boots: &[Boot], cats: &mut Categories) -> Waterfall {
         .iter()
         .filter_map(|b| Some((b, row_end(b)?)))
         .collect();
-    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.instance.cmp(&b.0.instance)));
+    ranked.sort_by(|a, b| {
+        a.1.total_cmp(&b.1)
+            .then_with(|| a.0.instance.cmp(&b.0.instance))
+    });
     let n = ranked.len();
     let every = n.div_ceil(WATERFALL_MAX_ROWS).max(1);
     let rows = ranked
@@ -522,7 +528,11 @@ pub fn lanes(b: &Boot, cats: &mut Categories) -> Lanes {
     module_lanes.sort_by(|a, b| a.start.total_cmp(&b.start));
     // Lanes in time order, modules after their stage.
     lanes.extend(module_lanes);
-    lanes.sort_by(|a, b| a.start.total_cmp(&b.start).then_with(|| a.label.len().cmp(&b.label.len())));
+    lanes.sort_by(|a, b| {
+        a.start
+            .total_cmp(&b.start)
+            .then_with(|| a.label.len().cmp(&b.label.len()))
+    });
     let edges = ["_start", "_finish"];
     let ticks = b
         .milestones
@@ -567,4 +577,64 @@ pub fn phase_bars(phases: &PhaseReport) -> Vec<PhaseBar> {
 /// Finishes the categories (the waterfall and the lanes share them).
 pub fn category_names(cats: Categories) -> Vec<String> {
     cats.names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bin_widths_are_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(nice_width(13.0), 10.0);
+        assert_eq!(nice_width(17.0), 20.0);
+        assert_eq!(nice_width(0.04), 0.05);
+        assert_eq!(nice_width(80.0), 100.0);
+        assert_eq!(nice_width(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn histogram_bins_every_value_once_on_multiples_of_the_width() {
+        let v: Vec<f64> = (0..200).map(|i| 300.0 + (i as f64 * 7.3) % 250.0).collect();
+        let (w, bins) = histogram(&v);
+        assert_eq!(bins.iter().map(|b| b.count).sum::<usize>(), v.len());
+        for b in &bins {
+            assert!(((b.lo / w) - (b.lo / w).round()).abs() < 1e-9, "{b:?}");
+            assert!((b.hi - b.lo - w).abs() < 1e-9);
+        }
+        // Each value lies in its bin.
+        for x in &v {
+            let n = bins.iter().filter(|b| b.lo <= *x && *x < b.hi).count();
+            assert_eq!(n, 1, "{x}");
+        }
+        assert!(histogram(&[]).1.is_empty());
+        // All equal: one bin holding them all.
+        let (_, one) = histogram(&[5.0, 5.0, 5.0]);
+        assert_eq!(one.iter().map(|b| b.count).collect::<Vec<_>>(), [3]);
+    }
+
+    fn boot(instance: &str, secs: f64, outcome: Outcome) -> Boot {
+        let json = format!(
+            r#"{{"schema_version":1,"instance":"{instance}","workspace":null,"class":"default","template":null,"boot":1,"zero":"launch","zero_wall":null,"launched":null,"outcome":"{}","latency":{{"secs":{secs},"censored":false,"from":"launch"}},"timeout_secs":600.0,"stuck_threshold_secs":900.0,"observed_secs":{secs},"evidence":null,"phases":[{{"name":"modules-final","depth":1,"start_secs":20.0,"end_secs":{secs},"result":null,"source":"x:1"}}],"milestones":[{{"name":"kernel_start","at_secs":10.0,"wall":null,"source":"x:1"}}],"clock_skew_secs":null,"sources":[]}}"#,
+            outcome.as_str()
+        );
+        serde_json::from_str(&json).expect("boot")
+    }
+
+    #[test]
+    fn a_large_fleet_shows_every_kth_boot_and_always_the_slowest() {
+        let boots: Vec<Boot> = (0..2501)
+            .map(|i| boot(&format!("i-{i:05}"), 100.0 + i as f64, Outcome::Registered))
+            .collect();
+        let mut cats = Categories::default();
+        let w = waterfall(&boots, &mut cats);
+        assert_eq!((w.n_boots, w.every), (2501, 3));
+        assert_eq!(w.rows.first().map(|r| r.end_secs), Some(100.0));
+        assert_eq!(w.rows.last().map(|r| r.end_secs), Some(2600.0));
+        assert!(w.rows.len() <= WATERFALL_MAX_ROWS + 1);
+        assert!(w.rows.windows(2).all(|p| p[0].end_secs <= p[1].end_secs));
+        // Launch → kernel, then the stage, each in its own colour.
+        let names = category_names(cats);
+        assert_eq!(names, [LAUNCH_TO_KERNEL, "modules-final"]);
+        assert_eq!(w.rows[0].spans[0].end, 10.0);
+    }
 }

@@ -62,7 +62,10 @@ fn hash_file(path: &Path) -> Result<(u64, String), Error> {
 }
 
 /// Hashes every file in parallel; `shown` turns a path into the path the report shows.
-pub fn digest(paths: &[PathBuf], shown: &(dyn Fn(&Path) -> String + Sync)) -> Result<Inputs, Error> {
+pub fn digest(
+    paths: &[PathBuf],
+    shown: &(dyn Fn(&Path) -> String + Sync),
+) -> Result<Inputs, Error> {
     let files = paths
         .par_iter()
         .map(|p| {
@@ -104,7 +107,10 @@ mod tests {
         let b = dir.path().join("b.log");
         std::fs::write(&a, b"abc").expect("write");
         std::fs::write(&b, b"").expect("write");
-        let name = |p: &Path| p.file_name().map_or(String::new(), |n| n.to_string_lossy().into());
+        let name = |p: &Path| {
+            p.file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into())
+        };
         let one = digest(&[a.clone(), b.clone()], &name).expect("digest");
         // FIPS 180-2 test vector for "abc".
         assert_eq!(

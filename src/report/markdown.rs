@@ -15,9 +15,18 @@ pub const BODY_LIMIT: usize = 65_536;
 
 /// The charts, in the order the report shows them, with their captions.
 pub const CHARTS: [(&str, &str); 5] = [
-    ("distribution", "register latency: histogram, fitted densities, timeout and stuck lines"),
-    ("survival", "share of boots not yet registered (Kaplan–Meier with band, fits; log scale)"),
-    ("waterfall", "every boot, sorted by latency, coloured by phase"),
+    (
+        "distribution",
+        "register latency: histogram, fitted densities, timeout and stuck lines",
+    ),
+    (
+        "survival",
+        "share of boots not yet registered (Kaplan–Meier with band, fits; log scale)",
+    ),
+    (
+        "waterfall",
+        "every boot, sorted by latency, coloured by phase",
+    ),
     ("timeline", "the worked instance, lane by lane"),
     ("phases", "per-phase p50/p90/p99 and tail blame"),
 ];
@@ -138,7 +147,8 @@ impl Page<'_> {
                         100.0 * r.policy.confidence
                     );
                     if c.count(Outcome::FalseFailed) > 0 {
-                        let _ = write!(
+                        let _ =
+                            write!(
                             v,
                             ", and {} healthy boot{} {} failed by the sweep before {} registered",
                             c.count(Outcome::FalseFailed),
@@ -184,7 +194,11 @@ impl Page<'_> {
             let mut row = format!(
                 "| {}{} | {} s | {} s | {} | {} |",
                 c.class,
-                if c.configured { "" } else { " (not configured: default values)" },
+                if c.configured {
+                    ""
+                } else {
+                    " (not configured: default values)"
+                },
                 fmt_secs(c.timeout_secs),
                 fmt_secs(c.stuck_threshold_secs),
                 thousands(c.n_boots()),
@@ -200,9 +214,9 @@ impl Page<'_> {
             .classes
             .iter()
             .flat_map(|c| {
-                c.templates
-                    .iter()
-                    .map(move |(t, n)| format!("`{t}` ({} boots, class {})", thousands(*n), c.class))
+                c.templates.iter().map(move |(t, n)| {
+                    format!("`{t}` ({} boots, class {})", thousands(*n), c.class)
+                })
             })
             .collect();
         if !templates.is_empty() {
@@ -232,7 +246,9 @@ impl Page<'_> {
             "{} of class {}{}: {}{}.",
             w.why,
             w.class,
-            w.workspace.as_ref().map_or(String::new(), |ws| format!(", workspace `{ws}`")),
+            w.workspace
+                .as_ref()
+                .map_or(String::new(), |ws| format!(", workspace `{ws}`")),
             w.outcome.as_str(),
             w.latency_secs
                 .map_or(String::new(), |l| format!(" after {l:.1} s")),
@@ -256,7 +272,8 @@ impl Page<'_> {
                 "| {wall} | {:.1} | `{}` | {} |",
                 e.at_secs,
                 e.event,
-                e.duration_secs.map_or(String::new(), |d| format!("{d:.1} s"))
+                e.duration_secs
+                    .map_or(String::new(), |d| format!("{d:.1} s"))
             ));
         }
         self.line("");
@@ -314,12 +331,17 @@ impl Page<'_> {
             let _ = write!(
                 row,
                 " {} |",
-                b.and_then(|b| b.ucb).map_or("n too small".to_string(), |u| format!("≤ {u:.1}"))
+                b.and_then(|b| b.ucb)
+                    .map_or("n too small".to_string(), |u| format!("≤ {u:.1}"))
             );
         }
         self.line(&row);
         for m in f.models.iter().take(3) {
-            let mut row = format!("| {} (ΔBIC {:.1}) |", m.score.family.name(), m.score.delta_bic);
+            let mut row = format!(
+                "| {} (ΔBIC {:.1}) |",
+                m.score.family.name(),
+                m.score.delta_bic
+            );
             for l in levels {
                 let _ = write!(row, " {} |", cell(m.quantiles.get(l)));
             }
@@ -333,7 +355,11 @@ impl Page<'_> {
                 .filter(|m| m.score.delta_bic <= 10.0)
                 .filter_map(|m| {
                     let u = m.quantiles.get("p99.9")?.ucb?;
-                    Some(format!("{} {u:.1} s (ΔBIC {:.1})", m.score.family.name(), m.score.delta_bic))
+                    Some(format!(
+                        "{} {u:.1} s (ΔBIC {:.1})",
+                        m.score.family.name(),
+                        m.score.delta_bic
+                    ))
                 })
                 .collect();
             self.line(&format!(
@@ -342,7 +368,11 @@ impl Page<'_> {
                 f.models.len(),
                 plausible.join(", ")
             ));
-            if let Some(s) = best.survival_at.iter().find(|s| (s.t - c.timeout_secs).abs() < 1e-9) {
+            if let Some(s) = best
+                .survival_at
+                .iter()
+                .find(|s| (s.t - c.timeout_secs).abs() < 1e-9)
+            {
                 if let Some(v) = s.s {
                     self.line("");
                     self.line(&format!(
@@ -386,7 +416,12 @@ impl Page<'_> {
                 self.line("| phase | excess | share | median | tail mean |");
                 self.line("|---|---:|---:|---:|---:|");
                 // Phases that explain under half a percent either way are counted, not listed.
-                let listed: Vec<_> = b.phases.iter().filter(|p| p.share.abs() >= 0.005).take(5).collect();
+                let listed: Vec<_> = b
+                    .phases
+                    .iter()
+                    .filter(|p| p.share.abs() >= 0.005)
+                    .take(5)
+                    .collect();
                 for p in &listed {
                     self.line(&format!(
                         "| `{}` | {:+.1} s | {:.1} % | {:.1} s | {:.1} s |",
@@ -407,7 +442,10 @@ impl Page<'_> {
                         .sum();
                     self.line(&format!("| {rest} other phases | {excess:+.1} s | | | |"));
                 }
-                self.line(&format!("| (unexplained) | {:+.1} s | | | |", b.unexplained_secs));
+                self.line(&format!(
+                    "| (unexplained) | {:+.1} s | | | |",
+                    b.unexplained_secs
+                ));
                 self.line("");
             }
         }
@@ -432,7 +470,10 @@ impl Page<'_> {
             Some(base) => format!("{}/distribution.svg", base.trim_end_matches('/')),
             None => "distribution.svg".to_string(),
         };
-        self.line(&format!("![register latency of class {}]({first})", r.figures.class));
+        self.line(&format!(
+            "![register latency of class {}]({first})",
+            r.figures.class
+        ));
         self.line("");
     }
 
@@ -452,7 +493,10 @@ impl Page<'_> {
         }
         if shown < n {
             self.cut += n - shown;
-            self.line(&format!("… and {} more (cut to fit a pull-request body).", thousands(n - shown)));
+            self.line(&format!(
+                "… and {} more (cut to fit a pull-request body).",
+                thousands(n - shown)
+            ));
             self.line("");
         }
         self.line("</details>");
@@ -466,7 +510,11 @@ impl Page<'_> {
         let redacting = r.presentation.redact;
         let row = |b: &NotableBoot| {
             let evidence = b.evidence.as_ref().map_or(String::new(), |(kind, line)| {
-                let line = if redacting { redact(line) } else { line.clone() };
+                let line = if redacting {
+                    redact(line)
+                } else {
+                    line.clone()
+                };
                 format!("{kind}: `{}`", line.replace('`', "'").replace('|', "\\|"))
             });
             format!(
@@ -490,7 +538,14 @@ impl Page<'_> {
             .inputs
             .files
             .iter()
-            .map(|f| format!("| `{}` | {} | `{}` |", f.path, thousands(f.bytes as usize), f.sha256))
+            .map(|f| {
+                format!(
+                    "| `{}` | {} | `{}` |",
+                    f.path,
+                    thousands(f.bytes as usize),
+                    f.sha256
+                )
+            })
             .collect();
         self.folded(
             &format!("{} input files", thousands(files.len())),

@@ -96,7 +96,8 @@ impl std::str::FromStr for Zone {
 impl Zone {
     /// The offset as chrono's.
     pub fn offset(&self) -> FixedOffset {
-        FixedOffset::east_opt(self.offset_secs).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+        FixedOffset::east_opt(self.offset_secs)
+            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
     }
 }
 
@@ -224,7 +225,11 @@ impl Report {
 fn class_policy(config: &Config, name: &str) -> (f64, f64, bool) {
     match config.class(name) {
         Some(c) => (c.timeout_secs, c.stuck_threshold_secs, true),
-        None => (config::DEFAULT_TIMEOUT_SECS, config::DEFAULT_STUCK_SECS, false),
+        None => (
+            config::DEFAULT_TIMEOUT_SECS,
+            config::DEFAULT_STUCK_SECS,
+            false,
+        ),
     }
 }
 
@@ -240,13 +245,19 @@ fn notable(boots: &[Boot]) -> Vec<NotableBoot> {
             outcome: b.outcome,
             latency_secs: b.latency.map(|l| l.secs),
             observed_secs: b.observed_secs,
-            evidence: b.evidence.as_ref().map(|e| (e.kind.clone(), e.line.clone())),
+            evidence: b
+                .evidence
+                .as_ref()
+                .map(|e| (e.kind.clone(), e.line.clone())),
             evidence_source: b.evidence.as_ref().map(|e| e.source.clone()),
         })
         .collect();
     v.sort_by(|a, b| {
-        (a.class.as_str(), a.outcome, a.instance.as_str())
-            .cmp(&(b.class.as_str(), b.outcome, b.instance.as_str()))
+        (a.class.as_str(), a.outcome, a.instance.as_str()).cmp(&(
+            b.class.as_str(),
+            b.outcome,
+            b.instance.as_str(),
+        ))
     });
     v
 }
@@ -260,13 +271,20 @@ pub fn build(
 ) -> Result<Report, ReportError> {
     let mut by_class: BTreeMap<&str, Vec<Boot>> = BTreeMap::new();
     for b in boots {
-        by_class.entry(b.class.as_str()).or_default().push(b.clone());
+        by_class
+            .entry(b.class.as_str())
+            .or_default()
+            .push(b.clone());
     }
     let Some(charted) = by_class.get(opts.class.as_str()) else {
         let seen: Vec<&str> = by_class.keys().copied().collect();
         return Err(ReportError::NoBootsOfClass(
             opts.class.clone(),
-            if seen.is_empty() { "none".into() } else { seen.join(", ") },
+            if seen.is_empty() {
+                "none".into()
+            } else {
+                seen.join(", ")
+            },
         ));
     };
     let fit_opts = FitOptions {
@@ -319,7 +337,10 @@ pub fn build(
             from_kernel_start: class_boots
                 .iter()
                 .filter(|b| b.record().is_some())
-                .filter(|b| b.latency.is_some_and(|l| l.from != crate::timeline::Zero::Launch))
+                .filter(|b| {
+                    b.latency
+                        .is_some_and(|l| l.from != crate::timeline::Zero::Launch)
+                })
                 .count(),
             fit,
             fit_unavailable,
@@ -334,8 +355,9 @@ pub fn build(
                 .ok_or_else(|| ReportError::UnknownInstance(id.clone()))?;
             Some(worked::worked(b, "Chosen with --worked-instance"))
         }
-        None => worked::slowest_healthy(charted)
-            .map(|b| worked::worked(b, "The slowest healthy boot")),
+        None => {
+            worked::slowest_healthy(charted).map(|b| worked::worked(b, "The slowest healthy boot"))
+        }
     };
     let mut instances: Vec<&str> = boots.iter().map(|b| b.instance.as_str()).collect();
     instances.sort_unstable();
@@ -432,4 +454,26 @@ pub fn json(report: &Report) -> serde_json::Result<String> {
     let mut s = serde_json::to_string_pretty(report)?;
     s.push('\n');
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Zone;
+
+    #[test]
+    fn zones_are_utc_or_fixed_offsets() {
+        assert_eq!("UTC".parse::<Zone>().map(|z| z.offset_secs), Ok(0));
+        assert_eq!("+02:00".parse::<Zone>().map(|z| z.offset_secs), Ok(7200));
+        assert_eq!("-05:30".parse::<Zone>().map(|z| z.offset_secs), Ok(-19800));
+        for bad in [
+            "Europe/Paris",
+            "+2",
+            "+24:00",
+            "+02:60",
+            "02:00",
+            "+02:00:00",
+        ] {
+            assert!(bad.parse::<Zone>().is_err(), "{bad}");
+        }
+    }
 }

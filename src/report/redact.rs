@@ -13,19 +13,26 @@ static PATTERNS: LazyLock<[(Regex, &'static str); 5]> = LazyLock::new(|| {
         // IPv6: eight groups, or a `::` between hex groups (clock times such as `14:51:01`
         // have neither).
         (
-            re(r"(?i)\b(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*::(?:[0-9a-f]{1,4}:)*[0-9a-f]{1,4})\b"),
+            re(
+                r"(?i)\b(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*::(?:[0-9a-f]{1,4}:)*[0-9a-f]{1,4})\b",
+            ),
             "<ipv6>",
         ),
         // EC2-style internal host names and dotted host names with a known suffix.
         (
-            re(r"(?i)\b(?:ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}(?:\.[a-z0-9.-]+)?|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:internal|local|lan|com|net|org|io|cloud|compute\.amazonaws\.com))\b"),
+            re(
+                r"(?i)\b(?:ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}(?:\.[a-z0-9.-]+)?|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:internal|local|lan|com|net|org|io|cloud|compute\.amazonaws\.com))\b",
+            ),
             "<host>",
         ),
         // Key material: ssh public keys and PEM bodies.
-        (re(r"\b(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]{16,}"), "<key>"),
+        (
+            re(r"\b(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]{16,}"),
+            "<key>",
+        ),
         // Long tokens: runs of 32 or more base64, hex or token characters (fingerprints, API
         // tokens). `/` is left out so that file paths stay readable.
-        (re(r"[A-Za-z0-9+_=-]{32,}"), "<secret>"),
+        (re(r"[A-Za-z0-9+_-]{32,}={0,2}"), "<secret>"),
     ]
 });
 
@@ -63,9 +70,17 @@ mod tests {
             redact("token=ghp_0123456789abcdefghijklmnopqrstuvwxyz done"),
             "token=<secret> done"
         );
-        assert_eq!(redact("Kernel panic - not syncing: VFS: Unable to mount root fs"),
-            "Kernel panic - not syncing: VFS: Unable to mount root fs");
-        assert_eq!(redact("[   57.551987] exit status 100"), "[   57.551987] exit status 100");
-        assert_eq!(redact("at 14:51:01 and fe80::1ff:fe23:4567:890a"), "at 14:51:01 and <ipv6>");
+        assert_eq!(
+            redact("Kernel panic - not syncing: VFS: Unable to mount root fs"),
+            "Kernel panic - not syncing: VFS: Unable to mount root fs"
+        );
+        assert_eq!(
+            redact("[   57.551987] exit status 100"),
+            "[   57.551987] exit status 100"
+        );
+        assert_eq!(
+            redact("at 14:51:01 and fe80::1ff:fe23:4567:890a"),
+            "at 14:51:01 and <ipv6>"
+        );
     }
 }

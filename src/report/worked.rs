@@ -48,7 +48,10 @@ pub fn slowest_healthy(boots: &[Boot]) -> Option<&Boot> {
         .filter(|b| matches!(b.outcome, Outcome::Registered | Outcome::FalseFailed))
         .filter(|b| b.record().is_some_and(|r| !r.1))
         .max_by(|a, b| {
-            let (la, lb) = (a.record().map_or(0.0, |r| r.0), b.record().map_or(0.0, |r| r.0));
+            let (la, lb) = (
+                a.record().map_or(0.0, |r| r.0),
+                b.record().map_or(0.0, |r| r.0),
+            );
             la.total_cmp(&lb).then_with(|| b.instance.cmp(&a.instance))
         })
 }
@@ -83,14 +86,15 @@ pub fn worked(b: &Boot, why: &str) -> Worked {
             .map(|(p, _)| p)
     };
     for p in &b.phases {
-        let shown = match p.depth {
-            0 | 1 | 3 => true,
-            _ => false,
-        };
-        if !shown {
+        // Boot-level phases, stages and marker sub-phases; modules only as a stage's longest.
+        if !matches!(p.depth, 0 | 1 | 3) {
             continue;
         }
-        let module = if p.depth == 1 { longest_module(&p.name) } else { None };
+        let module = if p.depth == 1 {
+            longest_module(&p.name)
+        } else {
+            None
+        };
         for q in std::iter::once(p).chain(module) {
             events.push(Event {
                 at_secs: q.start_secs,

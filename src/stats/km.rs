@@ -102,7 +102,10 @@ pub struct Plateau {
     pub long_plateau: bool,
     /// min{u: Ŝ(u) ≤ π̂ + (1−q)(1−π̂)} per level, `None` when not reached (serialised as a
     /// map keyed by level name, `p99.9`).
-    #[serde(serialize_with = "by_level_name", deserialize_with = "from_level_names")]
+    #[serde(
+        serialize_with = "by_level_name",
+        deserialize_with = "from_level_names"
+    )]
     pub healthy_quantiles: Vec<(f64, Option<f64>)>,
 }
 
@@ -118,7 +121,9 @@ fn from_level_names<'de, D: serde::Deserializer<'de>>(
             let level = name
                 .strip_prefix('p')
                 .and_then(level_from_percent)
-                .ok_or_else(|| D::Error::custom(format!("expected a level such as p99.9, got {name}")))?;
+                .ok_or_else(|| {
+                    D::Error::custom(format!("expected a level such as p99.9, got {name}"))
+                })?;
             Ok((level, v))
         })
         .collect()
@@ -127,7 +132,10 @@ fn from_level_names<'de, D: serde::Deserializer<'de>>(
 /// `99.9` → 0.999 by moving the decimal point, not by dividing (which is not exact).
 fn level_from_percent(pct: &str) -> Option<f64> {
     let (int, frac) = pct.split_once('.').unwrap_or((pct, ""));
-    if int.is_empty() || int.len() > 2 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+    if int.is_empty()
+        || int.len() > 2
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     format!("0.{int:0>2}{frac}").parse().ok()
