@@ -114,7 +114,7 @@ pub fn build(
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|d| std::fs::canonicalize(d).ok());
-    let digests = report::inputs::digest(&inputs.paths, &|p| shown_path(cwd.as_deref(), p))?;
+    let digests = report::inputs::digest(&inputs.paths(), &|p| shown_path(cwd.as_deref(), p))?;
     let options = report::Options {
         class: charted_class(opts.class.as_deref(), &boots),
         worked_instance: opts.worked_instance.clone(),

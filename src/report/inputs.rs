@@ -33,6 +33,9 @@ pub struct Inputs {
     pub digest: String,
 }
 
+/// What stands for the digest of standard input.
+pub const STDIN_DIGEST: &str = "standard input (not digested)";
+
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes.iter().fold(String::new(), |mut s, b| {
@@ -42,9 +45,9 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn hash_file(path: &Path) -> Result<(u64, String), Error> {
-    let io = |source| Error::Io {
+    let io = |cause| Error::Io {
         path: path.display().to_string(),
-        source,
+        cause,
     };
     let mut f = std::fs::File::open(path).map_err(io)?;
     let mut h = Sha256::new();
@@ -69,6 +72,14 @@ pub fn digest(
     let files = paths
         .par_iter()
         .map(|p| {
+            // Standard input was consumed by the parsers and cannot be read again.
+            if p.as_os_str() == "-" {
+                return Ok(InputFile {
+                    path: "-".into(),
+                    bytes: 0,
+                    sha256: STDIN_DIGEST.into(),
+                });
+            }
             let (bytes, sha256) = hash_file(p)?;
             Ok(InputFile {
                 path: shown(p),
