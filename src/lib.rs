@@ -20,8 +20,8 @@ pub mod parse;
 pub mod recommend;
 pub mod record;
 pub mod render;
-pub mod sources;
 pub mod report;
+pub mod sources;
 pub mod stats;
 pub mod timeline;
 
