@@ -272,6 +272,8 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
 /// What the report is about and how it is shown (shared by `report` and `chart`).
 #[derive(Debug, Args)]
 pub struct ReportOptions {

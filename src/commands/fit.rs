@@ -11,7 +11,7 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 use bootline::stats::summary::{
-    analyse, FitSummary, Options, Progress, QuantileOut, DEFAULT_TIMES, MAX_BOOTSTRAP,
+    analyse, FitSummary, Options, Progress, QuantileOut, MAX_BOOTSTRAP,
 };
 use bootline::stats::Record;
 
@@ -105,17 +105,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     };
     let opts = Options {
         confidence,
-        times: {
-            let mut t = if args.times.is_empty() {
-                DEFAULT_TIMES.to_vec()
-            } else {
-                args.times.clone()
-            };
-            if !t.contains(&current_timeout) {
-                t.push(current_timeout);
-            }
-            t
-        },
+        times: report::class::survival_times(&args.times, current_timeout),
         bootstrap: args.bootstrap,
         ..Options::default()
     };

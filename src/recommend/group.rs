@@ -459,7 +459,7 @@ fn assumptions(
                 .fits
                 .unavailable
                 .iter()
-                .find(|u| u.family == Family::LognormalCure.name())
+                .find(|u| u.family == Family::LognormalCure)
                 .map_or_else(
                     || "not fitted".to_string(),
                     |u| format!("not fitted: {}", u.reason),

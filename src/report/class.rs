@@ -27,6 +27,20 @@ pub fn records(boots: &[Boot]) -> Vec<Record> {
         .collect()
 }
 
+/// The times survival is reported at: the requested ones (or the defaults) and the class's
+/// own current timeout.
+pub fn survival_times(requested: &[f64], current_timeout_secs: f64) -> Vec<f64> {
+    let mut t = if requested.is_empty() {
+        crate::stats::summary::DEFAULT_TIMES.to_vec()
+    } else {
+        requested.to_vec()
+    };
+    if !t.contains(&current_timeout_secs) {
+        t.push(current_timeout_secs);
+    }
+    t
+}
+
 /// Boots by outcome name (only outcomes that occur).
 pub fn outcome_counts(boots: &[Boot]) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();

@@ -222,10 +222,13 @@ impl Report {
     }
 }
 
+/// A class's timeout and stuck threshold, and whether it is configured (else the default
+/// class's values apply, as in `fit` and `recommend`).
 fn class_policy(config: &Config, name: &str) -> (f64, f64, bool) {
-    match config.class(name) {
-        Some(c) => (c.timeout_secs, c.stuck_threshold_secs, true),
-        None => (
+    match (config.class(name), config.class(config::DEFAULT_CLASS)) {
+        (Some(c), _) => (c.timeout_secs, c.stuck_threshold_secs, true),
+        (None, Some(d)) => (d.timeout_secs, d.stuck_threshold_secs, false),
+        (None, None) => (
             config::DEFAULT_TIMEOUT_SECS,
             config::DEFAULT_STUCK_SECS,
             false,
@@ -287,15 +290,16 @@ pub fn build(
             },
         ));
     };
-    let fit_opts = FitOptions {
-        confidence: config.policy.confidence,
-        ..FitOptions::default()
-    };
     let mut classes = Vec::new();
     let mut figures = None;
     for (name, class_boots) in &by_class {
         let (timeout_secs, stuck_threshold_secs, configured) = class_policy(config, name);
         let records = class::records(class_boots);
+        let fit_opts = FitOptions {
+            confidence: config.policy.confidence,
+            times: class::survival_times(&[], timeout_secs),
+            ..FitOptions::default()
+        };
         let fitted = if records.is_empty() {
             Err("no boot of the class has a register latency to fit".to_string())
         } else {
