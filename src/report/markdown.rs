@@ -109,7 +109,7 @@ fn secs(v: Option<f64>) -> String {
 }
 
 fn pct(v: f64) -> String {
-    format!("{:.2} %", 100.0 * v)
+    crate::render::recommend::percent(v)
 }
 
 impl Page<'_> {
