@@ -315,7 +315,7 @@ pub struct ReportArgs {
     /// Without either the report carries no date, so the same inputs give the same bytes.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
-    /// Print nothing on success (the files are still written).
+    /// Print nothing on success and draw no progress bar (the files are still written).
     #[arg(long)]
     pub quiet: bool,
 }

@@ -18,7 +18,7 @@ pub fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
         link_base: None,
         redact: false,
     };
-    let Built { report, failed } = build(&args.report, presentation, None)?;
+    let Built { report, failed } = build(&args.report, presentation, None, false)?;
     let svg = chart::render(kind, &report)?;
     if args.output.as_os_str() == "-" {
         let mut out = std::io::stdout().lock();

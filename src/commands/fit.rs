@@ -17,7 +17,7 @@ use bootline::stats::Record;
 
 use std::collections::BTreeMap;
 
-use bootline::render::fit::{bootstrap_table, phase_table, summary_line};
+use bootline::render::fit::{bootstrap_table, summary_line};
 use bootline::render::recommend::{percent, secs as secs_plain};
 use bootline::render::secs_or_dash as secs;
 use bootline::report::{self, PhaseReport};

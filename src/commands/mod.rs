@@ -62,6 +62,8 @@ pub struct Inputs {
     pub format: Option<Format>,
     /// Parser options.
     pub options: parse::Options,
+    /// Draw no progress bar (`report --quiet`).
+    pub quiet: bool,
 }
 
 impl Inputs {
@@ -79,7 +81,14 @@ impl Inputs {
             sources: set.sources,
             format,
             options: parse::Options::default().with_strict(args.strict),
+            quiet: false,
         })
+    }
+
+    /// Draws no progress bar while reading.
+    pub fn quietly(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
     }
 
     /// The paths of the sources, in order.

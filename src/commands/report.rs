@@ -104,9 +104,12 @@ pub fn build(
     opts: &ReportOptions,
     presentation: Presentation,
     now: Option<DateTime<Utc>>,
+    quiet: bool,
 ) -> anyhow::Result<Built> {
     let config = load_config(&opts.select)?;
-    let inputs = Inputs::from_args(&opts.input)?.with_markers(config.marker_set());
+    let inputs = Inputs::from_args(&opts.input)?
+        .with_markers(config.marker_set())
+        .quietly(quiet);
     let (boots, failed) = read_boots(&inputs, &config, &opts.select, None)?;
     if boots.is_empty() {
         bail!("no boot found in the inputs");
@@ -143,7 +146,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         redact: args.redact,
     };
     let now = report_time(args.now.as_deref())?;
-    let Built { report, failed } = build(&args.report, presentation, now)?;
+    let Built { report, failed } = build(&args.report, presentation, now, args.quiet)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the folder", args.out.display()))?;
     let mut written: Vec<PathBuf> = Vec::new();

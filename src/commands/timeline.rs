@@ -58,7 +58,11 @@ pub fn read_boots(
 ) -> anyhow::Result<(Vec<Boot>, bool)> {
     let since = parse_time("since", &select.since)?;
     let until = parse_time("until", &select.until)?;
-    let bar = super::progress::reading(&inputs.sources);
+    let bar = if inputs.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        super::progress::reading(&inputs.sources)
+    };
     let (mut digests, mut reports) =
         collect_reporting(&inputs.sources, inputs.format, &inputs.options, &|s| {
             bar.inc(s.size.unwrap_or(0))
