@@ -43,7 +43,7 @@ pub struct Config {
 }
 
 /// `[policy]`: the recommendation's parameters.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     /// Target false-fail rate p, in (0, 1).
     pub target_false_fail_rate: f64,

@@ -43,10 +43,18 @@ fn fresh() -> &'static Path {
             .arg(&out)
             .output()
             .unwrap();
-        assert!(
-            run.status.code() == Some(0) || run.status.code() == Some(1),
+        // Exit 1: the crash-diagnosis watcher must move and a guard case turns vacuous, and
+        // the folder is written all the same.
+        assert_eq!(
+            run.status.code(),
+            Some(1),
             "{}",
             String::from_utf8_lossy(&run.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            stdout.starts_with("default: raise 600 s → 720 s"),
+            "{stdout}"
         );
         (dir, out)
     });
@@ -125,6 +133,47 @@ fn fit_json(class: &str) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_report_recommendation_is_recommends() {
+    let out = bootline()
+        .args([
+            "recommend",
+            "--config",
+            "fixtures/bootline.toml",
+            "fixtures/fleet",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recommend: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = typed(fresh());
+    assert_eq!(serde_json::to_value(&r.recommendation).unwrap(), recommend);
+    assert_eq!(r.recommendation.classes[0].recommended_timeout_s, 720.0);
+    // The chart draws the proposal the recommendation makes.
+    let proposed = r
+        .figures
+        .marks
+        .iter()
+        .find(|m| m.kind == report::figures::LineKind::Proposed);
+    assert_eq!(proposed.map(|m| m.secs), Some(720.0));
+    let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
+    assert!(
+        md.contains("| crash-diagnosis watcher | default | 300 s | 720 s | MustMove |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Spared | Vacuous | (720 s, 1200 s] |"),
+        "{md}"
+    );
 }
 
 #[test]

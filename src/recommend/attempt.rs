@@ -8,13 +8,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::Record;
 use crate::timeline::{Attempt as TimelineAttempt, Outcome, Zero};
 
 /// What is known of one attempt's register latency.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "secs")]
 pub enum Latency {
     /// It registered after this many seconds.
@@ -28,7 +28,7 @@ pub enum Latency {
 }
 
 /// One provisioning attempt as the recommendation sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
     /// Instance id (empty for records of a plain durations file).
     pub instance: String,

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Expect, GuardTarget};
 
 /// The timeouts a change proposes: per class, and per template (its override).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Proposal {
     /// Proposed register-wait timeout per class, seconds.
     pub classes: BTreeMap<String, f64>,
@@ -35,7 +35,7 @@ impl Proposal {
 }
 
 /// The verdict on one lockstep timeout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LockstepVerdict {
     /// It covers the proposed timeout.
@@ -49,7 +49,7 @@ pub enum LockstepVerdict {
 }
 
 /// One `[[lockstep]]` entry against the proposal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LockstepCheck {
     /// What the timeout is.
     pub name: String,
@@ -88,7 +88,7 @@ pub fn lockstep(config: &Config, proposal: &Proposal) -> Vec<LockstepCheck> {
 }
 
 /// The verdict on one guard case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GuardVerdict {
     /// On its intended side, and it fails when what it guards breaks.
@@ -102,7 +102,7 @@ pub enum GuardVerdict {
 }
 
 /// One `[[guard]]` case against the proposal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GuardCheck {
     /// What the case checks.
     pub name: String,

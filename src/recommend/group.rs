@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Policy, DEFAULT_CLASS};
 use crate::stats::family::Family;
@@ -22,7 +22,7 @@ use super::{
 };
 
 /// A group with no recommendation, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Skipped {
     /// The class.
     pub class: String,
@@ -34,7 +34,7 @@ pub struct Skipped {
 }
 
 /// Everything `bootline recommend` reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recommendations {
     /// Schema version shared by every bootline JSON.
     pub schema_version: u32,
@@ -733,7 +733,7 @@ fn warnings(
 }
 
 /// Why the CI gate failed a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GateReason {
     /// The current timeout is below the recommended one.
@@ -743,7 +743,7 @@ pub enum GateReason {
 }
 
 /// One group through the CI gate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateCheck {
     /// The class.
     pub class: String,
@@ -767,7 +767,7 @@ pub struct GateCheck {
 }
 
 /// Everything `bootline check` reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// Schema version shared by every bootline JSON.
     pub schema_version: u32,
@@ -781,7 +781,7 @@ pub struct Check {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gate: Option<Vec<GateCheck>>,
     /// With data: groups without a recommendation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
 }
 

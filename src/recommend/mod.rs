@@ -12,7 +12,7 @@ pub mod checks;
 pub mod group;
 pub mod rule;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::family::Family;
 
@@ -33,7 +33,7 @@ pub const STUCK_WARN_SHARE: f64 = 0.8;
 pub const MODEL_SPREAD: f64 = 1.25;
 
 /// How the boots the sweep killed without a later register are read (docs/recommendation.md, "Killed is not slow").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Assume {
     /// The rule over every family, cure model included, picked by BIC.
@@ -59,7 +59,7 @@ pub struct Options {
 }
 
 /// The stuck-class verdict (docs/recommendation.md step 4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The timeout sits at or below 80 % of the stuck threshold.
@@ -84,7 +84,7 @@ impl Verdict {
 }
 
 /// Which reading of the killed boots an [`Assumption`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reading {
     /// Killed boots censored at the flip (cure model excluded).
@@ -96,7 +96,7 @@ pub enum Reading {
 }
 
 /// The answer under one reading of the killed boots.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assumption {
     /// The reading.
     pub reading: Reading,
@@ -124,7 +124,7 @@ pub struct Assumption {
 }
 
 /// One cohort of a group (`--group-by LABEL`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cohort {
     /// The label.
     pub label: String,
@@ -152,7 +152,7 @@ pub struct Cohort {
 }
 
 /// One what-if timeout.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     /// Rates and observed boots at the candidate.
     #[serde(flatten)]
@@ -165,7 +165,7 @@ pub struct Candidate {
 }
 
 /// What to do when the healthy tail reaches the stuck threshold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Suggestion {
     /// Cohorts were fitted: give those whose own timeout stays below the threshold their own.
@@ -185,7 +185,7 @@ pub enum Suggestion {
 }
 
 /// Why a warning was raised; the message says it in words.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WarningKind {
     /// The data cannot give a distribution-free bound.
@@ -242,7 +242,7 @@ pub enum WarningKind {
 }
 
 /// A warning: its kind with data, and the sentence that says it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Warning {
     /// What kind, with its numbers.
     #[serde(flatten)]
@@ -253,7 +253,7 @@ pub struct Warning {
 
 /// The recommendation for one group: a class (without its overridden templates), a template
 /// with its own override, or a cohort's pooled group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recommendation {
     /// The class.
     pub class: String,

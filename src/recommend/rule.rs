@@ -2,7 +2,7 @@
 //! its basis, the plausible models, the slack and the grid, and false-fail rates at a timeout.
 //! Every number comes from [`crate::stats`]; nothing here re-estimates anything.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::config::Policy;
 use crate::stats::family::Family;
@@ -42,8 +42,26 @@ impl Serialize for Basis {
     }
 }
 
+/// Reads back what [`Basis`]'s `Display` writes (`order_statistic`, `kaplan_meier`,
+/// `model:<family>`), so a report read back from JSON is the report written.
+impl<'de> Deserialize<'de> for Basis {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let s = String::deserialize(d)?;
+        match s.as_str() {
+            "order_statistic" => Ok(Basis::OrderStatistic),
+            "kaplan_meier" => Ok(Basis::KaplanMeier),
+            other => other
+                .strip_prefix("model:")
+                .and_then(|name| Family::ALL.into_iter().find(|f| f.name() == name))
+                .map(Basis::Model)
+                .ok_or_else(|| D::Error::custom(format!("unknown basis {other}"))),
+        }
+    }
+}
+
 /// A model within ΔBIC ≤ 2 of the best, with its bound.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PlausibleModel {
     /// The family.
     pub family: Family,
@@ -186,7 +204,7 @@ pub(crate) fn bound(
 }
 
 /// A model that ranked above the basis by BIC but has no confidence bound.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unbounded {
     /// The family.
     pub family: Family,
@@ -220,7 +238,7 @@ pub fn round_to_grid(raw: f64, policy: &Policy) -> f64 {
 
 /// The share of healthy boots a timeout would fail, by Kaplan–Meier and by the model, and the
 /// observed boots it would have failed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FalseFail {
     /// The timeout, seconds.
     pub timeout_s: f64,

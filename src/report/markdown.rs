@@ -66,6 +66,7 @@ fn render_capped(r: &Report, cap: usize) -> String {
     p.worked();
     p.distribution();
     p.blame();
+    p.recommendation();
     p.charts();
     p.notable();
     p.reproduce();
@@ -126,6 +127,18 @@ impl Page<'_> {
             thousands(r.fleet.boots),
             names.join(", ")
         ));
+        self.line("");
+        let rec = &r.recommendation;
+        for g in rec.classes.iter().chain(&rec.templates) {
+            self.line(&format!(
+                "- **{}**",
+                crate::render::recommend::headline(g, &rec.policy)
+            ));
+        }
+        if rec.failed() {
+            self.line("");
+            self.line("**What must move with it** is listed under [Recommendation](#recommendation): a lockstep timeout or guard case fails, or no timeout separates slow from stuck.");
+        }
         self.line("");
         let mut v = String::new();
         for c in &r.classes {
@@ -448,6 +461,121 @@ impl Page<'_> {
                 ));
                 self.line("");
             }
+        }
+    }
+
+    fn recommendation(&mut self) {
+        use crate::render::recommend::{percent, secs as s};
+        let rec = &self.r.recommendation;
+        let pol = &rec.policy;
+        self.line("## Recommendation");
+        self.line("");
+        self.line(&format!(
+            "Rule: bound the p{} of healthy latency from above ({:.0} % one-sided), timeout = max(bound × {:.2}, bound + {}) rounded up to the grid. False-fail rates are shares of healthy boots still unregistered at the timeout.",
+            crate::stats::level_name(1.0 - pol.target_false_fail_rate).trim_start_matches('p'),
+            100.0 * pol.confidence,
+            pol.slack_multiplier,
+            s(pol.slack_add_secs)
+        ));
+        self.line("");
+        self.line("| group | n (censored) | basis | bound | raw | current → recommended | fails at current | fails at recommended | stuck margin | verdict |");
+        self.line("|---|---:|---|---:|---:|---|---:|---:|---:|---|");
+        let rate = |f: &crate::recommend::FalseFail| {
+            let v = f.km.or(f.model);
+            format!(
+                "{} ({} per 10,000; {} seen)",
+                v.map_or("beyond the data".to_string(), percent),
+                f.per_10k.map_or("–".to_string(), |x| format!("{x:.1}")),
+                f.observed
+            )
+        };
+        for g in rec.classes.iter().chain(&rec.templates) {
+            let name = match &g.template {
+                Some(t) => format!("{t} (template of {})", g.class),
+                None => g.class.clone(),
+            };
+            self.line(&format!(
+                "| {name} | {} ({}) | `{}` | {:.1} s | {:.1} s | {} → **{}** | {} | {} | {} | {:?} |",
+                thousands(g.n),
+                g.n_censored,
+                g.basis,
+                g.bound_s,
+                g.raw_s,
+                s(g.current_timeout_s),
+                s(g.recommended_timeout_s),
+                rate(&g.false_fail_at_current),
+                rate(&g.false_fail_at_recommended),
+                s(g.stuck_margin_s),
+                g.verdict
+            ));
+        }
+        for sk in &rec.skipped {
+            self.line(&format!(
+                "| {} | – | – | – | – | no recommendation: {} | | | | |",
+                sk.template.as_deref().unwrap_or(&sk.class),
+                sk.reason
+            ));
+        }
+        self.line("");
+        let warnings: Vec<String> = rec
+            .classes
+            .iter()
+            .chain(&rec.templates)
+            .flat_map(|g| {
+                g.warnings
+                    .iter()
+                    .map(move |w| format!("- {}: {}", g.name(), w.message))
+            })
+            .collect();
+        if !warnings.is_empty() {
+            self.line("Warnings:");
+            self.line("");
+            for w in warnings {
+                self.line(&w);
+            }
+            self.line("");
+        }
+        if !rec.lockstep.is_empty() {
+            self.line("### Lockstep timeouts");
+            self.line("");
+            self.line("| timeout | class | now | must be at least | verdict |");
+            self.line("|---|---|---:|---:|---|");
+            for l in &rec.lockstep {
+                self.line(&format!(
+                    "| {} | {} | {} | {} | {:?} |",
+                    l.name,
+                    l.class,
+                    s(l.timeout_s),
+                    l.required_s.map_or("–".to_string(), s),
+                    l.verdict
+                ));
+            }
+            self.line("");
+        }
+        if !rec.guards.is_empty() {
+            self.line("### Guard cases");
+            self.line("");
+            self.line("| case | age | timeout that applies | expects | verdict | ages that make it a real guard |");
+            self.line("|---|---:|---:|---|---|---|");
+            for g in &rec.guards {
+                let interval = match g.real_guard_interval_s {
+                    Some([lo, hi]) => format!(
+                        "({}, {}]",
+                        lo.map_or("0 s".to_string(), s),
+                        hi.map_or("∞".to_string(), s)
+                    ),
+                    None => "none".to_string(),
+                };
+                self.line(&format!(
+                    "| {} | {} | {} | {:?} | {:?} | {interval} |",
+                    g.name,
+                    s(g.age_s),
+                    g.timeout_s.map_or("–".to_string(), s),
+                    g.expect,
+                    g.verdict
+                ));
+            }
+            self.line("");
         }
     }
 

@@ -211,6 +211,9 @@ pub struct Report {
     pub notable: Vec<NotableBoot>,
     /// The worked instance.
     pub worked: Option<Worked>,
+    /// The recommendation per class and template, with the lockstep and guard checks
+    /// (exactly what `bootline recommend --format json` reports).
+    pub recommendation: crate::recommend::Recommendations,
     /// Chart data, for the charted class.
     pub figures: Figures,
 }
@@ -363,6 +366,27 @@ pub fn build(
             worked::slowest_healthy(charted).map(|b| worked::worked(b, "The slowest healthy boot"))
         }
     };
+    let (attempts, _) = crate::recommend::from_attempts(&crate::timeline::attempts(boots));
+    let recommendation =
+        crate::recommend::recommend(&attempts, config, &crate::recommend::Options::default());
+    let mut figures = figures.expect("the charted class was checked to have boots");
+    if let Some(r) = recommendation
+        .classes
+        .iter()
+        .find(|r| r.class == figures.class)
+    {
+        figures.marks.insert(
+            1,
+            figures::TimeMark {
+                kind: figures::LineKind::Proposed,
+                secs: r.recommended_timeout_s,
+                label: format!(
+                    "recommended {} s",
+                    figures::fmt_secs(r.recommended_timeout_s)
+                ),
+            },
+        );
+    }
     let mut instances: Vec<&str> = boots.iter().map(|b| b.instance.as_str()).collect();
     instances.sort_unstable();
     instances.dedup();
@@ -382,7 +406,8 @@ pub fn build(
         classes,
         notable: notable(boots),
         worked,
-        figures: figures.expect("the charted class was checked to have boots"),
+        recommendation,
+        figures,
     })
 }
 

@@ -39,9 +39,25 @@ pub fn verdict(c: &ClassReport) -> String {
     line
 }
 
-/// The verdict lines of every class.
+/// The answer per class and template, as `bootline recommend` opens with it; classes without
+/// a recommendation get their distribution's line.
 pub fn verdicts(r: &Report) -> String {
-    r.classes.iter().map(|c| verdict(c) + "\n").collect()
+    let rec = &r.recommendation;
+    let mut out: String = rec
+        .classes
+        .iter()
+        .chain(&rec.templates)
+        .map(|g| crate::render::recommend::headline(g, &rec.policy) + "\n")
+        .collect();
+    for c in r
+        .classes
+        .iter()
+        .filter(|c| !rec.classes.iter().any(|g| g.class == c.class))
+    {
+        out.push_str(&verdict(c));
+        out.push('\n');
+    }
+    out
 }
 
 /// Per-phase p50/p90/p99 (phases that take no time folded unless `all_phases`) and the tail
