@@ -433,6 +433,49 @@ fn a_systemd_analyze_capture_with_a_status_block_keeps_its_phases() {
 }
 
 #[test]
+fn critical_chain_units_are_sub_phases_of_userspace() {
+    let (code, out, err) = bootline(&[
+        "timeline",
+        "--format",
+        "jsonl",
+        "fixtures/systemd/time_and_critical_chain.txt",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let b = &jsonl(&out)[0];
+    let span = |name: &str| {
+        let p = b["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {b}"));
+        assert_eq!(p["depth"], 1, "{name}");
+        (
+            p["start_secs"].as_f64().unwrap(),
+            p["end_secs"].as_f64().unwrap(),
+        )
+    };
+    let near =
+        |(a, b): (f64, f64), (x, y): (f64, f64)| (a - x).abs() < 1e-6 && (b - y).abs() < 1e-6;
+    // Userspace starts after 2.851 s of kernel: `@4.562s +1.260s` is 7.413 s to 8.673 s.
+    assert!(near(span("userspace/cloud-init.service"), (7.413, 8.673)));
+    assert!(near(
+        span("userspace/cloud-init-local.service"),
+        (4.896, 6.266)
+    ));
+    // A target has no duration: it became active at `reached after 11.954s`.
+    assert!(near(span("userspace/graphical.target"), (14.805, 14.805)));
+    // Units are not cloud-init stages: no stage milestones for them.
+    let names: Vec<&str> = b["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["startup_finished"]);
+}
+
+#[test]
 fn headerless_critical_chain_and_blame_are_read() {
     for file in ["critical_chain_headerless.txt", "blame_headerless.txt"] {
         let path = format!("fixtures/systemd/{file}");

@@ -146,6 +146,15 @@ pub struct Digester {
     out: Digest,
 }
 
+/// A unit `systemd-analyze critical-chain` placed on the userspace clock.
+#[derive(Debug)]
+struct UserspaceUnit {
+    unit: String,
+    start: Option<f64>,
+    active: f64,
+    source: String,
+}
+
 #[derive(Debug)]
 struct Open {
     frag: Fragment,
@@ -160,6 +169,9 @@ struct Open {
     open_markers: BTreeMap<String, (When, String)>,
     content: bool,
     startup: Option<(StartupTotals, Option<When>)>,
+    /// Units on systemd's userspace clock (`critical-chain`): name, activation start (with
+    /// `+duration`) and when it became active, seconds since userspace started.
+    units: Vec<UserspaceUnit>,
     /// The latest wall-only time (by value, and the last read: a clock set back makes them
     /// differ), mapped to the since-boot clock at the end.
     last_wall: Option<f64>,
@@ -190,6 +202,7 @@ impl Open {
             open_markers: BTreeMap::new(),
             content: false,
             startup: None,
+            units: Vec::new(),
             last_wall: None,
             latest_wall: None,
             last_boot: None,
@@ -466,6 +479,34 @@ impl Digester {
                 }
             }
             EventKind::InstanceId { id } => o.frag.instance = id,
+            EventKind::Unit { unit, edge } => {
+                let Some(secs) = e
+                    .stamp
+                    .since_boot
+                    .filter(|b| b.clock == BootClock::Userspace)
+                    .map(|b| b.secs)
+                else {
+                    return;
+                };
+                match edge {
+                    Edge::Start => o.units.push(UserspaceUnit {
+                        unit,
+                        start: Some(secs),
+                        active: secs,
+                        source,
+                    }),
+                    // The end of the unit just started, or a unit that only became active.
+                    Edge::End | Edge::Instant => match o.units.last_mut() {
+                        Some(u) if u.unit == unit && u.start.is_some() => u.active = secs,
+                        _ => o.units.push(UserspaceUnit {
+                            unit,
+                            start: None,
+                            active: secs,
+                            source,
+                        }),
+                    },
+                }
+            }
             _ => {}
         }
     }
@@ -583,14 +624,33 @@ fn close(mut o: Open) -> Option<Fragment> {
         if let Some(l) = t.loader_secs {
             o.frag.phases.push(phase("loader", -l, 0.0, &o.frag.source));
         }
+        let mut userspace_start = None;
         for (name, d) in [
             ("kernel", t.kernel_secs),
             ("initrd", t.initrd_secs),
             ("userspace", t.userspace_secs),
         ] {
+            if name == "userspace" {
+                userspace_start = Some(at);
+            }
             if let Some(d) = d {
                 o.frag.phases.push(phase(name, at, at + d, &o.frag.source));
                 at += d;
+            }
+        }
+        // critical-chain's units, as sub-phases of userspace (`userspace/cloud-init.service`,
+        // as a module is `modules-final/config-scripts_user`): from their activation's start
+        // (or the moment they became active, for units with no `+duration`) to then.
+        if let Some(u0) = userspace_start.filter(|_| t.userspace_secs.is_some()) {
+            for u in std::mem::take(&mut o.units) {
+                o.frag.phases.push(PhaseItem {
+                    name: format!("userspace/{}", u.unit),
+                    depth: 1,
+                    start: When::Boot(u0 + u.start.unwrap_or(u.active)),
+                    end: Some(When::Boot(u0 + u.active)),
+                    result: None,
+                    source: u.source,
+                });
             }
         }
         if at > 0.0 {
