@@ -199,10 +199,13 @@ pub(crate) fn draw_marks<DB: DrawingBackend>(
     bottom: i32,
     right_edge: i32,
 ) -> Result<(), plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
+    // Every line first, then the labels on white, so no line runs through a label.
+    for (m, x) in marks {
+        let style = ShapeStyle::from(&mark_colour(m.kind)).stroke_width(2);
+        root.draw(&PathElement::new(vec![(*x, top), (*x, bottom)], style))?;
+    }
     for (i, (m, x)) in marks.iter().enumerate() {
         let colour = mark_colour(m.kind);
-        let style = ShapeStyle::from(&colour).stroke_width(2);
-        root.draw(&PathElement::new(vec![(*x, top), (*x, bottom)], style))?;
         let w = text_width(LABEL_SIZE, &m.label);
         let y = top + 4 + 20 * i as i32;
         let fits_right = x + 6 + w < right_edge;
@@ -217,7 +220,7 @@ pub(crate) fn draw_marks<DB: DrawingBackend>(
                 (if fits_right { tx - 2 } else { tx - w - 2 }, y - 1),
                 (if fits_right { tx + w + 2 } else { tx + 2 }, y + 17),
             ],
-            WHITE.mix(0.85).filled(),
+            WHITE.filled(),
         ))?;
         root.draw(&Text::new(m.label.clone(), (tx, y), st))?;
     }
