@@ -587,7 +587,8 @@ fn pct(v: f64) -> String {
     crate::render::recommend::percent(v)
 }
 
-/// The warnings of a finished recommendation.
+/// The warnings of a finished recommendation, in reading order: the group, its basis, the
+/// killed boots, its data, its stuck verdict.
 fn warnings(
     r: &Recommendation,
     spec: &GroupSpec<'_>,
@@ -598,7 +599,6 @@ fn warnings(
 ) -> Vec<Warning> {
     let mut w = Vec::new();
     let mut push = |kind: WarningKind, message: String| w.push(Warning { kind, message });
-    let level = crate::stats::level_name(r.quantile);
     if spec.unconfigured {
         push(
             WarningKind::UnconfiguredClass,
@@ -608,6 +608,18 @@ fn warnings(
             ),
         );
     }
+    w.extend(basis_warnings(r, ev, main));
+    w.extend(plateau_warning(r, ev, fitted, policy));
+    w.extend(data_warnings(r, fitted));
+    w.extend(verdict_warning(r));
+    w
+}
+
+/// No distribution-free bound, extrapolation, better models without a bound, model spread.
+fn basis_warnings(r: &Recommendation, ev: &Evidence, main: &Bound) -> Vec<Warning> {
+    let mut w = Vec::new();
+    let mut push = |kind: WarningKind, message: String| w.push(Warning { kind, message });
+    let level = crate::stats::level_name(r.quantile);
     if let Basis::Model(family) = r.basis {
         push(
             WarningKind::NoDistributionFreeBound {
@@ -667,6 +679,18 @@ fn warnings(
             );
         }
     }
+    w
+}
+
+/// A Kaplan–Meier plateau above the target made of killed boots (killed is not slow).
+fn plateau_warning(
+    r: &Recommendation,
+    ev: &Evidence,
+    fitted: &[&Attempt],
+    policy: &Policy,
+) -> Option<Warning> {
+    let mut w = Vec::new();
+    let mut push = |kind: WarningKind, message: String| w.push(Warning { kind, message });
     if let Some(p) = ev.km.plateau(&[r.quantile]) {
         let n_killed = fitted
             .iter()
@@ -688,6 +712,13 @@ fn warnings(
             );
         }
     }
+    w.pop()
+}
+
+/// Few records; latencies counted from the kernel's start.
+fn data_warnings(r: &Recommendation, fitted: &[&Attempt]) -> Vec<Warning> {
+    let mut w = Vec::new();
+    let mut push = |kind: WarningKind, message: String| w.push(Warning { kind, message });
     if r.n < FEW_RECORDS {
         let rests_on = match r.basis {
             Basis::Model(f) => format!("the {} model's shape beyond the data", f.name()),
@@ -709,6 +740,13 @@ fn warnings(
             ),
         );
     }
+    w
+}
+
+/// Near or at the stuck threshold.
+fn verdict_warning(r: &Recommendation) -> Option<Warning> {
+    let mut w = Vec::new();
+    let mut push = |kind: WarningKind, message: String| w.push(Warning { kind, message });
     match r.verdict {
         Verdict::Overlap => push(
             WarningKind::Overlap,
@@ -729,7 +767,7 @@ fn warnings(
         ),
         Verdict::Ok => {}
     }
-    w
+    w.pop()
 }
 
 /// Why the CI gate failed a group.
