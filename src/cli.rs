@@ -117,6 +117,11 @@ pub struct SelectArgs {
     /// RFC 3339 time with any offset.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// What latencies run to: `registered` (the default), `boot_finished` (cloud-init's end,
+    /// for boots without platform events or agent), or a milestone marker's name; overrides
+    /// `[latency] end`.
+    #[arg(long, value_name = "MILESTONE")]
+    pub end: Option<String>,
 }
 
 /// Options of `bootline timeline`.

@@ -30,6 +30,8 @@ pub struct Config {
     pub policy: Policy,
     /// How the platform's sweep reports its verdicts.
     pub platform: Platform,
+    /// What a boot's latency runs to.
+    pub latency: LatencySettings,
     /// Timeout classes by name; always holds [`DEFAULT_CLASS`].
     pub classes: BTreeMap<String, Class>,
     /// Templates with their own provision timeout, by name.
@@ -91,6 +93,57 @@ impl Default for Platform {
         Self {
             sweep_period_secs: DEFAULT_SWEEP_PERIOD_SECS,
             crash_reasons: Vec::new(),
+        }
+    }
+}
+
+/// `[latency]`: what the latency of a boot (and its attempt) runs to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LatencySettings {
+    /// The end milestone.
+    pub end: LatencyEnd,
+}
+
+/// The milestone a latency runs to: the register (the quantity the register-wait timeout
+/// bounds), cloud-init's end (for boots without platform or agent), or a marker's milestone.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LatencyEnd {
+    /// The successful register (the platform's record, else a console's register line).
+    #[default]
+    Registered,
+    /// cloud-init's `finished at` banner, else systemd's `Startup finished`, else the end of
+    /// the `modules-final` stage.
+    BootFinished,
+    /// The first milestone of this user marker.
+    Marker(String),
+}
+
+impl LatencyEnd {
+    /// The name used in `bootline.toml`, `--end` and timelines.
+    pub fn as_str(&self) -> &str {
+        match self {
+            LatencyEnd::Registered => "registered",
+            LatencyEnd::BootFinished => "boot_finished",
+            LatencyEnd::Marker(m) => m,
+        }
+    }
+
+    /// Reads an end's name: `registered`, `boot_finished`, or the name of one of
+    /// `milestone_markers`; the error says what is accepted.
+    pub fn parse(name: &str, milestone_markers: &[&str]) -> std::result::Result<Self, String> {
+        match name {
+            "registered" => Ok(LatencyEnd::Registered),
+            "boot_finished" => Ok(LatencyEnd::BootFinished),
+            m if milestone_markers.contains(&m) => Ok(LatencyEnd::Marker(m.to_string())),
+            other => {
+                let mut accepted = vec!["registered", "boot_finished"];
+                accepted.extend(milestone_markers.iter().copied());
+                Err(format!(
+                    "end '{other}' is neither registered, boot_finished nor a milestone marker \
+                     of the configuration; expected one of: {}",
+                    accepted.join(", ")
+                ))
+            }
         }
     }
 }
@@ -194,6 +247,7 @@ impl Default for Config {
         Self {
             policy: Policy::default(),
             platform: Platform::default(),
+            latency: LatencySettings::default(),
             classes,
             templates: BTreeMap::new(),
             markers: Vec::new(),
@@ -247,6 +301,21 @@ impl Config {
         MarkerSet::with_user(user)
     }
 
+    /// The names of the milestone markers (user markers with one `regex`).
+    pub fn milestone_markers(&self) -> Vec<&str> {
+        self.markers
+            .iter()
+            .filter(|m| matches!(m.pattern, MarkerPatternSpec::Milestone(_)))
+            .map(|m| m.name.as_str())
+            .collect()
+    }
+
+    /// Sets what latencies run to (`--end`), checked as `[latency] end` is.
+    pub fn set_end(&mut self, name: &str) -> std::result::Result<(), String> {
+        self.latency.end = LatencyEnd::parse(name, &self.milestone_markers())?;
+        Ok(())
+    }
+
     /// A class by name.
     pub fn class(&self, name: &str) -> Option<&Class> {
         self.classes.get(name)
@@ -271,6 +340,7 @@ fn line_of(text: &str, offset: usize) -> u64 {
 struct RawConfig {
     policy: Option<RawPolicy>,
     platform: Option<RawPlatform>,
+    latency: Option<RawLatency>,
     #[serde(default)]
     class: Vec<RawClass>,
     #[serde(default)]
@@ -312,6 +382,12 @@ struct RawPolicy {
     grid_secs: Option<SNum>,
     grid_above_secs: Option<SNum>,
     grid_switch_secs: Option<SNum>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLatency {
+    end: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -597,6 +673,12 @@ impl Validator<'_> {
             });
         }
 
+        if let Some(end) = raw.latency.as_ref().and_then(|l| l.end.as_ref()) {
+            if let Err(message) = config.set_end(end.get_ref()) {
+                return self.err(end.span(), message);
+            }
+        }
+
         for g in &raw.guard {
             let target = match (&g.template, &g.class) {
                 (Some(_), Some(c)) => {
@@ -789,6 +871,29 @@ expect = "spared"
         assert_eq!(line, 4);
         assert!(msg.contains("zz"), "{msg}");
         assert_eq!(err_at("[policy]\ngrid_secs = 0\n").0, 2);
+    }
+
+    #[test]
+    fn the_latency_end_is_a_known_milestone() {
+        assert_eq!(load("").unwrap().latency.end, LatencyEnd::Registered);
+        let c = load("[latency]\nend = \"boot_finished\"\n").unwrap();
+        assert_eq!(c.latency.end, LatencyEnd::BootFinished);
+        let marker = "[[marker]]\nname = \"agent-up\"\nregex = 'agent up'\n";
+        let c = load(&format!("{marker}[latency]\nend = \"agent-up\"\n")).unwrap();
+        assert_eq!(c.latency.end, LatencyEnd::Marker("agent-up".into()));
+        assert_eq!(c.latency.end.as_str(), "agent-up");
+        let (line, msg) = err_at(&format!("{marker}[latency]\n\nend = \"finished\"\n"));
+        assert_eq!(line, 6);
+        assert!(
+            msg.contains("expected one of: registered, boot_finished, agent-up"),
+            "{msg}"
+        );
+        // A span marker has no single moment to end at.
+        let span = "[[marker]]\nname = \"pull\"\nstart = 'a'\nend = 'b'\n";
+        assert_eq!(err_at(&format!("{span}[latency]\nend = \"pull\"\n")).0, 6);
+        let mut c = Config::default();
+        assert!(c.set_end("boot_finished").is_ok());
+        assert!(c.set_end("agent-up").is_err());
     }
 
     #[test]

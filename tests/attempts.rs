@@ -234,3 +234,98 @@ fn the_fleet_sharded_by_instance_into_four_timelines_fits_byte_for_byte_as_the_r
     let v: Value = serde_json::from_str(&raw).unwrap();
     assert!(v["n"].as_u64().unwrap() > 1000);
 }
+
+/// The real `cloud-init.log`s of the corpus: boots without platform events or a register line.
+fn corpus_logs() -> Vec<String> {
+    let dir = root().join("fixtures/corpus/cloudinit");
+    let mut logs: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    logs.sort();
+    assert!(logs.len() >= 13, "{logs:?}");
+    logs
+}
+
+#[test]
+fn plain_logs_fit_to_cloud_inits_end_and_say_why_nothing_fits_without_it() {
+    let logs = corpus_logs();
+    let mut args = vec!["fit", "--format", "json"];
+    args.extend(logs.iter().map(String::as_str));
+    let (code, out, err) = bootline(&args);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    let why: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("bootline: nothing to fit"))
+        .collect();
+    assert_eq!(why.len(), 1, "{err}");
+    assert!(
+        why[0].contains("reached its end milestone `registered`")
+            && why[0].contains("--end boot_finished"),
+        "{}",
+        why[0]
+    );
+
+    args.splice(1..1, ["--end", "boot_finished"]);
+    let (code, out, err) = bootline(&args);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(v["n_events"].as_u64().unwrap() > 20, "{}", v["n_events"]);
+    assert!(!v["ranking"].as_array().unwrap().is_empty());
+    assert!(
+        v["models"][0]["quantiles"]["p99.9"]["estimate"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}
+
+#[test]
+fn the_end_milestone_replaces_the_register_in_the_outcome_rules() {
+    // cloudinit_log_01: a Debian boot whose cloud-init ends `finished at … Up 45.49 seconds`
+    // after a stage FAIL; no platform, no register.
+    let log = root().join("fixtures/corpus/cloudinit/cloudinit_log_01.log");
+    let log = log.to_str().unwrap();
+    let one = |extra: &[&str]| {
+        let mut args = vec!["timeline", "--format", "jsonl"];
+        args.extend_from_slice(extra);
+        args.push(log);
+        let (code, out, err) = bootline(&args);
+        assert_eq!(code, 0, "{err}");
+        let b: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(b.len(), 1);
+        b.into_iter().next().unwrap()
+    };
+    let registered = one(&[]);
+    assert_eq!(registered["end"], "registered");
+    assert_eq!(registered["outcome"], "crashed");
+    let finished = one(&["--end", "boot_finished"]);
+    assert_eq!(finished["end"], "boot_finished");
+    assert_eq!(finished["outcome"], "registered");
+    let at = finished["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "boot_finished")
+        .unwrap()["at_secs"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(finished["latency"]["secs"].as_f64(), Some(at));
+    assert_eq!(finished["latency"]["censored"], false);
+    assert_eq!(finished["latency"]["from"], "kernel_start");
+    // An end that names nothing is refused with what is accepted.
+    let (code, out, err) = bootline(&["timeline", "--end", "finished", log]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(
+        err,
+        "bootline: --end: end 'finished' is neither registered, boot_finished nor a milestone \
+         marker of the configuration; expected one of: registered, boot_finished\n"
+    );
+}

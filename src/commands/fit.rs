@@ -22,7 +22,7 @@ use bootline::render::recommend::{percent, secs as secs_plain};
 use bootline::render::secs_or_dash as secs;
 use bootline::report::{self, PhaseReport};
 use bootline::timeline::assemble::DEFAULT_CLASS;
-use bootline::timeline::Boot;
+use bootline::timeline::{attempts, nothing_to_fit, Boot};
 
 use super::timeline::{load_config, read_boots};
 use super::Inputs;
@@ -96,6 +96,10 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let (records, label) = match &source {
         Source::Durations(path) => (read_durations(path)?, path.display().to_string()),
         Source::Boots { class, boots } => {
+            if let Some(why) = nothing_to_fit(&attempts(boots), class) {
+                crate::warn!("bootline: {why}");
+                return Ok(ExitCode::from(1));
+            }
             let records = report::class::records(boots);
             if records.is_empty() {
                 bail!("no boot of class {class} has a register latency to fit");

@@ -14,12 +14,18 @@ use rayon::prelude::*;
 use super::{report_copies, report_malformed, Inputs};
 use crate::cli::{SelectArgs, TimelineArgs, TimelineFormat};
 
-/// Loads the configuration named with `--config`, or the defaults.
+/// Loads the configuration named with `--config`, or the defaults, with `--end` applied.
 pub fn load_config(select: &SelectArgs) -> anyhow::Result<Config> {
-    match &select.config {
-        Some(p) => Ok(Config::load(p)?),
-        None => Ok(Config::default()),
+    let mut config = match &select.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    if let Some(end) = &select.end {
+        config
+            .set_end(end)
+            .map_err(|message| anyhow::anyhow!("--end: {message}"))?;
     }
+    Ok(config)
 }
 
 /// A `--since`/`--until` value: a date alone (midnight UTC), or a time with any offset:

@@ -156,6 +156,7 @@ mod tests {
             flip_secs: None,
             timeout_secs: 600.0,
             stuck_threshold_secs: 900.0,
+            end: "registered".into(),
             evidence: Vec::new(),
         }
     }

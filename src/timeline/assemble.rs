@@ -10,8 +10,11 @@ use regex::RegexSet;
 use super::attempt::own_attempt;
 use super::clock::BootTime;
 use super::fragment::{Digest, Fragment, PlatformFact, When};
-use super::verdict::{classify, is_sweep_flip, latency, Failed, Signals, Sweep};
+use super::verdict::{
+    boot_finished_secs, classify, is_sweep_flip, latency, marker_secs, Failed, Signals, Sweep,
+};
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
+use crate::config::LatencyEnd;
 use crate::event::from_epoch_secs as utc;
 use crate::event::PlatformAction;
 use crate::record::is_stage;
@@ -41,6 +44,8 @@ pub struct Classes {
     pub templates: BTreeMap<String, (String, f64)>,
     /// How the platform's `failed` events are read.
     pub sweep: Sweep,
+    /// What latencies run to (`[latency] end`).
+    pub end: LatencyEnd,
 }
 
 /// The class every boot belongs to unless the platform says otherwise.
@@ -94,6 +99,7 @@ impl From<&crate::config::Config> for Classes {
             classes,
             templates,
             sweep,
+            end: c.latency.end.clone(),
         }
     }
 }
@@ -248,6 +254,8 @@ struct AttemptContext<'a> {
     template: Option<String>,
     timeout_secs: f64,
     stuck_threshold_secs: f64,
+    /// What latencies run to.
+    end: LatencyEnd,
 }
 
 impl<'a> AttemptContext<'a> {
@@ -275,6 +283,7 @@ impl<'a> AttemptContext<'a> {
             template,
             timeout_secs: template_policy.map_or(class_policy.timeout_secs, |(_, t)| *t),
             stuck_threshold_secs: class_policy.stuck_threshold_secs,
+            end: policy.end.clone(),
         }
     }
 }
@@ -616,8 +625,13 @@ fn build_boot(
         }
     }
     let observed = deleted.or(last_seen);
+    let reached = match &ctx.end {
+        LatencyEnd::Registered => register.as_ref().map(|r| r.0),
+        LatencyEnd::BootFinished => boot_finished_secs(&milestones, &phases),
+        LatencyEnd::Marker(name) => marker_secs(name, &milestones),
+    };
     let signals = Signals {
-        registered_secs: register.as_ref().map(|r| r.0),
+        registered_secs: reached,
         flip_secs: flip,
         crashed: crash.is_some(),
         observed_secs: observed,
@@ -690,6 +704,7 @@ fn build_boot(
         clock_steps: clock.steps(frags, micro),
         sources: sources.into_iter().filter(|s| !s.is_empty()).collect(),
         labels: ctx.labels.clone(),
+        end: ctx.end.as_str().to_string(),
         // Decided over the whole attempt by `finish_attempt`.
         attempt: 0,
         attempt_outcome: None,

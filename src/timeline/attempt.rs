@@ -41,6 +41,8 @@ pub struct Attempt {
     pub timeout_secs: f64,
     /// The stuck threshold of its class, seconds.
     pub stuck_threshold_secs: f64,
+    /// The milestone its latency runs to (`registered`, `boot_finished` or a marker's name).
+    pub end: String,
     /// Crash evidence of its boots, in boot order: the verdict of a crashed attempt, a note on
     /// one that recovered (a kernel panic, then a reboot that registered).
     pub evidence: Vec<Evidence>,
@@ -88,10 +90,49 @@ pub fn attempts(boots: &[Boot]) -> Vec<Attempt> {
             flip_secs: b.attempt_flip_secs,
             timeout_secs: b.timeout_secs,
             stuck_threshold_secs: b.stuck_threshold_secs,
+            end: b.end.clone(),
             evidence: b.evidence.iter().cloned().collect(),
         });
     }
     out
+}
+
+/// When no attempt of `class` reached its end milestone (none has an exact latency), one line
+/// saying so, with the counts, and how boots without a register are timed; `None` when there is
+/// something to fit.
+pub fn nothing_to_fit(attempts: &[Attempt], class: &str) -> Option<String> {
+    if attempts.iter().any(|a| a.record().is_some_and(|r| !r.1)) {
+        return None;
+    }
+    let mut ends: Vec<&str> = attempts.iter().map(|a| a.end.as_str()).collect();
+    ends.sort_unstable();
+    ends.dedup();
+    let end = match ends.as_slice() {
+        [one] => *one,
+        _ => "registered",
+    };
+    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in attempts {
+        *outcomes.entry(a.outcome.as_str()).or_default() += 1;
+    }
+    let counts: Vec<String> = outcomes.iter().map(|(o, n)| format!("{n} {o}")).collect();
+    let n = attempts.len();
+    let hint = if end == "boot_finished" {
+        "name a milestone they reach with --end NAME ([latency] end in bootline.toml)"
+    } else {
+        "to time boots without platform events or a register line, end them at cloud-init's \
+         end with --end boot_finished ([latency] end in bootline.toml)"
+    };
+    Some(format!(
+        "nothing to fit: none of the {n} attempt{} of class {class} reached its end milestone \
+         `{end}`{}; {hint}",
+        if n == 1 { "" } else { "s" },
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        }
+    ))
 }
 
 /// Gives a boot read from a timeline written before attempts were recorded its own attempt: the
@@ -141,6 +182,7 @@ mod tests {
             attempt_outcome: None,
             attempt_latency: None,
             attempt_flip_secs: None,
+            end: "registered".into(),
         }
     }
 
@@ -173,6 +215,32 @@ mod tests {
         assert_eq!((a[1].instance.as_str(), a[1].attempt), ("i-1", 2));
         assert_eq!(a[1].boots, [3]);
         assert_eq!((a[2].instance.as_str(), a[2].boots.len()), ("i-2", 1));
+    }
+
+    #[test]
+    fn nothing_to_fit_says_why_with_the_counts_and_the_option() {
+        let mut unknown = boot("i-1", 1, 1, Outcome::Unknown);
+        unknown.attempt_latency = Some(Latency {
+            secs: 412.0,
+            censored: true,
+            from: Zero::KernelStart,
+        });
+        let crashed = boot("i-2", 1, 1, Outcome::Crashed);
+        let line = nothing_to_fit(&attempts(&[unknown.clone(), crashed]), "default").unwrap();
+        assert_eq!(
+            line,
+            "nothing to fit: none of the 2 attempts of class default reached its end milestone \
+             `registered` (1 crashed, 1 unknown); to time boots without platform events or a \
+             register line, end them at cloud-init's end with --end boot_finished ([latency] end \
+             in bootline.toml)"
+        );
+        let mut done = boot("i-3", 1, 1, Outcome::Registered);
+        done.attempt_latency = Some(Latency {
+            secs: 400.0,
+            censored: false,
+            from: Zero::KernelStart,
+        });
+        assert_eq!(nothing_to_fit(&attempts(&[unknown, done]), "default"), None);
     }
 
     #[test]

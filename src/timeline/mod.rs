@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use assemble::{assemble, ClassPolicy, Classes};
-pub use attempt::{attempts, Attempt};
+pub use attempt::{attempts, nothing_to_fit, Attempt};
 pub use fragment::{digest, Digest, Fragment, PlatformFacts};
 pub use verdict::Sweep;
 
@@ -208,6 +208,10 @@ pub struct Boot {
     /// Labels of the `launched` event of its attempt (class, template, any other key).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// The milestone latencies run to (`[latency] end`): `registered`, `boot_finished` or a
+    /// marker's name. Outcomes read it in place of the register.
+    #[serde(default = "registered")]
+    pub end: String,
     /// 1-based provisioning attempt within the instance (one per `launched` event; without
     /// platform events each boot is its own). `0` only in timelines written before attempts
     /// were recorded.
@@ -222,6 +226,10 @@ pub struct Boot {
     /// Seconds from the zero to the sweep's flip of the attempt, when it was flipped.
     #[serde(default)]
     pub attempt_flip_secs: Option<f64>,
+}
+
+fn registered() -> String {
+    "registered".to_string()
 }
 
 impl Boot {

@@ -2,7 +2,7 @@
 //! sources established (DESIGN.md §3): what a platform `failed` event means (the sweep's flip
 //! or crash evidence), the outcome, and the latency with its censoring.
 
-use super::{Latency, Outcome, Zero};
+use super::{Latency, Milestone, Outcome, Phase, Zero};
 
 /// The sweep's rules: how often it runs, and which `failed` reasons are crashes whenever they
 /// come (`[platform]` in `bootline.toml`).
@@ -121,6 +121,36 @@ pub(crate) fn latency(outcome: Outcome, s: &Signals, from: Zero) -> Option<Laten
         Outcome::Unknown => at(s.observed_secs, true),
         Outcome::Crashed | Outcome::Stuck => None,
     }
+}
+
+/// When a boot reached cloud-init's end: its `finished at` banner, else systemd's `Startup
+/// finished`, else the end of the `modules-final` stage (the first of each).
+pub(crate) fn boot_finished_secs(milestones: &[Milestone], phases: &[Phase]) -> Option<f64> {
+    let first = |name: &str| {
+        milestones
+            .iter()
+            .filter(|m| m.name == name)
+            .map(|m| m.at_secs)
+            .min_by(f64::total_cmp)
+    };
+    first("boot_finished")
+        .or_else(|| first("startup_finished"))
+        .or_else(|| {
+            phases
+                .iter()
+                .filter(|p| p.name == "modules-final")
+                .filter_map(|p| p.end_secs)
+                .min_by(f64::total_cmp)
+        })
+}
+
+/// When a boot first reached a marker's milestone.
+pub(crate) fn marker_secs(name: &str, milestones: &[Milestone]) -> Option<f64> {
+    milestones
+        .iter()
+        .filter(|m| m.name == name)
+        .map(|m| m.at_secs)
+        .min_by(f64::total_cmp)
 }
 
 #[cfg(test)]
@@ -242,6 +272,44 @@ mod tests {
         let s = sig(None, Some(630.0), true, Some(700.0));
         assert_eq!(latency(Outcome::Crashed, &s, Zero::Launch), None);
         assert_eq!(latency(Outcome::Stuck, &s, Zero::Launch), None);
+    }
+
+    fn milestone(name: &str, at_secs: f64) -> Milestone {
+        Milestone {
+            name: name.into(),
+            at_secs,
+            wall: None,
+            source: "cloud-init.log:9".into(),
+        }
+    }
+
+    fn stage(name: &str, start_secs: f64, end_secs: Option<f64>) -> Phase {
+        Phase {
+            name: name.into(),
+            depth: 1,
+            start_secs,
+            end_secs,
+            result: None,
+            source: "console.log:40".into(),
+        }
+    }
+
+    #[test]
+    fn boot_finished_is_the_banner_else_systemd_else_the_final_stage() {
+        let final_stage = [stage("modules-final", 30.0, Some(418.9))];
+        let banner = [
+            milestone("startup_finished", 12.5),
+            milestone("boot_finished", 418.86),
+        ];
+        assert_eq!(boot_finished_secs(&banner, &final_stage), Some(418.86));
+        assert_eq!(boot_finished_secs(&banner[..1], &final_stage), Some(12.5));
+        assert_eq!(boot_finished_secs(&[], &final_stage), Some(418.9));
+        // A final stage still running has not finished the boot.
+        let running = [stage("modules-final", 30.0, None)];
+        assert_eq!(boot_finished_secs(&[], &running), None);
+        let marks = [milestone("agent-up", 70.0), milestone("agent-up", 50.0)];
+        assert_eq!(marker_secs("agent-up", &marks), Some(50.0));
+        assert_eq!(marker_secs("registered", &marks), None);
     }
 
     #[test]
