@@ -78,6 +78,11 @@ pub struct InputArgs {
     /// Fail on the first malformed line instead of skipping and counting it.
     #[arg(long)]
     pub strict: bool,
+    /// Cut lines longer than this many bytes, counting and locating each (memory stays
+    /// bounded on any input).
+    #[arg(long, value_name = "BYTES", default_value_t = bootline::input::MAX_LINE_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
+    pub max_line_bytes: usize,
 }
 
 /// Inputs plus an output format.
@@ -164,6 +169,11 @@ pub struct FitArgs {
     /// Fail on the first malformed line instead of skipping and counting it.
     #[arg(long)]
     pub strict: bool,
+    /// Cut lines longer than this many bytes, counting and locating each (memory stays
+    /// bounded on any input).
+    #[arg(long, value_name = "BYTES", default_value_t = bootline::input::MAX_LINE_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
+    pub max_line_bytes: usize,
     /// Selection and configuration (with timelines).
     #[command(flatten)]
     pub select: SelectArgs,
@@ -215,6 +225,11 @@ pub struct RecommendArgs {
     /// Fail on the first malformed line instead of skipping and counting it.
     #[arg(long)]
     pub strict: bool,
+    /// Cut lines longer than this many bytes, counting and locating each (memory stays
+    /// bounded on any input).
+    #[arg(long, value_name = "BYTES", default_value_t = bootline::input::MAX_LINE_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
+    pub max_line_bytes: usize,
     /// Selection and configuration.
     #[command(flatten)]
     pub select: SelectArgs,
@@ -267,6 +282,11 @@ pub struct CheckArgs {
     /// Fail on the first malformed line instead of skipping and counting it.
     #[arg(long)]
     pub strict: bool,
+    /// Cut lines longer than this many bytes, counting and locating each (memory stays
+    /// bounded on any input).
+    #[arg(long, value_name = "BYTES", default_value_t = bootline::input::MAX_LINE_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
+    pub max_line_bytes: usize,
     /// Selection and configuration (`--config` is required).
     #[command(flatten)]
     pub select: SelectArgs,

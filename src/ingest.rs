@@ -120,34 +120,71 @@ fn read_timeline(
     let name = inp.name.clone();
     let mut failure = None;
     let mut lines = 0u64;
-    input::for_each_block(&name, &mut inp.reader, |block, first| {
-        for (no, raw) in input::block_lines(block, first) {
-            lines = no;
-            match timeline_line(&name, no, raw) {
-                Ok(None) => {}
-                Ok(Some(b)) => {
-                    digester.boot(b);
-                    summary.events += 1;
+    input::for_each_block(
+        &name,
+        &mut inp.reader,
+        opts.max_line_bytes,
+        |block, first, cut| {
+            // A cut line is no boot: counted and located; the lines before it are read.
+            let (whole, cut_line) = match cut {
+                Some(full_len) => {
+                    let last = &block[..block.len() - 1];
+                    let start = memchr::memrchr(b'\n', last).map_or(0, |i| i + 1);
+                    let no = first + input::newlines(&block[..start]);
+                    let m =
+                        input::too_long(&name, no, &last[start..], full_len, opts.max_line_bytes);
+                    (&block[..start], Some((no, m)))
                 }
-                Err(TimelineLine::Version(e)) => {
-                    failure = Some(e);
+                None => (block, None),
+            };
+            for (no, raw) in input::block_lines(whole, first) {
+                lines = no;
+                if let Err(stop) = take_line(&name, no, raw, digester, &mut summary, opts) {
+                    failure = Some(stop);
                     return None;
                 }
-                Err(TimelineLine::Malformed(m)) => {
-                    if opts.strict {
-                        failure = Some(Error::from(m));
-                        return None;
-                    }
-                    summary.record(m);
-                }
             }
-        }
-        Some(input::count_lines(block))
-    })?;
+            if let Some((no, m)) = cut_line {
+                lines = no;
+                if opts.strict {
+                    failure = Some(Error::from(m));
+                    return None;
+                }
+                summary.record(m);
+            }
+            Some(input::count_lines(block))
+        },
+    )?;
     summary.lines = lines;
     match failure {
         Some(e) => Err(e),
         None => Ok(summary),
+    }
+}
+
+/// Reads one line of a timeline into the digester, counting a malformed one; `Err` ends the
+/// read (strict mode, or a boot of another schema version).
+fn take_line(
+    name: &std::sync::Arc<str>,
+    no: u64,
+    raw: &[u8],
+    digester: &mut Digester,
+    summary: &mut Summary,
+    opts: &Options,
+) -> Result<(), Error> {
+    match timeline_line(name, no, raw) {
+        Ok(None) => Ok(()),
+        Ok(Some(b)) => {
+            digester.boot(b);
+            summary.events += 1;
+            Ok(())
+        }
+        Err(TimelineLine::Version(e)) => Err(e),
+        Err(TimelineLine::Malformed(m)) if opts.strict => Err(Error::from(m)),
+        Err(TimelineLine::Malformed(m)) => {
+            summary.record(m);
+            Ok(())
+        }
     }
 }
 

@@ -141,73 +141,154 @@ pub fn count_lines(block: &[u8]) -> u64 {
     newlines(block) + u64::from(block.last().is_some_and(|&b| b != b'\n'))
 }
 
+/// The longest line read whole by default (`--max-line-bytes`): longer lines are cut there.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// Reads `reader` in blocks that end just after a `\n` (or at end of input) and calls `each`
-/// with the block and the 1-based number of its first line. `each` returns the number of lines
-/// it saw in the block (see [`count_lines`]; parsers that scan the block count them on the way,
-/// so no byte is counted twice), or `None` to stop early. Memory stays at about one block
-/// whatever the input size; bytes go from the reader straight into the block buffer.
+/// with the block, the 1-based number of its first line, and — when the block's last line was
+/// longer than `max_line` bytes and cut there — that line's full length in bytes (its end was
+/// read and dropped). `each` returns the number of lines it saw in the block (see
+/// [`count_lines`]; parsers that scan the block count them on the way, so no byte is counted
+/// twice), or `None` to stop early. Memory stays at about one block, and never above
+/// `max_line`, whatever the input; bytes go from the reader straight into the block buffer.
 pub fn for_each_block(
     name: &str,
     reader: &mut dyn BufRead,
-    mut each: impl FnMut(&[u8], u64) -> Option<u64>,
+    max_line: usize,
+    mut each: impl FnMut(&[u8], u64, Option<u64>) -> Option<u64>,
 ) -> Result<()> {
     let io_err = |cause| Error::Io {
         path: name.to_string(),
         cause,
     };
+    let max_line = max_line.max(1);
+    // A block no longer than the longest line: a full block without a line end then holds a
+    // line that is too long, found without a look at every line's length.
+    let block = BLOCK_BYTES.min(max_line);
     // `buf[..filled]` holds data; the rest stays allocated and initialised between blocks. It
     // starts small (most inputs are small files read by the thousand) and doubles up to a block.
-    let mut buf: Vec<u8> = vec![0; 64 * 1024];
+    let mut buf: Vec<u8> = vec![0; (64 * 1024).min(block)];
     let mut filled = 0usize;
     let mut line_no: u64 = 1;
     let mut eof = false;
     while !eof {
-        while filled < BLOCK_BYTES {
-            if filled == buf.len() {
-                buf.resize((buf.len() * 2).min(BLOCK_BYTES), 0);
-            }
-            let n = loop {
-                let end = buf.len().min(BLOCK_BYTES);
-                match reader.read(&mut buf[filled..end]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(io_err(e)),
-                }
-            };
-            filled += n;
-            if n == 0 {
-                eof = true;
-                break;
-            }
-        }
+        eof = fill(reader, &mut buf, &mut filled, block).map_err(io_err)?;
         if filled == 0 {
             break;
         }
+        let mut cut_len = None;
         let cut = if eof {
             filled
         } else {
             match memchr::memrchr(b'\n', &buf[..filled]) {
                 Some(i) => i + 1,
                 None => {
-                    // A line longer than a block: read on until its end.
-                    buf.truncate(filled);
-                    reader.read_until(b'\n', &mut buf).map_err(io_err)?;
-                    if buf.len() == filled {
-                        eof = true;
+                    // One line fills the block: read on to its end, or cut it at `max_line`.
+                    eof = fill(reader, &mut buf, &mut filled, max_line).map_err(io_err)?;
+                    match memchr::memchr(b'\n', &buf[..filled]) {
+                        Some(i) => i + 1,
+                        None if eof => filled,
+                        None => {
+                            let rest = skip_line(reader).map_err(io_err)?;
+                            cut_len = Some(filled as u64 + rest);
+                            buf.truncate(filled);
+                            buf.push(b'\n');
+                            filled += 1;
+                            filled
+                        }
                     }
-                    filled = buf.len();
-                    filled
                 }
             }
         };
-        match each(&buf[..cut], line_no) {
+        match each(&buf[..cut], line_no, cut_len) {
             Some(lines) => line_no += lines,
             None => return Ok(()),
         }
         buf.copy_within(cut..filled, 0);
         filled -= cut;
+        if buf.len() > block.max(64 * 1024) {
+            // A long line grew the buffer: give the memory back.
+            buf.truncate(block);
+            buf.shrink_to(block);
+        }
     }
     Ok(())
+}
+
+/// Reads into `buf[filled..]` until `filled` reaches `to` bytes or the input ends (growing
+/// `buf` by doubling up to `to`). Returns whether the input ended.
+fn fill(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    filled: &mut usize,
+    to: usize,
+) -> io::Result<bool> {
+    while *filled < to {
+        if *filled == buf.len() {
+            buf.resize((buf.len() * 2).clamp(1, to), 0);
+        }
+        let end = buf.len().min(to);
+        let n = loop {
+            match reader.read(&mut buf[*filled..end]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        if n == 0 {
+            return Ok(true);
+        }
+        *filled += n;
+    }
+    Ok(false)
+}
+
+/// Consumes the rest of a line, its `\n` included, without keeping it. Returns the bytes
+/// before the `\n`.
+fn skip_line(reader: &mut dyn BufRead) -> io::Result<u64> {
+    let mut skipped = 0u64;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(skipped);
+        }
+        match memchr::memchr(b'\n', chunk) {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(skipped + i as u64);
+            }
+            None => {
+                let n = chunk.len();
+                reader.consume(n);
+                skipped += n as u64;
+            }
+        }
+    }
+}
+
+/// The malformed-line report of a line cut at `max_line` bytes: located at the cut, showing
+/// the end of what was kept.
+pub fn too_long(
+    path: &Arc<str>,
+    line: u64,
+    kept: &[u8],
+    full_len: u64,
+    max_line: usize,
+) -> crate::error::Malformed {
+    let tail = &kept[kept.len().saturating_sub(100)..];
+    crate::error::Malformed {
+        path: path.clone(),
+        line,
+        column: max_line + 1,
+        expected: format!(
+            "a line of at most {max_line} bytes (--max-line-bytes); line too long ({full_len} bytes), cut there"
+        ),
+        text: String::from_utf8_lossy(tail).replace('\0', "\\0"),
+    }
 }
 
 /// Iterates the raw lines of a block: `(line_number, bytes without the final \n)`.
@@ -242,7 +323,7 @@ pub fn for_each_line(
     mut each: impl FnMut(u64, &str) -> bool,
 ) -> Result<()> {
     let mut scratch = String::new();
-    for_each_block(name, reader, |block, first| {
+    for_each_block(name, reader, MAX_LINE_BYTES, |block, first, _| {
         let mut lines = 0;
         for (no, raw) in block_lines(block, first) {
             lines += 1;
@@ -515,7 +596,7 @@ mod tests {
         let mut reader: Box<dyn BufRead> = Box::new(io::Cursor::new(data.into_bytes()));
         let mut lines = 0u64;
         let mut last_no = 0;
-        for_each_block("mem", &mut reader, |block, first| {
+        for_each_block("mem", &mut reader, MAX_LINE_BYTES, |block, first, _| {
             assert_eq!(*block.last().unwrap(), b'\n');
             for (no, raw) in block_lines(block, first) {
                 assert!(!raw.is_empty());

@@ -659,3 +659,83 @@ fn line_numbers_stay_right_with_lone_cr_line_ends() {
             "bootline: cr.log:3:67: expected SUCCESS, FAIL or WARN\n",
         ));
 }
+
+/// Runs `bootline` with these arguments and returns its exit code, stderr and peak RSS in
+/// bytes (from `wait4`: this child's own, not the test's or another test's).
+fn run_measured(dir: &Path, args: &[&str]) -> (Option<i32>, String, u64) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bootline"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child's pid.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: valid pointers to locals; the child is not waited for elsewhere.
+    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(got, pid);
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    (code, stderr, usage.ru_maxrss as u64 * 1024)
+}
+
+/// Peak memory allowed on hostile inputs of any size.
+const RSS_LIMIT_BYTES: u64 = 64 << 20;
+
+#[test]
+fn a_line_too_long_is_cut_and_located_and_memory_stays_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // 300 MB of zeros, named like a cloud-init log (nothing else in it says what it is).
+    let zeros = std::fs::File::create(dir.join("cloud-init.log")).unwrap();
+    zeros.set_len(300_000_000).unwrap();
+    // A gzip bomb: 300 one-MiB members of zeros, 300 MiB once unwrapped.
+    let member = {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(&vec![0u8; 1 << 20]).unwrap();
+        e.finish().unwrap()
+    };
+    std::fs::write(dir.join("bomb-cloud-init.log.gz"), member.repeat(300)).unwrap();
+    let padding = 1u64 << 20;
+    for (file, bytes) in [
+        ("cloud-init.log", 300_000_000u64),
+        ("bomb-cloud-init.log.gz", 300 << 20),
+    ] {
+        let (code, stderr, rss) = run_measured(dir, &["blame", file]);
+        assert_eq!(code, Some(1), "{file}: {stderr}");
+        let first: Vec<&str> = stderr.lines().take(2).collect();
+        assert_eq!(
+            first,
+            [
+                format!("bootline: {file}: skipped 1 malformed line (--strict makes the first one an error)"),
+                format!(
+                    "{file}:1:1048577: expected a line of at most 1048576 bytes (--max-line-bytes); \
+                     line too long ({} bytes), cut there",
+                    bytes - padding
+                ),
+            ]
+        );
+        assert!(rss < RSS_LIMIT_BYTES, "{file}: peak RSS {rss} bytes");
+    }
+    // A lower limit cuts sooner; the same line is found.
+    let (code, stderr, _) = run_measured(
+        dir,
+        &["blame", "--max-line-bytes", "65536", "cloud-init.log"],
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("cloud-init.log:1:65537: expected a line of at most 65536 bytes"),
+        "{stderr}"
+    );
+}

@@ -41,6 +41,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             &args.inputs,
             &args.input_format,
             args.strict,
+            args.max_line_bytes,
             &args.select,
             &config,
             None,

@@ -42,6 +42,7 @@ fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<Boot>, bool)> {
         inputs: args.inputs.clone(),
         input_format: args.input_format.clone(),
         strict: args.strict,
+        max_line_bytes: args.max_line_bytes,
     };
     let config = load_config(&args.select)?;
     let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());

@@ -80,7 +80,9 @@ impl Inputs {
         Ok(Self {
             sources: set.sources,
             format,
-            options: parse::Options::default().with_strict(args.strict),
+            options: parse::Options::default()
+                .with_strict(args.strict)
+                .with_max_line_bytes(args.max_line_bytes),
             quiet: false,
         })
     }

@@ -23,6 +23,7 @@ pub(super) fn read_attempts(
     inputs: &[PathBuf],
     input_format: &Option<String>,
     strict: bool,
+    max_line_bytes: usize,
     select: &SelectArgs,
     config: &Config,
     class: Option<&str>,
@@ -31,6 +32,7 @@ pub(super) fn read_attempts(
         inputs: inputs.to_vec(),
         input_format: input_format.clone(),
         strict,
+        max_line_bytes,
     };
     let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
     let (boots, failed) = read_boots(&inputs, config, select, class)?;
@@ -190,6 +192,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 &args.inputs,
                 &args.input_format,
                 args.strict,
+                args.max_line_bytes,
                 &args.select,
                 &config,
                 args.class.as_deref(),

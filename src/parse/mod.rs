@@ -41,7 +41,7 @@ pub use marker::MarkerSet;
 pub const MALFORMED_SHOWN: usize = 5;
 
 /// Options shared by all parsers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Fail on the first malformed line instead of skipping it.
     pub strict: bool,
@@ -53,9 +53,29 @@ pub struct Options {
     /// the built-in set ([`MarkerSet::builtin`]); use [`crate::config::Config::marker_set`] for
     /// a configuration's markers.
     pub markers: MarkerSet,
+    /// Lines longer than this many bytes are cut there, counted and located as malformed
+    /// (memory stays bounded whatever the input).
+    pub max_line_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            strict: false,
+            fallback: None,
+            markers: MarkerSet::default(),
+            max_line_bytes: input::MAX_LINE_BYTES,
+        }
+    }
 }
 
 impl Options {
+    /// These options with a limit on line length, in bytes.
+    pub fn with_max_line_bytes(mut self, bytes: usize) -> Self {
+        self.max_line_bytes = bytes;
+        self
+    }
+
     /// These options with `strict` set as given.
     pub fn with_strict(mut self, strict: bool) -> Self {
         self.strict = strict;
@@ -425,80 +445,102 @@ fn run_lines(
     };
     let mut marker_lines: Vec<(usize, usize)> = Vec::new();
     let mut hits: Vec<usize> = Vec::new();
-    input::for_each_block(&name, &mut input.reader, |block, first| {
-        let mut lines = 0u64;
-        // Lines where a marker may match, as (start, end), found over the whole block at once.
-        marker_lines.clear();
-        if let Some(set) = driver_markers {
-            let mut marker_hits = Vec::new();
-            set.candidates(block, &mut marker_hits);
-            marker_lines.extend(
-                marker_hits
-                    .into_iter()
-                    .map(|h| input::line_bounds(block, h)),
-            );
-            marker_lines.sort_unstable();
-            marker_lines.dedup();
-        }
-        let is_marker_line = |start: usize| {
-            marker_lines
-                .binary_search_by_key(&start, |&(s, _)| s)
-                .is_ok()
-        };
-        match &finders {
-            None => {
-                for (no, raw) in input::block_lines(block, first) {
-                    lines += 1;
-                    let start = raw.as_ptr() as usize - block.as_ptr() as usize;
-                    let marker_line = !marker_lines.is_empty() && is_marker_line(start);
-                    if !handle(no, raw, marker_line, &mut parser, &mut emit, summary) {
-                        return None;
+    let mut too_long: Option<Error> = None;
+    input::for_each_block(
+        &name,
+        &mut input.reader,
+        opts.max_line_bytes,
+        |block, first, cut| {
+            let mut lines = 0u64;
+            // Lines where a marker may match, as (start, end), found over the whole block at once.
+            marker_lines.clear();
+            if let Some(set) = driver_markers {
+                let mut marker_hits = Vec::new();
+                set.candidates(block, &mut marker_hits);
+                marker_lines.extend(
+                    marker_hits
+                        .into_iter()
+                        .map(|h| input::line_bounds(block, h)),
+                );
+                marker_lines.sort_unstable();
+                marker_lines.dedup();
+            }
+            let is_marker_line = |start: usize| {
+                marker_lines
+                    .binary_search_by_key(&start, |&(s, _)| s)
+                    .is_ok()
+            };
+            match &finders {
+                None => {
+                    for (no, raw) in input::block_lines(block, first) {
+                        lines += 1;
+                        let start = raw.as_ptr() as usize - block.as_ptr() as usize;
+                        let marker_line = !marker_lines.is_empty() && is_marker_line(start);
+                        if !handle(no, raw, marker_line, &mut parser, &mut emit, summary) {
+                            return None;
+                        }
                     }
+                }
+                Some(finders) => {
+                    // Candidate lines (start, end) from every keyword and marker, visited in
+                    // order, counting newlines between them once.
+                    finders.hits(block, &mut hits);
+                    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(hits.len());
+                    let mut line_end = 0usize;
+                    for &hit in &hits {
+                        // Later hits on a line already taken add nothing.
+                        if hit < line_end {
+                            continue;
+                        }
+                        let bounds = input::line_bounds(block, hit);
+                        spans.push(bounds);
+                        line_end = bounds.1;
+                    }
+                    if !marker_lines.is_empty() {
+                        spans.extend_from_slice(&marker_lines);
+                        spans.sort_unstable();
+                        spans.dedup();
+                    }
+                    let mut counted_to = 0usize;
+                    for (start, end) in spans {
+                        lines += input::newlines(&block[counted_to..start]);
+                        counted_to = start;
+                        let marker_line = !marker_lines.is_empty() && is_marker_line(start);
+                        if !handle(
+                            first + lines,
+                            &block[start..end],
+                            marker_line,
+                            &mut parser,
+                            &mut emit,
+                            summary,
+                        ) {
+                            return None;
+                        }
+                    }
+                    lines += input::count_lines(&block[counted_to..]);
                 }
             }
-            Some(finders) => {
-                // Candidate lines (start, end) from every keyword and marker, visited in
-                // order, counting newlines between them once.
-                finders.hits(block, &mut hits);
-                let mut spans: Vec<(usize, usize)> = Vec::with_capacity(hits.len());
-                let mut line_end = 0usize;
-                for &hit in &hits {
-                    // Later hits on a line already taken add nothing.
-                    if hit < line_end {
-                        continue;
-                    }
-                    let bounds = input::line_bounds(block, hit);
-                    spans.push(bounds);
-                    line_end = bounds.1;
+            lines_total += lines;
+            if let Some(full_len) = cut {
+                let last = &block[..block.len() - 1];
+                let start = memchr::memrchr(b'\n', last).map_or(0, |i| i + 1);
+                let m = input::too_long(
+                    &name,
+                    first + lines - 1,
+                    &last[start..],
+                    full_len,
+                    opts.max_line_bytes,
+                );
+                if opts.strict {
+                    too_long = Some(m.into());
+                    return None;
                 }
-                if !marker_lines.is_empty() {
-                    spans.extend_from_slice(&marker_lines);
-                    spans.sort_unstable();
-                    spans.dedup();
-                }
-                let mut counted_to = 0usize;
-                for (start, end) in spans {
-                    lines += input::newlines(&block[counted_to..start]);
-                    counted_to = start;
-                    let marker_line = !marker_lines.is_empty() && is_marker_line(start);
-                    if !handle(
-                        first + lines,
-                        &block[start..end],
-                        marker_line,
-                        &mut parser,
-                        &mut emit,
-                        summary,
-                    ) {
-                        return None;
-                    }
-                }
-                lines += input::count_lines(&block[counted_to..]);
+                summary.record(m);
             }
-        }
-        lines_total += lines;
-        Some(lines)
-    })?;
-    if let Some(e) = failure {
+            Some(lines)
+        },
+    )?;
+    if let Some(e) = failure.or(too_long) {
         return Err(e);
     }
     emit.line = lines_total;
