@@ -739,3 +739,36 @@ fn a_line_too_long_is_cut_and_located_and_memory_stays_bounded() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_marker_repeated_many_times_keeps_a_bounded_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("[    0.000000] Linux version 5.15.0\n");
+    let retries = 20_000;
+    for i in 0..retries {
+        text.push_str(&format!(
+            "[ {:10.3}] agent[900]: Registered with platform: 503\n",
+            1.0 + f64::from(i) * 2.0
+        ));
+    }
+    text.push_str("[ 50000.000] agent[900]: Registered with platform: 200\n");
+    std::fs::write(dir.path().join("console.log"), text).unwrap();
+    let (out, _) = run(
+        dir.path(),
+        &["timeline", "--format", "jsonl", "console.log"],
+    );
+    let boot: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let failed: Vec<f64> = boot["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["name"] == "register_failed")
+        .map(|m| m["at_secs"].as_f64().unwrap())
+        .collect();
+    // The first fifteen retries and the latest: 16 of 20,000.
+    assert_eq!(failed.len(), 16);
+    assert_eq!(failed[..2], [1.0, 3.0]);
+    assert_eq!(failed[15], 1.0 + f64::from(retries - 1) * 2.0, "{failed:?}");
+    assert_eq!(boot["latency"]["secs"], 50000.0);
+    assert_eq!(boot["outcome"], "registered");
+}

@@ -167,6 +167,8 @@ struct Open {
     saw_stage_banner: bool,
     /// Open marker spans by name.
     open_markers: BTreeMap<String, (When, String)>,
+    /// How many items each marker name has put in this boot (milestones and spans).
+    marker_counts: BTreeMap<String, u64>,
     content: bool,
     startup: Option<(StartupTotals, Option<When>)>,
     /// Units on systemd's userspace clock (`critical-chain`): name, activation start (with
@@ -200,6 +202,7 @@ impl Open {
             saw_finished: false,
             saw_stage_banner: false,
             open_markers: BTreeMap::new(),
+            marker_counts: BTreeMap::new(),
             content: false,
             startup: None,
             units: Vec::new(),
@@ -452,13 +455,21 @@ impl Digester {
                             at,
                             source,
                         };
-                        if ok {
-                            o.frag.registered.push(m);
+                        let key = m.name.clone();
+                        let list = if ok {
+                            &mut o.frag.registered
                         } else {
-                            o.frag.milestones.push(m);
-                        }
+                            &mut o.frag.milestones
+                        };
+                        keep_bounded(list, m, &key, &mut o.marker_counts, |x| &x.name);
                     }
-                    Edge::Instant => o.frag.milestones.push(MilestoneItem { name, at, source }),
+                    Edge::Instant => {
+                        let key = name.clone();
+                        let m = MilestoneItem { name, at, source };
+                        keep_bounded(&mut o.frag.milestones, m, &key, &mut o.marker_counts, |x| {
+                            &x.name
+                        });
+                    }
                     Edge::Start => {
                         o.open_markers.insert(name, (at, source));
                     }
@@ -466,13 +477,17 @@ impl Digester {
                         if let Some((start, src)) = o.open_markers.remove(&name) {
                             // Marker spans are sub-phases of the user-data script, itself a
                             // module (`modules-final/config-scripts_user`): one level deeper.
-                            o.frag.phases.push(PhaseItem {
+                            let key = name.clone();
+                            let p = PhaseItem {
                                 name,
                                 depth: 3,
                                 start,
                                 end: Some(at),
                                 result: None,
                                 source: src,
+                            };
+                            keep_bounded(&mut o.frag.phases, p, &key, &mut o.marker_counts, |x| {
+                                &x.name
                             });
                         }
                     }
@@ -515,6 +530,29 @@ impl Digester {
     pub fn finish(mut self) -> Digest {
         self.split();
         self.out
+    }
+}
+
+/// How many items one marker name keeps in one boot: its first ones and, in the last place,
+/// its latest. A console that repeats a marker line millions of times (a retry loop) keeps a
+/// digest of bounded size; the first register and the latest retry are what a timeline needs.
+pub const MARKER_ITEMS_KEPT: u64 = 16;
+
+/// Pushes `item` (of marker `key`) unless the boot holds [`MARKER_ITEMS_KEPT`] of that marker
+/// already; then it replaces the latest one kept.
+fn keep_bounded<T>(
+    list: &mut Vec<T>,
+    item: T,
+    key: &str,
+    counts: &mut BTreeMap<String, u64>,
+    name: impl Fn(&T) -> &String,
+) {
+    let n = counts.entry(key.to_string()).or_default();
+    *n += 1;
+    if *n <= MARKER_ITEMS_KEPT {
+        list.push(item);
+    } else if let Some(last) = list.iter_mut().rev().find(|x| name(x) == key) {
+        *last = item;
     }
 }
 
