@@ -662,6 +662,8 @@ fn line_numbers_stay_right_with_lone_cr_line_ends() {
 
 /// Runs `bootline` with these arguments and returns its exit code, stderr and peak RSS in
 /// bytes (from `wait4`: this child's own, not the test's or another test's).
+// The child is reaped by `wait4`, which the lint does not know.
+#[allow(clippy::zombie_processes)]
 fn run_measured(dir: &Path, args: &[&str]) -> (Option<i32>, String, u64) {
     use std::io::Read;
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bootline"))
