@@ -774,3 +774,51 @@ fn a_marker_repeated_many_times_keeps_a_bounded_digest() {
     assert_eq!(boot["latency"]["secs"], 50000.0);
     assert_eq!(boot["outcome"], "registered");
 }
+
+#[test]
+fn a_platform_events_file_with_no_event_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.jsonl"),
+        "{\"time\":\"2026-06-10T00:00:06Z\",\"event\":\"launched\"}\n\
+         {\"time\":\"yesterday\",\"event\":\"launched\",\"instance\":\"i-1\"}\n",
+    )
+    .unwrap();
+    bootline(dir.path())
+        .args(["timeline", "events.jsonl"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "bootline: events.jsonl: no platform event read: all 2 of its lines are malformed; \
+             the first: events.jsonl:1:1: expected an \"instance\" or \"workspace\" field\n",
+        );
+}
+
+#[test]
+fn latencies_from_the_kernel_start_are_counted_and_flagged() {
+    let (tmp, _) = small_fleet();
+    let dir = tmp.path();
+    std::fs::remove_file(dir.join("fleet/events.jsonl")).unwrap();
+    let (json, _) = fit_json(dir, &["fleet"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let attempts = v["attempts"].as_object().unwrap();
+    let with_latency: u64 = attempts
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "crashed" | "stuck"))
+        .map(|(_, n)| n.as_u64().unwrap())
+        .sum();
+    assert!(with_latency > 0);
+    assert_eq!(v["latency_from_kernel_start"].as_u64(), Some(with_latency));
+    let (text, _) = run(dir, &["fit", "fleet"]);
+    let flag = format!(
+        "{with_latency} attempt{} of the latencies count from the kernel's start, not a launch \
+         (no platform event for them): the time before the kernel is missing",
+        if with_latency == 1 { "" } else { "s" }
+    );
+    assert_eq!(text.lines().nth(3), Some(flag.as_str()), "{text}");
+    // With the platform's events, none does.
+    let (tmp, _) = small_fleet();
+    let (json, _) = fit_json(tmp.path(), &["fleet"]);
+    assert!(!json.contains("latency_from_kernel_start"));
+}

@@ -22,7 +22,7 @@ use bootline::render::recommend::{percent, secs as secs_plain};
 use bootline::render::secs_or_dash as secs;
 use bootline::report::{self, PhaseReport};
 use bootline::timeline::assemble::DEFAULT_CLASS;
-use bootline::timeline::{attempts, nothing_to_fit, Boot};
+use bootline::timeline::{attempts, nothing_to_fit, Boot, Zero};
 
 use super::timeline::{load_config, read_boots};
 use super::Inputs;
@@ -132,6 +132,14 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let summary = analyse(&records, &opts).with_context(|| label.clone());
     bar.finish_and_clear();
     let summary = summary?;
+    // Attempts timed from the kernel's start: no launch event was read for them.
+    let from_kernel_start = match &source {
+        Source::Boots { boots, .. } => attempts(boots)
+            .iter()
+            .filter(|a| a.latency.is_some_and(|l| l.from == Zero::KernelStart))
+            .count(),
+        Source::Durations(_) => 0,
+    };
     let phases = match &source {
         Source::Boots { class, boots } => Some((
             class,
@@ -148,6 +156,12 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
                 obj.insert("class".into(), serde_json::json!(class));
                 obj.insert("boots".into(), serde_json::json!(counts));
                 obj.insert("attempts".into(), serde_json::json!(attempts));
+                if from_kernel_start > 0 {
+                    obj.insert(
+                        "latency_from_kernel_start".into(),
+                        serde_json::json!(from_kernel_start),
+                    );
+                }
                 obj.insert("phases".into(), serde_json::to_value(&p.quantiles)?);
                 obj.insert("tail_blame".into(), serde_json::to_value(&p.tail_blame)?);
             }
@@ -166,6 +180,13 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
                     counts.values().sum::<usize>(),
                     outcome_counts(counts)
                 );
+                if from_kernel_start > 0 {
+                    let _ = writeln!(
+                        t,
+                        "{} of the latencies count from the kernel's start, not a launch (no platform event for them): the time before the kernel is missing\n",
+                        super::count(from_kernel_start, "attempt")
+                    );
+                }
             }
             t.push_str(&render_text(&summary, current_timeout));
             t.push_str(&bootstrap_table(&summary));

@@ -296,7 +296,8 @@ pub fn parse_input(
             let markers = (!opts.markers.is_empty()
                 && (format.has_text_messages() || opts.markers.has_user_markers()))
             .then_some(&opts.markers);
-            run_lines(&mut input, parser, opts, markers, &mut summary, sink)?
+            run_lines(&mut input, parser, opts, markers, &mut summary, sink)?;
+            refuse_all_malformed(format, &summary)?;
         }
         Parser::Document(mut parser) => {
             let mut emit = Emit {
@@ -326,6 +327,31 @@ pub fn parse_input(
         }
     }
     Ok(summary)
+}
+
+/// Platform events claim every line: a file none of whose lines is an event is not the
+/// platform's view of the fleet, and reading it as empty would measure every boot from the
+/// kernel's start without a word.
+fn refuse_all_malformed(format: Format, summary: &Summary) -> Result<()> {
+    let platform = matches!(format, Format::PlatformEvents | Format::PlatformEventsCsv);
+    if !platform || summary.events > 0 || summary.malformed == 0 {
+        return Ok(());
+    }
+    let first = summary
+        .first_malformed
+        .first()
+        .map(|m| {
+            format!(
+                "; the first: {}:{}:{}: expected {}",
+                m.path, m.line, m.column, m.expected
+            )
+        })
+        .unwrap_or_default();
+    Err(Error::Invalid(format!(
+        "{}: no platform event read: all {} of its lines are malformed{first}",
+        summary.path.as_deref().unwrap_or("-"),
+        summary.malformed
+    )))
 }
 
 /// Reads the head of an input (without consuming it) and guesses its format; `None` when
