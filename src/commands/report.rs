@@ -166,7 +166,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             Err(e @ chart::ChartError::NoData(..)) => {
                 // A stale chart from an earlier run would contradict this report.
                 let _ = std::fs::remove_file(&path);
-                eprintln!("bootline: {e}");
+                crate::warn!("bootline: {e}");
             }
             Err(e) => return Err(e.into()),
         }
