@@ -395,3 +395,68 @@ fn colour_on_a_terminal_unless_no_color_or_never() {
     );
     assert!(!json.contains('\u{1b}'));
 }
+
+/// Every number of a JSON value under a key ending in `secs`, and every time string.
+fn times_in(v: &serde_json::Value, key: &str, out: &mut Vec<(String, serde_json::Value)>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                times_in(x, k, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| times_in(x, key, out)),
+        serde_json::Value::Number(_) if key.ends_with("secs") => {
+            out.push((key.to_string(), v.clone()))
+        }
+        serde_json::Value::String(s) if s.len() > 20 && s.ends_with('Z') && s.contains('T') => {
+            out.push((key.to_string(), v.clone()))
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn timeline_times_are_kept_to_the_millisecond_and_shards_read_back_the_same() {
+    // Kernel stamps in microseconds, and a wall clock that jumps mid-boot.
+    for log in [
+        "fixtures/corpus/serial/kubevirt_console_01.txt",
+        "fixtures/corpus/cloudinit/cloudinit_log_06.log",
+        "fixtures/corpus/cloudinit/journal_01.jsonl",
+    ] {
+        let jsonl = stdout_of(&["timeline", "--format", "jsonl", log]);
+        let mut times = Vec::new();
+        for line in jsonl.lines() {
+            times_in(&serde_json::from_str(line).unwrap(), "", &mut times);
+        }
+        assert!(times.len() > 20, "{log}: {}", times.len());
+        for (key, t) in &times {
+            match t {
+                serde_json::Value::Number(n) => {
+                    let x = n.as_f64().unwrap();
+                    assert!(
+                        ((x * 1e3).round() - x * 1e3).abs() < 1e-6,
+                        "{log}: {key} = {n}"
+                    );
+                    // Written as the shortest decimal: no binary noise after the milliseconds.
+                    let text = n.to_string();
+                    let decimals = text.split('.').nth(1).map_or(0, str::len);
+                    assert!(decimals <= 3, "{log}: {key} = {text}");
+                }
+                serde_json::Value::String(s) => {
+                    let frac = s.split('.').nth(1).map_or(0, |f| f.len() - 1);
+                    assert!(frac <= 3, "{log}: {key} = {s}");
+                }
+                other => panic!("{other}"),
+            }
+        }
+        // The timelines read back as input give the same timelines, byte for byte.
+        let dir = tempfile::tempdir().unwrap();
+        let shard = dir.path().join("shard.jsonl");
+        std::fs::write(&shard, &jsonl).unwrap();
+        assert_eq!(
+            stdout_of(&["timeline", "--format", "jsonl", shard.to_str().unwrap()]),
+            jsonl,
+            "{log}"
+        );
+    }
+}

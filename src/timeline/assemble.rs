@@ -15,7 +15,6 @@ use super::verdict::{
 };
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
 use crate::config::LatencyEnd;
-use crate::event::from_epoch_secs as utc;
 use crate::event::PlatformAction;
 use crate::record::is_stage;
 
@@ -424,7 +423,7 @@ fn finish_attempt(boots: &mut [Boot], number: usize, s: &Signals, ctx: &AttemptC
     let outcome = classify(s, ctx.stuck_threshold_secs);
     let from = boots.first().map_or(Zero::KernelStart, |b| b.zero);
     let latency = latency(outcome, s, from).map(|l| Latency {
-        secs: micro(l.secs),
+        secs: milli(l.secs),
         ..l
     });
     let mut previous_end: Option<f64> = None;
@@ -432,7 +431,7 @@ fn finish_attempt(boots: &mut [Boot], number: usize, s: &Signals, ctx: &AttemptC
         b.attempt = number;
         b.attempt_outcome = Some(outcome);
         b.attempt_latency = latency;
-        b.attempt_flip_secs = s.flip_secs.map(micro);
+        b.attempt_flip_secs = s.flip_secs.map(milli);
         let start = b
             .milestones
             .iter()
@@ -639,20 +638,20 @@ fn build_boot(
     let stuck_threshold_secs = ctx.stuck_threshold_secs;
     let outcome = classify(&signals, stuck_threshold_secs);
     let latency = latency(outcome, &signals, zero);
-    // Seconds to the microsecond: what the sources resolve, and stable text in every output.
+    // Seconds to the millisecond: stable text in every output, equal across shards.
     for p in &mut phases {
-        p.start_secs = micro(p.start_secs);
-        p.end_secs = p.end_secs.map(micro);
+        p.start_secs = milli(p.start_secs);
+        p.end_secs = p.end_secs.map(milli);
     }
     for m in &mut milestones {
-        m.at_secs = micro(m.at_secs);
+        m.at_secs = milli(m.at_secs);
     }
     let latency = latency.map(|l| Latency {
-        secs: micro(l.secs),
+        secs: milli(l.secs),
         ..l
     });
-    let observed = observed.map(micro);
-    let clock_skew_secs = clock_skew_secs.map(micro);
+    let observed = observed.map(milli);
+    let clock_skew_secs = clock_skew_secs.map(milli);
     phases.sort_by(|a, b| {
         a.start_secs
             .total_cmp(&b.start_secs)
@@ -701,7 +700,7 @@ fn build_boot(
         phases,
         milestones,
         clock_skew_secs,
-        clock_steps: clock.steps(frags, micro),
+        clock_steps: clock.steps(frags, milli),
         sources: sources.into_iter().filter(|s| !s.is_empty()).collect(),
         labels: ctx.labels.clone(),
         end: ctx.end.as_str().to_string(),
@@ -714,8 +713,19 @@ fn build_boot(
     (boot, signals)
 }
 
-fn micro(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+/// Seconds to the millisecond, the precision every boot's times and durations are kept at:
+/// what cloud-init stamps resolve, and one value for a boot whether it was assembled from raw
+/// logs or read back from a timeline shard.
+fn milli(x: f64) -> f64 {
+    (x * 1e3).round() / 1e3
+}
+
+/// An epoch time to the millisecond, as a UTC time.
+fn utc(epoch_secs: f64) -> Option<chrono::DateTime<chrono::Utc>> {
+    if !epoch_secs.is_finite() {
+        return None;
+    }
+    chrono::DateTime::from_timestamp_millis((epoch_secs * 1e3).round() as i64)
 }
 
 /// The same milestone read from two sources (a console and a cloud-init.log) is kept once:
