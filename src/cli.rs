@@ -127,6 +127,24 @@ pub struct SelectArgs {
     /// `[latency] end`.
     #[arg(long, value_name = "MILESTONE")]
     pub end: Option<String>,
+    /// Which files are one machine: `content` (an id inside the log, else a folder named like
+    /// an instance, else the file), `folder` (the folder each file is in) or `file` (every file
+    /// its own instance).
+    #[arg(long, value_enum, default_value_t = IdentityArg::Content, value_name = "EVIDENCE")]
+    pub identity: IdentityArg,
+}
+
+/// `--identity`: the evidence that decides which files are one machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IdentityArg {
+    /// An id inside the content (EC2 InstanceId, cloud-init instance id, journald machine id),
+    /// else a folder named like an instance (EC2 id, UUID, `[identity] folder_regex`), else
+    /// the file.
+    Content,
+    /// The folder each file is in, whatever its name.
+    Folder,
+    /// Every file is its own instance.
+    File,
 }
 
 /// Options of `bootline timeline`.

@@ -32,6 +32,8 @@ pub struct Config {
     pub platform: Platform,
     /// What a boot's latency runs to.
     pub latency: LatencySettings,
+    /// `[identity] folder_regex`: folders whose whole name matches are instance folders.
+    pub identity_folder_regex: Option<String>,
     /// Timeout classes by name; always holds [`DEFAULT_CLASS`].
     pub classes: BTreeMap<String, Class>,
     /// Templates with their own provision timeout, by name.
@@ -248,6 +250,7 @@ impl Default for Config {
             policy: Policy::default(),
             platform: Platform::default(),
             latency: LatencySettings::default(),
+            identity_folder_regex: None,
             classes,
             templates: BTreeMap::new(),
             markers: Vec::new(),
@@ -316,6 +319,21 @@ impl Config {
         Ok(())
     }
 
+    /// How instances are identified under `rule` (`--identity`), with this configuration's
+    /// folder pattern (validated when loaded).
+    pub fn identity(
+        &self,
+        rule: crate::timeline::identity::IdentityRule,
+    ) -> crate::timeline::identity::IdentitySettings {
+        crate::timeline::identity::IdentitySettings {
+            rule,
+            folder_regex: self
+                .identity_folder_regex
+                .as_deref()
+                .and_then(|r| regex::Regex::new(r).ok()),
+        }
+    }
+
     /// A class by name.
     pub fn class(&self, name: &str) -> Option<&Class> {
         self.classes.get(name)
@@ -341,6 +359,7 @@ struct RawConfig {
     policy: Option<RawPolicy>,
     platform: Option<RawPlatform>,
     latency: Option<RawLatency>,
+    identity: Option<RawIdentity>,
     #[serde(default)]
     class: Vec<RawClass>,
     #[serde(default)]
@@ -388,6 +407,12 @@ struct RawPolicy {
 #[serde(deny_unknown_fields)]
 struct RawLatency {
     end: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    folder_regex: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -572,6 +597,9 @@ impl Validator<'_> {
         }
         if let Some(p) = &raw.platform {
             config.platform = self.platform(p)?;
+        }
+        if let Some(r) = raw.identity.as_ref().and_then(|i| i.folder_regex.as_ref()) {
+            config.identity_folder_regex = Some(self.regex_of("folder_regex", r)?);
         }
 
         let mut seen = BTreeMap::new();

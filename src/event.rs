@@ -136,6 +136,18 @@ pub fn from_epoch_secs(secs: f64) -> Option<DateTime<chrono::Utc>> {
     DateTime::from_timestamp(whole as i64, nanos)
 }
 
+/// What inside a log names its instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdEvidence {
+    /// The `InstanceId` of the EC2 `get-console-output` wrapper.
+    Ec2Console,
+    /// cloud-init's instance id: the instance it links `/var/lib/cloud/instance` to.
+    CloudInit,
+    /// journald's `_MACHINE_ID`.
+    JournaldMachine,
+}
+
 /// The result a cloud-init `finish:` event reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -370,10 +382,12 @@ pub enum EventKind {
         /// Named captures of the marker's regular expression.
         captures: std::collections::BTreeMap<String, String>,
     },
-    /// An identifier of the instance found inside a log (EC2 `InstanceId`, a hostname).
+    /// An identifier of the instance found inside a log.
     InstanceId {
         /// The identifier.
         id: String,
+        /// What in the log names it.
+        evidence: IdEvidence,
     },
     /// The capture ends here: the last stamped moment the source observed (used for
     /// censoring at the end of a capture).

@@ -185,7 +185,7 @@ fn check(name: &str, capture: Capture) {
     let named: Vec<&str> = events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::InstanceId { id } => Some(id.as_str()),
+            EventKind::InstanceId { id, .. } => Some(id.as_str()),
             _ => None,
         })
         .collect();

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bootline::event::{BootClock, CrashKind, Edge, Event, EventKind, StartupTotals};
+use bootline::event::{BootClock, CrashKind, Edge, Event, EventKind, IdEvidence, StartupTotals};
 use bootline::parse::{parse_path, Format, Options};
 
 mod common;
@@ -216,8 +216,14 @@ fn check(name: &str, format: Format, ev: &[Event]) {
             assert!(ev.is_empty(), "{ev:?}");
         }
         "journal_export_format_01.txt" => {
+            // The machine first, then its boot.
+            assert!(matches!(
+                &ev[0].kind,
+                EventKind::InstanceId { id, evidence: IdEvidence::JournaldMachine }
+                    if id == "edb710b8363b4ff48aed6e75a27f85a6"
+            ));
             assert!(
-                matches!(&ev[0].kind, EventKind::BootId { id } if id == "f5a5c442fa6548cf97474d2d57c920b3")
+                matches!(&ev[1].kind, EventKind::BootId { id } if id == "f5a5c442fa6548cf97474d2d57c920b3")
             );
             assert_eq!(units(ev), [("Hostname Service".to_string(), Edge::End)]);
             let u = ev
@@ -375,7 +381,7 @@ fn check(name: &str, format: Format, ev: &[Event]) {
         }
         "ec2_console_01.txt" => {
             assert!(
-                matches!(&ev[0].kind, EventKind::InstanceId { id } if id == "i-09e73ee9e40c9f948")
+                matches!(&ev[0].kind, EventKind::InstanceId { id, .. } if id == "i-09e73ee9e40c9f948")
             );
             assert_eq!(
                 banners(ev),
@@ -394,11 +400,17 @@ fn check(name: &str, format: Format, ev: &[Event]) {
             assert!(ends.contains(&(592, None, Some((BootClock::Kernel, 87.347531)))));
         }
         "journal_01.jsonl" => {
+            // The machine first, then its boot.
+            assert!(matches!(
+                &ev[0].kind,
+                EventKind::InstanceId { id, evidence: IdEvidence::JournaldMachine }
+                    if id == "39f31a8226a248748dba33093b4a900c"
+            ));
             assert!(
-                matches!(&ev[0].kind, EventKind::BootId { id } if id == "6b66604298254b158d5b1e7eeea78c03")
+                matches!(&ev[1].kind, EventKind::BootId { id } if id == "6b66604298254b158d5b1e7eeea78c03")
             );
             assert!(
-                matches!(&ev[1].kind, EventKind::KernelStart { version } if version == "5.15.0-1020-azure")
+                matches!(&ev[2].kind, EventKind::KernelStart { version } if version == "5.15.0-1020-azure")
             );
             assert_eq!(
                 banners(ev),

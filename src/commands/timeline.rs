@@ -7,12 +7,13 @@ use anyhow::bail;
 use bootline::config::Config;
 use bootline::ingest::collect_reporting;
 use bootline::render::timeline::{boot_text, summary_text};
-use bootline::timeline::{self, dedup, Boot, Classes, SCHEMA_VERSION};
+use bootline::timeline::identity::IdentityRule;
+use bootline::timeline::{self, dedup, fragment, Boot, Classes, SCHEMA_VERSION};
 use chrono::{DateTime, NaiveDate, Utc};
 use rayon::prelude::*;
 
 use super::{report_copies, report_malformed, Inputs};
-use crate::cli::{SelectArgs, TimelineArgs, TimelineFormat};
+use crate::cli::{IdentityArg, SelectArgs, TimelineArgs, TimelineFormat};
 
 /// Loads the configuration named with `--config`, or the defaults, with `--end` applied.
 pub fn load_config(select: &SelectArgs) -> anyhow::Result<Config> {
@@ -74,6 +75,15 @@ pub fn read_boots(
             bar.inc(s.size.unwrap_or(0))
         });
     bar.finish_and_clear();
+    let rule = match select.identity {
+        IdentityArg::Content => IdentityRule::Content,
+        IdentityArg::Folder => IdentityRule::Folder,
+        IdentityArg::File => IdentityRule::File,
+    };
+    let identity = config.identity(rule);
+    for d in &mut digests {
+        fragment::apply(d, &identity);
+    }
     report_copies(&dedup::drop_copies(&mut digests, &mut reports));
     let repeated = dedup::drop_repeated_boots(&mut digests, &inputs.paths());
     if !repeated.is_empty() {
@@ -114,7 +124,10 @@ pub fn read_boots(
         crate::warn!("bootline: {e}");
     }
     let failed = !errors.is_empty();
-    let boots = timeline::assemble(digests, &Classes::from(config));
+    let (boots, apart) = timeline::assemble_noting(digests, &Classes::from(config));
+    for note in &apart {
+        eprintln!("bootline: {note}");
+    }
     if let Some(id) = select.instance.as_deref() {
         if !boots.iter().any(|b| b.instance == id) {
             let instances: std::collections::BTreeSet<&str> =

@@ -25,7 +25,7 @@ use super::calendar::{Calendar, Local};
 use super::timestamp::{self, YearlessStamp};
 use super::{Emit, LineParser};
 use crate::error::Malformed;
-use crate::event::{BootClock, EventKind, SinceBoot, StageResult, Stamp};
+use crate::event::{BootClock, EventKind, IdEvidence, SinceBoot, StageResult, Stamp};
 use crate::intern;
 
 /// Events held before the first banner, at most; past this they are resolved with defaults.
@@ -255,9 +255,23 @@ fn with_up(wall: Option<DateTime<FixedOffset>>, up_secs: Option<f64>) -> Stamp {
     }
 }
 
+/// cloud-init links `/var/lib/cloud/instance` to the folder of the instance it runs on, named
+/// by its instance id, on every boot: `Creating symbolic link from '/var/lib/cloud/instance'
+/// => '/var/lib/cloud/instances/i-0d483f9ce23b7fccc'` (the same from 0.7.5 to 25.x). The
+/// `previous iid found to be …` line names the instance an image was made on, not this one.
+const INSTANCE_LINK: &str = "'/var/lib/cloud/instance' => '/var/lib/cloud/instances/";
+
+/// The instance id a message links `/var/lib/cloud/instance` to.
+fn linked_instance(message: &str) -> Option<&str> {
+    let at = message.find(INSTANCE_LINK)? + INSTANCE_LINK.len();
+    let rest = &message[at..];
+    let id = &rest[..rest.find('\'')?];
+    (!id.is_empty() && !id.contains('/')).then_some(id)
+}
+
 impl LineParser for CloudInitLog {
     fn keywords(&self) -> Option<&'static [&'static str]> {
-        Some(&["start:", "finish:", banner::MARK])
+        Some(&["start:", "finish:", banner::MARK, INSTANCE_LINK])
     }
 
     fn line(&mut self, text: &str, out: &mut Emit<'_>) -> Result<(), Malformed> {
@@ -283,6 +297,14 @@ impl LineParser for CloudInitLog {
             }
         }
         let search_from = msg_at.unwrap_or(from);
+        if let Some(id) = linked_instance(&text[search_from..]) {
+            let kind = EventKind::InstanceId {
+                id: id.to_string(),
+                evidence: IdEvidence::CloudInit,
+            };
+            self.push(kind, stamp, None, out);
+            return Ok(());
+        }
         let Some(pos) = MARK_FINDER.find(&text.as_bytes()[search_from..]) else {
             return Ok(());
         };

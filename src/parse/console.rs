@@ -30,7 +30,7 @@ use super::message::{classify, tag_prefix, Found, Origin};
 use super::timestamp::{iso8601, kernel_stamp, syslog};
 use super::{Emit, LineParser};
 use crate::error::Malformed;
-use crate::event::{uptime_went_back, BootClock, EventKind, Stamp};
+use crate::event::{uptime_went_back, BootClock, EventKind, IdEvidence, Stamp};
 
 /// The width consoles hard-wrap at.
 pub const WRAP_COLUMNS: usize = 80;
@@ -252,7 +252,10 @@ impl Console {
                 .trim_matches(|c| c == '"' || c == '\'');
             if !id.is_empty() {
                 out.event_at(
-                    EventKind::InstanceId { id: id.to_string() },
+                    EventKind::InstanceId {
+                        id: id.to_string(),
+                        evidence: IdEvidence::Ec2Console,
+                    },
                     Stamp::default(),
                     line,
                 );
@@ -616,7 +619,9 @@ host login: [   12.5] cloud-init[851]: Cloud-init v. 23.1 running 'modules:final
             "}\n"
         );
         let ev = parse_bytes(Format::SerialConsole, text.as_bytes(), &Options::default());
-        assert!(matches!(&ev[0].kind, EventKind::InstanceId { id } if id == "i-0123456789abcdef0"));
+        assert!(
+            matches!(&ev[0].kind, EventKind::InstanceId { id, evidence: crate::event::IdEvidence::Ec2Console } if id == "i-0123456789abcdef0")
+        );
         assert!(matches!(&ev[1].kind, EventKind::KernelStart { .. }));
         assert!(
             matches!(&ev[2].kind, EventKind::Unit { unit, .. } if unit == "cloud-final.service")

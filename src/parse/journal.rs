@@ -32,7 +32,7 @@ use super::message::{classify, tag_prefix, Found, Origin};
 use super::timestamp::{iso8601, kernel_stamp, syslog, YearlessStamp};
 use super::{Emit, LineParser};
 use crate::error::Malformed;
-use crate::event::{BootClock, EventKind, SinceBoot, Stamp, StartupTotals};
+use crate::event::{BootClock, EventKind, IdEvidence, SinceBoot, Stamp, StartupTotals};
 
 /// The `MESSAGE_ID` of systemd's "Startup finished" (system manager).
 pub const STARTUP_FINISHED_ID: &str = "b07a249cd024414a82dd00cd181378ff";
@@ -304,6 +304,7 @@ const FIELDS: &[&str] = &[
     "__REALTIME_TIMESTAMP",
     "__MONOTONIC_TIMESTAMP",
     "_BOOT_ID",
+    "_MACHINE_ID",
     "MESSAGE",
     "MESSAGE_ID",
     "SYSLOG_IDENTIFIER",
@@ -322,6 +323,7 @@ type Record = HashMap<&'static str, String>;
 #[derive(Debug, Default)]
 struct Records {
     boot_id: Option<String>,
+    machine_id: Option<String>,
     last: Option<(Stamp, u64)>,
     found: Vec<Found>,
 }
@@ -346,6 +348,16 @@ impl Records {
             secs,
         });
         let stamp = Stamp { wall, since_boot };
+        if let Some(id) = r.get("_MACHINE_ID") {
+            if self.machine_id.as_deref() != Some(id.as_str()) {
+                self.machine_id = Some(id.clone());
+                let kind = EventKind::InstanceId {
+                    id: id.clone(),
+                    evidence: IdEvidence::JournaldMachine,
+                };
+                out.event_at(kind, stamp, line);
+            }
+        }
         if let Some(id) = r.get("_BOOT_ID") {
             if self.boot_id.as_deref() != Some(id.as_str()) {
                 self.boot_id = Some(id.clone());

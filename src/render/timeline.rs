@@ -42,6 +42,10 @@ pub fn boot_text(b: &Boot, palette: Palette) -> String {
         palette.outcome(b.outcome),
         latency_text(b.latency)
     );
+    if !b.identity.is_empty() {
+        let named: Vec<&str> = b.identity.iter().map(|i| i.describe()).collect();
+        let _ = writeln!(s, "  instance named by: {}", named.join(", "));
+    }
     // The attempt's verdict, where its other boots make it differ from this boot's own.
     let attempt_outcome = b.attempt_outcome.unwrap_or(b.outcome);
     if attempt_outcome != b.outcome || b.attempt_latency != b.latency {

@@ -10,6 +10,7 @@ use regex::RegexSet;
 use super::attempt::own_attempt;
 use super::clock::BootTime;
 use super::fragment::{Digest, Fragment, PlatformFact, When};
+use super::identity::IdentitySource;
 use super::verdict::{
     boot_finished_secs, classify, is_sweep_flip, latency, marker_secs, Failed, Signals, Sweep,
 };
@@ -20,6 +21,8 @@ use crate::record::is_stage;
 
 /// Fragments whose kernel zeros lie closer than this are the same boot.
 const SAME_BOOT_SECS: f64 = 300.0;
+/// Sources whose clocks put them further apart than this are never one boot.
+const APART_SECS: f64 = 86_400.0;
 
 /// A boot whose kernel appears to start up to this long before a launch belongs to that launch's
 /// attempt (clocks disagree by a little).
@@ -122,6 +125,12 @@ struct PlatformInfo {
 
 /// Builds boot timelines from digests.
 pub fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
+    assemble_noting(digests, policy).0
+}
+
+/// [`assemble`], with a line for each source kept out of a boot because its clock puts it
+/// more than a day from the boot's (for stderr).
+pub fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Vec<String>) {
     let mut boots: Vec<Boot> = Vec::new();
     let mut fragments: BTreeMap<String, Vec<Fragment>> = BTreeMap::new();
     let mut facts: Vec<PlatformFact> = Vec::new();
@@ -169,18 +178,52 @@ pub fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
             (instance, frags, info)
         })
         .collect();
-    let built: Vec<Vec<Boot>> = work
+    let built: Vec<(Vec<Boot>, Vec<String>)> = work
         .into_par_iter()
         .map(|(instance, frags, info)| build_instance(&instance, frags, info, policy))
         .collect();
-    boots.extend(built.into_iter().flatten());
+    let mut notes = Vec::new();
+    for (b, n) in built {
+        boots.extend(b);
+        notes.extend(n);
+    }
     boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
-    boots
+    (boots, notes)
+}
+
+/// The wall-clock span a fragment observed, when it has one.
+fn wall_span(f: &Fragment) -> Option<(f64, f64)> {
+    let a = f.first.and_then(|w| f.to_wall(w))?;
+    let b = f.last.and_then(|w| f.to_wall(w)).unwrap_or(a);
+    Some((a.min(b), a.max(b)))
+}
+
+/// Seconds between two wall-clock spans (0 when they overlap).
+fn gap_secs(a: (f64, f64), b: (f64, f64)) -> f64 {
+    (b.0 - a.1).max(a.0 - b.1).max(0.0)
+}
+
+/// Whether `f` may join a boot made of `members`: not when the clocks put it more than a day
+/// from any of them. Returns the note that says why not.
+fn too_far(f: &Fragment, members: &[Fragment]) -> Option<String> {
+    let span = wall_span(f)?;
+    members.iter().find_map(|m| {
+        let gap = gap_secs(span, wall_span(m)?);
+        (gap > APART_SECS).then(|| {
+            format!(
+                "{} and {} are {:.0} days apart by their clocks: not one boot of {}",
+                f.source,
+                m.source,
+                gap / 86_400.0,
+                f.instance
+            )
+        })
+    })
 }
 
 /// Splits an instance's fragments into boots: fragments whose kernel zeros agree are one boot;
 /// fragments with no clock to place them join the first boot.
-fn group_boots(mut frags: Vec<Fragment>) -> Vec<Vec<Fragment>> {
+fn group_boots(mut frags: Vec<Fragment>, notes: &mut Vec<String>) -> Vec<Vec<Fragment>> {
     frags.sort_by(|a, b| {
         let ka = a.kernel_zero.unwrap_or(f64::INFINITY);
         let kb = b.kernel_zero.unwrap_or(f64::INFINITY);
@@ -212,15 +255,30 @@ fn group_boots(mut frags: Vec<Fragment>) -> Vec<Vec<Fragment>> {
         }
         let n = by_source.values().map(Vec::len).max().unwrap_or(0);
         let mut out: Vec<Vec<Fragment>> = vec![Vec::new(); n];
+        let mut apart: Vec<Vec<Fragment>> = Vec::new();
         for list in by_source.into_values() {
             for (k, f) in list.into_iter().enumerate() {
-                out[k].push(f);
+                match too_far(&f, &out[k]) {
+                    Some(note) => {
+                        notes.push(note);
+                        apart.push(vec![f]);
+                    }
+                    None => out[k].push(f),
+                }
             }
         }
+        out.extend(apart);
         return out;
     }
-    if let Some(first) = groups.first_mut() {
-        first.1.extend(unplaced);
+    // A source without a kernel clock joins the first boot its wall clock is near.
+    for f in unplaced {
+        match groups.iter().position(|(_, g)| too_far(&f, g).is_none()) {
+            Some(k) => groups[k].1.push(f),
+            None => {
+                notes.extend(too_far(&f, &groups[0].1));
+                groups.push((None, vec![f]));
+            }
+        }
     }
     groups.into_iter().map(|(_, g)| g).collect()
 }
@@ -295,8 +353,10 @@ fn build_instance(
     frags: Vec<Fragment>,
     info: PlatformInfo,
     policy: &Classes,
-) -> Vec<Boot> {
-    let groups = group_boots(frags);
+) -> (Vec<Boot>, Vec<String>) {
+    let mut notes = Vec::new();
+    let groups = group_boots(frags, &mut notes);
+    let named_by_platform = !info.facts.is_empty();
     let plans = plan_attempts(groups, info.facts, policy);
     let mut boots: Vec<Boot> = Vec::new();
     for (k, plan) in plans.iter().enumerate() {
@@ -304,13 +364,24 @@ fn build_instance(
         let first = boots.len();
         let mut signals = Signals::default();
         for (frags, facts) in &plan.boots {
-            let (boot, s) = build_boot(instance, boots.len() + 1, frags, facts, &ctx);
+            let (mut boot, s) = build_boot(instance, boots.len() + 1, frags, facts, &ctx);
+            boot.identity = identity_sources(frags, named_by_platform);
             signals = signals.merge(s);
             boots.push(boot);
         }
         finish_attempt(&mut boots[first..], k + 1, &signals, &ctx);
     }
-    boots
+    (boots, notes)
+}
+
+/// Where a boot's instance identity came from: each kind of evidence among its fragments, and
+/// the platform's events when they name the instance.
+fn identity_sources(frags: &[Fragment], named_by_platform: bool) -> Vec<IdentitySource> {
+    let mut kinds: BTreeSet<IdentitySource> = frags.iter().filter_map(|f| f.identity).collect();
+    if named_by_platform {
+        kinds.insert(IdentitySource::PlatformEvents);
+    }
+    kinds.into_iter().collect()
 }
 
 /// Groups an instance's boots and platform facts into attempts, one per `launched` event: facts
@@ -679,6 +750,7 @@ fn build_boot(
     dedup_milestones(&mut milestones);
     let boot = Boot {
         schema_version: SCHEMA_VERSION,
+        identity: Vec::new(),
         instance: instance.to_string(),
         workspace: ctx.workspace.clone(),
         class: ctx.class.clone(),
@@ -992,7 +1064,8 @@ mod tests {
         ));
         let boots = run(vec![("x/console.log".into(), ev)]);
         assert_eq!(boots.len(), 1);
-        assert_eq!(boots[0].instance, "x");
+        // A folder not named like an instance names none: the file is its own.
+        assert_eq!(boots[0].instance, "x/console.log");
         assert_eq!(boots[0].outcome, Outcome::Crashed);
         assert_eq!(boots[0].zero, Zero::KernelStart);
         assert_eq!(boots[0].evidence.as_ref().unwrap().kind, "kernel_panic");

@@ -158,6 +158,7 @@ mod tests {
     fn boot(instance: &str, boot: usize, attempt: usize, outcome: Outcome) -> Boot {
         Boot {
             schema_version: SCHEMA_VERSION,
+            identity: Vec::new(),
             instance: instance.into(),
             workspace: None,
             class: "default".into(),

@@ -10,7 +10,7 @@ use super::identity;
 use super::{Boot, ClockStep, Evidence};
 use crate::event::{
     epoch_secs as epoch, stage_of_action, uptime_went_back, BootClock, CrashKind, Edge, Event,
-    EventKind, Location, PlatformAction, Stamp, StartupTotals,
+    EventKind, IdEvidence, Location, PlatformAction, Stamp, StartupTotals,
 };
 use crate::record::{self, RecordClock, SpanEnd};
 
@@ -67,8 +67,14 @@ pub struct MilestoneItem {
 /// What one source knows about one boot.
 #[derive(Debug, Clone, Default)]
 pub struct Fragment {
-    /// The instance, from the path or an id inside the source.
+    /// The instance (see [`identity`]): an id inside the source, an instance-like folder, or
+    /// the file.
     pub instance: String,
+    /// Where `instance` came from.
+    pub identity: Option<identity::IdentitySource>,
+    /// The first usable id found inside the source for this boot (or, failing that, for the
+    /// nearest boot of the same source that has one).
+    pub content_id: Option<(String, IdEvidence)>,
     /// The source's path.
     pub source: String,
     /// journald's `_BOOT_ID`, when known.
@@ -141,7 +147,6 @@ pub struct Digest {
 #[derive(Debug)]
 pub struct Digester {
     path: Arc<str>,
-    path_instance: String,
     current: Option<Open>,
     out: Digest,
 }
@@ -237,28 +242,23 @@ fn loc(l: &Location) -> String {
 impl Digester {
     /// A digester for the source at `path`.
     pub fn new(path: Arc<str>) -> Self {
-        let path_instance = identity::instance_from_path(std::path::Path::new(&*path));
         Self {
             path,
-            path_instance,
             current: None,
             out: Digest::default(),
         }
     }
 
     fn open(&mut self) -> &mut Open {
-        let (inst, src) = (&self.path_instance, &self.path);
-        self.current.get_or_insert_with(|| Open::new(inst, src))
+        let src = &self.path;
+        self.current.get_or_insert_with(|| Open::new(src, src))
     }
 
     fn split(&mut self) {
         if let Some(o) = self.current.take() {
-            let instance = o.frag.instance.clone();
             if let Some(f) = close(o) {
                 self.out.fragments.push(f);
             }
-            // An id read inside the source applies to its later boots too.
-            self.path_instance = instance;
         }
     }
 
@@ -493,7 +493,12 @@ impl Digester {
                     }
                 }
             }
-            EventKind::InstanceId { id } => o.frag.instance = id,
+            // The first id of a boot that names a machine is its id.
+            EventKind::InstanceId { id, evidence }
+                if o.frag.content_id.is_none() && !identity::is_generic_id(&id) =>
+            {
+                o.frag.content_id = Some((id, evidence));
+            }
             EventKind::Unit { unit, edge } => {
                 let Some(secs) = e
                     .stamp
@@ -526,9 +531,21 @@ impl Digester {
         }
     }
 
-    /// Ends the source.
+    /// Ends the source: boots without an id of their own take the nearest earlier one of the
+    /// source (the first one, for boots before it: the machine is the same until the log says
+    /// otherwise), then each boot's instance is decided with the default rule.
     pub fn finish(mut self) -> Digest {
         self.split();
+        let frags = &mut self.out.fragments;
+        let first = frags.iter().find_map(|f| f.content_id.clone());
+        let mut last = first;
+        for f in frags.iter_mut() {
+            match &f.content_id {
+                Some(id) => last = Some(id.clone()),
+                None => f.content_id = last.clone(),
+            }
+        }
+        apply(&mut self.out, &identity::IdentitySettings::default());
         self.out
     }
 }
@@ -553,6 +570,17 @@ fn keep_bounded<T>(
         list.push(item);
     } else if let Some(last) = list.iter_mut().rev().find(|x| name(x) == key) {
         *last = item;
+    }
+}
+
+/// Decides the instance of every fragment of a digest under `settings` (`--identity`,
+/// `[identity] folder_regex`).
+pub fn apply(digest: &mut Digest, settings: &identity::IdentitySettings) {
+    for f in &mut digest.fragments {
+        let content = f.content_id.as_ref().map(|(id, e)| (id.as_str(), *e));
+        let (instance, source) = identity::decide(&f.source, content, settings);
+        f.instance = instance;
+        f.identity = Some(source);
     }
 }
 

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use assemble::{assemble, ClassPolicy, Classes};
+pub use assemble::{assemble, assemble_noting, ClassPolicy, Classes};
 pub use attempt::{attempts, nothing_to_fit, Attempt};
 pub use fragment::{digest, Digest, Fragment, PlatformFacts};
 pub use verdict::Sweep;
@@ -212,6 +212,10 @@ pub struct Boot {
     /// marker's name. Outcomes read it in place of the register.
     #[serde(default = "registered")]
     pub end: String,
+    /// Where the instance's identity came from: one entry per kind of evidence among the
+    /// boot's sources (an id inside a log, the platform's events, a folder name, the file).
+    #[serde(default)]
+    pub identity: Vec<identity::IdentitySource>,
     /// 1-based provisioning attempt within the instance (one per `launched` event; without
     /// platform events each boot is its own). `0` only in timelines written before attempts
     /// were recorded.
