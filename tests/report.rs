@@ -167,11 +167,11 @@ fn the_report_recommendation_is_recommends() {
     assert_eq!(proposed.map(|m| m.secs), Some(720.0));
     let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
     assert!(
-        md.contains("| crash-diagnosis watcher | default | 300 s | 720 s | MustMove |"),
+        md.contains("| crash-diagnosis watcher | default | 300 s | 720 s | must_move |"),
         "{md}"
     );
     assert!(
-        md.contains("| Spared | Vacuous | (720 s, 1200 s] |"),
+        md.contains("| spared | vacuous | (720 s, 1200 s] |"),
         "{md}"
     );
 }

@@ -10,6 +10,15 @@ use super::redact::redact;
 use super::{NotableBoot, Report};
 use crate::timeline::Outcome;
 
+/// A verdict or expectation as the word the JSON uses for it (`must_move`, `vacuous`,
+/// `spared`), so the page and `report.json` name it alike.
+fn word<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(w)) => w,
+        _ => "–".to_string(),
+    }
+}
+
 /// The most characters GitHub takes in a pull-request body.
 pub const BODY_LIMIT: usize = 65_536;
 
@@ -495,7 +504,7 @@ impl Page<'_> {
                 None => g.class.clone(),
             };
             self.line(&format!(
-                "| {name} | {} ({}) | `{}` | {:.1} s | {:.1} s | {} → **{}** | {} | {} | {} | {:?} |",
+                "| {name} | {} ({}) | `{}` | {:.1} s | {:.1} s | {} → **{}** | {} | {} | {} | {} |",
                 thousands(g.n),
                 g.n_censored,
                 g.basis,
@@ -506,7 +515,7 @@ impl Page<'_> {
                 rate(&g.false_fail_at_current),
                 rate(&g.false_fail_at_recommended),
                 s(g.stuck_margin_s),
-                g.verdict
+                word(&g.verdict)
             ));
         }
         for sk in &rec.skipped {
@@ -542,12 +551,12 @@ impl Page<'_> {
             self.line("|---|---|---:|---:|---|");
             for l in &rec.lockstep {
                 self.line(&format!(
-                    "| {} | {} | {} | {} | {:?} |",
+                    "| {} | {} | {} | {} | {} |",
                     l.name,
                     l.class,
                     s(l.timeout_s),
                     l.required_s.map_or("–".to_string(), s),
-                    l.verdict
+                    word(&l.verdict)
                 ));
             }
             self.line("");
@@ -567,12 +576,12 @@ impl Page<'_> {
                     None => "none".to_string(),
                 };
                 self.line(&format!(
-                    "| {} | {} | {} | {:?} | {:?} | {interval} |",
+                    "| {} | {} | {} | {} | {} | {interval} |",
                     g.name,
                     s(g.age_s),
                     g.timeout_s.map_or("–".to_string(), s),
-                    g.expect,
-                    g.verdict
+                    word(&g.expect),
+                    word(&g.verdict)
                 ));
             }
             self.line("");
