@@ -285,13 +285,7 @@ fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
     if !empty.is_empty() {
         crate::warn!("bootline: no cloud-init events in {}", name_list(&empty));
     }
-    if failed {
-        ExitCode::from(2)
-    } else if total == 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    super::exit_code(failed, total == 0)
 }
 
 /// Runs `dump`.

@@ -28,9 +28,5 @@ pub fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(&args.output, svg)
             .with_context(|| format!("{}: cannot write", args.output.display()))?;
     }
-    Ok(if failed {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::exit_code(failed, false))
 }

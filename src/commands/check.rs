@@ -57,21 +57,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let report = recommend::check(&config, proposal, recs.as_ref());
     let out_text = match args.format {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report)?;
-            s.push('\n');
-            s
-        }
+        OutputFormat::Json => super::pretty_json(&report)?,
         OutputFormat::Text => check_text(&report),
     };
     let mut out = std::io::stdout().lock();
     out.write_all(out_text.as_bytes())?;
     out.flush()?;
-    Ok(if read_failed {
-        ExitCode::from(2)
-    } else if report.failed() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::exit_code(read_failed, report.failed()))
 }

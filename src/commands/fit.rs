@@ -165,9 +165,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
                 obj.insert("phases".into(), serde_json::to_value(&p.quantiles)?);
                 obj.insert("tail_blame".into(), serde_json::to_value(&p.tail_blame)?);
             }
-            let mut s = serde_json::to_string_pretty(&v)?;
-            s.push('\n');
-            s
+            super::pretty_json(&v)?
         }
         OutputFormat::Text => {
             let mut t = summary_line(&summary, &label);
@@ -199,11 +197,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    Ok(if failed {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::exit_code(failed, false))
 }
 
 fn outcome_counts(m: &BTreeMap<String, usize>) -> String {

@@ -103,6 +103,25 @@ impl Inputs {
 const NAMES_SHOWN: usize = 5;
 
 /// `a, b, c and 4 more`.
+/// The exit code of a command: 2 when an input could not be read (it outranks a finding), 1
+/// when the analysis found what the user asked to be told about, else 0.
+pub fn exit_code(read_failed: bool, finding: bool) -> ExitCode {
+    if read_failed {
+        ExitCode::from(2)
+    } else if finding {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A JSON document as every command prints it: pretty, ending in a newline.
+pub fn pretty_json<T: serde::Serialize>(v: &T) -> serde_json::Result<String> {
+    let mut s = serde_json::to_string_pretty(v)?;
+    s.push('\n');
+    Ok(s)
+}
+
 pub fn name_list<T: std::fmt::Display>(items: &[T]) -> String {
     let shown: Vec<String> = items.iter().take(NAMES_SHOWN).map(T::to_string).collect();
     let mut s = shown.join(", ");

@@ -226,21 +226,11 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
         bail!("no recommendation: {}", why.join("; "));
     }
     let out_text = match args.format {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&recs)?;
-            s.push('\n');
-            s
-        }
+        OutputFormat::Json => super::pretty_json(&recs)?,
         OutputFormat::Text => text(&recs),
     };
     let mut out = std::io::stdout().lock();
     out.write_all(out_text.as_bytes())?;
     out.flush()?;
-    Ok(if read_failed {
-        ExitCode::from(2)
-    } else if recs.failed() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::exit_code(read_failed, recs.failed()))
 }

@@ -180,13 +180,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         out.flush()?;
     }
     // An input that could not be read outranks a finding; either way the folder is written.
-    Ok(if failed {
-        ExitCode::from(2)
-    } else if report.recommendation.failed() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::exit_code(failed, report.recommendation.failed()))
 }
 
 #[cfg(test)]

@@ -193,9 +193,5 @@ pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(if failed {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::exit_code(failed, false))
 }
