@@ -22,6 +22,8 @@ pub const DEFAULT_TIMEOUT_SECS: f64 = 600.0;
 pub const DEFAULT_STUCK_SECS: f64 = 900.0;
 /// How often the platform's sweep runs when the file does not say.
 pub const DEFAULT_SWEEP_PERIOD_SECS: f64 = 60.0;
+/// The longest latency taken as a real boot's when the file does not say: one day.
+pub const DEFAULT_MAX_PLAUSIBLE_SECS: f64 = 86_400.0;
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,11 +101,23 @@ impl Default for Platform {
     }
 }
 
-/// `[latency]`: what the latency of a boot (and its attempt) runs to.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// `[latency]`: what the latency of a boot (and its attempt) runs to, and how long one may be.
+#[derive(Debug, Clone, PartialEq)]
 pub struct LatencySettings {
     /// The end milestone.
     pub end: LatencyEnd,
+    /// Latencies longer than this many seconds are implausible (a year-9999 stamp, a clock
+    /// reset): excluded from every fit, counted and named.
+    pub max_plausible_secs: f64,
+}
+
+impl Default for LatencySettings {
+    fn default() -> Self {
+        Self {
+            end: LatencyEnd::default(),
+            max_plausible_secs: DEFAULT_MAX_PLAUSIBLE_SECS,
+        }
+    }
 }
 
 /// The milestone a latency runs to: the register (the quantity the register-wait timeout
@@ -407,6 +421,7 @@ struct RawPolicy {
 #[serde(deny_unknown_fields)]
 struct RawLatency {
     end: Option<Spanned<String>>,
+    max_plausible_secs: Option<SNum>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -706,6 +721,13 @@ impl Validator<'_> {
                 return self.err(end.span(), message);
             }
         }
+        if let Some(v) = raw
+            .latency
+            .as_ref()
+            .and_then(|l| l.max_plausible_secs.as_ref())
+        {
+            config.latency.max_plausible_secs = self.secs(v, "max_plausible_secs")?;
+        }
 
         for g in &raw.guard {
             let target = match (&g.template, &g.class) {
@@ -922,6 +944,28 @@ expect = "spared"
         let mut c = Config::default();
         assert!(c.set_end("boot_finished").is_ok());
         assert!(c.set_end("agent-up").is_err());
+    }
+
+    #[test]
+    fn the_plausible_latency_limit_is_a_positive_number_of_seconds() {
+        assert_eq!(load("").unwrap().latency.max_plausible_secs, 86_400.0);
+        let c = load("[latency]\nmax_plausible_secs = 3600\n").unwrap();
+        assert_eq!(c.latency.max_plausible_secs, 3600.0);
+        let c = load("[latency]\nmax_plausible_secs = 0.5\n").unwrap();
+        assert_eq!(c.latency.max_plausible_secs, 0.5);
+        for (bad, shown) in [("0", "0"), ("-60", "-60"), ("inf", "inf"), ("nan", "NaN")] {
+            let (line, msg) = err_at(&format!("[latency]\n\nmax_plausible_secs = {bad}\n"));
+            assert_eq!(line, 3, "{bad}");
+            assert_eq!(
+                msg,
+                format!("max_plausible_secs must be greater than 0, got {shown}")
+            );
+        }
+        assert_eq!(
+            err_at("[latency]\nmax_plausible_secs = \"1d\"\n").0,
+            2,
+            "a string is refused on its line"
+        );
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (recs, read_failed) = if args.inputs.is_empty() {
         (None, false)
     } else {
-        let (attempts, failed) = read_attempts(
+        let (attempts, failed, _) = read_attempts(
             &args.inputs,
             &args.input_format,
             args.strict,

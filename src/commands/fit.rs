@@ -22,7 +22,7 @@ use bootline::render::recommend::{percent, secs as secs_plain};
 use bootline::render::secs_or_dash as secs;
 use bootline::report::{self, PhaseReport};
 use bootline::timeline::assemble::DEFAULT_CLASS;
-use bootline::timeline::{attempts, nothing_to_fit, Boot, Zero};
+use bootline::timeline::{attempts, implausible, nothing_to_fit, Boot, Implausibles, Zero};
 
 use super::timeline::{load_config, read_boots};
 use super::Inputs;
@@ -94,6 +94,12 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     if let Some(t) = args.times.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
         bail!("--times must be positive numbers of seconds, got {t}");
     }
+    let max_plausible_secs = config.latency.max_plausible_secs;
+    let implausible = match &source {
+        Source::Boots { boots, .. } => implausible(&attempts(boots), max_plausible_secs),
+        Source::Durations(_) => Implausibles::default(),
+    };
+    super::report_implausible(&implausible, args.strict)?;
     let (records, label) = match &source {
         Source::Durations(path) => (read_durations(path)?, path.display().to_string()),
         Source::Boots { class, boots } => {
@@ -101,7 +107,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
                 crate::warn!("bootline: {why}");
                 return Ok(ExitCode::from(1));
             }
-            let records = report::class::records(boots);
+            let records = report::class::records(boots, max_plausible_secs);
             if records.is_empty() {
                 bail!("no boot of class {class} has a register latency to fit");
             }
@@ -145,7 +151,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
             class,
             report::class::outcome_counts(boots),
             report::class::attempt_counts(boots),
-            PhaseReport::new(boots),
+            PhaseReport::new(boots, max_plausible_secs),
         )),
         Source::Durations(_) => None,
     };
@@ -161,6 +167,9 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
                         "latency_from_kernel_start".into(),
                         serde_json::json!(from_kernel_start),
                     );
+                }
+                if !implausible.is_empty() {
+                    obj.insert("implausible".into(), serde_json::to_value(&implausible)?);
                 }
                 obj.insert("phases".into(), serde_json::to_value(&p.quantiles)?);
                 obj.insert("tail_blame".into(), serde_json::to_value(&p.tail_blame)?);

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use bootline::parse::{self, Format, Summary};
 use bootline::sources::{Source, SourceSet};
 use bootline::timeline::dedup::Copy;
+use bootline::timeline::Implausibles;
 
 use bootline::render::style::Palette;
 
@@ -148,6 +149,28 @@ fn report_expansion(set: &SourceSet) {
             name_list(&names)
         );
     }
+}
+
+/// Says on stderr which attempts have an implausible latency and were not fitted; with
+/// `--strict` the same words are the error.
+pub fn report_implausible(found: &Implausibles, strict: bool) -> anyhow::Result<()> {
+    if found.is_empty() {
+        return Ok(());
+    }
+    let what = format!(
+        "{} with an implausible latency",
+        count(found.count, "attempt")
+    );
+    let limit = format!(
+        "[latency] max_plausible_secs = {} s",
+        found.max_plausible_secs
+    );
+    let names = name_list(&found.attempts);
+    if strict {
+        anyhow::bail!("{what} ({limit}): {names}");
+    }
+    crate::warn!("bootline: {what}, not fitted ({limit}; --strict makes this an error): {names}");
+    Ok(())
 }
 
 /// Says on stderr which files found in folders were skipped as no format bootline reads.

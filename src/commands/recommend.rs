@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use bootline::config::{Class, Config, DEFAULT_CLASS, DEFAULT_STUCK_SECS};
 use bootline::recommend::{self, Assume, Attempt, Options};
 use bootline::render::recommend::text;
-use bootline::timeline;
+use bootline::timeline::{self, Implausibles};
 
 use super::fit::read_durations;
 use super::timeline::{load_config, read_boots};
@@ -18,7 +18,8 @@ use super::Inputs;
 use crate::cli::{AssumeArg, InputArgs, OutputFormat, RecommendArgs, SelectArgs};
 
 /// Reads boots from any inputs and maps them to attempts; says on stderr how many boots had no
-/// usable latency. Returns whether any source failed to read.
+/// usable latency and which had an implausible one (`--strict`: an error). Returns the
+/// attempts, whether any source failed to read, and the implausible attempts.
 pub(super) fn read_attempts(
     inputs: &[PathBuf],
     input_format: &Option<String>,
@@ -27,7 +28,7 @@ pub(super) fn read_attempts(
     select: &SelectArgs,
     config: &Config,
     class: Option<&str>,
-) -> anyhow::Result<(Vec<Attempt>, bool)> {
+) -> anyhow::Result<(Vec<Attempt>, bool, Implausibles)> {
     let input = InputArgs {
         inputs: inputs.to_vec(),
         input_format: input_format.clone(),
@@ -37,7 +38,9 @@ pub(super) fn read_attempts(
     let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
     let (boots, failed) = read_boots(&inputs, config, select, class)?;
     let attempts = timeline::attempts(&boots);
-    let (attempts, unusable) = recommend::from_attempts(&attempts);
+    let (attempts, unusable, implausible) =
+        recommend::from_attempts(&attempts, config.latency.max_plausible_secs);
+    super::report_implausible(&implausible, strict)?;
     if !unusable.is_empty() {
         let ids: Vec<&str> = unusable
             .iter()
@@ -56,7 +59,7 @@ pub(super) fn read_attempts(
             }
         );
     }
-    Ok((attempts, failed))
+    Ok((attempts, failed, implausible))
 }
 
 /// A positive finite number of seconds.
@@ -169,37 +172,41 @@ fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
 /// Runs `bootline recommend`.
 pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
-    let (attempts, read_failed, class) = match (&args.durations, args.inputs.is_empty()) {
-        (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
-        (None, true) => {
-            bail!("nothing to recommend from: give inputs (logs, timelines) or --durations FILE")
-        }
-        (Some(path), true) => {
-            let class = args
-                .class
-                .clone()
-                .unwrap_or_else(|| DEFAULT_CLASS.to_string());
-            let current = config.class(&class).map_or(600.0, |c| c.timeout_secs);
-            let records = read_durations(path)?;
-            (
-                recommend::from_records(&records, &class, current),
-                false,
-                Some(class),
-            )
-        }
-        (None, false) => {
-            let (a, failed) = read_attempts(
-                &args.inputs,
-                &args.input_format,
-                args.strict,
-                args.max_line_bytes,
-                &args.select,
-                &config,
-                args.class.as_deref(),
-            )?;
-            (a, failed, args.class.clone())
-        }
-    };
+    let (attempts, read_failed, class, implausible) =
+        match (&args.durations, args.inputs.is_empty()) {
+            (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
+            (None, true) => {
+                bail!(
+                    "nothing to recommend from: give inputs (logs, timelines) or --durations FILE"
+                )
+            }
+            (Some(path), true) => {
+                let class = args
+                    .class
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_CLASS.to_string());
+                let current = config.class(&class).map_or(600.0, |c| c.timeout_secs);
+                let records = read_durations(path)?;
+                (
+                    recommend::from_records(&records, &class, current),
+                    false,
+                    Some(class),
+                    Implausibles::default(),
+                )
+            }
+            (None, false) => {
+                let (a, failed, implausible) = read_attempts(
+                    &args.inputs,
+                    &args.input_format,
+                    args.strict,
+                    args.max_line_bytes,
+                    &args.select,
+                    &config,
+                    args.class.as_deref(),
+                )?;
+                (a, failed, args.class.clone(), implausible)
+            }
+        };
     let options = Options {
         class,
         candidates: args.candidates.clone(),
@@ -210,7 +217,8 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
             AssumeArg::KilledStuck => Assume::KilledStuck,
         },
     };
-    let recs = recommend::recommend(&attempts, &config, &options);
+    let mut recs = recommend::recommend(&attempts, &config, &options);
+    recs.implausible = implausible;
     if recs.classes.is_empty() && recs.templates.is_empty() {
         let why: Vec<String> = recs
             .skipped

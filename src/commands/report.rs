@@ -126,6 +126,7 @@ pub fn build(
         presentation,
     };
     let report = report::build(&boots, &config, digests, &options)?;
+    super::report_implausible(&report.implausible, opts.input.strict)?;
     Ok(Built { report, failed })
 }
 

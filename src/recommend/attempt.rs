@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::stats::Record;
-use crate::timeline::{Attempt as TimelineAttempt, Outcome, Zero};
+use crate::timeline::{Attempt as TimelineAttempt, Implausibles, Outcome, Zero};
 
 /// What is known of one attempt's register latency.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -73,13 +73,17 @@ impl Attempt {
 
 /// The one mapping from the timelines' provisioning attempts (the statistical unit: one
 /// record per attempt, however many boots it took) to the recommendation's input. An attempt
-/// whose latency is unknown or not positive for a fitted outcome is returned in the second
-/// list, never silently dropped.
-pub fn from_attempts(attempts: &[TimelineAttempt]) -> (Vec<Attempt>, Vec<&TimelineAttempt>) {
+/// whose latency is implausible under `max_plausible_secs` is returned in the third value, one
+/// whose latency is unknown for a fitted outcome in the second: never silently dropped.
+pub fn from_attempts(
+    attempts: &[TimelineAttempt],
+    max_plausible_secs: f64,
+) -> (Vec<Attempt>, Vec<&TimelineAttempt>, Implausibles) {
     let mut out = Vec::with_capacity(attempts.len());
     let mut unusable = Vec::new();
+    let implausible = crate::timeline::implausible(attempts, max_plausible_secs);
     for a in attempts {
-        let latency = match (a.outcome, a.record()) {
+        let latency = match (a.outcome, a.record(max_plausible_secs)) {
             (Outcome::Stuck, _) => Some(Latency::Stuck),
             (Outcome::Crashed, _) => Some(Latency::Crashed),
             (Outcome::Registered | Outcome::FalseFailed, Some((secs, false))) => {
@@ -94,7 +98,12 @@ pub fn from_attempts(attempts: &[TimelineAttempt]) -> (Vec<Attempt>, Vec<&Timeli
             ) => None,
         };
         let Some(latency) = latency else {
-            unusable.push(a);
+            // Implausible latencies are named in `implausible`, not counted twice.
+            if a.latency
+                .is_none_or(|l| l.plausibility(max_plausible_secs).is_ok())
+            {
+                unusable.push(a);
+            }
             continue;
         };
         out.push(Attempt {
@@ -107,7 +116,7 @@ pub fn from_attempts(attempts: &[TimelineAttempt]) -> (Vec<Attempt>, Vec<&Timeli
             from_kernel: a.latency.is_some_and(|l| l.from != Zero::Launch),
         });
     }
-    (out, unusable)
+    (out, unusable, implausible)
 }
 
 /// Attempts of a plain durations file, all of class `class`. A record censored at or after the
@@ -135,7 +144,9 @@ pub fn from_records(records: &[Record], class: &str, current_timeout_secs: f64) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::Latency as BootLatency;
+    use crate::timeline::{Implausible, Latency as BootLatency};
+
+    const DAY: f64 = crate::config::DEFAULT_MAX_PLAUSIBLE_SECS;
 
     fn attempt(outcome: Outcome, latency: Option<(f64, bool)>) -> TimelineAttempt {
         TimelineAttempt {
@@ -171,8 +182,8 @@ mod tests {
             attempt(Outcome::Stuck, None),
             attempt(Outcome::Crashed, None),
         ];
-        let (a, unusable) = from_attempts(&boots);
-        assert!(unusable.is_empty());
+        let (a, unusable, implausible) = from_attempts(&boots, DAY);
+        assert!(unusable.is_empty() && implausible.is_empty());
         let got: Vec<(Latency, bool)> = a.iter().map(|a| (a.latency, a.killed)).collect();
         assert_eq!(
             got,
@@ -196,9 +207,41 @@ mod tests {
     #[test]
     fn a_fitted_outcome_without_latency_is_returned_not_dropped() {
         let boots = [attempt(Outcome::Registered, None)];
-        let (a, unusable) = from_attempts(&boots);
+        let (a, unusable, implausible) = from_attempts(&boots, DAY);
         assert!(a.is_empty());
         assert_eq!(unusable.len(), 1);
+        assert!(implausible.is_empty());
+    }
+
+    #[test]
+    fn an_implausible_latency_is_returned_apart_never_fitted() {
+        let boots = [
+            attempt(Outcome::Registered, Some((400.0, false))),
+            attempt(Outcome::FalseFailed, Some((-5.0, false))),
+            attempt(Outcome::TimedOut, Some((0.0, true))),
+            attempt(Outcome::Unknown, Some((4e9, true))),
+        ];
+        let (a, unusable, implausible) = from_attempts(&boots, DAY);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].latency, Latency::Exact(400.0));
+        assert!(unusable.is_empty(), "named once, as implausible");
+        let named: Vec<(&str, Implausible)> = implausible
+            .attempts
+            .iter()
+            .map(|a| (a.instance.as_str(), a.reason))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("i-false_failed", Implausible::BeforeLaunch),
+                ("i-timed_out", Implausible::Zero),
+                ("i-unknown", Implausible::BeyondLimit),
+            ]
+        );
+        // A smaller configured limit excludes the 400 s one too.
+        let (a, _, implausible) = from_attempts(&boots, 300.0);
+        assert!(a.is_empty());
+        assert_eq!(implausible.count, 4);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Config, Policy, DEFAULT_CLASS};
 use crate::stats::family::Family;
 use crate::stats::Record;
+use crate::timeline::Implausibles;
 
 use super::attempt::{Attempt, Latency};
 use super::checks::Proposal;
@@ -57,6 +58,10 @@ pub struct Recommendations {
     pub lockstep: Vec<LockstepCheck>,
     /// Guard cases against the recommended class timeouts and the configured overrides.
     pub guards: Vec<GuardCheck>,
+    /// Attempts excluded for an implausible latency (`[latency] max_plausible_secs`), set by
+    /// whoever mapped the timelines' attempts ([`super::from_attempts`]).
+    #[serde(default, skip_serializing_if = "Implausibles::is_empty")]
+    pub implausible: Implausibles,
 }
 
 impl Recommendations {
@@ -206,6 +211,7 @@ pub fn recommend<'a>(
         skipped,
         lockstep: Vec::new(),
         guards: Vec::new(),
+        implausible: Implausibles::default(),
     };
     let proposal = out.proposal(config);
     out.lockstep = lockstep(config, &proposal);

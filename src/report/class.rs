@@ -8,15 +8,17 @@ use serde::{Deserialize, Serialize};
 use crate::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
 use crate::stats::summary::FitSummary;
 use crate::stats::Record;
-use crate::timeline::{attempts, Attempt, Boot, Outcome};
+use crate::timeline::{attempts, Boot, Outcome};
 
 /// The latency records of boots as the statistics see them, one per provisioning attempt
 /// however many boots it took: exact for registered and false-failed attempts, censored for
-/// timed-out and unknown ones; stuck and crashed attempts have none (DESIGN.md §5).
-pub fn records(boots: &[Boot]) -> Vec<Record> {
+/// timed-out and unknown ones; stuck and crashed attempts have none (DESIGN.md §5), nor do
+/// attempts whose latency is implausible under `max_plausible_secs` (named by
+/// [`crate::timeline::implausible`]).
+pub fn records(boots: &[Boot], max_plausible_secs: f64) -> Vec<Record> {
     attempts(boots)
         .iter()
-        .filter_map(Attempt::record)
+        .filter_map(|a| a.record(max_plausible_secs))
         .map(|(secs, censored)| {
             if censored {
                 Record::censored(secs)
@@ -91,17 +93,20 @@ pub struct PhaseReport {
 }
 
 impl PhaseReport {
-    /// Builds the phase statistics of these boots (those with an exact latency count).
-    pub fn new(boots: &[Boot]) -> Self {
-        let exact: Vec<&Boot> = boots
+    /// Builds the phase statistics of these boots (those with a plausible exact latency count).
+    pub fn new(boots: &[Boot], max_plausible_secs: f64) -> Self {
+        let exact: Vec<(&Boot, f64)> = boots
             .iter()
-            .filter(|b| b.record().is_some_and(|r| !r.1))
+            .filter_map(|b| match b.record(max_plausible_secs) {
+                Some((secs, false)) => Some((b, secs)),
+                Some((_, true)) | None => None,
+            })
             .collect();
         let level = |keep: &dyn Fn(usize) -> bool| -> Vec<BootPhases> {
             exact
                 .iter()
-                .map(|b| BootPhases {
-                    latency_secs: b.record().map_or(0.0, |r| r.0),
+                .map(|&(b, latency_secs)| BootPhases {
+                    latency_secs,
                     phases: b
                         .phases
                         .iter()

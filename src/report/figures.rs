@@ -457,10 +457,15 @@ fn row_end(b: &Boot) -> Option<f64> {
     b.latency.map(|l| l.secs).or(b.observed_secs)
 }
 
-/// The fleet waterfall of these boots (one class).
-pub fn waterfall(boots: &[Boot], cats: &mut Categories) -> Waterfall {
+/// The fleet waterfall of these boots (one class); a boot whose latency is implausible under
+/// `max_plausible_secs` is left out (the report names it), as it is from every fit.
+pub fn waterfall(boots: &[Boot], max_plausible_secs: f64, cats: &mut Categories) -> Waterfall {
     let mut ranked: Vec<(&Boot, f64)> = boots
         .iter()
+        .filter(|b| {
+            b.latency
+                .is_none_or(|l| l.plausibility(max_plausible_secs).is_ok())
+        })
         .filter_map(|b| Some((b, row_end(b)?)))
         .collect();
     ranked.sort_by(|a, b| {
@@ -626,7 +631,7 @@ mod tests {
             .map(|i| boot(&format!("i-{i:05}"), 100.0 + i as f64, Outcome::Registered))
             .collect();
         let mut cats = Categories::default();
-        let w = waterfall(&boots, &mut cats);
+        let w = waterfall(&boots, crate::config::DEFAULT_MAX_PLAUSIBLE_SECS, &mut cats);
         assert_eq!((w.n_boots, w.every), (2501, 3));
         assert_eq!(w.rows.first().map(|r| r.end_secs), Some(100.0));
         assert_eq!(w.rows.last().map(|r| r.end_secs), Some(2600.0));

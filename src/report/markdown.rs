@@ -252,7 +252,34 @@ impl Page<'_> {
                 c.class, c.from_kernel_start
             ));
         }
+        self.implausible();
         self.line("");
+    }
+
+    /// One line naming the attempts excluded for an implausible latency (the first few).
+    fn implausible(&mut self) {
+        let found = &self.r.implausible;
+        if found.is_empty() {
+            return;
+        }
+        const SHOWN: usize = 5;
+        let mut names: Vec<String> = found
+            .attempts
+            .iter()
+            .take(SHOWN)
+            .map(|a| format!("`{}` attempt {} ({})", a.instance, a.attempt, a.detail()))
+            .collect();
+        if found.count > SHOWN {
+            names.push(format!("and {} more", found.count - SHOWN));
+        }
+        self.line(&format!(
+            "{} attempt{} with an implausible latency (negative, zero, or beyond `[latency] max_plausible_secs` = {} s) {} excluded from every fit and chart: {}.",
+            thousands(found.count),
+            plural(found.count),
+            fmt_secs(found.max_plausible_secs),
+            if found.count == 1 { "is" } else { "are" },
+            names.join(", ")
+        ));
     }
 
     fn worked(&mut self) {

@@ -20,7 +20,7 @@ use thiserror::Error;
 
 use crate::config::{self, Config};
 use crate::stats::summary::{analyse_with_models, Options as FitOptions};
-use crate::timeline::{Boot, Outcome};
+use crate::timeline::{Boot, Implausibles, Outcome};
 
 pub use class::{ClassReport, PhaseReport};
 pub use figures::Figures;
@@ -209,6 +209,10 @@ pub struct Report {
     pub classes: Vec<ClassReport>,
     /// Boots that did not simply register, by class and instance.
     pub notable: Vec<NotableBoot>,
+    /// Attempts whose latency is implausible (`[latency] max_plausible_secs`), excluded from
+    /// every fit and chart.
+    #[serde(default, skip_serializing_if = "Implausibles::is_empty")]
+    pub implausible: Implausibles,
     /// The worked instance.
     pub worked: Option<Worked>,
     /// The recommendation per class and template, with the lockstep and guard checks
@@ -293,11 +297,12 @@ pub fn build(
             },
         ));
     };
+    let max_plausible_secs = config.latency.max_plausible_secs;
     let mut classes = Vec::new();
     let mut figures = None;
     for (name, class_boots) in &by_class {
         let (timeout_secs, stuck_threshold_secs, configured) = class_policy(config, name);
-        let records = class::records(class_boots);
+        let records = class::records(class_boots, max_plausible_secs);
         let fit_opts = FitOptions {
             confidence: config.policy.confidence,
             times: class::survival_times(&[], timeout_secs),
@@ -308,7 +313,7 @@ pub fn build(
         } else {
             analyse_with_models(&records, &fit_opts).map_err(|e| e.to_string())
         };
-        let phases = PhaseReport::new(class_boots);
+        let phases = PhaseReport::new(class_boots, max_plausible_secs);
         if *name == opts.class {
             let fitted = fitted.as_ref().map_err(|e| ReportError::Stats {
                 class: name.to_string(),
@@ -322,6 +327,7 @@ pub fn build(
                 &phases,
                 (timeout_secs, stuck_threshold_secs),
                 config.policy.confidence,
+                max_plausible_secs,
                 opts,
             )?);
         }
@@ -343,7 +349,7 @@ pub fn build(
             templates,
             from_kernel_start: class_boots
                 .iter()
-                .filter(|b| b.record().is_some())
+                .filter(|b| b.record(max_plausible_secs).is_some())
                 .filter(|b| {
                     b.latency
                         .is_some_and(|l| l.from != crate::timeline::Zero::Launch)
@@ -362,13 +368,14 @@ pub fn build(
                 .ok_or_else(|| ReportError::UnknownInstance(id.clone()))?;
             Some(worked::worked(b, "Chosen with --worked-instance"))
         }
-        None => {
-            worked::slowest_healthy(charted).map(|b| worked::worked(b, "The slowest healthy boot"))
-        }
+        None => worked::slowest_healthy(charted, max_plausible_secs)
+            .map(|b| worked::worked(b, "The slowest healthy boot")),
     };
-    let (attempts, _) = crate::recommend::from_attempts(&crate::timeline::attempts(boots));
-    let recommendation =
+    let (attempts, _, implausible) =
+        crate::recommend::from_attempts(&crate::timeline::attempts(boots), max_plausible_secs);
+    let mut recommendation =
         crate::recommend::recommend(&attempts, config, &crate::recommend::Options::default());
+    recommendation.implausible = implausible.clone();
     let mut figures = figures.expect("the charted class was checked to have boots");
     if let Some(r) = recommendation
         .classes
@@ -405,6 +412,7 @@ pub fn build(
         },
         classes,
         notable: notable(boots),
+        implausible,
         worked,
         recommendation,
         figures,
@@ -424,6 +432,7 @@ fn build_figures(
     phases: &PhaseReport,
     (current, stuck): (f64, f64),
     confidence: f64,
+    max_plausible_secs: f64,
     opts: &Options,
 ) -> Result<Figures, ReportError> {
     let (_, fits, km) = fitted;
@@ -439,10 +448,10 @@ fn build_figures(
         .map(|r| r.duration_secs)
         .collect();
     let mut cats = figures::Categories::default();
-    let waterfall = figures::waterfall(boots, &mut cats);
+    let waterfall = figures::waterfall(boots, max_plausible_secs, &mut cats);
     let lane_boot = match &opts.worked_instance {
         Some(id) => boots.iter().find(|b| &b.instance == id),
-        None => worked::slowest_healthy(boots),
+        None => worked::slowest_healthy(boots, max_plausible_secs),
     };
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
     // The fleet charts end past the stuck threshold and the slowest record.

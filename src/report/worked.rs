@@ -41,19 +41,17 @@ pub struct Worked {
     pub events: Vec<Event>,
 }
 
-/// The slowest boot with an exact latency among `boots` (ties: the first instance id).
-pub fn slowest_healthy(boots: &[Boot]) -> Option<&Boot> {
+/// The slowest boot with a plausible exact latency among `boots` (ties: the first instance id).
+pub fn slowest_healthy(boots: &[Boot], max_plausible_secs: f64) -> Option<&Boot> {
     boots
         .iter()
         .filter(|b| matches!(b.outcome, Outcome::Registered | Outcome::FalseFailed))
-        .filter(|b| b.record().is_some_and(|r| !r.1))
-        .max_by(|a, b| {
-            let (la, lb) = (
-                a.record().map_or(0.0, |r| r.0),
-                b.record().map_or(0.0, |r| r.0),
-            );
-            la.total_cmp(&lb).then_with(|| b.instance.cmp(&a.instance))
+        .filter_map(|b| match b.record(max_plausible_secs) {
+            Some((secs, false)) => Some((b, secs)),
+            Some((_, true)) | None => None,
         })
+        .max_by(|(a, la), (b, lb)| la.total_cmp(lb).then_with(|| b.instance.cmp(&a.instance)))
+        .map(|(b, _)| b)
 }
 
 /// The events of one boot: milestones that are not a stage's edge, boot-level phases, stages,

@@ -2,13 +2,155 @@
 //! its boots in order. Each boot of a timeline carries its attempt's number, outcome, latency
 //! and flip, so attempts are rebuilt from boots alone — from assembly, or from timeline shards
 //! read back as input — and every attempt is counted once.
+//!
+//! A latency no boot can have (negative, zero, not finite, or beyond `[latency]
+//! max_plausible_secs`) is decided here, once, by [`Latency::plausibility`]: every record the
+//! statistics see passes through it, and the attempts it refuses are named, never fitted.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Boot, Evidence, Latency, Outcome};
+use super::{Boot, Evidence, Latency, Outcome, Zero};
+
+/// Why a latency cannot be a real boot's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Implausible {
+    /// Negative: the end was stamped before the zero (a `registered` event before its
+    /// `launched`, clocks of two recorders apart).
+    BeforeLaunch,
+    /// Zero: the end was stamped at the zero's very instant.
+    Zero,
+    /// Not a finite number of seconds.
+    NotFinite,
+    /// Longer than `[latency] max_plausible_secs` (a year-9999 stamp, a clock reset).
+    BeyondLimit,
+}
+
+impl Latency {
+    /// The one decision whether this latency (exact or censored) can be a real boot's: it must
+    /// be a finite number of seconds, positive, and at most `max_plausible_secs`.
+    pub fn plausibility(&self, max_plausible_secs: f64) -> Result<(), Implausible> {
+        let s = self.secs;
+        if !s.is_finite() {
+            Err(Implausible::NotFinite)
+        } else if s < 0.0 {
+            Err(Implausible::BeforeLaunch)
+        } else if s == 0.0 {
+            Err(Implausible::Zero)
+        } else if s > max_plausible_secs {
+            Err(Implausible::BeyondLimit)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// An attempt whose latency is implausible: excluded from every fit, counted and named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImplausibleAttempt {
+    /// Instance id.
+    pub instance: String,
+    /// 1-based attempt number within the instance.
+    pub attempt: usize,
+    /// Timeout class.
+    pub class: String,
+    /// The latency as the inputs gave it, seconds.
+    pub latency_secs: f64,
+    /// Whether it was censored.
+    pub censored: bool,
+    /// What it counts from.
+    pub from: Zero,
+    /// The milestone it runs to.
+    pub end: String,
+    /// Why it is implausible.
+    pub reason: Implausible,
+}
+
+impl ImplausibleAttempt {
+    /// The latency and why it is implausible: `-5 s: registered before launch`; a censored one
+    /// says so (`0 s censored: at launch`).
+    pub fn detail(&self) -> String {
+        let zero = match self.from {
+            Zero::Launch => "launch",
+            Zero::KernelStart => "kernel start",
+            Zero::FirstSeen => "first seen",
+        };
+        let end = if self.censored {
+            String::new()
+        } else {
+            format!("{} ", self.end)
+        };
+        let why = match self.reason {
+            Implausible::BeforeLaunch => format!("{end}before {zero}"),
+            Implausible::Zero => format!("{end}at {zero}"),
+            Implausible::NotFinite => "not a number".to_string(),
+            Implausible::BeyondLimit => "beyond the limit".to_string(),
+        };
+        let censored = if self.censored { " censored" } else { "" };
+        format!("{} s{censored}: {why}", self.latency_secs)
+    }
+}
+
+impl std::fmt::Display for ImplausibleAttempt {
+    /// `i-0abc attempt 1 (-5 s: registered before launch)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} attempt {} ({})",
+            self.instance,
+            self.attempt,
+            self.detail()
+        )
+    }
+}
+
+/// The implausible attempts of an input: how many, under which limit, and each one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Implausibles {
+    /// How many attempts were excluded.
+    pub count: usize,
+    /// The limit applied (`[latency] max_plausible_secs`), seconds.
+    pub max_plausible_secs: f64,
+    /// Each excluded attempt, by instance and attempt number.
+    pub attempts: Vec<ImplausibleAttempt>,
+}
+
+impl Implausibles {
+    /// Whether every attempt was plausible.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// The attempts among `attempts` whose latency is implausible under `max_plausible_secs`.
+pub fn implausible(attempts: &[Attempt], max_plausible_secs: f64) -> Implausibles {
+    let mut out: Vec<ImplausibleAttempt> = attempts
+        .iter()
+        .filter_map(|a| {
+            let l = a.fitted_latency()?;
+            let reason = l.plausibility(max_plausible_secs).err()?;
+            Some(ImplausibleAttempt {
+                instance: a.instance.clone(),
+                attempt: a.attempt,
+                class: a.class.clone(),
+                latency_secs: l.secs,
+                censored: l.censored,
+                from: l.from,
+                end: a.end.clone(),
+                reason,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.instance, a.attempt).cmp(&(&b.instance, b.attempt)));
+    Implausibles {
+        count: out.len(),
+        max_plausible_secs,
+        attempts: out,
+    }
+}
 
 /// One provisioning attempt: a `launched` event to registered, flipped or given up, across the
 /// boots it took. Without platform events a boot is its own attempt.
@@ -50,10 +192,24 @@ pub struct Attempt {
 
 impl Attempt {
     /// The latency record the statistics see: exact for registered and false-failed attempts,
-    /// censored for timed-out and unknown ones; `None` for stuck and crashed attempts.
-    pub fn record(&self) -> Option<(f64, bool)> {
-        let l = self.latency?;
-        (l.secs > 0.0).then_some((l.secs, l.censored))
+    /// censored for timed-out and unknown ones; `None` for stuck and crashed attempts and for
+    /// an implausible latency ([`implausible`] names those).
+    pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
+        let l = self.fitted_latency()?;
+        l.plausibility(max_plausible_secs)
+            .ok()
+            .map(|()| (l.secs, l.censored))
+    }
+
+    /// The latency of an outcome the statistics fit; stuck and crashed attempts are counted,
+    /// never fitted, whatever a timeline shard says of their latency.
+    fn fitted_latency(&self) -> Option<Latency> {
+        match self.outcome {
+            Outcome::Registered | Outcome::FalseFailed | Outcome::TimedOut | Outcome::Unknown => {
+                self.latency
+            }
+            Outcome::Stuck | Outcome::Crashed => None,
+        }
     }
 
     /// Whether the sweep flipped the attempt to failed (killed it, or nearly: a false-failed
@@ -101,7 +257,11 @@ pub fn attempts(boots: &[Boot]) -> Vec<Attempt> {
 /// saying so, with the counts, and how boots without a register are timed; `None` when there is
 /// something to fit.
 pub fn nothing_to_fit(attempts: &[Attempt], class: &str) -> Option<String> {
-    if attempts.iter().any(|a| a.record().is_some_and(|r| !r.1)) {
+    // Reaching the end counts even at an implausible time: those attempts are named apart.
+    if attempts
+        .iter()
+        .any(|a| a.latency.is_some_and(|l| !l.censored))
+    {
         return None;
     }
     let mut ends: Vec<&str> = attempts.iter().map(|a| a.end.as_str()).collect();
@@ -154,6 +314,108 @@ pub(crate) fn own_attempt(b: &mut Boot) {
 mod tests {
     use super::*;
     use crate::timeline::{Zero, SCHEMA_VERSION};
+
+    const DAY: f64 = crate::config::DEFAULT_MAX_PLAUSIBLE_SECS;
+
+    fn latency(secs: f64, censored: bool) -> Latency {
+        Latency {
+            secs,
+            censored,
+            from: Zero::Launch,
+        }
+    }
+
+    #[test]
+    fn a_latency_is_plausible_when_positive_finite_and_within_the_limit() {
+        let judge = |secs: f64, censored: bool| latency(secs, censored).plausibility(DAY);
+        for censored in [false, true] {
+            assert_eq!(judge(0.001, censored), Ok(()));
+            assert_eq!(judge(412.0, censored), Ok(()));
+            assert_eq!(
+                judge(DAY, censored),
+                Ok(()),
+                "the limit itself is plausible"
+            );
+            assert_eq!(judge(-5.0, censored), Err(Implausible::BeforeLaunch));
+            assert_eq!(judge(-0.001, censored), Err(Implausible::BeforeLaunch));
+            assert_eq!(judge(0.0, censored), Err(Implausible::Zero));
+            assert_eq!(judge(-0.0, censored), Err(Implausible::Zero));
+            assert_eq!(judge(DAY + 0.001, censored), Err(Implausible::BeyondLimit));
+            assert_eq!(judge(4e9, censored), Err(Implausible::BeyondLimit));
+            assert_eq!(judge(f64::NAN, censored), Err(Implausible::NotFinite));
+            assert_eq!(judge(f64::INFINITY, censored), Err(Implausible::NotFinite));
+            assert_eq!(
+                judge(f64::NEG_INFINITY, censored),
+                Err(Implausible::NotFinite)
+            );
+        }
+        // The limit is the configured one, not a constant.
+        assert_eq!(
+            latency(700.0, false).plausibility(600.0),
+            Err(Implausible::BeyondLimit)
+        );
+        assert_eq!(latency(600.0, false).plausibility(600.0), Ok(()));
+        let words: Vec<String> = [
+            Implausible::BeforeLaunch,
+            Implausible::Zero,
+            Implausible::NotFinite,
+            Implausible::BeyondLimit,
+        ]
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect();
+        assert_eq!(
+            words,
+            [
+                "\"before_launch\"",
+                "\"zero\"",
+                "\"not_finite\"",
+                "\"beyond_limit\""
+            ]
+        );
+    }
+
+    #[test]
+    fn implausible_attempts_get_no_record_and_are_named_with_their_reason() {
+        let with = |instance: &str, outcome: Outcome, l: Option<Latency>| {
+            let mut b = boot(instance, 1, 1, outcome);
+            b.attempt_outcome = Some(outcome);
+            b.attempt_latency = l;
+            b
+        };
+        let boots = [
+            with("i-1", Outcome::Registered, Some(latency(300.0, false))),
+            with("i-2", Outcome::Registered, Some(latency(-5.0, false))),
+            with("i-3", Outcome::Registered, Some(latency(0.0, false))),
+            with("i-4", Outcome::FalseFailed, Some(latency(4e9, false))),
+            with("i-5", Outcome::Unknown, Some(latency(90_000.0, true))),
+            with("i-6", Outcome::Crashed, None),
+        ];
+        let a = attempts(&boots);
+        let records: Vec<Option<(f64, bool)>> = a.iter().map(|a| a.record(DAY)).collect();
+        assert_eq!(
+            records,
+            [Some((300.0, false)), None, None, None, None, None]
+        );
+        let found = implausible(&a, DAY);
+        assert_eq!(found.count, 4);
+        assert_eq!(found.max_plausible_secs, DAY);
+        let named: Vec<String> = found.attempts.iter().map(|a| a.to_string()).collect();
+        assert_eq!(
+            named,
+            [
+                "i-2 attempt 1 (-5 s: registered before launch)",
+                "i-3 attempt 1 (0 s: registered at launch)",
+                "i-4 attempt 1 (4000000000 s: beyond the limit)",
+                "i-5 attempt 1 (90000 s censored: beyond the limit)",
+            ]
+        );
+        // A larger limit takes the long censored one back; nothing else moves.
+        let week = implausible(&a, 7.0 * DAY);
+        assert_eq!(week.count, 3);
+        assert_eq!(a[4].record(7.0 * DAY), Some((90_000.0, true)));
+        assert!(implausible(&a[..1], DAY).is_empty());
+    }
 
     fn boot(instance: &str, boot: usize, attempt: usize, outcome: Outcome) -> Boot {
         Boot {
@@ -211,7 +473,7 @@ mod tests {
         assert_eq!(a.len(), 3);
         assert_eq!(a[0].boots, [1, 2]);
         assert_eq!(a[0].outcome, Outcome::Registered);
-        assert_eq!(a[0].record(), Some((500.0, false)));
+        assert_eq!(a[0].record(DAY), Some((500.0, false)));
         assert_eq!(a[0].evidence.len(), 1, "the panic is kept as a note");
         assert_eq!((a[1].instance.as_str(), a[1].attempt), ("i-1", 2));
         assert_eq!(a[1].boots, [3]);
@@ -262,7 +524,7 @@ mod tests {
         assert_eq!(b.attempt, 2);
         assert_eq!(b.attempt_outcome, Some(Outcome::TimedOut));
         let a = attempts(&[b]);
-        assert_eq!(a[0].record(), Some((630.0, true)));
+        assert_eq!(a[0].record(DAY), Some((630.0, true)));
         assert!(a[0].flipped());
         assert_eq!(a[0].flip_secs, Some(630.0));
     }

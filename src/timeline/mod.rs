@@ -20,7 +20,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use assemble::{assemble, assemble_noting, ClassPolicy, Classes};
-pub use attempt::{attempts, nothing_to_fit, Attempt};
+pub use attempt::{
+    attempts, implausible, nothing_to_fit, Attempt, Implausible, ImplausibleAttempt, Implausibles,
+};
 pub use fragment::{digest, Digest, Fragment, PlatformFacts};
 pub use verdict::Sweep;
 
@@ -238,10 +240,13 @@ fn registered() -> String {
 
 impl Boot {
     /// The latency record the statistics see: exact for registered and false-failed boots,
-    /// censored for timed-out and unknown ones; `None` for stuck and crashed boots.
-    pub fn record(&self) -> Option<(f64, bool)> {
+    /// censored for timed-out and unknown ones; `None` for stuck and crashed boots and for an
+    /// implausible latency ([`Latency::plausibility`]).
+    pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
         let l = self.latency?;
-        (l.secs > 0.0).then_some((l.secs, l.censored))
+        l.plausibility(max_plausible_secs)
+            .ok()
+            .map(|()| (l.secs, l.censored))
     }
 
     /// Duration of each named phase (the first of each name), for per-phase statistics.
