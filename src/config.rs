@@ -877,6 +877,7 @@ expect = "spared"
         assert_eq!(c.guards.len(), 2);
         assert_eq!(c.lockstep[0].timeout_secs, 300.0);
         assert_eq!(c.platform.crash_reasons.len(), 2);
+        assert_eq!(c.latency.max_plausible_secs, 86_400.0);
         let set = c.marker_set();
         let names: Vec<&str> = set.markers().iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["registered", "image-pull", "apt-docker-setup"]);
