@@ -21,7 +21,7 @@ pub enum Implausible {
     /// Negative: the end was stamped before the zero (a `registered` event before its
     /// `launched`, clocks of two recorders apart).
     BeforeLaunch,
-    /// Zero: the end was stamped at the zero's very instant.
+    /// An exact zero: the end was stamped at the zero's very instant.
     Zero,
     /// Not a finite number of seconds.
     NotFinite,
@@ -30,21 +30,31 @@ pub enum Implausible {
 }
 
 impl Latency {
-    /// The one decision whether this latency (exact or censored) can be a real boot's: it must
-    /// be a finite number of seconds, positive, and at most `max_plausible_secs`.
+    /// The one decision whether this latency (exact or censored) can be a real boot's: a
+    /// finite number of seconds, not negative, at most `max_plausible_secs`, and positive when
+    /// exact. A censored 0 s is possible — nothing observed the attempt after its launch
+    /// (platform events alone, the capture ending while it was in flight) — though it says
+    /// nothing.
     pub fn plausibility(&self, max_plausible_secs: f64) -> Result<(), Implausible> {
         let s = self.secs;
         if !s.is_finite() {
             Err(Implausible::NotFinite)
         } else if s < 0.0 {
             Err(Implausible::BeforeLaunch)
-        } else if s == 0.0 {
+        } else if s == 0.0 && !self.censored {
             Err(Implausible::Zero)
         } else if s > max_plausible_secs {
             Err(Implausible::BeyondLimit)
         } else {
             Ok(())
         }
+    }
+
+    /// The record the statistics see, `(seconds, censored)`: a plausible latency that says
+    /// something (every boot takes longer than 0 s, so a censored 0 s gives none).
+    pub(crate) fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
+        self.plausibility(max_plausible_secs).ok()?;
+        (self.secs > 0.0).then_some((self.secs, self.censored))
     }
 }
 
@@ -71,7 +81,7 @@ pub struct ImplausibleAttempt {
 
 impl ImplausibleAttempt {
     /// The latency and why it is implausible: `-5 s: registered before launch`; a censored one
-    /// says so (`0 s censored: at launch`).
+    /// says so (`-5 s censored: before launch`).
     pub fn detail(&self) -> String {
         let zero = match self.from {
             Zero::Launch => "launch",
@@ -195,10 +205,7 @@ impl Attempt {
     /// censored for timed-out and unknown ones; `None` for stuck and crashed attempts and for
     /// an implausible latency ([`implausible`] names those).
     pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
-        let l = self.fitted_latency()?;
-        l.plausibility(max_plausible_secs)
-            .ok()
-            .map(|()| (l.secs, l.censored))
+        self.fitted_latency()?.record(max_plausible_secs)
     }
 
     /// The latency of an outcome the statistics fit; stuck and crashed attempts are counted,
@@ -338,8 +345,6 @@ mod tests {
             );
             assert_eq!(judge(-5.0, censored), Err(Implausible::BeforeLaunch));
             assert_eq!(judge(-0.001, censored), Err(Implausible::BeforeLaunch));
-            assert_eq!(judge(0.0, censored), Err(Implausible::Zero));
-            assert_eq!(judge(-0.0, censored), Err(Implausible::Zero));
             assert_eq!(judge(DAY + 0.001, censored), Err(Implausible::BeyondLimit));
             assert_eq!(judge(4e9, censored), Err(Implausible::BeyondLimit));
             assert_eq!(judge(f64::NAN, censored), Err(Implausible::NotFinite));
@@ -349,6 +354,12 @@ mod tests {
                 Err(Implausible::NotFinite)
             );
         }
+        assert_eq!(judge(0.0, false), Err(Implausible::Zero));
+        assert_eq!(judge(-0.0, false), Err(Implausible::Zero));
+        // Nothing seen after the launch: possible, and no record (it says nothing).
+        assert_eq!(judge(0.0, true), Ok(()));
+        assert_eq!(latency(0.0, true).record(DAY), None);
+        assert_eq!(latency(0.5, true).record(DAY), Some((0.5, true)));
         // The limit is the configured one, not a constant.
         assert_eq!(
             latency(700.0, false).plausibility(600.0),
@@ -390,15 +401,26 @@ mod tests {
             with("i-4", Outcome::FalseFailed, Some(latency(4e9, false))),
             with("i-5", Outcome::Unknown, Some(latency(90_000.0, true))),
             with("i-6", Outcome::Crashed, None),
+            with("i-7", Outcome::Unknown, Some(latency(0.0, true))),
+            with("i-8", Outcome::Unknown, Some(latency(-2.0, true))),
         ];
         let a = attempts(&boots);
         let records: Vec<Option<(f64, bool)>> = a.iter().map(|a| a.record(DAY)).collect();
         assert_eq!(
             records,
-            [Some((300.0, false)), None, None, None, None, None]
+            [
+                Some((300.0, false)),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None
+            ]
         );
         let found = implausible(&a, DAY);
-        assert_eq!(found.count, 4);
+        assert_eq!(found.count, 5);
         assert_eq!(found.max_plausible_secs, DAY);
         let named: Vec<String> = found.attempts.iter().map(|a| a.to_string()).collect();
         assert_eq!(
@@ -408,11 +430,12 @@ mod tests {
                 "i-3 attempt 1 (0 s: registered at launch)",
                 "i-4 attempt 1 (4000000000 s: beyond the limit)",
                 "i-5 attempt 1 (90000 s censored: beyond the limit)",
+                "i-8 attempt 1 (-2 s censored: before launch)",
             ]
         );
         // A larger limit takes the long censored one back; nothing else moves.
         let week = implausible(&a, 7.0 * DAY);
-        assert_eq!(week.count, 3);
+        assert_eq!(week.count, 4);
         assert_eq!(a[4].record(7.0 * DAY), Some((90_000.0, true)));
         assert!(implausible(&a[..1], DAY).is_empty());
     }

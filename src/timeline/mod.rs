@@ -243,10 +243,7 @@ impl Boot {
     /// censored for timed-out and unknown ones; `None` for stuck and crashed boots and for an
     /// implausible latency ([`Latency::plausibility`]).
     pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
-        let l = self.latency?;
-        l.plausibility(max_plausible_secs)
-            .ok()
-            .map(|()| (l.secs, l.censored))
+        self.latency?.record(max_plausible_secs)
     }
 
     /// Duration of each named phase (the first of each name), for per-phase statistics.
