@@ -172,41 +172,39 @@ fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
 /// Runs `bootline recommend`.
 pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
-    let (attempts, read_failed, class, implausible) =
-        match (&args.durations, args.inputs.is_empty()) {
-            (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
-            (None, true) => {
-                bail!(
-                    "nothing to recommend from: give inputs (logs, timelines) or --durations FILE"
-                )
-            }
-            (Some(path), true) => {
-                let class = args
-                    .class
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_CLASS.to_string());
-                let current = config.class(&class).map_or(600.0, |c| c.timeout_secs);
-                let records = read_durations(path)?;
-                (
-                    recommend::from_records(&records, &class, current),
-                    false,
-                    Some(class),
-                    Implausibles::default(),
-                )
-            }
-            (None, false) => {
-                let (a, failed, implausible) = read_attempts(
-                    &args.inputs,
-                    &args.input_format,
-                    args.strict,
-                    args.max_line_bytes,
-                    &args.select,
-                    &config,
-                    args.class.as_deref(),
-                )?;
-                (a, failed, args.class.clone(), implausible)
-            }
-        };
+    let mut implausible = Implausibles::default();
+    let (attempts, read_failed, class) = match (&args.durations, args.inputs.is_empty()) {
+        (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
+        (None, true) => {
+            bail!("nothing to recommend from: give inputs (logs, timelines) or --durations FILE")
+        }
+        (Some(path), true) => {
+            let class = args
+                .class
+                .clone()
+                .unwrap_or_else(|| DEFAULT_CLASS.to_string());
+            let current = config.class(&class).map_or(600.0, |c| c.timeout_secs);
+            let records = read_durations(path)?;
+            (
+                recommend::from_records(&records, &class, current),
+                false,
+                Some(class),
+            )
+        }
+        (None, false) => {
+            let (a, failed, found) = read_attempts(
+                &args.inputs,
+                &args.input_format,
+                args.strict,
+                args.max_line_bytes,
+                &args.select,
+                &config,
+                args.class.as_deref(),
+            )?;
+            implausible = found;
+            (a, failed, args.class.clone())
+        }
+    };
     let options = Options {
         class,
         candidates: args.candidates.clone(),
