@@ -53,9 +53,9 @@ impl FlipAs {
 
 /// Counts at the default fleet size: attempts of a panic and a reboot that registers, of a
 /// panic and a reboot that hangs, and instances launched twice.
-const PANIC_THEN_REGISTERS: usize = 2;
-const PANIC_THEN_HANGS: usize = 1;
-const LAUNCHED_TWICE: usize = 1;
+pub const PANIC_THEN_REGISTERS: usize = 2;
+pub const PANIC_THEN_HANGS: usize = 1;
+pub const LAUNCHED_TWICE: usize = 1;
 
 /// Scales a count at the default fleet size to `instances`.
 fn scaled(count: usize, instances: usize) -> usize {
@@ -64,7 +64,7 @@ fn scaled(count: usize, instances: usize) -> usize {
 
 /// Whether an entry is a plain healthy default-class boot whose register leaves room for a
 /// panic and a second boot well before the timeout.
-fn plain_healthy(e: &Entry) -> bool {
+pub fn plain_healthy(e: &Entry) -> bool {
     e.template.is_none()
         && e.class.name == DEFAULT.name
         && !e.incident

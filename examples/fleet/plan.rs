@@ -300,22 +300,23 @@ impl Entry {
 }
 
 /// Counts of the non-registering fates of a group, at the default fleet size.
-struct Specials {
-    hangs: &'static [Hang],
-    crashes: &'static [Crash],
-    timed_out: usize,
-    unknown: &'static [Cut],
+pub struct Specials {
+    pub hangs: &'static [Hang],
+    pub crashes: &'static [Crash],
+    pub timed_out: usize,
+    pub unknown: &'static [Cut],
 }
 
 /// A group of the roster: who, how many (at the default size of 1,140) and which specials.
-struct Group {
-    class: &'static Class,
-    template: Option<&'static Template>,
-    base: usize,
-    specials: Specials,
+pub struct Group {
+    pub class: &'static Class,
+    pub template: Option<&'static Template>,
+    pub base: usize,
+    pub specials: Specials,
 }
 
-const GROUPS: [Group; 3] = [
+/// The groups of the fleet, with their sizes and specials at the default fleet size.
+pub const GROUPS: [Group; 3] = [
     Group {
         class: &DEFAULT,
         template: None,
