@@ -23,7 +23,8 @@ fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
-/// Writes the shards unless an earlier run did; returns the generator's cost when it ran.
+/// Writes the shards unless an earlier run did (its `truth-timelines.json`, written last, is
+/// there); returns the generator's cost when it ran.
 fn generate(root: &Path, target: &Path, dir: &Path, attempts: u64) -> Option<Measured> {
     if dir.join("truth-timelines.json").is_file() {
         return None;
@@ -100,12 +101,25 @@ fn main() {
         bytes as f64 / 1e6,
         bytes as f64 / boots as f64
     );
+    // The generator's cost is kept beside the shards, for runs that reuse them.
+    let cost = dir.join("generation.txt");
     match generated {
-        Some(m) => println!(
-            "generated in {:.1} s wall, {:.1} s CPU, peak RSS {:.0} MB",
-            m.wall_secs, m.cpu_secs, m.max_rss_mb
+        Some(m) => {
+            let line = format!(
+                "generated in {:.1} s wall, {:.1} s CPU, peak RSS {:.0} MB",
+                m.wall_secs, m.cpu_secs, m.max_rss_mb
+            );
+            std::fs::write(&cost, format!("{line}\n")).expect("write generation.txt");
+            println!("{line}");
+        }
+        None => println!(
+            "shards written by an earlier run in {} (delete it to write them again); {}",
+            dir.display(),
+            std::fs::read_to_string(&cost).map_or_else(
+                |_| "generator's cost not recorded".into(),
+                |t| t.trim().to_string()
+            )
         ),
-        None => println!("shards written by an earlier run ({})", dir.display()),
     }
 
     let out = target.join("bench-data/reduce-report");

@@ -148,8 +148,13 @@ fn shard_name(shard: usize) -> String {
     format!("timelines-{shard:02}.jsonl")
 }
 
-/// Removes shards of an earlier run (a run of more shards leaves more files).
+/// Removes the shards and truth of an earlier run (a run of more shards leaves more files); the
+/// truth is written last, so a folder with one holds complete shards.
 fn remove_stale_shards(out: &Path) -> io::Result<()> {
+    match fs::remove_file(out.join("truth-timelines.json")) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        Ok(()) | Err(_) => {}
+    }
     for entry in fs::read_dir(out)? {
         let entry = entry?;
         let name = entry.file_name();
