@@ -16,6 +16,7 @@ use crate::input;
 use crate::parse::{self, Format, Options, Summary};
 use crate::sources::Source;
 use crate::timeline::fragment::{Digest, Digester};
+use crate::timeline::lean::Reduce;
 use crate::timeline::Boot;
 
 /// What reading one source gave besides its digest.
@@ -39,22 +40,23 @@ pub fn collect(
     format: Option<Format>,
     opts: &Options,
 ) -> (Vec<Digest>, Vec<SourceReport>) {
-    collect_reporting(sources, format, opts, &|_| {})
+    collect_reporting(sources, format, opts, None, &|_| {})
 }
 
-/// [`collect`], telling `done` of each source read (from the reading thread; for a progress
-/// bar).
+/// [`collect`], reducing the boots of timeline inputs as they are read when `reduce` is given,
+/// and telling `done` of each source read (from the reading thread; for a progress bar).
 pub fn collect_reporting(
     sources: &[Source],
     format: Option<Format>,
     opts: &Options,
+    reduce: Option<&Reduce>,
     done: &(dyn Fn(&Source) + Sync),
 ) -> (Vec<Digest>, Vec<SourceReport>) {
     let results: Vec<(Digest, SourceReport)> = sources
         .par_iter()
         .map(|s| {
             let mut content = None;
-            let (digest, mut report) = read_one(s, format, opts, &mut content);
+            let (digest, mut report) = read_one(s, format, opts, reduce, &mut content);
             let hash = content.as_ref().and_then(input::ContentHash::value);
             report.content = (s.size, hash);
             done(s);
@@ -68,6 +70,7 @@ fn read_one(
     source: &Source,
     format: Option<Format>,
     opts: &Options,
+    reduce: Option<&Reduce>,
     content: &mut Option<input::ContentHash>,
 ) -> (Digest, SourceReport) {
     let report = |summary, error| SourceReport {
@@ -90,7 +93,10 @@ fn read_one(
             Err(e) => return (Digest::default(), report(None, Some(e))),
         },
     };
-    let mut digester = Digester::new(inp.name.clone());
+    let mut digester = match reduce {
+        Some(spec) => Digester::reducing(inp.name.clone(), spec),
+        None => Digester::new(inp.name.clone()),
+    };
     if format == Some(Format::Timeline) {
         return match read_timeline(&mut inp, &mut digester, opts) {
             Ok(summary) => (digester.finish(), report(Some(summary), None)),

@@ -22,9 +22,10 @@ use bootline::render::recommend::{percent, secs as secs_plain};
 use bootline::render::secs_or_dash as secs;
 use bootline::report::{self, PhaseReport};
 use bootline::timeline::assemble::DEFAULT_CLASS;
-use bootline::timeline::{attempts, implausible, nothing_to_fit, Boot, Implausibles, Zero};
+use bootline::timeline::lean::{Keep, LeanBoot};
+use bootline::timeline::{attempts, implausible, nothing_to_fit, Implausibles, Zero};
 
-use super::timeline::{load_config, read_boots};
+use super::timeline::{load_config, read_fleet};
 use super::Inputs;
 use crate::cli::{FitArgs, InputArgs, OutputFormat};
 
@@ -32,12 +33,12 @@ use crate::cli::{FitArgs, InputArgs, OutputFormat};
 enum Source {
     /// A plain durations file.
     Durations(std::path::PathBuf),
-    /// Boot timelines of one class, with their phase statistics.
-    Boots { class: String, boots: Vec<Boot> },
+    /// Boot timelines of one class (lean), with their phase statistics.
+    Boots { class: String, boots: Vec<LeanBoot> },
 }
 
 /// Reads boots from any inputs and keeps the class's (the `default` class unless named).
-fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<Boot>, bool)> {
+fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<LeanBoot>, bool)> {
     let input = InputArgs {
         inputs: args.inputs.clone(),
         input_format: args.input_format.clone(),
@@ -50,8 +51,14 @@ fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<Boot>, bool)> {
         .class
         .clone()
         .unwrap_or_else(|| DEFAULT_CLASS.to_string());
-    let (boots, failed) = read_boots(&inputs, &config, &args.select, Some(&class))?;
-    Ok((class, boots, failed))
+    let (fleet, failed) = read_fleet(
+        &inputs,
+        &config,
+        &args.select,
+        Some(&class),
+        Keep::default(),
+    )?;
+    Ok((class, fleet.boots, failed))
 }
 
 /// Runs `bootline fit`.

@@ -10,10 +10,11 @@ use anyhow::{bail, Context};
 use bootline::config::{Class, Config, DEFAULT_CLASS, DEFAULT_STUCK_SECS};
 use bootline::recommend::{self, Assume, Attempt, Options};
 use bootline::render::recommend::text;
+use bootline::timeline::lean::Keep;
 use bootline::timeline::{self, Implausibles};
 
 use super::fit::read_durations;
-use super::timeline::{load_config, read_boots};
+use super::timeline::{load_config, read_fleet};
 use super::Inputs;
 use crate::cli::{AssumeArg, InputArgs, OutputFormat, RecommendArgs, SelectArgs};
 
@@ -36,17 +37,14 @@ pub(super) fn read_attempts(
         max_line_bytes,
     };
     let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
-    let (boots, failed) = read_boots(&inputs, config, select, class)?;
-    let attempts = timeline::attempts(&boots);
+    let (fleet, failed) = read_fleet(&inputs, config, select, class, Keep::default())?;
+    let attempts = timeline::attempts(&fleet.boots);
+    drop(fleet);
     let (attempts, unusable, implausible) =
         recommend::from_attempts(&attempts, config.latency.max_plausible_secs);
     super::report_implausible(&implausible, strict)?;
     if !unusable.is_empty() {
-        let ids: Vec<&str> = unusable
-            .iter()
-            .take(5)
-            .map(|a| a.instance.as_str())
-            .collect();
+        let ids: Vec<&str> = unusable.iter().take(5).map(|a| &*a.instance).collect();
         crate::warn!(
             "bootline: {} attempt{} without a usable register latency not fitted: {}{}",
             unusable.len(),

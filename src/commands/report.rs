@@ -9,11 +9,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use bootline::chart::{self, Kind};
 use bootline::report::{self, Presentation, Report, Zone};
-use bootline::timeline::assemble::DEFAULT_CLASS;
-use bootline::timeline::Boot;
+use bootline::timeline::lean::Keep;
 use chrono::{DateTime, Utc};
 
-use super::timeline::{load_config, read_boots};
+use super::timeline::{load_config, read_fleet};
 use super::Inputs;
 use crate::cli::{ReportArgs, ReportOptions};
 
@@ -23,24 +22,6 @@ pub struct Built {
     pub report: Report,
     /// Whether a source could not be read (exit 2 after writing).
     pub failed: bool,
-}
-
-/// The class to chart: the one named, else `default`, else the class with the most boots.
-fn charted_class(named: Option<&str>, boots: &[Boot]) -> String {
-    if let Some(c) = named {
-        return c.to_string();
-    }
-    if boots.iter().any(|b| b.class == DEFAULT_CLASS) {
-        return DEFAULT_CLASS.to_string();
-    }
-    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
-    for b in boots {
-        *counts.entry(&b.class).or_default() += 1;
-    }
-    counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
-        .map_or_else(|| DEFAULT_CLASS.to_string(), |(c, _)| c.to_string())
 }
 
 /// A path as the report shows it: relative to the working directory when it lies below it.
@@ -110,8 +91,13 @@ pub fn build(
     let inputs = Inputs::from_args(&opts.input)?
         .with_markers(config.marker_set())
         .quietly(quiet);
-    let (boots, failed) = read_boots(&inputs, &config, &opts.select, None)?;
-    if boots.is_empty() {
+    let keep = Keep {
+        slowest_healthy: true,
+        instance: opts.worked_instance.clone(),
+        max_plausible_secs: config.latency.max_plausible_secs,
+    };
+    let (fleet, failed) = read_fleet(&inputs, &config, &opts.select, None, keep)?;
+    if fleet.boots.is_empty() {
         bail!("no boot found in the inputs");
     }
     let cwd = std::env::current_dir()
@@ -119,13 +105,13 @@ pub fn build(
         .and_then(|d| std::fs::canonicalize(d).ok());
     let digests = report::inputs::digest(&inputs.paths(), &|p| shown_path(cwd.as_deref(), p))?;
     let options = report::Options {
-        class: charted_class(opts.class.as_deref(), &boots),
+        class: report::charted_class(opts.class.as_deref(), &fleet.boots),
         worked_instance: opts.worked_instance.clone(),
         command: reproduce_command(std::env::args_os()),
         now,
         presentation,
     };
-    let report = report::build(&boots, &config, digests, &options)?;
+    let report = report::build(fleet, &config, digests, &options)?;
     super::report_implausible(&report.implausible, opts.input.strict)?;
     Ok(Built { report, failed })
 }

@@ -8,6 +8,7 @@ use bootline::config::Config;
 use bootline::ingest::collect_reporting;
 use bootline::render::timeline::{boot_text, summary_text};
 use bootline::timeline::identity::IdentityRule;
+use bootline::timeline::lean::{self, Fleet, Keep, Reduce, Selection};
 use bootline::timeline::{self, dedup, fragment, Boot, Classes, SCHEMA_VERSION};
 use chrono::{DateTime, NaiveDate, Utc};
 use rayon::prelude::*;
@@ -55,6 +56,16 @@ fn parse_time(what: &str, v: &Option<String>) -> anyhow::Result<Option<DateTime<
     }
 }
 
+/// The selection of `--instance`, `--since`, `--until` and a class.
+fn selection(select: &SelectArgs, class: Option<&str>) -> anyhow::Result<Selection> {
+    Ok(Selection {
+        class: class.map(String::from),
+        instance: select.instance.clone(),
+        since: parse_time("since", &select.since)?,
+        until: parse_time("until", &select.until)?,
+    })
+}
+
 /// Reads, assembles and selects boots; reports per-source problems on stderr. Returns the
 /// boots and whether any source failed to read.
 pub fn read_boots(
@@ -63,17 +74,78 @@ pub fn read_boots(
     select: &SelectArgs,
     class: Option<&str>,
 ) -> anyhow::Result<(Vec<Boot>, bool)> {
-    let since = parse_time("since", &select.since)?;
-    let until = parse_time("until", &select.until)?;
+    let selection = selection(select, class)?;
+    let (digests, failed) = read_digests(inputs, config, select, None)?;
+    let (boots, apart) = timeline::assemble_noting(digests, &Classes::from(config));
+    for note in &apart {
+        eprintln!("bootline: {note}");
+    }
+    if let Some(id) = select.instance.as_deref() {
+        if !boots.iter().any(|b| b.instance == id) {
+            let instances: std::collections::BTreeSet<&str> =
+                boots.iter().map(|b| b.instance.as_str()).collect();
+            no_such_instance(id, instances.len())?;
+        }
+    }
+    let boots = boots.into_iter().filter(|b| selection.keeps(b)).collect();
+    Ok((boots, failed))
+}
+
+fn no_such_instance(id: &str, instances: usize) -> anyhow::Result<()> {
+    bail!(
+        "--instance {id} matches none of the {} read",
+        super::count(instances, "instance")
+    )
+}
+
+/// Reads boots and reduces them to their lean form as they are read (timeline shards line by
+/// line, raw logs after assembly), keeping whole the boots `keep` asks for; reports per-source
+/// problems on stderr. Returns the fleet and whether any source failed to read.
+pub fn read_fleet(
+    inputs: &Inputs,
+    config: &Config,
+    select: &SelectArgs,
+    class: Option<&str>,
+    keep: Keep,
+) -> anyhow::Result<(Fleet, bool)> {
+    let spec = Reduce {
+        select: selection(select, class)?,
+        keep,
+    };
+    let (digests, failed) = read_digests(inputs, config, select, Some(&spec))?;
+    let (fleet, instances, apart) = lean::reduce(digests, &Classes::from(config), &spec);
+    for note in &apart {
+        eprintln!("bootline: {note}");
+    }
+    if let Some(id) = select.instance.as_deref() {
+        if fleet.boots.is_empty() {
+            no_such_instance(id, instances)?;
+        }
+    }
+    Ok((fleet, failed))
+}
+
+/// Reads every source into digests (reducing timeline inputs when `reduce` is given), with
+/// identities decided and copies and repeated boots dropped; reports per-source problems on
+/// stderr. Returns the digests and whether any source failed to read.
+fn read_digests(
+    inputs: &Inputs,
+    config: &Config,
+    select: &SelectArgs,
+    reduce: Option<&Reduce>,
+) -> anyhow::Result<(Vec<fragment::Digest>, bool)> {
     let bar = if inputs.quiet {
         indicatif::ProgressBar::hidden()
     } else {
         super::progress::reading(&inputs.sources)
     };
-    let (mut digests, mut reports) =
-        collect_reporting(&inputs.sources, inputs.format, &inputs.options, &|s| {
-            bar.inc(s.size.unwrap_or(0))
-        });
+    let (mut digests, mut reports) = collect_reporting(
+        &inputs.sources,
+        inputs.format,
+        &inputs.options,
+        reduce,
+        &|s| bar.inc(s.size.unwrap_or(0)),
+    );
     bar.finish_and_clear();
     let rule = match select.identity {
         IdentityArg::Content => IdentityRule::Content,
@@ -123,32 +195,7 @@ pub fn read_boots(
     for e in &errors {
         crate::warn!("bootline: {e}");
     }
-    let failed = !errors.is_empty();
-    let (boots, apart) = timeline::assemble_noting(digests, &Classes::from(config));
-    for note in &apart {
-        eprintln!("bootline: {note}");
-    }
-    if let Some(id) = select.instance.as_deref() {
-        if !boots.iter().any(|b| b.instance == id) {
-            let instances: std::collections::BTreeSet<&str> =
-                boots.iter().map(|b| b.instance.as_str()).collect();
-            bail!(
-                "--instance {id} matches none of the {} read",
-                super::count(instances.len(), "instance")
-            );
-        }
-    }
-    let boots = boots
-        .into_iter()
-        .filter(|b| select.instance.as_deref().is_none_or(|i| b.instance == i))
-        .filter(|b| class.is_none_or(|c| b.class == c))
-        .filter(|b| {
-            let t = b.launched.or(b.zero_wall);
-            since.is_none_or(|s| t.is_some_and(|t| t >= s))
-                && until.is_none_or(|u| t.is_some_and(|t| t < u))
-        })
-        .collect();
-    Ok((boots, failed))
+    Ok((digests, !errors.is_empty()))
 }
 
 /// Runs `bootline timeline`.

@@ -6,11 +6,10 @@
 //! (`timed_out`) is censored at the flip, killed; `registered` is exact; `unknown` is censored at
 //! the end of observation; `stuck` and `crashed` attempts are counted, never fitted.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::stats::Record;
+use crate::timeline::lean::{Labels, Name};
 use crate::timeline::{Attempt as TimelineAttempt, Implausibles, Outcome, Zero};
 
 /// What is known of one attempt's register latency.
@@ -31,13 +30,13 @@ pub enum Latency {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
     /// Instance id (empty for records of a plain durations file).
-    pub instance: String,
+    pub instance: Name,
     /// Timeout class.
-    pub class: String,
+    pub class: Name,
     /// Template, when the platform named one.
-    pub template: Option<String>,
+    pub template: Option<Name>,
     /// Other platform labels (instance type, region, …).
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     /// The latency, or why there is none.
     pub latency: Latency,
     /// Whether the sweep flipped it at its timeout.
@@ -123,13 +122,15 @@ pub fn from_attempts(
 /// current timeout is taken as killed by the sweep; one censored earlier ended otherwise (the
 /// capture ended, the workspace was deleted).
 pub fn from_records(records: &[Record], class: &str, current_timeout_secs: f64) -> Vec<Attempt> {
+    let (instance, class, labels): (Name, Name, Labels) =
+        (Name::from(""), Name::from(class), Labels::default());
     records
         .iter()
         .map(|r| Attempt {
-            instance: String::new(),
-            class: class.to_string(),
+            instance: instance.clone(),
+            class: class.clone(),
             template: None,
-            labels: BTreeMap::new(),
+            labels: labels.clone(),
             latency: if r.censored {
                 Latency::Censored(r.duration_secs)
             } else {
@@ -150,12 +151,13 @@ mod tests {
 
     fn attempt(outcome: Outcome, latency: Option<(f64, bool)>) -> TimelineAttempt {
         TimelineAttempt {
-            instance: format!("i-{}", outcome.as_str()),
+            instance: format!("i-{}", outcome.as_str()).into(),
             workspace: None,
             attempt: 1,
             class: "default".into(),
             template: None,
-            labels: BTreeMap::from([("region".to_string(), "eu".to_string())]),
+            labels: std::collections::BTreeMap::from([("region".to_string(), "eu".to_string())])
+                .into(),
             launched: None,
             boots: vec![1],
             outcome,
@@ -226,7 +228,7 @@ mod tests {
         assert_eq!(a.len(), 1);
         assert_eq!(a[0].latency, Latency::Exact(400.0));
         // A censored 0 s is possible but says nothing: unusable, not implausible.
-        let unusable: Vec<&str> = unusable.iter().map(|a| a.instance.as_str()).collect();
+        let unusable: Vec<&str> = unusable.iter().map(|a| &*a.instance).collect();
         assert_eq!(unusable, ["i-timed_out"], "each named once");
         let named: Vec<(&str, Implausible)> = implausible
             .attempts

@@ -119,7 +119,7 @@ fn groups<'a>(
         .class(DEFAULT_CLASS)
         .map_or((600.0, 900.0), |c| (c.timeout_secs, c.stuck_threshold_secs));
     let mut names: BTreeSet<&str> = config.classes.keys().map(String::as_str).collect();
-    names.extend(attempts.iter().map(|a| a.class.as_str()));
+    names.extend(attempts.iter().map(|a| &*a.class));
     let keep = |class: &str| only.is_none_or(|o| o == class);
     let overridden = |a: &Attempt| {
         a.template
@@ -141,7 +141,7 @@ fn groups<'a>(
                 unconfigured: configured.is_none(),
                 attempts: attempts
                     .iter()
-                    .filter(|a| a.class == name && !overridden(a))
+                    .filter(|a| &*a.class == name && !overridden(a))
                     .collect(),
             }
         })
@@ -893,10 +893,10 @@ mod tests {
 
     fn attempt(class: &str, template: Option<&str>, secs: f64) -> Attempt {
         Attempt {
-            instance: format!("i-{class}-{secs}"),
+            instance: format!("i-{class}-{secs}").into(),
             class: class.into(),
-            template: template.map(str::to_string),
-            labels: BTreeMap::new(),
+            template: template.map(Into::into),
+            labels: Default::default(),
             latency: Latency::Exact(secs),
             killed: false,
             from_kernel: false,
@@ -1018,7 +1018,7 @@ mod tests {
         for (value, n) in [("big", 120), ("small", 20)] {
             for r in healthy(n) {
                 let mut a = attempt("default", None, r.duration_secs);
-                a.labels.insert("region".into(), value.into());
+                std::sync::Arc::make_mut(&mut a.labels).insert("region".into(), value.into());
                 attempts.push(a);
             }
         }

@@ -292,7 +292,7 @@ pub(crate) fn false_fail(
             if secs > timeout {
                 observed += 1;
                 if !a.instance.is_empty() {
-                    instances.push(a.instance.clone());
+                    instances.push(a.instance.to_string());
                 }
             }
         }

@@ -132,8 +132,8 @@ pub fn summary_text(boots: &[Boot], palette: Palette) -> String {
     for b in boots {
         *boots_per.entry(&b.class).or_default() += 1;
     }
-    for a in attempts(boots) {
-        *per.entry(a.class)
+    for a in attempts(&crate::timeline::lean::lean_all(boots)) {
+        *per.entry(a.class.to_string())
             .or_default()
             .entry(a.outcome)
             .or_default() += 1;

@@ -8,14 +8,15 @@ use serde::{Deserialize, Serialize};
 use crate::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
 use crate::stats::summary::FitSummary;
 use crate::stats::Record;
-use crate::timeline::{attempts, Boot, Outcome};
+use crate::timeline::lean::LeanBoot;
+use crate::timeline::{attempts, Outcome};
 
 /// The latency records of boots as the statistics see them, one per provisioning attempt
 /// however many boots it took: exact for registered and false-failed attempts, censored for
 /// timed-out and unknown ones; stuck and crashed attempts have none (DESIGN.md §5), nor do
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
 /// [`crate::timeline::implausible`]).
-pub fn records(boots: &[Boot], max_plausible_secs: f64) -> Vec<Record> {
+pub fn records(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Record> {
     attempts(boots)
         .iter()
         .filter_map(|a| a.record(max_plausible_secs))
@@ -44,7 +45,7 @@ pub fn survival_times(requested: &[f64], current_timeout_secs: f64) -> Vec<f64> 
 }
 
 /// Boots by outcome name (only outcomes that occur).
-pub fn outcome_counts(boots: &[Boot]) -> BTreeMap<String, usize> {
+pub fn outcome_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for b in boots {
         *counts.entry(b.outcome.as_str().to_string()).or_default() += 1;
@@ -53,7 +54,7 @@ pub fn outcome_counts(boots: &[Boot]) -> BTreeMap<String, usize> {
 }
 
 /// Provisioning attempts by outcome name (only outcomes that occur).
-pub fn attempt_counts(boots: &[Boot]) -> BTreeMap<String, usize> {
+pub fn attempt_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for a in attempts(boots) {
         *counts.entry(a.outcome.as_str().to_string()).or_default() += 1;
@@ -94,40 +95,76 @@ pub struct PhaseReport {
 
 impl PhaseReport {
     /// Builds the phase statistics of these boots (those with a plausible exact latency count).
-    pub fn new(boots: &[Boot], max_plausible_secs: f64) -> Self {
-        let exact: Vec<(&Boot, f64)> = boots
+    pub fn new(boots: &[LeanBoot], max_plausible_secs: f64) -> Self {
+        let exact: Vec<(&LeanBoot, f64)> = boots
             .iter()
             .filter_map(|b| match b.record(max_plausible_secs) {
                 Some((secs, false)) => Some((b, secs)),
                 Some((_, true)) | None => None,
             })
             .collect();
-        let level = |keep: &dyn Fn(usize) -> bool| -> Vec<BootPhases> {
+        let level = |keep: fn(u8) -> bool| -> Vec<Level<'_>> {
             exact
                 .iter()
-                .map(|&(b, latency_secs)| BootPhases {
+                .map(|&(boot, latency_secs)| Level {
+                    boot,
                     latency_secs,
-                    phases: b
-                        .phases
-                        .iter()
-                        .filter(|p| keep(p.depth))
-                        .filter_map(|p| Some((p.name.clone(), p.duration_secs()?)))
-                        .collect(),
+                    keep,
                 })
                 .collect()
         };
         // Each level over the boots that show it (module phases come only from cloud-init.log;
         // a boot without them is not a boot whose modules took 0 s).
-        let shown = |v: Vec<BootPhases>| -> Vec<BootPhases> {
-            v.into_iter().filter(|b| !b.phases.is_empty()).collect()
-        };
+        fn shown(v: Vec<Level<'_>>) -> Vec<Level<'_>> {
+            v.into_iter().filter(Level::shows_any).collect()
+        }
         Self {
-            quantiles: phase_quantiles(&level(&|_| true)),
+            quantiles: phase_quantiles(&level(|_| true)),
             tail_blame: TailBlames {
-                stages: tail_blame(&shown(level(&|d| d <= 1))),
-                modules: tail_blame(&shown(level(&|d| d == 2))),
-                sub_phases: tail_blame(&shown(level(&|d| d == 3))),
+                stages: tail_blame(&shown(level(|d| d <= 1))),
+                modules: tail_blame(&shown(level(|d| d == 2))),
+                sub_phases: tail_blame(&shown(level(|d| d == 3))),
             },
+        }
+    }
+}
+
+/// One boot's finished phases at some depths, as the phase statistics read them.
+struct Level<'a> {
+    boot: &'a LeanBoot,
+    latency_secs: f64,
+    keep: fn(u8) -> bool,
+}
+
+impl Level<'_> {
+    /// The finished phases of the level: of phases sharing a name, the last one.
+    fn finished(&self) -> impl Iterator<Item = (&str, f64)> + '_ {
+        let phases = self.boot.phases.iter();
+        let keep = self.keep;
+        phases.clone().enumerate().filter_map(move |(i, p)| {
+            let d = p.duration_secs().filter(|_| keep(p.depth))?;
+            let later = phases
+                .clone()
+                .skip(i + 1)
+                .filter(|q| keep(q.depth) && q.end_secs().is_some())
+                .any(|q| q.name == p.name);
+            (!later).then_some((&**p.name, d))
+        })
+    }
+
+    fn shows_any(&self) -> bool {
+        self.finished().next().is_some()
+    }
+}
+
+impl BootPhases for Level<'_> {
+    fn latency_secs(&self) -> f64 {
+        self.latency_secs
+    }
+
+    fn each_phase(&self, f: &mut dyn FnMut(&str, f64)) {
+        for (name, d) in self.finished() {
+            f(name, d);
         }
     }
 }

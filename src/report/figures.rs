@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::class::PhaseReport;
 use crate::stats::fit::FittedModel;
 use crate::stats::km::KaplanMeier;
+use crate::timeline::lean::{Interner, LeanBoot};
 use crate::timeline::{Boot, Outcome};
 
 /// Points on the grid of sampled curves.
@@ -420,14 +421,9 @@ impl Categories {
 
 /// The phases of a boot that colour its waterfall row: boot-level phases and stages first,
 /// marker sub-phases over them (a sub-phase lies inside a stage).
-fn row_spans(b: &Boot, cats: &mut Categories) -> Vec<Span> {
+fn row_spans(b: &LeanBoot, cats: &mut Categories) -> Vec<Span> {
     let mut spans = Vec::new();
-    let kernel = b
-        .milestones
-        .iter()
-        .find(|m| m.name == "kernel_start")
-        .map(|m| m.at_secs);
-    if let (crate::timeline::Zero::Launch, Some(k)) = (b.zero, kernel) {
+    if let (crate::timeline::Zero::Launch, Some(k)) = (b.zero, b.kernel_secs) {
         if k > 0.0 {
             spans.push(Span {
                 start: 0.0,
@@ -437,12 +433,13 @@ fn row_spans(b: &Boot, cats: &mut Categories) -> Vec<Span> {
         }
     }
     let end = b.observed_secs.unwrap_or(0.0);
-    for depth in [0usize, 1, 3] {
+    for depth in [0u8, 1, 3] {
         for p in b.phases.iter().filter(|p| p.depth == depth) {
-            let stop = p.end_secs.unwrap_or(end.max(p.start_secs));
-            if stop > p.start_secs {
+            let start = p.start_secs();
+            let stop = p.end_secs().unwrap_or(end.max(start));
+            if stop > start {
                 spans.push(Span {
-                    start: p.start_secs,
+                    start,
                     end: stop,
                     category: cats.index(&p.name),
                 });
@@ -453,20 +450,20 @@ fn row_spans(b: &Boot, cats: &mut Categories) -> Vec<Span> {
 }
 
 /// A boot's end on the waterfall: its latency, else its last observed moment.
-fn row_end(b: &Boot) -> Option<f64> {
-    b.latency.map(|l| l.secs).or(b.observed_secs)
+fn row_end(latency: Option<crate::timeline::Latency>, observed: Option<f64>) -> Option<f64> {
+    latency.map(|l| l.secs).or(observed)
 }
 
 /// The fleet waterfall of these boots (one class); a boot whose latency is implausible under
 /// `max_plausible_secs` is left out (the report names it), as it is from every fit.
-pub fn waterfall(boots: &[Boot], max_plausible_secs: f64, cats: &mut Categories) -> Waterfall {
-    let mut ranked: Vec<(&Boot, f64)> = boots
+pub fn waterfall(boots: &[LeanBoot], max_plausible_secs: f64, cats: &mut Categories) -> Waterfall {
+    let mut ranked: Vec<(&LeanBoot, f64)> = boots
         .iter()
         .filter(|b| {
             b.latency
                 .is_none_or(|l| l.plausibility(max_plausible_secs).is_ok())
         })
-        .filter_map(|b| Some((b, row_end(b)?)))
+        .filter_map(|b| Some((b, row_end(b.latency, b.observed_secs)?)))
         .collect();
     ranked.sort_by(|a, b| {
         a.1.total_cmp(&b.1)
@@ -480,7 +477,7 @@ pub fn waterfall(boots: &[Boot], max_plausible_secs: f64, cats: &mut Categories)
         // Keep the slowest boot whatever the stride: the tail is the point of the chart.
         .filter(|(i, _)| i % every == 0 || *i + 1 == n)
         .map(|(_, (b, end))| Row {
-            instance: b.instance.clone(),
+            instance: b.instance.to_string(),
             outcome: b.outcome,
             end_secs: *end,
             spans: row_spans(b, cats),
@@ -500,9 +497,9 @@ pub fn waterfall(boots: &[Boot], max_plausible_secs: f64, cats: &mut Categories)
 /// modules, marker sub-phases, the agent's register call; milestones that are not a lane's
 /// edge as ticks.
 pub fn lanes(b: &Boot, cats: &mut Categories) -> Lanes {
-    let end = row_end(b).unwrap_or(0.0);
+    let end = row_end(b.latency, b.observed_secs).unwrap_or(0.0);
     let mut lanes: Vec<Lane> = Vec::new();
-    for s in row_spans(b, cats) {
+    for s in row_spans(&Interner::default().lean(b), cats) {
         let label = cats.names.get(s.category).cloned().unwrap_or_default();
         lanes.push(Lane {
             label,
@@ -631,7 +628,11 @@ mod tests {
             .map(|i| boot(&format!("i-{i:05}"), 100.0 + i as f64, Outcome::Registered))
             .collect();
         let mut cats = Categories::default();
-        let w = waterfall(&boots, crate::config::DEFAULT_MAX_PLAUSIBLE_SECS, &mut cats);
+        let w = waterfall(
+            &crate::timeline::lean::lean_all(&boots),
+            crate::config::DEFAULT_MAX_PLAUSIBLE_SECS,
+            &mut cats,
+        );
         assert_eq!((w.n_boots, w.every), (2501, 3));
         assert_eq!(w.rows.first().map(|r| r.end_secs), Some(100.0));
         assert_eq!(w.rows.last().map(|r| r.end_secs), Some(2600.0));

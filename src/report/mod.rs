@@ -20,6 +20,7 @@ use thiserror::Error;
 
 use crate::config::{self, Config};
 use crate::stats::summary::{analyse_with_models, Options as FitOptions};
+use crate::timeline::lean::{self, LeanBoot, Name};
 use crate::timeline::{Boot, Implausibles, Outcome};
 
 pub use class::{ClassReport, PhaseReport};
@@ -243,15 +244,15 @@ fn class_policy(config: &Config, name: &str) -> (f64, f64, bool) {
     }
 }
 
-fn notable(boots: &[Boot]) -> Vec<NotableBoot> {
+fn notable(boots: &[LeanBoot]) -> Vec<NotableBoot> {
     let mut v: Vec<NotableBoot> = boots
         .iter()
         .filter(|b| b.outcome != Outcome::Registered)
         .map(|b| NotableBoot {
-            instance: b.instance.clone(),
-            workspace: b.workspace.clone(),
-            class: b.class.clone(),
-            template: b.template.clone(),
+            instance: b.instance.to_string(),
+            workspace: b.workspace.as_deref().map(String::from),
+            class: b.class.to_string(),
+            template: b.template.as_deref().map(String::from),
             outcome: b.outcome,
             latency_secs: b.latency.map(|l| l.secs),
             observed_secs: b.observed_secs,
@@ -272,22 +273,62 @@ fn notable(boots: &[Boot]) -> Vec<NotableBoot> {
     v
 }
 
-/// Builds the report of these boots (all classes) under this configuration.
+/// The class to chart: the one named, else `default`, else the class with the most boots.
+pub fn charted_class(named: Option<&str>, boots: &[LeanBoot]) -> String {
+    if let Some(c) = named {
+        return c.to_string();
+    }
+    if boots.iter().any(|b| &*b.class == config::DEFAULT_CLASS) {
+        return config::DEFAULT_CLASS.to_string();
+    }
+    let mut counts = BTreeMap::<&str, usize>::new();
+    for b in boots {
+        *counts.entry(&b.class).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        .map_or_else(|| config::DEFAULT_CLASS.to_string(), |(c, _)| c.to_string())
+}
+
+/// Moves boots into their classes, each in the fleet's order.
+fn by_class(boots: Vec<LeanBoot>) -> BTreeMap<Name, Vec<LeanBoot>> {
+    let mut m: BTreeMap<Name, Vec<LeanBoot>> = BTreeMap::new();
+    for b in boots {
+        m.entry(b.class.clone()).or_default().push(b);
+    }
+    m
+}
+
+/// Builds the report of a reduced fleet (all classes) under this configuration.
 pub fn build(
-    boots: &[Boot],
+    fleet: lean::Fleet,
     config: &Config,
     inputs: Inputs,
     opts: &Options,
 ) -> Result<Report, ReportError> {
-    let mut by_class: BTreeMap<&str, Vec<Boot>> = BTreeMap::new();
-    for b in boots {
-        by_class
-            .entry(b.class.as_str())
-            .or_default()
-            .push(b.clone());
-    }
+    let lean::Fleet { boots, kept } = fleet;
+    let max_plausible_secs = config.latency.max_plausible_secs;
+    let (attempts, _, implausible) =
+        crate::recommend::from_attempts(&crate::timeline::attempts(&boots), max_plausible_secs);
+    let mut recommendation =
+        crate::recommend::recommend(&attempts, config, &crate::recommend::Options::default());
+    recommendation.implausible = implausible.clone();
+    drop(attempts);
+    let fleet = Fleet {
+        boots: boots.len(),
+        // Boots are ordered by instance.
+        instances: boots
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| *i == 0 || boots[i - 1].instance != b.instance)
+            .count(),
+        outcomes: class::outcome_counts(&boots),
+    };
+    let notable_boots = notable(&boots);
+    let by_class = by_class(boots);
     let Some(charted) = by_class.get(opts.class.as_str()) else {
-        let seen: Vec<&str> = by_class.keys().copied().collect();
+        let seen: Vec<&str> = by_class.keys().map(|k| &**k).collect();
         return Err(ReportError::NoBootsOfClass(
             opts.class.clone(),
             if seen.is_empty() {
@@ -297,10 +338,29 @@ pub fn build(
             },
         ));
     };
-    let max_plausible_secs = config.latency.max_plausible_secs;
+    // The boot told and drawn in full: the one asked for, else the charted class's slowest
+    // healthy boot, kept whole as the fleet was read.
+    let worked_boot = match &opts.worked_instance {
+        Some(id) => Some((
+            kept.iter()
+                .find(|b| &b.instance == id)
+                .ok_or_else(|| ReportError::UnknownInstance(id.clone()))?,
+            "Chosen with --worked-instance",
+        )),
+        None => worked::slowest_healthy(charted, max_plausible_secs)
+            .and_then(|l| {
+                kept.iter()
+                    .find(|b| *b.instance == *l.instance && b.boot == l.boot as usize)
+            })
+            .map(|b| (b, "The slowest healthy boot")),
+    };
+    let lane_boot = worked_boot
+        .map(|(b, _)| b)
+        .filter(|b| b.class == opts.class);
     let mut classes = Vec::new();
     let mut figures = None;
     for (name, class_boots) in &by_class {
+        let name: &str = name;
         let (timeout_secs, stuck_threshold_secs, configured) = class_policy(config, name);
         let records = class::records(class_boots, max_plausible_secs);
         let fit_opts = FitOptions {
@@ -314,26 +374,25 @@ pub fn build(
             analyse_with_models(&records, &fit_opts).map_err(|e| e.to_string())
         };
         let phases = PhaseReport::new(class_boots, max_plausible_secs);
-        if *name == opts.class {
+        if name == opts.class {
             let fitted = fitted.as_ref().map_err(|e| ReportError::Stats {
                 class: name.to_string(),
                 reason: e.clone(),
             })?;
             figures = Some(build_figures(
                 name,
-                class_boots,
+                (class_boots, lane_boot),
                 &records,
                 fitted,
                 &phases,
                 (timeout_secs, stuck_threshold_secs),
                 config.policy.confidence,
                 max_plausible_secs,
-                opts,
             )?);
         }
         let mut templates: BTreeMap<String, usize> = BTreeMap::new();
-        for t in class_boots.iter().filter_map(|b| b.template.as_ref()) {
-            *templates.entry(t.clone()).or_default() += 1;
+        for t in class_boots.iter().filter_map(|b| b.template.as_deref()) {
+            *templates.entry(t.to_string()).or_default() += 1;
         }
         let (fit, fit_unavailable) = match fitted {
             Ok((summary, _, _)) => (Some(summary), None),
@@ -360,22 +419,7 @@ pub fn build(
             phases,
         });
     }
-    let worked = match &opts.worked_instance {
-        Some(id) => {
-            let b = boots
-                .iter()
-                .find(|b| &b.instance == id)
-                .ok_or_else(|| ReportError::UnknownInstance(id.clone()))?;
-            Some(worked::worked(b, "Chosen with --worked-instance"))
-        }
-        None => worked::slowest_healthy(charted, max_plausible_secs)
-            .map(|b| worked::worked(b, "The slowest healthy boot")),
-    };
-    let (attempts, _, implausible) =
-        crate::recommend::from_attempts(&crate::timeline::attempts(boots), max_plausible_secs);
-    let mut recommendation =
-        crate::recommend::recommend(&attempts, config, &crate::recommend::Options::default());
-    recommendation.implausible = implausible.clone();
+    let worked = worked_boot.map(|(b, why)| worked::worked(b, why));
     let mut figures = figures.expect("the charted class was checked to have boots");
     if let Some(r) = recommendation
         .classes
@@ -394,9 +438,6 @@ pub fn build(
             },
         );
     }
-    let mut instances: Vec<&str> = boots.iter().map(|b| b.instance.as_str()).collect();
-    instances.sort_unstable();
-    instances.dedup();
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         bootline_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -405,13 +446,9 @@ pub fn build(
         presentation: opts.presentation.clone(),
         inputs,
         policy: Policy::from(&config.policy),
-        fleet: Fleet {
-            boots: boots.len(),
-            instances: instances.len(),
-            outcomes: class::outcome_counts(boots),
-        },
+        fleet,
         classes,
-        notable: notable(boots),
+        notable: notable_boots,
         implausible,
         worked,
         recommendation,
@@ -422,7 +459,7 @@ pub fn build(
 #[allow(clippy::too_many_arguments)]
 fn build_figures(
     class: &str,
-    boots: &[Boot],
+    (boots, lane_boot): (&[LeanBoot], Option<&Boot>),
     records: &[crate::stats::Record],
     fitted: &(
         crate::stats::summary::FitSummary,
@@ -433,7 +470,6 @@ fn build_figures(
     (current, stuck): (f64, f64),
     confidence: f64,
     max_plausible_secs: f64,
-    opts: &Options,
 ) -> Result<Figures, ReportError> {
     let (_, fits, km) = fitted;
     let ranked: Vec<&crate::stats::fit::FittedModel> = fits
@@ -449,10 +485,6 @@ fn build_figures(
         .collect();
     let mut cats = figures::Categories::default();
     let waterfall = figures::waterfall(boots, max_plausible_secs, &mut cats);
-    let lane_boot = match &opts.worked_instance {
-        Some(id) => boots.iter().find(|b| &b.instance == id),
-        None => worked::slowest_healthy(boots, max_plausible_secs),
-    };
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
     // The fleet charts end past the stuck threshold and the slowest record.
     let latest = records

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::timeline::lean::{slower, LeanBoot};
 use crate::timeline::{Boot, Outcome};
 
 /// One event of the worked instance.
@@ -42,7 +43,7 @@ pub struct Worked {
 }
 
 /// The slowest boot with a plausible exact latency among `boots` (ties: the first instance id).
-pub fn slowest_healthy(boots: &[Boot], max_plausible_secs: f64) -> Option<&Boot> {
+pub fn slowest_healthy(boots: &[LeanBoot], max_plausible_secs: f64) -> Option<&LeanBoot> {
     boots
         .iter()
         .filter(|b| matches!(b.outcome, Outcome::Registered | Outcome::FalseFailed))
@@ -50,7 +51,13 @@ pub fn slowest_healthy(boots: &[Boot], max_plausible_secs: f64) -> Option<&Boot>
             Some((secs, false)) => Some((b, secs)),
             Some((_, true)) | None => None,
         })
-        .max_by(|(a, la), (b, lb)| la.total_cmp(lb).then_with(|| b.instance.cmp(&a.instance)))
+        .reduce(|best, x| {
+            if slower((x.1, &x.0.instance), (best.1, &best.0.instance)) {
+                x
+            } else {
+                best
+            }
+        })
         .map(|(b, _)| b)
 }
 

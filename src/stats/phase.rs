@@ -2,19 +2,40 @@
 //! latency, how much of their excess over the median boot each phase explains. Functions over
 //! plain phase-duration maps; the timeline layer supplies them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::quantile::type7;
 
-/// One boot's total latency and the duration of each of its phases, in seconds.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct BootPhases {
+/// What the phase statistics read of one boot: its total latency and each phase's duration,
+/// in seconds (a view, so a fleet's boots need no copy of their phases).
+pub trait BootPhases {
     /// End-to-end latency (e.g. launch to register).
+    fn latency_secs(&self) -> f64;
+    /// Hands each phase's name and duration to `f`, each name at most once.
+    fn each_phase(&self, f: &mut dyn FnMut(&str, f64));
+}
+
+/// One boot's phases as a map: phase name → duration.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhaseMap {
+    /// End-to-end latency.
     pub latency_secs: f64,
     /// Phase name → duration.
     pub phases: BTreeMap<String, f64>,
+}
+
+impl BootPhases for PhaseMap {
+    fn latency_secs(&self) -> f64 {
+        self.latency_secs
+    }
+
+    fn each_phase(&self, f: &mut dyn FnMut(&str, f64)) {
+        for (name, &d) in &self.phases {
+            f(name, d);
+        }
+    }
 }
 
 /// Quantiles of one phase's duration over the boots that have it (type 7).
@@ -70,21 +91,21 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 }
 
 /// p50/p90/p99 of each phase's duration (non-finite durations are ignored), by phase name.
-pub fn phase_quantiles(boots: &[BootPhases]) -> Vec<PhaseQuantiles> {
-    let mut by_phase: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+pub fn phase_quantiles<B: BootPhases>(boots: &[B]) -> Vec<PhaseQuantiles> {
+    let mut by_phase: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for b in boots {
-        for (name, &d) in &b.phases {
+        b.each_phase(&mut |name, d| {
             if d.is_finite() {
-                by_phase.entry(name).or_default().push(d);
+                durations(&mut by_phase, name).push(d);
             }
-        }
+        });
     }
     by_phase
         .into_iter()
         .filter_map(|(name, v)| {
             let v = sorted(v);
             Some(PhaseQuantiles {
-                phase: name.to_string(),
+                phase: name,
                 n: v.len(),
                 p50: type7(&v, 0.5)?,
                 p90: type7(&v, 0.9)?,
@@ -94,44 +115,66 @@ pub fn phase_quantiles(boots: &[BootPhases]) -> Vec<PhaseQuantiles> {
         .collect()
 }
 
+/// The list of `name` in `m`, made on first use (a name is copied once, not once a boot).
+fn durations<'m, T: Default>(m: &'m mut BTreeMap<String, T>, name: &str) -> &'m mut T {
+    if !m.contains_key(name) {
+        m.insert(name.to_string(), T::default());
+    }
+    m.get_mut(name).expect("inserted above")
+}
+
 /// Tail blame; `None` when no boot lies strictly above the p90 latency or the excess is zero.
-pub fn tail_blame(boots: &[BootPhases]) -> Option<TailBlame> {
-    let boots: Vec<&BootPhases> = boots
+/// A phase a boot does not show counts as 0 s for it.
+pub fn tail_blame<B: BootPhases>(boots: &[B]) -> Option<TailBlame> {
+    let boots: Vec<&B> = boots
         .iter()
-        .filter(|b| b.latency_secs.is_finite())
+        .filter(|b| b.latency_secs().is_finite())
         .collect();
-    let lat = sorted(boots.iter().map(|b| b.latency_secs).collect());
+    let lat = sorted(boots.iter().map(|b| b.latency_secs()).collect());
     let median = type7(&lat, 0.5)?;
     let p90 = type7(&lat, 0.9)?;
-    let tail: Vec<&&BootPhases> = boots.iter().filter(|b| b.latency_secs > p90).collect();
-    if tail.is_empty() {
+    drop(lat);
+    let in_tail = |b: &B| b.latency_secs() > p90;
+    let nt = boots.iter().filter(|b| in_tail(b)).count();
+    if nt == 0 {
         return None;
     }
-    let nt = tail.len() as f64;
-    let mean_excess = tail.iter().map(|b| b.latency_secs - median).sum::<f64>() / nt;
+    let nt = nt as f64;
+    let mean_excess = boots
+        .iter()
+        .filter(|b| in_tail(b))
+        .map(|b| b.latency_secs() - median)
+        .sum::<f64>()
+        / nt;
     if mean_excess.is_nan() || mean_excess <= 0.0 {
         return None;
     }
-    let names: BTreeSet<&str> = boots
-        .iter()
-        .flat_map(|b| b.phases.keys().map(String::as_str))
-        .collect();
-    let dur = |b: &BootPhases, name: &str| {
-        b.phases
-            .get(name)
-            .copied()
-            .filter(|v| v.is_finite())
-            .unwrap_or(0.0)
-    };
-    let mut phases: Vec<PhaseBlame> = names
+    // Per phase: the finite durations shown, and their sum over the tail boots.
+    let mut shown: BTreeMap<String, (Vec<f64>, f64)> = BTreeMap::new();
+    for b in &boots {
+        let tail = in_tail(b);
+        b.each_phase(&mut |name, d| {
+            let (v, tail_sum) = durations(&mut shown, name);
+            if d.is_finite() {
+                v.push(d);
+                if tail {
+                    *tail_sum += d;
+                }
+            }
+        });
+    }
+    let n = boots.len();
+    let mut phases: Vec<PhaseBlame> = shown
         .into_iter()
-        .filter_map(|name| {
-            let all = sorted(boots.iter().map(|b| dur(b, name)).collect());
+        .filter_map(|(name, (mut all, tail_sum))| {
+            // Boots without the phase (or without a finite duration of it) count as 0 s.
+            all.resize(n, 0.0);
+            let all = sorted(all);
             let median_secs = type7(&all, 0.5)?;
-            let tail_mean_secs = tail.iter().map(|b| dur(b, name)).sum::<f64>() / nt;
+            let tail_mean_secs = tail_sum / nt;
             let excess_secs = tail_mean_secs - median_secs;
             Some(PhaseBlame {
-                phase: name.to_string(),
+                phase: name,
                 median_secs,
                 tail_mean_secs,
                 excess_secs,
@@ -148,7 +191,7 @@ pub fn tail_blame(boots: &[BootPhases]) -> Option<TailBlame> {
     Some(TailBlame {
         median_latency_secs: median,
         p90_latency_secs: p90,
-        n_tail: tail.len(),
+        n_tail: nt as usize,
         mean_excess_secs: mean_excess,
         phases,
         unexplained_secs: mean_excess - explained,
@@ -159,8 +202,8 @@ pub fn tail_blame(boots: &[BootPhases]) -> Option<TailBlame> {
 mod tests {
     use super::*;
 
-    fn boot(kernel: f64, pull: f64) -> BootPhases {
-        BootPhases {
+    fn boot(kernel: f64, pull: f64) -> PhaseMap {
+        PhaseMap {
             latency_secs: kernel + pull,
             phases: [
                 ("kernel".to_string(), kernel),
@@ -174,7 +217,7 @@ mod tests {
     #[test]
     fn slow_image_pulls_take_the_blame() {
         // 18 normal boots (10 s kernel + 20 s pull), 2 with a 120 s pull.
-        let mut boots: Vec<BootPhases> = (0..18).map(|_| boot(10.0, 20.0)).collect();
+        let mut boots: Vec<PhaseMap> = (0..18).map(|_| boot(10.0, 20.0)).collect();
         boots.push(boot(11.0, 120.0));
         boots.push(boot(10.0, 120.0));
         let b = tail_blame(&boots).expect("blame");
@@ -195,7 +238,7 @@ mod tests {
 
     #[test]
     fn no_tail_without_spread() {
-        let boots: Vec<BootPhases> = (0..5).map(|_| boot(1.0, 1.0)).collect();
+        let boots: Vec<PhaseMap> = (0..5).map(|_| boot(1.0, 1.0)).collect();
         assert!(tail_blame(&boots).is_none());
     }
 }

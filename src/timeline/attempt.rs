@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::lean::{Labels, LeanBoot, Name};
 use super::{Boot, Evidence, Latency, Outcome, Zero};
 
 /// Why a latency cannot be a real boot's.
@@ -143,13 +144,13 @@ pub fn implausible(attempts: &[Attempt], max_plausible_secs: f64) -> Implausible
             let l = a.fitted_latency()?;
             let reason = l.plausibility(max_plausible_secs).err()?;
             Some(ImplausibleAttempt {
-                instance: a.instance.clone(),
+                instance: a.instance.to_string(),
                 attempt: a.attempt,
-                class: a.class.clone(),
+                class: a.class.to_string(),
                 latency_secs: l.secs,
                 censored: l.censored,
                 from: l.from,
-                end: a.end.clone(),
+                end: a.end.to_string(),
                 reason,
             })
         })
@@ -167,17 +168,17 @@ pub fn implausible(attempts: &[Attempt], max_plausible_secs: f64) -> Implausible
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
     /// Instance id.
-    pub instance: String,
+    pub instance: Name,
     /// Workspace id, when the platform named one.
-    pub workspace: Option<String>,
+    pub workspace: Option<Name>,
     /// 1-based attempt number within the instance.
     pub attempt: usize,
     /// Timeout class.
-    pub class: String,
+    pub class: Name,
     /// Template, when the platform named one.
-    pub template: Option<String>,
+    pub template: Option<Name>,
     /// Labels of the `launched` event (class, template and any other key it carried).
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     /// Launch time, when known.
     pub launched: Option<DateTime<Utc>>,
     /// Boot numbers (within the instance) of the attempt's boots, in order.
@@ -194,7 +195,7 @@ pub struct Attempt {
     /// The stuck threshold of its class, seconds.
     pub stuck_threshold_secs: f64,
     /// The milestone its latency runs to (`registered`, `boot_finished` or a marker's name).
-    pub end: String,
+    pub end: Name,
     /// Crash evidence of its boots, in boot order: the verdict of a crashed attempt, a note on
     /// one that recovered (a kernel panic, then a reboot that registered).
     pub evidence: Vec<Evidence>,
@@ -228,33 +229,39 @@ impl Attempt {
 
 /// The attempts of boots ordered by instance and boot number (as assembly returns them): one per
 /// distinct attempt number of an instance, in order.
-pub fn attempts(boots: &[Boot]) -> Vec<Attempt> {
+pub fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
+    attempts_of(boots.iter())
+}
+
+/// [`attempts`] of boots given one by one (a class's share of a fleet).
+pub fn attempts_of<'a>(boots: impl Iterator<Item = &'a LeanBoot>) -> Vec<Attempt> {
     let mut out: Vec<Attempt> = Vec::new();
     for b in boots {
+        let (boot, attempt) = (b.boot as usize, b.attempt as usize);
         if let Some(a) = out
             .last_mut()
-            .filter(|a| a.instance == b.instance && a.attempt == b.attempt)
+            .filter(|a| a.instance == b.instance && a.attempt == attempt)
         {
-            a.boots.push(b.boot);
-            a.evidence.extend(b.evidence.clone());
+            a.boots.push(boot);
+            a.evidence.extend(b.evidence.as_deref().cloned());
             continue;
         }
         out.push(Attempt {
             instance: b.instance.clone(),
             workspace: b.workspace.clone(),
-            attempt: b.attempt,
+            attempt,
             class: b.class.clone(),
             template: b.template.clone(),
             labels: b.labels.clone(),
             launched: b.launched,
-            boots: vec![b.boot],
+            boots: vec![boot],
             outcome: b.attempt_outcome.unwrap_or(b.outcome),
             latency: b.attempt_latency,
             flip_secs: b.attempt_flip_secs,
             timeout_secs: b.timeout_secs,
             stuck_threshold_secs: b.stuck_threshold_secs,
             end: b.end.clone(),
-            evidence: b.evidence.iter().cloned().collect(),
+            evidence: b.evidence.as_deref().cloned().into_iter().collect(),
         });
     }
     out
@@ -271,7 +278,7 @@ pub fn nothing_to_fit(attempts: &[Attempt], class: &str) -> Option<String> {
     {
         return None;
     }
-    let mut ends: Vec<&str> = attempts.iter().map(|a| a.end.as_str()).collect();
+    let mut ends: Vec<&str> = attempts.iter().map(|a| &*a.end).collect();
     ends.sort_unstable();
     ends.dedup();
     let end = match ends.as_slice() {
@@ -320,6 +327,7 @@ pub(crate) fn own_attempt(b: &mut Boot) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timeline::lean::lean_all;
     use crate::timeline::{Zero, SCHEMA_VERSION};
 
     const DAY: f64 = crate::config::DEFAULT_MAX_PLAUSIBLE_SECS;
@@ -404,7 +412,7 @@ mod tests {
             with("i-7", Outcome::Unknown, Some(latency(0.0, true))),
             with("i-8", Outcome::Unknown, Some(latency(-2.0, true))),
         ];
-        let a = attempts(&boots);
+        let a = attempts(&lean_all(&boots));
         let records: Vec<Option<(f64, bool)>> = a.iter().map(|a| a.record(DAY)).collect();
         assert_eq!(
             records,
@@ -492,15 +500,15 @@ mod tests {
         }
         let second_launch = boot("i-1", 3, 2, Outcome::Unknown);
         let other = boot("i-2", 1, 1, Outcome::Unknown);
-        let a = attempts(&[panicked, rebooted, second_launch, other]);
+        let a = attempts(&lean_all(&[panicked, rebooted, second_launch, other]));
         assert_eq!(a.len(), 3);
         assert_eq!(a[0].boots, [1, 2]);
         assert_eq!(a[0].outcome, Outcome::Registered);
         assert_eq!(a[0].record(DAY), Some((500.0, false)));
         assert_eq!(a[0].evidence.len(), 1, "the panic is kept as a note");
-        assert_eq!((a[1].instance.as_str(), a[1].attempt), ("i-1", 2));
+        assert_eq!((&*a[1].instance, a[1].attempt), ("i-1", 2));
         assert_eq!(a[1].boots, [3]);
-        assert_eq!((a[2].instance.as_str(), a[2].boots.len()), ("i-2", 1));
+        assert_eq!((&*a[2].instance, a[2].boots.len()), ("i-2", 1));
     }
 
     #[test]
@@ -512,7 +520,8 @@ mod tests {
             from: Zero::KernelStart,
         });
         let crashed = boot("i-2", 1, 1, Outcome::Crashed);
-        let line = nothing_to_fit(&attempts(&[unknown.clone(), crashed]), "default").unwrap();
+        let line =
+            nothing_to_fit(&attempts(&lean_all(&[unknown.clone(), crashed])), "default").unwrap();
         assert_eq!(
             line,
             "nothing to fit: none of the 2 attempts of class default reached its end milestone \
@@ -526,7 +535,10 @@ mod tests {
             censored: false,
             from: Zero::KernelStart,
         });
-        assert_eq!(nothing_to_fit(&attempts(&[unknown, done]), "default"), None);
+        assert_eq!(
+            nothing_to_fit(&attempts(&lean_all(&[unknown, done])), "default"),
+            None
+        );
     }
 
     #[test]
@@ -546,7 +558,7 @@ mod tests {
         own_attempt(&mut b);
         assert_eq!(b.attempt, 2);
         assert_eq!(b.attempt_outcome, Some(Outcome::TimedOut));
-        let a = attempts(&[b]);
+        let a = attempts(&lean_all(&[b]));
         assert_eq!(a[0].record(DAY), Some((630.0, true)));
         assert!(a[0].flipped());
         assert_eq!(a[0].flip_secs, Some(630.0));

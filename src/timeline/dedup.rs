@@ -2,8 +2,9 @@
 //! source's gives nothing, and a boot that several timeline shards hold is kept from the
 //! first shard that holds it.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::Digest;
 use crate::ingest::SourceReport;
@@ -49,20 +50,27 @@ pub fn drop_copies(digests: &mut [Digest], reports: &mut [SourceReport]) -> Vec<
 /// Keeps each (instance, boot) read from timeline shards once, from the first shard in
 /// input order that holds it. Returns the boots dropped.
 pub fn drop_repeated_boots(digests: &mut [Digest], paths: &[PathBuf]) -> Vec<RepeatedBoot> {
-    let mut seen: BTreeSet<(String, usize)> = BTreeSet::new();
+    // Keyed by a shared id: a lean boot's costs no copy.
+    let mut seen: HashSet<(Arc<str>, usize)> = HashSet::new();
     let mut repeated = Vec::new();
     for (d, path) in digests.iter_mut().zip(paths) {
-        d.boots.retain(|b| {
-            let fresh = seen.insert((b.instance.clone(), b.boot));
+        let mut fresh = |instance: Arc<str>, boot: usize| {
+            let fresh = seen.insert((instance.clone(), boot));
             if !fresh {
                 repeated.push(RepeatedBoot {
-                    instance: b.instance.clone(),
-                    boot: b.boot,
+                    instance: instance.to_string(),
+                    boot,
                     path: path.clone(),
                 });
             }
             fresh
-        });
+        };
+        d.boots
+            .retain(|b| fresh(Arc::from(b.instance.as_str()), b.boot));
+        if let Some(r) = &mut d.reduced {
+            r.boots
+                .retain(|b| fresh(b.instance.clone(), b.boot as usize));
+        }
     }
     repeated
 }

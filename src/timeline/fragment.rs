@@ -141,6 +141,9 @@ pub struct Digest {
     pub platform: PlatformFacts,
     /// Boots read whole from a timeline (JSON Lines) input.
     pub boots: Vec<Boot>,
+    /// Boots of a timeline input reduced as they were read, when the reader reduces
+    /// ([`Digester::reducing`]); `boots` stays empty then.
+    pub reduced: Option<super::lean::Reducer>,
 }
 
 /// Builds a digest from a stream of events.
@@ -262,9 +265,20 @@ impl Digester {
         }
     }
 
-    /// Adds a boot read whole from a timeline input.
+    /// Adds a boot read whole from a timeline input (reduced at once when reducing).
     pub fn boot(&mut self, b: Boot) {
-        self.out.boots.push(b);
+        match &mut self.out.reduced {
+            Some(r) => r.push(b),
+            None => self.out.boots.push(b),
+        }
+    }
+
+    /// A digester that reduces the boots of timeline inputs as they are read (`fit`,
+    /// `recommend`, `report`): memory follows the lean boots, not the timelines.
+    pub fn reducing(path: Arc<str>, spec: &super::lean::Reduce) -> Self {
+        let mut d = Self::new(path);
+        d.out.reduced = Some(super::lean::Reducer::new(spec));
+        d
     }
 
     /// Adds an event.
@@ -546,6 +560,9 @@ impl Digester {
             }
         }
         apply(&mut self.out, &identity::IdentitySettings::default());
+        if let Some(r) = &mut self.out.reduced {
+            r.shrink();
+        }
         self.out
     }
 }

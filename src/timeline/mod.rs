@@ -12,6 +12,7 @@ pub(crate) mod clock;
 pub mod dedup;
 pub mod fragment;
 pub mod identity;
+pub mod lean;
 pub mod verdict;
 
 use std::collections::BTreeMap;
@@ -21,7 +22,8 @@ use serde::{Deserialize, Serialize};
 
 pub use assemble::{assemble, assemble_noting, ClassPolicy, Classes};
 pub use attempt::{
-    attempts, implausible, nothing_to_fit, Attempt, Implausible, ImplausibleAttempt, Implausibles,
+    attempts, attempts_of, implausible, nothing_to_fit, Attempt, Implausible, ImplausibleAttempt,
+    Implausibles,
 };
 pub use fragment::{digest, Digest, Fragment, PlatformFacts};
 pub use verdict::Sweep;

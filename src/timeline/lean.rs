@@ -1,0 +1,664 @@
+//! The lean form of a boot that `fit`, `recommend`, `check` and `report` reduce: per boot only
+//! what their outputs need, with names shared rather than copied, so a fleet of a million
+//! attempts fits in well under a kilobyte each.
+//!
+//! What a reduction needs of a boot (and nothing else is kept): the instance id, class,
+//! template and labels (for `--group-by`), the boot's and its attempt's outcome, latency,
+//! censoring and flip (killed or not), what the latency counts from, its timeout and stuck
+//! threshold, the phases with their depth, start and end (phase statistics, tail blame and the
+//! spans a waterfall row draws), the kernel's start (the row's launch → kernel span), the end
+//! of observation, and crash evidence (rare). Milestones, sources, clock steps and identity stay
+//! behind; the few boots a report draws in full (its worked instance) are kept whole beside
+//! the lean ones ([`Keep`]).
+//!
+//! Timeline shards are reduced line by line as they are read, so a full [`Boot`] lives only
+//! while its line is converted; boots assembled from raw logs are reduced after assembly.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{Boot, Evidence, Latency, Outcome, Phase, Zero};
+
+/// A shared name: instance ids, classes, templates, phase names.
+pub type Name = Arc<str>;
+
+/// Labels of a `launched` event, shared by every boot that carries the same set.
+pub type Labels = Arc<BTreeMap<String, String>>;
+
+/// Hands out one shared copy of each name and label set it has seen.
+#[derive(Debug, Default)]
+pub struct Interner {
+    names: HashSet<Name>,
+    labels: HashSet<Labels>,
+    /// Shapes by a hash of their names and depths.
+    shapes: HashMap<u64, Vec<Shape>>,
+    /// The last workspace id (unique to an attempt, shared by its boots).
+    last_workspace: Option<Name>,
+    /// The last instance id: an instance's boots come together, and ids are seldom shared
+    /// otherwise, so they are not kept in the set.
+    last_instance: Option<Name>,
+}
+
+impl Interner {
+    /// The shared copy of `s`.
+    pub fn name(&mut self, s: &str) -> Name {
+        if let Some(n) = self.names.get(s) {
+            return n.clone();
+        }
+        let n: Name = Arc::from(s);
+        self.names.insert(n.clone());
+        n
+    }
+
+    fn instance(&mut self, s: &str) -> Name {
+        recent(&mut self.last_instance, s)
+    }
+
+    /// The shared phase names and depths of `phases`, in order.
+    fn shape(&mut self, phases: &[Phase]) -> Shape {
+        let mut h = std::hash::DefaultHasher::new();
+        for p in phases {
+            (p.name.as_str(), p.depth.min(255)).hash(&mut h);
+        }
+        let key = h.finish();
+        let found = self.shapes.get(&key).into_iter().flatten().find(|s| {
+            s.len() == phases.len()
+                && s.iter()
+                    .zip(phases)
+                    .all(|((n, d), p)| **n == p.name && usize::from(*d) == p.depth.min(255))
+        });
+        if let Some(s) = found {
+            return s.clone();
+        }
+        let shape: Shape = phases
+            .iter()
+            .map(|p| (self.name(&p.name), p.depth.min(255) as u8))
+            .collect();
+        self.shapes.entry(key).or_default().push(shape.clone());
+        shape
+    }
+
+    fn labels(&mut self, l: &BTreeMap<String, String>) -> Labels {
+        if let Some(x) = self.labels.get(l) {
+            return x.clone();
+        }
+        let x = Arc::new(l.clone());
+        self.labels.insert(x.clone());
+        x
+    }
+
+    /// The lean form of `b`.
+    pub fn lean(&mut self, b: &Boot) -> LeanBoot {
+        LeanBoot {
+            instance: self.instance(&b.instance),
+            workspace: b
+                .workspace
+                .as_deref()
+                .map(|w| recent(&mut self.last_workspace, w)),
+            class: self.name(&b.class),
+            template: b.template.as_deref().map(|t| self.name(t)),
+            labels: self.labels(&b.labels),
+            end: self.name(&b.end),
+            boot: b.boot as u32,
+            attempt: b.attempt as u32,
+            zero: b.zero,
+            outcome: b.outcome,
+            attempt_outcome: b.attempt_outcome,
+            latency: b.latency,
+            attempt_latency: b.attempt_latency,
+            attempt_flip_secs: b.attempt_flip_secs,
+            timeout_secs: b.timeout_secs,
+            stuck_threshold_secs: b.stuck_threshold_secs,
+            launched: b.launched,
+            observed_secs: b.observed_secs,
+            kernel_secs: b
+                .milestones
+                .iter()
+                .find(|m| m.name == "kernel_start")
+                .map(|m| m.at_secs),
+            evidence: b.evidence.clone().map(Box::new),
+            phases: LeanPhases {
+                shape: self.shape(&b.phases),
+                times: b
+                    .phases
+                    .iter()
+                    .map(|p| {
+                        [
+                            p.start_secs as f32,
+                            p.end_secs.map_or(f32::NAN, |e| e as f32),
+                        ]
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// The shared copy of `s` when it repeats the last one, else a new one that becomes the last.
+fn recent(last: &mut Option<Name>, s: &str) -> Name {
+    match last {
+        Some(n) if &**n == s => n.clone(),
+        _ => {
+            let n: Name = Arc::from(s);
+            *last = Some(n.clone());
+            n
+        }
+    }
+}
+
+/// The names and depths of a boot's phases, in order: boots of a fleet mostly share a few.
+type Shape = Arc<[(Name, u8)]>;
+
+/// A lean boot's phases: their shared names and depths, and each one's start and end. Times
+/// are kept as `f32` seconds: boots' times are whole milliseconds, which `f32` holds exactly
+/// (after rounding back) up to two hours from the zero, and to a few milliseconds beyond.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeanPhases {
+    shape: Shape,
+    /// Start and end (`NaN`: still running when observation ended).
+    times: Box<[[f32; 2]]>,
+}
+
+impl LeanPhases {
+    /// The phases in start order.
+    pub fn iter(&self) -> impl Iterator<Item = LeanPhase<'_>> + Clone + '_ {
+        self.shape
+            .iter()
+            .zip(self.times.iter())
+            .map(|((name, depth), t)| LeanPhase {
+                name,
+                depth: *depth,
+                start: t[0],
+                end: t[1],
+            })
+    }
+
+    /// The number of phases.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+}
+
+/// A phase of a lean boot.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeanPhase<'a> {
+    /// Name, as in [`Phase::name`].
+    pub name: &'a Name,
+    /// Nesting depth.
+    pub depth: u8,
+    start: f32,
+    end: f32,
+}
+
+impl LeanPhase<'_> {
+    /// Start, seconds from the boot's zero (to the millisecond).
+    pub fn start_secs(&self) -> f64 {
+        milli(self.start)
+    }
+
+    /// End, seconds from the boot's zero; `None` while still running when observation ended.
+    pub fn end_secs(&self) -> Option<f64> {
+        (!self.end.is_nan()).then(|| milli(self.end))
+    }
+
+    /// Duration in seconds, when finished.
+    pub fn duration_secs(&self) -> Option<f64> {
+        self.end_secs().map(|e| e - self.start_secs())
+    }
+}
+
+fn milli(x: f32) -> f64 {
+    (f64::from(x) * 1e3).round() / 1e3
+}
+
+/// A boot as a reduction sees it (see the module's documentation for what is kept).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeanBoot {
+    /// Instance id.
+    pub instance: Name,
+    /// Workspace id, when the platform named one.
+    pub workspace: Option<Name>,
+    /// Timeout class.
+    pub class: Name,
+    /// Template, when the platform named one.
+    pub template: Option<Name>,
+    /// Labels of the attempt's `launched` event.
+    pub labels: Labels,
+    /// The milestone latencies run to.
+    pub end: Name,
+    /// 1-based boot number within the instance.
+    pub boot: u32,
+    /// 1-based attempt number within the instance.
+    pub attempt: u32,
+    /// What the seconds count from.
+    pub zero: Zero,
+    /// What became of the boot.
+    pub outcome: Outcome,
+    /// What became of its attempt.
+    pub attempt_outcome: Option<Outcome>,
+    /// The boot's register latency.
+    pub latency: Option<Latency>,
+    /// The attempt's register latency.
+    pub attempt_latency: Option<Latency>,
+    /// Seconds from the zero to the sweep's flip of the attempt.
+    pub attempt_flip_secs: Option<f64>,
+    /// The timeout that applies, seconds.
+    pub timeout_secs: f64,
+    /// The stuck threshold of its class, seconds.
+    pub stuck_threshold_secs: f64,
+    /// Launch time, when known.
+    pub launched: Option<DateTime<Utc>>,
+    /// Seconds from zero to the last moment any source observed.
+    pub observed_secs: Option<f64>,
+    /// The kernel's start, seconds from the zero.
+    pub kernel_secs: Option<f64>,
+    /// Crash evidence, for crashed boots.
+    pub evidence: Option<Box<Evidence>>,
+    /// Phases in start order.
+    pub phases: LeanPhases,
+}
+
+impl LeanBoot {
+    /// The boot's latency record, as [`Boot::record`].
+    pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
+        self.latency?.record(max_plausible_secs)
+    }
+}
+
+/// Boots of a timeline kept whole beside the lean ones, for what a report draws in full.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keep {
+    /// Per class, the slowest healthy boot (the report's default worked instance).
+    pub slowest_healthy: bool,
+    /// Every boot of this instance (`--worked-instance`).
+    pub instance: Option<String>,
+    /// Latencies beyond `[latency] max_plausible_secs` make no boot the slowest.
+    pub max_plausible_secs: f64,
+}
+
+impl Default for Keep {
+    fn default() -> Self {
+        Self {
+            slowest_healthy: false,
+            instance: None,
+            max_plausible_secs: crate::config::DEFAULT_MAX_PLAUSIBLE_SECS,
+        }
+    }
+}
+
+impl Keep {
+    /// Whether `b` is healthy with a plausible exact latency, and that latency.
+    fn healthy_latency(&self, b: &Boot) -> Option<f64> {
+        if !matches!(b.outcome, Outcome::Registered | Outcome::FalseFailed) {
+            return None;
+        }
+        match b.record(self.max_plausible_secs) {
+            Some((secs, false)) => Some(secs),
+            Some((_, true)) | None => None,
+        }
+    }
+}
+
+/// Whether `a` is slower than `b` as the slowest healthy boot is chosen (ties: the first
+/// instance id).
+pub(crate) fn slower(a: (f64, &str), b: (f64, &str)) -> bool {
+    a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)).is_gt()
+}
+
+/// The whole boots a reduction keeps, gathered as boots go by.
+#[derive(Debug, Default)]
+pub struct Kept {
+    rule: Keep,
+    slowest: BTreeMap<String, Boot>,
+    instance: Vec<Boot>,
+}
+
+impl Kept {
+    /// Keeps what `rule` asks for.
+    pub fn new(rule: Keep) -> Self {
+        Self {
+            rule,
+            ..Self::default()
+        }
+    }
+
+    /// Offers a boot; it is cloned only when kept.
+    pub fn offer(&mut self, b: &Boot) {
+        if self.rule.instance.as_deref() == Some(b.instance.as_str()) {
+            self.instance.push(b.clone());
+        }
+        if !self.rule.slowest_healthy {
+            return;
+        }
+        let Some(secs) = self.rule.healthy_latency(b) else {
+            return;
+        };
+        let beats = match self.slowest.get(&b.class) {
+            Some(k) => slower(
+                (secs, &b.instance),
+                (self.rule.healthy_latency(k).unwrap_or(0.0), &k.instance),
+            ),
+            None => true,
+        };
+        if beats {
+            self.slowest.insert(b.class.clone(), b.clone());
+        }
+    }
+
+    /// Takes in what another gatherer kept.
+    pub fn merge(&mut self, other: Kept) {
+        for b in other.instance {
+            self.instance.push(b);
+        }
+        for b in other.slowest.into_values() {
+            self.offer(&b);
+        }
+    }
+
+    /// The boots kept, ordered by instance and boot.
+    pub fn into_boots(self) -> Vec<Boot> {
+        let mut v = self.instance;
+        for b in self.slowest.into_values() {
+            if !v
+                .iter()
+                .any(|k| k.instance == b.instance && k.boot == b.boot)
+            {
+                v.push(b);
+            }
+        }
+        v.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
+        v
+    }
+}
+
+/// Which boots a reduction takes in: a class, an instance, a launch window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    /// Only this class.
+    pub class: Option<String>,
+    /// Only this instance.
+    pub instance: Option<String>,
+    /// Launched (else zeroed) at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Launched (else zeroed) before.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Selection {
+    /// Whether `b` is selected.
+    pub fn keeps(&self, b: &Boot) -> bool {
+        let t = b.launched.or(b.zero_wall);
+        self.instance.as_deref().is_none_or(|i| b.instance == i)
+            && self.class.as_deref().is_none_or(|c| b.class == c)
+            && self.since.is_none_or(|s| t.is_some_and(|t| t >= s))
+            && self.until.is_none_or(|u| t.is_some_and(|t| t < u))
+    }
+}
+
+/// What a reduction reads boots into: the selection, and the boots it keeps whole.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reduce {
+    /// Boots outside it are not kept (an instance read is still counted).
+    pub select: Selection,
+    /// Boots kept whole.
+    pub keep: Keep,
+}
+
+/// Boots reduced as they are read (one source's, or assembly's).
+#[derive(Debug, Default)]
+pub struct Reducer {
+    interner: Interner,
+    /// The selected boots, lean.
+    pub boots: Vec<LeanBoot>,
+    /// The boots kept whole.
+    pub kept: Kept,
+    /// Instance ids read, selected or not, when an instance is selected (to say what there
+    /// was when it matches none).
+    pub instances_read: HashSet<String>,
+    select: Selection,
+}
+
+impl Reducer {
+    /// A reducer for `spec`.
+    pub fn new(spec: &Reduce) -> Self {
+        Self {
+            kept: Kept::new(spec.keep.clone()),
+            select: spec.select.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// Takes in one boot (dropped unless selected).
+    pub fn push(&mut self, mut b: Boot) {
+        super::attempt::own_attempt(&mut b);
+        if self.select.instance.is_some() && !self.instances_read.contains(&b.instance) {
+            self.instances_read.insert(b.instance.clone());
+        }
+        if !self.select.keeps(&b) {
+            return;
+        }
+        self.kept.offer(&b);
+        let lean = self.interner.lean(&b);
+        self.boots.push(lean);
+    }
+
+    /// Gives back what growing its list of boots left unused (once its source is read).
+    pub fn shrink(&mut self) {
+        self.boots.shrink_to_fit();
+    }
+
+    /// Takes in another reducer's boots.
+    pub fn merge(&mut self, other: Reducer) {
+        if self.boots.is_empty() {
+            self.boots = other.boots;
+        } else {
+            self.boots.extend(other.boots);
+        }
+        self.kept.merge(other.kept);
+        self.instances_read.extend(other.instances_read);
+    }
+}
+
+/// A fleet reduced: its selected boots, lean and ordered by instance and boot, and the boots
+/// kept whole.
+#[derive(Debug, Default)]
+pub struct Fleet {
+    /// Lean boots ordered by instance and boot number.
+    pub boots: Vec<LeanBoot>,
+    /// Boots kept whole ([`Keep`]).
+    pub kept: Vec<Boot>,
+}
+
+impl Fleet {
+    /// The fleet of a reducer's boots.
+    pub fn from_reducer(r: Reducer) -> Self {
+        let mut boots = r.boots;
+        boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
+        boots.shrink_to_fit();
+        Self {
+            boots,
+            kept: r.kept.into_boots(),
+        }
+    }
+
+    /// The fleet of whole boots (tests, small inputs), every boot selected and the slowest
+    /// healthy boot of each class kept.
+    pub fn of(boots: &[Boot]) -> Self {
+        let mut r = Reducer::new(&Reduce {
+            keep: Keep {
+                slowest_healthy: true,
+                ..Keep::default()
+            },
+            ..Reduce::default()
+        });
+        for b in boots {
+            r.push(b.clone());
+        }
+        Self::from_reducer(r)
+    }
+
+    /// The kept whole boot of `instance` (its first), if any.
+    pub fn kept_boot(&self, instance: &str, boot: u32) -> Option<&Boot> {
+        self.kept
+            .iter()
+            .find(|b| b.instance == instance && b.boot == boot as usize)
+    }
+}
+
+/// Reduces digests: the boots their timeline inputs reduced as they were read, and the boots
+/// assembled from the rest, each reduced as assembly hands it over. Returns the fleet, the
+/// number of instances read when an instance is selected (selected or not), and assembly's
+/// notes (for stderr).
+pub fn reduce(
+    mut digests: Vec<super::Digest>,
+    policy: &super::Classes,
+    spec: &Reduce,
+) -> (Fleet, usize, Vec<String>) {
+    let parts: Vec<Reducer> = digests
+        .iter_mut()
+        .filter_map(|d| d.reduced.take())
+        .collect();
+    let mut all = Reducer::new(spec);
+    // One list of the right size (the largest taken over as it is), each source's freed as
+    // it is copied in.
+    let total = parts.iter().map(|r| r.boots.len()).sum::<usize>();
+    let largest = (0..parts.len()).max_by_key(|&i| parts[i].boots.len());
+    let mut parts = parts;
+    if let Some(i) = largest {
+        all.merge(parts.swap_remove(i));
+        all.boots.reserve_exact(total - all.boots.len());
+    }
+    for r in parts {
+        all.merge(r);
+    }
+    let (boots, notes) = super::assemble_noting(digests, policy);
+    for b in boots {
+        all.push(b);
+    }
+    let instances = all.instances_read.len();
+    (Fleet::from_reducer(all), instances, notes)
+}
+
+/// The lean boots of whole boots, in their order (tests and the timeline's summary).
+pub fn lean_all(boots: &[Boot]) -> Vec<LeanBoot> {
+    let mut i = Interner::default();
+    boots
+        .iter()
+        .map(|b| {
+            let mut b = b.clone();
+            super::attempt::own_attempt(&mut b);
+            i.lean(&b)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::{Milestone, SCHEMA_VERSION};
+
+    fn boot(instance: &str, class: &str, latency: f64) -> Boot {
+        Boot {
+            schema_version: SCHEMA_VERSION,
+            instance: instance.into(),
+            workspace: None,
+            class: class.into(),
+            template: None,
+            boot: 1,
+            zero: Zero::Launch,
+            zero_wall: None,
+            launched: None,
+            outcome: Outcome::Registered,
+            latency: Some(Latency {
+                secs: latency,
+                censored: false,
+                from: Zero::Launch,
+            }),
+            timeout_secs: 600.0,
+            stuck_threshold_secs: 900.0,
+            observed_secs: Some(latency),
+            evidence: None,
+            phases: vec![Phase {
+                name: "modules-final".into(),
+                depth: 1,
+                start_secs: 30.951,
+                end_secs: Some(7_000.125),
+                result: None,
+                source: "x:1".into(),
+            }],
+            milestones: vec![Milestone {
+                name: "kernel_start".into(),
+                at_secs: 12.5,
+                wall: None,
+                source: "x:2".into(),
+            }],
+            clock_skew_secs: None,
+            clock_steps: Vec::new(),
+            sources: vec!["x".into()],
+            labels: BTreeMap::from([("class".to_string(), class.to_string())]),
+            end: "registered".into(),
+            identity: Vec::new(),
+            attempt: 0,
+            attempt_outcome: None,
+            attempt_latency: None,
+            attempt_flip_secs: None,
+        }
+    }
+
+    #[test]
+    fn lean_keeps_phase_times_to_the_millisecond_and_shares_names() {
+        let mut i = Interner::default();
+        let a = i.lean(&boot("i-1", "default", 400.0));
+        let b = i.lean(&boot("i-2", "default", 500.0));
+        let p = a.phases.iter().next().unwrap();
+        assert_eq!(p.start_secs(), 30.951);
+        assert_eq!(p.end_secs(), Some(7_000.125));
+        assert_eq!(a.kernel_secs, Some(12.5));
+        assert!(Arc::ptr_eq(&a.class, &b.class));
+        assert!(Arc::ptr_eq(&a.labels, &b.labels));
+        assert!(Arc::ptr_eq(&a.phases.shape, &b.phases.shape));
+    }
+
+    #[test]
+    fn a_reducer_keeps_the_selected_class_and_its_slowest_healthy_boot_whole() {
+        let mut r = Reducer::new(&Reduce {
+            select: Selection {
+                class: Some("default".into()),
+                ..Selection::default()
+            },
+            keep: Keep {
+                slowest_healthy: true,
+                ..Keep::default()
+            },
+        });
+        r.push(boot("i-1", "default", 400.0));
+        r.push(boot("i-3", "default", 610.0));
+        r.push(boot("i-2", "default", 610.0));
+        r.push(boot("i-4", "gpu", 900.0));
+        let f = Fleet::from_reducer(r);
+        let ids: Vec<&str> = f.boots.iter().map(|b| &*b.instance).collect();
+        assert_eq!(ids, ["i-1", "i-2", "i-3"]);
+        // A tie goes to the first instance id, as the report's choice does.
+        let kept: Vec<&str> = f.kept.iter().map(|b| b.instance.as_str()).collect();
+        assert_eq!(kept, ["i-2"]);
+        // The attempt of a timeline written before attempts is the boot.
+        assert_eq!(f.boots[0].attempt, 1);
+    }
+
+    #[test]
+    fn a_lean_boot_is_far_smaller_than_a_kilobyte() {
+        assert!(
+            std::mem::size_of::<LeanBoot>() <= 256,
+            "{}",
+            std::mem::size_of::<LeanBoot>()
+        );
+    }
+}
