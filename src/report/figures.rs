@@ -441,7 +441,7 @@ fn row_spans(b: &LeanBoot, cats: &mut Categories) -> Vec<Span> {
                 spans.push(Span {
                     start,
                     end: stop,
-                    category: cats.index(&p.name),
+                    category: cats.index(p.name),
                 });
             }
         }
