@@ -618,6 +618,7 @@ fn warnings(
     w.extend(plateau_warning(r, ev, fitted, policy));
     w.extend(data_warnings(r, fitted));
     w.extend(verdict_warning(r));
+    w.extend(current_past_stuck(r));
     w
 }
 
@@ -774,6 +775,24 @@ fn verdict_warning(r: &Recommendation) -> Option<Warning> {
         Verdict::Ok => {}
     }
     w.pop()
+}
+
+/// The timeout in force now at or past the stuck threshold (a template's override set above
+/// its class's threshold): whatever is recommended, today's stuck boots are failed late.
+fn current_past_stuck(r: &Recommendation) -> Option<Warning> {
+    (r.current_timeout_s >= r.stuck_threshold_s).then(|| Warning {
+        kind: WarningKind::CurrentPastStuck {
+            current_s: r.current_timeout_s,
+            stuck_threshold_s: r.stuck_threshold_s,
+        },
+        message: format!(
+            "the current {:.0} s reaches the stuck threshold {:.0} s: a stuck boot is failed only at {:.0} s, {:.0} s after it counts as stuck",
+            r.current_timeout_s,
+            r.stuck_threshold_s,
+            r.current_timeout_s,
+            r.current_timeout_s - r.stuck_threshold_s
+        ),
+    })
 }
 
 /// Why the CI gate failed a group.
@@ -988,6 +1007,32 @@ mod tests {
         assert_eq!(r.templates[0].n, 60);
         assert_eq!(r.templates[0].current_timeout_s, 1200.0);
         assert!(r.templates[0].bound_s > r.classes[0].bound_s);
+        // The override sits past the class's 900 s stuck threshold: said, with the numbers;
+        // the class's own 600 s is not.
+        let past = |w: &[Warning]| {
+            w.iter()
+                .filter_map(|w| {
+                    if let WarningKind::CurrentPastStuck {
+                        current_s,
+                        stuck_threshold_s,
+                    } = w.kind
+                    {
+                        Some((current_s, stuck_threshold_s, w.message.clone()))
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let t = past(&r.templates[0].warnings);
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].0, t[0].1), (1200.0, 900.0));
+        assert!(
+            t[0].2.contains("failed only at 1200 s, 300 s after"),
+            "{}",
+            t[0].2
+        );
+        assert!(past(&r.classes[0].warnings).is_empty());
     }
 
     #[test]

@@ -232,6 +232,13 @@ pub enum WarningKind {
     NearStuckThreshold,
     /// The timeout reaches the stuck threshold.
     Overlap,
+    /// The timeout in force now reaches the stuck threshold: stuck boots are failed late.
+    CurrentPastStuck {
+        /// The current timeout, seconds.
+        current_s: f64,
+        /// The stuck threshold, seconds.
+        stuck_threshold_s: f64,
+    },
     /// The class is not in the configuration: it got the default class's values.
     UnconfiguredClass,
     /// Some latencies count from the kernel's start (launch unknown).
