@@ -269,12 +269,29 @@ fn the_report_of_four_shards_is_the_report_of_the_raw_inputs() {
         v
     };
     let raw = report(&["fixtures/fleet"], &dir.path().join("raw"));
-    let shard_args: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let mut shard_args: Vec<&str> = paths.iter().map(String::as_str).collect();
     let sharded = report(&shard_args, &dir.path().join("sharded"));
     assert_eq!(sharded["worked"], raw["worked"]);
     assert!(raw["worked"]["events"].as_array().unwrap().len() > 5);
     assert_eq!(sharded["figures"]["lanes"], raw["figures"]["lanes"]);
     assert_eq!(sharded, raw);
+    // A boot asked for by name is kept whole from whichever shard holds it.
+    let notable = raw["notable"].as_array().unwrap();
+    let id = notable
+        .iter()
+        .find(|b| b["class"] == "default" && b["outcome"] == "false_failed")
+        .and_then(|b| b["instance"].as_str())
+        .expect("a false-failed boot of the default class")
+        .to_string();
+    let raw = report(
+        &["fixtures/fleet", "--worked-instance", &id],
+        &dir.path().join("raw-named"),
+    );
+    shard_args.extend(["--worked-instance", &id]);
+    let sharded = report(&shard_args, &dir.path().join("sharded-named"));
+    assert_eq!(raw["worked"]["instance"], id.as_str());
+    assert_eq!(sharded["worked"], raw["worked"]);
+    assert_eq!(sharded["figures"]["lanes"], raw["figures"]["lanes"]);
 }
 
 /// The real `cloud-init.log`s of the corpus: boots without platform events or a register line.
