@@ -72,6 +72,36 @@ pub struct InputArgs {
     /// Files, folders (walked recursively) or `-` for standard input; `.gz` is read too.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
+    /// How to read them.
+    #[command(flatten)]
+    pub read: ReadOptions,
+}
+
+/// Inputs a command can do without (`fit` and `recommend` with `--durations`, `check` without
+/// data), and how to read them.
+#[derive(Debug, Args)]
+pub struct OptionalInputArgs {
+    /// Boot timelines or any input bootline reads: files, folders (walked recursively) or `-`
+    /// for standard input; `.gz` is read too.
+    pub inputs: Vec<PathBuf>,
+    /// How to read them.
+    #[command(flatten)]
+    pub read: ReadOptions,
+}
+
+impl OptionalInputArgs {
+    /// The inputs as [`InputArgs`].
+    pub fn to_input_args(&self) -> InputArgs {
+        InputArgs {
+            inputs: self.inputs.clone(),
+            read: self.read.clone(),
+        }
+    }
+}
+
+/// How every input is read.
+#[derive(Debug, Clone, Args)]
+pub struct ReadOptions {
     /// Read every input as this format instead of sniffing it (see `bootline formats`).
     #[arg(long, value_name = "NAME")]
     pub input_format: Option<String>,
@@ -179,19 +209,9 @@ pub enum TimelineFormat {
 /// Options of `bootline fit`.
 #[derive(Debug, Args)]
 pub struct FitArgs {
-    /// Boot timelines or any input bootline reads (omit with --durations).
-    pub inputs: Vec<PathBuf>,
-    /// Read every input as this format instead of sniffing it.
-    #[arg(long, value_name = "NAME")]
-    pub input_format: Option<String>,
-    /// Fail on the first malformed line instead of skipping and counting it.
-    #[arg(long)]
-    pub strict: bool,
-    /// Cut lines longer than this many bytes, counting and locating each (memory stays
-    /// bounded on any input).
-    #[arg(long, value_name = "BYTES", default_value_t = bootline::input::MAX_LINE_BYTES,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
-    pub max_line_bytes: usize,
+    /// Inputs (none with --durations).
+    #[command(flatten)]
+    pub input: OptionalInputArgs,
     /// Selection and configuration (with timelines).
     #[command(flatten)]
     pub select: SelectArgs,
@@ -235,19 +255,9 @@ pub enum AssumeArg {
 /// Options of `bootline recommend`.
 #[derive(Debug, Args)]
 pub struct RecommendArgs {
-    /// Boot timelines or any input bootline reads (omit with --durations).
-    pub inputs: Vec<PathBuf>,
-    /// Read every input as this format instead of sniffing it.
-    #[arg(long, value_name = "NAME")]
-    pub input_format: Option<String>,
-    /// Fail on the first malformed line instead of skipping and counting it.
-    #[arg(long)]
-    pub strict: bool,
-    /// Cut lines longer than this many bytes, counting and locating each (memory stays
-    /// bounded on any input).
-    #[arg(long, value_name = "BYTES", default_value_t = bootline::input::MAX_LINE_BYTES,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
-    pub max_line_bytes: usize,
+    /// Inputs (none with --durations).
+    #[command(flatten)]
+    pub input: OptionalInputArgs,
     /// Selection and configuration.
     #[command(flatten)]
     pub select: SelectArgs,
@@ -292,19 +302,9 @@ pub struct RecommendArgs {
 /// Options of `bootline check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Boot timelines or any input bootline reads: adds the CI gate.
-    pub inputs: Vec<PathBuf>,
-    /// Read every input as this format instead of sniffing it.
-    #[arg(long, value_name = "NAME")]
-    pub input_format: Option<String>,
-    /// Fail on the first malformed line instead of skipping and counting it.
-    #[arg(long)]
-    pub strict: bool,
-    /// Cut lines longer than this many bytes, counting and locating each (memory stays
-    /// bounded on any input).
-    #[arg(long, value_name = "BYTES", default_value_t = bootline::input::MAX_LINE_BYTES,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
-    pub max_line_bytes: usize,
+    /// Inputs (with any, the CI gate runs too).
+    #[command(flatten)]
+    pub input: OptionalInputArgs,
     /// Selection and configuration (`--config` is required).
     #[command(flatten)]
     pub select: SelectArgs,

@@ -34,18 +34,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let (recs, read_failed) = if args.inputs.is_empty() {
+    let (recs, read_failed) = if args.input.inputs.is_empty() {
         (None, false)
     } else {
-        let (attempts, failed, _) = read_attempts(
-            &args.inputs,
-            &args.input_format,
-            args.strict,
-            args.max_line_bytes,
-            &args.select,
-            &config,
-            None,
-        )?;
+        let (attempts, failed, _) = read_attempts(&args.input, &args.select, &config, None)?;
         (
             Some(recommend::recommend(
                 &attempts,

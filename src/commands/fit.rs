@@ -27,7 +27,7 @@ use bootline::timeline::{attempts, implausible, nothing_to_fit, Implausibles, Ze
 
 use super::timeline::{load_config, read_fleet};
 use super::Inputs;
-use crate::cli::{FitArgs, InputArgs, OutputFormat};
+use crate::cli::{FitArgs, OutputFormat};
 
 /// What the records came from.
 enum Source {
@@ -39,12 +39,7 @@ enum Source {
 
 /// Reads boots from any inputs and keeps the class's (the `default` class unless named).
 fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<LeanBoot>, bool)> {
-    let input = InputArgs {
-        inputs: args.inputs.clone(),
-        input_format: args.input_format.clone(),
-        strict: args.strict,
-        max_line_bytes: args.max_line_bytes,
-    };
+    let input = args.input.to_input_args();
     let config = load_config(&args.select)?;
     let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
     let class = args
@@ -64,7 +59,7 @@ fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<LeanBoot>, bool)> {
 /// Runs `bootline fit`.
 pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let mut failed = false;
-    let source = match (&args.durations, args.inputs.is_empty()) {
+    let source = match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, false) => {
             let (class, boots, f) = boots_of(&args)?;
@@ -106,7 +101,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         Source::Boots { boots, .. } => implausible(&attempts(boots), max_plausible_secs),
         Source::Durations(_) => Implausibles::default(),
     };
-    super::report_implausible(&implausible, args.strict)?;
+    super::report_implausible(&implausible, args.input.read.strict)?;
     let (records, label) = match &source {
         Source::Durations(path) => (read_durations(path)?, path.display().to_string()),
         Source::Boots { class, boots } => {

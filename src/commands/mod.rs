@@ -72,6 +72,7 @@ impl Inputs {
     /// and which paths reached a file already listed.
     pub fn from_args(args: &InputArgs) -> anyhow::Result<Self> {
         let format = args
+            .read
             .input_format
             .as_deref()
             .map(str::parse::<Format>)
@@ -82,8 +83,8 @@ impl Inputs {
             sources: set.sources,
             format,
             options: parse::Options::default()
-                .with_strict(args.strict)
-                .with_max_line_bytes(args.max_line_bytes),
+                .with_strict(args.read.strict)
+                .with_max_line_bytes(args.read.max_line_bytes),
             quiet: false,
         })
     }

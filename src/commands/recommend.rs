@@ -2,7 +2,6 @@
 //! configuration, runs the library's recommendation and writes it as text or JSON.
 
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -16,27 +15,19 @@ use bootline::timeline::{self, Implausibles};
 use super::fit::read_durations;
 use super::timeline::{load_config, read_fleet};
 use super::Inputs;
-use crate::cli::{AssumeArg, InputArgs, OutputFormat, RecommendArgs, SelectArgs};
+use crate::cli::{AssumeArg, OptionalInputArgs, OutputFormat, RecommendArgs, SelectArgs};
 
 /// Reads boots from any inputs and maps them to attempts; says on stderr how many boots had no
 /// usable latency and which had an implausible one (`--strict`: an error). Returns the
 /// attempts, whether any source failed to read, and the implausible attempts.
 pub(super) fn read_attempts(
-    inputs: &[PathBuf],
-    input_format: &Option<String>,
-    strict: bool,
-    max_line_bytes: usize,
+    input: &OptionalInputArgs,
     select: &SelectArgs,
     config: &Config,
     class: Option<&str>,
 ) -> anyhow::Result<(Vec<Attempt>, bool, Implausibles)> {
-    let input = InputArgs {
-        inputs: inputs.to_vec(),
-        input_format: input_format.clone(),
-        strict,
-        max_line_bytes,
-    };
-    let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
+    let strict = input.read.strict;
+    let inputs = Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
     let (fleet, failed) = read_fleet(&inputs, config, select, class, Keep::default())?;
     let attempts = timeline::attempts(&fleet.boots);
     drop(fleet);
@@ -171,7 +162,7 @@ fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
 pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
     let mut implausible = Implausibles::default();
-    let (attempts, read_failed, class) = match (&args.durations, args.inputs.is_empty()) {
+    let (attempts, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, true) => {
             bail!("nothing to recommend from: give inputs (logs, timelines) or --durations FILE")
@@ -190,15 +181,8 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
             )
         }
         (None, false) => {
-            let (a, failed, found) = read_attempts(
-                &args.inputs,
-                &args.input_format,
-                args.strict,
-                args.max_line_bytes,
-                &args.select,
-                &config,
-                args.class.as_deref(),
-            )?;
+            let (a, failed, found) =
+                read_attempts(&args.input, &args.select, &config, args.class.as_deref())?;
             implausible = found;
             (a, failed, args.class.clone())
         }

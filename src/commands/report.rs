@@ -112,7 +112,7 @@ pub fn build(
         presentation,
     };
     let report = report::build(fleet, &config, digests, &options)?;
-    super::report_implausible(&report.implausible, opts.input.strict)?;
+    super::report_implausible(&report.implausible, opts.input.read.strict)?;
     Ok(Built { report, failed })
 }
 
