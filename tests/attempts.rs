@@ -2,28 +2,12 @@
 //! case (`fixtures/sweep/`), and sharded timelines reducing to the same fit as the raw fleet.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
 
-fn bootline(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("bootline")
-        .unwrap()
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use common::{bootline, root};
 
 /// The boot lines of one case's timeline (with extra arguments before the input).
 fn boots(case: &str, extra: &[&str]) -> Vec<Value> {

@@ -4,28 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bootline(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("bootline")
-        .unwrap()
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use common::{bootline, root};
 
 /// `bootline timeline` of the whole fixture fleet as JSON Lines.
 const FLEET_JSONL: &[&str] = &[
