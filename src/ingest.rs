@@ -31,6 +31,27 @@ pub struct SourceReport {
     /// Size and digest of its bytes, for sources whose content is compared
     /// ([`Source::compare_content`]) and that were read to the end.
     pub content: (Option<u64>, Option<u128>),
+    /// SHA-256 of its raw bytes (as stored, before gunzip) and how many there were, when it
+    /// was asked for and the read reached the end without an error.
+    pub sha256: Option<Whole>,
+}
+
+/// An input's SHA-256, of every one of its raw bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Whole {
+    /// Raw bytes read.
+    pub bytes: u64,
+    /// Their SHA-256.
+    pub sha256: [u8; 32],
+}
+
+impl SourceReport {
+    /// Whether a source found by walking a folder turned out to be no log bootline reads: it
+    /// is then skipped and named, not counted as a failure. (A source named on the command
+    /// line must be read.)
+    pub fn passed_over(&self, source: &Source) -> bool {
+        !source.named && self.error.as_ref().is_some_and(Error::is_not_a_log)
+    }
 }
 
 /// Reads every source in parallel (rayon) and returns the digests and reports in source
@@ -40,25 +61,34 @@ pub fn collect(
     format: Option<Format>,
     opts: &Options,
 ) -> (Vec<Digest>, Vec<SourceReport>) {
-    collect_reporting(sources, format, opts, None, &|_| {})
+    collect_reporting(sources, format, opts, None, false, &|_| {})
 }
 
 /// [`collect`], reducing the boots of timeline inputs as they are read when `reduce` is given,
-/// and telling `done` of each source read (from the reading thread; for a progress bar).
+/// computing each source's SHA-256 in the same read pass when `sha256` is asked for (see
+/// [`SourceReport::sha256`]), and telling `done` of each source read (from the reading
+/// thread; for a progress bar).
 pub fn collect_reporting(
     sources: &[Source],
     format: Option<Format>,
     opts: &Options,
     reduce: Option<&Reduce>,
+    sha256: bool,
     done: &(dyn Fn(&Source) + Sync),
 ) -> (Vec<Digest>, Vec<SourceReport>) {
     let results: Vec<(Digest, SourceReport)> = sources
         .par_iter()
         .map(|s| {
+            let hashes = input::Hashes {
+                content: s.compare_content,
+                sha256,
+            };
             let mut content = None;
-            let (digest, mut report) = read_one(s, format, opts, reduce, &mut content);
-            let hash = content.as_ref().and_then(input::ContentHash::value);
-            report.content = (s.size, hash);
+            let (digest, mut report) = read_one(s, format, opts, reduce, hashes, &mut content);
+            if let Some(c) = &content {
+                finish_hashes(c, &mut report);
+            }
+            report.content = (s.size, content.as_ref().and_then(input::ContentHash::value));
             done(s);
             (digest, report)
         })
@@ -66,11 +96,32 @@ pub fn collect_reporting(
     results.into_iter().unzip()
 }
 
+/// Completes the digests of a source read without an error (reading what its parser left
+/// unread) and keeps its SHA-256. A source whose read failed keeps no digest: it would be
+/// of part of the file.
+fn finish_hashes(content: &input::ContentHash, report: &mut SourceReport) {
+    if report.error.is_some() {
+        return;
+    }
+    if let Err(cause) = content.read_rest() {
+        report.error = Some(Error::Io {
+            path: report.path.display().to_string(),
+            cause,
+        });
+        return;
+    }
+    report.sha256 = content.sha256().map(|sha256| Whole {
+        bytes: content.bytes(),
+        sha256,
+    });
+}
+
 fn read_one(
     source: &Source,
     format: Option<Format>,
     opts: &Options,
     reduce: Option<&Reduce>,
+    hashes: input::Hashes,
     content: &mut Option<input::ContentHash>,
 ) -> (Digest, SourceReport) {
     let report = |summary, error| SourceReport {
@@ -78,8 +129,9 @@ fn read_one(
         summary,
         error,
         content: (None, None),
+        sha256: None,
     };
-    let mut inp = match input::open_hashed(&source.path, source.compare_content) {
+    let mut inp = match input::open_hashed(&source.path, hashes) {
         Ok((i, hash)) => {
             *content = hash;
             i

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use flate2::read::MultiGzDecoder;
+use sha2::{Digest as _, Sha256};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, Result};
@@ -37,12 +38,35 @@ impl std::fmt::Debug for Input {
 
 /// Opens a path (or `-` for standard input), decompressing gzip detected by magic bytes.
 pub fn open(path: &Path) -> Result<Input> {
-    Ok(open_hashed(path, false)?.0)
+    Ok(open_hashed(path, Hashes::NONE)?.0)
 }
 
-/// Opens a path like [`open`]; with `hash`, also returns a digest of its raw bytes that
-/// fills as the input is read (the same read pass, no second one).
-pub fn open_hashed(path: &Path, hash: bool) -> Result<(Input, Option<ContentHash>)> {
+/// Which digests of an input's raw bytes (as stored, before gunzip) to compute while it is
+/// read. Each costs a pass of the CPU over every byte, so each is asked for only where it is
+/// used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hashes {
+    /// XXH3-128, to tell copies apart among inputs of equal size.
+    pub content: bool,
+    /// SHA-256, for the list of inputs a report was built from.
+    pub sha256: bool,
+}
+
+impl Hashes {
+    /// No digest: the input is read as it is.
+    pub const NONE: Hashes = Hashes {
+        content: false,
+        sha256: false,
+    };
+
+    fn any(self) -> bool {
+        self.content || self.sha256
+    }
+}
+
+/// Opens a path like [`open`]; when `hashes` asks for any digest, also returns the
+/// [`ContentHash`] that fills as the input is read (the same read pass, no second one).
+pub fn open_hashed(path: &Path, hashes: Hashes) -> Result<(Input, Option<ContentHash>)> {
     let name: Arc<str> = path.display().to_string().into();
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
@@ -52,60 +76,130 @@ pub fn open_hashed(path: &Path, hash: bool) -> Result<(Input, Option<ContentHash
             cause,
         })?)
     };
-    let (raw, content): (Box<dyn Read + Send>, _) = if hash {
-        let content = ContentHash::default();
-        let reader = Hashing {
-            inner: raw,
-            content: content.clone(),
-        };
-        (Box::new(reader), Some(content))
-    } else {
-        (raw, None)
-    };
-    Ok((from_reader(name, raw)?, content))
+    if !hashes.any() {
+        return Ok((from_reader(name, raw)?, None));
+    }
+    let content = ContentHash::new(raw, hashes);
+    Ok((from_reader(name, Box::new(content.clone()))?, Some(content)))
 }
 
-/// A 128-bit digest of an input's raw bytes, filled while the input is read; known once the
-/// read reached the end.
-#[derive(Clone, Default)]
+/// Digests of an input's raw bytes, filled while the input is read; known once the read
+/// reached the end. A clone is a handle on the same state: the reader the input holds, and
+/// the one its owner keeps to ask for the digests (or to read what the parser left unread).
+#[derive(Clone)]
 pub struct ContentHash(Arc<Mutex<HashState>>);
 
-#[derive(Default)]
 struct HashState {
-    hasher: Xxh3,
+    /// The raw bytes; replaced by an empty reader at the end, so the file closes then.
+    raw: Box<dyn Read + Send>,
+    xxh3: Option<Box<Xxh3>>,
+    sha256: Option<Sha256>,
+    /// Raw bytes read so far.
+    bytes: u64,
+    /// The read reached the end: the digests stand for every byte.
     ended: bool,
 }
 
 impl ContentHash {
-    /// The digest, when every byte was read; `None` when reading stopped before the end.
+    fn new(raw: Box<dyn Read + Send>, hashes: Hashes) -> Self {
+        Self(Arc::new(Mutex::new(HashState {
+            raw,
+            xxh3: hashes.content.then(Box::default),
+            sha256: hashes.sha256.then(Sha256::new),
+            bytes: 0,
+            ended: false,
+        })))
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, HashState> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The XXH3-128 digest, when asked for and every byte was read; `None` when reading
+    /// stopped before the end.
     pub fn value(&self) -> Option<u128> {
-        let state = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        state.ended.then(|| state.hasher.digest128())
+        let state = self.state();
+        state
+            .ended
+            .then(|| state.xxh3.as_ref().map(|h| h.digest128()))
+            .flatten()
+    }
+
+    /// The SHA-256 digest, when asked for and every byte was read.
+    pub fn sha256(&self) -> Option<[u8; 32]> {
+        let state = self.state();
+        state
+            .ended
+            .then(|| state.sha256.clone().map(|h| h.finalize().into()))
+            .flatten()
+    }
+
+    /// Raw bytes read so far (all of them once the read reached the end).
+    pub fn bytes(&self) -> u64 {
+        self.state().bytes
+    }
+
+    /// Whether the read reached the end.
+    pub fn is_whole(&self) -> bool {
+        self.state().ended
+    }
+
+    /// Reads and digests the raw bytes the parser left unread (a document parser stops at
+    /// its closing brace, a format may ignore a trailer), so the digests stand for the whole
+    /// input. Every byte is still read once. Call it only after a read that succeeded: on
+    /// standard input or a FIFO it waits for the writer to finish.
+    pub fn read_rest(&self) -> io::Result<()> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut state = self.state();
+        while !state.ended {
+            match state.take(&mut buf) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl HashState {
+    /// Reads from the raw input into `buf` and digests what came.
+    fn take(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.ended {
+            return Ok(0);
+        }
+        let n = self.raw.read(buf)?;
+        if n == 0 {
+            self.ended = true;
+            self.raw = Box::new(io::empty());
+            return Ok(0);
+        }
+        let bytes = &buf[..n];
+        if let Some(h) = &mut self.xxh3 {
+            h.update(bytes);
+        }
+        if let Some(h) = &mut self.sha256 {
+            h.update(bytes);
+        }
+        self.bytes += n as u64;
+        Ok(n)
     }
 }
 
 impl std::fmt::Debug for ContentHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("ContentHash").field(&self.value()).finish()
+        let state = self.state();
+        f.debug_struct("ContentHash")
+            .field("bytes", &state.bytes)
+            .field("ended", &state.ended)
+            .finish()
     }
 }
 
-/// A reader that feeds every byte it passes on to a [`ContentHash`].
-struct Hashing {
-    inner: Box<dyn Read + Send>,
-    content: ContentHash,
-}
-
-impl Read for Hashing {
+/// The input's reader: every byte it passes on is digested on the way.
+impl Read for ContentHash {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut state = self.content.0.lock().unwrap_or_else(|p| p.into_inner());
-        if n == 0 {
-            state.ended = true;
-        } else {
-            state.hasher.update(&buf[..n]);
-        }
-        Ok(n)
+        self.state().take(buf)
     }
 }
 

@@ -65,7 +65,13 @@ fn parse_source(
     o: &mut Outcome,
     each: &mut dyn FnMut(Event),
 ) -> Result<Summary, bootline::Error> {
-    let (input, content) = bootline::input::open_hashed(&source.path, source.compare_content)?;
+    let (input, content) = bootline::input::open_hashed(
+        &source.path,
+        bootline::input::Hashes {
+            content: source.compare_content,
+            sha256: false,
+        },
+    )?;
     o.content = content;
     parse::parse_input(input, inputs.format, &inputs.options, each)
 }
@@ -377,7 +383,14 @@ pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
 /// The digest of a file's bytes, read whole; `None` when it cannot be read (reading it for
 /// events then says why).
 fn hash_of(path: &Path) -> Option<u128> {
-    let (mut input, hash) = bootline::input::open_hashed(path, true).ok()?;
+    let (mut input, hash) = bootline::input::open_hashed(
+        path,
+        bootline::input::Hashes {
+            content: true,
+            sha256: false,
+        },
+    )
+    .ok()?;
     let _ = io::copy(&mut input.reader, &mut io::sink()).ok()?;
     hash?.value()
 }

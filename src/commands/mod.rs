@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bootline::parse::{self, Format, Summary};
-use bootline::sources::{Source, SourceSet};
+use bootline::sources::{Skipped, Source, SourceSet};
 use bootline::timeline::dedup::Copy;
 use bootline::timeline::Implausibles;
 
@@ -65,6 +65,8 @@ pub struct Inputs {
     pub options: parse::Options,
     /// Draw no progress bar (`report --quiet`).
     pub quiet: bool,
+    /// Paths folder walks passed over (named on stderr; the report lists them).
+    pub skipped: Vec<Skipped>,
 }
 
 impl Inputs {
@@ -86,6 +88,7 @@ impl Inputs {
                 .with_strict(args.read.strict)
                 .with_max_line_bytes(args.read.max_line_bytes),
             quiet: false,
+            skipped: set.skipped,
         })
     }
 

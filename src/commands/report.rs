@@ -12,7 +12,7 @@ use bootline::report::{self, Presentation, Report, Zone};
 use bootline::timeline::lean::Keep;
 use chrono::{DateTime, Utc};
 
-use super::timeline::{load_config, read_fleet};
+use super::timeline::{load_config, read_fleet_reporting};
 use super::Inputs;
 use crate::cli::{ReportArgs, ReportOptions};
 
@@ -96,14 +96,22 @@ pub fn build(
         instance: opts.worked_instance.clone(),
         max_plausible_secs: config.latency.max_plausible_secs,
     };
-    let (fleet, failed) = read_fleet(&inputs, &config, &opts.select, None, keep)?;
+    // Each input's SHA-256 is computed in the pass that reads it for boots.
+    let (fleet, read) = read_fleet_reporting(&inputs, &config, &opts.select, None, keep, true)?;
     if fleet.boots.is_empty() {
         bail!("no boot found in the inputs");
     }
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|d| std::fs::canonicalize(d).ok());
-    let digests = report::inputs::digest(&inputs.paths(), &|p| shown_path(cwd.as_deref(), p))?;
+    let digests = report::inputs::list(
+        &inputs.sources,
+        &read.reports,
+        &read.copies,
+        &inputs.skipped,
+        &|p| shown_path(cwd.as_deref(), p),
+    );
+    let failed = read.failed;
     let options = report::Options {
         class: report::charted_class(opts.class.as_deref(), &fleet.boots),
         worked_instance: opts.worked_instance.clone(),

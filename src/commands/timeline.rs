@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use bootline::config::Config;
-use bootline::ingest::collect_reporting;
+use bootline::ingest::{collect_reporting, SourceReport};
 use bootline::render::timeline::{boot_text, summary_text};
 use bootline::timeline::identity::IdentityRule;
 use bootline::timeline::lean::{self, Fleet, Keep, Reduce, Selection};
@@ -75,7 +75,8 @@ pub fn read_boots(
     class: Option<&str>,
 ) -> anyhow::Result<(Vec<Boot>, bool)> {
     let selection = selection(select, class)?;
-    let (digests, failed) = read_digests(inputs, config, select, None)?;
+    let read = read_digests(inputs, config, select, None, false)?;
+    let (digests, failed) = (read.digests, read.failed);
     let (boots, apart) = timeline::assemble_noting(digests, &Classes::from(config));
     for note in &apart {
         eprintln!("bootline: {note}");
@@ -108,11 +109,26 @@ pub fn read_fleet(
     class: Option<&str>,
     keep: Keep,
 ) -> anyhow::Result<(Fleet, bool)> {
+    let (fleet, read) = read_fleet_reporting(inputs, config, select, class, keep, false)?;
+    Ok((fleet, read.failed))
+}
+
+/// [`read_fleet`], computing each source's SHA-256 in the pass that reads it when `sha256`
+/// is asked for; returns with the fleet how each source was read.
+pub fn read_fleet_reporting(
+    inputs: &Inputs,
+    config: &Config,
+    select: &SelectArgs,
+    class: Option<&str>,
+    keep: Keep,
+    sha256: bool,
+) -> anyhow::Result<(Fleet, Read)> {
     let spec = Reduce {
         select: selection(select, class)?,
         keep,
     };
-    let (digests, failed) = read_digests(inputs, config, select, Some(&spec))?;
+    let mut read = read_digests(inputs, config, select, Some(&spec), sha256)?;
+    let digests = std::mem::take(&mut read.digests);
     let (fleet, instances, apart) = lean::reduce(digests, &Classes::from(config), &spec);
     for note in &apart {
         eprintln!("bootline: {note}");
@@ -122,18 +138,31 @@ pub fn read_fleet(
             no_such_instance(id, instances)?;
         }
     }
-    Ok((fleet, failed))
+    Ok((fleet, read))
 }
 
-/// Reads every source into digests (reducing timeline inputs when `reduce` is given), with
-/// identities decided and copies and repeated boots dropped; reports per-source problems on
-/// stderr. Returns the digests and whether any source failed to read.
+/// What reading the sources gave.
+pub struct Read {
+    /// One digest per source, in source order (copies and repeated boots dropped).
+    pub digests: Vec<fragment::Digest>,
+    /// How each source was read, in source order.
+    pub reports: Vec<SourceReport>,
+    /// The sources dropped as copies of earlier ones.
+    pub copies: Vec<dedup::Copy>,
+    /// Whether any source failed to read.
+    pub failed: bool,
+}
+
+/// Reads every source into digests (reducing timeline inputs when `reduce` is given, with
+/// each source's SHA-256 when `sha256` is asked for), with identities decided and copies and
+/// repeated boots dropped; reports per-source problems on stderr.
 fn read_digests(
     inputs: &Inputs,
     config: &Config,
     select: &SelectArgs,
     reduce: Option<&Reduce>,
-) -> anyhow::Result<(Vec<fragment::Digest>, bool)> {
+    sha256: bool,
+) -> anyhow::Result<Read> {
     let bar = if inputs.quiet {
         indicatif::ProgressBar::hidden()
     } else {
@@ -144,6 +173,7 @@ fn read_digests(
         inputs.format,
         &inputs.options,
         reduce,
+        sha256,
         &|s| bar.inc(s.size.unwrap_or(0)),
     );
     bar.finish_and_clear();
@@ -156,7 +186,8 @@ fn read_digests(
     for d in &mut digests {
         fragment::apply(d, &identity);
     }
-    report_copies(&dedup::drop_copies(&mut digests, &mut reports));
+    let copies = dedup::drop_copies(&mut digests, &mut reports);
+    report_copies(&copies);
     let repeated = dedup::drop_repeated_boots(&mut digests, &inputs.paths());
     if !repeated.is_empty() {
         let names: Vec<String> = repeated
@@ -176,7 +207,7 @@ fn read_digests(
             report_malformed(s);
         }
         // A file found by walking a folder that is no log bootline knows is skipped, and said.
-        if r.error.as_ref().is_some_and(bootline::Error::is_not_a_log) && !source.named {
+        if r.passed_over(source) {
             unrecognised.push(r.path.clone());
             continue;
         }
@@ -195,7 +226,12 @@ fn read_digests(
     for e in &errors {
         crate::warn!("bootline: {e}");
     }
-    Ok((digests, !errors.is_empty()))
+    Ok(Read {
+        digests,
+        reports,
+        copies,
+        failed: !errors.is_empty(),
+    })
 }
 
 /// Runs `bootline timeline`.

@@ -1,14 +1,22 @@
 //! What the report was built from: every input file with its size and SHA-256, and one digest
 //! over them all, so a reader can tell whether two reports saw the same logs.
+//!
+//! The SHA-256 of an input is computed in the pass that reads it for boots
+//! ([`crate::ingest::collect_reporting`]), never by a second read: an input that was not read
+//! to its end (it could not be opened, was refused, or its read failed) has no digest of its
+//! whole bytes, and the list says why instead. A copy that was read once
+//! ([`crate::timeline::dedup`]) is listed as a copy of the input kept; paths a folder walk
+//! passed over are listed with the reason.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::error::Error;
+use crate::ingest::SourceReport;
+use crate::sources::{Skipped, Source};
+use crate::timeline::dedup::Copy;
 
 /// One input file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,24 +25,35 @@ pub struct InputFile {
     pub path: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// SHA-256 of the bytes as stored (before gunzip), lowercase hex.
+    /// SHA-256 of the bytes as stored (before gunzip), lowercase hex; for an input with no
+    /// digest of its whole bytes, the words saying why (`not digested: …`, `skipped: …`).
     pub sha256: String,
+    /// For a copy read once: the path of the earlier input with the same bytes, which was
+    /// read instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_of: Option<String>,
+}
+
+impl InputFile {
+    /// Whether the report's boots come from this file's bytes, all of them: it was digested
+    /// whole and is no copy of another input.
+    pub fn counted(&self) -> bool {
+        self.copy_of.is_none() && is_sha256_hex(&self.sha256)
+    }
 }
 
 /// Every input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inputs {
-    /// Files in path order.
+    /// Files in the order they were read (folders sorted), then the paths folder walks passed
+    /// over.
     pub files: Vec<InputFile>,
-    /// Total bytes.
+    /// Total bytes of the files counted ([`InputFile::counted`]).
     pub bytes: u64,
-    /// SHA-256 over the files' SHA-256 lines (hex, one per line, sorted): it depends on the
-    /// contents only, not on the paths or the order they were given in.
+    /// SHA-256 over the counted files' SHA-256 lines (hex, one per line, sorted): it depends
+    /// on the contents only, not on the paths, the order they were given in, or copies.
     pub digest: String,
 }
-
-/// What stands for the digest of standard input.
-pub const STDIN_DIGEST: &str = "standard input (not digested)";
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
@@ -44,56 +63,97 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-fn hash_file(path: &Path) -> Result<(u64, String), Error> {
-    let io = |cause| Error::Io {
-        path: path.display().to_string(),
-        cause,
-    };
-    let mut f = std::fs::File::open(path).map_err(io)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut total = 0u64;
-    loop {
-        let n = f.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Why a source has no digest, in a few words: the list shows its path beside them.
+fn why(e: &Error) -> String {
+    match e {
+        Error::Io { cause, .. } => cause.to_string(),
+        Error::UnknownFormat { .. } => "its format is not recognised".into(),
+        Error::NotText { what, .. } => what.clone(),
+        Error::Document {
+            line,
+            column,
+            message,
+            ..
+        } => format!("line {line}, column {column}: {message}"),
+        Error::Malformed(m) => format!(
+            "line {}, column {}: expected {}",
+            m.line, m.column, m.expected
+        ),
+        Error::Config { .. } | Error::Invalid(_) => {
+            e.to_string().lines().next().unwrap_or_default().to_string()
         }
-        total += n as u64;
-        h.update(&buf[..n]);
     }
-    Ok((total, hex(&h.finalize())))
 }
 
-/// Hashes every file in parallel; `shown` turns a path into the path the report shows.
-pub fn digest(
-    paths: &[PathBuf],
-    shown: &(dyn Fn(&Path) -> String + Sync),
-) -> Result<Inputs, Error> {
-    let files = paths
-        .par_iter()
-        .map(|p| {
-            // Standard input was consumed by the parsers and cannot be read again.
-            if p.as_os_str() == "-" {
-                return Ok(InputFile {
-                    path: "-".into(),
-                    bytes: 0,
-                    sha256: STDIN_DIGEST.into(),
-                });
-            }
-            let (bytes, sha256) = hash_file(p)?;
-            Ok(InputFile {
-                path: shown(p),
-                bytes,
-                sha256,
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    Ok(of_files(files))
+/// One source as listed, from its read.
+fn listed(
+    source: &Source,
+    read: &SourceReport,
+    copy_of: Option<String>,
+    shown: &dyn Fn(&Path) -> String,
+) -> InputFile {
+    let (bytes, sha256) = match (&read.sha256, &read.error) {
+        (Some(whole), None) => (whole.bytes, hex(&whole.sha256)),
+        (_, Some(e)) if read.passed_over(source) => {
+            (source.size.unwrap_or(0), format!("skipped: {}", why(e)))
+        }
+        (_, Some(e)) => (
+            source.size.unwrap_or(0),
+            format!("not digested: {}", why(e)),
+        ),
+        (None, None) => (source.size.unwrap_or(0), "not digested".to_string()),
+    };
+    InputFile {
+        path: shown(&source.path),
+        bytes,
+        sha256,
+        copy_of,
+    }
 }
 
-/// The digest of already hashed files.
+/// Lists the inputs as they were read: `sources` with their `reads` (one per source, in
+/// input order, read with SHA-256 asked for), the `copies` read once, and the paths folder
+/// walks passed over (`skipped`). `shown` turns a path into the path the report shows.
+pub fn list(
+    sources: &[Source],
+    reads: &[SourceReport],
+    copies: &[Copy],
+    skipped: &[Skipped],
+    shown: &dyn Fn(&Path) -> String,
+) -> Inputs {
+    let kept = |path: &Path| {
+        copies
+            .iter()
+            .find(|c| c.path == path)
+            .map(|c| shown(&c.kept))
+    };
+    let mut files: Vec<InputFile> = sources
+        .iter()
+        .zip(reads)
+        .map(|(source, read)| listed(source, read, kept(&source.path), shown))
+        .collect();
+    files.extend(skipped.iter().map(|s| InputFile {
+        path: shown(&s.path),
+        bytes: 0,
+        sha256: format!("skipped: {}", s.reason),
+        copy_of: None,
+    }));
+    of_files(files)
+}
+
+/// The digest of listed files.
 pub fn of_files(files: Vec<InputFile>) -> Inputs {
-    let mut lines: Vec<&str> = files.iter().map(|f| f.sha256.as_str()).collect();
+    let mut lines: Vec<&str> = files
+        .iter()
+        .filter(|f| f.counted())
+        .map(|f| f.sha256.as_str())
+        .collect();
     lines.sort_unstable();
     let mut h = Sha256::new();
     for l in lines {
@@ -101,7 +161,7 @@ pub fn of_files(files: Vec<InputFile>) -> Inputs {
         h.update(b"\n");
     }
     Inputs {
-        bytes: files.iter().map(|f| f.bytes).sum(),
+        bytes: files.iter().filter(|f| f.counted()).map(|f| f.bytes).sum(),
         files,
         digest: hex(&h.finalize()),
     }
@@ -110,28 +170,74 @@ pub fn of_files(files: Vec<InputFile>) -> Inputs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest;
+    use crate::sources;
+
+    fn name(p: &Path) -> String {
+        p.file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into())
+    }
+
+    /// Lists what `paths` expand to, read as `report` reads them.
+    fn read_and_list(paths: &[std::path::PathBuf]) -> Inputs {
+        let set = sources::expand(paths).expect("expand");
+        let (mut digests, mut reads) = ingest::collect_reporting(
+            &set.sources,
+            None,
+            &crate::parse::Options::default(),
+            None,
+            true,
+            &|_| {},
+        );
+        let copies = crate::timeline::dedup::drop_copies(&mut digests, &mut reads);
+        list(&set.sources, &reads, &copies, &set.skipped, &name)
+    }
+
+    const LOG: &str = "2024-05-01 12:00:01,234 - util.py[DEBUG]: Cloud-init v. 23.4 running 'init-local' at Wed, 01 May 2024 12:00:01 +0000. Up 5.00 seconds.\n";
 
     #[test]
-    fn digest_is_sha256_and_ignores_order_and_paths() {
+    fn each_input_has_the_sha256_of_its_read_and_the_digest_ignores_order_paths_and_copies() {
         let dir = tempfile::tempdir().expect("tempdir");
         let a = dir.path().join("a.log");
         let b = dir.path().join("b.log");
-        std::fs::write(&a, b"abc").expect("write");
-        std::fs::write(&b, b"").expect("write");
-        let name = |p: &Path| {
-            p.file_name()
-                .map_or(String::new(), |n| n.to_string_lossy().into())
-        };
-        let one = digest(&[a.clone(), b.clone()], &name).expect("digest");
-        // FIPS 180-2 test vector for "abc".
-        assert_eq!(
-            one.files[0].sha256,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert_eq!(one.bytes, 3);
-        let other = digest(&[b, a], &|_| "elsewhere".to_string()).expect("digest");
+        let c = dir.path().join("c.log");
+        std::fs::write(&a, LOG).expect("write");
+        std::fs::write(&b, format!("{LOG}{LOG}")).expect("write");
+        std::fs::write(&c, LOG).expect("write");
+        let one = read_and_list(&[a.clone(), b.clone()]);
+        assert_eq!(one.files[0].sha256, hex(&Sha256::digest(LOG.as_bytes())));
+        assert_eq!(one.bytes, 3 * LOG.len() as u64);
+        let other = read_and_list(&[b.clone(), a.clone(), c]);
         assert_eq!(one.digest, other.digest);
+        assert_eq!(other.bytes, one.bytes);
+        assert_eq!(other.files[2].copy_of.as_deref(), Some("a.log"));
+        assert_eq!(other.files[2].sha256, one.files[0].sha256);
         let changed = of_files(vec![one.files[0].clone()]);
         assert_ne!(one.digest, changed.digest);
+    }
+
+    #[test]
+    fn an_input_not_read_whole_has_no_digest_and_says_why() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let good = dir.path().join("good.log");
+        let zip = dir.path().join("x.zip");
+        std::fs::write(&good, LOG).expect("write");
+        let zipped = b"PK\x03\x04 not a log";
+        std::fs::write(&zip, zipped).expect("write");
+        let listed = read_and_list(&[good, zip]);
+        assert!(listed.files[0].counted());
+        let refused = &listed.files[1];
+        assert!(!refused.counted());
+        assert!(
+            refused.sha256.starts_with("not digested: a zip archive"),
+            "{}",
+            refused.sha256
+        );
+        assert_eq!(refused.bytes, zipped.len() as u64);
+        assert_eq!(listed.bytes, LOG.len() as u64);
+        assert_eq!(
+            listed.digest,
+            of_files(vec![listed.files[0].clone()]).digest
+        );
     }
 }

@@ -192,14 +192,44 @@ impl Page<'_> {
         let r = self.r;
         self.line("## Measured evidence");
         self.line("");
-        self.line(&format!(
+        let counted = r.inputs.files.iter().filter(|f| f.counted()).count();
+        let mut read = format!(
             "{} boots of {} instances read from {} input files ({} bytes; digest `{}`).",
             thousands(r.fleet.boots),
             thousands(r.fleet.instances),
-            thousands(r.inputs.files.len()),
+            thousands(counted),
             thousands(r.inputs.bytes as usize),
             &r.inputs.digest[..16.min(r.inputs.digest.len())]
-        ));
+        );
+        let copies = r
+            .inputs
+            .files
+            .iter()
+            .filter(|f| f.copy_of.is_some())
+            .count();
+        let others = r.inputs.files.len() - counted - copies;
+        let mut also = Vec::new();
+        if copies > 0 {
+            also.push(format!(
+                "{} with the same bytes as an earlier input (read once)",
+                if copies == 1 {
+                    "1 copy".to_string()
+                } else {
+                    format!("{} copies", thousands(copies))
+                }
+            ));
+        }
+        if others > 0 {
+            also.push(format!(
+                "{} file{} not read whole or skipped",
+                thousands(others),
+                plural(others)
+            ));
+        }
+        if !also.is_empty() {
+            let _ = write!(read, " Also listed below: {}.", also.join("; "));
+        }
+        self.line(&read);
         self.line("");
         let outcomes = Outcome::ALL;
         self.line("Attempts by outcome (an attempt is one launch, however many boots it took; each is one latency record):");
@@ -703,11 +733,15 @@ impl Page<'_> {
             .files
             .iter()
             .map(|f| {
+                let digest = match &f.copy_of {
+                    Some(kept) => format!("copy of `{kept}`"),
+                    None if f.counted() => format!("`{}`", f.sha256),
+                    None => f.sha256.replace('|', "\\|"),
+                };
                 format!(
-                    "| `{}` | {} | `{}` |",
+                    "| `{}` | {} | {digest} |",
                     f.path,
-                    thousands(f.bytes as usize),
-                    f.sha256
+                    thousands(f.bytes as usize)
                 )
             })
             .collect();
