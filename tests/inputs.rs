@@ -822,3 +822,189 @@ fn latencies_from_the_kernel_start_are_counted_and_flagged() {
     let (json, _) = fit_json(tmp.path(), &["fleet"]);
     assert!(!json.contains("latency_from_kernel_start"));
 }
+
+/// Runs `report` over `inputs` into `dir/out` and returns its exit code, its `inputs` list
+/// (report.json), its report.md and its stderr.
+fn report_in(
+    dir: &Path,
+    inputs: &[&str],
+    unprivileged: bool,
+) -> (i32, serde_json::Value, String, String) {
+    let out = dir.join("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut args = vec!["report", "--quiet", "--out", "out"];
+    args.extend_from_slice(inputs);
+    let run = if unprivileged {
+        as_unprivileged(dir, &args)
+    } else {
+        bootline(dir).args(&args).output().unwrap()
+    };
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    let json = std::fs::read_to_string(out.join("report.json"))
+        .unwrap_or_else(|e| panic!("no report.json ({e}): {stderr}"));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    (
+        run.status.code().unwrap(),
+        report["inputs"].clone(),
+        md,
+        stderr,
+    )
+}
+
+fn sha256_of(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The entry of `path` in a report's input list; it must be there once.
+fn entry<'a>(inputs: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    let found: Vec<_> = inputs["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == path)
+        .collect();
+    assert_eq!(found.len(), 1, "{path} listed once in {inputs}");
+    found[0]
+}
+
+#[test]
+fn the_report_lists_each_input_with_the_sha256_of_its_bytes_and_a_copy_as_a_copy() {
+    use std::io::Write as _;
+    let (tmp, names) = small_fleet();
+    let dir = tmp.path();
+    let (clean_code, clean, _, _) = report_in(dir, &["fleet"], false);
+    // A gzipped console: its digest is of the bytes as stored, not as unwrapped.
+    let console = format!("fleet/{}/console.log", names[0]);
+    let plain = std::fs::read(dir.join(&console)).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&plain).unwrap();
+    let gzipped = gz.finish().unwrap();
+    std::fs::remove_file(dir.join(&console)).unwrap();
+    let zipped = format!("{console}.gz");
+    std::fs::write(dir.join(&zipped), &gzipped).unwrap();
+    // A copied console, given after the fleet: read once, listed as a copy.
+    std::fs::create_dir(dir.join("copy")).unwrap();
+    let original = format!("fleet/{}/console.log", names[5]);
+    std::fs::copy(dir.join(&original), dir.join("copy/console.log")).unwrap();
+    let (code, inputs, md, stderr) = report_in(dir, &["fleet", "copy"], false);
+    assert_eq!(code, clean_code, "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "bootline: 1 file with the same content as an earlier input, read once: \
+             copy/console.log (= {original})\n"
+        )
+    );
+    let files = inputs["files"].as_array().unwrap();
+    assert_eq!(
+        files.len(),
+        walk_order(&dir.join("fleet"), "fleet").len() + 1
+    );
+    for f in files {
+        let path = f["path"].as_str().unwrap();
+        let bytes = std::fs::read(dir.join(path)).unwrap();
+        assert_eq!(f["sha256"], sha256_of(&bytes), "{path}");
+        assert_eq!(f["bytes"], bytes.len(), "{path}");
+    }
+    let gz_entry = entry(&inputs, &zipped);
+    assert_eq!(gz_entry["sha256"], sha256_of(&gzipped));
+    assert_ne!(gz_entry["sha256"], sha256_of(&plain));
+    let copy = entry(&inputs, "copy/console.log");
+    assert_eq!(copy["copy_of"], original.as_str());
+    assert_eq!(copy["sha256"], entry(&inputs, &original)["sha256"]);
+    assert_eq!(
+        files.iter().filter(|f| f.get("copy_of").is_some()).count(),
+        1
+    );
+    // The copy adds nothing to what the report was built from.
+    let unzipped = |i: &serde_json::Value| {
+        i["bytes"].as_u64().unwrap() + plain.len() as u64 - gzipped.len() as u64
+    };
+    assert_eq!(unzipped(&inputs), clean["bytes"].as_u64().unwrap());
+    let row = format!(
+        "| `copy/console.log` | {} | copy of `{original}` |",
+        bootline::report::markdown::thousands(copy["bytes"].as_u64().unwrap() as usize)
+    );
+    assert!(md.contains(&row), "{row} in\n{md}");
+    assert!(
+        md.contains("Also listed below: 1 copy of an earlier input (read once)."),
+        "{md}"
+    );
+}
+
+#[test]
+fn the_report_lists_inputs_not_read_and_paths_walks_passed_over() {
+    use std::os::unix::fs::PermissionsExt;
+    let (tmp, _) = small_fleet();
+    let dir = tmp.path();
+    let (_, clean, _, _) = report_in(dir, &["fleet"], false);
+    let fifo = std::ffi::CString::new(dir.join("fleet/live.pipe").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    std::fs::write(dir.join("secret.log"), "[    1.0] x\n").unwrap();
+    std::fs::set_permissions(
+        dir.join("secret.log"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    std::fs::write(dir.join("fleet/notes.txt"), "nothing bootline reads\n").unwrap();
+    for p in [dir.to_path_buf(), dir.join("fleet")] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let (code, inputs, md, stderr) = report_in(dir, &["fleet", "secret.log"], true);
+    // An input that could not be read: exit 2, the folder written from the rest.
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        entry(&inputs, "secret.log")["sha256"],
+        "not digested: Permission denied (os error 13)"
+    );
+    assert_eq!(
+        entry(&inputs, "fleet/live.pipe")["sha256"],
+        "skipped: a FIFO, not a regular file"
+    );
+    assert_eq!(
+        entry(&inputs, "fleet/notes.txt")["sha256"],
+        "skipped: its format is not recognised"
+    );
+    // Neither is counted in what the report was built from.
+    assert_eq!(inputs["bytes"], clean["bytes"]);
+    assert_eq!(inputs["digest"], clean["digest"]);
+    assert!(
+        md.contains("| `secret.log` | 12 | not digested: Permission denied (os error 13) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "Also listed below: 2 files skipped (no log bootline reads, or not a regular file); \
+             1 file not read to the end."
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn the_report_digests_standard_input_as_it_reads_it() {
+    let (tmp, _) = small_fleet();
+    let dir = tmp.path();
+    let events = std::fs::read(dir.join("fleet/events.jsonl")).unwrap();
+    let out = bootline(dir)
+        .args(["report", "--quiet", "--out", "out", "-"])
+        .write_stdin(events.clone())
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = std::fs::read_to_string(dir.join("out/report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let stdin = entry(&report["inputs"], "-");
+    assert_eq!(stdin["sha256"], sha256_of(&events));
+    assert_eq!(stdin["bytes"], events.len());
+}

@@ -34,11 +34,42 @@ pub struct InputFile {
     pub copy_of: Option<String>,
 }
 
+/// How a listed file was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Digested whole, and the report was built from it.
+    Whole,
+    /// The same bytes as an earlier input, which was read instead.
+    Copy,
+    /// Passed over: not a regular file, or no log bootline reads, found in a folder.
+    Skipped,
+    /// Not read to its end: it could not be opened, was refused, or its read failed.
+    NotDigested,
+}
+
+/// How the words of a skipped file begin.
+const SKIPPED: &str = "skipped: ";
+/// How the words of a file not read to its end begin.
+const NOT_DIGESTED: &str = "not digested";
+
 impl InputFile {
+    /// How it was read.
+    pub fn read(&self) -> Read {
+        if self.copy_of.is_some() {
+            Read::Copy
+        } else if is_sha256_hex(&self.sha256) {
+            Read::Whole
+        } else if self.sha256.starts_with(SKIPPED) {
+            Read::Skipped
+        } else {
+            Read::NotDigested
+        }
+    }
+
     /// Whether the report's boots come from this file's bytes, all of them: it was digested
     /// whole and is no copy of another input.
     pub fn counted(&self) -> bool {
-        self.copy_of.is_none() && is_sha256_hex(&self.sha256)
+        self.read() == Read::Whole
     }
 }
 
@@ -101,13 +132,13 @@ fn listed(
     let (bytes, sha256) = match (&read.sha256, &read.error) {
         (Some(whole), None) => (whole.bytes, hex(&whole.sha256)),
         (_, Some(e)) if read.passed_over(source) => {
-            (source.size.unwrap_or(0), format!("skipped: {}", why(e)))
+            (source.size.unwrap_or(0), format!("{SKIPPED}{}", why(e)))
         }
         (_, Some(e)) => (
             source.size.unwrap_or(0),
-            format!("not digested: {}", why(e)),
+            format!("{NOT_DIGESTED}: {}", why(e)),
         ),
-        (None, None) => (source.size.unwrap_or(0), "not digested".to_string()),
+        (None, None) => (source.size.unwrap_or(0), NOT_DIGESTED.to_string()),
     };
     InputFile {
         path: shown(&source.path),
@@ -141,7 +172,7 @@ pub fn list(
     files.extend(skipped.iter().map(|s| InputFile {
         path: shown(&s.path),
         bytes: 0,
-        sha256: format!("skipped: {}", s.reason),
+        sha256: format!("{SKIPPED}{}", s.reason),
         copy_of: None,
     }));
     of_files(files)

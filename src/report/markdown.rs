@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::class::ClassReport;
 use super::figures::fmt_secs;
+use super::inputs::Read;
 use super::redact::redact;
 use super::{NotableBoot, Report};
 use crate::timeline::Outcome;
@@ -192,39 +193,35 @@ impl Page<'_> {
         let r = self.r;
         self.line("## Measured evidence");
         self.line("");
-        let counted = r.inputs.files.iter().filter(|f| f.counted()).count();
+        let listed = |how: Read| r.inputs.files.iter().filter(|f| f.read() == how).count();
         let mut read = format!(
             "{} boots of {} instances read from {} input files ({} bytes; digest `{}`).",
             thousands(r.fleet.boots),
             thousands(r.fleet.instances),
-            thousands(counted),
+            thousands(listed(Read::Whole)),
             thousands(r.inputs.bytes as usize),
             &r.inputs.digest[..16.min(r.inputs.digest.len())]
         );
-        let copies = r
-            .inputs
-            .files
-            .iter()
-            .filter(|f| f.copy_of.is_some())
-            .count();
-        let others = r.inputs.files.len() - counted - copies;
         let mut also = Vec::new();
-        if copies > 0 {
-            also.push(format!(
-                "{} with the same bytes as an earlier input (read once)",
-                if copies == 1 {
-                    "1 copy".to_string()
-                } else {
-                    format!("{} copies", thousands(copies))
-                }
-            ));
+        match listed(Read::Copy) {
+            0 => {}
+            1 => also.push("1 copy of an earlier input (read once)".to_string()),
+            n => also.push(format!(
+                "{} copies of earlier inputs (read once)",
+                thousands(n)
+            )),
         }
-        if others > 0 {
-            also.push(format!(
-                "{} file{} not read whole or skipped",
-                thousands(others),
-                plural(others)
-            ));
+        let files = |n: usize| format!("{} file{}", thousands(n), plural(n));
+        match listed(Read::Skipped) {
+            0 => {}
+            n => also.push(format!(
+                "{} skipped (no log bootline reads, or not a regular file)",
+                files(n)
+            )),
+        }
+        match listed(Read::NotDigested) {
+            0 => {}
+            n => also.push(format!("{} not read to the end", files(n))),
         }
         if !also.is_empty() {
             let _ = write!(read, " Also listed below: {}.", also.join("; "));
@@ -761,7 +758,7 @@ impl Page<'_> {
         self.line("```");
         self.line("");
         let mut tail = format!(
-            "bootline {}; inputs digest `{}` (SHA-256 over the sorted SHA-256 of each file); times in {}",
+            "bootline {}; inputs digest `{}` (SHA-256 over the sorted SHA-256 of each file read; copies and files not read left out); times in {}",
             r.bootline_version, r.inputs.digest, r.presentation.zone.name
         );
         if let Some(t) = r.generated_at {
