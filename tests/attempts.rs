@@ -372,3 +372,271 @@ fn the_end_milestone_replaces_the_register_in_the_outcome_rules() {
          marker of the configuration; expected one of: registered, boot_finished\n"
     );
 }
+
+/// The configuration that declares 720 s for data the platform swept at 600 s.
+const DECLARED_720: &str = "fixtures/declared/declared-720.toml";
+
+/// `timeline --format jsonl` of a `fixtures/declared` case under a configuration: the boot
+/// lines by instance, and stderr.
+fn declared(case: &str, config: &str) -> (BTreeMap<String, Value>, String) {
+    let dir = root().join("fixtures/declared").join(case);
+    assert!(dir.is_dir(), "{} is missing", dir.display());
+    let (code, out, err) = bootline(&[
+        "timeline",
+        "--config",
+        config,
+        "--format",
+        "jsonl",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{case}: {err}");
+    let boots = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|b| (b["instance"].as_str().unwrap().to_string(), b))
+        .collect();
+    (boots, err)
+}
+
+/// The lines of stderr that say a declared timeout is contradicted.
+fn contradictions(err: &str) -> Vec<&str> {
+    err.lines()
+        .filter(|l| l.starts_with("bootline: class "))
+        .collect()
+}
+
+/// What the statistics see of an attempt: its outcome and its record.
+fn attempt_record(b: &Value) -> (String, Option<(f64, bool)>) {
+    let outcome = b["attempt_outcome"].as_str().unwrap().to_string();
+    let l = &b["attempt_latency"];
+    (outcome, (!l.is_null()).then(|| latency(l)))
+}
+
+#[test]
+fn a_failed_at_659_s_stating_600_s_is_the_flip_though_720_s_is_declared() {
+    let (wrong, err) = declared("stated", DECLARED_720);
+    let b = &wrong["i-0c00000000000000a"];
+    assert_eq!(b["outcome"], "timed_out");
+    assert_eq!(attempt_record(b), ("timed_out".into(), Some((659.0, true))));
+    assert_eq!(b["attempt_flip_secs"].as_f64(), Some(659.0));
+    assert_eq!(b["attempt_stated_timeout_secs"].as_f64(), Some(600.0));
+    assert_eq!(b["attempt_failed_timeout_secs"].as_f64(), Some(600.0));
+    assert_eq!(b["timeout_secs"].as_f64(), Some(720.0), "the declared one");
+    assert!(b["evidence"].is_null(), "the sweep's flip is no crash");
+    // The same record as under the declaration that matches the data.
+    let (right, right_err) = declared("stated", "fixtures/bootline.toml");
+    assert_eq!(
+        attempt_record(b),
+        attempt_record(&right["i-0c00000000000000a"])
+    );
+    assert_eq!(
+        contradictions(&err),
+        [
+            "bootline: class default: the platform swept at 600 s (stated for 2 attempts) but \
+          bootline.toml declares 720 s; 1 flip came 659 s after launch, before the declared \
+          timeout; the flips are judged at the platform's 600 s"
+        ]
+    );
+    assert_eq!(contradictions(&right_err), Vec::<&str>::new());
+    // The text view shows both timeouts.
+    let (code, text, err) = bootline(&[
+        "timeline",
+        "--config",
+        DECLARED_720,
+        "--instance",
+        "i-0c00000000000000a",
+        "fixtures/declared/stated",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("timeout 720 s (the platform stated 600 s), stuck after 900 s"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_fit_sees_the_same_records_whichever_timeout_is_declared_when_the_platform_states_it() {
+    let fit = |config: &str| {
+        let (code, out, err) = bootline(&[
+            "fit",
+            "--config",
+            config,
+            "--format",
+            "json",
+            "fixtures/declared/stated",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let (wrong, right) = (fit(DECLARED_720), fit("fixtures/bootline.toml"));
+    for key in ["n", "n_events", "n_censored", "attempts", "ranking"] {
+        assert_eq!(wrong[key], right[key], "{key}");
+    }
+    // The same models (survival is also shown at each declaration's own timeout).
+    let models = |v: &Value| -> Vec<(Value, Value, Value)> {
+        v["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["family"].clone(),
+                    m["loglik"].clone(),
+                    m["params"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(models(&wrong), models(&right));
+    assert!(!models(&right).is_empty());
+    assert_eq!(
+        (wrong["n"].as_u64(), wrong["n_censored"].as_u64()),
+        (Some(13), Some(1))
+    );
+    // The fit says which timeout the platform applied where bootline.toml declares another.
+    let o = &wrong["observed_timeouts"][0];
+    assert_eq!(o["class"], "default");
+    assert_eq!(o["declared_timeout_secs"].as_f64(), Some(720.0));
+    assert_eq!(o["observed_timeout_secs"].as_f64(), Some(600.0));
+    assert_eq!(o["stated"][0]["attempts"], 2);
+    assert_eq!(o["flips_before_declared"], 1);
+    assert_eq!(o["judged_at_declared"], 0);
+    assert!(right.get("observed_timeouts").is_none(), "{right}");
+}
+
+#[test]
+fn a_genuine_early_failed_stays_a_crash_under_either_declaration_stated_or_not() {
+    for config in [DECLARED_720, "fixtures/bootline.toml"] {
+        let (stated, _) = declared("stated", config);
+        let (unstated, _) = declared("unstated", config);
+        for b in [
+            &stated["i-0c00000000000000b"],
+            &unstated["i-0d00000000000000c"],
+        ] {
+            assert_eq!(attempt_record(b), ("crashed".into(), None), "{config}");
+            assert_eq!(
+                b["evidence"]["line"], "platform failed: cloud_init_error",
+                "{config}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_failed_at_659_s_stating_nothing_is_judged_at_the_declared_720_s_and_warned() {
+    // Today's rule where nothing is stated: the declared timeout judges it, a crash (out of
+    // the fit). Another attempt's stated 600 s says the declaration is wrong.
+    let (wrong, err) = declared("unstated", DECLARED_720);
+    let b = &wrong["i-0d00000000000000a"];
+    assert_eq!(attempt_record(b), ("crashed".into(), None));
+    assert!(b["attempt_stated_timeout_secs"].is_null());
+    assert_eq!(b["attempt_failed_timeout_secs"].as_f64(), Some(720.0));
+    assert_eq!(
+        b["evidence"]["line"],
+        "platform failed: container started but never called /registry/register"
+    );
+    assert_eq!(
+        contradictions(&err),
+        [
+            "bootline: class default: the platform swept at 600 s (stated for 1 attempt) but \
+          bootline.toml declares 720 s; 1 flip came 631 s after launch, before the declared \
+          timeout; the flips are judged at the platform's 600 s; 2 attempts whose events state \
+          no timeout are judged at the declared 720 s"
+        ]
+    );
+    // The flip that states its 600 s is a flip under either declaration.
+    assert_eq!(
+        attempt_record(&wrong["i-0d00000000000000b"]),
+        ("timed_out".into(), Some((631.0, true)))
+    );
+}
+
+#[test]
+fn the_same_failed_at_659_s_is_the_flip_under_the_declaration_that_matches_the_data() {
+    let (right, err) = declared("unstated", "fixtures/bootline.toml");
+    let b = &right["i-0d00000000000000a"];
+    assert_eq!(attempt_record(b), ("timed_out".into(), Some((659.0, true))));
+    assert_eq!(b["attempt_failed_timeout_secs"].as_f64(), Some(600.0));
+    assert!(b["evidence"].is_null());
+    assert_eq!(contradictions(&err), Vec::<&str>::new());
+}
+
+#[test]
+fn recommend_and_report_carry_the_contradicted_timeout_beside_the_class_timeout() {
+    let (code, out, err) = bootline(&[
+        "recommend",
+        "--config",
+        DECLARED_720,
+        "--format",
+        "json",
+        "fixtures/declared/stated",
+    ]);
+    assert!(code <= 1, "{err}");
+    assert_eq!(contradictions(&err).len(), 1, "once per class: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let class = &v["classes"][0];
+    assert_eq!(class["current_timeout_s"].as_f64(), Some(720.0));
+    assert_eq!(
+        class["observed_timeout"]["observed_timeout_secs"].as_f64(),
+        Some(600.0)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = bootline(&[
+        "report",
+        "--config",
+        DECLARED_720,
+        "--quiet",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "fixtures/declared/stated",
+    ]);
+    assert!(code <= 1, "{err}");
+    assert_eq!(contradictions(&err).len(), 1, "once per class: {err}");
+    let text = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    let class = &r["classes"][0];
+    assert_eq!(class["timeout_secs"].as_f64(), Some(720.0));
+    assert_eq!(
+        class["observed_timeouts"][0]["observed_timeout_secs"].as_f64(),
+        Some(600.0)
+    );
+    assert_eq!(
+        r["recommendation"]["classes"][0]["observed_timeout"]["declared_timeout_secs"].as_f64(),
+        Some(720.0)
+    );
+}
+
+#[test]
+fn the_fixture_fleet_agrees_with_its_declared_timeouts_and_not_with_720_s() {
+    let fit = |config: &str| {
+        let (code, out, err) = bootline(&[
+            "fit",
+            "--config",
+            config,
+            "--format",
+            "json",
+            "fixtures/fleet",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        (serde_json::from_str::<Value>(&out).unwrap(), err)
+    };
+    let (v, err) = fit("fixtures/bootline.toml");
+    assert_eq!(contradictions(&err), Vec::<&str>::new());
+    assert!(v.get("observed_timeouts").is_none());
+    // Declared at 720 s, the fleet's own provision_timeout events (600 s) and flips say no.
+    let (v, err) = fit(DECLARED_720);
+    let said = contradictions(&err);
+    assert_eq!(said.len(), 1, "{err}");
+    // The README shows this line.
+    assert_eq!(
+        said[0],
+        "bootline: class default: the platform swept at 600 s (stated for 12 attempts) but \
+         bootline.toml declares 720 s; 12 flips came 601–658 s after launch, before the declared \
+         timeout; the flips are judged at the platform's 600 s; 3 attempts whose events state \
+         no timeout are judged at the declared 720 s"
+    );
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains(said[0]), "README.md shows another line");
+    assert_eq!(v["observed_timeouts"][0]["flips_before_declared"], 12);
+}

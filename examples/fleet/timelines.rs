@@ -279,6 +279,7 @@ fn unit(
                 b.attempt_outcome = outcome;
                 flip_as(b, &mut rng);
             }
+            let timeouts = stated_timeouts(&boots, p);
             let laid: Vec<_> = boots
                 .iter()
                 .map(|b| {
@@ -287,9 +288,28 @@ fn unit(
                     (boot.0, boot.1, b.outcome)
                 })
                 .collect();
-            finish_attempt(laid, p, outcome)
+            finish_attempt(laid, p, outcome, timeouts)
         })
         .collect()
+}
+
+/// The timeout the attempt's events state (`timeout_s` on a `provision_timeout`) and the one its
+/// first `failed` event is judged against, as assembly records them.
+fn stated_timeouts(boots: &[plan::Boot], p: &Planned) -> (Option<f64>, Option<f64>) {
+    if !p.platform {
+        return (None, None);
+    }
+    let flipped = boots.iter().filter(|b| b.platform.flipped.is_some());
+    let stated = flipped
+        .clone()
+        .any(|b| matches!(b.platform.flip_as, FlipAs::ProvisionTimeout | FlipAs::Both))
+        .then_some(p.entry.timeout_secs() as f64);
+    let failed = flipped
+        .clone()
+        .any(|b| matches!(b.platform.flip_as, FlipAs::Both | FlipAs::FailedOnly))
+        || boots.iter().any(|b| b.platform.failed.is_some());
+    let declared = p.entry.timeout_secs() as f64;
+    (stated, failed.then(|| stated.unwrap_or(declared)))
 }
 
 /// The attempts of one instance: one, or a user-data failure and a second launch that
@@ -1153,6 +1173,8 @@ fn finish_boot(
         attempt_outcome: None,
         attempt_latency: None,
         attempt_flip_secs: None,
+        attempt_stated_timeout_secs: None,
+        attempt_failed_timeout_secs: None,
     }
 }
 
@@ -1162,6 +1184,7 @@ fn finish_attempt(
     laid: Vec<(bootline::timeline::Boot, Signals, plan::Outcome)>,
     p: &Planned,
     planned: plan::Outcome,
+    (stated, failed): (Option<f64>, Option<f64>),
 ) -> io::Result<Vec<bootline::timeline::Boot>> {
     let merged = laid
         .iter()
@@ -1204,6 +1227,8 @@ fn finish_attempt(
         b.attempt_outcome = Some(attempt_outcome);
         b.attempt_latency = attempt_latency;
         b.attempt_flip_secs = merged.flip.map(milli);
+        b.attempt_stated_timeout_secs = stated;
+        b.attempt_failed_timeout_secs = failed;
         let start = b
             .milestones
             .iter()

@@ -37,14 +37,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (recs, read_failed) = if args.input.inputs.is_empty() {
         (None, false)
     } else {
-        let (attempts, failed, _) = read_attempts(&args.input, &args.select, &config, None)?;
+        let read = read_attempts(&args.input, &args.select, &config, None)?;
         (
             Some(recommend::recommend(
-                &attempts,
+                &read.attempts,
                 &config,
                 &Options::default(),
             )),
-            failed,
+            read.failed,
         )
     };
     let report = recommend::check(&config, proposal, recs.as_ref());

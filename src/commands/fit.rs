@@ -23,7 +23,9 @@ use bootline::render::secs_or_dash as secs;
 use bootline::report::{self, PhaseReport};
 use bootline::timeline::assemble::DEFAULT_CLASS;
 use bootline::timeline::lean::{Keep, LeanBoot};
-use bootline::timeline::{attempts, implausible, nothing_to_fit, Implausibles, Zero};
+use bootline::timeline::{
+    attempts, disagreements, implausible, nothing_to_fit, Implausibles, Zero,
+};
 
 use super::timeline::{load_config, read_fleet};
 use super::Inputs;
@@ -102,6 +104,11 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         Source::Durations(_) => Implausibles::default(),
     };
     super::report_implausible(&implausible, args.input.read.strict)?;
+    let observed = match &source {
+        Source::Boots { boots, .. } => disagreements(&attempts(boots), &config),
+        Source::Durations(_) => Vec::new(),
+    };
+    super::report_observed(&observed);
     let (records, label) = match &source {
         Source::Durations(path) => (read_durations(path)?, path.display().to_string()),
         Source::Boots { class, boots } => {
@@ -172,6 +179,9 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
                 }
                 if !implausible.is_empty() {
                     obj.insert("implausible".into(), serde_json::to_value(&implausible)?);
+                }
+                if !observed.is_empty() {
+                    obj.insert("observed_timeouts".into(), serde_json::to_value(&observed)?);
                 }
                 obj.insert("phases".into(), serde_json::to_value(&p.quantiles)?);
                 obj.insert("tail_blame".into(), serde_json::to_value(&p.tail_blame)?);

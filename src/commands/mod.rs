@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use bootline::parse::{self, Format, Summary};
 use bootline::sources::{Skipped, Source, SourceSet};
 use bootline::timeline::dedup::Copy;
-use bootline::timeline::Implausibles;
+use bootline::timeline::{Implausibles, ObservedTimeout};
 
 use bootline::render::style::Palette;
 
@@ -175,6 +175,14 @@ pub fn report_implausible(found: &Implausibles, strict: bool) -> anyhow::Result<
     }
     crate::warn!("bootline: {what}, not fitted ({limit}; --strict makes this an error): {names}");
     Ok(())
+}
+
+/// Says on stderr, once per class (or template with its own override), where the platform's
+/// own events contradict the declared timeout, and at which timeout the flips were judged.
+pub fn report_observed(observed: &[ObservedTimeout]) {
+    for o in observed {
+        crate::warn!("bootline: {o}");
+    }
 }
 
 /// Says on stderr which files found in folders were skipped as no format bootline reads.

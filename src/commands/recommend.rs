@@ -10,7 +10,7 @@ use bootline::config::{Class, Config, DEFAULT_CLASS, DEFAULT_STUCK_SECS};
 use bootline::recommend::{self, Assume, Attempt, Options};
 use bootline::render::recommend::text;
 use bootline::timeline::lean::Keep;
-use bootline::timeline::{self, Implausibles};
+use bootline::timeline::{self, Implausibles, ObservedTimeout};
 
 use super::fit::read_durations;
 use super::timeline::{load_config, read_fleet};
@@ -18,19 +18,22 @@ use super::Inputs;
 use crate::cli::{AssumeArg, OptionalInputArgs, OutputFormat, RecommendArgs, SelectArgs};
 
 /// Reads boots from any inputs and maps them to attempts; says on stderr how many boots had no
-/// usable latency and which had an implausible one (`--strict`: an error). Returns the
-/// attempts, whether any source failed to read, and the implausible attempts.
+/// usable latency, which had an implausible one (`--strict`: an error) and where the
+/// platform's timeouts contradict the configured ones. Returns the attempts, whether any source
+/// failed to read, the implausible attempts and the contradicted timeouts.
 pub(super) fn read_attempts(
     input: &OptionalInputArgs,
     select: &SelectArgs,
     config: &Config,
     class: Option<&str>,
-) -> anyhow::Result<(Vec<Attempt>, bool, Implausibles)> {
+) -> anyhow::Result<Read> {
     let strict = input.read.strict;
     let inputs = Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
     let (fleet, failed) = read_fleet(&inputs, config, select, class, Keep::default())?;
     let attempts = timeline::attempts(&fleet.boots);
     drop(fleet);
+    let observed = timeline::disagreements(&attempts, config);
+    super::report_observed(&observed);
     let (attempts, unusable, implausible) =
         recommend::from_attempts(&attempts, config.latency.max_plausible_secs);
     super::report_implausible(&implausible, strict)?;
@@ -48,7 +51,24 @@ pub(super) fn read_attempts(
             }
         );
     }
-    Ok((attempts, failed, implausible))
+    Ok(Read {
+        attempts,
+        failed,
+        implausible,
+        observed,
+    })
+}
+
+/// What [`read_attempts`] read.
+pub(super) struct Read {
+    /// The attempts, as the recommendation sees them.
+    pub attempts: Vec<Attempt>,
+    /// Whether any source failed to read.
+    pub failed: bool,
+    /// Attempts with an implausible latency.
+    pub implausible: Implausibles,
+    /// Where the platform's timeouts contradict the configured ones.
+    pub observed: Vec<ObservedTimeout>,
 }
 
 /// A positive finite number of seconds.
@@ -162,6 +182,7 @@ fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
 pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
     let mut implausible = Implausibles::default();
+    let mut observed = Vec::new();
     let (attempts, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, true) => {
@@ -181,10 +202,10 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
             )
         }
         (None, false) => {
-            let (a, failed, found) =
-                read_attempts(&args.input, &args.select, &config, args.class.as_deref())?;
-            implausible = found;
-            (a, failed, args.class.clone())
+            let read = read_attempts(&args.input, &args.select, &config, args.class.as_deref())?;
+            implausible = read.implausible;
+            observed = read.observed;
+            (read.attempts, read.failed, args.class.clone())
         }
     };
     let options = Options {
@@ -199,6 +220,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     };
     let mut recs = recommend::recommend(&attempts, &config, &options);
     recs.implausible = implausible;
+    recs.attach_observed(&observed);
     if recs.classes.is_empty() && recs.templates.is_empty() {
         let why: Vec<String> = recs
             .skipped

@@ -121,6 +121,9 @@ pub fn build(
     };
     let report = report::build(fleet, &config, digests, &options)?;
     super::report_implausible(&report.implausible, opts.input.read.strict)?;
+    for c in &report.classes {
+        super::report_observed(&c.observed_timeouts);
+    }
     Ok(Built { report, failed })
 }
 

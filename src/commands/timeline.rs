@@ -239,6 +239,10 @@ pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(&args.select)?;
     let inputs = Inputs::from_args(&args.input)?.with_markers(config.marker_set());
     let (boots, failed) = read_boots(&inputs, &config, &args.select, args.class.as_deref())?;
+    super::report_observed(&timeline::disagreements(
+        &timeline::attempts(&lean::lean_all(&boots)),
+        &config,
+    ));
     let mut out = BufWriter::new(io::stdout().lock());
     match args.format {
         TimelineFormat::Text => {

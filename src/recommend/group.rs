@@ -75,6 +75,17 @@ impl Recommendations {
         p
     }
 
+    /// Lays each disagreement between the platform's timeouts and the configured ones on the
+    /// recommendation of its group (its class, or its template with its own override).
+    pub fn attach_observed(&mut self, observed: &[crate::timeline::ObservedTimeout]) {
+        for r in self.classes.iter_mut().chain(&mut self.templates) {
+            r.observed_timeout = observed
+                .iter()
+                .find(|o| o.class == r.class && o.template == r.template)
+                .cloned();
+        }
+    }
+
     /// Whether a finding calls for exit 1: an overlap, a lockstep timeout that must move, a
     /// guard case that is wrong or vacuous.
     pub fn failed(&self) -> bool {
@@ -370,6 +381,7 @@ fn recommend_group(
         n_crashed: count(spec, |l| matches!(l, Latency::Crashed)),
         quantile: q,
         current_timeout_s: spec.current,
+        observed_timeout: None,
         recommended_timeout_s: recommended,
         basis: main.basis,
         estimate_s: main.estimate,

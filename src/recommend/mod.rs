@@ -14,6 +14,8 @@ pub mod rule;
 
 use serde::{Deserialize, Serialize};
 
+use crate::timeline::ObservedTimeout;
+
 use crate::stats::family::Family;
 
 pub use attempt::{from_attempts, from_records, Attempt, Latency};
@@ -283,6 +285,11 @@ pub struct Recommendation {
     pub quantile: f64,
     /// The current timeout, seconds.
     pub current_timeout_s: f64,
+    /// When the platform's events contradict the current timeout: the timeout they state and
+    /// the flips that disagree (each attempt's `failed` events were judged at the timeout its
+    /// own events state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_timeout: Option<ObservedTimeout>,
     /// The recommended timeout, seconds.
     pub recommended_timeout_s: f64,
     /// What the bound rests on.

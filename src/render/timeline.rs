@@ -26,6 +26,17 @@ fn latency_text(l: Option<Latency>) -> String {
     }
 }
 
+/// ` (the platform stated 600 s)` where the attempt's events state another timeout than the
+/// declared one (its `failed` events were judged at the stated one).
+fn stated_timeout(b: &Boot) -> String {
+    match b.attempt_stated_timeout_secs {
+        Some(t) if (t - b.timeout_secs).abs() >= 1e-3 => {
+            format!(" (the platform stated {})", super::recommend::secs(t))
+        }
+        Some(_) | None => String::new(),
+    }
+}
+
 /// One boot as text.
 pub fn boot_text(b: &Boot, palette: Palette) -> String {
     let mut s = String::new();
@@ -59,11 +70,12 @@ pub fn boot_text(b: &Boot, palette: Palette) -> String {
     }
     let _ = writeln!(
         s,
-        "  seconds from {}{}; timeout {:.0} s, stuck after {:.0} s; observed to {} s{}",
+        "  seconds from {}{}; timeout {:.0} s{}, stuck after {:.0} s; observed to {} s{}",
         zero_word(b.zero),
         b.zero_wall
             .map_or(String::new(), |w| format!(" ({})", w.to_rfc3339())),
         b.timeout_secs,
+        stated_timeout(b),
         b.stuck_threshold_secs,
         secs(b.observed_secs),
         b.clock_skew_secs

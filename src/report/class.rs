@@ -176,6 +176,10 @@ pub struct ClassReport {
     pub class: String,
     /// The class's current register-wait timeout, seconds.
     pub timeout_secs: f64,
+    /// Where the platform's events contradict the class's timeout (or one of its templates'
+    /// overrides): the timeout they state and the flips that disagree.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed_timeouts: Vec<crate::timeline::ObservedTimeout>,
     /// The class's stuck threshold, seconds.
     pub stuck_threshold_secs: f64,
     /// Whether the class is defined in the configuration (else it took the default's values).

@@ -309,11 +309,15 @@ pub fn build(
 ) -> Result<Report, ReportError> {
     let lean::Fleet { boots, kept } = fleet;
     let max_plausible_secs = config.latency.max_plausible_secs;
+    let timeline_attempts = crate::timeline::attempts(&boots);
+    let observed = crate::timeline::disagreements(&timeline_attempts, config);
     let (attempts, _, implausible) =
-        crate::recommend::from_attempts(&crate::timeline::attempts(&boots), max_plausible_secs);
+        crate::recommend::from_attempts(&timeline_attempts, max_plausible_secs);
+    drop(timeline_attempts);
     let mut recommendation =
         crate::recommend::recommend(&attempts, config, &crate::recommend::Options::default());
     recommendation.implausible = implausible.clone();
+    recommendation.attach_observed(&observed);
     drop(attempts);
     let fleet = Fleet {
         boots: boots.len(),
@@ -401,6 +405,11 @@ pub fn build(
         classes.push(ClassReport {
             class: name.to_string(),
             timeout_secs,
+            observed_timeouts: observed
+                .iter()
+                .filter(|o| o.class == name)
+                .cloned()
+                .collect(),
             stuck_threshold_secs,
             configured,
             boots: class::outcome_counts(class_boots),

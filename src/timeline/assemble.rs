@@ -12,7 +12,8 @@ use super::clock::BootTime;
 use super::fragment::{Digest, Fragment, PlatformFact, When};
 use super::identity::IdentitySource;
 use super::verdict::{
-    boot_finished_secs, classify, is_sweep_flip, latency, marker_secs, Failed, Signals, Sweep,
+    boot_finished_secs, classify, is_sweep_flip, latency, marker_secs, stated_timeout_secs, Failed,
+    Signals, Sweep, TIMEOUT_LABEL,
 };
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
 use crate::config::LatencyEnd;
@@ -294,11 +295,23 @@ struct Fact {
 /// One boot of an attempt: its fragments and the platform facts that fell while it ran.
 type PlannedBoot = (Vec<Fragment>, Vec<Fact>);
 
-/// One attempt of an instance: its `launched` event (none without platform events) and its boots.
+/// One attempt of an instance: its `launched` event (none without platform events), its boots,
+/// and the timeouts its platform events were judged by.
 #[derive(Debug, Default)]
 struct AttemptPlan {
     launched: Option<PlatformFact>,
     boots: Vec<PlannedBoot>,
+    timeouts: AttemptTimeouts,
+}
+
+/// The timeouts of an attempt's sweep verdict, as the timeline records them.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct AttemptTimeouts {
+    /// The timeout the platform stated on the attempt's `provision_timeout` or `failed` events
+    /// (the earliest that states one).
+    stated_secs: Option<f64>,
+    /// The timeout its first `failed` event was judged against, when it had one.
+    failed_secs: Option<f64>,
 }
 
 /// What every boot of an attempt shares: its launch, class and timeouts.
@@ -369,7 +382,7 @@ fn build_instance(
             signals = signals.merge(s);
             boots.push(boot);
         }
-        finish_attempt(&mut boots[first..], k + 1, &signals, &ctx);
+        finish_attempt(&mut boots[first..], k + 1, &signals, &ctx, plan.timeouts);
     }
     (boots, notes)
 }
@@ -402,8 +415,8 @@ fn plan_attempts(
     let mut facts_of: Vec<Vec<PlatformFact>> = Vec::new();
     if launches.is_empty() {
         plans.extend(groups.into_iter().map(|g| AttemptPlan {
-            launched: None,
             boots: vec![(g, Vec::new())],
+            ..AttemptPlan::default()
         }));
         if plans.is_empty() {
             plans.push(AttemptPlan::default());
@@ -436,7 +449,8 @@ fn plan_attempts(
             .launched
             .map(|l| l.at)
             .or_else(|| plan.boots.first().and_then(|b| boot_start(&b.0)));
-        let flips = sweep_flips(&facts, zero, ctx.timeout_secs, &policy.sweep);
+        let (flips, timeouts) = sweep_flips(&facts, zero, ctx.timeout_secs, &policy.sweep);
+        plan.timeouts = timeouts;
         let starts: Vec<Option<f64>> = plan.boots.iter().map(|b| boot_start(&b.0)).collect();
         for (fact, sweep_flip) in facts.into_iter().zip(flips) {
             // A fact belongs to the last boot that had started by then (the first otherwise).
@@ -456,19 +470,36 @@ fn boot_start(frags: &[Fragment]) -> Option<f64> {
 }
 
 /// For each fact of an attempt, whether it is a `failed` that is the sweep's flip (`zero`: epoch
-/// seconds the attempt's age counts from).
+/// seconds the attempt's age counts from), and the timeouts they were judged by: a `failed`
+/// is judged against the timeout it states, else the one the attempt's other timeout or
+/// `failed` events state, else the declared one.
 fn sweep_flips(
     facts: &[PlatformFact],
     zero: Option<f64>,
-    timeout_secs: f64,
+    declared_timeout_secs: f64,
     sweep: &Sweep,
-) -> Vec<bool> {
+) -> (Vec<bool>, AttemptTimeouts) {
+    let is_timeout = |f: &&PlatformFact| {
+        matches!(
+            f.action,
+            PlatformAction::ProvisionTimeout | PlatformAction::Failed
+        )
+    };
+    let stated =
+        |f: &PlatformFact| stated_timeout_secs(f.labels.get(TIMEOUT_LABEL).map(String::as_str));
+    let attempt_stated = facts
+        .iter()
+        .filter(is_timeout)
+        .filter_map(|f| Some((f.at, stated(f)?)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, secs)| secs);
     let timeouts: Vec<f64> = facts
         .iter()
         .filter(|f| f.action == PlatformAction::ProvisionTimeout)
         .map(|f| f.at)
         .collect();
-    facts
+    let judged = |f: &PlatformFact| stated(f).or(attempt_stated);
+    let flips = facts
         .iter()
         .map(|f| {
             f.action == PlatformAction::Failed
@@ -480,17 +511,36 @@ fn sweep_flips(
                             .iter()
                             .map(|t| f.at - t)
                             .min_by(|a, b| a.abs().total_cmp(&b.abs())),
+                        stated_timeout_secs: judged(f),
                     },
-                    timeout_secs,
+                    declared_timeout_secs,
                     sweep,
                 )
         })
-        .collect()
+        .collect();
+    let failed_secs = facts
+        .iter()
+        .filter(|f| f.action == PlatformAction::Failed)
+        .min_by(|a, b| a.at.total_cmp(&b.at))
+        .map(|f| judged(f).unwrap_or(declared_timeout_secs));
+    (
+        flips,
+        AttemptTimeouts {
+            stated_secs: attempt_stated,
+            failed_secs,
+        },
+    )
 }
 
 /// Decides an attempt over all its boots and writes the verdict on each; a boot after the
 /// first shows the reboot that started it as a phase (on the attempt's clock).
-fn finish_attempt(boots: &mut [Boot], number: usize, s: &Signals, ctx: &AttemptContext<'_>) {
+fn finish_attempt(
+    boots: &mut [Boot],
+    number: usize,
+    s: &Signals,
+    ctx: &AttemptContext<'_>,
+    timeouts: AttemptTimeouts,
+) {
     let outcome = classify(s, ctx.stuck_threshold_secs);
     let from = boots.first().map_or(Zero::KernelStart, |b| b.zero);
     let latency = latency(outcome, s, from).map(|l| Latency {
@@ -503,6 +553,8 @@ fn finish_attempt(boots: &mut [Boot], number: usize, s: &Signals, ctx: &AttemptC
         b.attempt_outcome = Some(outcome);
         b.attempt_latency = latency;
         b.attempt_flip_secs = s.flip_secs.map(milli);
+        b.attempt_stated_timeout_secs = timeouts.stated_secs;
+        b.attempt_failed_timeout_secs = timeouts.failed_secs;
         let start = b
             .milestones
             .iter()
@@ -781,6 +833,8 @@ fn build_boot(
         attempt_outcome: None,
         attempt_latency: None,
         attempt_flip_secs: None,
+        attempt_stated_timeout_secs: None,
+        attempt_failed_timeout_secs: None,
     };
     (boot, signals)
 }
@@ -939,6 +993,72 @@ mod tests {
             .map(|(p, e)| digest(Arc::from(p.as_str()), e))
             .collect();
         assemble(digests, &Classes::default())
+    }
+
+    fn fact(action: PlatformAction, at: f64, labels: &[(&str, &str)]) -> PlatformFact {
+        PlatformFact {
+            action,
+            at,
+            instance: Some("i-1".into()),
+            workspace: Some("w1".into()),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            source: "events.jsonl:1".into(),
+        }
+    }
+
+    #[test]
+    fn a_failed_is_judged_at_the_timeout_its_attempt_states() {
+        const NEVER: (&str, &str) = ("reason", "never called /registry/register");
+        let sweep = Sweep::default();
+        let launched = fact(PlatformAction::Launched, 0.0, &[]);
+        // Its own event states 600 s: the flip, though 720 s is declared.
+        let own = [
+            launched.clone(),
+            fact(
+                PlatformAction::Failed,
+                659.0,
+                &[NEVER, ("timeout_s", "600")],
+            ),
+        ];
+        let (flips, t) = sweep_flips(&own, Some(0.0), 720.0, &sweep);
+        assert_eq!(flips, [false, true]);
+        assert_eq!((t.stated_secs, t.failed_secs), (Some(600.0), Some(600.0)));
+        // A provision_timeout of the attempt states it, two sweep periods before the failed.
+        let beside = [
+            launched.clone(),
+            fact(
+                PlatformAction::ProvisionTimeout,
+                520.0,
+                &[("timeout_s", "500")],
+            ),
+            fact(PlatformAction::Failed, 659.0, &[NEVER]),
+        ];
+        let (flips, t) = sweep_flips(&beside, Some(0.0), 720.0, &sweep);
+        assert_eq!(flips, [false, false, true]);
+        assert_eq!((t.stated_secs, t.failed_secs), (Some(500.0), Some(500.0)));
+        // Nothing stated: the declared timeout judges it, a crash as before.
+        let unstated = [
+            launched.clone(),
+            fact(PlatformAction::Failed, 659.0, &[NEVER]),
+        ];
+        let (flips, t) = sweep_flips(&unstated, Some(0.0), 720.0, &sweep);
+        assert_eq!(flips, [false, false]);
+        assert_eq!((t.stated_secs, t.failed_secs), (None, Some(720.0)));
+        // A stated timeout on a launch is no timeout event's: it states nothing.
+        let on_launch = [
+            fact(PlatformAction::Launched, 0.0, &[("timeout_s", "600")]),
+            fact(PlatformAction::Failed, 659.0, &[NEVER]),
+        ];
+        assert_eq!(
+            sweep_flips(&on_launch, Some(0.0), 720.0, &sweep).0,
+            [false, false]
+        );
+        // No failed event: nothing judged.
+        let (_, t) = sweep_flips(&beside[..2], Some(0.0), 720.0, &sweep);
+        assert_eq!((t.stated_secs, t.failed_secs), (Some(500.0), None));
     }
 
     #[test]

@@ -188,10 +188,16 @@ pub struct Attempt {
     /// Register latency from launch across reboots (exact or censored); `None` for stuck and
     /// crashed attempts.
     pub latency: Option<Latency>,
+    /// What its seconds count from (its first boot's zero).
+    pub zero: Zero,
     /// Seconds from the zero to the sweep's flip, when the sweep flipped the attempt.
     pub flip_secs: Option<f64>,
-    /// The timeout that applied (class or template override), seconds.
+    /// The timeout the configuration declares for it (class or template override), seconds.
     pub timeout_secs: f64,
+    /// The timeout the platform's own timeout or `failed` events stated for it, seconds.
+    pub stated_timeout_secs: Option<f64>,
+    /// The timeout its first platform `failed` event was judged against, seconds.
+    pub failed_timeout_secs: Option<f64>,
     /// The stuck threshold of its class, seconds.
     pub stuck_threshold_secs: f64,
     /// The milestone its latency runs to (`registered`, `boot_finished` or a marker's name).
@@ -257,8 +263,11 @@ pub fn attempts_of<'a>(boots: impl Iterator<Item = &'a LeanBoot>) -> Vec<Attempt
             boots: vec![boot],
             outcome: b.attempt_outcome.unwrap_or(b.outcome),
             latency: b.attempt_latency,
+            zero: b.zero,
             flip_secs: b.attempt_flip_secs,
             timeout_secs: b.timeout_secs,
+            stated_timeout_secs: b.attempt_stated_timeout_secs(),
+            failed_timeout_secs: b.attempt_failed_timeout_secs(),
             stuck_threshold_secs: b.stuck_threshold_secs,
             end: b.end.clone(),
             evidence: b.evidence.as_deref().cloned().into_iter().collect(),
@@ -476,6 +485,8 @@ mod tests {
             attempt_outcome: None,
             attempt_latency: None,
             attempt_flip_secs: None,
+            attempt_stated_timeout_secs: None,
+            attempt_failed_timeout_secs: None,
             end: "registered".into(),
         }
     }

@@ -110,6 +110,8 @@ impl Interner {
             latency: b.latency,
             attempt_latency: b.attempt_latency,
             attempt_flip_secs: b.attempt_flip_secs,
+            attempt_timeouts: [b.attempt_stated_timeout_secs, b.attempt_failed_timeout_secs]
+                .map(|t| t.map_or(f32::NAN, |t| t as f32)),
             timeout_secs: b.timeout_secs,
             stuck_threshold_secs: b.stuck_threshold_secs,
             launched: b.launched,
@@ -250,6 +252,9 @@ pub struct LeanBoot {
     pub attempt_latency: Option<Latency>,
     /// Seconds from the zero to the sweep's flip of the attempt.
     pub attempt_flip_secs: Option<f64>,
+    /// The timeout the platform stated for the attempt and the one its first `failed` event
+    /// was judged against, seconds (`NaN`: none; `f32`, as phase times, to keep a boot small).
+    attempt_timeouts: [f32; 2],
     /// The timeout that applies, seconds.
     pub timeout_secs: f64,
     /// The stuck threshold of its class, seconds.
@@ -267,6 +272,18 @@ pub struct LeanBoot {
 }
 
 impl LeanBoot {
+    /// The timeout the platform's own events stated for the attempt, seconds.
+    pub fn attempt_stated_timeout_secs(&self) -> Option<f64> {
+        let t = self.attempt_timeouts[0];
+        (!t.is_nan()).then(|| milli(t))
+    }
+
+    /// The timeout the attempt's first platform `failed` event was judged against, seconds.
+    pub fn attempt_failed_timeout_secs(&self) -> Option<f64> {
+        let t = self.attempt_timeouts[1];
+        (!t.is_nan()).then(|| milli(t))
+    }
+
     /// The boot's latency record, as [`Boot::record`].
     pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
         self.latency?.record(max_plausible_secs)
@@ -610,6 +627,8 @@ mod tests {
             attempt_outcome: None,
             attempt_latency: None,
             attempt_flip_secs: None,
+            attempt_stated_timeout_secs: None,
+            attempt_failed_timeout_secs: None,
         }
     }
 
@@ -622,6 +641,21 @@ mod tests {
         assert_eq!(p.start_secs(), 30.951);
         assert_eq!(p.end_secs(), Some(7_000.125));
         assert_eq!(a.kernel_secs, Some(12.5));
+        assert_eq!(
+            (
+                a.attempt_stated_timeout_secs(),
+                a.attempt_failed_timeout_secs()
+            ),
+            (None, None)
+        );
+        let stated = Boot {
+            attempt_stated_timeout_secs: Some(600.0),
+            attempt_failed_timeout_secs: Some(607.125),
+            ..boot("i-3", "default", 700.0)
+        };
+        let c = i.lean(&stated);
+        assert_eq!(c.attempt_stated_timeout_secs(), Some(600.0));
+        assert_eq!(c.attempt_failed_timeout_secs(), Some(607.125));
         assert!(Arc::ptr_eq(&a.class, &b.class));
         assert!(Arc::ptr_eq(&a.labels, &b.labels));
         assert!(Arc::ptr_eq(&a.phases.shape, &b.phases.shape));

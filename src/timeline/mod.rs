@@ -13,6 +13,7 @@ pub mod dedup;
 pub mod fragment;
 pub mod identity;
 pub mod lean;
+pub mod observed;
 pub mod verdict;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ pub use attempt::{
     Implausibles,
 };
 pub use fragment::{digest, Digest, Fragment, PlatformFacts};
+pub use observed::{disagreements, ObservedTimeout};
 pub use verdict::Sweep;
 
 /// The JSON schema version of timelines (shared by every JSON document bootline writes).
@@ -234,6 +236,15 @@ pub struct Boot {
     /// Seconds from the zero to the sweep's flip of the attempt, when it was flipped.
     #[serde(default)]
     pub attempt_flip_secs: Option<f64>,
+    /// The timeout the platform's own `provision_timeout` or `failed` events stated for the
+    /// attempt (`timeout_s`), seconds: its `failed` events are judged against it, not the
+    /// declared [`Boot::timeout_secs`].
+    #[serde(default)]
+    pub attempt_stated_timeout_secs: Option<f64>,
+    /// The timeout the attempt's first platform `failed` event was judged against (the one
+    /// stated, else the declared one), seconds; `None` when no `failed` event came.
+    #[serde(default)]
+    pub attempt_failed_timeout_secs: Option<f64>,
 }
 
 fn registered() -> String {

@@ -1,6 +1,12 @@
 //! The decisions of what became of a boot or an attempt, as pure functions over what its
 //! sources established (DESIGN.md §3): what a platform `failed` event means (the sweep's flip
 //! or crash evidence), the outcome, and the latency with its censoring.
+//!
+//! A `failed` without a `provision_timeout` beside it is judged by its age against a timeout:
+//! the one the platform's own events state it applied (`timeout_s` on the attempt's
+//! `provision_timeout` or `failed` events) wins over the one `bootline.toml` declares, so a
+//! configuration that does not match the data it reads cannot move a record in or out of the
+//! fit.
 
 use super::{Latency, Milestone, Outcome, Phase, Zero};
 
@@ -40,15 +46,30 @@ pub(crate) struct Failed<'a> {
     pub reason: Option<&'a str>,
     /// Seconds to the nearest `provision_timeout` of the same instance or workspace, when any.
     pub from_provision_timeout_secs: Option<f64>,
+    /// The timeout the platform stated it applied: on this event, else on another timeout or
+    /// `failed` event of the same attempt ([`stated_timeout_secs`]).
+    pub stated_timeout_secs: Option<f64>,
+}
+
+/// The label of a platform event that states the timeout it applied, in seconds.
+pub(crate) const TIMEOUT_LABEL: &str = "timeout_s";
+
+/// The timeout a platform event states it applied: its `timeout_s` label, when that is a
+/// positive, finite number of seconds (`600`, `600.0`, `"600"`); anything else states none.
+pub(crate) fn stated_timeout_secs(timeout_s: Option<&str>) -> Option<f64> {
+    let secs: f64 = timeout_s?.trim().parse().ok()?;
+    (secs.is_finite() && secs > 0.0).then_some(secs)
 }
 
 /// Whether a `failed` event is the sweep's flip (true) or crash evidence (false): a reason
 /// configured as a crash is a crash whenever it comes; otherwise a `failed` at or after the
-/// timeout, or within one sweep period of a `provision_timeout`, is the flip.
-pub(crate) fn is_sweep_flip(f: &Failed<'_>, timeout_secs: f64, sweep: &Sweep) -> bool {
+/// timeout (the one the platform stated, else `declared_timeout_secs`), or within one sweep
+/// period of a `provision_timeout`, is the flip.
+pub(crate) fn is_sweep_flip(f: &Failed<'_>, declared_timeout_secs: f64, sweep: &Sweep) -> bool {
     if f.reason.is_some_and(|r| sweep.crash_reasons.is_match(r)) {
         return false;
     }
+    let timeout_secs = f.stated_timeout_secs.unwrap_or(declared_timeout_secs);
     let late = f.age_secs.is_some_and(|a| a >= timeout_secs);
     let beside_flip = f
         .from_provision_timeout_secs
@@ -173,6 +194,7 @@ mod tests {
             age_secs: Some(age),
             reason: Some(NEVER),
             from_provision_timeout_secs: None,
+            stated_timeout_secs: None,
         };
         assert!(is_sweep_flip(&at(608.0), 600.0, &s));
         assert!(is_sweep_flip(&at(600.0), 600.0, &s));
@@ -195,6 +217,7 @@ mod tests {
             age_secs: Some(300.0),
             reason: None,
             from_provision_timeout_secs: Some(d),
+            stated_timeout_secs: None,
         };
         assert!(is_sweep_flip(&near(0.0), 600.0, &s));
         assert!(is_sweep_flip(&near(-60.0), 600.0, &s));
@@ -208,6 +231,7 @@ mod tests {
             age_secs: Some(700.0),
             reason: Some(reason),
             from_provision_timeout_secs: Some(0.0),
+            stated_timeout_secs: None,
         };
         assert!(!is_sweep_flip(
             &f("instance_status_check_failed"),
@@ -216,6 +240,47 @@ mod tests {
         ));
         assert!(!is_sweep_flip(&f("cloud_init_error: exit 1"), 600.0, &s));
         assert!(is_sweep_flip(&f(NEVER), 600.0, &s));
+    }
+
+    #[test]
+    fn the_timeout_the_platform_stated_judges_a_failed_not_the_declared_one() {
+        let s = sweep(&[]);
+        let at = |age: f64, stated: Option<f64>| Failed {
+            age_secs: Some(age),
+            reason: Some(NEVER),
+            from_provision_timeout_secs: None,
+            stated_timeout_secs: stated,
+        };
+        // Declared 720 s, swept at 600 s: the failed at 659 s is the flip the platform made.
+        assert!(is_sweep_flip(&at(659.0, Some(600.0)), 720.0, &s));
+        // Without a stated timeout the declared one judges it, as before: a crash.
+        assert!(!is_sweep_flip(&at(659.0, None), 720.0, &s));
+        // A stated timeout longer than the declared one keeps an early failed a crash.
+        assert!(!is_sweep_flip(&at(700.0, Some(1200.0)), 600.0, &s));
+        assert!(is_sweep_flip(&at(1200.0, Some(1200.0)), 600.0, &s));
+        // A genuine early failed stays a crash whatever is stated.
+        assert!(!is_sweep_flip(&at(120.0, Some(600.0)), 600.0, &s));
+        // A crash reason is a crash even past the stated timeout.
+        let crash = sweep(&["^cloud_init_error$"]);
+        let f = Failed {
+            reason: Some("cloud_init_error"),
+            ..at(700.0, Some(600.0))
+        };
+        assert!(!is_sweep_flip(&f, 600.0, &crash));
+    }
+
+    #[test]
+    fn a_stated_timeout_is_a_positive_number_of_seconds() {
+        assert_eq!(stated_timeout_secs(Some("600")), Some(600.0));
+        assert_eq!(stated_timeout_secs(Some("600.0")), Some(600.0));
+        assert_eq!(stated_timeout_secs(Some(" 1800 ")), Some(1800.0));
+        assert_eq!(stated_timeout_secs(Some("0")), None);
+        assert_eq!(stated_timeout_secs(Some("-600")), None);
+        assert_eq!(stated_timeout_secs(Some("600s")), None);
+        assert_eq!(stated_timeout_secs(Some("NaN")), None);
+        assert_eq!(stated_timeout_secs(Some("inf")), None);
+        assert_eq!(stated_timeout_secs(Some("")), None);
+        assert_eq!(stated_timeout_secs(None), None);
     }
 
     fn sig(reg: Option<f64>, flip: Option<f64>, crashed: bool, obs: Option<f64>) -> Signals {

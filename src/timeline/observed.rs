@@ -1,0 +1,490 @@
+//! The timeout the platform's sweep evidently applied, against the one `bootline.toml` declares.
+//!
+//! A platform states the timeout it applied on its own events (`timeout_s` on a
+//! `provision_timeout` or `failed`), and its flips can only come between that timeout and one
+//! sweep period after it. When either contradicts the declared timeout of a class (or of a
+//! template with its own override), the configuration does not describe the data: each attempt's
+//! `failed` events were judged at the timeout its own events state (see [`super::verdict`]), and
+//! those stating none at the declared one. [`disagreements`] finds these groups once, from the
+//! attempts alone (raw logs or timeline shards alike); the same fact goes to stderr and to every
+//! JSON document that reports the class's timeout.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Attempt, Zero};
+use crate::config::Config;
+
+/// Event times are whole seconds on most platforms: a flip this close to a bound agrees with it.
+const STAMP_SLACK_SECS: f64 = 1.0;
+
+/// One timeout the platform stated, and for how many attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Stated {
+    /// The timeout, seconds.
+    pub secs: f64,
+    /// Attempts whose `provision_timeout` or `failed` events stated it.
+    pub attempts: usize,
+}
+
+/// A class (or a template with its own override) whose declared timeout the platform's events
+/// contradict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservedTimeout {
+    /// The class.
+    pub class: String,
+    /// The template, for a template with its own override in the configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// The timeout the configuration declares, seconds.
+    pub declared_timeout_secs: f64,
+    /// The timeout the platform stated for the most attempts, seconds (`None`: no event states
+    /// one, only the flips' times contradict the declared timeout).
+    pub observed_timeout_secs: Option<f64>,
+    /// Every timeout stated, most attempts first.
+    pub stated: Vec<Stated>,
+    /// Flips (seconds since launch) earlier than the declared timeout.
+    pub flips_before_declared: usize,
+    /// Flips later than the declared timeout plus one sweep period.
+    pub flips_after_declared: usize,
+    /// The earliest and latest of those flips, seconds since launch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contradicting_flips_secs: Option<[f64; 2]>,
+    /// Attempts with a platform `failed` event judged at the declared timeout, because no
+    /// event of theirs states one.
+    pub judged_at_declared: usize,
+    /// One sweep period (`[platform] sweep_period_secs`), seconds.
+    pub sweep_period_secs: f64,
+}
+
+/// Where a flip came against the declared timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FlipAgainst {
+    /// No earlier than the timeout, and within one sweep period after it.
+    Agrees,
+    /// Before the timeout: no sweep at it could have flipped the attempt yet.
+    Before,
+    /// Later than one sweep period after the timeout.
+    After,
+}
+
+/// Where a flip `age_secs` after launch came against a sweep at `timeout_secs` running every
+/// `period_secs` (a second of slack either side for whole-second stamps).
+pub(crate) fn flip_against(age_secs: f64, timeout_secs: f64, period_secs: f64) -> FlipAgainst {
+    if age_secs < timeout_secs - STAMP_SLACK_SECS {
+        FlipAgainst::Before
+    } else if age_secs > timeout_secs + period_secs + STAMP_SLACK_SECS {
+        FlipAgainst::After
+    } else {
+        FlipAgainst::Agrees
+    }
+}
+
+/// Whether two timeouts are the same (to the millisecond).
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-3
+}
+
+/// The group an attempt's timeout belongs to: its class, and its template when the
+/// configuration gives that template its own timeout; with the declared timeout.
+type Key = (String, Option<String>, u64);
+
+/// The classes (and templates with their own override) whose declared timeout the platform's
+/// events contradict, in class order; empty when every stated timeout and every flip agrees.
+pub fn disagreements(attempts: &[Attempt], config: &Config) -> Vec<ObservedTimeout> {
+    let period = config.platform.sweep_period_secs;
+    let mut groups: BTreeMap<Key, Vec<&Attempt>> = BTreeMap::new();
+    for a in attempts {
+        let template = a
+            .template
+            .as_deref()
+            .filter(|t| config.template(t).is_some())
+            .map(String::from);
+        let key = (a.class.to_string(), template, a.timeout_secs.to_bits());
+        groups.entry(key).or_default().push(a);
+    }
+    groups
+        .into_iter()
+        .filter_map(|((class, template, declared), group)| {
+            observe(class, template, f64::from_bits(declared), &group, period)
+        })
+        .collect()
+}
+
+/// The observation of one group, when it contradicts `declared`.
+fn observe(
+    class: String,
+    template: Option<String>,
+    declared: f64,
+    group: &[&Attempt],
+    period: f64,
+) -> Option<ObservedTimeout> {
+    let mut stated: Vec<Stated> = Vec::new();
+    for secs in group.iter().filter_map(|a| a.stated_timeout_secs) {
+        match stated.iter_mut().find(|s| same(s.secs, secs)) {
+            Some(s) => s.attempts += 1,
+            None => stated.push(Stated { secs, attempts: 1 }),
+        }
+    }
+    stated.sort_by(|a, b| b.attempts.cmp(&a.attempts).then(a.secs.total_cmp(&b.secs)));
+    let flips: Vec<(f64, FlipAgainst)> = group
+        .iter()
+        .filter(|a| a.zero == Zero::Launch)
+        .filter_map(|a| a.flip_secs)
+        .map(|age| (age, flip_against(age, declared, period)))
+        .filter(|(_, against)| *against != FlipAgainst::Agrees)
+        .collect();
+    let stated_differs = stated.iter().any(|s| !same(s.secs, declared));
+    if !stated_differs && flips.is_empty() {
+        return None;
+    }
+    let ages = || flips.iter().map(|f| f.0);
+    let count = |side: FlipAgainst| flips.iter().filter(|f| f.1 == side).count();
+    Some(ObservedTimeout {
+        class,
+        template,
+        declared_timeout_secs: declared,
+        observed_timeout_secs: stated.first().map(|s| s.secs),
+        flips_before_declared: count(FlipAgainst::Before),
+        flips_after_declared: count(FlipAgainst::After),
+        contradicting_flips_secs: ages()
+            .min_by(f64::total_cmp)
+            .zip(ages().max_by(f64::total_cmp))
+            .map(|(lo, hi)| [lo, hi]),
+        judged_at_declared: group
+            .iter()
+            .filter(|a| a.stated_timeout_secs.is_none() && a.failed_timeout_secs.is_some())
+            .count(),
+        stated,
+        sweep_period_secs: period,
+    })
+}
+
+/// `600 s`, `607.5 s`.
+fn secs(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0} s")
+    } else {
+        format!("{v:.1} s")
+    }
+}
+
+/// `1 attempt`, `2 attempts`.
+fn attempts(n: usize) -> String {
+    format!("{n} attempt{}", if n == 1 { "" } else { "s" })
+}
+
+impl ObservedTimeout {
+    /// `class default` or `class default, template gpu-large`.
+    pub fn group(&self) -> String {
+        match &self.template {
+            Some(t) => format!("class {}, template {t}", self.class),
+            None => format!("class {}", self.class),
+        }
+    }
+
+    /// What the platform stated: `the platform swept at 600 s (stated for 37 attempts)` when
+    /// the timeout stated most differs from the declared one, else `the platform stated 1200 s
+    /// for 3 attempts (600 s for 37)`.
+    fn stated_clause(&self) -> Option<String> {
+        let each = |s: &Stated| format!("{} for {}", secs(s.secs), attempts(s.attempts));
+        let first = self.stated.first()?;
+        if !same(first.secs, self.declared_timeout_secs) {
+            let others: Vec<String> = self.stated[1..].iter().map(each).collect();
+            let others = if others.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", others.join(", "))
+            };
+            return Some(format!(
+                "the platform swept at {} (stated for {}{others})",
+                secs(first.secs),
+                attempts(first.attempts)
+            ));
+        }
+        let (agree, differ): (Vec<&Stated>, Vec<&Stated>) = self
+            .stated
+            .iter()
+            .partition(|s| same(s.secs, self.declared_timeout_secs));
+        if differ.is_empty() {
+            return None;
+        }
+        let differ: Vec<String> = differ.into_iter().map(each).collect();
+        let agree: Vec<String> = agree.into_iter().map(each).collect();
+        Some(format!(
+            "the platform stated {} ({})",
+            differ.join(", "),
+            agree.join(", ")
+        ))
+    }
+
+    /// The flips whose time contradicts the declared timeout, when any.
+    fn flips_clause(&self) -> Option<String> {
+        let [lo, hi] = self.contradicting_flips_secs?;
+        let span = if same(lo, hi) {
+            secs(lo)
+        } else {
+            format!("{}–{}", secs(lo).trim_end_matches(" s"), secs(hi))
+        };
+        let n = self.flips_before_declared + self.flips_after_declared;
+        let which = match (self.flips_before_declared, self.flips_after_declared) {
+            (_, 0) => "before the declared timeout".to_string(),
+            (0, _) => format!(
+                "later than the declared timeout plus one sweep period ({})",
+                secs(self.sweep_period_secs)
+            ),
+            (b, a) => format!(
+                "{b} before the declared timeout, {a} later than it plus one sweep period ({})",
+                secs(self.sweep_period_secs)
+            ),
+        };
+        Some(format!(
+            "{n} flip{} came {span} after launch, {which}",
+            if n == 1 { "" } else { "s" }
+        ))
+    }
+
+    /// How the attempts' `failed` events were judged.
+    fn judged_clause(&self) -> String {
+        let declared = secs(self.declared_timeout_secs);
+        let rest = if self.judged_at_declared == 0 {
+            String::new()
+        } else {
+            format!(
+                "; {} whose events state no timeout {} judged at the declared {declared}",
+                attempts(self.judged_at_declared),
+                if self.judged_at_declared == 1 {
+                    "is"
+                } else {
+                    "are"
+                }
+            )
+        };
+        match (self.observed_timeout_secs, self.stated.len()) {
+            (Some(t), 1) => format!("the flips are judged at the platform's {}{rest}", secs(t)),
+            (Some(_), _) => format!("each flip is judged at the timeout its attempt states{rest}"),
+            (None, _) => format!(
+                "no event states the timeout applied, so `failed` events are judged at the \
+                 declared {declared} ({} with one)",
+                attempts(self.judged_at_declared)
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for ObservedTimeout {
+    /// `class default: the platform swept at 600 s (stated for 37 attempts) but bootline.toml
+    /// declares 720 s; the flips are judged at the platform's 600 s`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let declared = secs(self.declared_timeout_secs);
+        let head = match self.stated_clause() {
+            Some(stated) => format!("{stated} but bootline.toml declares {declared}"),
+            None => {
+                format!("the platform's flips contradict the {declared} bootline.toml declares")
+            }
+        };
+        let flips = self
+            .flips_clause()
+            .map_or(String::new(), |c| format!("; {c}"));
+        write!(
+            f,
+            "{}: {head}{flips}; {}",
+            self.group(),
+            self.judged_clause()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::timeline::{Latency, Outcome};
+
+    fn attempt(instance: &str, declared: f64) -> Attempt {
+        Attempt {
+            instance: instance.into(),
+            workspace: None,
+            attempt: 1,
+            class: "default".into(),
+            template: None,
+            labels: BTreeMap::new().into(),
+            launched: None,
+            boots: vec![1],
+            outcome: Outcome::Registered,
+            latency: Some(Latency {
+                secs: 400.0,
+                censored: false,
+                from: Zero::Launch,
+            }),
+            zero: Zero::Launch,
+            flip_secs: None,
+            timeout_secs: declared,
+            stated_timeout_secs: None,
+            failed_timeout_secs: None,
+            stuck_threshold_secs: 900.0,
+            end: "registered".into(),
+            evidence: Vec::new(),
+        }
+    }
+
+    /// A flipped attempt: flipped `age` s after launch, the platform stating `stated`.
+    fn flipped(instance: &str, declared: f64, age: f64, stated: Option<f64>) -> Attempt {
+        Attempt {
+            outcome: Outcome::TimedOut,
+            latency: Some(Latency {
+                secs: age,
+                censored: true,
+                from: Zero::Launch,
+            }),
+            flip_secs: Some(age),
+            stated_timeout_secs: stated,
+            ..attempt(instance, declared)
+        }
+    }
+
+    #[test]
+    fn a_flip_agrees_between_the_timeout_and_one_sweep_period_after_it() {
+        assert_eq!(flip_against(600.0, 600.0, 60.0), FlipAgainst::Agrees);
+        assert_eq!(flip_against(659.0, 600.0, 60.0), FlipAgainst::Agrees);
+        assert_eq!(flip_against(661.0, 600.0, 60.0), FlipAgainst::Agrees);
+        assert_eq!(flip_against(599.5, 600.0, 60.0), FlipAgainst::Agrees);
+        assert_eq!(flip_against(661.5, 600.0, 60.0), FlipAgainst::After);
+        assert_eq!(flip_against(659.0, 720.0, 60.0), FlipAgainst::Before);
+        assert_eq!(flip_against(1230.0, 600.0, 60.0), FlipAgainst::After);
+    }
+
+    #[test]
+    fn stated_timeouts_that_agree_with_the_declared_one_say_nothing() {
+        let config = Config::default();
+        let a = [
+            attempt("i-1", 600.0),
+            flipped("i-2", 600.0, 631.0, Some(600.0)),
+            flipped("i-3", 600.0, 659.0, None),
+            // Not from launch: its seconds are no age since a launch.
+            Attempt {
+                zero: Zero::KernelStart,
+                ..flipped("i-4", 600.0, 100.0, None)
+            },
+        ];
+        assert_eq!(disagreements(&a, &config), []);
+    }
+
+    #[test]
+    fn a_stated_timeout_other_than_the_declared_one_is_named_with_its_count() {
+        let config = Config::default();
+        let mut a: Vec<Attempt> = (0..37)
+            .map(|i| flipped(&format!("i-{i}"), 720.0, 601.0 + f64::from(i), Some(600.0)))
+            .collect();
+        a.push(attempt("i-ok", 720.0));
+        let found = disagreements(&a, &config);
+        assert_eq!(found.len(), 1);
+        let o = &found[0];
+        assert_eq!(o.observed_timeout_secs, Some(600.0));
+        assert_eq!(o.declared_timeout_secs, 720.0);
+        assert_eq!(
+            o.stated,
+            [Stated {
+                secs: 600.0,
+                attempts: 37
+            }]
+        );
+        assert_eq!((o.flips_before_declared, o.flips_after_declared), (37, 0));
+        assert_eq!(o.contradicting_flips_secs, Some([601.0, 637.0]));
+        assert_eq!(o.judged_at_declared, 0);
+        assert_eq!(
+            o.to_string(),
+            "class default: the platform swept at 600 s (stated for 37 attempts) but \
+             bootline.toml declares 720 s; 37 flips came 601–637 s after launch, before the \
+             declared timeout; the flips are judged at the platform's 600 s"
+        );
+    }
+
+    #[test]
+    fn attempts_stating_no_timeout_are_counted_as_judged_at_the_declared_one() {
+        let config = Config::default();
+        let a = [
+            flipped("i-1", 720.0, 631.0, Some(600.0)),
+            // A failed at 659 s stating nothing: judged at 720 s, a crash.
+            Attempt {
+                outcome: Outcome::Crashed,
+                latency: None,
+                failed_timeout_secs: Some(720.0),
+                ..attempt("i-2", 720.0)
+            },
+        ];
+        let o = &disagreements(&a, &config)[0];
+        assert_eq!(o.judged_at_declared, 1);
+        assert!(
+            o.to_string().ends_with(
+                "the flips are judged at the platform's 600 s; 1 attempt whose events state \
+                 no timeout is judged at the declared 720 s"
+            ),
+            "{o}"
+        );
+    }
+
+    #[test]
+    fn flips_alone_contradict_a_declared_timeout_when_nothing_is_stated() {
+        let config = Config::default();
+        let a = [
+            flipped("i-1", 500.0, 631.0, None),
+            flipped("i-2", 500.0, 608.0, None),
+            attempt("i-3", 500.0),
+        ];
+        let o = &disagreements(&a, &config)[0];
+        assert_eq!(o.observed_timeout_secs, None);
+        assert_eq!((o.flips_before_declared, o.flips_after_declared), (0, 2));
+        assert_eq!(
+            o.to_string(),
+            "class default: the platform's flips contradict the 500 s bootline.toml declares; \
+             2 flips came 608–631 s after launch, later than the declared timeout plus one \
+             sweep period (60 s); no event states the timeout applied, so `failed` events are \
+             judged at the declared 500 s (0 attempts with one)"
+        );
+    }
+
+    #[test]
+    fn templates_with_their_own_override_are_their_own_group() {
+        let config = Config::from_toml(
+            "[[template]]\nname = \"gpu-large\"\nclass = \"default\"\nprovision_timeout_seconds = 1200\n",
+            "bootline.toml",
+        )
+        .unwrap();
+        let gpu = |i: &str, age: f64, stated: f64| Attempt {
+            template: Some("gpu-large".into()),
+            ..flipped(i, 1200.0, age, Some(stated))
+        };
+        let a = [
+            gpu("i-1", 1231.0, 1200.0),
+            flipped("i-2", 600.0, 631.0, Some(600.0)),
+            // An unconfigured template keeps its class's group.
+            Attempt {
+                template: Some("gpu-small".into()),
+                ..flipped("i-3", 600.0, 1231.0, Some(1200.0))
+            },
+        ];
+        let found = disagreements(&a, &config);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].group(), "class default");
+        assert_eq!(
+            found[0].stated,
+            [
+                Stated {
+                    secs: 600.0,
+                    attempts: 1
+                },
+                Stated {
+                    secs: 1200.0,
+                    attempts: 1
+                }
+            ]
+        );
+        assert!(found[0].to_string().starts_with(
+            "class default: the platform stated 1200 s for 1 attempt (600 s for 1 attempt) \
+                 but bootline.toml declares 600 s; 1 flip came 1231 s after launch, later than"
+        ));
+    }
+}
