@@ -901,7 +901,8 @@ fn the_report_lists_each_input_with_the_sha256_of_its_bytes_and_a_copy_as_a_copy
             "bootline: 1 file with the same content as an earlier input, read once: \
              copy/console.log (= {original})\n\
              bootline: class hermes: the platform swept at 1800 s (stated for 3 attempts) but \
-             bootline.toml declares 600 s; 3 flips came 1802–1848 s after launch, later than the \
+             bootline.toml names no timeout for the class, so the default class's 600 s applies; \
+             3 flips came 1802–1848 s after launch, later than the \
              declared timeout plus one sweep period (60 s); the flips are judged at the \
              platform's 1800 s\n"
         )

@@ -39,6 +39,9 @@ pub struct ObservedTimeout {
     pub template: Option<String>,
     /// The timeout the configuration declares, seconds.
     pub declared_timeout_secs: f64,
+    /// Whether the configuration names the class (or template); else the declared timeout is
+    /// the default class's.
+    pub configured: bool,
     /// The timeout the platform stated for the most attempts, seconds (`None`: no event states
     /// one, only the flips' times contradict the declared timeout).
     pub observed_timeout_secs: Option<f64>,
@@ -107,7 +110,12 @@ pub fn disagreements(attempts: &[Attempt], config: &Config) -> Vec<ObservedTimeo
     groups
         .into_iter()
         .filter_map(|((class, template, declared), group)| {
-            observe(class, template, f64::from_bits(declared), &group, period)
+            let configured = template.is_some()
+                || class == crate::config::DEFAULT_CLASS
+                || config.class(&class).is_some();
+            let mut o = observe(class, template, f64::from_bits(declared), &group, period)?;
+            o.configured = configured;
+            Some(o)
         })
         .collect()
 }
@@ -145,6 +153,7 @@ fn observe(
         class,
         template,
         declared_timeout_secs: declared,
+        configured: true,
         observed_timeout_secs: stated.first().map(|s| s.secs),
         flips_before_declared: count(FlipAgainst::Before),
         flips_after_declared: count(FlipAgainst::After),
@@ -278,11 +287,19 @@ impl std::fmt::Display for ObservedTimeout {
     /// declares 720 s; the flips are judged at the platform's 600 s`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let declared = secs(self.declared_timeout_secs);
-        let head = match self.stated_clause() {
-            Some(stated) => format!("{stated} but bootline.toml declares {declared}"),
-            None => {
+        let head = match (self.stated_clause(), self.configured) {
+            (Some(stated), true) => format!("{stated} but bootline.toml declares {declared}"),
+            (Some(stated), false) => format!(
+                "{stated} but bootline.toml names no timeout for the class, so the default \
+                 class's {declared} applies"
+            ),
+            (None, true) => {
                 format!("the platform's flips contradict the {declared} bootline.toml declares")
             }
+            (None, false) => format!(
+                "the platform's flips contradict the default class's {declared} (bootline.toml \
+                 names no timeout for the class)"
+            ),
         };
         let flips = self
             .flips_clause()
@@ -444,6 +461,27 @@ mod tests {
              sweep period (60 s); no event states the timeout applied, so `failed` events are \
              judged at the declared 500 s (0 attempts with one)"
         );
+    }
+
+    #[test]
+    fn a_class_the_configuration_does_not_name_is_said_to_take_the_default_timeout() {
+        let config = Config::default();
+        let a = [Attempt {
+            class: "hermes".into(),
+            ..flipped("i-1", 600.0, 1848.0, Some(1800.0))
+        }];
+        let o = &disagreements(&a, &config)[0];
+        assert!(!o.configured);
+        assert_eq!(
+            o.to_string(),
+            "class hermes: the platform swept at 1800 s (stated for 1 attempt) but bootline.toml \
+             names no timeout for the class, so the default class's 600 s applies; 1 flip came \
+             1848 s after launch, later than the declared timeout plus one sweep period (60 s); \
+             the flips are judged at the platform's 1800 s"
+        );
+        // The default class is named by every configuration (its defaults when not written).
+        let o = &disagreements(&[flipped("i-2", 600.0, 1848.0, Some(1800.0))], &config)[0];
+        assert!(o.configured, "{o}");
     }
 
     #[test]
