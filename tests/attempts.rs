@@ -605,6 +605,15 @@ fn recommend_and_report_carry_the_contradicted_timeout_beside_the_class_timeout(
         r["recommendation"]["classes"][0]["observed_timeout"]["declared_timeout_secs"].as_f64(),
         Some(720.0)
     );
+    // report.md says it where the attempts are counted.
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.contains(
+            "The platform's events contradict a declared timeout: class default: the platform \
+             swept at 600 s (stated for 2 attempts) but bootline.toml declares 720 s;"
+        ),
+        "{md}"
+    );
 }
 
 #[test]

@@ -279,6 +279,11 @@ impl Page<'_> {
                 c.class, c.from_kernel_start
             ));
         }
+        for o in r.classes.iter().flat_map(|c| &c.observed_timeouts) {
+            self.line(&format!(
+                "The platform's events contradict a declared timeout: {o}."
+            ));
+        }
         self.implausible();
         self.line("");
     }
