@@ -495,3 +495,220 @@ fn bad_presentation_options_are_usage_errors() {
             "--worked-instance i-0: no boot of that instance",
         ));
 }
+
+/// A box: (x0, y0, x1, y1), pixels.
+type Box2 = (f64, f64, f64, f64);
+
+fn overlaps(a: Box2, b: Box2) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// What a chart's SVG draws, as far as the layout checks need it.
+struct Drawn {
+    /// Every text with its estimated box.
+    texts: Vec<(String, Box2)>,
+    /// Labelled vertical lines (timeouts, stuck, milestones) as thin boxes, with their colour.
+    lines: Vec<(String, Box2)>,
+    /// Boxes around each plotted series: bars, curves, bands.
+    data: Vec<Box2>,
+    /// Filled rectangles: colour, opacity, box.
+    rects: Vec<(String, f64, Box2)>,
+    /// The plot area, from its axes.
+    plot: Box2,
+}
+
+/// Colours of labelled vertical lines: current, proposed, stuck, milestone.
+const LINE_COLOURS: [&str; 4] = ["#D62728", "#2CA02C", "#444444", "#666666"];
+/// Fill of the histogram's bars.
+const BAR_FILL: &str = "#9EB9D4";
+
+fn drawn(svg: &str) -> Drawn {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let num = |n: &roxmltree::Node, a: &str| -> f64 {
+        n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+    };
+    let points = |n: &roxmltree::Node| -> Vec<(f64, f64)> {
+        n.attribute("points")
+            .unwrap_or("")
+            .split_whitespace()
+            .filter_map(|p| {
+                let (x, y) = p.split_once(',')?;
+                Some((x.parse().ok()?, y.parse().ok()?))
+            })
+            .collect()
+    };
+    let bbox = |pts: &[(f64, f64)]| -> Box2 {
+        pts.iter().fold(
+            (f64::MAX, f64::MAX, f64::MIN, f64::MIN),
+            |(x0, y0, x1, y1), (x, y)| (x0.min(*x), y0.min(*y), x1.max(*x), y1.max(*y)),
+        )
+    };
+    let mut d = Drawn {
+        texts: Vec::new(),
+        lines: Vec::new(),
+        data: Vec::new(),
+        rects: Vec::new(),
+        plot: (0.0, 0.0, 0.0, 0.0),
+    };
+    let (mut y_axis, mut x_axis): (Option<Box2>, Option<Box2>) = (None, None);
+    for n in doc.descendants() {
+        match n.tag_name().name() {
+            "text" => {
+                let s: String = n
+                    .descendants()
+                    .filter(|c| c.is_text())
+                    .filter_map(|c| c.text())
+                    .collect();
+                d.texts.push((s.trim().to_string(), text_box(&n)));
+            }
+            "polyline" => {
+                let pts = points(&n);
+                let stroke = n.attribute("stroke").unwrap_or("").to_string();
+                let b = bbox(&pts);
+                let vertical = pts.len() == 2 && pts[0].0 == pts[1].0;
+                let horizontal = pts.len() == 2 && pts[0].1 == pts[1].1;
+                if stroke == "#000000" && vertical && y_axis.is_none_or(|a| b.3 - b.1 > a.3 - a.1) {
+                    y_axis = Some(b);
+                } else if stroke == "#000000"
+                    && horizontal
+                    && x_axis.is_none_or(|a| b.2 - b.0 > a.2 - a.0)
+                {
+                    x_axis = Some(b);
+                } else if vertical && LINE_COLOURS.contains(&stroke.as_str()) {
+                    let half = num(&n, "stroke-width") / 2.0;
+                    d.lines.push((stroke, (b.0 - half, b.1, b.2 + half, b.3)));
+                } else if pts.len() > 2 {
+                    d.data.push(b);
+                }
+            }
+            "polygon" => d.data.push(bbox(&points(&n))),
+            "rect" => {
+                let b = (
+                    num(&n, "x"),
+                    num(&n, "y"),
+                    num(&n, "x") + num(&n, "width"),
+                    num(&n, "y") + num(&n, "height"),
+                );
+                let fill = n.attribute("fill").unwrap_or("").to_string();
+                if fill == BAR_FILL {
+                    d.data.push(b);
+                }
+                d.rects.push((fill, num(&n, "opacity"), b));
+            }
+            _ => {}
+        }
+    }
+    let (y_axis, x_axis) = (y_axis.unwrap(), x_axis.unwrap());
+    d.plot = (y_axis.0, y_axis.1, x_axis.2, x_axis.3);
+    d
+}
+
+fn chart_svg(kind: &str) -> String {
+    std::fs::read_to_string(fresh().join(format!("{kind}.svg"))).unwrap()
+}
+
+#[test]
+fn no_label_hides_a_line_or_another_label() {
+    for kind in [
+        "distribution",
+        "survival",
+        "waterfall",
+        "timeline",
+        "phases",
+    ] {
+        let d = drawn(&chart_svg(kind));
+        if kind != "phases" {
+            assert!(d.lines.len() >= 3, "{kind}: the timeout and stuck lines");
+        }
+        for (s, b) in &d.texts {
+            for (colour, line) in &d.lines {
+                assert!(
+                    !overlaps(*b, *line),
+                    "{kind}.svg: the {colour} line at x = {:.0} runs through {s:?} at {b:?}",
+                    line.0
+                );
+            }
+        }
+        for (i, (s, a)) in d.texts.iter().enumerate() {
+            for (t, b) in &d.texts[i + 1..] {
+                assert!(
+                    !overlaps(*a, *b),
+                    "{kind}.svg: {s:?} at {a:?} overlaps {t:?} at {b:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn legends_and_labels_hide_no_bar_curve_or_band() {
+    for kind in ["distribution", "survival"] {
+        let d = drawn(&chart_svg(kind));
+        assert!(d.data.len() >= 4, "{kind}: bars or steps, and the curves");
+        for (s, b) in &d.texts {
+            for data in &d.data {
+                assert!(
+                    !overlaps(*b, *data),
+                    "{kind}.svg: {s:?} at {b:?} lies over data drawn in {data:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_false_fail_region_is_shaded_to_the_axis_end_with_its_rate() {
+    let report = typed(fresh());
+    let ff = report
+        .figures
+        .distribution
+        .false_fail
+        .clone()
+        .expect("the fixture fleet's current timeout lies inside the axis");
+    let d = drawn(&chart_svg("distribution"));
+    let (_, current) = d
+        .lines
+        .iter()
+        .find(|(colour, _)| colour == "#D62728")
+        .expect("the current timeout's line");
+    let current_x = (current.0 + current.2) / 2.0;
+    let plot = d.plot;
+    // One rectangle from the current timeout to the axis end, the plot's full height.
+    let band = d
+        .rects
+        .iter()
+        .find(|(fill, opacity, b)| {
+            fill == "#D62728"
+                && *opacity > 0.0
+                && (b.0 - current_x).abs() <= 1.0
+                && (b.2 - plot.2).abs() <= 1.0
+                && b.3 - b.1 >= 0.95 * (plot.3 - plot.1)
+        })
+        .unwrap_or_else(|| panic!("no shaded band from x = {current_x} to {plot:?}"));
+    // Its rate written inside it.
+    let rate = bootline::render::recommend::percent(ff.share);
+    assert!(
+        d.texts
+            .iter()
+            .any(|(s, b)| s.contains(&rate) && b.0 >= band.2 .0 && b.2 <= band.2 .2),
+        "no label with {rate} inside {band:?}: {:?}",
+        d.texts
+    );
+}
+
+#[test]
+fn every_milestone_of_the_worked_boot_is_named_above_its_line() {
+    let report = typed(fresh());
+    let lanes = report.figures.lanes.expect("a worked boot");
+    let d = drawn(&chart_svg("timeline"));
+    let milestone_lines = d.lines.iter().filter(|(c, _)| c == "#666666").count();
+    let on_axis: Vec<_> = lanes.ticks.iter().filter(|(_, at)| *at >= 0.0).collect();
+    assert!(milestone_lines >= 1 && milestone_lines <= on_axis.len());
+    for (name, _) in on_axis {
+        let name = name.replace('_', " ");
+        assert!(
+            d.texts.iter().any(|(s, _)| s.contains(&name)),
+            "timeline.svg does not name {name:?}"
+        );
+    }
+}

@@ -1,27 +1,40 @@
 //! `distribution.svg`: the histogram of exact register latencies (bins computed by the
 //! report), the best models' densities scaled to boots per bin, the false-fail region beyond
-//! the current timeout, and the current, proposed and stuck lines.
+//! the current timeout shaded to the axis end with its rate, and the current, proposed and
+//! stuck lines.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::frame::{self, axes, canvas, Frame, Legend, Swatch, UNDER_PLOT};
 use super::{
-    axis_secs, draw_err, draw_marks, font, time_axis_title, ChartError, Kind, AXIS_SIZE,
-    LABEL_SIZE, PALETTE, TITLE_SIZE, WIDTH,
+    axis_secs, draw_err, font, mark_band, text_width, time_axis_title, ChartError, Kind,
+    LABEL_SIZE, PALETTE,
 };
-use crate::report::figures::Figures;
+use crate::render::recommend::percent;
+use crate::report::figures::{fmt_secs, Figures};
 
-const HEIGHT: u32 = 560;
+/// Height of the plot, pixels.
+const PLOT_PX: i32 = 400;
+/// Headroom over the tallest bar or curve: the top fifth of the plot holds no data, so the
+/// false-fail label there hides none.
+const HEADROOM: f64 = 1.25;
+/// The colour of the false-fail region.
+const SHADE: RGBColor = RGBColor(0xd6, 0x27, 0x28);
+/// The colour of the bars.
+const BAR: RGBColor = RGBColor(0x9e, 0xb9, 0xd4);
 
 pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
+    let kind = Kind::Distribution;
     let d = &f.distribution;
-    let (Some(first), Some(_)) = (d.bins.first(), d.bins.last()) else {
+    let Some(first) = d.bins.first() else {
         return Err(ChartError::NoData(
-            Kind::Distribution,
+            kind,
             format!("class {} has no exact latency", f.class),
         ));
     };
     let title = format!("Register latency, class {}", f.class);
-    let e = draw_err(Kind::Distribution);
+    let e = draw_err(kind);
     let x_lo = (first.lo - 0.05 * (f.x_max_secs - first.lo)).max(0.0);
     let x_hi = f.x_max_secs;
     let y_top = d
@@ -34,90 +47,155 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
                 .flat_map(|c| c.points.iter().map(|p| p[1])),
         )
         .fold(1.0f64, f64::max)
-        * 1.25;
+        * HEADROOM;
+    let frame = Frame {
+        margin_left: 16,
+        y_label_px: 76,
+        margin_right: 16,
+    };
+    let legend = Legend::new(legend_entries(f), frame.plot_left(), frame::BELOW_TITLE);
+    let (band, mark_px) = mark_band(&frame, &f.marks, x_lo..x_hi, kind)?;
+    let (band_top, plot_top) = frame::stack(&legend, &band);
+    let height = (plot_top + PLOT_PX) as u32 + UNDER_PLOT;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(&e)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&title, font(TITLE_SIZE))
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(76)
-            .build_cartesian_2d(x_lo..x_hi, 0.0..y_top)
-            .map_err(&e)?;
+        let root = canvas(&mut svg, height, &title, kind)?;
+        legend.draw(&root, kind)?;
+        let mut chart = frame.build(&root, plot_top, x_lo..x_hi, 0.0..y_top, kind)?;
         let fmt = axis_secs(x_hi - x_lo);
-        chart
-            .configure_mesh()
-            .x_desc(time_axis_title("register latency from launch"))
-            .y_desc(format!(
-                "boots per {} s bin",
-                super::super::report::figures::fmt_secs(d.bin_secs)
-            ))
-            .axis_desc_style(font(AXIS_SIZE))
-            .label_style(font(LABEL_SIZE))
+        axes(&mut chart, &time_axis_title("register latency from launch"))
+            .y_desc(format!("boots per {} s bin", fmt_secs(d.bin_secs)))
             .x_label_formatter(&fmt)
             .y_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(&e)?;
-        if let Some(ff) = &d.false_fail {
-            let shade = RGBColor(0xd6, 0x27, 0x28);
+        if let Some(ff) = d.false_fail.as_ref().filter(|ff| ff.from_secs < x_hi) {
+            // The whole region past the timeout, top to bottom, so it shows at any rate; the
+            // part under the density darker.
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(ff.from_secs.max(x_lo), 0.0), (x_hi, y_top)],
+                    SHADE.mix(0.08).filled(),
+                )))
+                .map_err(&e)?;
             chart
                 .draw_series(AreaSeries::new(
                     ff.points.iter().map(|p| (p[0], p[1])),
                     0.0,
-                    shade.mix(0.25),
+                    SHADE.mix(0.35),
                 ))
-                .map_err(&e)?
-                .label(ff.label.clone())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], shade.mix(0.25).filled())
-                });
+                .map_err(&e)?;
         }
-        let bar = RGBColor(0x9e, 0xb9, 0xd4);
         chart
             .draw_series(
                 d.bins
                     .iter()
-                    .map(|b| Rectangle::new([(b.lo, 0.0), (b.hi, b.count as f64)], bar.filled())),
+                    .map(|b| Rectangle::new([(b.lo, 0.0), (b.hi, b.count as f64)], BAR.filled())),
             )
-            .map_err(&e)?
-            .label(format!(
-                "exact latencies (n = {}; {} censored shape the fits)",
-                d.n_exact, d.n_censored
-            ))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], bar.filled()));
+            .map_err(&e)?;
         for (i, c) in d.densities.iter().enumerate() {
-            let colour = PALETTE[(i + 1) % PALETTE.len()];
-            let style = ShapeStyle::from(&colour).stroke_width(if i == 0 { 3 } else { 2 });
             chart
                 .draw_series(LineSeries::new(
                     c.points.iter().map(|p| (p[0], p[1])),
-                    style,
+                    density_style(i),
                 ))
-                .map_err(&e)?
-                .label(format!("{} density", c.label))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], style));
+                .map_err(&e)?;
         }
         let (xr, yr) = chart.plotting_area().get_pixel_range();
-        let marks: Vec<_> = f
-            .marks
-            .iter()
-            .filter(|m| m.secs >= x_lo && m.secs <= x_hi)
-            .map(|m| (m.clone(), chart.backend_coord(&(m.secs, 0.0)).0))
-            .collect();
-        draw_marks(&root, &marks, yr.start, yr.end, xr.end).map_err(&e)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::MiddleRight)
-            .margin(12)
-            .label_font(font(LABEL_SIZE))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(&e)?;
+        if let Some(ff) = d.false_fail.as_ref().filter(|ff| ff.from_secs < x_hi) {
+            let from_px = chart.backend_coord(&(ff.from_secs.max(x_lo), 0.0)).0;
+            let label = RegionLabel::new(ff.share, from_px, &mark_px, xr.end);
+            label.draw(&root, yr.start + 6, kind)?;
+        }
+        band.draw(&root, band_top, yr.end, kind)?;
         root.present().map_err(&e)?;
     }
     Ok((title, svg))
+}
+
+/// The stroke of the i-th density (the best one heavier).
+fn density_style(i: usize) -> ShapeStyle {
+    ShapeStyle::from(&PALETTE[(i + 1) % PALETTE.len()]).stroke_width(if i == 0 { 3 } else { 2 })
+}
+
+fn legend_entries(f: &Figures) -> Vec<(String, Swatch)> {
+    let d = &f.distribution;
+    let mut entries = Vec::new();
+    if let Some(ff) = &d.false_fail {
+        entries.push((ff.label.clone(), Swatch::Fill(SHADE.mix(0.2))));
+    }
+    entries.push((
+        format!(
+            "exact latencies (n = {}; {} censored shape the fits)",
+            d.n_exact, d.n_censored
+        ),
+        Swatch::Fill(BAR.into()),
+    ));
+    for (i, c) in d.densities.iter().enumerate() {
+        let style = density_style(i);
+        entries.push((
+            format!("{} density", c.label),
+            Swatch::Line(PALETTE[(i + 1) % PALETTE.len()], style.stroke_width),
+        ));
+    }
+    entries
+}
+
+/// The rate written inside the false-fail region, at the top of the plot (above every bar and
+/// curve), in the first gap between its lines wide enough: two lines, else the rate alone,
+/// else nothing (the legend still gives it).
+struct RegionLabel {
+    lines: Vec<String>,
+    x: i32,
+}
+
+impl RegionLabel {
+    fn new(share: f64, from_px: i32, mark_px: &[i32], right_px: i32) -> RegionLabel {
+        let mut edges: Vec<i32> = mark_px
+            .iter()
+            .copied()
+            .filter(|x| *x > from_px && *x < right_px)
+            .collect();
+        edges.push(from_px);
+        edges.push(right_px);
+        edges.sort_unstable();
+        edges.dedup();
+        let gaps: Vec<(i32, i32)> = edges.windows(2).map(|w| (w[0], w[1])).collect();
+        let rate = percent(share);
+        let choices = [
+            vec![
+                "false-fail region".to_string(),
+                format!("{rate} of healthy boots"),
+            ],
+            vec![rate],
+        ];
+        for lines in choices {
+            let w = lines
+                .iter()
+                .map(|l| text_width(LABEL_SIZE, l))
+                .max()
+                .unwrap_or(0);
+            if let Some(&(lo, _)) = gaps.iter().find(|(lo, hi)| hi - lo >= w + 2 * 8) {
+                return RegionLabel { lines, x: lo + 8 };
+            }
+        }
+        RegionLabel {
+            lines: Vec::new(),
+            x: from_px,
+        }
+    }
+
+    fn draw(&self, root: &frame::Root<'_>, top: i32, kind: Kind) -> Result<(), ChartError> {
+        for (i, line) in self.lines.iter().enumerate() {
+            root.draw(&Text::new(
+                line.clone(),
+                (self.x, top + 20 * i as i32),
+                font(LABEL_SIZE)
+                    .color(&SHADE)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            ))
+            .map_err(draw_err(kind))?;
+        }
+        Ok(())
+    }
 }

@@ -3,9 +3,13 @@
 //! [`Report`](crate::report::Report): it draws the numbers the report holds and computes none.
 //!
 //! Every chart has a fixed width, a `<title>`, axis titles with units, explicit font sizes,
-//! and keeps its labels inside the canvas.
+//! and keeps its labels inside the canvas. What frames the data (title, legend, axes) is
+//! [`frame`]; the labelled vertical lines are [`flags`]: legends and line labels stand above
+//! the plot, where they hide no data and no line.
 
 mod distribution;
+mod flags;
+mod frame;
 mod phases;
 mod survival;
 mod timeline;
@@ -14,7 +18,6 @@ mod waterfall;
 use std::fmt;
 
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use thiserror::Error;
 
 use crate::report::figures::{LineKind, TimeMark};
@@ -190,39 +193,35 @@ pub(crate) fn time_axis_title(what: &str) -> String {
     format!("{what} (s)")
 }
 
-/// Draws the vertical time marks across a plot (top `top`, bottom `bottom` in pixels, x from
-/// `x_px`) with labels stacked from the top, each on the side of its line where it fits.
-pub(crate) fn draw_marks<DB: DrawingBackend>(
-    root: &DrawingArea<DB, plotters::coord::Shift>,
-    marks: &[(TimeMark, i32)],
-    top: i32,
-    bottom: i32,
-    right_edge: i32,
-) -> Result<(), plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
-    // Every line first, then the labels on white, so no line runs through a label.
-    for (m, x) in marks {
-        let style = ShapeStyle::from(&mark_colour(m.kind)).stroke_width(2);
-        root.draw(&PathElement::new(vec![(*x, top), (*x, bottom)], style))?;
-    }
-    for (i, (m, x)) in marks.iter().enumerate() {
-        let colour = mark_colour(m.kind);
-        let w = text_width(LABEL_SIZE, &m.label);
-        let y = top + 4 + 20 * i as i32;
-        let fits_right = x + 6 + w < right_edge;
-        let (tx, h) = if fits_right {
-            (x + 6, HPos::Left)
-        } else {
-            (x - 6, HPos::Right)
-        };
-        let st = font(LABEL_SIZE).color(&colour).pos(Pos::new(h, VPos::Top));
-        root.draw(&Rectangle::new(
-            [
-                (if fits_right { tx - 2 } else { tx - w - 2 }, y - 1),
-                (if fits_right { tx + w + 2 } else { tx + 2 }, y + 17),
-            ],
-            WHITE.filled(),
-        ))?;
-        root.draw(&Text::new(m.label.clone(), (tx, y), st))?;
-    }
-    Ok(())
+/// The time marks inside `x` as labelled lines over a plot framed by `frame`, with the pixel
+/// columns of those lines.
+pub(crate) fn mark_band(
+    frame: &frame::Frame,
+    marks: &[TimeMark],
+    x: std::ops::Range<f64>,
+    kind: Kind,
+) -> Result<(flags::Band, Vec<i32>), ChartError> {
+    let inside: Vec<TimeMark> = marks
+        .iter()
+        .filter(|m| x.contains(&m.secs) || m.secs == x.end)
+        .cloned()
+        .collect();
+    let secs: Vec<f64> = inside.iter().map(|m| m.secs).collect();
+    let px = frame.x_pixels(x, &secs, kind)?;
+    let band = flags::Band::new(&mark_flags(&inside, &px), frame::FLAG_BOUNDS);
+    Ok((band, px))
+}
+
+/// The flags of the time marks at pixel columns `px` (one per mark).
+pub(crate) fn mark_flags(marks: &[TimeMark], px: &[i32]) -> Vec<flags::Flag> {
+    marks
+        .iter()
+        .zip(px)
+        .map(|(m, x)| flags::Flag {
+            x: *x,
+            text: m.label.clone(),
+            colour: mark_colour(m.kind),
+            stroke: 2,
+        })
+        .collect()
 }

@@ -5,18 +5,21 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{
-    draw_err, font, text_width, ChartError, Kind, AXIS_SIZE, LABEL_SIZE, TITLE_SIZE, WIDTH,
+use super::flags::Band;
+use super::frame::{
+    self, axes, canvas, name_column_px, row_name, Frame, Legend, Swatch, UNDER_PLOT,
 };
+use super::{draw_err, font, text_width, ChartError, Kind, LABEL_SIZE};
 use crate::report::figures::Figures;
 
-const BAR_PX: u32 = 34;
+const BAR_PX: i32 = 34;
 
 pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
+    let kind = Kind::Phases;
     let bars = &f.phases;
     if bars.is_empty() {
         return Err(ChartError::NoData(
-            Kind::Phases,
+            kind,
             format!("class {} has no finished phase", f.class),
         ));
     }
@@ -24,7 +27,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         "Slowest phases, class {} (boots with an exact latency)",
         f.class
     );
-    let e = draw_err(Kind::Phases);
+    let e = draw_err(kind);
     let n = bars.len();
     let labels: Vec<String> = bars
         .iter()
@@ -33,69 +36,44 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             None => format!("p99 {:.1} s", b.p99),
         })
         .collect();
-    // The name column is as wide as its widest name, by plotters' estimate.
-    let label_area = bars
-        .iter()
-        .map(|b| text_width(LABEL_SIZE, &b.phase))
-        .max()
-        .unwrap_or(0)
-        .max(120) as u32
-        + 24;
+    let frame = Frame {
+        margin_left: 0,
+        y_label_px: name_column_px(bars.iter().map(|b| b.phase.as_str())),
+        margin_right: 36,
+    };
     let widest = labels
         .iter()
         .map(|l| text_width(LABEL_SIZE, l))
         .max()
         .unwrap_or(0);
     let x_top = bars.iter().map(|b| b.p99).fold(1.0f64, f64::max);
-    let plot_w = f64::from(WIDTH - label_area - 36);
+    let plot_w = f64::from(super::WIDTH) - f64::from(frame.plot_left()) - 36.0;
     // Room to the right of the longest bar for its label.
     let x_hi = x_top * plot_w / (plot_w - f64::from(widest) - 12.0).max(plot_w / 3.0);
-    let height = 110 + n as u32 * BAR_PX + 72;
     let shades = [
         ("p99", RGBColor(0xc6, 0xdb, 0xef)),
         ("p90", RGBColor(0x6b, 0xae, 0xd6)),
         ("p50", RGBColor(0x21, 0x71, 0xb5)),
     ];
+    let legend = Legend::new(
+        shades
+            .iter()
+            .map(|(name, colour)| (name.to_string(), Swatch::Fill((*colour).into())))
+            .collect(),
+        frame.plot_left(),
+        frame::BELOW_TITLE,
+    );
+    let (_, plot_top) = frame::stack(&legend, &Band::default());
+    let height = (plot_top + n as i32 * BAR_PX) as u32 + UNDER_PLOT;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(&e)?;
-        root.draw(&Text::new(
-            title.clone(),
-            (WIDTH as i32 / 2, 16),
-            font(TITLE_SIZE).pos(Pos::new(HPos::Center, VPos::Top)),
-        ))
-        .map_err(&e)?;
-        let mut x = label_area as i32;
-        for (name, colour) in shades {
-            root.draw(&Rectangle::new([(x, 61), (x + 20, 73)], colour.filled()))
-                .map_err(&e)?;
-            root.draw(&Text::new(
-                name,
-                (x + 26, 59),
-                font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Top)),
-            ))
-            .map_err(&e)?;
-            x += 90;
-        }
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(100)
-            .margin_left(0)
-            .margin_right(36)
-            .margin_bottom(8)
-            .x_label_area_size(56)
-            .y_label_area_size(label_area)
-            .build_cartesian_2d(0.0..x_hi, 0.0..n as f64)
-            .map_err(&e)?;
-        chart
-            .configure_mesh()
-            .x_desc("duration (s)")
-            .axis_desc_style(font(AXIS_SIZE))
-            .label_style(font(LABEL_SIZE))
+        let root = canvas(&mut svg, height, &title, kind)?;
+        legend.draw(&root, kind)?;
+        let mut chart = frame.build(&root, plot_top, 0.0..x_hi, 0.0..n as f64, kind)?;
+        axes(&mut chart, "duration (s)")
             .x_label_formatter(&|v| format!("{v:.0}"))
             .y_labels(0)
             .disable_y_mesh()
-            .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(&e)?;
         let (xr, _) = chart.plotting_area().get_pixel_range();
@@ -120,12 +98,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
                 font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .map_err(&e)?;
-            root.draw(&Text::new(
-                b.phase.clone(),
-                (xr.start - 8, py),
-                font(LABEL_SIZE).pos(Pos::new(HPos::Right, VPos::Center)),
-            ))
-            .map_err(&e)?;
+            row_name(&root, &b.phase, xr.start, py, kind)?;
         }
         root.present().map_err(&e)?;
     }

@@ -79,8 +79,21 @@ pub struct Distribution {
     pub n_censored: usize,
     /// Densities × records × bin width.
     pub densities: Vec<Curve>,
-    /// The best model's scaled density from the current timeout on.
-    pub false_fail: Option<Curve>,
+    /// The region past the current timeout, under the best model.
+    pub false_fail: Option<FalseFail>,
+}
+
+/// The false-fail region: healthy boots the current timeout fails, under the best model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FalseFail {
+    /// Legend label (`healthy boots failed at 600 s: 0.21 % (lognormal)`).
+    pub label: String,
+    /// The share of healthy boots that have not registered by the timeout.
+    pub share: f64,
+    /// Where the region starts: the current timeout, seconds.
+    pub from_secs: f64,
+    /// The best model's scaled density from the timeout on.
+    pub points: Vec<[f64; 2]>,
 }
 
 /// One Kaplan–Meier step with its pointwise log(−log) band.
@@ -309,13 +322,15 @@ pub fn distribution(
         .collect();
     let false_fail = models.first().filter(|_| current_secs < x_max).map(|m| {
         let s = m.family.healthy_ln_sf(&m.theta, current_secs).exp();
-        Curve {
+        FalseFail {
             label: format!(
                 "healthy boots failed at {} s: {:.2} % ({})",
                 fmt_secs(current_secs),
                 100.0 * s,
                 m.family.name()
             ),
+            share: s,
+            from_secs: current_secs,
             points: density(m, current_secs),
         }
     });
