@@ -111,7 +111,7 @@ fn finish_hashes(content: &input::ContentHash, report: &mut SourceReport) {
         return;
     }
     report.sha256 = content.sha256().map(|sha256| Whole {
-        bytes: content.bytes(),
+        bytes: content.bytes_read(),
         sha256,
     });
 }

@@ -135,7 +135,7 @@ impl ContentHash {
     }
 
     /// Raw bytes read so far (all of them once the read reached the end).
-    pub fn bytes(&self) -> u64 {
+    pub fn bytes_read(&self) -> u64 {
         self.state().bytes
     }
 
@@ -722,6 +722,52 @@ mod tests {
         })
         .unwrap();
         assert_eq!(got, [(1, "one".to_string()), (2, "two".to_string())]);
+    }
+
+    #[test]
+    fn digests_are_of_the_raw_bytes_each_read_once_and_only_of_a_whole_read() {
+        use sha2::Digest as _;
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        // Larger than the reader's buffer, so a parser that stops early leaves bytes unread.
+        let text = "[    1.000000] a line of a console\n".repeat(40_000);
+        let plain = dir.path().join("console.log");
+        std::fs::write(&plain, &text).unwrap();
+        let both = Hashes {
+            content: true,
+            sha256: true,
+        };
+        let (mut input, hash) = open_hashed(&plain, both).unwrap();
+        let hash = hash.unwrap();
+        let first = input.reader.fill_buf().unwrap().len();
+        input.reader.consume(first);
+        drop(input);
+        assert!(!hash.is_whole());
+        assert_eq!(hash.sha256(), None, "no digest of part of the file");
+        assert_eq!(hash.value(), None);
+        hash.read_rest().unwrap();
+        assert_eq!(hash.bytes_read(), text.len() as u64, "every byte read once");
+        assert_eq!(hash.sha256(), Some(sha2::Sha256::digest(&text).into()));
+        assert!(hash.value().is_some());
+        // A gzip input: the digest is of the bytes as stored, not as unwrapped.
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(text.as_bytes()).unwrap();
+        let gz = e.finish().unwrap();
+        let zipped = dir.path().join("console.log.gz");
+        std::fs::write(&zipped, &gz).unwrap();
+        let sha_only = Hashes {
+            content: false,
+            sha256: true,
+        };
+        let (mut input, hash) = open_hashed(&zipped, sha_only).unwrap();
+        let hash = hash.unwrap();
+        let mut unwrapped = Vec::new();
+        input.reader.read_to_end(&mut unwrapped).unwrap();
+        assert_eq!(unwrapped, text.as_bytes());
+        assert_eq!(hash.bytes_read(), gz.len() as u64);
+        assert_eq!(hash.sha256(), Some(sha2::Sha256::digest(&gz).into()));
+        assert_eq!(hash.value(), None, "XXH3 only when asked for");
+        assert!(open_hashed(&plain, Hashes::NONE).unwrap().1.is_none());
     }
 
     #[test]
