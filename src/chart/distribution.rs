@@ -66,7 +66,14 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         axes(&mut chart, &time_axis_title("register latency from launch"))
             .y_desc(format!("boots per {} s bin", fmt_secs(d.bin_secs)))
             .x_label_formatter(&fmt)
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            // Counts are whole: a short axis (a handful of boots) labels only whole ticks.
+            .y_label_formatter(&|v| {
+                if (v - v.round()).abs() < 1e-9 {
+                    format!("{v:.0}")
+                } else {
+                    String::new()
+                }
+            })
             .draw()
             .map_err(&e)?;
         if let Some(ff) = d.false_fail.as_ref().filter(|ff| ff.from_secs < x_hi) {
@@ -86,12 +93,16 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
                 ))
                 .map_err(&e)?;
         }
+        // A bar at least two pixels wide, so a bin of a few boots on a long axis still shows.
+        let (xr, _) = chart.plotting_area().get_pixel_range();
+        let min_w = (x_hi - x_lo) / f64::from((xr.end - xr.start).max(1)) * 2.0;
         chart
-            .draw_series(
-                d.bins
-                    .iter()
-                    .map(|b| Rectangle::new([(b.lo, 0.0), (b.hi, b.count as f64)], BAR.filled())),
-            )
+            .draw_series(d.bins.iter().map(|b| {
+                Rectangle::new(
+                    [(b.lo, 0.0), (b.hi.max(b.lo + min_w), b.count as f64)],
+                    BAR.filled(),
+                )
+            }))
             .map_err(&e)?;
         for (i, c) in d.densities.iter().enumerate() {
             chart

@@ -225,3 +225,66 @@ pub(crate) fn mark_flags(marks: &[TimeMark], px: &[i32]) -> Vec<flags::Flag> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::figures::Bin;
+
+    /// The committed example's report: real chart data to vary one thing at a time.
+    fn fleet_report() -> Report {
+        serde_json::from_str(include_str!("../../reports/fleet/report.json"))
+            .expect("reports/fleet/report.json reads back into a Report")
+    }
+
+    fn texts(svg: &str) -> Vec<(String, f64)> {
+        let doc = roxmltree::Document::parse(svg).expect("valid SVG");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| {
+                let s: String = n.descendants().filter_map(|c| c.text()).collect();
+                let x = n.attribute("x").and_then(|v| v.parse().ok()).unwrap_or(0.0);
+                (s.trim().to_string(), x)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_milestone_past_the_axis_is_named_in_the_axis_title_not_drawn_off_the_canvas() {
+        let mut report = fleet_report();
+        let lanes = report.figures.lanes.as_mut().expect("a worked boot");
+        lanes.ticks.push(("deleted".into(), 7655.0));
+        let svg = render(Kind::Timeline, &report).unwrap();
+        let texts = texts(&svg);
+        assert!(
+            texts
+                .iter()
+                .any(|(s, _)| s.ends_with("; off the axis: deleted 7655 s")),
+            "{texts:?}"
+        );
+        for (s, x) in &texts {
+            assert!(*x >= 0.0 && *x <= f64::from(WIDTH), "{s:?} at x = {x}");
+        }
+    }
+
+    #[test]
+    fn a_bin_of_one_boot_shows_on_a_long_axis() {
+        let mut report = fleet_report();
+        let d = &mut report.figures.distribution;
+        d.bin_secs = 0.1;
+        d.bins = vec![Bin {
+            lo: 500.0,
+            hi: 500.1,
+            count: 1,
+        }];
+        let svg = render(Kind::Distribution, &report).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let bars: Vec<f64> = doc
+            .descendants()
+            .filter(|n| n.attribute("fill") == Some("#9EB9D4") && n.has_tag_name("rect"))
+            .filter_map(|n| n.attribute("width")?.parse::<f64>().ok())
+            .collect();
+        assert_eq!(bars.len(), 2, "the legend's swatch and one bar: {bars:?}");
+        assert!(bars.iter().all(|w| *w >= 2.0), "{bars:?}");
+    }
+}
