@@ -548,14 +548,20 @@ impl Page<'_> {
         self.line("");
         self.line("| group | n (censored) | basis | bound | raw | current → recommended | fails at current | fails at recommended | stuck margin | verdict |");
         self.line("|---|---:|---|---:|---:|---|---:|---:|---:|---|");
+        // Each estimate named: Kaplan–Meier's share (the headline's) and the model's, whose
+        // expected count per 10,000 boots follows it.
         let rate = |f: &crate::recommend::FalseFail| {
-            let v = f.km.or(f.model);
-            format!(
-                "{} ({} per 10,000; {} seen)",
-                v.map_or("beyond the data".to_string(), percent),
-                f.per_10k.map_or("–".to_string(), |x| format!("{x:.1}")),
-                f.observed
-            )
+            let km = match (f.km, f.km_beyond_data) {
+                (Some(v), _) => format!("{} by Kaplan–Meier", percent(v)),
+                (None, true) => "beyond the data by Kaplan–Meier".to_string(),
+                (None, false) => "no Kaplan–Meier estimate".to_string(),
+            };
+            let model = match (f.model, f.per_10k) {
+                (Some(m), Some(n)) => format!("; model {} ({n:.1} per 10,000)", percent(m)),
+                (Some(m), None) => format!("; model {}", percent(m)),
+                (None, _) => String::new(),
+            };
+            format!("{km}{model}; {} seen", f.observed)
         };
         for g in rec.classes.iter().chain(&rec.templates) {
             let name = match &g.template {
