@@ -712,3 +712,38 @@ fn every_milestone_of_the_worked_boot_is_named_above_its_line() {
         );
     }
 }
+
+/// The strokes of the thick curves of a chart (densities and survival curves), in order.
+fn curve_strokes(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .filter(|n| {
+            n.attribute("stroke-width")
+                .and_then(|w| w.parse::<f64>().ok())
+                .is_some_and(|w| w >= 2.0)
+        })
+        .filter_map(|n| n.attribute("stroke").map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn each_model_has_one_colour_in_every_chart() {
+    // The distribution draws each model's density once, the best heavier; the survival chart
+    // draws Kaplan–Meier in its own blue and each model's S(t): the models' colours agree.
+    let dist = curve_strokes(&chart_svg("distribution"));
+    let surv = curve_strokes(&chart_svg("survival"));
+    assert!(dist.len() >= 2, "{dist:?}");
+    for c in &dist {
+        assert!(
+            surv.contains(c),
+            "density colour {c} is no survival curve's: {surv:?}"
+        );
+    }
+    let km = "#1F77B4";
+    assert!(surv.iter().any(|c| c == km), "Kaplan–Meier blue: {surv:?}");
+    assert!(
+        !dist.iter().any(|c| c == km),
+        "a model in Kaplan–Meier's blue: {dist:?}"
+    );
+}

@@ -8,8 +8,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::frame::{self, axes, canvas, Frame, Legend, Swatch, UNDER_PLOT};
 use super::{
-    axis_secs, draw_err, font, mark_band, text_width, time_axis_title, ChartError, Kind,
-    LABEL_SIZE, PALETTE,
+    axis_secs, draw_err, font, mark_band, model_colour, text_width, time_axis_title, ChartError,
+    Kind, LABEL_SIZE,
 };
 use crate::render::recommend::percent;
 use crate::report::figures::{fmt_secs, Figures};
@@ -126,7 +126,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
 
 /// The stroke of the i-th density (the best one heavier).
 fn density_style(i: usize) -> ShapeStyle {
-    ShapeStyle::from(&PALETTE[(i + 1) % PALETTE.len()]).stroke_width(if i == 0 { 3 } else { 2 })
+    ShapeStyle::from(&model_colour(i)).stroke_width(if i == 0 { 3 } else { 2 })
 }
 
 fn legend_entries(f: &Figures) -> Vec<(String, Swatch)> {
@@ -146,7 +146,7 @@ fn legend_entries(f: &Figures) -> Vec<(String, Swatch)> {
         let style = density_style(i);
         entries.push((
             format!("{} density", c.label),
-            Swatch::Line(PALETTE[(i + 1) % PALETTE.len()], style.stroke_width),
+            Swatch::Line(model_colour(i), style.stroke_width),
         ));
     }
     entries

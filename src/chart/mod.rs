@@ -177,6 +177,12 @@ pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(0x7f, 0x7f, 0x7f),
 ];
 
+/// The colour of the i-th fitted model (in rank order), the same in every chart: blue stays
+/// Kaplan–Meier's and the bars'.
+pub(crate) fn model_colour(i: usize) -> RGBColor {
+    PALETTE[(i + 2) % PALETTE.len()]
+}
+
 /// Seconds as an axis label (the unit every table of the report uses); tenths on a short axis.
 pub(crate) fn axis_secs(range_secs: f64) -> impl Fn(&f64) -> String {
     move |v: &f64| {

@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 
 use super::frame::{self, axes, canvas, Frame, Legend, Swatch, UNDER_PLOT};
-use super::{axis_secs, draw_err, mark_band, time_axis_title, ChartError, Kind, PALETTE};
+use super::{axis_secs, draw_err, mark_band, model_colour, time_axis_title, ChartError, Kind};
 use crate::report::figures::{fmt_secs, Figures, KmPoint};
 
 /// Height of the plot, pixels.
@@ -34,7 +34,6 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     };
     let band_fill = KM.mix(0.18);
     let km_style = ShapeStyle::from(&KM).stroke_width(2);
-    let model_colour = |i: usize| PALETTE[(i + 2) % PALETTE.len()];
     let mut entries = vec![
         (
             format!(
