@@ -454,20 +454,17 @@ fn a_failed_at_659_s_stating_600_s_is_the_flip_though_720_s_is_declared() {
     );
 }
 
+/// `fit --format json` of `input` under the configuration `config`, which must succeed: the
+/// document and stderr.
+fn fit_json(config: &str, input: &str) -> (Value, String) {
+    let (code, out, err) = bootline(&["fit", "--config", config, "--format", "json", input]);
+    assert_eq!(code, 0, "{err}");
+    (serde_json::from_str(&out).unwrap(), err)
+}
+
 #[test]
 fn the_fit_sees_the_same_records_whichever_timeout_is_declared_when_the_platform_states_it() {
-    let fit = |config: &str| {
-        let (code, out, err) = bootline(&[
-            "fit",
-            "--config",
-            config,
-            "--format",
-            "json",
-            "fixtures/declared/stated",
-        ]);
-        assert_eq!(code, 0, "{err}");
-        serde_json::from_str::<Value>(&out).unwrap()
-    };
+    let fit = |config: &str| fit_json(config, "fixtures/declared/stated").0;
     let (wrong, right) = (fit(DECLARED_720), fit("fixtures/bootline.toml"));
     for key in ["n", "n_events", "n_censored", "attempts", "ranking"] {
         assert_eq!(wrong[key], right[key], "{key}");
@@ -618,18 +615,7 @@ fn recommend_and_report_carry_the_contradicted_timeout_beside_the_class_timeout(
 
 #[test]
 fn the_fixture_fleet_agrees_with_its_declared_timeouts_and_not_with_720_s() {
-    let fit = |config: &str| {
-        let (code, out, err) = bootline(&[
-            "fit",
-            "--config",
-            config,
-            "--format",
-            "json",
-            "fixtures/fleet",
-        ]);
-        assert_eq!(code, 0, "{err}");
-        (serde_json::from_str::<Value>(&out).unwrap(), err)
-    };
+    let fit = |config: &str| fit_json(config, "fixtures/fleet");
     let (v, err) = fit("fixtures/bootline.toml");
     assert_eq!(contradictions(&err), Vec::<&str>::new());
     assert!(v.get("observed_timeouts").is_none());

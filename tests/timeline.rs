@@ -8,7 +8,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{bootline, root};
+use common::bootline;
 
 /// `bootline timeline` of the whole fixture fleet as JSON Lines.
 const FLEET_JSONL: &[&str] = &[
@@ -58,16 +58,15 @@ fn check_latency(what: &str, got: &Value, want: Option<f64>) {
     }
 }
 
-#[test]
-fn the_fixture_fleet_is_classified_as_the_generator_intended() {
-    let (code, out, err) = bootline(FLEET_JSONL);
-    assert_eq!(code, 0, "{err}");
-    let boots = jsonl(&out);
-    let truth: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("fixtures/fleet/truth.json")).unwrap(),
-    )
-    .unwrap();
-    let truth: BTreeMap<(&str, u64), &Value> = truth["instances"]
+/// What the fleet generator intended for every boot of the fixture fleet (`truth.json`).
+fn fleet_truth() -> Value {
+    let path = common::fixture("fleet/truth.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The generator's truth of each boot, by instance and boot number.
+fn truth_by_boot(truth: &Value) -> BTreeMap<(&str, u64), &Value> {
+    truth["instances"]
         .as_array()
         .unwrap()
         .iter()
@@ -77,7 +76,16 @@ fn the_fixture_fleet_is_classified_as_the_generator_intended() {
                 t,
             )
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn the_fixture_fleet_is_classified_as_the_generator_intended() {
+    let (code, out, err) = bootline(FLEET_JSONL);
+    assert_eq!(code, 0, "{err}");
+    let boots = jsonl(&out);
+    let truth = fleet_truth();
+    let truth = truth_by_boot(&truth);
     assert_eq!(boots.len(), truth.len());
     // Per outcome class, the boots and the attempts bootline puts there are exactly those the
     // generator put there.
@@ -341,21 +349,8 @@ fn a_fragment_with_one_banner_is_on_the_kernel_clock() {
 fn the_fixture_fleets_clock_steps_are_found_where_the_generator_made_them() {
     let (code, out, err) = bootline(FLEET_JSONL);
     assert_eq!(code, 0, "{err}");
-    let truth: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("fixtures/fleet/truth.json")).unwrap(),
-    )
-    .unwrap();
-    let truth: BTreeMap<(&str, u64), &Value> = truth["instances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                (t["instance"].as_str().unwrap(), t["boot"].as_u64().unwrap()),
-                t,
-            )
-        })
-        .collect();
+    let truth = fleet_truth();
+    let truth = truth_by_boot(&truth);
     let time = |v: &Value| {
         chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
             .unwrap()
