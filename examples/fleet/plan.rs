@@ -292,6 +292,25 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A single-boot first attempt of this class and template meeting `fate`, its launch, ids
+    /// and register event left to the fleet's layout.
+    pub fn new(class: &'static Class, template: Option<&'static Template>, fate: Fate) -> Self {
+        Entry {
+            class,
+            template,
+            fate,
+            incident: false,
+            swept: false,
+            launched: 0,
+            instance: String::new(),
+            workspace: String::new(),
+            register_event: true,
+            pattern: Pattern::Single,
+            attempt: 1,
+            kernel_after: None,
+        }
+    }
+
     /// The timeout the sweep applies to this workspace.
     pub fn timeout_secs(&self) -> i64 {
         self.template
@@ -490,34 +509,16 @@ fn group_entries(group: &Group, size: usize, instances: usize, rng: &mut Rng) ->
         .into_iter()
         .enumerate()
         .map(|(i, latency)| Entry {
-            class: group.class,
-            template: group.template,
-            fate: Fate::Registers(latency),
             incident: incident && i == 0,
             swept: swept == Some(i),
-            launched: 0,
-            instance: String::new(),
-            workspace: String::new(),
-            register_event: true,
-            pattern: Pattern::Single,
-            attempt: 1,
-            kernel_after: None,
+            ..Entry::new(group.class, group.template, Fate::Registers(latency))
         })
         .collect();
-    entries.extend(fates.into_iter().map(|fate| Entry {
-        class: group.class,
-        template: group.template,
-        fate,
-        incident: false,
-        swept: false,
-        launched: 0,
-        instance: String::new(),
-        workspace: String::new(),
-        register_event: true,
-        pattern: Pattern::Single,
-        attempt: 1,
-        kernel_after: None,
-    }));
+    entries.extend(
+        fates
+            .into_iter()
+            .map(|fate| Entry::new(group.class, group.template, fate)),
+    );
     entries
 }
 

@@ -422,20 +422,7 @@ fn healthy_entry(
     rng: &mut Rng,
 ) -> Entry {
     let latency = (class.median_secs * (class.sigma * rng.normal()).exp()).round() as i64;
-    Entry {
-        class,
-        template,
-        fate: Fate::Registers(latency),
-        incident: false,
-        swept: false,
-        launched: 0,
-        instance: String::new(),
-        workspace: String::new(),
-        register_event: true,
-        pattern: Pattern::Single,
-        attempt: 1,
-        kernel_after: None,
-    }
+    Entry::new(class, template, Fate::Registers(latency))
 }
 
 /// The labels of an attempt's `launched` event.
