@@ -236,11 +236,6 @@ impl Attempt {
 /// The attempts of boots ordered by instance and boot number (as assembly returns them): one per
 /// distinct attempt number of an instance, in order.
 pub fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
-    attempts_of(boots.iter())
-}
-
-/// [`attempts`] of boots given one by one (a class's share of a fleet).
-pub fn attempts_of<'a>(boots: impl Iterator<Item = &'a LeanBoot>) -> Vec<Attempt> {
     let mut out: Vec<Attempt> = Vec::new();
     for b in boots {
         let (boot, attempt) = (b.boot as usize, b.attempt as usize);

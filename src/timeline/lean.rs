@@ -505,29 +505,6 @@ impl Fleet {
             kept: r.kept.into_boots(),
         }
     }
-
-    /// The fleet of whole boots (tests, small inputs), every boot selected and the slowest
-    /// healthy boot of each class kept.
-    pub fn of(boots: &[Boot]) -> Self {
-        let mut r = Reducer::new(&Reduce {
-            keep: Keep {
-                slowest_healthy: true,
-                ..Keep::default()
-            },
-            ..Reduce::default()
-        });
-        for b in boots {
-            r.push(b.clone());
-        }
-        Self::from_reducer(r)
-    }
-
-    /// The kept whole boot of `instance` (its first), if any.
-    pub fn kept_boot(&self, instance: &str, boot: u32) -> Option<&Boot> {
-        self.kept
-            .iter()
-            .find(|b| b.instance == instance && b.boot == boot as usize)
-    }
 }
 
 /// Reduces digests: the boots their timeline inputs reduced as they were read, and the boots

@@ -23,8 +23,7 @@ use serde::{Deserialize, Serialize};
 
 pub use assemble::{assemble, assemble_noting, ClassPolicy, Classes};
 pub use attempt::{
-    attempts, attempts_of, implausible, nothing_to_fit, Attempt, Implausible, ImplausibleAttempt,
-    Implausibles,
+    attempts, implausible, nothing_to_fit, Attempt, Implausible, ImplausibleAttempt, Implausibles,
 };
 pub use fragment::{digest, Digest, Fragment, PlatformFacts};
 pub use observed::{disagreements, ObservedTimeout};
@@ -257,16 +256,5 @@ impl Boot {
     /// implausible latency ([`Latency::plausibility`]).
     pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
         self.latency?.record(max_plausible_secs)
-    }
-
-    /// Duration of each named phase (the first of each name), for per-phase statistics.
-    pub fn phase_durations(&self) -> BTreeMap<String, f64> {
-        let mut m = BTreeMap::new();
-        for p in &self.phases {
-            if let Some(d) = p.duration_secs() {
-                m.entry(p.name.clone()).or_insert(d);
-            }
-        }
-        m
     }
 }
