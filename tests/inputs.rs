@@ -246,10 +246,18 @@ fn standard_input_may_be_given_once() {
         .stderr("bootline: `-` (standard input) may be given only once\n");
 }
 
-/// Runs `bootline` as a user that permissions apply to: as root, as `nobody`.
+/// Runs `bootline` as a user that permissions apply to: as root, as `nobody`. The binary is
+/// run from a copy inside `dir`, which `nobody` can reach wherever the clone is (a clone in a
+/// private folder, as in a container's `/root`, keeps its `target/` out of `nobody`'s reach).
 fn as_unprivileged(dir: &Path, args: &[&str]) -> std::process::Output {
+    use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("bootline"));
+    let bin = dir.join("bootline-bin");
+    if !bin.exists() {
+        std::fs::copy(assert_cmd::cargo::cargo_bin("bootline"), &bin).unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut c = std::process::Command::new(&bin);
     c.current_dir(dir).args(args);
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
