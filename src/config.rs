@@ -124,8 +124,11 @@ impl Default for LatencySettings {
 /// bounds), cloud-init's end (for boots without platform or agent), or a marker's milestone.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum LatencyEnd {
-    /// The successful register (the platform's record, else a console's register line).
+    /// The register for a class whose boots have one to time (platform events, or register
+    /// lines in their logs), cloud-init's end otherwise: [`LatencyEnd::resolve`].
     #[default]
+    Auto,
+    /// The successful register (the platform's record, else a console's register line).
     Registered,
     /// cloud-init's `finished at` banner, else systemd's `Startup finished`, else the end of
     /// the `modules-final` stage.
@@ -138,25 +141,38 @@ impl LatencyEnd {
     /// The name used in `bootline.toml`, `--end` and timelines.
     pub fn as_str(&self) -> &str {
         match self {
+            LatencyEnd::Auto => "auto",
             LatencyEnd::Registered => "registered",
             LatencyEnd::BootFinished => "boot_finished",
             LatencyEnd::Marker(m) => m,
         }
     }
 
-    /// Reads an end's name: `registered`, `boot_finished`, or the name of one of
+    /// The end of a class's latencies: `auto` is the register when the class's boots have one
+    /// to time (platform events or register lines), else cloud-init's end; any other end is
+    /// itself.
+    pub fn resolve(&self, register_evidence: bool) -> LatencyEnd {
+        match self {
+            LatencyEnd::Auto if register_evidence => LatencyEnd::Registered,
+            LatencyEnd::Auto => LatencyEnd::BootFinished,
+            end => end.clone(),
+        }
+    }
+
+    /// Reads an end's name: `auto`, `registered`, `boot_finished`, or the name of one of
     /// `milestone_markers`; the error says what is accepted.
     pub fn parse(name: &str, milestone_markers: &[&str]) -> std::result::Result<Self, String> {
         match name {
+            "auto" => Ok(LatencyEnd::Auto),
             "registered" => Ok(LatencyEnd::Registered),
             "boot_finished" => Ok(LatencyEnd::BootFinished),
             m if milestone_markers.contains(&m) => Ok(LatencyEnd::Marker(m.to_string())),
             other => {
-                let mut accepted = vec!["registered", "boot_finished"];
+                let mut accepted = vec!["auto", "registered", "boot_finished"];
                 accepted.extend(milestone_markers.iter().copied());
                 Err(format!(
-                    "end '{other}' is neither registered, boot_finished nor a milestone marker \
-                     of the configuration; expected one of: {}",
+                    "end '{other}' is neither auto, registered, boot_finished nor a milestone \
+                     marker of the configuration; expected one of: {}",
                     accepted.join(", ")
                 ))
             }
@@ -926,7 +942,7 @@ expect = "spared"
 
     #[test]
     fn the_latency_end_is_a_known_milestone() {
-        assert_eq!(load("").unwrap().latency.end, LatencyEnd::Registered);
+        assert_eq!(load("").unwrap().latency.end, LatencyEnd::Auto);
         let c = load("[latency]\nend = \"boot_finished\"\n").unwrap();
         assert_eq!(c.latency.end, LatencyEnd::BootFinished);
         let marker = "[[marker]]\nname = \"agent-up\"\nregex = 'agent up'\n";
@@ -936,7 +952,7 @@ expect = "spared"
         let (line, msg) = err_at(&format!("{marker}[latency]\n\nend = \"finished\"\n"));
         assert_eq!(line, 6);
         assert!(
-            msg.contains("expected one of: registered, boot_finished, agent-up"),
+            msg.contains("expected one of: auto, registered, boot_finished, agent-up"),
             "{msg}"
         );
         // A span marker has no single moment to end at.

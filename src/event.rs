@@ -392,6 +392,10 @@ pub enum EventKind {
     /// The capture ends here: the last stamped moment the source observed (used for
     /// censoring at the end of a capture).
     CaptureEnd,
+    /// A reading of the wall clock at a since-boot moment, with nothing else happening: the
+    /// kernel's `audit(<epoch>:<serial>)` on a `[    0.738486]` line, so that a `dmesg` with no
+    /// wall stamps of its own can be placed on the wall clock.
+    ClockReading,
     /// `cloud-init status` (`--long` or `--format json`): cloud-init's own summary when the
     /// command ran, stamped with its `last_update` time when given.
     CloudInitStatus {

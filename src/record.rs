@@ -93,13 +93,26 @@ pub struct Span {
     pub leaf: bool,
     /// Where the start was read.
     pub source: Location,
+    /// Its start is a `running` banner and no `start:` event followed: the banner says when
+    /// the stage started, not how long it ran.
+    #[serde(skip)]
+    pub from_banner: bool,
 }
 
 impl Span {
+    /// Whether all that is known of the span is that it started: a banner and no finish. It
+    /// has no duration (the gap to the next banner includes the idle time between stages).
+    pub fn start_only(&self) -> bool {
+        self.from_banner && matches!(self.end, SpanEnd::Unfinished { .. })
+    }
+
     /// Duration in seconds: finish minus start on the wall clock (as `cloud-init analyze`
     /// measures it), else on the record clock, else the stated one; for an unfinished span, the
-    /// time known so far.
+    /// time known so far, unless only its start is known ([`Span::start_only`]).
     pub fn duration_secs(&self) -> Option<f64> {
+        if self.start_only() {
+            return None;
+        }
         let between = |a: &Moment, b: &Moment| match (a.wall, b.wall) {
             (Some(x), Some(y)) => Some(wall_diff(x, y)),
             _ => match (a.t, b.t) {
@@ -209,7 +222,8 @@ impl Record {
             .iter()
             .filter(|s| s.depth == 0 && !matches!(s.end, SpanEnd::Unfinished { .. }))
             .filter_map(Span::duration_secs)
-            .sum()
+            // From +0: an empty `sum()` of floats is -0, printed as "-0.00000".
+            .fold(0.0, |sum, d| sum + d)
     }
 
     /// Whether the record holds nothing but is still a record (banner-only logs).
@@ -411,6 +425,7 @@ impl Builder {
                     },
                     leaf: true,
                     source: e.source,
+                    from_banner: false,
                 });
                 self.current.raw_starts.push(e.stamp);
                 self.current.raw_ends.push(None);
@@ -476,6 +491,7 @@ impl Builder {
             },
             leaf: false,
             source,
+            from_banner: banner,
         });
         c.raw_starts.push(stamp);
         c.raw_ends.push(None);
@@ -495,6 +511,7 @@ impl Builder {
         let i = top.0;
         let span = &mut c.spans[i];
         span.description = description;
+        span.from_banner = false;
         span.start.wall = stamp.wall;
         span.source = source;
         // Keep the banner's uptime: the start line has none of its own.

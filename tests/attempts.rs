@@ -295,7 +295,7 @@ fn corpus_logs() -> Vec<String> {
 #[test]
 fn plain_logs_fit_to_cloud_inits_end_and_say_why_nothing_fits_without_it() {
     let logs = corpus_logs();
-    let mut args = vec!["fit", "--format", "json"];
+    let mut args = vec!["fit", "--format", "json", "--end", "registered"];
     args.extend(logs.iter().map(String::as_str));
     let (code, out, err) = bootline(&args);
     assert_eq!(code, 1, "{err}");
@@ -312,9 +312,21 @@ fn plain_logs_fit_to_cloud_inits_end_and_say_why_nothing_fits_without_it() {
         why[0]
     );
 
-    args.splice(1..1, ["--end", "boot_finished"]);
+    args[4] = "boot_finished";
     let (code, out, err) = bootline(&args);
     assert_eq!(code, 0, "{err}");
+    // Without platform events and without --end, the same: the end is chosen and said.
+    args.drain(3..5);
+    let (auto_code, auto_out, auto_err) = bootline(&args);
+    assert_eq!(auto_code, 0, "{auto_err}");
+    assert_eq!(auto_out, out);
+    assert!(
+        auto_err.contains(
+            "bootline: class default: latency to boot_finished (cloud-init's end): no platform \
+             events or register lines\n"
+        ),
+        "{auto_err}"
+    );
     let v: Value = serde_json::from_str(&out).unwrap();
     assert!(v["n_events"].as_u64().unwrap() > 20, "{}", v["n_events"]);
     assert!(!v["ranking"].as_array().unwrap().is_empty());
@@ -345,10 +357,15 @@ fn the_end_milestone_replaces_the_register_in_the_outcome_rules() {
         assert_eq!(b.len(), 1);
         b.into_iter().next().unwrap()
     };
-    let registered = one(&[]);
+    let registered = one(&["--end", "registered"]);
     assert_eq!(registered["end"], "registered");
     assert_eq!(registered["outcome"], "crashed");
     let finished = one(&["--end", "boot_finished"]);
+    assert_eq!(
+        finished,
+        one(&[]),
+        "auto: no platform events, cloud-init's end"
+    );
     assert_eq!(finished["end"], "boot_finished");
     assert_eq!(finished["outcome"], "registered");
     let at = finished["milestones"]
@@ -368,8 +385,9 @@ fn the_end_milestone_replaces_the_register_in_the_outcome_rules() {
     assert!(out.is_empty());
     assert_eq!(
         err,
-        "bootline: --end: end 'finished' is neither registered, boot_finished nor a milestone \
-         marker of the configuration; expected one of: registered, boot_finished\n"
+        "bootline: --end: end 'finished' is neither auto, registered, boot_finished nor a \
+         milestone marker of the configuration; expected one of: auto, registered, \
+         boot_finished\n"
     );
 }
 

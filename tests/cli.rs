@@ -380,7 +380,10 @@ fn colour_on_a_terminal_unless_no_color_or_never() {
     );
     assert!(piped(&["blame", LOG], &[("CLICOLOR_FORCE", "1")]).contains(FAIL));
     // Timelines paint the outcome, and JSON never carries colour.
-    let text = piped(&["timeline", "--color", "always", LOG], &[]);
+    let text = piped(
+        &["timeline", "--color", "always", "--end", "registered", LOG],
+        &[],
+    );
     assert!(
         text.contains("outcome \u{1b}[1m\u{1b}[31mcrashed\u{1b}[0m"),
         "{text}"
@@ -428,7 +431,7 @@ fn timeline_times_are_kept_to_the_millisecond_and_shards_read_back_the_same() {
         for line in jsonl.lines() {
             times_in(&serde_json::from_str(line).unwrap(), "", &mut times);
         }
-        assert!(times.len() > 20, "{log}: {}", times.len());
+        assert!(times.len() > 15, "{log}: {}", times.len());
         for (key, t) in &times {
             match t {
                 serde_json::Value::Number(n) => {

@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::bail;
-use bootline::config::Config;
+use bootline::config::{Config, LatencyEnd};
 use bootline::ingest::{collect_reporting, SourceReport};
 use bootline::render::timeline::{boot_text, summary_text};
 use bootline::timeline::identity::IdentityRule;
@@ -81,6 +81,10 @@ pub fn read_boots(
     for note in &apart {
         eprintln!("bootline: {note}");
     }
+    say_automatic_ends(
+        config,
+        boots.iter().map(|b| (b.class.as_str(), b.end.as_str())),
+    );
     if let Some(id) = select.instance.as_deref() {
         if !boots.iter().any(|b| b.instance == id) {
             let instances: std::collections::BTreeSet<&str> =
@@ -90,6 +94,24 @@ pub fn read_boots(
     }
     let boots = boots.into_iter().filter(|b| selection.keeps(b)).collect();
     Ok((boots, failed))
+}
+
+/// Under `[latency] end = "auto"`, names once each class whose latencies run to cloud-init's end
+/// because none of its boots has platform events.
+fn say_automatic_ends<'a>(config: &Config, boots: impl Iterator<Item = (&'a str, &'a str)>) {
+    if config.latency.end != LatencyEnd::Auto {
+        return;
+    }
+    let classes: std::collections::BTreeSet<&str> = boots
+        .filter(|(_, end)| *end == LatencyEnd::BootFinished.as_str())
+        .map(|(class, _)| class)
+        .collect();
+    for class in classes {
+        crate::warn!(
+            "bootline: class {class}: latency to boot_finished (cloud-init's end): no platform \
+             events or register lines"
+        );
+    }
 }
 
 fn no_such_instance(id: &str, instances: usize) -> anyhow::Result<()> {
@@ -133,6 +155,7 @@ pub fn read_fleet_reporting(
     for note in &apart {
         eprintln!("bootline: {note}");
     }
+    say_automatic_ends(config, fleet.boots.iter().map(|b| (&*b.class, &*b.end)));
     if let Some(id) = select.instance.as_deref() {
         if fleet.boots.is_empty() {
             no_such_instance(id, instances)?;

@@ -12,6 +12,8 @@ use nom::sequence::delimited;
 use nom::{IResult, Parser};
 
 use super::banner;
+use chrono::{DateTime, FixedOffset};
+
 use crate::event::{BootClock, CrashKind, Edge, EventKind, SinceBoot, StageResult, Stamp};
 
 /// Something a message says, with the stamp it carries itself (a banner's own time).
@@ -88,6 +90,16 @@ pub fn classify(msg: &str, origin: Origin<'_>, found: &mut Vec<Found>) {
         found.push(banner_event(b));
         return;
     }
+    if let Some(wall) = audit_wall(msg) {
+        found.push(Found {
+            kind: EventKind::ClockReading,
+            own: Some(Stamp {
+                wall: Some(wall),
+                since_boot: None,
+            }),
+        });
+        return;
+    }
     if let Some(rest) = msg.strip_prefix("Linux version ") {
         let version = rest.split_whitespace().next().unwrap_or("").to_string();
         found.push(Found::plain(EventKind::KernelStart { version }));
@@ -113,6 +125,26 @@ pub fn classify(msg: &str, origin: Origin<'_>, found: &mut Vec<Found>) {
             evidence: msg.trim().to_string(),
         }));
     }
+}
+
+/// The wall time of a kernel audit record (`type=2000 audit(1473493267.108:1): initialized`,
+/// `audit: type=1400 audit(1473493270.589:2): …`): the epoch the kernel stamped it with.
+fn audit_wall(msg: &str) -> Option<DateTime<FixedOffset>> {
+    let rest = msg.strip_prefix("audit: ").unwrap_or(msg);
+    if !rest.starts_with("type=") {
+        return None;
+    }
+    let (_, after) = rest.split_once(" audit(")?;
+    let (epoch, serial) = after.split_once(')')?.0.split_once(':')?;
+    let (secs, millis) = epoch.split_once('.')?;
+    let ok = |d: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !(ok(secs, 9..=11) && ok(millis, 3..=3) && ok(serial, 1..=20)) {
+        return None;
+    }
+    let ms = secs.parse::<i64>().ok()? * 1000 + millis.parse::<i64>().ok()?;
+    Some(DateTime::from_timestamp_millis(ms)?.fixed_offset())
 }
 
 /// A banner's event, stamped with its own wall time and `Up N` uptime.

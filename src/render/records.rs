@@ -172,8 +172,12 @@ pub fn write_show(out: &mut dyn Write, r: &Record, palette: Palette) -> io::Resu
         }
         Ok(())
     };
-    for s in &r.spans {
+    for (i, s) in r.spans.iter().enumerate() {
         close_to(out, &mut open, s.depth)?;
+        // A stage known only by its banner, with nothing inside, is no event of the record.
+        if s.start_only() && r.spans.get(i + 1).is_none_or(|n| n.depth <= s.depth) {
+            continue;
+        }
         if s.leaf || matches!(s.end, SpanEnd::Stated { .. }) {
             let indent = format!(
                 "|{}`->",

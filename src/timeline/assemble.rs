@@ -12,8 +12,8 @@ use super::clock::BootTime;
 use super::fragment::{Digest, Fragment, PlatformFact, When};
 use super::identity::IdentitySource;
 use super::verdict::{
-    boot_finished_secs, classify, is_sweep_flip, latency, marker_secs, stated_timeout_secs, Failed,
-    Signals, Sweep, TIMEOUT_LABEL,
+    boot_finished_secs, classify, is_sweep_flip, latency, marker_secs, stated_timeout_secs, timed,
+    Failed, Signals, Sweep, TIMEOUT_LABEL,
 };
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
 use crate::config::LatencyEnd;
@@ -145,6 +145,10 @@ pub fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Ve
             fragments.entry(f.instance.clone()).or_default().push(f);
         }
     }
+    let register_lines = fragments.values().flatten().any(|f| {
+        !f.registered.is_empty() || f.milestones.iter().any(|m| m.name == "register_failed")
+    });
+    let timed_to_register = register_classes(&facts, register_lines, policy);
     // Workspaces name instances through the events that carry both.
     let mut ws_to_instance: BTreeMap<String, String> = BTreeMap::new();
     for f in &facts {
@@ -181,7 +185,9 @@ pub fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Ve
         .collect();
     let built: Vec<(Vec<Boot>, Vec<String>)> = work
         .into_par_iter()
-        .map(|(instance, frags, info)| build_instance(&instance, frags, info, policy))
+        .map(|(instance, frags, info)| {
+            build_instance(&instance, frags, info, policy, &timed_to_register)
+        })
         .collect();
     let mut notes = Vec::new();
     for (b, n) in built {
@@ -328,21 +334,53 @@ struct AttemptContext<'a> {
     end: LatencyEnd,
 }
 
+/// The class a `launched` event's labels put its attempt in: its `class`, else its template's,
+/// else the default.
+fn class_of(labels: &BTreeMap<String, String>, policy: &Classes) -> String {
+    let template_class = labels
+        .get("template")
+        .and_then(|t| policy.templates.get(t))
+        .map(|(c, _)| c);
+    labels
+        .get("class")
+        .or(template_class)
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_CLASS.to_string())
+}
+
+/// The classes whose boots have a register to time: those of the platform's `launched` events,
+/// and the default class when the events launch nothing or a log has register lines (a boot
+/// without a launch is in the default class). Their latencies run to the register under
+/// `[latency] end = "auto"`; the others' to cloud-init's end.
+fn register_classes(
+    facts: &[PlatformFact],
+    register_lines: bool,
+    policy: &Classes,
+) -> BTreeSet<String> {
+    let mut classes: BTreeSet<String> = facts
+        .iter()
+        .filter(|f| f.action == PlatformAction::Launched)
+        .map(|f| class_of(&f.labels, policy))
+        .collect();
+    if register_lines || (classes.is_empty() && !facts.is_empty()) {
+        classes.insert(DEFAULT_CLASS.to_string());
+    }
+    classes
+}
+
 impl<'a> AttemptContext<'a> {
     fn new(
         launched: Option<&'a PlatformFact>,
         workspace: Option<&String>,
         policy: &Classes,
+        register_classes: &BTreeSet<String>,
     ) -> Self {
         let labels = launched.map(|f| f.labels.clone()).unwrap_or_default();
         let template = labels.get("template").cloned();
         let template_policy = template.as_ref().and_then(|t| policy.templates.get(t));
-        let class = labels
-            .get("class")
-            .cloned()
-            .or_else(|| template_policy.map(|(c, _)| c.clone()))
-            .unwrap_or_else(|| DEFAULT_CLASS.to_string());
+        let class = class_of(&labels, policy);
         let class_policy = policy.class(&class);
+        let end = policy.end.resolve(register_classes.contains(&class));
         Self {
             launched,
             workspace: launched
@@ -353,7 +391,7 @@ impl<'a> AttemptContext<'a> {
             template,
             timeout_secs: template_policy.map_or(class_policy.timeout_secs, |(_, t)| *t),
             stuck_threshold_secs: class_policy.stuck_threshold_secs,
-            end: policy.end.clone(),
+            end,
         }
     }
 }
@@ -366,14 +404,20 @@ fn build_instance(
     frags: Vec<Fragment>,
     info: PlatformInfo,
     policy: &Classes,
+    register_classes: &BTreeSet<String>,
 ) -> (Vec<Boot>, Vec<String>) {
     let mut notes = Vec::new();
     let groups = group_boots(frags, &mut notes);
     let named_by_platform = !info.facts.is_empty();
-    let plans = plan_attempts(groups, info.facts, policy);
+    let plans = plan_attempts(groups, info.facts, policy, register_classes);
     let mut boots: Vec<Boot> = Vec::new();
     for (k, plan) in plans.iter().enumerate() {
-        let ctx = AttemptContext::new(plan.launched.as_ref(), info.workspace.as_ref(), policy);
+        let ctx = AttemptContext::new(
+            plan.launched.as_ref(),
+            info.workspace.as_ref(),
+            policy,
+            register_classes,
+        );
         let first = boots.len();
         let mut signals = Signals::default();
         for (frags, facts) in &plan.boots {
@@ -404,6 +448,7 @@ fn plan_attempts(
     groups: Vec<Vec<Fragment>>,
     facts: Vec<PlatformFact>,
     policy: &Classes,
+    register_classes: &BTreeSet<String>,
 ) -> Vec<AttemptPlan> {
     let launches: Vec<f64> = facts
         .iter()
@@ -444,7 +489,7 @@ fn plan_attempts(
         if plan.boots.is_empty() {
             plan.boots.push((Vec::new(), Vec::new()));
         }
-        let ctx = AttemptContext::new(plan.launched.as_ref(), None, policy);
+        let ctx = AttemptContext::new(plan.launched.as_ref(), None, policy, register_classes);
         let zero = ctx
             .launched
             .map(|l| l.at)
@@ -748,15 +793,19 @@ fn build_boot(
     }
     let observed = deleted.or(last_seen);
     let reached = match &ctx.end {
-        LatencyEnd::Registered => register.as_ref().map(|r| r.0),
+        // `auto` was resolved with the class (AttemptContext::new).
+        LatencyEnd::Registered | LatencyEnd::Auto => register.as_ref().map(|r| r.0),
         LatencyEnd::BootFinished => boot_finished_secs(&milestones, &phases),
         LatencyEnd::Marker(name) => marker_secs(name, &milestones),
     };
+    // A boot whose start no source saw can be neither timed nor taken as stuck: what its
+    // sources show is kept, and its outcome is `unknown` unless it crashed or was flipped.
+    let timed = timed(zero, frags.iter().any(|f| f.saw_start));
     let signals = Signals {
-        registered_secs: reached,
+        registered_secs: reached.filter(|_| timed),
         flip_secs: flip,
         crashed: crash.is_some(),
-        observed_secs: observed,
+        observed_secs: observed.filter(|_| timed),
     };
     let stuck_threshold_secs = ctx.stuck_threshold_secs;
     let outcome = classify(&signals, stuck_threshold_secs);
@@ -992,7 +1041,12 @@ mod tests {
             .into_iter()
             .map(|(p, e)| digest(Arc::from(p.as_str()), e))
             .collect();
-        assemble(digests, &Classes::default())
+        // Latencies to the register, with or without platform events: the outcome rules.
+        let classes = Classes {
+            end: LatencyEnd::Registered,
+            ..Classes::default()
+        };
+        assemble(digests, &classes)
     }
 
     fn fact(action: PlatformAction, at: f64, labels: &[(&str, &str)]) -> PlatformFact {
@@ -1157,13 +1211,14 @@ mod tests {
         assert!(boots[3].latency.is_none());
         assert!((lat(4).secs - 320.0).abs() < 1e-6 && lat(4).censored);
         assert_eq!(boots[0].workspace.as_deref(), Some("w1"));
+        // Banners say when a stage started, not how long it ran: a milestone, no phase.
         let stage = boots[0]
-            .phases
+            .milestones
             .iter()
-            .find(|p| p.name == "init-local")
+            .find(|m| m.name == "init-local_start")
             .unwrap();
-        assert!((stage.start_secs - 25.0).abs() < 1e-6);
-        assert_eq!(stage.end_secs, Some(28.0));
+        assert!((stage.at_secs - 25.0).abs() < 1e-6);
+        assert!(!boots[0].phases.iter().any(|p| p.name == "init-local"));
         let agent = boots[0]
             .phases
             .iter()
@@ -1190,11 +1245,111 @@ mod tests {
         assert_eq!(boots[0].zero, Zero::KernelStart);
         assert_eq!(boots[0].evidence.as_ref().unwrap().kind, "kernel_panic");
         let init = boots[0]
-            .phases
+            .milestones
             .iter()
-            .find(|p| p.name == "init-local")
+            .find(|m| m.name == "init-local_start")
             .unwrap();
-        assert!((init.start_secs - 5.0).abs() < 1e-6);
+        assert!((init.at_secs - 5.0).abs() < 1e-6);
+    }
+
+    /// cloud-init's banners from `first` on (`Up` seconds), ending with `finished at … Up 34.8`,
+    /// as a `cloud-init-output.log` shows them: no kernel line.
+    fn banners_from(first: usize) -> Vec<Event> {
+        let base = DateTime::parse_from_rfc3339("2022-10-06T13:26:55Z").unwrap();
+        let stamp = |up: f64| {
+            let mut s = Stamp::wall(base + chrono::Duration::milliseconds((up * 1000.0) as i64));
+            s.since_boot = Some(SinceBoot {
+                clock: BootClock::Uptime,
+                secs: up,
+            });
+            s
+        };
+        let at = |line| Location::new("vm/cloud-init-output.log".into(), line);
+        let stages = [
+            ("init-local", 11.0),
+            ("init", 15.0),
+            ("modules:config", 32.7),
+            ("modules:final", 34.5),
+        ];
+        let mut v: Vec<Event> = stages[first..]
+            .iter()
+            .enumerate()
+            .map(|(k, (action, up))| {
+                let kind = EventKind::StageBanner {
+                    version: "22.2".into(),
+                    action: (*action).into(),
+                };
+                Event::new(kind, stamp(*up), at(k as u64 + 1))
+            })
+            .collect();
+        let finished = EventKind::FinishedBanner {
+            version: "22.2".into(),
+            datasource: None,
+        };
+        v.push(Event::new(finished, stamp(34.8), at(9)));
+        v
+    }
+
+    #[test]
+    fn without_platform_events_auto_times_boots_to_cloud_inits_end_from_its_first_stage() {
+        let digests = vec![digest(
+            Arc::from("vm/cloud-init-output.log"),
+            banners_from(0),
+        )];
+        let boots = assemble(digests, &Classes::default());
+        assert_eq!(boots.len(), 1);
+        assert_eq!(boots[0].end, "boot_finished");
+        assert_eq!(boots[0].outcome, Outcome::Registered);
+        assert_eq!(boots[0].zero, Zero::KernelStart);
+        // `Up 34.8` dates the kernel's start: an exact record of 34.8 s, no kernel line needed.
+        let l = boots[0].latency.unwrap();
+        assert!((l.secs - 34.8).abs() < 1e-9 && !l.censored, "{l:?}");
+        // The same boot under a platform's launch runs to the register.
+        let mut digests = vec![digest(
+            Arc::from("vm/cloud-init-output.log"),
+            banners_from(0),
+        )];
+        digests.push(Digest {
+            platform: vec![PlatformFact {
+                action: PlatformAction::Launched,
+                at: 1_665_062_800.0,
+                instance: Some("vm/cloud-init-output.log".into()),
+                workspace: None,
+                labels: BTreeMap::new(),
+                source: "events.jsonl:1".into(),
+            }],
+            ..Digest::default()
+        });
+        let boots = assemble(digests, &Classes::default());
+        assert_eq!(boots[0].end, "registered");
+        assert_eq!(boots[0].outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn a_log_that_begins_past_the_first_stage_times_nothing() {
+        for first in [2, 3] {
+            let digests = vec![digest(
+                Arc::from("vm/cloud-init-output.log"),
+                banners_from(first),
+            )];
+            let boots = assemble(digests, &Classes::default());
+            assert_eq!(boots.len(), 1);
+            assert_eq!(boots[0].outcome, Outcome::Unknown, "from stage {first}");
+            assert_eq!(boots[0].latency, None, "from stage {first}");
+            // What it showed stays: cloud-init's end at its banner's uptime.
+            let end = boots[0]
+                .milestones
+                .iter()
+                .find(|m| m.name == "boot_finished");
+            assert!((end.unwrap().at_secs - 34.8).abs() < 1e-9);
+        }
+        // From `init` (no `init-local` ran) the boot is seen from its first stage.
+        let digests = vec![digest(
+            Arc::from("vm/cloud-init-output.log"),
+            banners_from(1),
+        )];
+        let boots = assemble(digests, &Classes::default());
+        assert_eq!(boots[0].outcome, Outcome::Registered);
     }
 
     #[test]

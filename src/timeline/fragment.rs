@@ -94,8 +94,11 @@ pub struct Fragment {
     pub registered: Vec<MilestoneItem>,
     /// Crash evidence (the first), with when.
     pub crash: Option<(Evidence, Option<When>)>,
-    /// Whether the kernel's start was seen (a console from power-on).
-    pub saw_kernel_start: bool,
+    /// Whether the boot's start was seen: the kernel's start (a console from power-on),
+    /// systemd's startup totals (which count from it), or cloud-init's first stage
+    /// (`init-local`, or `init` where no `init-local` ran), whose `Up N seconds` dates the
+    /// kernel's start. A log that begins past them began mid-boot: it times nothing.
+    pub saw_start: bool,
     /// First and last observed moments.
     pub first: Option<When>,
     /// See `first`.
@@ -304,11 +307,17 @@ impl Digester {
                 return;
             }
             EventKind::KernelStart { .. } => {
-                if self.current.as_ref().is_some_and(|o| o.content) {
+                // A source that names its boots (journald's `_BOOT_ID`) splits only where the
+                // id changes: its kernel lines are that boot's, whatever was logged before.
+                if self
+                    .current
+                    .as_ref()
+                    .is_some_and(|o| o.content && o.frag.boot_id.is_none())
+                {
                     self.split();
                 }
                 let o = self.open();
-                o.frag.saw_kernel_start = true;
+                o.frag.saw_start = true;
                 o.content = true;
                 o.frag.milestones.push(MilestoneItem {
                     name: "kernel_start".into(),
@@ -327,6 +336,15 @@ impl Digester {
                     o.clock.push(a, &e.source);
                 }
                 o.observe(Some(When::Boot(0.0)));
+                return;
+            }
+            // Whose boot this is says nothing of its progress: it neither starts a boot nor
+            // counts as something seen of one.
+            EventKind::InstanceId { id, evidence } => {
+                let o = self.open();
+                if o.frag.content_id.is_none() && !identity::is_generic_id(id) {
+                    o.frag.content_id = Some((id.clone(), *evidence));
+                }
                 return;
             }
             EventKind::BootId { id } => {
@@ -507,12 +525,6 @@ impl Digester {
                     }
                 }
             }
-            // The first id of a boot that names a machine is its id.
-            EventKind::InstanceId { id, evidence }
-                if o.frag.content_id.is_none() && !identity::is_generic_id(&id) =>
-            {
-                o.frag.content_id = Some((id, evidence));
-            }
             EventKind::Unit { unit, edge } => {
                 let Some(secs) = e
                     .stamp
@@ -611,12 +623,11 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
             m.wall.map(|w| When::Wall(epoch(w)))
         }
     };
-    let stage_starts: Vec<Option<When>> = r
+    frag.saw_start |= r
         .spans
         .iter()
-        .filter(|s| s.depth == 0)
-        .map(|s| when(&s.start))
-        .collect();
+        .any(|s| s.depth == 0 && matches!(&*s.name, "init-local" | "init-network"));
+    // `finished at` is printed by the final stage's last module: it ends `modules-final`.
     let finished_at = r
         .banners
         .iter()
@@ -628,29 +639,29 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
                 b.wall.map(|w| When::Wall(epoch(w)))
             }
         });
-    let mut stage_no = 0usize;
     for s in &r.spans {
         let Some(start) = when(&s.start) else {
             continue;
         };
+        // A banner says when a stage started, not how long it ran: its start is a milestone,
+        // and only the final stage has a stated end (the `finished at` banner).
+        let final_end = finished_at.filter(|_| &*s.name == "modules-final");
+        if s.start_only() && final_end.is_none() {
+            frag.milestones.push(MilestoneItem {
+                name: format!("{}_start", s.name),
+                at: start,
+                source: s.source.to_string(),
+            });
+            continue;
+        }
         let end = match &s.end {
             SpanEnd::Finished { at, .. } => when(at),
             SpanEnd::Stated { secs, .. } => Some(match start {
                 When::Wall(x) => When::Wall(x + secs),
                 When::Boot(x) => When::Boot(x + secs),
             }),
-            // A stage without a finish (a console shows only banners) ends where the next
-            // stage starts, or at the `finished at` banner.
-            SpanEnd::Unfinished { .. } if s.depth == 0 => stage_starts
-                .get(stage_no + 1)
-                .copied()
-                .flatten()
-                .or(finished_at),
-            SpanEnd::Unfinished { .. } => None,
+            SpanEnd::Unfinished { .. } => final_end,
         };
-        if s.depth == 0 {
-            stage_no += 1;
-        }
         frag.phases.push(PhaseItem {
             name: s.name.to_string(),
             depth: s.depth + 1,
@@ -697,6 +708,7 @@ fn close(mut o: Open) -> Option<Fragment> {
         .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)));
     o.frag.steps = map.steps;
     if let Some((t, _)) = o.startup {
+        o.frag.saw_start = true;
         let mut at = 0.0;
         let fw = t.firmware_secs.unwrap_or(0.0) + t.loader_secs.unwrap_or(0.0);
         if let Some(f) = t.firmware_secs {

@@ -111,6 +111,18 @@ impl Signals {
     }
 }
 
+/// Whether a boot's seconds count from its real start, so that it can be timed: from its
+/// launch, or from a kernel start its sources saw begin (`saw_start`: a kernel line, systemd's
+/// startup totals, cloud-init's first stage). A log that begins mid-boot, or whose times start
+/// at its first line, measures nothing: the boot is `unknown`, with no record.
+pub(crate) fn timed(zero: Zero, saw_start: bool) -> bool {
+    match zero {
+        Zero::Launch => true,
+        Zero::KernelStart => saw_start,
+        Zero::FirstSeen => false,
+    }
+}
+
 /// The outcome: the first that applies of registered (false-failed when the flip came first),
 /// crashed, stuck (observed past the threshold), timed out (flipped), unknown.
 pub(crate) fn classify(s: &Signals, stuck_threshold_secs: f64) -> Outcome {
