@@ -244,3 +244,24 @@ fn timelines_name_each_source_by_its_path_as_given() {
         ])
     );
 }
+
+#[test]
+fn recommend_of_boots_without_a_latency_is_a_finding_like_fit() {
+    // One boot from a systemd-analyze blame listing: no launch, no register, nothing to time.
+    const BLAME: &str = "fixtures/corpus/serial/systemd_analyze_blame_casper_01.txt";
+    let (code, stdout, stderr) = bootline(&["recommend", BLAME]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.ends_with(
+            "bootline: no recommendation: default: no boot with a register latency to fit\n"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = bootline(&["fit", BLAME]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("none of the 1 attempt of class default"),
+        "{stderr}"
+    );
+}

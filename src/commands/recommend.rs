@@ -240,7 +240,9 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 )
             })
             .collect();
-        bail!("no recommendation: {}", why.join("; "));
+        // Boots were read, but none gives a latency to fit: a finding, like fit's.
+        crate::warn!("bootline: no recommendation: {}", why.join("; "));
+        return Ok(super::exit_code(read_failed, true));
     }
     let out_text = match args.format {
         OutputFormat::Json => super::pretty_json(&recs)?,
