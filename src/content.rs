@@ -2,7 +2,8 @@
 //! (a byte-order mark dropped), UTF-16 (decoded to UTF-8), text behind NUL padding (consoles
 //! often start with a run of NULs: it is skipped so the first real lines decide the format),
 //! text whose lines end in lone CRs (read as lines), or something that is not a text log —
-//! xz, bzip2, zstd, zip or 7z data, or other binary — refused in one line.
+//! xz, bzip2, zstd, zip or 7z data, an executable (ELF, Mach-O, Windows PE), or other binary —
+//! refused in one line that names what it is.
 //!
 //! gzip is unwrapped before this ([`crate::input::from_reader`]), so a gzipped UTF-16 log
 //! is decoded too.
@@ -71,6 +72,12 @@ pub fn prepare(name: &str, mut r: Box<dyn BufRead + Send>) -> Result<Box<dyn Buf
             what: format!("{what}; decompress it first (`{tool} {name} | bootline … -`)"),
         });
     }
+    if let Some(what) = executable(head) {
+        return Err(Error::NotText {
+            path: name.to_string(),
+            what: format!("{what}, not a text log"),
+        });
+    }
     let sample = &head[..head.len().min(HEAD_BYTES)];
     let binary = not_text_bytes(sample);
     // One byte in eight that no log holds: random bytes give about two in three.
@@ -87,6 +94,40 @@ pub fn prepare(name: &str, mut r: Box<dyn BufRead + Send>) -> Result<Box<dyn Buf
         r = Box::new(BufReader::with_capacity(BUF_BYTES, CrLines(r)));
     }
     Ok(r)
+}
+
+/// What an executable or object file is, told by its header: ELF (by its type), Mach-O, or a
+/// Windows PE file (an `MZ` stub whose header offset leads to `PE\0\0`); `None` for anything
+/// else.
+fn executable(head: &[u8]) -> Option<&'static str> {
+    if let [0x7f, b'E', b'L', b'F', _, order, ..] = head {
+        // e_type, two bytes at offset 16 in the file's byte order (EI_DATA 2: big-endian).
+        let kind = head.get(16..18).map(|b| match order {
+            2 => u16::from_be_bytes([b[0], b[1]]),
+            _ => u16::from_le_bytes([b[0], b[1]]),
+        });
+        return Some(match kind {
+            Some(1) => "an ELF object file",
+            Some(4) => "an ELF core dump",
+            // A position-independent executable is a shared object by its type.
+            _ => "an ELF executable or shared library",
+        });
+    }
+    let mach_o: [&[u8]; 4] = [
+        b"\xfe\xed\xfa\xce",
+        b"\xfe\xed\xfa\xcf",
+        b"\xce\xfa\xed\xfe",
+        b"\xcf\xfa\xed\xfe",
+    ];
+    if mach_o.iter().any(|m| head.starts_with(m)) {
+        return Some("a Mach-O executable");
+    }
+    let pe_offset = head
+        .get(0x3c..0x40)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let pe = head.starts_with(b"MZ")
+        && pe_offset.and_then(|o| head.get(o..o.checked_add(4)?)) == Some(b"PE\0\0".as_slice());
+    pe.then_some("a Windows executable (PE)")
 }
 
 /// UTF-16 without a byte-order mark: most 16-bit units of the head are ASCII, so one byte of
@@ -339,6 +380,29 @@ mod tests {
             err.starts_with("x.log: binary data, not a text log ("),
             "{err}"
         );
+        // Executables are named for what they are.
+        let mut elf = b"\x7fELF\x02\x01\x01".to_vec();
+        elf.resize(64, 0);
+        elf[16] = 3;
+        assert_eq!(
+            read(&elf).unwrap_err().to_string(),
+            "x.log: an ELF executable or shared library, not a text log"
+        );
+        elf[16] = 4;
+        assert_eq!(
+            read(&elf).unwrap_err().to_string(),
+            "x.log: an ELF core dump, not a text log"
+        );
+        let mut pe = b"MZ".to_vec();
+        pe.resize(0x80, 0);
+        pe[0x3c] = 0x40;
+        pe[0x40..0x44].copy_from_slice(b"PE\0\0");
+        assert_eq!(
+            read(&pe).unwrap_err().to_string(),
+            "x.log: a Windows executable (PE), not a text log"
+        );
+        // A log line that happens to start with MZ is still text.
+        assert!(read(b"MZ 12:00 boot\n".repeat(10).as_slice()).is_ok());
         // Latin-1 accents and a few escapes are still text.
         assert!(read(b"caf\xe9 \x1b[0m ok\n".repeat(50).as_slice()).is_ok());
     }

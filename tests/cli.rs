@@ -463,3 +463,31 @@ fn timeline_times_are_kept_to_the_millisecond_and_shards_read_back_the_same() {
         );
     }
 }
+
+#[test]
+fn show_on_a_blame_listing_names_each_row_and_sums_nothing() {
+    // systemd-analyze blame: units that ran in parallel, with no start times.
+    let text = stdout_of(&[
+        "show",
+        "fixtures/corpus/serial/systemd_analyze_blame_casper_01.txt",
+    ]);
+    assert!(
+        text.contains("\n|`->casper-md5check.service @?s +813.59700s\n|`->snapd.seeded.service @?s +41.64000s\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("|`->").count(), 27, "{text}");
+    assert!(
+        text.ends_with(
+            "Total Time: unknown (the input gives each event's duration, not when it ran; \
+             events that overlap do not add up to a total)\n\n1 boot records analyzed\n"
+        ),
+        "{text}"
+    );
+    // cloud-init analyze blame: the rows keep their event names too.
+    let text = stdout_of(&["show", "fixtures/corpus/cloudinit/blame_01.txt"]);
+    assert!(
+        text.contains("\n|`->init-network/config-growpart @?s +00.80300s\n"),
+        "{text}"
+    );
+    assert!(!text.contains("|`-> @"), "{text}");
+}

@@ -8,15 +8,16 @@ use std::process::ExitCode;
 
 use bootline::event::Event;
 use bootline::input::ContentHash;
-use bootline::parse::{self, Format, Summary};
+use bootline::parse::{self, Summary};
 use bootline::record::{Builder, Record};
 use bootline::render::dump::DumpWriter;
+use bootline::render::empty;
 use bootline::render::records::{self, RecordJson, SCHEMA_VERSION};
 use bootline::render::style::Palette;
 use bootline::sources::{self, Source};
 use rayon::prelude::*;
 
-use super::{name_list, report_malformed, Inputs};
+use super::{report_malformed, Inputs};
 use crate::cli::{InputArgs, OutputFormat};
 
 /// Bytes buffered before each write to standard output.
@@ -261,15 +262,10 @@ pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<
 fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
     let mut failed = false;
     let mut unrecognised = Vec::new();
-    let mut empty = Vec::new();
-    for o in outcomes {
+    for o in &outcomes {
         let path = o.path.display();
         if let Some(s) = &o.summary {
             report_malformed(s);
-            if o.records == 0 {
-                let format = s.format.map_or("?", Format::name);
-                empty.push(format!("{path} (read as {format})"));
-            }
         }
         if let (n, Some(first)) = &o.unmatched {
             crate::warn!("bootline: {path}: {n} finish event{} matched no open start (the log may begin mid-boot), first at {first}",
@@ -288,8 +284,13 @@ fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
         failed = true;
     }
     super::report_unrecognised(&unrecognised);
+    let empty: Vec<(&Path, &Summary)> = outcomes
+        .iter()
+        .filter(|o| o.records == 0)
+        .filter_map(|o| Some((o.path.as_path(), o.summary.as_ref()?)))
+        .collect();
     if !empty.is_empty() {
-        crate::warn!("bootline: no cloud-init events in {}", name_list(&empty));
+        crate::warn!("bootline: {}", empty::no_cloud_init_events(&empty));
     }
     super::exit_code(failed, total == 0)
 }

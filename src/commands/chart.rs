@@ -18,7 +18,14 @@ pub fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
         link_base: None,
         redact: false,
     };
-    let Built { report, failed } = build(&args.report, presentation, None, false)?;
+    let built = build(&args.report, presentation, None, false)?;
+    let Built {
+        report: Some(report),
+        failed,
+    } = built
+    else {
+        return Ok(built.nothing_code());
+    };
     let svg = chart::render(kind, &report)?;
     if args.output.as_os_str() == "-" {
         let mut out = std::io::stdout().lock();

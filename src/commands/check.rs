@@ -34,18 +34,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let (recs, read_failed) = if args.input.inputs.is_empty() {
-        (None, false)
+    // Inputs that give no boot leave the gate nothing to check: stderr says why, the lockstep
+    // and guard checks are still written, and the run is a finding.
+    let (recs, read_failed, nothing) = if args.input.inputs.is_empty() {
+        (None, false, false)
     } else {
         let read = read_attempts(&args.input, &args.select, &config, None)?;
-        (
-            Some(recommend::recommend(
-                &read.attempts,
-                &config,
-                &Options::default(),
-            )),
-            read.failed,
-        )
+        let recs = (!read.nothing)
+            .then(|| recommend::recommend(&read.attempts, &config, &Options::default()));
+        (recs, read.failed, read.nothing)
     };
     let report = recommend::check(&config, proposal, recs.as_ref());
     let out_text = match args.format {
@@ -55,5 +52,5 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     out.write_all(out_text.as_bytes())?;
     out.flush()?;
-    Ok(super::exit_code(read_failed, report.failed()))
+    Ok(super::exit_code(read_failed, nothing || report.failed()))
 }

@@ -27,7 +27,7 @@ use bootline::timeline::{
     attempts, disagreements, implausible, nothing_to_fit, Implausibles, Zero,
 };
 
-use super::timeline::{load_config, read_fleet};
+use super::timeline::{load_config, read_fleet, Found};
 use super::Inputs;
 use crate::cli::{FitArgs, OutputFormat};
 
@@ -40,7 +40,7 @@ enum Source {
 }
 
 /// Reads boots from any inputs and keeps the class's (the `default` class unless named).
-fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<LeanBoot>, bool)> {
+fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<LeanBoot>, Found)> {
     let input = args.input.to_input_args();
     let config = load_config(&args.select)?;
     let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
@@ -48,14 +48,14 @@ fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<LeanBoot>, bool)> {
         .class
         .clone()
         .unwrap_or_else(|| DEFAULT_CLASS.to_string());
-    let (fleet, failed) = read_fleet(
+    let (fleet, found) = read_fleet(
         &inputs,
         &config,
         &args.select,
         Some(&class),
         Keep::default(),
     )?;
-    Ok((class, fleet.boots, failed))
+    Ok((class, fleet.boots, found))
 }
 
 /// Runs `bootline fit`.
@@ -64,8 +64,12 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let source = match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, false) => {
-            let (class, boots, f) = boots_of(&args)?;
-            failed = f;
+            let (class, boots, found) = boots_of(&args)?;
+            if found.nothing {
+                // Said on stderr: there is nothing to fit.
+                return Ok(super::exit_code(found.failed, true));
+            }
+            failed = found.failed;
             Source::Boots { class, boots }
         }
         (None, true) => bail!("nothing to fit: give inputs (logs, timelines) or --durations FILE"),

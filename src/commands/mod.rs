@@ -20,6 +20,7 @@ use bootline::timeline::dedup::Copy;
 use bootline::timeline::{Implausibles, ObservedTimeout};
 
 use bootline::render::style::Palette;
+pub use bootline::render::{count, name_list};
 
 use crate::cli::{Cli, ColorWhen, Command, InputArgs};
 
@@ -104,10 +105,6 @@ impl Inputs {
     }
 }
 
-/// How many names a list on stderr shows before saying how many more there are.
-const NAMES_SHOWN: usize = 5;
-
-/// `a, b, c and 4 more`.
 /// The exit code of a command: 2 when an input could not be read (it outranks a finding), 1
 /// when the analysis found what the user asked to be told about, else 0.
 pub fn exit_code(read_failed: bool, finding: bool) -> ExitCode {
@@ -125,20 +122,6 @@ pub fn pretty_json<T: serde::Serialize>(v: &T) -> serde_json::Result<String> {
     let mut s = serde_json::to_string_pretty(v)?;
     s.push('\n');
     Ok(s)
-}
-
-pub fn name_list<T: std::fmt::Display>(items: &[T]) -> String {
-    let shown: Vec<String> = items.iter().take(NAMES_SHOWN).map(T::to_string).collect();
-    let mut s = shown.join(", ");
-    if items.len() > NAMES_SHOWN {
-        s.push_str(&format!(" and {} more", items.len() - NAMES_SHOWN));
-    }
-    s
-}
-
-/// `1 file` / `2 files`.
-pub fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn report_expansion(set: &SourceSet) {

@@ -29,7 +29,7 @@ pub(super) fn read_attempts(
 ) -> anyhow::Result<Read> {
     let strict = input.read.strict;
     let inputs = Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
-    let (fleet, failed) = read_fleet(&inputs, config, select, class, Keep::default())?;
+    let (fleet, found) = read_fleet(&inputs, config, select, class, Keep::default())?;
     let attempts = timeline::attempts(&fleet.boots);
     drop(fleet);
     let observed = timeline::disagreements(&attempts, config);
@@ -53,7 +53,8 @@ pub(super) fn read_attempts(
     }
     Ok(Read {
         attempts,
-        failed,
+        failed: found.failed,
+        nothing: found.nothing,
         implausible,
         observed,
     })
@@ -65,6 +66,8 @@ pub(super) struct Read {
     pub attempts: Vec<Attempt>,
     /// Whether any source failed to read.
     pub failed: bool,
+    /// Whether no boot was found or selected (said on stderr).
+    pub nothing: bool,
     /// Attempts with an implausible latency.
     pub implausible: Implausibles,
     /// Where the platform's timeouts contradict the configured ones.
@@ -203,6 +206,10 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
         }
         (None, false) => {
             let read = read_attempts(&args.input, &args.select, &config, args.class.as_deref())?;
+            if read.nothing {
+                // Said on stderr: there is nothing to recommend from.
+                return Ok(super::exit_code(read.failed, true));
+            }
             implausible = read.implausible;
             observed = read.observed;
             (read.attempts, read.failed, args.class.clone())
@@ -233,7 +240,9 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 )
             })
             .collect();
-        bail!("no recommendation: {}", why.join("; "));
+        // Boots were read, but none gives a latency to fit: a finding, like fit's.
+        crate::warn!("bootline: no recommendation: {}", why.join("; "));
+        return Ok(super::exit_code(read_failed, true));
     }
     let out_text = match args.format {
         OutputFormat::Json => super::pretty_json(&recs)?,

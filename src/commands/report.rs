@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use bootline::chart::{self, Kind};
 use bootline::report::{self, Presentation, Report, Zone};
 use bootline::timeline::lean::Keep;
@@ -16,12 +16,20 @@ use super::timeline::{load_config, read_fleet_reporting};
 use super::Inputs;
 use crate::cli::{ReportArgs, ReportOptions};
 
-/// The boots, the report and whether any source failed to read.
+/// The report (none when no boot was found or selected, said on stderr) and whether any
+/// source failed to read.
 pub struct Built {
     /// The report.
-    pub report: Report,
+    pub report: Option<Report>,
     /// Whether a source could not be read (exit 2 after writing).
     pub failed: bool,
+}
+
+impl Built {
+    /// The exit code of a run that found no boot: 2 when a source could not be read, else 1.
+    pub fn nothing_code(&self) -> ExitCode {
+        super::exit_code(self.failed, true)
+    }
 }
 
 /// A path as the report shows it: relative to the working directory when it lies below it.
@@ -98,8 +106,11 @@ pub fn build(
     };
     // Each input's SHA-256 is computed in the pass that reads it for boots.
     let (fleet, read) = read_fleet_reporting(&inputs, &config, &opts.select, None, keep, true)?;
-    if fleet.boots.is_empty() {
-        bail!("no boot found in the inputs");
+    if read.nothing {
+        return Ok(Built {
+            report: None,
+            failed: read.failed,
+        });
     }
     let cwd = std::env::current_dir()
         .ok()
@@ -124,7 +135,10 @@ pub fn build(
     for c in &report.classes {
         super::report_observed(&c.observed_timeouts);
     }
-    Ok(Built { report, failed })
+    Ok(Built {
+        report: Some(report),
+        failed,
+    })
 }
 
 /// The zone named with `--tz`.
@@ -144,7 +158,16 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         redact: args.redact,
     };
     let now = report_time(args.now.as_deref())?;
-    let Built { report, failed } = build(&args.report, presentation, now, args.quiet)?;
+    let built = build(&args.report, presentation, now, args.quiet)?;
+    // Inputs of which some give nothing still make a report of the rest; when none gives a
+    // boot, there is no report to write.
+    let Built {
+        report: Some(report),
+        failed,
+    } = built
+    else {
+        return Ok(built.nothing_code());
+    };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the folder", args.out.display()))?;
     let mut written: Vec<PathBuf> = Vec::new();

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use anyhow::bail;
 use bootline::config::{Config, LatencyEnd};
 use bootline::ingest::{collect_reporting, SourceReport};
+use bootline::render::empty;
 use bootline::render::timeline::{boot_text, summary_text};
 use bootline::timeline::identity::IdentityRule;
-use bootline::timeline::lean::{self, Fleet, Keep, Reduce, Selection};
+use bootline::timeline::lean::{self, Fleet, Keep, Reduce, Seen, Selection};
 use bootline::timeline::{self, dedup, fragment, Boot, Classes, SCHEMA_VERSION};
 use chrono::{DateTime, NaiveDate, Utc};
 use rayon::prelude::*;
@@ -66,17 +67,26 @@ fn selection(select: &SelectArgs, class: Option<&str>) -> anyhow::Result<Selecti
     })
 }
 
-/// Reads, assembles and selects boots; reports per-source problems on stderr. Returns the
-/// boots and whether any source failed to read.
+/// What a read found besides its boots.
+#[derive(Debug, Clone, Copy)]
+pub struct Found {
+    /// Whether any source failed to read.
+    pub failed: bool,
+    /// Whether no boot was found, or the selection kept none (said on stderr).
+    pub nothing: bool,
+}
+
+/// Reads, assembles and selects boots; reports per-source problems on stderr, and why when
+/// no boot was found or selected. Returns the boots and what the read found.
 pub fn read_boots(
     inputs: &Inputs,
     config: &Config,
     select: &SelectArgs,
     class: Option<&str>,
-) -> anyhow::Result<(Vec<Boot>, bool)> {
+) -> anyhow::Result<(Vec<Boot>, Found)> {
     let selection = selection(select, class)?;
-    let read = read_digests(inputs, config, select, None, false)?;
-    let (digests, failed) = (read.digests, read.failed);
+    let mut read = read_digests(inputs, config, select, None, false)?;
+    let digests = std::mem::take(&mut read.digests);
     let (boots, apart) = timeline::assemble_noting(digests, &Classes::from(config));
     for note in &apart {
         eprintln!("bootline: {note}");
@@ -86,14 +96,51 @@ pub fn read_boots(
         boots.iter().map(|b| (b.class.as_str(), b.end.as_str())),
     );
     if let Some(id) = select.instance.as_deref() {
-        if !boots.iter().any(|b| b.instance == id) {
+        if !boots.is_empty() && !boots.iter().any(|b| b.instance == id) {
             let instances: std::collections::BTreeSet<&str> =
                 boots.iter().map(|b| b.instance.as_str()).collect();
             no_such_instance(id, instances.len())?;
         }
     }
+    let nothing = !boots.iter().any(|b| selection.keeps(b));
+    if nothing {
+        say_nothing(inputs, &read, &Seen::of(&boots), &selection);
+    }
     let boots = boots.into_iter().filter(|b| selection.keeps(b)).collect();
-    Ok((boots, failed))
+    let found = Found {
+        failed: read.failed,
+        nothing,
+    };
+    Ok((boots, found))
+}
+
+/// Says on stderr why no boot is left: what each input gave when none gave a boot, else what
+/// the selection left out.
+fn say_nothing(inputs: &Inputs, read: &Read, seen: &Seen, selection: &Selection) {
+    if seen.boots > 0 {
+        crate::warn!("bootline: {}", empty::nothing_selected(selection, seen));
+        return;
+    }
+    let gave: Vec<empty::Input<'_>> = read
+        .reports
+        .iter()
+        .zip(&inputs.sources)
+        .map(|(r, source)| {
+            let copy = read.copies.iter().find(|c| c.path == r.path);
+            let gave = match (&r.summary, &r.error, copy) {
+                _ if r.passed_over(source) => empty::Gave::Skipped,
+                (_, Some(_), _) => empty::Gave::Failed,
+                (_, None, Some(c)) => empty::Gave::CopyOf(&c.kept),
+                (Some(s), None, None) => empty::Gave::Read(s),
+                (None, None, None) => empty::Gave::Failed,
+            };
+            empty::Input {
+                path: &r.path,
+                gave,
+            }
+        })
+        .collect();
+    crate::warn!("bootline: {}", empty::no_boot(&gave));
 }
 
 /// Under `[latency] end = "auto"`, names once each class whose latencies run to cloud-init's end
@@ -123,16 +170,21 @@ fn no_such_instance(id: &str, instances: usize) -> anyhow::Result<()> {
 
 /// Reads boots and reduces them to their lean form as they are read (timeline shards line by
 /// line, raw logs after assembly), keeping whole the boots `keep` asks for; reports per-source
-/// problems on stderr. Returns the fleet and whether any source failed to read.
+/// problems on stderr, and why when no boot was found or selected. Returns the fleet and what
+/// the read found.
 pub fn read_fleet(
     inputs: &Inputs,
     config: &Config,
     select: &SelectArgs,
     class: Option<&str>,
     keep: Keep,
-) -> anyhow::Result<(Fleet, bool)> {
+) -> anyhow::Result<(Fleet, Found)> {
     let (fleet, read) = read_fleet_reporting(inputs, config, select, class, keep, false)?;
-    Ok((fleet, read.failed))
+    let found = Found {
+        failed: read.failed,
+        nothing: read.nothing,
+    };
+    Ok((fleet, found))
 }
 
 /// [`read_fleet`], computing each source's SHA-256 in the pass that reads it when `sha256`
@@ -157,9 +209,13 @@ pub fn read_fleet_reporting(
     }
     say_automatic_ends(config, fleet.boots.iter().map(|b| (&*b.class, &*b.end)));
     if let Some(id) = select.instance.as_deref() {
-        if fleet.boots.is_empty() {
+        if fleet.seen.boots > 0 && !fleet.seen.instance_read {
             no_such_instance(id, instances)?;
         }
+    }
+    read.nothing = fleet.boots.is_empty();
+    if read.nothing {
+        say_nothing(inputs, &read, &fleet.seen, &spec.select);
     }
     Ok((fleet, read))
 }
@@ -174,6 +230,8 @@ pub struct Read {
     pub copies: Vec<dedup::Copy>,
     /// Whether any source failed to read.
     pub failed: bool,
+    /// Whether no boot was found, or the selection kept none (said on stderr).
+    pub nothing: bool,
 }
 
 /// Reads every source into digests (reducing timeline inputs when `reduce` is given, with
@@ -254,6 +312,7 @@ fn read_digests(
         reports,
         copies,
         failed: !errors.is_empty(),
+        nothing: false,
     })
 }
 
@@ -261,7 +320,9 @@ fn read_digests(
 pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(&args.select)?;
     let inputs = Inputs::from_args(&args.input)?.with_markers(config.marker_set());
-    let (boots, failed) = read_boots(&inputs, &config, &args.select, args.class.as_deref())?;
+    // With no boot, the empty document is still written (the JSON always parses) and stderr
+    // says why; exit 0 all the same: an empty timeline is an answer.
+    let (boots, found) = read_boots(&inputs, &config, &args.select, args.class.as_deref())?;
     super::report_observed(&timeline::disagreements(
         &timeline::attempts(&lean::lean_all(&boots)),
         &config,
@@ -303,5 +364,5 @@ pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(super::exit_code(failed, false))
+    Ok(super::exit_code(found.failed, false))
 }

@@ -1,6 +1,7 @@
 //! Renderers: pure functions from results to text, JSON and (later) Markdown and SVG.
 
 pub mod dump;
+pub mod empty;
 pub mod fit;
 pub mod recommend;
 pub mod records;
@@ -10,4 +11,22 @@ pub mod timeline;
 /// Seconds to one decimal, or `-` when unknown (the text tables' cell).
 pub fn secs_or_dash(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |x| format!("{x:.1}"))
+}
+
+/// How many names a list on stderr shows before saying how many more there are.
+const NAMES_SHOWN: usize = 5;
+
+/// `a, b, c, d, e and 4 more`.
+pub fn name_list<T: std::fmt::Display>(items: &[T]) -> String {
+    let shown: Vec<String> = items.iter().take(NAMES_SHOWN).map(T::to_string).collect();
+    let mut s = shown.join(", ");
+    if items.len() > NAMES_SHOWN {
+        s.push_str(&format!(" and {} more", items.len() - NAMES_SHOWN));
+    }
+    s
+}
+
+/// `1 file` / `2 files`.
+pub fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

@@ -4,7 +4,8 @@
 //! duration (the reference sorts the formatted strings, so 121 s ranks below 15 s), negative
 //! durations are kept and flagged, FAIL/WARN results are shown, spans still running when the log
 //! ends are listed as unfinished; show's Total Time is the record's real span on the uptime
-//! clock, with the sum of the top-level stages beside it.
+//! clock, with the sum of the top-level stages beside it, and unknown for a blame listing
+//! (durations without start times), whose rows are shown by name.
 
 use std::io::{self, Write};
 
@@ -191,7 +192,7 @@ pub fn write_show(out: &mut dyn Write, r: &Record, palette: Palette) -> io::Resu
             writeln!(
                 out,
                 "{indent}{} @{elapsed}s +{d}s{}",
-                s.shown_description(),
+                shown_label(s),
                 result_flag(s.result(), palette)
             )?;
         } else {
@@ -207,13 +208,25 @@ pub fn write_show(out: &mut dyn Write, r: &Record, palette: Palette) -> io::Resu
             clock_word(r.clock),
             r.stage_sum_secs()
         )?,
+        // A blame listing (cloud-init's or systemd-analyze's) states durations but not when
+        // each ran: systemd's units run in parallel, and neither lists the gaps, so no sum of
+        // its rows is the boot's time.
         None => writeln!(
             out,
-            "Total Time: {:.5} seconds (sum of top-level stages; the input has no clock)",
-            r.stage_sum_secs()
+            "Total Time: unknown (the input gives each event's duration, not when it ran; \
+             events that overlap do not add up to a total)"
         )?,
     }
     writeln!(out)
+}
+
+/// What a `show` row names: the description, as the reference prints it, else (a blame
+/// listing's rows, which state only a name and a duration) the name.
+fn shown_label(s: &Span) -> &str {
+    match (&s.end, s.shown_description()) {
+        (SpanEnd::Stated { .. }, "") => &s.name,
+        (_, description) => description,
+    }
 }
 
 fn finished_line(out: &mut dyn Write, p: &Span, palette: Palette) -> io::Result<()> {

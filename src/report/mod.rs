@@ -307,7 +307,7 @@ pub fn build(
     inputs: Inputs,
     opts: &Options,
 ) -> Result<Report, ReportError> {
-    let lean::Fleet { boots, kept } = fleet;
+    let lean::Fleet { boots, kept, .. } = fleet;
     let max_plausible_secs = config.latency.max_plausible_secs;
     let timeline_attempts = crate::timeline::attempts(&boots);
     let observed = crate::timeline::disagreements(&timeline_attempts, config);

@@ -14,7 +14,7 @@
 //! Timeline shards are reduced line by line as they are read, so a full [`Boot`] lives only
 //! while its line is converted; boots assembled from raw logs are reduced after assembly.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -412,11 +412,69 @@ pub struct Selection {
 impl Selection {
     /// Whether `b` is selected.
     pub fn keeps(&self, b: &Boot) -> bool {
-        let t = b.launched.or(b.zero_wall);
+        let t = selected_time(b);
         self.instance.as_deref().is_none_or(|i| b.instance == i)
             && self.class.as_deref().is_none_or(|c| b.class == c)
             && self.since.is_none_or(|s| t.is_some_and(|t| t >= s))
             && self.until.is_none_or(|u| t.is_some_and(|t| t < u))
+    }
+}
+
+/// The time `--since`/`--until` compare: the launch, else the kernel's zero on the wall clock.
+fn selected_time(b: &Boot) -> Option<DateTime<Utc>> {
+    b.launched.or(b.zero_wall)
+}
+
+/// What the boots read were, selected or not: to say what there was when a selection keeps
+/// none of them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Seen {
+    /// Boots read.
+    pub boots: usize,
+    /// Their classes.
+    pub classes: BTreeSet<String>,
+    /// The earliest and latest of their launches (else kernel zeros), when any is known.
+    pub times: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Whether a boot of the instance a reduction selects (`--instance`) was among them.
+    pub instance_read: bool,
+}
+
+impl Seen {
+    /// Counts one boot read.
+    pub fn add(&mut self, b: &Boot) {
+        self.boots += 1;
+        if !self.classes.contains(&b.class) {
+            self.classes.insert(b.class.clone());
+        }
+        if let Some(t) = selected_time(b) {
+            self.widen(t, t);
+        }
+    }
+
+    /// What `boots` were.
+    pub fn of(boots: &[Boot]) -> Self {
+        let mut seen = Self::default();
+        for b in boots {
+            seen.add(b);
+        }
+        seen
+    }
+
+    /// Takes in what another read saw.
+    pub fn merge(&mut self, other: Seen) {
+        self.boots += other.boots;
+        self.classes.extend(other.classes);
+        self.instance_read |= other.instance_read;
+        if let Some((first, last)) = other.times {
+            self.widen(first, last);
+        }
+    }
+
+    fn widen(&mut self, first: DateTime<Utc>, last: DateTime<Utc>) {
+        self.times = Some(match self.times {
+            Some((a, b)) => (a.min(first), b.max(last)),
+            None => (first, last),
+        });
     }
 }
 
@@ -440,6 +498,8 @@ pub struct Reducer {
     /// Instance ids read, selected or not, when an instance is selected (to say what there
     /// was when it matches none).
     pub instances_read: HashSet<String>,
+    /// What the boots read were, selected or not.
+    pub seen: Seen,
     select: Selection,
 }
 
@@ -459,6 +519,8 @@ impl Reducer {
         if self.select.instance.is_some() && !self.instances_read.contains(&b.instance) {
             self.instances_read.insert(b.instance.clone());
         }
+        self.seen.add(&b);
+        self.seen.instance_read |= self.select.instance.as_deref() == Some(&*b.instance);
         if !self.select.keeps(&b) {
             return;
         }
@@ -481,6 +543,7 @@ impl Reducer {
         }
         self.kept.merge(other.kept);
         self.instances_read.extend(other.instances_read);
+        self.seen.merge(other.seen);
     }
 }
 
@@ -492,6 +555,8 @@ pub struct Fleet {
     pub boots: Vec<LeanBoot>,
     /// Boots kept whole ([`Keep`]).
     pub kept: Vec<Boot>,
+    /// What the boots read were, before the selection.
+    pub seen: Seen,
 }
 
 impl Fleet {
@@ -503,6 +568,7 @@ impl Fleet {
         Self {
             boots,
             kept: r.kept.into_boots(),
+            seen: r.seen,
         }
     }
 }
