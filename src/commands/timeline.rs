@@ -267,6 +267,11 @@ fn read_digests(
     for d in &mut digests {
         fragment::apply(d, &identity);
     }
+    if rule == IdentityRule::Content {
+        for note in timeline::machine::join(&mut digests) {
+            crate::warn!("bootline: {note}");
+        }
+    }
     let copies = dedup::drop_copies(&mut digests, &mut reports);
     report_copies(&copies);
     let repeated = dedup::drop_repeated_boots(&mut digests, &inputs.paths());

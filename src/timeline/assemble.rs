@@ -20,8 +20,9 @@ use crate::config::LatencyEnd;
 use crate::event::PlatformAction;
 use crate::record::is_stage;
 
-/// Fragments whose kernel zeros lie closer than this are the same boot.
-const SAME_BOOT_SECS: f64 = 300.0;
+/// Fragments whose kernel zeros lie closer than this are the same boot: the same rule that
+/// makes files one machine (a reboot within minutes is another boot).
+const SAME_BOOT_SECS: f64 = super::machine::SAME_MACHINE_SECS;
 /// Sources whose clocks put them further apart than this are never one boot.
 const APART_SECS: f64 = 86_400.0;
 

@@ -26,6 +26,12 @@ pub enum IdentitySource {
     PlatformEvents,
     /// The name of the folder the file is in.
     Folder,
+    /// Files of one folder whose boots line up on the wall clock with the machine's (the same
+    /// kernel starts within seconds): one machine's `/var/log` bundle.
+    Clock,
+    /// The only machine of the file's folder: a file with no wall clock of its own (a plain
+    /// `dmesg`) beside the files of one machine of one boot.
+    SoleMachine,
     /// The file itself: nothing named its instance.
     File,
 }
@@ -39,6 +45,8 @@ impl IdentitySource {
             IdentitySource::JournaldMachine => "journald _MACHINE_ID",
             IdentitySource::PlatformEvents => "platform events",
             IdentitySource::Folder => "folder name",
+            IdentitySource::Clock => "boots on the wall clock of its folder's machine",
+            IdentitySource::SoleMachine => "the only machine of its folder",
             IdentitySource::File => "file (no instance named)",
         }
     }

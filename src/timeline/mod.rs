@@ -13,6 +13,7 @@ pub mod dedup;
 pub mod fragment;
 pub mod identity;
 pub mod lean;
+pub mod machine;
 pub mod observed;
 pub mod verdict;
 
