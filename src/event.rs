@@ -392,6 +392,9 @@ pub enum EventKind {
     /// The capture ends here: the last stamped moment the source observed (used for
     /// censoring at the end of a capture).
     CaptureEnd,
+    /// The source's year-less stamps found no year (no banner, no header, no audit record): its
+    /// wall times stand in a year of no meaning, good for durations, not for dates.
+    YearUnknown,
     /// A reading of the wall clock at a since-boot moment, with nothing else happening: the
     /// kernel's `audit(<epoch>:<serial>)` on a `[    0.738486]` line, so that a `dmesg` with no
     /// wall stamps of its own can be placed on the wall clock.

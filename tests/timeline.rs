@@ -346,6 +346,50 @@ fn a_fragment_with_one_banner_is_on_the_kernel_clock() {
 }
 
 #[test]
+fn a_journal_printed_in_local_time_is_one_clock_with_an_offset() {
+    let (code, out, err) = bootline(&[
+        "timeline",
+        "--format",
+        "jsonl",
+        "fixtures/clock/journal_short_local_time.txt",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let boots = jsonl(&out);
+    assert_eq!(boots.len(), 2, "{out}");
+    for (b, zero) in boots
+        .iter()
+        .zip(["2022-10-06T11:26:5", "2022-10-06T13:39:3"])
+    {
+        assert!(b["clock_steps"].as_array().unwrap().is_empty(), "{b}");
+        assert!(b["zero_wall"].as_str().unwrap().starts_with(zero), "{b}");
+        assert!(milestone(b, "kernel_start").is_some());
+    }
+    assert!((milestone(&boots[0], "boot_finished").unwrap() - 34.8).abs() < 1.0);
+    assert!((milestone(&boots[1], "boot_finished").unwrap() - 35.1).abs() < 1.0);
+}
+
+#[test]
+fn a_log_with_no_year_has_no_date_and_a_time_selection_says_it_left_it_out() {
+    let log = "fixtures/clock/cloudinit_yearless.log";
+    let (code, out, err) = bootline(&["timeline", "--format", "jsonl", log]);
+    assert_eq!(code, 0, "{err}");
+    let boots = jsonl(&out);
+    assert_eq!(boots.len(), 1);
+    assert!(boots[0]["zero_wall"].is_null(), "{out}");
+    assert!(!out.contains("2000-"), "no stand-in year is shown: {out}");
+    let (code, out, err) = bootline(&["timeline", "--since", "2010-01-01", log]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "bootline: --since/--until: 1 boot has no date (no launch, and no year or wall \
+             clock in its logs): left out\n"
+        ),
+        "{err}"
+    );
+    assert!(!out.contains("cloudinit_yearless.log boot 1"), "{out}");
+}
+
+#[test]
 fn the_fixture_fleets_clock_steps_are_found_where_the_generator_made_them() {
     let (code, out, err) = bootline(FLEET_JSONL);
     assert_eq!(code, 0, "{err}");

@@ -103,8 +103,10 @@ pub fn read_boots(
         }
     }
     let nothing = !boots.iter().any(|b| selection.keeps(b));
+    let seen = Seen::of(&boots);
+    say_undated(&selection, &seen);
     if nothing {
-        say_nothing(inputs, &read, &Seen::of(&boots), &selection);
+        say_nothing(inputs, &read, &seen, &selection);
     }
     let boots = boots.into_iter().filter(|b| selection.keeps(b)).collect();
     let found = Found {
@@ -112,6 +114,13 @@ pub fn read_boots(
         nothing,
     };
     Ok((boots, found))
+}
+
+/// Says on stderr how many boots `--since`/`--until` left out for want of a date.
+fn say_undated(selection: &Selection, seen: &Seen) {
+    if seen.undated > 0 && (selection.since.is_some() || selection.until.is_some()) {
+        crate::warn!("bootline: {}", empty::undated_left_out(seen.undated));
+    }
 }
 
 /// Says on stderr why no boot is left: what each input gave when none gave a boot, else what
@@ -213,6 +222,7 @@ pub fn read_fleet_reporting(
             no_such_instance(id, instances)?;
         }
     }
+    say_undated(&spec.select, &fleet.seen);
     read.nothing = fleet.boots.is_empty();
     if read.nothing {
         say_nothing(inputs, &read, &fleet.seen, &spec.select);

@@ -5,7 +5,7 @@
 //! - `Cloud-init v. <ver> finished at <RFC 2822>. Datasource <ds>.  Up <s> seconds`
 
 use chrono::{DateTime, FixedOffset};
-use nom::bytes::complete::{is_not, tag, take_until, take_while1};
+use nom::bytes::complete::{is_not, tag, take_while1};
 use nom::character::complete::{char, space0, space1};
 use nom::combinator::opt;
 use nom::{IResult, Parser};
@@ -98,12 +98,24 @@ fn datasource(i: &str) -> IResult<&str, String> {
     let (i, _) = space0(i)?;
     let (i, _) = tag("Datasource")(i)?;
     let (i, _) = space1(i)?;
-    let (rest, ds) = match take_until::<_, _, nom::error::Error<&str>>("  Up ")(i) {
-        Ok(r) => r,
-        Err(_) => (&i[i.len()..], i),
-    };
+    let (ds, rest) = i.split_at(up_at(i).unwrap_or(i.len()));
     let ds = ds.trim_end().trim_end_matches('.');
     Ok((rest, ds.to_string()))
+}
+
+/// Where the `Up N seconds` that ends a `finished at` banner starts in `i`: the last `Up`
+/// after any run of white space and followed by white space and a digit (the datasource's own
+/// text comes before it; consoles re-wrap the spaces).
+fn up_at(i: &str) -> Option<usize> {
+    i.rmatch_indices("Up").find_map(|(k, _)| {
+        let before = i[..k].chars().next_back()?;
+        let after = &i[k + 2..];
+        let digits = after.trim_start();
+        (before.is_whitespace()
+            && after.starts_with(char::is_whitespace)
+            && digits.starts_with(|c: char| c.is_ascii_digit()))
+        .then(|| i[..k].trim_end().len())
+    })
 }
 
 /// Where a banner's grammar failed: the byte offset and what it expected there.
@@ -209,6 +221,25 @@ mod tests {
         let (b, _) =
             parse("Cloud-init v. 0.7.5 running 'init' at Wed, 18 Nov 2015 00:31:26 +0000").unwrap();
         assert_eq!(b.up_secs, None);
+    }
+
+    #[test]
+    fn any_run_of_spaces_before_up() {
+        for gap in [" ", "  ", "   ", "\t "] {
+            let line = format!(
+                "Cloud-init v. 19.3 finished at Thu, 30 Nov 2023 19:04:22 +0000. Datasource \
+                 DataSourceEc2Local.{gap}Up 50.29 seconds"
+            );
+            let (b, _) = parse(&line).unwrap();
+            assert_eq!(b.up_secs, Some(50.29), "{gap:?}");
+            assert_eq!(
+                b.kind,
+                BannerKind::Finished {
+                    datasource: Some("DataSourceEc2Local".into())
+                },
+                "{gap:?}"
+            );
+        }
     }
 
     #[test]

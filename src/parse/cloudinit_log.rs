@@ -168,6 +168,8 @@ pub struct CloudInitLog {
     pending: Vec<Pending>,
     /// Stamp of the latest timestamped line (for markers on continuation lines).
     last_stamp: Option<Stamp>,
+    /// A year-less stamp was placed in [`FALLBACK_YEAR`]: no banner told the year.
+    undated: bool,
 }
 
 impl CloudInitLog {
@@ -179,8 +181,16 @@ impl CloudInitLog {
     fn resolve(&mut self, stamp: LineStamp) -> Option<DateTime<FixedOffset>> {
         match local(stamp) {
             Err(t) => Some(t),
-            Ok(l) => self.calendar.resolve(l, FALLBACK_YEAR),
+            Ok(l) => {
+                self.note_year(l);
+                self.calendar.resolve(l, FALLBACK_YEAR)
+            }
         }
+    }
+
+    /// Notes a year-less stamp placed before any year is known.
+    fn note_year(&mut self, l: Local) {
+        self.undated |= matches!(l, Local::Yearless(_)) && self.calendar.year().is_none();
     }
 
     fn stamp(&mut self, stamp: LineStamp, up_secs: Option<f64>) -> Stamp {
@@ -195,7 +205,10 @@ impl CloudInitLog {
             let wall = match local(p.stamp) {
                 Err(t) => Some(t),
                 Ok(l) if self.calendar.taught() => self.calendar.resolve_held(l),
-                Ok(l) => self.calendar.resolve(l, FALLBACK_YEAR),
+                Ok(l) => {
+                    self.note_year(l);
+                    self.calendar.resolve(l, FALLBACK_YEAR)
+                }
             };
             out.event_at(p.kind, with_up(wall, p.up_secs), p.line);
         }
@@ -340,6 +353,9 @@ impl LineParser for CloudInitLog {
 
     fn finish(&mut self, out: &mut Emit<'_>) {
         self.flush_pending(out);
+        if self.undated {
+            out.event(EventKind::YearUnknown, Stamp::default());
+        }
     }
 }
 

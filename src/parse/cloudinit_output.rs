@@ -14,6 +14,7 @@
 //! (crash evidence such as `Failed running /var/lib/cloud/instance/scripts/part-001 [1]`, which
 //! has no stamp) and the markers. [`EventKind::CaptureEnd`] repeats the last banner's stamp.
 
+use super::banner;
 use super::message::{classify, Found, Origin};
 use super::{Emit, LineParser};
 use crate::error::Malformed;
@@ -24,6 +25,15 @@ use crate::event::{EventKind, Stamp};
 pub struct Output {
     last_banner: Option<(Stamp, u64)>,
     found: Vec<Found>,
+    /// A banner line without its `Up N seconds`, and its line number: a terminal that
+    /// hard-wrapped it (`… Datasource Data` / `SourceEc2Local.  Up 50.29 seconds`) may give
+    /// the rest on the next line.
+    cut: Option<(String, u64)>,
+}
+
+/// Whether a line holds a banner that lost its `Up N seconds` (to a wrap).
+fn lacks_up(text: &str) -> bool {
+    matches!(banner::find(text), Some(Ok((_, b))) if b.up_secs.is_none())
 }
 
 impl Output {
@@ -31,10 +41,9 @@ impl Output {
     pub fn new() -> Self {
         Self::default()
     }
-}
 
-impl LineParser for Output {
-    fn line(&mut self, text: &str, out: &mut Emit<'_>) -> Result<(), Malformed> {
+    /// Reads one logical line that began at `line`.
+    fn read(&mut self, text: &str, line: u64, out: &mut Emit<'_>) {
         self.found.clear();
         classify(text, Origin::default(), &mut self.found);
         for f in self.found.drain(..) {
@@ -43,14 +52,37 @@ impl LineParser for Output {
                 f.kind,
                 EventKind::StageBanner { .. } | EventKind::FinishedBanner { .. }
             ) {
-                self.last_banner = Some((stamp, out.line()));
+                self.last_banner = Some((stamp, line));
             }
-            out.event(f.kind, stamp);
+            out.event_at(f.kind, stamp, line);
         }
+    }
+}
+
+impl LineParser for Output {
+    fn line(&mut self, text: &str, out: &mut Emit<'_>) -> Result<(), Malformed> {
+        let line = out.line();
+        if let Some((cut, at)) = self.cut.take() {
+            // The wrapped banner and its rest are one banner when together they give an `Up`.
+            let joined = format!("{cut}{text}");
+            if !lacks_up(&joined) && banner::find(&joined).is_some_and(|b| b.is_ok()) {
+                self.read(&joined, at, out);
+                return Ok(());
+            }
+            self.read(&cut, at, out);
+        }
+        if lacks_up(text) {
+            self.cut = Some((text.to_string(), line));
+            return Ok(());
+        }
+        self.read(text, line, out);
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Emit<'_>) {
+        if let Some((cut, at)) = self.cut.take() {
+            self.read(&cut, at, out);
+        }
         if let Some((stamp, line)) = self.last_banner {
             out.event_at(EventKind::CaptureEnd, stamp, line);
         }
@@ -97,5 +129,50 @@ mod tests {
             .any(|e| matches!(e.kind, EventKind::Crash { .. }) && e.source.line == 4));
         assert!(matches!(ev.last().unwrap().kind, EventKind::CaptureEnd));
         assert_eq!(ev.last().unwrap().source.line, 3);
+    }
+
+    fn banners_of(text: &str) -> Vec<Event> {
+        let input = crate::input::from_reader(
+            "o".into(),
+            Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+        )
+        .unwrap();
+        let mut ev: Vec<Event> = Vec::new();
+        parse_input(
+            input,
+            Some(Format::CloudInitOutput),
+            &Options::default(),
+            &mut |e| ev.push(e),
+        )
+        .unwrap();
+        ev.retain(|e| {
+            matches!(
+                e.kind,
+                EventKind::StageBanner { .. } | EventKind::FinishedBanner { .. }
+            )
+        });
+        ev
+    }
+
+    #[test]
+    fn a_banner_hard_wrapped_across_lines_is_one_banner() {
+        let text =
+            "Cloud-init v. 22.2 running 'init-local' at Thu, 06 Oct 2022 13:27:06 +0000. Up \n\
+            9.66 seconds.\n\
+            Cloud-init v. 22.2 finished at Thu, 06 Oct 2022 13:27:47 +0000. Datasource Data\n\
+            SourceEc2Local.  Up 50.29 seconds\n\
+            Cloud-init v. 22.2 running 'init' at Thu, 06 Oct 2022 13:29:06 +0000\n\
+            some output\n";
+        let ev = banners_of(text);
+        let ups: Vec<(Option<f64>, u64)> = ev
+            .iter()
+            .map(|e| (e.stamp.since_boot.map(|s| s.secs), e.source.line))
+            .collect();
+        // The third banner has no `Up` and the next line does not give one: it stays as read.
+        assert_eq!(ups, [(Some(9.66), 1), (Some(50.29), 3), (None, 5)]);
+        assert!(matches!(
+            &ev[1].kind,
+            EventKind::FinishedBanner { datasource: Some(d), .. } if d == "DataSourceEc2Local"
+        ));
     }
 }

@@ -98,7 +98,24 @@ pub fn short_line(i: &str) -> IResult<&str, ShortLine<'_>> {
 struct Held {
     kind: EventKind,
     stamp: YearlessStamp,
+    /// The kernel's own stamp inside the message, when it has one.
+    since_boot: Option<SinceBoot>,
     line: u64,
+}
+
+/// A kernel message's own printk stamp (`kernel: [    0.000000] Linux version …`, as syslog
+/// keeps it), split off: the stamp on the kernel's clock and the message after it.
+fn printk(message: &str) -> (Option<SinceBoot>, &str) {
+    match kernel_stamp(message) {
+        Ok((rest, secs)) => (
+            Some(SinceBoot {
+                clock: BootClock::Kernel,
+                secs,
+            }),
+            rest.strip_prefix(' ').unwrap_or(rest),
+        ),
+        Err(_) => (None, message),
+    }
 }
 
 /// Parser state for the `short*` layouts.
@@ -134,7 +151,7 @@ impl Short {
                 h.kind,
                 Stamp {
                     wall,
-                    since_boot: None,
+                    since_boot: h.since_boot,
                 },
                 h.line,
             );
@@ -143,7 +160,11 @@ impl Short {
 
     fn release_held(&mut self, out: &mut Emit<'_>) {
         for h in std::mem::take(&mut self.held) {
-            out.event_at(h.kind, Stamp::default(), h.line);
+            let stamp = Stamp {
+                wall: None,
+                since_boot: h.since_boot,
+            };
+            out.event_at(h.kind, stamp, h.line);
         }
     }
 
@@ -165,9 +186,10 @@ impl Short {
         } else if (inner.starts_with("Logs begin at ") || inner.starts_with("Journal begins at "))
             && self.calendar.year().is_none()
         {
+            // The year, not the offset (the header names its zone in words): lines stay held
+            // until a banner tells the offset too, so that one clock is not read as two.
             if let Some((y, m)) = find_iso_date(inner) {
                 self.calendar.learn_year(y, m);
-                self.release_dated(out);
             }
         }
     }
@@ -200,8 +222,36 @@ impl LineParser for Short {
         };
         let line = out.line();
         self.found.clear();
-        classify(l.message, l.origin, &mut self.found);
+        let (printk, message) = match l.origin.ident {
+            Some("kernel") => printk(l.message),
+            _ => (None, l.message),
+        };
+        classify(message, l.origin, &mut self.found);
         let found = std::mem::take(&mut self.found);
+        // The kernel's own stamp is when it happened; the line's is when a logger read the
+        // ring buffer (seconds later, all at once): a kernel line stands on the kernel clock.
+        if let Some(since_boot) = printk {
+            // An audit record's epoch tells the year (and zone) of the line's year-less stamp.
+            let reading = found.iter().find_map(|f| match f.kind {
+                EventKind::ClockReading => f.own.and_then(|s| s.wall),
+                _ => None,
+            });
+            if let (LineStamp::Yearless(ys), Some(at)) = (l.stamp, reading) {
+                if self.calendar.year().is_none() {
+                    self.anchor(ys, at, out);
+                }
+            }
+            let stamp = Stamp {
+                wall: None,
+                since_boot: Some(since_boot),
+            };
+            out.scan_markers(text, stamp, line);
+            for f in found {
+                let s = f.stamp(stamp);
+                out.event_at(f.kind, s, line);
+            }
+            return Ok(());
+        }
         match l.stamp {
             LineStamp::Yearless(ys) => {
                 let banner_at = found.iter().find_map(|f| match f.kind {
@@ -213,7 +263,7 @@ impl LineParser for Short {
                 if let Some(at) = banner_at {
                     self.anchor(ys, at, out);
                 }
-                match self.calendar.year() {
+                match self.calendar.year().filter(|_| self.calendar.taught()) {
                     Some(year) => {
                         let stamp = Stamp {
                             wall: self.calendar.resolve(Local::Yearless(ys), year),
@@ -236,12 +286,14 @@ impl LineParser for Short {
                                         captures,
                                     },
                                     stamp: ys,
+                                    since_boot: None,
                                     line,
                                 });
                             }
                         }
                         for f in found {
                             self.held.push(Held {
+                                since_boot: f.own.and_then(|o| o.since_boot),
                                 kind: f.kind,
                                 stamp: ys,
                                 line,
@@ -292,6 +344,10 @@ impl LineParser for Short {
     }
 
     fn finish(&mut self, out: &mut Emit<'_>) {
+        // No banner told the offset: a year from the header dates the lines in UTC.
+        if self.calendar.year().is_some() {
+            self.release_dated(out);
+        }
         self.release_held(out);
         if let Some((stamp, line)) = self.last {
             out.event_at(EventKind::CaptureEnd, stamp, line);

@@ -177,6 +177,18 @@ pub fn no_cloud_init_events(inputs: &[(&Path, &Summary)]) -> String {
     format!("no cloud-init events in {}", name_list(&items))
 }
 
+/// What `--since`/`--until` did with boots that have no date.
+pub fn undated_left_out(boots: usize) -> String {
+    format!(
+        "--since/--until: {} no date (no launch, and no year or wall clock in {}): left out",
+        match boots {
+            1 => "1 boot has".to_string(),
+            n => format!("{n} boots have"),
+        },
+        if boots == 1 { "its logs" } else { "their logs" }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -639,6 +639,9 @@ fn build_boot(
 
     let clock = BootTime::of(frags, launched.map(|l| l.at));
     let (zero, zero_wall, clock_skew_secs) = (clock.zero, clock.zero_wall, clock.skew_secs);
+    // Times of a source with no year are good for durations, not for dates: none is shown.
+    let undated = launched.is_none() && frags.iter().any(|f| f.undated);
+    let shown_wall = |w: Option<chrono::DateTime<chrono::Utc>>| w.filter(|_| !undated);
     let to_wall = |w: When| clock.to_wall(w);
     let secs = |w: When| clock.secs(w);
 
@@ -672,7 +675,7 @@ fn build_boot(
                 milestones.push(Milestone {
                     name: m.name.clone(),
                     at_secs: at,
-                    wall: to_wall(m.at).and_then(utc),
+                    wall: shown_wall(to_wall(m.at).and_then(utc)),
                     source: m.source.clone(),
                 });
             }
@@ -765,7 +768,7 @@ fn build_boot(
         milestones.push(Milestone {
             name: "registered".into(),
             at_secs: *at,
-            wall: zero_wall.and_then(|z| utc(z + at)),
+            wall: shown_wall(zero_wall.and_then(|z| utc(z + at))),
             source: src.clone(),
         });
         // The agent's part: from cloud-init's end (or the last stage's end) to the register.
@@ -837,14 +840,14 @@ fn build_boot(
         milestones.push(Milestone {
             name: format!("{}_start", p.name),
             at_secs: p.start_secs,
-            wall: zero_wall.and_then(|z| utc(z + p.start_secs)),
+            wall: shown_wall(zero_wall.and_then(|z| utc(z + p.start_secs))),
             source: p.source.clone(),
         });
         if let Some(e) = p.end_secs {
             milestones.push(Milestone {
                 name: format!("{}_finish", p.name),
                 at_secs: e,
-                wall: zero_wall.and_then(|z| utc(z + e)),
+                wall: shown_wall(zero_wall.and_then(|z| utc(z + e))),
                 source: p.source.clone(),
             });
         }
@@ -859,7 +862,7 @@ fn build_boot(
         template: ctx.template.clone(),
         boot: number,
         zero,
-        zero_wall: zero_wall.and_then(utc),
+        zero_wall: shown_wall(zero_wall.and_then(utc)),
         launched: launched.and_then(|l| utc(l.at)),
         outcome,
         latency,

@@ -99,6 +99,9 @@ pub struct Fragment {
     /// (`init-local`, or `init` where no `init-local` ran), whose `Up N seconds` dates the
     /// kernel's start. A log that begins past them began mid-boot: it times nothing.
     pub saw_start: bool,
+    /// The source's wall times stand in a year of no meaning ([`EventKind::YearUnknown`]):
+    /// its boots have no date.
+    pub undated: bool,
     /// First and last observed moments.
     pub first: Option<When>,
     /// See `first`.
@@ -155,6 +158,8 @@ pub struct Digester {
     path: Arc<str>,
     current: Option<Open>,
     out: Digest,
+    /// The source said its year is unknown.
+    undated: bool,
 }
 
 /// A unit `systemd-analyze critical-chain` placed on the userspace clock.
@@ -252,6 +257,7 @@ impl Digester {
             path,
             current: None,
             out: Digest::default(),
+            undated: false,
         }
     }
 
@@ -338,6 +344,10 @@ impl Digester {
                 o.observe(Some(When::Boot(0.0)));
                 return;
             }
+            EventKind::YearUnknown => {
+                self.undated = true;
+                return;
+            }
             // Whose boot this is says nothing of its progress: it neither starts a boot nor
             // counts as something seen of one.
             EventKind::InstanceId { id, evidence } => {
@@ -348,11 +358,12 @@ impl Digester {
                 return;
             }
             EventKind::BootId { id } => {
+                // A new id, or the first after a boot that had none (`-- Reboot --` comes
+                // only between boots), starts a boot.
                 let differs = self
                     .current
                     .as_ref()
-                    .and_then(|o| o.frag.boot_id.as_ref())
-                    .is_some_and(|b| b != id);
+                    .is_some_and(|o| o.frag.boot_id.as_ref().map_or(o.content, |b| b != id));
                 if differs {
                     self.split();
                 }
@@ -563,6 +574,9 @@ impl Digester {
     pub fn finish(mut self) -> Digest {
         self.split();
         let frags = &mut self.out.fragments;
+        for f in frags.iter_mut() {
+            f.undated = self.undated;
+        }
         let first = frags.iter().find_map(|f| f.content_id.clone());
         let mut last = first;
         for f in frags.iter_mut() {

@@ -437,6 +437,9 @@ pub struct Seen {
     pub times: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Whether a boot of the instance a reduction selects (`--instance`) was among them.
     pub instance_read: bool,
+    /// Boots with no date (no launch, no kernel start on a dated wall clock): `--since` and
+    /// `--until` cannot place them.
+    pub undated: usize,
 }
 
 impl Seen {
@@ -446,8 +449,9 @@ impl Seen {
         if !self.classes.contains(&b.class) {
             self.classes.insert(b.class.clone());
         }
-        if let Some(t) = selected_time(b) {
-            self.widen(t, t);
+        match selected_time(b) {
+            Some(t) => self.widen(t, t),
+            None => self.undated += 1,
         }
     }
 
@@ -465,6 +469,7 @@ impl Seen {
         self.boots += other.boots;
         self.classes.extend(other.classes);
         self.instance_read |= other.instance_read;
+        self.undated += other.undated;
         if let Some((first, last)) = other.times {
             self.widen(first, last);
         }
