@@ -233,3 +233,23 @@ fn sources_more_than_a_day_apart_are_never_one_boot_and_stderr_says_so() {
         "{err}"
     );
 }
+
+#[test]
+fn an_identity_rule_that_cannot_apply_says_why_once() {
+    let out = assert_cmd::Command::cargo_bin("bootline")
+        .unwrap()
+        .current_dir(common::fixture("corpus/cloudinit"))
+        .args(["timeline", "--identity", "folder", "--format", "jsonl"])
+        .arg("journal_01.jsonl")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    let why = "bootline: --identity folder: journal_01.jsonl is in no folder: it is its own \
+               instance\n";
+    assert_eq!(err.matches(why).count(), 1, "{err}");
+    let boot: serde_json::Value =
+        serde_json::from_str(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
+    assert_eq!(boot["instance"], "journal_01.jsonl");
+    assert_eq!(boot["identity"], serde_json::json!(["file"]));
+}

@@ -275,7 +275,9 @@ fn read_digests(
     };
     let identity = config.identity(rule);
     for d in &mut digests {
-        fragment::apply(d, &identity);
+        if let Some(why) = fragment::apply(d, &identity) {
+            crate::warn!("bootline: {why}");
+        }
     }
     if rule == IdentityRule::Content {
         for note in timeline::machine::join(&mut digests) {

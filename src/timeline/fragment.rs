@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::clock::{Anchor, ClockMap, Segmenter};
-use super::identity;
+use super::identity::{self, IdentitySource};
 use super::{Boot, ClockStep, Evidence};
 use crate::event::{
     epoch_secs as epoch, stage_of_action, uptime_went_back, BootClock, CrashKind, Edge, Event,
@@ -585,7 +585,7 @@ impl Digester {
                 None => f.content_id = last.clone(),
             }
         }
-        apply(&mut self.out, &identity::IdentitySettings::default());
+        let _ = apply(&mut self.out, &identity::IdentitySettings::default());
         if let Some(r) = &mut self.out.reduced {
             r.shrink();
         }
@@ -617,14 +617,23 @@ fn keep_bounded<T>(
 }
 
 /// Decides the instance of every fragment of a digest under `settings` (`--identity`,
-/// `[identity] folder_regex`).
-pub fn apply(digest: &mut Digest, settings: &identity::IdentitySettings) {
+/// `[identity] folder_regex`). Returns why the rule asked for could not apply to the source,
+/// when it could not (`--identity folder` for a file in no folder).
+pub fn apply(digest: &mut Digest, settings: &identity::IdentitySettings) -> Option<String> {
+    let mut why = None;
     for f in &mut digest.fragments {
         let content = f.content_id.as_ref().map(|(id, e)| (id.as_str(), *e));
         let (instance, source) = identity::decide(&f.source, content, settings);
+        if settings.rule == identity::IdentityRule::Folder && source != IdentitySource::Folder {
+            why = Some(format!(
+                "--identity folder: {} is in no folder: it is its own instance",
+                f.source
+            ));
+        }
         f.instance = instance;
         f.identity = Some(source);
     }
+    why
 }
 
 /// Adds a cloud-init record's spans as phases.
