@@ -286,6 +286,30 @@ fn read_digests(
     }
     let copies = dedup::drop_copies(&mut digests, &mut reports);
     report_copies(&copies);
+    let twice: Vec<String> = digests
+        .iter()
+        .zip(inputs.paths())
+        .filter(|(d, _)| d.repeated_boots > 0)
+        .map(|(d, p)| format!("{} ({})", p.display(), d.repeated_boots))
+        .collect();
+    if !twice.is_empty() {
+        crate::warn!(
+            "bootline: boots held twice in one input (captured twice), counted once: {}",
+            super::name_list(&twice)
+        );
+    }
+    let events = dedup::drop_repeated_events(&mut digests, &inputs.paths());
+    if !events.is_empty() {
+        let names: Vec<String> = events
+            .iter()
+            .map(|r| format!("{} ({})", r.path.display(), r.events))
+            .collect();
+        crate::warn!(
+            "bootline: {} already read from another input, counted once: {}",
+            super::count(events.iter().map(|r| r.events).sum(), "platform event"),
+            super::name_list(&names)
+        );
+    }
     let repeated = dedup::drop_repeated_boots(&mut digests, &inputs.paths());
     if !repeated.is_empty() {
         let names: Vec<String> = repeated

@@ -191,10 +191,23 @@ pub fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Ve
         })
         .collect();
     let mut notes = Vec::new();
+    // A boot a timeline shard holds already (a shard beside its raw logs) is one boot.
+    let mut shards = super::dedup::PowerOns::default();
+    for b in &boots {
+        shards.add(&b.instance, super::dedup::boot_power_on(b));
+    }
+    let mut repeated = Vec::new();
     for (b, n) in built {
-        boots.extend(b);
+        for b in b {
+            if shards.holds(&b.instance, super::dedup::boot_power_on(&b)) {
+                repeated.push(format!("{} boot {}", b.instance, b.boot));
+            } else {
+                boots.push(b);
+            }
+        }
         notes.extend(n);
     }
+    notes.extend(super::dedup::read_twice(&repeated));
     boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
     (boots, notes)
 }

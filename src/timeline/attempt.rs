@@ -254,7 +254,7 @@ pub fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
             class: b.class.clone(),
             template: b.template.clone(),
             labels: b.labels.clone(),
-            launched: b.launched,
+            launched: b.launched(),
             boots: vec![boot],
             outcome: b.attempt_outcome.unwrap_or(b.outcome),
             latency: b.attempt_latency,

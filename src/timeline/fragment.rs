@@ -150,6 +150,44 @@ pub struct Digest {
     /// Boots of a timeline input reduced as they were read, when the reader reduces
     /// ([`Digester::reducing`]); `boots` stays empty then.
     pub reduced: Option<super::lean::Reducer>,
+    /// Boots the source held twice (a console captured twice into one file), kept once.
+    pub repeated_boots: usize,
+}
+
+/// What makes two boots of one source the same boot read twice: the same power-on and the same
+/// moments seen, to the bit. Two real boots of a machine without a hardware clock may share a
+/// kernel start; they do not share every moment.
+type Fingerprint = (
+    Option<u64>,
+    Option<String>,
+    Option<(bool, u64)>,
+    Option<(bool, u64)>,
+    Vec<(String, (bool, u64))>,
+    usize,
+);
+
+fn bits(w: When) -> (bool, u64) {
+    match w {
+        When::Wall(x) => (true, x.to_bits()),
+        When::Boot(x) => (false, x.to_bits()),
+    }
+}
+
+fn fingerprint(f: &Fragment) -> Fingerprint {
+    let moments = f
+        .milestones
+        .iter()
+        .chain(&f.registered)
+        .map(|m| (m.name.clone(), bits(m.at)))
+        .collect();
+    (
+        f.kernel_zero.map(f64::to_bits),
+        f.boot_id.clone(),
+        f.first.map(bits),
+        f.last.map(bits),
+        moments,
+        f.phases.len(),
+    )
 }
 
 /// Builds a digest from a stream of events.
@@ -574,6 +612,10 @@ impl Digester {
     pub fn finish(mut self) -> Digest {
         self.split();
         let frags = &mut self.out.fragments;
+        let mut seen = std::collections::HashSet::new();
+        let before = frags.len();
+        frags.retain(|f| seen.insert(fingerprint(f)));
+        self.out.repeated_boots = before - frags.len();
         for f in frags.iter_mut() {
             f.undated = self.undated;
         }

@@ -114,7 +114,7 @@ impl Interner {
                 .map(|t| t.map_or(f32::NAN, |t| t as f32)),
             timeout_secs: b.timeout_secs,
             stuck_threshold_secs: b.stuck_threshold_secs,
-            launched: b.launched,
+            zero_wall: b.zero_wall,
             observed_secs: b.observed_secs,
             kernel_secs: b
                 .milestones
@@ -259,8 +259,8 @@ pub struct LeanBoot {
     pub timeout_secs: f64,
     /// The stuck threshold of its class, seconds.
     pub stuck_threshold_secs: f64,
-    /// Launch time, when known.
-    pub launched: Option<DateTime<Utc>>,
+    /// Wall-clock time of the zero, when known (the launch, when the zero is the launch).
+    pub zero_wall: Option<DateTime<Utc>>,
     /// Seconds from zero to the last moment any source observed.
     pub observed_secs: Option<f64>,
     /// The kernel's start, seconds from the zero.
@@ -272,6 +272,16 @@ pub struct LeanBoot {
 }
 
 impl LeanBoot {
+    /// Launch time, when known: the zero then counts from it.
+    pub fn launched(&self) -> Option<DateTime<Utc>> {
+        self.zero_wall.filter(|_| self.zero == Zero::Launch)
+    }
+
+    /// When the boot powered on ([`super::dedup::power_on`]).
+    pub fn power_on(&self) -> Option<f64> {
+        super::dedup::power_on(self.zero, self.zero_wall, self.kernel_secs)
+    }
+
     /// The timeout the platform's own events stated for the attempt, seconds.
     pub fn attempt_stated_timeout_secs(&self) -> Option<f64> {
         let t = self.attempt_timeouts[0];
@@ -605,9 +615,21 @@ pub fn reduce(
         all.merge(r);
     }
     let (boots, notes) = super::assemble_noting(digests, policy);
-    for b in boots {
-        all.push(b);
+    // A boot the shards hold already (a shard beside the raw logs it came from) is one boot.
+    let mut shards = super::dedup::PowerOns::default();
+    for b in &all.boots {
+        shards.add(&b.instance, b.power_on());
     }
+    let mut repeated = Vec::new();
+    for b in boots {
+        if shards.holds(&b.instance, super::dedup::boot_power_on(&b)) {
+            repeated.push(format!("{} boot {}", b.instance, b.boot));
+        } else {
+            all.push(b);
+        }
+    }
+    let mut notes = notes;
+    notes.extend(super::dedup::read_twice(&repeated));
     let instances = all.instances_read.len();
     (Fleet::from_reducer(all), instances, notes)
 }
