@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 
 use bootline::config::{Class, Config, DEFAULT_CLASS, DEFAULT_STUCK_SECS};
 use bootline::recommend::{self, Assume, Attempt, Options};
+use bootline::render::escape::terminal;
 use bootline::render::recommend::text;
 use bootline::timeline::lean::Keep;
 use bootline::timeline::{self, Implausibles, ObservedTimeout};
@@ -235,8 +236,8 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
             .map(|s| {
                 format!(
                     "{}: {}",
-                    s.template.as_deref().unwrap_or(&s.class),
-                    s.reason
+                    terminal(s.template.as_deref().unwrap_or(&s.class)),
+                    terminal(&s.reason)
                 )
             })
             .collect();
@@ -249,7 +250,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
         OutputFormat::Text => text(&recs),
     };
     let mut out = std::io::stdout().lock();
-    out.write_all(out_text.as_bytes())?;
+    super::write_text(&mut out, &out_text)?;
     out.flush()?;
     Ok(super::exit_code(read_failed, recs.failed()))
 }

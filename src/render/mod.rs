@@ -2,6 +2,7 @@
 
 pub mod dump;
 pub mod empty;
+pub mod escape;
 pub mod fit;
 pub mod recommend;
 pub mod records;
