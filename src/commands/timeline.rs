@@ -23,6 +23,9 @@ pub fn load_config(select: &SelectArgs) -> anyhow::Result<Config> {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
+    for w in &config.warnings {
+        crate::warn!("bootline: {}", bootline::render::config_warning(w));
+    }
     if let Some(end) = &select.end {
         config
             .set_end(end)
