@@ -348,8 +348,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Make chart links absolute with this prefix (a pasted pull-request body resolves no
-    /// relative links).
-    #[arg(long, value_name = "URL")]
+    /// relative links): an `http://` or `https://` URL, or a relative path.
+    #[arg(long, value_name = "URL", value_parser = link_base)]
     pub link_base: Option<String>,
     /// Mask IP addresses, host names and key-like strings in quoted log lines.
     #[arg(long)]
@@ -374,4 +374,63 @@ pub struct ChartArgs {
     /// The SVG file to write (`-` for standard output).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
+}
+
+/// `--link-base`: an `http(s)` URL or a relative path, and nothing that could end the Markdown
+/// link it is written into. A `javascript:`, `data:` or `file:` base would turn every chart
+/// link of the pasted page into that scheme.
+fn link_base(s: &str) -> Result<String, String> {
+    // A scheme is what comes before the first `:`, if no `/`, `?` or `#` comes first.
+    let scheme = s
+        .split_once(':')
+        .map(|(head, _)| head)
+        .filter(|head| !head.contains(['/', '?', '#']));
+    const EXPECTED: &str = "expected an http:// or https:// URL or a relative path";
+    match scheme {
+        Some(scheme) if !["http", "https"].contains(&scheme.to_ascii_lowercase().as_str()) => {
+            return Err(format!("a `{scheme}:` link is refused: {EXPECTED}"));
+        }
+        Some(_) | None => {}
+    }
+    let bad = |c: char| c.is_whitespace() || c.is_control() || "()<>[]`\"'\\".contains(c);
+    match s.chars().find(|&c| bad(c)) {
+        _ if s.is_empty() => Err(EXPECTED.into()),
+        Some(c) => Err(format!("{c:?} cannot stand in a link: {EXPECTED}")),
+        None => Ok(s.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_base;
+
+    #[test]
+    fn a_link_base_is_http_or_relative() {
+        for ok in [
+            "https://github.com/o/r/raw/abc/reports",
+            "http://x/y/",
+            "reports/fleet",
+            "../r",
+        ] {
+            assert_eq!(link_base(ok).as_deref(), Ok(ok));
+        }
+        assert_eq!(link_base("HTTPS://x").as_deref(), Ok("HTTPS://x"));
+        assert_eq!(link_base("./a:b").as_deref(), Ok("./a:b"));
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "file:///etc",
+            "JavaScript:x",
+            "vbscript:x",
+        ] {
+            let e = link_base(bad).unwrap_err();
+            assert!(
+                e.contains("is refused: expected an http:// or https:// URL"),
+                "{bad}: {e}"
+            );
+        }
+        assert!(link_base("https://x/a b").is_err());
+        assert!(link_base("https://x/a)b").is_err());
+        assert!(link_base("").is_err());
+    }
 }

@@ -25,6 +25,153 @@ pub const DEFAULT_SWEEP_PERIOD_SECS: f64 = 60.0;
 /// The longest latency taken as a real boot's when the file does not say: one day.
 pub const DEFAULT_MAX_PLAUSIBLE_SECS: f64 = 86_400.0;
 
+/// The longest duration any setting may be: 7 days. A timeout, threshold, grid step or sweep
+/// period beyond it describes no policy a platform runs (`1e308` would recommend `inf`).
+pub const MAX_SECS: f64 = 7.0 * 86_400.0;
+
+/// The shortest duration any setting may be: a millisecond.
+pub const MIN_SECS: f64 = 0.001;
+
+/// The documented range of a number in `bootline.toml` (and of the flags that override it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    lo: f64,
+    lo_open: bool,
+    hi: f64,
+    hi_open: bool,
+    /// The range as the README writes it.
+    shown: &'static str,
+}
+
+impl Bounds {
+    /// Durations: timeouts, thresholds, grid steps, the sweep period, guard ages. A millisecond
+    /// is the finest any log states (`1e-300` would round every timeout to nothing).
+    pub const SECS: Bounds = Bounds::new(
+        MIN_SECS,
+        false,
+        MAX_SECS,
+        false,
+        "[0.001 s, 7 days = 604800 s]",
+    );
+    /// Durations that may be zero: the additive slack and the grid's switch point.
+    pub const SECS_OR_ZERO: Bounds =
+        Bounds::new(0.0, false, MAX_SECS, false, "[0 s, 7 days = 604800 s]");
+    /// The target false-fail rate: below one in a million no fleet could show it met.
+    pub const RATE: Bounds = Bounds::new(1e-6, false, 0.5, true, "[0.000001, 0.5)");
+    /// The one-sided confidence of a bound: below one half it bounds nothing from above.
+    pub const CONFIDENCE: Bounds = Bounds::new(0.5, false, 1.0, true, "[0.5, 1)");
+    /// The multiplicative slack.
+    pub const MULTIPLIER: Bounds = Bounds::new(1.0, false, 10.0, false, "[1, 10]");
+
+    const fn new(lo: f64, lo_open: bool, hi: f64, hi_open: bool, shown: &'static str) -> Self {
+        Self {
+            lo,
+            lo_open,
+            hi,
+            hi_open,
+            shown,
+        }
+    }
+
+    /// `x` when it lies within the bounds (NaN never does), else what was expected.
+    pub fn check(self, key: &str, x: f64) -> std::result::Result<f64, String> {
+        let above = if self.lo_open {
+            x > self.lo
+        } else {
+            x >= self.lo
+        };
+        let below = if self.hi_open {
+            x < self.hi
+        } else {
+            x <= self.hi
+        };
+        if above && below {
+            Ok(x)
+        } else {
+            Err(format!(
+                "{key} must lie in {}, got {}",
+                self.shown,
+                shown_number(x)
+            ))
+        }
+    }
+}
+
+/// `x` as written in a message: plainly in the range people write (`1.5`, `-60`, `604801`),
+/// else in exponent form (`1e308`, `1e-300`) rather than three hundred digits.
+fn shown_number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || (1e-4..1e9).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// Phase and milestone names bootline gives itself: a `[[marker]]` of one of these names would
+/// silently replace the stage's statistics. (`registered` is the one built-in marker, and
+/// may be replaced on purpose.)
+const RESERVED_NAMES: &[&str] = &[
+    "launch",
+    "launched",
+    "failed",
+    "provision_timeout",
+    "deleted",
+    "firmware",
+    "loader",
+    "kernel",
+    "initrd",
+    "userspace",
+    "reboot",
+    "init",
+    "init-local",
+    "init-network",
+    "modules-config",
+    "modules-final",
+    "agent-to-register",
+    "kernel_start",
+    "boot_finished",
+    "startup_finished",
+    "bootup_not_finished",
+    "unit_failed",
+    "timed_out",
+];
+
+/// Whether `name` is one bootline gives a phase or milestone itself (`init-network`,
+/// `init-network_start`, `kernel_start`).
+fn reserved(name: &str) -> bool {
+    let stem = name
+        .strip_suffix("_start")
+        .or_else(|| name.strip_suffix("_finish"))
+        .unwrap_or(name);
+    RESERVED_NAMES.contains(&name) || RESERVED_NAMES.contains(&stem)
+}
+
+/// A doubtful but possible setting, said on stderr when the file is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigWarning {
+    /// Config file path.
+    pub path: String,
+    /// 1-based line of the key.
+    pub line: u64,
+    /// What is doubtful.
+    pub kind: ConfigWarningKind,
+}
+
+/// What a [`ConfigWarning`] is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigWarningKind {
+    /// A class's stuck threshold below its timeout: the sweep fails boots before they could
+    /// count as stuck, so no stuck boot is ever seen.
+    StuckBelowTimeout {
+        /// The class.
+        class: String,
+        /// Its timeout, seconds.
+        timeout_secs: f64,
+        /// Its stuck threshold, seconds.
+        stuck_threshold_secs: f64,
+    },
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -46,6 +193,8 @@ pub struct Config {
     pub lockstep: Vec<Lockstep>,
     /// Guard cases of the test suite.
     pub guards: Vec<Guard>,
+    /// What loading found doubtful, for the caller to say.
+    pub warnings: Vec<ConfigWarning>,
 }
 
 /// `[policy]`: the recommendation's parameters.
@@ -286,6 +435,7 @@ impl Default for Config {
             markers: Vec::new(),
             lockstep: Vec::new(),
             guards: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -386,40 +536,52 @@ fn line_of(text: &str, offset: usize) -> u64 {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    #[serde(default, deserialize_with = "form::policy")]
     policy: Option<RawPolicy>,
+    #[serde(default, deserialize_with = "form::platform")]
     platform: Option<RawPlatform>,
+    #[serde(default, deserialize_with = "form::latency")]
     latency: Option<RawLatency>,
+    #[serde(default, deserialize_with = "form::identity")]
     identity: Option<RawIdentity>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "form::class")]
     class: Vec<RawClass>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "form::template")]
     template: Vec<RawTemplate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "form::marker")]
     marker: Vec<RawMarker>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "form::lockstep")]
     lockstep: Vec<RawLockstep>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "form::guard")]
     guard: Vec<RawGuard>,
 }
 
-/// A TOML integer or float.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(untagged)]
-enum Num {
-    Int(i64),
-    Float(f64),
-}
+/// A TOML integer or float; `SECS` when the key is a number of seconds (the type error says
+/// which: "expected a number of seconds, found a string").
+#[derive(Debug, Clone, Copy)]
+struct Num<const SECS: bool>(f64);
 
-impl Num {
+impl<const SECS: bool> Num<SECS> {
     fn get(self) -> f64 {
-        match self {
-            Num::Int(i) => i as f64,
-            Num::Float(f) => f,
-        }
+        self.0
     }
 }
 
-type SNum = Spanned<Num>;
+impl<'de, const SECS: bool> Deserialize<'de> for Num<SECS> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let what = if SECS {
+            "a number of seconds"
+        } else {
+            "a number"
+        };
+        d.deserialize_any(form::NumberVisitor(what)).map(Num)
+    }
+}
+
+/// A number of seconds, with where it stands.
+type SSecs = Spanned<Num<true>>;
+/// A rate or factor, with where it stands.
+type SNum = Spanned<Num<false>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -427,17 +589,17 @@ struct RawPolicy {
     target_false_fail_rate: Option<SNum>,
     confidence: Option<SNum>,
     slack_multiplier: Option<SNum>,
-    slack_add_secs: Option<SNum>,
-    grid_secs: Option<SNum>,
-    grid_above_secs: Option<SNum>,
-    grid_switch_secs: Option<SNum>,
+    slack_add_secs: Option<SSecs>,
+    grid_secs: Option<SSecs>,
+    grid_above_secs: Option<SSecs>,
+    grid_switch_secs: Option<SSecs>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLatency {
     end: Option<Spanned<String>>,
-    max_plausible_secs: Option<SNum>,
+    max_plausible_secs: Option<SSecs>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -449,7 +611,7 @@ struct RawIdentity {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPlatform {
-    sweep_period_secs: Option<SNum>,
+    sweep_period_secs: Option<SSecs>,
     #[serde(default)]
     crash_reasons: Vec<Spanned<String>>,
 }
@@ -458,8 +620,8 @@ struct RawPlatform {
 #[serde(deny_unknown_fields)]
 struct RawClass {
     name: Spanned<String>,
-    timeout_secs: Option<SNum>,
-    stuck_threshold_secs: Option<SNum>,
+    timeout_secs: Option<SSecs>,
+    stuck_threshold_secs: Option<SSecs>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -467,7 +629,7 @@ struct RawClass {
 struct RawTemplate {
     name: Spanned<String>,
     class: Option<Spanned<String>>,
-    provision_timeout_seconds: SNum,
+    provision_timeout_seconds: SSecs,
 }
 
 #[derive(Debug, Deserialize)]
@@ -483,7 +645,7 @@ struct RawMarker {
 #[serde(deny_unknown_fields)]
 struct RawLockstep {
     name: Spanned<String>,
-    timeout_secs: SNum,
+    timeout_secs: SSecs,
     #[serde(default = "yes")]
     covers_boot_window: bool,
     class: Option<Spanned<String>>,
@@ -497,7 +659,7 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 struct RawGuard {
     name: Spanned<String>,
-    age_secs: SNum,
+    age_secs: SSecs,
     template: Option<Spanned<String>>,
     class: Option<Spanned<String>>,
     expect: Expect,
@@ -517,38 +679,38 @@ impl Validator<'_> {
         })
     }
 
-    /// A number in the open interval (0, 1).
-    fn rate(&self, v: &Option<SNum>, key: &str, default: f64) -> Result<f64> {
-        let Some(v) = v else { return Ok(default) };
-        let x = v.get_ref().get();
-        if x > 0.0 && x < 1.0 {
-            Ok(x)
-        } else {
-            self.err(
-                v.span(),
-                format!("{key} must lie strictly between 0 and 1, got {x}"),
-            )
+    /// A number within `bounds`, on its line when it is not.
+    fn bounded<const S: bool>(
+        &self,
+        v: &Spanned<Num<S>>,
+        key: &str,
+        bounds: Bounds,
+    ) -> Result<f64> {
+        match bounds.check(key, v.get_ref().get()) {
+            Ok(x) => Ok(x),
+            Err(message) => self.err(v.span(), message),
         }
     }
 
-    /// A number ≥ `min` (or > `min` when `strict`).
-    fn at_least(&self, v: &SNum, key: &str, min: f64, strict: bool) -> Result<f64> {
-        let x = v.get_ref().get();
-        let ok = x.is_finite() && if strict { x > min } else { x >= min };
-        if ok {
-            Ok(x)
-        } else {
-            let rel = if strict { "greater than" } else { "at least" };
-            self.err(v.span(), format!("{key} must be {rel} {min}, got {x}"))
-        }
+    /// [`Self::bounded`], or `default` when the key is absent.
+    fn number<const S: bool>(
+        &self,
+        v: &Option<Spanned<Num<S>>>,
+        key: &str,
+        bounds: Bounds,
+        default: f64,
+    ) -> Result<f64> {
+        v.as_ref()
+            .map_or(Ok(default), |v| self.bounded(v, key, bounds))
     }
 
-    fn secs(&self, v: &SNum, key: &str) -> Result<f64> {
-        self.at_least(v, key, 0.0, true)
+    /// A duration: within [`Bounds::SECS`].
+    fn secs(&self, v: &SSecs, key: &str) -> Result<f64> {
+        self.bounded(v, key, Bounds::SECS)
     }
 
-    fn secs_or(&self, v: &Option<SNum>, key: &str, default: f64) -> Result<f64> {
-        v.as_ref().map_or(Ok(default), |v| self.secs(v, key))
+    fn secs_or(&self, v: &Option<SSecs>, key: &str, default: f64) -> Result<f64> {
+        self.number(v, key, Bounds::SECS, default)
     }
 
     fn unique(
@@ -569,8 +731,9 @@ impl Validator<'_> {
         Ok(())
     }
 
+    /// A marker's expression: it compiles and does not match every line.
     fn regex(&self, marker: &str, r: &Spanned<String>) -> Result<String> {
-        self.regex_of(&format!("marker '{marker}'"), r)
+        self.line_regex(&format!("marker '{marker}'"), r)
     }
 
     /// A regular expression that compiles; `what` names its key in the error.
@@ -581,113 +744,168 @@ impl Validator<'_> {
         }
     }
 
+    /// [`Self::regex_of`] for an expression tried on every line (or reason): one that matches
+    /// the empty text (`''`, `.*`, `x?`) matches every one of them and selects nothing.
+    fn line_regex(&self, what: &str, r: &Spanned<String>) -> Result<String> {
+        let text = self.regex_of(what, r)?;
+        if regex::Regex::new(&text).is_ok_and(|re| re.is_match("")) {
+            return self.err(
+                r.span(),
+                format!("{what}: the regular expression '{text}' matches the empty text, so it matches every line"),
+            );
+        }
+        Ok(text)
+    }
+
+    fn policy(&self, p: &RawPolicy) -> Result<Policy> {
+        let d = Policy::default();
+        Ok(Policy {
+            target_false_fail_rate: self.number(
+                &p.target_false_fail_rate,
+                "target_false_fail_rate",
+                Bounds::RATE,
+                d.target_false_fail_rate,
+            )?,
+            confidence: self.number(
+                &p.confidence,
+                "confidence",
+                Bounds::CONFIDENCE,
+                d.confidence,
+            )?,
+            slack_multiplier: self.number(
+                &p.slack_multiplier,
+                "slack_multiplier",
+                Bounds::MULTIPLIER,
+                d.slack_multiplier,
+            )?,
+            slack_add_secs: self.number(
+                &p.slack_add_secs,
+                "slack_add_secs",
+                Bounds::SECS_OR_ZERO,
+                d.slack_add_secs,
+            )?,
+            grid_secs: self.secs_or(&p.grid_secs, "grid_secs", d.grid_secs)?,
+            grid_above_secs: self.secs_or(
+                &p.grid_above_secs,
+                "grid_above_secs",
+                d.grid_above_secs,
+            )?,
+            grid_switch_secs: self.number(
+                &p.grid_switch_secs,
+                "grid_switch_secs",
+                Bounds::SECS_OR_ZERO,
+                d.grid_switch_secs,
+            )?,
+        })
+    }
+
     fn platform(&self, p: &RawPlatform) -> Result<Platform> {
         Ok(Platform {
-            sweep_period_secs: match &p.sweep_period_secs {
-                Some(v) => self.secs(v, "sweep_period_secs")?,
-                None => DEFAULT_SWEEP_PERIOD_SECS,
-            },
+            sweep_period_secs: self.secs_or(
+                &p.sweep_period_secs,
+                "sweep_period_secs",
+                DEFAULT_SWEEP_PERIOD_SECS,
+            )?,
             crash_reasons: p
                 .crash_reasons
                 .iter()
-                .map(|r| self.regex_of("crash_reasons", r))
+                .map(|r| self.line_regex("crash_reasons", r))
                 .collect::<Result<_>>()?,
         })
     }
 
-    fn validate(&self, raw: RawConfig) -> Result<Config> {
-        let mut config = Config::default();
-        if let Some(p) = &raw.policy {
-            let d = Policy::default();
-            config.policy = Policy {
-                target_false_fail_rate: self.rate(
-                    &p.target_false_fail_rate,
-                    "target_false_fail_rate",
-                    d.target_false_fail_rate,
-                )?,
-                confidence: self.rate(&p.confidence, "confidence", d.confidence)?,
-                slack_multiplier: match &p.slack_multiplier {
-                    Some(v) => self.at_least(v, "slack_multiplier", 1.0, false)?,
-                    None => d.slack_multiplier,
-                },
-                slack_add_secs: match &p.slack_add_secs {
-                    Some(v) => self.at_least(v, "slack_add_secs", 0.0, false)?,
-                    None => d.slack_add_secs,
-                },
-                grid_secs: self.secs_or(&p.grid_secs, "grid_secs", d.grid_secs)?,
-                grid_above_secs: self.secs_or(
-                    &p.grid_above_secs,
-                    "grid_above_secs",
-                    d.grid_above_secs,
-                )?,
-                grid_switch_secs: match &p.grid_switch_secs {
-                    Some(v) => self.at_least(v, "grid_switch_secs", 0.0, false)?,
-                    None => d.grid_switch_secs,
-                },
-            };
-        }
-        if let Some(p) = &raw.platform {
-            config.platform = self.platform(p)?;
-        }
-        if let Some(r) = raw.identity.as_ref().and_then(|i| i.folder_regex.as_ref()) {
-            config.identity_folder_regex = Some(self.regex_of("folder_regex", r)?);
-        }
-
+    /// The classes, with a warning for each whose stuck threshold lies below its timeout.
+    fn classes(&self, raw: &[RawClass], config: &mut Config) -> Result<()> {
         let mut seen = BTreeMap::new();
-        for c in &raw.class {
+        for c in raw {
             self.unique(&mut seen, &c.name, "class")?;
-            let timeout_secs = match &c.timeout_secs {
-                Some(v) => self.secs(v, "timeout_secs")?,
-                None => DEFAULT_TIMEOUT_SECS,
-            };
-            let stuck_threshold_secs = match &c.stuck_threshold_secs {
-                Some(v) => self.secs(v, "stuck_threshold_secs")?,
-                None => DEFAULT_STUCK_SECS,
-            };
             let name = c.name.get_ref().clone();
-            config.classes.insert(
-                name.clone(),
-                Class {
-                    name,
-                    timeout_secs,
-                    stuck_threshold_secs,
-                },
-            );
-        }
-
-        let mut seen = BTreeMap::new();
-        for t in &raw.template {
-            self.unique(&mut seen, &t.name, "template")?;
-            let class = match &t.class {
-                Some(c) if !config.classes.contains_key(c.get_ref()) => {
-                    return self.err(
-                        c.span(),
-                        format!(
-                            "template '{}' refers to class '{}', which is not defined",
-                            t.name.get_ref(),
-                            c.get_ref()
-                        ),
-                    )
-                }
-                Some(c) => c.get_ref().clone(),
-                None => DEFAULT_CLASS.to_string(),
+            let class = Class {
+                name: name.clone(),
+                timeout_secs: self.secs_or(
+                    &c.timeout_secs,
+                    "timeout_secs",
+                    DEFAULT_TIMEOUT_SECS,
+                )?,
+                stuck_threshold_secs: self.secs_or(
+                    &c.stuck_threshold_secs,
+                    "stuck_threshold_secs",
+                    DEFAULT_STUCK_SECS,
+                )?,
             };
+            if class.stuck_threshold_secs < class.timeout_secs {
+                // Located at the threshold when the file gives one, else at the timeout.
+                let at = c.stuck_threshold_secs.as_ref().map_or_else(
+                    || c.timeout_secs.as_ref().map_or(c.name.span(), Spanned::span),
+                    Spanned::span,
+                );
+                config.warnings.push(ConfigWarning {
+                    path: self.path.to_string(),
+                    line: line_of(self.text, at.start),
+                    kind: ConfigWarningKind::StuckBelowTimeout {
+                        class: name.clone(),
+                        timeout_secs: class.timeout_secs,
+                        stuck_threshold_secs: class.stuck_threshold_secs,
+                    },
+                });
+            }
+            config.classes.insert(name, class);
+        }
+        Ok(())
+    }
+
+    /// The class `owner` refers to (`default` when it names none), which must be defined.
+    fn class_ref(
+        &self,
+        config: &Config,
+        class: &Option<Spanned<String>>,
+        owner: &str,
+    ) -> Result<String> {
+        match class {
+            Some(c) if !config.classes.contains_key(c.get_ref()) => self.err(
+                c.span(),
+                format!(
+                    "{owner} refers to class '{}', which is not defined",
+                    c.get_ref()
+                ),
+            ),
+            Some(c) => Ok(c.get_ref().clone()),
+            None => Ok(DEFAULT_CLASS.to_string()),
+        }
+    }
+
+    fn templates(&self, raw: &[RawTemplate], config: &mut Config) -> Result<()> {
+        let mut seen = BTreeMap::new();
+        for t in raw {
+            self.unique(&mut seen, &t.name, "template")?;
             let name = t.name.get_ref().clone();
+            let class = self.class_ref(config, &t.class, &format!("template '{name}'"))?;
+            let provision_timeout_seconds =
+                self.secs(&t.provision_timeout_seconds, "provision_timeout_seconds")?;
             config.templates.insert(
                 name.clone(),
                 Template {
                     name,
                     class,
-                    provision_timeout_seconds: self
-                        .secs(&t.provision_timeout_seconds, "provision_timeout_seconds")?,
+                    provision_timeout_seconds,
                 },
             );
         }
+        Ok(())
+    }
 
+    fn markers(&self, raw: &[RawMarker]) -> Result<Vec<MarkerSpec>> {
         let mut seen = BTreeMap::new();
-        for m in &raw.marker {
+        let mut markers = Vec::new();
+        for m in raw {
             self.unique(&mut seen, &m.name, "marker")?;
             let name = m.name.get_ref();
+            if reserved(name) {
+                return self.err(
+                    m.name.span(),
+                    format!("marker '{name}' has the name of a built-in stage, phase or milestone, whose statistics it would replace; choose another name"),
+                );
+            }
             let pattern = match (&m.regex, &m.start, &m.end) {
                 (Some(r), None, None) => MarkerPatternSpec::Milestone(self.regex(name, r)?),
                 (None, Some(s), Some(e)) => MarkerPatternSpec::Span {
@@ -701,95 +919,209 @@ impl Validator<'_> {
                     )
                 }
             };
-            config.markers.push(MarkerSpec {
+            markers.push(MarkerSpec {
                 name: name.clone(),
                 pattern,
             });
         }
+        Ok(markers)
+    }
 
+    fn lockstep(&self, raw: &[RawLockstep], config: &Config) -> Result<Vec<Lockstep>> {
         let mut seen = BTreeMap::new();
-        for l in &raw.lockstep {
+        let mut out = Vec::new();
+        for l in raw {
             self.unique(&mut seen, &l.name, "lockstep")?;
-            let class = match &l.class {
-                Some(c) if !config.classes.contains_key(c.get_ref()) => {
-                    return self.err(
-                        c.span(),
-                        format!(
-                            "lockstep '{}' refers to class '{}', which is not defined",
-                            l.name.get_ref(),
-                            c.get_ref()
-                        ),
-                    )
-                }
-                Some(c) => c.get_ref().clone(),
-                None => DEFAULT_CLASS.to_string(),
-            };
-            config.lockstep.push(Lockstep {
+            let owner = format!("lockstep '{}'", l.name.get_ref());
+            out.push(Lockstep {
                 name: l.name.get_ref().clone(),
+                class: self.class_ref(config, &l.class, &owner)?,
                 timeout_secs: self.secs(&l.timeout_secs, "timeout_secs")?,
                 covers_boot_window: l.covers_boot_window,
-                class,
             });
         }
+        Ok(out)
+    }
 
-        if let Some(end) = raw.latency.as_ref().and_then(|l| l.end.as_ref()) {
+    fn latency(&self, l: &RawLatency, config: &mut Config) -> Result<()> {
+        if let Some(end) = &l.end {
             if let Err(message) = config.set_end(end.get_ref()) {
                 return self.err(end.span(), message);
             }
         }
-        if let Some(v) = raw
-            .latency
-            .as_ref()
-            .and_then(|l| l.max_plausible_secs.as_ref())
-        {
-            config.latency.max_plausible_secs = self.secs(v, "max_plausible_secs")?;
-        }
+        config.latency.max_plausible_secs = self.secs_or(
+            &l.max_plausible_secs,
+            "max_plausible_secs",
+            DEFAULT_MAX_PLAUSIBLE_SECS,
+        )?;
+        Ok(())
+    }
 
+    /// Whose timeout a guard case exercises: a defined template or class, not both.
+    fn guard_target(&self, g: &RawGuard, config: &Config) -> Result<GuardTarget> {
+        match (&g.template, &g.class) {
+            (Some(_), Some(c)) => self.err(
+                c.span(),
+                format!(
+                    "guard '{}' names both a template and a class; give one",
+                    g.name.get_ref()
+                ),
+            ),
+            (Some(t), None) if !config.templates.contains_key(t.get_ref()) => self.err(
+                t.span(),
+                format!(
+                    "guard refers to template '{}', which is not defined",
+                    t.get_ref()
+                ),
+            ),
+            (Some(t), None) => Ok(GuardTarget::Template(t.get_ref().clone())),
+            (None, Some(c)) if !config.classes.contains_key(c.get_ref()) => self.err(
+                c.span(),
+                format!(
+                    "guard refers to class '{}', which is not defined",
+                    c.get_ref()
+                ),
+            ),
+            (None, Some(c)) => Ok(GuardTarget::Class(c.get_ref().clone())),
+            (None, None) => Ok(GuardTarget::Class(DEFAULT_CLASS.to_string())),
+        }
+    }
+
+    fn validate(&self, raw: RawConfig) -> Result<Config> {
+        let mut config = Config::default();
+        if let Some(p) = &raw.policy {
+            config.policy = self.policy(p)?;
+        }
+        if let Some(p) = &raw.platform {
+            config.platform = self.platform(p)?;
+        }
+        if let Some(r) = raw.identity.as_ref().and_then(|i| i.folder_regex.as_ref()) {
+            config.identity_folder_regex = Some(self.regex_of("folder_regex", r)?);
+        }
+        self.classes(&raw.class, &mut config)?;
+        self.templates(&raw.template, &mut config)?;
+        config.markers = self.markers(&raw.marker)?;
+        config.lockstep = self.lockstep(&raw.lockstep, &config)?;
+        if let Some(l) = &raw.latency {
+            self.latency(l, &mut config)?;
+        }
         for g in &raw.guard {
-            let target = match (&g.template, &g.class) {
-                (Some(_), Some(c)) => {
-                    return self.err(
-                        c.span(),
-                        format!(
-                            "guard '{}' names both a template and a class; give one",
-                            g.name.get_ref()
-                        ),
-                    )
-                }
-                (Some(t), None) => {
-                    if !config.templates.contains_key(t.get_ref()) {
-                        return self.err(
-                            t.span(),
-                            format!(
-                                "guard refers to template '{}', which is not defined",
-                                t.get_ref()
-                            ),
-                        );
-                    }
-                    GuardTarget::Template(t.get_ref().clone())
-                }
-                (None, Some(c)) => {
-                    if !config.classes.contains_key(c.get_ref()) {
-                        return self.err(
-                            c.span(),
-                            format!(
-                                "guard refers to class '{}', which is not defined",
-                                c.get_ref()
-                            ),
-                        );
-                    }
-                    GuardTarget::Class(c.get_ref().clone())
-                }
-                (None, None) => GuardTarget::Class(DEFAULT_CLASS.to_string()),
-            };
-            config.guards.push(Guard {
+            let guard = Guard {
                 name: g.name.get_ref().clone(),
+                target: self.guard_target(g, &config)?,
                 age_secs: self.secs(&g.age_secs, "age_secs")?,
-                target,
                 expect: g.expect,
-            });
+            };
+            config.guards.push(guard);
         }
         Ok(config)
+    }
+}
+
+/// The forms a value of `bootline.toml` may take, with type errors that name the right form:
+/// "expected a number of seconds, found a string", "`[policy]` is one table: write `[policy]`,
+/// not `[[policy]]`".
+mod form {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+    use serde::de::{Error as _, MapAccess, SeqAccess, Visitor};
+    use serde::{Deserialize, Deserializer};
+
+    /// An integer or a float; anything else is refused saying what it was.
+    pub(super) struct NumberVisitor(pub(super) &'static str);
+
+    fn found<E: serde::de::Error>(expected: &str, found: &str) -> E {
+        E::custom(format!("expected {expected}, found {found}"))
+    }
+
+    impl<'de> Visitor<'de> for NumberVisitor {
+        type Value = f64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<f64, E> {
+            Err(found(self.0, "a string"))
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<f64, E> {
+            Err(found(self.0, "a boolean"))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<f64, A::Error> {
+            Err(found(self.0, "an array"))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<f64, A::Error> {
+            // TOML hands a date-time over as a one-key table.
+            Err(found(self.0, "a table or a date"))
+        }
+    }
+
+    /// `[key]`: one table.
+    struct OneTable<T>(&'static str, PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OneTable<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "one table `[{}]`", self.0)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(A::Error::custom(format!(
+                "`[{0}]` is one table: write `[{0}]`, not `[[{0}]]`",
+                self.0
+            )))
+        }
+    }
+
+    /// `[[key]]`: an array of tables, one per item.
+    struct Tables<T>(&'static str, PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Tables<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "an array of tables `[[{}]]`", self.0)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            Vec::<T>::deserialize(SeqAccessDeserializer::new(seq))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(A::Error::custom(format!(
+                "`[{0}]` is a list of tables: write `[[{0}]]` before each {0}, not `[{0}]`",
+                self.0
+            )))
+        }
+    }
+
+    /// One `deserialize_with` function per top-level key, named after it.
+    macro_rules! forms {
+        ($($key:ident: $form:ident -> $out:ty;)*) => {$(
+            pub(super) fn $key<'de, D: Deserializer<'de>>(d: D) -> Result<$out, D::Error> {
+                d.deserialize_any($form(stringify!($key), PhantomData))
+            }
+        )*};
+    }
+
+    forms! {
+        policy: OneTable -> Option<super::RawPolicy>;
+        platform: OneTable -> Option<super::RawPlatform>;
+        latency: OneTable -> Option<super::RawLatency>;
+        identity: OneTable -> Option<super::RawIdentity>;
+        class: Tables -> Vec<super::RawClass>;
+        template: Tables -> Vec<super::RawTemplate>;
+        marker: Tables -> Vec<super::RawMarker>;
+        lockstep: Tables -> Vec<super::RawLockstep>;
+        guard: Tables -> Vec<super::RawGuard>;
     }
 }
 
@@ -975,7 +1307,7 @@ expect = "spared"
             assert_eq!(line, 3, "{bad}");
             assert_eq!(
                 msg,
-                format!("max_plausible_secs must be greater than 0, got {shown}")
+                format!("max_plausible_secs must lie in [0.001 s, 7 days = 604800 s], got {shown}")
             );
         }
         assert_eq!(
@@ -993,7 +1325,7 @@ expect = "spared"
         let (line, msg) = err_at("[platform]\n\nsweep_period_secs = 0\n");
         assert_eq!(line, 3);
         assert!(
-            msg.contains("sweep_period_secs must be greater than 0"),
+            msg.contains("sweep_period_secs must lie in [0.001 s"),
             "{msg}"
         );
         let (line, msg) = err_at("[platform]\ncrash_reasons = [\n  'ok',\n  '(unclosed',\n]\n");
@@ -1005,5 +1337,143 @@ expect = "spared"
         let (line, msg) = err_at("[platform]\nsweep_secs = 60\n");
         assert_eq!(line, 2);
         assert!(msg.contains("unknown field"), "{msg}");
+    }
+
+    /// The one error of `text`, as the command line shows it.
+    fn error_of(text: &str) -> String {
+        match load(text) {
+            Err(e) => e.to_string(),
+            Ok(c) => panic!("expected an error, loaded {c:?}"),
+        }
+    }
+
+    #[test]
+    fn every_number_has_its_documented_bounds() {
+        let cases = [
+            (
+                "[policy]\ngrid_above_secs = 7e11\n",
+                "b.toml:2: grid_above_secs must lie in [0.001 s, 7 days = 604800 s], got 7e11",
+            ),
+            (
+                "[policy]\nslack_multiplier = 1e308\n",
+                "b.toml:2: slack_multiplier must lie in [1, 10], got 1e308",
+            ),
+            (
+                "[[class]]\nname = \"default\"\ntimeout_secs = 1e308\n",
+                "b.toml:3: timeout_secs must lie in [0.001 s, 7 days = 604800 s], got 1e308",
+            ),
+            (
+                "[[class]]\nname = \"default\"\ntimeout_secs = 1e-300\n",
+                "b.toml:3: timeout_secs must lie in [0.001 s, 7 days = 604800 s], got 1e-300",
+            ),
+            (
+                "[platform]\nsweep_period_secs = 1e300\n",
+                "b.toml:2: sweep_period_secs must lie in [0.001 s, 7 days = 604800 s], got 1e300",
+            ),
+            (
+                "[policy]\ntarget_false_fail_rate = 1e-300\n",
+                "b.toml:2: target_false_fail_rate must lie in [0.000001, 0.5), got 1e-300",
+            ),
+            (
+                "[policy]\ntarget_false_fail_rate = 0.5\n",
+                "b.toml:2: target_false_fail_rate must lie in [0.000001, 0.5), got 0.5",
+            ),
+            (
+                "[policy]\nconfidence = 0.3\n",
+                "b.toml:2: confidence must lie in [0.5, 1), got 0.3",
+            ),
+            (
+                "[policy]\nslack_add_secs = 1e9\n",
+                "b.toml:2: slack_add_secs must lie in [0 s, 7 days = 604800 s], got 1e9",
+            ),
+            (
+                "[[guard]]\nname = \"g\"\nage_secs = 604801\nexpect = \"failed\"\n",
+                "b.toml:3: age_secs must lie in [0.001 s, 7 days = 604800 s], got 604801",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(error_of(text), expected, "{text}");
+        }
+        // The edges themselves are settings.
+        let c = load("[policy]\nslack_multiplier = 10\ngrid_switch_secs = 0\n[[class]]\nname = \"x\"\ntimeout_secs = 604800\nstuck_threshold_secs = 604800\n").unwrap();
+        assert_eq!(c.class("x").unwrap().timeout_secs, MAX_SECS);
+    }
+
+    #[test]
+    fn a_stuck_threshold_below_the_timeout_is_a_located_warning() {
+        let c = load("[[class]]\nname = \"h\"\ntimeout_secs = 600\nstuck_threshold_secs = 300\n")
+            .unwrap();
+        assert_eq!(
+            c.warnings,
+            [ConfigWarning {
+                path: "b.toml".into(),
+                line: 4,
+                kind: ConfigWarningKind::StuckBelowTimeout {
+                    class: "h".into(),
+                    timeout_secs: 600.0,
+                    stuck_threshold_secs: 300.0
+                }
+            }]
+        );
+        // The default threshold (900 s) below a longer timeout: located at the timeout.
+        let c = load("[[class]]\nname = \"h\"\n\ntimeout_secs = 1200\n").unwrap();
+        assert_eq!(c.warnings[0].line, 4);
+        assert!(load("[[class]]\nname = \"h\"\ntimeout_secs = 900\n")
+            .unwrap()
+            .warnings
+            .is_empty());
+    }
+
+    #[test]
+    fn a_marker_can_neither_take_a_built_in_name_nor_match_every_line() {
+        assert_eq!(
+            error_of("[[marker]]\nname = \"init-network\"\nregex = 'x'\n"),
+            "b.toml:2: marker 'init-network' has the name of a built-in stage, phase or milestone, whose statistics it would replace; choose another name"
+        );
+        for name in [
+            "kernel",
+            "modules-final",
+            "modules-config_start",
+            "boot_finished",
+            "launched",
+        ] {
+            assert!(
+                load(&format!("[[marker]]\nname = \"{name}\"\nregex = 'x'\n")).is_err(),
+                "{name}"
+            );
+        }
+        // The built-in register marker may be replaced on purpose.
+        assert!(
+            load("[[marker]]\nname = \"registered\"\nregex = 'up: (?P<status>\\d+)'\n").is_ok()
+        );
+        assert_eq!(
+            error_of("[[marker]]\nname = \"m\"\nregex = ''\n"),
+            "b.toml:3: marker 'm': the regular expression '' matches the empty text, so it matches every line"
+        );
+        assert_eq!(error_of("[[marker]]\nname = \"m\"\nstart = 'a'\nend = '.*'\n").lines().next().unwrap(), "b.toml:4: marker 'm': the regular expression '.*' matches the empty text, so it matches every line");
+        assert!(error_of("[platform]\ncrash_reasons = ['x?']\n")
+            .starts_with("b.toml:2: crash_reasons: the regular expression 'x?'"));
+    }
+
+    #[test]
+    fn type_errors_say_what_was_expected_and_name_the_right_form() {
+        assert_eq!(
+            error_of("[policy]\ngrid_secs = \"30\"\n"),
+            "b.toml:2: expected a number of seconds, found a string"
+        );
+        assert_eq!(
+            error_of("[policy]\nconfidence = true\n"),
+            "b.toml:2: expected a number, found a boolean"
+        );
+        assert_eq!(
+            error_of("[[policy]]\nconfidence = 0.9\n"),
+            "b.toml:1: `[policy]` is one table: write `[policy]`, not `[[policy]]`"
+        );
+        assert_eq!(
+            error_of("# classes\n[class]\nname = \"x\"\n"),
+            "b.toml:2: `[class]` is a list of tables: write `[[class]]` before each class, not `[class]`"
+        );
+        // Unknown keys inside a table are still located.
+        assert_eq!(err_at("[policy]\nconfidence = 0.9\ntimeout = 3\n").0, 3);
     }
 }

@@ -32,10 +32,14 @@ fn main() -> ExitCode {
 static STDERR_FAILED: AtomicBool = AtomicBool::new(false);
 
 /// Writes one line to standard error; a failure (a full disk, a closed terminal) is
-/// remembered for the exit code instead of panicking as `eprintln!` does.
+/// remembered for the exit code instead of panicking as `eprintln!` does. Every message passes
+/// here, so a control character from a log that a message quotes is shown as an escape, never
+/// sent to the terminal.
 pub(crate) fn warn_line(args: std::fmt::Arguments<'_>) {
+    let line = args.to_string();
+    let shown = bootline::render::escape::terminal_lines(&line, false);
     let mut err = std::io::stderr().lock();
-    if writeln!(err, "{args}").is_err() {
+    if writeln!(err, "{shown}").is_err() {
         STDERR_FAILED.store(true, Ordering::Relaxed);
     }
 }

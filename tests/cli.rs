@@ -491,3 +491,73 @@ fn show_on_a_blame_listing_names_each_row_and_sums_nothing() {
     );
     assert!(!text.contains("|`-> @"), "{text}");
 }
+
+/// Each impossible policy is one located error on stderr and exit 2, before any input is read;
+/// a stuck threshold below the timeout is a located warning and the run goes on.
+#[test]
+fn a_configuration_that_describes_an_impossible_policy_is_refused_on_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("[policy]\ngrid_above_secs = 7e11\n", "2: grid_above_secs must lie in [0.001 s, 7 days = 604800 s], got 7e11"),
+        ("[policy]\nslack_multiplier = 1e308\n", "2: slack_multiplier must lie in [1, 10], got 1e308"),
+        ("[[class]]\nname = \"default\"\ntimeout_secs = 1e308\n", "3: timeout_secs must lie in [0.001 s, 7 days = 604800 s], got 1e308"),
+        ("[[class]]\nname = \"default\"\ntimeout_secs = 1e-300\n", "3: timeout_secs must lie in [0.001 s, 7 days = 604800 s], got 1e-300"),
+        ("[platform]\nsweep_period_secs = 1e300\n", "2: sweep_period_secs must lie in [0.001 s, 7 days = 604800 s], got 1e300"),
+        ("[policy]\ntarget_false_fail_rate = 1e-300\n", "2: target_false_fail_rate must lie in [0.000001, 0.5), got 1e-300"),
+        ("[[marker]]\nname = \"init-network\"\nregex = 'x'\n", "2: marker 'init-network' has the name of a built-in stage, phase or milestone, whose statistics it would replace; choose another name"),
+        ("[[marker]]\nname = \"m\"\nregex = ''\n", "3: marker 'm': the regular expression '' matches the empty text, so it matches every line"),
+        ("[policy]\ngrid_secs = \"30\"\n", "2: expected a number of seconds, found a string"),
+        ("[[policy]]\nconfidence = 0.9\n", "1: `[policy]` is one table: write `[policy]`, not `[[policy]]`"),
+        ("[class]\nname = \"x\"\n", "1: `[class]` is a list of tables: write `[[class]]` before each class, not `[class]`"),
+    ];
+    for (i, (text, message)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("bad{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let config = path.to_str().unwrap();
+        for command in ["recommend", "fit"] {
+            let out = bootline()
+                .args([command, "--config", config, "fixtures/fleet"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{text}");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                format!("bootline: {config}:{message}\n"),
+                "{command} {text}"
+            );
+        }
+    }
+    let path = dir.path().join("stuck.toml");
+    std::fs::write(
+        &path,
+        "[[class]]\nname = \"hermes\"\ntimeout_secs = 1800\nstuck_threshold_secs = 900\n",
+    )
+    .unwrap();
+    let config = path.to_str().unwrap();
+    let out = bootline()
+        .args([
+            "recommend",
+            "--config",
+            config,
+            "--class",
+            "hermes",
+            "fixtures/fleet",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!("bootline: {config}:4: warning: class hermes: stuck_threshold_secs 900 s is below timeout_secs 1800 s;")),
+        "{stderr}"
+    );
+    assert_ne!(out.status.code(), Some(2), "{stderr}");
+    let out = bootline()
+        .args(["recommend", "--target", "1e-300", "fixtures/fleet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "bootline: --target must lie in [0.000001, 0.5), got 1e-300\n"
+    );
+}

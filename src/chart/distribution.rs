@@ -11,6 +11,7 @@ use super::{
     axis_secs, draw_err, font, mark_band, model_colour, text_width, time_axis_title, ChartError,
     Kind, LABEL_SIZE,
 };
+use crate::render::escape::{chart_label, terminal};
 use crate::render::recommend::percent;
 use crate::report::figures::{fmt_secs, Figures};
 
@@ -30,10 +31,10 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     let Some(first) = d.bins.first() else {
         return Err(ChartError::NoData(
             kind,
-            format!("class {} has no exact latency", f.class),
+            format!("class {} has no exact latency", terminal(&f.class)),
         ));
     };
-    let title = format!("Register latency, class {}", f.class);
+    let title = format!("Register latency, class {}", chart_label(&f.class));
     let e = draw_err(kind);
     let x_lo = (first.lo - 0.05 * (f.x_max_secs - first.lo)).max(0.0);
     let x_hi = f.x_max_secs;

@@ -20,6 +20,7 @@ use std::fmt;
 use plotters::prelude::*;
 use thiserror::Error;
 
+use crate::render::escape::{xml_document, xml_text};
 use crate::report::figures::{LineKind, TimeMark};
 use crate::report::Report;
 
@@ -110,7 +111,9 @@ pub fn render(kind: Kind, report: &Report) -> Result<String, ChartError> {
         Kind::Timeline => timeline::draw(f),
         Kind::Phases => phases::draw(f),
     }?;
-    Ok(with_title(&svg, &title))
+    // Labels were made visible as they were drawn; this keeps any character XML 1.0 forbids
+    // out of the document whatever label carried it.
+    Ok(with_title(&xml_document(&svg), &title))
 }
 
 /// Turns a plotters error into ours.
@@ -118,12 +121,6 @@ pub(crate) fn draw_err<E: std::error::Error + Send + Sync>(
     kind: Kind,
 ) -> impl Fn(plotters::drawing::DrawingAreaErrorKind<E>) -> ChartError {
     move |e| ChartError::Draw(kind, e.to_string())
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// Puts `<title>` first inside `<svg>` (plotters writes none), so viewers and screen readers
@@ -136,7 +133,7 @@ fn with_title(svg: &str, title: &str) -> String {
         Some(at) => format!(
             "{}\n<title>{}</title>{}",
             &svg[..at],
-            escape(title),
+            xml_text(title),
             &svg[at..]
         ),
         None => svg.to_string(),

@@ -10,6 +10,7 @@ use super::frame::{
     self, axes, canvas, name_column_px, row_name, Frame, Legend, Swatch, UNDER_PLOT,
 };
 use super::{draw_err, font, text_width, ChartError, Kind, LABEL_SIZE};
+use crate::render::escape::{chart_label, terminal};
 use crate::report::figures::Figures;
 
 const BAR_PX: i32 = 34;
@@ -20,15 +21,16 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     if bars.is_empty() {
         return Err(ChartError::NoData(
             kind,
-            format!("class {} has no finished phase", f.class),
+            format!("class {} has no finished phase", terminal(&f.class)),
         ));
     }
     let title = format!(
         "Slowest phases, class {} (boots with an exact latency)",
-        f.class
+        chart_label(&f.class)
     );
     let e = draw_err(kind);
     let n = bars.len();
+    let names: Vec<_> = bars.iter().map(|b| chart_label(&b.phase)).collect();
     let labels: Vec<String> = bars
         .iter()
         .map(|b| match b.blame_share.filter(|s| s.abs() >= 0.005) {
@@ -38,7 +40,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         .collect();
     let frame = Frame {
         margin_left: 0,
-        y_label_px: name_column_px(bars.iter().map(|b| b.phase.as_str())),
+        y_label_px: name_column_px(names.iter().map(|n| n.as_ref())),
         margin_right: 36,
     };
     let widest = labels
@@ -98,7 +100,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
                 font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .map_err(&e)?;
-            row_name(&root, &b.phase, xr.start, py, kind)?;
+            row_name(&root, &names[i], xr.start, py, kind)?;
         }
         root.present().map_err(&e)?;
     }

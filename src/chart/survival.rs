@@ -6,6 +6,7 @@ use plotters::prelude::*;
 
 use super::frame::{self, axes, canvas, Frame, Legend, Swatch, UNDER_PLOT};
 use super::{axis_secs, draw_err, mark_band, model_colour, time_axis_title, ChartError, Kind};
+use crate::render::escape::{chart_label, terminal};
 use crate::report::figures::{fmt_secs, Figures, KmPoint};
 
 /// Height of the plot, pixels.
@@ -19,10 +20,10 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     if s.km.is_empty() {
         return Err(ChartError::NoData(
             kind,
-            format!("class {} has no exact latency", f.class),
+            format!("class {} has no exact latency", terminal(&f.class)),
         ));
     }
-    let title = format!("Boots not yet registered, class {}", f.class);
+    let title = format!("Boots not yet registered, class {}", chart_label(&f.class));
     let e = draw_err(kind);
     let (x_lo, x_hi) = (0.0, f.x_max_secs);
     let y_min = s.y_min;

@@ -8,6 +8,7 @@ use plotters::prelude::*;
 use super::flags::{Band, Flag};
 use super::frame::{self, axes, canvas, name_column_px, row_name, Frame, Legend, FLAG_BOUNDS};
 use super::{axis_secs, draw_err, mark_flags, time_axis_title, ChartError, Kind, PALETTE};
+use crate::render::escape::{chart_label, terminal};
 use crate::report::figures::{fmt_secs, Figures, LineKind};
 
 const LANE_PX: i32 = 28;
@@ -19,10 +20,14 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     let Some(l) = &f.lanes else {
         return Err(ChartError::NoData(
             kind,
-            format!("class {} has no healthy boot to draw", f.class),
+            format!("class {} has no healthy boot to draw", terminal(&f.class)),
         ));
     };
-    let title = format!("Boot of {} (class {}), lane by lane", l.instance, f.class);
+    let title = format!(
+        "Boot of {} (class {}), lane by lane",
+        chart_label(&l.instance),
+        chart_label(&f.class)
+    );
     let e = draw_err(kind);
     let marks: Vec<_> = f
         .marks
@@ -38,7 +43,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         .map(|lane| {
             format!(
                 "{} ({} s)",
-                lane.label,
+                chart_label(&lane.label),
                 fmt_secs(round1(lane.end - lane.start))
             )
         })
@@ -124,7 +129,7 @@ fn round1(v: f64) -> f64 {
 fn milestones(ticks: &[(String, f64)]) -> Vec<(String, f64)> {
     let mut sorted: Vec<(String, f64)> = ticks
         .iter()
-        .map(|(name, at)| (name.replace('_', " "), round1(*at)))
+        .map(|(name, at)| (chart_label(name).replace('_', " "), round1(*at)))
         .collect();
     sorted.sort_by(|a, b| a.1.total_cmp(&b.1));
     let mut out: Vec<(Vec<String>, f64)> = Vec::new();

@@ -5,6 +5,7 @@ use plotters::prelude::*;
 
 use super::frame::{self, axes, canvas, Frame, Legend, Swatch, UNDER_PLOT};
 use super::{axis_secs, draw_err, mark_band, time_axis_title, ChartError, Kind, PALETTE};
+use crate::render::escape::{chart_label, terminal};
 use crate::report::figures::Figures;
 use crate::timeline::Outcome;
 
@@ -19,18 +20,21 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     if w.rows.is_empty() {
         return Err(ChartError::NoData(
             kind,
-            format!("class {} has no boot with an end time", f.class),
+            format!("class {} has no boot with an end time", terminal(&f.class)),
         ));
     }
     let title = if w.every > 1 {
         format!(
             "Every boot of class {} by latency ({} boots; every {}th shown)",
-            f.class, w.n_boots, w.every
+            chart_label(&f.class),
+            w.n_boots,
+            w.every
         )
     } else {
         format!(
             "Every boot of class {} by latency ({} boots)",
-            f.class, w.n_boots
+            chart_label(&f.class),
+            w.n_boots
         )
     };
     let e = draw_err(kind);

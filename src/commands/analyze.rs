@@ -12,6 +12,7 @@ use bootline::parse::{self, Summary};
 use bootline::record::{Builder, Record};
 use bootline::render::dump::DumpWriter;
 use bootline::render::empty;
+use bootline::render::escape::terminal;
 use bootline::render::records::{self, RecordJson, SCHEMA_VERSION};
 use bootline::render::style::Palette;
 use bootline::sources::{self, Source};
@@ -229,7 +230,10 @@ pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<
             }
             if o.records > 0 {
                 match format {
-                    OutputFormat::Text => writeln!(out, "==> {} <==", source.path.display())?,
+                    OutputFormat::Text => {
+                        let path = source.path.display().to_string();
+                        writeln!(out, "==> {} <==", terminal(&path))?;
+                    }
                     OutputFormat::Json => {
                         open_json(&mut out, command, &mut opened)?;
                         if !local_first && !first {

@@ -50,7 +50,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         OutputFormat::Text => check_text(&report),
     };
     let mut out = std::io::stdout().lock();
-    out.write_all(out_text.as_bytes())?;
+    super::write_text(&mut out, &out_text)?;
     out.flush()?;
     Ok(super::exit_code(read_failed, nothing || report.failed()))
 }

@@ -220,7 +220,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    super::write_text(&mut out, &text)?;
     out.flush()?;
     Ok(super::exit_code(failed, false))
 }

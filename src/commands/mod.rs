@@ -56,6 +56,14 @@ pub fn palette() -> Palette {
     Palette::new(choice != anstream::ColorChoice::Never)
 }
 
+/// Writes a text answer to standard output. The log text in it was escaped where it was
+/// written; this is the last guard: a control character left over is shown as an escape, and
+/// only the palette's own colours (when it paints) pass.
+pub fn write_text(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
+    let shown = bootline::render::escape::terminal_lines(text, palette().enabled());
+    out.write_all(shown.as_bytes())
+}
+
 /// Inputs expanded to files, with the named format (if any) validated.
 pub struct Inputs {
     /// Files in order (folders expanded, sorted), each file once.

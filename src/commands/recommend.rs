@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-use bootline::config::{Class, Config, DEFAULT_CLASS, DEFAULT_STUCK_SECS};
+use bootline::config::{Bounds, Class, Config, DEFAULT_CLASS, DEFAULT_STUCK_SECS};
 use bootline::recommend::{self, Assume, Attempt, Options};
+use bootline::render::escape::terminal;
 use bootline::render::recommend::text;
 use bootline::timeline::lean::Keep;
 use bootline::timeline::{self, Implausibles, ObservedTimeout};
@@ -80,10 +81,9 @@ fn seconds(flag: &str, text: &str) -> anyhow::Result<f64> {
         .trim()
         .parse()
         .with_context(|| format!("--{flag} {text}: expected seconds such as 600 or 600.0"))?;
-    if !(v.is_finite() && v > 0.0) {
-        bail!("--{flag} {text}: seconds must be a positive number");
-    }
-    Ok(v)
+    Bounds::SECS
+        .check(&format!("--{flag}"), v)
+        .map_err(anyhow::Error::msg)
 }
 
 /// `N` or `NAME=N`: the name (`None` for a bare value) and the seconds.
@@ -125,12 +125,11 @@ fn class_mut<'a>(config: &'a mut Config, name: &str) -> &'a mut Class {
         })
 }
 
-fn rate(flag: &str, v: f64) -> anyhow::Result<f64> {
-    if v > 0.0 && v < 1.0 {
-        Ok(v)
-    } else {
-        bail!("--{flag} must lie strictly between 0 and 1, got {v}")
-    }
+/// A flag's value within the bounds of the setting it overrides.
+fn bounded(flag: &str, v: f64, bounds: Bounds) -> anyhow::Result<f64> {
+    bounds
+        .check(&format!("--{flag}"), v)
+        .map_err(anyhow::Error::msg)
 }
 
 /// The configuration with the flags laid over it (flags win).
@@ -138,22 +137,16 @@ fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
     let mut config = load_config(&args.select)?;
     let p = &mut config.policy;
     if let Some(v) = args.target {
-        p.target_false_fail_rate = rate("target", v)?;
+        p.target_false_fail_rate = bounded("target", v, Bounds::RATE)?;
     }
     if let Some(v) = args.confidence {
-        p.confidence = rate("confidence", v)?;
+        p.confidence = bounded("confidence", v, Bounds::CONFIDENCE)?;
     }
     if let Some(v) = args.slack {
-        if !(v.is_finite() && v >= 1.0) {
-            bail!("--slack must be at least 1, got {v}");
-        }
-        p.slack_multiplier = v;
+        p.slack_multiplier = bounded("slack", v, Bounds::MULTIPLIER)?;
     }
     if let Some(v) = args.slack_add {
-        if !(v.is_finite() && v >= 0.0) {
-            bail!("--slack-add must be at least 0 seconds, got {v}");
-        }
-        p.slack_add_secs = v;
+        p.slack_add_secs = bounded("slack-add", v, Bounds::SECS_OR_ZERO)?;
     }
     for text in &args.current {
         let (name, v) = named_seconds("current", text)?;
@@ -235,8 +228,8 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
             .map(|s| {
                 format!(
                     "{}: {}",
-                    s.template.as_deref().unwrap_or(&s.class),
-                    s.reason
+                    terminal(s.template.as_deref().unwrap_or(&s.class)),
+                    terminal(&s.reason)
                 )
             })
             .collect();
@@ -249,7 +242,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
         OutputFormat::Text => text(&recs),
     };
     let mut out = std::io::stdout().lock();
-    out.write_all(out_text.as_bytes())?;
+    super::write_text(&mut out, &out_text)?;
     out.flush()?;
     Ok(super::exit_code(read_failed, recs.failed()))
 }

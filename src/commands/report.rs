@@ -62,11 +62,35 @@ fn reproduce_command(args: impl Iterator<Item = OsString>) -> String {
                 .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
         words.push(if plain {
             a
+        } else if a.chars().any(char::is_control) {
+            ansi_c_quoted(&a)
         } else {
             format!("'{}'", a.replace('\'', r"'\''"))
         });
     }
     words.join(" ")
+}
+
+/// A word holding control characters (a file name with a newline or ESC) in bash's `$'…'`
+/// quoting, so the command stays one line of visible characters that pastes back as the same
+/// word: `$'a\nb'`.
+fn ansi_c_quoted(word: &str) -> String {
+    let mut out = String::from("$'");
+    for c in word.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// `--now`, else `SOURCE_DATE_EPOCH`, else nothing.
@@ -194,9 +218,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     if !args.quiet {
         let mut out = std::io::stdout().lock();
-        out.write_all(report::text::verdicts(&report).as_bytes())?;
+        super::write_text(&mut out, &report::text::verdicts(&report))?;
         for p in &written {
-            writeln!(out, "wrote {}", p.display())?;
+            super::write_text(&mut out, &format!("wrote {}\n", p.display()))?;
         }
         out.flush()?;
     }
@@ -224,6 +248,15 @@ mod tests {
         assert_eq!(
             reproduce_command(args.into_iter()),
             "bootline report 'a b' --tz +02:00"
+        );
+    }
+
+    #[test]
+    fn a_word_with_control_characters_is_quoted_visibly() {
+        let args = ["bootline", "report", "a\n# b\u{1b}]0;t\u{7}'\\"].map(OsString::from);
+        assert_eq!(
+            reproduce_command(args.into_iter()),
+            r"bootline report $'a\n# b\x1b]0;t\x07\'\\'"
         );
     }
 }

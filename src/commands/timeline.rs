@@ -23,6 +23,9 @@ pub fn load_config(select: &SelectArgs) -> anyhow::Result<Config> {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
+    for w in &config.warnings {
+        crate::warn!("bootline: {}", bootline::render::config_warning(w));
+    }
     if let Some(end) = &select.end {
         config
             .set_end(end)
@@ -89,7 +92,7 @@ pub fn read_boots(
     let digests = std::mem::take(&mut read.digests);
     let (boots, apart) = timeline::assemble_noting(digests, &Classes::from(config));
     for note in &apart {
-        eprintln!("bootline: {note}");
+        crate::warn!("bootline: {note}");
     }
     say_automatic_ends(
         config,
@@ -214,7 +217,7 @@ pub fn read_fleet_reporting(
     let digests = std::mem::take(&mut read.digests);
     let (fleet, instances, apart) = lean::reduce(digests, &Classes::from(config), &spec);
     for note in &apart {
-        eprintln!("bootline: {note}");
+        crate::warn!("bootline: {note}");
     }
     say_automatic_ends(config, fleet.boots.iter().map(|b| (&*b.class, &*b.end)));
     if let Some(id) = select.instance.as_deref() {
@@ -373,9 +376,9 @@ pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
         TimelineFormat::Text => {
             // The fleet first: what a reader needs before scrolling through boots.
             let palette = super::palette();
-            writeln!(out, "{}", summary_text(&boots, palette))?;
+            super::write_text(&mut out, &(summary_text(&boots, palette) + "\n"))?;
             for b in &boots {
-                writeln!(out, "{}", boot_text(b, palette))?;
+                super::write_text(&mut out, &(boot_text(b, palette) + "\n"))?;
             }
         }
         TimelineFormat::Json => {

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::escape::terminal;
 use super::secs_or_dash as secs;
 use crate::stats::phase::PhaseQuantiles;
 use crate::stats::summary::FitSummary;
@@ -57,7 +58,7 @@ pub fn phase_table(quantiles: &[PhaseQuantiles], all: bool) -> String {
         rows.into_iter().partition(|q| all || !takes_no_time(q));
     let width = shown
         .iter()
-        .map(|q| q.phase.chars().count())
+        .map(|q| terminal(&q.phase).chars().count())
         .max()
         .unwrap_or(5)
         .max(5);
@@ -75,7 +76,11 @@ pub fn phase_table(quantiles: &[PhaseQuantiles], all: bool) -> String {
         let _ = writeln!(
             t,
             "  {:width$} {:>6} {:>9.1} {:>9.1} {:>9.1}",
-            q.phase, q.n, q.p50, q.p90, q.p99
+            terminal(&q.phase),
+            q.n,
+            q.p50,
+            q.p90,
+            q.p99
         );
     }
     if !folded.is_empty() {

@@ -2,6 +2,7 @@
 
 pub mod dump;
 pub mod empty;
+pub mod escape;
 pub mod fit;
 pub mod recommend;
 pub mod records;
@@ -29,4 +30,23 @@ pub fn name_list<T: std::fmt::Display>(items: &[T]) -> String {
 /// `1 file` / `2 files`.
 pub fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A doubtful setting of `bootline.toml`, located like its errors:
+/// `bootline.toml:9: warning: class hermes: stuck_threshold_secs 300 s is below timeout_secs 600 s; …`.
+pub fn config_warning(w: &crate::config::ConfigWarning) -> String {
+    use crate::config::ConfigWarningKind;
+    let what = match &w.kind {
+        ConfigWarningKind::StuckBelowTimeout {
+            class,
+            timeout_secs,
+            stuck_threshold_secs,
+        } => format!(
+            "class {}: stuck_threshold_secs {} is below timeout_secs {}; the sweep fails a boot before it could count as stuck, so no boot of this class is ever stuck",
+            escape::terminal(class),
+            recommend::secs(*stuck_threshold_secs),
+            recommend::secs(*timeout_secs)
+        ),
+    };
+    format!("{}:{}: warning: {what}", w.path, w.line)
 }

@@ -21,6 +21,7 @@ pub fn percent(v: f64) -> String {
 
 use std::fmt::Write as _;
 
+use super::escape::terminal as shown;
 use crate::config::{Expect, Policy};
 use crate::recommend::checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict};
 use crate::recommend::group::{Check, GateReason};
@@ -39,8 +40,8 @@ pub fn secs(v: f64) -> String {
 
 fn group_name(r: &Recommendation) -> String {
     match &r.template {
-        Some(t) => format!("{t} (template of {})", r.class),
-        None => r.class.clone(),
+        Some(t) => format!("{} (template of {})", shown(t), shown(&r.class)),
+        None => shown(&r.class).into_owned(),
     }
 }
 
@@ -130,11 +131,11 @@ fn rate_row(label: &str, f: &FalseFail) -> String {
     let per_10k = f.per_10k.map_or("-".into(), |v| format!("{v:.2}"));
     let mut observed = f.observed.to_string();
     if !f.instances.is_empty() {
-        let shown: Vec<&str> = f.instances.iter().take(5).map(String::as_str).collect();
-        let more = f.instances.len().saturating_sub(shown.len());
+        let names: Vec<_> = f.instances.iter().take(5).map(|i| shown(i)).collect();
+        let more = f.instances.len().saturating_sub(names.len());
         observed.push_str(&format!(
             " ({}{})",
-            shown.join(", "),
+            names.join(", "),
             if more > 0 {
                 format!(", +{more}")
             } else {
@@ -226,7 +227,7 @@ fn group_text(r: &Recommendation, confidence: f64) -> String {
         let _ = writeln!(o, "  suggestion: {}", suggestion_text(s));
     }
     for w in &r.warnings {
-        let _ = writeln!(o, "  warning: {}", w.message);
+        let _ = writeln!(o, "  warning: {}", shown(&w.message));
     }
     o
 }
@@ -319,7 +320,11 @@ fn rates_text(r: &Recommendation) -> String {
 }
 
 fn cohort_line(c: &Cohort) -> String {
-    let name = format!("{}={}", c.label, c.value.as_deref().unwrap_or("(none)"));
+    let name = format!(
+        "{}={}",
+        shown(&c.label),
+        c.value.as_deref().map_or("(none)".into(), shown)
+    );
     match (c.recommended_timeout_s, c.covered_by_pooled) {
         (Some(t), Some(covered)) => format!(
             "  cohort {name}: {} records, {} ({}){}\n",
@@ -349,7 +354,7 @@ fn suggestion_text(s: &Suggestion) -> String {
         } => {
             let own: Vec<String> = separable
                 .iter()
-                .map(|(v, t)| format!("{label}={v} at {}", secs(*t)))
+                .map(|(v, t)| format!("{}={} at {}", shown(label), shown(v), secs(*t)))
                 .collect();
             format!(
                 "give cohorts their own timeouts: {}{}",
@@ -406,14 +411,15 @@ fn guard_line(g: &GuardCheck) -> String {
     };
     let whose = match (&g.template, g.timeout_s, g.fallback_timeout_s) {
         (Some(t), Some(own), Some(fb)) => format!(
-            "template {t} {} over class {} {}",
+            "template {} {} over class {} {}",
+            shown(t),
             secs(own),
-            g.class,
+            shown(&g.class),
             secs(fb)
         ),
-        (None, Some(own), _) => format!("class {} {}", g.class, secs(own)),
-        (Some(t), _, _) => format!("template {t}"),
-        (None, None, _) => format!("class {}", g.class),
+        (None, Some(own), _) => format!("class {} {}", shown(&g.class), secs(own)),
+        (Some(t), _, _) => format!("template {}", shown(t)),
+        (None, None, _) => format!("class {}", shown(&g.class)),
     };
     let interval = match g.real_guard_interval_s {
         Some([Some(lo), Some(hi)]) => format!("an age in ({}, {}]", lo, secs(hi)),
@@ -463,8 +469,8 @@ pub fn text(r: &Recommendations) -> String {
         let _ = writeln!(
             o,
             "{}: no recommendation ({})",
-            s.template.as_deref().unwrap_or(&s.class),
-            s.reason
+            shown(s.template.as_deref().unwrap_or(&s.class)),
+            shown(&s.reason)
         );
     }
     let _ = writeln!(
@@ -507,19 +513,19 @@ pub fn check_text(c: &Check) -> String {
         .proposal
         .classes
         .iter()
-        .map(|(k, v)| format!("{k} {}", secs(*v)))
+        .map(|(k, v)| format!("{} {}", shown(k), secs(*v)))
         .chain(
             c.proposal
                 .templates
                 .iter()
-                .map(|(k, v)| format!("{k} {} (template)", secs(*v))),
+                .map(|(k, v)| format!("{} {} (template)", shown(k), secs(*v))),
         )
         .collect();
     let _ = writeln!(o, "timeouts checked: {}", proposed.join(", "));
     o.push_str(&checks_text(&c.lockstep, &c.guards));
     if let Some(gate) = &c.gate {
         for g in gate {
-            let name = g.template.as_deref().unwrap_or(&g.class);
+            let name = shown(g.template.as_deref().unwrap_or(&g.class));
             let rate = match g.km_at_current {
                 Some(v) => format!("{}{}", percent(v), interval(&g.km_ci)),
                 None => "beyond the data".to_string(),
@@ -558,8 +564,8 @@ pub fn check_text(c: &Check) -> String {
         let _ = writeln!(
             o,
             "  {}: no recommendation ({})",
-            s.template.as_deref().unwrap_or(&s.class),
-            s.reason
+            shown(s.template.as_deref().unwrap_or(&s.class)),
+            shown(&s.reason)
         );
     }
     o

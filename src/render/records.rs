@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::escape::terminal;
 use super::style::Palette;
 use crate::event::{Location, StageResult};
 use crate::record::{BannerMark, Boundary, Record, RecordClock, Span, SpanEnd};
@@ -130,11 +131,11 @@ pub fn write_blame(out: &mut dyn Write, r: &Record, palette: Palette) -> io::Res
         push_secs5(&mut line, d);
         if unfinished {
             line.extend_from_slice(b"s+ (");
-            line.extend_from_slice(s.name.as_bytes());
+            line.extend_from_slice(terminal(&s.name).as_bytes());
             line.extend_from_slice(b")  unfinished: no finish before the record ends\n");
         } else {
             line.extend_from_slice(b"s (");
-            line.extend_from_slice(s.name.as_bytes());
+            line.extend_from_slice(terminal(&s.name).as_bytes());
             line.push(b')');
             let flag = result_flag(s.result(), palette);
             if flag.word().is_some() {
@@ -192,11 +193,11 @@ pub fn write_show(out: &mut dyn Write, r: &Record, palette: Palette) -> io::Resu
             writeln!(
                 out,
                 "{indent}{} @{elapsed}s +{d}s{}",
-                shown_label(s),
+                terminal(shown_label(s)),
                 result_flag(s.result(), palette)
             )?;
         } else {
-            writeln!(out, "Starting stage: {}", s.name)?;
+            writeln!(out, "Starting stage: {}", terminal(&s.name))?;
             open.push(s);
         }
     }
@@ -234,20 +235,20 @@ fn finished_line(out: &mut dyn Write, p: &Span, palette: Palette) -> io::Result<
         (SpanEnd::Unfinished { .. }, Some(d)) => writeln!(
             out,
             "Unfinished stage: ({}) at least {} seconds (no finish before the record ends)\n",
-            p.name,
+            terminal(&p.name),
             secs5(d)
         ),
         (SpanEnd::Unfinished { .. }, None) => {
             writeln!(
                 out,
                 "Unfinished stage: ({}) (no finish before the record ends)\n",
-                p.name
+                terminal(&p.name)
             )
         }
         (_, d) => writeln!(
             out,
             "Finished stage: ({}) {} seconds{}\n",
-            p.name,
+            terminal(&p.name),
             d.map_or_else(|| "?".to_string(), secs5),
             result_flag(p.result(), palette)
         ),

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::escape::terminal as shown;
 use super::secs_or_dash as secs;
 use super::style::Palette;
 use crate::event::StageResult;
@@ -43,18 +44,18 @@ pub fn boot_text(b: &Boot, palette: Palette) -> String {
     let _ = writeln!(
         s,
         "{} boot {} (attempt {})  class {}{}  outcome {}  latency {}",
-        b.instance,
+        shown(&b.instance),
         b.boot,
         b.attempt,
-        b.class,
+        shown(&b.class),
         b.template
             .as_ref()
-            .map_or(String::new(), |t| format!(" (template {t})")),
+            .map_or(String::new(), |t| format!(" (template {})", shown(t))),
         palette.outcome(b.outcome),
         latency_text(b.latency)
     );
     if !b.identity.is_empty() {
-        let named: Vec<&str> = b.identity.iter().map(|i| i.describe()).collect();
+        let named: Vec<_> = b.identity.iter().map(|i| shown(i.describe())).collect();
         let _ = writeln!(s, "  instance named by: {}", named.join(", "));
     }
     // The attempt's verdict, where its other boots make it differ from this boot's own.
@@ -85,7 +86,10 @@ pub fn boot_text(b: &Boot, palette: Palette) -> String {
         let _ = writeln!(
             s,
             "  clock step {:+.3} s between {:.1} s and {:.1} s  [{}]",
-            c.step_secs, c.after_secs, c.by_secs, c.source
+            c.step_secs,
+            c.after_secs,
+            c.by_secs,
+            shown(&c.source)
         );
     }
     if let Some(e) = &b.evidence {
@@ -94,15 +98,15 @@ pub fn boot_text(b: &Boot, palette: Palette) -> String {
             "  {} ({}): {}  [{}]",
             palette.failure("crash evidence"),
             e.kind,
-            e.line,
-            e.source
+            shown(&e.line),
+            shown(&e.source)
         );
     }
     if !b.phases.is_empty() {
         let width = b
             .phases
             .iter()
-            .map(|p| p.name.chars().count() + 2 * p.depth)
+            .map(|p| shown(&p.name).chars().count() + 2 * p.depth)
             .max()
             .unwrap_or(5)
             .max(5);
@@ -112,7 +116,7 @@ pub fn boot_text(b: &Boot, palette: Palette) -> String {
             "phase", "start", "end", "duration"
         );
         for p in &b.phases {
-            let name = format!("{}{}", "  ".repeat(p.depth), p.name);
+            let name = format!("{}{}", "  ".repeat(p.depth), shown(&p.name));
             let _ = writeln!(
                 s,
                 "  {:width$}  {:>9}  {:>9}  {:>9}  {}",
@@ -121,7 +125,7 @@ pub fn boot_text(b: &Boot, palette: Palette) -> String {
                 secs(p.end_secs),
                 secs(p.duration_secs()),
                 p.result.as_deref().map_or(String::new(), |r| palette
-                    .result(StageResult::from_word(r), r)
+                    .result(StageResult::from_word(r), shown(r))
                     .to_string())
             );
         }
@@ -129,7 +133,7 @@ pub fn boot_text(b: &Boot, palette: Palette) -> String {
     if !b.milestones.is_empty() {
         let _ = write!(s, "  milestones:");
         for m in &b.milestones {
-            let _ = write!(s, " {} @{:.1}", m.name, m.at_secs);
+            let _ = write!(s, " {} @{:.1}", shown(&m.name), m.at_secs);
         }
         let _ = writeln!(s);
     }
@@ -159,7 +163,7 @@ pub fn summary_text(boots: &[Boot], palette: Palette) -> String {
     for (class, counts) in per {
         let total: usize = counts.values().sum();
         let n_boots = boots_per.get(class.as_str()).copied().unwrap_or(0);
-        let _ = write!(s, "{class:12} {total:>8} {n_boots:>6}");
+        let _ = write!(s, "{:12} {total:>8} {n_boots:>6}", shown(&class));
         for o in Outcome::ALL {
             let n = counts.get(&o).copied().unwrap_or(0);
             let _ = write!(s, " {:>12}", palette.outcome_count(o, n));

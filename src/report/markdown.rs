@@ -9,6 +9,7 @@ use super::figures::fmt_secs;
 use super::inputs::Read;
 use super::redact::redact;
 use super::{NotableBoot, Report};
+use crate::render::escape::{markdown_cell as cell, markdown_code as code, markdown_text as text};
 use crate::timeline::Outcome;
 
 /// A verdict or expectation as the word the JSON uses for it (`must_move`, `vacuous`,
@@ -131,7 +132,7 @@ impl Page<'_> {
 
     fn title_and_verdict(&mut self) {
         let r = self.r;
-        let names: Vec<&str> = r.classes.iter().map(|c| c.class.as_str()).collect();
+        let names: Vec<_> = r.classes.iter().map(|c| text(&c.class)).collect();
         self.line(&format!(
             "# Register-wait timeout: evidence from {} boots ({})",
             thousands(r.fleet.boots),
@@ -142,7 +143,7 @@ impl Page<'_> {
         for g in rec.classes.iter().chain(&rec.templates) {
             self.line(&format!(
                 "- **{}**",
-                crate::render::recommend::headline(g, &rec.policy)
+                text(&crate::render::recommend::headline(g, &rec.policy))
             ));
         }
         if rec.failed() {
@@ -156,7 +157,7 @@ impl Page<'_> {
             let _ = write!(
                 v,
                 "**{}** ({} attempts, {} healthy): the timeout is {} s, boots count as stuck after {} s",
-                c.class,
+                text(&c.class),
                 thousands(c.n_attempts()),
                 thousands(healthy),
                 fmt_secs(c.timeout_secs),
@@ -242,7 +243,7 @@ impl Page<'_> {
         for c in &r.classes {
             let mut row = format!(
                 "| {}{} | {} s | {} s | {} | {} |",
-                c.class,
+                text(&c.class),
                 if c.configured {
                     ""
                 } else {
@@ -264,7 +265,12 @@ impl Page<'_> {
             .iter()
             .flat_map(|c| {
                 c.templates.iter().map(move |(t, n)| {
-                    format!("`{t}` ({} boots, class {})", thousands(*n), c.class)
+                    format!(
+                        "{} ({} boots, class {})",
+                        code(t),
+                        thousands(*n),
+                        text(&c.class)
+                    )
                 })
             })
             .collect();
@@ -276,12 +282,14 @@ impl Page<'_> {
         for c in r.classes.iter().filter(|c| c.from_kernel_start > 0) {
             self.line(&format!(
                 "Class {}: {} latencies count from the kernel's start (launch unknown).",
-                c.class, c.from_kernel_start
+                text(&c.class),
+                c.from_kernel_start
             ));
         }
         for o in r.classes.iter().flat_map(|c| &c.observed_timeouts) {
             self.line(&format!(
-                "The platform's events contradict a declared timeout: {o}."
+                "The platform's events contradict a declared timeout: {}.",
+                text(&o.to_string())
             ));
         }
         self.implausible();
@@ -299,7 +307,14 @@ impl Page<'_> {
             .attempts
             .iter()
             .take(SHOWN)
-            .map(|a| format!("`{}` attempt {} ({})", a.instance, a.attempt, a.detail()))
+            .map(|a| {
+                format!(
+                    "{} attempt {} ({})",
+                    code(&a.instance),
+                    a.attempt,
+                    a.detail()
+                )
+            })
             .collect();
         if found.count > SHOWN {
             names.push(format!("and {} more", found.count - SHOWN));
@@ -320,16 +335,16 @@ impl Page<'_> {
             return;
         };
         let zone = r.presentation.zone.offset();
-        self.line(&format!("### Worked instance `{}`", w.instance));
+        self.line(&format!("### Worked instance {}", code(&w.instance)));
         self.line("");
         let first_wall = w.events.iter().find_map(|e| e.wall);
         self.line(&format!(
             "{} of class {}{}: {}{}.",
-            w.why,
-            w.class,
+            text(&w.why),
+            text(&w.class),
             w.workspace
                 .as_ref()
-                .map_or(String::new(), |ws| format!(", workspace `{ws}`")),
+                .map_or(String::new(), |ws| format!(", workspace {}", code(ws))),
             w.outcome.as_str(),
             w.latency_secs
                 .map_or(String::new(), |l| format!(" after {l:.1} s")),
@@ -350,9 +365,9 @@ impl Page<'_> {
                 }
             });
             self.line(&format!(
-                "| {wall} | {:.1} | `{}` | {} |",
+                "| {wall} | {:.1} | {} | {} |",
                 e.at_secs,
-                e.event,
+                cell(&e.event),
                 e.duration_secs
                     .map_or(String::new(), |d| format!("{d:.1} s"))
             ));
@@ -371,12 +386,12 @@ impl Page<'_> {
 
     fn class_distribution(&mut self, c: &ClassReport) {
         let conf = 100.0 * self.r.policy.confidence;
-        self.line(&format!("### Class {}", c.class));
+        self.line(&format!("### Class {}", text(&c.class)));
         self.line("");
         let Some(f) = &c.fit else {
             self.line(&format!(
                 "No fit: {}.",
-                c.fit_unavailable.as_deref().unwrap_or("no records")
+                text(c.fit_unavailable.as_deref().unwrap_or("no records"))
             ));
             self.line("");
             return;
@@ -486,7 +501,7 @@ impl Page<'_> {
                 let Some(b) = b else { continue };
                 self.line(&format!(
                     "**{} — {}**: the {} boots above the p90 ({:.1} s) take {:.1} s longer than the median boot ({:.1} s) on average.",
-                    c.class,
+                    text(&c.class),
                     level.replace('_', "-"),
                     b.n_tail,
                     b.p90_latency_secs,
@@ -505,8 +520,8 @@ impl Page<'_> {
                     .collect();
                 for p in &listed {
                     self.line(&format!(
-                        "| `{}` | {:+.1} s | {:.1} % | {:.1} s | {:.1} s |",
-                        p.phase,
+                        "| {} | {:+.1} s | {:.1} % | {:.1} s | {:.1} s |",
+                        cell(&p.phase),
                         p.excess_secs,
                         100.0 * p.share,
                         p.median_secs,
@@ -565,8 +580,8 @@ impl Page<'_> {
         };
         for g in rec.classes.iter().chain(&rec.templates) {
             let name = match &g.template {
-                Some(t) => format!("{t} (template of {})", g.class),
-                None => g.class.clone(),
+                Some(t) => format!("{} (template of {})", text(t), text(&g.class)),
+                None => text(&g.class).into_owned(),
             };
             self.line(&format!(
                 "| {name} | {} ({}) | `{}` | {:.1} s | {:.1} s | {} → **{}** | {} | {} | {} | {} |",
@@ -586,8 +601,8 @@ impl Page<'_> {
         for sk in &rec.skipped {
             self.line(&format!(
                 "| {} | – | – | – | – | no recommendation: {} | | | | |",
-                sk.template.as_deref().unwrap_or(&sk.class),
-                sk.reason
+                text(sk.template.as_deref().unwrap_or(&sk.class)),
+                text(&sk.reason)
             ));
         }
         self.line("");
@@ -598,7 +613,7 @@ impl Page<'_> {
             .flat_map(|g| {
                 g.warnings
                     .iter()
-                    .map(move |w| format!("- {}: {}", g.name(), w.message))
+                    .map(move |w| format!("- {}: {}", text(g.name()), text(&w.message)))
             })
             .collect();
         if !warnings.is_empty() {
@@ -617,8 +632,8 @@ impl Page<'_> {
             for l in &rec.lockstep {
                 self.line(&format!(
                     "| {} | {} | {} | {} | {} |",
-                    l.name,
-                    l.class,
+                    text(&l.name),
+                    text(&l.class),
                     s(l.timeout_s),
                     l.required_s.map_or("–".to_string(), s),
                     word(&l.verdict)
@@ -642,7 +657,7 @@ impl Page<'_> {
                 };
                 self.line(&format!(
                     "| {} | {} | {} | {} | {} | {interval} |",
-                    g.name,
+                    text(&g.name),
                     s(g.age_s),
                     g.timeout_s.map_or("–".to_string(), s),
                     word(&g.expect),
@@ -655,7 +670,7 @@ impl Page<'_> {
 
     fn charts(&mut self) {
         let r = self.r;
-        self.line(&format!("## Charts (class {})", r.figures.class));
+        self.line(&format!("## Charts (class {})", text(&r.figures.class)));
         self.line("");
         for (kind, caption) in CHARTS {
             if kind == "timeline" && r.figures.lanes.is_none() {
@@ -674,7 +689,7 @@ impl Page<'_> {
         };
         self.line(&format!(
             "![register latency of class {}]({first})",
-            r.figures.class
+            text(&r.figures.class)
         ));
         self.line("");
     }
@@ -717,12 +732,12 @@ impl Page<'_> {
                 } else {
                     line.clone()
                 };
-                format!("{kind}: `{}`", line.replace('`', "'").replace('|', "\\|"))
+                format!("{kind}: {}", cell(&line))
             });
             format!(
-                "| `{}` | {} | {} | {} | {} |",
-                b.instance,
-                b.class,
+                "| {} | {} | {} | {} | {} |",
+                cell(&b.instance),
+                text(&b.class),
                 b.outcome.as_str(),
                 b.latency_secs
                     .or(b.observed_secs)
@@ -742,13 +757,13 @@ impl Page<'_> {
             .iter()
             .map(|f| {
                 let digest = match &f.copy_of {
-                    Some(kept) => format!("copy of `{kept}`"),
+                    Some(kept) => format!("copy of {}", cell(kept)),
                     None if f.counted() => format!("`{}`", f.sha256),
-                    None => f.sha256.replace('|', "\\|"),
+                    None => text(&f.sha256).into_owned(),
                 };
                 format!(
-                    "| `{}` | {} | {digest} |",
-                    f.path,
+                    "| {} | {} | {digest} |",
+                    cell(&f.path),
                     thousands(f.bytes as usize)
                 )
             })
@@ -764,9 +779,7 @@ impl Page<'_> {
         let r = self.r;
         self.line("## How to reproduce");
         self.line("");
-        self.line("```sh");
-        self.line(&r.command);
-        self.line("```");
+        self.line(&crate::render::escape::markdown_block("sh", &r.command));
         self.line("");
         let mut tail = format!(
             "bootline {}; inputs digest `{}` (SHA-256 over the sorted SHA-256 of each file read; copies and files not read left out); times in {}",

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::class::{ClassReport, PhaseReport};
 use super::figures::fmt_secs;
 use super::Report;
+use crate::render::escape::terminal;
 
 /// The best model's p99.9 bound of a class, with the family's name.
 pub fn p999_bound(c: &ClassReport) -> Option<(f64, &'static str)> {
@@ -21,7 +22,7 @@ pub fn verdict(c: &ClassReport) -> String {
         + c.count(crate::timeline::Outcome::FalseFailed);
     let mut line = format!(
         "{}: {} attempts ({} healthy), current timeout {} s, stuck after {} s",
-        c.class,
+        terminal(&c.class),
         c.n_attempts(),
         healthy,
         fmt_secs(c.timeout_secs),
@@ -32,7 +33,7 @@ pub fn verdict(c: &ClassReport) -> String {
             let _ = write!(line, "; p99.9 ≤ {ucb:.1} s ({family}, best BIC)");
         }
         (None, Some(why)) => {
-            let _ = write!(line, "; no fit ({why})");
+            let _ = write!(line, "; no fit ({})", terminal(why));
         }
         (None, None) => line.push_str("; no model fitted"),
     }
@@ -67,7 +68,7 @@ pub fn phases(p: &PhaseReport, all_phases: bool) -> String {
     let width = p
         .quantiles
         .iter()
-        .map(|q| q.phase.len())
+        .map(|q| terminal(&q.phase).len())
         .max()
         .unwrap_or(5)
         .max(5);
@@ -88,7 +89,7 @@ pub fn phases(p: &PhaseReport, all_phases: bool) -> String {
             let _ = writeln!(
                 t,
                 "  {:width$} {:>+9.1} s  {:>5.1} %  (median {:.1} s, tail mean {:.1} s)",
-                ph.phase,
+                terminal(&ph.phase),
                 ph.excess_secs,
                 100.0 * ph.share,
                 ph.median_secs,
