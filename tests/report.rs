@@ -809,32 +809,23 @@ fn a_report_killed_at_any_moment_leaves_one_runs_complete_folder() {
     );
     assert!(default.iter().all(|(name, bytes)| hermes[name] != *bytes));
     // The folder starts with the default class's report; one uninterrupted run over it gives
-    // the time a run takes, and how long its new folder is being built beside the old one.
+    // the time a run takes.
     let out = tmp.path().join("runs").join("out");
     run("default", &out);
     let parent = out.parent().unwrap();
     // Whether the staging folder of process `pid` is beside the folder.
-    let staging = |pid: u32| {
-        let name = format!(".out.bootline-new-{pid}");
-        std::fs::read_dir(parent)
-            .unwrap()
-            .any(|e| e.unwrap().file_name() == name.as_str())
+    let staging = |pid: u32| parent.join(format!(".out.bootline-new-{pid}")).exists();
+    // Files in the staging folder of process `pid` (none when there is no such folder).
+    let staged = |pid: u32| {
+        std::fs::read_dir(parent.join(format!(".out.bootline-new-{pid}")))
+            .map_or(0, Iterator::count)
     };
+    let inode = |dir: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(dir).unwrap());
     let poll = Duration::from_micros(50);
     let started = Instant::now();
-    let mut child = small_report("hermes", &out).spawn().unwrap();
-    while !staging(child.id()) && child.try_wait().unwrap().is_none() {
-        std::thread::sleep(poll);
-    }
-    let built_from = started.elapsed();
-    while staging(child.id()) {
-        std::thread::sleep(poll);
-    }
-    let swapped = started.elapsed();
-    assert!(child.wait().unwrap().code().is_some_and(|c| c < 2));
+    run("hermes", &out);
     let one_run = started.elapsed();
     assert_eq!(files_in(&out), hermes);
-    let building = swapped - built_from;
     let mut outcomes = Vec::new();
     for attempt in 0..20u32 {
         let holds_default = files_in(&out) == default;
@@ -845,20 +836,33 @@ fn a_report_killed_at_any_moment_leaves_one_runs_complete_folder() {
         };
         let mut child = small_report(next, &out).spawn().unwrap();
         let started = Instant::now();
-        let moment = if attempt < 10 {
-            // Spread over the run: 1/11, 2/11, … 10/11 of its measured time.
-            let at = one_run * (attempt + 1) / 11;
-            std::thread::sleep(at);
-            format!("{:.0} ms", at.as_secs_f64() * 1e3)
-        } else {
-            // While the new folder is built: from when it appears, 0, 1/8, … 9/8 of the
-            // time that took in the measured run.
-            while !staging(child.id()) && child.try_wait().unwrap().is_none() {
+        // Until the child has finished or `ready` holds.
+        let wait_for = |child: &mut std::process::Child, ready: &dyn Fn(u32) -> bool| {
+            while !ready(child.id()) && child.try_wait().unwrap().is_none() {
                 std::thread::sleep(poll);
             }
-            let after = building * (attempt - 10) / 8;
-            std::thread::sleep(after);
-            format!("staging+{:.1} ms", after.as_secs_f64() * 1e3)
+        };
+        let moment = match attempt {
+            0..10 => {
+                // Spread over the run: 1/11, 2/11, … 10/11 of its measured time.
+                let at = one_run * (attempt + 1) / 11;
+                std::thread::sleep(at);
+                format!("at {:.0} ms", at.as_secs_f64() * 1e3)
+            }
+            10..17 => {
+                // While the new folder is built: once it holds 1, 2, … 7 files.
+                let files = attempt as usize - 9;
+                wait_for(&mut child, &|pid| staged(pid) >= files);
+                format!("at {files} staged files")
+            }
+            _ => {
+                // Once it has been swapped in: 0, 0.5, 1 ms later.
+                let old_inode = inode(&out);
+                wait_for(&mut child, &|_| inode(&out) != old_inode);
+                let after = Duration::from_micros(500 * u64::from(attempt - 17));
+                std::thread::sleep(after);
+                format!("{:.1} ms after the swap", after.as_secs_f64() * 1e3)
+            }
         };
         let _ = child.kill();
         let status = child.wait().unwrap();
@@ -884,7 +888,7 @@ fn a_report_killed_at_any_moment_leaves_one_runs_complete_folder() {
             "killed"
         };
         outcomes.push(format!(
-            "{moment} ({:.0} ms): {how}, {which}{}",
+            "{moment} (after {:.0} ms): {how}, {which}{}",
             elapsed.as_secs_f64() * 1e3,
             if staging(child.id()) {
                 ", its staging folder left beside"
@@ -894,9 +898,8 @@ fn a_report_killed_at_any_moment_leaves_one_runs_complete_folder() {
         ));
     }
     eprintln!(
-        "one run {:.0} ms, its new folder built in {:.1} ms; {}",
+        "one run {:.0} ms; {}",
         one_run.as_secs_f64() * 1e3,
-        building.as_secs_f64() * 1e3,
         outcomes.join("; ")
     );
     assert!(
