@@ -66,21 +66,72 @@ impl Hashes {
 
 /// Opens a path like [`open`]; when `hashes` asks for any digest, also returns the
 /// [`ContentHash`] that fills as the input is read (the same read pass, no second one).
+///
+/// A regular file is read up to the size it had when opened: bytes appended while it is read
+/// are not part of this read, and a file that ends before that size (truncated meanwhile) is
+/// an error naming it ([`AtMost`]), never a partial answer.
 pub fn open_hashed(path: &Path, hashes: Hashes) -> Result<(Input, Option<ContentHash>)> {
     let name: Arc<str> = path.display().to_string().into();
+    let io_err = |cause| Error::Io {
+        path: name.to_string(),
+        cause,
+    };
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
-        Box::new(File::open(path).map_err(|cause| Error::Io {
-            path: name.to_string(),
-            cause,
-        })?)
+        let file = File::open(path).map_err(io_err)?;
+        let meta = file.metadata().map_err(io_err)?;
+        // Files of /proc and /sys say they hold 0 bytes and hold more: read to their end.
+        if meta.is_file() && meta.len() > 0 {
+            Box::new(AtMost::new(file, meta.len()))
+        } else {
+            Box::new(file)
+        }
     };
     if !hashes.any() {
         return Ok((from_reader(name, raw)?, None));
     }
     let content = ContentHash::new(raw, hashes);
     Ok((from_reader(name, Box::new(content.clone()))?, Some(content)))
+}
+
+/// A reader of exactly `len` bytes: it stops there, and its source ending sooner is an error
+/// (`shrank while read: N of M bytes`).
+#[derive(Debug)]
+pub struct AtMost<R> {
+    inner: R,
+    len: u64,
+    read: u64,
+}
+
+impl<R: Read> AtMost<R> {
+    /// Reads at most `len` bytes of `inner`, and no fewer.
+    pub fn new(inner: R, len: u64) -> Self {
+        Self {
+            inner,
+            len,
+            read: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for AtMost<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len - self.read;
+        if left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("shrank while read: {} of {} bytes", self.read, self.len),
+            ));
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 /// Digests of an input's raw bytes, filled while the input is read; known once the read
@@ -768,6 +819,65 @@ mod tests {
         assert_eq!(hash.sha256(), Some(sha2::Sha256::digest(&gz).into()));
         assert_eq!(hash.value(), None, "XXH3 only when asked for");
         assert!(open_hashed(&plain, Hashes::NONE).unwrap().1.is_none());
+    }
+
+    #[test]
+    fn a_reader_stops_at_the_size_it_was_opened_with_and_a_short_one_is_an_error() {
+        let mut grown = AtMost::new(&b"one\ntwo\nthree\n"[..], 8);
+        let mut got = Vec::new();
+        grown.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"one\ntwo\n");
+        let mut shrunk = AtMost::new(&b"one\n"[..], 8);
+        let mut got = Vec::new();
+        let err = shrunk.read_to_end(&mut got).unwrap_err();
+        assert_eq!(err.to_string(), "shrank while read: 4 of 8 bytes");
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn a_file_changed_after_it_was_opened_is_read_as_opened_or_refused() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("console.log");
+        // Larger than what opening reads ahead, so the change meets the read.
+        let text = "[    1.000000] a line of a console\n".repeat(40_000);
+        std::fs::write(&path, &text).unwrap();
+        let sha = Hashes {
+            content: false,
+            sha256: true,
+        };
+        // Grown while read: the bytes it had when opened, and their digest.
+        let (mut input, hash) = open_hashed(&path, sha).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(b"[    2.000000] appended later\n").unwrap();
+        let mut got = Vec::new();
+        input.reader.read_to_end(&mut got).unwrap();
+        assert_eq!(got, text.as_bytes());
+        assert_eq!(hash.unwrap().sha256(), Some(Sha256::digest(&text).into()));
+        // Shrunk while read: an error naming the file, no digest.
+        let (mut input, hash) = open_hashed(&path, sha).unwrap();
+        let opened = text.len() + 30;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(300_000)
+            .unwrap();
+        let err = for_each_block(&input.name, &mut input.reader, MAX_LINE_BYTES, |b, _, _| {
+            Some(count_lines(b))
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: shrank while read: 300000 of {opened} bytes",
+                path.display()
+            )
+        );
+        assert_eq!(hash.unwrap().sha256(), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod event;
 pub mod ingest;
 pub mod input;
 pub mod intern;
+pub mod output;
 pub mod parse;
 pub mod recommend;
 pub mod record;

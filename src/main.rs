@@ -11,6 +11,12 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    if stdout_closed() {
+        // Rust's standard output drops writes to a closed descriptor silently, and the next
+        // file opened would take its number: refused before anything runs.
+        warn!("bootline: standard output is closed");
+        return ExitCode::from(2);
+    }
     let code = match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -26,6 +32,34 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     code
+}
+
+/// Whether standard output was closed when bootline started (`bootline formats >&-`).
+///
+/// Rust's runtime opens `/dev/null` read-write on a closed descriptor 1 before `main`, so
+/// every write would seem to succeed; that is what is looked for. A shell's `>/dev/null`
+/// opens it write-only, and stays accepted.
+fn stdout_closed() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (Ok(null), Ok(out)) = (
+            std::fs::metadata("/dev/null"),
+            std::fs::metadata("/proc/self/fd/1").or_else(|_| std::fs::metadata("/dev/fd/1")),
+        ) else {
+            return false;
+        };
+        // SAFETY: F_GETFL reads the descriptor's flags and changes nothing.
+        let flags = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL) };
+        out.rdev() == null.rdev()
+            && out.dev() == null.dev()
+            && flags != -1
+            && flags & libc::O_ACCMODE == libc::O_RDWR
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
 }
 
 /// Set when a line for standard error could not be written.

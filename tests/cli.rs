@@ -561,3 +561,59 @@ fn a_configuration_that_describes_an_impossible_policy_is_refused_on_its_line() 
         "bootline: --target must lie in [0.000001, 0.5), got 1e-300\n"
     );
 }
+
+#[test]
+fn a_full_standard_output_is_one_line_and_exit_2_for_every_writer() {
+    for args in [
+        &["completions", "bash"][..],
+        &["man"][..],
+        &["formats"][..],
+        &["blame", "fixtures/corpus/cloudinit/cloudinit_log_01.log"][..],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("bootline"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "bootline: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_standard_output_is_exit_2_not_0() {
+    use std::os::unix::process::CommandExt as _;
+    for args in [&["formats"][..], &["completions", "bash"][..]] {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("bootline"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
+        // SAFETY: close is async-signal-safe; the child closes its own descriptor 1.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::close(1);
+                Ok(())
+            });
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "bootline: standard output is closed\n"
+        );
+    }
+    // Standard output sent to /dev/null is no closed one.
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("bootline"))
+        .arg("formats")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

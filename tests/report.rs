@@ -80,6 +80,15 @@ fn typed(dir: &Path) -> Report {
     serde_json::from_str(&text).unwrap()
 }
 
+/// `report.md` of a report, beside its charts as `bootline report` draws them.
+fn markdown(r: &Report) -> String {
+    let undrawn: Vec<_> = bootline::chart::render_all(r)
+        .into_iter()
+        .filter_map(|(_, svg)| svg.err())
+        .collect();
+    report::markdown::render(r, &undrawn)
+}
+
 #[test]
 fn the_committed_example_is_what_the_readme_command_writes() {
     let committed = files_in(&root().join(EXAMPLE));
@@ -110,7 +119,7 @@ fn report_json_round_trips_through_the_typed_report() {
     // The Markdown is a function of the report alone: rendering the read-back report gives
     // the written page.
     let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
-    assert_eq!(report::markdown::render(&r), md);
+    assert_eq!(markdown(&r), md);
 }
 
 fn fit_json(class: &str) -> Value {
@@ -452,7 +461,7 @@ fn a_long_report_is_folded_and_cut_to_fit_a_pull_request_body() {
             ..one.clone()
         })
         .collect();
-    let md = report::markdown::render(&r);
+    let md = markdown(&r);
     assert!(
         md.chars().count() <= report::markdown::BODY_LIMIT,
         "{} characters",
@@ -746,4 +755,263 @@ fn each_model_has_one_colour_in_every_chart() {
         !dist.iter().any(|c| c == km),
         "a model in Kaplan–Meier's blue: {dist:?}"
     );
+}
+
+/// A small slice of the fixture fleet (its platform events and the first 40 instances'
+/// logs): a debug build reports it in under a second, so a run can be killed many times.
+fn small_fleet() -> Vec<String> {
+    let mut instances: Vec<String> = std::fs::read_dir(root().join("fixtures/fleet"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("i-"))
+        .collect();
+    instances.sort();
+    let mut inputs = vec!["fixtures/fleet/events.jsonl".to_string()];
+    inputs.extend(
+        instances
+            .iter()
+            .take(40)
+            .map(|n| format!("fixtures/fleet/{n}")),
+    );
+    inputs
+}
+
+/// `report` of the small fleet for `class` into `out`, as a command not yet started.
+fn small_report(class: &str, out: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("bootline"));
+    c.current_dir(root())
+        .env_remove("SOURCE_DATE_EPOCH")
+        .args(["report", "--quiet", "--config", "fixtures/bootline.toml"])
+        .args(["--class", class])
+        .args(small_fleet())
+        .arg("--out")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    c
+}
+
+#[test]
+fn a_report_killed_at_any_moment_leaves_one_runs_complete_folder() {
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    // Two complete runs that differ in every file: one per class.
+    let run = |class: &str, out: &Path| {
+        let status = small_report(class, out).status().unwrap();
+        assert!(status.code().is_some_and(|c| c < 2), "{class}: {status}");
+        files_in(out)
+    };
+    let default = run("default", &tmp.path().join("default"));
+    let hermes = run("hermes", &tmp.path().join("hermes"));
+    assert_eq!(
+        default.keys().collect::<Vec<_>>(),
+        hermes.keys().collect::<Vec<_>>()
+    );
+    assert!(default.iter().all(|(name, bytes)| hermes[name] != *bytes));
+    // The folder starts with the default class's report; one uninterrupted run over it gives
+    // the time a run takes.
+    let out = tmp.path().join("runs").join("out");
+    run("default", &out);
+    let parent = out.parent().unwrap();
+    // Whether the staging folder of process `pid` is beside the folder.
+    let staging = |pid: u32| parent.join(format!(".out.bootline-new-{pid}")).exists();
+    // Files in the staging folder of process `pid` (none when there is no such folder).
+    let staged = |pid: u32| {
+        std::fs::read_dir(parent.join(format!(".out.bootline-new-{pid}")))
+            .map_or(0, Iterator::count)
+    };
+    let inode = |dir: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(dir).unwrap());
+    let poll = Duration::from_micros(50);
+    let started = Instant::now();
+    run("hermes", &out);
+    let one_run = started.elapsed();
+    assert_eq!(files_in(&out), hermes);
+    let mut outcomes = Vec::new();
+    for attempt in 0..20u32 {
+        let holds_default = files_in(&out) == default;
+        let (next, old, new) = if holds_default {
+            ("hermes", &default, &hermes)
+        } else {
+            ("default", &hermes, &default)
+        };
+        let mut child = small_report(next, &out).spawn().unwrap();
+        let started = Instant::now();
+        // Until the child has finished or `ready` holds.
+        let wait_for = |child: &mut std::process::Child, ready: &dyn Fn(u32) -> bool| {
+            while !ready(child.id()) && child.try_wait().unwrap().is_none() {
+                std::thread::sleep(poll);
+            }
+        };
+        let moment = match attempt {
+            0..10 => {
+                // Spread over the run: 1/11, 2/11, … 10/11 of its measured time.
+                let at = one_run * (attempt + 1) / 11;
+                std::thread::sleep(at);
+                format!("at {:.0} ms", at.as_secs_f64() * 1e3)
+            }
+            10..17 => {
+                // While the new folder is built: once it holds 1, 2, … 7 files.
+                let files = attempt as usize - 9;
+                wait_for(&mut child, &|pid| staged(pid) >= files);
+                format!("at {files} staged files")
+            }
+            _ => {
+                // Once it has been swapped in: 0, 0.5, 1 ms later.
+                let old_inode = inode(&out);
+                wait_for(&mut child, &|_| inode(&out) != old_inode);
+                let after = Duration::from_micros(500 * u64::from(attempt - 17));
+                std::thread::sleep(after);
+                format!("{:.1} ms after the swap", after.as_secs_f64() * 1e3)
+            }
+        };
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let elapsed = started.elapsed();
+        assert!(
+            out.is_dir(),
+            "attempt {attempt} ({moment}): the folder is gone"
+        );
+        let found = files_in(&out);
+        let json = String::from_utf8(found["report.json"].clone()).unwrap();
+        serde_json::from_str::<Value>(&json)
+            .unwrap_or_else(|e| panic!("attempt {attempt} ({moment}): report.json: {e}"));
+        let which = if found == *old {
+            "old"
+        } else if found == *new {
+            "new"
+        } else {
+            panic!("attempt {attempt} ({moment}): the folder mixes runs or holds a partial file")
+        };
+        let how = if status.code().is_some() {
+            "finished"
+        } else {
+            "killed"
+        };
+        outcomes.push(format!(
+            "{moment} (after {:.0} ms): {how}, {which}{}",
+            elapsed.as_secs_f64() * 1e3,
+            if staging(child.id()) {
+                ", its staging folder left beside"
+            } else {
+                ""
+            }
+        ));
+    }
+    eprintln!(
+        "one run {:.0} ms; {}",
+        one_run.as_secs_f64() * 1e3,
+        outcomes.join("; ")
+    );
+    assert!(
+        outcomes.iter().any(|o| o.contains("killed")),
+        "{outcomes:?}"
+    );
+    // The next run removes what the killed ones left beside the folder.
+    run("default", &out);
+    let beside: Vec<_> = std::fs::read_dir(parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, ["out"]);
+    assert_eq!(files_in(&out), default);
+}
+
+#[test]
+fn report_md_names_a_chart_it_could_not_draw_and_the_folder_holds_no_older_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // A complete fleet first: every chart, phases.svg among them.
+    std::fs::create_dir(&out).unwrap();
+    for (name, bytes) in files_in(fresh()) {
+        std::fs::write(out.join(name), bytes).unwrap();
+    }
+    // Platform events alone have no phases.
+    bootline()
+        .args(["report", "--quiet", "fixtures/fleet/events.jsonl", "--out"])
+        .arg(&out)
+        .assert()
+        .code(predicates::ord::lt(2))
+        .stderr(predicates::str::contains(
+            "bootline: no data for the phases chart: class default has no finished phase\n",
+        ));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("\n- phases: not drawn (class default has no finished phase)\n"),
+        "{md}"
+    );
+    assert!(!md.contains("phases.svg"), "{md}");
+    assert!(
+        !out.join("phases.svg").exists(),
+        "a chart of the earlier run"
+    );
+    for (name, _) in files_in(&out) {
+        if name.ends_with(".svg") {
+            assert!(md.contains(&format!("]({name})")), "{name} not linked");
+        }
+    }
+}
+
+#[test]
+fn a_report_folder_with_files_bootline_did_not_write_is_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("report.md"), "an earlier page").unwrap();
+    std::fs::write(out.join("NOTES.txt"), "the reviewer's notes").unwrap();
+    bootline()
+        .args(["report", "fixtures/fleet/events.jsonl", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "bootline: --out {0}: holds an entry bootline did not write ({0}/NOTES.txt): move it or choose another folder; nothing was written\n",
+            out.display()
+        ));
+    assert_eq!(
+        std::fs::read_to_string(out.join("report.md")).unwrap(),
+        "an earlier page"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn report_and_chart_refuse_to_write_over_their_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    std::fs::copy(root().join("fixtures/fleet/events.jsonl"), &events).unwrap();
+    let before = std::fs::read(&events).unwrap();
+    bootline()
+        .args(["chart", "waterfall"])
+        .arg(&events)
+        .arg("-o")
+        .arg(&events)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "bootline: {} is one of this run's inputs: refusing to write over it\n",
+            events.display()
+        ));
+    bootline()
+        .args(["report", "--out"])
+        .arg(dir.path())
+        .arg(&events)
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "bootline: --out {} holds {}, one of this run's inputs: refusing to replace it\n",
+            dir.path().display(),
+            events.display()
+        ));
+    bootline()
+        .args(["report", "fixtures/fleet", "--out", "fixtures/fleet/report"])
+        .assert()
+        .code(2)
+        .stderr(
+            "bootline: --out fixtures/fleet/report lies inside fixtures/fleet, one of this run's inputs: \
+             refusing to write there (the next run would read it)\n",
+        );
+    assert_eq!(std::fs::read(&events).unwrap(), before);
+    assert!(!root().join("fixtures/fleet/report").exists());
 }

@@ -101,6 +101,32 @@ pub enum ChartError {
     Draw(Kind, String),
 }
 
+impl ChartError {
+    /// The chart that could not be drawn.
+    pub fn kind(&self) -> Kind {
+        match self {
+            ChartError::NoData(kind, _) | ChartError::Draw(kind, _) => *kind,
+        }
+    }
+
+    /// Why, without the chart's name.
+    pub fn reason(&self) -> String {
+        match self {
+            ChartError::NoData(_, why) => why.clone(),
+            ChartError::Draw(_, why) => format!("drawing failed: {why}"),
+        }
+    }
+}
+
+/// Draws every chart of the report, in the order of [`Kind::ALL`]: each an SVG document or
+/// why it could not be drawn.
+pub fn render_all(report: &Report) -> Vec<(Kind, Result<String, ChartError>)> {
+    Kind::ALL
+        .into_iter()
+        .map(|kind| (kind, render(kind, report)))
+        .collect()
+}
+
 /// Draws one chart of the report as an SVG document.
 pub fn render(kind: Kind, report: &Report) -> Result<String, ChartError> {
     let f = &report.figures;

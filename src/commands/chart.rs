@@ -3,8 +3,8 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use bootline::chart::{self, Kind};
+use bootline::output::{self, Target};
 use bootline::report::Presentation;
 
 use super::report::{build, zone, Built};
@@ -18,7 +18,14 @@ pub fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
         link_base: None,
         redact: false,
     };
-    let built = build(&args.report, presentation, None, false)?;
+    let target = if args.output.as_os_str() == "-" {
+        Target::Stdout
+    } else {
+        Target::File(&args.output)
+    };
+    let built = build(&args.report, presentation, None, false, |inputs| {
+        Ok(output::refuse_inputs(target, inputs)?)
+    })?;
     let Built {
         report: Some(report),
         failed,
@@ -32,8 +39,7 @@ pub fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
         out.write_all(svg.as_bytes())?;
         out.flush()?;
     } else {
-        std::fs::write(&args.output, svg)
-            .with_context(|| format!("{}: cannot write", args.output.display()))?;
+        output::write_file(&args.output, svg.as_bytes())?;
     }
     Ok(super::exit_code(failed, false))
 }

@@ -11,8 +11,11 @@ use crate::cli::Cli;
 /// Writes the completion script for `shell` to stdout.
 pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
     let mut cmd = Cli::command();
+    // Generated in memory: clap_complete panics when its writer fails (a full disk).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "bootline", &mut script);
     let mut out = io::stdout().lock();
-    clap_complete::generate(shell, &mut cmd, "bootline", &mut out);
+    out.write_all(&script)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use bootline::chart::{self, Kind};
+use bootline::output::{self, Target};
 use bootline::report::{self, Presentation, Report, Zone};
 use bootline::timeline::lean::Keep;
 use chrono::{DateTime, Utc};
@@ -112,17 +113,25 @@ fn report_time(now: Option<&str>) -> anyhow::Result<Option<DateTime<Utc>>> {
     }
 }
 
-/// Reads the inputs and builds the report.
+/// Reads the inputs and builds the report. Before anything is read, `check_output` sees
+/// every input path (files as found, paths as named, the configuration file) and may refuse
+/// the run's output, so a refusal costs nothing.
 pub fn build(
     opts: &ReportOptions,
     presentation: Presentation,
     now: Option<DateTime<Utc>>,
     quiet: bool,
+    check_output: impl FnOnce(&[&Path]) -> anyhow::Result<()>,
 ) -> anyhow::Result<Built> {
     let config = load_config(&opts.select)?;
     let inputs = Inputs::from_args(&opts.input)?
         .with_markers(config.marker_set())
         .quietly(quiet);
+    let read: Vec<&Path> = (inputs.sources.iter().map(|s| s.path.as_path()))
+        .chain(opts.input.inputs.iter().map(PathBuf::as_path))
+        .chain(opts.select.config.as_deref())
+        .collect();
+    check_output(&read)?;
     let keep = Keep {
         slowest_healthy: true,
         instance: opts.worked_instance.clone(),
@@ -170,8 +179,11 @@ pub fn zone(tz: &str) -> anyhow::Result<Zone> {
     tz.parse::<Zone>().map_err(|e| anyhow::anyhow!("--tz: {e}"))
 }
 
-fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
+/// The names `report` writes into its folder: nothing else may be there.
+fn file_names() -> Vec<String> {
+    let mut names = vec!["report.md".to_string(), "report.json".to_string()];
+    names.extend(Kind::ALL.iter().map(|k| format!("{k}.svg")));
+    names
 }
 
 /// Runs `bootline report`.
@@ -182,7 +194,14 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         redact: args.redact,
     };
     let now = report_time(args.now.as_deref())?;
-    let built = build(&args.report, presentation, now, args.quiet)?;
+    let names = file_names();
+    let mut folder = None;
+    let built = build(&args.report, presentation, now, args.quiet, |inputs| {
+        output::refuse_inputs(Target::Folder(&args.out), inputs)?;
+        let ours: Vec<&str> = names.iter().map(String::as_str).collect();
+        folder = Some(output::Folder::new(&args.out, &ours)?);
+        Ok(())
+    })?;
     // Inputs of which some give nothing still make a report of the rest; when none gives a
     // boot, there is no report to write.
     let Built {
@@ -192,30 +211,35 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     else {
         return Ok(built.nothing_code());
     };
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("{}: cannot create the folder", args.out.display()))?;
-    let mut written: Vec<PathBuf> = Vec::new();
-    let md = args.out.join("report.md");
-    write(&md, report::markdown::render(&report).as_bytes())?;
-    written.push(md);
-    let json = args.out.join("report.json");
-    write(&json, report::json(&report)?.as_bytes())?;
-    written.push(json);
-    for kind in Kind::ALL {
-        let path = args.out.join(format!("{kind}.svg"));
-        match chart::render(kind, &report) {
-            Ok(svg) => {
-                write(&path, svg.as_bytes())?;
-                written.push(path);
-            }
-            Err(e @ chart::ChartError::NoData(..)) => {
-                // A stale chart from an earlier run would contradict this report.
-                let _ = std::fs::remove_file(&path);
+    // Charts first: the page links only those drawn and names the others with the reason.
+    let mut charts = Vec::new();
+    let mut undrawn = Vec::new();
+    for (kind, svg) in chart::render_all(&report) {
+        match svg {
+            Ok(svg) => charts.push((format!("{kind}.svg"), svg)),
+            Err(e) => {
                 crate::warn!("bootline: {e}");
+                undrawn.push(e);
             }
-            Err(e) => return Err(e.into()),
         }
     }
+    let mut files = vec![
+        (
+            "report.md".to_string(),
+            report::markdown::render(&report, &undrawn),
+        ),
+        ("report.json".to_string(), report::json(&report)?),
+    ];
+    files.extend(charts);
+    // Built beside the folder and swapped in whole: the folder holds one run's set at every
+    // instant.
+    let folder = folder.context("the output folder was not checked")?;
+    let mut staged = folder.stage()?;
+    for (name, text) in &files {
+        staged.write(name, text.as_bytes())?;
+    }
+    staged.publish()?;
+    let written: Vec<PathBuf> = files.iter().map(|(name, _)| args.out.join(name)).collect();
     if !args.quiet {
         let mut out = std::io::stdout().lock();
         super::write_text(&mut out, &report::text::verdicts(&report))?;

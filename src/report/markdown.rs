@@ -9,6 +9,7 @@ use super::figures::fmt_secs;
 use super::inputs::Read;
 use super::redact::redact;
 use super::{NotableBoot, Report};
+use crate::chart::ChartError;
 use crate::render::escape::{markdown_cell as cell, markdown_code as code, markdown_text as text};
 use crate::timeline::Outcome;
 
@@ -45,11 +46,12 @@ pub const CHARTS: [(&str, &str); 5] = [
 /// Caps tried in turn on every long list until the page fits [`BODY_LIMIT`].
 const LIST_CAPS: [usize; 7] = [200, 100, 50, 20, 10, 5, 0];
 
-/// `report.md`.
-pub fn render(r: &Report) -> String {
+/// `report.md`, beside the charts that were drawn: those that could not be (`undrawn`, see
+/// [`crate::chart::render_all`]) are named with the reason instead of linked.
+pub fn render(r: &Report, undrawn: &[ChartError]) -> String {
     let mut last = String::new();
     for cap in LIST_CAPS {
-        last = render_capped(r, cap);
+        last = render_capped(r, undrawn, cap);
         if last.chars().count() <= BODY_LIMIT {
             return last;
         }
@@ -60,14 +62,16 @@ pub fn render(r: &Report) -> String {
 /// Renders with at most `cap` items per long list; `cut` counts the items left out.
 struct Page<'a> {
     r: &'a Report,
+    undrawn: &'a [ChartError],
     cap: usize,
     cut: usize,
     out: String,
 }
 
-fn render_capped(r: &Report, cap: usize) -> String {
+fn render_capped(r: &Report, undrawn: &[ChartError], cap: usize) -> String {
     let mut p = Page {
         r,
+        undrawn,
         cap,
         cut: 0,
         out: String::new(),
@@ -672,7 +676,13 @@ impl Page<'_> {
         let r = self.r;
         self.line(&format!("## Charts (class {})", text(&r.figures.class)));
         self.line("");
+        let undrawn = |kind: &str| self.undrawn.iter().find(|e| e.kind().name() == kind);
+        let mut lines = Vec::new();
         for (kind, caption) in CHARTS {
+            if let Some(e) = undrawn(kind) {
+                lines.push(format!("- {kind}: not drawn ({})", e.reason()));
+                continue;
+            }
             if kind == "timeline" && r.figures.lanes.is_none() {
                 continue;
             }
@@ -680,18 +690,24 @@ impl Page<'_> {
                 Some(base) => format!("{}/{kind}.svg", base.trim_end_matches('/')),
                 None => format!("{kind}.svg"),
             };
-            self.line(&format!("- [{kind}]({href}): {caption}"));
+            lines.push(format!("- [{kind}]({href}): {caption}"));
+        }
+        let embed = undrawn("distribution").is_none();
+        for l in lines {
+            self.line(&l);
         }
         self.line("");
-        let first = match &r.presentation.link_base {
-            Some(base) => format!("{}/distribution.svg", base.trim_end_matches('/')),
-            None => "distribution.svg".to_string(),
-        };
-        self.line(&format!(
-            "![register latency of class {}]({first})",
-            text(&r.figures.class)
-        ));
-        self.line("");
+        if embed {
+            let first = match &r.presentation.link_base {
+                Some(base) => format!("{}/distribution.svg", base.trim_end_matches('/')),
+                None => "distribution.svg".to_string(),
+            };
+            self.line(&format!(
+                "![register latency of class {}]({first})",
+                text(&r.figures.class)
+            ));
+            self.line("");
+        }
     }
 
     /// A folded list: at most `cap` rows, the rest counted.

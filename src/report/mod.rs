@@ -1,8 +1,8 @@
 //! The report: one serialisable [`Report`] built from boots and the configuration, holding
 //! every number any output shows — fleet counts, per-class distributions and phase
 //! statistics, the worked instance, the chart data, the input digests — and the renderers, each
-//! a pure function of it ([`markdown::render`], [`text::verdicts`], [`json`]; the charts live
-//! in [`crate::chart`]).
+//! a pure function of it ([`markdown::render`], also told which charts could not be drawn,
+//! [`text::verdicts`], [`json`]; the charts live in [`crate::chart`]).
 
 pub mod class;
 pub mod figures;
