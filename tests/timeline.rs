@@ -390,6 +390,41 @@ fn a_log_with_no_year_has_no_date_and_a_time_selection_says_it_left_it_out() {
 }
 
 #[test]
+fn a_log_with_no_year_takes_it_from_the_files_of_its_machine_and_says_so() {
+    let dir = "fixtures/clock/yearless_bundle";
+    let (code, out, err) = bootline(&["timeline", "--format", "jsonl", dir]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "bootline: {dir}/cloud-init.log: its stamps name no year; dated by the files of \
+             {dir}/cloud-init-output.log\n"
+        )),
+        "{err}"
+    );
+    let boots = jsonl(&out);
+    assert_eq!(boots.len(), 2, "{out}");
+    assert!(boots.iter().all(|b| b["instance"] == dir));
+    // The year-less log's lines fall in the first boot, 8 s after its kernel started.
+    let sources = boots[0]["sources"].as_array().unwrap();
+    assert!(sources
+        .iter()
+        .any(|s| s == &format!("{dir}/cloud-init.log")[..]));
+    assert_eq!(boots[0]["zero_wall"], "2022-11-13T00:38:42.690Z");
+    let p = &boots[0]["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "init-local/check-cache")
+        .unwrap()
+        .clone();
+    assert!(
+        (p["start_secs"].as_f64().unwrap() - 7.31).abs() < 1.0,
+        "{p}"
+    );
+    assert_eq!(boots[0]["identity"], serde_json::json!(["clock"]));
+}
+
+#[test]
 fn the_fixture_fleets_clock_steps_are_found_where_the_generator_made_them() {
     let (code, out, err) = bootline(FLEET_JSONL);
     assert_eq!(code, 0, "{err}");

@@ -116,6 +116,33 @@ impl Fragment {
             When::Boot(s) => self.kernel_zero.map(|z| z + s),
         }
     }
+
+    /// Moves every wall-clock time of the fragment by `secs` (a year learned from the other
+    /// files of its machine): it is dated from then on.
+    pub fn shift_wall(&mut self, secs: f64) {
+        let by = |w: &mut When| {
+            if let When::Wall(x) = w {
+                *x += secs;
+            }
+        };
+        self.kernel_zero = self.kernel_zero.map(|z| z + secs);
+        for p in &mut self.phases {
+            by(&mut p.start);
+            if let Some(e) = &mut p.end {
+                by(e);
+            }
+        }
+        for m in self.milestones.iter_mut().chain(self.registered.iter_mut()) {
+            by(&mut m.at);
+        }
+        if let Some((_, Some(w))) = &mut self.crash {
+            by(w);
+        }
+        for w in [&mut self.first, &mut self.last].into_iter().flatten() {
+            by(w);
+        }
+        self.undated = false;
+    }
 }
 
 /// One platform event, reduced.

@@ -10,7 +10,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::fragment::Digest;
+use chrono::Datelike;
+
+use super::fragment::{Digest, Fragment, When};
 use super::identity::IdentitySource;
 
 /// Kernel starts of two files closer than this are the same boot of one machine, seconds:
@@ -77,7 +79,60 @@ pub fn join(digests: &mut [Digest]) -> Vec<String> {
     for (folder, members) in folders {
         join_folder(digests, &folder, &members, &mut notes);
     }
+    // One line a file, however many of its boots it is about.
+    let mut seen = std::collections::BTreeSet::new();
+    notes.retain(|n| seen.insert(n.clone()));
     notes
+}
+
+/// The shift, seconds, that moves a kernel start read in a stand-in year (`zero`) onto a boot of
+/// one of `machines` (the same day and time within [`SAME_MACHINE_SECS`] in that boot's year),
+/// and that machine's name.
+fn year_from(machines: &[Machine], zero: f64) -> Option<(f64, String)> {
+    let at = chrono::DateTime::from_timestamp_millis((zero * 1e3).round() as i64)?;
+    machines.iter().find_map(|m| {
+        m.zeros.iter().find_map(|&z| {
+            let year = chrono::DateTime::from_timestamp(z as i64, 0)?.year();
+            let moved = at.with_year(year)?.timestamp_millis() as f64 / 1e3;
+            ((moved - z).abs() < SAME_MACHINE_SECS).then(|| (moved - zero, m.name.clone()))
+        })
+    })
+}
+
+/// How long after its kernel's start a file without one may begin and still be placed in that
+/// boot: a log rotated mid-boot continues it.
+const RUNNING_SECS: f64 = 86_400.0;
+
+/// How long after a kernel's start the first line of a file with no year may come, for the file
+/// to be dated by that boot.
+const UNDATED_SECS: f64 = 3_600.0;
+
+/// The machine whose boot was running when `f` (wall times, no kernel start) began, and the shift
+/// that dates it when its stamps name no year: the latest kernel start before its first moment.
+fn running_at(machines: &[Machine], f: &Fragment) -> Option<(usize, f64)> {
+    let Some(When::Wall(first)) = f.first else {
+        return None;
+    };
+    let mut best: Option<(usize, f64, f64)> = None;
+    for (k, m) in machines.iter().enumerate() {
+        for &z in &m.zeros {
+            let (at, window) = if f.undated {
+                let year = chrono::DateTime::from_timestamp(z as i64, 0)?.year();
+                let t = chrono::DateTime::from_timestamp_millis((first * 1e3).round() as i64)?;
+                (
+                    t.with_year(year)?.timestamp_millis() as f64 / 1e3,
+                    UNDATED_SECS,
+                )
+            } else {
+                (first, RUNNING_SECS)
+            };
+            let after = at - z;
+            if after > -SAME_MACHINE_SECS && after < window && best.is_none_or(|b| z > b.1) {
+                best = Some((k, z, at - first));
+            }
+        }
+    }
+    best.map(|(k, _, shift)| (k, shift))
 }
 
 /// Joins the fragments of one folder.
@@ -142,6 +197,23 @@ fn join_folder(digests: &mut [Digest], folder: &str, members: &[At], notes: &mut
             },
         }
     }
+    // A file whose stamps name no year takes it from the machine its boots line up with.
+    let mut dated: Vec<(At, f64)> = Vec::new();
+    for (zero, at) in &mut loose {
+        if !frag(*at).undated {
+            continue;
+        }
+        if let Some((shift, name)) = year_from(&machines, *zero) {
+            *zero += shift;
+            dated.push((*at, shift));
+            let year = chrono::DateTime::from_timestamp(*zero as i64, 0).map(|t| t.year());
+            notes.push(format!(
+                "{}: its stamps name no year; dated {} by the files of {name}",
+                frag(*at).source,
+                year.unwrap_or_default()
+            ));
+        }
+    }
     // Boots without an id join the machine whose boot lines up with theirs, the nearest;
     // those that line up with none start a machine of their own.
     loose.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -152,8 +224,15 @@ fn join_folder(digests: &mut [Digest], folder: &str, members: &[At], notes: &mut
             .map(|(k, m)| (m.distance(zero), k))
             .filter(|(d, _)| *d < SAME_MACHINE_SECS)
             .min_by(|a, b| a.0.total_cmp(&b.0));
-        match nearest {
-            Some((_, k)) => {
+        // Lining up with none, a boot stays with the machine of its file's earlier boots (the
+        // machine is the same until the file says otherwise).
+        let same_file = || {
+            machines
+                .iter()
+                .rposition(|m| m.joined.iter().any(|&j| frag(j).source == frag(at).source))
+        };
+        match nearest.map(|(_, k)| k).or_else(same_file) {
+            Some(k) => {
                 machines[k].zeros.push(zero);
                 machines[k].joined.push(at);
             }
@@ -172,6 +251,19 @@ fn join_folder(digests: &mut [Digest], folder: &str, members: &[At], notes: &mut
     };
     let mut unplaced: Vec<&str> = Vec::new();
     for &at in &clockless {
+        // A file with wall times but no kernel start joins the boot running when it begins.
+        if let Some((k, shift)) = running_at(&machines, frag(at)) {
+            machines[k].joined.push(at);
+            if shift != 0.0 {
+                dated.push((at, shift));
+                notes.push(format!(
+                    "{}: its stamps name no year; dated by the files of {}",
+                    frag(at).source,
+                    machines[k].name
+                ));
+            }
+            continue;
+        }
         match sole {
             Some(k) => machines[k].joined.push(at),
             None if !members.iter().all(|&m| frag(m).source == frag(at).source) => {
@@ -192,6 +284,9 @@ fn join_folder(digests: &mut [Digest], folder: &str, members: &[At], notes: &mut
             "{source} has no wall clock of its own to place it among the files of {folder}, and \
              {why}: kept as its own instance"
         ));
+    }
+    for ((d, f), shift) in dated {
+        digests[d].fragments[f].shift_wall(shift);
     }
     // Rename what joined: to the id that names the machine, else to the folder (its only
     // machine) or the machine's first file. A machine of one file stays as it was.
@@ -214,7 +309,8 @@ fn join_folder(digests: &mut [Digest], folder: &str, members: &[At], notes: &mut
         };
         for (d, f) in m.joined {
             let f = &mut digests[d].fragments[f];
-            f.identity = Some(if f.kernel_zero.is_some() {
+            let placed = f.kernel_zero.is_some() || matches!(f.first, Some(When::Wall(_)));
+            f.identity = Some(if placed {
                 IdentitySource::Clock
             } else {
                 IdentitySource::SoleMachine
