@@ -88,7 +88,11 @@ pub fn collect_reporting(
             if let Some(c) = &content {
                 finish_hashes(c, &mut report);
             }
-            report.content = (s.size, content.as_ref().and_then(input::ContentHash::value));
+            // A stream's size is what was read of it.
+            let size = s
+                .size
+                .or_else(|| content.as_ref().map(input::ContentHash::bytes_read));
+            report.content = (size, content.as_ref().and_then(input::ContentHash::value));
             done(s);
             (digest, report)
         })

@@ -234,14 +234,19 @@ fn walk(root: &Path, set: &mut SourceSet, seen: &mut HashSet<Identity>) -> Resul
 }
 
 /// Marks the sources whose size another source shares: only they can be copies. Empty files
-/// hold nothing to count twice.
+/// hold nothing to count twice. A stream (standard input, a pipe, a process substitution) has
+/// no size until it is read: when there is one, every source's content is compared.
 fn mark_equal_sizes(sources: &mut [Source]) {
     let mut by_size: BTreeMap<u64, usize> = BTreeMap::new();
     for s in sources.iter().filter_map(|s| s.size) {
         *by_size.entry(s).or_default() += 1;
     }
+    let stream = sources.len() > 1 && sources.iter().any(|s| s.size.is_none());
     for s in sources.iter_mut() {
-        s.compare_content = s.size.is_some_and(|n| n > 0 && by_size[&n] > 1);
+        s.compare_content = match s.size {
+            None => stream,
+            Some(n) => n > 0 && (stream || by_size[&n] > 1),
+        };
     }
 }
 
