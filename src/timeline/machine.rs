@@ -135,187 +135,227 @@ fn running_at(machines: &[Machine], f: &Fragment) -> Option<(usize, f64)> {
     best.map(|(k, _, shift)| (k, shift))
 }
 
+/// A folder's fragments while its machines are found: what each is, and what was decided.
+#[derive(Debug, Default)]
+struct Folder {
+    machines: Vec<Machine>,
+    /// Boots without an id, with their kernel starts.
+    loose: Vec<(f64, At)>,
+    /// Boots without an id or a kernel start.
+    clockless: Vec<At>,
+    /// Boots journald's machine id names, with their kernel starts.
+    machine_ids: Vec<(f64, At)>,
+    /// Boots dated by the machine they joined, with the shift.
+    dated: Vec<(At, f64)>,
+}
+
 /// Joins the fragments of one folder.
 fn join_folder(digests: &mut [Digest], folder: &str, members: &[At], notes: &mut Vec<String>) {
-    let frag = |(d, f): At| &digests[d].fragments[f];
-    let mut machines: Vec<Machine> = Vec::new();
-    let mut loose: Vec<(f64, At)> = Vec::new();
-    let mut clockless: Vec<At> = Vec::new();
-    let mut machine_ids: Vec<(f64, At)> = Vec::new();
-    // Machines an instance id names, with every boot their files show.
-    for &at in members {
-        let f = frag(at);
-        match (f.identity, f.kernel_zero) {
-            (Some(IdentitySource::File), Some(z)) => {
-                loose.push((z, at));
-                continue;
+    let mut f = Folder::sort(digests, members);
+    f.join_machine_ids(digests);
+    f.date_loose(digests, notes);
+    f.join_loose(digests);
+    f.place_clockless(digests, folder, members, notes);
+    for ((d, k), shift) in std::mem::take(&mut f.dated) {
+        digests[d].fragments[k].shift_wall(shift);
+    }
+    f.rename(digests, folder);
+}
+
+impl Folder {
+    /// Sorts a folder's boots by what names them; machines an instance id names start with
+    /// every boot their files show.
+    fn sort(digests: &[Digest], members: &[At]) -> Self {
+        let mut me = Folder::default();
+        for &at in members {
+            let f = &digests[at.0].fragments[at.1];
+            match (f.identity, f.kernel_zero) {
+                (Some(IdentitySource::File), Some(z)) => me.loose.push((z, at)),
+                (Some(IdentitySource::File), None) => me.clockless.push(at),
+                // journald's machine id outlives an instance (an image keeps it): a boot it
+                // names joins the instance whose boot lines up with it, else its own machine.
+                (Some(IdentitySource::JournaldMachine), Some(z)) => me.machine_ids.push((z, at)),
+                _ => me.machine(&f.instance).zeros.extend(f.kernel_zero),
             }
-            (Some(IdentitySource::File), None) => {
-                clockless.push(at);
-                continue;
-            }
-            // journald's machine id outlives an instance (an image keeps it): a boot it names
-            // joins the instance whose boot lines up with it, else the machine it names.
-            (Some(IdentitySource::JournaldMachine), Some(z)) => {
-                machine_ids.push((z, at));
-                continue;
-            }
-            _ => {}
         }
-        let k = match machines.iter().position(|m| m.name == f.instance) {
+        me
+    }
+
+    /// The named machine `name`, made when new.
+    fn machine(&mut self, name: &str) -> &mut Machine {
+        let k = match self.machines.iter().position(|m| m.name == name) {
             Some(k) => k,
             None => {
-                machines.push(Machine {
-                    name: f.instance.clone(),
+                self.machines.push(Machine {
+                    name: name.to_string(),
                     named: true,
                     zeros: Vec::new(),
                     joined: Vec::new(),
                 });
-                machines.len() - 1
+                self.machines.len() - 1
             }
         };
-        machines[k].zeros.extend(f.kernel_zero);
+        &mut self.machines[k]
     }
-    for (zero, at) in machine_ids {
-        let instance = frag(at).instance.clone();
-        match machines
-            .iter()
-            .position(|m| m.named && m.distance(zero) < SAME_MACHINE_SECS)
-        {
-            Some(k) => {
-                machines[k].zeros.push(zero);
-                machines[k].joined.push(at);
-            }
-            None => match machines.iter().position(|m| m.name == instance) {
-                Some(k) => machines[k].zeros.push(zero),
-                None => machines.push(Machine {
-                    name: instance,
-                    named: true,
-                    zeros: vec![zero],
-                    joined: Vec::new(),
-                }),
-            },
-        }
-    }
-    // A file whose stamps name no year takes it from the machine its boots line up with.
-    let mut dated: Vec<(At, f64)> = Vec::new();
-    for (zero, at) in &mut loose {
-        if !frag(*at).undated {
-            continue;
-        }
-        if let Some((shift, name)) = year_from(&machines, *zero) {
-            *zero += shift;
-            dated.push((*at, shift));
-            let year = chrono::DateTime::from_timestamp(*zero as i64, 0).map(|t| t.year());
-            notes.push(format!(
-                "{}: its stamps name no year; dated {} by the files of {name}",
-                frag(*at).source,
-                year.unwrap_or_default()
-            ));
-        }
-    }
-    // Boots without an id join the machine whose boot lines up with theirs, the nearest;
-    // those that line up with none start a machine of their own.
-    loose.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for (zero, at) in loose {
-        let nearest = machines
-            .iter()
-            .enumerate()
-            .map(|(k, m)| (m.distance(zero), k))
-            .filter(|(d, _)| *d < SAME_MACHINE_SECS)
-            .min_by(|a, b| a.0.total_cmp(&b.0));
-        // Lining up with none, a boot stays with the machine of its file's earlier boots (the
-        // machine is the same until the file says otherwise).
-        let same_file = || {
-            machines
+
+    /// Boots journald names join the instance whose boot lines up, else their own machine.
+    fn join_machine_ids(&mut self, digests: &[Digest]) {
+        for (zero, at) in std::mem::take(&mut self.machine_ids) {
+            let lined_up = self
+                .machines
                 .iter()
-                .rposition(|m| m.joined.iter().any(|&j| frag(j).source == frag(at).source))
-        };
-        match nearest.map(|(_, k)| k).or_else(same_file) {
-            Some(k) => {
-                machines[k].zeros.push(zero);
-                machines[k].joined.push(at);
+                .position(|m| m.named && m.distance(zero) < SAME_MACHINE_SECS);
+            match lined_up {
+                Some(k) => {
+                    self.machines[k].zeros.push(zero);
+                    self.machines[k].joined.push(at);
+                }
+                None => {
+                    let name = &digests[at.0].fragments[at.1].instance;
+                    self.machine(name).zeros.push(zero);
+                }
             }
-            None => machines.push(Machine {
-                name: frag(at).source.clone(),
-                named: false,
-                zeros: vec![zero],
-                joined: vec![at],
-            }),
         }
     }
-    // A file with no wall clock joins the only machine of the folder, when it had one boot.
-    let sole = match machines.as_slice() {
-        [m] if m.boots() == 1 => Some(0),
-        _ => None,
-    };
-    let mut unplaced: Vec<&str> = Vec::new();
-    for &at in &clockless {
-        // A file with wall times but no kernel start joins the boot running when it begins.
-        if let Some((k, shift)) = running_at(&machines, frag(at)) {
-            machines[k].joined.push(at);
-            if shift != 0.0 {
-                dated.push((at, shift));
+
+    /// A file whose stamps name no year takes it from the machine its boots line up with.
+    fn date_loose(&mut self, digests: &[Digest], notes: &mut Vec<String>) {
+        for (zero, at) in &mut self.loose {
+            let f = &digests[at.0].fragments[at.1];
+            if !f.undated {
+                continue;
+            }
+            if let Some((shift, name)) = year_from(&self.machines, *zero) {
+                *zero += shift;
+                self.dated.push((*at, shift));
+                let year = chrono::DateTime::from_timestamp(*zero as i64, 0).map(|t| t.year());
                 notes.push(format!(
-                    "{}: its stamps name no year; dated by the files of {}",
-                    frag(at).source,
-                    machines[k].name
+                    "{}: its stamps name no year; dated {} by the files of {name}",
+                    f.source,
+                    year.unwrap_or_default()
                 ));
             }
-            continue;
-        }
-        match sole {
-            Some(k) => machines[k].joined.push(at),
-            None if !members.iter().all(|&m| frag(m).source == frag(at).source) => {
-                unplaced.push(&digests[at.0].fragments[at.1].source);
-            }
-            None => {}
         }
     }
-    unplaced.sort_unstable();
-    unplaced.dedup();
-    for source in unplaced {
-        let why = if machines.len() == 1 {
+
+    /// Boots without an id join the machine whose boot lines up with theirs, the nearest; one
+    /// that lines up with none stays with the machine of its file's earlier boots (the machine
+    /// is the same until the file says otherwise), else starts a machine of its own.
+    fn join_loose(&mut self, digests: &[Digest]) {
+        let source = |(d, f): At| digests[d].fragments[f].source.as_str();
+        let mut loose = std::mem::take(&mut self.loose);
+        loose.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (zero, at) in loose {
+            let nearest = self
+                .machines
+                .iter()
+                .enumerate()
+                .map(|(k, m)| (m.distance(zero), k))
+                .filter(|(d, _)| *d < SAME_MACHINE_SECS)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, k)| k);
+            let same_file = || {
+                self.machines
+                    .iter()
+                    .rposition(|m| m.joined.iter().any(|&j| source(j) == source(at)))
+            };
+            match nearest.or_else(same_file) {
+                Some(k) => {
+                    self.machines[k].zeros.push(zero);
+                    self.machines[k].joined.push(at);
+                }
+                None => self.machines.push(Machine {
+                    name: source(at).to_string(),
+                    named: false,
+                    zeros: vec![zero],
+                    joined: vec![at],
+                }),
+            }
+        }
+    }
+
+    /// A file with wall times but no kernel start joins the boot running when it begins; one
+    /// with no wall clock joins the only machine of the folder when it had one boot, and
+    /// otherwise stays alone, said once.
+    fn place_clockless(
+        &mut self,
+        digests: &[Digest],
+        folder: &str,
+        members: &[At],
+        notes: &mut Vec<String>,
+    ) {
+        let source = |(d, f): At| digests[d].fragments[f].source.as_str();
+        let sole = match self.machines.as_slice() {
+            [m] if m.boots() == 1 => Some(0),
+            _ => None,
+        };
+        let mut unplaced: Vec<&str> = Vec::new();
+        for at in std::mem::take(&mut self.clockless) {
+            if let Some((k, shift)) = running_at(&self.machines, &digests[at.0].fragments[at.1]) {
+                self.machines[k].joined.push(at);
+                if shift != 0.0 {
+                    self.dated.push((at, shift));
+                    notes.push(format!(
+                        "{}: its stamps name no year; dated by the files of {}",
+                        source(at),
+                        self.machines[k].name
+                    ));
+                }
+                continue;
+            }
+            match sole {
+                Some(k) => self.machines[k].joined.push(at),
+                None if !members.iter().all(|&m| source(m) == source(at)) => {
+                    unplaced.push(source(at));
+                }
+                None => {}
+            }
+        }
+        unplaced.sort_unstable();
+        unplaced.dedup();
+        let why = if self.machines.len() == 1 {
             "its machine had more than one boot"
         } else {
             "the folder holds more than one machine"
         };
-        notes.push(format!(
-            "{source} has no wall clock of its own to place it among the files of {folder}, and \
-             {why}: kept as its own instance"
-        ));
-    }
-    for ((d, f), shift) in dated {
-        digests[d].fragments[f].shift_wall(shift);
-    }
-    // Rename what joined: to the id that names the machine, else to the folder (its only
-    // machine) or the machine's first file. A machine of one file stays as it was.
-    let only = machines.len() == 1;
-    for m in machines {
-        let mut files: Vec<&str> = m
-            .joined
-            .iter()
-            .map(|&(d, f)| digests[d].fragments[f].source.as_str())
-            .collect();
-        files.sort_unstable();
-        files.dedup();
-        if !m.named && files.len() < 2 {
-            continue;
+        for source in unplaced {
+            notes.push(format!(
+                "{source} has no wall clock of its own to place it among the files of {folder}, \
+                 and {why}: kept as its own instance"
+            ));
         }
-        let name = match (m.named, only) {
-            (true, _) => m.name,
-            (false, true) if !folder.is_empty() => folder.to_string(),
-            (false, _) => files[0].to_string(),
-        };
-        for (d, f) in m.joined {
-            let f = &mut digests[d].fragments[f];
-            let placed = f.kernel_zero.is_some() || matches!(f.first, Some(When::Wall(_)));
-            f.identity = Some(if placed {
-                IdentitySource::Clock
-            } else {
-                IdentitySource::SoleMachine
-            });
-            f.instance = name.clone();
+    }
+
+    /// Renames what joined: to the id that names the machine, else to the folder (its only
+    /// machine) or the machine's first file. A machine of one file stays as it was.
+    fn rename(self, digests: &mut [Digest], folder: &str) {
+        let only = self.machines.len() == 1;
+        for m in self.machines {
+            let mut files: Vec<&str> = m
+                .joined
+                .iter()
+                .map(|&(d, f)| digests[d].fragments[f].source.as_str())
+                .collect();
+            files.sort_unstable();
+            files.dedup();
+            if !m.named && files.len() < 2 {
+                continue;
+            }
+            let name = match (m.named, only) {
+                (true, _) => m.name,
+                (false, true) if !folder.is_empty() => folder.to_string(),
+                (false, _) => files[0].to_string(),
+            };
+            for (d, f) in m.joined {
+                let f = &mut digests[d].fragments[f];
+                let placed = f.kernel_zero.is_some() || matches!(f.first, Some(When::Wall(_)));
+                f.identity = Some(if placed {
+                    IdentitySource::Clock
+                } else {
+                    IdentitySource::SoleMachine
+                });
+                f.instance = name.clone();
+            }
         }
     }
 }
