@@ -94,10 +94,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
             Source::Boots { class, .. } => class.as_str(),
             Source::Durations(_) => DEFAULT_CLASS,
         };
-        config
-            .class(class)
-            .or_else(|| config.class(DEFAULT_CLASS))
-            .map_or(600.0, |c| c.timeout_secs)
+        config.class_policy(class).timeout_secs
     };
     if let Some(t) = args.times.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
         bail!("--times must be positive numbers of seconds, got {t}");

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-use bootline::config::{Bounds, Class, Config, DEFAULT_CLASS, DEFAULT_STUCK_SECS};
+use bootline::config::{Bounds, Class, Config, DEFAULT_CLASS};
 use bootline::recommend::{self, Assume, Attempt, Options};
 use bootline::render::escape::terminal;
 use bootline::render::recommend::text;
@@ -110,18 +110,14 @@ fn bare_class(flag: &str, args: &RecommendArgs, config: &Config) -> anyhow::Resu
 
 /// The class to change, created with the default class's values when the file has none.
 fn class_mut<'a>(config: &'a mut Config, name: &str) -> &'a mut Class {
-    let (timeout, stuck) = config
-        .class(DEFAULT_CLASS)
-        .map_or((600.0, DEFAULT_STUCK_SECS), |c| {
-            (c.timeout_secs, c.stuck_threshold_secs)
-        });
+    let policy = config.class_policy(name);
     config
         .classes
         .entry(name.to_string())
         .or_insert_with(|| Class {
             name: name.to_string(),
-            timeout_secs: timeout,
-            stuck_threshold_secs: stuck,
+            timeout_secs: policy.timeout_secs,
+            stuck_threshold_secs: policy.stuck_threshold_secs,
         })
 }
 
@@ -189,7 +185,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 .class
                 .clone()
                 .unwrap_or_else(|| DEFAULT_CLASS.to_string());
-            let current = config.class(&class).map_or(600.0, |c| c.timeout_secs);
+            let current = config.class_policy(&class).timeout_secs;
             let records = read_durations(path)?;
             (
                 recommend::from_records(&records, &class, current),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Policy, DEFAULT_CLASS};
+use crate::config::{Config, Policy};
 use crate::stats::family::Family;
 use crate::stats::Record;
 use crate::timeline::Implausibles;
@@ -126,9 +126,6 @@ fn groups<'a>(
     config: &Config,
     only: Option<&str>,
 ) -> (Vec<GroupSpec<'a>>, Vec<GroupSpec<'a>>) {
-    let default = config
-        .class(DEFAULT_CLASS)
-        .map_or((600.0, 900.0), |c| (c.timeout_secs, c.stuck_threshold_secs));
     let mut names: BTreeSet<&str> = config.classes.keys().map(String::as_str).collect();
     names.extend(attempts.iter().map(|a| &*a.class));
     let keep = |class: &str| only.is_none_or(|o| o == class);
@@ -141,15 +138,13 @@ fn groups<'a>(
         .into_iter()
         .filter(|c| keep(c))
         .map(|name| {
-            let configured = config.class(name);
-            let (current, stuck) =
-                configured.map_or(default, |c| (c.timeout_secs, c.stuck_threshold_secs));
+            let policy = config.class_policy(name);
             GroupSpec {
                 class: name.to_string(),
                 template: None,
-                current,
-                stuck,
-                unconfigured: configured.is_none(),
+                current: policy.timeout_secs,
+                stuck: policy.stuck_threshold_secs,
+                unconfigured: !policy.configured,
                 attempts: attempts
                     .iter()
                     .filter(|a| &*a.class == name && !overridden(a))
@@ -165,9 +160,7 @@ fn groups<'a>(
             class: t.class.clone(),
             template: Some(t.name.clone()),
             current: t.provision_timeout_seconds,
-            stuck: config
-                .class(&t.class)
-                .map_or(default.1, |c| c.stuck_threshold_secs),
+            stuck: config.class_policy(&t.class).stuck_threshold_secs,
             unconfigured: false,
             attempts: attempts
                 .iter()
@@ -1067,6 +1060,25 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.kind == WarningKind::UnconfiguredClass));
+    }
+
+    #[test]
+    fn a_configuration_without_the_default_class_falls_back_to_the_built_in_values() {
+        let mut config = Config::default();
+        config.classes.clear();
+        let attempts: Vec<Attempt> = healthy(60)
+            .iter()
+            .map(|r| attempt("batch", None, r.duration_secs))
+            .collect();
+        let r = recommend(&attempts, &config, &Options::default());
+        let batch = &r.classes[0];
+        assert_eq!(
+            (batch.current_timeout_s, batch.stuck_threshold_s),
+            (
+                crate::config::DEFAULT_TIMEOUT_SECS,
+                crate::config::DEFAULT_STUCK_SECS
+            )
+        );
     }
 
     #[test]

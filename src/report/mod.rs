@@ -230,20 +230,6 @@ impl Report {
     }
 }
 
-/// A class's timeout and stuck threshold, and whether it is configured (else the default
-/// class's values apply, as in `fit` and `recommend`).
-fn class_policy(config: &Config, name: &str) -> (f64, f64, bool) {
-    match (config.class(name), config.class(config::DEFAULT_CLASS)) {
-        (Some(c), _) => (c.timeout_secs, c.stuck_threshold_secs, true),
-        (None, Some(d)) => (d.timeout_secs, d.stuck_threshold_secs, false),
-        (None, None) => (
-            config::DEFAULT_TIMEOUT_SECS,
-            config::DEFAULT_STUCK_SECS,
-            false,
-        ),
-    }
-}
-
 fn notable(boots: &[LeanBoot]) -> Vec<NotableBoot> {
     let mut v: Vec<NotableBoot> = boots
         .iter()
@@ -365,7 +351,11 @@ pub fn build(
     let mut figures = None;
     for (name, class_boots) in &by_class {
         let name: &str = name;
-        let (timeout_secs, stuck_threshold_secs, configured) = class_policy(config, name);
+        let config::ClassPolicy {
+            timeout_secs,
+            stuck_threshold_secs,
+            configured,
+        } = config.class_policy(name);
         let records = class::records(class_boots, max_plausible_secs);
         let fit_opts = FitOptions {
             confidence: config.policy.confidence,
