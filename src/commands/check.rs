@@ -10,8 +10,8 @@ use bootline::config::DEFAULT_CLASS;
 use bootline::recommend::{self, Options, Proposal};
 use bootline::render::recommend::check_text;
 
+use super::read::load_config;
 use super::recommend::{named_seconds, read_attempts};
-use super::timeline::load_config;
 use crate::cli::{CheckArgs, OutputFormat};
 
 /// Runs `bootline check`.

@@ -27,7 +27,7 @@ use bootline::timeline::{
     attempts, disagreements, implausible, nothing_to_fit, Implausibles, Zero,
 };
 
-use super::timeline::{load_config, read_fleet, Found};
+use super::read::{load_config, read_fleet, Found};
 use super::Inputs;
 use crate::cli::{FitArgs, OutputFormat};
 

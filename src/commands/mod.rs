@@ -7,6 +7,7 @@ mod fit;
 mod formats;
 mod manual;
 mod progress;
+mod read;
 mod recommend;
 mod report;
 mod timeline;

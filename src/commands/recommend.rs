@@ -14,7 +14,7 @@ use bootline::timeline::lean::Keep;
 use bootline::timeline::{self, Implausibles, ObservedTimeout};
 
 use super::fit::read_durations;
-use super::timeline::{load_config, read_fleet};
+use super::read::{load_config, read_fleet};
 use super::Inputs;
 use crate::cli::{AssumeArg, OptionalInputArgs, OutputFormat, RecommendArgs, SelectArgs};
 
