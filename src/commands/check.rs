@@ -11,7 +11,7 @@ use bootline::recommend::{self, Options, Proposal};
 use bootline::render::recommend::check_text;
 
 use super::read::load_config;
-use super::recommend::{named_seconds, read_attempts};
+use super::recommend::{named_seconds, read_sample};
 use crate::cli::{CheckArgs, OutputFormat};
 
 /// Runs `bootline check`.
@@ -39,9 +39,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (recs, read_failed, nothing) = if args.input.inputs.is_empty() {
         (None, false, false)
     } else {
-        let read = read_attempts(&args.input, &args.select, &config, None)?;
-        let recs = (!read.nothing)
-            .then(|| recommend::recommend(&read.attempts, &config, &Options::default()));
+        let read = read_sample(&args.input, &args.select, &config, None)?;
+        let recs = (!read.nothing).then(|| read.sample.recommend(&config, &Options::default()));
         (recs, read.failed, read.nothing)
     };
     let report = recommend::check(&config, proposal, recs.as_ref());

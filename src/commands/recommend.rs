@@ -7,72 +7,65 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use bootline::config::{Bounds, Class, Config, DEFAULT_CLASS};
-use bootline::recommend::{self, Assume, Attempt, Options};
+use bootline::recommend::{Assume, Options, Sample};
 use bootline::render::escape::terminal;
 use bootline::render::recommend::text;
-use bootline::timeline::lean::Keep;
-use bootline::timeline::{self, Implausibles, ObservedTimeout};
+use bootline::timeline::lean::{Keep, Name};
 
 use super::fit::read_durations;
 use super::read::{load_config, read_fleet};
-use super::Inputs;
+use super::{count, Inputs};
 use crate::cli::{AssumeArg, OptionalInputArgs, OutputFormat, RecommendArgs, SelectArgs};
 
 /// Reads boots from any inputs and maps them to attempts; says on stderr how many boots had no
 /// usable latency, which had an implausible one (`--strict`: an error) and where the
-/// platform's timeouts contradict the configured ones. Returns the attempts, whether any source
-/// failed to read, the implausible attempts and the contradicted timeouts.
-pub(super) fn read_attempts(
+/// platform's timeouts contradict the configured ones.
+pub(super) fn read_sample(
     input: &OptionalInputArgs,
     select: &SelectArgs,
     config: &Config,
     class: Option<&str>,
 ) -> anyhow::Result<Read> {
-    let strict = input.read.strict;
     let inputs = Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
     let (fleet, found) = read_fleet(&inputs, config, select, class, Keep::default())?;
-    let attempts = timeline::attempts(&fleet.boots);
+    let sample = Sample::from_boots(&fleet.boots, config);
     drop(fleet);
-    let observed = timeline::disagreements(&attempts, config);
-    super::report_observed(&observed);
-    let (attempts, unusable, implausible) =
-        recommend::from_attempts(&attempts, config.latency.max_plausible_secs);
-    super::report_implausible(&implausible, strict)?;
-    if !unusable.is_empty() {
-        let ids: Vec<&str> = unusable.iter().take(5).map(|a| &*a.instance).collect();
-        crate::warn!(
-            "bootline: {} attempt{} without a usable register latency not fitted: {}{}",
-            unusable.len(),
-            if unusable.len() == 1 { "" } else { "s" },
-            ids.join(", "),
-            if unusable.len() > ids.len() {
-                ", …"
-            } else {
-                ""
-            }
-        );
-    }
+    super::report_observed(&sample.observed);
+    super::report_implausible(&sample.implausible, input.read.strict)?;
+    report_unusable(&sample.unusable);
     Ok(Read {
-        attempts,
+        sample,
         failed: found.failed,
         nothing: found.nothing,
-        implausible,
-        observed,
     })
 }
 
-/// What [`read_attempts`] read.
+/// Says on stderr which attempts of a fitted outcome have no usable latency (the first five).
+fn report_unusable(unusable: &[Name]) {
+    if unusable.is_empty() {
+        return;
+    }
+    let ids: Vec<&str> = unusable.iter().take(5).map(|i| &**i).collect();
+    crate::warn!(
+        "bootline: {} without a usable register latency not fitted: {}{}",
+        count(unusable.len(), "attempt"),
+        ids.join(", "),
+        if unusable.len() > ids.len() {
+            ", …"
+        } else {
+            ""
+        }
+    );
+}
+
+/// What [`read_sample`] read.
 pub(super) struct Read {
-    /// The attempts, as the recommendation sees them.
-    pub attempts: Vec<Attempt>,
+    /// The attempts, and what reading them set aside.
+    pub sample: Sample,
     /// Whether any source failed to read.
     pub failed: bool,
     /// Whether no boot was found or selected (said on stderr).
     pub nothing: bool,
-    /// Attempts with an implausible latency.
-    pub implausible: Implausibles,
-    /// Where the platform's timeouts contradict the configured ones.
-    pub observed: Vec<ObservedTimeout>,
 }
 
 /// A positive finite number of seconds.
@@ -173,9 +166,7 @@ fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
 /// Runs `bootline recommend`.
 pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
-    let mut implausible = Implausibles::default();
-    let mut observed = Vec::new();
-    let (attempts, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {
+    let (sample, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, true) => {
             bail!("nothing to recommend from: give inputs (logs, timelines) or --durations FILE")
@@ -187,21 +178,16 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| DEFAULT_CLASS.to_string());
             let current = config.class_policy(&class).timeout_secs;
             let records = read_durations(path)?;
-            (
-                recommend::from_records(&records, &class, current),
-                false,
-                Some(class),
-            )
+            let sample = Sample::from_records(&records, &class, current);
+            (sample, false, Some(class))
         }
         (None, false) => {
-            let read = read_attempts(&args.input, &args.select, &config, args.class.as_deref())?;
+            let read = read_sample(&args.input, &args.select, &config, args.class.as_deref())?;
             if read.nothing {
                 // Said on stderr: there is nothing to recommend from.
                 return Ok(super::exit_code(read.failed, true));
             }
-            implausible = read.implausible;
-            observed = read.observed;
-            (read.attempts, read.failed, args.class.clone())
+            (read.sample, read.failed, args.class.clone())
         }
     };
     let options = Options {
@@ -214,9 +200,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
             AssumeArg::KilledStuck => Assume::KilledStuck,
         },
     };
-    let mut recs = recommend::recommend(&attempts, &config, &options);
-    recs.implausible = implausible;
-    recs.attach_observed(&observed);
+    let recs = sample.recommend(&config, &options);
     if recs.classes.is_empty() && recs.templates.is_empty() {
         let why: Vec<String> = recs
             .skipped

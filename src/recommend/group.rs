@@ -742,7 +742,7 @@ fn data_warnings(r: &Recommendation, fitted: &[&Attempt]) -> Vec<Warning> {
             format!("only {} records: the answer rests on {rests_on}", r.n),
         );
     }
-    let from_kernel = fitted.iter().filter(|a| a.from_kernel).count();
+    let from_kernel = fitted.iter().filter(|a| a.counts_from_kernel()).count();
     if from_kernel > 0 {
         push(
             WarningKind::LatencyFromKernel { n: from_kernel },

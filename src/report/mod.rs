@@ -295,16 +295,8 @@ pub fn build(
 ) -> Result<Report, ReportError> {
     let lean::Fleet { boots, kept, .. } = fleet;
     let max_plausible_secs = config.latency.max_plausible_secs;
-    let timeline_attempts = crate::timeline::attempts(&boots);
-    let observed = crate::timeline::disagreements(&timeline_attempts, config);
-    let (attempts, _, implausible) =
-        crate::recommend::from_attempts(&timeline_attempts, max_plausible_secs);
-    drop(timeline_attempts);
-    let mut recommendation =
-        crate::recommend::recommend(&attempts, config, &crate::recommend::Options::default());
-    recommendation.implausible = implausible.clone();
-    recommendation.attach_observed(&observed);
-    drop(attempts);
+    let sample = crate::recommend::Sample::from_boots(&boots, config);
+    let recommendation = sample.recommend(config, &crate::recommend::Options::default());
     let fleet = Fleet {
         boots: boots.len(),
         // Boots are ordered by instance.
@@ -395,7 +387,8 @@ pub fn build(
         classes.push(ClassReport {
             class: name.to_string(),
             timeout_secs,
-            observed_timeouts: observed
+            observed_timeouts: sample
+                .observed
                 .iter()
                 .filter(|o| o.class == name)
                 .cloned()
@@ -405,14 +398,7 @@ pub fn build(
             boots: class::outcome_counts(class_boots),
             attempts: class::attempt_counts(class_boots),
             templates,
-            from_kernel_start: class_boots
-                .iter()
-                .filter(|b| b.record(max_plausible_secs).is_some())
-                .filter(|b| {
-                    b.latency
-                        .is_some_and(|l| l.from != crate::timeline::Zero::Launch)
-                })
-                .count(),
+            from_kernel_start: sample.from_kernel_start(name),
             fit,
             fit_unavailable,
             phases,
@@ -448,7 +434,7 @@ pub fn build(
         fleet,
         classes,
         notable: notable_boots,
-        implausible,
+        implausible: sample.implausible,
         worked,
         recommendation,
         figures,
