@@ -632,6 +632,27 @@ fn recommend_and_report_carry_the_contradicted_timeout_beside_the_class_timeout(
 }
 
 #[test]
+fn check_carries_the_contradicted_timeout_on_its_gate_as_recommend_does() {
+    let (code, out, err) = bootline(&[
+        "check",
+        "--config",
+        DECLARED_720,
+        "--format",
+        "json",
+        "fixtures/declared/stated",
+    ]);
+    assert!(code <= 1, "{err}");
+    assert_eq!(contradictions(&err).len(), 1, "once per class: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let gate = &v["gate"][0];
+    assert_eq!(gate["current_timeout_s"].as_f64(), Some(720.0));
+    assert_eq!(
+        gate["observed_timeout"]["observed_timeout_secs"].as_f64(),
+        Some(600.0)
+    );
+}
+
+#[test]
 fn the_fixture_fleet_agrees_with_its_declared_timeouts_and_not_with_720_s() {
     let fit = |config: &str| fit_json(config, "fixtures/fleet");
     let (v, err) = fit("fixtures/bootline.toml");

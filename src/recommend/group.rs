@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Config, Policy};
 use crate::stats::family::Family;
 use crate::stats::Record;
-use crate::timeline::Implausibles;
+use crate::timeline::{Implausibles, ObservedTimeout};
 
 use super::attempt::{Attempt, Latency};
 use super::checks::Proposal;
@@ -828,6 +828,9 @@ pub struct GateCheck {
     pub km_at_current: Option<f64>,
     /// Its interval.
     pub km_ci: [Option<f64>; 2],
+    /// When the platform's events contradict the current timeout: as in the recommendation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_timeout: Option<ObservedTimeout>,
     /// Whether it passes.
     pub passed: bool,
     /// Why not.
@@ -851,6 +854,9 @@ pub struct Check {
     /// With data: groups without a recommendation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+    /// With data: attempts excluded for an implausible latency, as in the recommendation.
+    #[serde(default, skip_serializing_if = "Implausibles::is_empty")]
+    pub implausible: Implausibles,
 }
 
 impl Check {
@@ -883,6 +889,7 @@ pub fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>
                     target: d.policy.target_false_fail_rate,
                     km_at_current: at.km,
                     km_ci: at.km_ci,
+                    observed_timeout: r.observed_timeout.clone(),
                     passed: reasons.is_empty(),
                     reasons,
                 }
@@ -896,6 +903,7 @@ pub fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>
         proposal,
         gate,
         skipped: data.map(|d| d.skipped.clone()).unwrap_or_default(),
+        implausible: data.map(|d| d.implausible.clone()).unwrap_or_default(),
     }
 }
 
