@@ -17,15 +17,14 @@ use bootline::stats::Record;
 
 use std::collections::BTreeMap;
 
+use bootline::recommend::Sample;
 use bootline::render::fit::{bootstrap_table, summary_line};
 use bootline::render::recommend::{percent, secs as secs_plain};
 use bootline::render::secs_or_dash as secs;
 use bootline::report::{self, PhaseReport};
 use bootline::timeline::assemble::DEFAULT_CLASS;
 use bootline::timeline::lean::{Keep, LeanBoot};
-use bootline::timeline::{
-    attempts, disagreements, implausible, nothing_to_fit, Implausibles, Zero,
-};
+use bootline::timeline::{attempts, nothing_to_fit};
 
 use super::read::{load_config, read_fleet, Found};
 use super::Inputs;
@@ -100,16 +99,17 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         bail!("--times must be positive numbers of seconds, got {t}");
     }
     let max_plausible_secs = config.latency.max_plausible_secs;
-    let implausible = match &source {
-        Source::Boots { boots, .. } => implausible(&attempts(boots), max_plausible_secs),
-        Source::Durations(_) => Implausibles::default(),
+    let sample = match &source {
+        Source::Boots { boots, .. } => Sample::from_boots(boots, &config),
+        Source::Durations(_) => Sample::default(),
     };
-    super::report_implausible(&implausible, args.input.read.strict)?;
-    let observed = match &source {
-        Source::Boots { boots, .. } => disagreements(&attempts(boots), &config),
-        Source::Durations(_) => Vec::new(),
-    };
-    super::report_observed(&observed);
+    let Sample {
+        implausible,
+        observed,
+        ..
+    } = &sample;
+    super::report_implausible(implausible, args.input.read.strict)?;
+    super::report_observed(observed);
     let (records, label) = match &source {
         Source::Durations(path) => (read_durations(path)?, path.display().to_string()),
         Source::Boots { class, boots } => {
@@ -150,10 +150,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let summary = summary?;
     // Attempts timed from the kernel's start: no launch event was read for them.
     let from_kernel_start = match &source {
-        Source::Boots { boots, .. } => attempts(boots)
-            .iter()
-            .filter(|a| a.latency.is_some_and(|l| l.from == Zero::KernelStart))
-            .count(),
+        Source::Boots { class, .. } => sample.from_kernel_start(class),
         Source::Durations(_) => 0,
     };
     let phases = match &source {
@@ -179,10 +176,10 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
                     );
                 }
                 if !implausible.is_empty() {
-                    obj.insert("implausible".into(), serde_json::to_value(&implausible)?);
+                    obj.insert("implausible".into(), serde_json::to_value(implausible)?);
                 }
                 if !observed.is_empty() {
-                    obj.insert("observed_timeouts".into(), serde_json::to_value(&observed)?);
+                    obj.insert("observed_timeouts".into(), serde_json::to_value(observed)?);
                 }
                 obj.insert("phases".into(), serde_json::to_value(&p.quantiles)?);
                 obj.insert("tail_blame".into(), serde_json::to_value(&p.tail_blame)?);
