@@ -12,7 +12,6 @@ use bootline::render::escape::terminal;
 use bootline::render::recommend::text;
 use bootline::timeline::lean::{Keep, Name};
 
-use super::fit::read_durations;
 use super::read::{load_config, read_fleet};
 use super::{count, Inputs};
 use crate::cli::{AssumeArg, OptionalInputArgs, OutputFormat, RecommendArgs, SelectArgs};
@@ -177,7 +176,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_CLASS.to_string());
             let current = config.class_policy(&class).timeout_secs;
-            let records = read_durations(path)?;
+            let records = bootline::durations::read(path)?;
             let sample = Sample::from_records(&records, &class, current);
             (sample, false, Some(class))
         }

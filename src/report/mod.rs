@@ -6,6 +6,7 @@
 
 pub mod class;
 pub mod figures;
+pub mod fit;
 pub mod inputs;
 pub mod markdown;
 pub mod redact;
