@@ -11,7 +11,8 @@ use bootline::recommend::{self, Options, Proposal};
 use bootline::render::recommend::check_text;
 
 use super::read::load_config;
-use super::recommend::{named_seconds, read_sample};
+use super::recommend::read_sample;
+use super::settings::named_seconds;
 use crate::cli::{CheckArgs, OutputFormat};
 
 /// Runs `bootline check`.

@@ -6,16 +6,18 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-use bootline::config::DEFAULT_CLASS;
+use bootline::config::{Config, DEFAULT_CLASS};
 use bootline::durations;
 use bootline::recommend::Sample;
 use bootline::report;
 use bootline::report::fit::{ClassFit, FitReport};
-use bootline::stats::summary::{analyse, Options, Progress, MAX_BOOTSTRAP};
+use bootline::stats::summary::{analyse, FitSummary, Options, Progress, MAX_BOOTSTRAP};
+use bootline::stats::Record;
 use bootline::timeline::lean::{Keep, LeanBoot};
 use bootline::timeline::{attempts, nothing_to_fit};
 
-use super::read::{load_config, read_fleet, Found};
+use super::read::{read_fleet, Found};
+use super::settings::{self, PolicyFlags};
 use super::Inputs;
 use crate::cli::{FitArgs, OutputFormat};
 
@@ -28,97 +30,64 @@ enum Source {
 }
 
 /// Reads boots from any inputs and keeps the class's (the `default` class unless named).
-fn boots_of(args: &FitArgs) -> anyhow::Result<(String, Vec<LeanBoot>, Found)> {
+fn boots_of(args: &FitArgs, config: &Config) -> anyhow::Result<(String, Vec<LeanBoot>, Found)> {
     let input = args.input.to_input_args();
-    let config = load_config(&args.select)?;
     let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
     let class = args
         .class
         .clone()
         .unwrap_or_else(|| DEFAULT_CLASS.to_string());
-    let (fleet, found) = read_fleet(
-        &inputs,
-        &config,
-        &args.select,
-        Some(&class),
-        Keep::default(),
-    )?;
+    let (fleet, found) = read_fleet(&inputs, config, &args.select, Some(&class), Keep::default())?;
     Ok((class, fleet.boots, found))
 }
 
-/// Runs `bootline fit`.
-pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
-    let mut failed = false;
-    let source = match (&args.durations, args.input.inputs.is_empty()) {
+/// The source the arguments name, read; `Err` with the exit code when no boot was found
+/// (said on stderr).
+fn source(args: &FitArgs, config: &Config) -> anyhow::Result<Result<(Source, bool), ExitCode>> {
+    match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, false) => {
-            let (class, boots, found) = boots_of(&args)?;
+            let (class, boots, found) = boots_of(args, config)?;
             if found.nothing {
                 // Said on stderr: there is nothing to fit.
-                return Ok(super::exit_code(found.failed, true));
+                return Ok(Err(super::exit_code(found.failed, true)));
             }
-            failed = found.failed;
-            Source::Boots { class, boots }
+            Ok(Ok((Source::Boots { class, boots }, found.failed)))
         }
         (None, true) => bail!("nothing to fit: give inputs (logs, timelines) or --durations FILE"),
         (Some(p), true) => {
             if args.class.is_some() {
                 bail!("--class selects boots of timelines; a durations file has no classes");
             }
-            Source::Durations(p.clone())
+            Ok(Ok((Source::Durations(p.clone()), false)))
         }
-    };
-    let config = load_config(&args.select)?;
-    let confidence = args.confidence.unwrap_or(config.policy.confidence);
-    if !(confidence > 0.0 && confidence < 1.0) {
-        bail!("--confidence must lie strictly between 0 and 1, got {confidence}");
     }
-    if let Some(b) = args.bootstrap.filter(|b| !(1..=MAX_BOOTSTRAP).contains(b)) {
-        bail!("--bootstrap must be between 1 and {MAX_BOOTSTRAP} resamples, got {b}");
-    }
-    // S at the class's own current timeout, beside the fixed times.
-    let current_timeout = {
-        let class = match &source {
-            Source::Boots { class, .. } => class.as_str(),
-            Source::Durations(_) => DEFAULT_CLASS,
-        };
-        config.class_policy(class).timeout_secs
-    };
-    if let Some(t) = args.times.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
-        bail!("--times must be positive numbers of seconds, got {t}");
-    }
-    let max_plausible_secs = config.latency.max_plausible_secs;
-    let sample = match &source {
-        Source::Boots { boots, .. } => Sample::from_boots(boots, &config),
-        Source::Durations(_) => Sample::default(),
-    };
-    let Sample {
-        implausible,
-        observed,
-        ..
-    } = &sample;
-    super::report_implausible(implausible, args.input.read.strict)?;
-    super::report_observed(observed);
-    let (records, label) = match &source {
-        Source::Durations(path) => (durations::read(path)?, path.display().to_string()),
+}
+
+/// The records to fit and what they are called; `Err` with the exit code when no attempt of
+/// the class reached its end (said on stderr).
+fn records(
+    source: &Source,
+    max_plausible_secs: f64,
+) -> anyhow::Result<Result<(Vec<Record>, String), ExitCode>> {
+    match source {
+        Source::Durations(path) => Ok(Ok((durations::read(path)?, path.display().to_string()))),
         Source::Boots { class, boots } => {
             if let Some(why) = nothing_to_fit(&attempts(boots), class) {
                 crate::warn!("bootline: {why}");
-                return Ok(ExitCode::from(1));
+                return Ok(Err(ExitCode::from(1)));
             }
             let records = report::class::records(boots, max_plausible_secs);
             if records.is_empty() {
                 bail!("no boot of class {class} has a register latency to fit");
             }
-            (records, format!("class {class}"))
+            Ok(Ok((records, format!("class {class}"))))
         }
-    };
-    let opts = Options {
-        confidence,
-        times: report::class::survival_times(&args.times, current_timeout),
-        bootstrap: args.bootstrap,
-        ..Options::default()
-    };
+    }
+}
+
+/// The statistics of `records`, with a progress bar while `--bootstrap` resamples.
+fn summarise(records: &[Record], label: &str, opts: Options) -> anyhow::Result<FitSummary> {
     let bar = super::progress::bar(
         (opts.bootstrap.unwrap_or(0) * opts.families.len()) as u64,
         "bootstrap resamples",
@@ -134,20 +103,55 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         }
         Some(_) | None => opts,
     };
-    let summary = analyse(&records, &opts).with_context(|| label.clone());
+    let summary = analyse(records, &opts).with_context(|| label.to_string());
     bar.finish_and_clear();
-    let summary = summary?;
-    let class = match &source {
-        Source::Boots { class, boots } => {
-            Some(ClassFit::new(class, boots, &sample, max_plausible_secs))
-        }
-        Source::Durations(_) => None,
+    summary
+}
+
+/// Runs `bootline fit`.
+pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
+    let flags = PolicyFlags {
+        confidence: args.confidence,
+        ..PolicyFlags::default()
+    };
+    let config = settings::configure(&args.select, flags)?;
+    if let Some(b) = args.bootstrap.filter(|b| !(1..=MAX_BOOTSTRAP).contains(b)) {
+        bail!("--bootstrap must be between 1 and {MAX_BOOTSTRAP} resamples, got {b}");
+    }
+    settings::times("times", &args.times)?;
+    let (source, failed) = match source(&args, &config)? {
+        Ok(read) => read,
+        Err(code) => return Ok(code),
+    };
+    let max_plausible_secs = config.latency.max_plausible_secs;
+    let (class, sample) = match &source {
+        Source::Boots { class, boots } => (class.as_str(), Sample::from_boots(boots, &config)),
+        Source::Durations(_) => (DEFAULT_CLASS, Sample::default()),
+    };
+    super::report_implausible(&sample.implausible, args.input.read.strict)?;
+    super::report_observed(&sample.observed);
+    let (records, label) = match records(&source, max_plausible_secs)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    // S at the class's own current timeout, beside the fixed times.
+    let current_timeout = config.class_policy(class).timeout_secs;
+    let opts = Options {
+        confidence: config.policy.confidence,
+        times: report::class::survival_times(&args.times, current_timeout),
+        bootstrap: args.bootstrap,
+        ..Options::default()
     };
     let report = FitReport {
-        summary,
+        summary: summarise(&records, &label, opts)?,
         subject: label,
         current_timeout_secs: current_timeout,
-        class,
+        class: match &source {
+            Source::Boots { class, boots } => {
+                Some(ClassFit::new(class, boots, &sample, max_plausible_secs))
+            }
+            Source::Durations(_) => None,
+        },
     };
     let text = match args.format {
         OutputFormat::Json => super::pretty_json(&report)?,

@@ -10,6 +10,7 @@ mod progress;
 mod read;
 mod recommend;
 mod report;
+mod settings;
 mod timeline;
 
 use std::path::PathBuf;

@@ -4,15 +4,16 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
-use bootline::config::{Bounds, Class, Config, DEFAULT_CLASS};
-use bootline::recommend::{Assume, Options, Sample};
+use bootline::config::{Class, Config, DEFAULT_CLASS};
+use bootline::recommend::{Assume, Options, Recommendations, Sample};
 use bootline::render::escape::terminal;
 use bootline::render::recommend::text;
 use bootline::timeline::lean::{Keep, Name};
 
-use super::read::{load_config, read_fleet};
+use super::read::read_fleet;
+use super::settings::{self, named_seconds, PolicyFlags};
 use super::{count, Inputs};
 use crate::cli::{AssumeArg, OptionalInputArgs, OutputFormat, RecommendArgs, SelectArgs};
 
@@ -67,28 +68,6 @@ pub(super) struct Read {
     pub nothing: bool,
 }
 
-/// A positive finite number of seconds.
-fn seconds(flag: &str, text: &str) -> anyhow::Result<f64> {
-    let v: f64 = text
-        .trim()
-        .parse()
-        .with_context(|| format!("--{flag} {text}: expected seconds such as 600 or 600.0"))?;
-    Bounds::SECS
-        .check(&format!("--{flag}"), v)
-        .map_err(anyhow::Error::msg)
-}
-
-/// `N` or `NAME=N`: the name (`None` for a bare value) and the seconds.
-pub(super) fn named_seconds(flag: &str, text: &str) -> anyhow::Result<(Option<String>, f64)> {
-    match text.split_once('=') {
-        Some((name, v)) if !name.trim().is_empty() => {
-            Ok((Some(name.trim().to_string()), seconds(flag, v)?))
-        }
-        Some(_) => bail!("--{flag} {text}: expected N or NAME=N"),
-        None => Ok((None, seconds(flag, text)?)),
-    }
-}
-
 /// The class a bare `--current N` / `--stuck N` applies to.
 fn bare_class(flag: &str, args: &RecommendArgs, config: &Config) -> anyhow::Result<String> {
     if let Some(c) = &args.class {
@@ -113,29 +92,15 @@ fn class_mut<'a>(config: &'a mut Config, name: &str) -> &'a mut Class {
         })
 }
 
-/// A flag's value within the bounds of the setting it overrides.
-fn bounded(flag: &str, v: f64, bounds: Bounds) -> anyhow::Result<f64> {
-    bounds
-        .check(&format!("--{flag}"), v)
-        .map_err(anyhow::Error::msg)
-}
-
 /// The configuration with the flags laid over it (flags win).
 fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
-    let mut config = load_config(&args.select)?;
-    let p = &mut config.policy;
-    if let Some(v) = args.target {
-        p.target_false_fail_rate = bounded("target", v, Bounds::RATE)?;
-    }
-    if let Some(v) = args.confidence {
-        p.confidence = bounded("confidence", v, Bounds::CONFIDENCE)?;
-    }
-    if let Some(v) = args.slack {
-        p.slack_multiplier = bounded("slack", v, Bounds::MULTIPLIER)?;
-    }
-    if let Some(v) = args.slack_add {
-        p.slack_add_secs = bounded("slack-add", v, Bounds::SECS_OR_ZERO)?;
-    }
+    let flags = PolicyFlags {
+        target: args.target,
+        confidence: args.confidence,
+        slack: args.slack,
+        slack_add: args.slack_add,
+    };
+    let mut config = settings::configure(&args.select, flags)?;
     for text in &args.current {
         let (name, v) = named_seconds("current", text)?;
         let name = match name {
@@ -152,14 +117,38 @@ fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
         };
         class_mut(&mut config, &name).stuck_threshold_secs = v;
     }
-    if let Some(t) = args
-        .candidates
-        .iter()
-        .find(|t| !(t.is_finite() && **t > 0.0))
-    {
-        bail!("--candidates must be positive numbers of seconds, got {t}");
-    }
+    settings::times("candidates", &args.candidates)?;
     Ok(config)
+}
+
+/// What the recommendation is asked for beyond the configuration.
+fn options(args: &RecommendArgs, class: Option<String>) -> Options {
+    Options {
+        class,
+        candidates: args.candidates.clone(),
+        group_by: args.group_by.clone(),
+        assume: match args.assume {
+            AssumeArg::Auto => Assume::Auto,
+            AssumeArg::KilledSlow => Assume::KilledSlow,
+            AssumeArg::KilledStuck => Assume::KilledStuck,
+        },
+    }
+}
+
+/// Says on stderr why no group has a recommendation.
+fn say_no_recommendation(recs: &Recommendations) {
+    let why: Vec<String> = recs
+        .skipped
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                terminal(s.template.as_deref().unwrap_or(&s.class)),
+                terminal(&s.reason)
+            )
+        })
+        .collect();
+    crate::warn!("bootline: no recommendation: {}", why.join("; "));
 }
 
 /// Runs `bootline recommend`.
@@ -189,31 +178,10 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
             (read.sample, read.failed, args.class.clone())
         }
     };
-    let options = Options {
-        class,
-        candidates: args.candidates.clone(),
-        group_by: args.group_by.clone(),
-        assume: match args.assume {
-            AssumeArg::Auto => Assume::Auto,
-            AssumeArg::KilledSlow => Assume::KilledSlow,
-            AssumeArg::KilledStuck => Assume::KilledStuck,
-        },
-    };
-    let recs = sample.recommend(&config, &options);
+    let recs = sample.recommend(&config, &options(&args, class));
     if recs.classes.is_empty() && recs.templates.is_empty() {
-        let why: Vec<String> = recs
-            .skipped
-            .iter()
-            .map(|s| {
-                format!(
-                    "{}: {}",
-                    terminal(s.template.as_deref().unwrap_or(&s.class)),
-                    terminal(&s.reason)
-                )
-            })
-            .collect();
+        say_no_recommendation(&recs);
         // Boots were read, but none gives a latency to fit: a finding, like fit's.
-        crate::warn!("bootline: no recommendation: {}", why.join("; "));
         return Ok(super::exit_code(read_failed, true));
     }
     let out_text = match args.format {
