@@ -286,6 +286,20 @@ fn read_digests(
     }
     let copies = dedup::drop_copies(&mut digests, &mut reports);
     report_copies(&copies);
+    drop_repeats(&mut digests, inputs);
+    let failed = say_errors(inputs, &reports)?;
+    Ok(Read {
+        digests,
+        reports,
+        copies,
+        failed,
+        nothing: false,
+    })
+}
+
+/// Drops boots held twice in one input, platform events read from two inputs and boots two
+/// timeline shards hold, saying on stderr which.
+fn drop_repeats(digests: &mut [fragment::Digest], inputs: &Inputs) {
     let twice: Vec<String> = digests
         .iter()
         .zip(inputs.paths())
@@ -298,7 +312,7 @@ fn read_digests(
             super::name_list(&twice)
         );
     }
-    let events = dedup::drop_repeated_events(&mut digests, &inputs.paths());
+    let events = dedup::drop_repeated_events(digests, &inputs.paths());
     if !events.is_empty() {
         let names: Vec<String> = events
             .iter()
@@ -310,7 +324,7 @@ fn read_digests(
             super::name_list(&names)
         );
     }
-    let repeated = dedup::drop_repeated_boots(&mut digests, &inputs.paths());
+    let repeated = dedup::drop_repeated_boots(digests, &inputs.paths());
     if !repeated.is_empty() {
         let names: Vec<String> = repeated
             .iter()
@@ -322,6 +336,12 @@ fn read_digests(
             super::name_list(&names)
         );
     }
+}
+
+/// Says on stderr each source's malformed lines, the files walks found that are no log, and
+/// the sources that failed (`--strict`: the first failure is the error; when nothing could be
+/// read, the failures are). Returns whether any source failed.
+fn say_errors(inputs: &Inputs, reports: &[SourceReport]) -> anyhow::Result<bool> {
     let mut errors = Vec::new();
     let mut unrecognised = Vec::new();
     for (r, source) in reports.iter().zip(&inputs.sources) {
@@ -348,11 +368,5 @@ fn read_digests(
     for e in &errors {
         crate::warn!("bootline: {e}");
     }
-    Ok(Read {
-        digests,
-        reports,
-        copies,
-        failed: !errors.is_empty(),
-        nothing: false,
-    })
+    Ok(!errors.is_empty())
 }
