@@ -340,6 +340,32 @@ pub struct Class {
     pub stuck_threshold_secs: f64,
 }
 
+/// The timeout and stuck threshold that govern a class's boots.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClassPolicy {
+    /// Register-wait timeout, seconds.
+    pub timeout_secs: f64,
+    /// Above this a boot that never registered is stuck, seconds.
+    pub stuck_threshold_secs: f64,
+    /// Whether the configuration names the class (else the default class's values apply).
+    pub configured: bool,
+}
+
+/// The one rule for a class's policy: the class's own values, else the default class's, else
+/// the built-in defaults (a configuration built in code may lack the default class).
+pub fn class_policy(classes: &BTreeMap<String, Class>, name: &str) -> ClassPolicy {
+    let policy = |c: &Class, configured: bool| ClassPolicy {
+        timeout_secs: c.timeout_secs,
+        stuck_threshold_secs: c.stuck_threshold_secs,
+        configured,
+    };
+    match (classes.get(name), classes.get(DEFAULT_CLASS)) {
+        (Some(c), _) => policy(c, true),
+        (None, Some(d)) => policy(d, false),
+        (None, None) => policy(&default_class(), false),
+    }
+}
+
 /// `[[template]]`: a template whose `provision_timeout_seconds` overrides its class's timeout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
@@ -517,6 +543,12 @@ impl Config {
     /// A class by name.
     pub fn class(&self, name: &str) -> Option<&Class> {
         self.classes.get(name)
+    }
+
+    /// The timeout and stuck threshold that govern boots of class `name`: see
+    /// [`class_policy`].
+    pub fn class_policy(&self, name: &str) -> ClassPolicy {
+        class_policy(&self.classes, name)
     }
 
     /// A template by name.

@@ -11,6 +11,7 @@
 pub mod chart;
 pub mod config;
 pub mod content;
+pub mod durations;
 pub mod error;
 pub mod event;
 pub mod ingest;

@@ -632,6 +632,27 @@ fn recommend_and_report_carry_the_contradicted_timeout_beside_the_class_timeout(
 }
 
 #[test]
+fn check_carries_the_contradicted_timeout_on_its_gate_as_recommend_does() {
+    let (code, out, err) = bootline(&[
+        "check",
+        "--config",
+        DECLARED_720,
+        "--format",
+        "json",
+        "fixtures/declared/stated",
+    ]);
+    assert!(code <= 1, "{err}");
+    assert_eq!(contradictions(&err).len(), 1, "once per class: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let gate = &v["gate"][0];
+    assert_eq!(gate["current_timeout_s"].as_f64(), Some(720.0));
+    assert_eq!(
+        gate["observed_timeout"]["observed_timeout_secs"].as_f64(),
+        Some(600.0)
+    );
+}
+
+#[test]
 fn the_fixture_fleet_agrees_with_its_declared_timeouts_and_not_with_720_s() {
     let fit = |config: &str| fit_json(config, "fixtures/fleet");
     let (v, err) = fit("fixtures/bootline.toml");
@@ -652,4 +673,60 @@ fn the_fixture_fleet_agrees_with_its_declared_timeouts_and_not_with_720_s() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     assert!(readme.contains(said[0]), "README.md shows another line");
     assert_eq!(v["observed_timeouts"][0]["flips_before_declared"], 12);
+}
+
+/// A timeline shard line of one attempt without a launch: its latency counts from the
+/// kernel's start.
+fn kernel_timed(instance: &str, outcome: &str, secs: f64, censored: bool) -> String {
+    let latency = format!(r#"{{"secs":{secs:?},"censored":{censored},"from":"kernel_start"}}"#);
+    format!(
+        r#"{{"schema_version":1,"instance":"{instance}","workspace":null,"class":"default","template":null,"boot":1,"zero":"kernel_start","zero_wall":null,"launched":null,"outcome":"{outcome}","latency":{latency},"timeout_secs":600.0,"stuck_threshold_secs":900.0,"observed_secs":{secs:?},"evidence":null,"phases":[],"milestones":[],"clock_skew_secs":null,"clock_steps":[],"sources":["console.log"],"labels":{{}},"end":"registered","identity":["file"],"attempt":1,"attempt_outcome":"{outcome}","attempt_latency":{latency},"attempt_flip_secs":null}}"#
+    )
+}
+
+#[test]
+fn fit_recommend_and_report_count_the_same_attempts_from_the_kernel_start() {
+    // Three fitted attempts timed from the kernel's start, beside an implausible one and one
+    // censored at 0 s: neither of those two is fitted, so neither is counted.
+    let dir = tempfile::tempdir().unwrap();
+    let shard = dir.path().join("kernel.jsonl");
+    let lines = [
+        kernel_timed("i-k1", "registered", 301.0, false),
+        kernel_timed("i-k2", "registered", 322.0, false),
+        kernel_timed("i-k3", "unknown", 340.0, true),
+        kernel_timed("i-k4", "registered", 4e9, false),
+        kernel_timed("i-k5", "unknown", 0.0, true),
+    ];
+    std::fs::write(&shard, lines.join("\n") + "\n").unwrap();
+    let shard = shard.to_str().unwrap();
+    let clean = "fixtures/implausible/clean.jsonl";
+    let json = |args: &[&str]| -> Value {
+        let (code, out, err) = bootline(args);
+        assert!(code <= 1, "{args:?}: {err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let fit = json(&["fit", "--format", "json", clean, shard]);
+    assert_eq!(fit["latency_from_kernel_start"], 3, "fit");
+    let recommend = json(&["recommend", "--format", "json", clean, shard]);
+    let warned: Vec<&Value> = recommend["classes"][0]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == "latency_from_kernel")
+        .map(|w| &w["n"])
+        .collect();
+    assert_eq!(warned, [&Value::from(3)], "recommend");
+    let out = dir.path().join("report");
+    let (code, _, err) = bootline(&[
+        "report",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        clean,
+        shard,
+    ]);
+    assert!(code <= 1, "{err}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["classes"][0]["from_kernel_start"], 3, "report");
 }

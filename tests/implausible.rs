@@ -87,6 +87,37 @@ fn a_register_stamped_before_its_launch_is_named_and_not_fitted() {
 }
 
 #[test]
+fn check_names_the_implausible_attempts_as_recommend_does() {
+    let early = fixture("before_launch.jsonl");
+    let args = |command| {
+        vec![
+            command,
+            "--config",
+            "fixtures/bootline.toml",
+            "--format",
+            "json",
+            CLEAN,
+            early.as_str(),
+        ]
+    };
+    let doc = |args: Vec<&str>| -> Value {
+        let (_, stdout, stderr) = run(&args);
+        assert_eq!(
+            stderr,
+            warning(
+                "1 attempt",
+                "i-early attempt 1 (-5 s: registered before launch)"
+            )
+        );
+        serde_json::from_str(&stdout).unwrap()
+    };
+    let check = doc(args("check"));
+    let recommend = doc(args("recommend"));
+    assert_eq!(check["implausible"]["count"], 1);
+    assert_eq!(check["implausible"], recommend["implausible"]);
+}
+
+#[test]
 fn a_register_at_the_instant_of_launch_is_named_and_not_fitted() {
     let doc = fit_with(
         &[&fixture("zero.jsonl")],

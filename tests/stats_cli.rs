@@ -145,6 +145,21 @@ fn missing_inputs_are_a_usage_error() {
 }
 
 #[test]
+fn fit_and_recommend_bound_confidence_as_the_configuration_does() {
+    // [policy] confidence lies in [0.5, 1); --confidence overrides it within the same bounds,
+    // for fit as for recommend.
+    let path = format!("{FIXTURES}/weibull_n50.json");
+    for command in ["fit", "recommend"] {
+        Command::cargo_bin("bootline")
+            .expect("binary")
+            .args([command, "--durations", &path, "--confidence", "0.3"])
+            .assert()
+            .code(2)
+            .stderr("bootline: --confidence must lie in [0.5, 1), got 0.3\n");
+    }
+}
+
+#[test]
 fn bootstrap_p_values_are_seeded() {
     let path = format!("{FIXTURES}/tiny_n10_ties.csv");
     let a = fit_json(&["--durations", &path, "--bootstrap", "19"]);

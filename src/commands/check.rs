@@ -10,8 +10,9 @@ use bootline::config::DEFAULT_CLASS;
 use bootline::recommend::{self, Options, Proposal};
 use bootline::render::recommend::check_text;
 
-use super::recommend::{named_seconds, read_attempts};
-use super::timeline::load_config;
+use super::read::load_config;
+use super::recommend::read_sample;
+use super::settings::named_seconds;
 use crate::cli::{CheckArgs, OutputFormat};
 
 /// Runs `bootline check`.
@@ -39,9 +40,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (recs, read_failed, nothing) = if args.input.inputs.is_empty() {
         (None, false, false)
     } else {
-        let read = read_attempts(&args.input, &args.select, &config, None)?;
-        let recs = (!read.nothing)
-            .then(|| recommend::recommend(&read.attempts, &config, &Options::default()));
+        let read = read_sample(&args.input, &args.select, &config, None)?;
+        let recs = (!read.nothing).then(|| read.sample.recommend(&config, &Options::default()));
         (recs, read.failed, read.nothing)
     };
     let report = recommend::check(&config, proposal, recs.as_ref());

@@ -7,8 +7,10 @@ mod fit;
 mod formats;
 mod manual;
 mod progress;
+mod read;
 mod recommend;
 mod report;
+mod settings;
 mod timeline;
 
 use std::path::PathBuf;

@@ -4,97 +4,68 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
-use bootline::config::{Bounds, Class, Config, DEFAULT_CLASS, DEFAULT_STUCK_SECS};
-use bootline::recommend::{self, Assume, Attempt, Options};
+use bootline::config::{Class, Config, DEFAULT_CLASS};
+use bootline::recommend::{Assume, Options, Recommendations, Sample};
 use bootline::render::escape::terminal;
 use bootline::render::recommend::text;
-use bootline::timeline::lean::Keep;
-use bootline::timeline::{self, Implausibles, ObservedTimeout};
+use bootline::timeline::lean::{Keep, Name};
 
-use super::fit::read_durations;
-use super::timeline::{load_config, read_fleet};
-use super::Inputs;
+use super::read::read_fleet;
+use super::settings::{self, named_seconds, PolicyFlags};
+use super::{count, Inputs};
 use crate::cli::{AssumeArg, OptionalInputArgs, OutputFormat, RecommendArgs, SelectArgs};
 
 /// Reads boots from any inputs and maps them to attempts; says on stderr how many boots had no
 /// usable latency, which had an implausible one (`--strict`: an error) and where the
-/// platform's timeouts contradict the configured ones. Returns the attempts, whether any source
-/// failed to read, the implausible attempts and the contradicted timeouts.
-pub(super) fn read_attempts(
+/// platform's timeouts contradict the configured ones.
+pub(super) fn read_sample(
     input: &OptionalInputArgs,
     select: &SelectArgs,
     config: &Config,
     class: Option<&str>,
 ) -> anyhow::Result<Read> {
-    let strict = input.read.strict;
     let inputs = Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
     let (fleet, found) = read_fleet(&inputs, config, select, class, Keep::default())?;
-    let attempts = timeline::attempts(&fleet.boots);
+    let sample = Sample::from_boots(&fleet.boots, config);
     drop(fleet);
-    let observed = timeline::disagreements(&attempts, config);
-    super::report_observed(&observed);
-    let (attempts, unusable, implausible) =
-        recommend::from_attempts(&attempts, config.latency.max_plausible_secs);
-    super::report_implausible(&implausible, strict)?;
-    if !unusable.is_empty() {
-        let ids: Vec<&str> = unusable.iter().take(5).map(|a| &*a.instance).collect();
-        crate::warn!(
-            "bootline: {} attempt{} without a usable register latency not fitted: {}{}",
-            unusable.len(),
-            if unusable.len() == 1 { "" } else { "s" },
-            ids.join(", "),
-            if unusable.len() > ids.len() {
-                ", …"
-            } else {
-                ""
-            }
-        );
-    }
+    super::report_observed(&sample.observed);
+    super::report_implausible(&sample.implausible, input.read.strict)?;
+    report_unusable(&sample.unusable);
     Ok(Read {
-        attempts,
+        sample,
         failed: found.failed,
         nothing: found.nothing,
-        implausible,
-        observed,
     })
 }
 
-/// What [`read_attempts`] read.
+/// Says on stderr which attempts of a fitted outcome have no usable latency (the first five).
+fn report_unusable(unusable: &[Name]) {
+    if unusable.is_empty() {
+        return;
+    }
+    let ids: Vec<&str> = unusable.iter().take(5).map(|i| &**i).collect();
+    crate::warn!(
+        "bootline: {} without a usable register latency not fitted: {}{}",
+        count(unusable.len(), "attempt"),
+        ids.join(", "),
+        if unusable.len() > ids.len() {
+            ", …"
+        } else {
+            ""
+        }
+    );
+}
+
+/// What [`read_sample`] read.
 pub(super) struct Read {
-    /// The attempts, as the recommendation sees them.
-    pub attempts: Vec<Attempt>,
+    /// The attempts, and what reading them set aside.
+    pub sample: Sample,
     /// Whether any source failed to read.
     pub failed: bool,
     /// Whether no boot was found or selected (said on stderr).
     pub nothing: bool,
-    /// Attempts with an implausible latency.
-    pub implausible: Implausibles,
-    /// Where the platform's timeouts contradict the configured ones.
-    pub observed: Vec<ObservedTimeout>,
-}
-
-/// A positive finite number of seconds.
-fn seconds(flag: &str, text: &str) -> anyhow::Result<f64> {
-    let v: f64 = text
-        .trim()
-        .parse()
-        .with_context(|| format!("--{flag} {text}: expected seconds such as 600 or 600.0"))?;
-    Bounds::SECS
-        .check(&format!("--{flag}"), v)
-        .map_err(anyhow::Error::msg)
-}
-
-/// `N` or `NAME=N`: the name (`None` for a bare value) and the seconds.
-pub(super) fn named_seconds(flag: &str, text: &str) -> anyhow::Result<(Option<String>, f64)> {
-    match text.split_once('=') {
-        Some((name, v)) if !name.trim().is_empty() => {
-            Ok((Some(name.trim().to_string()), seconds(flag, v)?))
-        }
-        Some(_) => bail!("--{flag} {text}: expected N or NAME=N"),
-        None => Ok((None, seconds(flag, text)?)),
-    }
 }
 
 /// The class a bare `--current N` / `--stuck N` applies to.
@@ -110,44 +81,26 @@ fn bare_class(flag: &str, args: &RecommendArgs, config: &Config) -> anyhow::Resu
 
 /// The class to change, created with the default class's values when the file has none.
 fn class_mut<'a>(config: &'a mut Config, name: &str) -> &'a mut Class {
-    let (timeout, stuck) = config
-        .class(DEFAULT_CLASS)
-        .map_or((600.0, DEFAULT_STUCK_SECS), |c| {
-            (c.timeout_secs, c.stuck_threshold_secs)
-        });
+    let policy = config.class_policy(name);
     config
         .classes
         .entry(name.to_string())
         .or_insert_with(|| Class {
             name: name.to_string(),
-            timeout_secs: timeout,
-            stuck_threshold_secs: stuck,
+            timeout_secs: policy.timeout_secs,
+            stuck_threshold_secs: policy.stuck_threshold_secs,
         })
-}
-
-/// A flag's value within the bounds of the setting it overrides.
-fn bounded(flag: &str, v: f64, bounds: Bounds) -> anyhow::Result<f64> {
-    bounds
-        .check(&format!("--{flag}"), v)
-        .map_err(anyhow::Error::msg)
 }
 
 /// The configuration with the flags laid over it (flags win).
 fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
-    let mut config = load_config(&args.select)?;
-    let p = &mut config.policy;
-    if let Some(v) = args.target {
-        p.target_false_fail_rate = bounded("target", v, Bounds::RATE)?;
-    }
-    if let Some(v) = args.confidence {
-        p.confidence = bounded("confidence", v, Bounds::CONFIDENCE)?;
-    }
-    if let Some(v) = args.slack {
-        p.slack_multiplier = bounded("slack", v, Bounds::MULTIPLIER)?;
-    }
-    if let Some(v) = args.slack_add {
-        p.slack_add_secs = bounded("slack-add", v, Bounds::SECS_OR_ZERO)?;
-    }
+    let flags = PolicyFlags {
+        target: args.target,
+        confidence: args.confidence,
+        slack: args.slack,
+        slack_add: args.slack_add,
+    };
+    let mut config = settings::configure(&args.select, flags)?;
     for text in &args.current {
         let (name, v) = named_seconds("current", text)?;
         let name = match name {
@@ -164,22 +117,44 @@ fn configure(args: &RecommendArgs) -> anyhow::Result<Config> {
         };
         class_mut(&mut config, &name).stuck_threshold_secs = v;
     }
-    if let Some(t) = args
-        .candidates
-        .iter()
-        .find(|t| !(t.is_finite() && **t > 0.0))
-    {
-        bail!("--candidates must be positive numbers of seconds, got {t}");
-    }
+    settings::times("candidates", &args.candidates)?;
     Ok(config)
+}
+
+/// What the recommendation is asked for beyond the configuration.
+fn options(args: &RecommendArgs, class: Option<String>) -> Options {
+    Options {
+        class,
+        candidates: args.candidates.clone(),
+        group_by: args.group_by.clone(),
+        assume: match args.assume {
+            AssumeArg::Auto => Assume::Auto,
+            AssumeArg::KilledSlow => Assume::KilledSlow,
+            AssumeArg::KilledStuck => Assume::KilledStuck,
+        },
+    }
+}
+
+/// Says on stderr why no group has a recommendation.
+fn say_no_recommendation(recs: &Recommendations) {
+    let why: Vec<String> = recs
+        .skipped
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                terminal(s.template.as_deref().unwrap_or(&s.class)),
+                terminal(&s.reason)
+            )
+        })
+        .collect();
+    crate::warn!("bootline: no recommendation: {}", why.join("; "));
 }
 
 /// Runs `bootline recommend`.
 pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
-    let mut implausible = Implausibles::default();
-    let mut observed = Vec::new();
-    let (attempts, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {
+    let (sample, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, true) => {
             bail!("nothing to recommend from: give inputs (logs, timelines) or --durations FILE")
@@ -189,52 +164,24 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 .class
                 .clone()
                 .unwrap_or_else(|| DEFAULT_CLASS.to_string());
-            let current = config.class(&class).map_or(600.0, |c| c.timeout_secs);
-            let records = read_durations(path)?;
-            (
-                recommend::from_records(&records, &class, current),
-                false,
-                Some(class),
-            )
+            let current = config.class_policy(&class).timeout_secs;
+            let records = bootline::durations::read(path)?;
+            let sample = Sample::from_records(&records, &class, current);
+            (sample, false, Some(class))
         }
         (None, false) => {
-            let read = read_attempts(&args.input, &args.select, &config, args.class.as_deref())?;
+            let read = read_sample(&args.input, &args.select, &config, args.class.as_deref())?;
             if read.nothing {
                 // Said on stderr: there is nothing to recommend from.
                 return Ok(super::exit_code(read.failed, true));
             }
-            implausible = read.implausible;
-            observed = read.observed;
-            (read.attempts, read.failed, args.class.clone())
+            (read.sample, read.failed, args.class.clone())
         }
     };
-    let options = Options {
-        class,
-        candidates: args.candidates.clone(),
-        group_by: args.group_by.clone(),
-        assume: match args.assume {
-            AssumeArg::Auto => Assume::Auto,
-            AssumeArg::KilledSlow => Assume::KilledSlow,
-            AssumeArg::KilledStuck => Assume::KilledStuck,
-        },
-    };
-    let mut recs = recommend::recommend(&attempts, &config, &options);
-    recs.implausible = implausible;
-    recs.attach_observed(&observed);
+    let recs = sample.recommend(&config, &options(&args, class));
     if recs.classes.is_empty() && recs.templates.is_empty() {
-        let why: Vec<String> = recs
-            .skipped
-            .iter()
-            .map(|s| {
-                format!(
-                    "{}: {}",
-                    terminal(s.template.as_deref().unwrap_or(&s.class)),
-                    terminal(&s.reason)
-                )
-            })
-            .collect();
+        say_no_recommendation(&recs);
         // Boots were read, but none gives a latency to fit: a finding, like fit's.
-        crate::warn!("bootline: no recommendation: {}", why.join("; "));
         return Ok(super::exit_code(read_failed, true));
     }
     let out_text = match args.format {

@@ -13,7 +13,7 @@ use bootline::report::{self, Presentation, Report, Zone};
 use bootline::timeline::lean::Keep;
 use chrono::{DateTime, Utc};
 
-use super::timeline::{load_config, read_fleet_reporting};
+use super::read::{load_config, read_fleet_reporting};
 use super::Inputs;
 use crate::cli::{ReportArgs, ReportOptions};
 

@@ -55,6 +55,13 @@ impl Attempt {
         }
     }
 
+    /// Whether it is fitted with a latency that counts from the kernel's start, not a launch:
+    /// the one test of it every output counts by (`latency_from_kernel_start` of `fit`, the
+    /// report's `from_kernel_start`, the recommendation's warning).
+    pub fn counts_from_kernel(&self) -> bool {
+        self.from_kernel && self.record().is_some()
+    }
+
     /// A censored record the sweep killed: stuck or slow, the data cannot tell (§8.4).
     pub fn killed_unresolved(&self) -> bool {
         self.killed && matches!(self.latency, Latency::Censored(_))
@@ -112,10 +119,16 @@ pub fn from_attempts(
             labels: a.labels.clone(),
             latency,
             killed: matches!(a.outcome, Outcome::FalseFailed | Outcome::TimedOut),
-            from_kernel: a.latency.is_some_and(|l| l.from != Zero::Launch),
+            from_kernel: a.latency.is_some_and(|l| from_kernel(&l)),
         });
     }
     (out, unusable, implausible)
+}
+
+/// Whether a latency misses the time before the kernel started: it counts from the kernel's
+/// start (the launch unknown), or from the first moment any source saw.
+fn from_kernel(l: &crate::timeline::Latency) -> bool {
+    l.from != Zero::Launch
 }
 
 /// Attempts of a plain durations file, all of class `class`. A record censored at or after the

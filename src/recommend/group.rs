@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Policy, DEFAULT_CLASS};
+use crate::config::{Config, Policy};
 use crate::stats::family::Family;
 use crate::stats::Record;
-use crate::timeline::Implausibles;
+use crate::timeline::{Implausibles, ObservedTimeout};
 
 use super::attempt::{Attempt, Latency};
 use super::checks::Proposal;
@@ -126,9 +126,6 @@ fn groups<'a>(
     config: &Config,
     only: Option<&str>,
 ) -> (Vec<GroupSpec<'a>>, Vec<GroupSpec<'a>>) {
-    let default = config
-        .class(DEFAULT_CLASS)
-        .map_or((600.0, 900.0), |c| (c.timeout_secs, c.stuck_threshold_secs));
     let mut names: BTreeSet<&str> = config.classes.keys().map(String::as_str).collect();
     names.extend(attempts.iter().map(|a| &*a.class));
     let keep = |class: &str| only.is_none_or(|o| o == class);
@@ -141,15 +138,13 @@ fn groups<'a>(
         .into_iter()
         .filter(|c| keep(c))
         .map(|name| {
-            let configured = config.class(name);
-            let (current, stuck) =
-                configured.map_or(default, |c| (c.timeout_secs, c.stuck_threshold_secs));
+            let policy = config.class_policy(name);
             GroupSpec {
                 class: name.to_string(),
                 template: None,
-                current,
-                stuck,
-                unconfigured: configured.is_none(),
+                current: policy.timeout_secs,
+                stuck: policy.stuck_threshold_secs,
+                unconfigured: !policy.configured,
                 attempts: attempts
                     .iter()
                     .filter(|a| &*a.class == name && !overridden(a))
@@ -165,9 +160,7 @@ fn groups<'a>(
             class: t.class.clone(),
             template: Some(t.name.clone()),
             current: t.provision_timeout_seconds,
-            stuck: config
-                .class(&t.class)
-                .map_or(default.1, |c| c.stuck_threshold_secs),
+            stuck: config.class_policy(&t.class).stuck_threshold_secs,
             unconfigured: false,
             attempts: attempts
                 .iter()
@@ -749,7 +742,7 @@ fn data_warnings(r: &Recommendation, fitted: &[&Attempt]) -> Vec<Warning> {
             format!("only {} records: the answer rests on {rests_on}", r.n),
         );
     }
-    let from_kernel = fitted.iter().filter(|a| a.from_kernel).count();
+    let from_kernel = fitted.iter().filter(|a| a.counts_from_kernel()).count();
     if from_kernel > 0 {
         push(
             WarningKind::LatencyFromKernel { n: from_kernel },
@@ -835,6 +828,9 @@ pub struct GateCheck {
     pub km_at_current: Option<f64>,
     /// Its interval.
     pub km_ci: [Option<f64>; 2],
+    /// When the platform's events contradict the current timeout: as in the recommendation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_timeout: Option<ObservedTimeout>,
     /// Whether it passes.
     pub passed: bool,
     /// Why not.
@@ -858,6 +854,9 @@ pub struct Check {
     /// With data: groups without a recommendation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+    /// With data: attempts excluded for an implausible latency, as in the recommendation.
+    #[serde(default, skip_serializing_if = "Implausibles::is_empty")]
+    pub implausible: Implausibles,
 }
 
 impl Check {
@@ -890,6 +889,7 @@ pub fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>
                     target: d.policy.target_false_fail_rate,
                     km_at_current: at.km,
                     km_ci: at.km_ci,
+                    observed_timeout: r.observed_timeout.clone(),
                     passed: reasons.is_empty(),
                     reasons,
                 }
@@ -903,6 +903,7 @@ pub fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>
         proposal,
         gate,
         skipped: data.map(|d| d.skipped.clone()).unwrap_or_default(),
+        implausible: data.map(|d| d.implausible.clone()).unwrap_or_default(),
     }
 }
 
@@ -1067,6 +1068,25 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.kind == WarningKind::UnconfiguredClass));
+    }
+
+    #[test]
+    fn a_configuration_without_the_default_class_falls_back_to_the_built_in_values() {
+        let mut config = Config::default();
+        config.classes.clear();
+        let attempts: Vec<Attempt> = healthy(60)
+            .iter()
+            .map(|r| attempt("batch", None, r.duration_secs))
+            .collect();
+        let r = recommend(&attempts, &config, &Options::default());
+        let batch = &r.classes[0];
+        assert_eq!(
+            (batch.current_timeout_s, batch.stuck_threshold_s),
+            (
+                crate::config::DEFAULT_TIMEOUT_SECS,
+                crate::config::DEFAULT_STUCK_SECS
+            )
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod attempt;
 pub mod checks;
 pub mod group;
 pub mod rule;
+pub mod sample;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,7 @@ pub use attempt::{from_attempts, from_records, Attempt, Latency};
 pub use checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict, Proposal};
 pub use group::{check, recommend, Check, GateCheck, Recommendations, Skipped};
 pub use rule::{Basis, FalseFail, PlausibleModel};
+pub use sample::Sample;
 
 /// The JSON schema version (the same as every bootline JSON document).
 pub const SCHEMA_VERSION: u32 = crate::stats::summary::SCHEMA_VERSION;

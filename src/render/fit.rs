@@ -1,13 +1,258 @@
-//! Parts of the `fit` text that a reader acts on first: the one-line summary that opens it,
-//! the phase table (slowest p90 first, phases that take no time folded into a count), and the
-//! bootstrap goodness-of-fit p-values.
+//! The `fit` text ([`text`]): the one-line summary that opens it, the class's counts,
+//! Kaplan–Meier, the distribution-free bounds, the models and their quantiles, the tail, the
+//! bootstrap goodness-of-fit p-values and the phase table (slowest p90 first, phases that take
+//! no time folded into a count).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::escape::terminal;
+use super::recommend::{percent, secs as secs_plain};
 use super::secs_or_dash as secs;
+use crate::report::fit::{ClassFit, FitReport};
 use crate::stats::phase::PhaseQuantiles;
-use crate::stats::summary::FitSummary;
+use crate::stats::summary::{FitSummary, QuantileOut};
+
+/// `fit`'s text: every section of the report in reading order; the phase table lists phases
+/// that take no time too when `all_phases`.
+pub fn text(r: &FitReport, all_phases: bool) -> String {
+    let mut t = summary_line(&r.summary, &r.subject);
+    if let Some(c) = &r.class {
+        t.push_str(&class_counts(c));
+    }
+    t.push_str(&records_line(&r.summary));
+    t.push_str(&kaplan_meier(&r.summary, r.current_timeout_secs));
+    t.push_str(&order_statistics(&r.summary));
+    t.push_str(&models(&r.summary));
+    t.push_str(&model_quantiles(&r.summary));
+    t.push_str(&tail(&r.summary));
+    t.push_str(&bootstrap_table(&r.summary));
+    if let Some(c) = &r.class {
+        t.push_str(&crate::report::text::phases(&c.phases, all_phases));
+    }
+    t
+}
+
+/// `3 registered, 1 timed_out`.
+fn outcome_counts(m: &BTreeMap<String, usize>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The class's attempts and boots by outcome, and how many latencies count from the kernel.
+fn class_counts(c: &ClassFit) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "class {}: {} attempts ({}); {} boots ({})\n",
+        c.class,
+        c.attempts.values().sum::<usize>(),
+        outcome_counts(&c.attempts),
+        c.boots.values().sum::<usize>(),
+        outcome_counts(&c.boots)
+    );
+    if c.from_kernel_start > 0 {
+        let _ = writeln!(
+            t,
+            "{} of the latencies count from the kernel's start, not a launch (no platform event for them): the time before the kernel is missing\n",
+            super::count(c.from_kernel_start, "attempt")
+        );
+    }
+    t
+}
+
+/// A model parameter: fixed-point, or scientific when tiny.
+fn param(v: f64) -> String {
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.6}")
+    }
+}
+
+/// Estimate, interval and bound, aligned.
+fn quantile_cells(q: &QuantileOut) -> String {
+    format!(
+        "{:>9} [{:>9}, {:>9}] {:>9}",
+        secs(q.estimate),
+        secs(q.ci[0]),
+        secs(q.ci[1]),
+        secs(q.ucb)
+    )
+}
+
+/// How many records, and the confidence of intervals and bounds.
+fn records_line(s: &FitSummary) -> String {
+    let pct = s.confidence * 100.0;
+    format!(
+        "{} records: {} registered, {} censored; intervals {pct:.0} % two-sided, bounds {pct:.0} % one-sided\n",
+        s.n, s.n_events, s.n_censored
+    )
+}
+
+/// Kaplan–Meier: the median, the quantiles, survival at the asked times, the share beyond the
+/// current timeout and the plateau.
+fn kaplan_meier(s: &FitSummary, current_timeout: f64) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "\nKaplan–Meier (log-log band inversion)");
+    let _ = writeln!(o, "  median {} s", secs(s.km.median));
+    let _ = writeln!(
+        o,
+        "  {:<6} {:>9} [{:>9}, {:>9}] {:>9}",
+        "level", "estimate", "lower", "upper", "bound"
+    );
+    for (l, q) in &s.km.quantiles {
+        let _ = writeln!(o, "  {l:<6} {}", quantile_cells(q));
+    }
+    for p in &s.km.survival_at {
+        let _ = writeln!(
+            o,
+            "  S({:.0} s) = {:.6} [{}, {}]{}",
+            p.t,
+            p.s.unwrap_or(f64::NAN),
+            p.ci[0].map_or("-".into(), |v| format!("{v:.6}")),
+            p.ci[1].map_or("-".into(), |v| format!("{v:.6}")),
+            if p.beyond_last_record == Some(true) {
+                " (beyond the data)"
+            } else {
+                ""
+            }
+        );
+    }
+    o.push_str(&beyond_current(s, current_timeout));
+    if let Some(p) = &s.km.plateau {
+        let _ = writeln!(
+            o,
+            "  plateau after {:.1} s to {:.1} s: {} censored, S = {:.6}{}",
+            p.last_event_time,
+            p.max_time,
+            p.n_censored_after_last_event,
+            p.pi_hat,
+            if p.long_plateau {
+                " (long: stuck VMs likely; see lognormal_cure)"
+            } else {
+                ""
+            }
+        );
+    }
+    o
+}
+
+/// The share of healthy boots that exceed the current timeout, when survival was asked there.
+fn beyond_current(s: &FitSummary, current_timeout: f64) -> String {
+    let Some(p) = s.km.survival_at.iter().find(|p| p.t == current_timeout) else {
+        return String::new();
+    };
+    let share = match (p.s, p.beyond_last_record) {
+        (Some(v), Some(true)) if v > 0.0 => "beyond the data: an unknown share".to_string(),
+        (Some(v), _) => format!(
+            "{} [{}, {}]",
+            percent(v),
+            p.ci[0].map_or("-".into(), percent),
+            p.ci[1].map_or("-".into(), percent)
+        ),
+        (None, _) => "an unknown share".to_string(),
+    };
+    format!(
+        "  {share} of healthy boots exceed {} (the current timeout)\n",
+        secs_plain(current_timeout)
+    )
+}
+
+/// The order-statistic bounds of each level.
+fn order_statistics(s: &FitSummary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "\nDistribution-free bounds (order statistics)");
+    for (l, b) in &s.order_statistic {
+        let _ = writeln!(
+            o,
+            "  {l:<6} [{:>9}, {:>9}] {:>9}{}",
+            secs(b.lower),
+            secs(b.upper),
+            secs(b.ucb),
+            b.unavailable
+                .as_ref()
+                .map_or(String::new(), |r| format!("  ({r})"))
+        );
+    }
+    o
+}
+
+/// The models ranked by BIC, with their scores and parameters.
+fn models(s: &FitSummary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "\nModels (best BIC first; n = all records)");
+    let _ = writeln!(
+        o,
+        "  {:<19} {:>12} {:>11} {:>11} {:>8}  parameters",
+        "family", "loglik", "AIC", "BIC", "ΔBIC"
+    );
+    for m in &s.models {
+        let params: Vec<String> = m
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", param(*v)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  {:<19} {:>12.3} {:>11.3} {:>11.3} {:>8.3}  {}",
+            m.score.family.name(),
+            m.score.loglik,
+            m.score.aic,
+            m.score.bic,
+            m.score.delta_bic,
+            params.join(" ")
+        );
+    }
+    o
+}
+
+/// Each model's quantiles with intervals and bounds, and the models not fitted.
+fn model_quantiles(s: &FitSummary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "\n  {:<19} {:<6} {:>9} [{:>9}, {:>9}] {:>9}",
+        "family", "level", "estimate", "lower", "upper", "bound"
+    );
+    for m in &s.models {
+        for l in ["p50", "p90", "p99", "p99.9"] {
+            if let Some(q) = m.quantiles.get(l) {
+                let _ = writeln!(
+                    o,
+                    "  {:<19} {l:<6} {}",
+                    m.score.family.name(),
+                    quantile_cells(q)
+                );
+            }
+        }
+        if let Some(r) = &m.se_unavailable {
+            let _ = writeln!(o, "  {:<19} {r}", m.score.family.name());
+        }
+    }
+    for u in &s.unavailable_models {
+        let _ = writeln!(o, "  {:<19} not fitted: {}", u.family.name(), u.reason);
+    }
+    o
+}
+
+/// The generalized Pareto tail, or why it was skipped.
+fn tail(s: &FitSummary) -> String {
+    match (&s.tail_gpd.fit, &s.tail_gpd.skipped) {
+        (Some(g), _) => format!(
+            "\nGeneralized Pareto tail above {:.1} s ({} exceedances): xi = {:.4}, sigma = {:.3}, p99.9 = {} s\n",
+            g.threshold,
+            g.n_exceedances,
+            g.xi,
+            g.sigma,
+            secs(g.quantiles.get("p99.9").copied().flatten())
+        ),
+        (None, Some(r)) => format!("\nGeneralized Pareto tail: skipped ({r})\n"),
+        (None, None) => String::new(),
+    }
+}
 
 /// The level the summary line reports for Kaplan–Meier (reached by a few hundred boots).
 const KM_LEVEL: &str = "p99";

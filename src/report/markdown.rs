@@ -9,7 +9,7 @@ use super::figures::fmt_secs;
 use super::inputs::Read;
 use super::redact::redact;
 use super::{NotableBoot, Report};
-use crate::chart::ChartError;
+use crate::chart::{ChartError, Kind};
 use crate::render::escape::{markdown_cell as cell, markdown_code as code, markdown_text as text};
 use crate::timeline::Outcome;
 
@@ -25,23 +25,21 @@ fn word<T: serde::Serialize>(v: &T) -> String {
 /// The most characters GitHub takes in a pull-request body.
 pub const BODY_LIMIT: usize = 65_536;
 
-/// The charts, in the order the report shows them, with their captions.
-pub const CHARTS: [(&str, &str); 5] = [
-    (
-        "distribution",
-        "register latency: histogram, fitted densities, timeout and stuck lines",
-    ),
-    (
-        "survival",
-        "share of boots not yet registered (Kaplan–Meier with band, fits; log scale)",
-    ),
-    (
-        "waterfall",
-        "every boot, sorted by latency, coloured by phase",
-    ),
-    ("timeline", "the worked instance, lane by lane"),
-    ("phases", "per-phase p50/p90/p99 and tail blame"),
-];
+/// What a chart shows, as the report's list of charts says it (the charts are listed in the
+/// order of [`Kind::ALL`]).
+pub fn caption(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Distribution => {
+            "register latency: histogram, fitted densities, timeout and stuck lines"
+        }
+        Kind::Survival => {
+            "share of boots not yet registered (Kaplan–Meier with band, fits; log scale)"
+        }
+        Kind::Waterfall => "every boot, sorted by latency, coloured by phase",
+        Kind::Timeline => "the worked instance, lane by lane",
+        Kind::Phases => "per-phase p50/p90/p99 and tail blame",
+    }
+}
 
 /// Caps tried in turn on every long list until the page fits [`BODY_LIMIT`].
 const LIST_CAPS: [usize; 7] = [200, 100, 50, 20, 10, 5, 0];
@@ -676,23 +674,24 @@ impl Page<'_> {
         let r = self.r;
         self.line(&format!("## Charts (class {})", text(&r.figures.class)));
         self.line("");
-        let undrawn = |kind: &str| self.undrawn.iter().find(|e| e.kind().name() == kind);
+        let undrawn = |kind: Kind| self.undrawn.iter().find(|e| e.kind() == kind);
         let mut lines = Vec::new();
-        for (kind, caption) in CHARTS {
+        for kind in Kind::ALL {
             if let Some(e) = undrawn(kind) {
                 lines.push(format!("- {kind}: not drawn ({})", e.reason()));
                 continue;
             }
-            if kind == "timeline" && r.figures.lanes.is_none() {
+            if kind == Kind::Timeline && r.figures.lanes.is_none() {
                 continue;
             }
+            let caption = caption(kind);
             let href = match &r.presentation.link_base {
                 Some(base) => format!("{}/{kind}.svg", base.trim_end_matches('/')),
                 None => format!("{kind}.svg"),
             };
             lines.push(format!("- [{kind}]({href}): {caption}"));
         }
-        let embed = undrawn("distribution").is_none();
+        let embed = undrawn(Kind::Distribution).is_none();
         for l in lines {
             self.line(&l);
         }

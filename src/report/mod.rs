@@ -6,6 +6,7 @@
 
 pub mod class;
 pub mod figures;
+pub mod fit;
 pub mod inputs;
 pub mod markdown;
 pub mod redact;
@@ -230,20 +231,6 @@ impl Report {
     }
 }
 
-/// A class's timeout and stuck threshold, and whether it is configured (else the default
-/// class's values apply, as in `fit` and `recommend`).
-fn class_policy(config: &Config, name: &str) -> (f64, f64, bool) {
-    match (config.class(name), config.class(config::DEFAULT_CLASS)) {
-        (Some(c), _) => (c.timeout_secs, c.stuck_threshold_secs, true),
-        (None, Some(d)) => (d.timeout_secs, d.stuck_threshold_secs, false),
-        (None, None) => (
-            config::DEFAULT_TIMEOUT_SECS,
-            config::DEFAULT_STUCK_SECS,
-            false,
-        ),
-    }
-}
-
 fn notable(boots: &[LeanBoot]) -> Vec<NotableBoot> {
     let mut v: Vec<NotableBoot> = boots
         .iter()
@@ -308,18 +295,50 @@ pub fn build(
     opts: &Options,
 ) -> Result<Report, ReportError> {
     let lean::Fleet { boots, kept, .. } = fleet;
-    let max_plausible_secs = config.latency.max_plausible_secs;
-    let timeline_attempts = crate::timeline::attempts(&boots);
-    let observed = crate::timeline::disagreements(&timeline_attempts, config);
-    let (attempts, _, implausible) =
-        crate::recommend::from_attempts(&timeline_attempts, max_plausible_secs);
-    drop(timeline_attempts);
-    let mut recommendation =
-        crate::recommend::recommend(&attempts, config, &crate::recommend::Options::default());
-    recommendation.implausible = implausible.clone();
-    recommendation.attach_observed(&observed);
-    drop(attempts);
-    let fleet = Fleet {
+    let sample = crate::recommend::Sample::from_boots(&boots, config);
+    let recommendation = sample.recommend(config, &crate::recommend::Options::default());
+    let fleet = fleet_counts(&boots);
+    let notable_boots = notable(&boots);
+    let by_class = by_class(boots);
+    let Some(charted) = by_class.get(opts.class.as_str()) else {
+        return Err(no_boots_of(&opts.class, &by_class));
+    };
+    let worked_boot = worked_boot(opts, charted, &kept, config.latency.max_plausible_secs)?;
+    let lane_boot = worked_boot
+        .map(|(b, _)| b)
+        .filter(|b| b.class == opts.class);
+    let mut classes = Vec::new();
+    let mut figures = None;
+    for (name, class_boots) in &by_class {
+        let lanes = (**name == *opts.class).then_some(lane_boot);
+        let (class, drawn) = class_report(name, class_boots, config, &sample, lanes)?;
+        classes.push(class);
+        figures = figures.or(drawn);
+    }
+    let worked = worked_boot.map(|(b, why)| worked::worked(b, why));
+    let mut figures = figures.expect("the charted class was checked to have boots");
+    mark_recommended(&mut figures, &recommendation);
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        bootline_version: env!("CARGO_PKG_VERSION").to_string(),
+        generated_at: opts.now,
+        command: opts.command.clone(),
+        presentation: opts.presentation.clone(),
+        inputs,
+        policy: Policy::from(&config.policy),
+        fleet,
+        classes,
+        notable: notable_boots,
+        implausible: sample.implausible,
+        worked,
+        recommendation,
+        figures,
+    })
+}
+
+/// Boots, instances and outcomes of the whole fleet.
+fn fleet_counts(boots: &[LeanBoot]) -> Fleet {
+    Fleet {
         boots: boots.len(),
         // Boots are ordered by instance.
         instances: boots
@@ -327,24 +346,32 @@ pub fn build(
             .enumerate()
             .filter(|(i, b)| *i == 0 || boots[i - 1].instance != b.instance)
             .count(),
-        outcomes: class::outcome_counts(&boots),
-    };
-    let notable_boots = notable(&boots);
-    let by_class = by_class(boots);
-    let Some(charted) = by_class.get(opts.class.as_str()) else {
-        let seen: Vec<&str> = by_class.keys().map(|k| &**k).collect();
-        return Err(ReportError::NoBootsOfClass(
-            opts.class.clone(),
-            if seen.is_empty() {
-                "none".into()
-            } else {
-                seen.join(", ")
-            },
-        ));
-    };
-    // The boot told and drawn in full: the one asked for, else the charted class's slowest
-    // healthy boot, kept whole as the fleet was read.
-    let worked_boot = match &opts.worked_instance {
+        outcomes: class::outcome_counts(boots),
+    }
+}
+
+/// No boot of the charted class: the error names the classes seen.
+fn no_boots_of(class: &str, by_class: &BTreeMap<Name, Vec<LeanBoot>>) -> ReportError {
+    let seen: Vec<&str> = by_class.keys().map(|k| &**k).collect();
+    ReportError::NoBootsOfClass(
+        class.to_string(),
+        if seen.is_empty() {
+            "none".into()
+        } else {
+            seen.join(", ")
+        },
+    )
+}
+
+/// The boot told and drawn in full, and why it was chosen: the one asked for, else the charted
+/// class's slowest healthy boot, kept whole as the fleet was read.
+fn worked_boot<'a>(
+    opts: &Options,
+    charted: &[LeanBoot],
+    kept: &'a [Boot],
+    max_plausible_secs: f64,
+) -> Result<Option<(&'a Boot, &'static str)>, ReportError> {
+    Ok(match &opts.worked_instance {
         Some(id) => Some((
             kept.iter()
                 .find(|b| &b.instance == id)
@@ -357,79 +384,102 @@ pub fn build(
                     .find(|b| *b.instance == *l.instance && b.boot == l.boot as usize)
             })
             .map(|b| (b, "The slowest healthy boot")),
-    };
-    let lane_boot = worked_boot
-        .map(|(b, _)| b)
-        .filter(|b| b.class == opts.class);
-    let mut classes = Vec::new();
-    let mut figures = None;
-    for (name, class_boots) in &by_class {
-        let name: &str = name;
-        let (timeout_secs, stuck_threshold_secs, configured) = class_policy(config, name);
-        let records = class::records(class_boots, max_plausible_secs);
-        let fit_opts = FitOptions {
-            confidence: config.policy.confidence,
-            times: class::survival_times(&[], timeout_secs),
-            ..FitOptions::default()
-        };
-        let fitted = if records.is_empty() {
-            Err("no boot of the class has a register latency to fit".to_string())
-        } else {
-            analyse_with_models(&records, &fit_opts).map_err(|e| e.to_string())
-        };
-        let phases = PhaseReport::new(class_boots, max_plausible_secs);
-        if name == opts.class {
+    })
+}
+
+/// One class's part of the report; for the charted class (`lanes`: its worked boot, if any,
+/// whose lanes are drawn) the chart data too.
+fn class_report(
+    name: &str,
+    boots: &[LeanBoot],
+    config: &Config,
+    sample: &crate::recommend::Sample,
+    lanes: Option<Option<&Boot>>,
+) -> Result<(ClassReport, Option<Figures>), ReportError> {
+    let max_plausible_secs = config.latency.max_plausible_secs;
+    let policy = config.class_policy(name);
+    let records = class::records(boots, max_plausible_secs);
+    let fitted = fitted(&records, config.policy.confidence, policy.timeout_secs);
+    let phases = PhaseReport::new(boots, max_plausible_secs);
+    let figures = match lanes {
+        Some(lane_boot) => {
             let fitted = fitted.as_ref().map_err(|e| ReportError::Stats {
                 class: name.to_string(),
                 reason: e.clone(),
             })?;
-            figures = Some(build_figures(
+            Some(build_figures(
                 name,
-                (class_boots, lane_boot),
+                (boots, lane_boot),
                 &records,
                 fitted,
                 &phases,
-                (timeout_secs, stuck_threshold_secs),
+                (policy.timeout_secs, policy.stuck_threshold_secs),
                 config.policy.confidence,
                 max_plausible_secs,
-            )?);
+            )?)
         }
-        let mut templates: BTreeMap<String, usize> = BTreeMap::new();
-        for t in class_boots.iter().filter_map(|b| b.template.as_deref()) {
-            *templates.entry(t.to_string()).or_default() += 1;
-        }
-        let (fit, fit_unavailable) = match fitted {
-            Ok((summary, _, _)) => (Some(summary), None),
-            Err(e) => (None, Some(e)),
-        };
-        classes.push(ClassReport {
-            class: name.to_string(),
-            timeout_secs,
-            observed_timeouts: observed
-                .iter()
-                .filter(|o| o.class == name)
-                .cloned()
-                .collect(),
-            stuck_threshold_secs,
-            configured,
-            boots: class::outcome_counts(class_boots),
-            attempts: class::attempt_counts(class_boots),
-            templates,
-            from_kernel_start: class_boots
-                .iter()
-                .filter(|b| b.record(max_plausible_secs).is_some())
-                .filter(|b| {
-                    b.latency
-                        .is_some_and(|l| l.from != crate::timeline::Zero::Launch)
-                })
-                .count(),
-            fit,
-            fit_unavailable,
-            phases,
-        });
+        None => None,
+    };
+    let (fit, fit_unavailable) = match fitted {
+        Ok((summary, _, _)) => (Some(summary), None),
+        Err(e) => (None, Some(e)),
+    };
+    let class = ClassReport {
+        class: name.to_string(),
+        timeout_secs: policy.timeout_secs,
+        observed_timeouts: sample
+            .observed
+            .iter()
+            .filter(|o| o.class == name)
+            .cloned()
+            .collect(),
+        stuck_threshold_secs: policy.stuck_threshold_secs,
+        configured: policy.configured,
+        boots: class::outcome_counts(boots),
+        attempts: class::attempt_counts(boots),
+        templates: template_counts(boots),
+        from_kernel_start: sample.from_kernel_start(name),
+        fit,
+        fit_unavailable,
+        phases,
+    };
+    Ok((class, figures))
+}
+
+/// The fit of a class's records, with S at its timeout; why there is none.
+fn fitted(records: &[crate::stats::Record], confidence: f64, timeout_secs: f64) -> Fitted {
+    if records.is_empty() {
+        return Err("no boot of the class has a register latency to fit".to_string());
     }
-    let worked = worked_boot.map(|(b, why)| worked::worked(b, why));
-    let mut figures = figures.expect("the charted class was checked to have boots");
+    let opts = FitOptions {
+        confidence,
+        times: class::survival_times(&[], timeout_secs),
+        ..FitOptions::default()
+    };
+    analyse_with_models(records, &opts).map_err(|e| e.to_string())
+}
+
+/// A class's fit: the summary, the fitted models and Kaplan–Meier; or why there is none.
+type Fitted = Result<
+    (
+        crate::stats::summary::FitSummary,
+        crate::stats::summary::Fits,
+        crate::stats::km::KaplanMeier,
+    ),
+    String,
+>;
+
+/// Boots by template (boots without one are not counted).
+fn template_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
+    let mut templates: BTreeMap<String, usize> = BTreeMap::new();
+    for t in boots.iter().filter_map(|b| b.template.as_deref()) {
+        *templates.entry(t.to_string()).or_default() += 1;
+    }
+    templates
+}
+
+/// Draws the charted class's recommended timeout beside its current one.
+fn mark_recommended(figures: &mut Figures, recommendation: &crate::recommend::Recommendations) {
     if let Some(r) = recommendation
         .classes
         .iter()
@@ -447,22 +497,6 @@ pub fn build(
             },
         );
     }
-    Ok(Report {
-        schema_version: SCHEMA_VERSION,
-        bootline_version: env!("CARGO_PKG_VERSION").to_string(),
-        generated_at: opts.now,
-        command: opts.command.clone(),
-        presentation: opts.presentation.clone(),
-        inputs,
-        policy: Policy::from(&config.policy),
-        fleet,
-        classes,
-        notable: notable_boots,
-        implausible,
-        worked,
-        recommendation,
-        figures,
-    })
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -30,20 +30,13 @@ const APART_SECS: f64 = 86_400.0;
 /// attempt (clocks disagree by a little).
 const LAUNCH_SLACK_SECS: f64 = 60.0;
 
-/// The timeout policy of one class.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClassPolicy {
-    /// Register-wait timeout, seconds.
-    pub timeout_secs: f64,
-    /// Above this a boot that never registered is stuck, seconds.
-    pub stuck_threshold_secs: f64,
-}
+pub use crate::config::ClassPolicy;
 
 /// What assembly needs of the configuration: classes, template overrides and the sweep's rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classes {
-    /// Classes by name; `default` is always there.
-    pub classes: BTreeMap<String, ClassPolicy>,
+    /// Classes by name, as configured.
+    pub classes: BTreeMap<String, crate::config::Class>,
     /// Templates by name: (class, provision timeout in seconds).
     pub templates: BTreeMap<String, (String, f64)>,
     /// How the platform's `failed` events are read.
@@ -54,13 +47,6 @@ pub struct Classes {
 
 /// The class every boot belongs to unless the platform says otherwise.
 pub use crate::config::DEFAULT_CLASS;
-use crate::config::{DEFAULT_STUCK_SECS, DEFAULT_TIMEOUT_SECS};
-
-/// The default class's policy when a configuration gives none.
-const DEFAULT_POLICY: ClassPolicy = ClassPolicy {
-    timeout_secs: DEFAULT_TIMEOUT_SECS,
-    stuck_threshold_secs: DEFAULT_STUCK_SECS,
-};
 
 impl Default for Classes {
     fn default() -> Self {
@@ -70,17 +56,7 @@ impl Default for Classes {
 
 impl From<&crate::config::Config> for Classes {
     fn from(c: &crate::config::Config) -> Self {
-        let mut classes = BTreeMap::new();
-        classes.insert(DEFAULT_CLASS.to_string(), DEFAULT_POLICY);
-        for (name, class) in &c.classes {
-            classes.insert(
-                name.clone(),
-                ClassPolicy {
-                    timeout_secs: class.timeout_secs,
-                    stuck_threshold_secs: class.stuck_threshold_secs,
-                },
-            );
-        }
+        let classes = c.classes.clone();
         let templates = c
             .templates
             .iter()
@@ -110,11 +86,7 @@ impl From<&crate::config::Config> for Classes {
 
 impl Classes {
     fn class(&self, name: &str) -> ClassPolicy {
-        self.classes
-            .get(name)
-            .or_else(|| self.classes.get(DEFAULT_CLASS))
-            .copied()
-            .unwrap_or(DEFAULT_POLICY)
+        crate::config::class_policy(&self.classes, name)
     }
 }
 
