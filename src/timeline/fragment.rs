@@ -2,7 +2,8 @@
 //! needs, nothing more) and platform facts. Runs per source, in parallel; memory per source is
 //! one fragment per boot.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use super::clock::{Anchor, ClockMap, Segmenter};
@@ -157,12 +158,12 @@ pub struct Digest {
 /// What makes two boots of one source the same boot read twice: the same power-on and the same
 /// moments seen, to the bit. Two real boots of a machine without a hardware clock may share a
 /// kernel start; they do not share every moment.
-type Fingerprint = (
+type Fingerprint<'a> = (
     Option<u64>,
-    Option<String>,
+    Option<&'a str>,
     Option<(bool, u64)>,
     Option<(bool, u64)>,
-    Vec<(String, (bool, u64))>,
+    Vec<(&'a str, (bool, u64))>,
     usize,
 );
 
@@ -173,21 +174,55 @@ fn bits(w: When) -> (bool, u64) {
     }
 }
 
-fn fingerprint(f: &Fragment) -> Fingerprint {
+fn fingerprint(f: &Fragment) -> Fingerprint<'_> {
     let moments = f
         .milestones
         .iter()
         .chain(&f.registered)
-        .map(|m| (m.name.clone(), bits(m.at)))
+        .map(|m| (m.name.as_str(), bits(m.at)))
         .collect();
     (
         f.kernel_zero.map(f64::to_bits),
-        f.boot_id.clone(),
+        f.boot_id.as_deref(),
         f.first.map(bits),
         f.last.map(bits),
         moments,
         f.phases.len(),
     )
+}
+
+/// The boots a source kept so far, with an index that finds a boot read twice as it closes:
+/// a source that repeats one boot a million times (a console captured over and over) holds it
+/// once, not a million times until the end.
+#[derive(Debug, Default)]
+struct Kept {
+    /// A hash of each fingerprint, with the first boot kept that has it.
+    by_hash: HashMap<u64, usize>,
+    /// Boots dropped as repeats of one kept.
+    repeated: usize,
+}
+
+impl Kept {
+    /// Keeps `f` in `frags` unless it repeats a boot kept already (then counts it).
+    fn offer(&mut self, frags: &mut Vec<Fragment>, f: Fragment) {
+        let print = fingerprint(&f);
+        let mut h = std::hash::DefaultHasher::new();
+        print.hash(&mut h);
+        let hash = h.finish();
+        let repeat = match self.by_hash.get(&hash) {
+            Some(&i) if fingerprint(&frags[i]) == print => true,
+            // Two fingerprints with one hash: compare with every boot (this is rare).
+            Some(_) => frags.iter().any(|g| fingerprint(g) == print),
+            None => false,
+        };
+        drop(print);
+        if repeat {
+            self.repeated += 1;
+            return;
+        }
+        self.by_hash.entry(hash).or_insert(frags.len());
+        frags.push(f);
+    }
 }
 
 /// Builds a digest from a stream of events.
@@ -196,6 +231,7 @@ pub struct Digester {
     path: Arc<str>,
     current: Option<Open>,
     out: Digest,
+    kept: Kept,
     /// The source said its year is unknown.
     undated: bool,
 }
@@ -295,6 +331,7 @@ impl Digester {
             path,
             current: None,
             out: Digest::default(),
+            kept: Kept::default(),
             undated: false,
         }
     }
@@ -307,7 +344,7 @@ impl Digester {
     fn split(&mut self) {
         if let Some(o) = self.current.take() {
             if let Some(f) = close(o) {
-                self.out.fragments.push(f);
+                self.kept.offer(&mut self.out.fragments, f);
             }
         }
     }
@@ -611,11 +648,8 @@ impl Digester {
     /// otherwise), then each boot's instance is decided with the default rule.
     pub fn finish(mut self) -> Digest {
         self.split();
+        self.out.repeated_boots = self.kept.repeated;
         let frags = &mut self.out.fragments;
-        let mut seen = std::collections::HashSet::new();
-        let before = frags.len();
-        frags.retain(|f| seen.insert(fingerprint(f)));
-        self.out.repeated_boots = before - frags.len();
         for f in frags.iter_mut() {
             f.undated = self.undated;
         }
@@ -896,6 +930,37 @@ mod tests {
             s,
             Location::new("cloud-init.log".into(), line),
         )
+    }
+
+    fn kernel_start(wall: &str, line: u64) -> Event {
+        Event::new(
+            EventKind::KernelStart {
+                version: "5.15.0-1019-aws".into(),
+            },
+            Stamp::wall(DateTime::parse_from_rfc3339(wall).unwrap()),
+            Location::new("console.log".into(), line),
+        )
+    }
+
+    #[test]
+    fn a_boot_read_again_is_dropped_as_it_closes_and_counted() {
+        // A, B, A, A: the repeats of A are dropped whenever they come; B is another boot.
+        let d = digest(
+            "console.log".into(),
+            [
+                kernel_start("2024-05-01T12:00:00Z", 1),
+                kernel_start("2024-05-01T13:00:00Z", 2),
+                kernel_start("2024-05-01T12:00:00Z", 3),
+                kernel_start("2024-05-01T12:00:00Z", 4),
+            ],
+        );
+        let zeros: Vec<f64> = d.fragments.iter().filter_map(|f| f.kernel_zero).collect();
+        assert_eq!(zeros, [1_714_564_800.0, 1_714_568_400.0]);
+        assert_eq!(d.repeated_boots, 2);
+        assert_eq!(
+            d.fragments[0].milestones[0].source.to_string(),
+            "console.log:1"
+        );
     }
 
     #[test]
