@@ -2,6 +2,7 @@
 //! needs, nothing more) and platform facts. Runs per source, in parallel; memory per source is
 //! one fragment per boot.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -37,6 +38,45 @@ fn when_of(s: &Stamp) -> Option<When> {
     s.wall.map(|w| When::Wall(epoch(w)))
 }
 
+/// Where an item of a fragment was found: a line of its source, or the source as a whole
+/// (systemd's startup totals). The path is the source's, shared: an item costs no copy of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin {
+    /// The source's path.
+    pub path: Arc<str>,
+    /// 1-based line, when the item came from one.
+    pub line: Option<u64>,
+}
+
+impl Origin {
+    /// The source as a whole.
+    pub fn whole(path: &Arc<str>) -> Self {
+        Self {
+            path: path.clone(),
+            line: None,
+        }
+    }
+}
+
+impl From<&Location> for Origin {
+    fn from(l: &Location) -> Self {
+        Self {
+            path: l.path.clone(),
+            line: Some(l.line),
+        }
+    }
+}
+
+/// `path:line`, or `path` for the source as a whole.
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.path),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
 /// A span found in a source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PhaseItem {
@@ -50,19 +90,20 @@ pub struct PhaseItem {
     pub end: Option<When>,
     /// Result word.
     pub result: Option<String>,
-    /// `path:line`.
-    pub source: String,
+    /// Where.
+    pub source: Origin,
 }
 
 /// An instant found in a source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MilestoneItem {
-    /// Milestone name.
-    pub name: String,
+    /// Milestone name (the built-in ones are not allocated: a source of a million kernel
+    /// starts holds no million copies of `kernel_start`).
+    pub name: Cow<'static, str>,
     /// When.
     pub at: When,
-    /// `path:line`.
-    pub source: String,
+    /// Where.
+    pub source: Origin,
 }
 
 /// What one source knows about one boot.
@@ -76,8 +117,8 @@ pub struct Fragment {
     /// The first usable id found inside the source for this boot (or, failing that, for the
     /// nearest boot of the same source that has one).
     pub content_id: Option<(String, IdEvidence)>,
-    /// The source's path.
-    pub source: String,
+    /// The source's path (shared by its fragments).
+    pub source: Arc<str>,
     /// journald's `_BOOT_ID`, when known.
     pub boot_id: Option<String>,
     /// Wall-clock epoch seconds of the kernel's zero, estimated from events with two clocks
@@ -93,8 +134,8 @@ pub struct Fragment {
     pub milestones: Vec<MilestoneItem>,
     /// Successful registrations (2xx) seen in the source.
     pub registered: Vec<MilestoneItem>,
-    /// Crash evidence (the first), with when.
-    pub crash: Option<(Evidence, Option<When>)>,
+    /// Crash evidence (the first), with when (boxed: few boots have one).
+    pub crash: Option<Box<(Evidence, Option<When>)>>,
     /// Whether the boot's start was seen: the kernel's start (a console from power-on),
     /// systemd's startup totals (which count from it), or cloud-init's first stage
     /// (`init-local`, or `init` where no `init-local` ran), whose `Up N seconds` dates the
@@ -179,7 +220,7 @@ fn fingerprint(f: &Fragment) -> Fingerprint<'_> {
         .milestones
         .iter()
         .chain(&f.registered)
-        .map(|m| (m.name.as_str(), bits(m.at)))
+        .map(|m| (&*m.name, bits(m.at)))
         .collect();
     (
         f.kernel_zero.map(f64::to_bits),
@@ -221,8 +262,18 @@ impl Kept {
             return;
         }
         self.by_hash.entry(hash).or_insert(frags.len());
-        frags.push(f);
+        frags.push(shrunk(f));
     }
+}
+
+/// `f` without the room its lists grew into: a boot of one kernel start holds one milestone,
+/// not four.
+fn shrunk(mut f: Fragment) -> Fragment {
+    f.phases.shrink_to_fit();
+    f.milestones.shrink_to_fit();
+    f.registered.shrink_to_fit();
+    f.steps.shrink_to_fit();
+    f
 }
 
 /// Builds a digest from a stream of events.
@@ -242,7 +293,7 @@ struct UserspaceUnit {
     unit: String,
     start: Option<f64>,
     active: f64,
-    source: String,
+    source: Origin,
 }
 
 #[derive(Debug)]
@@ -256,7 +307,7 @@ struct Open {
     /// A stage banner was seen: a later `init-local` one is a new boot.
     saw_stage_banner: bool,
     /// Open marker spans by name.
-    open_markers: BTreeMap<String, (When, String)>,
+    open_markers: BTreeMap<String, (When, Origin)>,
     /// How many items each marker name has put in this boot (milestones and spans).
     marker_counts: BTreeMap<String, u64>,
     content: bool,
@@ -279,11 +330,11 @@ impl Open {
             .or(self.last_wall.map(When::Wall))
     }
 
-    fn new(instance: &str, source: &str) -> Self {
+    fn new(source: &Arc<str>) -> Self {
         Self {
             frag: Fragment {
-                instance: instance.to_string(),
-                source: source.to_string(),
+                instance: source.to_string(),
+                source: source.clone(),
                 ..Fragment::default()
             },
             records: record::Builder::new(),
@@ -320,10 +371,6 @@ impl Open {
     }
 }
 
-fn loc(l: &Location) -> String {
-    l.to_string()
-}
-
 impl Digester {
     /// A digester for the source at `path`.
     pub fn new(path: Arc<str>) -> Self {
@@ -338,7 +385,7 @@ impl Digester {
 
     fn open(&mut self) -> &mut Open {
         let src = &self.path;
-        self.current.get_or_insert_with(|| Open::new(src, src))
+        self.current.get_or_insert_with(|| Open::new(src))
     }
 
     fn split(&mut self) {
@@ -382,7 +429,7 @@ impl Digester {
                         instance: instance.clone(),
                         workspace: workspace.clone(),
                         labels: labels.clone(),
-                        source: loc(&e.source),
+                        source: e.source.to_string(),
                     });
                 }
                 return;
@@ -401,9 +448,9 @@ impl Digester {
                 o.frag.saw_start = true;
                 o.content = true;
                 o.frag.milestones.push(MilestoneItem {
-                    name: "kernel_start".into(),
+                    name: Cow::Borrowed("kernel_start"),
                     at: When::Boot(0.0),
-                    source: loc(&e.source),
+                    source: Origin::from(&e.source),
                 });
                 // A kernel start with its own wall time anchors the zero directly.
                 let at_zero = Stamp {
@@ -485,7 +532,7 @@ impl Digester {
             o.last_up = Some(b.secs);
         }
         o.observe(w);
-        let source = loc(&e.source);
+        let source = Origin::from(&e.source);
         match e.kind {
             EventKind::Start { .. }
             | EventKind::Finish { .. }
@@ -501,7 +548,7 @@ impl Digester {
                 o.saw_finished = true;
                 if let Some(at) = w {
                     o.frag.milestones.push(MilestoneItem {
-                        name: "boot_finished".into(),
+                        name: Cow::Borrowed("boot_finished"),
                         at,
                         source: source.clone(),
                     });
@@ -514,7 +561,7 @@ impl Digester {
             EventKind::BootupNotFinished => {
                 if let Some(at) = w.or(o.last_seen()) {
                     o.frag.milestones.push(MilestoneItem {
-                        name: "bootup_not_finished".into(),
+                        name: Cow::Borrowed("bootup_not_finished"),
                         at,
                         source,
                     });
@@ -529,7 +576,7 @@ impl Digester {
             } => {
                 if let Some(at) = w.or(o.last_seen()) {
                     o.frag.milestones.push(MilestoneItem {
-                        name: "unit_failed".into(),
+                        name: Cow::Borrowed("unit_failed"),
                         at,
                         source,
                     });
@@ -542,14 +589,14 @@ impl Digester {
                     CrashKind::UserDataFailed => "user_data_failed",
                     CrashKind::UnitFailed => "unit_failed",
                 };
-                o.frag.crash = Some((
+                o.frag.crash = Some(Box::new((
                     Evidence {
                         kind: kind.into(),
                         line: evidence,
-                        source,
+                        source: source.to_string(),
                     },
                     w,
-                ));
+                )));
             }
             EventKind::Marker {
                 name,
@@ -565,15 +612,11 @@ impl Digester {
                             .get("status")
                             .is_none_or(|s| s.starts_with('2') && s.len() == 3);
                         let m = MilestoneItem {
-                            name: if ok {
-                                "registered".into()
-                            } else {
-                                "register_failed".into()
-                            },
+                            name: Cow::Borrowed(if ok { "registered" } else { "register_failed" }),
                             at,
                             source,
                         };
-                        let key = m.name.clone();
+                        let key = m.name.to_string();
                         let list = if ok {
                             &mut o.frag.registered
                         } else {
@@ -583,7 +626,11 @@ impl Digester {
                     }
                     Edge::Instant => {
                         let key = name.clone();
-                        let m = MilestoneItem { name, at, source };
+                        let m = MilestoneItem {
+                            name: Cow::Owned(name),
+                            at,
+                            source,
+                        };
                         keep_bounded(&mut o.frag.milestones, m, &key, &mut o.marker_counts, |x| {
                             &x.name
                         });
@@ -681,7 +728,7 @@ fn keep_bounded<T>(
     item: T,
     key: &str,
     counts: &mut BTreeMap<String, u64>,
-    name: impl Fn(&T) -> &String,
+    name: impl Fn(&T) -> &str,
 ) {
     let n = counts.entry(key.to_string()).or_default();
     *n += 1;
@@ -747,9 +794,9 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
         let final_end = finished_at.filter(|_| &*s.name == "modules-final");
         if s.start_only() && final_end.is_none() {
             frag.milestones.push(MilestoneItem {
-                name: format!("{}_start", s.name),
+                name: Cow::Owned(format!("{}_start", s.name)),
                 at: start,
-                source: s.source.to_string(),
+                source: Origin::from(&s.source),
             });
             continue;
         }
@@ -767,12 +814,12 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
             start,
             end,
             result: s.result().map(|r| r.as_str().to_string()),
-            source: s.source.to_string(),
+            source: Origin::from(&s.source),
         });
         if s.depth == 0 {
             if let Some(crate::event::StageResult::Fail) = s.result() {
                 if frag.crash.is_none() {
-                    frag.crash = Some((
+                    frag.crash = Some(Box::new((
                         Evidence {
                             kind: "stage_failed".into(),
                             line: format!("finish: {}: FAIL: {}", s.name, s.shown_description()),
@@ -782,7 +829,7 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
                             },
                         },
                         end,
-                    ));
+                    )));
                 }
             }
         }
@@ -849,9 +896,9 @@ fn close(mut o: Open) -> Option<Fragment> {
         }
         if at > 0.0 {
             o.frag.milestones.push(MilestoneItem {
-                name: "startup_finished".into(),
+                name: Cow::Borrowed("startup_finished"),
                 at: When::Boot(at),
-                source: o.frag.source.clone(),
+                source: Origin::whole(&o.frag.source),
             });
         }
     }
@@ -882,7 +929,7 @@ fn to_since_boot(frag: &mut Fragment, map: &ClockMap) {
     for m in frag.milestones.iter_mut().chain(frag.registered.iter_mut()) {
         on(&mut m.at);
     }
-    if let Some((_, Some(w))) = &mut frag.crash {
+    if let Some((_, Some(w))) = frag.crash.as_deref_mut() {
         on(w);
     }
     if let Some(w) = &mut frag.first {
@@ -890,14 +937,14 @@ fn to_since_boot(frag: &mut Fragment, map: &ClockMap) {
     }
 }
 
-fn phase(name: &str, start: f64, end: f64, source: &str) -> PhaseItem {
+fn phase(name: &str, start: f64, end: f64, source: &Arc<str>) -> PhaseItem {
     PhaseItem {
         name: name.into(),
         depth: 0,
         start: When::Boot(start),
         end: Some(When::Boot(end)),
         result: None,
-        source: source.into(),
+        source: Origin::whole(source),
     }
 }
 

@@ -65,7 +65,7 @@ pub fn join(digests: &mut [Digest]) -> Vec<String> {
                 Some(IdentitySource::Folder) | Some(IdentitySource::PlatformEvents) | None
             );
             if joinable {
-                let folder = Path::new(&frag.source)
+                let folder = Path::new(&*frag.source)
                     .parent()
                     .map(|p| p.to_string_lossy().into_owned())
                     .unwrap_or_default();
@@ -158,7 +158,7 @@ fn join_folder(digests: &mut [Digest], folder: &str, members: &[At], notes: &mut
                 machines[k].joined.push(at);
             }
             None => machines.push(Machine {
-                name: frag(at).source.clone(),
+                name: frag(at).source.to_string(),
                 named: false,
                 zeros: vec![zero],
                 joined: vec![at],
@@ -200,7 +200,7 @@ fn join_folder(digests: &mut [Digest], folder: &str, members: &[At], notes: &mut
         let mut files: Vec<&str> = m
             .joined
             .iter()
-            .map(|&(d, f)| digests[d].fragments[f].source.as_str())
+            .map(|&(d, f)| &*digests[d].fragments[f].source)
             .collect();
         files.sort_unstable();
         files.dedup();
