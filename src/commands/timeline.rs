@@ -301,6 +301,9 @@ fn read_digests(
             super::name_list(&twice)
         );
     }
+    for cut in digests.iter().filter_map(|d| d.boots_cut.as_ref()) {
+        crate::warn!("bootline: {cut}");
+    }
     let events = dedup::drop_repeated_events(&mut digests, &inputs.paths());
     if !events.is_empty() {
         let names: Vec<String> = events

@@ -180,6 +180,12 @@ pub struct PlatformFact {
 /// Platform events of all sources.
 pub type PlatformFacts = Vec<PlatformFact>;
 
+/// How many boots one raw source may hold by default (`--max-boots-per-source`). A real source
+/// holds at most thousands (a console captured over years of daily reboots: a few thousand);
+/// a source past this is a console of repeated banners or a generator gone wrong, and each
+/// boot kept costs memory.
+pub const MAX_BOOTS_PER_SOURCE: usize = 100_000;
+
 /// What one source gave.
 #[derive(Debug, Default)]
 pub struct Digest {
@@ -194,6 +200,9 @@ pub struct Digest {
     pub reduced: Option<super::lean::Reducer>,
     /// Boots the source held twice (a console captured twice into one file), kept once.
     pub repeated_boots: usize,
+    /// Where the source began one boot more than its limit ([`Digester::with_max_boots`]):
+    /// what follows was not read as boots.
+    pub boots_cut: Option<crate::error::Error>,
 }
 
 /// What makes two boots of one source the same boot read twice: the same power-on and the same
@@ -285,6 +294,9 @@ pub struct Digester {
     kept: Kept,
     /// The source said its year is unknown.
     undated: bool,
+    /// The most boots kept; the line that began one more, once one did.
+    max_boots: usize,
+    cut: Option<Location>,
 }
 
 /// A unit `systemd-analyze critical-chain` placed on the userspace clock.
@@ -380,7 +392,17 @@ impl Digester {
             out: Digest::default(),
             kept: Kept::default(),
             undated: false,
+            max_boots: MAX_BOOTS_PER_SOURCE,
+            cut: None,
         }
+    }
+
+    /// This digester keeping at most `boots` boots of its source (at least one): a boot begun
+    /// beyond them ends what is read as boots ([`Digest::boots_cut`]). Boots read whole from a
+    /// timeline are not counted: a shard holds a fleet.
+    pub fn with_max_boots(mut self, boots: usize) -> Self {
+        self.max_boots = boots.max(1);
+        self
     }
 
     fn open(&mut self) -> &mut Open {
@@ -388,12 +410,23 @@ impl Digester {
         self.current.get_or_insert_with(|| Open::new(src))
     }
 
-    fn split(&mut self) {
+    fn close_current(&mut self) {
         if let Some(o) = self.current.take() {
             if let Some(f) = close(o) {
                 self.kept.offer(&mut self.out.fragments, f);
             }
         }
+    }
+
+    /// Ends the current boot because the event at `at` begins another. False when the source
+    /// holds its most boots already: that line and the rest are not read as boots.
+    fn split(&mut self, at: &Location) -> bool {
+        self.close_current();
+        if self.out.fragments.len() >= self.max_boots {
+            self.cut = Some(at.clone());
+            return false;
+        }
+        true
     }
 
     /// Adds a boot read whole from a timeline input (reduced at once when reducing).
@@ -414,6 +447,9 @@ impl Digester {
 
     /// Adds an event.
     pub fn push(&mut self, e: Event) {
+        if self.cut.is_some() && !matches!(e.kind, EventKind::Platform { .. }) {
+            return;
+        }
         let w = when_of(&e.stamp);
         match &e.kind {
             EventKind::Platform {
@@ -441,8 +477,9 @@ impl Digester {
                     .current
                     .as_ref()
                     .is_some_and(|o| o.content && o.frag.boot_id.is_none())
+                    && !self.split(&e.source)
                 {
-                    self.split();
+                    return;
                 }
                 let o = self.open();
                 o.frag.saw_start = true;
@@ -486,8 +523,8 @@ impl Digester {
                     .current
                     .as_ref()
                     .is_some_and(|o| o.frag.boot_id.as_ref().map_or(o.content, |b| b != id));
-                if differs {
-                    self.split();
+                if differs && !self.split(&e.source) {
+                    return;
                 }
                 self.open().frag.boot_id = Some(id.clone());
                 return;
@@ -502,8 +539,8 @@ impl Digester {
                             || ((o.saw_finished || o.saw_stage_banner)
                                 && stage_of_action(action) == "init-local"))
                 });
-                if reset {
-                    self.split();
+                if reset && !self.split(&e.source) {
+                    return;
                 }
             }
             EventKind::FinishedBanner { .. } => {
@@ -514,8 +551,8 @@ impl Digester {
                             .zip(o.last_up)
                             .is_some_and(|(u, l)| uptime_went_back(l, u))
                 });
-                if reset {
-                    self.split();
+                if reset && !self.split(&e.source) {
+                    return;
                 }
             }
             _ => {}
@@ -694,8 +731,12 @@ impl Digester {
     /// source (the first one, for boots before it: the machine is the same until the log says
     /// otherwise), then each boot's instance is decided with the default rule.
     pub fn finish(mut self) -> Digest {
-        self.split();
+        self.close_current();
         self.out.repeated_boots = self.kept.repeated;
+        self.out.boots_cut = self.cut.map(|at| crate::error::Error::TooManyBoots {
+            at,
+            limit: self.max_boots,
+        });
         let frags = &mut self.out.fragments;
         for f in frags.iter_mut() {
             f.undated = self.undated;
