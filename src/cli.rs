@@ -113,6 +113,12 @@ pub struct ReadOptions {
     #[arg(long, value_name = "BYTES", default_value_t = bootline::input::MAX_LINE_BYTES,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
     pub max_line_bytes: usize,
+    /// Read no more than this many boots from one log (a console of repeated kernel banners),
+    /// locating the line that begins the first one beyond; timeline shards are not limited.
+    #[arg(long, value_name = "N",
+          default_value_t = bootline::timeline::fragment::MAX_BOOTS_PER_SOURCE,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_boots_per_source: usize,
 }
 
 /// Inputs plus an output format.

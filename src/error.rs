@@ -121,6 +121,15 @@ pub enum Error {
     /// A value given by the user is out of range or inconsistent.
     #[error("{0}")]
     Invalid(String),
+    /// A source began more boots than `--max-boots-per-source`: the line that began the first
+    /// one too many (in strict mode an error; otherwise a warning, the rest unread as boots).
+    #[error("{at}: more than {limit} boots in one source; the rest are not read as boots (--max-boots-per-source)")]
+    TooManyBoots {
+        /// The line that began one boot too many.
+        at: crate::event::Location,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl From<Malformed> for Error {

@@ -149,10 +149,11 @@ fn read_one(
             Err(e) => return (Digest::default(), report(None, Some(e))),
         },
     };
-    let mut digester = match reduce {
+    let digester = match reduce {
         Some(spec) => Digester::reducing(inp.name.clone(), spec),
         None => Digester::new(inp.name.clone()),
     };
+    let mut digester = digester.with_max_boots(opts.max_boots_per_source);
     if format == Some(Format::Timeline) {
         return match read_timeline(&mut inp, &mut digester, opts) {
             Ok(summary) => (digester.finish(), report(Some(summary), None)),
@@ -160,9 +161,14 @@ fn read_one(
         };
     }
     let result = parse::parse_input(inp, format, opts, &mut |e| digester.push(e));
+    let mut digest = digester.finish();
     match result {
-        Ok(s) => (digester.finish(), report(Some(s), None)),
-        Err(e) => (digester.finish(), report(None, Some(e))),
+        // In strict mode a source past its most boots is an error, as a malformed line is.
+        Ok(s) => {
+            let cut = digest.boots_cut.take_if(|_| opts.strict);
+            (digest, report(Some(s), cut))
+        }
+        Err(e) => (digest, report(None, Some(e))),
     }
 }
 

@@ -751,6 +751,70 @@ fn a_line_too_long_is_cut_and_located_and_memory_stays_bounded() {
 }
 
 #[test]
+fn a_console_of_one_banner_repeated_holds_one_boot_and_memory_stays_bounded() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // 895,000 kernel banners (64 MB, a 208 KB gzip): one boot captured over and over.
+    let banner = "[    0.000000] Linux version 5.15.0-1019-aws (buildd@lcy02-amd64-048)\n";
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..895 {
+        e.write_all(banner.repeat(1000).as_bytes()).unwrap();
+    }
+    std::fs::write(dir.path().join("console.log.gz"), e.finish().unwrap()).unwrap();
+    for command in ["timeline", "fit"] {
+        let (code, stderr, rss) = run_measured(dir.path(), &[command, "console.log.gz"]);
+        assert_eq!(code, Some(if command == "fit" { 1 } else { 0 }), "{stderr}");
+        assert!(
+            stderr.starts_with(
+                "bootline: boots held twice in one input (captured twice), counted once: \
+                 console.log.gz (894999)"
+            ),
+            "{stderr}"
+        );
+        assert!(rss < RSS_LIMIT_BYTES, "{command}: peak RSS {rss} bytes");
+    }
+}
+
+#[test]
+fn a_source_of_more_boots_than_the_limit_keeps_the_first_ones_and_says_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    // Five kernel starts an hour apart in one journal: five boots; the fourth is one too many.
+    let text: String = (0..5)
+        .map(|h| format!("2024-05-01T1{h}:00:00+0000 host kernel: Linux version 5.15.0-1019-aws\n"))
+        .collect();
+    std::fs::write(dir.path().join("journal.log"), text).unwrap();
+    let args = [
+        "timeline",
+        "--format",
+        "jsonl",
+        "--max-boots-per-source",
+        "3",
+        "journal.log",
+    ];
+    let line = "bootline: journal.log:4: more than 3 boots in one source; the rest are not read \
+                as boots (--max-boots-per-source)";
+    let (out, stderr) = run(dir.path(), &args);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert_eq!(stderr.lines().next(), Some(line), "{stderr}");
+    // Under the limit nothing is said.
+    let (out, stderr) = run(
+        dir.path(),
+        &["timeline", "--format", "jsonl", "journal.log"],
+    );
+    assert_eq!(out.lines().count(), 5, "{out}");
+    assert!(!stderr.contains("--max-boots-per-source"), "{stderr}");
+    // --strict makes it an error.
+    let out = bootline(dir.path())
+        .args(args)
+        .arg("--strict")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), format!("{line}\n"));
+}
+
+#[test]
 fn a_marker_repeated_many_times_keeps_a_bounded_digest() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("[    0.000000] Linux version 5.15.0\n");

@@ -97,7 +97,8 @@ impl Inputs {
             format,
             options: parse::Options::default()
                 .with_strict(args.read.strict)
-                .with_max_line_bytes(args.read.max_line_bytes),
+                .with_max_line_bytes(args.read.max_line_bytes)
+                .with_max_boots_per_source(args.read.max_boots_per_source),
             quiet: false,
             skipped: set.skipped,
         })

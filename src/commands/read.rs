@@ -312,6 +312,9 @@ fn drop_repeats(digests: &mut [fragment::Digest], inputs: &Inputs) {
             super::name_list(&twice)
         );
     }
+    for cut in digests.iter().filter_map(|d| d.boots_cut.as_ref()) {
+        crate::warn!("bootline: {cut}");
+    }
     let events = dedup::drop_repeated_events(digests, &inputs.paths());
     if !events.is_empty() {
         let names: Vec<String> = events

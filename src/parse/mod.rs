@@ -56,6 +56,9 @@ pub struct Options {
     /// Lines longer than this many bytes are cut there, counted and located as malformed
     /// (memory stays bounded whatever the input).
     pub max_line_bytes: usize,
+    /// The most boots one source's events may begin; ingest hands it to the source's digester
+    /// ([`crate::timeline::fragment::Digester::with_max_boots`]).
+    pub max_boots_per_source: usize,
 }
 
 impl Default for Options {
@@ -65,6 +68,7 @@ impl Default for Options {
             fallback: None,
             markers: MarkerSet::default(),
             max_line_bytes: input::MAX_LINE_BYTES,
+            max_boots_per_source: crate::timeline::fragment::MAX_BOOTS_PER_SOURCE,
         }
     }
 }
@@ -73,6 +77,12 @@ impl Options {
     /// These options with a limit on line length, in bytes.
     pub fn with_max_line_bytes(mut self, bytes: usize) -> Self {
         self.max_line_bytes = bytes;
+        self
+    }
+
+    /// These options with a limit on the boots of one source.
+    pub fn with_max_boots_per_source(mut self, boots: usize) -> Self {
+        self.max_boots_per_source = boots;
         self
     }
 

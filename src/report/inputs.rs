@@ -116,6 +116,10 @@ fn why(e: &Error) -> String {
             "line {}, column {}: expected {}",
             m.line, m.column, m.expected
         ),
+        Error::TooManyBoots { at, limit } => format!(
+            "line {}: more than {limit} boots (--max-boots-per-source)",
+            at.line
+        ),
         Error::Config { .. } | Error::Invalid(_) => {
             e.to_string().lines().next().unwrap_or_default().to_string()
         }

@@ -2,6 +2,7 @@
 //! align clocks, and classify each boot's outcome.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -242,7 +243,7 @@ fn group_boots(mut frags: Vec<Fragment>, notes: &mut Vec<String>) -> Vec<Vec<Fra
     }
     if groups.is_empty() {
         // No clocks: each source's fragments in order are the boots.
-        let mut by_source: BTreeMap<String, Vec<Fragment>> = BTreeMap::new();
+        let mut by_source: BTreeMap<Arc<str>, Vec<Fragment>> = BTreeMap::new();
         for f in unplaced {
             by_source.entry(f.source.clone()).or_default().push(f);
         }
@@ -397,7 +398,7 @@ fn build_instance(
     let named_by_platform = !info.facts.is_empty();
     let plans = plan_attempts(groups, info.facts, policy, register_classes);
     let mut boots: Vec<Boot> = Vec::new();
-    for (k, plan) in plans.iter().enumerate() {
+    for (k, plan) in plans.into_iter().enumerate() {
         let ctx = AttemptContext::new(
             plan.launched.as_ref(),
             info.workspace.as_ref(),
@@ -406,9 +407,11 @@ fn build_instance(
         );
         let first = boots.len();
         let mut signals = Signals::default();
-        for (frags, facts) in &plan.boots {
-            let (mut boot, s) = build_boot(instance, boots.len() + 1, frags, facts, &ctx);
-            boot.identity = identity_sources(frags, named_by_platform);
+        // Each boot's fragments are dropped once it is built: an instance of many boots
+        // never holds all its fragments and all its boots at once.
+        for (frags, facts) in plan.boots {
+            let (mut boot, s) = build_boot(instance, boots.len() + 1, &frags, &facts, &ctx);
+            boot.identity = identity_sources(&frags, named_by_platform);
             signals = signals.merge(s);
             boots.push(boot);
         }
@@ -642,7 +645,7 @@ fn build_boot(
         }
     };
     for f in frags {
-        sources.insert(f.source.clone());
+        sources.insert(f.source.to_string());
         for p in &f.phases {
             let Some(start) = secs(p.start) else { continue };
             let end = p.end.and_then(secs);
@@ -652,27 +655,27 @@ fn build_boot(
                 start_secs: start,
                 end_secs: end,
                 result: p.result.clone(),
-                source: p.source.clone(),
+                source: p.source.to_string(),
             });
         }
         for m in &f.milestones {
             if let Some(at) = secs(m.at) {
                 milestones.push(Milestone {
-                    name: m.name.clone(),
+                    name: m.name.to_string(),
                     at_secs: at,
                     wall: shown_wall(to_wall(m.at).and_then(utc)),
-                    source: m.source.clone(),
+                    source: m.source.to_string(),
                 });
             }
         }
         for m in &f.registered {
             if let Some(at) = secs(m.at) {
-                registered.push((at, m.source.clone()));
+                registered.push((at, m.source.to_string()));
             }
         }
         note(&mut last_seen, f.last.and_then(secs));
         if crash.is_none() {
-            if let Some((e, w)) = &f.crash {
+            if let Some((e, w)) = f.crash.as_deref() {
                 crash = Some((e.clone(), w.and_then(secs)));
             }
         }
@@ -838,6 +841,8 @@ fn build_boot(
         }
     }
     dedup_milestones(&mut milestones);
+    phases.shrink_to_fit();
+    milestones.shrink_to_fit();
     let boot = Boot {
         schema_version: SCHEMA_VERSION,
         identity: Vec::new(),

@@ -2,7 +2,9 @@
 //! needs, nothing more) and platform facts. Runs per source, in parallel; memory per source is
 //! one fragment per boot.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use super::clock::{Anchor, ClockMap, Segmenter};
@@ -36,6 +38,45 @@ fn when_of(s: &Stamp) -> Option<When> {
     s.wall.map(|w| When::Wall(epoch(w)))
 }
 
+/// Where an item of a fragment was found: a line of its source, or the source as a whole
+/// (systemd's startup totals). The path is the source's, shared: an item costs no copy of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin {
+    /// The source's path.
+    pub path: Arc<str>,
+    /// 1-based line, when the item came from one.
+    pub line: Option<u64>,
+}
+
+impl Origin {
+    /// The source as a whole.
+    pub fn whole(path: &Arc<str>) -> Self {
+        Self {
+            path: path.clone(),
+            line: None,
+        }
+    }
+}
+
+impl From<&Location> for Origin {
+    fn from(l: &Location) -> Self {
+        Self {
+            path: l.path.clone(),
+            line: Some(l.line),
+        }
+    }
+}
+
+/// `path:line`, or `path` for the source as a whole.
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.path),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
 /// A span found in a source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PhaseItem {
@@ -49,19 +90,20 @@ pub struct PhaseItem {
     pub end: Option<When>,
     /// Result word.
     pub result: Option<String>,
-    /// `path:line`.
-    pub source: String,
+    /// Where.
+    pub source: Origin,
 }
 
 /// An instant found in a source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MilestoneItem {
-    /// Milestone name.
-    pub name: String,
+    /// Milestone name (the built-in ones are not allocated: a source of a million kernel
+    /// starts holds no million copies of `kernel_start`).
+    pub name: Cow<'static, str>,
     /// When.
     pub at: When,
-    /// `path:line`.
-    pub source: String,
+    /// Where.
+    pub source: Origin,
 }
 
 /// What one source knows about one boot.
@@ -75,8 +117,8 @@ pub struct Fragment {
     /// The first usable id found inside the source for this boot (or, failing that, for the
     /// nearest boot of the same source that has one).
     pub content_id: Option<(String, IdEvidence)>,
-    /// The source's path.
-    pub source: String,
+    /// The source's path (shared by its fragments).
+    pub source: Arc<str>,
     /// journald's `_BOOT_ID`, when known.
     pub boot_id: Option<String>,
     /// Wall-clock epoch seconds of the kernel's zero, estimated from events with two clocks
@@ -92,8 +134,8 @@ pub struct Fragment {
     pub milestones: Vec<MilestoneItem>,
     /// Successful registrations (2xx) seen in the source.
     pub registered: Vec<MilestoneItem>,
-    /// Crash evidence (the first), with when.
-    pub crash: Option<(Evidence, Option<When>)>,
+    /// Crash evidence (the first), with when (boxed: few boots have one).
+    pub crash: Option<Box<(Evidence, Option<When>)>>,
     /// Whether the boot's start was seen: the kernel's start (a console from power-on),
     /// systemd's startup totals (which count from it), or cloud-init's first stage
     /// (`init-local`, or `init` where no `init-local` ran), whose `Up N seconds` dates the
@@ -135,8 +177,10 @@ impl Fragment {
         for m in self.milestones.iter_mut().chain(self.registered.iter_mut()) {
             by(&mut m.at);
         }
-        if let Some((_, Some(w))) = &mut self.crash {
-            by(w);
+        if let Some(c) = &mut self.crash {
+            if let (_, Some(w)) = &mut **c {
+                by(w);
+            }
         }
         for w in [&mut self.first, &mut self.last].into_iter().flatten() {
             by(w);
@@ -165,6 +209,12 @@ pub struct PlatformFact {
 /// Platform events of all sources.
 pub type PlatformFacts = Vec<PlatformFact>;
 
+/// How many boots one raw source may hold by default (`--max-boots-per-source`). A real source
+/// holds at most thousands (a console captured over years of daily reboots: a few thousand);
+/// a source past this is a console of repeated banners or a generator gone wrong, and each
+/// boot kept costs memory.
+pub const MAX_BOOTS_PER_SOURCE: usize = 100_000;
+
 /// What one source gave.
 #[derive(Debug, Default)]
 pub struct Digest {
@@ -179,17 +229,20 @@ pub struct Digest {
     pub reduced: Option<super::lean::Reducer>,
     /// Boots the source held twice (a console captured twice into one file), kept once.
     pub repeated_boots: usize,
+    /// Where the source began one boot more than its limit ([`Digester::with_max_boots`]):
+    /// what follows was not read as boots.
+    pub boots_cut: Option<crate::error::Error>,
 }
 
 /// What makes two boots of one source the same boot read twice: the same power-on and the same
 /// moments seen, to the bit. Two real boots of a machine without a hardware clock may share a
 /// kernel start; they do not share every moment.
-type Fingerprint = (
+type Fingerprint<'a> = (
     Option<u64>,
-    Option<String>,
+    Option<&'a str>,
     Option<(bool, u64)>,
     Option<(bool, u64)>,
-    Vec<(String, (bool, u64))>,
+    Vec<(&'a str, (bool, u64))>,
     usize,
 );
 
@@ -200,21 +253,65 @@ fn bits(w: When) -> (bool, u64) {
     }
 }
 
-fn fingerprint(f: &Fragment) -> Fingerprint {
+fn fingerprint(f: &Fragment) -> Fingerprint<'_> {
     let moments = f
         .milestones
         .iter()
         .chain(&f.registered)
-        .map(|m| (m.name.clone(), bits(m.at)))
+        .map(|m| (&*m.name, bits(m.at)))
         .collect();
     (
         f.kernel_zero.map(f64::to_bits),
-        f.boot_id.clone(),
+        f.boot_id.as_deref(),
         f.first.map(bits),
         f.last.map(bits),
         moments,
         f.phases.len(),
     )
+}
+
+/// The boots a source kept so far, with an index that finds a boot read twice as it closes:
+/// a source that repeats one boot a million times (a console captured over and over) holds it
+/// once, not a million times until the end.
+#[derive(Debug, Default)]
+struct Kept {
+    /// A hash of each fingerprint, with the first boot kept that has it.
+    by_hash: HashMap<u64, usize>,
+    /// Boots dropped as repeats of one kept.
+    repeated: usize,
+}
+
+impl Kept {
+    /// Keeps `f` in `frags` unless it repeats a boot kept already (then counts it).
+    fn offer(&mut self, frags: &mut Vec<Fragment>, f: Fragment) {
+        let print = fingerprint(&f);
+        let mut h = std::hash::DefaultHasher::new();
+        print.hash(&mut h);
+        let hash = h.finish();
+        let repeat = match self.by_hash.get(&hash) {
+            Some(&i) if fingerprint(&frags[i]) == print => true,
+            // Two fingerprints with one hash: compare with every boot (this is rare).
+            Some(_) => frags.iter().any(|g| fingerprint(g) == print),
+            None => false,
+        };
+        drop(print);
+        if repeat {
+            self.repeated += 1;
+            return;
+        }
+        self.by_hash.entry(hash).or_insert(frags.len());
+        frags.push(shrunk(f));
+    }
+}
+
+/// `f` without the room its lists grew into: a boot of one kernel start holds one milestone,
+/// not four.
+fn shrunk(mut f: Fragment) -> Fragment {
+    f.phases.shrink_to_fit();
+    f.milestones.shrink_to_fit();
+    f.registered.shrink_to_fit();
+    f.steps.shrink_to_fit();
+    f
 }
 
 /// Builds a digest from a stream of events.
@@ -223,8 +320,12 @@ pub struct Digester {
     path: Arc<str>,
     current: Option<Open>,
     out: Digest,
+    kept: Kept,
     /// The source said its year is unknown.
     undated: bool,
+    /// The most boots kept; the line that began one more, once one did.
+    max_boots: usize,
+    cut: Option<Location>,
 }
 
 /// A unit `systemd-analyze critical-chain` placed on the userspace clock.
@@ -233,7 +334,7 @@ struct UserspaceUnit {
     unit: String,
     start: Option<f64>,
     active: f64,
-    source: String,
+    source: Origin,
 }
 
 #[derive(Debug)]
@@ -247,7 +348,7 @@ struct Open {
     /// A stage banner was seen: a later `init-local` one is a new boot.
     saw_stage_banner: bool,
     /// Open marker spans by name.
-    open_markers: BTreeMap<String, (When, String)>,
+    open_markers: BTreeMap<String, (When, Origin)>,
     /// How many items each marker name has put in this boot (milestones and spans).
     marker_counts: BTreeMap<String, u64>,
     content: bool,
@@ -270,11 +371,11 @@ impl Open {
             .or(self.last_wall.map(When::Wall))
     }
 
-    fn new(instance: &str, source: &str) -> Self {
+    fn new(source: &Arc<str>) -> Self {
         Self {
             frag: Fragment {
-                instance: instance.to_string(),
-                source: source.to_string(),
+                instance: source.to_string(),
+                source: source.clone(),
                 ..Fragment::default()
             },
             records: record::Builder::new(),
@@ -311,10 +412,6 @@ impl Open {
     }
 }
 
-fn loc(l: &Location) -> String {
-    l.to_string()
-}
-
 impl Digester {
     /// A digester for the source at `path`.
     pub fn new(path: Arc<str>) -> Self {
@@ -322,21 +419,43 @@ impl Digester {
             path,
             current: None,
             out: Digest::default(),
+            kept: Kept::default(),
             undated: false,
+            max_boots: MAX_BOOTS_PER_SOURCE,
+            cut: None,
         }
+    }
+
+    /// This digester keeping at most `boots` boots of its source (at least one): a boot begun
+    /// beyond them ends what is read as boots ([`Digest::boots_cut`]). Boots read whole from a
+    /// timeline are not counted: a shard holds a fleet.
+    pub fn with_max_boots(mut self, boots: usize) -> Self {
+        self.max_boots = boots.max(1);
+        self
     }
 
     fn open(&mut self) -> &mut Open {
         let src = &self.path;
-        self.current.get_or_insert_with(|| Open::new(src, src))
+        self.current.get_or_insert_with(|| Open::new(src))
     }
 
-    fn split(&mut self) {
+    fn close_current(&mut self) {
         if let Some(o) = self.current.take() {
             if let Some(f) = close(o) {
-                self.out.fragments.push(f);
+                self.kept.offer(&mut self.out.fragments, f);
             }
         }
+    }
+
+    /// Ends the current boot because the event at `at` begins another. False when the source
+    /// holds its most boots already: that line and the rest are not read as boots.
+    fn split(&mut self, at: &Location) -> bool {
+        self.close_current();
+        if self.out.fragments.len() >= self.max_boots {
+            self.cut = Some(at.clone());
+            return false;
+        }
+        true
     }
 
     /// Adds a boot read whole from a timeline input (reduced at once when reducing).
@@ -357,6 +476,9 @@ impl Digester {
 
     /// Adds an event.
     pub fn push(&mut self, e: Event) {
+        if self.cut.is_some() && !matches!(e.kind, EventKind::Platform { .. }) {
+            return;
+        }
         let w = when_of(&e.stamp);
         match &e.kind {
             EventKind::Platform {
@@ -372,7 +494,7 @@ impl Digester {
                         instance: instance.clone(),
                         workspace: workspace.clone(),
                         labels: labels.clone(),
-                        source: loc(&e.source),
+                        source: e.source.to_string(),
                     });
                 }
                 return;
@@ -384,16 +506,17 @@ impl Digester {
                     .current
                     .as_ref()
                     .is_some_and(|o| o.content && o.frag.boot_id.is_none())
+                    && !self.split(&e.source)
                 {
-                    self.split();
+                    return;
                 }
                 let o = self.open();
                 o.frag.saw_start = true;
                 o.content = true;
                 o.frag.milestones.push(MilestoneItem {
-                    name: "kernel_start".into(),
+                    name: Cow::Borrowed("kernel_start"),
                     at: When::Boot(0.0),
-                    source: loc(&e.source),
+                    source: Origin::from(&e.source),
                 });
                 // A kernel start with its own wall time anchors the zero directly.
                 let at_zero = Stamp {
@@ -429,8 +552,8 @@ impl Digester {
                     .current
                     .as_ref()
                     .is_some_and(|o| o.frag.boot_id.as_ref().map_or(o.content, |b| b != id));
-                if differs {
-                    self.split();
+                if differs && !self.split(&e.source) {
+                    return;
                 }
                 self.open().frag.boot_id = Some(id.clone());
                 return;
@@ -445,8 +568,8 @@ impl Digester {
                             || ((o.saw_finished || o.saw_stage_banner)
                                 && stage_of_action(action) == "init-local"))
                 });
-                if reset {
-                    self.split();
+                if reset && !self.split(&e.source) {
+                    return;
                 }
             }
             EventKind::FinishedBanner { .. } => {
@@ -457,8 +580,8 @@ impl Digester {
                             .zip(o.last_up)
                             .is_some_and(|(u, l)| uptime_went_back(l, u))
                 });
-                if reset {
-                    self.split();
+                if reset && !self.split(&e.source) {
+                    return;
                 }
             }
             _ => {}
@@ -475,7 +598,7 @@ impl Digester {
             o.last_up = Some(b.secs);
         }
         o.observe(w);
-        let source = loc(&e.source);
+        let source = Origin::from(&e.source);
         match e.kind {
             EventKind::Start { .. }
             | EventKind::Finish { .. }
@@ -491,7 +614,7 @@ impl Digester {
                 o.saw_finished = true;
                 if let Some(at) = w {
                     o.frag.milestones.push(MilestoneItem {
-                        name: "boot_finished".into(),
+                        name: Cow::Borrowed("boot_finished"),
                         at,
                         source: source.clone(),
                     });
@@ -504,7 +627,7 @@ impl Digester {
             EventKind::BootupNotFinished => {
                 if let Some(at) = w.or(o.last_seen()) {
                     o.frag.milestones.push(MilestoneItem {
-                        name: "bootup_not_finished".into(),
+                        name: Cow::Borrowed("bootup_not_finished"),
                         at,
                         source,
                     });
@@ -519,7 +642,7 @@ impl Digester {
             } => {
                 if let Some(at) = w.or(o.last_seen()) {
                     o.frag.milestones.push(MilestoneItem {
-                        name: "unit_failed".into(),
+                        name: Cow::Borrowed("unit_failed"),
                         at,
                         source,
                     });
@@ -532,14 +655,14 @@ impl Digester {
                     CrashKind::UserDataFailed => "user_data_failed",
                     CrashKind::UnitFailed => "unit_failed",
                 };
-                o.frag.crash = Some((
+                o.frag.crash = Some(Box::new((
                     Evidence {
                         kind: kind.into(),
                         line: evidence,
-                        source,
+                        source: source.to_string(),
                     },
                     w,
-                ));
+                )));
             }
             EventKind::Marker {
                 name,
@@ -555,15 +678,11 @@ impl Digester {
                             .get("status")
                             .is_none_or(|s| s.starts_with('2') && s.len() == 3);
                         let m = MilestoneItem {
-                            name: if ok {
-                                "registered".into()
-                            } else {
-                                "register_failed".into()
-                            },
+                            name: Cow::Borrowed(if ok { "registered" } else { "register_failed" }),
                             at,
                             source,
                         };
-                        let key = m.name.clone();
+                        let key = m.name.to_string();
                         let list = if ok {
                             &mut o.frag.registered
                         } else {
@@ -573,7 +692,11 @@ impl Digester {
                     }
                     Edge::Instant => {
                         let key = name.clone();
-                        let m = MilestoneItem { name, at, source };
+                        let m = MilestoneItem {
+                            name: Cow::Owned(name),
+                            at,
+                            source,
+                        };
                         keep_bounded(&mut o.frag.milestones, m, &key, &mut o.marker_counts, |x| {
                             &x.name
                         });
@@ -637,12 +760,13 @@ impl Digester {
     /// source (the first one, for boots before it: the machine is the same until the log says
     /// otherwise), then each boot's instance is decided with the default rule.
     pub fn finish(mut self) -> Digest {
-        self.split();
+        self.close_current();
+        self.out.repeated_boots = self.kept.repeated;
+        self.out.boots_cut = self.cut.map(|at| crate::error::Error::TooManyBoots {
+            at,
+            limit: self.max_boots,
+        });
         let frags = &mut self.out.fragments;
-        let mut seen = std::collections::HashSet::new();
-        let before = frags.len();
-        frags.retain(|f| seen.insert(fingerprint(f)));
-        self.out.repeated_boots = before - frags.len();
         for f in frags.iter_mut() {
             f.undated = self.undated;
         }
@@ -674,7 +798,7 @@ fn keep_bounded<T>(
     item: T,
     key: &str,
     counts: &mut BTreeMap<String, u64>,
-    name: impl Fn(&T) -> &String,
+    name: impl Fn(&T) -> &str,
 ) {
     let n = counts.entry(key.to_string()).or_default();
     *n += 1;
@@ -740,9 +864,9 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
         let final_end = finished_at.filter(|_| &*s.name == "modules-final");
         if s.start_only() && final_end.is_none() {
             frag.milestones.push(MilestoneItem {
-                name: format!("{}_start", s.name),
+                name: Cow::Owned(format!("{}_start", s.name)),
                 at: start,
-                source: s.source.to_string(),
+                source: Origin::from(&s.source),
             });
             continue;
         }
@@ -760,12 +884,12 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
             start,
             end,
             result: s.result().map(|r| r.as_str().to_string()),
-            source: s.source.to_string(),
+            source: Origin::from(&s.source),
         });
         if s.depth == 0 {
             if let Some(crate::event::StageResult::Fail) = s.result() {
                 if frag.crash.is_none() {
-                    frag.crash = Some((
+                    frag.crash = Some(Box::new((
                         Evidence {
                             kind: "stage_failed".into(),
                             line: format!("finish: {}: FAIL: {}", s.name, s.shown_description()),
@@ -775,7 +899,7 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
                             },
                         },
                         end,
-                    ));
+                    )));
                 }
             }
         }
@@ -842,9 +966,9 @@ fn close(mut o: Open) -> Option<Fragment> {
         }
         if at > 0.0 {
             o.frag.milestones.push(MilestoneItem {
-                name: "startup_finished".into(),
+                name: Cow::Borrowed("startup_finished"),
                 at: When::Boot(at),
-                source: o.frag.source.clone(),
+                source: Origin::whole(&o.frag.source),
             });
         }
     }
@@ -875,7 +999,7 @@ fn to_since_boot(frag: &mut Fragment, map: &ClockMap) {
     for m in frag.milestones.iter_mut().chain(frag.registered.iter_mut()) {
         on(&mut m.at);
     }
-    if let Some((_, Some(w))) = &mut frag.crash {
+    if let Some((_, Some(w))) = frag.crash.as_deref_mut() {
         on(w);
     }
     if let Some(w) = &mut frag.first {
@@ -883,14 +1007,14 @@ fn to_since_boot(frag: &mut Fragment, map: &ClockMap) {
     }
 }
 
-fn phase(name: &str, start: f64, end: f64, source: &str) -> PhaseItem {
+fn phase(name: &str, start: f64, end: f64, source: &Arc<str>) -> PhaseItem {
     PhaseItem {
         name: name.into(),
         depth: 0,
         start: When::Boot(start),
         end: Some(When::Boot(end)),
         result: None,
-        source: source.into(),
+        source: Origin::whole(source),
     }
 }
 
@@ -923,6 +1047,37 @@ mod tests {
             s,
             Location::new("cloud-init.log".into(), line),
         )
+    }
+
+    fn kernel_start(wall: &str, line: u64) -> Event {
+        Event::new(
+            EventKind::KernelStart {
+                version: "5.15.0-1019-aws".into(),
+            },
+            Stamp::wall(DateTime::parse_from_rfc3339(wall).unwrap()),
+            Location::new("console.log".into(), line),
+        )
+    }
+
+    #[test]
+    fn a_boot_read_again_is_dropped_as_it_closes_and_counted() {
+        // A, B, A, A: the repeats of A are dropped whenever they come; B is another boot.
+        let d = digest(
+            "console.log".into(),
+            [
+                kernel_start("2024-05-01T12:00:00Z", 1),
+                kernel_start("2024-05-01T13:00:00Z", 2),
+                kernel_start("2024-05-01T12:00:00Z", 3),
+                kernel_start("2024-05-01T12:00:00Z", 4),
+            ],
+        );
+        let zeros: Vec<f64> = d.fragments.iter().filter_map(|f| f.kernel_zero).collect();
+        assert_eq!(zeros, [1_714_564_800.0, 1_714_568_400.0]);
+        assert_eq!(d.repeated_boots, 2);
+        assert_eq!(
+            d.fragments[0].milestones[0].source.to_string(),
+            "console.log:1"
+        );
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub fn join(digests: &mut [Digest]) -> Vec<String> {
                 Some(IdentitySource::Folder) | Some(IdentitySource::PlatformEvents) | None
             );
             if joinable {
-                let folder = Path::new(&frag.source)
+                let folder = Path::new(&*frag.source)
                     .parent()
                     .map(|p| p.to_string_lossy().into_owned())
                     .unwrap_or_default();
@@ -242,7 +242,7 @@ impl Folder {
     /// that lines up with none stays with the machine of its file's earlier boots (the machine
     /// is the same until the file says otherwise), else starts a machine of its own.
     fn join_loose(&mut self, digests: &[Digest]) {
-        let source = |(d, f): At| digests[d].fragments[f].source.as_str();
+        let source = |(d, f): At| &*digests[d].fragments[f].source;
         let mut loose = std::mem::take(&mut self.loose);
         loose.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (zero, at) in loose {
@@ -284,7 +284,7 @@ impl Folder {
         members: &[At],
         notes: &mut Vec<String>,
     ) {
-        let source = |(d, f): At| digests[d].fragments[f].source.as_str();
+        let source = |(d, f): At| &*digests[d].fragments[f].source;
         let sole = match self.machines.as_slice() {
             [m] if m.boots() == 1 => Some(0),
             _ => None,
@@ -334,7 +334,7 @@ impl Folder {
             let mut files: Vec<&str> = m
                 .joined
                 .iter()
-                .map(|&(d, f)| digests[d].fragments[f].source.as_str())
+                .map(|&(d, f)| &*digests[d].fragments[f].source)
                 .collect();
             files.sort_unstable();
             files.dedup();
