@@ -321,7 +321,46 @@ pub fn analyse_with_models(
     let sample = Sample::new(records)?;
     let km = KaplanMeier::fit(records)?;
     let conf = opts.confidence;
+    let levels = level_tables(records, &km, conf)?;
+    let km_out = km_out(&km, levels.km_quantiles, opts)?;
+    let fits = fit_all(&sample, &opts.families);
+    let mut models = Vec::new();
+    for score in &fits.scores {
+        let Some(m) = fits.models.iter().find(|m| m.family == score.family) else {
+            continue;
+        };
+        models.push(model_out(m, *score, records, &km, opts)?);
+    }
+    let summary = FitSummary {
+        schema_version: SCHEMA_VERSION,
+        n: sample.n,
+        n_events: sample.n_events,
+        n_censored: sample.n_censored,
+        confidence: conf,
+        empirical_quantiles: levels.empirical,
+        order_statistic: levels.order_statistic,
+        km: km_out,
+        ranking: fits.scores.iter().map(|s| s.family).collect(),
+        models,
+        unavailable_models: fits.unavailable.clone(),
+        tail_gpd: tail_out(records),
+    };
+    Ok((summary, fits, km))
+}
 
+/// The distribution-free estimates at every reported level.
+struct LevelTables {
+    /// Empirical quantiles, types 1 and 7.
+    empirical: EmpiricalQuantiles,
+    /// Order-statistic interval and bound.
+    order_statistic: BTreeMap<String, OrderStatBound>,
+    /// Kaplan–Meier quantiles.
+    km_quantiles: BTreeMap<String, QuantileOut>,
+}
+
+/// The distribution-free estimates at every reported level: the empirical quantiles (types 1
+/// and 7), the order-statistic bounds and the Kaplan–Meier quantiles.
+fn level_tables(records: &[Record], km: &KaplanMeier, conf: f64) -> Result<LevelTables> {
     let mut all: Vec<f64> = records.iter().map(|r| r.duration_secs).collect();
     all.sort_by(f64::total_cmp);
     let mut eq = EmpiricalQuantiles {
@@ -341,74 +380,97 @@ pub fn analyse_with_models(
         order_statistic.insert(name.clone(), order_stat_bound(records, q, conf)?);
         km_quantiles.insert(name, quantile_out_km(&km.quantile(q, conf)?));
     }
+    Ok(LevelTables {
+        empirical: eq,
+        order_statistic,
+        km_quantiles,
+    })
+}
+
+/// The Kaplan–Meier estimate as reported: its quantiles, survival at the times asked for, and
+/// its plateau.
+fn km_out(
+    km: &KaplanMeier,
+    quantiles: BTreeMap<String, QuantileOut>,
+    opts: &Options,
+) -> Result<KmOut> {
+    let conf = opts.confidence;
     let survival_at = opts
         .times
         .iter()
         .map(|&t| km.survival_point(t, conf).map(|p| km_survival_out(&p)))
         .collect::<Result<Vec<_>>>()?;
     let plateau = km.plateau(&QUANTILE_LEVELS);
-    let km_out = KmOut {
+    Ok(KmOut {
         median: km.median(),
         n_steps: km.steps.len(),
         last_event_time: km.last_event_time(),
         s_at_last_event: km.surv_at_last_event(),
-        quantiles: km_quantiles,
+        quantiles,
         survival_at,
         plateau,
-    };
+    })
+}
 
-    let fits = fit_all(&sample, &opts.families);
-    let mut models = Vec::new();
-    for score in &fits.scores {
-        let Some(m) = fits.models.iter().find(|m| m.family == score.family) else {
-            continue;
-        };
-        let names = m.family.param_names();
-        let params = names
-            .iter()
-            .zip(m.params())
-            .map(|(n, v)| (n.to_string(), v))
-            .collect();
-        let se_values = m.se();
-        let se = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                (
-                    n.to_string(),
-                    se_values.as_ref().map(|s| s[i]).filter(|v| v.is_finite()),
-                )
-            })
-            .collect();
-        let mut quantiles = BTreeMap::new();
-        for q in QUANTILE_LEVELS {
-            quantiles.insert(level_name(q), quantile_out_model(&m.quantile(q, conf)?));
-        }
-        let survival_at = opts
-            .times
-            .iter()
-            .map(|&t| m.survival(t, conf).map(|s| model_survival_out(&s)))
-            .collect::<Result<Vec<_>>>()?;
-        let mut gof = statistics(m, records, &km);
-        if let Some(b) = opts.bootstrap.filter(|b| *b > 0) {
-            let tick = || {
-                if let Some(p) = &opts.progress {
-                    p.tick();
-                }
-            };
-            gof.bootstrap = Some(bootstrap(m, records, b, opts.seed, &tick));
-        }
-        models.push(ModelOut {
-            score: *score,
-            params,
-            se,
-            se_unavailable: m.cov_unavailable.clone(),
-            quantiles,
-            survival_at,
-            gof,
-        });
+/// One fitted model as reported: its parameters with their standard errors, quantiles,
+/// survival at the times asked for, and goodness of fit (bootstrapped when asked).
+fn model_out(
+    m: &FittedModel,
+    score: Score,
+    records: &[Record],
+    km: &KaplanMeier,
+    opts: &Options,
+) -> Result<ModelOut> {
+    let conf = opts.confidence;
+    let names = m.family.param_names();
+    let params = names
+        .iter()
+        .zip(m.params())
+        .map(|(n, v)| (n.to_string(), v))
+        .collect();
+    let se_values = m.se();
+    let se = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                n.to_string(),
+                se_values.as_ref().map(|s| s[i]).filter(|v| v.is_finite()),
+            )
+        })
+        .collect();
+    let mut quantiles = BTreeMap::new();
+    for q in QUANTILE_LEVELS {
+        quantiles.insert(level_name(q), quantile_out_model(&m.quantile(q, conf)?));
     }
-    let tail_gpd = match fit_tail(records, &QUANTILE_LEVELS) {
+    let survival_at = opts
+        .times
+        .iter()
+        .map(|&t| m.survival(t, conf).map(|s| model_survival_out(&s)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut gof = statistics(m, records, km);
+    if let Some(b) = opts.bootstrap.filter(|b| *b > 0) {
+        let tick = || {
+            if let Some(p) = &opts.progress {
+                p.tick();
+            }
+        };
+        gof.bootstrap = Some(bootstrap(m, records, b, opts.seed, &tick));
+    }
+    Ok(ModelOut {
+        score,
+        params,
+        se,
+        se_unavailable: m.cov_unavailable.clone(),
+        quantiles,
+        survival_at,
+        gof,
+    })
+}
+
+/// The peaks-over-threshold tail, or why it was not fitted.
+fn tail_out(records: &[Record]) -> TailOut {
+    match fit_tail(records, &QUANTILE_LEVELS) {
         Ok(g) => TailOut {
             fit: Some(gpd_out(&g)),
             skipped: None,
@@ -417,22 +479,7 @@ pub fn analyse_with_models(
             fit: None,
             skipped: Some(reason),
         },
-    };
-    let summary = FitSummary {
-        schema_version: SCHEMA_VERSION,
-        n: sample.n,
-        n_events: sample.n_events,
-        n_censored: sample.n_censored,
-        confidence: conf,
-        empirical_quantiles: eq,
-        order_statistic,
-        km: km_out,
-        ranking: fits.scores.iter().map(|s| s.family).collect(),
-        models,
-        unavailable_models: fits.unavailable.clone(),
-        tail_gpd,
-    };
-    Ok((summary, fits, km))
+    }
 }
 
 fn gpd_out(g: &GpdFit) -> GpdFitOut {
