@@ -54,29 +54,75 @@ pub fn nelder_mead(
     x0: &[f64],
     opts: NelderMeadOptions,
 ) -> Minimum {
-    let n = x0.len();
-    let mut evals = 0usize;
-    let mut eval = |x: &[f64], evals: &mut usize| -> f64 {
-        *evals += 1;
-        finite_or_penalty(f(x))
-    };
-    let mut sim: Vec<Vec<f64>> = Vec::with_capacity(n + 1);
-    sim.push(x0.to_vec());
-    for k in 0..n {
-        let mut y = x0.to_vec();
-        y[k] = if y[k] != 0.0 { 1.05 * y[k] } else { 0.00025 };
-        sim.push(y);
-    }
-    let mut fsim: Vec<f64> = sim.iter().map(|x| eval(x, &mut evals)).collect();
-    let sort = |sim: &mut Vec<Vec<f64>>, fsim: &mut Vec<f64>| {
-        let mut idx: Vec<usize> = (0..sim.len()).collect();
-        idx.sort_by(|&a, &b| fsim[a].total_cmp(&fsim[b]));
-        *sim = idx.iter().map(|&i| sim[i].clone()).collect();
-        *fsim = idx.iter().map(|&i| fsim[i]).collect();
-    };
-    sort(&mut sim, &mut fsim);
+    let mut objective = Objective { f, evals: 0 };
+    let mut simplex = Simplex::around(x0, &mut objective);
     let mut converged = false;
-    while evals < opts.max_evals {
+    while objective.evals < opts.max_evals {
+        if simplex.within(opts.xatol, opts.fatol) {
+            converged = true;
+            break;
+        }
+        simplex.step(&mut objective);
+        simplex.sort();
+    }
+    Minimum {
+        x: simplex.points[0].clone(),
+        value: simplex.values[0],
+        evals: objective.evals,
+        converged,
+    }
+}
+
+/// The objective, counting its evaluations.
+struct Objective<'a> {
+    f: &'a mut dyn FnMut(&[f64]) -> f64,
+    evals: usize,
+}
+
+impl Objective<'_> {
+    /// The objective at `x`, [`PENALTY`] where it is not finite.
+    fn eval(&mut self, x: &[f64]) -> f64 {
+        self.evals += 1;
+        finite_or_penalty((self.f)(x))
+    }
+}
+
+/// A Nelder–Mead simplex: n + 1 points and their objective values, best first once sorted.
+struct Simplex {
+    points: Vec<Vec<f64>>,
+    values: Vec<f64>,
+}
+
+impl Simplex {
+    /// scipy's initial simplex around `x0` (each coordinate in turn +5 %, or 0.00025 where it
+    /// is zero), evaluated and sorted.
+    fn around(x0: &[f64], objective: &mut Objective<'_>) -> Self {
+        let n = x0.len();
+        let mut points: Vec<Vec<f64>> = Vec::with_capacity(n + 1);
+        points.push(x0.to_vec());
+        for k in 0..n {
+            let mut y = x0.to_vec();
+            y[k] = if y[k] != 0.0 { 1.05 * y[k] } else { 0.00025 };
+            points.push(y);
+        }
+        let values: Vec<f64> = points.iter().map(|x| objective.eval(x)).collect();
+        let mut simplex = Self { points, values };
+        simplex.sort();
+        simplex
+    }
+
+    /// Orders the points by objective value, best first.
+    fn sort(&mut self) {
+        let mut idx: Vec<usize> = (0..self.points.len()).collect();
+        idx.sort_by(|&a, &b| self.values[a].total_cmp(&self.values[b]));
+        self.points = idx.iter().map(|&i| self.points[i].clone()).collect();
+        self.values = idx.iter().map(|&i| self.values[i]).collect();
+    }
+
+    /// The stopping rule: every point within `xatol` of the best in each coordinate, and every
+    /// value within `fatol` of the best.
+    fn within(&self, xatol: f64, fatol: f64) -> bool {
+        let (sim, fsim) = (&self.points, &self.values);
         let xspread = sim[1..]
             .iter()
             .flat_map(|x| x.iter().zip(&sim[0]).map(|(a, b)| (a - b).abs()))
@@ -85,10 +131,15 @@ pub fn nelder_mead(
             .iter()
             .map(|v| (v - fsim[0]).abs())
             .fold(0.0f64, f64::max);
-        if xspread <= opts.xatol && fspread <= opts.fatol {
-            converged = true;
-            break;
-        }
+        xspread <= xatol && fspread <= fatol
+    }
+
+    /// One step: the worst point is replaced by its reflection through the others' centroid,
+    /// or an expansion or contraction along that line; when none improves on it, the simplex
+    /// shrinks towards the best point.
+    fn step(&mut self, objective: &mut Objective<'_>) {
+        let n = self.points.len() - 1;
+        let (sim, fsim) = (&mut self.points, &mut self.values);
         let mut xbar = vec![0.0; n];
         for x in &sim[..n] {
             for (b, v) in xbar.iter_mut().zip(x) {
@@ -103,11 +154,11 @@ pub fn nelder_mead(
                 .collect()
         };
         let xr = along(1.0);
-        let fxr = eval(&xr, &mut evals);
+        let fxr = objective.eval(&xr);
         let mut shrink = false;
         if fxr < fsim[0] {
             let xe = along(2.0);
-            let fxe = eval(&xe, &mut evals);
+            let fxe = objective.eval(&xe);
             if fxe < fxr {
                 sim[n] = xe;
                 fsim[n] = fxe;
@@ -120,7 +171,7 @@ pub fn nelder_mead(
             fsim[n] = fxr;
         } else if fxr < fsim[n] {
             let xc = along(0.5);
-            let fxc = eval(&xc, &mut evals);
+            let fxc = objective.eval(&xc);
             if fxc <= fxr {
                 sim[n] = xc;
                 fsim[n] = fxc;
@@ -129,7 +180,7 @@ pub fn nelder_mead(
             }
         } else {
             let xcc = along(-0.5);
-            let fxcc = eval(&xcc, &mut evals);
+            let fxcc = objective.eval(&xcc);
             if fxcc < fsim[n] {
                 sim[n] = xcc;
                 fsim[n] = fxcc;
@@ -138,23 +189,21 @@ pub fn nelder_mead(
             }
         }
         if shrink {
-            for j in 1..=n {
-                let x: Vec<f64> = sim[0]
-                    .iter()
-                    .zip(&sim[j])
-                    .map(|(b, v)| b + 0.5 * (v - b))
-                    .collect();
-                fsim[j] = eval(&x, &mut evals);
-                sim[j] = x;
-            }
+            self.shrink(objective);
         }
-        sort(&mut sim, &mut fsim);
     }
-    Minimum {
-        x: sim[0].clone(),
-        value: fsim[0],
-        evals,
-        converged,
+
+    /// Moves every point but the best halfway towards it.
+    fn shrink(&mut self, objective: &mut Objective<'_>) {
+        for j in 1..self.points.len() {
+            let x: Vec<f64> = self.points[0]
+                .iter()
+                .zip(&self.points[j])
+                .map(|(b, v)| b + 0.5 * (v - b))
+                .collect();
+            self.values[j] = objective.eval(&x);
+            self.points[j] = x;
+        }
     }
 }
 
