@@ -421,141 +421,27 @@ impl Keywords {
     }
 }
 
+/// Reads a line format's source block by block, feeding its lines to `parser` (and to the
+/// markers), recording rejected and too-long lines in `summary`, or failing on the first under
+/// `--strict`.
 fn run_lines(
     input: &mut Input,
-    mut parser: Box<dyn LineParser>,
+    parser: Box<dyn LineParser>,
     opts: &Options,
     markers: Option<&MarkerSet>,
     summary: &mut Summary,
     sink: &mut dyn FnMut(Event),
 ) -> Result<()> {
     let name = input.name.clone();
-    let self_scans = parser.scans_markers();
-    // Markers the driver matches on physical lines; the parser gets them otherwise.
-    let driver_markers = markers.filter(|_| !self_scans);
-    let mut emit = Emit {
-        path: &name,
-        line: 0,
-        count: 0,
-        sink,
-        markers: markers.filter(|_| self_scans),
-    };
-    let mut scratch = String::new();
-    let mut failure: Option<Error> = None;
-    let keywords = parser.keywords();
-    // Keyword hits over each whole block: one SIMD substring pass per keyword.
-    let finders: Option<Keywords> = keywords.map(Keywords::new);
+    let mut run = LineRun::new(parser, &name, sink, markers, opts.strict);
     let mut lines_total = 0u64;
-    let mut handle = |no: u64,
-                      raw: &[u8],
-                      marker_line: bool,
-                      parser: &mut Box<dyn LineParser>,
-                      emit: &mut Emit<'_>,
-                      summary: &mut Summary|
-     -> bool {
-        emit.line = no;
-        input::for_each_segment(raw, &mut scratch, |text| {
-            let go_on = match parser.line(text, emit) {
-                Ok(()) => true,
-                Err(m) => {
-                    if opts.strict {
-                        failure = Some(m.into());
-                        false
-                    } else {
-                        summary.record(m);
-                        true
-                    }
-                }
-            };
-            if marker_line {
-                if let Some(set) = driver_markers {
-                    if set.any_match(text) {
-                        let stamp = parser.stamp_of(text).unwrap_or_default();
-                        emit.line = no;
-                        set.scan(text, stamp, emit);
-                    }
-                }
-            }
-            go_on
-        })
-    };
-    let mut marker_lines: Vec<(usize, usize)> = Vec::new();
-    let mut hits: Vec<usize> = Vec::new();
     let mut too_long: Option<Error> = None;
     input::for_each_block(
         &name,
         &mut input.reader,
         opts.max_line_bytes,
         |block, first, cut| {
-            let mut lines = 0u64;
-            // Lines where a marker may match, as (start, end), found over the whole block at once.
-            marker_lines.clear();
-            if let Some(set) = driver_markers {
-                let mut marker_hits = Vec::new();
-                set.candidates(block, &mut marker_hits);
-                marker_lines.extend(
-                    marker_hits
-                        .into_iter()
-                        .map(|h| input::line_bounds(block, h)),
-                );
-                marker_lines.sort_unstable();
-                marker_lines.dedup();
-            }
-            let is_marker_line = |start: usize| {
-                marker_lines
-                    .binary_search_by_key(&start, |&(s, _)| s)
-                    .is_ok()
-            };
-            match &finders {
-                None => {
-                    for (no, raw) in input::block_lines(block, first) {
-                        lines += 1;
-                        let start = raw.as_ptr() as usize - block.as_ptr() as usize;
-                        let marker_line = !marker_lines.is_empty() && is_marker_line(start);
-                        if !handle(no, raw, marker_line, &mut parser, &mut emit, summary) {
-                            return None;
-                        }
-                    }
-                }
-                Some(finders) => {
-                    // Candidate lines (start, end) from every keyword and marker, visited in
-                    // order, counting newlines between them once.
-                    finders.hits(block, &mut hits);
-                    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(hits.len());
-                    let mut line_end = 0usize;
-                    for &hit in &hits {
-                        // Later hits on a line already taken add nothing.
-                        if hit < line_end {
-                            continue;
-                        }
-                        let bounds = input::line_bounds(block, hit);
-                        spans.push(bounds);
-                        line_end = bounds.1;
-                    }
-                    if !marker_lines.is_empty() {
-                        spans.extend_from_slice(&marker_lines);
-                        spans.sort_unstable();
-                        spans.dedup();
-                    }
-                    let mut counted_to = 0usize;
-                    for (start, end) in spans {
-                        lines += input::newlines(&block[counted_to..start]);
-                        counted_to = start;
-                        let marker_line = !marker_lines.is_empty() && is_marker_line(start);
-                        if !handle(
-                            first + lines,
-                            &block[start..end],
-                            marker_line,
-                            &mut parser,
-                            &mut emit,
-                            summary,
-                        ) {
-                            return None;
-                        }
-                    }
-                    lines += input::count_lines(&block[counted_to..]);
-                }
-            }
+            let lines = run.block(block, first, summary)?;
             lines_total += lines;
             if let Some(full_len) = cut {
                 let last = &block[..block.len() - 1];
@@ -576,14 +462,199 @@ fn run_lines(
             Some(lines)
         },
     )?;
-    if let Some(e) = failure.or(too_long) {
+    if let Some(e) = run.failure.or(too_long) {
         return Err(e);
     }
-    emit.line = lines_total;
-    parser.finish(&mut emit);
+    run.emit.line = lines_total;
+    run.parser.finish(&mut run.emit);
     summary.lines = lines_total;
-    summary.events = emit.count;
+    summary.events = run.emit.count;
     Ok(())
+}
+
+/// One source's lines on their way through its parser: what [`run_lines`] carries from block
+/// to block.
+struct LineRun<'a> {
+    parser: Box<dyn LineParser>,
+    emit: Emit<'a>,
+    /// `--strict`: the first rejected line stops the source.
+    strict: bool,
+    /// Markers the driver matches on physical lines (the parser does not scan them itself).
+    markers: Option<&'a MarkerSet>,
+    /// The parser's keywords: when it names some, only the lines that hold one (or may match
+    /// a marker) reach it.
+    keywords: Option<Keywords>,
+    /// A line's text, when it needed normalising.
+    scratch: String,
+    /// Lines of the block where a marker may match, as (start, end), in order.
+    marker_lines: Vec<(usize, usize)>,
+    /// Keyword hits in the block.
+    hits: Vec<usize>,
+    /// The line the parser rejected, under `--strict`.
+    failure: Option<Error>,
+}
+
+impl<'a> LineRun<'a> {
+    /// The run of `parser` over the source `path`, its events to `sink`.
+    fn new(
+        parser: Box<dyn LineParser>,
+        path: &'a Arc<str>,
+        sink: &'a mut dyn FnMut(Event),
+        markers: Option<&'a MarkerSet>,
+        strict: bool,
+    ) -> Self {
+        let self_scans = parser.scans_markers();
+        // Keyword hits over each whole block: one SIMD substring pass per keyword.
+        let keywords = parser.keywords().map(Keywords::new);
+        Self {
+            parser,
+            emit: Emit {
+                path,
+                line: 0,
+                count: 0,
+                sink,
+                markers: markers.filter(|_| self_scans),
+            },
+            strict,
+            // Markers the driver matches on physical lines; the parser gets them otherwise.
+            markers: markers.filter(|_| !self_scans),
+            keywords,
+            scratch: String::new(),
+            marker_lines: Vec::new(),
+            hits: Vec::new(),
+            failure: None,
+        }
+    }
+
+    /// Feeds a block's lines to the parser: every line, or, when the parser names keywords,
+    /// only the lines that hold one or may match a marker. Returns how many lines the block
+    /// holds, or `None` to stop the source.
+    fn block(&mut self, block: &[u8], first: u64, summary: &mut Summary) -> Option<u64> {
+        self.find_marker_lines(block);
+        let spans = self
+            .keywords
+            .as_ref()
+            .map(|k| candidate_lines(k, block, &mut self.hits, &self.marker_lines));
+        let Some(spans) = spans else {
+            let mut lines = 0u64;
+            for (no, raw) in input::block_lines(block, first) {
+                lines += 1;
+                let start = raw.as_ptr() as usize - block.as_ptr() as usize;
+                let marker_line = self.is_marker_line(start);
+                if !self.line(no, raw, marker_line, summary) {
+                    return None;
+                }
+            }
+            return Some(lines);
+        };
+        // Visited in order, counting the newlines between them once.
+        let mut lines = 0u64;
+        let mut counted_to = 0usize;
+        for (start, end) in spans {
+            lines += input::newlines(&block[counted_to..start]);
+            counted_to = start;
+            let marker_line = self.is_marker_line(start);
+            if !self.line(first + lines, &block[start..end], marker_line, summary) {
+                return None;
+            }
+        }
+        Some(lines + input::count_lines(&block[counted_to..]))
+    }
+
+    /// Finds the lines of a block where a driver's marker may match, over the whole block at
+    /// once.
+    fn find_marker_lines(&mut self, block: &[u8]) {
+        self.marker_lines.clear();
+        if let Some(set) = self.markers {
+            let mut marker_hits = Vec::new();
+            set.candidates(block, &mut marker_hits);
+            self.marker_lines.extend(
+                marker_hits
+                    .into_iter()
+                    .map(|h| input::line_bounds(block, h)),
+            );
+            self.marker_lines.sort_unstable();
+            self.marker_lines.dedup();
+        }
+    }
+
+    /// Whether a marker may match the line of the block that starts at `start`.
+    fn is_marker_line(&self, start: usize) -> bool {
+        !self.marker_lines.is_empty()
+            && self
+                .marker_lines
+                .binary_search_by_key(&start, |&(s, _)| s)
+                .is_ok()
+    }
+
+    /// Feeds one physical line (each of its segments) to the parser, and to the driver's
+    /// markers when one may match it. Returns false to stop the source: a rejected line under
+    /// `--strict`.
+    #[inline]
+    fn line(&mut self, no: u64, raw: &[u8], marker_line: bool, summary: &mut Summary) -> bool {
+        let Self {
+            parser,
+            emit,
+            strict,
+            markers,
+            scratch,
+            failure,
+            ..
+        } = self;
+        emit.line = no;
+        input::for_each_segment(raw, scratch, |text| {
+            let go_on = match parser.line(text, emit) {
+                Ok(()) => true,
+                Err(m) => {
+                    if *strict {
+                        *failure = Some(m.into());
+                        false
+                    } else {
+                        summary.record(m);
+                        true
+                    }
+                }
+            };
+            if marker_line {
+                if let Some(set) = *markers {
+                    if set.any_match(text) {
+                        let stamp = parser.stamp_of(text).unwrap_or_default();
+                        emit.line = no;
+                        set.scan(text, stamp, emit);
+                    }
+                }
+            }
+            go_on
+        })
+    }
+}
+
+/// The lines of a block that hold a keyword or may match a marker, as (start, end), in order
+/// and each once.
+fn candidate_lines(
+    keywords: &Keywords,
+    block: &[u8],
+    hits: &mut Vec<usize>,
+    marker_lines: &[(usize, usize)],
+) -> Vec<(usize, usize)> {
+    keywords.hits(block, hits);
+    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(hits.len());
+    let mut line_end = 0usize;
+    for &hit in hits.iter() {
+        // Later hits on a line already taken add nothing.
+        if hit < line_end {
+            continue;
+        }
+        let bounds = input::line_bounds(block, hit);
+        spans.push(bounds);
+        line_end = bounds.1;
+    }
+    if !marker_lines.is_empty() {
+        spans.extend_from_slice(marker_lines);
+        spans.sort_unstable();
+        spans.dedup();
+    }
+    spans
 }
 
 /// Parses in-memory bytes as `format` (tests only).
