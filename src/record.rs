@@ -288,83 +288,15 @@ impl Builder {
 
     /// Adds an event; returns the previous record when this event began a new one.
     pub fn push(&mut self, e: Event) -> Option<Record> {
-        let mut done = None;
-        let mut split = |b: &mut Builder, why: Boundary| {
-            if b.current.worth_closing() {
-                done = Some(b.close());
-            }
-            if b.current.boundary.is_none() {
-                b.current.boundary = Some(why);
-            }
-        };
         match e.kind {
             EventKind::StageBanner { version, action } => {
-                let stage = stage_of_action(&action);
-                let up = e.stamp.since_boot.map(|s| s.secs);
-                let c = &self.current;
-                // Newer versions log `start: <stage>` before the stage's banner: the banner
-                // then belongs to the open stage.
-                let open_stage = c.stack.first().map(|&(i, _, _)| &*c.spans[i].name);
-                if open_stage == Some(stage.as_str())
-                    && up
-                        .zip(c.last_up)
-                        .is_none_or(|(u, l)| !uptime_went_back(l, u))
-                {
-                    self.note_banner(&action, version, &e.stamp, e.source);
-                    self.current.events += 1;
-                    self.current.touch(e.stamp);
-                    return None;
-                }
-                if !c.is_empty() {
-                    if up
-                        .zip(c.last_up)
-                        .is_some_and(|(u, last)| uptime_went_back(last, u))
-                    {
-                        split(self, Boundary::UptimeReset);
-                    } else if c.saw_finished_banner {
-                        split(self, Boundary::RunningAfterFinished);
-                    } else if stage == "init-local" {
-                        split(self, Boundary::InitLocal);
-                    } else if c.stages_started.iter().any(|s| **s == *stage) {
-                        split(self, Boundary::RepeatedStage);
-                    }
-                }
-                self.note_banner(&action, version, &e.stamp, e.source.clone());
-                self.start(intern::shared(&stage), "".into(), e.stamp, e.source, true);
+                self.stage_banner(version, &action, e.stamp, e.source)
             }
             EventKind::FinishedBanner { version, .. } => {
-                let up = e.stamp.since_boot.map(|s| s.secs);
-                let c = &self.current;
-                if !c.is_empty()
-                    && up
-                        .zip(c.last_up)
-                        .is_some_and(|(u, last)| uptime_went_back(last, u))
-                {
-                    split(self, Boundary::UptimeReset);
-                }
-                self.note_banner("finished", version, &e.stamp, e.source);
-                self.current.saw_finished_banner = true;
-                self.current.events += 1;
-                self.current.touch(e.stamp);
+                self.finished_banner(version, e.stamp, e.source)
             }
             EventKind::Start { name, description } => {
-                let top_level = is_stage(&name);
-                // `running 'init-local'` directly followed by `start: init-local:` is one start.
-                let dup_of_banner = self.current.stack.last().is_some_and(|&(i, s, banner)| {
-                    banner && s == self.seq && intern::same(&self.current.spans[i].name, &name)
-                });
-                if dup_of_banner {
-                    self.replace_banner_start(description, e.stamp, e.source);
-                } else {
-                    if top_level && !self.current.is_empty() {
-                        if &*name == "init-local" {
-                            split(self, Boundary::InitLocal);
-                        } else if self.current.stages_started.contains(&name) {
-                            split(self, Boundary::RepeatedStage);
-                        }
-                    }
-                    self.start(name, description, e.stamp, e.source, false);
-                }
+                self.start_event(name, description, e.stamp, e.source)
             }
             EventKind::Finish {
                 name,
@@ -372,34 +304,9 @@ impl Builder {
                 description,
                 duration_secs,
             } => {
-                self.seq += 1;
-                self.current.events += 1;
-                self.current.touch(e.stamp);
-                let pos = self
-                    .current
-                    .stack
-                    .iter()
-                    .rposition(|&(i, _, _)| intern::same(&self.current.spans[i].name, &name));
-                match pos {
-                    None => self.current.unmatched.push(e.source),
-                    Some(k) => {
-                        // Anything opened above the match never finished.
-                        self.current.stack.truncate(k + 1);
-                        let (i, start_seq, _) = self.current.stack.pop().expect("k is in range");
-                        self.current.spans[i].leaf = start_seq + 1 == self.seq;
-                        self.current.raw_ends[i] = Some(e.stamp);
-                        self.current.spans[i].end = SpanEnd::Finished {
-                            at: Moment {
-                                wall: e.stamp.wall,
-                                t: None,
-                            },
-                            result,
-                            description,
-                            stated_secs: duration_secs,
-                            source: e.source,
-                        };
-                    }
-                }
+                let stated_secs = duration_secs;
+                self.end_span(name, result, description, stated_secs, e.stamp, e.source);
+                None
             }
             EventKind::Span {
                 name,
@@ -407,39 +314,207 @@ impl Builder {
                 duration_secs,
                 result,
             } => {
-                self.seq += 1;
-                self.current.events += 1;
-                self.current.touch(e.stamp);
-                let depth = self.current.stack.len();
-                self.current.spans.push(Span {
-                    name,
-                    description,
-                    depth,
-                    start: Moment {
-                        wall: e.stamp.wall,
-                        t: None,
-                    },
-                    end: SpanEnd::Stated {
-                        secs: duration_secs,
-                        result,
-                    },
-                    leaf: true,
-                    source: e.source,
-                    from_banner: false,
-                });
-                self.current.raw_starts.push(e.stamp);
-                self.current.raw_ends.push(None);
+                self.stated_span(name, description, duration_secs, result, e.stamp, e.source);
+                None
             }
             EventKind::BootRecord { .. } => {
-                if self.current.worth_closing() {
-                    done = Some(self.close());
-                }
+                let done = self.current.worth_closing().then(|| self.close());
                 self.current.boundary = Some(Boundary::Header);
                 self.current.headed = true;
+                done
             }
-            _ => {}
+            _ => None,
+        }
+    }
+
+    /// Closes the current record, when it holds anything, for a new one that begins for `why`;
+    /// returns the closed one.
+    fn split(&mut self, why: Boundary) -> Option<Record> {
+        let done = self.current.worth_closing().then(|| self.close());
+        if self.current.boundary.is_none() {
+            self.current.boundary = Some(why);
         }
         done
+    }
+
+    /// A `running '<action>'` banner: the start of its stage, in a new record when it begins
+    /// one ([`Builder::banner_boundary`]), or a note on the stage already open.
+    fn stage_banner(
+        &mut self,
+        version: String,
+        action: &str,
+        stamp: Stamp,
+        source: Location,
+    ) -> Option<Record> {
+        let stage = stage_of_action(action);
+        let up = stamp.since_boot.map(|s| s.secs);
+        let c = &self.current;
+        // Newer versions log `start: <stage>` before the stage's banner: the banner
+        // then belongs to the open stage.
+        let open_stage = c.stack.first().map(|&(i, _, _)| &*c.spans[i].name);
+        if open_stage == Some(stage.as_str())
+            && up
+                .zip(c.last_up)
+                .is_none_or(|(u, l)| !uptime_went_back(l, u))
+        {
+            self.note_banner(action, version, &stamp, source);
+            self.current.events += 1;
+            self.current.touch(stamp);
+            return None;
+        }
+        let done = self
+            .banner_boundary(&stage, up)
+            .and_then(|why| self.split(why));
+        self.note_banner(action, version, &stamp, source.clone());
+        self.start(intern::shared(&stage), "".into(), stamp, source, true);
+        done
+    }
+
+    /// Why a `running` banner of `stage` (at uptime `up`) begins a new record, if it does: the
+    /// uptime went back, a `finished at` banner came before, the stage is `init-local`, or it
+    /// ran already.
+    fn banner_boundary(&self, stage: &str, up: Option<f64>) -> Option<Boundary> {
+        let c = &self.current;
+        if c.is_empty() {
+            None
+        } else if up
+            .zip(c.last_up)
+            .is_some_and(|(u, last)| uptime_went_back(last, u))
+        {
+            Some(Boundary::UptimeReset)
+        } else if c.saw_finished_banner {
+            Some(Boundary::RunningAfterFinished)
+        } else if stage == "init-local" {
+            Some(Boundary::InitLocal)
+        } else if c.stages_started.iter().any(|s| **s == *stage) {
+            Some(Boundary::RepeatedStage)
+        } else {
+            None
+        }
+    }
+
+    /// The `finished at` banner, in a new record when its uptime went back.
+    fn finished_banner(
+        &mut self,
+        version: String,
+        stamp: Stamp,
+        source: Location,
+    ) -> Option<Record> {
+        let up = stamp.since_boot.map(|s| s.secs);
+        let c = &self.current;
+        let mut done = None;
+        if !c.is_empty()
+            && up
+                .zip(c.last_up)
+                .is_some_and(|(u, last)| uptime_went_back(last, u))
+        {
+            done = self.split(Boundary::UptimeReset);
+        }
+        self.note_banner("finished", version, &stamp, source);
+        self.current.saw_finished_banner = true;
+        self.current.events += 1;
+        self.current.touch(stamp);
+        done
+    }
+
+    /// A `start:` event: the start of a span, in a new record when it is an `init-local` or a
+    /// stage that ran already; the start of the stage its banner just opened is the same span.
+    fn start_event(
+        &mut self,
+        name: Text,
+        description: Text,
+        stamp: Stamp,
+        source: Location,
+    ) -> Option<Record> {
+        // `running 'init-local'` directly followed by `start: init-local:` is one start.
+        let dup_of_banner = self.current.stack.last().is_some_and(|&(i, s, banner)| {
+            banner && s == self.seq && intern::same(&self.current.spans[i].name, &name)
+        });
+        if dup_of_banner {
+            self.replace_banner_start(description, stamp, source);
+            return None;
+        }
+        let mut done = None;
+        if is_stage(&name) && !self.current.is_empty() {
+            if &*name == "init-local" {
+                done = self.split(Boundary::InitLocal);
+            } else if self.current.stages_started.contains(&name) {
+                done = self.split(Boundary::RepeatedStage);
+            }
+        }
+        self.start(name, description, stamp, source, false);
+        done
+    }
+
+    /// A `finish:` event: ends the latest open span of its name (the spans opened above it
+    /// never finished), or is an unmatched finish.
+    fn end_span(
+        &mut self,
+        name: Text,
+        result: StageResult,
+        description: Text,
+        stated_secs: Option<f64>,
+        stamp: Stamp,
+        source: Location,
+    ) {
+        self.seq += 1;
+        self.current.events += 1;
+        self.current.touch(stamp);
+        let pos = self
+            .current
+            .stack
+            .iter()
+            .rposition(|&(i, _, _)| intern::same(&self.current.spans[i].name, &name));
+        let Some(k) = pos else {
+            self.current.unmatched.push(source);
+            return;
+        };
+        // Anything opened above the match never finished.
+        self.current.stack.truncate(k + 1);
+        let (i, start_seq, _) = self.current.stack.pop().expect("k is in range");
+        self.current.spans[i].leaf = start_seq + 1 == self.seq;
+        self.current.raw_ends[i] = Some(stamp);
+        self.current.spans[i].end = SpanEnd::Finished {
+            at: Moment {
+                wall: stamp.wall,
+                t: None,
+            },
+            result,
+            description,
+            stated_secs,
+            source,
+        };
+    }
+
+    /// A span known by its duration (`cloud-init analyze` output), inside the spans open.
+    fn stated_span(
+        &mut self,
+        name: Text,
+        description: Text,
+        secs: f64,
+        result: Option<StageResult>,
+        stamp: Stamp,
+        source: Location,
+    ) {
+        self.seq += 1;
+        self.current.events += 1;
+        self.current.touch(stamp);
+        let depth = self.current.stack.len();
+        self.current.spans.push(Span {
+            name,
+            description,
+            depth,
+            start: Moment {
+                wall: stamp.wall,
+                t: None,
+            },
+            end: SpanEnd::Stated { secs, result },
+            leaf: true,
+            source,
+            from_banner: false,
+        });
+        self.current.raw_starts.push(stamp);
+        self.current.raw_ends.push(None);
     }
 
     fn note_banner(&mut self, what: &str, version: String, stamp: &Stamp, source: Location) {
