@@ -193,6 +193,85 @@ impl Short {
             }
         }
     }
+
+    /// An audit record's epoch on a kernel line tells the year (and zone) of the line's
+    /// year-less stamp, when none is known yet.
+    fn learn_from_audit(&mut self, line_stamp: LineStamp, found: &[Found], out: &mut Emit<'_>) {
+        let reading = found.iter().find_map(|f| match f.kind {
+            EventKind::ClockReading => f.own.and_then(|s| s.wall),
+            _ => None,
+        });
+        if let (LineStamp::Yearless(ys), Some(at)) = (line_stamp, reading) {
+            if self.calendar.year().is_none() {
+                self.anchor(ys, at, out);
+            }
+        }
+    }
+
+    /// The wall time of a year-less stamp, once a banner on this line or before taught the
+    /// year and offset; `None` while they are unknown.
+    fn date(&mut self, ys: YearlessStamp, found: &[Found], out: &mut Emit<'_>) -> Option<Stamp> {
+        let banner_at = found.iter().find_map(|f| match f.kind {
+            EventKind::StageBanner { .. } | EventKind::FinishedBanner { .. } => {
+                f.own.and_then(|s| s.wall)
+            }
+            _ => None,
+        });
+        if let Some(at) = banner_at {
+            self.anchor(ys, at, out);
+        }
+        let year = self.calendar.year().filter(|_| self.calendar.taught())?;
+        Some(Stamp {
+            wall: self.calendar.resolve(Local::Yearless(ys), year),
+            since_boot: None,
+        })
+    }
+
+    /// Holds a line's events and markers until the year is known (emitted without a wall time
+    /// when too many wait).
+    fn hold(
+        &mut self,
+        ys: YearlessStamp,
+        found: Vec<Found>,
+        text: &str,
+        line: u64,
+        out: &mut Emit<'_>,
+    ) {
+        if let Some(markers) = out.markers {
+            for (name, edge, captures) in markers.matches(text) {
+                self.held.push(Held {
+                    kind: EventKind::Marker {
+                        name,
+                        edge,
+                        captures,
+                    },
+                    stamp: ys,
+                    since_boot: None,
+                    line,
+                });
+            }
+        }
+        for f in found {
+            self.held.push(Held {
+                since_boot: f.own.and_then(|o| o.since_boot),
+                kind: f.kind,
+                stamp: ys,
+                line,
+            });
+        }
+        if self.held.len() > HELD_MAX {
+            self.release_held(out);
+        }
+    }
+}
+
+/// Emits a line's markers and what it says at `stamp` (each event's own stamp merged over it).
+fn emit_found(out: &mut Emit<'_>, text: &str, stamp: Stamp, line: u64, found: Vec<Found>) {
+    out.scan_markers(text, stamp, line);
+    for f in found {
+        let s = f.stamp(stamp);
+        out.event_at(f.kind, s, line);
+    }
 }
 
 /// The first `YYYY-MM-DD` in a text: `(year, month)`.
@@ -231,99 +310,27 @@ impl LineParser for Short {
         // The kernel's own stamp is when it happened; the line's is when a logger read the
         // ring buffer (seconds later, all at once): a kernel line stands on the kernel clock.
         if let Some(since_boot) = printk {
-            // An audit record's epoch tells the year (and zone) of the line's year-less stamp.
-            let reading = found.iter().find_map(|f| match f.kind {
-                EventKind::ClockReading => f.own.and_then(|s| s.wall),
-                _ => None,
-            });
-            if let (LineStamp::Yearless(ys), Some(at)) = (l.stamp, reading) {
-                if self.calendar.year().is_none() {
-                    self.anchor(ys, at, out);
-                }
-            }
+            self.learn_from_audit(l.stamp, &found, out);
             let stamp = Stamp {
                 wall: None,
                 since_boot: Some(since_boot),
             };
-            out.scan_markers(text, stamp, line);
-            for f in found {
-                let s = f.stamp(stamp);
-                out.event_at(f.kind, s, line);
-            }
+            emit_found(out, text, stamp, line, found);
             return Ok(());
         }
-        match l.stamp {
-            LineStamp::Yearless(ys) => {
-                let banner_at = found.iter().find_map(|f| match f.kind {
-                    EventKind::StageBanner { .. } | EventKind::FinishedBanner { .. } => {
-                        f.own.and_then(|s| s.wall)
-                    }
-                    _ => None,
-                });
-                if let Some(at) = banner_at {
-                    self.anchor(ys, at, out);
+        let stamp = match l.stamp {
+            LineStamp::Yearless(ys) => match self.date(ys, &found, out) {
+                Some(stamp) => stamp,
+                None => {
+                    self.hold(ys, found, text, line, out);
+                    return Ok(());
                 }
-                match self.calendar.year().filter(|_| self.calendar.taught()) {
-                    Some(year) => {
-                        let stamp = Stamp {
-                            wall: self.calendar.resolve(Local::Yearless(ys), year),
-                            since_boot: None,
-                        };
-                        self.last = Some((stamp, line));
-                        out.scan_markers(text, stamp, line);
-                        for f in found {
-                            let s = f.stamp(stamp);
-                            out.event_at(f.kind, s, line);
-                        }
-                    }
-                    None => {
-                        if let Some(markers) = out.markers {
-                            for (name, edge, captures) in markers.matches(text) {
-                                self.held.push(Held {
-                                    kind: EventKind::Marker {
-                                        name,
-                                        edge,
-                                        captures,
-                                    },
-                                    stamp: ys,
-                                    since_boot: None,
-                                    line,
-                                });
-                            }
-                        }
-                        for f in found {
-                            self.held.push(Held {
-                                since_boot: f.own.and_then(|o| o.since_boot),
-                                kind: f.kind,
-                                stamp: ys,
-                                line,
-                            });
-                        }
-                        if self.held.len() > HELD_MAX {
-                            self.release_held(out);
-                        }
-                    }
-                }
-            }
-            LineStamp::Wall(t) => {
-                let stamp = Stamp::wall(t);
-                self.last = Some((stamp, line));
-                out.scan_markers(text, stamp, line);
-                for f in found {
-                    let s = f.stamp(stamp);
-                    out.event_at(f.kind, s, line);
-                }
-            }
-            LineStamp::Monotonic(secs) => {
-                let stamp = Stamp::since_boot(BootClock::Journal, secs);
-                self.last = Some((stamp, line));
-                out.scan_markers(text, stamp, line);
-                for f in found {
-                    let s = f.stamp(stamp);
-                    out.event_at(f.kind, s, line);
-                }
-            }
-        }
+            },
+            LineStamp::Wall(t) => Stamp::wall(t),
+            LineStamp::Monotonic(secs) => Stamp::since_boot(BootClock::Journal, secs),
+        };
+        self.last = Some((stamp, line));
+        emit_found(out, text, stamp, line, found);
         Ok(())
     }
 
