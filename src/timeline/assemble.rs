@@ -8,7 +8,6 @@ use rayon::prelude::*;
 
 use regex::RegexSet;
 
-use super::attempt::own_attempt;
 use super::clock::BootTime;
 use super::fragment::{Digest, Fragment, PlatformFact, When};
 use super::identity::IdentitySource;
@@ -111,7 +110,7 @@ pub fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Ve
     let mut facts: Vec<PlatformFact> = Vec::new();
     for d in digests {
         boots.extend(d.boots.into_iter().map(|mut b| {
-            own_attempt(&mut b);
+            b.own_attempt();
             b
         }));
         facts.extend(d.platform);

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::lean::{Labels, LeanBoot, Name};
-use super::{Boot, Evidence, Latency, Outcome, Zero};
+use super::lean::LeanBoot;
+use super::{Evidence, Labels, Latency, Name, Outcome, Zero};
 
 /// Why a latency cannot be a real boot's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -313,26 +313,11 @@ pub fn nothing_to_fit(attempts: &[Attempt], class: &str) -> Option<String> {
     ))
 }
 
-/// Gives a boot read from a timeline written before attempts were recorded its own attempt: the
-/// boot is the attempt, as without platform events.
-pub(crate) fn own_attempt(b: &mut Boot) {
-    if b.attempt == 0 {
-        b.attempt = b.boot;
-        b.attempt_outcome = Some(b.outcome);
-        b.attempt_latency = b.latency;
-        b.attempt_flip_secs = b
-            .milestones
-            .iter()
-            .find(|m| m.name == "timed_out")
-            .map(|m| m.at_secs);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::timeline::lean::lean_all;
-    use crate::timeline::{Zero, SCHEMA_VERSION};
+    use crate::timeline::{Boot, Zero, SCHEMA_VERSION};
 
     const DAY: f64 = crate::config::DEFAULT_MAX_PLAUSIBLE_SECS;
 
@@ -561,7 +546,7 @@ mod tests {
             wall: None,
             source: "events.jsonl:3".into(),
         });
-        own_attempt(&mut b);
+        b.own_attempt();
         assert_eq!(b.attempt, 2);
         assert_eq!(b.attempt_outcome, Some(Outcome::TimedOut));
         let a = attempts(&lean_all(&[b]));

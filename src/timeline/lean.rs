@@ -21,12 +21,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{Boot, Evidence, Latency, Outcome, Phase, Zero};
-
-/// A shared name: instance ids, classes, templates, phase names.
-pub type Name = Arc<str>;
-
-/// Labels of a `launched` event, shared by every boot that carries the same set.
-pub type Labels = Arc<BTreeMap<String, String>>;
+pub use super::{Labels, Name};
 
 /// Hands out one shared copy of each name and label set it has seen.
 #[derive(Debug, Default)]
@@ -530,7 +525,7 @@ impl Reducer {
 
     /// Takes in one boot (dropped unless selected).
     pub fn push(&mut self, mut b: Boot) {
-        super::attempt::own_attempt(&mut b);
+        b.own_attempt();
         if self.select.instance.is_some() && !self.instances_read.contains(&b.instance) {
             self.instances_read.insert(b.instance.clone());
         }
@@ -641,7 +636,7 @@ pub fn lean_all(boots: &[Boot]) -> Vec<LeanBoot> {
         .iter()
         .map(|b| {
             let mut b = b.clone();
-            super::attempt::own_attempt(&mut b);
+            b.own_attempt();
             i.lean(&b)
         })
         .collect()

@@ -18,6 +18,7 @@ pub mod observed;
 pub mod verdict;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,12 @@ pub use attempt::{
 pub use fragment::{digest, Digest, Fragment, PlatformFacts};
 pub use observed::{disagreements, ObservedTimeout};
 pub use verdict::Sweep;
+
+/// A shared name: instance ids, classes, templates, phase names.
+pub type Name = Arc<str>;
+
+/// Labels of a `launched` event, shared by every boot that carries the same set.
+pub type Labels = Arc<BTreeMap<String, String>>;
 
 /// The JSON schema version of timelines (shared by every JSON document bootline writes).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -257,5 +264,20 @@ impl Boot {
     /// implausible latency ([`Latency::plausibility`]).
     pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
         self.latency?.record(max_plausible_secs)
+    }
+
+    /// Gives a boot read from a timeline written before attempts were recorded its own
+    /// attempt: the boot is the attempt, as without platform events.
+    pub(crate) fn own_attempt(&mut self) {
+        if self.attempt == 0 {
+            self.attempt = self.boot;
+            self.attempt_outcome = Some(self.outcome);
+            self.attempt_latency = self.latency;
+            self.attempt_flip_secs = self
+                .milestones
+                .iter()
+                .find(|m| m.name == "timed_out")
+                .map(|m| m.at_secs);
+        }
     }
 }
