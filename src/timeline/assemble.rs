@@ -8,8 +8,9 @@ use rayon::prelude::*;
 
 use regex::RegexSet;
 
-use super::clock::BootTime;
-use super::fragment::{Digest, Fragment, PlatformFact, When};
+use super::boot_time::BootTime;
+use super::clock::When;
+use super::fragment::{Digest, Fragment, PlatformFact};
 use super::identity::IdentitySource;
 use super::verdict::{
     boot_finished_secs, classify, is_sweep_flip, latency, marker_secs, stated_timeout_secs, timed,

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+pub use super::clock::When;
 use super::clock::{Anchor, ClockMap, Segmenter};
 use super::identity::{self, IdentitySource};
 use super::{Boot, ClockStep, Evidence};
@@ -15,15 +16,6 @@ use crate::event::{
     EventKind, IdEvidence, Location, PlatformAction, Stamp, StartupTotals,
 };
 use crate::record::{self, RecordClock, SpanEnd};
-
-/// A time as a source knows it: wall clock, or seconds since the kernel's zero.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum When {
-    /// Epoch seconds.
-    Wall(f64),
-    /// Seconds since the kernel started (kernel, uptime and journald clocks).
-    Boot(f64),
-}
 
 /// The most precise reading of a stamp: since-boot when it has one (sub-second), else wall.
 fn when_of(s: &Stamp) -> Option<When> {

@@ -8,6 +8,7 @@
 
 pub mod assemble;
 pub mod attempt;
+pub(crate) mod boot_time;
 pub(crate) mod clock;
 pub mod dedup;
 pub mod fragment;
