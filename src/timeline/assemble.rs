@@ -12,6 +12,7 @@ use super::boot_time::BootTime;
 use super::clock::When;
 use super::fragment::{Digest, Fragment, PlatformFact};
 use super::identity::IdentitySource;
+use super::lean::Labels;
 use super::verdict::{
     boot_finished_secs, classify, is_sweep_flip, latency, marker_secs, stated_timeout_secs, timed,
     Failed, Signals, Sweep, TIMEOUT_LABEL,
@@ -107,14 +108,33 @@ pub fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
 /// more than a day from the boot's (for stderr).
 pub fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Vec<String>) {
     let mut boots: Vec<Boot> = Vec::new();
+    let notes = assemble_each(digests, policy, &mut |b| boots.push(b));
+    boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
+    (boots, notes)
+}
+
+/// How many instances are built at once (in parallel) before their boots are handed over.
+const INSTANCES_AT_ONCE: usize = 4096;
+
+/// [`assemble_noting`], handing each boot to `each` as it is built instead of collecting them:
+/// the boots read whole from timelines first, then the built ones instance by instance in id
+/// order, each instance's in boot order. A caller that reduces them (`fit`, `recommend`,
+/// `report`) never holds every whole boot at once.
+pub fn assemble_each(
+    digests: Vec<Digest>,
+    policy: &Classes,
+    each: &mut dyn FnMut(Boot),
+) -> Vec<String> {
+    let mut shard_boots = Vec::new();
     let mut fragments: BTreeMap<String, Vec<Fragment>> = BTreeMap::new();
     let mut facts: Vec<PlatformFact> = Vec::new();
     for d in digests {
-        boots.extend(d.boots.into_iter().map(|mut b| {
-            b.own_attempt();
-            b
-        }));
-        facts.extend(d.platform);
+        shard_boots.extend(d.boots);
+        if facts.is_empty() {
+            facts = d.platform;
+        } else {
+            facts.extend(d.platform);
+        }
         for f in d.fragments {
             fragments.entry(f.instance.clone()).or_default().push(f);
         }
@@ -123,66 +143,97 @@ pub fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Ve
         !f.registered.is_empty() || f.milestones.iter().any(|m| m.name == "register_failed")
     });
     let timed_to_register = register_classes(&facts, register_lines, policy);
-    // Workspaces name instances through the events that carry both.
-    let mut ws_to_instance: BTreeMap<String, String> = BTreeMap::new();
-    for f in &facts {
-        if let (Some(i), Some(w)) = (&f.instance, &f.workspace) {
-            ws_to_instance.entry(w.clone()).or_insert_with(|| i.clone());
-        }
-    }
-    let mut platform: BTreeMap<String, PlatformInfo> = BTreeMap::new();
-    for f in facts {
-        let key = match (&f.instance, &f.workspace) {
-            (Some(i), _) => i.clone(),
-            (None, Some(w)) => ws_to_instance
-                .get(w)
-                .cloned()
-                .unwrap_or_else(|| format!("workspace:{w}")),
-            (None, None) => continue,
-        };
-        let info = platform.entry(key).or_default();
-        if info.workspace.is_none() {
-            info.workspace = f.workspace.clone();
-        }
-        info.facts.push(f);
-    }
-    let instances: BTreeSet<String> = fragments.keys().chain(platform.keys()).cloned().collect();
-    // Instances are independent: build their boots in parallel, then order them.
-    let work: Vec<(String, Vec<Fragment>, PlatformInfo)> = instances
-        .into_iter()
-        .map(|instance| {
-            let frags = fragments.remove(&instance).unwrap_or_default();
-            let mut info = platform.remove(&instance).unwrap_or_default();
-            info.facts.sort_by(|a, b| a.at.total_cmp(&b.at));
-            (instance, frags, info)
-        })
+    let mut platform = platform_by_instance(facts);
+    let instances: BTreeSet<String> = fragments
+        .keys()
+        .cloned()
+        .chain(platform.iter().filter_map(|f| f.instance.clone()))
         .collect();
-    let built: Vec<(Vec<Boot>, Vec<String>)> = work
-        .into_par_iter()
-        .map(|(instance, frags, info)| {
-            build_instance(&instance, frags, info, policy, &timed_to_register)
-        })
-        .collect();
-    let mut notes = Vec::new();
     // A boot a timeline shard holds already (a shard beside its raw logs) is one boot.
     let mut shards = super::dedup::PowerOns::default();
-    for b in &boots {
-        shards.add(&b.instance, super::dedup::boot_power_on(b));
+    for mut b in shard_boots {
+        b.own_attempt();
+        shards.add(&b.instance, super::dedup::boot_power_on(&b));
+        each(b);
     }
+    let mut notes = Vec::new();
     let mut repeated = Vec::new();
-    for (b, n) in built {
-        for b in b {
-            if shards.holds(&b.instance, super::dedup::boot_power_on(&b)) {
-                repeated.push(format!("{} boot {}", b.instance, b.boot));
-            } else {
-                boots.push(b);
+    // Instances are independent: build a batch of them in parallel, hand their boots over in
+    // order, and let go of their fragments and facts before the next batch.
+    let mut instances = instances.into_iter().peekable();
+    while instances.peek().is_some() {
+        let work: Vec<(String, Vec<Fragment>, PlatformInfo)> = instances
+            .by_ref()
+            .take(INSTANCES_AT_ONCE)
+            .map(|instance| {
+                let frags = fragments.remove(&instance).unwrap_or_default();
+                let info = take_platform(&mut platform, &instance);
+                (instance, frags, info)
+            })
+            .collect();
+        let built: Vec<(Vec<Boot>, Vec<String>)> = work
+            .into_par_iter()
+            .map(|(instance, frags, info)| {
+                build_instance(&instance, frags, info, policy, &timed_to_register)
+            })
+            .collect();
+        for (boots, n) in built {
+            for b in boots {
+                if shards.holds(&b.instance, super::dedup::boot_power_on(&b)) {
+                    repeated.push(format!("{} boot {}", b.instance, b.boot));
+                } else {
+                    each(b);
+                }
             }
+            notes.extend(n);
         }
-        notes.extend(n);
     }
     notes.extend(super::dedup::read_twice(&repeated));
-    boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
-    (boots, notes)
+    notes
+}
+
+/// The platform's facts, each with the instance it is about and sorted by it (last first, so
+/// that [`take_platform`] takes each instance's off the end): an event that names only its
+/// workspace is about the instance another event names with that workspace
+/// (`workspace:<id>` when none does); an event that names neither is about none.
+fn platform_by_instance(mut facts: Vec<PlatformFact>) -> Vec<PlatformFact> {
+    let by_workspace_only = facts
+        .iter()
+        .any(|f| f.instance.is_none() && f.workspace.is_some());
+    let mut ws_to_instance: BTreeMap<String, String> = BTreeMap::new();
+    for f in facts.iter().filter(|_| by_workspace_only) {
+        if let (Some(i), Some(w)) = (&f.instance, &f.workspace) {
+            if !ws_to_instance.contains_key(w) {
+                ws_to_instance.insert(w.clone(), i.clone());
+            }
+        }
+    }
+    facts.retain_mut(|f| match (&f.instance, &f.workspace) {
+        (Some(_), _) => true,
+        (None, Some(w)) => {
+            let i = ws_to_instance.get(w).cloned();
+            f.instance = Some(i.unwrap_or_else(|| format!("workspace:{w}")));
+            true
+        }
+        (None, None) => false,
+    });
+    // Stable: an instance's facts stay in the order they were read.
+    facts.sort_by(|a, b| b.instance.cmp(&a.instance));
+    facts
+}
+
+/// What the platform said about `instance`: the facts about it at the end of `facts` (sorted
+/// by [`platform_by_instance`]) in time order, and the first workspace they name.
+fn take_platform(facts: &mut Vec<PlatformFact>, instance: &str) -> PlatformInfo {
+    let n = facts
+        .iter()
+        .rev()
+        .take_while(|f| f.instance.as_deref() == Some(instance))
+        .count();
+    let mut facts = facts.split_off(facts.len() - n);
+    let workspace = facts.iter().find_map(|f| f.workspace.clone());
+    facts.sort_by(|a, b| a.at.total_cmp(&b.at));
+    PlatformInfo { workspace, facts }
 }
 
 /// The wall-clock span a fragment observed, when it has one.
@@ -311,7 +362,7 @@ struct AttemptTimeouts {
 #[derive(Debug)]
 struct AttemptContext<'a> {
     launched: Option<&'a PlatformFact>,
-    labels: BTreeMap<String, String>,
+    labels: Labels,
     workspace: Option<String>,
     class: String,
     template: Option<String>,
@@ -690,7 +741,7 @@ fn build_boot(
         sweep_flip,
     } in facts
     {
-        sources.insert(f.source.split(':').next().unwrap_or("").to_string());
+        sources.insert(f.source.path.split(':').next().unwrap_or("").to_string());
         let Some(at) = rel(f.at) else { continue };
         note(&mut last_seen, Some(at));
         let name = match f.action {
@@ -701,7 +752,7 @@ fn build_boot(
                     .get("status")
                     .is_none_or(|s| s.starts_with('2') && s.len() == 3);
                 if ok {
-                    platform_registered.push((at, f.source.clone()));
+                    platform_registered.push((at, f.source.to_string()));
                     continue;
                 }
                 "register_failed"
@@ -725,7 +776,7 @@ fn build_boot(
                         Evidence {
                             kind: "platform_failed".into(),
                             line: format!("platform failed: {reason}"),
-                            source: f.source.clone(),
+                            source: f.source.to_string(),
                         },
                         Some(at),
                     ));
@@ -741,7 +792,7 @@ fn build_boot(
             name: name.into(),
             at_secs: at,
             wall: utc(f.at),
-            source: f.source.clone(),
+            source: f.source.to_string(),
         });
     }
     // The platform's own record of the register is what the sweep judges by; a console's
@@ -869,7 +920,7 @@ fn build_boot(
         clock_skew_secs,
         clock_steps: clock.steps(frags, milli),
         sources: sources.into_iter().filter(|s| !s.is_empty()).collect(),
-        labels: ctx.labels.clone(),
+        labels: (*ctx.labels).clone(),
         end: ctx.end.as_str().to_string(),
         // Decided over the whole attempt by `finish_attempt`.
         attempt: 0,
@@ -1049,11 +1100,13 @@ mod tests {
             at,
             instance: Some("i-1".into()),
             workspace: Some("w1".into()),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            source: "events.jsonl:1".into(),
+            labels: Arc::new(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            source: Location::new("events.jsonl".into(), 1),
         }
     }
 
@@ -1309,8 +1362,8 @@ mod tests {
                 at: 1_665_062_800.0,
                 instance: Some("vm/cloud-init-output.log".into()),
                 workspace: None,
-                labels: BTreeMap::new(),
-                source: "events.jsonl:1".into(),
+                labels: Default::default(),
+                source: Location::new("events.jsonl".into(), 1),
             }],
             ..Digest::default()
         });

@@ -3,7 +3,7 @@
 //! one fragment per boot.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -192,10 +192,11 @@ pub struct PlatformFact {
     pub instance: Option<String>,
     /// Workspace id, if given.
     pub workspace: Option<String>,
-    /// Labels (class, template, status, timeout_s, reason, …).
-    pub labels: BTreeMap<String, String>,
-    /// `path:line`.
-    pub source: String,
+    /// Labels (class, template, status, timeout_s, reason, …), shared by the facts of a
+    /// source that carry the same set.
+    pub labels: super::lean::Labels,
+    /// Where.
+    pub source: Location,
 }
 
 /// Platform events of all sources.
@@ -318,6 +319,8 @@ pub struct Digester {
     /// The most boots kept; the line that began one more, once one did.
     max_boots: usize,
     cut: Option<Location>,
+    /// The platform events' label sets, one copy each.
+    labels: HashSet<super::lean::Labels>,
 }
 
 /// A unit `systemd-analyze critical-chain` placed on the userspace clock.
@@ -415,7 +418,19 @@ impl Digester {
             undated: false,
             max_boots: MAX_BOOTS_PER_SOURCE,
             cut: None,
+            labels: HashSet::new(),
         }
+    }
+
+    /// The shared copy of a platform event's labels: a source of a million events carries a
+    /// handful of label sets (a class, a template, a status).
+    fn shared_labels(&mut self, labels: &BTreeMap<String, String>) -> super::lean::Labels {
+        if let Some(l) = self.labels.get(labels) {
+            return l.clone();
+        }
+        let l = Arc::new(labels.clone());
+        self.labels.insert(l.clone());
+        l
     }
 
     /// This digester keeping at most `boots` boots of its source (at least one): a boot begun
@@ -480,13 +495,14 @@ impl Digester {
                 labels,
             } => {
                 if let Some(at) = e.stamp.wall {
+                    let labels = self.shared_labels(labels);
                     self.out.platform.push(PlatformFact {
                         action: *action,
                         at: epoch(at),
                         instance: instance.clone(),
                         workspace: workspace.clone(),
-                        labels: labels.clone(),
-                        source: e.source.to_string(),
+                        labels,
+                        source: e.source.clone(),
                     });
                 }
                 return;

@@ -12,7 +12,8 @@
 //! the lean ones ([`Keep`]).
 //!
 //! Timeline shards are reduced line by line as they are read, so a full [`Boot`] lives only
-//! while its line is converted; boots assembled from raw logs are reduced after assembly.
+//! while its line is converted; boots assembled from raw logs are reduced as assembly hands
+//! them over, a batch of instances at a time ([`super::assemble_each`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -609,21 +610,20 @@ pub fn reduce(
     for r in parts {
         all.merge(r);
     }
-    let (boots, notes) = super::assemble_noting(digests, policy);
     // A boot the shards hold already (a shard beside the raw logs it came from) is one boot.
     let mut shards = super::dedup::PowerOns::default();
     for b in &all.boots {
         shards.add(&b.instance, b.power_on());
     }
     let mut repeated = Vec::new();
-    for b in boots {
+    // Each boot is reduced as assembly hands it over: whole boots never pile up.
+    let mut notes = super::assemble_each(digests, policy, &mut |b| {
         if shards.holds(&b.instance, super::dedup::boot_power_on(&b)) {
             repeated.push(format!("{} boot {}", b.instance, b.boot));
         } else {
             all.push(b);
         }
-    }
-    let mut notes = notes;
+    });
     notes.extend(super::dedup::read_twice(&repeated));
     let instances = all.instances_read.len();
     (Fleet::from_reducer(all), instances, notes)

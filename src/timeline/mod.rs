@@ -24,7 +24,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use assemble::{assemble, assemble_noting, ClassPolicy, Classes};
+pub use assemble::{assemble, assemble_each, assemble_noting, ClassPolicy, Classes};
 pub use attempt::{
     attempts, implausible, nothing_to_fit, Attempt, Implausible, ImplausibleAttempt, Implausibles,
 };
