@@ -101,19 +101,7 @@ mod tests {
             some output\n\
             Cloud-init v. 19.3 running 'init-local' at Thu, 16 Nov 2023 08:38:02 +0000. Up 4.03 seconds.\n\
             util.py[WARNING]: Failed running /var/lib/cloud/instance/scripts/part-001 [1]\n";
-        let input = crate::input::from_reader(
-            "o".into(),
-            Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
-        )
-        .unwrap();
-        let mut ev: Vec<Event> = Vec::new();
-        parse_input(
-            input,
-            Some(Format::CloudInitOutput),
-            &Options::default(),
-            &mut |e| ev.push(e),
-        )
-        .unwrap();
+        let ev = events_of(text);
         let ups: Vec<f64> = ev
             .iter()
             .filter(|e| matches!(e.kind, EventKind::StageBanner { .. }))
@@ -131,7 +119,8 @@ mod tests {
         assert_eq!(ev.last().unwrap().source.line, 3);
     }
 
-    fn banners_of(text: &str) -> Vec<Event> {
+    /// The events of `text` read as a `cloud-init-output.log`.
+    fn events_of(text: &str) -> Vec<Event> {
         let input = crate::input::from_reader(
             "o".into(),
             Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
@@ -145,6 +134,12 @@ mod tests {
             &mut |e| ev.push(e),
         )
         .unwrap();
+        ev
+    }
+
+    /// The banners of `text` read as a `cloud-init-output.log`.
+    fn banners_of(text: &str) -> Vec<Event> {
+        let mut ev = events_of(text);
         ev.retain(|e| {
             matches!(
                 e.kind,
