@@ -457,9 +457,7 @@ impl Builder {
         stamp: Stamp,
         source: Location,
     ) {
-        self.seq += 1;
-        self.current.events += 1;
-        self.current.touch(stamp);
+        self.next_event(stamp);
         let pos = self
             .current
             .stack
@@ -496,9 +494,7 @@ impl Builder {
         stamp: Stamp,
         source: Location,
     ) {
-        self.seq += 1;
-        self.current.events += 1;
-        self.current.touch(stamp);
+        self.next_event(stamp);
         let depth = self.current.stack.len();
         self.current.spans.push(Span {
             name,
@@ -539,10 +535,8 @@ impl Builder {
         source: Location,
         banner: bool,
     ) {
-        self.seq += 1;
+        self.next_event(stamp);
         let c = &mut self.current;
-        c.events += 1;
-        c.touch(stamp);
         if is_stage(&name) {
             // Stages do not nest: whatever is still open did not finish.
             c.stack.clear();
@@ -573,11 +567,16 @@ impl Builder {
         c.stack.push((c.spans.len() - 1, self.seq, banner));
     }
 
-    fn replace_banner_start(&mut self, description: Text, stamp: Stamp, source: Location) {
+    /// Counts one more event of the record, in sequence, seen at `stamp`.
+    fn next_event(&mut self, stamp: Stamp) {
         self.seq += 1;
+        self.current.events += 1;
+        self.current.touch(stamp);
+    }
+
+    fn replace_banner_start(&mut self, description: Text, stamp: Stamp, source: Location) {
+        self.next_event(stamp);
         let c = &mut self.current;
-        c.events += 1;
-        c.touch(stamp);
         let Some(top) = c.stack.last_mut() else {
             return;
         };
