@@ -576,10 +576,11 @@ fn the_same_failed_at_659_s_is_the_flip_under_the_declaration_that_matches_the_d
     assert_eq!(contradictions(&err), Vec::<&str>::new());
 }
 
-#[test]
-fn recommend_and_report_carry_the_contradicted_timeout_beside_the_class_timeout() {
+/// `command --format json` on the stated-timeout case under the 720 s configuration: its
+/// output, after checking it names the contradiction once.
+fn stated_json(command: &str) -> Value {
     let (code, out, err) = bootline(&[
-        "recommend",
+        command,
         "--config",
         DECLARED_720,
         "--format",
@@ -588,7 +589,12 @@ fn recommend_and_report_carry_the_contradicted_timeout_beside_the_class_timeout(
     ]);
     assert!(code <= 1, "{err}");
     assert_eq!(contradictions(&err).len(), 1, "once per class: {err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn recommend_and_report_carry_the_contradicted_timeout_beside_the_class_timeout() {
+    let v = stated_json("recommend");
     let class = &v["classes"][0];
     assert_eq!(class["current_timeout_s"].as_f64(), Some(720.0));
     assert_eq!(
@@ -633,17 +639,7 @@ fn recommend_and_report_carry_the_contradicted_timeout_beside_the_class_timeout(
 
 #[test]
 fn check_carries_the_contradicted_timeout_on_its_gate_as_recommend_does() {
-    let (code, out, err) = bootline(&[
-        "check",
-        "--config",
-        DECLARED_720,
-        "--format",
-        "json",
-        "fixtures/declared/stated",
-    ]);
-    assert!(code <= 1, "{err}");
-    assert_eq!(contradictions(&err).len(), 1, "once per class: {err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let v = stated_json("check");
     let gate = &v["gate"][0];
     assert_eq!(gate["current_timeout_s"].as_f64(), Some(720.0));
     assert_eq!(
