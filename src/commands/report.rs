@@ -249,7 +249,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         out.flush()?;
     }
     // An input that could not be read outranks a finding; either way the folder is written.
-    Ok(super::exit_code(failed, report.recommendation.failed()))
+    let insufficient = args.report.input.read.strict && report.recommendation.insufficient();
+    Ok(super::exit_code(
+        failed,
+        report.recommendation.failed() || insufficient,
+    ))
 }
 
 #[cfg(test)]

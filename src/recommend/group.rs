@@ -69,10 +69,19 @@ impl Recommendations {
     /// configured one where there is none); templates keep their configured overrides.
     pub fn proposal(&self, config: &Config) -> Proposal {
         let mut p = Proposal::current(config);
-        for r in &self.classes {
+        // A class without enough evidence proposes nothing: it keeps its timeout.
+        for r in self.classes.iter().filter(|r| !r.insufficient()) {
             p.classes.insert(r.class.clone(), r.recommended_timeout_s);
         }
         p
+    }
+
+    /// Whether any group has fewer exact records than the policy needs (`--strict` fails then).
+    pub fn insufficient(&self) -> bool {
+        self.classes
+            .iter()
+            .chain(&self.templates)
+            .any(Recommendation::insufficient)
     }
 
     /// Lays each disagreement between the platform's timeouts and the configured ones on the
@@ -335,7 +344,15 @@ fn recommend_group(
     let (slow, stuck_reading) = (readings.slow.clone(), readings.stuck.clone());
     let raw = raw_timeout(main.bound, policy);
     let recommended = round_to_grid(raw, policy);
-    let verdict = Verdict::of(recommended, spec.stuck);
+    let n_exact = fitted
+        .iter()
+        .filter(|a| matches!(a.latency, Latency::Exact(_)))
+        .count();
+    let verdict = if n_exact < policy.min_records {
+        Verdict::InsufficientData
+    } else {
+        Verdict::of(recommended, spec.stuck)
+    };
     let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), &fitted, policy.confidence);
     let assumptions = assumptions(
         ev_a,
@@ -368,6 +385,7 @@ fn recommend_group(
         template: spec.template.clone(),
         n: main_ev.records.len(),
         n_censored: main_ev.n_censored(),
+        n_exact,
         n_killed: fitted.iter().filter(|a| a.killed).count(),
         n_killed_unresolved,
         n_stuck: count(spec, |l| matches!(l, Latency::Stuck)),
@@ -548,7 +566,8 @@ fn cohorts(
                     cohort.basis = Some(r.basis);
                     cohort.bound_s = Some(r.bound_s);
                     cohort.recommended_timeout_s = Some(r.recommended_timeout_s);
-                    cohort.verdict = Some(r.verdict);
+                    // The cohort's own stuck verdict, however few its records.
+                    cohort.verdict = Some(r.stuck_verdict());
                     cohort.covered_by_pooled = Some(pooled >= r.recommended_timeout_s);
                 }
                 Err(e) => cohort.note = Some(e.to_string()),
@@ -755,11 +774,12 @@ fn data_warnings(r: &Recommendation, fitted: &[&Attempt]) -> Vec<Warning> {
     w
 }
 
-/// Near or at the stuck threshold.
+/// Near or at the stuck threshold (for a group without enough evidence, of its model-only
+/// timeout).
 fn verdict_warning(r: &Recommendation) -> Option<Warning> {
     let mut w = Vec::new();
     let mut push = |kind: WarningKind, message: String| w.push(Warning { kind, message });
-    match r.verdict {
+    match r.stuck_verdict() {
         Verdict::Overlap => push(
             WarningKind::Overlap,
             format!(
@@ -777,7 +797,7 @@ fn verdict_warning(r: &Recommendation) -> Option<Warning> {
                 r.stuck_margin_s
             ),
         ),
-        Verdict::Ok => {}
+        Verdict::Ok | Verdict::InsufficientData => {}
     }
     w.pop()
 }
@@ -835,6 +855,9 @@ pub struct GateCheck {
     pub passed: bool,
     /// Why not.
     pub reasons: Vec<GateReason>,
+    /// Fewer exact records than the policy needs: not gated (the numbers decide nothing).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insufficient_data: bool,
 }
 
 /// Everything `bootline check` reports.
@@ -875,10 +898,11 @@ pub fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>
             .map(|r| {
                 let at = &r.false_fail_at_current;
                 let mut reasons = Vec::new();
-                if r.current_timeout_s < r.recommended_timeout_s {
+                let gated = !r.insufficient();
+                if gated && r.current_timeout_s < r.recommended_timeout_s {
                     reasons.push(GateReason::BelowRecommended);
                 }
-                if at.km.is_some_and(|k| k > d.policy.target_false_fail_rate) {
+                if gated && at.km.is_some_and(|k| k > d.policy.target_false_fail_rate) {
                     reasons.push(GateReason::RateAboveTarget);
                 }
                 GateCheck {
@@ -892,6 +916,7 @@ pub fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>
                     observed_timeout: r.observed_timeout.clone(),
                     passed: reasons.is_empty(),
                     reasons,
+                    insufficient_data: !gated,
                 }
             })
             .collect()

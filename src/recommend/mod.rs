@@ -72,6 +72,9 @@ pub enum Verdict {
     Warn,
     /// The timeout reaches the stuck threshold: no timeout separates slow from stuck here.
     Overlap,
+    /// Fewer exact records than `[policy] min_records`: the numbers are the rule's, but they
+    /// rest on the model alone and decide nothing.
+    InsufficientData,
 }
 
 impl Verdict {
@@ -275,6 +278,9 @@ pub struct Recommendation {
     pub n: usize,
     /// Of which censored.
     pub n_censored: usize,
+    /// Exact records (registered, and failed by the sweep but registered later) among the
+    /// fitted attempts: what `[policy] min_records` counts.
+    pub n_exact: usize,
     /// Attempts the sweep killed (registered later or not).
     pub n_killed: usize,
     /// Killed attempts never seen registering (stuck or slow: §8.4).
@@ -338,6 +344,17 @@ impl Recommendation {
     /// The group's name: the template's, else the class's.
     pub fn name(&self) -> &str {
         self.template.as_deref().unwrap_or(&self.class)
+    }
+
+    /// Whether the group has fewer exact records than the policy needs.
+    pub fn insufficient(&self) -> bool {
+        self.verdict == Verdict::InsufficientData
+    }
+
+    /// The recommended timeout against the stuck threshold, whatever the evidence (for a
+    /// group without enough of it, of the model-only timeout).
+    pub fn stuck_verdict(&self) -> Verdict {
+        Verdict::of(self.recommended_timeout_s, self.stuck_threshold_s)
     }
 }
 

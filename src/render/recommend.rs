@@ -59,24 +59,28 @@ fn rate_phrase(f: &FalseFail, target: f64) -> String {
 pub fn headline(r: &Recommendation, policy: &Policy) -> String {
     let target = policy.target_false_fail_rate;
     let (cur, rec) = (r.current_timeout_s, r.recommended_timeout_s);
-    let verb = if rec > cur {
-        format!("raise {} → {}", secs(cur), secs(rec))
-    } else if rec < cur {
-        format!("lower {} → {}", secs(cur), secs(rec))
-    } else {
-        format!("keep {}", secs(cur))
-    };
-    let slack = if (r.raw_s - r.bound_s * policy.slack_multiplier).abs() < 1e-9 {
-        format!(" × {:.2}", policy.slack_multiplier)
-    } else {
-        format!(" + {}", secs(policy.slack_add_secs))
-    };
+    let bound = format!(
+        "{} bound {}{}",
+        crate::stats::level_name(r.quantile),
+        secs1(r.bound_s),
+        slack_phrase(r, policy)
+    );
+    if r.insufficient() {
+        return format!(
+            "{}: not enough evidence: {} exact records, the policy needs {}; keep {} (model-only: {bound} → {})",
+            group_name(r),
+            r.n_exact,
+            policy.min_records,
+            secs(cur),
+            secs(rec)
+        );
+    }
     let stuck = match r.verdict {
         Verdict::Overlap => format!(
             "reaches the stuck threshold {}: overlap",
             secs(r.stuck_threshold_s)
         ),
-        Verdict::Warn | Verdict::Ok => {
+        Verdict::Warn | Verdict::Ok | Verdict::InsufficientData => {
             format!("{} below the stuck threshold", secs(r.stuck_margin_s))
         }
     };
@@ -96,11 +100,30 @@ pub fn headline(r: &Recommendation, policy: &Policy) -> String {
         )
     };
     format!(
-        "{}: {verb} ({} bound {}{slack}; {rates}; {stuck})",
+        "{}: {} ({bound}; {rates}; {stuck})",
         group_name(r),
-        crate::stats::level_name(r.quantile),
-        secs1(r.bound_s),
+        change(cur, rec)
     )
+}
+
+/// `raise 600 s → 720 s`, `lower …`, `keep 600 s`.
+pub fn change(cur: f64, rec: f64) -> String {
+    if rec > cur {
+        format!("raise {} → {}", secs(cur), secs(rec))
+    } else if rec < cur {
+        format!("lower {} → {}", secs(cur), secs(rec))
+    } else {
+        format!("keep {}", secs(cur))
+    }
+}
+
+/// ` × 1.10` or ` + 60 s`: the slack that made the raw timeout.
+fn slack_phrase(r: &Recommendation, policy: &Policy) -> String {
+    if (r.raw_s - r.bound_s * policy.slack_multiplier).abs() < 1e-9 {
+        format!(" × {:.2}", policy.slack_multiplier)
+    } else {
+        format!(" + {}", secs(policy.slack_add_secs))
+    }
 }
 
 fn secs1(v: f64) -> String {
@@ -183,6 +206,7 @@ fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Ok => "ok",
         Verdict::Warn => "warn: above 80 % of the stuck threshold",
         Verdict::Overlap => "overlap: reaches the stuck threshold",
+        Verdict::InsufficientData => "not enough evidence",
     }
 }
 
@@ -266,6 +290,9 @@ fn arithmetic_text(r: &Recommendation, confidence: f64) -> String {
         Verdict::Ok => "ok",
         Verdict::Warn => "warn (above 80 % of it)",
         Verdict::Overlap => "overlap (no timeout separates slow from stuck here)",
+        Verdict::InsufficientData => {
+            "not enough evidence: the timeout above is the model's alone and decides nothing"
+        }
     };
     let delay = format!("stuck boots found {}", delay_phrase(r.stuck_delay_saved_s));
     let _ = writeln!(
@@ -530,7 +557,9 @@ pub fn check_text(c: &Check) -> String {
                 Some(v) => format!("{}{}", percent(v), interval(&g.km_ci)),
                 None => "beyond the data".to_string(),
             };
-            let verdict = if g.passed {
+            let verdict = if g.insufficient_data {
+                "not gated (not enough evidence)".to_string()
+            } else if g.passed {
                 "pass".to_string()
             } else {
                 let why: Vec<String> = g
