@@ -611,6 +611,33 @@ fn a_tail_reaching_the_stuck_threshold_overlaps_and_suggests_cohorts() {
     assert_eq!(code, 1);
     assert!(text.contains("--group-by instance_type"), "{text}");
     assert!(text.contains("overlap"), "{text}");
+    // The ways out are computed: the slow cohort overlaps on its own, so no label separates;
+    // the stuck threshold that would is the next grid step above the recommended timeout.
+    let (_, v) = json(&[
+        "recommend",
+        "--config",
+        config.to_str().expect("path"),
+        events.to_str().expect("path"),
+        "--format",
+        "json",
+    ]);
+    let d = &v["classes"][0];
+    let s = &d["suggestion"];
+    assert_eq!(s["kind"], "group_by");
+    assert_eq!(s["labels"], serde_json::json!(["instance_type"]));
+    assert_eq!(s["splits"], serde_json::json!([]));
+    let recommended = d["recommended_timeout_s"].as_f64().expect("t");
+    assert_eq!(
+        s["stuck_threshold_needed_s"].as_f64(),
+        Some(recommended + 60.0)
+    );
+    assert!(
+        text.contains(&format!(
+            "raise the stuck threshold to {:.0} s",
+            recommended + 60.0
+        )),
+        "{text}"
+    );
 }
 
 #[test]

@@ -16,10 +16,11 @@ use super::attempt::{Attempt, Latency};
 use super::checks::Proposal;
 use super::checks::{guards, lockstep, GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict};
 use super::rule::{bound, false_fail, raw_timeout, round_to_grid, Basis, Bound, Evidence};
+use super::sensitivity::sensitivity;
 use super::{
-    Assume, Assumption, Candidate, Cohort, Options, Reading, RecommendError, Recommendation,
-    Suggestion, Verdict, Warning, WarningKind, COHORT_MIN_RECORDS, FEW_RECORDS, MODEL_SPREAD,
-    SCHEMA_VERSION,
+    Assume, Assumption, Candidate, Cohort, LateRegistration, Options, Reading, RecommendError,
+    Recommendation, Split, Suggestion, Verdict, Warning, WarningKind, COHORT_MIN_RECORDS,
+    FEW_RECORDS, MODEL_SPREAD, SCHEMA_VERSION,
 };
 
 /// A group with no recommendation, and why.
@@ -65,13 +66,19 @@ pub struct Recommendations {
 }
 
 impl Recommendations {
-    /// The proposal these recommendations make: each class's recommended timeout (the
-    /// configured one where there is none); templates keep their configured overrides.
+    /// The proposal these recommendations make: each class's and template's recommended
+    /// timeout where there is enough evidence, the configured one elsewhere.
     pub fn proposal(&self, config: &Config) -> Proposal {
         let mut p = Proposal::current(config);
-        // A class without enough evidence proposes nothing: it keeps its timeout.
+        // A group without enough evidence proposes nothing: it keeps its timeout. A template
+        // the report proposes changing moves its guards' intervals with it.
         for r in self.classes.iter().filter(|r| !r.insufficient()) {
             p.classes.insert(r.class.clone(), r.recommended_timeout_s);
+        }
+        for r in self.templates.iter().filter(|r| !r.insufficient()) {
+            if let Some(t) = &r.template {
+                p.templates.insert(t.clone(), r.recommended_timeout_s);
+            }
         }
         p
     }
@@ -379,7 +386,11 @@ fn recommend_group(
     } else {
         Vec::new()
     };
-    let suggestion = (verdict == Verdict::Overlap).then(|| suggestion(spec, &cohorts, options));
+    // Cohorts themselves (no extras) suggest nothing: a cohort's suggestion would split it again.
+    let suggestion = (extras && verdict == Verdict::Overlap)
+        .then(|| suggestion(spec, &cohorts, (recommended, policy), options));
+    let allow = |f: Family| options.assume == Assume::Auto || without_cure(f);
+    let sensitivity = sensitivity((main_ev, &main, reading), allow, &assumptions, policy);
     let mut rec = Recommendation {
         class: spec.class.clone(),
         template: spec.template.clone(),
@@ -388,6 +399,7 @@ fn recommend_group(
         n_exact,
         n_killed: fitted.iter().filter(|a| a.killed).count(),
         n_killed_unresolved,
+        killed_registered: killed_registered(&fitted),
         n_stuck: count(spec, |l| matches!(l, Latency::Stuck)),
         n_crashed: count(spec, |l| matches!(l, Latency::Crashed)),
         quantile: q,
@@ -409,12 +421,30 @@ fn recommend_group(
         suggestion,
         assumptions,
         plausible_models: main.plausible.clone(),
+        sensitivity,
         cohorts,
         candidates,
         warnings: Vec::new(),
     };
     rec.warnings = warnings(&rec, spec, main_ev, &main, &fitted, policy);
     Ok(rec)
+}
+
+/// Killed attempts with an exact latency (they registered after the flip), by instance.
+fn killed_registered(fitted: &[&Attempt]) -> Vec<LateRegistration> {
+    let mut late: Vec<LateRegistration> = fitted
+        .iter()
+        .filter(|a| a.killed)
+        .filter_map(|a| match a.latency {
+            Latency::Exact(secs) => Some(LateRegistration {
+                instance: a.instance.to_string(),
+                latency_s: secs,
+            }),
+            Latency::Censored(_) | Latency::Stuck | Latency::Crashed => None,
+        })
+        .collect();
+    late.sort_by(|a, b| a.instance.cmp(&b.instance));
+    late
 }
 
 fn count(spec: &GroupSpec<'_>, f: impl Fn(&Latency) -> bool) -> usize {
@@ -577,40 +607,75 @@ fn cohorts(
         .collect()
 }
 
-/// What to do when the pooled group overlaps the stuck class.
-fn suggestion(spec: &GroupSpec<'_>, cohorts: &[Cohort], options: &Options) -> Suggestion {
-    match &options.group_by {
-        Some(label) if cohorts.iter().any(|c| c.fitted) => {
-            let name = |c: &Cohort| c.value.clone().unwrap_or_else(|| "(none)".to_string());
-            Suggestion::PerCohort {
-                label: label.clone(),
-                separable: cohorts
-                    .iter()
-                    .filter(|c| c.verdict.is_some_and(|v| v != Verdict::Overlap))
-                    .filter_map(|c| Some((name(c), c.recommended_timeout_s?)))
-                    .collect(),
-                overlapping: cohorts
-                    .iter()
-                    .filter(|c| c.verdict == Some(Verdict::Overlap))
-                    .map(name)
-                    .collect(),
-            }
-        }
-        Some(_) | None => {
-            let mut labels: BTreeSet<String> = BTreeSet::new();
-            for a in &spec.attempts {
-                // A group is one class already; its template is a label whether or not the
-                // launch event repeated it.
-                labels.extend(a.labels.keys().filter(|k| *k != "class").cloned());
-                if a.template.is_some() {
-                    labels.insert("template".to_string());
-                }
-            }
-            Suggestion::GroupBy {
-                labels: labels.into_iter().collect(),
-            }
+/// What to do when the pooled group overlaps the stuck class: with `--group-by`, the cohorts'
+/// own timeouts; else every label the group's attempts carry, the labels whose cohorts each
+/// separate (computed), and the stuck threshold that would be needed.
+fn suggestion(
+    spec: &GroupSpec<'_>,
+    cohorts: &[Cohort],
+    (recommended, policy): (f64, &Policy),
+    options: &Options,
+) -> Suggestion {
+    if let Some(label) = &options.group_by {
+        if cohorts.iter().any(|c| c.fitted) {
+            return per_cohort(label, cohorts);
         }
     }
+    let labels = labels(spec);
+    let splits = labels
+        .iter()
+        .filter_map(|label| {
+            let cs = self::cohorts(spec, label, recommended, policy, options);
+            let separates = cs.len() > 1
+                && cs
+                    .iter()
+                    .all(|c| c.fitted && c.verdict.is_some_and(|v| v != Verdict::Overlap));
+            separates.then(|| Split {
+                label: label.clone(),
+                cohorts: cs
+                    .iter()
+                    .filter_map(|c| Some((c.value.clone(), c.recommended_timeout_s?)))
+                    .collect(),
+            })
+        })
+        .collect();
+    Suggestion::GroupBy {
+        labels,
+        splits,
+        stuck_threshold_needed_s: round_to_grid(recommended + 1.0, policy),
+    }
+}
+
+/// The fitted cohorts of `--group-by`: those that separate, with their timeouts, and those
+/// that overlap on their own.
+fn per_cohort(label: &str, cohorts: &[Cohort]) -> Suggestion {
+    let name = |c: &Cohort| c.value.clone().unwrap_or_else(|| "(none)".to_string());
+    Suggestion::PerCohort {
+        label: label.to_string(),
+        separable: cohorts
+            .iter()
+            .filter(|c| c.verdict.is_some_and(|v| v != Verdict::Overlap))
+            .filter_map(|c| Some((name(c), c.recommended_timeout_s?)))
+            .collect(),
+        overlapping: cohorts
+            .iter()
+            .filter(|c| c.verdict == Some(Verdict::Overlap))
+            .map(name)
+            .collect(),
+    }
+}
+
+/// Labels the group's attempts carry: a group is one class already; its template is a label
+/// whether or not the launch event repeated it.
+fn labels(spec: &GroupSpec<'_>) -> Vec<String> {
+    let mut labels: BTreeSet<String> = BTreeSet::new();
+    for a in &spec.attempts {
+        labels.extend(a.labels.keys().filter(|k| *k != "class").cloned());
+        if a.template.is_some() {
+            labels.insert("template".to_string());
+        }
+    }
+    labels.into_iter().collect()
 }
 
 fn pct(v: f64) -> String {

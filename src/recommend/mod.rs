@@ -12,6 +12,7 @@ pub mod checks;
 pub mod group;
 pub mod rule;
 pub mod sample;
+pub mod sensitivity;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,7 @@ pub use checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict, Propo
 pub use group::{check, recommend, Check, GateCheck, Recommendations, Skipped};
 pub use rule::{Basis, FalseFail, PlausibleModel};
 pub use sample::Sample;
+pub use sensitivity::{Sensitivity, Varied};
 
 /// The JSON schema version (the same as every bootline JSON document).
 pub const SCHEMA_VERSION: u32 = crate::stats::summary::SCHEMA_VERSION;
@@ -158,6 +160,15 @@ pub struct Cohort {
     pub note: Option<String>,
 }
 
+/// An attempt the sweep killed that registered later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LateRegistration {
+    /// Instance id (empty for records of a plain durations file).
+    pub instance: String,
+    /// Its register latency, seconds.
+    pub latency_s: f64,
+}
+
 /// One what-if timeout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -188,7 +199,22 @@ pub enum Suggestion {
     GroupBy {
         /// Labels the group's attempts carry (template included).
         labels: Vec<String>,
+        /// Each label whose cohorts were all fitted and all stay below the stuck threshold,
+        /// with each cohort's own timeout.
+        #[serde(default)]
+        splits: Vec<Split>,
+        /// The smallest stuck threshold on the grid above the recommended timeout.
+        stuck_threshold_needed_s: f64,
     },
+}
+
+/// A label that separates slow from stuck: every cohort gets a timeout under the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Split {
+    /// The label (`--group-by` it).
+    pub label: String,
+    /// Each cohort's value (`null`: attempts without the label) and its own timeout, seconds.
+    pub cohorts: Vec<(Option<String>, f64)>,
 }
 
 /// Why a warning was raised; the message says it in words.
@@ -285,6 +311,8 @@ pub struct Recommendation {
     pub n_killed: usize,
     /// Killed attempts never seen registering (stuck or slow: §8.4).
     pub n_killed_unresolved: usize,
+    /// Killed attempts that registered later, by instance: the current timeout's false fails.
+    pub killed_registered: Vec<LateRegistration>,
     /// Stuck attempts: counted, not fitted.
     pub n_stuck: usize,
     /// Crashed attempts: counted, not fitted.
@@ -332,6 +360,8 @@ pub struct Recommendation {
     pub assumptions: Vec<Assumption>,
     /// Models within ΔBIC ≤ 2 of the best, with their bounds.
     pub plausible_models: Vec<PlausibleModel>,
+    /// The recommended timeout under each reading, plausible model and neighbouring policy.
+    pub sensitivity: Vec<Sensitivity>,
     /// Cohorts, with `--group-by`.
     pub cohorts: Vec<Cohort>,
     /// What-if timeouts.

@@ -109,6 +109,22 @@ impl Evidence {
         })
     }
 
+    /// The same records and fits under another policy: only the two distribution-free
+    /// bounds depend on the target and the confidence, so nothing is refitted.
+    pub fn under(&self, policy: &Policy) -> Result<Self> {
+        let q = 1.0 - policy.target_false_fail_rate;
+        let os = order_stat_bound(&self.records, q, policy.confidence)?;
+        Ok(Self {
+            records: self.records.clone(),
+            km: self.km.clone(),
+            os_ucb: os.ucb,
+            min_n: os.min_n_for_ucb,
+            km_ucb: self.km.quantile(q, policy.confidence)?.ucb,
+            fits: self.fits.clone(),
+            max_event: self.max_event,
+        })
+    }
+
     pub fn n_censored(&self) -> usize {
         self.records.iter().filter(|r| r.censored).count()
     }

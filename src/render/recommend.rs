@@ -26,7 +26,8 @@ use crate::config::{Expect, Policy};
 use crate::recommend::checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict};
 use crate::recommend::group::{Check, GateReason};
 use crate::recommend::{
-    Assumption, Cohort, FalseFail, Reading, Recommendation, Recommendations, Suggestion, Verdict,
+    Assumption, Cohort, FalseFail, Reading, Recommendation, Recommendations, Sensitivity,
+    Suggestion, Varied, Verdict,
 };
 
 /// Seconds without a needless decimal: `720 s`, `606.1 s`.
@@ -221,6 +222,54 @@ fn delay_phrase(saved: f64) -> String {
     }
 }
 
+/// What one sensitivity row varies, in words: `killed were stuck (dropped)`, `the gamma
+/// model`, `target 0.010 %, 99 % confidence`.
+pub fn varied_name(s: &Sensitivity) -> String {
+    match s.varied {
+        Varied::Reading => reading_name(s.reading).to_string(),
+        Varied::Model => format!(
+            "the {} model",
+            s.model.map_or("distribution-free", |f| f.name())
+        ),
+        Varied::Policy => format!(
+            "target {}, {:.0} % confidence",
+            percent(s.target),
+            100.0 * s.confidence
+        ),
+    }
+}
+
+/// One line: every row gives the recommended timeout, or which rows change it and to what.
+pub fn sensitivity_summary(r: &Recommendation) -> String {
+    let rec = r.recommended_timeout_s;
+    let changed: Vec<String> = r
+        .sensitivity
+        .iter()
+        .filter(|s| s.recommended_timeout_s != Some(rec))
+        .map(|s| {
+            format!(
+                "{} gives {}",
+                varied_name(s),
+                s.recommended_timeout_s.map_or("no answer".into(), secs)
+            )
+        })
+        .collect();
+    if changed.is_empty() {
+        format!(
+            "every reading of the killed boots, plausible model and neighbouring policy gives {}",
+            secs(rec)
+        )
+    } else {
+        format!(
+            "{} of {} variations give {}; {}",
+            r.sensitivity.len() - changed.len(),
+            r.sensitivity.len(),
+            secs(rec),
+            changed.join("; ")
+        )
+    }
+}
+
 /// The details of one group.
 fn group_text(r: &Recommendation, confidence: f64) -> String {
     let mut o = arithmetic_text(r, confidence);
@@ -243,6 +292,9 @@ fn group_text(r: &Recommendation, confidence: f64) -> String {
             })
             .collect();
         let _ = writeln!(o, "  plausible models: {}", models.join(", "));
+    }
+    if !r.sensitivity.is_empty() {
+        let _ = writeln!(o, "  sensitivity: {}", sensitivity_summary(r));
     }
     for c in &r.cohorts {
         o.push_str(&cohort_line(c));
@@ -400,15 +452,45 @@ fn suggestion_text(s: &Suggestion) -> String {
                 }
             )
         }
-        Suggestion::GroupBy { labels } if labels.is_empty() => {
-            "split the group by a label (per template or per cohort) and give each its own timeout"
-                .to_string()
+        Suggestion::GroupBy {
+            labels,
+            splits,
+            stuck_threshold_needed_s,
+        } => {
+            let mut ways: Vec<String> = splits.iter().map(split_text).collect();
+            ways.push(format!(
+                "raise the stuck threshold to {}",
+                secs(*stuck_threshold_needed_s)
+            ));
+            if splits.is_empty() && !labels.is_empty() {
+                ways.push(format!(
+                    "no label's cohorts all separate (tried --group-by {})",
+                    labels.join(" | ")
+                ));
+            }
+            ways.join("; or ")
         }
-        Suggestion::GroupBy { labels } => format!(
-            "split the group per template or per cohort: rerun with --group-by {}",
-            labels.join(" | ")
-        ),
     }
+}
+
+/// `split with --group-by instance_type: m5.xlarge 720 s, m6i.2xlarge 660 s`.
+pub fn split_text(s: &crate::recommend::Split) -> String {
+    let cohorts: Vec<String> = s
+        .cohorts
+        .iter()
+        .map(|(v, t)| {
+            format!(
+                "{} {}",
+                v.as_deref().map_or("(none)".into(), shown),
+                secs(*t)
+            )
+        })
+        .collect();
+    format!(
+        "split with --group-by {}: {}",
+        shown(&s.label),
+        cohorts.join(", ")
+    )
 }
 
 fn lockstep_line(l: &LockstepCheck) -> String {
