@@ -222,15 +222,167 @@ fn the_report_numbers_are_fits_numbers() {
             c.class
         );
     }
-    // The headline number the Markdown states is the fit's bound.
+    // The distribution section states the fit's bound, and says in one line why the
+    // recommendation's differs (the gpu-large boots have their own override).
     let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
     let default = &r.classes[0];
     let best = &default.fit.as_ref().unwrap().models[0];
     let ucb = best.quantiles["p99.9"].ucb.unwrap();
     assert!(
-        md.contains(&format!("at most {ucb:.1} s ({}", best.score.family.name())),
+        md.contains(&format!(
+            "{} {ucb:.1} s (ΔBIC 0.0)",
+            best.score.family.name()
+        )),
         "{md}"
     );
+    let g = &r.recommendation.classes[0];
+    assert!(
+        md.contains(&format!(
+            "the recommendation fits the class's {} without them, so its p99.9 bound is {:.1} s",
+            g.n, g.bound_s
+        )),
+        "{md}"
+    );
+}
+
+/// Everything above the first `##` heading.
+fn first_screen(md: &str) -> &str {
+    &md[..md.find("\n## ").expect("a second-level heading")]
+}
+
+#[test]
+fn the_first_screen_is_the_decision_and_its_bounds_are_recommends() {
+    let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
+    let screen = first_screen(&md);
+    let r = typed(fresh());
+    // Below the title, the first line that names a class gives its verdict in words.
+    let first = screen
+        .lines()
+        .skip(1)
+        .find(|l| l.contains("default") || l.contains("hermes"))
+        .expect("a line naming a class");
+    assert_eq!(
+        first,
+        "**default: raise the register-wait timeout 600 s → 720 s.**"
+    );
+    for words in [
+        "at most 0.10 % of healthy boots failed, 95 % one-sided",
+        "rounded up to the 60 s grid → **720 s**",
+        "The sweep runs every 60 s",
+        "the sweep killed 5 attempts: 3 registered later (`i-071a16b6a5f546fb7` at 635.0 s, 35.0 s late;",
+        ", 2 never did.",
+        "the benefit rests on the model's tail alone",
+        "crash-diagnosis watcher 300 s → at least 720 s",
+        "give it an age in (720 s, 1200 s]",
+        "`bootline check --config fixtures/bootline.toml --proposed default=720`",
+        "**hermes: not enough evidence** — 96 exact records, the policy needs 200",
+        "**gpu-large (template of default): not enough evidence** — 36 exact records",
+    ] {
+        assert!(screen.contains(words), "{words}\n{screen}");
+    }
+    // "bound" before seconds is only ever a p99.9 bound, with one decimal, equal to the
+    // recommendation's bound_s of a group; "at most" never stands before seconds.
+    let bounds: Vec<String> = r
+        .recommendation
+        .classes
+        .iter()
+        .chain(&r.recommendation.templates)
+        .map(|g| format!("{:.1}", g.bound_s))
+        .collect();
+    let mut seen = 0;
+    for (i, _) in screen.match_indices("bound ") {
+        let rest = &screen[i + "bound ".len()..];
+        let number: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        if number.is_empty() {
+            continue;
+        }
+        assert!(rest[number.len()..].starts_with(" s"), "{rest}");
+        assert!(
+            screen[..i].ends_with("p99.9 "),
+            "{}",
+            &screen[i.saturating_sub(20)..i]
+        );
+        assert!(
+            bounds.contains(&number),
+            "{number} is no group's bound_s: {bounds:?}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 3, "{screen}");
+    for (i, _) in screen.match_indices("at most ") {
+        let rest = &screen[i + "at most ".len()..];
+        let number: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        assert!(!rest[number.len()..].starts_with(" s"), "{rest}");
+    }
+    // report.json keeps the trade-off and the sensitivity behind those lines.
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(fresh().join("report.json")).unwrap())
+            .unwrap();
+    let t = &json["classes"][0]["tradeoff"];
+    let g = &r.recommendation.classes[0];
+    assert_eq!(
+        t["false_fails_per_10k_at_current"]["kaplan_meier"].as_f64(),
+        g.false_fail_at_current.km.map(|k| 1e4 * k)
+    );
+    assert_eq!(
+        t["false_fails_per_10k_at_recommended"]["model"].as_f64(),
+        g.false_fail_at_recommended.model.map(|m| 1e4 * m)
+    );
+    assert_eq!(t["stuck_detection_delay_s"].as_f64(), Some(120.0));
+    let sensitivity = json["classes"][0]["sensitivity"].as_array().unwrap();
+    assert!(sensitivity.len() >= 3 + 6, "{sensitivity:?}");
+    for row in sensitivity {
+        for key in [
+            "reading",
+            "model",
+            "target",
+            "confidence",
+            "bound_s",
+            "recommended_timeout_s",
+        ] {
+            assert!(row.get(key).is_some(), "{key} missing in {row}");
+        }
+    }
+    // The row at the report's own policy and reading is the recommendation.
+    assert!(sensitivity.iter().any(|s| s["varied"] == "policy"
+        && s["target"] == 0.001
+        && s["confidence"] == 0.95
+        && s["recommended_timeout_s"] == 720.0
+        && s["bound_s"].as_f64() == Some(g.bound_s)));
+}
+
+#[test]
+fn the_reproduce_line_run_as_printed_rewrites_the_same_report() {
+    let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
+    let line = md
+        .lines()
+        .find(|l| l.starts_with("bootline report"))
+        .expect("a reproduce line");
+    assert!(!line.contains(&*root().to_string_lossy()), "{line}");
+    let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+    let out_at = words.iter().position(|w| *w == "--out").expect("--out");
+    let out = root().join(words[out_at + 1]);
+    let _ = std::fs::remove_dir_all(&out);
+    let run = bootline().args(&words).output().unwrap();
+    let written = std::fs::read(out.join("report.md"));
+    let _ = std::fs::remove_dir_all(&out);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        written.unwrap() == md.as_bytes(),
+        "the reproduce line wrote another report.md"
+    );
+    assert!(md.len() < 30_000, "{} characters", md.len());
 }
 
 /// The box plotters' estimate gives a text element: (x0, y0, x1, y1).
@@ -474,8 +626,12 @@ fn a_long_report_is_folded_and_cut_to_fit_a_pull_request_body() {
         .expect("the page says it was cut");
     let listed = md.lines().filter(|l| l.starts_with("| `i-0000")).count();
     assert!(listed > 0 && listed < 6000);
-    let files_listed = md.lines().filter(|l| l.starts_with("| `fixtures/")).count();
-    let cut = 6000 - listed + r.inputs.files.len() - files_listed;
+    // The input files are no list on the page (report.json keeps it): only boots are cut.
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| `fixtures/")).count(),
+        0
+    );
+    let cut = 6000 - listed;
     assert!(
         cut_line.contains(&format!(
             ": {} items left out",

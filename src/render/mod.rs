@@ -1,5 +1,6 @@
 //! Renderers: pure functions from results to text, JSON and (later) Markdown and SVG.
 
+pub mod decision;
 pub mod dump;
 pub mod empty;
 pub mod escape;

@@ -5,6 +5,7 @@
 //! [`text::verdicts`], [`json`]; the charts live in [`crate::chart`]).
 
 pub mod class;
+pub mod decision;
 pub mod figures;
 pub mod fit;
 pub mod inputs;
@@ -124,6 +125,8 @@ pub struct Options {
     pub worked_instance: Option<String>,
     /// The command to reproduce the report (inputs and options as given, `--out` left out).
     pub command: String,
+    /// The configuration file as given (relative to the working directory when below it).
+    pub config: Option<String>,
     /// The time written as "generated at" (`--now`, `SOURCE_DATE_EPOCH`); none by default.
     pub now: Option<DateTime<Utc>>,
     /// Presentation settings.
@@ -199,6 +202,9 @@ pub struct Report {
     pub generated_at: Option<DateTime<Utc>>,
     /// The command that reproduces it.
     pub command: String,
+    /// The configuration file it was made with, as the reproduce and check lines name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
     /// Presentation settings.
     pub presentation: Presentation,
     /// The input files and their digest.
@@ -311,7 +317,8 @@ pub fn build(
     let mut figures = None;
     for (name, class_boots) in &by_class {
         let lanes = (**name == *opts.class).then_some(lane_boot);
-        let (class, drawn) = class_report(name, class_boots, config, &sample, lanes)?;
+        let (class, drawn) =
+            class_report(name, class_boots, config, (&sample, &recommendation), lanes)?;
         classes.push(class);
         figures = figures.or(drawn);
     }
@@ -323,6 +330,7 @@ pub fn build(
         bootline_version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: opts.now,
         command: opts.command.clone(),
+        config: opts.config.clone(),
         presentation: opts.presentation.clone(),
         inputs,
         policy: Policy::from(&config.policy),
@@ -393,11 +401,15 @@ fn class_report(
     name: &str,
     boots: &[LeanBoot],
     config: &Config,
-    sample: &crate::recommend::Sample,
+    (sample, recommendation): (
+        &crate::recommend::Sample,
+        &crate::recommend::Recommendations,
+    ),
     lanes: Option<Option<&Boot>>,
 ) -> Result<(ClassReport, Option<Figures>), ReportError> {
     let max_plausible_secs = config.latency.max_plausible_secs;
     let policy = config.class_policy(name);
+    let group = recommendation.classes.iter().find(|g| g.class == name);
     let records = class::records(boots, max_plausible_secs);
     let fitted = fitted(&records, config.policy.confidence, policy.timeout_secs);
     let phases = PhaseReport::new(boots, max_plausible_secs);
@@ -442,6 +454,8 @@ fn class_report(
         fit,
         fit_unavailable,
         phases,
+        tradeoff: group.map(decision::tradeoff),
+        sensitivity: group.map(|g| g.sensitivity.clone()).unwrap_or_default(),
     };
     Ok((class, figures))
 }
