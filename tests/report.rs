@@ -1171,3 +1171,62 @@ fn report_and_chart_refuse_to_write_over_their_inputs() {
     assert_eq!(std::fs::read(&events).unwrap(), before);
     assert!(!root().join("fixtures/fleet/report").exists());
 }
+
+#[test]
+fn a_class_whose_tail_reaches_its_stuck_threshold_says_so_first_and_names_a_way_out() {
+    // The fixture fleet with the default class's stuck threshold at 700 s: the rule's 720 s
+    // reaches it.
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(root().join("fixtures/bootline.toml"))
+        .unwrap()
+        .replace("stuck_threshold_secs = 900", "stuck_threshold_secs = 700");
+    assert!(config.contains("stuck_threshold_secs = 700"));
+    let path = dir.path().join("overlap.toml");
+    std::fs::write(&path, config).unwrap();
+    let out = dir.path().join("report");
+    let run = bootline()
+        .args(["report", "--config"])
+        .arg(&path)
+        .args(["fixtures/fleet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let r: Report =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let g = &r.recommendation.classes[0];
+    assert_eq!(g.recommended_timeout_s, 720.0);
+    let first = first_screen(&md)
+        .lines()
+        .skip(1)
+        .find(|l| l.contains("default"))
+        .unwrap();
+    assert!(
+        first.starts_with("**default: no single timeout separates slow boots from stuck ones**"),
+        "{first}"
+    );
+    let at = g.at_stuck_threshold.as_ref().unwrap();
+    assert!(
+        first.contains(&format!(
+            "{} of healthy boots (Kaplan–Meier; ",
+            bootline::render::recommend::percent(at.km.unwrap())
+        )),
+        "{first}"
+    );
+    assert!(first.contains("are still unregistered at 700 s"), "{first}");
+    assert!(
+        first.contains("Ways out: raise the stuck threshold to 780 s."),
+        "{first}"
+    );
+    // The charts draw the recommended line, labelled, past today's stuck threshold.
+    for kind in ["distribution", "survival"] {
+        let svg = std::fs::read_to_string(out.join(format!("{kind}.svg"))).unwrap();
+        assert!(svg.contains("recommended 720 s"), "{kind}");
+    }
+}

@@ -87,17 +87,17 @@ fn overlap_line(g: &Recommendation) -> String {
     if let Some(at) = &g.at_stuck_threshold {
         let share = match (at.km, at.model) {
             (Some(k), Some(m)) => format!(
-                "{} by Kaplan–Meier ({} by the model)",
+                "{} of healthy boots (Kaplan–Meier; {} by the model)",
                 percent(k),
                 percent(m)
             ),
-            (Some(k), None) => format!("{} by Kaplan–Meier", percent(k)),
-            (None, Some(m)) => format!("{} by the model", percent(m)),
-            (None, None) => "an unknown share".to_string(),
+            (Some(k), None) => format!("{} of healthy boots (Kaplan–Meier)", percent(k)),
+            (None, Some(m)) => format!("{} of healthy boots (the model)", percent(m)),
+            (None, None) => "an unknown share of healthy boots".to_string(),
         };
         let _ = write!(
             o,
-            "; {share} of healthy boots are still unregistered at {}",
+            "; {share} are still unregistered at {}",
             secs(at.timeout_s)
         );
     }
@@ -116,7 +116,9 @@ fn overlap_line(g: &Recommendation) -> String {
                 g.bound_s
             );
         }
-        None => o.push_str("; registered boots reach that far, so this is not extrapolation"),
+        None => o.push_str(
+            "; the model's p99.9 lies within the registered boots, so this is not extrapolation",
+        ),
     }
     if let Some(s) = &g.suggestion {
         let _ = write!(o, ". Ways out: {}", ways_out(s));

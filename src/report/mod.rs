@@ -425,7 +425,11 @@ fn class_report(
                 &records,
                 fitted,
                 &phases,
-                (policy.timeout_secs, policy.stuck_threshold_secs),
+                (
+                    policy.timeout_secs,
+                    policy.stuck_threshold_secs,
+                    group.map(|g| g.recommended_timeout_s),
+                ),
                 config.policy.confidence,
                 max_plausible_secs,
             )?)
@@ -524,7 +528,7 @@ fn build_figures(
         crate::stats::km::KaplanMeier,
     ),
     phases: &PhaseReport,
-    (current, stuck): (f64, f64),
+    (current, stuck, proposed): (f64, f64, Option<f64>),
     confidence: f64,
     max_plausible_secs: f64,
 ) -> Result<Figures, ReportError> {
@@ -543,13 +547,32 @@ fn build_figures(
     let mut cats = figures::Categories::default();
     let waterfall = figures::waterfall(boots, max_plausible_secs, &mut cats);
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
-    // The fleet charts end past the stuck threshold and the slowest record.
+    // The fleet charts end past the stuck threshold, the recommended timeout (however far it
+    // lies) and the slowest record.
     let latest = records
         .iter()
         .map(|r| r.duration_secs)
-        .fold(stuck.max(current), f64::max);
+        .fold(stuck.max(current).max(proposed.unwrap_or(0.0)), f64::max);
     let x_max = latest * 1.06;
-    let marks = vec![
+    let mut waterfall = waterfall;
+    waterfall.categories = figures::category_names(cats);
+    waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
+    Ok(Figures {
+        class: class.to_string(),
+        x_max_secs: x_max,
+        marks: decision_marks(current, stuck),
+        distribution: figures::distribution(&exact, records.len(), &models, current, x_max),
+        survival: figures::survival(km, &models, confidence, x_max),
+        waterfall,
+        lanes,
+        phases: figures::phase_bars(phases),
+    })
+}
+
+/// The current timeout and the stuck threshold as lines (the recommended one is laid between
+/// them by [`mark_recommended`]).
+fn decision_marks(current: f64, stuck: f64) -> Vec<figures::TimeMark> {
+    vec![
         figures::TimeMark {
             kind: figures::LineKind::Current,
             secs: current,
@@ -560,20 +583,7 @@ fn build_figures(
             secs: stuck,
             label: format!("stuck after {} s", figures::fmt_secs(stuck)),
         },
-    ];
-    let mut waterfall = waterfall;
-    waterfall.categories = figures::category_names(cats);
-    waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
-    Ok(Figures {
-        class: class.to_string(),
-        x_max_secs: x_max,
-        marks,
-        distribution: figures::distribution(&exact, records.len(), &models, current, x_max),
-        survival: figures::survival(km, &models, confidence, x_max),
-        waterfall,
-        lanes,
-        phases: figures::phase_bars(phases),
-    })
+    ]
 }
 
 /// `report.json`: the report, pretty-printed, with a final newline.
