@@ -9,10 +9,14 @@
 
 pub mod attempt;
 pub mod checks;
+mod cohorts;
+pub mod gate;
 pub mod group;
+mod readings;
 pub mod rule;
 pub mod sample;
 pub mod sensitivity;
+mod warnings;
 
 use serde::{Deserialize, Serialize};
 

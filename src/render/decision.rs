@@ -344,60 +344,18 @@ fn move_item(g: &Recommendation, rec: &Recommendations, config: Option<&str>) ->
     if g.template.is_some() {
         return None;
     }
-    let mut parts = Vec::new();
-    for l in rec.lockstep.iter().filter(|l| l.class == g.class) {
-        match (l.verdict, l.required_s) {
-            (LockstepVerdict::MustMove, Some(req)) => parts.push(format!(
-                "{} {} → at least {}",
-                text(&l.name),
-                secs(l.timeout_s),
-                secs(req)
-            )),
-            (LockstepVerdict::Ok, Some(req)) => parts.push(format!(
-                "{} {} already covers {}",
-                text(&l.name),
-                secs(l.timeout_s),
-                secs(req)
-            )),
-            _ => {}
-        }
-    }
-    for c in rec.guards.iter().filter(|c| c.class == g.class) {
-        let interval = match c.real_guard_interval_s {
-            Some([Some(lo), Some(hi)]) => format!("an age in ({}, {}]", secs(lo), secs(hi)),
-            Some([Some(lo), None]) => format!("an age above {}", secs(lo)),
-            Some([None, _]) => "any age".to_string(),
-            None => "no age".to_string(),
-        };
-        parts.push(match c.verdict {
-            GuardVerdict::Ok => format!(
-                "guard case “{}” (age {}) stays real",
-                text(&c.name),
-                secs(c.age_s)
-            ),
-            GuardVerdict::Vacuous | GuardVerdict::WrongSide => format!(
-                "guard case “{}” (age {}) is {}: give it {interval}",
-                text(&c.name),
-                secs(c.age_s),
-                if c.verdict == GuardVerdict::Vacuous {
-                    "vacuous (it passes even when what it guards is broken)"
-                } else {
-                    "on the wrong side (it fails)"
-                }
-            ),
-            GuardVerdict::NoProposal => continue,
-        });
-    }
-    let mut check = "bootline check".to_string();
-    if let Some(c) = config {
-        let _ = write!(check, " --config {c}");
-    }
+    let mut parts = lockstep_parts(g, rec);
+    parts.extend(guard_parts(g, rec));
     let proposals: Vec<&Recommendation> = std::iter::once(g)
         .chain(rec.templates.iter().filter(|t| t.class == g.class))
         .filter(|r| !r.insufficient() && r.recommended_timeout_s != r.current_timeout_s)
         .collect();
     if proposals.is_empty() && parts.is_empty() {
         return None;
+    }
+    let mut check = "bootline check".to_string();
+    if let Some(c) = config {
+        let _ = write!(check, " --config {c}");
     }
     for r in proposals {
         let _ = write!(
@@ -416,4 +374,61 @@ fn move_item(g: &Recommendation, rec: &Recommendations, config: Option<&str>) ->
         },
         code(&check)
     ))
+}
+
+/// Each lockstep timeout of the class: the value it must move to, or that it covers.
+fn lockstep_parts(g: &Recommendation, rec: &Recommendations) -> Vec<String> {
+    rec.lockstep
+        .iter()
+        .filter(|l| l.class == g.class)
+        .filter_map(|l| match (l.verdict, l.required_s) {
+            (LockstepVerdict::MustMove, Some(req)) => Some(format!(
+                "{} {} → at least {}",
+                text(&l.name),
+                secs(l.timeout_s),
+                secs(req)
+            )),
+            (LockstepVerdict::Ok, Some(req)) => Some(format!(
+                "{} {} already covers {}",
+                text(&l.name),
+                secs(l.timeout_s),
+                secs(req)
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Each guard case of the class against every proposed value: real, or the ages that make it
+/// real again.
+fn guard_parts(g: &Recommendation, rec: &Recommendations) -> Vec<String> {
+    rec.guards
+        .iter()
+        .filter(|c| c.class == g.class)
+        .filter_map(|c| {
+            let interval = match c.real_guard_interval_s {
+                Some([Some(lo), Some(hi)]) => format!("an age in ({}, {}]", secs(lo), secs(hi)),
+                Some([Some(lo), None]) => format!("an age above {}", secs(lo)),
+                Some([None, _]) => "any age".to_string(),
+                None => "no age".to_string(),
+            };
+            let what = match c.verdict {
+                GuardVerdict::Ok => {
+                    return Some(format!(
+                        "guard case “{}” (age {}) stays real",
+                        text(&c.name),
+                        secs(c.age_s)
+                    ))
+                }
+                GuardVerdict::Vacuous => "vacuous (it passes even when what it guards is broken)",
+                GuardVerdict::WrongSide => "on the wrong side (it fails)",
+                GuardVerdict::NoProposal => return None,
+            };
+            Some(format!(
+                "guard case “{}” (age {}) is {what}: give it {interval}",
+                text(&c.name),
+                secs(c.age_s)
+            ))
+        })
+        .collect()
 }

@@ -160,9 +160,18 @@ impl Page<'_> {
     }
 
     fn evidence(&mut self) {
-        let r = self.r;
         self.line("## Measured evidence");
         self.line("");
+        self.inputs_read();
+        self.outcome_table();
+        self.templates_and_records();
+        self.implausible();
+        self.line("");
+    }
+
+    /// Boots, instances, input files, bytes and the digest; files copied, skipped, not read.
+    fn inputs_read(&mut self) {
+        let r = self.r;
         let listed = |how: Read| r.inputs.files.iter().filter(|f| f.read() == how).count();
         let mut read = format!(
             "{} boots of {} instances read from {} input files ({} bytes; digest `{}`).",
@@ -199,6 +208,11 @@ impl Page<'_> {
         read.push_str(" `report.json` lists every file with its size and SHA-256.");
         self.line(&read);
         self.line("");
+    }
+
+    /// Attempts by outcome per class.
+    fn outcome_table(&mut self) {
+        let r = self.r;
         let outcomes = Outcome::ALL;
         self.line("Attempts by outcome (an attempt is one launch, however many boots it took; each is one latency record):");
         self.line("");
@@ -230,6 +244,11 @@ impl Page<'_> {
             self.line(&row);
         }
         self.line("");
+    }
+
+    /// Templates, what a record is, kernel-start latencies, contradicted timeouts.
+    fn templates_and_records(&mut self) {
+        let r = self.r;
         let templates: Vec<String> = r
             .classes
             .iter()
@@ -262,8 +281,6 @@ impl Page<'_> {
                 text(&o.to_string())
             ));
         }
-        self.implausible();
-        self.line("");
     }
 
     /// One line naming the attempts excluded for an implausible latency (the first few).
