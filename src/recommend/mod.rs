@@ -264,6 +264,9 @@ pub enum WarningKind {
         family: Family,
         /// Its point estimate of the quantile, seconds.
         estimate_s: Option<f64>,
+        /// Why it has no bound.
+        #[serde(default)]
+        reason: String,
     },
     /// The timeout is above 80 % of the stuck threshold.
     NearStuckThreshold,

@@ -9,6 +9,7 @@ pub mod recommend;
 pub mod records;
 pub mod style;
 pub mod timeline;
+pub mod warning;
 
 /// Seconds to one decimal, or `-` when unknown (the text tables' cell).
 pub fn secs_or_dash(v: Option<f64>) -> String {
