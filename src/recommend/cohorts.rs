@@ -30,54 +30,63 @@ pub(super) fn cohorts(
     }
     by_value
         .into_par_iter()
-        .map(|(value, attempts)| {
-            let n = attempts.iter().filter(|a| a.record().is_some()).count();
-            let n_censored = attempts
-                .iter()
-                .filter(|a| matches!(a.latency, Latency::Censored(_)))
-                .count();
-            let mut cohort = Cohort {
-                label: label.to_string(),
-                value: value.clone(),
-                n,
-                n_censored,
-                fitted: false,
-                basis: None,
-                bound_s: None,
-                recommended_timeout_s: None,
-                verdict: None,
-                covered_by_pooled: None,
-                note: None,
-            };
-            if n < COHORT_MIN_RECORDS {
-                cohort.note = Some(format!(
-                    "{n} records: listed, not fitted (a cohort needs {COHORT_MIN_RECORDS})"
-                ));
-                return cohort;
-            }
-            let sub = GroupSpec {
-                class: spec.class.clone(),
-                template: spec.template.clone(),
-                current: spec.current,
-                stuck: spec.stuck,
-                unconfigured: spec.unconfigured,
-                attempts,
-            };
-            match recommend_group(&sub, policy, options, false) {
-                Ok(r) => {
-                    cohort.fitted = true;
-                    cohort.basis = Some(r.basis);
-                    cohort.bound_s = Some(r.bound_s);
-                    cohort.recommended_timeout_s = Some(r.recommended_timeout_s);
-                    // The cohort's own stuck verdict, however few its records.
-                    cohort.verdict = Some(r.stuck_verdict());
-                    cohort.covered_by_pooled = Some(pooled >= r.recommended_timeout_s);
-                }
-                Err(e) => cohort.note = Some(e.to_string()),
-            }
-            cohort
-        })
+        .map(|cohort| self::cohort(spec, label, cohort, pooled, (policy, options)))
         .collect()
+}
+
+/// One cohort: listed when it has too few records, else fitted on its own.
+fn cohort(
+    spec: &GroupSpec<'_>,
+    label: &str,
+    (value, attempts): (Option<String>, Vec<&Attempt>),
+    pooled: f64,
+    (policy, options): (&Policy, &Options),
+) -> Cohort {
+    let n = attempts.iter().filter(|a| a.record().is_some()).count();
+    let n_censored = attempts
+        .iter()
+        .filter(|a| matches!(a.latency, Latency::Censored(_)))
+        .count();
+    let mut cohort = Cohort {
+        label: label.to_string(),
+        value: value.clone(),
+        n,
+        n_censored,
+        fitted: false,
+        basis: None,
+        bound_s: None,
+        recommended_timeout_s: None,
+        verdict: None,
+        covered_by_pooled: None,
+        note: None,
+    };
+    if n < COHORT_MIN_RECORDS {
+        cohort.note = Some(format!(
+            "{n} records: listed, not fitted (a cohort needs {COHORT_MIN_RECORDS})"
+        ));
+        return cohort;
+    }
+    let sub = GroupSpec {
+        class: spec.class.clone(),
+        template: spec.template.clone(),
+        current: spec.current,
+        stuck: spec.stuck,
+        unconfigured: spec.unconfigured,
+        attempts,
+    };
+    match recommend_group(&sub, policy, options, false) {
+        Ok(r) => {
+            cohort.fitted = true;
+            cohort.basis = Some(r.basis);
+            cohort.bound_s = Some(r.bound_s);
+            cohort.recommended_timeout_s = Some(r.recommended_timeout_s);
+            // The cohort's own stuck verdict, however few its records.
+            cohort.verdict = Some(r.stuck_verdict());
+            cohort.covered_by_pooled = Some(pooled >= r.recommended_timeout_s);
+        }
+        Err(e) => cohort.note = Some(e.to_string()),
+    }
+    cohort
 }
 
 /// What to do when the pooled group overlaps the stuck class: with `--group-by`, the cohorts'

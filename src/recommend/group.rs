@@ -262,48 +262,29 @@ pub(super) fn recommend_group(
     if fitted.is_empty() {
         return Err(RecommendError::NoRecords);
     }
-    let n_killed_unresolved = fitted.iter().filter(|a| a.killed_unresolved()).count();
     let readings = Readings::new(&fitted, policy)?;
     let (main_ev, main, reading) = readings.choose(options.assume, q)?;
-    let (ev_a, ev_b) = (&readings.killed_slow, readings.killed_stuck.as_ref());
-    let (slow, stuck_reading) = (readings.slow.clone(), readings.stuck.clone());
     let raw = raw_timeout(main.bound, policy);
     let recommended = round_to_grid(raw, policy);
     let n_exact = fitted
         .iter()
         .filter(|a| matches!(a.latency, Latency::Exact(_)))
         .count();
-    let verdict = if n_exact < policy.min_records {
-        Verdict::InsufficientData
-    } else {
-        Verdict::of(recommended, spec.stuck)
-    };
+    let verdict = verdict(n_exact, recommended, spec.stuck, policy);
     let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), &fitted, policy.confidence);
-    let assumptions = assumptions(
-        ev_a,
-        ev_b,
-        slow.as_ref(),
-        stuck_reading.as_ref(),
-        reading,
-        policy,
-    );
+    let assumptions = assumptions(&readings, reading, policy);
     let cohorts = match (&options.group_by, extras) {
         (Some(label), true) => cohorts(spec, label, recommended, policy, options),
         (Some(_), false) | (None, _) => Vec::new(),
     };
-    let candidates = if extras {
-        options
-            .candidates
-            .iter()
-            .map(|&t| Candidate {
-                false_fail: rates(t),
-                stuck_delay_saved_s: spec.current - t,
-                verdict: Verdict::of(t, spec.stuck),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let candidates: Vec<Candidate> = (options.candidates.iter())
+        .filter(|_| extras)
+        .map(|&t| Candidate {
+            false_fail: rates(t),
+            stuck_delay_saved_s: spec.current - t,
+            verdict: Verdict::of(t, spec.stuck),
+        })
+        .collect();
     // Cohorts themselves (no extras) suggest nothing: a cohort's suggestion would split it again.
     let suggestion = (extras && verdict == Verdict::Overlap)
         .then(|| suggestion(spec, &cohorts, (recommended, policy), options));
@@ -316,7 +297,7 @@ pub(super) fn recommend_group(
         n_censored: main_ev.n_censored(),
         n_exact,
         n_killed: fitted.iter().filter(|a| a.killed).count(),
-        n_killed_unresolved,
+        n_killed_unresolved: fitted.iter().filter(|a| a.killed_unresolved()).count(),
         killed_registered: killed_registered(&fitted),
         n_stuck: count(spec, |l| matches!(l, Latency::Stuck)),
         n_crashed: count(spec, |l| matches!(l, Latency::Crashed)),
@@ -346,6 +327,15 @@ pub(super) fn recommend_group(
     };
     rec.warnings = warnings(&rec, spec, main_ev, &main, &fitted, policy);
     Ok(rec)
+}
+
+/// Not enough evidence below `[policy] min_records` exact records; else the stuck verdict.
+fn verdict(n_exact: usize, recommended: f64, stuck: f64, policy: &Policy) -> Verdict {
+    if n_exact < policy.min_records {
+        Verdict::InsufficientData
+    } else {
+        Verdict::of(recommended, stuck)
+    }
 }
 
 /// Killed attempts with an exact latency (they registered after the flip), by instance.

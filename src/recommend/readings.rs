@@ -98,90 +98,87 @@ impl Readings {
 }
 
 /// The answer under each reading of the killed boots (docs/recommendation.md, "Killed is not slow").
-pub(super) fn assumptions(
-    ev_a: &Evidence,
-    ev_b: Option<&Evidence>,
-    slow: Option<&Bound>,
-    stuck: Option<&Bound>,
-    used: Reading,
-    policy: &Policy,
-) -> Vec<Assumption> {
+pub(super) fn assumptions(readings: &Readings, used: Reading, policy: &Policy) -> Vec<Assumption> {
+    let ev_a = &readings.killed_slow;
+    let slow = readings.slow.as_ref();
     let answer = |reading: Reading, ev: &Evidence, b: Option<&Bound>, note: Option<String>| {
         let timeout = b.map(|b| round_to_grid(raw_timeout(b.bound, policy), policy));
         Assumption {
-            reading,
-            n: ev.records.len(),
-            n_censored: ev.n_censored(),
             basis: b.map(|b| b.basis),
             bound_s: b.map(|b| b.bound),
             recommended_timeout_s: timeout,
-            stuck_fraction: None,
-            delta_bic: None,
             used: used == reading,
             note: note.or_else(|| b.is_none().then(|| "no bound".to_string())),
+            ..unanswered(reading, ev)
         }
     };
-    let mut out = vec![answer(Reading::KilledSlow, ev_a, slow, None)];
-    out.push(match ev_b {
-        Some(ev) => answer(Reading::KilledStuck, ev, stuck, None),
-        None => answer(
-            Reading::KilledStuck,
-            ev_a,
-            slow,
-            Some("no killed boot lacks a register: the same records as killed_slow".into()),
-        ),
-    });
+    vec![
+        answer(Reading::KilledSlow, ev_a, slow, None),
+        match &readings.killed_stuck {
+            Some(ev) => answer(Reading::KilledStuck, ev, readings.stuck.as_ref(), None),
+            None => answer(
+                Reading::KilledStuck,
+                ev_a,
+                slow,
+                Some("no killed boot lacks a register: the same records as killed_slow".into()),
+            ),
+        },
+        cure(ev_a, used, policy),
+    ]
+}
+
+/// A reading of these records with no answer yet.
+fn unanswered(reading: Reading, ev: &Evidence) -> Assumption {
+    Assumption {
+        reading,
+        n: ev.records.len(),
+        n_censored: ev.n_censored(),
+        basis: None,
+        bound_s: None,
+        recommended_timeout_s: None,
+        stuck_fraction: None,
+        delta_bic: None,
+        used: false,
+        note: None,
+    }
+}
+
+/// The cure model's answer: its bound, its stuck fraction and ΔBIC, or why it was not fitted.
+fn cure(ev: &Evidence, used: Reading, policy: &Policy) -> Assumption {
     let q = 1.0 - policy.target_false_fail_rate;
-    let cure = ev_a
-        .fits
+    let fits = &ev.fits;
+    let Some(m) = fits
         .models
         .iter()
-        .find(|m| m.family == Family::LognormalCure);
-    let best_bic = ev_a.fits.scores.first().map(|s| s.bic);
-    out.push(match cure {
-        Some(m) => {
-            let ucb = m.quantile(q, policy.confidence).ok().and_then(|qe| qe.ucb);
-            let score = ev_a
-                .fits
-                .scores
-                .iter()
-                .find(|s| s.family == Family::LognormalCure);
-            Assumption {
-                reading: Reading::Cure,
-                n: ev_a.records.len(),
-                n_censored: ev_a.n_censored(),
-                basis: ucb.map(|_| Basis::Model(Family::LognormalCure)),
-                bound_s: ucb,
-                recommended_timeout_s: ucb.map(|b| round_to_grid(raw_timeout(b, policy), policy)),
-                stuck_fraction: m.params().get(2).copied(),
-                delta_bic: score.zip(best_bic).map(|(s, b)| s.bic - b),
-                used: used == Reading::Cure,
-                note: m.cov_unavailable.clone(),
-            }
-        }
-        None => {
-            let reason = ev_a
-                .fits
-                .unavailable
-                .iter()
-                .find(|u| u.family == Family::LognormalCure)
-                .map_or_else(
-                    || "not fitted".to_string(),
-                    |u| format!("not fitted: {}", u.reason),
-                );
-            Assumption {
-                reading: Reading::Cure,
-                n: ev_a.records.len(),
-                n_censored: ev_a.n_censored(),
-                basis: None,
-                bound_s: None,
-                recommended_timeout_s: None,
-                stuck_fraction: None,
-                delta_bic: None,
-                used: false,
-                note: Some(reason),
-            }
-        }
-    });
-    out
+        .find(|m| m.family == Family::LognormalCure)
+    else {
+        let reason = fits
+            .unavailable
+            .iter()
+            .find(|u| u.family == Family::LognormalCure)
+            .map_or_else(
+                || "not fitted".to_string(),
+                |u| format!("not fitted: {}", u.reason),
+            );
+        return Assumption {
+            note: Some(reason),
+            ..unanswered(Reading::Cure, ev)
+        };
+    };
+    let ucb = m.quantile(q, policy.confidence).ok().and_then(|qe| qe.ucb);
+    let score = fits
+        .scores
+        .iter()
+        .find(|s| s.family == Family::LognormalCure);
+    let best_bic = fits.scores.first().map(|s| s.bic);
+    Assumption {
+        basis: ucb.map(|_| Basis::Model(Family::LognormalCure)),
+        bound_s: ucb,
+        recommended_timeout_s: ucb.map(|b| round_to_grid(raw_timeout(b, policy), policy)),
+        stuck_fraction: m.params().get(2).copied(),
+        delta_bic: score.zip(best_bic).map(|(s, b)| s.bic - b),
+        used: used == Reading::Cure,
+        note: m.cov_unavailable.clone(),
+        ..unanswered(Reading::Cure, ev)
+    }
 }

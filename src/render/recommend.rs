@@ -615,6 +615,42 @@ pub fn text(r: &Recommendations) -> String {
     o
 }
 
+/// One group through the CI gate: the rate at its current timeout and why it fails, if it does.
+fn gate_line(g: &crate::recommend::GateCheck) -> String {
+    let name = shown(g.template.as_deref().unwrap_or(&g.class));
+    let rate = match g.km_at_current {
+        Some(v) => format!("{}{}", percent(v), interval(&g.km_ci)),
+        None => "beyond the data".to_string(),
+    };
+    let verdict = if g.insufficient_data {
+        "not gated (not enough evidence)".to_string()
+    } else if g.passed {
+        "pass".to_string()
+    } else {
+        let why: Vec<String> = g
+            .reasons
+            .iter()
+            .map(|r| match r {
+                GateReason::BelowRecommended => format!(
+                    "the current {} is below the recommended {}",
+                    secs(g.current_timeout_s),
+                    secs(g.recommended_timeout_s)
+                ),
+                GateReason::RateAboveTarget => format!(
+                    "the false-fail rate exceeds the target {}",
+                    percent(g.target)
+                ),
+            })
+            .collect();
+        format!("FAIL: {}", why.join("; "))
+    };
+    format!(
+        "  gate {name} at {}: Kaplan–Meier false-fail rate {rate}, recommended {}: {verdict}\n",
+        secs(g.current_timeout_s),
+        secs(g.recommended_timeout_s)
+    )
+}
+
 /// The text of `bootline check`.
 pub fn check_text(c: &Check) -> String {
     let mut o = String::new();
@@ -632,44 +668,8 @@ pub fn check_text(c: &Check) -> String {
         .collect();
     let _ = writeln!(o, "timeouts checked: {}", proposed.join(", "));
     o.push_str(&checks_text(&c.lockstep, &c.guards));
-    if let Some(gate) = &c.gate {
-        for g in gate {
-            let name = shown(g.template.as_deref().unwrap_or(&g.class));
-            let rate = match g.km_at_current {
-                Some(v) => format!("{}{}", percent(v), interval(&g.km_ci)),
-                None => "beyond the data".to_string(),
-            };
-            let verdict = if g.insufficient_data {
-                "not gated (not enough evidence)".to_string()
-            } else if g.passed {
-                "pass".to_string()
-            } else {
-                let why: Vec<String> = g
-                    .reasons
-                    .iter()
-                    .map(|r| match r {
-                        GateReason::BelowRecommended => format!(
-                            "the current {} is below the recommended {}",
-                            secs(g.current_timeout_s),
-                            secs(g.recommended_timeout_s)
-                        ),
-                        GateReason::RateAboveTarget => {
-                            format!(
-                                "the false-fail rate exceeds the target {}",
-                                percent(g.target)
-                            )
-                        }
-                    })
-                    .collect();
-                format!("FAIL: {}", why.join("; "))
-            };
-            let _ = writeln!(
-                o,
-                "  gate {name} at {}: Kaplan–Meier false-fail rate {rate}, recommended {}: {verdict}",
-                secs(g.current_timeout_s),
-                secs(g.recommended_timeout_s)
-            );
-        }
+    for g in c.gate.iter().flatten() {
+        o.push_str(&gate_line(g));
     }
     for s in &c.skipped {
         let _ = writeln!(

@@ -414,26 +414,23 @@ fn class_report(
     let fitted = fitted(&records, config.policy.confidence, policy.timeout_secs);
     let phases = PhaseReport::new(boots, max_plausible_secs);
     let figures = match lanes {
-        Some(lane_boot) => {
-            let fitted = fitted.as_ref().map_err(|e| ReportError::Stats {
+        Some(lane_boot) => Some(build_figures(
+            name,
+            (boots, lane_boot),
+            &records,
+            fitted.as_ref().map_err(|e| ReportError::Stats {
                 class: name.to_string(),
                 reason: e.clone(),
-            })?;
-            Some(build_figures(
-                name,
-                (boots, lane_boot),
-                &records,
-                fitted,
-                &phases,
-                (
-                    policy.timeout_secs,
-                    policy.stuck_threshold_secs,
-                    group.map(|g| g.recommended_timeout_s),
-                ),
-                config.policy.confidence,
-                max_plausible_secs,
-            )?)
-        }
+            })?,
+            &phases,
+            (
+                policy.timeout_secs,
+                policy.stuck_threshold_secs,
+                group.map(|g| g.recommended_timeout_s),
+            ),
+            config.policy.confidence,
+            max_plausible_secs,
+        )?),
         None => None,
     };
     let (fit, fit_unavailable) = match fitted {
@@ -443,9 +440,7 @@ fn class_report(
     let class = ClassReport {
         class: name.to_string(),
         timeout_secs: policy.timeout_secs,
-        observed_timeouts: sample
-            .observed
-            .iter()
+        observed_timeouts: (sample.observed.iter())
             .filter(|o| o.class == name)
             .cloned()
             .collect(),
