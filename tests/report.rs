@@ -683,7 +683,7 @@ struct Drawn {
 }
 
 /// Colours of labelled vertical lines: current, proposed, stuck, milestone.
-const LINE_COLOURS: [&str; 4] = ["#D62728", "#2CA02C", "#444444", "#666666"];
+const LINE_COLOURS: [&str; 4] = ["#D62728", "#08306B", "#B8860B", "#666666"];
 /// Fill of the histogram's bars.
 const BAR_FILL: &str = "#9EB9D4";
 
