@@ -21,44 +21,44 @@ const STAMP_SLACK_SECS: f64 = 1.0;
 
 /// One timeout the platform stated, and for how many attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Stated {
+pub(crate) struct Stated {
     /// The timeout, seconds.
-    pub secs: f64,
+    pub(crate) secs: f64,
     /// Attempts whose `provision_timeout` or `failed` events stated it.
-    pub attempts: usize,
+    pub(crate) attempts: usize,
 }
 
 /// A class (or a template with its own override) whose declared timeout the platform's events
 /// contradict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ObservedTimeout {
+pub(crate) struct ObservedTimeout {
     /// The class.
-    pub class: String,
+    pub(crate) class: String,
     /// The template, for a template with its own override in the configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// The timeout the configuration declares, seconds.
-    pub declared_timeout_secs: f64,
+    pub(crate) declared_timeout_secs: f64,
     /// Whether the configuration names the class (or template); else the declared timeout is
     /// the default class's.
-    pub configured: bool,
+    pub(crate) configured: bool,
     /// The timeout the platform stated for the most attempts, seconds (`None`: no event states
     /// one, only the flips' times contradict the declared timeout).
-    pub observed_timeout_secs: Option<f64>,
+    pub(crate) observed_timeout_secs: Option<f64>,
     /// Every timeout stated, most attempts first.
-    pub stated: Vec<Stated>,
+    pub(crate) stated: Vec<Stated>,
     /// Flips (seconds since launch) earlier than the declared timeout.
-    pub flips_before_declared: usize,
+    pub(crate) flips_before_declared: usize,
     /// Flips later than the declared timeout plus one sweep period.
-    pub flips_after_declared: usize,
+    pub(crate) flips_after_declared: usize,
     /// The earliest and latest of those flips, seconds since launch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contradicting_flips_secs: Option<[f64; 2]>,
+    pub(crate) contradicting_flips_secs: Option<[f64; 2]>,
     /// Attempts with a platform `failed` event judged at the declared timeout, because no
     /// event of theirs states one.
-    pub judged_at_declared: usize,
+    pub(crate) judged_at_declared: usize,
     /// One sweep period (`[platform] sweep_period_secs`), seconds.
-    pub sweep_period_secs: f64,
+    pub(crate) sweep_period_secs: f64,
 }
 
 /// Where a flip came against the declared timeout.
@@ -95,7 +95,7 @@ type Key = (String, Option<String>, u64);
 
 /// The classes (and templates with their own override) whose declared timeout the platform's
 /// events contradict, in class order; empty when every stated timeout and every flip agrees.
-pub fn disagreements(attempts: &[Attempt], config: &Config) -> Vec<ObservedTimeout> {
+pub(crate) fn disagreements(attempts: &[Attempt], config: &Config) -> Vec<ObservedTimeout> {
     let period = config.platform.sweep_period_secs;
     let mut groups: BTreeMap<Key, Vec<&Attempt>> = BTreeMap::new();
     for a in attempts {
@@ -186,7 +186,7 @@ fn attempts(n: usize) -> String {
 
 impl ObservedTimeout {
     /// `class default` or `class default, template gpu-large`.
-    pub fn group(&self) -> String {
+    pub(crate) fn group(&self) -> String {
         match &self.template {
             Some(t) => format!("class {}, template {t}", self.class),
             None => format!("class {}", self.class),
