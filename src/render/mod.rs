@@ -1,9 +1,11 @@
-//! Renderers: pure functions from results to text, JSON and (later) Markdown and SVG.
+//! Renderers: pure functions from results to text and JSON (the report's Markdown is
+//! `report/markdown.rs`, its SVG charts `chart/`).
 
 pub(crate) mod dump;
 pub(crate) mod empty;
 pub(crate) mod escape;
 pub(crate) mod fit;
+pub(crate) mod observed;
 pub mod recommend;
 pub mod records;
 pub mod style;
