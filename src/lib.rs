@@ -46,8 +46,9 @@ pub mod render;
 pub mod report;
 pub(crate) mod sources;
 pub mod stats;
+mod stderr;
 pub mod timeline;
 
 pub use app::main;
-pub(crate) use app::warn;
 pub use error::{Error, Result};
+pub(crate) use stderr::warn;

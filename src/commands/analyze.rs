@@ -277,7 +277,7 @@ fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
             );
         }
         let Some(e) = o.error.as_ref() else { continue };
-        if crate::app::is_broken_pipe(e) {
+        if crate::stderr::is_broken_pipe(e) {
             return ExitCode::SUCCESS;
         }
         if o.unrecognised() && !o.named {
