@@ -3,15 +3,15 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use bootline::chart::{self, Kind};
-use bootline::output::{self, Target};
-use bootline::report::Presentation;
+use crate::chart::{self, Kind};
+use crate::output::{self, Target};
+use crate::report::Presentation;
 
 use super::report::{build, zone, Built};
 use crate::cli::ChartArgs;
 
 /// Runs `bootline chart`.
-pub fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
     let kind: Kind = args.kind.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     let presentation = Presentation {
         zone: zone(&args.report.tz)?,

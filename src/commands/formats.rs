@@ -3,10 +3,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use bootline::parse::Format;
+use crate::parse::Format;
 
 /// Runs `bootline formats`.
-pub fn run() -> anyhow::Result<ExitCode> {
+pub(crate) fn run() -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let width = Format::ALL
         .iter()

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use bootline::config::{Class, Config, DEFAULT_CLASS};
-use bootline::recommend::{Assume, Options, Recommendations, Sample};
-use bootline::render::escape::terminal;
-use bootline::render::recommend::text;
-use bootline::timeline::lean::{Keep, Name};
+use crate::config::{Class, Config, DEFAULT_CLASS};
+use crate::recommend::{Assume, Options, Recommendations, Sample};
+use crate::render::escape::terminal;
+use crate::render::recommend::text;
+use crate::timeline::lean::{Keep, Name};
 
 use super::read::read_fleet;
 use super::settings::{self, named_seconds, PolicyFlags};
@@ -61,11 +61,11 @@ fn report_unusable(unusable: &[Name]) {
 /// What [`read_sample`] read.
 pub(super) struct Read {
     /// The attempts, and what reading them set aside.
-    pub sample: Sample,
+    pub(crate) sample: Sample,
     /// Whether any source failed to read.
-    pub failed: bool,
+    pub(crate) failed: bool,
     /// Whether no boot was found or selected (said on stderr).
-    pub nothing: bool,
+    pub(crate) nothing: bool,
 }
 
 /// The class a bare `--current N` / `--stuck N` applies to.
@@ -152,7 +152,7 @@ fn say_no_recommendation(recs: &Recommendations) {
 }
 
 /// Runs `bootline recommend`.
-pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
     let (sample, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
@@ -165,7 +165,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_CLASS.to_string());
             let current = config.class_policy(&class).timeout_secs;
-            let records = bootline::durations::read(path)?;
+            let records = crate::durations::read(path)?;
             let sample = Sample::from_records(&records, &class, current);
             (sample, false, Some(class))
         }

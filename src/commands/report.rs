@@ -6,11 +6,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::chart::{self, Kind};
+use crate::output::{self, Target};
+use crate::report::{self, Presentation, Report, Zone};
+use crate::timeline::lean::Keep;
 use anyhow::Context;
-use bootline::chart::{self, Kind};
-use bootline::output::{self, Target};
-use bootline::report::{self, Presentation, Report, Zone};
-use bootline::timeline::lean::Keep;
 use chrono::{DateTime, Utc};
 
 use super::read::{load_config, read_fleet_reporting};
@@ -19,16 +19,16 @@ use crate::cli::{ReportArgs, ReportOptions};
 
 /// The report (none when no boot was found or selected, said on stderr) and whether any
 /// source failed to read.
-pub struct Built {
+pub(crate) struct Built {
     /// The report.
-    pub report: Option<Report>,
+    pub(crate) report: Option<Report>,
     /// Whether a source could not be read (exit 2 after writing).
-    pub failed: bool,
+    pub(crate) failed: bool,
 }
 
 impl Built {
     /// The exit code of a run that found no boot: 2 when a source could not be read, else 1.
-    pub fn nothing_code(&self) -> ExitCode {
+    pub(crate) fn nothing_code(&self) -> ExitCode {
         super::exit_code(self.failed, true)
     }
 }
@@ -117,7 +117,7 @@ fn report_time(now: Option<&str>) -> anyhow::Result<Option<DateTime<Utc>>> {
 /// Reads the inputs and builds the report. Before anything is read, `check_output` sees
 /// every input path (files as found, paths as named, the configuration file) and may refuse
 /// the run's output, so a refusal costs nothing.
-pub fn build(
+pub(crate) fn build(
     opts: &ReportOptions,
     presentation: Presentation,
     now: Option<DateTime<Utc>>,
@@ -177,7 +177,7 @@ pub fn build(
 }
 
 /// The zone named with `--tz`.
-pub fn zone(tz: &str) -> anyhow::Result<Zone> {
+pub(crate) fn zone(tz: &str) -> anyhow::Result<Zone> {
     tz.parse::<Zone>().map_err(|e| anyhow::anyhow!("--tz: {e}"))
 }
 
@@ -189,7 +189,7 @@ fn file_names() -> Vec<String> {
 }
 
 /// Runs `bootline report`.
-pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let presentation = Presentation {
         zone: zone(&args.report.tz)?,
         link_base: args.link_base.clone(),

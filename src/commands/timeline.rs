@@ -3,9 +3,9 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use bootline::render::timeline::{boot_text, summary_text};
-use bootline::timeline::lean;
-use bootline::timeline::{self, SCHEMA_VERSION};
+use crate::render::timeline::{boot_text, summary_text};
+use crate::timeline::lean;
+use crate::timeline::{self, SCHEMA_VERSION};
 use rayon::prelude::*;
 
 use super::read::{load_config, read_boots};
@@ -14,7 +14,7 @@ use crate::cli::TimelineArgs;
 use crate::cli::TimelineFormat;
 
 /// Runs `bootline timeline`.
-pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(&args.select)?;
     let inputs = Inputs::from_args(&args.input)?.with_markers(config.marker_set());
     // With no boot, the empty document is still written (the JSON always parses) and stderr

@@ -13,7 +13,7 @@ use super::SCHEMA_VERSION;
 /// Why the CI gate failed a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum GateReason {
+pub(crate) enum GateReason {
     /// The current timeout is below the recommended one.
     BelowRecommended,
     /// Kaplan–Meier's false-fail estimate at the current timeout exceeds the target.
@@ -22,65 +22,65 @@ pub enum GateReason {
 
 /// One group through the CI gate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GateCheck {
+pub(crate) struct GateCheck {
     /// The class.
-    pub class: String,
+    pub(crate) class: String,
     /// The template, for a template's group.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// The current timeout, seconds.
-    pub current_timeout_s: f64,
+    pub(crate) current_timeout_s: f64,
     /// The recommended timeout, seconds.
-    pub recommended_timeout_s: f64,
+    pub(crate) recommended_timeout_s: f64,
     /// The target false-fail rate.
-    pub target: f64,
+    pub(crate) target: f64,
     /// Kaplan–Meier's false-fail estimate at the current timeout (`null`: beyond the data).
-    pub km_at_current: Option<f64>,
+    pub(crate) km_at_current: Option<f64>,
     /// Its interval.
-    pub km_ci: [Option<f64>; 2],
+    pub(crate) km_ci: [Option<f64>; 2],
     /// When the platform's events contradict the current timeout: as in the recommendation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub observed_timeout: Option<ObservedTimeout>,
+    pub(crate) observed_timeout: Option<ObservedTimeout>,
     /// Whether it passes.
-    pub passed: bool,
+    pub(crate) passed: bool,
     /// Why not.
-    pub reasons: Vec<GateReason>,
+    pub(crate) reasons: Vec<GateReason>,
     /// Fewer exact records than the policy needs: not gated (the numbers decide nothing).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub insufficient_data: bool,
+    pub(crate) insufficient_data: bool,
 }
 
 /// Everything `bootline check` reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
+pub(crate) struct Check {
     /// Schema version shared by every bootline JSON.
-    pub schema_version: u32,
+    pub(crate) schema_version: u32,
     /// The timeouts checked.
-    pub proposal: Proposal,
+    pub(crate) proposal: Proposal,
     /// Lockstep timeouts against the proposal.
-    pub lockstep: Vec<LockstepCheck>,
+    pub(crate) lockstep: Vec<LockstepCheck>,
     /// Guard cases against the proposal.
-    pub guards: Vec<GuardCheck>,
+    pub(crate) guards: Vec<GuardCheck>,
     /// With data: each group's current timeout against its recommendation.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gate: Option<Vec<GateCheck>>,
+    pub(crate) gate: Option<Vec<GateCheck>>,
     /// With data: groups without a recommendation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<Skipped>,
+    pub(crate) skipped: Vec<Skipped>,
     /// With data: attempts excluded for an implausible latency, as in the recommendation.
     #[serde(default, skip_serializing_if = "Implausibles::is_empty")]
-    pub implausible: Implausibles,
+    pub(crate) implausible: Implausibles,
 }
 
 impl Check {
     /// Whether a finding calls for exit 1.
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         checks_failed(&self.lockstep, &self.guards) || self.gate.iter().flatten().any(|g| !g.passed)
     }
 }
 
 /// Lockstep and guard checks of a proposal; with recommendations, the CI gate too.
-pub fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>) -> Check {
+pub(crate) fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>) -> Check {
     let gate = data.map(|d| {
         d.classes
             .iter()

@@ -26,54 +26,54 @@ use super::{
     SCHEMA_VERSION,
 };
 
-pub use super::gate::{check, Check, GateCheck, GateReason};
+pub(crate) use super::gate::{check, Check, GateReason};
 
 /// A group with no recommendation, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     /// The class.
-    pub class: String,
+    pub(crate) class: String,
     /// The template, for a template's group.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// Why.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// Everything `bootline recommend` reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recommendations {
     /// Schema version shared by every bootline JSON.
-    pub schema_version: u32,
+    pub(crate) schema_version: u32,
     /// The policy applied.
-    pub policy: Policy,
+    pub(crate) policy: Policy,
     /// How often the sweep runs, seconds: a boot is failed between T and T + period after its
     /// launch, so every rate at T is the worst case.
-    pub sweep_period_s: f64,
+    pub(crate) sweep_period_s: f64,
     /// The reading of killed boots asked for.
-    pub assume: Assume,
+    pub(crate) assume: Assume,
     /// The cohort label, with `--group-by`.
-    pub group_by: Option<String>,
+    pub(crate) group_by: Option<String>,
     /// One recommendation per class.
     pub classes: Vec<Recommendation>,
     /// One recommendation per template with its own override.
-    pub templates: Vec<Recommendation>,
+    pub(crate) templates: Vec<Recommendation>,
     /// Groups without a recommendation.
-    pub skipped: Vec<Skipped>,
+    pub(crate) skipped: Vec<Skipped>,
     /// Lockstep timeouts against the recommended class timeouts.
-    pub lockstep: Vec<LockstepCheck>,
+    pub(crate) lockstep: Vec<LockstepCheck>,
     /// Guard cases against the recommended class timeouts and the configured overrides.
-    pub guards: Vec<GuardCheck>,
+    pub(crate) guards: Vec<GuardCheck>,
     /// Attempts excluded for an implausible latency (`[latency] max_plausible_secs`), set by
     /// whoever mapped the timelines' attempts ([`super::from_attempts`]).
     #[serde(default, skip_serializing_if = "Implausibles::is_empty")]
-    pub implausible: Implausibles,
+    pub(crate) implausible: Implausibles,
 }
 
 impl Recommendations {
     /// The proposal these recommendations make: each class's and template's recommended
     /// timeout where there is enough evidence, the configured one elsewhere.
-    pub fn proposal(&self, config: &Config) -> Proposal {
+    pub(crate) fn proposal(&self, config: &Config) -> Proposal {
         let mut p = Proposal::current(config);
         // A group without enough evidence proposes nothing: it keeps its timeout. A template
         // the report proposes changing moves its guards' intervals with it.
@@ -89,7 +89,7 @@ impl Recommendations {
     }
 
     /// Whether any group has fewer exact records than the policy needs (`--strict` fails then).
-    pub fn insufficient(&self) -> bool {
+    pub(crate) fn insufficient(&self) -> bool {
         self.classes
             .iter()
             .chain(&self.templates)
@@ -98,7 +98,7 @@ impl Recommendations {
 
     /// Lays each disagreement between the platform's timeouts and the configured ones on the
     /// recommendation of its group (its class, or its template with its own override).
-    pub fn attach_observed(&mut self, observed: &[crate::timeline::ObservedTimeout]) {
+    pub(crate) fn attach_observed(&mut self, observed: &[crate::timeline::ObservedTimeout]) {
         for r in self.classes.iter_mut().chain(&mut self.templates) {
             r.observed_timeout = observed
                 .iter()
@@ -109,7 +109,7 @@ impl Recommendations {
 
     /// Whether a finding calls for exit 1: an overlap, a lockstep timeout that must move, a
     /// guard case that is wrong or vacuous.
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         self.classes
             .iter()
             .chain(&self.templates)
@@ -193,7 +193,7 @@ fn groups<'a>(
 }
 
 /// The whole recommendation: every group, then the lockstep and guard checks.
-pub fn recommend<'a>(
+pub(crate) fn recommend<'a>(
     attempts: &'a [Attempt],
     config: &Config,
     options: &Options,

@@ -18,7 +18,7 @@ pub(crate) const CONFIDENCES: [f64; 3] = [0.90, 0.95, 0.99];
 /// What a sensitivity row varies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Varied {
+pub(crate) enum Varied {
     /// The reading of the killed boots.
     Reading,
     /// The model (a plausible one, ΔBIC ≤ 2).
@@ -29,21 +29,21 @@ pub enum Varied {
 
 /// The answer under one variation of the rule's inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sensitivity {
+pub(crate) struct Sensitivity {
     /// What this row varies.
-    pub varied: Varied,
+    pub(crate) varied: Varied,
     /// The reading of the killed boots.
-    pub reading: Reading,
+    pub(crate) reading: Reading,
     /// The model the bound rests on (`null`: a distribution-free bound).
-    pub model: Option<Family>,
+    pub(crate) model: Option<Family>,
     /// The target false-fail rate.
-    pub target: f64,
+    pub(crate) target: f64,
     /// The one-sided confidence.
-    pub confidence: f64,
+    pub(crate) confidence: f64,
     /// The bound, seconds (`null`: none under this variation).
-    pub bound_s: Option<f64>,
+    pub(crate) bound_s: Option<f64>,
     /// The timeout it gives, seconds.
-    pub recommended_timeout_s: Option<f64>,
+    pub(crate) recommended_timeout_s: Option<f64>,
 }
 
 /// The model a basis rests on.

@@ -13,7 +13,7 @@ use crate::report::decision::{Per10k, Tradeoff};
 use crate::report::Report;
 
 /// The first screen: one block per class and template, each opening with its verdict.
-pub fn first_screen(r: &Report) -> String {
+pub(crate) fn first_screen(r: &Report) -> String {
     let rec = &r.recommendation;
     let mut o = String::new();
     for g in rec.classes.iter().chain(&rec.templates) {

@@ -31,7 +31,7 @@ use crate::recommend::{
 };
 
 /// Seconds without a needless decimal: `720 s`, `606.1 s`.
-pub fn secs(v: f64) -> String {
+pub(crate) fn secs(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("{v:.0} s")
     } else {
@@ -57,7 +57,7 @@ fn rate_phrase(f: &FalseFail, target: f64) -> String {
 }
 
 /// The one-line answer of a group.
-pub fn headline(r: &Recommendation, policy: &Policy) -> String {
+pub(crate) fn headline(r: &Recommendation, policy: &Policy) -> String {
     let target = policy.target_false_fail_rate;
     let (cur, rec) = (r.current_timeout_s, r.recommended_timeout_s);
     let bound = format!(
@@ -108,7 +108,7 @@ pub fn headline(r: &Recommendation, policy: &Policy) -> String {
 }
 
 /// `raise 600 s → 720 s`, `lower …`, `keep 600 s`.
-pub fn change(cur: f64, rec: f64) -> String {
+pub(crate) fn change(cur: f64, rec: f64) -> String {
     if rec > cur {
         format!("raise {} → {}", secs(cur), secs(rec))
     } else if rec < cur {
@@ -224,7 +224,7 @@ fn delay_phrase(saved: f64) -> String {
 
 /// What one sensitivity row varies, in words: `killed were stuck (dropped)`, `the gamma
 /// model`, `target 0.010 %, 99 % confidence`.
-pub fn varied_name(s: &Sensitivity) -> String {
+pub(crate) fn varied_name(s: &Sensitivity) -> String {
     match s.varied {
         Varied::Reading => reading_name(s.reading).to_string(),
         Varied::Model => format!(
@@ -240,7 +240,7 @@ pub fn varied_name(s: &Sensitivity) -> String {
 }
 
 /// One line: every row gives the recommended timeout, or which rows change it and to what.
-pub fn sensitivity_summary(r: &Recommendation) -> String {
+pub(crate) fn sensitivity_summary(r: &Recommendation) -> String {
     let rec = r.recommended_timeout_s;
     let changed: Vec<String> = r
         .sensitivity
@@ -474,7 +474,7 @@ fn suggestion_text(s: &Suggestion) -> String {
 }
 
 /// `split with --group-by instance_type: m5.xlarge 720 s, m6i.2xlarge 660 s`.
-pub fn split_text(s: &crate::recommend::Split) -> String {
+pub(crate) fn split_text(s: &crate::recommend::Split) -> String {
     let cohorts: Vec<String> = s
         .cohorts
         .iter()
@@ -568,7 +568,7 @@ fn checks_text(lockstep: &[LockstepCheck], guards: &[GuardCheck]) -> String {
 }
 
 /// The text of `bootline recommend`.
-pub fn text(r: &Recommendations) -> String {
+pub(crate) fn text(r: &Recommendations) -> String {
     let mut o = String::new();
     let target = r.policy.target_false_fail_rate;
     for g in r.classes.iter().chain(&r.templates) {
@@ -616,7 +616,7 @@ pub fn text(r: &Recommendations) -> String {
 }
 
 /// One group through the CI gate: the rate at its current timeout and why it fails, if it does.
-fn gate_line(g: &crate::recommend::GateCheck) -> String {
+fn gate_line(g: &crate::recommend::gate::GateCheck) -> String {
     let name = shown(g.template.as_deref().unwrap_or(&g.class));
     let rate = match g.km_at_current {
         Some(v) => format!("{}{}", percent(v), interval(&g.km_ci)),
@@ -652,7 +652,7 @@ fn gate_line(g: &crate::recommend::GateCheck) -> String {
 }
 
 /// The text of `bootline check`.
-pub fn check_text(c: &Check) -> String {
+pub(crate) fn check_text(c: &Check) -> String {
     let mut o = String::new();
     let proposed: Vec<String> = c
         .proposal

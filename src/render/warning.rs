@@ -5,7 +5,7 @@ use super::recommend::percent;
 use crate::recommend::{Basis, Recommendation, WarningKind, MODEL_SPREAD, STUCK_WARN_SHARE};
 
 /// The sentence of a warning raised on `r` under the target false-fail rate `target`.
-pub fn message(kind: &WarningKind, r: &Recommendation, target: f64) -> String {
+pub(crate) fn message(kind: &WarningKind, r: &Recommendation, target: f64) -> String {
     let level = crate::stats::level_name(r.quantile);
     match kind {
         WarningKind::UnconfiguredClass => format!(

@@ -11,21 +11,21 @@ use crate::stats::family::Family;
 
 /// False fails per 10,000 healthy boots at one timeout, by each estimator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Per10k {
+pub(crate) struct Per10k {
     /// The timeout, seconds.
-    pub timeout_s: f64,
+    pub(crate) timeout_s: f64,
     /// Kaplan–Meier's estimate (`null`: beyond the data).
-    pub kaplan_meier: Option<f64>,
+    pub(crate) kaplan_meier: Option<f64>,
     /// Its log(−log) interval at the policy's confidence, two-sided.
-    pub kaplan_meier_ci: [Option<f64>; 2],
+    pub(crate) kaplan_meier_ci: [Option<f64>; 2],
     /// The timeout lies past every record while Kaplan–Meier has not reached 0.
-    pub kaplan_meier_beyond_data: bool,
+    pub(crate) kaplan_meier_beyond_data: bool,
     /// The model's estimate.
-    pub model: Option<f64>,
+    pub(crate) model: Option<f64>,
     /// Its interval.
-    pub model_ci: [Option<f64>; 2],
+    pub(crate) model_ci: [Option<f64>; 2],
     /// The model (the best by BIC).
-    pub model_family: Option<Family>,
+    pub(crate) model_family: Option<Family>,
 }
 
 impl Per10k {
@@ -45,29 +45,29 @@ impl Per10k {
 
 /// The trade-off of a class's recommended timeout against its current one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tradeoff {
+pub(crate) struct Tradeoff {
     /// False fails per 10,000 healthy boots at the current timeout.
-    pub false_fails_per_10k_at_current: Per10k,
+    pub(crate) false_fails_per_10k_at_current: Per10k,
     /// False fails per 10,000 healthy boots at the recommended timeout.
-    pub false_fails_per_10k_at_recommended: Per10k,
+    pub(crate) false_fails_per_10k_at_recommended: Per10k,
     /// Kaplan–Meier is beyond the data at the recommended timeout while the timeout changes:
     /// what the change buys rests on the model's tail alone.
-    pub benefit_rests_on_model: bool,
+    pub(crate) benefit_rests_on_model: bool,
     /// How much later a stuck boot is failed (recommended − current; negative: sooner), s.
-    pub stuck_detection_delay_s: f64,
+    pub(crate) stuck_detection_delay_s: f64,
     /// Provisioning attempts of the group (fitted, stuck and crashed).
-    pub launches: usize,
+    pub(crate) launches: usize,
     /// Stuck attempts among them.
-    pub stuck: usize,
+    pub(crate) stuck: usize,
     /// Stuck boots per 10,000 launches.
-    pub stuck_per_10k_launches: f64,
+    pub(crate) stuck_per_10k_launches: f64,
     /// Stuck boots per 10,000 launches × the delay: instance-minutes per 10,000 launches
     /// (negative: saved).
-    pub instance_minutes_per_10k_launches: f64,
+    pub(crate) instance_minutes_per_10k_launches: f64,
 }
 
 /// The trade-off of one group's recommendation.
-pub fn tradeoff(r: &Recommendation) -> Tradeoff {
+pub(crate) fn tradeoff(r: &Recommendation) -> Tradeoff {
     let launches = r.n + r.n_stuck + r.n_crashed;
     let stuck_per_10k = if launches == 0 {
         0.0

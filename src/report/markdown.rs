@@ -27,7 +27,7 @@ pub const BODY_LIMIT: usize = 65_536;
 
 /// What a chart shows, as the report's list of charts says it (the charts are listed in the
 /// order of [`Kind::ALL`]).
-pub fn caption(kind: Kind) -> &'static str {
+pub(crate) fn caption(kind: Kind) -> &'static str {
     match kind {
         Kind::Distribution => {
             "register latency: histogram, fitted densities, timeout and stuck lines"
@@ -42,7 +42,7 @@ pub fn caption(kind: Kind) -> &'static str {
 }
 
 /// The folder the reproduce line writes to.
-pub const REPRODUCE_OUT: &str = "bootline-report";
+pub(crate) const REPRODUCE_OUT: &str = "bootline-report";
 
 /// Caps tried in turn on every long list until the page fits [`BODY_LIMIT`].
 const LIST_CAPS: [usize; 7] = [200, 100, 50, 20, 10, 5, 0];
