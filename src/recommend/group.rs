@@ -273,21 +273,12 @@ pub(super) fn recommend_group(
     let verdict = verdict(n_exact, recommended, spec.stuck, policy);
     let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), &fitted, policy.confidence);
     let assumptions = assumptions(&readings, reading, policy);
-    let cohorts = match (&options.group_by, extras) {
-        (Some(label), true) => cohorts(spec, label, recommended, policy, options),
-        (Some(_), false) | (None, _) => Vec::new(),
+    // Cohorts themselves get no extras: a cohort's suggestion would split it again.
+    let (cohorts, candidates, suggestion) = if extras {
+        self::extras(spec, (policy, options), (recommended, verdict), &rates)
+    } else {
+        (Vec::new(), Vec::new(), None)
     };
-    let candidates: Vec<Candidate> = (options.candidates.iter())
-        .filter(|_| extras)
-        .map(|&t| Candidate {
-            false_fail: rates(t),
-            stuck_delay_saved_s: spec.current - t,
-            verdict: Verdict::of(t, spec.stuck),
-        })
-        .collect();
-    // Cohorts themselves (no extras) suggest nothing: a cohort's suggestion would split it again.
-    let suggestion = (extras && verdict == Verdict::Overlap)
-        .then(|| suggestion(spec, &cohorts, (recommended, policy), options));
     let allow = |f: Family| options.assume == Assume::Auto || without_cure(f);
     let sensitivity = sensitivity((main_ev, &main, reading), allow, &assumptions, policy);
     let mut rec = Recommendation {
@@ -327,6 +318,33 @@ pub(super) fn recommend_group(
     };
     rec.warnings = warnings(&rec, spec, main_ev, &main, &fitted, policy);
     Ok(rec)
+}
+
+/// A group's cohorts (`--group-by`), what-if candidates, and the ways out of an overlap.
+fn extras(
+    spec: &GroupSpec<'_>,
+    (policy, options): (&Policy, &Options),
+    (recommended, verdict): (f64, Verdict),
+    rates: &dyn Fn(f64) -> super::FalseFail,
+) -> (
+    Vec<super::Cohort>,
+    Vec<Candidate>,
+    Option<super::Suggestion>,
+) {
+    let cohorts = match &options.group_by {
+        Some(label) => cohorts(spec, label, recommended, policy, options),
+        None => Vec::new(),
+    };
+    let candidates = (options.candidates.iter())
+        .map(|&t| Candidate {
+            false_fail: rates(t),
+            stuck_delay_saved_s: spec.current - t,
+            verdict: Verdict::of(t, spec.stuck),
+        })
+        .collect();
+    let suggestion = (verdict == Verdict::Overlap)
+        .then(|| suggestion(spec, &cohorts, (recommended, policy), options));
+    (cohorts, candidates, suggestion)
 }
 
 /// Not enough evidence below `[policy] min_records` exact records; else the stuck verdict.

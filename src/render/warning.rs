@@ -38,19 +38,11 @@ pub(crate) fn message(kind: &WarningKind, r: &Recommendation, target: f64) -> St
             "plausible models (ΔBIC ≤ 2) disagree by more than {:.0} % on the bound: {min_ucb_s:.1}–{max_ucb_s:.1} s",
             (MODEL_SPREAD - 1.0) * 100.0
         ),
-        WarningKind::KilledPlateau { survival, n_killed } => format!(
-            "Kaplan–Meier ends on a plateau at {} (above the target {}) made of {n_killed} killed boot{}: if they were stuck, see the killed_stuck and cure readings",
-            percent(*survival),
-            percent(target),
-            if *n_killed == 1 { "" } else { "s" }
-        ),
+        WarningKind::KilledPlateau { survival, n_killed } => {
+            killed_plateau(*survival, *n_killed, target)
+        }
         WarningKind::FewRecords { n } => {
-            let rests_on = match r.basis {
-                Basis::Model(f) => format!("the {} model's shape beyond the data", f.name()),
-                Basis::KaplanMeier => "the Kaplan–Meier band of a small sample".to_string(),
-                Basis::OrderStatistic => "the largest records".to_string(),
-            };
-            format!("only {n} records: the answer rests on {rests_on}")
+            format!("only {n} records: the answer rests on {}", rests_on(r.basis))
         }
         WarningKind::LatencyFromKernel { n } => format!(
             "{n} latenc{} count from the kernel's start, not the launch (launch unknown): they are short by the time before the kernel started",
@@ -75,6 +67,25 @@ pub(crate) fn message(kind: &WarningKind, r: &Recommendation, target: f64) -> St
             current_s - stuck_threshold_s
         ),
     }
+}
+
+/// What an answer from few records rests on.
+fn rests_on(basis: Basis) -> String {
+    match basis {
+        Basis::Model(f) => format!("the {} model's shape beyond the data", f.name()),
+        Basis::KaplanMeier => "the Kaplan–Meier band of a small sample".to_string(),
+        Basis::OrderStatistic => "the largest records".to_string(),
+    }
+}
+
+/// A Kaplan–Meier plateau above the target made of killed boots.
+fn killed_plateau(survival: f64, n_killed: usize, target: f64) -> String {
+    format!(
+        "Kaplan–Meier ends on a plateau at {} (above the target {}) made of {n_killed} killed boot{}: if they were stuck, see the killed_stuck and cure readings",
+        percent(survival),
+        percent(target),
+        if n_killed == 1 { "" } else { "s" }
+    )
 }
 
 /// The family a model basis names (the basis itself otherwise).
