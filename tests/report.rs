@@ -367,6 +367,11 @@ fn the_first_screen_is_the_decision_and_its_bounds_are_recommends() {
 #[test]
 fn the_reproduce_line_run_as_printed_rewrites_the_same_report() {
     let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
+    // The worked instance says in words what its table shows.
+    assert!(
+        md.contains("The sweep failed it at 630.0 s; it registered 5.0 s later, at 635.0 s"),
+        "{md}"
+    );
     let line = md
         .lines()
         .find(|l| l.starts_with("bootline report"))

@@ -41,6 +41,19 @@ pub(crate) fn caption(kind: Kind) -> &'static str {
     }
 }
 
+/// What the worked instance shows, in words, when the sweep failed it before it registered:
+/// "Failed by the sweep at 630.0 s, it registered 5.0 s later (35.0 s past the 600 s timeout)."
+fn worked_story(w: &super::Worked) -> Option<String> {
+    let at = |name: &str| w.events.iter().find(|e| e.event == name).map(|e| e.at_secs);
+    let (failed, registered) = (at("failed")?, at("registered")?);
+    (registered > failed).then(|| {
+        format!(
+            "The sweep failed it at {failed:.1} s; it registered {:.1} s later, at {registered:.1} s: a healthy boot the current timeout killed.",
+            registered - failed
+        )
+    })
+}
+
 /// The folder the reproduce line writes to.
 pub(crate) const REPRODUCE_OUT: &str = "bootline-report";
 
@@ -337,6 +350,10 @@ impl Page<'_> {
                 .map_or(String::new(), |l| format!(" after {l:.1} s")),
         ));
         self.line("");
+        if let Some(story) = worked_story(w) {
+            self.line(&story);
+            self.line("");
+        }
         self.line(&format!(
             "| time ({}) | +s | event | took |",
             r.presentation.zone.name
