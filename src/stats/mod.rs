@@ -6,16 +6,20 @@
 //! - [`optimize`], [`family`], [`fit`]: censored maximum likelihood of six families;
 //! - [`select`], [`gof`], [`gpd`]: ranking, goodness of fit, peaks-over-threshold tail;
 //! - [`phase`]: per-phase statistics and tail blame;
+//! - [`table`], [`logrank`], [`fixed_time`], [`shift`]: comparing cohorts (log-rank, the
+//!   fixed-time test, quantile shifts with bootstrap intervals, Holm's correction);
 //! - [`summary`]: the whole serialisable result of `bootline fit`.
 //!
 //! Methods and conventions follow `docs/statistics.md`.
 
 pub mod error;
 pub mod family;
+pub(crate) mod fixed_time;
 pub mod fit;
 pub mod gof;
 pub mod gpd;
 pub mod km;
+pub(crate) mod logrank;
 pub mod optimize;
 pub mod order_stat;
 pub mod phase;
@@ -23,8 +27,13 @@ pub mod quantile;
 pub mod record;
 pub mod rng;
 pub mod select;
+pub(crate) mod shift;
 pub mod special;
 pub mod summary;
+pub(crate) mod table;
+
+#[cfg(test)]
+mod compare_reference;
 
 pub use error::{Result, StatsError};
 pub use record::{Record, Sample};
