@@ -12,6 +12,7 @@ mod app;
 pub mod chart;
 mod cli;
 mod commands;
+pub(crate) mod compare;
 pub mod config;
 pub mod content;
 pub mod durations;

@@ -1,5 +1,6 @@
 //! Renderers: pure functions from results to text, JSON and (later) Markdown and SVG.
 
+pub(crate) mod compare;
 pub mod dump;
 pub mod empty;
 pub mod escape;

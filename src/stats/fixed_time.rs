@@ -45,10 +45,24 @@ mod tests {
     fn lifelines_docstring_example() {
         // lifelines' own docstring example: T1/E1 against T2 at 12.0 gives (lifelines 0.30.3)
         // statistic 0.08526084852093009, p 0.7702907499886611.
-        let a: Vec<Record> = [(1.0, 1), (4.0, 0), (10.0, 1), (12.0, 0), (12.0, 1), (3.0, 1), (5.4, 1)]
-            .iter()
-            .map(|&(t, e)| if e == 1 { Record::event(t) } else { Record::censored(t) })
-            .collect();
+        let a: Vec<Record> = [
+            (1.0, 1),
+            (4.0, 0),
+            (10.0, 1),
+            (12.0, 0),
+            (12.0, 1),
+            (3.0, 1),
+            (5.4, 1),
+        ]
+        .iter()
+        .map(|&(t, e)| {
+            if e == 1 {
+                Record::event(t)
+            } else {
+                Record::censored(t)
+            }
+        })
+        .collect();
         let b: Vec<Record> = [4.0, 5.0, 7.0, 11.0, 14.0, 20.0, 8.0, 8.0]
             .iter()
             .map(|&t| Record::event(t))

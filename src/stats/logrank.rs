@@ -33,7 +33,10 @@ pub(crate) fn chi2_sf(x: f64, df: usize) -> f64 {
 /// distinct times (a time where no cohort has an event adds nothing).
 fn observed_minus_expected(tables: &[&Table]) -> (Vec<f64>, Vec<f64>) {
     let k = tables.len();
-    let mut times: Vec<f64> = tables.iter().flat_map(|t| t.times.iter().copied()).collect();
+    let mut times: Vec<f64> = tables
+        .iter()
+        .flat_map(|t| t.times.iter().copied())
+        .collect();
     times.sort_by(f64::total_cmp);
     times.dedup();
     let mut at_risk: Vec<f64> = tables.iter().map(|t| t.n).collect();

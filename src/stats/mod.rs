@@ -14,8 +14,8 @@
 
 pub mod error;
 pub mod family;
-pub(crate) mod fixed_time;
 pub mod fit;
+pub(crate) mod fixed_time;
 pub mod gof;
 pub mod gpd;
 pub mod km;

@@ -175,12 +175,17 @@ mod tests {
     fn binomial_draws_have_the_right_mean_and_variance() {
         for &(n, p) in &[(20u64, 0.1), (1000, 0.3), (1_000_000, 0.002), (50, 0.9)] {
             let mut rng = SplitMix64::new(7);
-            let draws: Vec<f64> = (0..20_000).map(|_| binomial(&mut rng, n, p) as f64).collect();
+            let draws: Vec<f64> = (0..20_000)
+                .map(|_| binomial(&mut rng, n, p) as f64)
+                .collect();
             let mean = draws.iter().sum::<f64>() / draws.len() as f64;
             let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / draws.len() as f64;
             let (m, v) = (n as f64 * p, n as f64 * p * (1.0 - p));
             // Four standard errors of the mean; the variance within 5 %.
-            assert!((mean - m).abs() < 4.0 * (v / 20_000.0).sqrt(), "n={n} p={p} mean={mean}");
+            assert!(
+                (mean - m).abs() < 4.0 * (v / 20_000.0).sqrt(),
+                "n={n} p={p} mean={mean}"
+            );
             assert!((var / v - 1.0).abs() < 0.05, "n={n} p={p} var={var}");
             assert!(draws.iter().all(|&x| x >= 0.0 && x <= n as f64));
         }
@@ -205,8 +210,13 @@ mod tests {
     #[test]
     fn a_shift_of_thirty_seconds_is_found_and_covered() {
         // Two cohorts 400..=599 s, the second 30 s later: every quantile shifts by 30 s.
-        let a: Vec<Record> = (0..2000).map(|i| Record::event(400.0 + (i % 200) as f64)).collect();
-        let b: Vec<Record> = a.iter().map(|r| Record::event(r.duration_secs + 30.0)).collect();
+        let a: Vec<Record> = (0..2000)
+            .map(|i| Record::event(400.0 + (i % 200) as f64))
+            .collect();
+        let b: Vec<Record> = a
+            .iter()
+            .map(|r| Record::event(r.duration_secs + 30.0))
+            .collect();
         let (ta, tb) = (Table::new(&a).expect("a"), Table::new(&b).expect("b"));
         let levels = [0.5, 0.9];
         let ba = bootstrap_quantiles(&ta, &levels, 300, 1);
@@ -214,6 +224,9 @@ mod tests {
         let s = quantile_shift([&ta, &tb], [&ba, &bb], 0.9, 1, 0.95);
         assert_eq!(s.shift, Some(30.0));
         let [lo, hi] = s.ci.expect("interval");
-        assert!(lo < 30.0 && 30.0 < hi && lo > 15.0 && hi < 45.0, "[{lo}, {hi}]");
+        assert!(
+            lo < 30.0 && 30.0 < hi && lo > 15.0 && hi < 45.0,
+            "[{lo}, {hi}]"
+        );
     }
 }

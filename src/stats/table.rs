@@ -78,6 +78,21 @@ impl Table {
         s
     }
 
+    /// The Kaplan–Meier steps: (event time, Ŝ just after it), ascending.
+    pub(crate) fn steps(&self) -> Vec<[f64; 2]> {
+        let mut at_risk = self.n;
+        let mut s = 1.0;
+        let mut out = Vec::new();
+        for k in 0..self.times.len() {
+            if self.events[k] > 0.0 {
+                s *= 1.0 - self.events[k] / at_risk;
+                out.push([self.times[k], s]);
+            }
+            at_risk -= self.events[k] + self.censored[k];
+        }
+        out
+    }
+
     /// The Kaplan–Meier q-quantile, the first event time where Ŝ ≤ 1 − q (with the tie
     /// tolerance of [`super::km`]); `None` when Ŝ never gets that low.
     pub(crate) fn quantile(&self, q: f64) -> Option<f64> {
@@ -148,6 +163,10 @@ mod tests {
         assert_eq!(t.survival(20.0), 0.0);
         assert_eq!(t.quantile(0.3), Some(10.0));
         assert_eq!(t.quantile(0.5), Some(20.0));
+        assert_eq!(
+            t.steps(),
+            vec![[5.0, 0.8], [10.0, 0.8 * 2.0 / 3.0], [20.0, 0.0]]
+        );
     }
 
     #[test]
