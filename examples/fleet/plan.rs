@@ -289,8 +289,8 @@ pub struct Entry {
     pub attempt: usize,
     /// For a later boot of an attempt: when its kernel starts, after the launch.
     pub kernel_after: Option<Micros>,
-    /// Seconds added to the image pull (and so to the register latency) of a boot that runs
-    /// its user-data script: a slower image, for comparisons (`--slower-pull`).
+    /// Seconds of the register latency spent in the image pull beyond the class's share: a
+    /// slower image, for comparisons (`--slower-pull` adds them to the latency too).
     pub pull_extra_secs: i64,
 }
 
@@ -806,7 +806,7 @@ pub fn plan(entry: &Entry, index: usize, seed: u64, window: Window) -> Boot {
             .kernel_after
             .unwrap_or_else(|| floor_ms(u(&mut rng, 8.0, 20.0)));
         let latency = match entry.fate {
-            Fate::Registers(secs) => (secs + entry.pull_extra_secs) * SEC,
+            Fate::Registers(secs) => secs * SEC,
             Fate::TimesOut => {
                 let deleted = (flip + u(&mut rng, 20.0, 200.0)).min(l + stuck - 40 * SEC);
                 end = Some(deleted);

@@ -272,7 +272,10 @@ fn unit(
     let mut rng = Rng::new(seed ^ 0x7431_6d65_6c69_6e65, index as u64);
     let mut planned = plan_unit(index, seed, window, room, &mut rng);
     for p in &mut planned {
-        p.entry.pull_extra_secs = options.pull_extra_secs;
+        if let Fate::Registers(secs) = p.entry.fate {
+            p.entry.fate = Fate::Registers(secs + options.pull_extra_secs);
+            p.entry.pull_extra_secs = options.pull_extra_secs;
+        }
     }
     let mut number = 0;
     let mut events_line = 1 + 16 * index;

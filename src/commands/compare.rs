@@ -83,6 +83,7 @@ fn from_durations(
             name: file_name(path),
             records,
             phases: None,
+            phase_depths: Default::default(),
         });
     }
     Ok(read)

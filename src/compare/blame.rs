@@ -14,6 +14,8 @@ use crate::stats::phase::TailBlame;
 pub(crate) struct PhaseShift {
     /// Phase name.
     pub(crate) phase: String,
+    /// Its nesting depth (0 boot phases, 1 cloud-init stages, 2 modules, 3 marker spans).
+    pub(crate) depth: u8,
     /// The earlier cohort's p90 of the phase, seconds.
     pub(crate) p90_before_secs: f64,
     /// The later cohort's.
@@ -42,7 +44,11 @@ fn tail_means(p: &PhaseReport) -> BTreeMap<&str, f64> {
 }
 
 /// Phases both cohorts show, largest p90 increase first (ties by name).
-pub(crate) fn shifts(before: &PhaseReport, after: &PhaseReport) -> Vec<PhaseShift> {
+pub(crate) fn shifts(
+    before: &PhaseReport,
+    after: &PhaseReport,
+    depths: &BTreeMap<String, u8>,
+) -> Vec<PhaseShift> {
     let (tb, ta) = (tail_means(before), tail_means(after));
     let mut out: Vec<PhaseShift> = after
         .quantiles
@@ -52,6 +58,7 @@ pub(crate) fn shifts(before: &PhaseReport, after: &PhaseReport) -> Vec<PhaseShif
             let name = a.phase.as_str();
             Some(PhaseShift {
                 phase: a.phase.clone(),
+                depth: depths.get(name).copied().unwrap_or(0),
                 p90_before_secs: b.p90,
                 p90_after_secs: a.p90,
                 p90_shift_secs: a.p90 - b.p90,

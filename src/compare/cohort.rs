@@ -79,10 +79,19 @@ pub(crate) fn from_boots(name: String, boots: &[LeanBoot], config: &Config) -> (
     let sample = Sample::from_boots(boots, config);
     let records = sample.attempts.iter().filter_map(|a| a.record()).collect();
     let phases = PhaseReport::new(boots, config.latency.max_plausible_secs);
+    let mut phase_depths = BTreeMap::new();
+    for b in boots {
+        for p in b.phases.iter() {
+            if !phase_depths.contains_key(&**p.name) {
+                phase_depths.insert(p.name.to_string(), p.depth);
+            }
+        }
+    }
     let cohort = Cohort {
         name,
         records,
         phases: Some(phases),
+        phase_depths,
     };
     (cohort, sample)
 }

@@ -41,6 +41,8 @@ pub(crate) struct Cohort {
     pub(crate) records: Vec<Record>,
     /// Its per-phase statistics, when it was read from boots.
     pub(crate) phases: Option<PhaseReport>,
+    /// Each phase's nesting depth, by name.
+    pub(crate) phase_depths: BTreeMap<String, u8>,
 }
 
 /// What the comparison is asked for.
@@ -311,7 +313,7 @@ fn pair(
     let exact = [b, a].map(|k| (tables[k].n - tables[k].n_censored()) as usize);
     let disagreement = disagreement(&shifts, logrank.as_ref(), &options.gate);
     let blame = match (&cohorts[b].phases, &cohorts[a].phases) {
-        (Some(before), Some(after)) => blame::shifts(before, after),
+        (Some(before), Some(after)) => blame::shifts(before, after, &cohorts[a].phase_depths),
         _ => Vec::new(),
     };
     Pair {

@@ -7,16 +7,29 @@ use std::fmt::Write as _;
 
 use super::escape::terminal as shown;
 use super::recommend::{percent, secs};
-use crate::compare::{Comparison, Disagreement, Group, Pair, Verdict};
+use crate::compare::{Comparison, Disagreement, Group, Pair, PhaseShift, Verdict};
 use crate::stats::level_name;
 use crate::stats::shift::QuantileShift;
 
 /// A p-value readably: `0.031`, `3.1e-6`.
 pub(crate) fn p_value(p: f64) -> String {
-    if p >= 0.001 {
+    if p < 1e-15 {
+        // Past what the chi-square tail resolves in doubles (it may round to 0).
+        "< 1e-15".to_string()
+    } else if p >= 0.001 {
         format!("{p:.3}")
     } else {
         format!("{p:.1e}")
+    }
+}
+
+/// `= 0.031`, `< 1e-15`: a p-value after its name.
+fn p_eq(p: f64) -> String {
+    let v = p_value(p);
+    if v.starts_with('<') {
+        v
+    } else {
+        format!("= {v}")
     }
 }
 
@@ -71,7 +84,7 @@ fn headline(c: &Comparison, p: &Pair, before: &Group, after: &Group) -> String {
         gate.map_or_else(|| "no shift".to_string(), shift_phrase)
     );
     if let Some(lr) = &p.logrank {
-        let _ = write!(line, ", log-rank p = {}", p_value(lr.p_value));
+        let _ = write!(line, ", log-rank p {}", p_eq(lr.p_value));
     }
     let _ = write!(
         line,
@@ -110,31 +123,57 @@ fn details(out: &mut String, c: &Comparison, p: &Pair) {
         }
         None => {}
     }
-    let moved: Vec<String> = p
-        .blame
-        .iter()
-        .filter(|b| b.p90_shift_secs.abs() >= 1.0)
-        .take(3)
-        .map(|b| {
-            format!(
-                "`{}` {} at p90",
-                shown(&b.phase),
-                signed_secs(b.p90_shift_secs)
-            )
-        })
-        .collect();
-    if !moved.is_empty() {
-        let _ = writeln!(out, "  phases: {}", moved.join(", "));
-    }
+    phases(out, &p.blame);
     let _ = writeln!(out, "  gate: {}", verdict(p));
+}
+
+/// The phases that moved: the most specific ones (deepest) first, with the phases that hold
+/// them after `within`. A phase moved when its p90 changed by at least 1 s and a quarter of
+/// the largest change.
+fn phases(out: &mut String, blame: &[PhaseShift]) {
+    let largest = blame
+        .iter()
+        .map(|b| b.p90_shift_secs.abs())
+        .fold(0.0, f64::max);
+    let moved: Vec<&PhaseShift> = blame
+        .iter()
+        .filter(|b| b.p90_shift_secs.abs() >= 1f64.max(0.25 * largest))
+        .collect();
+    let Some(deepest) = moved.iter().map(|b| b.depth).max() else {
+        return;
+    };
+    let say = |b: &&PhaseShift| {
+        format!(
+            "`{}` {} at p90",
+            shown(&b.phase),
+            signed_secs(b.p90_shift_secs)
+        )
+    };
+    let leaves: Vec<String> = moved
+        .iter()
+        .filter(|b| b.depth == deepest)
+        .take(3)
+        .map(say)
+        .collect();
+    let holders: Vec<String> = moved
+        .iter()
+        .filter(|b| b.depth < deepest)
+        .take(3)
+        .map(say)
+        .collect();
+    let _ = write!(out, "  phases: {}", leaves.join(", "));
+    if !holders.is_empty() {
+        let _ = write!(out, " (within {})", holders.join(", "));
+    }
+    out.push('\n');
 }
 
 /// The pair's gate verdict in words.
 fn verdict(p: &Pair) -> String {
-    let adj = p.gate.p_adjusted.map(p_value).unwrap_or_default();
+    let adj = p.gate.p_adjusted.map(p_eq).unwrap_or_default();
     match p.gate.verdict {
-        Verdict::Slower => format!("FAILED: slower, corrected p = {adj}"),
-        Verdict::NotSignificant => format!("passed: slower, but corrected p = {adj}"),
+        Verdict::Slower => format!("FAILED: slower, corrected p {adj}"),
+        Verdict::NotSignificant => format!("passed: slower, but corrected p {adj}"),
         Verdict::NotSlower => "passed: not slower than the tolerance".to_string(),
         Verdict::InsufficientData => format!(
             "not gated: a cohort has fewer than {} exact records",
@@ -198,7 +237,7 @@ fn survival_lines(out: &mut String, c: &Comparison) {
         let _ = write!(out, "slower than {}: {}", secs(at.t), s.join(" · "));
         match at.difference_test {
             Some(Some(d)) => {
-                let _ = write!(out, " (fixed-time test p = {})", p_value(d.p_value));
+                let _ = write!(out, " (fixed-time test p {})", p_eq(d.p_value));
             }
             Some(None) => out.push_str(" (fixed-time test: not defined where S is 0 or 1)"),
             None => {}
@@ -228,11 +267,11 @@ pub(crate) fn text(c: &Comparison) -> String {
     if let Some(lr) = &c.logrank {
         let _ = writeln!(
             out,
-            "\nlog-rank over {}: χ² = {:.3}, df = {}, p = {}",
+            "\nlog-rank over {}: χ² = {:.3}, df = {}, p {}",
             super::count(c.groups.len(), "cohort"),
             lr.statistic,
             lr.df,
-            p_value(lr.p_value)
+            p_eq(lr.p_value)
         );
     }
     survival_lines(&mut out, c);
