@@ -59,6 +59,58 @@ fn ranges(c: &Comparison, marks: &[TimeMark]) -> (f64, f64, f64) {
     (x_lo, last * 1.04, y_min)
 }
 
+/// The legend: each cohort's name and size in its colour.
+fn legend(c: &Comparison, frame: &Frame) -> Legend {
+    let entries = c
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            (
+                format!("{} (n = {})", chart_label(&g.name), g.n),
+                Swatch::Line(colour(i), 2),
+            )
+        })
+        .collect();
+    Legend::new(entries, frame.plot_left(), frame::BELOW_TITLE)
+}
+
+/// Draws the axes and the curves from `plot_top`; returns the plot's bottom pixel row.
+fn plot(
+    root: &frame::Root<'_>,
+    frame: &Frame,
+    plot_top: i32,
+    (x_lo, x_hi, y_min): (f64, f64, f64),
+    c: &Comparison,
+) -> Result<i32, ChartError> {
+    let kind = Kind::Compare;
+    let e = draw_err(kind);
+    let mut chart = frame.build(root, plot_top, x_lo..x_hi, (y_min..1.0).log_scale(), kind)?;
+    let fmt = axis_secs(x_hi - x_lo);
+    axes(&mut chart, &time_axis_title("time since launch"))
+        .y_desc("share not yet registered (log)")
+        .x_label_formatter(&fmt)
+        .y_label_formatter(&|v| {
+            if *v >= 0.01 {
+                format!("{:.0} %", v * 100.0)
+            } else {
+                format!("{} %", v * 100.0)
+            }
+        })
+        .draw()
+        .map_err(&e)?;
+    for (i, curve) in c.curves.iter().enumerate() {
+        chart
+            .draw_series(LineSeries::new(
+                steps(curve, x_lo, y_min),
+                ShapeStyle::from(&colour(i)).stroke_width(2),
+            ))
+            .map_err(&e)?;
+    }
+    let (_, yr) = chart.plotting_area().get_pixel_range();
+    Ok(yr.end)
+}
+
 /// Draws the chart as an SVG document.
 pub(crate) fn render(c: &Comparison) -> Result<String, ChartError> {
     let kind = Kind::Compare;
@@ -75,58 +127,24 @@ pub(crate) fn render(c: &Comparison) -> Result<String, ChartError> {
         ),
         None => "Boots not yet registered by cohort".to_string(),
     };
-    let e = draw_err(kind);
     let marks = marks(c);
-    let (x_lo, x_hi, y_min) = ranges(c, &marks);
+    let ranges = ranges(c, &marks);
     let frame = Frame {
         margin_left: 16,
         y_label_px: 86,
         margin_right: 16,
     };
-    let entries = c
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| {
-            (
-                format!("{} (n = {})", chart_label(&g.name), g.n),
-                Swatch::Line(colour(i), 2),
-            )
-        })
-        .collect();
-    let legend = Legend::new(entries, frame.plot_left(), frame::BELOW_TITLE);
-    let (band, _) = mark_band(&frame, &marks, x_lo..x_hi, kind)?;
+    let legend = legend(c, &frame);
+    let (band, _) = mark_band(&frame, &marks, ranges.0..ranges.1, kind)?;
     let (band_top, plot_top) = frame::stack(&legend, &band);
     let height = (plot_top + PLOT_PX) as u32 + UNDER_PLOT;
     let mut svg = String::new();
     {
         let root = canvas(&mut svg, height, &title, kind)?;
         legend.draw(&root, kind)?;
-        let mut chart = frame.build(&root, plot_top, x_lo..x_hi, (y_min..1.0).log_scale(), kind)?;
-        let fmt = axis_secs(x_hi - x_lo);
-        axes(&mut chart, &time_axis_title("time since launch"))
-            .y_desc("share not yet registered (log)")
-            .x_label_formatter(&fmt)
-            .y_label_formatter(&|v| {
-                if *v >= 0.01 {
-                    format!("{:.0} %", v * 100.0)
-                } else {
-                    format!("{} %", v * 100.0)
-                }
-            })
-            .draw()
-            .map_err(&e)?;
-        for (i, curve) in c.curves.iter().enumerate() {
-            chart
-                .draw_series(LineSeries::new(
-                    steps(curve, x_lo, y_min),
-                    ShapeStyle::from(&colour(i)).stroke_width(2),
-                ))
-                .map_err(&e)?;
-        }
-        let (_, yr) = chart.plotting_area().get_pixel_range();
-        band.draw(&root, band_top, yr.end, kind)?;
-        root.present().map_err(&e)?;
+        let bottom = plot(&root, &frame, plot_top, ranges, c)?;
+        band.draw(&root, band_top, bottom, kind)?;
+        root.present().map_err(draw_err(kind))?;
     }
     Ok(super::finish(&svg, &title))
 }

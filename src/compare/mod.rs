@@ -27,6 +27,9 @@ use crate::stats::{level_name, Record, StatsError};
 pub(crate) use blame::PhaseShift;
 pub(crate) use gate::{Gate, GateOptions, PairGate, Verdict};
 
+/// One cohort's quantiles in each bootstrap resample (`[resample][level]`).
+type Resamples = Vec<Vec<Option<f64>>>;
+
 /// The JSON schema version of `bootline compare`.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 /// The quantile levels compared: p50, p90, p99.
@@ -187,7 +190,7 @@ pub(crate) fn compare(cohorts: &[Cohort], options: &Options) -> Result<Compariso
         .map(|c| group(c, options))
         .collect::<Result<Vec<_>, _>>()?;
     let levels = levels(options.gate.quantile);
-    let boots: Vec<Vec<Vec<Option<f64>>>> = tables
+    let boots: Vec<Resamples> = tables
         .par_iter()
         .enumerate()
         .map(|(i, t)| bootstrap_quantiles(t, &levels, options.resamples, options.seed + i as u64))
@@ -289,7 +292,7 @@ fn at(tables: &[Table], t: f64) -> At {
 /// Cohort `i` against cohort `i − 1`.
 fn pair(
     cohorts: &[Cohort],
-    (tables, boots): (&[Table], &[Vec<Vec<Option<f64>>>]),
+    (tables, boots): (&[Table], &[Resamples]),
     levels: &[f64],
     i: usize,
     options: &Options,
