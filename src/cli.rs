@@ -406,6 +406,10 @@ pub struct ReportArgs {
     /// The folder to write report.md, report.json and the charts to (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Also compare the charted class's cohorts by this label (as `compare --group-by`): a
+    /// section of the page and `compare.svg`.
+    #[arg(long, value_name = "LABEL")]
+    pub group_by: Option<String>,
     /// Make chart links absolute with this prefix (a pasted pull-request body resolves no
     /// relative links): an `http://` or `https://` URL, or a relative path.
     #[arg(long, value_name = "URL", value_parser = link_base)]

@@ -228,3 +228,45 @@ fn an_image_30_s_slower_fails_the_gate_and_an_unchanged_one_passes_across_seeds(
         assert!(out.starts_with("slower vs before: "), "{out}");
     }
 }
+
+#[test]
+fn report_group_by_adds_the_comparison_section_and_its_chart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report");
+    let status = Command::cargo_bin("bootline")
+        .expect("binary")
+        .current_dir(ROOT)
+        .args([
+            "report",
+            "--config",
+            "fixtures/bootline.toml",
+            "fixtures/fleet",
+            "--quiet",
+        ])
+        .args(["--group-by", "template", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap_or_else(|e| {
+        panic!(
+            "no report.md ({e}): {}",
+            String::from_utf8_lossy(&status.stderr)
+        )
+    });
+    let section = md
+        .split("## Cohorts by `template`")
+        .nth(1)
+        .expect("the section");
+    assert!(section.contains("| `gpu-large` | 36 | 0 |"), "{section}");
+    assert!(
+        section.contains("too few exact records to say"),
+        "{section}"
+    );
+    assert!(section.contains("](compare.svg)"));
+    let svg = std::fs::read_to_string(out.join("compare.svg")).expect("compare.svg");
+    assert!(svg.contains("<title>Boots not yet registered by cohort, class default</title>"));
+    assert!(
+        svg.contains("gpu-large (n = 36)"),
+        "the legend names the cohorts"
+    );
+}

@@ -5,6 +5,7 @@
 //! [`text::verdicts`], [`json`]; the charts live in [`crate::chart`]).
 
 pub mod class;
+pub(crate) mod compare;
 pub mod figures;
 pub mod fit;
 pub mod inputs;
