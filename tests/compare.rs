@@ -270,3 +270,25 @@ fn report_group_by_adds_the_comparison_section_and_its_chart() {
         "the legend names the cohorts"
     );
 }
+
+#[test]
+fn crossing_curves_are_said_to_cross() {
+    // fixtures/compare/crossing: the same median (lifelines: 402.8 s and 392.5 s), a 20 % slow
+    // minority in the second cohort.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = durations_file(dir.path(), "crossing", "before");
+    let b = durations_file(dir.path(), "crossing", "after");
+    let (code, v, stderr) = compare(&["--durations", &a, &b]);
+    assert_eq!(code, 0, "log-rank p = 0.027 is not below 0.01: {stderr}");
+    let pair = &v["pairs"][0];
+    assert_eq!(pair["disagreement"], "crossing");
+    assert!(pair["shifts"][0]["shift"].as_f64().expect("p50 shift") < 0.0);
+    let p90 = &pair["shifts"][1];
+    assert!(
+        p90["ci"][0].as_f64().expect("p90 lower limit") > 0.0,
+        "{p90}"
+    );
+    assert_eq!(pair["gate"]["verdict"], "not_significant");
+    let (_, out) = text(&["--durations", &a, &b]);
+    assert!(out.contains("the curves cross"), "{out}");
+}

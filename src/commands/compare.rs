@@ -174,7 +174,7 @@ fn rename(cohorts: &mut [Cohort], names: &[String]) -> anyhow::Result<()> {
         if c.records.is_empty() {
             bail!(
                 "cohort {}: no attempt has a register latency to compare",
-                c.name
+                crate::render::escape::terminal(&c.name)
             );
         }
     }
