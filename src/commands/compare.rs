@@ -26,7 +26,7 @@ const MAX_RESAMPLES: usize = 100_000;
 /// The cohorts read, the attempts they came from, and whether a source failed.
 struct Read {
     cohorts: Vec<Cohort>,
-    attempts: Vec<recommend::Attempt>,
+    attempts: Vec<recommend::attempt::Attempt>,
     failed: bool,
 }
 
@@ -182,7 +182,11 @@ fn rename(cohorts: &mut [Cohort], names: &[String]) -> anyhow::Result<()> {
 }
 
 /// The timeout recommended for the pooled cohorts, if the recommendation gives one.
-fn recommended(attempts: Vec<recommend::Attempt>, config: &Config, class: &str) -> Option<f64> {
+fn recommended(
+    attempts: Vec<recommend::attempt::Attempt>,
+    config: &Config,
+    class: &str,
+) -> Option<f64> {
     let sample = Sample {
         attempts,
         ..Sample::default()
