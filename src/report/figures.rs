@@ -120,6 +120,30 @@ pub(crate) struct Survival {
     pub(crate) y_min: f64,
     /// Two-sided confidence of the band.
     pub(crate) confidence: f64,
+    /// The tail, where the decision lives: from about p90 to past the recommended line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) tail: Option<Tail>,
+}
+
+/// The survival chart's tail view on a log axis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Tail {
+    /// Left end of the time axis: about the p90 (where Kaplan–Meier falls to 10 %), seconds.
+    pub(crate) x_lo: f64,
+    /// Right end: past the recommended line and the slowest record, seconds.
+    pub(crate) x_hi: f64,
+    /// Bottom of the log axis: below every model at the recommended line.
+    pub(crate) y_min: f64,
+    /// The policy's target: the share of healthy boots a timeout may fail.
+    pub(crate) target: f64,
+    /// Fitted survival curves over the tail, best BIC first.
+    pub(crate) models: Vec<Curve>,
+    /// Censored records' times in the tail (Kaplan–Meier's ticks).
+    pub(crate) censored: Vec<f64>,
+    /// Latencies of the boots the sweep failed that registered later.
+    pub(crate) false_failed: Vec<f64>,
+    /// Records still at risk (not registered, not censored) at times along the axis.
+    pub(crate) at_risk: Vec<(f64, usize)>,
 }
 
 /// A span of one waterfall row or lane.
@@ -364,9 +388,7 @@ pub(crate) fn survival(
     confidence: f64,
     x_max: f64,
 ) -> Survival {
-    let points: Vec<KmPoint> = km
-        .steps
-        .iter()
+    let points: Vec<KmPoint> = thinned(&km.steps, x_max)
         .filter_map(|st| {
             let p = km.survival_point(st.time, confidence).ok()?;
             Some(KmPoint {
@@ -400,7 +422,86 @@ pub(crate) fn survival(
         models: curves,
         y_min,
         confidence,
+        tail: None,
     }
+}
+
+/// Columns of the widest plot a step can be told apart in.
+const KM_COLUMNS: f64 = 900.0;
+
+/// Kaplan–Meier steps thinned to what a chart can show: the last step in each of
+/// [`KM_COLUMNS`] columns over `0..x_max` (the lowest Ŝ there), and every step of the far
+/// tail, where steps are few and each is a boot.
+fn thinned(
+    steps: &[crate::stats::km::Step],
+    x_max: f64,
+) -> impl Iterator<Item = &crate::stats::km::Step> {
+    let column = move |t: f64| (t / x_max * KM_COLUMNS).floor();
+    steps.iter().enumerate().filter_map(move |(i, st)| {
+        let next = steps.get(i + 1);
+        let last_in_column = next.is_none_or(|n| column(n.time) != column(st.time));
+        (last_in_column || st.surv < 0.01).then_some(st)
+    })
+}
+
+/// What the tail view needs beyond the whole curve: the range from about p90 to past the
+/// recommended line, the models sampled there, the censoring and false-failed boots, and the
+/// numbers at risk.
+pub(crate) fn tail(
+    records: &[crate::stats::Record],
+    false_failed: Vec<f64>,
+    models: &[&FittedModel],
+    (target, proposed): (f64, f64),
+    km: &KaplanMeier,
+) -> Option<Tail> {
+    let x_lo = km.steps.iter().find(|s| s.surv <= 0.1)?.time;
+    let slowest = records.iter().map(|r| r.duration_secs).fold(0.0, f64::max);
+    let x_hi = x_lo + (proposed.max(slowest) - x_lo) * 1.12;
+    let lowest = models
+        .iter()
+        .map(|m| m.family.healthy_ln_sf(&m.theta, proposed).exp())
+        .chain([target, km.surv_at_last_event()])
+        .filter(|s| *s > 0.0 && s.is_finite())
+        .fold(1.0f64, f64::min);
+    let y_min = 10f64.powf(lowest.log10().floor().clamp(-9.0, -3.0));
+    let curves = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Curve {
+            label: model_label(i, m),
+            points: grid(x_lo, x_hi)
+                .map(|t| [t, m.family.healthy_ln_sf(&m.theta, t).exp()])
+                .filter(|p| p[1].is_finite() && p[1] >= y_min && p[1] <= 0.2)
+                .collect(),
+        })
+        .collect();
+    let in_tail = |t: &f64| (x_lo..=x_hi).contains(t);
+    let censored = records
+        .iter()
+        .filter(|r| r.censored && in_tail(&r.duration_secs))
+        .map(|r| r.duration_secs)
+        .collect();
+    Some(Tail {
+        x_lo,
+        x_hi,
+        y_min,
+        target,
+        models: curves,
+        censored,
+        false_failed: false_failed.into_iter().filter(in_tail).collect(),
+        at_risk: at_risk(records, x_lo, x_hi),
+    })
+}
+
+/// Records at risk (duration ≥ t) at round times across `lo..hi`.
+fn at_risk(records: &[crate::stats::Record], lo: f64, hi: f64) -> Vec<(f64, usize)> {
+    let step = nice_width((hi - lo) / 6.0);
+    let first = (lo / step).ceil() as i64;
+    (first..)
+        .map(|k| k as f64 * step)
+        .take_while(|t| *t <= hi)
+        .map(|t| (t, records.iter().filter(|r| r.duration_secs >= t).count()))
+        .collect()
 }
 
 /// Categories of spans, in legend order: the wait for the kernel, boot-level phases, the

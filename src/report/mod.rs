@@ -424,7 +424,10 @@ fn class_report(
                 policy.stuck_threshold_secs,
                 group.map(|g| g.recommended_timeout_s),
             ),
-            config.policy.confidence,
+            (
+                config.policy.confidence,
+                config.policy.target_false_fail_rate,
+            ),
             max_plausible_secs,
         )?),
         None => None,
@@ -520,7 +523,7 @@ fn build_figures(
     ),
     phases: &PhaseReport,
     (current, stuck, proposed): (f64, f64, Option<f64>),
-    confidence: f64,
+    (confidence, target): (f64, f64),
     max_plausible_secs: f64,
 ) -> Result<Figures, ReportError> {
     let (_, fits, km) = fitted;
@@ -548,16 +551,35 @@ fn build_figures(
     let mut waterfall = waterfall;
     waterfall.categories = figures::category_names(cats);
     waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
+    let mut survival = figures::survival(km, &models, confidence, x_max);
+    survival.tail = figures::tail(
+        records,
+        false_failed_secs(boots, max_plausible_secs),
+        &models,
+        (target, proposed.unwrap_or(current)),
+        km,
+    );
     Ok(Figures {
         class: class.to_string(),
         x_max_secs: x_max,
         marks: decision_marks(current, stuck),
         distribution: figures::distribution(&exact, records.len(), &models, current, x_max),
-        survival: figures::survival(km, &models, confidence, x_max),
+        survival,
         waterfall,
         lanes,
         phases: figures::phase_bars(phases),
     })
+}
+
+/// Latencies of the boots the sweep failed that registered later (plausible ones).
+fn false_failed_secs(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<f64> {
+    boots
+        .iter()
+        .filter(|b| b.outcome == crate::timeline::Outcome::FalseFailed)
+        .filter_map(|b| b.latency)
+        .filter(|l| l.plausibility(max_plausible_secs).is_ok())
+        .map(|l| l.secs)
+        .collect()
 }
 
 /// The current timeout and the stuck threshold as lines (the recommended one is laid between
