@@ -13,17 +13,21 @@ use super::{
 };
 use crate::render::escape::{chart_label, terminal};
 use crate::render::recommend::percent;
-use crate::report::figures::{fmt_secs, Figures};
+use crate::report::figures::{fmt_secs, Distribution, Figures};
 
 /// Height of the plot, pixels.
 const PLOT_PX: i32 = 400;
-/// Headroom over the tallest bar or curve: the top fifth of the plot holds no data, so the
-/// false-fail label there hides none.
-const HEADROOM: f64 = 1.25;
+/// Headroom over the tallest bar or curve (a factor on the log axis): the top of the plot
+/// holds the false-fail label and the rows of censored and stuck boots, over every bar.
+const HEADROOM: f64 = 12.0;
 /// The colour of the false-fail region.
 const SHADE: RGBColor = RGBColor(0xd6, 0x27, 0x28);
 /// The colour of the bars.
 const BAR: RGBColor = RGBColor(0x9e, 0xb9, 0xd4);
+/// The colour of censored boots' crosses.
+const CENSORED: RGBColor = RGBColor(0x33, 0x33, 0x33);
+/// The colour of stuck boots' triangles.
+const STUCK: RGBColor = RGBColor(0x00, 0x00, 0x00);
 
 pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     let kind = Kind::Distribution;
@@ -35,10 +39,49 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         ));
     };
     let title = format!("Register latency, class {}", chart_label(&f.class));
-    let e = draw_err(kind);
-    let x_lo = (first.lo - 0.05 * (f.x_max_secs - first.lo)).max(0.0);
-    let x_hi = f.x_max_secs;
-    let y_top = d
+    let x = (first.lo - 0.05 * (f.x_max_secs - first.lo)).max(0.0)..f.x_max_secs;
+    let y_top = y_top(d);
+    let frame = Frame {
+        margin_left: 16,
+        y_label_px: 76,
+        margin_right: 16,
+    };
+    let legend = Legend::new(legend_entries(f), frame.plot_left(), frame::BELOW_TITLE);
+    let (band, mark_px) = mark_band(&frame, &f.marks, x.clone(), kind)?;
+    let (band_top, plot_top) = frame::stack(&legend, &band);
+    let height = (plot_top + PLOT_PX) as u32 + UNDER_PLOT;
+    let mut svg = String::new();
+    {
+        let root = canvas(&mut svg, height, &title, kind)?;
+        legend.draw(&root, kind)?;
+        let y = (Y_FLOOR..y_top).log_scale();
+        let mut chart = frame.build(&root, plot_top, x.clone(), y, kind)?;
+        draw_axes(&mut chart, d.bin_secs, x.end - x.start)?;
+        draw_false_fail(&mut chart, d, x.clone(), y_top)?;
+        draw_bars(&mut chart, d, x.clone())?;
+        draw_rug(&mut chart, d, x.end - 0.012 * (x.end - x.start), y_top)?;
+        let (xr, yr) = chart.plotting_area().get_pixel_range();
+        if let Some(ff) = d.false_fail.as_ref().filter(|ff| ff.from_secs < x.end) {
+            let from_px = chart.backend_coord(&(ff.from_secs.max(x.start), 1.0)).0;
+            let label = RegionLabel::new(ff.share, from_px, &mark_px, xr.end);
+            label.draw(&root, yr.start + 6, kind)?;
+        }
+        band.draw(&root, band_top, yr.end, kind)?;
+        root.present().map_err(draw_err(kind))?;
+    }
+    Ok((title, svg))
+}
+
+/// Bottom of the log count axis: bars rise from here, so a bin of one boot is as tall as the
+/// step from half a boot to one.
+const Y_FLOOR: f64 = 0.5;
+
+type LogPlot<'s> = frame::Plot<'s, plotters::coord::combinators::LogCoord<f64>>;
+
+/// Top of the count axis: over the tallest bar or curve, with room for the false-fail label
+/// and the rows of censored and stuck boots.
+fn y_top(d: &Distribution) -> f64 {
+    let tallest = d
         .bins
         .iter()
         .map(|b| b.count as f64)
@@ -47,82 +90,116 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
                 .iter()
                 .flat_map(|c| c.points.iter().map(|p| p[1])),
         )
-        .fold(1.0f64, f64::max)
-        * HEADROOM;
-    let frame = Frame {
-        margin_left: 16,
-        y_label_px: 76,
-        margin_right: 16,
+        .fold(1.0f64, f64::max);
+    tallest * HEADROOM
+}
+
+/// The axes: seconds across, boots per bin on a log axis labelled at whole counts.
+fn draw_axes(chart: &mut LogPlot<'_>, bin_secs: f64, range_secs: f64) -> Result<(), ChartError> {
+    let fmt = axis_secs(range_secs);
+    axes(chart, &time_axis_title("register latency from launch"))
+        .y_desc(format!("boots per {} s bin (log)", fmt_secs(bin_secs)))
+        .x_label_formatter(&fmt)
+        .y_label_formatter(&|v| {
+            if *v >= 1.0 && (v - v.round()).abs() < 1e-9 {
+                format!("{v:.0}")
+            } else {
+                String::new()
+            }
+        })
+        .draw()
+        .map_err(draw_err(Kind::Distribution))
+}
+
+/// The whole region past the timeout, top to bottom, so it shows at any rate; the part under
+/// the best model's density darker.
+fn draw_false_fail(
+    chart: &mut LogPlot<'_>,
+    d: &Distribution,
+    x: std::ops::Range<f64>,
+    y_top: f64,
+) -> Result<(), ChartError> {
+    let e = draw_err(Kind::Distribution);
+    let Some(ff) = d.false_fail.as_ref().filter(|ff| ff.from_secs < x.end) else {
+        return Ok(());
     };
-    let legend = Legend::new(legend_entries(f), frame.plot_left(), frame::BELOW_TITLE);
-    let (band, mark_px) = mark_band(&frame, &f.marks, x_lo..x_hi, kind)?;
-    let (band_top, plot_top) = frame::stack(&legend, &band);
-    let height = (plot_top + PLOT_PX) as u32 + UNDER_PLOT;
-    let mut svg = String::new();
-    {
-        let root = canvas(&mut svg, height, &title, kind)?;
-        legend.draw(&root, kind)?;
-        let mut chart = frame.build(&root, plot_top, x_lo..x_hi, 0.0..y_top, kind)?;
-        let fmt = axis_secs(x_hi - x_lo);
-        axes(&mut chart, &time_axis_title("register latency from launch"))
-            .y_desc(format!("boots per {} s bin", fmt_secs(d.bin_secs)))
-            .x_label_formatter(&fmt)
-            // Counts are whole: a short axis (a handful of boots) labels only whole ticks.
-            .y_label_formatter(&|v| {
-                if (v - v.round()).abs() < 1e-9 {
-                    format!("{v:.0}")
-                } else {
-                    String::new()
-                }
-            })
-            .draw()
-            .map_err(&e)?;
-        if let Some(ff) = d.false_fail.as_ref().filter(|ff| ff.from_secs < x_hi) {
-            // The whole region past the timeout, top to bottom, so it shows at any rate; the
-            // part under the density darker.
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(ff.from_secs.max(x_lo), 0.0), (x_hi, y_top)],
-                    SHADE.mix(0.08).filled(),
-                )))
-                .map_err(&e)?;
-            chart
-                .draw_series(AreaSeries::new(
-                    ff.points.iter().map(|p| (p[0], p[1])),
-                    0.0,
-                    SHADE.mix(0.35),
-                ))
-                .map_err(&e)?;
-        }
-        // A bar at least two pixels wide, so a bin of a few boots on a long axis still shows.
-        let (xr, _) = chart.plotting_area().get_pixel_range();
-        let min_w = (x_hi - x_lo) / f64::from((xr.end - xr.start).max(1)) * 2.0;
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(ff.from_secs.max(x.start), Y_FLOOR), (x.end, y_top)],
+            SHADE.mix(0.08).filled(),
+        )))
+        .map_err(&e)?;
+    chart
+        .draw_series(AreaSeries::new(
+            ff.points
+                .iter()
+                .map(|p| (p[0], p[1].max(Y_FLOOR)))
+                .filter(|p| p.1 > Y_FLOOR),
+            Y_FLOOR,
+            SHADE.mix(0.35),
+        ))
+        .map_err(&e)?;
+    Ok(())
+}
+
+/// The bars (at least two pixels wide, so a bin of a few boots on a long axis still shows)
+/// and the densities where they are over half a boot per bin.
+fn draw_bars(
+    chart: &mut LogPlot<'_>,
+    d: &Distribution,
+    x: std::ops::Range<f64>,
+) -> Result<(), ChartError> {
+    let e = draw_err(Kind::Distribution);
+    let (xr, _) = chart.plotting_area().get_pixel_range();
+    let min_w = (x.end - x.start) / f64::from((xr.end - xr.start).max(1)) * 2.0;
+    chart
+        .draw_series(d.bins.iter().filter(|b| b.count > 0).map(|b| {
+            Rectangle::new(
+                [(b.lo, Y_FLOOR), (b.hi.max(b.lo + min_w), b.count as f64)],
+                BAR.filled(),
+            )
+        }))
+        .map_err(&e)?;
+    for (i, c) in d.densities.iter().enumerate() {
         chart
-            .draw_series(d.bins.iter().map(|b| {
-                Rectangle::new(
-                    [(b.lo, 0.0), (b.hi.max(b.lo + min_w), b.count as f64)],
-                    BAR.filled(),
-                )
-            }))
+            .draw_series(LineSeries::new(
+                c.points
+                    .iter()
+                    .filter(|p| p[1] >= Y_FLOOR)
+                    .map(|p| (p[0], p[1])),
+                density_style(i),
+            ))
             .map_err(&e)?;
-        for (i, c) in d.densities.iter().enumerate() {
-            chart
-                .draw_series(LineSeries::new(
-                    c.points.iter().map(|p| (p[0], p[1])),
-                    density_style(i),
-                ))
-                .map_err(&e)?;
-        }
-        let (xr, yr) = chart.plotting_area().get_pixel_range();
-        if let Some(ff) = d.false_fail.as_ref().filter(|ff| ff.from_secs < x_hi) {
-            let from_px = chart.backend_coord(&(ff.from_secs.max(x_lo), 0.0)).0;
-            let label = RegionLabel::new(ff.share, from_px, &mark_px, xr.end);
-            label.draw(&root, yr.start + 6, kind)?;
-        }
-        band.draw(&root, band_top, yr.end, kind)?;
-        root.present().map_err(&e)?;
     }
-    Ok((title, svg))
+    Ok(())
+}
+
+/// The boots the histogram cannot hold, in two rows under the top of the plot: censored ones
+/// at the moment they were cut off, stuck ones at their last sighting (just inside the axis's
+/// end, `x_hi`, when later).
+fn draw_rug(
+    chart: &mut LogPlot<'_>,
+    d: &Distribution,
+    x_hi: f64,
+    y_top: f64,
+) -> Result<(), ChartError> {
+    let e = draw_err(Kind::Distribution);
+    let (censored_y, stuck_y) = (y_top / 3.5, y_top / 6.0);
+    chart
+        .draw_series(
+            d.censored_secs
+                .iter()
+                .map(|t| Cross::new((t.min(x_hi), censored_y), 5, CENSORED.stroke_width(2))),
+        )
+        .map_err(&e)?;
+    chart
+        .draw_series(
+            d.stuck_secs
+                .iter()
+                .map(|t| TriangleMarker::new((t.min(x_hi), stuck_y), 6, STUCK.filled())),
+        )
+        .map_err(&e)?;
+    Ok(())
 }
 
 /// The stroke of the i-th density (the best one heavier).
@@ -137,12 +214,27 @@ fn legend_entries(f: &Figures) -> Vec<(String, Swatch)> {
         entries.push((ff.label.clone(), Swatch::Fill(SHADE.mix(0.2))));
     }
     entries.push((
-        format!(
-            "exact latencies (n = {}; {} censored shape the fits)",
-            d.n_exact, d.n_censored
-        ),
+        format!("exact latencies (n = {})", d.n_exact),
         Swatch::Fill(BAR.into()),
     ));
+    if !d.censored_secs.is_empty() {
+        entries.push((
+            format!(
+                "× censored: cut off before registering ({})",
+                d.censored_secs.len()
+            ),
+            Swatch::Fill(CENSORED.into()),
+        ));
+    }
+    if !d.stuck_secs.is_empty() {
+        entries.push((
+            format!(
+                "▲ stuck ({}), at the last sighting or the axis's end",
+                d.stuck_secs.len()
+            ),
+            Swatch::Fill(STUCK.into()),
+        ));
+    }
     for (i, c) in d.densities.iter().enumerate() {
         let style = density_style(i);
         entries.push((

@@ -81,6 +81,12 @@ pub struct Distribution {
     pub(crate) densities: Vec<Curve>,
     /// The region past the current timeout, under the best model.
     pub false_fail: Option<FalseFail>,
+    /// Censored records' times (killed by the sweep, or still booting when the logs end).
+    #[serde(default)]
+    pub(crate) censored_secs: Vec<f64>,
+    /// Stuck boots' last observed moments.
+    #[serde(default)]
+    pub(crate) stuck_secs: Vec<f64>,
 }
 
 /// The false-fail region: healthy boots the current timeout fails, under the best model.
@@ -369,6 +375,8 @@ pub(crate) fn distribution(
         n_censored: n_records - exact.len(),
         densities,
         false_fail,
+        censored_secs: Vec::new(),
+        stuck_secs: Vec::new(),
     }
 }
 

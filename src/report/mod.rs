@@ -559,11 +559,20 @@ fn build_figures(
         (target, proposed.unwrap_or(current)),
         km,
     );
+    let mut distribution = figures::distribution(&exact, records.len(), &models, current, x_max);
+    distribution.censored_secs = (records.iter())
+        .filter(|r| r.censored)
+        .map(|r| r.duration_secs)
+        .collect();
+    distribution.stuck_secs = (boots.iter())
+        .filter(|b| b.outcome == crate::timeline::Outcome::Stuck)
+        .filter_map(|b| b.observed_secs)
+        .collect();
     Ok(Figures {
         class: class.to_string(),
         x_max_secs: x_max,
         marks: decision_marks(current, stuck),
-        distribution: figures::distribution(&exact, records.len(), &models, current, x_max),
+        distribution,
         survival,
         waterfall,
         lanes,
