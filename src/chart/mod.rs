@@ -221,6 +221,45 @@ pub(crate) fn model_colour(i: usize) -> RGBColor {
     PALETTE[(i + 2) % PALETTE.len()]
 }
 
+/// Colours of phases: none is a model's (orange, green, purple), Kaplan–Meier's blue or a
+/// decision line's (red, navy, goldenrod).
+const PHASE_PALETTE: [RGBColor; 12] = [
+    RGBColor(0x99, 0x99, 0x99),
+    RGBColor(0x6b, 0xae, 0xd6),
+    RGBColor(0xfd, 0xbf, 0x6f),
+    RGBColor(0xa6, 0xd8, 0x54),
+    RGBColor(0xc5, 0xb0, 0xd5),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x17, 0xbe, 0xcf),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x66, 0xc2, 0xa5),
+    RGBColor(0xf7, 0x81, 0xbf),
+    RGBColor(0x8d, 0xa0, 0xcb),
+];
+
+/// The colour of a phase, from its name alone, so a phase keeps its colour in every report
+/// whatever else the fleet holds: the boot's well-known phases have their own, others a
+/// colour from a hash of the name (FNV-1a, stable across builds).
+pub(crate) fn phase_colour(name: &str) -> RGBColor {
+    let known = [
+        (crate::report::figures::LAUNCH_TO_KERNEL, 0),
+        ("init-local", 1),
+        ("init-network", 2),
+        ("modules-config", 3),
+        ("modules-final", 4),
+        ("agent-to-register", 5),
+    ];
+    if let Some((_, i)) = known.iter().find(|(n, _)| *n == name) {
+        return PHASE_PALETTE[*i];
+    }
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let free = PHASE_PALETTE.len() - known.len();
+    PHASE_PALETTE[known.len() + (hash % free as u64) as usize]
+}
+
 /// Seconds as an axis label (the unit every table of the report uses); tenths on a short axis.
 pub(crate) fn axis_secs(range_secs: f64) -> impl Fn(&f64) -> String {
     move |v: &f64| {

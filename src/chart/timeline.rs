@@ -10,7 +10,7 @@ use super::flags::{Band, Flag};
 use super::frame::{
     self, axes, canvas, name_column_px, row_name, Frame, Legend, Plot, Root, FLAG_BOUNDS,
 };
-use super::{axis_secs, draw_err, mark_flags, time_axis_title, ChartError, Kind, PALETTE};
+use super::{axis_secs, draw_err, mark_flags, phase_colour, time_axis_title, ChartError, Kind};
 use crate::render::escape::{chart_label, terminal};
 use crate::report::figures::{fmt_secs, Figures, Lane, Lanes, LineKind, TimeMark};
 
@@ -67,7 +67,14 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             .disable_y_mesh()
             .draw()
             .map_err(&e)?;
-        draw_lanes(&root, &mut chart, &l.lanes, &lane_labels, x_hi, kind)?;
+        draw_lanes(
+            &root,
+            &mut chart,
+            (&l.lanes, &f.waterfall.categories),
+            &lane_labels,
+            x_hi,
+            kind,
+        )?;
         let (_, yr) = chart.plotting_area().get_pixel_range();
         band.draw(&root, band_top, yr.end, kind)?;
         root.present().map_err(&e)?;
@@ -135,7 +142,7 @@ fn flags(
 fn draw_lanes(
     root: &Root<'_>,
     chart: &mut Plot<'_, RangedCoordf64>,
-    lanes: &[Lane],
+    (lanes, categories): (&[Lane], &[String]),
     labels: &[String],
     x_hi: f64,
     kind: Kind,
@@ -146,7 +153,7 @@ fn draw_lanes(
     let min_w = x_hi / f64::from(xr.end - xr.start) * 2.0;
     for (i, (lane, label)) in lanes.iter().zip(labels).enumerate() {
         let (y0, y1) = ((n - i - 1) as f64 + 0.15, (n - i) as f64 - 0.15);
-        let colour = PALETTE[lane.category % PALETTE.len()];
+        let colour = phase_colour(categories.get(lane.category).map_or("", |c| c));
         let end = lane.end.max(lane.start + min_w);
         chart
             .draw_series(std::iter::once(Rectangle::new(

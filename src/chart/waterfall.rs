@@ -1,17 +1,26 @@
-//! `waterfall.svg`: the fleet, one thin row per boot sorted by latency (fastest at the top),
-//! coloured by phase, with the timeout and stuck lines: the picture of where the tail comes from.
+//! `waterfall.svg`: the boots that matter to the timeout, one row each, coloured by phase, with
+//! the timeout and stuck lines — the slowest healthy boots by latency (fastest at the top), then
+//! every boot that did not register: killed, stuck, crashed, each group in its own band and
+//! named at the left. How many healthy boots are left out, and below what latency, is said
+//! under the axis.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::frame::{self, axes, canvas, Frame, Legend, Swatch, UNDER_PLOT};
-use super::{axis_secs, draw_err, mark_band, time_axis_title, ChartError, Kind, PALETTE};
+use super::frame::{self, axes, canvas, row_name, Frame, Legend, Plot, Root, Swatch, UNDER_PLOT};
+use super::{axis_secs, draw_err, mark_band, phase_colour, ChartError, Kind};
 use crate::render::escape::{chart_label, terminal};
-use crate::report::figures::Figures;
+use crate::report::figures::{fmt_secs, row_group, Figures, Row, Waterfall};
 use crate::timeline::Outcome;
 
-/// Pixel rows per boot: thin for a fleet, thicker for a handful.
+/// The colour of the end mark of a boot that did not register.
+const END_MARK: RGBColor = RGBColor(0x55, 0x55, 0x55);
+/// The colour of the lines between groups.
+const RULE: RGBColor = RGBColor(0x33, 0x33, 0x33);
+
+/// Pixel rows per boot: thin for many, thicker for a handful.
 fn row_px(n: usize) -> u32 {
-    (600 / n.max(1)).clamp(1, 12) as u32
+    (600 / n.max(1)).clamp(3, 12) as u32
 }
 
 pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
@@ -23,40 +32,20 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             format!("class {} has no boot with an end time", terminal(&f.class)),
         ));
     }
-    let title = if w.every > 1 {
-        format!(
-            "Every boot of class {} by latency ({} boots; every {}th shown)",
-            chart_label(&f.class),
-            w.n_boots,
-            w.every
-        )
-    } else {
-        format!(
-            "Every boot of class {} by latency ({} boots)",
-            chart_label(&f.class),
-            w.n_boots
-        )
-    };
-    let e = draw_err(kind);
-    let end_mark = RGBColor(0x55, 0x55, 0x55);
+    let title = format!(
+        "The slowest boots of class {} ({} boots)",
+        chart_label(&f.class),
+        w.n_boots
+    );
+    let groups = groups(&w.rows);
     let frame = Frame {
-        margin_left: 16,
-        y_label_px: 70,
+        margin_left: 0,
+        y_label_px: frame::name_column_px(groups.iter().map(|g| g.0.as_str())),
         margin_right: 16,
     };
-    let mut entries: Vec<(String, Swatch)> = w
-        .categories
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.clone(), Swatch::Fill(PALETTE[i % PALETTE.len()].into())))
-        .collect();
-    entries.push((
-        "end of a boot that did not register".into(),
-        Swatch::Fill(end_mark.into()),
-    ));
-    let legend = Legend::new(entries, frame.plot_left(), frame::BELOW_TITLE);
-    let (x_lo, x_hi) = (0.0, w.x_max_secs);
-    let (band, _) = mark_band(&frame, &f.marks, x_lo..x_hi, kind)?;
+    let legend = Legend::new(legend_entries(w), frame.plot_left(), frame::BELOW_TITLE);
+    let x = 0.0..w.x_max_secs;
+    let (band, _) = mark_band(&frame, &f.marks, x.clone(), kind)?;
     let (band_top, plot_top) = frame::stack(&legend, &band);
     let n = w.rows.len();
     let height = plot_top as u32 + n as u32 * row_px(n) + UNDER_PLOT;
@@ -64,45 +53,126 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     {
         let root = canvas(&mut svg, height, &title, kind)?;
         legend.draw(&root, kind)?;
-        let mut chart = frame.build(&root, plot_top, x_lo..x_hi, 0.0..n as f64, kind)?;
-        let fmt = axis_secs(x_hi - x_lo);
-        // Ranks of boots, not of rows: with every k-th boot shown, row i is boot i·k.
-        let rank = |v: &f64| {
-            let boot = (n as f64 - v) * w.every as f64;
-            format!("{:.0}", boot.min(w.n_boots as f64))
-        };
-        axes(&mut chart, &time_axis_title("time since launch"))
-            .y_desc("boots by latency (rank)")
+        let mut chart = frame.build(&root, plot_top, x.clone(), 0.0..n as f64, kind)?;
+        let fmt = axis_secs(x.end);
+        axes(&mut chart, &x_title(w))
             .x_label_formatter(&fmt)
-            .y_label_formatter(&rank)
+            .y_labels(0)
             .disable_y_mesh()
             .draw()
-            .map_err(&e)?;
-        let tick = (x_hi - x_lo) * 0.004;
-        for (i, row) in w.rows.iter().enumerate() {
-            let (y0, y1) = ((n - i - 1) as f64, (n - i) as f64);
-            chart
-                .draw_series(row.spans.iter().map(|s| {
-                    Rectangle::new(
-                        [(s.start, y0), (s.end.min(x_hi), y1)],
-                        PALETTE[s.category % PALETTE.len()].filled(),
-                    )
-                }))
-                .map_err(&e)?;
-            let healthy = matches!(row.outcome, Outcome::Registered | Outcome::FalseFailed);
-            if !healthy {
-                let end = row.end_secs.min(x_hi);
-                chart
-                    .draw_series(std::iter::once(Rectangle::new(
-                        [((end - tick).max(x_lo), y0), (end, y1)],
-                        end_mark.filled(),
-                    )))
-                    .map_err(&e)?;
-            }
-        }
+            .map_err(draw_err(kind))?;
+        draw_rows(&mut chart, w)?;
+        draw_groups(&root, &mut chart, &groups, n)?;
         let (_, yr) = chart.plotting_area().get_pixel_range();
         band.draw(&root, band_top, yr.end, kind)?;
-        root.present().map_err(&e)?;
+        root.present().map_err(draw_err(kind))?;
     }
     Ok((title, svg))
+}
+
+/// The legend: each phase's colour, and the end mark of a boot that did not register.
+fn legend_entries(w: &Waterfall) -> Vec<(String, Swatch)> {
+    let mut entries: Vec<(String, Swatch)> = w
+        .categories
+        .iter()
+        .map(|c| (c.clone(), Swatch::Fill(phase_colour(c).into())))
+        .collect();
+    entries.push((
+        "end of a boot that did not register".into(),
+        Swatch::Fill(END_MARK.into()),
+    ));
+    entries
+}
+
+/// The time axis's title, with the boots not drawn.
+fn x_title(w: &Waterfall) -> String {
+    let mut title = "time since launch (s)".to_string();
+    let fastest_drawn = w.rows.first().map_or(0.0, |r| r.end_secs);
+    if w.healthy_not_drawn > 0 {
+        title.push_str(&format!(
+            "; {} healthy boots faster than {} s not drawn",
+            w.healthy_not_drawn,
+            fmt_secs(fastest_drawn.floor())
+        ));
+    }
+    if w.others_not_drawn > 0 {
+        title.push_str(&format!(
+            "; {} more that did not register not drawn",
+            w.others_not_drawn
+        ));
+    }
+    title
+}
+
+/// The name of each group of rows with its first row and its count, top to bottom.
+fn groups(rows: &[Row]) -> Vec<(String, usize, usize)> {
+    let mut out: Vec<(String, usize, usize)> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let name = match row_group(r.outcome) {
+            0 => "healthy, slowest",
+            1 => "killed by the sweep",
+            2 => "stuck",
+            3 => "crashed",
+            _ => "outcome unknown",
+        };
+        match out.last_mut() {
+            Some(g) if g.0.starts_with(name) => g.2 += 1,
+            Some(_) | None => out.push((name.to_string(), i, 1)),
+        }
+    }
+    for g in &mut out {
+        g.0 = format!("{} ({})", g.0, g.2);
+    }
+    out
+}
+
+/// Each row's phases, and an end mark on a boot that did not register.
+fn draw_rows(chart: &mut Plot<'_, RangedCoordf64>, w: &Waterfall) -> Result<(), ChartError> {
+    let e = draw_err(Kind::Waterfall);
+    let n = w.rows.len();
+    let x_hi = w.x_max_secs;
+    let tick = x_hi * 0.004;
+    for (i, row) in w.rows.iter().enumerate() {
+        let (y0, y1) = ((n - i - 1) as f64, (n - i) as f64);
+        chart
+            .draw_series(row.spans.iter().map(|s| {
+                let colour = phase_colour(w.categories.get(s.category).map_or("", |c| c));
+                Rectangle::new([(s.start, y0), (s.end.min(x_hi), y1)], colour.filled())
+            }))
+            .map_err(&e)?;
+        if !matches!(row.outcome, Outcome::Registered | Outcome::FalseFailed) {
+            let end = row.end_secs.min(x_hi);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [((end - tick).max(0.0), y0), (end, y1)],
+                    END_MARK.filled(),
+                )))
+                .map_err(&e)?;
+        }
+    }
+    Ok(())
+}
+
+/// Each group's name at the left of its rows, and a rule above every group but the first.
+fn draw_groups(
+    root: &Root<'_>,
+    chart: &mut Plot<'_, RangedCoordf64>,
+    groups: &[(String, usize, usize)],
+    n: usize,
+) -> Result<(), ChartError> {
+    let e = draw_err(Kind::Waterfall);
+    let (xr, _) = chart.plotting_area().get_pixel_range();
+    let x_hi = chart.x_range().end;
+    for (k, (name, first, count)) in groups.iter().enumerate() {
+        let top = (n - first) as f64;
+        let middle = top - *count as f64 / 2.0;
+        let (_, py) = chart.backend_coord(&(0.0, middle));
+        row_name(root, name, xr.start, py, Kind::Waterfall)?;
+        if k > 0 {
+            chart
+                .draw_series(LineSeries::new([(0.0, top), (x_hi, top)], RULE))
+                .map_err(&e)?;
+        }
+    }
+    Ok(())
 }

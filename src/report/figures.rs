@@ -15,8 +15,11 @@ use crate::timeline::{Boot, Outcome};
 const GRID_POINTS: usize = 240;
 /// Fitted models drawn (best BIC first).
 const MODELS_DRAWN: usize = 3;
-/// Most rows of the waterfall; a larger fleet shows every k-th boot by rank.
-pub(crate) const WATERFALL_MAX_ROWS: usize = 1200;
+/// Healthy boots drawn in the waterfall: the slowest ones (the rest are counted).
+pub(crate) const WATERFALL_HEALTHY_ROWS: usize = 60;
+/// Most boots drawn of each outcome that did not register (killed, stuck, crashed): the
+/// slowest ones (the rest are counted).
+pub(crate) const WATERFALL_GROUP_ROWS: usize = 120;
 /// Most bars of the phase chart.
 const PHASE_BARS: usize = 10;
 /// Most module lanes of the timeline chart.
@@ -176,17 +179,21 @@ pub(crate) struct Row {
     pub(crate) spans: Vec<Span>,
 }
 
-/// The fleet waterfall: one row per boot sorted by latency, coloured by phase.
+/// The fleet waterfall: the slowest healthy boots by latency, then every boot that did not
+/// register (killed, stuck, crashed, each group by its end), coloured by phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Waterfall {
     /// Category names (colours), in legend order.
     pub(crate) categories: Vec<String>,
-    /// Rows, fastest first.
+    /// Rows, top to bottom: healthy boots fastest first, then the other groups.
     pub(crate) rows: Vec<Row>,
     /// Boots of the class with an end time.
     pub(crate) n_boots: usize,
-    /// 1 when every boot has a row, else k: every k-th boot by rank.
-    pub(crate) every: usize,
+    /// Healthy boots not drawn (all faster than the fastest drawn).
+    pub(crate) healthy_not_drawn: usize,
+    /// Boots that did not register and are not drawn (faster ones of a large group).
+    #[serde(default)]
+    pub(crate) others_not_drawn: usize,
     /// Right end of the time axis: the latest row end (stuck boots run long).
     pub(crate) x_max_secs: f64,
 }
@@ -582,7 +589,20 @@ fn row_end(latency: Option<crate::timeline::Latency>, observed: Option<f64>) -> 
     latency.map(|l| l.secs).or(observed)
 }
 
-/// The fleet waterfall of these boots (one class); a boot whose latency is implausible under
+/// Where a boot's row goes: healthy boots (registered, or failed by the sweep and registered
+/// later) first, then killed, stuck and crashed ones, each group in its own band.
+pub(crate) fn row_group(o: Outcome) -> u8 {
+    match o {
+        Outcome::Registered | Outcome::FalseFailed => 0,
+        Outcome::TimedOut => 1,
+        Outcome::Stuck => 2,
+        Outcome::Crashed => 3,
+        Outcome::Unknown => 4,
+    }
+}
+
+/// The fleet waterfall of these boots (one class): the slowest healthy boots and the slowest
+/// of each group that did not register; a boot whose latency is implausible under
 /// `max_plausible_secs` is left out (the report names it), as it is from every fit.
 pub(crate) fn waterfall(
     boots: &[LeanBoot],
@@ -598,29 +618,40 @@ pub(crate) fn waterfall(
         .filter_map(|b| Some((b, row_end(b.latency, b.observed_secs)?)))
         .collect();
     ranked.sort_by(|a, b| {
-        a.1.total_cmp(&b.1)
+        (row_group(a.0.outcome).cmp(&row_group(b.0.outcome)))
+            .then(a.1.total_cmp(&b.1))
             .then_with(|| a.0.instance.cmp(&b.0.instance))
     });
-    let n = ranked.len();
-    let every = n.div_ceil(WATERFALL_MAX_ROWS).max(1);
-    let rows = ranked
-        .iter()
-        .enumerate()
-        // Keep the slowest boot whatever the stride: the tail is the point of the chart.
-        .filter(|(i, _)| i % every == 0 || *i + 1 == n)
-        .map(|(_, (b, end))| Row {
+    let x_max_secs = ranked.iter().map(|r| r.1).fold(1.0, f64::max) * 1.04;
+    let n_boots = ranked.len();
+    let mut rows = Vec::new();
+    let (mut healthy_not_drawn, mut others_not_drawn) = (0, 0);
+    for group in ranked.chunk_by(|a, b| row_group(a.0.outcome) == row_group(b.0.outcome)) {
+        let healthy = row_group(group[0].0.outcome) == 0;
+        let keep = if healthy {
+            WATERFALL_HEALTHY_ROWS
+        } else {
+            WATERFALL_GROUP_ROWS
+        };
+        let skipped = group.len().saturating_sub(keep);
+        *(if healthy {
+            &mut healthy_not_drawn
+        } else {
+            &mut others_not_drawn
+        }) += skipped;
+        rows.extend(group[skipped..].iter().map(|(b, end)| Row {
             instance: b.instance.to_string(),
             outcome: b.outcome,
             end_secs: *end,
             spans: row_spans(b, cats),
-        })
-        .collect();
-    let x_max_secs = ranked.last().map_or(1.0, |r| r.1) * 1.04;
+        }));
+    }
     Waterfall {
         categories: Vec::new(),
         rows,
-        n_boots: n,
-        every,
+        n_boots,
+        healthy_not_drawn,
+        others_not_drawn,
         x_max_secs,
     }
 }
@@ -756,21 +787,35 @@ mod tests {
     }
 
     #[test]
-    fn a_large_fleet_shows_every_kth_boot_and_always_the_slowest() {
-        let boots: Vec<Boot> = (0..2501)
+    fn a_large_fleet_draws_its_slowest_healthy_boots_then_every_killed_stuck_and_crashed_one() {
+        let mut boots: Vec<Boot> = (0..2501)
             .map(|i| boot(&format!("i-{i:05}"), 100.0 + i as f64, Outcome::Registered))
             .collect();
+        // A crashed boot ends early, a stuck one late: each goes to its own group.
+        boots.push(boot("i-crashed", 40.0, Outcome::Crashed));
+        boots.push(boot("i-stuck", 3000.0, Outcome::Stuck));
+        boots.push(boot("i-killed", 630.0, Outcome::TimedOut));
         let mut cats = Categories::default();
         let w = waterfall(
             &crate::timeline::lean::lean_all(&boots),
             crate::config::DEFAULT_MAX_PLAUSIBLE_SECS,
             &mut cats,
         );
-        assert_eq!((w.n_boots, w.every), (2501, 3));
-        assert_eq!(w.rows.first().map(|r| r.end_secs), Some(100.0));
-        assert_eq!(w.rows.last().map(|r| r.end_secs), Some(2600.0));
-        assert!(w.rows.len() <= WATERFALL_MAX_ROWS + 1);
-        assert!(w.rows.windows(2).all(|p| p[0].end_secs <= p[1].end_secs));
+        assert_eq!(w.n_boots, 2504);
+        assert_eq!(w.healthy_not_drawn, 2501 - WATERFALL_HEALTHY_ROWS);
+        assert_eq!(w.rows.len(), WATERFALL_HEALTHY_ROWS + 3);
+        let healthy: Vec<f64> = w.rows[..WATERFALL_HEALTHY_ROWS]
+            .iter()
+            .map(|r| r.end_secs)
+            .collect();
+        assert_eq!(healthy.first(), Some(&2541.0));
+        assert_eq!(healthy.last(), Some(&2600.0));
+        assert!(healthy.windows(2).all(|p| p[0] < p[1]));
+        let tail: Vec<&str> = w.rows[WATERFALL_HEALTHY_ROWS..]
+            .iter()
+            .map(|r| r.instance.as_str())
+            .collect();
+        assert_eq!(tail, ["i-killed", "i-stuck", "i-crashed"]);
         // Launch → kernel, then the stage, each in its own colour.
         let names = category_names(cats);
         assert_eq!(names, [LAUNCH_TO_KERNEL, "modules-final"]);

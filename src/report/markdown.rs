@@ -35,7 +35,9 @@ pub(crate) fn caption(kind: Kind) -> &'static str {
         Kind::Survival => {
             "share of boots not yet registered (Kaplan–Meier with band, fits; log scale)"
         }
-        Kind::Waterfall => "every boot, sorted by latency, coloured by phase",
+        Kind::Waterfall => {
+            "the slowest healthy boots, then every killed, stuck and crashed one, coloured by phase"
+        }
         Kind::Timeline => "the worked instance, lane by lane",
         Kind::Phases => "per-phase p50/p90/p99 and tail blame",
         Kind::Compare => "share of boots not yet registered, one curve per cohort (log scale)",
