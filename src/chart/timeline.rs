@@ -3,18 +3,27 @@
 //! milestones as ticks and the timeouts as vertical lines. The time axis fits the boot into the
 //! fixed width whatever its length (a 15-minute boot does not become 90,000 pixels wide).
 
+use std::ops::Range;
+
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::flags::{Band, Flag};
 use super::frame::{
     self, axes, canvas, name_column_px, row_name, Frame, Legend, Plot, Root, FLAG_BOUNDS,
 };
-use super::{axis_secs, draw_err, mark_flags, phase_colour, time_axis_title, ChartError, Kind};
+use super::{
+    axis_secs, draw_err, font, mark_flags, phase_colour, time_axis_title, ChartError, Kind,
+    LABEL_SIZE,
+};
 use crate::render::escape::{chart_label, terminal};
 use crate::report::figures::{fmt_secs, Figures, Lane, Lanes, LineKind, TimeMark};
+use crate::timeline::Outcome;
 
 const LANE_PX: i32 = 28;
+/// Height of the line saying what the boot shows, under the title, pixels.
+const CAPTION_PX: i32 = 26;
 /// The colour of milestone lines and their labels.
 const MILESTONE: RGBColor = RGBColor(0x66, 0x66, 0x66);
 
@@ -52,31 +61,40 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     let (ticks, off_axis): (Vec<_>, Vec<_>) = milestones(&l.ticks)
         .into_iter()
         .partition(|(_, at)| (0.0..=x_hi).contains(at));
-    let flags = flags(&frame, &ticks, &marks, x_hi, kind)?;
-    let band = Band::new(&flags, FLAG_BOUNDS);
+    let band = Band::new(
+        &flags(&frame, &ticks, &marks, 0.0..x_hi, kind)?,
+        FLAG_BOUNDS,
+    );
     let (band_top, plot_top) = frame::stack(&Legend::new(Vec::new(), 0, 0), &band);
-    let height = (plot_top + n as i32 * LANE_PX) as u32 + frame::UNDER_PLOT;
+    let (band_top, plot_top) = (band_top + CAPTION_PX, plot_top + CAPTION_PX);
+    let lanes_px = (plot_top + n as i32 * LANE_PX) as u32 + frame::UNDER_PLOT;
+    let close = match close_up_range(&ticks, x_hi) {
+        Some(range) => {
+            let close_flags = flags(&frame, &ticks, &marks, range.clone(), kind)?;
+            Some((range, Band::new(&close_flags, FLAG_BOUNDS)))
+        }
+        None => None,
+    };
+    let close_px = close.as_ref().map_or(0, |(_, b)| close_up_px(b));
     let mut svg = String::new();
     {
-        let root = canvas(&mut svg, height, &title, kind)?;
-        let mut chart = frame.build(&root, plot_top, 0.0..x_hi, 0.0..n as f64, kind)?;
-        let fmt = axis_secs(x_hi);
+        let root = canvas(&mut svg, lanes_px + close_px, &title, kind)?;
+        draw_caption(&root, &caption(l, &marks), kind)?;
+        let (upper, lower) = root.split_vertically(lanes_px);
+        let mut chart = frame.build(&upper, plot_top, 0.0..x_hi, 0.0..n as f64, kind)?;
         axes(&mut chart, &x_title(&off_axis))
-            .x_label_formatter(&fmt)
+            .x_label_formatter(&axis_secs(x_hi))
             .y_labels(0)
             .disable_y_mesh()
             .draw()
             .map_err(&e)?;
-        draw_lanes(
-            &root,
-            &mut chart,
-            (&l.lanes, &f.waterfall.categories),
-            &lane_labels,
-            x_hi,
-            kind,
-        )?;
+        let lanes = (&l.lanes[..], &f.waterfall.categories[..]);
+        draw_lanes(&root, &mut chart, lanes, &lane_labels, x_hi, kind)?;
         let (_, yr) = chart.plotting_area().get_pixel_range();
         band.draw(&root, band_top, yr.end, kind)?;
+        if let Some((range, band)) = close {
+            draw_close_up(&lower, &frame, range, &band)?;
+        }
         root.present().map_err(&e)?;
     }
     Ok((title, svg))
@@ -111,18 +129,21 @@ fn x_title(off_axis: &[(String, f64)]) -> String {
     }
 }
 
-/// The flags above the lanes: the milestones on the axis, then the timeouts.
+/// The flags over an axis across `x`: the milestones in it, then the timeouts.
 fn flags(
     frame: &Frame,
     ticks: &[(String, f64)],
     marks: &[TimeMark],
-    x_hi: f64,
+    x: Range<f64>,
     kind: Kind,
 ) -> Result<Vec<Flag>, ChartError> {
+    let inside = |t: &f64| x.contains(t) || *t == x.end;
+    let ticks: Vec<&(String, f64)> = ticks.iter().filter(|t| inside(&t.1)).collect();
+    let marks: Vec<TimeMark> = marks.iter().filter(|m| inside(&m.secs)).cloned().collect();
     let tick_secs: Vec<f64> = ticks.iter().map(|t| t.1).collect();
-    let tick_px = frame.x_pixels(0.0..x_hi, &tick_secs, kind)?;
+    let tick_px = frame.x_pixels(x.clone(), &tick_secs, kind)?;
     let mark_secs: Vec<f64> = marks.iter().map(|m| m.secs).collect();
-    let mark_px = frame.x_pixels(0.0..x_hi, &mark_secs, kind)?;
+    let mark_px = frame.x_pixels(x, &mark_secs, kind)?;
     let mut flags: Vec<Flag> = ticks
         .iter()
         .zip(&tick_px)
@@ -133,8 +154,68 @@ fn flags(
             stroke: 1,
         })
         .collect();
-    flags.extend(mark_flags(marks, &mark_px));
+    flags.extend(mark_flags(&marks, &mark_px));
     Ok(flags)
+}
+
+/// Milestones closer than this share of the axis cannot be told apart on it.
+const CLOSE_SHARE: f64 = 0.01;
+/// Height of the close-up's plot, pixels.
+const CLOSE_UP_PLOT_PX: i32 = 24;
+/// Height of the close-up's heading, pixels.
+const CLOSE_UP_HEADING_PX: i32 = 28;
+
+/// The range of a close-up on the largest run of milestones at different times, each closer
+/// than [`CLOSE_SHARE`] of the axis to the next (`failed 630`, `boot finished 632.5`,
+/// `registered 635`), with a margin each side; `None` when every milestone stands apart.
+fn close_up_range(ticks: &[(String, f64)], x_hi: f64) -> Option<Range<f64>> {
+    let close = x_hi * CLOSE_SHARE;
+    let times: Vec<f64> = ticks.iter().map(|t| t.1).collect();
+    let (lo, hi) = times
+        .chunk_by(|a, b| b - a < close)
+        .filter(|run| run.len() > 1)
+        .max_by_key(|run| run.len())
+        .map(|run| (run[0], run[run.len() - 1]))?;
+    let pad = ((hi - lo) * 0.6).max(1.0);
+    Some((lo - pad).max(0.0)..hi + pad)
+}
+
+/// Height of the close-up panel with its band of labels, pixels.
+fn close_up_px(band: &Band) -> u32 {
+    (CLOSE_UP_HEADING_PX + band.height() + 4 + CLOSE_UP_PLOT_PX) as u32 + frame::UNDER_PLOT
+}
+
+/// The close-up under the lanes: the close milestones each on its own line and label, over
+/// an axis of a few seconds.
+fn draw_close_up(
+    lower: &Root<'_>,
+    frame: &Frame,
+    x: Range<f64>,
+    band: &Band,
+) -> Result<(), ChartError> {
+    let kind = Kind::Timeline;
+    lower
+        .draw(&Text::new(
+            format!(
+                "Close-up of {} s to {} s, where milestones lie too close to tell apart above",
+                fmt_secs(round1(x.start)),
+                fmt_secs(round1(x.end))
+            ),
+            (frame.plot_left(), 4),
+            font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Top)),
+        ))
+        .map_err(draw_err(kind))?;
+    let top = CLOSE_UP_HEADING_PX + band.height() + 4;
+    let mut chart = frame.build(lower, top, x.clone(), 0.0..1.0, kind)?;
+    axes(&mut chart, &time_axis_title("time since launch"))
+        .x_label_formatter(&axis_secs(x.end - x.start))
+        .y_labels(0)
+        .disable_y_mesh()
+        .draw()
+        .map_err(draw_err(kind))?;
+    let (_, yr) = chart.plotting_area().get_pixel_range();
+    let (_, base) = lower.get_base_pixel();
+    band.draw(lower, CLOSE_UP_HEADING_PX, yr.end - base, kind)
 }
 
 /// Draws each lane as a bar (at least two pixels wide, so an instant phase shows) with its
@@ -189,4 +270,44 @@ fn milestones(ticks: &[(String, f64)]) -> Vec<(String, f64)> {
     out.into_iter()
         .map(|(names, at)| (format!("{} {}", names.join(", "), fmt_secs(at)), at))
         .collect()
+}
+
+/// What the boot shows, in words: when the sweep failed it and when (or whether) it
+/// registered, against the current timeout.
+fn caption(l: &Lanes, marks: &[TimeMark]) -> String {
+    let at = |name: &str| l.ticks.iter().find(|(n, _)| n == name).map(|t| t.1);
+    let failed = at("failed").or_else(|| at("timed_out"));
+    let current = marks.iter().find(|m| m.kind == LineKind::Current);
+    let past = |t: f64| match current {
+        Some(m) if t > m.secs => format!(
+            " ({} s past the {} s timeout)",
+            fmt_secs(round1(t - m.secs)),
+            fmt_secs(m.secs)
+        ),
+        _ => String::new(),
+    };
+    match (l.outcome, failed, at("registered")) {
+        (Some(Outcome::FalseFailed), Some(f), Some(r)) => format!(
+            "Failed by the sweep at {} s, registered {} s later{}: a healthy boot the timeout failed",
+            fmt_secs(round1(f)),
+            fmt_secs(round1(r - f)),
+            past(r)
+        ),
+        (_, _, Some(r)) => format!("Registered at {} s{}", fmt_secs(round1(r)), past(r)),
+        (_, Some(f), None) => format!(
+            "Failed by the sweep at {} s; never seen registering",
+            fmt_secs(round1(f))
+        ),
+        _ => format!("Last seen at {} s", fmt_secs(round1(l.end_secs))),
+    }
+}
+
+/// The caption, centred under the title.
+fn draw_caption(root: &Root<'_>, text: &str, kind: Kind) -> Result<(), ChartError> {
+    root.draw(&Text::new(
+        chart_label(text).into_owned(),
+        (super::WIDTH as i32 / 2, frame::BELOW_TITLE - 6),
+        font(LABEL_SIZE + 1.0).pos(Pos::new(HPos::Center, VPos::Top)),
+    ))
+    .map_err(draw_err(kind))
 }

@@ -222,6 +222,9 @@ pub struct Lanes {
     pub ticks: Vec<(String, f64)>,
     /// The boot's last moment (register, or last observation).
     pub(crate) end_secs: f64,
+    /// What became of the boot (the chart says it in words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) outcome: Option<Outcome>,
 }
 
 /// One phase's bars.
@@ -710,6 +713,7 @@ pub(crate) fn lanes(b: &Boot, cats: &mut Categories) -> Lanes {
         lanes,
         ticks,
         end_secs: end,
+        outcome: Some(b.outcome),
     }
 }
 
