@@ -244,6 +244,10 @@ pub(crate) struct PhaseBar {
     /// add up within a level, never across levels (a module lies inside its stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) blame_level: Option<String>,
+    /// The phase it lies within (a module's stage, a sub-phase's stage), when nested: its time
+    /// is part of that phase's, not added to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) within: Option<String>,
 }
 
 /// Everything the charts draw, for one class.
@@ -740,8 +744,30 @@ pub(crate) fn phase_bars(phases: &PhaseReport) -> Vec<PhaseBar> {
             p99: p.p99,
             blame_share: share(&p.phase).map(|(_, s)| s),
             blame_level: share(&p.phase).map(|(level, _)| level.to_string()),
+            within: None,
         })
         .collect()
+}
+
+/// Names the phase each bar lies within, from the first boot that has it: a module's stage
+/// (its name's prefix), a sub-phase's stage (the one running when it started).
+pub(crate) fn name_containers(bars: &mut [PhaseBar], boots: &[LeanBoot]) {
+    for bar in bars.iter_mut() {
+        bar.within = boots.iter().find_map(|b| {
+            let p = b.phases.iter().find(|p| **p.name == *bar.phase)?;
+            match p.depth {
+                2 => Some(bar.phase.rsplit_once('/')?.0.to_string()),
+                3 => b
+                    .phases
+                    .iter()
+                    .filter(|s| s.depth == 1 && s.start_secs() <= p.start_secs())
+                    .filter(|s| s.end_secs().is_none_or(|e| e >= p.start_secs()))
+                    .last()
+                    .map(|s| s.name.to_string()),
+                _ => None,
+            }
+        });
+    }
 }
 
 /// Finishes the categories (the waterfall and the lanes share them).

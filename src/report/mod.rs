@@ -551,6 +551,8 @@ fn build_figures(
     let mut waterfall = waterfall;
     waterfall.categories = figures::category_names(cats);
     waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
+    let mut phases = figures::phase_bars(phases);
+    figures::name_containers(&mut phases, boots);
     let mut survival = figures::survival(km, &models, confidence, x_max);
     survival.tail = figures::tail(
         records,
@@ -576,7 +578,7 @@ fn build_figures(
         survival,
         waterfall,
         lanes,
-        phases: figures::phase_bars(phases),
+        phases,
     })
 }
 
