@@ -370,4 +370,124 @@ mod tests {
         assert_eq!(bars.len(), 2, "the legend's swatch and one bar: {bars:?}");
         assert!(bars.iter().all(|w| *w >= 2.0), "{bars:?}");
     }
+
+    /// The text of each `<text>` element, once.
+    fn labels(svg: &str) -> Vec<String> {
+        let doc = roxmltree::Document::parse(svg).expect("valid SVG");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| n.children().filter_map(|c| c.text()).collect::<String>())
+            .map(|s| s.trim().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_survival_tail_runs_past_the_recommended_line_with_the_numbers_at_risk_under_it() {
+        let report = fleet_report();
+        let tail = report.figures.survival.tail.as_ref().expect("a tail");
+        let recommended = (report.figures.marks.iter())
+            .find(|m| m.kind == LineKind::Proposed)
+            .expect("a recommended line");
+        assert!(tail.x_lo < recommended.secs && recommended.secs < tail.x_hi);
+        // Every model is drawn at least to the recommended line.
+        for m in &tail.models {
+            let last = m.points.last().expect("points")[0];
+            assert!(last >= recommended.secs, "{} ends at {last}", m.label);
+        }
+        let svg = render(Kind::Survival, &report).unwrap();
+        let texts = labels(&svg);
+        let at = texts
+            .iter()
+            .position(|s| s == "at risk")
+            .expect("an at-risk row");
+        let counts: Vec<String> = tail.at_risk.iter().map(|(_, n)| n.to_string()).collect();
+        assert_eq!(texts[at + 1..at + 1 + counts.len()], counts[..]);
+        assert!(texts.iter().any(|s| s == "target 0.1 %"), "{texts:?}");
+        // Kaplan–Meier is thinned to about one step per column of the chart.
+        assert!(report.figures.survival.km.len() < 1000);
+    }
+
+    #[test]
+    fn a_phase_keeps_its_colour_whatever_its_rank_and_no_phase_takes_a_decision_colour() {
+        let decisions = [LineKind::Current, LineKind::Proposed, LineKind::Stuck].map(mark_colour);
+        let models: Vec<RGBColor> = (0..3).map(model_colour).collect();
+        for name in [
+            "image-pull",
+            "docker-setup",
+            "modules-final",
+            "x/y",
+            "reboot",
+        ] {
+            let c = phase_colour(name);
+            assert_eq!(c, phase_colour(&name.to_string()));
+            assert!(!decisions.contains(&c) && !models.contains(&c), "{name}");
+        }
+        // The waterfall's legend and the timeline's lane give image-pull one colour.
+        let report = fleet_report();
+        let hex = {
+            let c = phase_colour("image-pull");
+            format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+        };
+        for kind in [Kind::Waterfall, Kind::Timeline] {
+            let svg = render(kind, &report).unwrap();
+            assert!(svg.contains(&hex), "{kind} lacks {hex}");
+        }
+    }
+
+    #[test]
+    fn the_timeline_says_what_the_worked_boot_shows_and_separates_close_milestones() {
+        let report = fleet_report();
+        let svg = render(Kind::Timeline, &report).unwrap();
+        let texts = labels(&svg);
+        assert!(
+            texts
+                .iter()
+                .any(|s| s.starts_with("Failed by the sweep at 630 s, registered 5 s later")),
+            "{texts:?}"
+        );
+        // In the close-up, each of the three milestones has a label of its own.
+        for label in [
+            "failed, timed out 630",
+            "boot finished 632.5",
+            "registered 635",
+        ] {
+            assert!(texts.iter().any(|s| s == label), "{label}: {texts:?}");
+        }
+    }
+
+    #[test]
+    fn the_waterfall_names_its_groups_and_says_how_many_healthy_boots_are_not_drawn() {
+        let report = fleet_report();
+        let w = &report.figures.waterfall;
+        let svg = render(Kind::Waterfall, &report).unwrap();
+        let texts = labels(&svg);
+        let note = format!("{} healthy boots faster than", w.healthy_not_drawn);
+        assert!(w.healthy_not_drawn > 0);
+        assert!(texts.iter().any(|s| s.contains(&note)), "{texts:?}");
+        let stuck = (w.rows.iter())
+            .filter(|r| r.outcome == crate::timeline::Outcome::Stuck)
+            .count();
+        assert!(stuck > 0);
+        assert!(texts.contains(&format!("stuck ({stuck})")), "{texts:?}");
+    }
+
+    #[test]
+    fn the_distribution_counts_on_a_log_axis_and_names_its_censored_and_stuck_boots() {
+        let report = fleet_report();
+        let d = &report.figures.distribution;
+        assert!(!d.censored_secs.is_empty() && !d.stuck_secs.is_empty());
+        let texts = labels(&render(Kind::Distribution, &report).unwrap());
+        let censored = format!(
+            "× censored: cut off before registering ({})",
+            d.censored_secs.len()
+        );
+        assert!(texts.contains(&censored), "{texts:?}");
+        assert!(
+            texts
+                .iter()
+                .any(|s| s.starts_with(&format!("▲ stuck ({})", d.stuck_secs.len()))),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|s| s.ends_with("bin (log)")), "{texts:?}");
+    }
 }

@@ -539,7 +539,7 @@ fn build_figures(
         .map(|r| r.duration_secs)
         .collect();
     let mut cats = figures::Categories::default();
-    let waterfall = figures::waterfall(boots, max_plausible_secs, &mut cats);
+    let mut waterfall = figures::waterfall(boots, max_plausible_secs, &mut cats);
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
     // The fleet charts end past the stuck threshold, the recommended timeout (however far it
     // lies) and the slowest record.
@@ -548,7 +548,6 @@ fn build_figures(
         .map(|r| r.duration_secs)
         .fold(stuck.max(current).max(proposed.unwrap_or(0.0)), f64::max);
     let x_max = latest * 1.06;
-    let mut waterfall = waterfall;
     waterfall.categories = figures::category_names(cats);
     waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
     let mut phases = figures::phase_bars(phases);
@@ -562,14 +561,7 @@ fn build_figures(
         km,
     );
     let mut distribution = figures::distribution(&exact, records.len(), &models, current, x_max);
-    distribution.censored_secs = (records.iter())
-        .filter(|r| r.censored)
-        .map(|r| r.duration_secs)
-        .collect();
-    distribution.stuck_secs = (boots.iter())
-        .filter(|b| b.outcome == crate::timeline::Outcome::Stuck)
-        .filter_map(|b| b.observed_secs)
-        .collect();
+    (distribution.censored_secs, distribution.stuck_secs) = censored_and_stuck(records, boots);
     Ok(Figures {
         class: class.to_string(),
         x_max_secs: x_max,
@@ -580,6 +572,22 @@ fn build_figures(
         lanes,
         phases,
     })
+}
+
+/// The times of the censored records, and the last sightings of the stuck boots.
+fn censored_and_stuck(
+    records: &[crate::stats::Record],
+    boots: &[LeanBoot],
+) -> (Vec<f64>, Vec<f64>) {
+    let censored = (records.iter())
+        .filter(|r| r.censored)
+        .map(|r| r.duration_secs)
+        .collect();
+    let stuck = (boots.iter())
+        .filter(|b| b.outcome == crate::timeline::Outcome::Stuck)
+        .filter_map(|b| b.observed_secs)
+        .collect();
+    (censored, stuck)
 }
 
 /// Latencies of the boots the sweep failed that registered later (plausible ones).
