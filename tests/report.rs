@@ -460,7 +460,7 @@ fn every_chart_is_valid_svg_with_its_title_axes_and_labels_inside() {
             "waterfall",
             &[
                 "time since launch (s)",
-                "boots by latency (rank)",
+                "healthy, slowest",
                 "current timeout 600 s",
                 "stuck after 900 s",
             ],
@@ -880,7 +880,9 @@ fn every_milestone_of_the_worked_boot_is_named_above_its_line() {
     let d = drawn(&chart_svg("timeline"));
     let milestone_lines = d.lines.iter().filter(|(c, _)| c == "#666666").count();
     let on_axis: Vec<_> = lanes.ticks.iter().filter(|(_, at)| *at >= 0.0).collect();
-    assert!(milestone_lines >= 1 && milestone_lines <= on_axis.len());
+    // Each milestone's line at most once on the lanes' axis and once in the close-up of the
+    // milestones that lie within a few seconds of each other.
+    assert!(milestone_lines >= 1 && milestone_lines <= 2 * on_axis.len());
     for (name, _) in on_axis {
         let name = name.replace('_', " ");
         assert!(
