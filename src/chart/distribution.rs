@@ -12,8 +12,9 @@ use super::{
     Kind, LABEL_SIZE,
 };
 use crate::render::escape::{chart_label, terminal};
-use crate::render::recommend::percent;
-use crate::report::figures::{fmt_secs, Figures};
+use crate::render::numbers::percent;
+use crate::render::numbers::secs_plain;
+use crate::report::figures::Figures;
 
 /// Height of the plot, pixels.
 const PLOT_PX: i32 = 400;
@@ -65,7 +66,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         let mut chart = frame.build(&root, plot_top, x_lo..x_hi, 0.0..y_top, kind)?;
         let fmt = axis_secs(x_hi - x_lo);
         axes(&mut chart, &time_axis_title("register latency from launch"))
-            .y_desc(format!("boots per {} s bin", fmt_secs(d.bin_secs)))
+            .y_desc(format!("boots per {} s bin", secs_plain(d.bin_secs)))
             .x_label_formatter(&fmt)
             // Counts are whole: a short axis (a handful of boots) labels only whole ticks.
             .y_label_formatter(&|v| {

@@ -7,7 +7,8 @@ use plotters::prelude::*;
 use super::frame::{self, axes, canvas, Frame, Legend, Swatch, UNDER_PLOT};
 use super::{axis_secs, draw_err, mark_band, model_colour, time_axis_title, ChartError, Kind};
 use crate::render::escape::{chart_label, terminal};
-use crate::report::figures::{fmt_secs, Figures, KmPoint};
+use crate::render::numbers::secs_plain;
+use crate::report::figures::{Figures, KmPoint};
 
 /// Height of the plot, pixels.
 const PLOT_PX: i32 = 400;
@@ -39,7 +40,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         (
             format!(
                 "Kaplan–Meier {} % pointwise band",
-                fmt_secs(100.0 * s.confidence)
+                secs_plain(100.0 * s.confidence)
             ),
             Swatch::Fill(band_fill),
         ),

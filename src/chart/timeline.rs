@@ -12,7 +12,8 @@ use super::frame::{
 };
 use super::{axis_secs, draw_err, mark_flags, time_axis_title, ChartError, Kind, PALETTE};
 use crate::render::escape::{chart_label, terminal};
-use crate::report::figures::{fmt_secs, Figures, Lane, Lanes, LineKind, TimeMark};
+use crate::render::numbers::secs_plain;
+use crate::report::figures::{Figures, Lane, Lanes, LineKind, TimeMark};
 
 const LANE_PX: i32 = 28;
 /// The colour of milestone lines and their labels.
@@ -83,7 +84,7 @@ fn lane_labels(l: &Lanes) -> Vec<String> {
             format!(
                 "{} ({} s)",
                 chart_label(&lane.label),
-                fmt_secs(round1(lane.end - lane.start))
+                secs_plain(round1(lane.end - lane.start))
             )
         })
         .collect()
@@ -180,6 +181,6 @@ fn milestones(ticks: &[(String, f64)]) -> Vec<(String, f64)> {
         }
     }
     out.into_iter()
-        .map(|(names, at)| (format!("{} {}", names.join(", "), fmt_secs(at)), at))
+        .map(|(names, at)| (format!("{} {}", names.join(", "), secs_plain(at)), at))
         .collect()
 }

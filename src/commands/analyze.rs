@@ -273,7 +273,7 @@ fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
         }
         if let (n, Some(first)) = &o.unmatched {
             crate::warn!("bootline: {path}: {n} finish event{} matched no open start (the log may begin mid-boot), first at {first}",
-                if *n == 1 { "" } else { "s" },
+                crate::render::numbers::plural_s(*n),
             );
         }
         let Some(e) = o.error.as_ref() else { continue };

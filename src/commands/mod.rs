@@ -22,8 +22,9 @@ use crate::sources::{Skipped, Source, SourceSet};
 use crate::timeline::dedup::Copy;
 use crate::timeline::{Implausibles, ObservedTimeout};
 
+pub(crate) use crate::render::name_list;
+pub(crate) use crate::render::numbers::count;
 use crate::render::style::Palette;
-pub(crate) use crate::render::{count, name_list};
 
 use crate::cli::{Cli, ColorWhen, Command, InputArgs};
 
@@ -234,7 +235,7 @@ pub(crate) fn report_malformed(summary: &Summary) {
     crate::warn!(
         "bootline: {path}: skipped {} malformed line{} (--strict makes the first one an error){}",
         summary.malformed,
-        if summary.malformed == 1 { "" } else { "s" },
+        crate::render::numbers::plural_s(summary.malformed),
         if summary.malformed as usize > summary.first_malformed.len() {
             format!("; the first {} follow", summary.first_malformed.len())
         } else {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::escape::terminal as shown;
-use super::secs_or_dash as secs;
+use super::numbers::secs_or_dash as secs;
 use super::style::Palette;
 use crate::event::StageResult;
 use crate::timeline::{attempts, Boot, Latency, Outcome, Zero};
@@ -32,7 +32,7 @@ fn latency_text(l: Option<Latency>) -> String {
 fn stated_timeout(b: &Boot) -> String {
     match b.attempt_stated_timeout_secs {
         Some(t) if (t - b.timeout_secs).abs() >= 1e-3 => {
-            format!(" (the platform stated {})", super::recommend::secs(t))
+            format!(" (the platform stated {})", super::numbers::secs(t))
         }
         Some(_) | None => String::new(),
     }

@@ -501,7 +501,7 @@ fn mark_recommended(figures: &mut Figures, recommendation: &crate::recommend::Re
                 secs: r.recommended_timeout_s,
                 label: format!(
                     "recommended {} s",
-                    figures::fmt_secs(r.recommended_timeout_s)
+                    crate::render::numbers::secs_plain(r.recommended_timeout_s)
                 ),
             },
         );
@@ -567,12 +567,18 @@ fn decision_marks(current: f64, stuck: f64) -> Vec<figures::TimeMark> {
         figures::TimeMark {
             kind: figures::LineKind::Current,
             secs: current,
-            label: format!("current timeout {} s", figures::fmt_secs(current)),
+            label: format!(
+                "current timeout {} s",
+                crate::render::numbers::secs_plain(current)
+            ),
         },
         figures::TimeMark {
             kind: figures::LineKind::Stuck,
             secs: stuck,
-            label: format!("stuck after {} s", figures::fmt_secs(stuck)),
+            label: format!(
+                "stuck after {} s",
+                crate::render::numbers::secs_plain(stuck)
+            ),
         },
     ]
 }

@@ -218,7 +218,7 @@ pub(crate) fn read_twice(boots: &[String]) -> Option<String> {
     (!boots.is_empty()).then(|| {
         format!(
             "{} read both from a timeline shard and from raw logs, counted once: {}",
-            crate::render::count(boots.len(), "boot"),
+            crate::render::numbers::count(boots.len(), "boot"),
             crate::render::name_list(boots)
         )
     })
