@@ -9,7 +9,6 @@ use rayon::prelude::*;
 use regex::RegexSet;
 
 use super::boot_time::BootTime;
-use super::clock::When;
 use super::fragment::{Digest, Fragment, PlatformFact};
 use super::identity::IdentitySource;
 use super::lean::Labels;
@@ -125,6 +124,50 @@ pub fn assemble_each(
     policy: &Classes,
     each: &mut dyn FnMut(Boot),
 ) -> Vec<String> {
+    let Gathered {
+        shard_boots,
+        fragments,
+        facts,
+    } = gather(digests);
+    let register_lines = fragments.values().flatten().any(|f| {
+        !f.registered.is_empty() || f.milestones.iter().any(|m| m.name == "register_failed")
+    });
+    let timed_to_register = register_classes(&facts, register_lines, policy);
+    // A boot a timeline shard holds already (a shard beside its raw logs) is one boot.
+    let mut shards = super::dedup::PowerOns::default();
+    for mut b in shard_boots {
+        b.own_attempt();
+        shards.add(&b.instance, super::dedup::boot_power_on(&b));
+        each(b);
+    }
+    let mut repeated = Vec::new();
+    let notes = build_in_batches(
+        fragments,
+        platform_by_instance(facts),
+        &|instance, frags, info| build_instance(instance, frags, info, policy, &timed_to_register),
+        &mut |b| {
+            if shards.holds(&b.instance, super::dedup::boot_power_on(&b)) {
+                repeated.push(format!("{} boot {}", b.instance, b.boot));
+            } else {
+                each(b);
+            }
+        },
+    );
+    notes
+        .into_iter()
+        .chain(super::dedup::read_twice(&repeated))
+        .collect()
+}
+
+/// What the digests hold, gathered: the boots read whole from timelines, the fragments by
+/// instance, and every platform fact.
+struct Gathered {
+    shard_boots: Vec<Boot>,
+    fragments: BTreeMap<String, Vec<Fragment>>,
+    facts: Vec<PlatformFact>,
+}
+
+fn gather(digests: Vec<Digest>) -> Gathered {
     let mut shard_boots = Vec::new();
     let mut fragments: BTreeMap<String, Vec<Fragment>> = BTreeMap::new();
     let mut facts: Vec<PlatformFact> = Vec::new();
@@ -139,27 +182,29 @@ pub fn assemble_each(
             fragments.entry(f.instance.clone()).or_default().push(f);
         }
     }
-    let register_lines = fragments.values().flatten().any(|f| {
-        !f.registered.is_empty() || f.milestones.iter().any(|m| m.name == "register_failed")
-    });
-    let timed_to_register = register_classes(&facts, register_lines, policy);
-    let mut platform = platform_by_instance(facts);
+    Gathered {
+        shard_boots,
+        fragments,
+        facts,
+    }
+}
+
+/// Builds every instance (those with fragments and those the platform names) with `build`,
+/// handing the boots to `each` in instance order. Instances are independent: a batch of them
+/// is built in parallel, their boots handed over in order, and their fragments and facts let
+/// go of before the next batch. Returns the notes of the builds.
+fn build_in_batches(
+    mut fragments: BTreeMap<String, Vec<Fragment>>,
+    mut platform: Vec<PlatformFact>,
+    build: &(dyn Fn(&str, Vec<Fragment>, PlatformInfo) -> (Vec<Boot>, Vec<String>) + Sync),
+    each: &mut dyn FnMut(Boot),
+) -> Vec<String> {
     let instances: BTreeSet<String> = fragments
         .keys()
         .cloned()
         .chain(platform.iter().filter_map(|f| f.instance.clone()))
         .collect();
-    // A boot a timeline shard holds already (a shard beside its raw logs) is one boot.
-    let mut shards = super::dedup::PowerOns::default();
-    for mut b in shard_boots {
-        b.own_attempt();
-        shards.add(&b.instance, super::dedup::boot_power_on(&b));
-        each(b);
-    }
     let mut notes = Vec::new();
-    let mut repeated = Vec::new();
-    // Instances are independent: build a batch of them in parallel, hand their boots over in
-    // order, and let go of their fragments and facts before the next batch.
     let mut instances = instances.into_iter().peekable();
     while instances.peek().is_some() {
         let work: Vec<(String, Vec<Fragment>, PlatformInfo)> = instances
@@ -173,22 +218,13 @@ pub fn assemble_each(
             .collect();
         let built: Vec<(Vec<Boot>, Vec<String>)> = work
             .into_par_iter()
-            .map(|(instance, frags, info)| {
-                build_instance(&instance, frags, info, policy, &timed_to_register)
-            })
+            .map(|(instance, frags, info)| build(&instance, frags, info))
             .collect();
         for (boots, n) in built {
-            for b in boots {
-                if shards.holds(&b.instance, super::dedup::boot_power_on(&b)) {
-                    repeated.push(format!("{} boot {}", b.instance, b.boot));
-                } else {
-                    each(b);
-                }
-            }
+            boots.into_iter().for_each(&mut *each);
             notes.extend(n);
         }
     }
-    notes.extend(super::dedup::read_twice(&repeated));
     notes
 }
 
@@ -490,42 +526,8 @@ fn plan_attempts(
     policy: &Classes,
     register_classes: &BTreeSet<String>,
 ) -> Vec<AttemptPlan> {
-    let launches: Vec<f64> = facts
-        .iter()
-        .filter(|f| f.action == PlatformAction::Launched)
-        .map(|f| f.at)
-        .collect();
-    let starts: Vec<Option<f64>> = groups.iter().map(|g| boot_start(g)).collect();
-    let mut plans: Vec<AttemptPlan> = Vec::new();
-    let mut facts_of: Vec<Vec<PlatformFact>> = Vec::new();
-    if launches.is_empty() {
-        plans.extend(groups.into_iter().map(|g| AttemptPlan {
-            boots: vec![(g, Vec::new())],
-            ..AttemptPlan::default()
-        }));
-        if plans.is_empty() {
-            plans.push(AttemptPlan::default());
-        }
-        facts_of.resize_with(plans.len(), Vec::new);
-        facts_of[0] = facts;
-    } else {
-        plans.resize_with(launches.len(), AttemptPlan::default);
-        facts_of.resize_with(launches.len(), Vec::new);
-        for f in facts {
-            let k = launches.iter().rposition(|&l| l <= f.at).unwrap_or(0);
-            if f.action == PlatformAction::Launched && plans[k].launched.is_none() {
-                plans[k].launched = Some(f.clone());
-            }
-            facts_of[k].push(f);
-        }
-        for (g, start) in groups.into_iter().zip(&starts) {
-            let k = start
-                .and_then(|s| launches.iter().rposition(|&l| l <= s + LAUNCH_SLACK_SECS))
-                .unwrap_or(0);
-            plans[k].boots.push((g, Vec::new()));
-        }
-    }
-    for (plan, facts) in plans.iter_mut().zip(facts_of) {
+    let mut plans = attempts_of(groups, facts);
+    for (plan, facts) in &mut plans {
         if plan.boots.is_empty() {
             plan.boots.push((Vec::new(), Vec::new()));
         }
@@ -534,10 +536,10 @@ fn plan_attempts(
             .launched
             .map(|l| l.at)
             .or_else(|| plan.boots.first().and_then(|b| boot_start(&b.0)));
-        let (flips, timeouts) = sweep_flips(&facts, zero, ctx.timeout_secs, &policy.sweep);
+        let (flips, timeouts) = sweep_flips(facts, zero, ctx.timeout_secs, &policy.sweep);
         plan.timeouts = timeouts;
         let starts: Vec<Option<f64>> = plan.boots.iter().map(|b| boot_start(&b.0)).collect();
-        for (fact, sweep_flip) in facts.into_iter().zip(flips) {
+        for (fact, sweep_flip) in std::mem::take(facts).into_iter().zip(flips) {
             // A fact belongs to the last boot that had started by then (the first otherwise).
             let k = starts
                 .iter()
@@ -545,6 +547,52 @@ fn plan_attempts(
                 .unwrap_or(0);
             plan.boots[k].1.push(Fact { fact, sweep_flip });
         }
+    }
+    plans.into_iter().map(|(plan, _)| plan).collect()
+}
+
+/// The attempts of an instance, each with its platform facts: one per `launched` event, each
+/// boot in the last launched by its start (and a little before), each fact in the last launched
+/// by then; without `launched` events, each boot is its own attempt and the facts are the
+/// first's.
+fn attempts_of(
+    groups: Vec<Vec<Fragment>>,
+    facts: Vec<PlatformFact>,
+) -> Vec<(AttemptPlan, Vec<PlatformFact>)> {
+    let launches: Vec<f64> = facts
+        .iter()
+        .filter(|f| f.action == PlatformAction::Launched)
+        .map(|f| f.at)
+        .collect();
+    let mut plans: Vec<(AttemptPlan, Vec<PlatformFact>)> = Vec::new();
+    if launches.is_empty() {
+        plans.extend(groups.into_iter().map(|g| {
+            let plan = AttemptPlan {
+                boots: vec![(g, Vec::new())],
+                ..AttemptPlan::default()
+            };
+            (plan, Vec::new())
+        }));
+        if plans.is_empty() {
+            plans.push(Default::default());
+        }
+        plans[0].1 = facts;
+        return plans;
+    }
+    let starts: Vec<Option<f64>> = groups.iter().map(|g| boot_start(g)).collect();
+    plans.resize_with(launches.len(), Default::default);
+    for f in facts {
+        let k = launches.iter().rposition(|&l| l <= f.at).unwrap_or(0);
+        if f.action == PlatformAction::Launched && plans[k].0.launched.is_none() {
+            plans[k].0.launched = Some(f.clone());
+        }
+        plans[k].1.push(f);
+    }
+    for (g, start) in groups.into_iter().zip(&starts) {
+        let k = start
+            .and_then(|s| launches.iter().rposition(|&l| l <= s + LAUNCH_SLACK_SECS))
+            .unwrap_or(0);
+        plans[k].0.boots.push((g, Vec::new()));
     }
     plans
 }
@@ -665,6 +713,257 @@ fn finish_attempt(
     }
 }
 
+/// What the sources of one boot show, on the boot's clock (seconds from its zero).
+#[derive(Debug, Default)]
+struct Shown {
+    phases: Vec<Phase>,
+    milestones: Vec<Milestone>,
+    /// The logs' register lines, `(secs, source)`.
+    registered: Vec<(f64, String)>,
+    /// The platform's own registers, `(secs, source)`.
+    platform_registered: Vec<(f64, String)>,
+    /// The last moment any source observed.
+    last_seen: Option<f64>,
+    /// The first crash evidence, with when.
+    crash: Option<(Evidence, Option<f64>)>,
+    sources: BTreeSet<String>,
+    /// The sweep's earliest flip.
+    flip: Option<f64>,
+    /// The platform's earliest `deleted`.
+    deleted: Option<f64>,
+}
+
+/// A wall time as shown: none for a boot whose times stand in a year of no meaning.
+fn shown_wall(
+    w: Option<chrono::DateTime<chrono::Utc>>,
+    undated: bool,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    w.filter(|_| !undated)
+}
+
+/// The earlier of `x` and `at`.
+fn earliest(x: Option<f64>, at: f64) -> Option<f64> {
+    Some(x.map_or(at, |x| x.min(at)))
+}
+
+impl Shown {
+    /// What a boot's fragments and the platform facts that fell while it ran show.
+    fn of(frags: &[Fragment], facts: &[Fact], clock: BootTime, undated: bool) -> Self {
+        let mut shown = Shown::default();
+        for f in frags {
+            shown.add_fragment(f, clock, undated);
+        }
+        for fact in facts {
+            let f = &fact.fact;
+            shown
+                .sources
+                .insert(f.source.path.split(':').next().unwrap_or("").to_string());
+            if let Some(at) = clock.zero_wall.map(|z| f.at - z) {
+                shown.add_fact(fact, at);
+            }
+        }
+        shown
+    }
+
+    /// Moves the last moment seen to `t`, when later.
+    fn note(&mut self, t: Option<f64>) {
+        if let Some(t) = t {
+            self.last_seen = Some(self.last_seen.map_or(t, |l: f64| l.max(t)));
+        }
+    }
+
+    /// A fragment's phases, milestones, registers, last moment and crash, on the boot's clock.
+    fn add_fragment(&mut self, f: &Fragment, clock: BootTime, undated: bool) {
+        self.sources.insert(f.source.to_string());
+        for p in &f.phases {
+            let Some(start) = clock.secs(p.start) else {
+                continue;
+            };
+            self.phases.push(Phase {
+                name: p.name.clone(),
+                depth: p.depth,
+                start_secs: start,
+                end_secs: p.end.and_then(|w| clock.secs(w)),
+                result: p.result.clone(),
+                source: p.source.to_string(),
+            });
+        }
+        for m in &f.milestones {
+            if let Some(at) = clock.secs(m.at) {
+                self.milestones.push(Milestone {
+                    name: m.name.to_string(),
+                    at_secs: at,
+                    wall: shown_wall(clock.to_wall(m.at).and_then(utc), undated),
+                    source: m.source.to_string(),
+                });
+            }
+        }
+        for m in &f.registered {
+            if let Some(at) = clock.secs(m.at) {
+                self.registered.push((at, m.source.to_string()));
+            }
+        }
+        self.note(f.last.and_then(|w| clock.secs(w)));
+        if self.crash.is_none() {
+            if let Some((e, w)) = f.crash.as_deref() {
+                self.crash = Some((e.clone(), w.and_then(|w| clock.secs(w))));
+            }
+        }
+    }
+
+    /// A platform fact, `at` seconds from the zero: a milestone, except a successful register
+    /// (kept apart: [`Shown::register`] decides which register counts).
+    fn add_fact(&mut self, fact: &Fact, at: f64) {
+        let f = &fact.fact;
+        self.note(Some(at));
+        let name = match f.action {
+            PlatformAction::Launched => "launched",
+            PlatformAction::Registered => {
+                let ok = f
+                    .labels
+                    .get("status")
+                    .is_none_or(|s| s.starts_with('2') && s.len() == 3);
+                if ok {
+                    self.platform_registered.push((at, f.source.to_string()));
+                    return;
+                }
+                "register_failed"
+            }
+            PlatformAction::ProvisionTimeout => {
+                self.flip = earliest(self.flip, at);
+                "timed_out"
+            }
+            PlatformAction::Failed if fact.sweep_flip => {
+                self.flip = earliest(self.flip, at);
+                "failed"
+            }
+            PlatformAction::Failed => {
+                if self.crash.is_none() {
+                    self.crash = Some((platform_failure(f), Some(at)));
+                }
+                "failed"
+            }
+            PlatformAction::Deleted => {
+                self.deleted = earliest(self.deleted, at);
+                "deleted"
+            }
+        };
+        self.milestones.push(Milestone {
+            name: name.into(),
+            at_secs: at,
+            wall: utc(f.at),
+            source: f.source.to_string(),
+        });
+    }
+
+    /// The register that counts, shown as a milestone, with the agent's part before it as a
+    /// phase: the platform's own record of the register is what the sweep judges by; a
+    /// console's register line stands in when the platform's is missing.
+    fn register(&mut self, zero_wall: Option<f64>, undated: bool) -> Option<(f64, String)> {
+        self.registered.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let register = self
+            .platform_registered
+            .iter()
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .cloned()
+            .or_else(|| self.registered.first().cloned());
+        let (at, src) = register.as_ref()?;
+        self.milestones.push(Milestone {
+            name: "registered".into(),
+            at_secs: *at,
+            wall: shown_wall(zero_wall.and_then(|z| utc(z + at)), undated),
+            source: src.clone(),
+        });
+        if let Some(e) = self.cloud_init_end(*at) {
+            self.phases.push(Phase {
+                name: "agent-to-register".into(),
+                depth: 0,
+                start_secs: e,
+                end_secs: Some(*at),
+                result: None,
+                source: src.clone(),
+            });
+        }
+        register
+    }
+
+    /// Where the agent's part before a register at `at` starts: cloud-init's end (the latest
+    /// `boot_finished` by then), else the last stage's end.
+    fn cloud_init_end(&self, at: f64) -> Option<f64> {
+        let latest = |m: Option<f64>, x: f64| Some(m.map_or(x, |m| m.max(x)));
+        self.milestones
+            .iter()
+            .filter(|m| m.name == "boot_finished" && m.at_secs <= at)
+            .map(|m| m.at_secs)
+            .fold(None, latest)
+            .or_else(|| {
+                self.phases
+                    .iter()
+                    .filter(|p| p.name == "modules-final")
+                    .filter_map(|p| p.end_secs)
+                    .fold(None, latest)
+            })
+    }
+
+    /// Phases and milestones as every output shows them: to the millisecond (stable text in
+    /// every output, equal across shards), phases in start order, each once, and the stages'
+    /// starts and finishes as milestones too (from the phases kept, once each).
+    fn settle(&mut self, zero_wall: Option<f64>, undated: bool) {
+        for p in &mut self.phases {
+            p.start_secs = milli(p.start_secs);
+            p.end_secs = p.end_secs.map(milli);
+        }
+        for m in &mut self.milestones {
+            m.at_secs = milli(m.at_secs);
+        }
+        self.phases.sort_by(|a, b| {
+            a.start_secs
+                .total_cmp(&b.start_secs)
+                .then(a.depth.cmp(&b.depth))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        dedup_phases(&mut self.phases);
+        let wall = |secs: f64| shown_wall(zero_wall.and_then(|z| utc(z + secs)), undated);
+        for p in self
+            .phases
+            .iter()
+            .filter(|p| p.depth == 1 && is_stage(&p.name))
+        {
+            self.milestones.push(Milestone {
+                name: format!("{}_start", p.name),
+                at_secs: p.start_secs,
+                wall: wall(p.start_secs),
+                source: p.source.clone(),
+            });
+            if let Some(e) = p.end_secs {
+                self.milestones.push(Milestone {
+                    name: format!("{}_finish", p.name),
+                    at_secs: e,
+                    wall: wall(e),
+                    source: p.source.clone(),
+                });
+            }
+        }
+        dedup_milestones(&mut self.milestones);
+        self.phases.shrink_to_fit();
+        self.milestones.shrink_to_fit();
+    }
+}
+
+/// The crash evidence of a platform `failed` event that is not the sweep's flip.
+fn platform_failure(f: &PlatformFact) -> Evidence {
+    let reason = f
+        .labels
+        .get("reason")
+        .cloned()
+        .unwrap_or_else(|| "unstated".into());
+    Evidence {
+        kind: "platform_failed".into(),
+        line: format!("platform failed: {reason}"),
+        source: f.source.to_string(),
+    }
+}
+
 /// Builds one boot of an attempt from its fragments and the platform facts that fell while it
 /// ran, with its own outcome and the signals its attempt is decided on.
 fn build_boot(
@@ -674,226 +973,22 @@ fn build_boot(
     facts: &[Fact],
     ctx: &AttemptContext<'_>,
 ) -> (Boot, Signals) {
-    let launched = ctx.launched;
-
-    let clock = BootTime::of(frags, launched.map(|l| l.at));
-    let (zero, zero_wall, clock_skew_secs) = (clock.zero, clock.zero_wall, clock.skew_secs);
+    let clock = BootTime::of(frags, ctx.launched.map(|l| l.at));
     // Times of a source with no year are good for durations, not for dates: none is shown.
-    let undated = launched.is_none() && frags.iter().any(|f| f.undated);
-    let shown_wall = |w: Option<chrono::DateTime<chrono::Utc>>| w.filter(|_| !undated);
-    let to_wall = |w: When| clock.to_wall(w);
-    let secs = |w: When| clock.secs(w);
-
-    let mut phases: Vec<Phase> = Vec::new();
-    let mut milestones: Vec<Milestone> = Vec::new();
-    let mut registered: Vec<(f64, String)> = Vec::new();
-    let mut last_seen: Option<f64> = None;
-    let mut crash: Option<(Evidence, Option<f64>)> = None;
-    let mut sources: BTreeSet<String> = BTreeSet::new();
-    let note = |last: &mut Option<f64>, t: Option<f64>| {
-        if let Some(t) = t {
-            *last = Some(last.map_or(t, |l: f64| l.max(t)));
-        }
-    };
-    for f in frags {
-        sources.insert(f.source.to_string());
-        for p in &f.phases {
-            let Some(start) = secs(p.start) else { continue };
-            let end = p.end.and_then(secs);
-            phases.push(Phase {
-                name: p.name.clone(),
-                depth: p.depth,
-                start_secs: start,
-                end_secs: end,
-                result: p.result.clone(),
-                source: p.source.to_string(),
-            });
-        }
-        for m in &f.milestones {
-            if let Some(at) = secs(m.at) {
-                milestones.push(Milestone {
-                    name: m.name.to_string(),
-                    at_secs: at,
-                    wall: shown_wall(to_wall(m.at).and_then(utc)),
-                    source: m.source.to_string(),
-                });
-            }
-        }
-        for m in &f.registered {
-            if let Some(at) = secs(m.at) {
-                registered.push((at, m.source.to_string()));
-            }
-        }
-        note(&mut last_seen, f.last.and_then(secs));
-        if crash.is_none() {
-            if let Some((e, w)) = f.crash.as_deref() {
-                crash = Some((e.clone(), w.and_then(secs)));
-            }
-        }
-    }
-    // Platform facts.
-    let rel = |at: f64| zero_wall.map(|z| at - z);
-    let mut flip: Option<f64> = None;
-    let mut deleted: Option<f64> = None;
-    let mut platform_registered: Vec<(f64, String)> = Vec::new();
-    for Fact {
-        fact: f,
-        sweep_flip,
-    } in facts
-    {
-        sources.insert(f.source.path.split(':').next().unwrap_or("").to_string());
-        let Some(at) = rel(f.at) else { continue };
-        note(&mut last_seen, Some(at));
-        let name = match f.action {
-            PlatformAction::Launched => "launched",
-            PlatformAction::Registered => {
-                let ok = f
-                    .labels
-                    .get("status")
-                    .is_none_or(|s| s.starts_with('2') && s.len() == 3);
-                if ok {
-                    platform_registered.push((at, f.source.to_string()));
-                    continue;
-                }
-                "register_failed"
-            }
-            PlatformAction::ProvisionTimeout => {
-                flip = Some(flip.map_or(at, |x: f64| x.min(at)));
-                "timed_out"
-            }
-            PlatformAction::Failed if *sweep_flip => {
-                flip = Some(flip.map_or(at, |x: f64| x.min(at)));
-                "failed"
-            }
-            PlatformAction::Failed => {
-                if crash.is_none() {
-                    let reason = f
-                        .labels
-                        .get("reason")
-                        .cloned()
-                        .unwrap_or_else(|| "unstated".into());
-                    crash = Some((
-                        Evidence {
-                            kind: "platform_failed".into(),
-                            line: format!("platform failed: {reason}"),
-                            source: f.source.to_string(),
-                        },
-                        Some(at),
-                    ));
-                }
-                "failed"
-            }
-            PlatformAction::Deleted => {
-                deleted = Some(deleted.map_or(at, |x: f64| x.min(at)));
-                "deleted"
-            }
-        };
-        milestones.push(Milestone {
-            name: name.into(),
-            at_secs: at,
-            wall: utc(f.at),
-            source: f.source.to_string(),
-        });
-    }
-    // The platform's own record of the register is what the sweep judges by; a console's
-    // register line stands in when the platform's is missing.
-    registered.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let register = platform_registered
-        .iter()
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .cloned()
-        .or_else(|| registered.first().cloned());
-    if let Some((at, src)) = &register {
-        milestones.push(Milestone {
-            name: "registered".into(),
-            at_secs: *at,
-            wall: shown_wall(zero_wall.and_then(|z| utc(z + at))),
-            source: src.clone(),
-        });
-        // The agent's part: from cloud-init's end (or the last stage's end) to the register.
-        let ci_end = milestones
-            .iter()
-            .filter(|m| m.name == "boot_finished" && m.at_secs <= *at)
-            .map(|m| m.at_secs)
-            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
-            .or_else(|| {
-                phases
-                    .iter()
-                    .filter(|p| p.name == "modules-final")
-                    .filter_map(|p| p.end_secs)
-                    .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
-            });
-        if let Some(e) = ci_end {
-            phases.push(Phase {
-                name: "agent-to-register".into(),
-                depth: 0,
-                start_secs: e,
-                end_secs: Some(*at),
-                result: None,
-                source: src.clone(),
-            });
-        }
-    }
-    let observed = deleted.or(last_seen);
-    let reached = match &ctx.end {
-        // `auto` was resolved with the class (AttemptContext::new).
-        LatencyEnd::Registered | LatencyEnd::Auto => register.as_ref().map(|r| r.0),
-        LatencyEnd::BootFinished => boot_finished_secs(&milestones, &phases),
-        LatencyEnd::Marker(name) => marker_secs(name, &milestones),
-    };
-    // A boot whose start no source saw can be neither timed nor taken as stuck: what its
-    // sources show is kept, and its outcome is `unknown` unless it crashed or was flipped.
-    let timed = timed(zero, frags.iter().any(|f| f.saw_start));
-    let signals = Signals {
-        registered_secs: reached.filter(|_| timed),
-        flip_secs: flip,
-        crashed: crash.is_some(),
-        observed_secs: observed.filter(|_| timed),
-    };
-    let stuck_threshold_secs = ctx.stuck_threshold_secs;
-    let outcome = classify(&signals, stuck_threshold_secs);
-    let latency = latency(outcome, &signals, zero);
-    // Seconds to the millisecond: stable text in every output, equal across shards.
-    for p in &mut phases {
-        p.start_secs = milli(p.start_secs);
-        p.end_secs = p.end_secs.map(milli);
-    }
-    for m in &mut milestones {
-        m.at_secs = milli(m.at_secs);
-    }
-    let latency = latency.map(|l| Latency {
+    let undated = ctx.launched.is_none() && frags.iter().any(|f| f.undated);
+    let mut shown = Shown::of(frags, facts, clock, undated);
+    let register = shown.register(clock.zero_wall, undated);
+    let signals = boot_signals(&shown, register.map(|r| r.0), frags, clock.zero, &ctx.end);
+    let outcome = classify(&signals, ctx.stuck_threshold_secs);
+    let latency = latency(outcome, &signals, clock.zero).map(|l| Latency {
         secs: milli(l.secs),
         ..l
     });
-    let observed = observed.map(milli);
-    let clock_skew_secs = clock_skew_secs.map(milli);
-    phases.sort_by(|a, b| {
-        a.start_secs
-            .total_cmp(&b.start_secs)
-            .then(a.depth.cmp(&b.depth))
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    dedup_phases(&mut phases);
-    // Stage starts and finishes are milestones too (from the phases kept, once each).
-    for p in phases.iter().filter(|p| p.depth == 1 && is_stage(&p.name)) {
-        milestones.push(Milestone {
-            name: format!("{}_start", p.name),
-            at_secs: p.start_secs,
-            wall: shown_wall(zero_wall.and_then(|z| utc(z + p.start_secs))),
-            source: p.source.clone(),
-        });
-        if let Some(e) = p.end_secs {
-            milestones.push(Milestone {
-                name: format!("{}_finish", p.name),
-                at_secs: e,
-                wall: shown_wall(zero_wall.and_then(|z| utc(z + e))),
-                source: p.source.clone(),
-            });
-        }
-    }
-    dedup_milestones(&mut milestones);
-    phases.shrink_to_fit();
-    milestones.shrink_to_fit();
+    let observed = shown.deleted.or(shown.last_seen).map(milli);
+    shown.settle(clock.zero_wall, undated);
+    let evidence = std::mem::take(&mut shown.crash)
+        .filter(|_| outcome == Outcome::Crashed)
+        .map(|c| c.0);
     let boot = Boot {
         schema_version: SCHEMA_VERSION,
         identity: Vec::new(),
@@ -902,24 +997,24 @@ fn build_boot(
         class: ctx.class.clone(),
         template: ctx.template.clone(),
         boot: number,
-        zero,
-        zero_wall: shown_wall(zero_wall.and_then(utc)),
-        launched: launched.and_then(|l| utc(l.at)),
+        zero: clock.zero,
+        zero_wall: shown_wall(clock.zero_wall.and_then(utc), undated),
+        launched: ctx.launched.and_then(|l| utc(l.at)),
         outcome,
         latency,
         timeout_secs: ctx.timeout_secs,
-        stuck_threshold_secs,
+        stuck_threshold_secs: ctx.stuck_threshold_secs,
         observed_secs: observed,
-        evidence: if outcome == Outcome::Crashed {
-            crash.map(|c| c.0)
-        } else {
-            None
-        },
-        phases,
-        milestones,
-        clock_skew_secs,
+        evidence,
+        phases: shown.phases,
+        milestones: shown.milestones,
+        clock_skew_secs: clock.skew_secs.map(milli),
         clock_steps: clock.steps(frags, milli),
-        sources: sources.into_iter().filter(|s| !s.is_empty()).collect(),
+        sources: shown
+            .sources
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect(),
         labels: (*ctx.labels).clone(),
         end: ctx.end.as_str().to_string(),
         // Decided over the whole attempt by `finish_attempt`.
@@ -931,6 +1026,32 @@ fn build_boot(
         attempt_failed_timeout_secs: None,
     };
     (boot, signals)
+}
+
+/// What a boot's outcome is decided on: the moment latencies run to (the register, cloud-init's
+/// end or a marker), the flip, a crash and the last moment observed. A boot whose start no
+/// source saw can be neither timed nor taken as stuck: what its sources show is kept, and its
+/// outcome is `unknown` unless it crashed or was flipped.
+fn boot_signals(
+    shown: &Shown,
+    register_secs: Option<f64>,
+    frags: &[Fragment],
+    zero: Zero,
+    end: &LatencyEnd,
+) -> Signals {
+    let reached = match end {
+        // `auto` was resolved with the class (AttemptContext::new).
+        LatencyEnd::Registered | LatencyEnd::Auto => register_secs,
+        LatencyEnd::BootFinished => boot_finished_secs(&shown.milestones, &shown.phases),
+        LatencyEnd::Marker(name) => marker_secs(name, &shown.milestones),
+    };
+    let timed = timed(zero, frags.iter().any(|f| f.saw_start));
+    Signals {
+        registered_secs: reached.filter(|_| timed),
+        flip_secs: shown.flip,
+        crashed: shown.crash.is_some(),
+        observed_secs: shown.deleted.or(shown.last_seen).filter(|_| timed),
+    }
 }
 
 /// Seconds to the millisecond, the precision every boot's times and durations are kept at:

@@ -405,6 +405,196 @@ impl Open {
             When::Boot(x) => self.last_boot = Some(self.last_boot.map_or(x, |l| l.max(x))),
         }
     }
+
+    /// Adds an event of the boot's progress: its clocks, then what it shows (a record, a
+    /// banner, a crash, a marker, a unit).
+    fn push(&mut self, e: Event) {
+        let w = self.clocks(&e);
+        let source = Origin::from(&e.source);
+        match e.kind {
+            EventKind::Start { .. }
+            | EventKind::Finish { .. }
+            | EventKind::Span { .. }
+            | EventKind::StageBanner { .. } => {
+                self.saw_stage_banner |= matches!(e.kind, EventKind::StageBanner { .. });
+                self.push_record(e);
+            }
+            EventKind::FinishedBanner { .. } => {
+                self.saw_finished = true;
+                if let Some(at) = w {
+                    self.frag.milestones.push(MilestoneItem {
+                        name: Cow::Borrowed("boot_finished"),
+                        at,
+                        source,
+                    });
+                }
+                self.push_record(e);
+            }
+            EventKind::StartupFinished(t) => self.startup = Some((t, w)),
+            EventKind::BootupNotFinished => {
+                self.milestone_or_latest("bootup_not_finished", w, source)
+            }
+            // A failed unit is worth a milestone, but it is not crash evidence (docs/design.md §3:
+            // kernel panic, a stage FAIL, user-data exit ≠ 0): a boot whose docker unit failed
+            // may still hang until it is stuck, or recover.
+            EventKind::Crash {
+                crash: CrashKind::UnitFailed,
+                ..
+            } => self.milestone_or_latest("unit_failed", w, source),
+            EventKind::Crash { crash, evidence } if self.frag.crash.is_none() => {
+                self.frag.crash = Some(Box::new((crash_evidence(crash, evidence, &source), w)));
+            }
+            EventKind::Marker {
+                name,
+                edge,
+                captures,
+            } => {
+                if let Some(at) = w.or(self.last_seen()) {
+                    self.marker(name, edge, &captures, at, source);
+                }
+            }
+            EventKind::Unit { unit, edge } => {
+                let on_userspace = e
+                    .stamp
+                    .since_boot
+                    .filter(|b| b.clock == BootClock::Userspace);
+                if let Some(b) = on_userspace {
+                    self.unit(unit, edge, b.secs, source);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Notes an event's clocks: the anchor it gives (an event with two clocks), its uptime and
+    /// its moment, which it returns.
+    fn clocks(&mut self, e: &Event) -> Option<When> {
+        self.content = true;
+        // Anchors: events that carry two clocks. Wall-only times are mapped through them at
+        // the end, once every step is known (a wall clock that steps mid-boot then cannot
+        // stretch or shift the boot).
+        if let Some(a) = Anchor::of(&e.stamp) {
+            self.clock.push(a, &e.source);
+        }
+        if let Some(b) = e.stamp.since_boot.filter(|b| b.clock == BootClock::Uptime) {
+            self.last_up = Some(b.secs);
+        }
+        let w = when_of(&e.stamp);
+        self.observe(w);
+        w
+    }
+
+    /// Feeds a cloud-init event to the record builder, adding each record it completes.
+    fn push_record(&mut self, e: Event) {
+        if let Some(r) = self.records.push(e) {
+            add_record(&mut self.frag, &r);
+        }
+    }
+
+    /// A milestone at `w`, else at the latest moment seen (an event without a stamp of its
+    /// own); none before anything was seen.
+    fn milestone_or_latest(&mut self, name: &'static str, w: Option<When>, source: Origin) {
+        if let Some(at) = w.or(self.last_seen()) {
+            self.frag.milestones.push(MilestoneItem {
+                name: Cow::Borrowed(name),
+                at,
+                source,
+            });
+        }
+    }
+
+    /// A marker's edge: a register (or a failed one), an instant milestone, or one end of a
+    /// marker span, each kept within [`MARKER_ITEMS_KEPT`] per name.
+    fn marker(
+        &mut self,
+        name: String,
+        edge: Edge,
+        captures: &BTreeMap<String, String>,
+        at: When,
+        source: Origin,
+    ) {
+        match edge {
+            Edge::Instant if name == "registered" => {
+                let ok = captures
+                    .get("status")
+                    .is_none_or(|s| s.starts_with('2') && s.len() == 3);
+                let m = MilestoneItem {
+                    name: Cow::Borrowed(if ok { "registered" } else { "register_failed" }),
+                    at,
+                    source,
+                };
+                let key = m.name.to_string();
+                let list = if ok {
+                    &mut self.frag.registered
+                } else {
+                    &mut self.frag.milestones
+                };
+                keep_bounded(list, m, &key, &mut self.marker_counts, |x| &x.name);
+            }
+            Edge::Instant => {
+                let key = name.clone();
+                let m = MilestoneItem {
+                    name: Cow::Owned(name),
+                    at,
+                    source,
+                };
+                let counts = &mut self.marker_counts;
+                keep_bounded(&mut self.frag.milestones, m, &key, counts, |x| &x.name);
+            }
+            Edge::Start => {
+                self.open_markers.insert(name, (at, source));
+            }
+            Edge::End => self.end_marker_span(name, at),
+        }
+    }
+
+    /// Closes the marker span `name` opened earlier in the boot (an end without a start is
+    /// dropped).
+    fn end_marker_span(&mut self, name: String, at: When) {
+        let Some((start, src)) = self.open_markers.remove(&name) else {
+            return;
+        };
+        // Marker spans are sub-phases of the user-data script, itself a module
+        // (`modules-final/config-scripts_user`): one level deeper.
+        let key = name.clone();
+        let p = PhaseItem {
+            name,
+            depth: 3,
+            start,
+            end: Some(at),
+            result: None,
+            source: src,
+        };
+        keep_bounded(
+            &mut self.frag.phases,
+            p,
+            &key,
+            &mut self.marker_counts,
+            |x| &x.name,
+        );
+    }
+
+    /// A unit on systemd's userspace clock (`critical-chain`), `secs` since userspace started.
+    fn unit(&mut self, unit: String, edge: Edge, secs: f64, source: Origin) {
+        match edge {
+            Edge::Start => self.units.push(UserspaceUnit {
+                unit,
+                start: Some(secs),
+                active: secs,
+                source,
+            }),
+            // The end of the unit just started, or a unit that only became active.
+            Edge::End | Edge::Instant => match self.units.last_mut() {
+                Some(u) if u.unit == unit && u.start.is_some() => u.active = secs,
+                _ => self.units.push(UserspaceUnit {
+                    unit,
+                    start: None,
+                    active: secs,
+                    source,
+                }),
+            },
+        }
+    }
 }
 
 impl Digester {
@@ -481,65 +671,15 @@ impl Digester {
         d
     }
 
-    /// Adds an event.
+    /// Adds an event: platform events and the events that say whose boot this is or where a
+    /// boot begins are decided here; what a boot shows goes to the open boot.
     pub fn push(&mut self, e: Event) {
         if self.cut.is_some() && !matches!(e.kind, EventKind::Platform { .. }) {
             return;
         }
-        let w = when_of(&e.stamp);
         match &e.kind {
-            EventKind::Platform {
-                action,
-                instance,
-                workspace,
-                labels,
-            } => {
-                if let Some(at) = e.stamp.wall {
-                    let labels = self.shared_labels(labels);
-                    self.out.platform.push(PlatformFact {
-                        action: *action,
-                        at: epoch(at),
-                        instance: instance.clone(),
-                        workspace: workspace.clone(),
-                        labels,
-                        source: e.source.clone(),
-                    });
-                }
-                return;
-            }
-            EventKind::KernelStart { .. } => {
-                // A source that names its boots (journald's `_BOOT_ID`) splits only where the
-                // id changes: its kernel lines are that boot's, whatever was logged before.
-                if self
-                    .current
-                    .as_ref()
-                    .is_some_and(|o| o.content && o.frag.boot_id.is_none())
-                    && !self.split(&e.source)
-                {
-                    return;
-                }
-                let o = self.open();
-                o.frag.saw_start = true;
-                o.content = true;
-                o.frag.milestones.push(MilestoneItem {
-                    name: Cow::Borrowed("kernel_start"),
-                    at: When::Boot(0.0),
-                    source: Origin::from(&e.source),
-                });
-                // A kernel start with its own wall time anchors the zero directly.
-                let at_zero = Stamp {
-                    since_boot: e.stamp.since_boot.or(Some(crate::event::SinceBoot {
-                        clock: BootClock::Kernel,
-                        secs: 0.0,
-                    })),
-                    ..e.stamp
-                };
-                if let Some(a) = Anchor::of(&at_zero) {
-                    o.clock.push(a, &e.source);
-                }
-                o.observe(Some(When::Boot(0.0)));
-                return;
-            }
+            EventKind::Platform { .. } => return self.platform(&e),
+            EventKind::KernelStart { .. } => return self.kernel_start(&e),
             EventKind::YearUnknown => {
                 self.undated = true;
                 return;
@@ -553,215 +693,105 @@ impl Digester {
                 }
                 return;
             }
-            EventKind::BootId { id } => {
-                // A new id, or the first after a boot that had none (`-- Reboot --` comes
-                // only between boots), starts a boot.
-                let differs = self
-                    .current
-                    .as_ref()
-                    .is_some_and(|o| o.frag.boot_id.as_ref().map_or(o.content, |b| b != id));
-                if differs && !self.split(&e.source) {
-                    return;
-                }
-                self.open().frag.boot_id = Some(id.clone());
-                return;
-            }
+            EventKind::BootId { id } => return self.boot_id(id, &e.source),
             EventKind::StageBanner { action, .. } => {
-                let up = e.stamp.since_boot.map(|b| b.secs);
-                let reset = self.current.as_ref().is_some_and(|o| {
-                    o.content
-                        && (up
-                            .zip(o.last_up)
-                            .is_some_and(|(u, l)| uptime_went_back(l, u))
-                            || ((o.saw_finished || o.saw_stage_banner)
-                                && stage_of_action(action) == "init-local"))
-                });
-                if reset && !self.split(&e.source) {
+                let init_local = stage_of_action(action) == "init-local";
+                if self.banner_begins_boot(&e.stamp, init_local) && !self.split(&e.source) {
                     return;
                 }
             }
             EventKind::FinishedBanner { .. } => {
-                let up = e.stamp.since_boot.map(|b| b.secs);
-                let reset = self.current.as_ref().is_some_and(|o| {
-                    o.content
-                        && up
-                            .zip(o.last_up)
-                            .is_some_and(|(u, l)| uptime_went_back(l, u))
-                });
-                if reset && !self.split(&e.source) {
+                if self.banner_begins_boot(&e.stamp, false) && !self.split(&e.source) {
                     return;
                 }
             }
             _ => {}
+        }
+        self.open().push(e);
+    }
+
+    /// Keeps a platform event (one with a wall time) as a fact of the source.
+    fn platform(&mut self, e: &Event) {
+        let EventKind::Platform {
+            action,
+            instance,
+            workspace,
+            labels,
+        } = &e.kind
+        else {
+            return;
+        };
+        if let Some(at) = e.stamp.wall {
+            let labels = self.shared_labels(labels);
+            self.out.platform.push(PlatformFact {
+                action: *action,
+                at: epoch(at),
+                instance: instance.clone(),
+                workspace: workspace.clone(),
+                labels,
+                source: e.source.clone(),
+            });
+        }
+    }
+
+    /// A kernel start: begins a boot (unless the source names its boots) and sets its zero.
+    fn kernel_start(&mut self, e: &Event) {
+        // A source that names its boots (journald's `_BOOT_ID`) splits only where the id
+        // changes: its kernel lines are that boot's, whatever was logged before.
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|o| o.content && o.frag.boot_id.is_none())
+            && !self.split(&e.source)
+        {
+            return;
         }
         let o = self.open();
+        o.frag.saw_start = true;
         o.content = true;
-        // Anchors: events that carry two clocks. Wall-only times are mapped through them at
-        // the end, once every step is known (a wall clock that steps mid-boot then cannot
-        // stretch or shift the boot).
-        if let Some(a) = Anchor::of(&e.stamp) {
+        o.frag.milestones.push(MilestoneItem {
+            name: Cow::Borrowed("kernel_start"),
+            at: When::Boot(0.0),
+            source: Origin::from(&e.source),
+        });
+        // A kernel start with its own wall time anchors the zero directly.
+        let at_zero = Stamp {
+            since_boot: e.stamp.since_boot.or(Some(crate::event::SinceBoot {
+                clock: BootClock::Kernel,
+                secs: 0.0,
+            })),
+            ..e.stamp
+        };
+        if let Some(a) = Anchor::of(&at_zero) {
             o.clock.push(a, &e.source);
         }
-        if let Some(b) = e.stamp.since_boot.filter(|b| b.clock == BootClock::Uptime) {
-            o.last_up = Some(b.secs);
+        o.observe(Some(When::Boot(0.0)));
+    }
+
+    /// journald's boot id: a new id, or the first after a boot that had none (`-- Reboot --`
+    /// comes only between boots), starts a boot.
+    fn boot_id(&mut self, id: &str, at: &Location) {
+        let differs = self
+            .current
+            .as_ref()
+            .is_some_and(|o| o.frag.boot_id.as_deref().map_or(o.content, |b| b != id));
+        if differs && !self.split(at) {
+            return;
         }
-        o.observe(w);
-        let source = Origin::from(&e.source);
-        match e.kind {
-            EventKind::Start { .. }
-            | EventKind::Finish { .. }
-            | EventKind::Span { .. }
-            | EventKind::StageBanner { .. } => {
-                o.content = true;
-                o.saw_stage_banner |= matches!(e.kind, EventKind::StageBanner { .. });
-                if let Some(r) = o.records.push(e) {
-                    add_record(&mut o.frag, &r);
-                }
-            }
-            EventKind::FinishedBanner { .. } => {
-                o.saw_finished = true;
-                if let Some(at) = w {
-                    o.frag.milestones.push(MilestoneItem {
-                        name: Cow::Borrowed("boot_finished"),
-                        at,
-                        source: source.clone(),
-                    });
-                }
-                if let Some(r) = o.records.push(e) {
-                    add_record(&mut o.frag, &r);
-                }
-            }
-            EventKind::StartupFinished(t) => o.startup = Some((t, w)),
-            EventKind::BootupNotFinished => {
-                if let Some(at) = w.or(o.last_seen()) {
-                    o.frag.milestones.push(MilestoneItem {
-                        name: Cow::Borrowed("bootup_not_finished"),
-                        at,
-                        source,
-                    });
-                }
-            }
-            // A failed unit is worth a milestone, but it is not crash evidence (docs/design.md §3:
-            // kernel panic, a stage FAIL, user-data exit ≠ 0): a boot whose docker unit failed
-            // may still hang until it is stuck, or recover.
-            EventKind::Crash {
-                crash: CrashKind::UnitFailed,
-                ..
-            } => {
-                if let Some(at) = w.or(o.last_seen()) {
-                    o.frag.milestones.push(MilestoneItem {
-                        name: Cow::Borrowed("unit_failed"),
-                        at,
-                        source,
-                    });
-                }
-            }
-            EventKind::Crash { crash, evidence } if o.frag.crash.is_none() => {
-                let kind = match crash {
-                    CrashKind::KernelPanic => "kernel_panic",
-                    CrashKind::StageFailed => "stage_failed",
-                    CrashKind::UserDataFailed => "user_data_failed",
-                    CrashKind::UnitFailed => "unit_failed",
-                };
-                o.frag.crash = Some(Box::new((
-                    Evidence {
-                        kind: kind.into(),
-                        line: evidence,
-                        source: source.to_string(),
-                    },
-                    w,
-                )));
-            }
-            EventKind::Marker {
-                name,
-                edge,
-                captures,
-            } => {
-                let Some(at) = w.or(o.last_seen()) else {
-                    return;
-                };
-                match edge {
-                    Edge::Instant if name == "registered" => {
-                        let ok = captures
-                            .get("status")
-                            .is_none_or(|s| s.starts_with('2') && s.len() == 3);
-                        let m = MilestoneItem {
-                            name: Cow::Borrowed(if ok { "registered" } else { "register_failed" }),
-                            at,
-                            source,
-                        };
-                        let key = m.name.to_string();
-                        let list = if ok {
-                            &mut o.frag.registered
-                        } else {
-                            &mut o.frag.milestones
-                        };
-                        keep_bounded(list, m, &key, &mut o.marker_counts, |x| &x.name);
-                    }
-                    Edge::Instant => {
-                        let key = name.clone();
-                        let m = MilestoneItem {
-                            name: Cow::Owned(name),
-                            at,
-                            source,
-                        };
-                        keep_bounded(&mut o.frag.milestones, m, &key, &mut o.marker_counts, |x| {
-                            &x.name
-                        });
-                    }
-                    Edge::Start => {
-                        o.open_markers.insert(name, (at, source));
-                    }
-                    Edge::End => {
-                        if let Some((start, src)) = o.open_markers.remove(&name) {
-                            // Marker spans are sub-phases of the user-data script, itself a
-                            // module (`modules-final/config-scripts_user`): one level deeper.
-                            let key = name.clone();
-                            let p = PhaseItem {
-                                name,
-                                depth: 3,
-                                start,
-                                end: Some(at),
-                                result: None,
-                                source: src,
-                            };
-                            keep_bounded(&mut o.frag.phases, p, &key, &mut o.marker_counts, |x| {
-                                &x.name
-                            });
-                        }
-                    }
-                }
-            }
-            EventKind::Unit { unit, edge } => {
-                let Some(secs) = e
-                    .stamp
-                    .since_boot
-                    .filter(|b| b.clock == BootClock::Userspace)
-                    .map(|b| b.secs)
-                else {
-                    return;
-                };
-                match edge {
-                    Edge::Start => o.units.push(UserspaceUnit {
-                        unit,
-                        start: Some(secs),
-                        active: secs,
-                        source,
-                    }),
-                    // The end of the unit just started, or a unit that only became active.
-                    Edge::End | Edge::Instant => match o.units.last_mut() {
-                        Some(u) if u.unit == unit && u.start.is_some() => u.active = secs,
-                        _ => o.units.push(UserspaceUnit {
-                            unit,
-                            start: None,
-                            active: secs,
-                            source,
-                        }),
-                    },
-                }
-            }
-            _ => {}
-        }
+        self.open().frag.boot_id = Some(id.to_string());
+    }
+
+    /// Whether a cloud-init banner stamped `stamp` begins a new boot: the uptime went back, or
+    /// (for an `init-local` stage banner) a stage banner or the finished banner came before.
+    fn banner_begins_boot(&self, stamp: &Stamp, init_local: bool) -> bool {
+        let up = stamp.since_boot.map(|b| b.secs);
+        self.current.as_ref().is_some_and(|o| {
+            o.content
+                && (up
+                    .zip(o.last_up)
+                    .is_some_and(|(u, l)| uptime_went_back(l, u))
+                    || (init_local && (o.saw_finished || o.saw_stage_banner)))
+        })
     }
 
     /// Ends the source: boots without an id of their own take the nearest earlier one of the
@@ -791,6 +821,21 @@ impl Digester {
             r.shrink();
         }
         self.out
+    }
+}
+
+/// The evidence of a crash event, named for its kind.
+fn crash_evidence(crash: CrashKind, line: String, source: &Origin) -> Evidence {
+    let kind = match crash {
+        CrashKind::KernelPanic => "kernel_panic",
+        CrashKind::StageFailed => "stage_failed",
+        CrashKind::UserDataFailed => "user_data_failed",
+        CrashKind::UnitFailed => "unit_failed",
+    };
+    Evidence {
+        kind: kind.into(),
+        line,
+        source: source.to_string(),
     }
 }
 
@@ -840,13 +885,7 @@ pub fn apply(digest: &mut Digest, settings: &identity::IdentitySettings) -> Opti
 /// Adds a cloud-init record's spans as phases.
 fn add_record(frag: &mut Fragment, r: &record::Record) {
     let on_uptime = r.clock == RecordClock::Uptime;
-    let when = |m: &record::Moment| -> Option<When> {
-        if on_uptime {
-            m.t.map(When::Boot)
-        } else {
-            m.wall.map(|w| When::Wall(epoch(w)))
-        }
-    };
+    let when = |m: &record::Moment| on_record_clock(on_uptime, m.t, m.wall);
     frag.saw_start |= r
         .spans
         .iter()
@@ -856,13 +895,7 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
         .banners
         .iter()
         .find(|b| b.what == "finished")
-        .and_then(|b| {
-            if on_uptime {
-                b.up_secs.map(When::Boot)
-            } else {
-                b.wall.map(|w| When::Wall(epoch(w)))
-            }
-        });
+        .and_then(|b| on_record_clock(on_uptime, b.up_secs, b.wall));
     for s in &r.spans {
         let Some(start) = when(&s.start) else {
             continue;
@@ -894,24 +927,41 @@ fn add_record(frag: &mut Fragment, r: &record::Record) {
             result: s.result().map(|r| r.as_str().to_string()),
             source: Origin::from(&s.source),
         });
-        if s.depth == 0 {
-            if let Some(crate::event::StageResult::Fail) = s.result() {
-                if frag.crash.is_none() {
-                    frag.crash = Some(Box::new((
-                        Evidence {
-                            kind: "stage_failed".into(),
-                            line: format!("finish: {}: FAIL: {}", s.name, s.shown_description()),
-                            source: match &s.end {
-                                SpanEnd::Finished { source, .. } => source.to_string(),
-                                _ => s.source.to_string(),
-                            },
-                        },
-                        end,
-                    )));
-                }
+        if frag.crash.is_none() {
+            if let Some(evidence) = stage_failure(s) {
+                frag.crash = Some(Box::new((evidence, end)));
             }
         }
     }
+}
+
+/// A moment of a cloud-init record on the record's clock: its uptime seconds when the record
+/// is on uptime, else its wall time.
+fn on_record_clock(
+    on_uptime: bool,
+    up_secs: Option<f64>,
+    wall: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Option<When> {
+    if on_uptime {
+        up_secs.map(When::Boot)
+    } else {
+        wall.map(|w| When::Wall(epoch(w)))
+    }
+}
+
+/// The crash evidence of a stage (a span of depth 0) that finished with `FAIL`.
+fn stage_failure(s: &record::Span) -> Option<Evidence> {
+    if s.depth != 0 || s.result() != Some(crate::event::StageResult::Fail) {
+        return None;
+    }
+    Some(Evidence {
+        kind: "stage_failed".into(),
+        line: format!("finish: {}: FAIL: {}", s.name, s.shown_description()),
+        source: match &s.end {
+            SpanEnd::Finished { source, .. } => source.to_string(),
+            _ => s.source.to_string(),
+        },
+    })
 }
 
 fn close(mut o: Open) -> Option<Fragment> {
@@ -932,53 +982,7 @@ fn close(mut o: Open) -> Option<Fragment> {
         .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)));
     o.frag.steps = map.steps;
     if let Some((t, _)) = o.startup {
-        o.frag.saw_start = true;
-        let mut at = 0.0;
-        let fw = t.firmware_secs.unwrap_or(0.0) + t.loader_secs.unwrap_or(0.0);
-        if let Some(f) = t.firmware_secs {
-            o.frag
-                .phases
-                .push(phase("firmware", -fw, -fw + f, &o.frag.source));
-        }
-        if let Some(l) = t.loader_secs {
-            o.frag.phases.push(phase("loader", -l, 0.0, &o.frag.source));
-        }
-        let mut userspace_start = None;
-        for (name, d) in [
-            ("kernel", t.kernel_secs),
-            ("initrd", t.initrd_secs),
-            ("userspace", t.userspace_secs),
-        ] {
-            if name == "userspace" {
-                userspace_start = Some(at);
-            }
-            if let Some(d) = d {
-                o.frag.phases.push(phase(name, at, at + d, &o.frag.source));
-                at += d;
-            }
-        }
-        // critical-chain's units, as sub-phases of userspace (`userspace/cloud-init.service`,
-        // as a module is `modules-final/config-scripts_user`): from their activation's start
-        // (or the moment they became active, for units with no `+duration`) to then.
-        if let Some(u0) = userspace_start.filter(|_| t.userspace_secs.is_some()) {
-            for u in std::mem::take(&mut o.units) {
-                o.frag.phases.push(PhaseItem {
-                    name: format!("userspace/{}", u.unit),
-                    depth: 1,
-                    start: When::Boot(u0 + u.start.unwrap_or(u.active)),
-                    end: Some(When::Boot(u0 + u.active)),
-                    result: None,
-                    source: u.source,
-                });
-            }
-        }
-        if at > 0.0 {
-            o.frag.milestones.push(MilestoneItem {
-                name: Cow::Borrowed("startup_finished"),
-                at: When::Boot(at),
-                source: Origin::whole(&o.frag.source),
-            });
-        }
+        add_startup(&mut o.frag, &t, std::mem::take(&mut o.units));
     }
     o.frag.last = match (last_wall, o.last_boot) {
         (Some(Some(w)), b) => Some(When::Boot(b.map_or(w, |b| b.max(w)))),
@@ -986,6 +990,58 @@ fn close(mut o: Open) -> Option<Fragment> {
         (None, b) => b.map(When::Boot),
     };
     Some(o.frag)
+}
+
+/// systemd's startup totals as the boot's first phases (firmware and loader before the kernel's
+/// zero; kernel, initrd, userspace after), critical-chain's `units` inside userspace, and the
+/// moment startup finished.
+fn add_startup(frag: &mut Fragment, t: &StartupTotals, units: Vec<UserspaceUnit>) {
+    frag.saw_start = true;
+    let mut at = 0.0;
+    let fw = t.firmware_secs.unwrap_or(0.0) + t.loader_secs.unwrap_or(0.0);
+    if let Some(f) = t.firmware_secs {
+        frag.phases
+            .push(phase("firmware", -fw, -fw + f, &frag.source));
+    }
+    if let Some(l) = t.loader_secs {
+        frag.phases.push(phase("loader", -l, 0.0, &frag.source));
+    }
+    let mut userspace_start = None;
+    for (name, d) in [
+        ("kernel", t.kernel_secs),
+        ("initrd", t.initrd_secs),
+        ("userspace", t.userspace_secs),
+    ] {
+        if name == "userspace" {
+            userspace_start = Some(at);
+        }
+        if let Some(d) = d {
+            frag.phases.push(phase(name, at, at + d, &frag.source));
+            at += d;
+        }
+    }
+    // critical-chain's units, as sub-phases of userspace (`userspace/cloud-init.service`,
+    // as a module is `modules-final/config-scripts_user`): from their activation's start
+    // (or the moment they became active, for units with no `+duration`) to then.
+    if let Some(u0) = userspace_start.filter(|_| t.userspace_secs.is_some()) {
+        for u in units {
+            frag.phases.push(PhaseItem {
+                name: format!("userspace/{}", u.unit),
+                depth: 1,
+                start: When::Boot(u0 + u.start.unwrap_or(u.active)),
+                end: Some(When::Boot(u0 + u.active)),
+                result: None,
+                source: u.source,
+            });
+        }
+    }
+    if at > 0.0 {
+        frag.milestones.push(MilestoneItem {
+            name: Cow::Borrowed("startup_finished"),
+            at: When::Boot(at),
+            source: Origin::whole(&frag.source),
+        });
+    }
 }
 
 /// Maps every wall-only time of a fragment to its since-boot clock, through the offset of its
