@@ -399,18 +399,25 @@ fn usec(r: &Record, key: &str) -> Option<f64> {
         .map(|u| u as f64 / 1e6)
 }
 
+/// systemd's startup totals from its `Startup finished` record: the `*_USEC` fields, else what
+/// its message states.
+fn startup_totals(r: &Record, message: &str) -> StartupTotals {
+    let parsed = super::systemd_analyze::startup_finished(message)
+        .map(|(_, t)| t)
+        .unwrap_or_default();
+    StartupTotals {
+        firmware_secs: usec(r, "FIRMWARE_USEC").or(parsed.firmware_secs),
+        loader_secs: usec(r, "LOADER_USEC").or(parsed.loader_secs),
+        kernel_secs: usec(r, "KERNEL_USEC").or(parsed.kernel_secs),
+        initrd_secs: usec(r, "INITRD_USEC").or(parsed.initrd_secs),
+        userspace_secs: usec(r, "USERSPACE_USEC").or(parsed.userspace_secs),
+        total_secs: parsed.total_secs,
+    }
+}
+
 impl Records {
-    fn record(&mut self, r: &Record, line: u64, out: &mut Emit<'_>) {
-        let wall = r
-            .get("__REALTIME_TIMESTAMP")
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .and_then(DateTime::from_timestamp_micros)
-            .map(|t| t.fixed_offset());
-        let since_boot = usec(r, "__MONOTONIC_TIMESTAMP").map(|secs| SinceBoot {
-            clock: BootClock::Journal,
-            secs,
-        });
-        let stamp = Stamp { wall, since_boot };
+    /// The machine's and the boot's ids, each when it changes.
+    fn identities(&mut self, r: &Record, stamp: Stamp, line: u64, out: &mut Emit<'_>) {
         if let Some(id) = r.get("_MACHINE_ID") {
             if self.machine_id.as_deref() != Some(id.as_str()) {
                 self.machine_id = Some(id.clone());
@@ -427,32 +434,41 @@ impl Records {
                 out.event_at(EventKind::BootId { id: id.clone() }, stamp, line);
             }
         }
-        if wall.is_some() || since_boot.is_some() {
-            let later = match self.last {
-                Some((prev, _)) => {
-                    (stamp.wall, stamp.since_boot.map(|s| s.secs))
-                        >= (prev.wall, prev.since_boot.map(|s| s.secs))
-                }
-                None => true,
-            };
-            if later {
-                self.last = Some((stamp, line));
+    }
+
+    /// Keeps the latest stamp seen (by wall time, then since boot) and its line.
+    fn note_latest(&mut self, stamp: Stamp, line: u64) {
+        let later = match self.last {
+            Some((prev, _)) => {
+                (stamp.wall, stamp.since_boot.map(|s| s.secs))
+                    >= (prev.wall, prev.since_boot.map(|s| s.secs))
             }
+            None => true,
+        };
+        if later {
+            self.last = Some((stamp, line));
+        }
+    }
+
+    fn record(&mut self, r: &Record, line: u64, out: &mut Emit<'_>) {
+        let wall = r
+            .get("__REALTIME_TIMESTAMP")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .and_then(DateTime::from_timestamp_micros)
+            .map(|t| t.fixed_offset());
+        let since_boot = usec(r, "__MONOTONIC_TIMESTAMP").map(|secs| SinceBoot {
+            clock: BootClock::Journal,
+            secs,
+        });
+        let stamp = Stamp { wall, since_boot };
+        self.identities(r, stamp, line, out);
+        if wall.is_some() || since_boot.is_some() {
+            self.note_latest(stamp, line);
         }
         let message = r.get("MESSAGE").map(String::as_str).unwrap_or("");
         let message_id = r.get("MESSAGE_ID").map(String::as_str);
         if message_id == Some(STARTUP_FINISHED_ID) {
-            let parsed = super::systemd_analyze::startup_finished(message)
-                .map(|(_, t)| t)
-                .unwrap_or_default();
-            let totals = StartupTotals {
-                firmware_secs: usec(r, "FIRMWARE_USEC").or(parsed.firmware_secs),
-                loader_secs: usec(r, "LOADER_USEC").or(parsed.loader_secs),
-                kernel_secs: usec(r, "KERNEL_USEC").or(parsed.kernel_secs),
-                initrd_secs: usec(r, "INITRD_USEC").or(parsed.initrd_secs),
-                userspace_secs: usec(r, "USERSPACE_USEC").or(parsed.userspace_secs),
-                total_secs: parsed.total_secs,
-            };
+            let totals = startup_totals(r, message);
             out.event_at(EventKind::StartupFinished(totals), stamp, line);
             return;
         }
