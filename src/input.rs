@@ -328,20 +328,10 @@ pub fn for_each_block(
             match memchr::memrchr(b'\n', &buf[..filled]) {
                 Some(i) => i + 1,
                 None => {
-                    // One line fills the block: read on to its end, or cut it at `max_line`.
-                    eof = fill(reader, &mut buf, &mut filled, max_line).map_err(io_err)?;
-                    match memchr::memchr(b'\n', &buf[..filled]) {
-                        Some(i) => i + 1,
-                        None if eof => filled,
-                        None => {
-                            let rest = skip_line(reader).map_err(io_err)?;
-                            cut_len = Some(filled as u64 + rest);
-                            buf.truncate(filled);
-                            buf.push(b'\n');
-                            filled += 1;
-                            filled
-                        }
-                    }
+                    let (cut, ended, len) =
+                        end_long_line(reader, &mut buf, &mut filled, max_line).map_err(io_err)?;
+                    (eof, cut_len) = (ended, len);
+                    cut
                 }
             }
         };
@@ -358,6 +348,30 @@ pub fn for_each_block(
         }
     }
     Ok(())
+}
+
+/// Where a block that holds no line end ends: one line fills it, so read on to the line's end,
+/// or cut it at `max_line` (its rest read and dropped, a `\n` put in its place). Returns the
+/// cut, whether the input ended, and the full length of a line that was cut.
+fn end_long_line(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    filled: &mut usize,
+    max_line: usize,
+) -> io::Result<(usize, bool, Option<u64>)> {
+    let eof = fill(reader, buf, filled, max_line)?;
+    Ok(match memchr::memchr(b'\n', &buf[..*filled]) {
+        Some(i) => (i + 1, eof, None),
+        None if eof => (*filled, eof, None),
+        None => {
+            let rest = skip_line(reader)?;
+            let cut_len = Some(*filled as u64 + rest);
+            buf.truncate(*filled);
+            buf.push(b'\n');
+            *filled += 1;
+            (*filled, eof, cut_len)
+        }
+    })
 }
 
 /// Reads into `buf[filled..]` until `filled` reaches `to` bytes or the input ends (growing

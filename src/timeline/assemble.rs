@@ -986,9 +986,7 @@ fn build_boot(
     });
     let observed = shown.deleted.or(shown.last_seen).map(milli);
     shown.settle(clock.zero_wall, undated);
-    let evidence = std::mem::take(&mut shown.crash)
-        .filter(|_| outcome == Outcome::Crashed)
-        .map(|c| c.0);
+    let evidence = shown.crash.take().filter(|_| outcome == Outcome::Crashed);
     let boot = Boot {
         schema_version: SCHEMA_VERSION,
         identity: Vec::new(),
@@ -1005,7 +1003,7 @@ fn build_boot(
         timeout_secs: ctx.timeout_secs,
         stuck_threshold_secs: ctx.stuck_threshold_secs,
         observed_secs: observed,
-        evidence,
+        evidence: evidence.map(|c| c.0),
         phases: shown.phases,
         milestones: shown.milestones,
         clock_skew_secs: clock.skew_secs.map(milli),
