@@ -8,7 +8,10 @@
 
 #![warn(missing_docs)]
 
+mod app;
 pub mod chart;
+mod cli;
+mod commands;
 pub mod config;
 pub mod content;
 pub mod durations;
@@ -27,4 +30,6 @@ pub mod sources;
 pub mod stats;
 pub mod timeline;
 
+pub use app::main;
+pub(crate) use app::warn;
 pub use error::{Error, Result};

@@ -6,11 +6,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::chart::{self, Kind};
+use crate::output::{self, Target};
+use crate::report::{self, Presentation, Report, Zone};
+use crate::timeline::lean::Keep;
 use anyhow::Context;
-use bootline::chart::{self, Kind};
-use bootline::output::{self, Target};
-use bootline::report::{self, Presentation, Report, Zone};
-use bootline::timeline::lean::Keep;
 use chrono::{DateTime, Utc};
 
 use super::read::{load_config, read_fleet_reporting};

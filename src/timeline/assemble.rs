@@ -189,6 +189,10 @@ fn gather(digests: Vec<Digest>) -> Gathered {
     }
 }
 
+/// Builds one instance's boots from its fragments and platform facts, with notes for stderr.
+type BuildInstance<'a> =
+    dyn Fn(&str, Vec<Fragment>, PlatformInfo) -> (Vec<Boot>, Vec<String>) + Sync + 'a;
+
 /// Builds every instance (those with fragments and those the platform names) with `build`,
 /// handing the boots to `each` in instance order. Instances are independent: a batch of them
 /// is built in parallel, their boots handed over in order, and their fragments and facts let
@@ -196,7 +200,7 @@ fn gather(digests: Vec<Digest>) -> Gathered {
 fn build_in_batches(
     mut fragments: BTreeMap<String, Vec<Fragment>>,
     mut platform: Vec<PlatformFact>,
-    build: &(dyn Fn(&str, Vec<Fragment>, PlatformInfo) -> (Vec<Boot>, Vec<String>) + Sync),
+    build: &BuildInstance<'_>,
     each: &mut dyn FnMut(Boot),
 ) -> Vec<String> {
     let instances: BTreeSet<String> = fragments

@@ -677,7 +677,8 @@ impl Digester {
         if self.cut.is_some() && !matches!(e.kind, EventKind::Platform { .. }) {
             return;
         }
-        match &e.kind {
+        // A cloud-init banner (`init-local` or not) may begin a new boot.
+        let banner = match &e.kind {
             EventKind::Platform { .. } => return self.platform(&e),
             EventKind::KernelStart { .. } => return self.kernel_start(&e),
             EventKind::YearUnknown => {
@@ -694,18 +695,14 @@ impl Digester {
                 return;
             }
             EventKind::BootId { id } => return self.boot_id(id, &e.source),
-            EventKind::StageBanner { action, .. } => {
-                let init_local = stage_of_action(action) == "init-local";
-                if self.banner_begins_boot(&e.stamp, init_local) && !self.split(&e.source) {
-                    return;
-                }
+            EventKind::StageBanner { action, .. } => Some(stage_of_action(action) == "init-local"),
+            EventKind::FinishedBanner { .. } => Some(false),
+            _ => None,
+        };
+        if let Some(init_local) = banner {
+            if self.banner_begins_boot(&e.stamp, init_local) && !self.split(&e.source) {
+                return;
             }
-            EventKind::FinishedBanner { .. } => {
-                if self.banner_begins_boot(&e.stamp, false) && !self.split(&e.source) {
-                    return;
-                }
-            }
-            _ => {}
         }
         self.open().push(e);
     }
