@@ -9,6 +9,7 @@
 pub mod assemble;
 pub mod attempt;
 pub(crate) mod boot_time;
+mod build;
 pub(crate) mod clock;
 pub mod dedup;
 pub mod fragment;
@@ -16,6 +17,7 @@ pub mod identity;
 pub mod lean;
 pub mod machine;
 pub mod observed;
+mod plan;
 pub mod verdict;
 
 use std::collections::BTreeMap;
