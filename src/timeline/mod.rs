@@ -17,6 +17,7 @@ pub mod identity;
 pub mod lean;
 pub mod machine;
 pub mod observed;
+mod open_boot;
 mod plan;
 pub mod verdict;
 
