@@ -25,7 +25,7 @@ use crate::report::figures::{LineKind, TimeMark};
 use crate::report::Report;
 
 /// Width of every chart, pixels.
-pub const WIDTH: u32 = 1000;
+pub(crate) const WIDTH: u32 = 1000;
 /// Font family (the viewer's sans-serif).
 const FONT: &str = "sans-serif";
 /// Font sizes (plotters units: the SVG font size is this / 1.24).
@@ -50,7 +50,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 5] = [
+    pub(crate) const ALL: [Kind; 5] = [
         Kind::Distribution,
         Kind::Survival,
         Kind::Waterfall,
@@ -59,7 +59,7 @@ impl Kind {
     ];
 
     /// The file stem and the command-line name.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Timeline => "timeline",
             Kind::Waterfall => "waterfall",
@@ -103,14 +103,14 @@ pub enum ChartError {
 
 impl ChartError {
     /// The chart that could not be drawn.
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         match self {
             ChartError::NoData(kind, _) | ChartError::Draw(kind, _) => *kind,
         }
     }
 
     /// Why, without the chart's name.
-    pub fn reason(&self) -> String {
+    pub(crate) fn reason(&self) -> String {
         match self {
             ChartError::NoData(_, why) => why.clone(),
             ChartError::Draw(_, why) => format!("drawing failed: {why}"),
@@ -128,7 +128,7 @@ pub fn render_all(report: &Report) -> Vec<(Kind, Result<String, ChartError>)> {
 }
 
 /// Draws one chart of the report as an SVG document.
-pub fn render(kind: Kind, report: &Report) -> Result<String, ChartError> {
+pub(crate) fn render(kind: Kind, report: &Report) -> Result<String, ChartError> {
     let f = &report.figures;
     let (title, svg) = match kind {
         Kind::Distribution => distribution::draw(f),

@@ -11,7 +11,7 @@ use super::report::{build, zone, Built};
 use crate::cli::ChartArgs;
 
 /// Runs `bootline chart`.
-pub fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
     let kind: Kind = args.kind.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     let presentation = Presentation {
         zone: zone(&args.report.tz)?,

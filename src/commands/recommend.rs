@@ -61,11 +61,11 @@ fn report_unusable(unusable: &[Name]) {
 /// What [`read_sample`] read.
 pub(super) struct Read {
     /// The attempts, and what reading them set aside.
-    pub sample: Sample,
+    pub(crate) sample: Sample,
     /// Whether any source failed to read.
-    pub failed: bool,
+    pub(crate) failed: bool,
     /// Whether no boot was found or selected (said on stderr).
-    pub nothing: bool,
+    pub(crate) nothing: bool,
 }
 
 /// The class a bare `--current N` / `--stuck N` applies to.
@@ -152,7 +152,7 @@ fn say_no_recommendation(recs: &Recommendations) {
 }
 
 /// Runs `bootline recommend`.
-pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
     let (sample, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),

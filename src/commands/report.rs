@@ -19,16 +19,16 @@ use crate::cli::{ReportArgs, ReportOptions};
 
 /// The report (none when no boot was found or selected, said on stderr) and whether any
 /// source failed to read.
-pub struct Built {
+pub(crate) struct Built {
     /// The report.
-    pub report: Option<Report>,
+    pub(crate) report: Option<Report>,
     /// Whether a source could not be read (exit 2 after writing).
-    pub failed: bool,
+    pub(crate) failed: bool,
 }
 
 impl Built {
     /// The exit code of a run that found no boot: 2 when a source could not be read, else 1.
-    pub fn nothing_code(&self) -> ExitCode {
+    pub(crate) fn nothing_code(&self) -> ExitCode {
         super::exit_code(self.failed, true)
     }
 }
@@ -116,7 +116,7 @@ fn report_time(now: Option<&str>) -> anyhow::Result<Option<DateTime<Utc>>> {
 /// Reads the inputs and builds the report. Before anything is read, `check_output` sees
 /// every input path (files as found, paths as named, the configuration file) and may refuse
 /// the run's output, so a refusal costs nothing.
-pub fn build(
+pub(crate) fn build(
     opts: &ReportOptions,
     presentation: Presentation,
     now: Option<DateTime<Utc>>,
@@ -175,7 +175,7 @@ pub fn build(
 }
 
 /// The zone named with `--tz`.
-pub fn zone(tz: &str) -> anyhow::Result<Zone> {
+pub(crate) fn zone(tz: &str) -> anyhow::Result<Zone> {
     tz.parse::<Zone>().map_err(|e| anyhow::anyhow!("--tz: {e}"))
 }
 
@@ -224,7 +224,7 @@ fn say_written(report: &Report, written: &[PathBuf]) -> anyhow::Result<()> {
 }
 
 /// Runs `bootline report`.
-pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let presentation = Presentation {
         zone: zone(&args.report.tz)?,
         link_base: args.link_base.clone(),

@@ -5,7 +5,7 @@ use super::{MAX_SECS, MIN_SECS};
 
 /// The documented range of a number in `bootline.toml` (and of the flags that override it).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bounds {
+pub(crate) struct Bounds {
     lo: f64,
     lo_open: bool,
     hi: f64,
@@ -17,7 +17,7 @@ pub struct Bounds {
 impl Bounds {
     /// Durations: timeouts, thresholds, grid steps, the sweep period, guard ages. A millisecond
     /// is the finest any log states (`1e-300` would round every timeout to nothing).
-    pub const SECS: Bounds = Bounds::new(
+    pub(crate) const SECS: Bounds = Bounds::new(
         MIN_SECS,
         false,
         MAX_SECS,
@@ -25,14 +25,14 @@ impl Bounds {
         "[0.001 s, 7 days = 604800 s]",
     );
     /// Durations that may be zero: the additive slack and the grid's switch point.
-    pub const SECS_OR_ZERO: Bounds =
+    pub(crate) const SECS_OR_ZERO: Bounds =
         Bounds::new(0.0, false, MAX_SECS, false, "[0 s, 7 days = 604800 s]");
     /// The target false-fail rate: below one in a million no fleet could show it met.
-    pub const RATE: Bounds = Bounds::new(1e-6, false, 0.5, true, "[0.000001, 0.5)");
+    pub(crate) const RATE: Bounds = Bounds::new(1e-6, false, 0.5, true, "[0.000001, 0.5)");
     /// The one-sided confidence of a bound: below one half it bounds nothing from above.
-    pub const CONFIDENCE: Bounds = Bounds::new(0.5, false, 1.0, true, "[0.5, 1)");
+    pub(crate) const CONFIDENCE: Bounds = Bounds::new(0.5, false, 1.0, true, "[0.5, 1)");
     /// The multiplicative slack.
-    pub const MULTIPLIER: Bounds = Bounds::new(1.0, false, 10.0, false, "[1, 10]");
+    pub(crate) const MULTIPLIER: Bounds = Bounds::new(1.0, false, 10.0, false, "[1, 10]");
 
     const fn new(lo: f64, lo_open: bool, hi: f64, hi_open: bool, shown: &'static str) -> Self {
         Self {
@@ -45,7 +45,7 @@ impl Bounds {
     }
 
     /// `x` when it lies within the bounds (NaN never does), else what was expected.
-    pub fn check(self, key: &str, x: f64) -> std::result::Result<f64, String> {
+    pub(crate) fn check(self, key: &str, x: f64) -> std::result::Result<f64, String> {
         let above = if self.lo_open {
             x > self.lo
         } else {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 /// Normalises one raw line and calls `each` per `\r`-separated segment (trailing `\r`s are
 /// line-end noise, not segments). Returns `false` when `each` did.
-pub fn for_each_segment(
+pub(crate) fn for_each_segment(
     raw: &[u8],
     scratch: &mut String,
     mut each: impl FnMut(&str) -> bool,
@@ -44,7 +44,7 @@ pub fn for_each_segment(
 /// Normalises a raw line (without its `\n`): lossy UTF-8, trailing `\r` removed, NUL bytes
 /// removed, ANSI escapes removed (raw ESC sequences, ESC-stripped `[[0;32m`, caret `^[[`).
 /// Returns the input itself when nothing needs changing.
-pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
+pub(crate) fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
     let mut raw = raw;
     while let [rest @ .., b'\r'] = raw {
         raw = rest;

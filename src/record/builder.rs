@@ -47,7 +47,7 @@ impl Partial {
 
 /// Builds records from a stream of events, one record at a time.
 #[derive(Debug, Default)]
-pub struct Builder {
+pub(crate) struct Builder {
     current: Partial,
     number: usize,
     seq: u64,
@@ -55,12 +55,12 @@ pub struct Builder {
 
 impl Builder {
     /// A new builder.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Adds an event; returns the previous record when this event began a new one.
-    pub fn push(&mut self, e: Event) -> Option<Record> {
+    pub(crate) fn push(&mut self, e: Event) -> Option<Record> {
         match e.kind {
             EventKind::StageBanner { version, action } => {
                 self.stage_banner(version, &action, e.stamp, e.source)
@@ -385,7 +385,7 @@ impl Builder {
     }
 
     /// Ends the input: returns the last record, if it holds anything.
-    pub fn finish(mut self) -> Option<Record> {
+    pub(crate) fn finish(mut self) -> Option<Record> {
         if !self.current.worth_closing() {
             return None;
         }

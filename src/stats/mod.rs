@@ -10,23 +10,23 @@
 //!
 //! Methods and conventions follow `docs/statistics.md`.
 
-pub mod error;
+pub(crate) mod error;
 pub mod family;
 pub mod fit;
-pub mod gof;
-pub mod gpd;
+pub(crate) mod gof;
+pub(crate) mod gpd;
 pub mod km;
-pub mod optimize;
-pub mod order_stat;
-pub mod phase;
-pub mod quantile;
-pub mod record;
+pub(crate) mod optimize;
+pub(crate) mod order_stat;
+pub(crate) mod phase;
+pub(crate) mod quantile;
+pub(crate) mod record;
 pub mod rng;
-pub mod select;
+pub(crate) mod select;
 pub mod special;
 pub mod summary;
 
-pub use error::{Result, StatsError};
+pub(crate) use error::{Result, StatsError};
 pub use record::{Record, Sample};
 
 /// The quantile levels reported everywhere: p50, p90, p95, p99, p99.9.

@@ -17,7 +17,7 @@ use super::identity::IdentitySource;
 
 /// Kernel starts of two files closer than this are the same boot of one machine, seconds:
 /// banners give seconds, kernel lines and journals better.
-pub const SAME_MACHINE_SECS: f64 = 10.0;
+pub(crate) const SAME_MACHINE_SECS: f64 = 10.0;
 
 /// A fragment, by digest and position.
 type At = (usize, usize);
@@ -58,7 +58,7 @@ impl Machine {
 /// Joins the files of each folder that are one machine (the default `--identity content` rule):
 /// renames the instance of every boot that joins, and names the evidence. Returns one line for
 /// each file that could not be placed (for stderr).
-pub fn join(digests: &mut [Digest]) -> Vec<String> {
+pub(crate) fn join(digests: &mut [Digest]) -> Vec<String> {
     let mut folders: BTreeMap<String, Vec<At>> = BTreeMap::new();
     for (d, digest) in digests.iter().enumerate() {
         for (f, frag) in digest.fragments.iter().enumerate() {

@@ -319,7 +319,7 @@ fn crash_evidence(crash: CrashKind, line: String, source: &Origin) -> Evidence {
 /// How many items one marker name keeps in one boot: its first ones and, in the last place,
 /// its latest. A console that repeats a marker line millions of times (a retry loop) keeps a
 /// digest of bounded size; the first register and the latest retry are what a timeline needs.
-pub const MARKER_ITEMS_KEPT: u64 = 16;
+pub(crate) const MARKER_ITEMS_KEPT: u64 = 16;
 
 /// Pushes `item` (of marker `key`) unless the boot holds [`MARKER_ITEMS_KEPT`] of that marker
 /// already; then it replaces the latest one kept.
