@@ -36,6 +36,20 @@ pub(crate) struct SourceReport {
     pub(crate) sha256: Option<Whole>,
 }
 
+impl crate::timeline::dedup::SourceRead for SourceReport {
+    fn path(&self) -> &PathBuf {
+        &self.path
+    }
+
+    fn content(&self) -> (Option<u64>, Option<u128>) {
+        self.content
+    }
+
+    fn forget_summary(&mut self) {
+        self.summary = None;
+    }
+}
+
 /// An input's SHA-256, of every one of its raw bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Whole {

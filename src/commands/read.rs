@@ -5,8 +5,9 @@
 use crate::config::{Config, LatencyEnd};
 use crate::ingest::{collect_reporting, SourceReport};
 use crate::render::empty;
+use crate::timeline::assemble;
 use crate::timeline::identity::IdentityRule;
-use crate::timeline::lean::{self, Fleet, Keep, Reduce, Seen, Selection};
+use crate::timeline::lean::{Fleet, Keep, Reduce, Seen, Selection};
 use crate::timeline::{self, dedup, fragment, Boot, Classes};
 use anyhow::bail;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -212,7 +213,7 @@ pub(crate) fn read_fleet_reporting(
     };
     let mut read = read_digests(inputs, config, select, Some(&spec), sha256)?;
     let digests = std::mem::take(&mut read.digests);
-    let (fleet, instances, apart) = lean::reduce(digests, &Classes::from(config), &spec);
+    let (fleet, instances, apart) = assemble::reduce(digests, &Classes::from(config), &spec);
     for note in &apart {
         crate::warn!("bootline: {note}");
     }
@@ -273,7 +274,7 @@ fn read_digests(
         IdentityArg::Folder => IdentityRule::Folder,
         IdentityArg::File => IdentityRule::File,
     };
-    let identity = config.identity(rule);
+    let identity = crate::timeline::identity::IdentitySettings::new(rule, config);
     for d in &mut digests {
         if let Some(why) = fragment::apply(d, &identity) {
             crate::warn!("bootline: {why}");

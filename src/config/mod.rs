@@ -419,21 +419,6 @@ impl Config {
         Ok(())
     }
 
-    /// How instances are identified under `rule` (`--identity`), with this configuration's
-    /// folder pattern (validated when loaded).
-    pub(crate) fn identity(
-        &self,
-        rule: crate::timeline::identity::IdentityRule,
-    ) -> crate::timeline::identity::IdentitySettings {
-        crate::timeline::identity::IdentitySettings {
-            rule,
-            folder_regex: self
-                .identity_folder_regex
-                .as_deref()
-                .and_then(|r| regex::Regex::new(r).ok()),
-        }
-    }
-
     /// A class by name.
     pub(crate) fn class(&self, name: &str) -> Option<&Class> {
         self.classes.get(name)

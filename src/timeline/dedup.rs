@@ -13,8 +13,19 @@ use super::identity::IdentitySource;
 use super::machine::SAME_MACHINE_SECS;
 use super::{Boot, Digest, Zero};
 use crate::event::PlatformAction;
-use crate::ingest::SourceReport;
 use crate::sources;
+
+/// What finding copies needs of the report of reading a source (implemented by
+/// `ingest::SourceReport`): its path, the size and digest of its bytes, and a way to forget
+/// its line counts.
+pub(crate) trait SourceRead {
+    /// The path as given.
+    fn path(&self) -> &PathBuf;
+    /// Size and digest of its bytes, when its content was compared.
+    fn content(&self) -> (Option<u64>, Option<u128>);
+    /// Forgets what reading it counted (its lines were counted once already).
+    fn forget_summary(&mut self);
+}
 
 /// A source dropped because an earlier one has the same bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,8 +61,8 @@ fn machines_of(d: &Digest) -> Option<BTreeSet<&str>> {
 /// For each source, the earlier source it is a copy of: the same bytes saying the same thing
 /// about the same machine. Equal files in two instance folders are two machines' files, not
 /// copies; a file that names no machine repeats any earlier one with its bytes.
-fn copies_of(digests: &[Digest], reports: &[SourceReport]) -> Vec<Option<usize>> {
-    let keys: Vec<_> = reports.iter().map(|r| r.content).collect();
+fn copies_of(digests: &[Digest], reports: &[impl SourceRead]) -> Vec<Option<usize>> {
+    let keys: Vec<_> = reports.iter().map(|r| r.content()).collect();
     let same_bytes = sources::repeats(&keys);
     let mut kept: Vec<Option<usize>> = vec![None; digests.len()];
     for (i, first) in same_bytes.into_iter().enumerate() {
@@ -71,15 +82,15 @@ fn copies_of(digests: &[Digest], reports: &[SourceReport]) -> Vec<Option<usize>>
 /// Empties the digests of sources whose content repeats an earlier source's about the same
 /// machine, and clears their reports' summaries (their lines were counted once already).
 /// Returns the copies.
-pub(crate) fn drop_copies(digests: &mut [Digest], reports: &mut [SourceReport]) -> Vec<Copy> {
+pub(crate) fn drop_copies(digests: &mut [Digest], reports: &mut [impl SourceRead]) -> Vec<Copy> {
     let mut copies = Vec::new();
     for (i, kept) in copies_of(digests, reports).into_iter().enumerate() {
         let Some(kept) = kept else { continue };
         digests[i] = Digest::default();
-        reports[i].summary = None;
+        reports[i].forget_summary();
         copies.push(Copy {
-            path: reports[i].path.clone(),
-            kept: reports[kept].path.clone(),
+            path: reports[i].path().clone(),
+            kept: reports[kept].path().clone(),
         });
     }
     copies

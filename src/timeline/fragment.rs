@@ -10,12 +10,14 @@ use std::sync::Arc;
 use super::clock::Anchor;
 pub(crate) use super::clock::When;
 use super::identity::{self, IdentitySource};
-use super::open_boot::{close, Open};
+mod open_boot;
+
 use super::{Boot, ClockStep, Evidence};
 use crate::event::{
     epoch_secs as epoch, stage_of_action, uptime_went_back, BootClock, Event, EventKind,
     IdEvidence, Location, PlatformAction, Stamp,
 };
+use open_boot::{close, Open};
 
 /// Where an item of a fragment was found: a line of its source, or the source as a whole
 /// (systemd's startup totals). The path is the source's, shared: an item costs no copy of it.
@@ -181,7 +183,7 @@ pub(crate) struct PlatformFact {
     pub(crate) workspace: Option<String>,
     /// Labels (class, template, status, timeout_s, reason, …), shared by the facts of a
     /// source that carry the same set.
-    pub(crate) labels: super::lean::Labels,
+    pub(crate) labels: super::Labels,
     /// Where.
     pub(crate) source: Location,
 }
@@ -307,7 +309,7 @@ pub(crate) struct Digester {
     max_boots: usize,
     cut: Option<Location>,
     /// The platform events' label sets, one copy each.
-    labels: HashSet<super::lean::Labels>,
+    labels: HashSet<super::Labels>,
 }
 
 impl Digester {
@@ -327,7 +329,7 @@ impl Digester {
 
     /// The shared copy of a platform event's labels: a source of a million events carries a
     /// handful of label sets (a class, a template, a status).
-    fn shared_labels(&mut self, labels: &BTreeMap<String, String>) -> super::lean::Labels {
+    fn shared_labels(&mut self, labels: &BTreeMap<String, String>) -> super::Labels {
         if let Some(l) = self.labels.get(labels) {
             return l.clone();
         }

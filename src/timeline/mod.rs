@@ -9,7 +9,6 @@
 pub(crate) mod assemble;
 pub(crate) mod attempt;
 pub(crate) mod boot_time;
-mod build;
 pub(crate) mod clock;
 pub(crate) mod dedup;
 pub(crate) mod fragment;
@@ -17,8 +16,6 @@ pub mod identity;
 pub(crate) mod lean;
 pub(crate) mod machine;
 pub(crate) mod observed;
-mod open_boot;
-mod plan;
 pub(crate) mod verdict;
 
 use std::collections::BTreeMap;
@@ -27,7 +24,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub(crate) use assemble::{assemble_each, assemble_noting, Classes};
+pub(crate) use assemble::{assemble_noting, Classes};
 pub(crate) use attempt::{attempts, implausible, nothing_to_fit, Attempt, Implausibles};
 pub(crate) use fragment::Digest;
 pub(crate) use observed::{disagreements, ObservedTimeout};

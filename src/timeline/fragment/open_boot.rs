@@ -6,13 +6,13 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::clock::{Anchor, ClockMap, Segmenter, When};
-use super::fragment::{Fragment, MilestoneItem, Origin, PhaseItem};
-use super::Evidence;
+use super::{Fragment, MilestoneItem, Origin, PhaseItem};
 use crate::event::{
     epoch_secs as epoch, BootClock, CrashKind, Edge, Event, EventKind, Stamp, StartupTotals,
 };
 use crate::record::{self, RecordClock, SpanEnd};
+use crate::timeline::clock::{Anchor, ClockMap, Segmenter, When};
+use crate::timeline::Evidence;
 
 /// The most precise reading of a stamp: since-boot when it has one (sub-second), else wall.
 pub(super) fn when_of(s: &Stamp) -> Option<When> {

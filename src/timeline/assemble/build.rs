@@ -4,14 +4,17 @@
 
 use std::collections::BTreeSet;
 
-use super::boot_time::BootTime;
-use super::fragment::{Fragment, PlatformFact};
 use super::plan::{AttemptContext, Fact};
-use super::verdict::{boot_finished_secs, classify, latency, marker_secs, timed, Signals};
-use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
+use super::{milli, utc};
 use crate::config::LatencyEnd;
 use crate::event::PlatformAction;
 use crate::record::is_stage;
+use crate::timeline::boot_time::BootTime;
+use crate::timeline::fragment::{Fragment, PlatformFact};
+use crate::timeline::verdict::{
+    boot_finished_secs, classify, latency, marker_secs, timed, Signals,
+};
+use crate::timeline::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
 
 /// What the sources of one boot show, on the boot's clock (seconds from its zero).
 #[derive(Debug, Default)]
@@ -350,21 +353,6 @@ fn boot_signals(
         crashed: shown.crash.is_some(),
         observed_secs: shown.deleted.or(shown.last_seen).filter(|_| timed),
     }
-}
-
-/// Seconds to the millisecond, the precision every boot's times and durations are kept at:
-/// what cloud-init stamps resolve, and one value for a boot whether it was assembled from raw
-/// logs or read back from a timeline shard.
-pub(super) fn milli(x: f64) -> f64 {
-    (x * 1e3).round() / 1e3
-}
-
-/// An epoch time to the millisecond, as a UTC time.
-fn utc(epoch_secs: f64) -> Option<chrono::DateTime<chrono::Utc>> {
-    if !epoch_secs.is_finite() {
-        return None;
-    }
-    chrono::DateTime::from_timestamp_millis((epoch_secs * 1e3).round() as i64)
 }
 
 /// The same milestone read from two sources (a console and a cloud-init.log) is kept once:

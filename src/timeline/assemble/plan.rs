@@ -4,18 +4,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::assemble::Classes;
-use super::boot_time::BootTime;
-use super::fragment::{Fragment, PlatformFact};
-use super::lean::Labels;
-use super::verdict::{
-    classify, is_sweep_flip, latency, stated_timeout_secs, Failed, Signals, Sweep, TIMEOUT_LABEL,
-};
-use super::{Boot, Latency, Phase, Zero};
+use super::{milli, Classes};
 use crate::config::{LatencyEnd, DEFAULT_CLASS};
 use crate::event::PlatformAction;
-
-use super::build::milli;
+use crate::timeline::boot_time::BootTime;
+use crate::timeline::fragment::{Fragment, PlatformFact};
+use crate::timeline::lean::Labels;
+use crate::timeline::verdict::{
+    classify, is_sweep_flip, latency, stated_timeout_secs, Failed, Signals, Sweep, TIMEOUT_LABEL,
+};
+use crate::timeline::{Boot, Latency, Phase, Zero};
 
 /// A boot whose kernel appears to start up to this long before a launch belongs to that launch's
 /// attempt (clocks disagree by a little).
