@@ -285,7 +285,7 @@ fn print_many(
         rendered.into_iter().zip(&inputs.sources).zip(copies)
     {
         if let Some(kept) = copy_of {
-            copied.push(crate::timeline::dedup::Copy {
+            copied.push(crate::timeline::dedup::RepeatedSource {
                 path: source.path.clone(),
                 kept: inputs.sources[kept].path.clone(),
             });
@@ -360,7 +360,7 @@ pub(crate) fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
     let mut copied = Vec::new();
     for (source, copy_of) in inputs.sources.iter().zip(copies) {
         if let Some(kept) = copy_of {
-            copied.push(crate::timeline::dedup::Copy {
+            copied.push(crate::timeline::dedup::RepeatedSource {
                 path: source.path.clone(),
                 kept: inputs.sources[kept].path.clone(),
             });

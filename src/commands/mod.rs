@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use crate::parse::{self, Format, Summary};
 use crate::sources::{Skipped, Source, SourceSet};
-use crate::timeline::dedup::Copy;
+use crate::timeline::dedup::RepeatedSource;
 use crate::timeline::{Implausibles, ObservedTimeout};
 
 use crate::render::style::Palette;
@@ -193,7 +193,7 @@ pub(crate) fn report_unrecognised(paths: &[PathBuf]) {
 }
 
 /// Says on stderr which sources were dropped as copies of earlier ones.
-pub(crate) fn report_copies(copies: &[Copy]) {
+pub(crate) fn report_copies(copies: &[RepeatedSource]) {
     if copies.is_empty() {
         return;
     }

@@ -234,11 +234,11 @@ pub(crate) fn read_fleet_reporting(
 /// What reading the sources gave.
 pub(crate) struct Read {
     /// One digest per source, in source order (copies and repeated boots dropped).
-    pub(crate) digests: Vec<fragment::Digest>,
+    pub(crate) digests: Vec<fragment::SourceBoots>,
     /// How each source was read, in source order.
     pub(crate) reports: Vec<SourceReport>,
     /// The sources dropped as copies of earlier ones.
-    pub(crate) copies: Vec<dedup::Copy>,
+    pub(crate) copies: Vec<dedup::RepeatedSource>,
     /// Whether any source failed to read.
     pub(crate) failed: bool,
     /// Whether no boot was found, or the selection kept none (said on stderr).
@@ -300,7 +300,7 @@ fn read_digests(
 
 /// Drops boots held twice in one input, platform events read from two inputs and boots two
 /// timeline shards hold, saying on stderr which.
-fn drop_repeats(digests: &mut [fragment::Digest], inputs: &Inputs) {
+fn drop_repeats(digests: &mut [fragment::SourceBoots], inputs: &Inputs) {
     let twice: Vec<String> = digests
         .iter()
         .zip(inputs.paths())

@@ -26,9 +26,9 @@ pub(crate) const EXPECTED: &str = "an `analyze boot` line (`Kernel Started at: <
 
 /// Parser for boot output.
 #[derive(Debug, Default)]
-pub(crate) struct Boot;
+pub(crate) struct AnalyzeBoot;
 
-impl Boot {
+impl AnalyzeBoot {
     /// A new parser.
     pub(crate) fn new() -> Self {
         Self
@@ -98,7 +98,7 @@ fn key_events(key: &str, at: DateTime<FixedOffset>, out: &mut Emit<'_>) -> bool 
     true
 }
 
-impl LineParser for Boot {
+impl LineParser for AnalyzeBoot {
     fn line(&mut self, text: &str, out: &mut Emit<'_>) -> Result<(), Malformed> {
         let t = text.trim();
         if t.is_empty()

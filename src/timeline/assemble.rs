@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use regex::RegexSet;
 
-use super::fragment::{Digest, Fragment, PlatformFact};
+use super::fragment::{Fragment, PlatformFact, SourceBoots};
 use super::identity::IdentitySource;
 use super::lean::{Fleet, Reduce, Reducer};
 use super::verdict::{Signals, Sweep};
@@ -92,7 +92,10 @@ struct PlatformInfo {
 
 /// [`assemble`], with a line for each source kept out of a boot because its clock puts it
 /// more than a day from the boot's (for stderr).
-pub(crate) fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Vec<String>) {
+pub(crate) fn assemble_noting(
+    digests: Vec<SourceBoots>,
+    policy: &Classes,
+) -> (Vec<Boot>, Vec<String>) {
     let mut boots: Vec<Boot> = Vec::new();
     let notes = assemble_each(digests, policy, &mut |b| boots.push(b));
     boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
@@ -107,7 +110,7 @@ const INSTANCES_AT_ONCE: usize = 4096;
 /// order, each instance's in boot order. A caller that reduces them (`fit`, `recommend`,
 /// `report`) never holds every whole boot at once.
 pub(crate) fn assemble_each(
-    digests: Vec<Digest>,
+    digests: Vec<SourceBoots>,
     policy: &Classes,
     each: &mut dyn FnMut(Boot),
 ) -> Vec<String> {
@@ -154,7 +157,7 @@ struct Gathered {
     facts: Vec<PlatformFact>,
 }
 
-fn gather(digests: Vec<Digest>) -> Gathered {
+fn gather(digests: Vec<SourceBoots>) -> Gathered {
     let mut shard_boots = Vec::new();
     let mut fragments: BTreeMap<String, Vec<Fragment>> = BTreeMap::new();
     let mut facts: Vec<PlatformFact> = Vec::new();
@@ -224,7 +227,7 @@ fn build_in_batches(
 /// number of instances read when an instance is selected (selected or not), and assembly's
 /// notes (for stderr).
 pub(crate) fn reduce(
-    mut digests: Vec<Digest>,
+    mut digests: Vec<SourceBoots>,
     policy: &Classes,
     spec: &Reduce,
 ) -> (Fleet, usize, Vec<String>) {
@@ -449,7 +452,7 @@ fn identity_sources(frags: &[Fragment], named_by_platform: bool) -> Vec<Identity
 
 #[cfg(test)]
 /// Builds boot timelines from digests.
-pub(crate) fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
+pub(crate) fn assemble(digests: Vec<SourceBoots>, policy: &Classes) -> Vec<Boot> {
     assemble_noting(digests, policy).0
 }
 
@@ -761,7 +764,7 @@ mod tests {
             Arc::from("vm/cloud-init-output.log"),
             banners_from(0),
         )];
-        digests.push(Digest {
+        digests.push(SourceBoots {
             platform: vec![PlatformFact {
                 action: PlatformAction::Launched,
                 at: 1_665_062_800.0,
@@ -770,7 +773,7 @@ mod tests {
                 labels: Default::default(),
                 source: Location::new("events.jsonl".into(), 1),
             }],
-            ..Digest::default()
+            ..SourceBoots::default()
         });
         let boots = assemble(digests, &Classes::default());
         assert_eq!(boots[0].end, "registered");

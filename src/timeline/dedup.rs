@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::fragment::PlatformFact;
 use super::identity::IdentitySource;
 use super::machine::SAME_MACHINE_SECS;
-use super::{Boot, Digest, Zero};
+use super::{Boot, SourceBoots, Zero};
 use crate::event::PlatformAction;
 use crate::sources;
 
@@ -29,7 +29,7 @@ pub(crate) trait SourceRead {
 
 /// A source dropped because an earlier one has the same bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Copy {
+pub(crate) struct RepeatedSource {
     /// The source dropped.
     pub(crate) path: PathBuf,
     /// The earlier source it repeats, which was kept.
@@ -49,7 +49,7 @@ pub(crate) struct RepeatedBoot {
 
 /// The machines a source speaks of, when its identity is decided by evidence (an id, an
 /// instance folder, the wall clock); `None` when it names none (each file its own).
-fn machines_of(d: &Digest) -> Option<BTreeSet<&str>> {
+fn machines_of(d: &SourceBoots) -> Option<BTreeSet<&str>> {
     let named = d
         .fragments
         .iter()
@@ -61,7 +61,7 @@ fn machines_of(d: &Digest) -> Option<BTreeSet<&str>> {
 /// For each source, the earlier source it is a copy of: the same bytes saying the same thing
 /// about the same machine. Equal files in two instance folders are two machines' files, not
 /// copies; a file that names no machine repeats any earlier one with its bytes.
-fn copies_of(digests: &[Digest], reports: &[impl SourceRead]) -> Vec<Option<usize>> {
+fn copies_of(digests: &[SourceBoots], reports: &[impl SourceRead]) -> Vec<Option<usize>> {
     let keys: Vec<_> = reports.iter().map(|r| r.content()).collect();
     let same_bytes = sources::repeats(&keys);
     let mut kept: Vec<Option<usize>> = vec![None; digests.len()];
@@ -82,13 +82,16 @@ fn copies_of(digests: &[Digest], reports: &[impl SourceRead]) -> Vec<Option<usiz
 /// Empties the digests of sources whose content repeats an earlier source's about the same
 /// machine, and clears their reports' summaries (their lines were counted once already).
 /// Returns the copies.
-pub(crate) fn drop_copies(digests: &mut [Digest], reports: &mut [impl SourceRead]) -> Vec<Copy> {
+pub(crate) fn drop_copies(
+    digests: &mut [SourceBoots],
+    reports: &mut [impl SourceRead],
+) -> Vec<RepeatedSource> {
     let mut copies = Vec::new();
     for (i, kept) in copies_of(digests, reports).into_iter().enumerate() {
         let Some(kept) = kept else { continue };
-        digests[i] = Digest::default();
+        digests[i] = SourceBoots::default();
         reports[i].forget_summary();
-        copies.push(Copy {
+        copies.push(RepeatedSource {
             path: reports[i].path().clone(),
             kept: reports[kept].path().clone(),
         });
@@ -98,7 +101,10 @@ pub(crate) fn drop_copies(digests: &mut [Digest], reports: &mut [impl SourceRead
 
 /// Keeps each (instance, boot) read from timeline shards once, from the first shard in
 /// input order that holds it. Returns the boots dropped.
-pub(crate) fn drop_repeated_boots(digests: &mut [Digest], paths: &[PathBuf]) -> Vec<RepeatedBoot> {
+pub(crate) fn drop_repeated_boots(
+    digests: &mut [SourceBoots],
+    paths: &[PathBuf],
+) -> Vec<RepeatedBoot> {
     // Keyed by a shared id: a lean boot's costs no copy.
     let mut seen: HashSet<(Arc<str>, usize)> = HashSet::new();
     let mut repeated = Vec::new();
@@ -156,7 +162,7 @@ fn event_key(f: &PlatformFact) -> EventKey {
 /// same export on stdin and as a file, a gzip or CRLF or reordered copy, two exports that
 /// overlap. Returns, per source, how many of its events were repeats.
 pub(crate) fn drop_repeated_events(
-    digests: &mut [Digest],
+    digests: &mut [SourceBoots],
     paths: &[PathBuf],
 ) -> Vec<RepeatedEvents> {
     let mut seen: HashSet<EventKey> = HashSet::new();

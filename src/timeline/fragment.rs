@@ -197,9 +197,11 @@ pub(crate) type PlatformFacts = Vec<PlatformFact>;
 /// boot kept costs memory.
 pub(crate) const MAX_BOOTS_PER_SOURCE: usize = 100_000;
 
-/// What one source gave.
+/// What one source gave, boot by boot: its per-boot fragments, its platform events and the
+/// boots it held whole (a timeline input). Not a hash: the hashes of a source's bytes are
+/// [`crate::input::ContentHash`] and its SHA-256.
 #[derive(Debug, Default)]
-pub(crate) struct Digest {
+pub(crate) struct SourceBoots {
     /// Per-boot fragments.
     pub(crate) fragments: Vec<Fragment>,
     /// Platform events.
@@ -301,7 +303,7 @@ fn shrunk(mut f: Fragment) -> Fragment {
 pub(crate) struct Digester {
     path: Arc<str>,
     current: Option<Open>,
-    out: Digest,
+    out: SourceBoots,
     kept: Kept,
     /// The source said its year is unknown.
     undated: bool,
@@ -318,7 +320,7 @@ impl Digester {
         Self {
             path,
             current: None,
-            out: Digest::default(),
+            out: SourceBoots::default(),
             kept: Kept::default(),
             undated: false,
             max_boots: MAX_BOOTS_PER_SOURCE,
@@ -339,7 +341,7 @@ impl Digester {
     }
 
     /// This digester keeping at most `boots` boots of its source (at least one): a boot begun
-    /// beyond them ends what is read as boots ([`Digest::boots_cut`]). Boots read whole from a
+    /// beyond them ends what is read as boots ([`SourceBoots::boots_cut`]). Boots read whole from a
     /// timeline are not counted: a shard holds a fleet.
     pub(crate) fn with_max_boots(mut self, boots: usize) -> Self {
         self.max_boots = boots.max(1);
@@ -509,7 +511,7 @@ impl Digester {
     /// Ends the source: boots without an id of their own take the nearest earlier one of the
     /// source (the first one, for boots before it: the machine is the same until the log says
     /// otherwise), then each boot's instance is decided with the default rule.
-    pub(crate) fn finish(mut self) -> Digest {
+    pub(crate) fn finish(mut self) -> SourceBoots {
         self.close_current();
         self.out.repeated_boots = self.kept.repeated;
         self.out.boots_cut = self.cut.map(|at| crate::error::Error::TooManyBoots {
@@ -539,7 +541,10 @@ impl Digester {
 /// Decides the instance of every fragment of a digest under `settings` (`--identity`,
 /// `[identity] folder_regex`). Returns why the rule asked for could not apply to the source,
 /// when it could not (`--identity folder` for a file in no folder).
-pub(crate) fn apply(digest: &mut Digest, settings: &identity::IdentitySettings) -> Option<String> {
+pub(crate) fn apply(
+    digest: &mut SourceBoots,
+    settings: &identity::IdentitySettings,
+) -> Option<String> {
     let mut why = None;
     for f in &mut digest.fragments {
         let content = f.content_id.as_ref().map(|(id, e)| (id.as_str(), *e));
@@ -558,7 +563,7 @@ pub(crate) fn apply(digest: &mut Digest, settings: &identity::IdentitySettings) 
 
 #[cfg(test)]
 /// Digests a whole event sequence from one source.
-pub(crate) fn digest(path: Arc<str>, events: impl IntoIterator<Item = Event>) -> Digest {
+pub(crate) fn digest(path: Arc<str>, events: impl IntoIterator<Item = Event>) -> SourceBoots {
     let mut d = Digester::new(path);
     for e in events {
         d.push(e);
