@@ -81,8 +81,8 @@ pub(crate) struct Inputs {
 }
 
 impl Inputs {
-    /// Validates input arguments, expands folders and says on stderr what a walk passed over
-    /// and which paths reached a file already listed.
+    /// Validates input arguments and expands folders ([`report_expansion`] says on stderr what
+    /// the walk passed over).
     pub(crate) fn from_args(args: &InputArgs) -> anyhow::Result<Self> {
         let format = args
             .read
@@ -135,6 +135,8 @@ pub(crate) fn pretty_json<T: serde::Serialize>(v: &T) -> serde_json::Result<Stri
     Ok(s)
 }
 
+/// Says on stderr what a folder walk passed over and which paths reached a file already
+/// listed.
 fn report_expansion(set: &SourceSet) {
     for s in &set.skipped {
         crate::warn!("bootline: skipped {}: {}", s.path.display(), s.reason);
