@@ -48,6 +48,9 @@ pub(crate) enum Command {
     /// Recommend register-wait timeouts per class, template and cohort, with false-fail rates,
     /// the stuck-class check and the lockstep and guard checks.
     Recommend(RecommendArgs),
+    /// Compare cohorts (inputs, a label's values, launch weeks or durations files): quantile
+    /// shifts, the log-rank and fixed-time tests, which phases moved, and a regression gate.
+    Compare(CompareArgs),
     /// Check lockstep timeouts and guard cases against proposed timeouts; with inputs, fail
     /// when a current timeout is below its recommendation (a CI gate).
     Check(CheckArgs),
@@ -247,6 +250,56 @@ pub(crate) struct FitArgs {
     pub(crate) format: OutputFormat,
 }
 
+/// Options of `bootline compare`.
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// Inputs: each file or folder one cohort, in order (with --group-by: all of them, split by
+    /// the label).
+    #[command(flatten)]
+    pub(crate) input: OptionalInputArgs,
+    /// Selection and configuration (with timelines).
+    #[command(flatten)]
+    pub(crate) select: SelectArgs,
+    /// Plain durations files (as `fit --durations`), one cohort each, in order.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub(crate) durations: Vec<PathBuf>,
+    /// Cohorts are the values of this label: `template`, a key of the `launched` events
+    /// (instance_type, region, …), or `launch_week` / `launch_day` (UTC).
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) group_by: Option<String>,
+    /// Rename the cohorts, in order (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Vec<String>,
+    /// Only boots of this class (with timelines; default: `default`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) class: Option<String>,
+    /// S(T) and the fixed-time test at these times, seconds (repeatable; default: the class's
+    /// current timeout and the recommended one).
+    #[arg(long, value_name = "SECS")]
+    pub(crate) at: Vec<f64>,
+    /// The quantile the gate compares.
+    #[arg(long, default_value_t = 0.9, value_name = "Q")]
+    pub(crate) gate_quantile: f64,
+    /// Seconds a later cohort may be slower at the gate quantile.
+    #[arg(long, default_value_t = 0.0, value_name = "SECS")]
+    pub(crate) tolerance: f64,
+    /// The gate's significance level (log-rank p, Holm-corrected over gated pairs).
+    #[arg(long, default_value_t = 0.01)]
+    pub(crate) alpha: f64,
+    /// Confidence level of intervals (default: `[policy] confidence`, else 0.95).
+    #[arg(long)]
+    pub(crate) confidence: Option<f64>,
+    /// Bootstrap resamples per cohort for the quantile shifts (seeded).
+    #[arg(long, default_value_t = crate::stats::shift::BOOTSTRAP_RESAMPLES, value_name = "N")]
+    pub(crate) resamples: usize,
+    /// Also draw the cohorts' survival curves as an SVG to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) chart: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub(crate) format: OutputFormat,
+}
+
 /// How the boots the sweep killed without a later register are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum AssumeArg {
@@ -353,6 +406,10 @@ pub(crate) struct ReportArgs {
     /// The folder to write report.md, report.json and the charts to (created if missing).
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
+    /// Also compare the charted class's cohorts by this label (as `compare --group-by`): a
+    /// section of the page and `compare.svg`.
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) group_by: Option<String>,
     /// Make chart links absolute with this prefix (a pasted pull-request body resolves no
     /// relative links): an `http://` or `https://` URL, or a relative path.
     #[arg(long, value_name = "URL", value_parser = link_base)]

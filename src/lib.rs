@@ -30,6 +30,7 @@ mod app;
 pub mod chart;
 mod cli;
 mod commands;
+pub(crate) mod compare;
 pub mod config;
 pub(crate) mod content;
 pub(crate) mod durations;

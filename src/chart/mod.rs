@@ -7,6 +7,7 @@
 //! [`frame`]; the labelled vertical lines are [`flags`]: legends and line labels stand above
 //! the plot, where they hide no data and no line.
 
+pub(crate) mod compare;
 mod distribution;
 mod flags;
 mod frame;
@@ -46,6 +47,8 @@ pub enum Kind {
     Survival,
     /// Per-phase p50/p90/p99 bars.
     Phases,
+    /// Cohorts' survival curves (`bootline compare --chart`; not one of the report's).
+    Compare,
 }
 
 impl Kind {
@@ -66,6 +69,7 @@ impl Kind {
             Kind::Distribution => "distribution",
             Kind::Survival => "survival",
             Kind::Phases => "phases",
+            Kind::Compare => "compare",
         }
     }
 }
@@ -136,10 +140,18 @@ pub(crate) fn render(kind: Kind, report: &Report) -> Result<String, ChartError> 
         Kind::Waterfall => waterfall::draw(f),
         Kind::Timeline => timeline::draw(f),
         Kind::Phases => phases::draw(f),
+        Kind::Compare => Err(ChartError::NoData(
+            kind,
+            "drawn by bootline compare --chart".into(),
+        )),
     }?;
-    // Labels were made visible as they were drawn; this keeps any character XML 1.0 forbids
-    // out of the document whatever label carried it.
-    Ok(with_title(&xml_document(&svg), &title))
+    Ok(finish(&svg, &title))
+}
+
+/// The finished document: labels were made visible as they were drawn; this keeps any
+/// character XML 1.0 forbids out of the document whatever label carried it, and names it.
+pub(crate) fn finish(svg: &str, title: &str) -> String {
+    with_title(&xml_document(svg), title)
 }
 
 /// Turns a plotters error into ours.

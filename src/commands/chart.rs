@@ -23,12 +23,13 @@ pub(crate) fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
     } else {
         Target::File(&args.output)
     };
-    let built = build(&args.report, presentation, None, false, |inputs| {
+    let built = build(&args.report, presentation, None, (false, None), |inputs| {
         Ok(output::refuse_inputs(target, inputs)?)
     })?;
     let Built {
         report: Some(report),
         failed,
+        ..
     } = built
     else {
         return Ok(built.nothing_code());

@@ -3,6 +3,7 @@
 mod analyze;
 mod chart;
 mod check;
+mod compare;
 mod fit;
 mod formats;
 mod manual;
@@ -41,6 +42,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dump(args) => analyze::run_dump(args),
         Command::Timeline(args) => timeline::run(args),
         Command::Fit(args) => fit::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Recommend(args) => recommend::run(args),
         Command::Check(args) => check::run(args),
         Command::Completions { shell } => manual::completions(shell),

@@ -24,6 +24,8 @@ pub(crate) struct Built {
     pub(crate) report: Option<Report>,
     /// Whether a source could not be read (exit 2 after writing).
     pub(crate) failed: bool,
+    /// The charted class's cohorts compared (`report --group-by`).
+    pub(crate) comparison: Option<crate::compare::Comparison>,
 }
 
 impl Built {
@@ -120,7 +122,7 @@ pub(crate) fn build(
     opts: &ReportOptions,
     presentation: Presentation,
     now: Option<DateTime<Utc>>,
-    quiet: bool,
+    (quiet, group_by): (bool, Option<&str>),
     check_output: impl FnOnce(&[&Path]) -> anyhow::Result<()>,
 ) -> anyhow::Result<Built> {
     let config = load_config(&opts.select)?;
@@ -143,6 +145,7 @@ pub(crate) fn build(
         return Ok(Built {
             report: None,
             failed: read.failed,
+            comparison: None,
         });
     }
     let cwd = std::env::current_dir()
@@ -163,6 +166,9 @@ pub(crate) fn build(
         now,
         presentation,
     };
+    let comparison = group_by.and_then(|label| {
+        report::compare::comparison(&fleet.boots, &config, &options.class, label)
+    });
     let report = report::build(fleet, &config, digests, &options)?;
     super::report_implausible(&report.implausible, opts.input.read.strict)?;
     for c in &report.classes {
@@ -171,6 +177,7 @@ pub(crate) fn build(
     Ok(Built {
         report: Some(report),
         failed,
+        comparison,
     })
 }
 
@@ -183,6 +190,7 @@ pub(crate) fn zone(tz: &str) -> anyhow::Result<Zone> {
 fn file_names() -> Vec<String> {
     let mut names = vec!["report.md".to_string(), "report.json".to_string()];
     names.extend(Kind::ALL.iter().map(|k| format!("{k}.svg")));
+    names.push(report::compare::CHART.to_string());
     names
 }
 
@@ -223,6 +231,17 @@ fn say_written(report: &Report, written: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Adds the comparison section to `report.md` and its chart (`report --group-by`).
+fn compared(files: &mut Vec<(String, String)>, c: &crate::compare::Comparison) {
+    let svg = crate::chart::compare::render(c).inspect_err(|e| crate::warn!("bootline: {e}"));
+    files[0]
+        .1
+        .push_str(&report::compare::section(c, svg.is_ok()));
+    if let Ok(svg) = svg {
+        files.push((report::compare::CHART.to_string(), svg));
+    }
+}
+
 /// Runs `bootline report`.
 pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let presentation = Presentation {
@@ -233,7 +252,8 @@ pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let now = report_time(args.now.as_deref())?;
     let names = file_names();
     let mut folder = None;
-    let built = build(&args.report, presentation, now, args.quiet, |inputs| {
+    let flags = (args.quiet, args.group_by.as_deref());
+    let built = build(&args.report, presentation, now, flags, |inputs| {
         output::refuse_inputs(Target::Folder(&args.out), inputs)?;
         let ours: Vec<&str> = names.iter().map(String::as_str).collect();
         folder = Some(output::Folder::new(&args.out, &ours)?);
@@ -244,11 +264,15 @@ pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let Built {
         report: Some(report),
         failed,
+        comparison,
     } = built
     else {
         return Ok(built.nothing_code());
     };
-    let files = report_files(&report)?;
+    let mut files = report_files(&report)?;
+    if let Some(c) = &comparison {
+        compared(&mut files, c);
+    }
     // Built beside the folder and swapped in whole: the folder holds one run's set at every
     // instant.
     let folder = folder.context("the output folder was not checked")?;

@@ -4,7 +4,8 @@
 //! Each boundary shows them as text and never lets them act:
 //!
 //! - the terminal ([`terminal`]): every control character is a visible escape (`\x1b`, `\n`),
-//!   so no log can set the title, clear the screen or fake a line of output;
+//!   so no log can set the title, clear the screen or fake a line of output, and every
+//!   bidirectional override or isolate too (`\u{202e}`), so none can reverse what is shown;
 //! - Markdown ([`markdown_code`], [`markdown_cell`], [`markdown_text`]): inside a code span
 //!   whose fence is longer than any run of backticks in it, or with the characters that start
 //!   markup backslash-escaped; a newline never passes, raw HTML never forms;
@@ -17,9 +18,16 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `c` is a control character: C0, DEL or C1.
+/// Whether `c` is a control character: C0, DEL or C1, or one that reorders or breaks the text
+/// around it without being seen: the bidirectional marks, embeddings, overrides and isolates
+/// (a log line that reverses what follows it) and the Unicode line and paragraph separators.
 fn is_control(c: char) -> bool {
     c.is_control()
+        || matches!(
+            c,
+            '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+                | '\u{2028}' | '\u{2029}'
+        )
 }
 
 /// `c` as a visible escape: `\n`, `\t`, `\r`, else `\x1b` (C0, DEL) or `\u{9b}` (C1).
@@ -227,6 +235,18 @@ mod tests {
         );
         assert_eq!(terminal("a\tb\r\u{7f}\u{9b}"), "a\\tb\\r\\x7f\\u{9b}");
         assert!(matches!(terminal("i-0abc"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_bidirectional_override_is_shown_not_obeyed_at_every_boundary() {
+        let reversed = "i-1\u{202e}gnp.exe\u{2066}x\u{2028}y";
+        let shown = "i-1\\u{202e}gnp.exe\\u{2066}x\\u{2028}y";
+        assert_eq!(terminal(reversed), shown);
+        assert_eq!(xml_text(reversed), shown);
+        assert_eq!(chart_label(reversed), shown);
+        assert!(!markdown_text(reversed).contains('\u{202e}'));
+        assert!(!markdown_cell(reversed).contains('\u{2066}'));
+        assert_eq!(terminal("Grüße, 東京, ܐ"), "Grüße, 東京, ܐ");
     }
 
     #[test]

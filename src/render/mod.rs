@@ -1,6 +1,7 @@
 //! Renderers: pure functions from results to text and JSON (the report's Markdown is
 //! `report/markdown.rs`, its SVG charts `chart/`).
 
+pub(crate) mod compare;
 pub(crate) mod dump;
 pub(crate) mod empty;
 pub(crate) mod escape;

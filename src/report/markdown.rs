@@ -38,6 +38,7 @@ pub(crate) fn caption(kind: Kind) -> &'static str {
         Kind::Waterfall => "every boot, sorted by latency, coloured by phase",
         Kind::Timeline => "the worked instance, lane by lane",
         Kind::Phases => "per-phase p50/p90/p99 and tail blame",
+        Kind::Compare => "share of boots not yet registered, one curve per cohort (log scale)",
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`text::verdicts`], [`json`]; the charts live in [`crate::chart`]).
 
 pub(crate) mod class;
+pub(crate) mod compare;
 pub mod figures;
 pub(crate) mod fit;
 pub(crate) mod inputs;
