@@ -33,6 +33,9 @@ impl Bounds {
     pub(crate) const CONFIDENCE: Bounds = Bounds::new(0.5, false, 1.0, true, "[0.5, 1)");
     /// The multiplicative slack.
     pub(crate) const MULTIPLIER: Bounds = Bounds::new(1.0, false, 10.0, false, "[1, 10]");
+    /// A count of records: at least one, at most a billion.
+    pub(crate) const COUNT: Bounds =
+        Bounds::new(1.0, false, 1e9, false, "whole numbers in [1, 1000000000]");
 
     const fn new(lo: f64, lo_open: bool, hi: f64, hi_open: bool, shown: &'static str) -> Self {
         Self {

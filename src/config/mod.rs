@@ -105,7 +105,13 @@ pub(crate) struct Policy {
     pub(crate) grid_above_secs: f64,
     /// Raw timeout at which the grid changes from `grid_secs` to `grid_above_secs`, seconds.
     pub(crate) grid_switch_secs: f64,
+    /// Exact records a group needs before its recommendation is a verdict; below it the
+    /// verdict is `insufficient_data` (the numbers are kept, model-only).
+    pub(crate) min_records: usize,
 }
+
+/// Exact records a group needs by default: below 200, even the p99.5 lies beyond the data.
+pub const DEFAULT_MIN_RECORDS: usize = 200;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -117,6 +123,7 @@ impl Default for Policy {
             grid_secs: 30.0,
             grid_above_secs: 60.0,
             grid_switch_secs: 600.0,
+            min_records: DEFAULT_MIN_RECORDS,
         }
     }
 }

@@ -66,6 +66,7 @@ pub(super) struct RawPolicy {
     pub(super) grid_secs: Option<SSecs>,
     pub(super) grid_above_secs: Option<SSecs>,
     pub(super) grid_switch_secs: Option<SSecs>,
+    pub(super) min_records: Option<SNum>,
 }
 
 #[derive(Debug, Deserialize)]

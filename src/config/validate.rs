@@ -180,7 +180,23 @@ impl Validator<'_> {
                 Bounds::SECS_OR_ZERO,
                 d.grid_switch_secs,
             )?,
+            min_records: self.count(&p.min_records, "min_records", d.min_records)?,
         })
+    }
+
+    /// A whole count within [`Bounds::COUNT`], or `default` when the key is absent.
+    fn count(&self, v: &Option<SNum>, key: &str, default: usize) -> Result<usize> {
+        let Some(v) = v else {
+            return Ok(default);
+        };
+        let x = self.bounded(v, key, Bounds::COUNT)?;
+        if x.fract() != 0.0 {
+            return self.err(
+                v.span(),
+                format!("{key} must be a whole number of records, got {x}"),
+            );
+        }
+        Ok(x as usize)
     }
 
     fn platform(&self, p: &RawPlatform) -> Result<Platform> {
@@ -439,6 +455,7 @@ slack_add_secs = 30
 grid_secs = 15
 grid_above_secs = 120
 grid_switch_secs = 900
+min_records = 50
 [platform]
 sweep_period_secs = 30
 crash_reasons = ['^instance_status_check_failed$', 'cloud_init_error']
@@ -467,6 +484,7 @@ expect = "spared"
         )
         .unwrap();
         assert_eq!(c.policy.slack_add_secs, 30.0);
+        assert_eq!(c.policy.min_records, 50);
         assert_eq!(c.platform.sweep_period_secs, 30.0);
         assert_eq!(c.platform.crash_reasons.len(), 2);
         assert_eq!(
@@ -548,6 +566,14 @@ expect = "spared"
         assert_eq!(line, 4);
         assert!(msg.contains("zz"), "{msg}");
         assert_eq!(err_at("[policy]\ngrid_secs = 0\n").0, 2);
+        assert_eq!(
+            err_at("[policy]\nmin_records = 20.5\n"),
+            (
+                2,
+                "min_records must be a whole number of records, got 20.5".to_string()
+            )
+        );
+        assert_eq!(err_at("[policy]\n\nmin_records = 0\n").0, 3);
     }
 
     #[test]
