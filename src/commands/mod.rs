@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use crate::parse::{self, Format, Summary};
 use crate::sources::{Skipped, Source, SourceSet};
-use crate::timeline::dedup::Copy;
+use crate::timeline::dedup::RepeatedSource;
 use crate::timeline::{Implausibles, ObservedTimeout};
 
 pub(crate) use crate::render::name_list;
@@ -84,8 +84,8 @@ pub(crate) struct Inputs {
 }
 
 impl Inputs {
-    /// Validates input arguments, expands folders and says on stderr what a walk passed over
-    /// and which paths reached a file already listed.
+    /// Validates input arguments and expands folders ([`report_expansion`] says on stderr what
+    /// the walk passed over).
     pub(crate) fn from_args(args: &InputArgs) -> anyhow::Result<Self> {
         let format = args
             .read
@@ -138,6 +138,8 @@ pub(crate) fn pretty_json<T: serde::Serialize>(v: &T) -> serde_json::Result<Stri
     Ok(s)
 }
 
+/// Says on stderr what a folder walk passed over and which paths reached a file already
+/// listed.
 fn report_expansion(set: &SourceSet) {
     for s in &set.skipped {
         crate::warn!("bootline: skipped {}: {}", s.path.display(), s.reason);
@@ -196,7 +198,7 @@ pub(crate) fn report_unrecognised(paths: &[PathBuf]) {
 }
 
 /// Says on stderr which sources were dropped as copies of earlier ones.
-pub(crate) fn report_copies(copies: &[Copy]) {
+pub(crate) fn report_copies(copies: &[RepeatedSource]) {
     if copies.is_empty() {
         return;
     }

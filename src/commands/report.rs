@@ -196,6 +196,43 @@ fn file_names() -> Vec<String> {
     names
 }
 
+/// The folder's files, named: `report.md`, `report.json` and each chart drawn (a chart that
+/// cannot be drawn is named on stderr and on the page instead).
+fn report_files(report: &Report) -> anyhow::Result<Vec<(String, String)>> {
+    // Charts first: the page links only those drawn and names the others with the reason.
+    let mut charts = Vec::new();
+    let mut undrawn = Vec::new();
+    for (kind, svg) in chart::render_all(report) {
+        match svg {
+            Ok(svg) => charts.push((format!("{kind}.svg"), svg)),
+            Err(e) => {
+                crate::warn!("bootline: {e}");
+                undrawn.push(e);
+            }
+        }
+    }
+    let mut files = vec![
+        (
+            "report.md".to_string(),
+            report::markdown::render(report, &undrawn),
+        ),
+        ("report.json".to_string(), report::json(report)?),
+    ];
+    files.extend(charts);
+    Ok(files)
+}
+
+/// The verdicts and the files written, on stdout.
+fn say_written(report: &Report, written: &[PathBuf]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    super::write_text(&mut out, &report::text::verdicts(report))?;
+    for p in written {
+        super::write_text(&mut out, &format!("wrote {}\n", p.display()))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// Adds the comparison section to `report.md` and its chart (`report --group-by`).
 fn compared(files: &mut Vec<(String, String)>, c: &crate::compare::Comparison) {
     let svg = crate::chart::compare::render(c).inspect_err(|e| crate::warn!("bootline: {e}"));
@@ -234,26 +271,7 @@ pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     else {
         return Ok(built.nothing_code());
     };
-    // Charts first: the page links only those drawn and names the others with the reason.
-    let mut charts = Vec::new();
-    let mut undrawn = Vec::new();
-    for (kind, svg) in chart::render_all(&report) {
-        match svg {
-            Ok(svg) => charts.push((format!("{kind}.svg"), svg)),
-            Err(e) => {
-                crate::warn!("bootline: {e}");
-                undrawn.push(e);
-            }
-        }
-    }
-    let mut files = vec![
-        (
-            "report.md".to_string(),
-            report::markdown::render(&report, &undrawn),
-        ),
-        ("report.json".to_string(), report::json(&report)?),
-    ];
-    files.extend(charts);
+    let mut files = report_files(&report)?;
     if let Some(c) = &comparison {
         compared(&mut files, c);
     }
@@ -267,12 +285,7 @@ pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     staged.publish()?;
     let written: Vec<PathBuf> = files.iter().map(|(name, _)| args.out.join(name)).collect();
     if !args.quiet {
-        let mut out = std::io::stdout().lock();
-        super::write_text(&mut out, &report::text::verdicts(&report))?;
-        for p in &written {
-            super::write_text(&mut out, &format!("wrote {}\n", p.display()))?;
-        }
-        out.flush()?;
+        say_written(&report, &written)?;
     }
     // An input that could not be read outranks a finding; either way the folder is written.
     let insufficient = args.report.input.read.strict && report.recommendation.insufficient();
