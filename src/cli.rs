@@ -51,6 +51,9 @@ pub enum Command {
     /// Check lockstep timeouts and guard cases against proposed timeouts; with inputs, fail
     /// when a current timeout is below its recommendation (a CI gate).
     Check(CheckArgs),
+    /// Write a summary: the exact, mergeable reduction of boots that `fit`, `recommend` and
+    /// `check` read as they read logs; summaries given as inputs are merged in.
+    Summarize(SummarizeArgs),
     /// Print a completion script for a shell (e.g. `bootline completions bash >
     /// /etc/bash_completion.d/bootline`).
     Completions {
@@ -210,6 +213,24 @@ pub enum TimelineFormat {
     Json,
     /// One boot per line.
     Jsonl,
+}
+
+/// Options of `bootline summarize`.
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// Inputs: logs, timeline shards and summaries.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Selection and configuration.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Keep this platform label's values (the cohorts of `recommend --group-by`); without it
+    /// every label's values are kept.
+    #[arg(long, value_name = "LABEL")]
+    pub group_by: Option<String>,
+    /// The summary file to write (`-` for standard output).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 /// Options of `bootline fit`.

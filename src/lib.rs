@@ -25,6 +25,7 @@ pub mod render;
 pub mod report;
 pub mod sources;
 pub mod stats;
+pub mod summary;
 pub mod timeline;
 
 pub use error::{Error, Result};

@@ -11,6 +11,7 @@ mod read;
 mod recommend;
 mod report;
 mod settings;
+mod summarize;
 mod timeline;
 
 use std::path::PathBuf;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fit(args) => fit::run(args),
         Command::Recommend(args) => recommend::run(args),
         Command::Check(args) => check::run(args),
+        Command::Summarize(args) => summarize::run(args),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man => manual::man(),
         Command::Report(args) => report::run(args),

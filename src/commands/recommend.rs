@@ -12,7 +12,7 @@ use bootline::render::escape::terminal;
 use bootline::render::recommend::text;
 use bootline::timeline::lean::{Keep, Name};
 
-use super::read::read_fleet;
+use super::read::{read_fleet, Found};
 use super::settings::{self, named_seconds, PolicyFlags};
 use super::{count, Inputs};
 use crate::cli::{AssumeArg, OptionalInputArgs, OutputFormat, RecommendArgs, SelectArgs};
@@ -26,10 +26,25 @@ pub(super) fn read_sample(
     config: &Config,
     class: Option<&str>,
 ) -> anyhow::Result<Read> {
-    let inputs = Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
-    let (fleet, found) = read_fleet(&inputs, config, select, class, Keep::default())?;
-    let sample = Sample::from_boots(&fleet.boots, config);
-    drop(fleet);
+    let (sample, found) = match super::summarize::read_summaries(&input.inputs, select, config)? {
+        Some(summary) => {
+            let attempts = summary.attempts(class);
+            if attempts.is_empty() {
+                super::summarize::say_empty(class);
+            }
+            let found = Found {
+                failed: false,
+                nothing: attempts.is_empty(),
+            };
+            (Sample::from_timeline(&attempts, config), found)
+        }
+        None => {
+            let inputs =
+                Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
+            let (fleet, found) = read_fleet(&inputs, config, select, class, Keep::default())?;
+            (Sample::from_boots(&fleet.boots, config), found)
+        }
+    };
     super::report_observed(&sample.observed);
     super::report_implausible(&sample.implausible, input.read.strict)?;
     report_unusable(&sample.unusable);

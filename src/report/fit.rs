@@ -50,14 +50,31 @@ impl ClassFit {
     /// The counts and phases of `class`'s boots, with what `sample` (read from the same
     /// boots) set aside.
     pub fn new(class: &str, boots: &[LeanBoot], sample: &Sample, max_plausible_secs: f64) -> Self {
+        Self::of(
+            class,
+            [outcome_counts(boots), attempt_counts(boots)],
+            sample,
+            PhaseReport::new(boots, max_plausible_secs),
+        )
+    }
+
+    /// The counts and phases of `class` from its boots and its attempts by outcome, the
+    /// sample of its attempts and its phase statistics (a summary gives them as well as
+    /// boots).
+    pub fn of(
+        class: &str,
+        [boots, attempts]: [BTreeMap<String, usize>; 2],
+        sample: &Sample,
+        phases: PhaseReport,
+    ) -> Self {
         Self {
             class: class.to_string(),
-            boots: outcome_counts(boots),
-            attempts: attempt_counts(boots),
+            boots,
+            attempts,
             from_kernel_start: sample.from_kernel_start(class),
             implausible: sample.implausible.clone(),
             observed_timeouts: sample.observed.clone(),
-            phases: PhaseReport::new(boots, max_plausible_secs),
+            phases,
         }
     }
 }

@@ -183,6 +183,27 @@ impl LeanPhases {
     pub fn is_empty(&self) -> bool {
         self.times.is_empty()
     }
+
+    /// Each phase's name, depth, start and end as kept (`f32` seconds, the end `NaN` while
+    /// running): what a summary stores to give the same phases back.
+    pub(crate) fn raw(&self) -> impl Iterator<Item = (&Name, u8, [f32; 2])> + '_ {
+        self.shape
+            .iter()
+            .zip(self.times.iter())
+            .map(|((name, depth), t)| (name, *depth, *t))
+    }
+
+    /// The phases [`LeanPhases::raw`] gave.
+    pub(crate) fn from_raw(phases: impl IntoIterator<Item = (Name, u8, [f32; 2])>) -> Self {
+        let (shape, times): (Vec<(Name, u8)>, Vec<[f32; 2]>) = phases
+            .into_iter()
+            .map(|(name, depth, t)| ((name, depth), t))
+            .unzip();
+        Self {
+            shape: shape.into(),
+            times: times.into(),
+        }
+    }
 }
 
 /// A phase of a lean boot.

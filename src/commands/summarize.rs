@@ -1,0 +1,152 @@
+//! `bootline summarize`: reads boots (logs and timeline shards) into a summary, merges the
+//! summaries given as inputs into it and writes it whole; and the reading of summaries that
+//! `fit`, `recommend` and `check` share.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use bootline::config::Config;
+use bootline::ingest::SourceReport;
+use bootline::output::{self, Target};
+use bootline::summary::{is_summary, InputDigest, Summary};
+use bootline::timeline::lean::Keep;
+
+use super::read::{load_config, read_fleet_reporting};
+use super::Inputs;
+use crate::cli::{InputArgs, SelectArgs, SummarizeArgs};
+
+/// Runs `bootline summarize`.
+pub fn run(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(&args.select)?;
+    let (summaries, logs): (Vec<PathBuf>, Vec<PathBuf>) = args
+        .input
+        .inputs
+        .iter()
+        .cloned()
+        .partition(|p| is_summary(p));
+    if args.output.as_os_str() != "-" {
+        let inputs: Vec<&std::path::Path> =
+            args.input.inputs.iter().map(PathBuf::as_path).collect();
+        output::refuse_inputs(Target::File(&args.output), &inputs)?;
+    }
+    let group_by = args.group_by.as_deref();
+    let max_plausible = config.latency.max_plausible_secs;
+    let (mut summary, failed) = if logs.is_empty() {
+        (Summary::new(group_by, max_plausible), false)
+    } else {
+        let input = InputArgs {
+            inputs: logs,
+            read: args.input.read.clone(),
+        };
+        summarize_logs(&input, &args.select, &config, group_by)?
+    };
+    for path in &summaries {
+        let part = Summary::read(path)?;
+        let overlap = summary.merge(part)?;
+        if overlap.found() {
+            crate::warn!(
+                "bootline: {}",
+                bootline::render::summary::overlap(&path.display().to_string(), &overlap)
+            );
+        }
+    }
+    let bytes = summary.to_bytes();
+    if args.output.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        out.write_all(&bytes)?;
+        out.flush()?;
+    } else {
+        output::write_file(&args.output, &bytes)?;
+    }
+    Ok(super::exit_code(failed, false))
+}
+
+/// The summary of logs and timeline shards, and whether any failed to read.
+fn summarize_logs(
+    input: &InputArgs,
+    select: &SelectArgs,
+    config: &Config,
+    group_by: Option<&str>,
+) -> anyhow::Result<(Summary, bool)> {
+    let inputs = Inputs::from_args(input)?.with_markers(config.marker_set());
+    let (fleet, read) = read_fleet_reporting(&inputs, config, select, None, Keep::default(), true)?;
+    let digests = read.reports.iter().map(digest).collect();
+    let summary = Summary::of_fleet(&fleet, digests, group_by, config.latency.max_plausible_secs);
+    Ok((summary, read.failed))
+}
+
+/// An input's digest as a summary lists it.
+fn digest(r: &SourceReport) -> InputDigest {
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    InputDigest {
+        path: r.path.display().to_string(),
+        sha256: r.sha256.map(|w| hex(&w.sha256)),
+        bytes: r.sha256.map(|w| w.bytes),
+    }
+}
+
+/// When the inputs are summaries, them merged (saying on stderr where they overlap); `None`
+/// when none is. Summaries are read alone: beside logs, or with a selection, they are refused.
+pub(super) fn read_summaries(
+    inputs: &[PathBuf],
+    select: &SelectArgs,
+    config: &Config,
+) -> anyhow::Result<Option<Summary>> {
+    let Some(first) = inputs.iter().find(|p| is_summary(p)) else {
+        return Ok(None);
+    };
+    if let Some(log) = inputs.iter().find(|p| !is_summary(p)) {
+        bail!(
+            "{} is a summary and {} is not: summarize the logs first (bootline summarize … -o \
+             FILE), then give the summaries alone",
+            first.display(),
+            log.display()
+        );
+    }
+    let selected = [
+        ("--instance", select.instance.is_some()),
+        ("--since", select.since.is_some()),
+        ("--until", select.until.is_some()),
+        ("--end", select.end.is_some()),
+    ];
+    if let Some((flag, _)) = selected.iter().find(|(_, given)| *given) {
+        bail!("{flag} selects boots as they are summarized: give it to bootline summarize");
+    }
+    let mut merged: Option<Summary> = None;
+    for path in inputs {
+        let part = Summary::read(path)?;
+        match &mut merged {
+            None => merged = Some(part),
+            Some(m) => {
+                let overlap = m.merge(part)?;
+                if overlap.found() {
+                    crate::warn!(
+                        "bootline: {}",
+                        bootline::render::summary::overlap(&path.display().to_string(), &overlap)
+                    );
+                }
+            }
+        }
+    }
+    let merged = merged.expect("one summary at least");
+    let limit = config.latency.max_plausible_secs;
+    if merged.max_plausible_secs().to_bits() != limit.to_bits() {
+        bail!(
+            "the summaries were made under [latency] max_plausible_secs = {} s, the \
+             configuration says {limit} s: summarize again with this configuration",
+            merged.max_plausible_secs()
+        );
+    }
+    Ok(Some(merged))
+}
+
+/// Says on stderr that the summaries read hold no attempt (of `class`).
+pub(super) fn say_empty(class: Option<&str>) {
+    match class {
+        Some(c) => crate::warn!("bootline: the summaries hold no attempt of class {c}"),
+        None => crate::warn!("bootline: the summaries hold no attempt"),
+    }
+}

@@ -1,0 +1,244 @@
+//! A summary's bytes: JSON Lines. The first line is the header (`bootline_summary`: the
+//! schema version, first, so a summary is known by its first bytes); then one line per
+//! attempt row, per class and outcome, and per phase row, each section in its sorted order.
+//! Numbers are written as `serde_json` writes them (shortest round-trip form), so the same
+//! summary is always the same bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, Read as _};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::phases::{PhaseLine, PhaseRow};
+use super::rows::{Row, Tally};
+use super::sketch::Sketch;
+use super::{InputDigest, Summary, SCHEMA_VERSION};
+
+/// What every summary's first bytes are.
+const MAGIC: &[u8] = b"{\"bootline_summary\":";
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    bootline_summary: u32,
+    group_by: Option<String>,
+    max_plausible_secs: f64,
+    instances: u64,
+    instance_sketch: String,
+    inputs: Vec<InputDigest>,
+    phase_names: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum Line {
+    Attempts {
+        row: Row,
+        n: u64,
+        names: BTreeSet<(String, u32)>,
+    },
+    Boots {
+        class: String,
+        outcome: String,
+        n: u64,
+    },
+    Phases(PhaseLine),
+}
+
+/// Why a summary could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A line is not what a summary holds there.
+    #[error("{path}:{line}: expected {expected}: {why}")]
+    Malformed {
+        /// The path.
+        path: String,
+        /// 1-based line number.
+        line: u64,
+        /// What the line should have been.
+        expected: &'static str,
+        /// What was wrong with it.
+        why: String,
+    },
+    /// A summary of another schema version.
+    #[error("{path}:1: expected a bootline summary of schema_version {SCHEMA_VERSION}, found version {found}: summarize its inputs again with this bootline")]
+    Version {
+        /// The path.
+        path: String,
+        /// The version it has.
+        found: u64,
+    },
+}
+
+/// Whether the file at `path` begins as a summary does (a folder or an unreadable file does
+/// not).
+pub fn is_summary(path: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(MAGIC.len());
+    f.take(MAGIC.len() as u64).read_to_end(&mut head).is_ok() && head == MAGIC
+}
+
+impl Summary {
+    /// The summary's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let names: BTreeSet<&str> = self
+            .phases
+            .values()
+            .flat_map(|r| r.phases.iter().map(|(n, _, _)| n.as_str()))
+            .collect();
+        let index: BTreeMap<&str, u32> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (*n, i as u32))
+            .collect();
+        let header = Header {
+            bootline_summary: SCHEMA_VERSION,
+            group_by: self.group_by.clone(),
+            max_plausible_secs: self.max_plausible_secs,
+            instances: self.instances,
+            instance_sketch: self.sketch.to_hex(),
+            inputs: self.inputs.iter().cloned().collect(),
+            phase_names: names.iter().map(|n| n.to_string()).collect(),
+        };
+        let mut out = Vec::new();
+        let mut line = |v: &dyn erased::Line| {
+            v.write(&mut out);
+            out.push(b'\n');
+        };
+        line(&header);
+        for (row, tally) in self.attempts.values() {
+            line(&Line::Attempts {
+                row: row.clone(),
+                n: tally.n,
+                names: tally.names.clone(),
+            });
+        }
+        for ((class, outcome), n) in &self.boots {
+            line(&Line::Boots {
+                class: class.clone(),
+                outcome: outcome.clone(),
+                n: *n,
+            });
+        }
+        for (key, row) in &self.phases {
+            line(&Line::Phases(row.line(key, &index)));
+        }
+        out
+    }
+
+    /// Reads the summary at `path`.
+    pub fn read(path: &Path) -> Result<Self, ReadError> {
+        let shown = path.display().to_string();
+        let io = |source| ReadError::Io {
+            path: shown.clone(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut lines = std::io::BufReader::new(file).lines();
+        let first = lines.next().transpose().map_err(io)?.unwrap_or_default();
+        let header = header(&shown, &first)?;
+        let sketch = Sketch::from_hex(&header.instance_sketch).ok_or_else(|| {
+            malformed(
+                &shown,
+                1,
+                HEADER,
+                "instance_sketch is not 8,192 hexadecimal digits".into(),
+            )
+        })?;
+        let mut s = Summary::new(header.group_by.as_deref(), header.max_plausible_secs);
+        s.inputs = header.inputs.into_iter().collect();
+        s.instances = header.instances;
+        s.sketch = sketch;
+        for (i, text) in lines.enumerate() {
+            let n = i as u64 + 2;
+            let text = text.map_err(io)?;
+            let line: Line = serde_json::from_str(&text)
+                .map_err(|e| malformed(&shown, n, LINE, e.to_string()))?;
+            s.take(line, &header.phase_names).ok_or_else(|| {
+                malformed(&shown, n, LINE, "a phase name index out of range".into())
+            })?;
+        }
+        Ok(s)
+    }
+
+    /// Takes one line's record in; `None` when a phase row names a phase the header lacks.
+    fn take(&mut self, line: Line, phase_names: &[String]) -> Option<()> {
+        match line {
+            Line::Attempts { row, n, names } => {
+                let tally = Tally { n, names };
+                self.attempts.insert(row.key(), (row, tally));
+            }
+            Line::Boots { class, outcome, n } => {
+                self.boots.insert((class, outcome), n);
+            }
+            Line::Phases(p) => {
+                let (key, row) = PhaseRow::from_line(p, phase_names)?;
+                self.phases.insert(key, row);
+            }
+        }
+        Some(())
+    }
+}
+
+const HEADER: &str = "a summary's header ({\"bootline_summary\": 1, …})";
+const LINE: &str = "a summary line ({\"attempts\": …}, {\"boots\": …} or {\"phases\": …})";
+
+fn malformed(path: &str, line: u64, expected: &'static str, why: String) -> ReadError {
+    ReadError::Malformed {
+        path: path.to_string(),
+        line,
+        expected,
+        why,
+    }
+}
+
+/// The header on the first line, its version checked before the rest is read.
+fn header(path: &str, first: &str) -> Result<Header, ReadError> {
+    let value: serde_json::Value =
+        serde_json::from_str(first).map_err(|e| malformed(path, 1, HEADER, e.to_string()))?;
+    let version = value
+        .get("bootline_summary")
+        .and_then(serde_json::Value::as_u64);
+    match version {
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(found) => {
+            return Err(ReadError::Version {
+                path: path.to_string(),
+                found,
+            })
+        }
+        None => {
+            return Err(malformed(
+                path,
+                1,
+                HEADER,
+                "no bootline_summary version".into(),
+            ))
+        }
+    }
+    serde_json::from_value(value).map_err(|e| malformed(path, 1, HEADER, e.to_string()))
+}
+
+/// Lines of different types written through one closure.
+mod erased {
+    pub(super) trait Line {
+        fn write(&self, out: &mut Vec<u8>);
+    }
+
+    impl<T: serde::Serialize> Line for T {
+        fn write(&self, out: &mut Vec<u8>) {
+            serde_json::to_writer(out, self).expect("a summary line serialises");
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Summaries (docs/scale.md): the exact, mergeable reduction of a set of attempts — what
+//! `recommend`, `check` and `fit` need, independent of how the attempts were cut into files.
+//!
+//! A summary holds, per class, template and labels, the attempts counted by everything the
+//! recommendation reads of them ([`rows`]); per class, its boots by outcome; for each boot
+//! with an exact latency, its phases ([`phases`]); the inputs' digests; and a sketch of the
+//! instance ids for the overlap check ([`sketch`]). Every map is sorted, so the summary of a
+//! fleet is the same bytes however its instances were split into partitions and in whatever
+//! order and grouping the partial summaries were merged ([`Summary::merge`]).
+
+pub(crate) mod codec;
+pub(crate) mod phases;
+pub(crate) mod rows;
+pub(crate) mod sketch;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::class::PhaseReport;
+use crate::timeline::lean::{Fleet, Interner};
+use crate::timeline::Attempt;
+
+pub use codec::{is_summary, ReadError};
+use phases::{PhaseKey, PhaseRow};
+use rows::{Row, Tally};
+use sketch::Sketch;
+
+/// The summary format's version: a summary of another is refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One input a summary was made from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputDigest {
+    /// The path as given.
+    pub path: String,
+    /// SHA-256 of its bytes, hexadecimal (`null` when it could not be read to the end).
+    pub sha256: Option<String>,
+    /// Its size in bytes, when read to the end.
+    pub bytes: Option<u64>,
+}
+
+/// The exact, mergeable reduction of a fleet's attempts (see the module's documentation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// The label whose values the rows keep (the other labels' values are dropped).
+    group_by: Option<String>,
+    /// The plausibility limit that decided which censored attempts are named, seconds.
+    max_plausible_secs: f64,
+    /// The inputs, by path.
+    inputs: BTreeSet<InputDigest>,
+    /// Instances read (summed over merged summaries: exact when they share none).
+    instances: u64,
+    sketch: Sketch,
+    /// Attempt rows by their canonical text.
+    attempts: BTreeMap<String, (Row, Tally)>,
+    /// Boots by class and outcome.
+    boots: BTreeMap<(String, String), u64>,
+    phases: BTreeMap<PhaseKey, PhaseRow>,
+}
+
+/// Why two summaries cannot be merged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MergeError {
+    /// They keep different labels.
+    #[error("summaries keep different labels: --group-by {0} and --group-by {1}")]
+    GroupBy(String, String),
+    /// They named censored attempts under different plausibility limits.
+    #[error("summaries made under different [latency] max_plausible_secs: {0} s and {1} s")]
+    Plausible(f64, f64),
+}
+
+/// What a merge found: instances and records two summaries both held.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Overlap {
+    /// Instances counted by both, as the sketches estimate them.
+    pub instances: f64,
+    /// Instances the two summaries counted, together.
+    pub counted: u64,
+    /// Named attempts and exact boots both held (exact), and inputs both read.
+    pub records: usize,
+    /// Inputs (by path) both read.
+    pub inputs: usize,
+}
+
+impl Overlap {
+    /// Whether the summaries plainly share machines: a named record or an input in both, or
+    /// more shared instances than the sketch's error explains (3 % of those counted, and at
+    /// least one).
+    pub fn found(&self) -> bool {
+        self.records > 0
+            || self.inputs > 0
+            || self.instances >= (0.03 * self.counted as f64).max(1.0)
+    }
+}
+
+impl Summary {
+    /// The summary of a fleet read from `inputs`, keeping `group_by`'s label values and
+    /// naming censored attempts implausible under `max_plausible_secs`.
+    pub fn of_fleet(
+        fleet: &Fleet,
+        inputs: Vec<InputDigest>,
+        group_by: Option<&str>,
+        max_plausible_secs: f64,
+    ) -> Self {
+        let mut s = Self::new(group_by, max_plausible_secs);
+        s.inputs = inputs.into_iter().collect();
+        let mut last: Option<&str> = None;
+        for b in &fleet.boots {
+            if last != Some(&*b.instance) {
+                s.instances += 1;
+                s.sketch.insert(&b.instance);
+                last = Some(&b.instance);
+            }
+            *s.boots
+                .entry((b.class.to_string(), b.outcome.as_str().to_string()))
+                .or_default() += 1;
+            if let Some((key, row)) = PhaseRow::of(b) {
+                s.phases.insert(key, row);
+            }
+        }
+        for a in crate::timeline::attempts(&fleet.boots) {
+            s.count(&a);
+        }
+        s
+    }
+
+    /// The summary of nothing, keeping `group_by`'s label values under `max_plausible_secs`:
+    /// what every merge starts from.
+    pub fn new(group_by: Option<&str>, max_plausible_secs: f64) -> Self {
+        Self {
+            group_by: group_by.map(String::from),
+            max_plausible_secs,
+            inputs: BTreeSet::new(),
+            instances: 0,
+            sketch: Sketch::default(),
+            attempts: BTreeMap::new(),
+            boots: BTreeMap::new(),
+            phases: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one attempt into its row.
+    fn count(&mut self, a: &Attempt) {
+        let row = Row::of(a, self.group_by.as_deref());
+        let named = row.named(self.max_plausible_secs);
+        let (_, tally) = self
+            .attempts
+            .entry(row.key())
+            .or_insert_with(|| (row, Tally::default()));
+        tally.n += 1;
+        if named {
+            tally
+                .names
+                .insert((a.instance.to_string(), a.attempt as u32));
+        }
+    }
+
+    /// Merges `other` in; associative and commutative (every part is a sorted union or a
+    /// sum), so any tree of merges over summaries of disjoint instances gives the summary of
+    /// them all. Returns what the two both held.
+    pub fn merge(&mut self, other: Summary) -> Result<Overlap, MergeError> {
+        if self.group_by != other.group_by {
+            let name = |g: &Option<String>| g.clone().unwrap_or_else(|| "(none)".into());
+            return Err(MergeError::GroupBy(
+                name(&self.group_by),
+                name(&other.group_by),
+            ));
+        }
+        if self.max_plausible_secs.to_bits() != other.max_plausible_secs.to_bits() {
+            return Err(MergeError::Plausible(
+                self.max_plausible_secs,
+                other.max_plausible_secs,
+            ));
+        }
+        let mut overlap = Overlap {
+            counted: self.instances + other.instances,
+            ..Overlap::default()
+        };
+        let mut union = self.sketch.clone();
+        union.merge(&other.sketch);
+        overlap.instances =
+            (self.sketch.estimate() + other.sketch.estimate() - union.estimate()).max(0.0);
+        self.sketch = union;
+        self.instances += other.instances;
+        let before = self.inputs.len() + other.inputs.len();
+        self.inputs.extend(other.inputs);
+        overlap.inputs = before - self.inputs.len();
+        for (key, (row, tally)) in other.attempts {
+            let (_, mine) = self
+                .attempts
+                .entry(key)
+                .or_insert_with(|| (row, Tally::default()));
+            overlap.records += mine.add(tally);
+        }
+        for (key, n) in other.boots {
+            *self.boots.entry(key).or_default() += n;
+        }
+        for (key, row) in other.phases {
+            if self.phases.insert(key, row).is_some() {
+                overlap.records += 1;
+            }
+        }
+        Ok(overlap)
+    }
+
+    /// The label whose values the summary keeps.
+    pub fn group_by(&self) -> Option<&str> {
+        self.group_by.as_deref()
+    }
+
+    /// The plausibility limit the summary named censored attempts under, seconds.
+    pub fn max_plausible_secs(&self) -> f64 {
+        self.max_plausible_secs
+    }
+
+    /// Instances read (summed over merged summaries).
+    pub fn instances(&self) -> u64 {
+        self.instances
+    }
+
+    /// The attempts of `class` (every class's when `None`), as the timelines gave them
+    /// (without instance ids where no output names them), ordered by row.
+    pub fn attempts(&self, class: Option<&str>) -> Vec<Attempt> {
+        let mut names = Interner::default();
+        self.attempts
+            .values()
+            .filter(|(row, _)| class.is_none_or(|c| c == row.class))
+            .flat_map(|(row, tally)| row.attempts(tally, &mut names))
+            .collect()
+    }
+
+    /// Boots of `class` by outcome name.
+    pub fn boots(&self, class: &str) -> BTreeMap<String, usize> {
+        self.boots
+            .iter()
+            .filter(|((c, _), _)| c == class)
+            .map(|((_, outcome), n)| (outcome.clone(), *n as usize))
+            .collect()
+    }
+
+    /// The phase statistics and tail blame of `class`'s boots with a plausible exact latency.
+    pub fn phase_report(&self, class: &str, max_plausible_secs: f64) -> PhaseReport {
+        let rows = self
+            .phases
+            .iter()
+            .filter(|((c, _, _), _)| c == class)
+            .map(|(_, row)| row);
+        phases::report(rows, max_plausible_secs)
+    }
+}
