@@ -172,6 +172,38 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
         .collect();
     let four: Vec<&str> = four.iter().map(String::as_str).collect();
     assert_eq!(decisions(&four), raw, "parts read together");
+
+    // The report of the merged summary is the report of the logs it was made from, apart from
+    // the command that made it.
+    let report = |out: &str, inputs: &[&str]| {
+        let out = dir.path().join(out);
+        let mut args = vec![
+            "report",
+            "--quiet",
+            "--config",
+            CONFIG,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(inputs);
+        run(&args);
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        let command = md
+            .lines()
+            .find(|l| l.starts_with("bootline report"))
+            .unwrap()
+            .to_string();
+        (md.replace(&command, "bootline report …"), out)
+    };
+    let part_dirs: Vec<&str> = parts.iter().map(|p| p.to_str().unwrap()).collect();
+    let (from_logs, logs_dir) = report("report-logs", &part_dirs);
+    let (from_summary, summary_dir) = report("report-summary", &[tree.to_str().unwrap()]);
+    assert!(from_logs.contains(" input files (") && from_logs.contains("## Recommendation"));
+    assert_eq!(from_summary, from_logs);
+    for svg in ["survival.svg", "distribution.svg", "waterfall.svg"] {
+        let read = |d: &Path| std::fs::read(d.join(svg)).unwrap();
+        assert_eq!(read(&summary_dir), read(&logs_dir), "{svg}");
+    }
 }
 
 #[test]

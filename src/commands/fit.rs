@@ -54,12 +54,8 @@ impl ClassData {
     }
 
     fn of_summary(class: String, summary: &Summary, max_plausible_secs: f64) -> Self {
-        Self {
-            attempts: summary.attempts(Some(&class)),
-            boots: summary.boots(&class),
-            phases: summary.phase_report(&class, max_plausible_secs),
-            class,
-        }
+        let fleet = summary.fleet(Some(&class));
+        Self::of_boots(class, &fleet.boots, max_plausible_secs)
     }
 }
 

@@ -8,9 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use bootline::chart::{self, Kind};
+use bootline::config::Config;
 use bootline::output::{self, Target};
 use bootline::report::{self, Presentation, Report, Zone};
-use bootline::timeline::lean::Keep;
+use bootline::timeline::lean::{Fleet, Keep};
 use chrono::{DateTime, Utc};
 
 use super::read::{load_config, read_fleet_reporting};
@@ -124,6 +125,14 @@ pub fn build(
     check_output: impl FnOnce(&[&Path]) -> anyhow::Result<()>,
 ) -> anyhow::Result<Built> {
     let config = load_config(&opts.select)?;
+    if opts
+        .input
+        .inputs
+        .iter()
+        .any(|p| bootline::summary::is_summary(p))
+    {
+        return build_from_summaries(opts, &config, presentation, now, check_output);
+    }
     let inputs = Inputs::from_args(&opts.input)?
         .with_markers(config.marker_set())
         .quietly(quiet);
@@ -155,7 +164,25 @@ pub fn build(
         &inputs.skipped,
         &|p| shown_path(cwd.as_deref(), p),
     );
-    let failed = read.failed;
+    finish(
+        opts,
+        &config,
+        fleet,
+        digests,
+        (presentation, now),
+        read.failed,
+    )
+}
+
+/// The report of a fleet read, with what it was read from.
+fn finish(
+    opts: &ReportOptions,
+    config: &Config,
+    fleet: Fleet,
+    digests: report::inputs::Inputs,
+    (presentation, now): (Presentation, Option<DateTime<Utc>>),
+    failed: bool,
+) -> anyhow::Result<Built> {
     let options = report::Options {
         class: report::charted_class(opts.class.as_deref(), &fleet.boots),
         worked_instance: opts.worked_instance.clone(),
@@ -163,7 +190,7 @@ pub fn build(
         now,
         presentation,
     };
-    let report = report::build(fleet, &config, digests, &options)?;
+    let report = report::build(fleet, config, digests, &options)?;
     super::report_implausible(&report.implausible, opts.input.read.strict)?;
     for c in &report.classes {
         super::report_observed(&c.observed_timeouts);
@@ -172,6 +199,51 @@ pub fn build(
         report: Some(report),
         failed,
     })
+}
+
+/// [`build`] from summaries: their boots, the slowest healthy ones whole, and the inputs they
+/// were made from (shown as the report shows paths read here).
+fn build_from_summaries(
+    opts: &ReportOptions,
+    config: &Config,
+    presentation: Presentation,
+    now: Option<DateTime<Utc>>,
+    check_output: impl FnOnce(&[&Path]) -> anyhow::Result<()>,
+) -> anyhow::Result<Built> {
+    if opts.worked_instance.is_some() {
+        anyhow::bail!(
+            "--worked-instance draws an instance's boots whole, which a summary keeps only for \
+             each class's slowest healthy boot: give the logs or timelines instead"
+        );
+    }
+    let read: Vec<&Path> = (opts.input.inputs.iter().map(PathBuf::as_path))
+        .chain(opts.select.config.as_deref())
+        .collect();
+    check_output(&read)?;
+    let summary = super::summarize::read_summaries(&opts.input.inputs, &opts.select, config)?
+        .context("the inputs are summaries")?;
+    let fleet = summary.fleet(None);
+    if fleet.boots.is_empty() {
+        super::summarize::say_empty(None);
+        return Ok(Built {
+            report: None,
+            failed: false,
+        });
+    }
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    let shown = |p: &str| shown_path(cwd.as_deref(), Path::new(p));
+    let files = summary
+        .inputs()
+        .map(|f| report::inputs::InputFile {
+            path: shown(&f.path),
+            copy_of: f.copy_of.as_deref().map(shown),
+            ..f.clone()
+        })
+        .collect();
+    let digests = report::inputs::of_files(files);
+    finish(opts, config, fleet, digests, (presentation, now), false)
 }
 
 /// The zone named with `--tz`.

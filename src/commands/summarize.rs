@@ -9,10 +9,8 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use bootline::config::Config;
-use bootline::ingest::SourceReport;
 use bootline::output::{self, Target};
-use bootline::summary::{is_summary, InputDigest, Summary};
-use bootline::timeline::lean::Keep;
+use bootline::summary::{is_summary, Summary};
 
 use super::read::{load_config, read_fleet_reporting};
 use super::Inputs;
@@ -72,20 +70,18 @@ fn summarize_logs(
     group_by: Option<&str>,
 ) -> anyhow::Result<(Summary, bool)> {
     let inputs = Inputs::from_args(input)?.with_markers(config.marker_set());
-    let (fleet, read) = read_fleet_reporting(&inputs, config, select, None, Keep::default(), true)?;
-    let digests = read.reports.iter().map(digest).collect();
-    let summary = Summary::of_fleet(&fleet, digests, group_by, config.latency.max_plausible_secs);
+    let keep = Summary::keep_rule(config.latency.max_plausible_secs);
+    let (fleet, read) = read_fleet_reporting(&inputs, config, select, None, keep, true)?;
+    let listed = bootline::report::inputs::list(
+        &inputs.sources,
+        &read.reports,
+        &read.copies,
+        &inputs.skipped,
+        &|p| p.display().to_string(),
+    );
+    let limit = config.latency.max_plausible_secs;
+    let summary = Summary::of_fleet(fleet, listed.files, group_by, limit);
     Ok((summary, read.failed))
-}
-
-/// An input's digest as a summary lists it.
-fn digest(r: &SourceReport) -> InputDigest {
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    InputDigest {
-        path: r.path.display().to_string(),
-        sha256: r.sha256.map(|w| hex(&w.sha256)),
-        bytes: r.sha256.map(|w| w.bytes),
-    }
 }
 
 /// When the inputs are summaries, them merged (saying on stderr where they overlap); `None`

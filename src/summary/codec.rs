@@ -1,6 +1,7 @@
 //! A summary's bytes: JSON Lines. The first line is the header (`bootline_summary`: the
-//! schema version, first, so a summary is known by its first bytes); then one line per
-//! attempt row, per class and outcome, and per phase row, each section in its sorted order.
+//! schema version, first, so a summary is known by its first bytes, then the inputs and the
+//! phase names the boots refer to by number); then one line per attempt row, per boot (lean)
+//! and per kept boot (whole), each section in its sorted order.
 //! Numbers are written as `serde_json` writes them (shortest round-trip form), so the same
 //! summary is always the same bytes.
 
@@ -10,10 +11,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::phases::{PhaseLine, PhaseRow};
 use super::rows::{Row, Tally};
 use super::sketch::Sketch;
-use super::{InputDigest, Summary, SCHEMA_VERSION};
+use super::{Summary, SCHEMA_VERSION};
+use crate::report::inputs::InputFile;
+use crate::timeline::lean::record::LeanRecord;
+use crate::timeline::lean::{Interner, LeanBoot};
+use crate::timeline::Boot;
 
 /// What every summary's first bytes are.
 const MAGIC: &[u8] = b"{\"bootline_summary\":";
@@ -26,7 +30,7 @@ struct Header {
     max_plausible_secs: f64,
     instances: u64,
     instance_sketch: String,
-    inputs: Vec<InputDigest>,
+    inputs: Vec<InputFile>,
     phase_names: Vec<String>,
 }
 
@@ -38,12 +42,8 @@ enum Line {
         n: u64,
         names: BTreeSet<(String, u32)>,
     },
-    Boots {
-        class: String,
-        outcome: String,
-        n: u64,
-    },
-    Phases(PhaseLine),
+    Boot(LeanRecord),
+    Kept(Box<Boot>),
 }
 
 /// Why a summary could not be read.
@@ -93,13 +93,11 @@ impl Summary {
     /// The summary's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let names: BTreeSet<&str> = self
-            .phases
+            .boots
             .values()
-            .flat_map(|r| r.phases.iter().map(|(n, _, _)| n.as_str()))
+            .flat_map(|b| b.phases.iter().map(|p| &**p.name))
             .collect();
-        let index: BTreeMap<&str, u32> = names
-            .iter()
-            .enumerate()
+        let index: BTreeMap<&str, u32> = (names.iter().enumerate())
             .map(|(i, n)| (*n, i as u32))
             .collect();
         let header = Header {
@@ -108,7 +106,7 @@ impl Summary {
             max_plausible_secs: self.max_plausible_secs,
             instances: self.instances,
             instance_sketch: self.sketch.to_hex(),
-            inputs: self.inputs.iter().cloned().collect(),
+            inputs: self.inputs.values().cloned().collect(),
             phase_names: names.iter().map(|n| n.to_string()).collect(),
         };
         let mut out = Vec::new();
@@ -124,15 +122,11 @@ impl Summary {
                 names: tally.names.clone(),
             });
         }
-        for ((class, outcome), n) in &self.boots {
-            line(&Line::Boots {
-                class: class.clone(),
-                outcome: outcome.clone(),
-                n: *n,
-            });
+        for b in self.boots.values() {
+            line(&Line::Boot(b.to_record(&|n| index[n])));
         }
-        for (key, row) in &self.phases {
-            line(&Line::Phases(row.line(key, &index)));
+        for b in &self.kept {
+            line(&Line::Kept(Box::new(b.clone())));
         }
         out
     }
@@ -157,42 +151,39 @@ impl Summary {
             )
         })?;
         let mut s = Summary::new(header.group_by.as_deref(), header.max_plausible_secs);
-        s.inputs = header.inputs.into_iter().collect();
+        s.inputs = (header.inputs.into_iter())
+            .map(|f| (f.path.clone(), f))
+            .collect();
         s.instances = header.instances;
         s.sketch = sketch;
+        let mut names = Interner::default();
+        let mut kept = Vec::new();
         for (i, text) in lines.enumerate() {
             let n = i as u64 + 2;
             let text = text.map_err(io)?;
             let line: Line = serde_json::from_str(&text)
                 .map_err(|e| malformed(&shown, n, LINE, e.to_string()))?;
-            s.take(line, &header.phase_names).ok_or_else(|| {
-                malformed(&shown, n, LINE, "a phase name index out of range".into())
-            })?;
+            match line {
+                Line::Attempts { row, n, names } => {
+                    let tally = Tally { n, names };
+                    s.attempts.insert(row.key(), (row, tally));
+                }
+                Line::Boot(r) => {
+                    let b = LeanBoot::from_record(r, &header.phase_names, &mut names)
+                        .ok_or_else(|| malformed(&shown, n, LINE, OUT_OF_RANGE.into()))?;
+                    s.boots.insert((b.instance.clone(), b.boot), b);
+                }
+                Line::Kept(b) => kept.push(*b),
+            }
         }
+        s.keep(kept);
         Ok(s)
-    }
-
-    /// Takes one line's record in; `None` when a phase row names a phase the header lacks.
-    fn take(&mut self, line: Line, phase_names: &[String]) -> Option<()> {
-        match line {
-            Line::Attempts { row, n, names } => {
-                let tally = Tally { n, names };
-                self.attempts.insert(row.key(), (row, tally));
-            }
-            Line::Boots { class, outcome, n } => {
-                self.boots.insert((class, outcome), n);
-            }
-            Line::Phases(p) => {
-                let (key, row) = PhaseRow::from_line(p, phase_names)?;
-                self.phases.insert(key, row);
-            }
-        }
-        Some(())
     }
 }
 
+const OUT_OF_RANGE: &str = "a phase name's number beyond the header's phase_names";
 const HEADER: &str = "a summary's header ({\"bootline_summary\": 1, …})";
-const LINE: &str = "a summary line ({\"attempts\": …}, {\"boots\": …} or {\"phases\": …})";
+const LINE: &str = "a summary line ({\"attempts\": …}, {\"boot\": …} or {\"kept\": …})";
 
 fn malformed(path: &str, line: u64, expected: &'static str, why: String) -> ReadError {
     ReadError::Malformed {

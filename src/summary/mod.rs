@@ -1,45 +1,32 @@
 //! Summaries (docs/scale.md): the exact, mergeable reduction of a set of attempts — what
-//! `recommend`, `check` and `fit` need, independent of how the attempts were cut into files.
+//! `recommend`, `check`, `fit` and `report` need, independent of how the attempts were cut
+//! into files.
 //!
-//! A summary holds, per class, template and labels, the attempts counted by everything the
-//! recommendation reads of them ([`rows`]); per class, its boots by outcome; for each boot
-//! with an exact latency, its phases ([`phases`]); the inputs' digests; and a sketch of the
-//! instance ids for the overlap check ([`sketch`]). Every map is sorted, so the summary of a
-//! fleet is the same bytes however its instances were split into partitions and in whatever
-//! order and grouping the partial summaries were merged ([`Summary::merge`]).
+//! A summary holds the attempts counted by everything the recommendation reads of them
+//! ([`rows`]: distinct values with counts, instance ids only where an output names them); the
+//! lean form of each boot, for the phase statistics, tail blame and the report's figures; per
+//! class the slowest healthy boot whole (the report's worked example); the inputs' digests;
+//! and a sketch of the instance ids for the overlap check ([`sketch`]). Every part is sorted,
+//! so the summary of a fleet is the same bytes however its instances were split into
+//! partitions and in whatever order and grouping the partial summaries were merged
+//! ([`Summary::merge`]).
 
 pub(crate) mod codec;
-pub(crate) mod phases;
 pub(crate) mod rows;
 pub(crate) mod sketch;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::report::class::PhaseReport;
-use crate::timeline::lean::{Fleet, Interner};
-use crate::timeline::Attempt;
+use crate::report::inputs::InputFile;
+use crate::timeline::lean::{Fleet, Interner, Keep, Kept, LeanBoot, Name, Seen};
+use crate::timeline::{Attempt, Boot};
 
 pub use codec::{is_summary, ReadError};
-use phases::{PhaseKey, PhaseRow};
 use rows::{Row, Tally};
 use sketch::Sketch;
 
 /// The summary format's version: a summary of another is refused.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// One input a summary was made from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InputDigest {
-    /// The path as given.
-    pub path: String,
-    /// SHA-256 of its bytes, hexadecimal (`null` when it could not be read to the end).
-    pub sha256: Option<String>,
-    /// Its size in bytes, when read to the end.
-    pub bytes: Option<u64>,
-}
 
 /// The exact, mergeable reduction of a fleet's attempts (see the module's documentation).
 #[derive(Debug, Clone, PartialEq)]
@@ -48,16 +35,17 @@ pub struct Summary {
     group_by: Option<String>,
     /// The plausibility limit that decided which censored attempts are named, seconds.
     max_plausible_secs: f64,
-    /// The inputs, by path.
-    inputs: BTreeSet<InputDigest>,
+    /// The inputs, by path as given.
+    inputs: BTreeMap<String, InputFile>,
     /// Instances read (summed over merged summaries: exact when they share none).
     instances: u64,
     sketch: Sketch,
     /// Attempt rows by their canonical text.
     attempts: BTreeMap<String, (Row, Tally)>,
-    /// Boots by class and outcome.
-    boots: BTreeMap<(String, String), u64>,
-    phases: BTreeMap<PhaseKey, PhaseRow>,
+    /// Every boot, lean, by instance and boot number.
+    boots: BTreeMap<(Name, u32), LeanBoot>,
+    /// Per class, the slowest healthy boot, whole.
+    kept: Vec<Boot>,
 }
 
 /// Why two summaries cannot be merged.
@@ -96,33 +84,30 @@ impl Overlap {
 }
 
 impl Summary {
-    /// The summary of a fleet read from `inputs`, keeping `group_by`'s label values and
-    /// naming censored attempts implausible under `max_plausible_secs`.
+    /// The summary of a fleet read from `inputs` (listed with their paths as given), keeping
+    /// `group_by`'s label values and naming censored attempts implausible under
+    /// `max_plausible_secs`. The fleet's kept boots are taken as the slowest healthy ones.
     pub fn of_fleet(
-        fleet: &Fleet,
-        inputs: Vec<InputDigest>,
+        fleet: Fleet,
+        inputs: Vec<InputFile>,
         group_by: Option<&str>,
         max_plausible_secs: f64,
     ) -> Self {
         let mut s = Self::new(group_by, max_plausible_secs);
-        s.inputs = inputs.into_iter().collect();
-        let mut last: Option<&str> = None;
-        for b in &fleet.boots {
-            if last != Some(&*b.instance) {
-                s.instances += 1;
-                s.sketch.insert(&b.instance);
-                last = Some(&b.instance);
-            }
-            *s.boots
-                .entry((b.class.to_string(), b.outcome.as_str().to_string()))
-                .or_default() += 1;
-            if let Some((key, row)) = PhaseRow::of(b) {
-                s.phases.insert(key, row);
-            }
-        }
+        s.inputs = inputs.into_iter().map(|f| (f.path.clone(), f)).collect();
         for a in crate::timeline::attempts(&fleet.boots) {
             s.count(&a);
         }
+        let mut last: Option<Name> = None;
+        for b in fleet.boots {
+            if last.as_deref() != Some(&*b.instance) {
+                s.instances += 1;
+                s.sketch.insert(&b.instance);
+                last = Some(b.instance.clone());
+            }
+            s.boots.insert((b.instance.clone(), b.boot), b);
+        }
+        s.keep(fleet.kept);
         s
     }
 
@@ -132,12 +117,31 @@ impl Summary {
         Self {
             group_by: group_by.map(String::from),
             max_plausible_secs,
-            inputs: BTreeSet::new(),
+            inputs: BTreeMap::new(),
             instances: 0,
             sketch: Sketch::default(),
             attempts: BTreeMap::new(),
             boots: BTreeMap::new(),
-            phases: BTreeMap::new(),
+            kept: Vec::new(),
+        }
+    }
+
+    /// Keeps, of its own kept boots and `more`, each class's slowest healthy one.
+    fn keep(&mut self, more: Vec<Boot>) {
+        let mut kept = Kept::new(Self::keep_rule(self.max_plausible_secs));
+        for b in self.kept.iter().chain(&more) {
+            kept.offer(b);
+        }
+        self.kept = kept.into_boots();
+    }
+
+    /// What a summary keeps whole: each class's slowest healthy boot (healthy: a plausible
+    /// exact latency under `max_plausible_secs`).
+    pub fn keep_rule(max_plausible_secs: f64) -> Keep {
+        Keep {
+            slowest_healthy: true,
+            instance: None,
+            max_plausible_secs,
         }
     }
 
@@ -194,14 +198,12 @@ impl Summary {
                 .or_insert_with(|| (row, Tally::default()));
             overlap.records += mine.add(tally);
         }
-        for (key, n) in other.boots {
-            *self.boots.entry(key).or_default() += n;
-        }
-        for (key, row) in other.phases {
-            if self.phases.insert(key, row).is_some() {
+        for (key, b) in other.boots {
+            if self.boots.insert(key, b).is_some() {
                 overlap.records += 1;
             }
         }
+        self.keep(other.kept);
         Ok(overlap)
     }
 
@@ -231,22 +233,24 @@ impl Summary {
             .collect()
     }
 
-    /// Boots of `class` by outcome name.
-    pub fn boots(&self, class: &str) -> BTreeMap<String, usize> {
-        self.boots
-            .iter()
-            .filter(|((c, _), _)| c == class)
-            .map(|((_, outcome), n)| (outcome.clone(), *n as usize))
-            .collect()
+    /// The fleet the summary holds: every boot of `class` (of every class when `None`), lean,
+    /// in instance and boot order, and the kept boots of those classes.
+    pub fn fleet(&self, class: Option<&str>) -> Fleet {
+        let of = |c: &str| class.is_none_or(|k| k == c);
+        Fleet {
+            boots: self
+                .boots
+                .values()
+                .filter(|b| of(&b.class))
+                .cloned()
+                .collect(),
+            kept: self.kept.iter().filter(|b| of(&b.class)).cloned().collect(),
+            seen: Seen::default(),
+        }
     }
 
-    /// The phase statistics and tail blame of `class`'s boots with a plausible exact latency.
-    pub fn phase_report(&self, class: &str, max_plausible_secs: f64) -> PhaseReport {
-        let rows = self
-            .phases
-            .iter()
-            .filter(|((c, _, _), _)| c == class)
-            .map(|(_, row)| row);
-        phases::report(rows, max_plausible_secs)
+    /// The inputs the summary was made from, by path as given.
+    pub fn inputs(&self) -> impl Iterator<Item = &InputFile> {
+        self.inputs.values()
     }
 }

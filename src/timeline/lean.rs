@@ -24,6 +24,9 @@ use chrono::{DateTime, Utc};
 use super::{Boot, Evidence, Latency, Outcome, Phase, Zero};
 pub use super::{Labels, Name};
 
+#[path = "lean_record.rs"]
+pub(crate) mod record;
+
 /// Hands out one shared copy of each name and label set it has seen.
 #[derive(Debug, Default)]
 pub struct Interner {
@@ -77,7 +80,7 @@ impl Interner {
         shape
     }
 
-    fn labels(&mut self, l: &BTreeMap<String, String>) -> Labels {
+    pub(crate) fn labels(&mut self, l: &BTreeMap<String, String>) -> Labels {
         if let Some(x) = self.labels.get(l) {
             return x.clone();
         }
