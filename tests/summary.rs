@@ -166,6 +166,40 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
         raw,
         "merged summaries"
     );
+    // Attempts alone, ids kept only above 600 s: the same recommendation, from a summary
+    // whose size depends on the distinct latencies.
+    let mut compact = Vec::new();
+    for (p, d) in parts.iter().enumerate() {
+        let out = sum(&format!("q{p}.sum"));
+        let args = [
+            "summarize",
+            "--config",
+            CONFIG,
+            "--attempts-only",
+            "--names-above",
+            "600",
+        ];
+        let (code, _, err) = bootline(
+            &[
+                &args[..],
+                &[d.to_str().unwrap(), "-o", out.to_str().unwrap()],
+            ]
+            .concat(),
+        );
+        assert_eq!(code, 0, "{err}");
+        compact.push(out);
+    }
+    let q: Vec<&Path> = compact.iter().rev().map(PathBuf::as_path).collect();
+    summarize(&q, &sum("q.sum"));
+    let q = sum("q.sum");
+    assert!(bytes("q.sum").len() < bytes("whole.sum").len() / 4);
+    let mut rec = vec!["recommend", "--config", CONFIG, "--format", "json"];
+    rec.push(q.to_str().unwrap());
+    assert_eq!(run(&rec), raw[0], "attempts only");
+    let (code, _, err) = bootline(&["fit", "--config", CONFIG, q.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("fit needs the boots"), "{err}");
+
     // The parts given to the command, merged as they are read.
     let four: Vec<String> = (0..PARTS)
         .map(|p| sum(&format!("p{p}.sum")).to_str().unwrap().to_string())
@@ -223,6 +257,40 @@ fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
     let err = summarize(&[&one, &one], &twice);
     assert!(
         err.contains("one.sum: the summaries merged share 3 inputs"),
+        "{err}"
+    );
+
+    // Ids kept only above 5000 s cannot list the attempts slower than 600 s.
+    let floor = dir.path().join("floor.sum");
+    let mut args = vec![
+        "summarize",
+        "--config",
+        CONFIG,
+        "--names-above",
+        "5000",
+        "-o",
+    ];
+    args.push(floor.to_str().unwrap());
+    args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
+    assert_eq!(bootline(&args).0, 0);
+    let (code, _, err) = bootline(&["recommend", "--config", CONFIG, floor.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("the summary names only those slower than 5000 s"),
+        "{err}"
+    );
+    let (code, _, err) = bootline(&[
+        "summarize",
+        "--config",
+        CONFIG,
+        "-o",
+        twice.to_str().unwrap(),
+        floor.to_str().unwrap(),
+        one.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("different --names-above: 5000 s and 0 s"),
         "{err}"
     );
 

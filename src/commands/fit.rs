@@ -70,6 +70,7 @@ fn boots_of(args: &FitArgs, config: &Config) -> anyhow::Result<(ClassData, Found
     if let Some(summary) =
         super::summarize::read_summaries(&args.input.inputs, &args.select, config)?
     {
+        super::summarize::need_boots(&summary, "fit")?;
         let data = ClassData::of_summary(class, &summary, limit);
         if data.attempts.is_empty() {
             super::summarize::say_empty(Some(&data.class));

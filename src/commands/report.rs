@@ -222,6 +222,7 @@ fn build_from_summaries(
     check_output(&read)?;
     let summary = super::summarize::read_summaries(&opts.input.inputs, &opts.select, config)?
         .context("the inputs are summaries")?;
+    super::summarize::need_boots(&summary, "report")?;
     let fleet = summary.fleet(None);
     if fleet.boots.is_empty() {
         super::summarize::say_empty(None);

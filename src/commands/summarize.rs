@@ -3,13 +3,14 @@
 //! `fit`, `recommend` and `check` share.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 
 use bootline::config::Config;
 use bootline::output::{self, Target};
+use bootline::recommend::Recommendations;
 use bootline::summary::{is_summary, Summary};
 
 use super::read::{load_config, read_fleet_reporting};
@@ -32,24 +33,41 @@ pub fn run(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
     }
     let group_by = args.group_by.as_deref();
     let max_plausible = config.latency.max_plausible_secs;
-    let (mut summary, failed) = if logs.is_empty() {
-        (Summary::new(group_by, max_plausible), false)
+    let names_above = args.names_above.unwrap_or(0.0);
+    if !(names_above.is_finite() && names_above >= 0.0) {
+        bail!("--names-above {names_above}: expected seconds, 0 or more");
+    }
+    let empty = Summary::new(group_by, max_plausible).made(names_above, !args.attempts_only);
+    let (mut merged, failed) = if logs.is_empty() {
+        (None, false)
     } else {
         let input = InputArgs {
             inputs: logs,
             read: args.input.read.clone(),
         };
-        summarize_logs(&input, &args.select, &config, group_by)?
+        let (s, failed) = summarize_logs(&input, &args.select, &config, empty.clone())?;
+        (Some(s), failed)
     };
     for path in &summaries {
         let part = Summary::read(path)?;
-        let overlap = summary.merge(part)?;
-        if overlap.found() {
-            crate::warn!(
-                "bootline: {}",
-                bootline::render::summary::overlap(&path.display().to_string(), &overlap)
-            );
-        }
+        merge_into(&mut merged, part, path)?;
+    }
+    let summary = merged.expect("an input at least");
+    // Summaries alone keep how they were made; flags given must agree with it.
+    let made = |s: &Summary| {
+        (
+            s.group_by().map(String::from),
+            s.names_above_secs(),
+            s.with_boots(),
+        )
+    };
+    let asked = (args.group_by.is_some() || args.names_above.is_some() || args.attempts_only)
+        .then(|| made(&empty));
+    if asked.is_some_and(|a| a != made(&summary)) {
+        bail!(
+            "the summaries were made with other --group-by, --names-above or --attempts-only \
+             than given here: merge them without those flags"
+        );
     }
     let bytes = summary.to_bytes();
     if args.output.as_os_str() == "-" {
@@ -67,7 +85,7 @@ fn summarize_logs(
     input: &InputArgs,
     select: &SelectArgs,
     config: &Config,
-    group_by: Option<&str>,
+    empty: Summary,
 ) -> anyhow::Result<(Summary, bool)> {
     let inputs = Inputs::from_args(input)?.with_markers(config.marker_set());
     let keep = Summary::keep_rule(config.latency.max_plausible_secs);
@@ -79,8 +97,7 @@ fn summarize_logs(
         &inputs.skipped,
         &|p| p.display().to_string(),
     );
-    let limit = config.latency.max_plausible_secs;
-    let summary = Summary::of_fleet(fleet, listed.files, group_by, limit);
+    let summary = Summary::of_fleet(fleet, listed.files, empty);
     Ok((summary, read.failed))
 }
 
@@ -113,19 +130,7 @@ pub(super) fn read_summaries(
     }
     let mut merged: Option<Summary> = None;
     for path in inputs {
-        let part = Summary::read(path)?;
-        match &mut merged {
-            None => merged = Some(part),
-            Some(m) => {
-                let overlap = m.merge(part)?;
-                if overlap.found() {
-                    crate::warn!(
-                        "bootline: {}",
-                        bootline::render::summary::overlap(&path.display().to_string(), &overlap)
-                    );
-                }
-            }
-        }
+        merge_into(&mut merged, Summary::read(path)?, path)?;
     }
     let merged = merged.expect("one summary at least");
     let limit = config.latency.max_plausible_secs;
@@ -145,4 +150,59 @@ pub(super) fn say_empty(class: Option<&str>) {
         Some(c) => crate::warn!("bootline: the summaries hold no attempt of class {c}"),
         None => crate::warn!("bootline: the summaries hold no attempt"),
     }
+}
+
+/// Merges `part` (read from `path`) into `merged`, saying on stderr when the two overlap.
+fn merge_into(merged: &mut Option<Summary>, part: Summary, path: &Path) -> anyhow::Result<()> {
+    let Some(m) = merged else {
+        *merged = Some(part);
+        return Ok(());
+    };
+    let overlap = m
+        .merge(part)
+        .with_context(|| format!("{}", path.display()))?;
+    if overlap.found() {
+        crate::warn!(
+            "bootline: {}",
+            bootline::render::summary::overlap(&path.display().to_string(), &overlap)
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a recommendation that lists attempts a summary counted without their ids: one
+/// evaluated at a timeout at or below the summary's `--names-above`.
+pub(super) fn check_names(recs: &Recommendations, names_above_secs: f64) -> anyhow::Result<()> {
+    if names_above_secs <= 0.0 {
+        return Ok(());
+    }
+    for r in recs.classes.iter().chain(&recs.templates) {
+        let rates = [&r.false_fail_at_current, &r.false_fail_at_recommended]
+            .into_iter()
+            .chain(&r.at_stuck_threshold)
+            .chain(r.candidates.iter().map(|c| &c.false_fail));
+        for f in rates {
+            if f.timeout_s < names_above_secs && f.observed > 0 {
+                bail!(
+                    "{}: the boots slower than {} s are listed, but the summary names only \
+                     those slower than {names_above_secs} s (--names-above): summarize with \
+                     a lower --names-above",
+                    r.name(),
+                    f.timeout_s
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a summary without boots for a command that needs them.
+pub(super) fn need_boots(summary: &Summary, command: &str) -> anyhow::Result<()> {
+    if !summary.with_boots() {
+        bail!(
+            "{command} needs the boots, and these summaries were made with --attempts-only: \
+             summarize without it (recommend and check read them as they are)"
+        );
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::rows::{Row, Tally};
+use super::rows::{key_secs, secs_key, Counts, Group, Tally};
 use super::sketch::Sketch;
 use super::{Summary, SCHEMA_VERSION};
 use crate::report::inputs::InputFile;
@@ -28,6 +28,8 @@ struct Header {
     bootline_summary: u32,
     group_by: Option<String>,
     max_plausible_secs: f64,
+    names_above_secs: f64,
+    with_boots: bool,
     instances: u64,
     instance_sketch: String,
     inputs: Vec<InputFile>,
@@ -38,9 +40,11 @@ struct Header {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 enum Line {
     Attempts {
-        row: Row,
-        n: u64,
-        names: BTreeSet<(String, u32)>,
+        group: Group,
+        /// Each latency (`null`: none) and how many attempts had it.
+        latencies: Vec<(Option<f64>, u64)>,
+        /// The named attempts: latency, instance, attempt number.
+        names: Vec<(Option<f64>, String, u32)>,
     },
     Boot(LeanRecord),
     Kept(Box<Boot>),
@@ -104,6 +108,8 @@ impl Summary {
             bootline_summary: SCHEMA_VERSION,
             group_by: self.group_by.clone(),
             max_plausible_secs: self.max_plausible_secs,
+            names_above_secs: self.names_above_secs,
+            with_boots: self.with_boots,
             instances: self.instances,
             instance_sketch: self.sketch.to_hex(),
             inputs: self.inputs.values().cloned().collect(),
@@ -115,12 +121,8 @@ impl Summary {
             out.push(b'\n');
         };
         line(&header);
-        for (row, tally) in self.attempts.values() {
-            line(&Line::Attempts {
-                row: row.clone(),
-                n: tally.n,
-                names: tally.names.clone(),
-            });
+        for (group, counts) in self.attempts.values() {
+            line(&attempts_line(group, counts));
         }
         for b in self.boots.values() {
             line(&Line::Boot(b.to_record(&|n| index[n])));
@@ -150,7 +152,8 @@ impl Summary {
                 "instance_sketch is not 8,192 hexadecimal digits".into(),
             )
         })?;
-        let mut s = Summary::new(header.group_by.as_deref(), header.max_plausible_secs);
+        let mut s = Summary::new(header.group_by.as_deref(), header.max_plausible_secs)
+            .made(header.names_above_secs, header.with_boots);
         s.inputs = (header.inputs.into_iter())
             .map(|f| (f.path.clone(), f))
             .collect();
@@ -164,9 +167,13 @@ impl Summary {
             let line: Line = serde_json::from_str(&text)
                 .map_err(|e| malformed(&shown, n, LINE, e.to_string()))?;
             match line {
-                Line::Attempts { row, n, names } => {
-                    let tally = Tally { n, names };
-                    s.attempts.insert(row.key(), (row, tally));
+                Line::Attempts {
+                    group,
+                    latencies,
+                    names,
+                } => {
+                    let counts = counts(latencies, names);
+                    s.attempts.insert(group.key(), (group, counts));
                 }
                 Line::Boot(r) => {
                     let b = LeanBoot::from_record(r, &header.phase_names, &mut names)
@@ -179,6 +186,41 @@ impl Summary {
         s.keep(kept);
         Ok(s)
     }
+}
+
+/// A group's line: its latencies with their counts, and its named attempts.
+fn attempts_line(group: &Group, counts: &Counts) -> Line {
+    let secs = |k: &Option<u64>| k.map(key_secs);
+    Line::Attempts {
+        group: group.clone(),
+        latencies: counts.iter().map(|(k, t)| (secs(k), t.n)).collect(),
+        names: (counts.iter())
+            .flat_map(|(k, t)| t.names.iter().map(move |(i, a)| (secs(k), i.clone(), *a)))
+            .collect(),
+    }
+}
+
+/// A group's counts from its line.
+fn counts(latencies: Vec<(Option<f64>, u64)>, names: Vec<(Option<f64>, String, u32)>) -> Counts {
+    let key = |s: Option<f64>| s.map(secs_key);
+    let mut counts: Counts = latencies
+        .into_iter()
+        .map(|(s, n)| {
+            let tally = Tally {
+                n,
+                names: BTreeSet::new(),
+            };
+            (key(s), tally)
+        })
+        .collect();
+    for (s, instance, attempt) in names {
+        counts
+            .entry(key(s))
+            .or_default()
+            .names
+            .insert((instance, attempt));
+    }
+    counts
 }
 
 const OUT_OF_RANGE: &str = "a phase name's number beyond the header's phase_names";

@@ -22,7 +22,7 @@ use crate::timeline::lean::{Fleet, Interner, Keep, Kept, LeanBoot, Name, Seen};
 use crate::timeline::{Attempt, Boot};
 
 pub use codec::{is_summary, ReadError};
-use rows::{Row, Tally};
+use rows::{Counts, Group};
 use sketch::Sketch;
 
 /// The summary format's version: a summary of another is refused.
@@ -35,13 +35,17 @@ pub struct Summary {
     group_by: Option<String>,
     /// The plausibility limit that decided which censored attempts are named, seconds.
     max_plausible_secs: f64,
+    /// Exact latencies at or below this many seconds are counted without their instance ids.
+    names_above_secs: f64,
+    /// Whether the summary holds the boots (lean, and the kept ones whole).
+    with_boots: bool,
     /// The inputs, by path as given.
     inputs: BTreeMap<String, InputFile>,
     /// Instances read (summed over merged summaries: exact when they share none).
     instances: u64,
     sketch: Sketch,
-    /// Attempt rows by their canonical text.
-    attempts: BTreeMap<String, (Row, Tally)>,
+    /// Attempts by group (keyed by its canonical text), then by latency.
+    attempts: BTreeMap<String, (Group, Counts)>,
     /// Every boot, lean, by instance and boot number.
     boots: BTreeMap<(Name, u32), LeanBoot>,
     /// Per class, the slowest healthy boot, whole.
@@ -57,6 +61,12 @@ pub enum MergeError {
     /// They named censored attempts under different plausibility limits.
     #[error("summaries made under different [latency] max_plausible_secs: {0} s and {1} s")]
     Plausible(f64, f64),
+    /// They name attempts above different floors.
+    #[error("summaries made with different --names-above: {0} s and {1} s")]
+    NamesAbove(f64, f64),
+    /// One holds the boots and the other not.
+    #[error("a summary made with --attempts-only cannot be merged with one holding boots")]
+    Boots,
 }
 
 /// What a merge found: instances and records two summaries both held.
@@ -84,16 +94,9 @@ impl Overlap {
 }
 
 impl Summary {
-    /// The summary of a fleet read from `inputs` (listed with their paths as given), keeping
-    /// `group_by`'s label values and naming censored attempts implausible under
-    /// `max_plausible_secs`. The fleet's kept boots are taken as the slowest healthy ones.
-    pub fn of_fleet(
-        fleet: Fleet,
-        inputs: Vec<InputFile>,
-        group_by: Option<&str>,
-        max_plausible_secs: f64,
-    ) -> Self {
-        let mut s = Self::new(group_by, max_plausible_secs);
+    /// The summary of a fleet read from `inputs` (listed with their paths as given), made as
+    /// `s` (empty) says. The fleet's kept boots are taken as the slowest healthy ones.
+    pub fn of_fleet(fleet: Fleet, inputs: Vec<InputFile>, mut s: Summary) -> Self {
         s.inputs = inputs.into_iter().map(|f| (f.path.clone(), f)).collect();
         for a in crate::timeline::attempts(&fleet.boots) {
             s.count(&a);
@@ -105,9 +108,13 @@ impl Summary {
                 s.sketch.insert(&b.instance);
                 last = Some(b.instance.clone());
             }
-            s.boots.insert((b.instance.clone(), b.boot), b);
+            if s.with_boots {
+                s.boots.insert((b.instance.clone(), b.boot), b);
+            }
         }
-        s.keep(fleet.kept);
+        if s.with_boots {
+            s.keep(fleet.kept);
+        }
         s
     }
 
@@ -117,6 +124,8 @@ impl Summary {
         Self {
             group_by: group_by.map(String::from),
             max_plausible_secs,
+            names_above_secs: 0.0,
+            with_boots: true,
             inputs: BTreeMap::new(),
             instances: 0,
             sketch: Sketch::default(),
@@ -124,6 +133,14 @@ impl Summary {
             boots: BTreeMap::new(),
             kept: Vec::new(),
         }
+    }
+
+    /// The same empty summary, naming exact latencies only above `secs` and holding no boots
+    /// unless `with_boots`.
+    pub fn made(mut self, names_above_secs: f64, with_boots: bool) -> Self {
+        self.names_above_secs = names_above_secs;
+        self.with_boots = with_boots;
+        self
     }
 
     /// Keeps, of its own kept boots and `more`, each class's slowest healthy one.
@@ -145,14 +162,15 @@ impl Summary {
         }
     }
 
-    /// Counts one attempt into its row.
+    /// Counts one attempt into its group.
     fn count(&mut self, a: &Attempt) {
-        let row = Row::of(a, self.group_by.as_deref());
-        let named = row.named(self.max_plausible_secs);
-        let (_, tally) = self
+        let (group, secs) = Group::of(a, self.group_by.as_deref());
+        let named = group.named(secs, self.names_above_secs, self.max_plausible_secs);
+        let (_, counts) = self
             .attempts
-            .entry(row.key())
-            .or_insert_with(|| (row, Tally::default()));
+            .entry(group.key())
+            .or_insert_with(|| (group, Counts::new()));
+        let tally = counts.entry(secs).or_default();
         tally.n += 1;
         if named {
             tally
@@ -178,6 +196,15 @@ impl Summary {
                 other.max_plausible_secs,
             ));
         }
+        if self.names_above_secs.to_bits() != other.names_above_secs.to_bits() {
+            return Err(MergeError::NamesAbove(
+                self.names_above_secs,
+                other.names_above_secs,
+            ));
+        }
+        if self.with_boots != other.with_boots {
+            return Err(MergeError::Boots);
+        }
         let mut overlap = Overlap {
             counted: self.instances + other.instances,
             ..Overlap::default()
@@ -191,12 +218,14 @@ impl Summary {
         let before = self.inputs.len() + other.inputs.len();
         self.inputs.extend(other.inputs);
         overlap.inputs = before - self.inputs.len();
-        for (key, (row, tally)) in other.attempts {
+        for (key, (group, counts)) in other.attempts {
             let (_, mine) = self
                 .attempts
                 .entry(key)
-                .or_insert_with(|| (row, Tally::default()));
-            overlap.records += mine.add(tally);
+                .or_insert_with(|| (group, Counts::new()));
+            for (secs, tally) in counts {
+                overlap.records += mine.entry(secs).or_default().add(tally);
+            }
         }
         for (key, b) in other.boots {
             if self.boots.insert(key, b).is_some() {
@@ -217,6 +246,16 @@ impl Summary {
         self.max_plausible_secs
     }
 
+    /// Exact latencies at or below this many seconds are counted without instance ids.
+    pub fn names_above_secs(&self) -> f64 {
+        self.names_above_secs
+    }
+
+    /// Whether the summary holds the boots (`fit` and `report` need them).
+    pub fn with_boots(&self) -> bool {
+        self.with_boots
+    }
+
     /// Instances read (summed over merged summaries).
     pub fn instances(&self) -> u64 {
         self.instances
@@ -228,8 +267,8 @@ impl Summary {
         let mut names = Interner::default();
         self.attempts
             .values()
-            .filter(|(row, _)| class.is_none_or(|c| c == row.class))
-            .flat_map(|(row, tally)| row.attempts(tally, &mut names))
+            .filter(|(group, _)| class.is_none_or(|c| c == group.class))
+            .flat_map(|(group, counts)| group.attempts(counts, &mut names))
             .collect()
     }
 

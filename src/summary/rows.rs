@@ -1,8 +1,10 @@
 //! Attempt rows: the attempts of a fleet counted by everything the recommendation reads of
-//! them (class, template, labels, outcome, latency to the millisecond as read, what it counts
-//! from, flip, timeouts, the end milestone), with the instance ids kept only where an output
-//! names them: exact latencies (the false-fail lists), implausible ones and fitted outcomes
-//! without a usable latency. Censored, stuck and crashed attempts are counts alone.
+//! them. A group holds what attempts share (class, template, labels, outcome, whether the
+//! latency is censored and what it counts from, flip, timeouts, the end milestone); within it,
+//! each distinct latency (seconds as read, to the millisecond) has its count. Instance ids are
+//! kept only where an output names them: exact latencies above the summary's naming floor (the
+//! false-fail lists), implausible ones and fitted outcomes without a usable latency. Censored,
+//! stuck and crashed attempts are counts alone.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -12,15 +14,23 @@ use serde::{Deserialize, Serialize};
 use crate::timeline::lean::Interner;
 use crate::timeline::{Attempt, Latency, Outcome, Zero};
 
-/// What the recommendation reads of an attempt, its instance aside.
+/// What a latency is, its seconds aside.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Kind {
+    pub(crate) censored: bool,
+    pub(crate) from: Zero,
+}
+
+/// What attempts of a group share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Row {
+pub(crate) struct Group {
     pub(crate) class: String,
     pub(crate) template: Option<String>,
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) outcome: Outcome,
-    pub(crate) latency: Option<Latency>,
+    pub(crate) latency: Option<Kind>,
     pub(crate) zero: Zero,
     pub(crate) flip_secs: Option<f64>,
     pub(crate) timeout_secs: f64,
@@ -30,9 +40,32 @@ pub(crate) struct Row {
     pub(crate) end: String,
 }
 
-/// How many attempts share a row, and the (instance, attempt number) of those an output names.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A latency's place in a group: `None` for attempts without one, else the seconds' bits
+/// mapped so that their order is the numbers' order.
+pub(crate) type Secs = Option<u64>;
+
+/// The key of `secs` ([`Secs`]).
+pub(crate) fn secs_key(secs: f64) -> u64 {
+    let bits = secs.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// The seconds of a key ([`secs_key`]).
+pub(crate) fn key_secs(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
+/// How many attempts share a latency, and the (instance, attempt number) of those an output
+/// names.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Tally {
     pub(crate) n: u64,
     pub(crate) names: BTreeSet<(String, u32)>,
@@ -48,10 +81,14 @@ impl Tally {
     }
 }
 
-impl Row {
-    /// The row of `a`, keeping of its labels only `group_by`'s value (the other keys stay,
-    /// with empty values: the recommendation lists them as labels a group could split by).
-    pub(crate) fn of(a: &Attempt, group_by: Option<&str>) -> Self {
+/// A group's attempts by latency.
+pub(crate) type Counts = BTreeMap<Secs, Tally>;
+
+impl Group {
+    /// The group of `a` and its latency's key, keeping of its labels only `group_by`'s value
+    /// (the other keys stay, with empty values: the recommendation lists them as labels a
+    /// group could split by).
+    pub(crate) fn of(a: &Attempt, group_by: Option<&str>) -> (Self, Secs) {
         let labels = a
             .labels
             .iter()
@@ -60,12 +97,15 @@ impl Row {
                 Some(_) | None => (k.clone(), v.clone()),
             })
             .collect();
-        Self {
+        let group = Self {
             class: a.class.to_string(),
             template: a.template.as_deref().map(String::from),
             labels,
             outcome: a.outcome,
-            latency: a.latency,
+            latency: a.latency.map(|l| Kind {
+                censored: l.censored,
+                from: l.from,
+            }),
             zero: a.zero,
             flip_secs: a.flip_secs,
             timeout_secs: a.timeout_secs,
@@ -73,40 +113,51 @@ impl Row {
             failed_timeout_secs: a.failed_timeout_secs,
             stuck_threshold_secs: a.stuck_threshold_secs,
             end: a.end.to_string(),
-        }
+        };
+        (group, a.latency.map(|l| secs_key(l.secs)))
     }
 
-    /// The row's canonical text: rows are kept in its order, so every summary of the same
+    /// The group's canonical text: groups are kept in its order, so every summary of the same
     /// attempts lists them alike.
     pub(crate) fn key(&self) -> String {
-        serde_json::to_string(self).expect("a row serialises")
+        serde_json::to_string(self).expect("a group serialises")
     }
 
-    /// Whether an output may name the attempts of this row, under `max_plausible_secs`: an
-    /// exact latency, an implausible one, or a fitted outcome without a usable latency.
-    pub(crate) fn named(&self, max_plausible_secs: f64) -> bool {
-        match (self.outcome, self.latency) {
+    /// The latency of an attempt of the group at `secs`.
+    fn latency(&self, secs: Secs) -> Option<Latency> {
+        Some(Latency {
+            secs: key_secs(secs?),
+            censored: self.latency?.censored,
+            from: self.latency?.from,
+        })
+    }
+
+    /// Whether an output may name an attempt of this group at `secs`: an exact latency above
+    /// `floor_secs`, an implausible one under `max_plausible_secs`, or a fitted outcome
+    /// without a usable latency.
+    pub(crate) fn named(&self, secs: Secs, floor_secs: f64, max_plausible_secs: f64) -> bool {
+        match (self.outcome, self.latency(secs)) {
             (Outcome::Stuck | Outcome::Crashed, _) => false,
             (_, None) => true,
-            (_, Some(l)) => !l.censored || l.record(max_plausible_secs).is_none(),
+            (_, Some(l)) if l.record(max_plausible_secs).is_none() => true,
+            (_, Some(l)) => !l.censored && l.secs > floor_secs,
         }
     }
 
-    /// The row's attempts, one per name and the rest unnamed (no instance, attempt 0), their
+    /// The group's attempts, one per name and the rest unnamed (no instance, attempt 0), its
     /// names shared through `names`.
-    pub(crate) fn attempts(&self, tally: &Tally, names: &mut Interner) -> Vec<Attempt> {
-        let labels = Arc::new(self.labels.clone());
+    pub(crate) fn attempts(&self, counts: &Counts, names: &mut Interner) -> Vec<Attempt> {
         let base = Attempt {
             instance: names.name(""),
             workspace: None,
             attempt: 0,
             class: names.name(&self.class),
             template: self.template.as_deref().map(|t| names.name(t)),
-            labels,
+            labels: names.labels(&self.labels),
             launched: None,
             boots: Vec::new(),
             outcome: self.outcome,
-            latency: self.latency,
+            latency: None,
             zero: self.zero,
             flip_secs: self.flip_secs,
             timeout_secs: self.timeout_secs,
@@ -116,16 +167,46 @@ impl Row {
             end: names.name(&self.end),
             evidence: Vec::new(),
         };
-        let unnamed = tally.n.saturating_sub(tally.names.len() as u64) as usize;
-        let mut out = Vec::with_capacity(tally.names.len() + unnamed);
-        for (instance, attempt) in &tally.names {
-            out.push(Attempt {
-                instance: Arc::from(instance.as_str()),
-                attempt: *attempt as usize,
+        let mut out = Vec::new();
+        for (&secs, tally) in counts {
+            let at = Attempt {
+                latency: self.latency(secs),
                 ..base.clone()
-            });
+            };
+            for (instance, attempt) in &tally.names {
+                out.push(Attempt {
+                    instance: Arc::from(instance.as_str()),
+                    attempt: *attempt as usize,
+                    ..at.clone()
+                });
+            }
+            let unnamed = tally.n.saturating_sub(tally.names.len() as u64) as usize;
+            out.extend(std::iter::repeat_n(at, unnamed));
         }
-        out.extend(std::iter::repeat_n(base, unnamed));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_keys_sort_as_the_seconds_and_give_them_back() {
+        let secs = [
+            -3.5,
+            -0.0,
+            0.0,
+            0.001,
+            1.0,
+            312.456,
+            86_400.0,
+            f64::INFINITY,
+        ];
+        let keys: Vec<u64> = secs.iter().map(|&s| secs_key(s)).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        for (s, k) in secs.iter().zip(&keys) {
+            assert_eq!(key_secs(*k).to_bits(), s.to_bits());
+        }
     }
 }
