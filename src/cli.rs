@@ -113,13 +113,13 @@ pub struct ReadOptions {
     pub strict: bool,
     /// Cut lines longer than this many bytes, counting and locating each (memory stays
     /// bounded on any input).
-    #[arg(long, value_name = "BYTES", default_value_t = bootline::input::MAX_LINE_BYTES,
+    #[arg(long, value_name = "BYTES", default_value_t = crate::input::MAX_LINE_BYTES,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
     pub max_line_bytes: usize,
     /// Read no more than this many boots from one log (a console of repeated kernel banners),
     /// locating the line that begins the first one beyond; timeline shards are not limited.
     #[arg(long, value_name = "N",
-          default_value_t = bootline::timeline::fragment::MAX_BOOTS_PER_SOURCE,
+          default_value_t = crate::timeline::fragment::MAX_BOOTS_PER_SOURCE,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_boots_per_source: usize,
 }

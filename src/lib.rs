@@ -8,7 +8,10 @@
 
 #![warn(missing_docs)]
 
+mod app;
 pub mod chart;
+mod cli;
+mod commands;
 pub mod config;
 pub mod content;
 pub mod durations;
@@ -25,7 +28,9 @@ pub mod render;
 pub mod report;
 pub mod sources;
 pub mod stats;
-pub mod summary;
+pub(crate) mod summary;
 pub mod timeline;
 
+pub use app::main;
+pub(crate) use app::warn;
 pub use error::{Error, Result};

@@ -6,16 +6,16 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use bootline::event::Event;
-use bootline::input::ContentHash;
-use bootline::parse::{self, Summary};
-use bootline::record::{Builder, Record};
-use bootline::render::dump::DumpWriter;
-use bootline::render::empty;
-use bootline::render::escape::terminal;
-use bootline::render::records::{self, RecordJson, SCHEMA_VERSION};
-use bootline::render::style::Palette;
-use bootline::sources::{self, Source};
+use crate::event::Event;
+use crate::input::ContentHash;
+use crate::parse::{self, Summary};
+use crate::record::{Builder, Record};
+use crate::render::dump::DumpWriter;
+use crate::render::empty;
+use crate::render::escape::terminal;
+use crate::render::records::{self, RecordJson, SCHEMA_VERSION};
+use crate::render::style::Palette;
+use crate::sources::{self, Source};
 use rayon::prelude::*;
 
 use super::{report_malformed, Inputs};
@@ -54,8 +54,8 @@ impl Outcome {
     /// A file found by walking a folder whose format is not recognised: skipped, not failed.
     fn unrecognised(&self) -> bool {
         self.error.as_ref().is_some_and(|e| {
-            e.downcast_ref::<bootline::Error>()
-                .is_some_and(bootline::Error::is_not_a_log)
+            e.downcast_ref::<crate::Error>()
+                .is_some_and(crate::Error::is_not_a_log)
         })
     }
 }
@@ -66,10 +66,10 @@ fn parse_source(
     inputs: &Inputs,
     o: &mut Outcome,
     each: &mut dyn FnMut(Event),
-) -> Result<Summary, bootline::Error> {
-    let (input, content) = bootline::input::open_hashed(
+) -> Result<Summary, crate::Error> {
+    let (input, content) = crate::input::open_hashed(
         &source.path,
-        bootline::input::Hashes {
+        crate::input::Hashes {
             content: source.compare_content,
             sha256: false,
         },
@@ -222,7 +222,7 @@ pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<
             rendered.into_iter().zip(&inputs.sources).zip(copies)
         {
             if let Some(kept) = copy_of {
-                copied.push(bootline::timeline::dedup::Copy {
+                copied.push(crate::timeline::dedup::Copy {
                     path: source.path.clone(),
                     kept: inputs.sources[kept].path.clone(),
                 });
@@ -277,7 +277,7 @@ fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
             );
         }
         let Some(e) = o.error.as_ref() else { continue };
-        if crate::is_broken_pipe(e) {
+        if crate::app::is_broken_pipe(e) {
             return ExitCode::SUCCESS;
         }
         if o.unrecognised() && !o.named {
@@ -323,7 +323,7 @@ pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
     let mut copied = Vec::new();
     for (source, copy_of) in inputs.sources.iter().zip(copies) {
         if let Some(kept) = copy_of {
-            copied.push(bootline::timeline::dedup::Copy {
+            copied.push(crate::timeline::dedup::Copy {
                 path: source.path.clone(),
                 kept: inputs.sources[kept].path.clone(),
             });
@@ -388,9 +388,9 @@ pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
 /// The digest of a file's bytes, read whole; `None` when it cannot be read (reading it for
 /// events then says why).
 fn hash_of(path: &Path) -> Option<u128> {
-    let (mut input, hash) = bootline::input::open_hashed(
+    let (mut input, hash) = crate::input::open_hashed(
         path,
-        bootline::input::Hashes {
+        crate::input::Hashes {
             content: true,
             sha256: false,
         },

@@ -3,9 +3,9 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use bootline::chart::{self, Kind};
-use bootline::output::{self, Target};
-use bootline::report::Presentation;
+use crate::chart::{self, Kind};
+use crate::output::{self, Target};
+use crate::report::Presentation;
 
 use super::report::{build, zone, Built};
 use crate::cli::ChartArgs;

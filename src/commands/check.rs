@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use bootline::config::DEFAULT_CLASS;
-use bootline::recommend::{self, Options, Proposal};
-use bootline::render::recommend::check_text;
+use crate::config::DEFAULT_CLASS;
+use crate::recommend::{self, Options, Proposal};
+use crate::render::recommend::check_text;
 
 use super::read::load_config;
 use super::recommend::read_sample;

@@ -7,17 +7,17 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-use bootline::config::{Config, DEFAULT_CLASS};
-use bootline::durations;
-use bootline::recommend::Sample;
-use bootline::report;
-use bootline::report::class::{counts_of, outcome_counts, PhaseReport};
-use bootline::report::fit::{ClassFit, FitReport};
-use bootline::stats::summary::{analyse, FitSummary, Options, Progress, MAX_BOOTSTRAP};
-use bootline::stats::Record;
-use bootline::summary::Summary;
-use bootline::timeline::lean::{Keep, LeanBoot};
-use bootline::timeline::{attempts, nothing_to_fit, Attempt};
+use crate::config::{Config, DEFAULT_CLASS};
+use crate::durations;
+use crate::recommend::Sample;
+use crate::report;
+use crate::report::class::{counts_of, outcome_counts, PhaseReport};
+use crate::report::fit::{ClassFit, FitReport};
+use crate::stats::summary::{analyse, FitSummary, Options, Progress, MAX_BOOTSTRAP};
+use crate::stats::Record;
+use crate::summary::Summary;
+use crate::timeline::lean::{Keep, LeanBoot};
+use crate::timeline::{attempts, nothing_to_fit, Attempt};
 
 use super::read::{read_fleet, Found};
 use super::settings::{self, PolicyFlags};
@@ -206,7 +206,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     };
     let text = match args.format {
         OutputFormat::Json => super::pretty_json(&report)?,
-        OutputFormat::Text => bootline::render::fit::text(&report, args.all_phases),
+        OutputFormat::Text => crate::render::fit::text(&report, args.all_phases),
     };
     let mut out = std::io::stdout().lock();
     super::write_text(&mut out, &text)?;

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use bootline::parse::Format;
+use crate::parse::Format;
 
 /// Runs `bootline formats`.
 pub fn run() -> anyhow::Result<ExitCode> {

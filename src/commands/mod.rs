@@ -17,13 +17,13 @@ mod timeline;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bootline::parse::{self, Format, Summary};
-use bootline::sources::{Skipped, Source, SourceSet};
-use bootline::timeline::dedup::Copy;
-use bootline::timeline::{Implausibles, ObservedTimeout};
+use crate::parse::{self, Format, Summary};
+use crate::sources::{Skipped, Source, SourceSet};
+use crate::timeline::dedup::Copy;
+use crate::timeline::{Implausibles, ObservedTimeout};
 
-use bootline::render::style::Palette;
-pub use bootline::render::{count, name_list};
+use crate::render::style::Palette;
+pub use crate::render::{count, name_list};
 
 use crate::cli::{Cli, ColorWhen, Command, InputArgs};
 
@@ -64,7 +64,7 @@ pub fn palette() -> Palette {
 /// written; this is the last guard: a control character left over is shown as an escape, and
 /// only the palette's own colours (when it paints) pass.
 pub fn write_text(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
-    let shown = bootline::render::escape::terminal_lines(text, palette().enabled());
+    let shown = crate::render::escape::terminal_lines(text, palette().enabled());
     out.write_all(shown.as_bytes())
 }
 
@@ -92,7 +92,7 @@ impl Inputs {
             .as_deref()
             .map(str::parse::<Format>)
             .transpose()?;
-        let set = bootline::sources::expand(&args.inputs)?;
+        let set = crate::sources::expand(&args.inputs)?;
         report_expansion(&set);
         Ok(Self {
             sources: set.sources,

@@ -31,7 +31,7 @@ pub fn bar(len: u64, what: &str, bytes: bool) -> ProgressBar {
 }
 
 /// A bar for reading `sources`, when the read is long (by bytes or by files).
-pub fn reading(sources: &[bootline::sources::Source]) -> ProgressBar {
+pub fn reading(sources: &[crate::sources::Source]) -> ProgressBar {
     let bytes: u64 = sources.iter().filter_map(|s| s.size).sum();
     if bytes < LONG_READ_BYTES && sources.len() < LONG_READ_FILES {
         return ProgressBar::hidden();

@@ -2,13 +2,13 @@
 //! `--end` applied, the sources read into digests (identities decided, copies and repeats
 //! dropped, each problem said on stderr), and the boots assembled and selected, whole or lean.
 
+use crate::config::{Config, LatencyEnd};
+use crate::ingest::{collect_reporting, SourceReport};
+use crate::render::empty;
+use crate::timeline::identity::IdentityRule;
+use crate::timeline::lean::{self, Fleet, Keep, Reduce, Seen, Selection};
+use crate::timeline::{self, dedup, fragment, Boot, Classes};
 use anyhow::bail;
-use bootline::config::{Config, LatencyEnd};
-use bootline::ingest::{collect_reporting, SourceReport};
-use bootline::render::empty;
-use bootline::timeline::identity::IdentityRule;
-use bootline::timeline::lean::{self, Fleet, Keep, Reduce, Seen, Selection};
-use bootline::timeline::{self, dedup, fragment, Boot, Classes};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{report_copies, report_malformed, Inputs};
@@ -21,7 +21,7 @@ pub fn load_config(select: &SelectArgs) -> anyhow::Result<Config> {
         None => Config::default(),
     };
     for w in &config.warnings {
-        crate::warn!("bootline: {}", bootline::render::config_warning(w));
+        crate::warn!("bootline: {}", crate::render::config_warning(w));
     }
     if let Some(end) = &select.end {
         config

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use bootline::config::{Class, Config, DEFAULT_CLASS};
-use bootline::recommend::{Assume, Options, Recommendations, Sample};
-use bootline::render::escape::terminal;
-use bootline::render::recommend::text;
-use bootline::timeline::lean::{Keep, Name};
+use crate::config::{Class, Config, DEFAULT_CLASS};
+use crate::recommend::{Assume, Options, Recommendations, Sample};
+use crate::render::escape::terminal;
+use crate::render::recommend::text;
+use crate::timeline::lean::{Keep, Name};
 
 use super::read::{read_fleet, Found};
 use super::settings::{self, named_seconds, PolicyFlags};
@@ -186,7 +186,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_CLASS.to_string());
             let current = config.class_policy(&class).timeout_secs;
-            let records = bootline::durations::read(path)?;
+            let records = crate::durations::read(path)?;
             let sample = Sample::from_records(&records, &class, current);
             (sample, false, Some(class))
         }

@@ -6,12 +6,12 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::chart::{self, Kind};
+use crate::config::Config;
+use crate::output::{self, Target};
+use crate::report::{self, Presentation, Report, Zone};
+use crate::timeline::lean::{Fleet, Keep};
 use anyhow::Context;
-use bootline::chart::{self, Kind};
-use bootline::config::Config;
-use bootline::output::{self, Target};
-use bootline::report::{self, Presentation, Report, Zone};
-use bootline::timeline::lean::{Fleet, Keep};
 use chrono::{DateTime, Utc};
 
 use super::read::{load_config, read_fleet_reporting};
@@ -129,7 +129,7 @@ pub fn build(
         .input
         .inputs
         .iter()
-        .any(|p| bootline::summary::is_summary(p))
+        .any(|p| crate::summary::is_summary(p))
     {
         return build_from_summaries(opts, &config, presentation, now, check_output);
     }

@@ -2,8 +2,8 @@
 //! checked once, here, against the bounds that setting has in the file (as ripgrep turns its
 //! low-level flags into settings in one place); the library then reads only the settings.
 
+use crate::config::{Bounds, Config, Policy};
 use anyhow::{bail, Context};
-use bootline::config::{Bounds, Config, Policy};
 
 use super::read::load_config;
 use crate::cli::SelectArgs;

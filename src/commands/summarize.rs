@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-use bootline::config::Config;
-use bootline::output::{self, Target};
-use bootline::recommend::Recommendations;
-use bootline::summary::{is_summary, Summary};
+use crate::config::Config;
+use crate::output::{self, Target};
+use crate::recommend::Recommendations;
+use crate::summary::{is_summary, Summary};
 
 use super::read::{load_config, read_fleet_reporting};
 use super::Inputs;
@@ -90,7 +90,7 @@ fn summarize_logs(
     let inputs = Inputs::from_args(input)?.with_markers(config.marker_set());
     let keep = Summary::keep_rule(config.latency.max_plausible_secs);
     let (fleet, read) = read_fleet_reporting(&inputs, config, select, None, keep, true)?;
-    let listed = bootline::report::inputs::list(
+    let listed = crate::report::inputs::list(
         &inputs.sources,
         &read.reports,
         &read.copies,
@@ -164,7 +164,7 @@ fn merge_into(merged: &mut Option<Summary>, part: Summary, path: &Path) -> anyho
     if overlap.found() {
         crate::warn!(
             "bootline: {}",
-            bootline::render::summary::overlap(&path.display().to_string(), &overlap)
+            crate::render::summary::overlap(&path.display().to_string(), &overlap)
         );
     }
     Ok(())

@@ -3,9 +3,9 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use bootline::render::timeline::{boot_text, summary_text};
-use bootline::timeline::lean;
-use bootline::timeline::{self, SCHEMA_VERSION};
+use crate::render::timeline::{boot_text, summary_text};
+use crate::timeline::lean;
+use crate::timeline::{self, SCHEMA_VERSION};
 use rayon::prelude::*;
 
 use super::read::{load_config, read_boots};

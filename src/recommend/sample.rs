@@ -31,7 +31,7 @@ impl Sample {
     }
 
     /// The sample of the timelines' attempts (of boots, or of a summary's rows).
-    pub fn from_timeline(timeline_attempts: &[TimelineAttempt], config: &Config) -> Self {
+    pub(crate) fn from_timeline(timeline_attempts: &[TimelineAttempt], config: &Config) -> Self {
         let observed = crate::timeline::disagreements(timeline_attempts, config);
         let (attempts, unusable, implausible) =
             from_attempts(timeline_attempts, config.latency.max_plausible_secs);

@@ -7,7 +7,7 @@ pub mod fit;
 pub mod recommend;
 pub mod records;
 pub mod style;
-pub mod summary;
+pub(crate) mod summary;
 pub mod timeline;
 
 /// Seconds to one decimal, or `-` when unknown (the text tables' cell).

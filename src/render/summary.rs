@@ -3,7 +3,7 @@
 use crate::summary::Overlap;
 
 /// The warning that a merged summary shares machines with what was merged before it.
-pub fn overlap(path: &str, o: &Overlap) -> String {
+pub(crate) fn overlap(path: &str, o: &Overlap) -> String {
     let mut what = Vec::new();
     if o.inputs > 0 {
         what.push(super::count(o.inputs, "input"));

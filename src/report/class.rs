@@ -21,7 +21,7 @@ pub fn records(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Record> {
 }
 
 /// The latency records of attempts (a summary gives them as well as boots).
-pub fn records_of(attempts: &[Attempt], max_plausible_secs: f64) -> Vec<Record> {
+pub(crate) fn records_of(attempts: &[Attempt], max_plausible_secs: f64) -> Vec<Record> {
     attempts
         .iter()
         .filter_map(|a| a.record(max_plausible_secs))
@@ -64,7 +64,7 @@ pub fn attempt_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
 }
 
 /// Attempts by outcome name (only outcomes that occur).
-pub fn counts_of(attempts: &[Attempt]) -> BTreeMap<String, usize> {
+pub(crate) fn counts_of(attempts: &[Attempt]) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for a in attempts {
         *counts.entry(a.outcome.as_str().to_string()).or_default() += 1;

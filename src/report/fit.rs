@@ -61,7 +61,7 @@ impl ClassFit {
     /// The counts and phases of `class` from its boots and its attempts by outcome, the
     /// sample of its attempts and its phase statistics (a summary gives them as well as
     /// boots).
-    pub fn of(
+    pub(crate) fn of(
         class: &str,
         [boots, attempts]: [BTreeMap<String, usize>; 2],
         sample: &Sample,

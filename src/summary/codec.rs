@@ -52,7 +52,7 @@ enum Line {
 
 /// Why a summary could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// The file could not be read.
     #[error("{path}: {source}")]
     Io {
@@ -85,7 +85,7 @@ pub enum ReadError {
 
 /// Whether the file at `path` begins as a summary does (a folder or an unreadable file does
 /// not).
-pub fn is_summary(path: &Path) -> bool {
+pub(crate) fn is_summary(path: &Path) -> bool {
     let Ok(f) = std::fs::File::open(path) else {
         return false;
     };
@@ -95,7 +95,7 @@ pub fn is_summary(path: &Path) -> bool {
 
 impl Summary {
     /// The summary's bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let names: BTreeSet<&str> = self
             .boots
             .values()
@@ -134,7 +134,7 @@ impl Summary {
     }
 
     /// Reads the summary at `path`.
-    pub fn read(path: &Path) -> Result<Self, ReadError> {
+    pub(crate) fn read(path: &Path) -> Result<Self, ReadError> {
         let shown = path.display().to_string();
         let io = |source| ReadError::Io {
             path: shown.clone(),

@@ -21,16 +21,16 @@ use crate::report::inputs::InputFile;
 use crate::timeline::lean::{Fleet, Interner, Keep, Kept, LeanBoot, Name, Seen};
 use crate::timeline::{Attempt, Boot};
 
-pub use codec::{is_summary, ReadError};
+pub(crate) use codec::is_summary;
 use rows::{Counts, Group};
 use sketch::Sketch;
 
 /// The summary format's version: a summary of another is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// The exact, mergeable reduction of a fleet's attempts (see the module's documentation).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// The label whose values the rows keep (the other labels' values are dropped).
     group_by: Option<String>,
     /// The plausibility limit that decided which censored attempts are named, seconds.
@@ -54,7 +54,7 @@ pub struct Summary {
 
 /// Why two summaries cannot be merged.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum MergeError {
+pub(crate) enum MergeError {
     /// They keep different labels.
     #[error("summaries keep different labels: --group-by {0} and --group-by {1}")]
     GroupBy(String, String),
@@ -71,22 +71,22 @@ pub enum MergeError {
 
 /// What a merge found: instances and records two summaries both held.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Overlap {
+pub(crate) struct Overlap {
     /// Instances counted by both, as the sketches estimate them.
-    pub instances: f64,
+    pub(crate) instances: f64,
     /// Instances the two summaries counted, together.
-    pub counted: u64,
+    pub(crate) counted: u64,
     /// Named attempts and exact boots both held (exact), and inputs both read.
-    pub records: usize,
+    pub(crate) records: usize,
     /// Inputs (by path) both read.
-    pub inputs: usize,
+    pub(crate) inputs: usize,
 }
 
 impl Overlap {
     /// Whether the summaries plainly share machines: a named record or an input in both, or
     /// more shared instances than the sketch's error explains (3 % of those counted, and at
     /// least one).
-    pub fn found(&self) -> bool {
+    pub(crate) fn found(&self) -> bool {
         self.records > 0
             || self.inputs > 0
             || self.instances >= (0.03 * self.counted as f64).max(1.0)
@@ -96,7 +96,7 @@ impl Overlap {
 impl Summary {
     /// The summary of a fleet read from `inputs` (listed with their paths as given), made as
     /// `s` (empty) says. The fleet's kept boots are taken as the slowest healthy ones.
-    pub fn of_fleet(fleet: Fleet, inputs: Vec<InputFile>, mut s: Summary) -> Self {
+    pub(crate) fn of_fleet(fleet: Fleet, inputs: Vec<InputFile>, mut s: Summary) -> Self {
         s.inputs = inputs.into_iter().map(|f| (f.path.clone(), f)).collect();
         for a in crate::timeline::attempts(&fleet.boots) {
             s.count(&a);
@@ -120,7 +120,7 @@ impl Summary {
 
     /// The summary of nothing, keeping `group_by`'s label values under `max_plausible_secs`:
     /// what every merge starts from.
-    pub fn new(group_by: Option<&str>, max_plausible_secs: f64) -> Self {
+    pub(crate) fn new(group_by: Option<&str>, max_plausible_secs: f64) -> Self {
         Self {
             group_by: group_by.map(String::from),
             max_plausible_secs,
@@ -137,7 +137,7 @@ impl Summary {
 
     /// The same empty summary, naming exact latencies only above `secs` and holding no boots
     /// unless `with_boots`.
-    pub fn made(mut self, names_above_secs: f64, with_boots: bool) -> Self {
+    pub(crate) fn made(mut self, names_above_secs: f64, with_boots: bool) -> Self {
         self.names_above_secs = names_above_secs;
         self.with_boots = with_boots;
         self
@@ -154,7 +154,7 @@ impl Summary {
 
     /// What a summary keeps whole: each class's slowest healthy boot (healthy: a plausible
     /// exact latency under `max_plausible_secs`).
-    pub fn keep_rule(max_plausible_secs: f64) -> Keep {
+    pub(crate) fn keep_rule(max_plausible_secs: f64) -> Keep {
         Keep {
             slowest_healthy: true,
             instance: None,
@@ -182,7 +182,7 @@ impl Summary {
     /// Merges `other` in; associative and commutative (every part is a sorted union or a
     /// sum), so any tree of merges over summaries of disjoint instances gives the summary of
     /// them all. Returns what the two both held.
-    pub fn merge(&mut self, other: Summary) -> Result<Overlap, MergeError> {
+    pub(crate) fn merge(&mut self, other: Summary) -> Result<Overlap, MergeError> {
         if self.group_by != other.group_by {
             let name = |g: &Option<String>| g.clone().unwrap_or_else(|| "(none)".into());
             return Err(MergeError::GroupBy(
@@ -237,33 +237,28 @@ impl Summary {
     }
 
     /// The label whose values the summary keeps.
-    pub fn group_by(&self) -> Option<&str> {
+    pub(crate) fn group_by(&self) -> Option<&str> {
         self.group_by.as_deref()
     }
 
     /// The plausibility limit the summary named censored attempts under, seconds.
-    pub fn max_plausible_secs(&self) -> f64 {
+    pub(crate) fn max_plausible_secs(&self) -> f64 {
         self.max_plausible_secs
     }
 
     /// Exact latencies at or below this many seconds are counted without instance ids.
-    pub fn names_above_secs(&self) -> f64 {
+    pub(crate) fn names_above_secs(&self) -> f64 {
         self.names_above_secs
     }
 
     /// Whether the summary holds the boots (`fit` and `report` need them).
-    pub fn with_boots(&self) -> bool {
+    pub(crate) fn with_boots(&self) -> bool {
         self.with_boots
-    }
-
-    /// Instances read (summed over merged summaries).
-    pub fn instances(&self) -> u64 {
-        self.instances
     }
 
     /// The attempts of `class` (every class's when `None`), as the timelines gave them
     /// (without instance ids where no output names them), ordered by row.
-    pub fn attempts(&self, class: Option<&str>) -> Vec<Attempt> {
+    pub(crate) fn attempts(&self, class: Option<&str>) -> Vec<Attempt> {
         let mut names = Interner::default();
         self.attempts
             .values()
@@ -274,7 +269,7 @@ impl Summary {
 
     /// The fleet the summary holds: every boot of `class` (of every class when `None`), lean,
     /// in instance and boot order, and the kept boots of those classes.
-    pub fn fleet(&self, class: Option<&str>) -> Fleet {
+    pub(crate) fn fleet(&self, class: Option<&str>) -> Fleet {
         let of = |c: &str| class.is_none_or(|k| k == c);
         Fleet {
             boots: self
@@ -289,7 +284,7 @@ impl Summary {
     }
 
     /// The inputs the summary was made from, by path as given.
-    pub fn inputs(&self) -> impl Iterator<Item = &InputFile> {
+    pub(crate) fn inputs(&self) -> impl Iterator<Item = &InputFile> {
         self.inputs.values()
     }
 }
