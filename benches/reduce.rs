@@ -1,11 +1,14 @@
-//! Reducing timeline shards: `bootline fit`, `recommend` and `report` over
+//! Reducing timeline shards: `bootline fit`, `recommend`, `compare --group-by region` and
+//! `report` over
 //! `REDUCE_BENCH_ATTEMPTS` provisioning attempts (default 1,000,000) that the fleet generator
 //! writes as timeline JSON Lines shards (`--timelines`, into `target/bench-data/reduce-<N>/`
 //! under the target directory, once; never committed). One run of each: wall and CPU time and
 //! peak RSS, with the peak RSS per attempt and per boot, plus the shards' size on disk and, when
 //! they were written by this run, how long the generator took. `fit`'s counts of attempts and
 //! boots per outcome must equal the generator's own (`truth-timelines.json`): a generator that
-//! drifts from the timeline schema fails here.
+//! drifts from the timeline schema fails here. `compare` must take at most twice `recommend`'s
+//! wall time on the same shards (its bootstrap resamples the distinct values with their counts,
+//! not the records); the ratio is printed.
 //!
 //! Then the same attempts through summaries: `wc -l` over the shards (the floor a reduce is
 //! measured against), `summarize --attempts-only` over the shards, `recommend` from that summary
@@ -132,7 +135,7 @@ fn main() {
     let out = target.join("bench-data/reduce-report");
     let out_arg = out.to_str().expect("a UTF-8 path");
     let config = ["--config", "fixtures/bootline.toml"];
-    let commands: [(&str, Vec<&str>); 3] = [
+    let commands: [(&str, Vec<&str>); 4] = [
         (
             "fit --class default",
             [
@@ -147,15 +150,45 @@ fn main() {
             [&["recommend"], &config[..], &["--format", "json"]].concat(),
         ),
         (
+            "compare --group-by region",
+            [
+                &["compare"],
+                &config[..],
+                &["--format", "json", "--group-by", "region"],
+            ]
+            .concat(),
+        ),
+        (
             "report",
             [&["report"], &config[..], &["--quiet", "--out", out_arg]].concat(),
         ),
     ];
+    let mut recommend_wall = None;
     let mut recommended = Vec::new();
     for (name, args) in &commands {
         let (m, stdout) = run(&root, exe, args, &shards);
         if *name == "recommend" {
+            recommend_wall = Some(m.wall_secs);
             recommended = stdout.clone();
+        }
+        if name.starts_with("compare") {
+            let c: serde_json::Value = serde_json::from_slice(&stdout).expect("compare's JSON");
+            let n: u64 = c["groups"]
+                .as_array()
+                .expect("groups")
+                .iter()
+                .filter_map(|g| g["n"].as_u64())
+                .sum();
+            println!(
+                "compare: {} cohorts, {n} records",
+                c["groups"].as_array().map_or(0, Vec::len)
+            );
+            if let Some(r) = recommend_wall {
+                println!(
+                    "compare / recommend wall time: {:.2} (at most 2)",
+                    m.wall_secs / r
+                );
+            }
         }
         if name.starts_with("fit") {
             let fit: serde_json::Value = serde_json::from_slice(&stdout).expect("fit's JSON");

@@ -15,26 +15,26 @@ use crate::error::{Error, Result};
 use crate::parse::marker::{Marker, MarkerSet};
 
 /// The name of the class that always exists.
-pub const DEFAULT_CLASS: &str = "default";
+pub(crate) const DEFAULT_CLASS: &str = "default";
 /// The default class's register-wait timeout when the file does not give one.
-pub const DEFAULT_TIMEOUT_SECS: f64 = 600.0;
+pub(crate) const DEFAULT_TIMEOUT_SECS: f64 = 600.0;
 /// The default class's stuck threshold when the file does not give one.
-pub const DEFAULT_STUCK_SECS: f64 = 900.0;
+pub(crate) const DEFAULT_STUCK_SECS: f64 = 900.0;
 /// How often the platform's sweep runs when the file does not say.
-pub const DEFAULT_SWEEP_PERIOD_SECS: f64 = 60.0;
+pub(crate) const DEFAULT_SWEEP_PERIOD_SECS: f64 = 60.0;
 /// The longest latency taken as a real boot's when the file does not say: one day.
-pub const DEFAULT_MAX_PLAUSIBLE_SECS: f64 = 86_400.0;
+pub(crate) const DEFAULT_MAX_PLAUSIBLE_SECS: f64 = 86_400.0;
 
 /// The longest duration any setting may be: 7 days. A timeout, threshold, grid step or sweep
 /// period beyond it describes no policy a platform runs (`1e308` would recommend `inf`).
-pub const MAX_SECS: f64 = 7.0 * 86_400.0;
+pub(crate) const MAX_SECS: f64 = 7.0 * 86_400.0;
 
 /// The shortest duration any setting may be: a millisecond.
-pub const MIN_SECS: f64 = 0.001;
+pub(crate) const MIN_SECS: f64 = 0.001;
 
 /// The documented range of a number in `bootline.toml` (and of the flags that override it).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bounds {
+pub(crate) struct Bounds {
     lo: f64,
     lo_open: bool,
     hi: f64,
@@ -46,7 +46,7 @@ pub struct Bounds {
 impl Bounds {
     /// Durations: timeouts, thresholds, grid steps, the sweep period, guard ages. A millisecond
     /// is the finest any log states (`1e-300` would round every timeout to nothing).
-    pub const SECS: Bounds = Bounds::new(
+    pub(crate) const SECS: Bounds = Bounds::new(
         MIN_SECS,
         false,
         MAX_SECS,
@@ -54,14 +54,14 @@ impl Bounds {
         "[0.001 s, 7 days = 604800 s]",
     );
     /// Durations that may be zero: the additive slack and the grid's switch point.
-    pub const SECS_OR_ZERO: Bounds =
+    pub(crate) const SECS_OR_ZERO: Bounds =
         Bounds::new(0.0, false, MAX_SECS, false, "[0 s, 7 days = 604800 s]");
     /// The target false-fail rate: below one in a million no fleet could show it met.
-    pub const RATE: Bounds = Bounds::new(1e-6, false, 0.5, true, "[0.000001, 0.5)");
+    pub(crate) const RATE: Bounds = Bounds::new(1e-6, false, 0.5, true, "[0.000001, 0.5)");
     /// The one-sided confidence of a bound: below one half it bounds nothing from above.
-    pub const CONFIDENCE: Bounds = Bounds::new(0.5, false, 1.0, true, "[0.5, 1)");
+    pub(crate) const CONFIDENCE: Bounds = Bounds::new(0.5, false, 1.0, true, "[0.5, 1)");
     /// The multiplicative slack.
-    pub const MULTIPLIER: Bounds = Bounds::new(1.0, false, 10.0, false, "[1, 10]");
+    pub(crate) const MULTIPLIER: Bounds = Bounds::new(1.0, false, 10.0, false, "[1, 10]");
 
     const fn new(lo: f64, lo_open: bool, hi: f64, hi_open: bool, shown: &'static str) -> Self {
         Self {
@@ -74,7 +74,7 @@ impl Bounds {
     }
 
     /// `x` when it lies within the bounds (NaN never does), else what was expected.
-    pub fn check(self, key: &str, x: f64) -> std::result::Result<f64, String> {
+    pub(crate) fn check(self, key: &str, x: f64) -> std::result::Result<f64, String> {
         let above = if self.lo_open {
             x > self.lo
         } else {
@@ -148,18 +148,18 @@ fn reserved(name: &str) -> bool {
 
 /// A doubtful but possible setting, said on stderr when the file is loaded.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ConfigWarning {
+pub(crate) struct ConfigWarning {
     /// Config file path.
-    pub path: String,
+    pub(crate) path: String,
     /// 1-based line of the key.
-    pub line: u64,
+    pub(crate) line: u64,
     /// What is doubtful.
-    pub kind: ConfigWarningKind,
+    pub(crate) kind: ConfigWarningKind,
 }
 
 /// What a [`ConfigWarning`] is about.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ConfigWarningKind {
+pub(crate) enum ConfigWarningKind {
     /// A class's stuck threshold below its timeout: the sweep fails boots before they could
     /// count as stuck, so no stuck boot is ever seen.
     StuckBelowTimeout {
@@ -176,44 +176,44 @@ pub enum ConfigWarningKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// How the recommendation is computed.
-    pub policy: Policy,
+    pub(crate) policy: Policy,
     /// How the platform's sweep reports its verdicts.
-    pub platform: Platform,
+    pub(crate) platform: Platform,
     /// What a boot's latency runs to.
-    pub latency: LatencySettings,
+    pub(crate) latency: LatencySettings,
     /// `[identity] folder_regex`: folders whose whole name matches are instance folders.
-    pub identity_folder_regex: Option<String>,
+    pub(crate) identity_folder_regex: Option<String>,
     /// Timeout classes by name; always holds [`DEFAULT_CLASS`].
-    pub classes: BTreeMap<String, Class>,
+    pub(crate) classes: BTreeMap<String, Class>,
     /// Templates with their own provision timeout, by name.
-    pub templates: BTreeMap<String, Template>,
+    pub(crate) templates: BTreeMap<String, Template>,
     /// User markers, in file order.
-    pub markers: Vec<MarkerSpec>,
+    pub(crate) markers: Vec<MarkerSpec>,
     /// Related timeouts that must move with the register-wait timeout.
-    pub lockstep: Vec<Lockstep>,
+    pub(crate) lockstep: Vec<Lockstep>,
     /// Guard cases of the test suite.
-    pub guards: Vec<Guard>,
+    pub(crate) guards: Vec<Guard>,
     /// What loading found doubtful, for the caller to say.
-    pub warnings: Vec<ConfigWarning>,
+    pub(crate) warnings: Vec<ConfigWarning>,
 }
 
 /// `[policy]`: the recommendation's parameters.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// Target false-fail rate p, in (0, 1).
-    pub target_false_fail_rate: f64,
+    pub(crate) target_false_fail_rate: f64,
     /// One-sided confidence level, in (0, 1).
-    pub confidence: f64,
+    pub(crate) confidence: f64,
     /// Multiplicative tail slack (≥ 1).
-    pub slack_multiplier: f64,
+    pub(crate) slack_multiplier: f64,
     /// Additive tail slack in seconds (≥ 0).
-    pub slack_add_secs: f64,
+    pub(crate) slack_add_secs: f64,
     /// Rounding grid below `grid_switch_secs`, seconds (> 0).
-    pub grid_secs: f64,
+    pub(crate) grid_secs: f64,
     /// Rounding grid from `grid_switch_secs` on, seconds (> 0).
-    pub grid_above_secs: f64,
+    pub(crate) grid_above_secs: f64,
     /// Raw timeout at which the grid changes from `grid_secs` to `grid_above_secs`, seconds.
-    pub grid_switch_secs: f64,
+    pub(crate) grid_switch_secs: f64,
 }
 
 impl Default for Policy {
@@ -232,13 +232,13 @@ impl Default for Policy {
 
 /// `[platform]`: how to read the platform's `failed` events.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Platform {
+pub(crate) struct Platform {
     /// Seconds between two runs of the sweep: a `failed` within this of a `provision_timeout`
     /// of the same instance or workspace is the same flip.
-    pub sweep_period_secs: f64,
+    pub(crate) sweep_period_secs: f64,
     /// Regular expressions: a `failed` whose reason matches one is crash evidence whenever it
     /// comes, even after the timeout.
-    pub crash_reasons: Vec<String>,
+    pub(crate) crash_reasons: Vec<String>,
 }
 
 impl Default for Platform {
@@ -252,12 +252,12 @@ impl Default for Platform {
 
 /// `[latency]`: what the latency of a boot (and its attempt) runs to, and how long one may be.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LatencySettings {
+pub(crate) struct LatencySettings {
     /// The end milestone.
-    pub end: LatencyEnd,
+    pub(crate) end: LatencyEnd,
     /// Latencies longer than this many seconds are implausible (a year-9999 stamp, a clock
     /// reset): excluded from every fit, counted and named.
-    pub max_plausible_secs: f64,
+    pub(crate) max_plausible_secs: f64,
 }
 
 impl Default for LatencySettings {
@@ -272,7 +272,7 @@ impl Default for LatencySettings {
 /// The milestone a latency runs to: the register (the quantity the register-wait timeout
 /// bounds), cloud-init's end (for boots without platform or agent), or a marker's milestone.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum LatencyEnd {
+pub(crate) enum LatencyEnd {
     /// The register for a class whose boots have one to time (platform events, or register
     /// lines in their logs), cloud-init's end otherwise: [`LatencyEnd::resolve`].
     #[default]
@@ -288,7 +288,7 @@ pub enum LatencyEnd {
 
 impl LatencyEnd {
     /// The name used in `bootline.toml`, `--end` and timelines.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             LatencyEnd::Auto => "auto",
             LatencyEnd::Registered => "registered",
@@ -300,7 +300,7 @@ impl LatencyEnd {
     /// The end of a class's latencies: `auto` is the register when the class's boots have one
     /// to time (platform events or register lines), else cloud-init's end; any other end is
     /// itself.
-    pub fn resolve(&self, register_evidence: bool) -> LatencyEnd {
+    pub(crate) fn resolve(&self, register_evidence: bool) -> LatencyEnd {
         match self {
             LatencyEnd::Auto if register_evidence => LatencyEnd::Registered,
             LatencyEnd::Auto => LatencyEnd::BootFinished,
@@ -310,7 +310,10 @@ impl LatencyEnd {
 
     /// Reads an end's name: `auto`, `registered`, `boot_finished`, or the name of one of
     /// `milestone_markers`; the error says what is accepted.
-    pub fn parse(name: &str, milestone_markers: &[&str]) -> std::result::Result<Self, String> {
+    pub(crate) fn parse(
+        name: &str,
+        milestone_markers: &[&str],
+    ) -> std::result::Result<Self, String> {
         match name {
             "auto" => Ok(LatencyEnd::Auto),
             "registered" => Ok(LatencyEnd::Registered),
@@ -331,29 +334,29 @@ impl LatencyEnd {
 
 /// `[[class]]`: a group with its own timeout policy.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Class {
+pub(crate) struct Class {
     /// Class name.
-    pub name: String,
+    pub(crate) name: String,
     /// Current register-wait timeout, seconds.
-    pub timeout_secs: f64,
+    pub(crate) timeout_secs: f64,
     /// Age beyond which a boot of this class is taken as stuck, seconds.
-    pub stuck_threshold_secs: f64,
+    pub(crate) stuck_threshold_secs: f64,
 }
 
 /// The timeout and stuck threshold that govern a class's boots.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClassPolicy {
+pub(crate) struct ClassPolicy {
     /// Register-wait timeout, seconds.
-    pub timeout_secs: f64,
+    pub(crate) timeout_secs: f64,
     /// Above this a boot that never registered is stuck, seconds.
-    pub stuck_threshold_secs: f64,
+    pub(crate) stuck_threshold_secs: f64,
     /// Whether the configuration names the class (else the default class's values apply).
-    pub configured: bool,
+    pub(crate) configured: bool,
 }
 
 /// The one rule for a class's policy: the class's own values, else the default class's, else
 /// the built-in defaults (a configuration built in code may lack the default class).
-pub fn class_policy(classes: &BTreeMap<String, Class>, name: &str) -> ClassPolicy {
+pub(crate) fn class_policy(classes: &BTreeMap<String, Class>, name: &str) -> ClassPolicy {
     let policy = |c: &Class, configured: bool| ClassPolicy {
         timeout_secs: c.timeout_secs,
         stuck_threshold_secs: c.stuck_threshold_secs,
@@ -368,27 +371,27 @@ pub fn class_policy(classes: &BTreeMap<String, Class>, name: &str) -> ClassPolic
 
 /// `[[template]]`: a template whose `provision_timeout_seconds` overrides its class's timeout.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Template {
+pub(crate) struct Template {
     /// Template name.
-    pub name: String,
+    pub(crate) name: String,
     /// The class it belongs to.
-    pub class: String,
+    pub(crate) class: String,
     /// Its provision timeout, seconds.
-    pub provision_timeout_seconds: f64,
+    pub(crate) provision_timeout_seconds: f64,
 }
 
 /// `[[marker]]`: a user marker as written (its compiled form is in [`Config::marker_set`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MarkerSpec {
+pub(crate) struct MarkerSpec {
     /// Marker name.
-    pub name: String,
+    pub(crate) name: String,
     /// Milestone or sub-phase.
-    pub pattern: MarkerPatternSpec,
+    pub(crate) pattern: MarkerPatternSpec,
 }
 
 /// The expression(s) of a [`MarkerSpec`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MarkerPatternSpec {
+pub(crate) enum MarkerPatternSpec {
     /// `regex = '…'`: a milestone.
     Milestone(String),
     /// `start = '…'`, `end = '…'`: a sub-phase.
@@ -402,33 +405,33 @@ pub enum MarkerPatternSpec {
 
 /// `[[lockstep]]`: another timeout that must cover the same boot window.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Lockstep {
+pub(crate) struct Lockstep {
     /// What the timeout is.
-    pub name: String,
+    pub(crate) name: String,
     /// Its value, seconds.
-    pub timeout_secs: f64,
+    pub(crate) timeout_secs: f64,
     /// Whether its role is to cover the boot window (then it must be ≥ the proposal).
-    pub covers_boot_window: bool,
+    pub(crate) covers_boot_window: bool,
     /// The class whose register-wait timeout it must cover.
-    pub class: String,
+    pub(crate) class: String,
 }
 
 /// `[[guard]]`: a test's age/expected-verdict pair.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Guard {
+pub(crate) struct Guard {
     /// What the case checks.
-    pub name: String,
+    pub(crate) name: String,
     /// The boot age the test uses, seconds.
-    pub age_secs: f64,
+    pub(crate) age_secs: f64,
     /// Whose timeout applies.
-    pub target: GuardTarget,
+    pub(crate) target: GuardTarget,
     /// The verdict the test expects.
-    pub expect: Expect,
+    pub(crate) expect: Expect,
 }
 
 /// Whose timeout a guard case exercises.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GuardTarget {
+pub(crate) enum GuardTarget {
     /// A class's timeout.
     Class(String),
     /// A template's override.
@@ -438,7 +441,7 @@ pub enum GuardTarget {
 /// A guard case's expected verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Expect {
+pub(crate) enum Expect {
     /// The boot is still within its timeout.
     Spared,
     /// The boot is past its timeout.
@@ -485,7 +488,7 @@ impl Config {
     }
 
     /// Parses and validates configuration text; `path` names it in errors.
-    pub fn from_toml(text: &str, path: &str) -> Result<Self> {
+    pub(crate) fn from_toml(text: &str, path: &str) -> Result<Self> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(0, |s| line_of(text, s.start));
             Error::Config {
@@ -511,7 +514,7 @@ impl Config {
     }
 
     /// The names of the milestone markers (user markers with one `regex`).
-    pub fn milestone_markers(&self) -> Vec<&str> {
+    pub(crate) fn milestone_markers(&self) -> Vec<&str> {
         self.markers
             .iter()
             .filter(|m| matches!(m.pattern, MarkerPatternSpec::Milestone(_)))
@@ -520,14 +523,14 @@ impl Config {
     }
 
     /// Sets what latencies run to (`--end`), checked as `[latency] end` is.
-    pub fn set_end(&mut self, name: &str) -> std::result::Result<(), String> {
+    pub(crate) fn set_end(&mut self, name: &str) -> std::result::Result<(), String> {
         self.latency.end = LatencyEnd::parse(name, &self.milestone_markers())?;
         Ok(())
     }
 
     /// How instances are identified under `rule` (`--identity`), with this configuration's
     /// folder pattern (validated when loaded).
-    pub fn identity(
+    pub(crate) fn identity(
         &self,
         rule: crate::timeline::identity::IdentityRule,
     ) -> crate::timeline::identity::IdentitySettings {
@@ -541,18 +544,18 @@ impl Config {
     }
 
     /// A class by name.
-    pub fn class(&self, name: &str) -> Option<&Class> {
+    pub(crate) fn class(&self, name: &str) -> Option<&Class> {
         self.classes.get(name)
     }
 
     /// The timeout and stuck threshold that govern boots of class `name`: see
     /// [`class_policy`].
-    pub fn class_policy(&self, name: &str) -> ClassPolicy {
+    pub(crate) fn class_policy(&self, name: &str) -> ClassPolicy {
         class_policy(&self.classes, name)
     }
 
     /// A template by name.
-    pub fn template(&self, name: &str) -> Option<&Template> {
+    pub(crate) fn template(&self, name: &str) -> Option<&Template> {
         self.templates.get(name)
     }
 }

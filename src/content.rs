@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 /// Leading NUL bytes skipped at most: padding ends long before this; beyond it the NULs are
 /// the content, and the line reader reports them.
-pub const NUL_PADDING_MAX: usize = 1 << 20;
+pub(crate) const NUL_PADDING_MAX: usize = 1 << 20;
 
 /// Bytes of the head examined to tell text from binary and to find UTF-16.
 const HEAD_BYTES: usize = 64 * 1024;
@@ -40,7 +40,10 @@ enum Utf16 {
 
 /// Prepares a (decompressed) input for line reading: see the module documentation. `name` is
 /// the input's display name, for the refusal.
-pub fn prepare(name: &str, mut r: Box<dyn BufRead + Send>) -> Result<Box<dyn BufRead + Send>> {
+pub(crate) fn prepare(
+    name: &str,
+    mut r: Box<dyn BufRead + Send>,
+) -> Result<Box<dyn BufRead + Send>> {
     let io_err = |cause| Error::Io {
         path: name.to_string(),
         cause,

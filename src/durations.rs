@@ -13,7 +13,7 @@ use crate::stats::Record;
 
 /// Why a durations file could not be read.
 #[derive(Debug, Error)]
-pub enum DurationsError {
+pub(crate) enum DurationsError {
     /// The file could not be read.
     #[error("{path}: cannot read")]
     Read {
@@ -51,7 +51,7 @@ fn invalid(at: String, message: impl Into<String>) -> DurationsError {
 }
 
 /// Reads a durations file into records.
-pub fn read(path: &Path) -> Result<Vec<Record>, DurationsError> {
+pub(crate) fn read(path: &Path) -> Result<Vec<Record>, DurationsError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|cause| DurationsError::Read {
         path: name.clone(),

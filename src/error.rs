@@ -11,21 +11,21 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {
     /// Input display name.
-    pub path: Arc<str>,
+    pub(crate) path: Arc<str>,
     /// 1-based line number.
     pub line: u64,
     /// 1-based column, counted in characters of the normalised line.
-    pub column: usize,
+    pub(crate) column: usize,
     /// What the grammar expected at that column.
-    pub expected: String,
+    pub(crate) expected: String,
     /// The normalised line (possibly shortened for display).
-    pub text: String,
+    pub(crate) text: String,
 }
 
 impl Malformed {
     /// A malformed-line report at byte offset `byte_col` (0-based) of the normalised `text`;
     /// the column is converted to 1-based characters.
-    pub fn at_byte(
+    pub(crate) fn at_byte(
         path: Arc<str>,
         line: u64,
         text: &str,
@@ -141,7 +141,7 @@ impl From<Malformed> for Error {
 impl Error {
     /// Whether the input is no log bootline reads (its format unrecognised, or not text): a
     /// file found by walking a folder is then skipped and named, not an error.
-    pub fn is_not_a_log(&self) -> bool {
+    pub(crate) fn is_not_a_log(&self) -> bool {
         matches!(self, Error::UnknownFormat { .. } | Error::NotText { .. })
     }
 }

@@ -17,14 +17,14 @@ use crate::intern::Text;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
     /// The input's display name (a path, or `-` for standard input).
-    pub path: Arc<str>,
+    pub(crate) path: Arc<str>,
     /// 1-based line number of the (first) line the event was read from.
     pub line: u64,
 }
 
 impl Location {
     /// A location in `path` at 1-based `line`.
-    pub fn new(path: Arc<str>, line: u64) -> Self {
+    pub(crate) fn new(path: Arc<str>, line: u64) -> Self {
         Self { path, line }
     }
 }
@@ -59,7 +59,7 @@ pub enum BootClock {
 }
 
 /// How far a since-boot stamp may run backwards within one boot, at least, seconds.
-pub const UPTIME_JITTER_SECS: f64 = 1.0;
+pub(crate) const UPTIME_JITTER_SECS: f64 = 1.0;
 
 /// Whether a since-boot clock went back from `prev` to `now` because the machine rebooted:
 /// back by more than [`UPTIME_JITTER_SECS`] and to under half of `prev` (the one rule for
@@ -72,7 +72,7 @@ pub const UPTIME_JITTER_SECS: f64 = 1.0;
 /// stamps lie well below the previous boot's latest. A reboot caught so early that its
 /// first stamps are above half the previous boot's last is found by its `init-local` stage or
 /// its kernel's start instead.
-pub fn uptime_went_back(prev: f64, now: f64) -> bool {
+pub(crate) fn uptime_went_back(prev: f64, now: f64) -> bool {
     now + UPTIME_JITTER_SECS < prev && now < prev / 2.0
 }
 
@@ -99,7 +99,7 @@ pub struct Stamp {
 
 impl Stamp {
     /// A stamp with a wall-clock time only.
-    pub fn wall(at: DateTime<FixedOffset>) -> Self {
+    pub(crate) fn wall(at: DateTime<FixedOffset>) -> Self {
         Self {
             wall: Some(at),
             since_boot: None,
@@ -107,7 +107,7 @@ impl Stamp {
     }
 
     /// A stamp with a since-boot time only.
-    pub fn since_boot(clock: BootClock, secs: f64) -> Self {
+    pub(crate) fn since_boot(clock: BootClock, secs: f64) -> Self {
         Self {
             wall: None,
             since_boot: Some(SinceBoot { clock, secs }),
@@ -115,19 +115,19 @@ impl Stamp {
     }
 
     /// Wall-clock time as fractional seconds since the Unix epoch.
-    pub fn wall_epoch_secs(&self) -> Option<f64> {
+    pub(crate) fn wall_epoch_secs(&self) -> Option<f64> {
         self.wall.map(epoch_secs)
     }
 }
 
 /// A wall-clock time as fractional seconds since the Unix epoch.
-pub fn epoch_secs(w: DateTime<FixedOffset>) -> f64 {
+pub(crate) fn epoch_secs(w: DateTime<FixedOffset>) -> f64 {
     w.timestamp() as f64 + f64::from(w.timestamp_subsec_nanos()) / 1_000_000_000.0
 }
 
 /// Fractional seconds since the Unix epoch as a UTC time (to the nanosecond); `None` when out
 /// of range or not finite.
-pub fn from_epoch_secs(secs: f64) -> Option<DateTime<chrono::Utc>> {
+pub(crate) fn from_epoch_secs(secs: f64) -> Option<DateTime<chrono::Utc>> {
     if !secs.is_finite() {
         return None;
     }
@@ -171,7 +171,7 @@ impl StageResult {
     }
 
     /// Reads cloud-init's word for a result.
-    pub fn from_word(word: &str) -> Option<Self> {
+    pub(crate) fn from_word(word: &str) -> Option<Self> {
         match word {
             "SUCCESS" => Some(StageResult::Success),
             "FAIL" => Some(StageResult::Fail),
@@ -184,7 +184,7 @@ impl StageResult {
 /// The analyze-style stage name of a banner action: `init` → `init-network`,
 /// `modules:config` → `modules-config` (cloud-init names a stage differently in its banners
 /// and in its reporting events; the stage vocabulary is the reporting one).
-pub fn stage_of_action(action: &str) -> String {
+pub(crate) fn stage_of_action(action: &str) -> String {
     let s = action.replace(':', "-");
     if s == "init" {
         "init-network".to_string()
@@ -222,7 +222,7 @@ impl PlatformAction {
     }
 
     /// Reads the `event` word of the platform events format.
-    pub fn from_word(word: &str) -> Option<Self> {
+    pub(crate) fn from_word(word: &str) -> Option<Self> {
         match word {
             "launched" => Some(PlatformAction::Launched),
             "registered" => Some(PlatformAction::Registered),
@@ -427,7 +427,7 @@ pub struct Event {
 
 impl Event {
     /// An event of `kind` at `stamp`, read at `source`.
-    pub fn new(kind: EventKind, stamp: Stamp, source: Location) -> Self {
+    pub(crate) fn new(kind: EventKind, stamp: Stamp, source: Location) -> Self {
         Self {
             kind,
             stamp,

@@ -21,54 +21,44 @@ use crate::timeline::Boot;
 
 /// What reading one source gave besides its digest.
 #[derive(Debug)]
-pub struct SourceReport {
+pub(crate) struct SourceReport {
     /// The path as given.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Lines, events, malformed lines (when it could be read).
-    pub summary: Option<Summary>,
+    pub(crate) summary: Option<Summary>,
     /// Why it could not be read (lenient mode keeps going).
-    pub error: Option<Error>,
+    pub(crate) error: Option<Error>,
     /// Size and digest of its bytes, for sources whose content is compared
     /// ([`Source::compare_content`]) and that were read to the end.
-    pub content: (Option<u64>, Option<u128>),
+    pub(crate) content: (Option<u64>, Option<u128>),
     /// SHA-256 of its raw bytes (as stored, before gunzip) and how many there were, when it
     /// was asked for and the read reached the end without an error.
-    pub sha256: Option<Whole>,
+    pub(crate) sha256: Option<Whole>,
 }
 
 /// An input's SHA-256, of every one of its raw bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Whole {
+pub(crate) struct Whole {
     /// Raw bytes read.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Their SHA-256.
-    pub sha256: [u8; 32],
+    pub(crate) sha256: [u8; 32],
 }
 
 impl SourceReport {
     /// Whether a source found by walking a folder turned out to be no log bootline reads: it
     /// is then skipped and named, not counted as a failure. (A source named on the command
     /// line must be read.)
-    pub fn passed_over(&self, source: &Source) -> bool {
+    pub(crate) fn passed_over(&self, source: &Source) -> bool {
         !source.named && self.error.as_ref().is_some_and(Error::is_not_a_log)
     }
-}
-
-/// Reads every source in parallel (rayon) and returns the digests and reports in source
-/// order.
-pub fn collect(
-    sources: &[Source],
-    format: Option<Format>,
-    opts: &Options,
-) -> (Vec<Digest>, Vec<SourceReport>) {
-    collect_reporting(sources, format, opts, None, false, &|_| {})
 }
 
 /// [`collect`], reducing the boots of timeline inputs as they are read when `reduce` is given,
 /// computing each source's SHA-256 in the same read pass when `sha256` is asked for (see
 /// [`SourceReport::sha256`]), and telling `done` of each source read (from the reading
 /// thread; for a progress bar).
-pub fn collect_reporting(
+pub(crate) fn collect_reporting(
     sources: &[Source],
     format: Option<Format>,
     opts: &Options,

@@ -20,12 +20,12 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::error::{Error, Result};
 
 /// Size of one block handed to a parser (blocks grow to hold a longer line).
-pub const BLOCK_BYTES: usize = 1 << 20;
+pub(crate) const BLOCK_BYTES: usize = 1 << 20;
 
 /// An opened input: its display name and a buffered reader of its (decompressed) bytes.
 pub struct Input {
     /// Display name: the path as given, or `-`.
-    pub name: Arc<str>,
+    pub(crate) name: Arc<str>,
     /// The decompressed bytes.
     pub reader: Box<dyn BufRead + Send>,
 }
@@ -37,7 +37,7 @@ impl std::fmt::Debug for Input {
 }
 
 /// Opens a path (or `-` for standard input), decompressing gzip detected by magic bytes.
-pub fn open(path: &Path) -> Result<Input> {
+pub(crate) fn open(path: &Path) -> Result<Input> {
     Ok(open_hashed(path, Hashes::NONE)?.0)
 }
 
@@ -45,16 +45,16 @@ pub fn open(path: &Path) -> Result<Input> {
 /// read. Each costs a pass of the CPU over every byte, so each is asked for only where it is
 /// used.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Hashes {
+pub(crate) struct Hashes {
     /// XXH3-128, to tell copies apart among inputs of equal size.
-    pub content: bool,
+    pub(crate) content: bool,
     /// SHA-256, for the list of inputs a report was built from.
-    pub sha256: bool,
+    pub(crate) sha256: bool,
 }
 
 impl Hashes {
     /// No digest: the input is read as it is.
-    pub const NONE: Hashes = Hashes {
+    pub(crate) const NONE: Hashes = Hashes {
         content: false,
         sha256: false,
     };
@@ -70,7 +70,7 @@ impl Hashes {
 /// A regular file is read up to the size it had when opened: bytes appended while it is read
 /// are not part of this read, and a file that ends before that size (truncated meanwhile) is
 /// an error naming it ([`AtMost`]), never a partial answer.
-pub fn open_hashed(path: &Path, hashes: Hashes) -> Result<(Input, Option<ContentHash>)> {
+pub(crate) fn open_hashed(path: &Path, hashes: Hashes) -> Result<(Input, Option<ContentHash>)> {
     let name: Arc<str> = path.display().to_string().into();
     let io_err = |cause| Error::Io {
         path: name.to_string(),
@@ -98,7 +98,7 @@ pub fn open_hashed(path: &Path, hashes: Hashes) -> Result<(Input, Option<Content
 /// A reader of exactly `len` bytes: it stops there, and its source ending sooner is an error
 /// (`shrank while read: N of M bytes`).
 #[derive(Debug)]
-pub struct AtMost<R> {
+pub(crate) struct AtMost<R> {
     inner: R,
     len: u64,
     read: u64,
@@ -106,7 +106,7 @@ pub struct AtMost<R> {
 
 impl<R: Read> AtMost<R> {
     /// Reads at most `len` bytes of `inner`, and no fewer.
-    pub fn new(inner: R, len: u64) -> Self {
+    pub(crate) fn new(inner: R, len: u64) -> Self {
         Self {
             inner,
             len,
@@ -138,7 +138,7 @@ impl<R: Read> Read for AtMost<R> {
 /// reached the end. A clone is a handle on the same state: the reader the input holds, and
 /// the one its owner keeps to ask for the digests (or to read what the parser left unread).
 #[derive(Clone)]
-pub struct ContentHash(Arc<Mutex<HashState>>);
+pub(crate) struct ContentHash(Arc<Mutex<HashState>>);
 
 struct HashState {
     /// The raw bytes; replaced by an empty reader at the end, so the file closes then.
@@ -168,7 +168,7 @@ impl ContentHash {
 
     /// The XXH3-128 digest, when asked for and every byte was read; `None` when reading
     /// stopped before the end.
-    pub fn value(&self) -> Option<u128> {
+    pub(crate) fn value(&self) -> Option<u128> {
         let state = self.state();
         state
             .ended
@@ -177,7 +177,7 @@ impl ContentHash {
     }
 
     /// The SHA-256 digest, when asked for and every byte was read.
-    pub fn sha256(&self) -> Option<[u8; 32]> {
+    pub(crate) fn sha256(&self) -> Option<[u8; 32]> {
         let state = self.state();
         state
             .ended
@@ -186,20 +186,15 @@ impl ContentHash {
     }
 
     /// Raw bytes read so far (all of them once the read reached the end).
-    pub fn bytes_read(&self) -> u64 {
+    pub(crate) fn bytes_read(&self) -> u64 {
         self.state().bytes
-    }
-
-    /// Whether the read reached the end.
-    pub fn is_whole(&self) -> bool {
-        self.state().ended
     }
 
     /// Reads and digests the raw bytes the parser left unread (a document parser stops at
     /// its closing brace, a format may ignore a trailer), so the digests stand for the whole
     /// input. Every byte is still read once. Call it only after a read that succeeded: on
     /// standard input or a FIFO it waits for the writer to finish.
-    pub fn read_rest(&self) -> io::Result<()> {
+    pub(crate) fn read_rest(&self) -> io::Result<()> {
         let mut buf = vec![0u8; 64 * 1024];
         let mut state = self.state();
         while !state.ended {
@@ -277,17 +272,17 @@ pub fn from_reader(name: Arc<str>, raw: Box<dyn Read + Send>) -> Result<Input> {
 
 /// How many `\n` bytes `bytes` holds (a vectorised count: the line numbers of a large log
 /// cost a pass over every byte).
-pub fn newlines(bytes: &[u8]) -> u64 {
+pub(crate) fn newlines(bytes: &[u8]) -> u64 {
     bytecount::count(bytes, b'\n') as u64
 }
 
 /// Number of lines in a block: its `\n`s, plus one for a last line without one.
-pub fn count_lines(block: &[u8]) -> u64 {
+pub(crate) fn count_lines(block: &[u8]) -> u64 {
     newlines(block) + u64::from(block.last().is_some_and(|&b| b != b'\n'))
 }
 
 /// The longest line read whole by default (`--max-line-bytes`): longer lines are cut there.
-pub const MAX_LINE_BYTES: usize = 1 << 20;
+pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Reads `reader` in blocks that end just after a `\n` (or at end of input) and calls `each`
 /// with the block, the 1-based number of its first line, and — when the block's last line was
@@ -296,7 +291,7 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// [`count_lines`]; parsers that scan the block count them on the way, so no byte is counted
 /// twice), or `None` to stop early. Memory stays at about one block, and never above
 /// `max_line`, whatever the input; bytes go from the reader straight into the block buffer.
-pub fn for_each_block(
+pub(crate) fn for_each_block(
     name: &str,
     reader: &mut dyn BufRead,
     max_line: usize,
@@ -417,7 +412,7 @@ fn skip_line(reader: &mut dyn BufRead) -> io::Result<u64> {
 
 /// The malformed-line report of a line cut at `max_line` bytes: located at the cut, showing
 /// the end of what was kept.
-pub fn too_long(
+pub(crate) fn too_long(
     path: &Arc<str>,
     line: u64,
     kept: &[u8],
@@ -437,7 +432,7 @@ pub fn too_long(
 }
 
 /// Iterates the raw lines of a block: `(line_number, bytes without the final \n)`.
-pub fn block_lines(block: &[u8], first_line: u64) -> impl Iterator<Item = (u64, &[u8])> {
+pub(crate) fn block_lines(block: &[u8], first_line: u64) -> impl Iterator<Item = (u64, &[u8])> {
     let mut pos = 0usize;
     let mut line = first_line;
     std::iter::from_fn(move || {
@@ -453,7 +448,7 @@ pub fn block_lines(block: &[u8], first_line: u64) -> impl Iterator<Item = (u64, 
 }
 
 /// Finds the raw line around byte `at` of a block: `(start, end)` without the `\n`.
-pub fn line_bounds(block: &[u8], at: usize) -> (usize, usize) {
+pub(crate) fn line_bounds(block: &[u8], at: usize) -> (usize, usize) {
     let start = memchr::memrchr(b'\n', &block[..at]).map_or(0, |i| i + 1);
     let end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i);
     (start, end)
@@ -462,7 +457,7 @@ pub fn line_bounds(block: &[u8], at: usize) -> (usize, usize) {
 /// Reads every normalised line of `reader`, calling `each(line_number, text)`. A raw line
 /// holding lone `\r` characters yields one text per segment, all with the same line number.
 /// Stops early when `each` returns `false`.
-pub fn for_each_line(
+pub(crate) fn for_each_line(
     name: &str,
     reader: &mut dyn BufRead,
     mut each: impl FnMut(u64, &str) -> bool,
@@ -482,7 +477,7 @@ pub fn for_each_line(
 
 /// Normalises one raw line and calls `each` per `\r`-separated segment (trailing `\r`s are
 /// line-end noise, not segments). Returns `false` when `each` did.
-pub fn for_each_segment(
+pub(crate) fn for_each_segment(
     raw: &[u8],
     scratch: &mut String,
     mut each: impl FnMut(&str) -> bool,
@@ -519,7 +514,7 @@ pub fn for_each_segment(
 /// Normalises a raw line (without its `\n`): lossy UTF-8, trailing `\r` removed, NUL bytes
 /// removed, ANSI escapes removed (raw ESC sequences, ESC-stripped `[[0;32m`, caret `^[[`).
 /// Returns the input itself when nothing needs changing.
-pub fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
+pub(crate) fn normalize<'a>(raw: &'a [u8], scratch: &'a mut String) -> &'a str {
     let mut raw = raw;
     while let [rest @ .., b'\r'] = raw {
         raw = rest;
@@ -661,6 +656,14 @@ fn strip_text_escapes(text: &str, out: &mut String) {
         }
     }
     out.push_str(&text[copied..]);
+}
+
+#[cfg(test)]
+impl ContentHash {
+    /// Whether the read reached the end.
+    pub(crate) fn is_whole(&self) -> bool {
+        self.state().ended
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 /// Text that is either kept for the life of the process or owned.
-pub type Text = Cow<'static, str>;
+pub(crate) type Text = Cow<'static, str>;
 
 /// Table slots per thread (a power of two).
 const SLOTS: usize = 4096;
@@ -23,7 +23,7 @@ const SLOTS: usize = 4096;
 const MAX_LEN: usize = 256;
 
 /// Bytes kept per thread, at most; past this, new text is owned.
-pub const MAX_KEPT_BYTES: usize = 1 << 20;
+pub(crate) const MAX_KEPT_BYTES: usize = 1 << 20;
 
 struct Table {
     slots: Vec<Option<&'static str>>,
@@ -40,7 +40,7 @@ thread_local! {
 }
 
 /// `text` as shared text: the copy already kept on this thread when there is one.
-pub fn shared(text: &str) -> Text {
+pub(crate) fn shared(text: &str) -> Text {
     match kept(text) {
         Some(k) => Cow::Borrowed(k),
         None => Cow::Owned(text.to_string()),
@@ -49,7 +49,7 @@ pub fn shared(text: &str) -> Text {
 
 /// Two parts of `text` (byte ranges on character boundaries) as shared text, with one lookup
 /// of the whole: a name and a description that always come together cost one.
-pub fn shared_parts(text: &str, a: Range<usize>, b: Range<usize>) -> (Text, Text) {
+pub(crate) fn shared_parts(text: &str, a: Range<usize>, b: Range<usize>) -> (Text, Text) {
     match kept(text) {
         Some(k) => (Cow::Borrowed(&k[a]), Cow::Borrowed(&k[b])),
         None => (
@@ -60,7 +60,7 @@ pub fn shared_parts(text: &str, a: Range<usize>, b: Range<usize>) -> (Text, Text
 }
 
 /// Whether two texts are equal: by address first, as kept copies of the same text are one.
-pub fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     std::ptr::eq(a, b) || a == b
 }
 

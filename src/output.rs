@@ -25,7 +25,7 @@ use thiserror::Error;
 
 /// Why an output was not written. Every variant leaves the destination as it was.
 #[derive(Debug, Error)]
-pub enum OutputError {
+pub(crate) enum OutputError {
     /// The destination is one of the run's inputs, holds one, or lies inside an input folder.
     #[error("{0}")]
     Input(Clash),
@@ -64,7 +64,7 @@ pub enum OutputError {
 
 /// What the destination holds after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kept {
+pub(crate) enum Kept {
     /// The old output, unchanged.
     Old,
     /// Nothing: there was no output before.
@@ -82,7 +82,7 @@ impl Kept {
 
 /// An output that would overwrite an input.
 #[derive(Debug)]
-pub enum Clash {
+pub(crate) enum Clash {
     /// The output file is an input.
     File(PathBuf),
     /// The output folder is an input or holds one.
@@ -132,7 +132,7 @@ impl fmt::Display for Clash {
 
 /// Where a command writes.
 #[derive(Debug, Clone, Copy)]
-pub enum Target<'a> {
+pub(crate) enum Target<'a> {
     /// Standard output: nothing to protect.
     Stdout,
     /// One file.
@@ -145,7 +145,7 @@ pub enum Target<'a> {
 /// found; `-` is passed over): a file target that is an input (the same file by device and
 /// inode, so also through a link), a folder target that is an input or holds one, or a
 /// folder target inside an input folder.
-pub fn refuse_inputs(target: Target<'_>, inputs: &[&Path]) -> Result<(), OutputError> {
+pub(crate) fn refuse_inputs(target: Target<'_>, inputs: &[&Path]) -> Result<(), OutputError> {
     let inputs = inputs.iter().filter(|p| p.as_os_str() != "-");
     match target {
         Target::Stdout => Ok(()),
@@ -228,7 +228,7 @@ fn absolute(path: &Path) -> PathBuf {
 
 /// A destination folder that holds nothing but bootline's files (or does not exist yet).
 #[derive(Debug)]
-pub struct Folder {
+pub(crate) struct Folder {
     /// As given: named in messages.
     shown: PathBuf,
     /// Where it is, symlinks resolved (a symlinked folder is replaced where it lies).
@@ -241,7 +241,7 @@ pub struct Folder {
 
 impl Folder {
     /// Checks the destination: a folder (or nothing yet) holding only files named in `ours`.
-    pub fn new(dir: &Path, ours: &[&str]) -> Result<Self, OutputError> {
+    pub(crate) fn new(dir: &Path, ours: &[&str]) -> Result<Self, OutputError> {
         let ours: Vec<String> = ours.iter().map(|s| s.to_string()).collect();
         let exists = match fs::metadata(dir) {
             Ok(m) if m.is_dir() => true,
@@ -324,7 +324,7 @@ impl Folder {
 
     /// Creates the staging folder beside the destination (and the destination's parents),
     /// after removing what interrupted runs left there.
-    pub fn stage(self) -> Result<Staged, OutputError> {
+    pub(crate) fn stage(self) -> Result<Staged, OutputError> {
         let parent = self.dest.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| self.io(parent, "cannot create the folder", e))?;
         self.remove_leftovers(parent);
@@ -395,7 +395,7 @@ fn is_running(pid: u32) -> bool {
 
 /// A new output folder being built beside its destination; removed unless published.
 #[derive(Debug)]
-pub struct Staged {
+pub(crate) struct Staged {
     folder: Folder,
     staging: PathBuf,
     published: bool,
@@ -403,7 +403,7 @@ pub struct Staged {
 
 impl Staged {
     /// Writes one file of the new folder, synced to disk.
-    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    pub(crate) fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let path = self.staging.join(name);
         write_synced(&path, bytes).map_err(|e| {
             self.folder
@@ -412,7 +412,7 @@ impl Staged {
     }
 
     /// Swaps the new folder in for the old one in one step and removes the old one.
-    pub fn publish(mut self) -> Result<(), OutputError> {
+    pub(crate) fn publish(mut self) -> Result<(), OutputError> {
         let f = &self.folder;
         sync_dir(&self.staging).map_err(|e| f.io(&f.shown, "cannot write", e))?;
         if f.exists {
@@ -542,7 +542,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 
 /// Writes one file whole or not at all: beside it, synced, renamed over it. A path that
 /// exists and is not a regular file (`/dev/null`, a FIFO) is written to directly.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let err = |p: &Path, kept, cause| OutputError::Io {
         path: p.to_path_buf(),
         what: "cannot write",

@@ -21,17 +21,17 @@ use crate::intern::{self, Text};
 
 /// A moment inside a record: the source's stamp plus the time on the record's clock.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Moment {
+pub(crate) struct Moment {
     /// Wall-clock time, when the source gave one.
-    pub wall: Option<DateTime<FixedOffset>>,
+    pub(crate) wall: Option<DateTime<FixedOffset>>,
     /// Seconds on the record's clock (see [`RecordClock`]), once aligned.
-    pub t: Option<f64>,
+    pub(crate) t: Option<f64>,
 }
 
 /// Which clock a record's `t` values are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RecordClock {
+pub(crate) enum RecordClock {
     /// cloud-init's uptime (`Up N seconds`), wall times mapped through the latest banner. Immune
     /// to wall-clock jumps between banners.
     Uptime,
@@ -46,7 +46,7 @@ pub enum RecordClock {
 /// How a span ended.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
-pub enum SpanEnd {
+pub(crate) enum SpanEnd {
     /// A matching finish was read.
     Finished {
         /// When.
@@ -77,39 +77,39 @@ pub enum SpanEnd {
 
 /// One span of a record: a stage, a module or a nested reporting event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Span {
+pub(crate) struct Span {
     /// Event name, `stage[/child…]`.
-    pub name: Text,
+    pub(crate) name: Text,
     /// The start's description.
-    pub description: Text,
+    pub(crate) description: Text,
     /// Nesting depth in the record's tree (0 for a stage).
-    pub depth: usize,
+    pub(crate) depth: usize,
     /// When it started.
-    pub start: Moment,
+    pub(crate) start: Moment,
     /// How it ended.
-    pub end: SpanEnd,
+    pub(crate) end: SpanEnd,
     /// True when its finish directly followed its start (no event between): what `cloud-init
     /// analyze blame` lists.
-    pub leaf: bool,
+    pub(crate) leaf: bool,
     /// Where the start was read.
-    pub source: Location,
+    pub(crate) source: Location,
     /// Its start is a `running` banner and no `start:` event followed: the banner says when
     /// the stage started, not how long it ran.
     #[serde(skip)]
-    pub from_banner: bool,
+    pub(crate) from_banner: bool,
 }
 
 impl Span {
     /// Whether all that is known of the span is that it started: a banner and no finish. It
     /// has no duration (the gap to the next banner includes the idle time between stages).
-    pub fn start_only(&self) -> bool {
+    pub(crate) fn start_only(&self) -> bool {
         self.from_banner && matches!(self.end, SpanEnd::Unfinished { .. })
     }
 
     /// Duration in seconds: finish minus start on the wall clock (as `cloud-init analyze`
     /// measures it), else on the record clock, else the stated one; for an unfinished span, the
     /// time known so far, unless only its start is known ([`Span::start_only`]).
-    pub fn duration_secs(&self) -> Option<f64> {
+    pub(crate) fn duration_secs(&self) -> Option<f64> {
         if self.start_only() {
             return None;
         }
@@ -130,7 +130,7 @@ impl Span {
     }
 
     /// The result, when known.
-    pub fn result(&self) -> Option<StageResult> {
+    pub(crate) fn result(&self) -> Option<StageResult> {
         match &self.end {
             SpanEnd::Finished { result, .. } => Some(*result),
             SpanEnd::Stated { result, .. } => *result,
@@ -139,7 +139,7 @@ impl Span {
     }
 
     /// The description to show: the finish's, else the start's.
-    pub fn shown_description(&self) -> &str {
+    pub(crate) fn shown_description(&self) -> &str {
         match &self.end {
             SpanEnd::Finished { description, .. } if !description.is_empty() => description,
             _ => &self.description,
@@ -154,23 +154,23 @@ fn wall_diff(a: DateTime<FixedOffset>, b: DateTime<FixedOffset>) -> f64 {
 
 /// A cloud-init banner seen in a record, with its uptime.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BannerMark {
+pub(crate) struct BannerMark {
     /// `running '<action>'` action, or `finished`.
-    pub what: String,
+    pub(crate) what: String,
     /// cloud-init version.
-    pub version: String,
+    pub(crate) version: String,
     /// The line's wall-clock time.
-    pub wall: Option<DateTime<FixedOffset>>,
+    pub(crate) wall: Option<DateTime<FixedOffset>>,
     /// `Up N seconds`.
-    pub up_secs: Option<f64>,
+    pub(crate) up_secs: Option<f64>,
     /// Where it was read.
-    pub source: Location,
+    pub(crate) source: Location,
 }
 
 /// Why a record began where it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Boundary {
+pub(crate) enum Boundary {
     /// The first record of the input.
     Start,
     /// An `init-local` stage began.
@@ -189,26 +189,26 @@ pub enum Boundary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
     /// 1-based number within its input.
-    pub number: usize,
+    pub(crate) number: usize,
     /// Why it began.
-    pub boundary: Boundary,
+    pub(crate) boundary: Boundary,
     /// The clock `t` values are on.
-    pub clock: RecordClock,
+    pub(crate) clock: RecordClock,
     /// Spans in the order they started.
-    pub spans: Vec<Span>,
+    pub(crate) spans: Vec<Span>,
     /// Banners in order.
-    pub banners: Vec<BannerMark>,
+    pub(crate) banners: Vec<BannerMark>,
     /// Finishes that matched no open start.
-    pub unmatched_finishes: Vec<Location>,
+    pub(crate) unmatched_finishes: Vec<Location>,
     /// The record's first and last moments.
-    pub first: Option<Moment>,
+    pub(crate) first: Option<Moment>,
     /// See `first`.
-    pub last: Option<Moment>,
+    pub(crate) last: Option<Moment>,
 }
 
 impl Record {
     /// The real span of the record, first to last event, on its clock.
-    pub fn total_secs(&self) -> Option<f64> {
+    pub(crate) fn total_secs(&self) -> Option<f64> {
         match (self.first.and_then(|m| m.t), self.last.and_then(|m| m.t)) {
             (Some(a), Some(b)) => Some(b - a),
             _ => None,
@@ -217,18 +217,13 @@ impl Record {
 
     /// The sum of the top-level stages' durations (what `cloud-init analyze show` calls Total
     /// Time, minus its double counting of nested stages).
-    pub fn stage_sum_secs(&self) -> f64 {
+    pub(crate) fn stage_sum_secs(&self) -> f64 {
         self.spans
             .iter()
             .filter(|s| s.depth == 0 && !matches!(s.end, SpanEnd::Unfinished { .. }))
             .filter_map(Span::duration_secs)
             // From +0: an empty `sum()` of floats is -0, printed as "-0.00000".
             .fold(0.0, |sum, d| sum + d)
-    }
-
-    /// Whether the record holds nothing but is still a record (banner-only logs).
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
     }
 }
 
@@ -274,7 +269,7 @@ impl Partial {
 
 /// Builds records from a stream of events, one record at a time.
 #[derive(Debug, Default)]
-pub struct Builder {
+pub(crate) struct Builder {
     current: Partial,
     number: usize,
     seq: u64,
@@ -282,12 +277,12 @@ pub struct Builder {
 
 impl Builder {
     /// A new builder.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Adds an event; returns the previous record when this event began a new one.
-    pub fn push(&mut self, e: Event) -> Option<Record> {
+    pub(crate) fn push(&mut self, e: Event) -> Option<Record> {
         match e.kind {
             EventKind::StageBanner { version, action } => {
                 self.stage_banner(version, &action, e.stamp, e.source)
@@ -612,7 +607,7 @@ impl Builder {
     }
 
     /// Ends the input: returns the last record, if it holds anything.
-    pub fn finish(mut self) -> Option<Record> {
+    pub(crate) fn finish(mut self) -> Option<Record> {
         if !self.current.worth_closing() {
             return None;
         }
@@ -621,7 +616,7 @@ impl Builder {
 }
 
 /// Whether an event name is a top-level stage (`init-local`), not a child (`init-local/x`).
-pub fn is_stage(name: &str) -> bool {
+pub(crate) fn is_stage(name: &str) -> bool {
     !name.bytes().any(|b| b == b'/')
 }
 

@@ -22,20 +22,20 @@ use crate::error::{Error, Result};
 
 /// One file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
+pub(crate) struct Source {
     /// The path as given or as found by the walk; `-` for standard input.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Named on the command line (not found by walking a folder).
-    pub named: bool,
+    pub(crate) named: bool,
     /// Size in bytes, for regular files.
-    pub size: Option<u64>,
+    pub(crate) size: Option<u64>,
     /// Another source has the same size: compare contents (hash while reading).
-    pub compare_content: bool,
+    pub(crate) compare_content: bool,
 }
 
 /// Why a path met on a walk is not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SkipReason {
+pub(crate) enum SkipReason {
     /// Not a regular file: `a FIFO`, `a socket`, `a character device`, `a block device`.
     Special(&'static str),
     /// A symlink leading back to a folder being walked.
@@ -56,22 +56,22 @@ impl fmt::Display for SkipReason {
 
 /// A path met on a walk and not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     /// Where.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Why.
-    pub reason: SkipReason,
+    pub(crate) reason: SkipReason,
 }
 
 /// The sources of one invocation and what was left out.
 #[derive(Debug, Default)]
-pub struct SourceSet {
+pub(crate) struct SourceSet {
     /// Files to read, in the order given (folders sorted), each once.
-    pub sources: Vec<Source>,
+    pub(crate) sources: Vec<Source>,
     /// Paths met on walks and not read.
-    pub skipped: Vec<Skipped>,
+    pub(crate) skipped: Vec<Skipped>,
     /// Paths that reached a file already listed, and so were dropped.
-    pub repeated: Vec<PathBuf>,
+    pub(crate) repeated: Vec<PathBuf>,
 }
 
 /// What makes two paths one file.
@@ -130,7 +130,7 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
 /// Expands the paths of the command line into sources. `-` (standard input) may be given
 /// once; a named path that does not exist, or a named folder that cannot be listed, is an
 /// error naming it.
-pub fn expand(paths: &[PathBuf]) -> Result<SourceSet> {
+pub(crate) fn expand(paths: &[PathBuf]) -> Result<SourceSet> {
     let mut set = SourceSet::default();
     let mut seen: HashSet<Identity> = HashSet::new();
     let mut stdin = false;
@@ -253,7 +253,7 @@ fn mark_equal_sizes(sources: &mut [Source]) {
 /// For each source, the index of an earlier source with the same content, given each
 /// source's size and content hash (`None` where none was computed or the read did not reach
 /// the end).
-pub fn repeats(keys: &[(Option<u64>, Option<u128>)]) -> Vec<Option<usize>> {
+pub(crate) fn repeats(keys: &[(Option<u64>, Option<u128>)]) -> Vec<Option<usize>> {
     let mut first: BTreeMap<(u64, u128), usize> = BTreeMap::new();
     keys.iter()
         .enumerate()

@@ -207,6 +207,24 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
     let four: Vec<&str> = four.iter().map(String::as_str).collect();
     assert_eq!(decisions(&four), raw, "parts read together");
 
+    // compare reads the summary's boots as it reads the logs'.
+    let compare = |inputs: &[&str]| {
+        let args = [
+            "compare",
+            "--config",
+            CONFIG,
+            "--format",
+            "json",
+            "--group-by",
+            "template",
+        ];
+        run(&[&args[..], inputs].concat())
+    };
+    let part_dirs: Vec<&str> = parts.iter().map(|p| p.to_str().unwrap()).collect();
+    let compared = compare(&part_dirs);
+    assert!(compared.contains("\"name\": \"gpu-large\""), "{compared}");
+    assert_eq!(compare(&[tree.to_str().unwrap()]), compared, "compare");
+
     // The report of the merged summary is the report of the logs it was made from, apart from
     // the command that made it.
     let report = |out: &str, inputs: &[&str]| {
@@ -229,7 +247,6 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
             .to_string();
         (md.replace(&command, "bootline report …"), out)
     };
-    let part_dirs: Vec<&str> = parts.iter().map(|p| p.to_str().unwrap()).collect();
     let (from_logs, logs_dir) = report("report-logs", &part_dirs);
     let (from_summary, summary_dir) = report("report-summary", &[tree.to_str().unwrap()]);
     assert!(from_logs.contains(" input files (") && from_logs.contains("## Recommendation"));

@@ -34,6 +34,7 @@ fn generate(dir: &Path, attempts: usize, shards: usize) -> Value {
         attempts,
         shards,
         seed: 20_260_610,
+        pull_extra_secs: 0,
     })
     .expect("write the shards");
     let truth = std::fs::read_to_string(dir.join("truth-timelines.json")).expect("truth");

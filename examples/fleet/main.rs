@@ -43,7 +43,7 @@ enum Mode {
 const USAGE: &str = "\
 usage: fleet --out DIR [--instances N] [--seed S] [--console-kb K]
        fleet --console-fixtures DIR
-       fleet --timelines N --out DIR [--shards K] [--seed S]
+       fleet --timelines N --out DIR [--shards K] [--seed S] [--slower-pull SECS]
 
   --out DIR               write the fleet (instance folders, events.jsonl, truth.json) to DIR
   --instances N           number of boots (default 1140: ~1,000 default, 36 gpu-large, 100 hermes)
@@ -52,7 +52,9 @@ usage: fleet --out DIR [--instances N] [--seed S] [--console-kb K]
   --console-fixtures DIR  write the synthetic byte-level console fixtures to DIR
   --timelines N           write N provisioning attempts as timeline shards (DIR/timelines-00.jsonl,
                           …, one boot a line) and their counts (DIR/truth-timelines.json)
-  --shards K              number of timeline shards, written in parallel (default 16)";
+  --shards K              number of timeline shards, written in parallel (default 16)
+  --slower-pull SECS      with --timelines: every boot that runs its user-data script pulls its
+                          image SECS seconds longer (a slower image, for `bootline compare`)";
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
     let mut options = fleet::Options::default();
@@ -60,6 +62,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
     let mut fixtures = None;
     let mut timelines: Option<usize> = None;
     let mut shards = None;
+    let mut pull_extra_secs = None;
     let mut instances_given = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -72,6 +75,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
             }
             "--timelines" => timelines = Some(number(&value("--timelines")?, "--timelines")?),
             "--shards" => shards = Some(number(&value("--shards")?, "--shards")?),
+            "--slower-pull" => {
+                pull_extra_secs = Some(number(&value("--slower-pull")?, "--slower-pull")?)
+            }
             "--seed" => options.seed = number(&value("--seed")?, "--seed")?,
             "--console-kb" => options.console_kb = number(&value("--console-kb")?, "--console-kb")?,
             "--console-fixtures" => fixtures = Some(PathBuf::from(value("--console-fixtures")?)),
@@ -86,10 +92,17 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Mode, String> {
             out,
             fixtures.is_some() || instances_given,
             options.seed,
-        );
+        )
+        .map(|mode| match mode {
+            Mode::Timelines(t) => Mode::Timelines(timelines::Options {
+                pull_extra_secs: pull_extra_secs.unwrap_or(0),
+                ..t
+            }),
+            other => other,
+        });
     }
-    if shards.is_some() {
-        return Err("--shards goes with --timelines".into());
+    if shards.is_some() || pull_extra_secs.is_some() {
+        return Err("--shards and --slower-pull go with --timelines".into());
     }
     match (out, fixtures) {
         (Some(_), Some(_)) => Err("give either --out or --console-fixtures".into()),
@@ -124,6 +137,7 @@ fn timelines_mode(
         attempts,
         shards,
         seed,
+        pull_extra_secs: 0,
     }))
 }
 

@@ -289,6 +289,9 @@ pub struct Entry {
     pub attempt: usize,
     /// For a later boot of an attempt: when its kernel starts, after the launch.
     pub kernel_after: Option<Micros>,
+    /// Seconds of the register latency spent in the image pull beyond the class's share: a
+    /// slower image, for comparisons (`--slower-pull` adds them to the latency too).
+    pub pull_extra_secs: i64,
 }
 
 impl Entry {
@@ -308,6 +311,7 @@ impl Entry {
             pattern: Pattern::Single,
             attempt: 1,
             kernel_after: None,
+            pull_extra_secs: 0,
         }
     }
 
@@ -739,12 +743,13 @@ fn nominal_latency(class: &Class, rng: &mut Rng, at_least: Micros) -> Micros {
 }
 
 /// Lays out the user-data script so that the platform receives the register call `latency`
-/// after launch (`kernel_delay` after launch is uptime 0).
+/// after launch (`kernel_delay` after launch is uptime 0), `extra` of it in the image pull
+/// beyond the class's share.
 fn lay_out_script(
     t: &mut Timeline,
     class: &Class,
     rng: &mut Rng,
-    latency: Micros,
+    (latency, extra): (Micros, Micros),
     kernel_delay: Micros,
 ) {
     t.register = latency - kernel_delay;
@@ -753,9 +758,9 @@ fn lay_out_script(
     t.setup_end = t.agent_start - u(rng, 0.3, 1.2);
     t.pull_start = t.scripts_start + u(rng, 0.8, 2.5);
     let gap = u(rng, 0.05, 0.3);
-    let core = (t.setup_end - t.pull_start - gap).max(60 * SEC);
+    let core = (t.setup_end - t.pull_start - gap - extra).max(60 * SEC);
     let share = (class.pull_share * (1.0 + 0.15 * rng.normal())).clamp(0.15, 0.75);
-    t.pull_end = t.pull_start + (core as f64 * share) as Micros;
+    t.pull_end = t.pull_start + (core as f64 * share) as Micros + extra;
     t.setup_start = t.pull_end + gap;
     t.register_line = t.register + u(rng, 0.02, 0.25);
 }
@@ -822,7 +827,8 @@ pub fn plan(entry: &Entry, index: usize, seed: u64, window: Window) -> Boot {
             }
             Fate::Crashes(_) => nominal_latency(class, &mut rng, 0),
         };
-        lay_out_script(&mut t, class, &mut rng, latency, kernel_delay);
+        let extra = entry.pull_extra_secs * SEC;
+        lay_out_script(&mut t, class, &mut rng, (latency, extra), kernel_delay);
     }
     let kernel = l + kernel_delay;
     // The platform stamps whole seconds; the capture ends just before the deletion.

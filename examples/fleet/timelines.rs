@@ -39,6 +39,8 @@ pub struct Options {
     /// Shards (`timelines-00.jsonl`, …), written in parallel.
     pub shards: usize,
     pub seed: u64,
+    /// Seconds added to every registering boot's image pull (`--slower-pull`).
+    pub pull_extra_secs: i64,
 }
 
 /// Default number of shards.
@@ -185,7 +187,7 @@ fn write_shard(
     let mut written = 0;
     let mut index = shard;
     while written < quota {
-        let unit = unit(index, options.seed, window, quota - written)?;
+        let unit = unit(index, options, window, quota - written)?;
         for attempt in &unit {
             for boot in attempt {
                 line.clear();
@@ -262,12 +264,19 @@ struct Planned {
 /// The boots of instance `index`, attempt by attempt (at most `room` attempts).
 fn unit(
     index: usize,
-    seed: u64,
+    options: &Options,
     window: Window,
     room: usize,
 ) -> io::Result<Vec<Vec<bootline::timeline::Boot>>> {
+    let seed = options.seed;
     let mut rng = Rng::new(seed ^ 0x7431_6d65_6c69_6e65, index as u64);
-    let planned = plan_unit(index, seed, window, room, &mut rng);
+    let mut planned = plan_unit(index, seed, window, room, &mut rng);
+    for p in &mut planned {
+        if let Fate::Registers(secs) = p.entry.fate {
+            p.entry.fate = Fate::Registers(secs + options.pull_extra_secs);
+            p.entry.pull_extra_secs = options.pull_extra_secs;
+        }
+    }
     let mut number = 0;
     let mut events_line = 1 + 16 * index;
     planned

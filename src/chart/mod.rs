@@ -7,6 +7,7 @@
 //! [`frame`]; the labelled vertical lines are [`flags`]: legends and line labels stand above
 //! the plot, where they hide no data and no line.
 
+pub(crate) mod compare;
 mod distribution;
 mod flags;
 mod frame;
@@ -25,7 +26,7 @@ use crate::report::figures::{LineKind, TimeMark};
 use crate::report::Report;
 
 /// Width of every chart, pixels.
-pub const WIDTH: u32 = 1000;
+pub(crate) const WIDTH: u32 = 1000;
 /// Font family (the viewer's sans-serif).
 const FONT: &str = "sans-serif";
 /// Font sizes (plotters units: the SVG font size is this / 1.24).
@@ -46,11 +47,13 @@ pub enum Kind {
     Survival,
     /// Per-phase p50/p90/p99 bars.
     Phases,
+    /// Cohorts' survival curves (`bootline compare --chart`; not one of the report's).
+    Compare,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 5] = [
+    pub(crate) const ALL: [Kind; 5] = [
         Kind::Distribution,
         Kind::Survival,
         Kind::Waterfall,
@@ -59,13 +62,14 @@ impl Kind {
     ];
 
     /// The file stem and the command-line name.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Timeline => "timeline",
             Kind::Waterfall => "waterfall",
             Kind::Distribution => "distribution",
             Kind::Survival => "survival",
             Kind::Phases => "phases",
+            Kind::Compare => "compare",
         }
     }
 }
@@ -103,14 +107,14 @@ pub enum ChartError {
 
 impl ChartError {
     /// The chart that could not be drawn.
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         match self {
             ChartError::NoData(kind, _) | ChartError::Draw(kind, _) => *kind,
         }
     }
 
     /// Why, without the chart's name.
-    pub fn reason(&self) -> String {
+    pub(crate) fn reason(&self) -> String {
         match self {
             ChartError::NoData(_, why) => why.clone(),
             ChartError::Draw(_, why) => format!("drawing failed: {why}"),
@@ -128,7 +132,7 @@ pub fn render_all(report: &Report) -> Vec<(Kind, Result<String, ChartError>)> {
 }
 
 /// Draws one chart of the report as an SVG document.
-pub fn render(kind: Kind, report: &Report) -> Result<String, ChartError> {
+pub(crate) fn render(kind: Kind, report: &Report) -> Result<String, ChartError> {
     let f = &report.figures;
     let (title, svg) = match kind {
         Kind::Distribution => distribution::draw(f),
@@ -136,10 +140,18 @@ pub fn render(kind: Kind, report: &Report) -> Result<String, ChartError> {
         Kind::Waterfall => waterfall::draw(f),
         Kind::Timeline => timeline::draw(f),
         Kind::Phases => phases::draw(f),
+        Kind::Compare => Err(ChartError::NoData(
+            kind,
+            "drawn by bootline compare --chart".into(),
+        )),
     }?;
-    // Labels were made visible as they were drawn; this keeps any character XML 1.0 forbids
-    // out of the document whatever label carried it.
-    Ok(with_title(&xml_document(&svg), &title))
+    Ok(finish(&svg, &title))
+}
+
+/// The finished document: labels were made visible as they were drawn; this keeps any
+/// character XML 1.0 forbids out of the document whatever label carried it, and names it.
+pub(crate) fn finish(svg: &str, title: &str) -> String {
+    with_title(&xml_document(svg), title)
 }
 
 /// Turns a plotters error into ours.

@@ -26,7 +26,7 @@ const OUT_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Which layout to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// `cloud-init analyze blame`.
     Blame,
     /// `cloud-init analyze show`.
@@ -164,7 +164,7 @@ fn open_json(out: &mut dyn Write, command: &str, opened: &mut bool) -> io::Resul
 }
 
 /// Runs `blame` or `show`.
-pub fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let inputs = Inputs::from_args(&args)?.without_markers();
     let palette = super::palette();
     let stdout = io::stdout();
@@ -277,7 +277,7 @@ fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
             );
         }
         let Some(e) = o.error.as_ref() else { continue };
-        if crate::app::is_broken_pipe(e) {
+        if crate::stderr::is_broken_pipe(e) {
             return ExitCode::SUCCESS;
         }
         if o.unrecognised() && !o.named {
@@ -300,7 +300,7 @@ fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
 }
 
 /// Runs `dump`.
-pub fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
     let inputs = Inputs::from_args(&args)?.without_markers();
     // Events are written as they are read: copies are found before, by a first read of the
     // inputs whose size another shares.

@@ -11,7 +11,7 @@ use super::report::{build, zone, Built};
 use crate::cli::ChartArgs;
 
 /// Runs `bootline chart`.
-pub fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
     let kind: Kind = args.kind.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     let presentation = Presentation {
         zone: zone(&args.report.tz)?,
@@ -23,12 +23,13 @@ pub fn run(args: ChartArgs) -> anyhow::Result<ExitCode> {
     } else {
         Target::File(&args.output)
     };
-    let built = build(&args.report, presentation, None, false, |inputs| {
+    let built = build(&args.report, presentation, None, (false, None), |inputs| {
         Ok(output::refuse_inputs(target, inputs)?)
     })?;
     let Built {
         report: Some(report),
         failed,
+        ..
     } = built
     else {
         return Ok(built.nothing_code());

@@ -16,7 +16,7 @@ use super::settings::named_seconds;
 use crate::cli::{CheckArgs, OutputFormat};
 
 /// Runs `bootline check`.
-pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if args.select.config.is_none() {
         bail!("check needs --config FILE (the lockstep timeouts and guard cases to check)");
     }

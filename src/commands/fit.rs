@@ -156,7 +156,7 @@ fn summarise(records: &[Record], label: &str, opts: Options) -> anyhow::Result<F
 }
 
 /// Runs `bootline fit`.
-pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let flags = PolicyFlags {
         confidence: args.confidence,
         ..PolicyFlags::default()

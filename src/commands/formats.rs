@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use crate::parse::Format;
 
 /// Runs `bootline formats`.
-pub fn run() -> anyhow::Result<ExitCode> {
+pub(crate) fn run() -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let width = Format::ALL
         .iter()

@@ -9,7 +9,7 @@ use clap::CommandFactory;
 use crate::cli::Cli;
 
 /// Writes the completion script for `shell` to stdout.
-pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
+pub(crate) fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
     let mut cmd = Cli::command();
     // Generated in memory: clap_complete panics when its writer fails (a full disk).
     let mut script = Vec::new();
@@ -21,7 +21,7 @@ pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
 }
 
 /// Writes the manual page, with a section per subcommand, to stdout.
-pub fn man() -> anyhow::Result<ExitCode> {
+pub(crate) fn man() -> anyhow::Result<ExitCode> {
     let cmd = Cli::command();
     let mut page = Vec::new();
     let man = clap_mangen::Man::new(cmd.clone());

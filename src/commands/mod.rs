@@ -3,6 +3,7 @@
 mod analyze;
 mod chart;
 mod check;
+mod compare;
 mod fit;
 mod formats;
 mod manual;
@@ -23,12 +24,12 @@ use crate::timeline::dedup::Copy;
 use crate::timeline::{Implausibles, ObservedTimeout};
 
 use crate::render::style::Palette;
-pub use crate::render::{count, name_list};
+pub(crate) use crate::render::{count, name_list};
 
 use crate::cli::{Cli, ColorWhen, Command, InputArgs};
 
 /// Runs the chosen subcommand.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let choice = match cli.color {
         ColorWhen::Auto => anstream::ColorChoice::Auto,
         ColorWhen::Always => anstream::ColorChoice::Always,
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dump(args) => analyze::run_dump(args),
         Command::Timeline(args) => timeline::run(args),
         Command::Fit(args) => fit::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Recommend(args) => recommend::run(args),
         Command::Check(args) => check::run(args),
         Command::Summarize(args) => summarize::run(args),
@@ -55,7 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Colour for stdout: as `--color` says, or on `auto` when stdout is a terminal and
 /// `NO_COLOR` is not set (anstream's rule, which also honours `CLICOLOR_FORCE` and
 /// `TERM=dumb`).
-pub fn palette() -> Palette {
+pub(crate) fn palette() -> Palette {
     let choice = anstream::AutoStream::choice(&std::io::stdout());
     Palette::new(choice != anstream::ColorChoice::Never)
 }
@@ -63,29 +65,29 @@ pub fn palette() -> Palette {
 /// Writes a text answer to standard output. The log text in it was escaped where it was
 /// written; this is the last guard: a control character left over is shown as an escape, and
 /// only the palette's own colours (when it paints) pass.
-pub fn write_text(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_text(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
     let shown = crate::render::escape::terminal_lines(text, palette().enabled());
     out.write_all(shown.as_bytes())
 }
 
 /// Inputs expanded to files, with the named format (if any) validated.
-pub struct Inputs {
+pub(crate) struct Inputs {
     /// Files in order (folders expanded, sorted), each file once.
-    pub sources: Vec<Source>,
+    pub(crate) sources: Vec<Source>,
     /// The format named with `--input-format`.
-    pub format: Option<Format>,
+    pub(crate) format: Option<Format>,
     /// Parser options.
-    pub options: parse::Options,
+    pub(crate) options: parse::Options,
     /// Draw no progress bar (`report --quiet`).
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// Paths folder walks passed over (named on stderr; the report lists them).
-    pub skipped: Vec<Skipped>,
+    pub(crate) skipped: Vec<Skipped>,
 }
 
 impl Inputs {
     /// Validates input arguments, expands folders and says on stderr what a walk passed over
     /// and which paths reached a file already listed.
-    pub fn from_args(args: &InputArgs) -> anyhow::Result<Self> {
+    pub(crate) fn from_args(args: &InputArgs) -> anyhow::Result<Self> {
         let format = args
             .read
             .input_format
@@ -107,20 +109,20 @@ impl Inputs {
     }
 
     /// Draws no progress bar while reading.
-    pub fn quietly(mut self, quiet: bool) -> Self {
+    pub(crate) fn quietly(mut self, quiet: bool) -> Self {
         self.quiet = quiet;
         self
     }
 
     /// The paths of the sources, in order.
-    pub fn paths(&self) -> Vec<PathBuf> {
+    pub(crate) fn paths(&self) -> Vec<PathBuf> {
         self.sources.iter().map(|s| s.path.clone()).collect()
     }
 }
 
 /// The exit code of a command: 2 when an input could not be read (it outranks a finding), 1
 /// when the analysis found what the user asked to be told about, else 0.
-pub fn exit_code(read_failed: bool, finding: bool) -> ExitCode {
+pub(crate) fn exit_code(read_failed: bool, finding: bool) -> ExitCode {
     if read_failed {
         ExitCode::from(2)
     } else if finding {
@@ -131,7 +133,7 @@ pub fn exit_code(read_failed: bool, finding: bool) -> ExitCode {
 }
 
 /// A JSON document as every command prints it: pretty, ending in a newline.
-pub fn pretty_json<T: serde::Serialize>(v: &T) -> serde_json::Result<String> {
+pub(crate) fn pretty_json<T: serde::Serialize>(v: &T) -> serde_json::Result<String> {
     let mut s = serde_json::to_string_pretty(v)?;
     s.push('\n');
     Ok(s)
@@ -153,7 +155,7 @@ fn report_expansion(set: &SourceSet) {
 
 /// Says on stderr which attempts have an implausible latency and were not fitted; with
 /// `--strict` the same words are the error.
-pub fn report_implausible(found: &Implausibles, strict: bool) -> anyhow::Result<()> {
+pub(crate) fn report_implausible(found: &Implausibles, strict: bool) -> anyhow::Result<()> {
     if found.is_empty() {
         return Ok(());
     }
@@ -175,14 +177,14 @@ pub fn report_implausible(found: &Implausibles, strict: bool) -> anyhow::Result<
 
 /// Says on stderr, once per class (or template with its own override), where the platform's
 /// own events contradict the declared timeout, and at which timeout the flips were judged.
-pub fn report_observed(observed: &[ObservedTimeout]) {
+pub(crate) fn report_observed(observed: &[ObservedTimeout]) {
     for o in observed {
         crate::warn!("bootline: {o}");
     }
 }
 
 /// Says on stderr which files found in folders were skipped as no format bootline reads.
-pub fn report_unrecognised(paths: &[PathBuf]) {
+pub(crate) fn report_unrecognised(paths: &[PathBuf]) {
     if paths.is_empty() {
         return;
     }
@@ -195,7 +197,7 @@ pub fn report_unrecognised(paths: &[PathBuf]) {
 }
 
 /// Says on stderr which sources were dropped as copies of earlier ones.
-pub fn report_copies(copies: &[Copy]) {
+pub(crate) fn report_copies(copies: &[Copy]) {
     if copies.is_empty() {
         return;
     }
@@ -212,21 +214,21 @@ pub fn report_copies(copies: &[Copy]) {
 
 impl Inputs {
     /// Matches these markers (from the configuration) in text logs.
-    pub fn with_markers(mut self, markers: parse::MarkerSet) -> Self {
+    pub(crate) fn with_markers(mut self, markers: parse::MarkerSet) -> Self {
         self.options = self.options.with_markers(markers);
         self
     }
 
     /// Matches no markers: the analyze-style commands show cloud-init's own events only, and
     /// the `cloud-init.log` fast path then skips every other line unread.
-    pub fn without_markers(mut self) -> Self {
+    pub(crate) fn without_markers(mut self) -> Self {
         self.options = self.options.with_markers(parse::MarkerSet::empty());
         self
     }
 }
 
 /// Prints the malformed-line summary of one input to stderr.
-pub fn report_malformed(summary: &Summary) {
+pub(crate) fn report_malformed(summary: &Summary) {
     if summary.malformed == 0 {
         return;
     }

@@ -11,7 +11,7 @@ const LONG_READ_BYTES: u64 = 256 << 20;
 const LONG_READ_FILES: usize = 2_000;
 
 /// A bar of `len` units labelled `what`, or a hidden one when stderr is not a terminal.
-pub fn bar(len: u64, what: &str, bytes: bool) -> ProgressBar {
+pub(crate) fn bar(len: u64, what: &str, bytes: bool) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -31,7 +31,7 @@ pub fn bar(len: u64, what: &str, bytes: bool) -> ProgressBar {
 }
 
 /// A bar for reading `sources`, when the read is long (by bytes or by files).
-pub fn reading(sources: &[crate::sources::Source]) -> ProgressBar {
+pub(crate) fn reading(sources: &[crate::sources::Source]) -> ProgressBar {
     let bytes: u64 = sources.iter().filter_map(|s| s.size).sum();
     if bytes < LONG_READ_BYTES && sources.len() < LONG_READ_FILES {
         return ProgressBar::hidden();

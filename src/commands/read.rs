@@ -15,7 +15,7 @@ use super::{report_copies, report_malformed, Inputs};
 use crate::cli::{IdentityArg, SelectArgs};
 
 /// Loads the configuration named with `--config`, or the defaults, with `--end` applied.
-pub fn load_config(select: &SelectArgs) -> anyhow::Result<Config> {
+pub(crate) fn load_config(select: &SelectArgs) -> anyhow::Result<Config> {
     let mut config = match &select.config {
         Some(p) => Config::load(p)?,
         None => Config::default(),
@@ -69,16 +69,16 @@ fn selection(select: &SelectArgs, class: Option<&str>) -> anyhow::Result<Selecti
 
 /// What a read found besides its boots.
 #[derive(Debug, Clone, Copy)]
-pub struct Found {
+pub(crate) struct Found {
     /// Whether any source failed to read.
-    pub failed: bool,
+    pub(crate) failed: bool,
     /// Whether no boot was found, or the selection kept none (said on stderr).
-    pub nothing: bool,
+    pub(crate) nothing: bool,
 }
 
 /// Reads, assembles and selects boots; reports per-source problems on stderr, and why when
 /// no boot was found or selected. Returns the boots and what the read found.
-pub fn read_boots(
+pub(crate) fn read_boots(
     inputs: &Inputs,
     config: &Config,
     select: &SelectArgs,
@@ -181,7 +181,7 @@ fn no_such_instance(id: &str, instances: usize) -> anyhow::Result<()> {
 /// line, raw logs after assembly), keeping whole the boots `keep` asks for; reports per-source
 /// problems on stderr, and why when no boot was found or selected. Returns the fleet and what
 /// the read found.
-pub fn read_fleet(
+pub(crate) fn read_fleet(
     inputs: &Inputs,
     config: &Config,
     select: &SelectArgs,
@@ -198,7 +198,7 @@ pub fn read_fleet(
 
 /// [`read_fleet`], computing each source's SHA-256 in the pass that reads it when `sha256`
 /// is asked for; returns with the fleet how each source was read.
-pub fn read_fleet_reporting(
+pub(crate) fn read_fleet_reporting(
     inputs: &Inputs,
     config: &Config,
     select: &SelectArgs,
@@ -231,17 +231,17 @@ pub fn read_fleet_reporting(
 }
 
 /// What reading the sources gave.
-pub struct Read {
+pub(crate) struct Read {
     /// One digest per source, in source order (copies and repeated boots dropped).
-    pub digests: Vec<fragment::Digest>,
+    pub(crate) digests: Vec<fragment::Digest>,
     /// How each source was read, in source order.
-    pub reports: Vec<SourceReport>,
+    pub(crate) reports: Vec<SourceReport>,
     /// The sources dropped as copies of earlier ones.
-    pub copies: Vec<dedup::Copy>,
+    pub(crate) copies: Vec<dedup::Copy>,
     /// Whether any source failed to read.
-    pub failed: bool,
+    pub(crate) failed: bool,
     /// Whether no boot was found, or the selection kept none (said on stderr).
-    pub nothing: bool,
+    pub(crate) nothing: bool,
 }
 
 /// Reads every source into digests (reducing timeline inputs when `reduce` is given, with

@@ -79,13 +79,13 @@ fn report_unusable(unusable: &[Name]) {
 /// What [`read_sample`] read.
 pub(super) struct Read {
     /// The attempts, and what reading them set aside.
-    pub sample: Sample,
+    pub(crate) sample: Sample,
     /// Whether any source failed to read.
-    pub failed: bool,
+    pub(crate) failed: bool,
     /// Whether no boot was found or selected (said on stderr).
-    pub nothing: bool,
+    pub(crate) nothing: bool,
     /// A summary's `--names-above` (0 for logs).
-    pub names_above_secs: f64,
+    pub(crate) names_above_secs: f64,
 }
 
 /// The class a bare `--current N` / `--stuck N` applies to.
@@ -172,7 +172,7 @@ fn say_no_recommendation(recs: &Recommendations) {
 }
 
 /// Runs `bootline recommend`.
-pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
     let mut names_above_secs = 0.0;
     let (sample, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {

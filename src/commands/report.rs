@@ -20,16 +20,18 @@ use crate::cli::{ReportArgs, ReportOptions};
 
 /// The report (none when no boot was found or selected, said on stderr) and whether any
 /// source failed to read.
-pub struct Built {
+pub(crate) struct Built {
     /// The report.
-    pub report: Option<Report>,
+    pub(crate) report: Option<Report>,
     /// Whether a source could not be read (exit 2 after writing).
-    pub failed: bool,
+    pub(crate) failed: bool,
+    /// The charted class's cohorts compared (`report --group-by`).
+    pub(crate) comparison: Option<crate::compare::Comparison>,
 }
 
 impl Built {
     /// The exit code of a run that found no boot: 2 when a source could not be read, else 1.
-    pub fn nothing_code(&self) -> ExitCode {
+    pub(crate) fn nothing_code(&self) -> ExitCode {
         super::exit_code(self.failed, true)
     }
 }
@@ -117,11 +119,11 @@ fn report_time(now: Option<&str>) -> anyhow::Result<Option<DateTime<Utc>>> {
 /// Reads the inputs and builds the report. Before anything is read, `check_output` sees
 /// every input path (files as found, paths as named, the configuration file) and may refuse
 /// the run's output, so a refusal costs nothing.
-pub fn build(
+pub(crate) fn build(
     opts: &ReportOptions,
     presentation: Presentation,
     now: Option<DateTime<Utc>>,
-    quiet: bool,
+    (quiet, group_by): (bool, Option<&str>),
     check_output: impl FnOnce(&[&Path]) -> anyhow::Result<()>,
 ) -> anyhow::Result<Built> {
     let config = load_config(&opts.select)?;
@@ -131,7 +133,8 @@ pub fn build(
         .iter()
         .any(|p| crate::summary::is_summary(p))
     {
-        return build_from_summaries(opts, &config, presentation, now, check_output);
+        let shown = (presentation, now, group_by);
+        return build_from_summaries(opts, &config, shown, check_output);
     }
     let inputs = Inputs::from_args(&opts.input)?
         .with_markers(config.marker_set())
@@ -152,6 +155,7 @@ pub fn build(
         return Ok(Built {
             report: None,
             failed: read.failed,
+            comparison: None,
         });
     }
     let cwd = std::env::current_dir()
@@ -169,7 +173,7 @@ pub fn build(
         &config,
         fleet,
         digests,
-        (presentation, now),
+        (presentation, now, group_by),
         read.failed,
     )
 }
@@ -180,7 +184,7 @@ fn finish(
     config: &Config,
     fleet: Fleet,
     digests: report::inputs::Inputs,
-    (presentation, now): (Presentation, Option<DateTime<Utc>>),
+    (presentation, now, group_by): (Presentation, Option<DateTime<Utc>>, Option<&str>),
     failed: bool,
 ) -> anyhow::Result<Built> {
     let options = report::Options {
@@ -190,6 +194,8 @@ fn finish(
         now,
         presentation,
     };
+    let comparison = group_by
+        .and_then(|label| report::compare::comparison(&fleet.boots, config, &options.class, label));
     let report = report::build(fleet, config, digests, &options)?;
     super::report_implausible(&report.implausible, opts.input.read.strict)?;
     for c in &report.classes {
@@ -198,6 +204,7 @@ fn finish(
     Ok(Built {
         report: Some(report),
         failed,
+        comparison,
     })
 }
 
@@ -206,8 +213,7 @@ fn finish(
 fn build_from_summaries(
     opts: &ReportOptions,
     config: &Config,
-    presentation: Presentation,
-    now: Option<DateTime<Utc>>,
+    shown_as: (Presentation, Option<DateTime<Utc>>, Option<&str>),
     check_output: impl FnOnce(&[&Path]) -> anyhow::Result<()>,
 ) -> anyhow::Result<Built> {
     if opts.worked_instance.is_some() {
@@ -229,6 +235,7 @@ fn build_from_summaries(
         return Ok(Built {
             report: None,
             failed: false,
+            comparison: None,
         });
     }
     let cwd = std::env::current_dir()
@@ -244,11 +251,11 @@ fn build_from_summaries(
         })
         .collect();
     let digests = report::inputs::of_files(files);
-    finish(opts, config, fleet, digests, (presentation, now), false)
+    finish(opts, config, fleet, digests, shown_as, false)
 }
 
 /// The zone named with `--tz`.
-pub fn zone(tz: &str) -> anyhow::Result<Zone> {
+pub(crate) fn zone(tz: &str) -> anyhow::Result<Zone> {
     tz.parse::<Zone>().map_err(|e| anyhow::anyhow!("--tz: {e}"))
 }
 
@@ -256,11 +263,23 @@ pub fn zone(tz: &str) -> anyhow::Result<Zone> {
 fn file_names() -> Vec<String> {
     let mut names = vec!["report.md".to_string(), "report.json".to_string()];
     names.extend(Kind::ALL.iter().map(|k| format!("{k}.svg")));
+    names.push(report::compare::CHART.to_string());
     names
 }
 
+/// Adds the comparison section to `report.md` and its chart (`report --group-by`).
+fn compared(files: &mut Vec<(String, String)>, c: &crate::compare::Comparison) {
+    let svg = crate::chart::compare::render(c).inspect_err(|e| crate::warn!("bootline: {e}"));
+    files[0]
+        .1
+        .push_str(&report::compare::section(c, svg.is_ok()));
+    if let Ok(svg) = svg {
+        files.push((report::compare::CHART.to_string(), svg));
+    }
+}
+
 /// Runs `bootline report`.
-pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let presentation = Presentation {
         zone: zone(&args.report.tz)?,
         link_base: args.link_base.clone(),
@@ -269,7 +288,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let now = report_time(args.now.as_deref())?;
     let names = file_names();
     let mut folder = None;
-    let built = build(&args.report, presentation, now, args.quiet, |inputs| {
+    let flags = (args.quiet, args.group_by.as_deref());
+    let built = build(&args.report, presentation, now, flags, |inputs| {
         output::refuse_inputs(Target::Folder(&args.out), inputs)?;
         let ours: Vec<&str> = names.iter().map(String::as_str).collect();
         folder = Some(output::Folder::new(&args.out, &ours)?);
@@ -280,6 +300,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let Built {
         report: Some(report),
         failed,
+        comparison,
     } = built
     else {
         return Ok(built.nothing_code());
@@ -304,6 +325,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         ("report.json".to_string(), report::json(&report)?),
     ];
     files.extend(charts);
+    if let Some(c) = &comparison {
+        compared(&mut files, c);
+    }
     // Built beside the folder and swapped in whole: the folder holds one run's set at every
     // instant.
     let folder = folder.context("the output folder was not checked")?;

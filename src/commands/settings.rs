@@ -10,20 +10,20 @@ use crate::cli::SelectArgs;
 
 /// The `[policy]` keys a command's flags may override (`None`: as configured).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct PolicyFlags {
+pub(crate) struct PolicyFlags {
     /// `--target`: `target_false_fail_rate`.
-    pub target: Option<f64>,
+    pub(crate) target: Option<f64>,
     /// `--confidence`: `confidence`.
-    pub confidence: Option<f64>,
+    pub(crate) confidence: Option<f64>,
     /// `--slack`: `slack_multiplier`.
-    pub slack: Option<f64>,
+    pub(crate) slack: Option<f64>,
     /// `--slack-add`: `slack_add_secs`.
-    pub slack_add: Option<f64>,
+    pub(crate) slack_add: Option<f64>,
 }
 
 /// The configuration of `--config` (or the defaults) with `--end` and the policy flags laid
 /// over it, each flag within the bounds of the key it overrides.
-pub fn configure(select: &SelectArgs, flags: PolicyFlags) -> anyhow::Result<Config> {
+pub(crate) fn configure(select: &SelectArgs, flags: PolicyFlags) -> anyhow::Result<Config> {
     let mut config = load_config(select)?;
     lay_policy(&mut config.policy, flags)?;
     Ok(config)
@@ -62,7 +62,7 @@ fn seconds(flag: &str, text: &str) -> anyhow::Result<f64> {
 }
 
 /// `N` or `NAME=N`: the name (`None` for a bare value) and the seconds.
-pub fn named_seconds(flag: &str, text: &str) -> anyhow::Result<(Option<String>, f64)> {
+pub(crate) fn named_seconds(flag: &str, text: &str) -> anyhow::Result<(Option<String>, f64)> {
     match text.split_once('=') {
         Some((name, v)) if !name.trim().is_empty() => {
             Ok((Some(name.trim().to_string()), seconds(flag, v)?))
@@ -73,7 +73,7 @@ pub fn named_seconds(flag: &str, text: &str) -> anyhow::Result<(Option<String>, 
 }
 
 /// Times to evaluate at (`--times`, `--candidates`): positive numbers of seconds.
-pub fn times(flag: &str, values: &[f64]) -> anyhow::Result<()> {
+pub(crate) fn times(flag: &str, values: &[f64]) -> anyhow::Result<()> {
     if let Some(t) = values.iter().find(|t| !(t.is_finite() && **t > 0.0)) {
         bail!("--{flag} must be positive numbers of seconds, got {t}");
     }

@@ -14,7 +14,7 @@ use crate::cli::TimelineArgs;
 use crate::cli::TimelineFormat;
 
 /// Runs `bootline timeline`.
-pub fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: TimelineArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(&args.select)?;
     let inputs = Inputs::from_args(&args.input)?.with_markers(config.marker_set());
     // With no boot, the empty document is still written (the JSON always parses) and stderr

@@ -22,11 +22,11 @@ use crate::event::{EventKind, StageResult, Stamp};
 use crate::intern;
 
 /// What a blame line must look like.
-pub const EXPECTED: &str =
+pub(crate) const EXPECTED: &str =
     "a blame line (`     1.23400s (stage/name)`), a `-- Boot Record NN --` header or `N boot records analyzed`";
 
 /// `-- Boot Record 01 --` (also used by `show`)
-pub fn record_header(i: &str) -> IResult<&str, u32> {
+pub(crate) fn record_header(i: &str) -> IResult<&str, u32> {
     let (i, _) = tag("-- Boot Record ")(i)?;
     let (i, n) = nom::combinator::map_res(digit1, |d: &str| d.parse::<u32>()).parse(i)?;
     let (i, _) = tag(" --")(i)?;
@@ -34,7 +34,7 @@ pub fn record_header(i: &str) -> IResult<&str, u32> {
 }
 
 /// `4 boot records analyzed` (also used by `show`)
-pub fn closing_count(i: &str) -> IResult<&str, u64> {
+pub(crate) fn closing_count(i: &str) -> IResult<&str, u64> {
     let (i, n) = nom::combinator::map_res(digit1, |d: &str| d.parse::<u64>()).parse(i)?;
     let (i, _) = tag(" boot records analyzed")(i)?;
     Ok((i, n))
@@ -42,19 +42,19 @@ pub fn closing_count(i: &str) -> IResult<&str, u64> {
 
 /// One parsed duration line.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BlameLine<'a> {
+pub(crate) struct BlameLine<'a> {
     /// Seconds.
-    pub secs: f64,
+    pub(crate) secs: f64,
     /// Event name.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// A lower bound only (`12.00000s+`: unfinished).
-    pub at_least: bool,
+    pub(crate) at_least: bool,
     /// FAIL/WARN flag written by bootline.
-    pub result: Option<StageResult>,
+    pub(crate) result: Option<StageResult>,
 }
 
 /// `     381.23200s (modules-final/config-scripts_user)` with bootline's optional `+` and flags
-pub fn duration_line(i: &str) -> IResult<&str, BlameLine<'_>> {
+pub(crate) fn duration_line(i: &str) -> IResult<&str, BlameLine<'_>> {
     let (i, _) = space1(i)?;
     let (i, secs) = seconds(i)?;
     let (i, _) = char('s')(i)?;
@@ -78,17 +78,17 @@ pub fn duration_line(i: &str) -> IResult<&str, BlameLine<'_>> {
 }
 
 /// Whether a line looks like a blame duration line (for sniffing).
-pub fn is_blame_line(l: &str) -> bool {
+pub(crate) fn is_blame_line(l: &str) -> bool {
     duration_line(l).is_ok()
 }
 
 /// Parser for blame output.
 #[derive(Debug, Default)]
-pub struct Blame;
+pub(crate) struct Blame;
 
 impl Blame {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self
     }
 }

@@ -22,15 +22,15 @@ use crate::error::Malformed;
 use crate::event::{BootClock, EventKind, SinceBoot, StageResult, Stamp};
 
 /// What a boot line must look like.
-pub const EXPECTED: &str = "an `analyze boot` line (`Kernel Started at: <date time>`, `… (seconds): N`, the header or the status word)";
+pub(crate) const EXPECTED: &str = "an `analyze boot` line (`Kernel Started at: <date time>`, `… (seconds): N`, the header or the status word)";
 
 /// Parser for boot output.
 #[derive(Debug, Default)]
-pub struct Boot;
+pub(crate) struct Boot;
 
 impl Boot {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self
     }
 }

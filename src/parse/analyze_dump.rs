@@ -19,11 +19,11 @@ use crate::intern;
 
 /// Parser for dump documents.
 #[derive(Debug, Default)]
-pub struct Dump;
+pub(crate) struct Dump;
 
 impl Dump {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self
     }
 }
@@ -74,11 +74,11 @@ fn error_position(e: &serde_json::Error, end: End) -> (u64, usize) {
 }
 
 /// What a dump record must hold.
-pub const EXPECTED_RECORD: &str =
+pub(crate) const EXPECTED_RECORD: &str =
     "an event object with a string `name`, `event_type` \"start\" or \"finish\", a numeric `timestamp` and, on a finish, `result` SUCCESS, FAIL or WARN";
 
 /// Converts one dump record to an event kind and its time, or says what is missing.
-pub fn record_to_event(v: &Value) -> Option<(EventKind, DateTime<FixedOffset>)> {
+pub(crate) fn record_to_event(v: &Value) -> Option<(EventKind, DateTime<FixedOffset>)> {
     let o = v.as_object()?;
     let name = intern::shared(o.get("name")?.as_str()?);
     let ts = o.get("timestamp")?.as_f64()?;

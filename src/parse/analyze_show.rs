@@ -28,7 +28,7 @@ use crate::event::{BootClock, EventKind, StageResult, Stamp};
 use crate::intern;
 
 /// What a show line must look like.
-pub const EXPECTED: &str = "a show line (`Starting stage:`, ``|`->… @N.NNNNNs +N.NNNNNs``, `Finished stage: (name) N seconds`, `Total Time:`, a `-- Boot Record NN --` header)";
+pub(crate) const EXPECTED: &str = "a show line (`Starting stage:`, ``|`->… @N.NNNNNs +N.NNNNNs``, `Finished stage: (name) N seconds`, `Total Time:`, a `-- Boot Record NN --` header)";
 
 // `|`->config-growpart ran successfully @02.83100s +00.58300s` (indent `|   `->` for deeper)
 fn event_line(i: &str) -> IResult<&str, (&str, f64, f64)> {
@@ -71,13 +71,13 @@ fn flag(rest: &str) -> Option<StageResult> {
 
 /// Parser for show output.
 #[derive(Debug, Default)]
-pub struct Show {
+pub(crate) struct Show {
     stages: Vec<String>,
 }
 
 impl Show {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 }

@@ -13,24 +13,24 @@ use nom::{IResult, Parser};
 use super::timestamp::{rfc2822, seconds};
 
 /// The text every banner starts with.
-pub const MARK: &str = "Cloud-init v. ";
+pub(crate) const MARK: &str = "Cloud-init v. ";
 
 /// A cloud-init banner.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Banner {
+pub(crate) struct Banner {
     /// cloud-init version (`22.4.2`, `0.7.5`).
-    pub version: String,
+    pub(crate) version: String,
     /// Which banner.
-    pub kind: BannerKind,
+    pub(crate) kind: BannerKind,
     /// The banner's own wall-clock time (second resolution).
-    pub at: DateTime<FixedOffset>,
+    pub(crate) at: DateTime<FixedOffset>,
     /// `Up N seconds`, when present.
-    pub up_secs: Option<f64>,
+    pub(crate) up_secs: Option<f64>,
 }
 
 /// The two banner kinds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BannerKind {
+pub(crate) enum BannerKind {
     /// `running '<action>'`: a stage starts.
     Running {
         /// The action as written (`init-local`, `init`, `modules:config`, `modules:final`).
@@ -46,7 +46,7 @@ pub enum BannerKind {
 impl Banner {
     /// The event a banner is: a stage banner or the finished banner. (Its times go into the
     /// event's stamp, which the caller builds: the line's own stamp or the banner's.)
-    pub fn into_kind(self) -> crate::event::EventKind {
+    pub(crate) fn into_kind(self) -> crate::event::EventKind {
         match self.kind {
             BannerKind::Running { action } => crate::event::EventKind::StageBanner {
                 version: self.version,
@@ -119,12 +119,12 @@ fn up_at(i: &str) -> Option<usize> {
 }
 
 /// Where a banner's grammar failed: the byte offset and what it expected there.
-pub type Failure = (usize, &'static str);
+pub(crate) type Failure = (usize, &'static str);
 
 /// Parses a banner starting exactly at `i` (which begins with [`MARK`]). Returns the banner and
 /// the rest of the input, or the byte offset into `i` where the grammar failed and what it
 /// expected there.
-pub fn parse(i: &str) -> Result<(Banner, &str), Failure> {
+pub(crate) fn parse(i: &str) -> Result<(Banner, &str), Failure> {
     let at_fail = |rest: &str| i.len() - rest.len();
     let rest = i.strip_prefix(MARK).ok_or((0, "'Cloud-init v. '"))?;
     let (rest, ver) = version(rest).map_err(|_| (at_fail(rest), "a version"))?;
@@ -168,7 +168,7 @@ pub fn parse(i: &str) -> Result<(Banner, &str), Failure> {
 /// Finds a banner anywhere in `line`: `Some(Ok((byte_offset, banner)))` when one parses,
 /// `Some(Err((byte_column, expected)))` when the mark is there but the banner is broken, `None`
 /// when there is no mark.
-pub fn find(line: &str) -> Option<Result<(usize, Banner), Failure>> {
+pub(crate) fn find(line: &str) -> Option<Result<(usize, Banner), Failure>> {
     static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARK));
     let pos = FINDER.find(line.as_bytes())?;

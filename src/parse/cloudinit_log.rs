@@ -33,11 +33,11 @@ const MAX_PENDING: usize = 10_000;
 
 /// The year assumed for year-less stamps when no banner ever tells it (a leap year, so that
 /// `Feb 29` still parses).
-pub const FALLBACK_YEAR: i32 = 2000;
+pub(crate) const FALLBACK_YEAR: i32 = 2000;
 
 /// A line's own timestamp, before year and offset are known.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum LineStamp {
+pub(crate) enum LineStamp {
     /// Has its own offset.
     Zoned(DateTime<FixedOffset>),
     /// Date and time without a zone (asctime).
@@ -47,7 +47,7 @@ pub enum LineStamp {
 }
 
 /// One of the stamp shapes at the start of a line, e.g. `2023-11-30 19:03:39,502`
-pub fn line_stamp(i: &str) -> Option<(&str, LineStamp)> {
+pub(crate) fn line_stamp(i: &str) -> Option<(&str, LineStamp)> {
     // asctime first: it is the common layout, and its fixed-position fast path is cheap.
     if let Ok((rest, t)) = timestamp::asctime(i) {
         return Some((rest, LineStamp::Naive(t)));
@@ -110,7 +110,7 @@ fn shared_name_and(rest: &str, name: &str, desc: &str) -> (intern::Text, intern:
 /// Parses a reporting message (`start: …` / `finish: …`) into an [`EventKind::Start`] or
 /// [`EventKind::Finish`]. `Ok(None)` when the message is not one; `Err((byte_offset,
 /// expected))` when it claims to be but is broken.
-pub fn reporting(msg: &str) -> Result<Option<EventKind>, (usize, &'static str)> {
+pub(crate) fn reporting(msg: &str) -> Result<Option<EventKind>, (usize, &'static str)> {
     let off = |rest: &str| msg.len() - rest.len();
     if let Some(rest) = msg.strip_prefix("start:") {
         let rest = rest.trim_ascii_start();
@@ -161,7 +161,7 @@ struct Pending {
 
 /// Parser state for a `cloud-init.log`.
 #[derive(Debug, Default)]
-pub struct CloudInitLog {
+pub(crate) struct CloudInitLog {
     /// Year and local-time offset of zone-less stamps, from the banners.
     calendar: Calendar,
     /// Events waiting for the first banner.
@@ -174,7 +174,7 @@ pub struct CloudInitLog {
 
 impl CloudInitLog {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 

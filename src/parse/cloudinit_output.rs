@@ -22,7 +22,7 @@ use crate::event::{EventKind, Stamp};
 
 /// Parser state for `cloud-init-output.log`.
 #[derive(Debug, Default)]
-pub struct Output {
+pub(crate) struct Output {
     last_banner: Option<(Stamp, u64)>,
     found: Vec<Found>,
     /// A banner line without its `Up N seconds`, and its line number: a terminal that
@@ -38,7 +38,7 @@ fn lacks_up(text: &str) -> bool {
 
 impl Output {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 

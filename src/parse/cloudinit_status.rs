@@ -51,7 +51,7 @@ enum Section {
 /// The `cloud-init status --long` text grammar, line by line; also used by transcripts that
 /// mix it with other commands (see `systemd_analyze`).
 #[derive(Debug, Default)]
-pub struct StatusText {
+pub(crate) struct StatusText {
     block: Option<Block>,
     section: Section,
 }
@@ -68,7 +68,7 @@ fn key_value(line: &str) -> Option<(&str, &str)> {
 
 impl StatusText {
     /// Reads one line.
-    pub fn line(&mut self, text: &str, out: &mut Emit<'_>) {
+    pub(crate) fn line(&mut self, text: &str, out: &mut Emit<'_>) {
         let trimmed = text.trim();
         if let Some(("status", value)) = key_value(trimmed) {
             self.flush(out);
@@ -123,7 +123,7 @@ impl StatusText {
     }
 
     /// Emits the block being read, if any.
-    pub fn flush(&mut self, out: &mut Emit<'_>) {
+    pub(crate) fn flush(&mut self, out: &mut Emit<'_>) {
         self.section = Section::None;
         let Some(b) = self.block.take() else {
             return;
@@ -182,11 +182,11 @@ fn emit_status(
 
 /// `cloud-init status` output, text or JSON (told apart by the first character).
 #[derive(Debug, Default)]
-pub struct Status;
+pub(crate) struct Status;
 
 impl Status {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self
     }
 }

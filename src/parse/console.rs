@@ -33,7 +33,7 @@ use crate::error::Malformed;
 use crate::event::{uptime_went_back, BootClock, EventKind, IdEvidence, Stamp};
 
 /// The width consoles hard-wrap at.
-pub const WRAP_COLUMNS: usize = 80;
+pub(crate) const WRAP_COLUMNS: usize = 80;
 
 /// A physical line waiting to see whether the next one continues it.
 #[derive(Debug)]
@@ -56,7 +56,7 @@ enum Wrapper {
 
 /// Parser state for serial consoles.
 #[derive(Debug, Default)]
-pub struct Console {
+pub(crate) struct Console {
     /// The smallest indentation of non-blank lines so far (a pasted capture's indent).
     indent: Option<usize>,
     /// Non-blank lines so far, and those wider than the wrap width: a capture with more than
@@ -82,7 +82,7 @@ pub struct Console {
 
 impl Console {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 

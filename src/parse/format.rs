@@ -63,7 +63,7 @@ impl Format {
     ];
 
     /// The name used with `--input-format`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Format::CloudInitLog => "cloud-init-log",
             Format::AnalyzeBlame => "analyze-blame",
@@ -84,7 +84,7 @@ impl Format {
     }
 
     /// One line saying what the format is.
-    pub fn description(self) -> &'static str {
+    pub(crate) fn description(self) -> &'static str {
         match self {
             Format::CloudInitLog => {
                 "raw cloud-init.log (asctime, syslog, ISO-8601, journal short-precise)"
@@ -115,7 +115,7 @@ impl Format {
     }
 
     /// One example line of the format.
-    pub fn example(self) -> &'static str {
+    pub(crate) fn example(self) -> &'static str {
         match self {
             Format::CloudInitLog => {
                 "2024-05-01 12:00:01,234 - handlers.py[DEBUG]: start: init-local/check-cache: attempting to read from cache [check]"
@@ -185,7 +185,7 @@ impl Format {
     }
 
     /// Whether the format's lines carry free-text log messages, where markers are looked for.
-    pub fn has_text_messages(self) -> bool {
+    pub(crate) fn has_text_messages(self) -> bool {
         match self {
             Format::CloudInitLog
             | Format::SerialConsole
@@ -206,7 +206,7 @@ impl Format {
 
     /// Guesses the format from the first lines of an input (and its name, as a tie-breaker).
     /// Returns `None` when nothing fits.
-    pub fn sniff(lines: &[&str], name: &str) -> Option<Format> {
+    pub(crate) fn sniff(lines: &[&str], name: &str) -> Option<Format> {
         let Some(first) = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty()) else {
             return by_name(name);
         };

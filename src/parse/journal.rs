@@ -35,13 +35,13 @@ use crate::error::Malformed;
 use crate::event::{BootClock, EventKind, IdEvidence, SinceBoot, Stamp, StartupTotals};
 
 /// The `MESSAGE_ID` of systemd's "Startup finished" (system manager).
-pub const STARTUP_FINISHED_ID: &str = "b07a249cd024414a82dd00cd181378ff";
+pub(crate) const STARTUP_FINISHED_ID: &str = "b07a249cd024414a82dd00cd181378ff";
 /// The `MESSAGE_ID` of a user manager's "Startup finished".
-pub const USER_STARTUP_FINISHED_ID: &str = "eed00a68ffd84e31882105fd973abdd1";
+pub(crate) const USER_STARTUP_FINISHED_ID: &str = "eed00a68ffd84e31882105fd973abdd1";
 
 /// The stamp at the head of a `short*` line.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum LineStamp {
+pub(crate) enum LineStamp {
     /// `Aug 24 21:46:55.736585` (local time, no year).
     Yearless(YearlessStamp),
     /// `2023-07-31T18:30:50.362836+00:00`.
@@ -64,19 +64,19 @@ fn line_stamp(i: &str) -> IResult<&str, LineStamp> {
 
 /// A parsed `short*` line.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ShortLine<'a> {
+pub(crate) struct ShortLine<'a> {
     /// Its stamp.
-    pub stamp: LineStamp,
+    pub(crate) stamp: LineStamp,
     /// The host name.
-    pub host: &'a str,
+    pub(crate) host: &'a str,
     /// Who wrote the message.
-    pub origin: Origin<'a>,
+    pub(crate) origin: Origin<'a>,
     /// The message.
-    pub message: &'a str,
+    pub(crate) message: &'a str,
 }
 
 /// `Aug 24 21:46:55.736585 test-b1 systemd[1]: Started X.` (a `short*` line)
-pub fn short_line(i: &str) -> IResult<&str, ShortLine<'_>> {
+pub(crate) fn short_line(i: &str) -> IResult<&str, ShortLine<'_>> {
     let (i, stamp) = line_stamp(i)?;
     let (i, _) = char(' ')(i)?;
     let (i, host) = take_while1(|c: char| !c.is_whitespace())(i)?;
@@ -120,7 +120,7 @@ fn printk(message: &str) -> (Option<SinceBoot>, &str) {
 
 /// Parser state for the `short*` layouts.
 #[derive(Debug, Default)]
-pub struct Short {
+pub(crate) struct Short {
     calendar: Calendar,
     held: Vec<Held>,
     boots: u32,
@@ -133,7 +133,7 @@ const HELD_MAX: usize = 100_000;
 
 impl Short {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
@@ -481,13 +481,13 @@ impl Records {
 
 /// `journalctl -o json`: one object per line.
 #[derive(Debug, Default)]
-pub struct Json {
+pub(crate) struct Json {
     records: Records,
 }
 
 impl Json {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 }
@@ -546,7 +546,7 @@ impl LineParser for Json {
 
 /// `journalctl -o export`: `KEY=value` records separated by blank lines.
 #[derive(Debug, Default)]
-pub struct Export {
+pub(crate) struct Export {
     records: Records,
     current: Record,
     first_line: Option<u64>,
@@ -554,7 +554,7 @@ pub struct Export {
 
 impl Export {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
@@ -598,7 +598,7 @@ impl LineParser for Export {
 /// Whether a line is a journald `short*` line (for sniffing).
 /// A `short-monotonic` line must name a pid, or printk lines such as `[    0.000000] Command
 /// line: …` would pass for one.
-pub fn is_short_line(line: &str) -> bool {
+pub(crate) fn is_short_line(line: &str) -> bool {
     match short_line(line) {
         Ok((_, l)) => !matches!(l.stamp, LineStamp::Monotonic(_)) || l.origin.pid.is_some(),
         Err(_) => false,

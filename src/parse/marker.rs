@@ -14,14 +14,14 @@ use super::Emit;
 use crate::event::{Edge, EventKind, Stamp};
 
 /// The built-in marker's name.
-pub const REGISTERED: &str = "registered";
+pub(crate) const REGISTERED: &str = "registered";
 
 /// The built-in marker's expression: the platform agent's register line, with its HTTP status.
-pub const REGISTERED_REGEX: &str = r"Registered with platform: (?P<status>\d+)";
+pub(crate) const REGISTERED_REGEX: &str = r"Registered with platform: (?P<status>\d+)";
 
 /// What a marker finds.
 #[derive(Debug, Clone)]
-pub enum MarkerPattern {
+pub(crate) enum MarkerPattern {
     /// One expression: each match is a milestone ([`Edge::Instant`]).
     Milestone(Regex),
     /// Two expressions: a match of `start` opens the sub-phase, a match of `end` closes it.
@@ -35,26 +35,26 @@ pub enum MarkerPattern {
 
 /// One named marker.
 #[derive(Debug, Clone)]
-pub struct Marker {
+pub(crate) struct Marker {
     /// The marker's name (`registered`, `image-pull`).
-    pub name: String,
+    pub(crate) name: String,
     /// Its expression(s).
-    pub pattern: MarkerPattern,
+    pub(crate) pattern: MarkerPattern,
 }
 
 /// A marker whose expression failed to compile.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("marker '{name}': invalid regular expression: {message}")]
-pub struct BadRegex {
+pub(crate) struct BadRegex {
     /// The marker's name.
-    pub name: String,
+    pub(crate) name: String,
     /// The regex crate's message.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl Marker {
     /// A milestone marker from one expression.
-    pub fn milestone(name: &str, regex: &str) -> Result<Self, BadRegex> {
+    pub(crate) fn milestone(name: &str, regex: &str) -> Result<Self, BadRegex> {
         Ok(Self {
             name: name.to_string(),
             pattern: MarkerPattern::Milestone(compile(name, regex)?),
@@ -62,7 +62,7 @@ impl Marker {
     }
 
     /// A sub-phase marker from a `start` and an `end` expression.
-    pub fn span(name: &str, start: &str, end: &str) -> Result<Self, BadRegex> {
+    pub(crate) fn span(name: &str, start: &str, end: &str) -> Result<Self, BadRegex> {
         Ok(Self {
             name: name.to_string(),
             pattern: MarkerPattern::Span {
@@ -114,19 +114,19 @@ impl Default for MarkerSet {
 
 impl MarkerSet {
     /// The built-in markers: `registered`.
-    pub fn builtin() -> Self {
+    pub(crate) fn builtin() -> Self {
         let registered = Marker::milestone(REGISTERED, REGISTERED_REGEX)
             .expect("the built-in marker regex compiles");
         Self::build(vec![registered], false)
     }
 
     /// No markers at all.
-    pub fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         Self::build(Vec::new(), false)
     }
 
     /// The built-in markers plus `user` markers; a user marker with a built-in's name replaces it.
-    pub fn with_user(user: Vec<Marker>) -> Self {
+    pub(crate) fn with_user(user: Vec<Marker>) -> Self {
         let mut markers: Vec<Marker> = Vec::new();
         if !user.iter().any(|m| m.name == REGISTERED) {
             markers.push(
@@ -163,30 +163,25 @@ impl MarkerSet {
         }
     }
 
-    /// The markers, built-in first.
-    pub fn markers(&self) -> &[Marker] {
-        &self.inner.markers
-    }
-
     /// Whether there are no markers.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.inner.markers.is_empty()
     }
 
     /// Whether the user configured markers of their own.
-    pub fn has_user_markers(&self) -> bool {
+    pub(crate) fn has_user_markers(&self) -> bool {
         self.inner.user
     }
 
     /// Byte offsets in `block` where some marker expression matches (unsorted, may repeat).
-    pub fn candidates(&self, block: &[u8], into: &mut Vec<usize>) {
+    pub(crate) fn candidates(&self, block: &[u8], into: &mut Vec<usize>) {
         for re in &self.inner.prefilters {
             into.extend(re.find_iter(block).map(|m| m.start()));
         }
     }
 
     /// Whether any marker expression matches `text` (a cheap yes/no).
-    pub fn any_match(&self, text: &str) -> bool {
+    pub(crate) fn any_match(&self, text: &str) -> bool {
         match &self.inner.any {
             Some(set) => set.is_match(text),
             None => self
@@ -200,7 +195,7 @@ impl MarkerSet {
 
     /// Matches every marker against `text` and emits one [`EventKind::Marker`] per matching
     /// expression, stamped `stamp`.
-    pub fn scan(&self, text: &str, stamp: Stamp, out: &mut Emit<'_>) {
+    pub(crate) fn scan(&self, text: &str, stamp: Stamp, out: &mut Emit<'_>) {
         for (name, edge, captures) in self.matches(text) {
             out.event(
                 EventKind::Marker {
@@ -214,7 +209,7 @@ impl MarkerSet {
     }
 
     /// Every marker match in `text`: `(name, edge, named captures)`.
-    pub fn matches(&self, text: &str) -> Vec<(String, Edge, BTreeMap<String, String>)> {
+    pub(crate) fn matches(&self, text: &str) -> Vec<(String, Edge, BTreeMap<String, String>)> {
         let mut found = Vec::new();
         // One pass over the line answers for every expression; most lines match none.
         if !self.any_match(text) {
@@ -241,6 +236,14 @@ impl MarkerSet {
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+impl MarkerSet {
+    /// The markers, built-in first.
+    pub(crate) fn markers(&self) -> &[Marker] {
+        &self.inner.markers
     }
 }
 

@@ -18,11 +18,11 @@ use crate::event::{BootClock, CrashKind, Edge, EventKind, SinceBoot, StageResult
 
 /// Something a message says, with the stamp it carries itself (a banner's own time).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Found {
+pub(crate) struct Found {
     /// What happened.
-    pub kind: EventKind,
+    pub(crate) kind: EventKind,
     /// The message's own stamp, merged over the line's stamp by [`Found::stamp`].
-    pub own: Option<Stamp>,
+    pub(crate) own: Option<Stamp>,
 }
 
 impl Found {
@@ -31,7 +31,7 @@ impl Found {
     }
 
     /// The event's stamp: the message's own clocks where it has them, the line's otherwise.
-    pub fn stamp(&self, line: Stamp) -> Stamp {
+    pub(crate) fn stamp(&self, line: Stamp) -> Stamp {
         match self.own {
             None => line,
             Some(own) => Stamp {
@@ -44,11 +44,11 @@ impl Found {
 
 /// Who wrote a message, when the line says (`systemd[1]:`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Origin<'a> {
+pub(crate) struct Origin<'a> {
     /// Syslog identifier (`systemd`, `cloud-init`).
-    pub ident: Option<&'a str>,
+    pub(crate) ident: Option<&'a str>,
     /// Process id as written.
-    pub pid: Option<&'a str>,
+    pub(crate) pid: Option<&'a str>,
 }
 
 impl Origin<'_> {
@@ -65,7 +65,7 @@ impl Origin<'_> {
 }
 
 /// `cloud-init[1321]: ` / `systemd: ` / `kernel: ` (a syslog tag: ident, optional pid, colon)
-pub fn tag_prefix(i: &str) -> IResult<&str, Origin<'_>> {
+pub(crate) fn tag_prefix(i: &str) -> IResult<&str, Origin<'_>> {
     let (i, ident) =
         take_while1(|c: char| !c.is_whitespace() && c != '[' && c != ':' && c != ']')(i)?;
     let (i, pid) = opt(delimited(char('['), digit1, char(']'))).parse(i)?;
@@ -81,7 +81,7 @@ pub fn tag_prefix(i: &str) -> IResult<&str, Origin<'_>> {
 }
 
 /// Classifies one message, appending what it says to `found`.
-pub fn classify(msg: &str, origin: Origin<'_>, found: &mut Vec<Found>) {
+pub(crate) fn classify(msg: &str, origin: Origin<'_>, found: &mut Vec<Found>) {
     let msg = msg.trim_end();
     if msg.is_empty() || msg.starts_with("ci-info:") {
         return;
@@ -148,7 +148,7 @@ fn audit_wall(msg: &str) -> Option<DateTime<FixedOffset>> {
 }
 
 /// A banner's event, stamped with its own wall time and `Up N` uptime.
-pub fn banner_event(b: banner::Banner) -> Found {
+pub(crate) fn banner_event(b: banner::Banner) -> Found {
     let own = Stamp {
         wall: Some(b.at),
         since_boot: b.up_secs.map(|secs| SinceBoot {
@@ -191,7 +191,7 @@ const CLOUD_INIT_UNITS: &[(&str, &str)] = &[
 /// The unit of a systemd job description: `cloud-final.service - Cloud-init: Final Stage`
 /// names it; a known cloud-init description (possibly ellipsized with `…` or `...`) maps to
 /// its unit; anything else is kept as the description.
-pub fn unit_of_description(desc: &str) -> String {
+pub(crate) fn unit_of_description(desc: &str) -> String {
     let desc = desc.trim();
     if let Some((name, _)) = desc.split_once(" - ") {
         if is_unit_name(name) {
@@ -224,7 +224,7 @@ pub fn unit_of_description(desc: &str) -> String {
 }
 
 /// `cloud-final.service`, `dev-sr0.device`, `-.mount` (a name with a unit-type suffix).
-pub fn is_unit_name(s: &str) -> bool {
+pub(crate) fn is_unit_name(s: &str) -> bool {
     const TYPES: &[&str] = &[
         ".service",
         ".target",
@@ -332,7 +332,7 @@ fn cloudinit_event(msg: &str, found: &mut Vec<Found>) -> bool {
 
 /// Crash evidence anywhere in a message: a kernel panic, a user-data script that failed or
 /// exited non-zero.
-pub fn crash_kind(msg: &str) -> Option<CrashKind> {
+pub(crate) fn crash_kind(msg: &str) -> Option<CrashKind> {
     let b = msg.as_bytes();
     // Three searches a line at most: every needle below starts with one of these words.
     if find!("Kernel panic - not syncing", b).is_some() {

@@ -9,23 +9,23 @@
 //! Malformed lines (a line the grammar claims but cannot parse) are skipped and counted by
 //! default, or are the first error with `strict`.
 
-pub mod analyze_blame;
-pub mod analyze_boot;
-pub mod analyze_dump;
-pub mod analyze_show;
-pub mod banner;
+pub(crate) mod analyze_blame;
+pub(crate) mod analyze_boot;
+pub(crate) mod analyze_dump;
+pub(crate) mod analyze_show;
+pub(crate) mod banner;
 mod calendar;
-pub mod cloudinit_log;
-pub mod cloudinit_output;
-pub mod cloudinit_status;
-pub mod console;
-pub mod format;
-pub mod journal;
-pub mod marker;
-pub mod message;
-pub mod platform;
-pub mod systemd_analyze;
-pub mod timestamp;
+pub(crate) mod cloudinit_log;
+pub(crate) mod cloudinit_output;
+pub(crate) mod cloudinit_status;
+pub(crate) mod console;
+pub(crate) mod format;
+pub(crate) mod journal;
+pub(crate) mod marker;
+pub(crate) mod message;
+pub(crate) mod platform;
+pub(crate) mod systemd_analyze;
+pub(crate) mod timestamp;
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -35,7 +35,7 @@ use crate::event::{Event, Location, Stamp};
 use crate::input::{self, Input};
 
 pub use format::Format;
-pub use marker::MarkerSet;
+pub(crate) use marker::MarkerSet;
 
 /// How many malformed lines a summary keeps for display.
 pub const MALFORMED_SHOWN: usize = 5;
@@ -75,13 +75,13 @@ impl Default for Options {
 
 impl Options {
     /// These options with a limit on line length, in bytes.
-    pub fn with_max_line_bytes(mut self, bytes: usize) -> Self {
+    pub(crate) fn with_max_line_bytes(mut self, bytes: usize) -> Self {
         self.max_line_bytes = bytes;
         self
     }
 
     /// These options with a limit on the boots of one source.
-    pub fn with_max_boots_per_source(mut self, boots: usize) -> Self {
+    pub(crate) fn with_max_boots_per_source(mut self, boots: usize) -> Self {
         self.max_boots_per_source = boots;
         self
     }
@@ -109,7 +109,7 @@ impl Options {
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     /// Input display name.
-    pub path: Option<Arc<str>>,
+    pub(crate) path: Option<Arc<str>>,
     /// The format the input was read as.
     pub format: Option<Format>,
     /// True when sniffing recognised nothing and the fallback format was used.
@@ -126,7 +126,7 @@ pub struct Summary {
 
 impl Summary {
     /// Counts a malformed line, keeping the first few for display.
-    pub fn record(&mut self, m: Malformed) {
+    pub(crate) fn record(&mut self, m: Malformed) {
         self.malformed += 1;
         if self.first_malformed.len() < MALFORMED_SHOWN {
             self.first_malformed.push(m);
@@ -160,7 +160,7 @@ impl Emit<'_> {
     /// Matches the configured markers against a message the parser decoded (a journald
     /// `MESSAGE`, a line inside an EC2 wrapper), emitting marker events stamped `stamp` at
     /// `line`. Does nothing unless the driver handed markers to this parser.
-    pub fn scan_markers(&mut self, text: &str, stamp: Stamp, line: u64) {
+    pub(crate) fn scan_markers(&mut self, text: &str, stamp: Stamp, line: u64) {
         let Some(set) = self.markers else {
             return;
         };
@@ -183,7 +183,7 @@ impl Emit<'_> {
     }
 
     /// Emits an event stamped `stamp` at the current line.
-    pub fn event(&mut self, kind: crate::event::EventKind, stamp: Stamp) {
+    pub(crate) fn event(&mut self, kind: crate::event::EventKind, stamp: Stamp) {
         let source = Location::new(self.path.clone(), self.line);
         self.count += 1;
         (self.sink)(Event::new(kind, stamp, source));
@@ -191,24 +191,24 @@ impl Emit<'_> {
 
     /// Emits an event with an explicit line (for events found later than the line they
     /// belong to, such as a joined wrapped line).
-    pub fn event_at(&mut self, kind: crate::event::EventKind, stamp: Stamp, line: u64) {
+    pub(crate) fn event_at(&mut self, kind: crate::event::EventKind, stamp: Stamp, line: u64) {
         let source = Location::new(self.path.clone(), line);
         self.count += 1;
         (self.sink)(Event::new(kind, stamp, source));
     }
 
     /// The current line number.
-    pub fn line(&self) -> u64 {
+    pub(crate) fn line(&self) -> u64 {
         self.line
     }
 
     /// The input's display name.
-    pub fn path(&self) -> &Arc<str> {
+    pub(crate) fn path(&self) -> &Arc<str> {
         self.path
     }
 
     /// A malformed-line report at byte `byte_col` of `text` on the current line.
-    pub fn malformed(&self, text: &str, byte_col: usize, expected: &str) -> Malformed {
+    pub(crate) fn malformed(&self, text: &str, byte_col: usize, expected: &str) -> Malformed {
         Malformed::at_byte(self.path.clone(), self.line, text, byte_col, expected)
     }
 }

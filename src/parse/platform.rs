@@ -97,11 +97,11 @@ fn emit_record(
 
 /// Platform events as JSON Lines.
 #[derive(Debug, Default)]
-pub struct JsonLines;
+pub(crate) struct JsonLines;
 
 impl JsonLines {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self
     }
 }
@@ -173,20 +173,20 @@ impl LineParser for JsonLines {
 
 /// Platform events as CSV with a header row.
 #[derive(Debug, Default)]
-pub struct Csv {
+pub(crate) struct Csv {
     header: Option<Vec<String>>,
 }
 
 impl Csv {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 }
 
 /// Splits one CSV line into `(byte_offset, unquoted_value)` cells (RFC 4180 quoting, no
 /// embedded newlines). Returns the offset of an unterminated quote as the error.
-pub fn split_csv(line: &str) -> Result<Vec<(usize, String)>, usize> {
+pub(crate) fn split_csv(line: &str) -> Result<Vec<(usize, String)>, usize> {
     let b = line.as_bytes();
     let mut cells = Vec::new();
     let mut i = 0;

@@ -81,7 +81,7 @@ fn span_part(i: &str) -> IResult<&str, f64> {
 }
 
 /// `13min 33.597s` / `553ms` / `1h 2min 3.5s` (a systemd timespan) → seconds
-pub fn timespan(i: &str) -> IResult<&str, f64> {
+pub(crate) fn timespan(i: &str) -> IResult<&str, f64> {
     let (i, first) = span_part(i)?;
     let (i, more) = many0(preceded(char(' '), span_part)).parse(i)?;
     Ok((i, first + more.iter().sum::<f64>()))
@@ -107,7 +107,7 @@ fn plus(i: &str) -> IResult<&str, char> {
 
 // `Startup finished in 11.573s (firmware) + … + 9.756s (userspace) = 36.415s `
 /// `Startup finished in 120ms.` (a user manager: the total only)
-pub fn startup_finished(i: &str) -> IResult<&str, StartupTotals> {
+pub(crate) fn startup_finished(i: &str) -> IResult<&str, StartupTotals> {
     let (i, _) = space0(i)?;
     let (i, _) = tag("Startup finished in ")(i)?;
     let mut totals = StartupTotals::default();
@@ -163,7 +163,7 @@ fn end(i: &str, totals: StartupTotals) -> IResult<&str, StartupTotals> {
 }
 
 /// `      13min 33.597s casper-md5check.service` (a blame line)
-pub fn blame_line(i: &str) -> IResult<&str, (f64, &str)> {
+pub(crate) fn blame_line(i: &str) -> IResult<&str, (f64, &str)> {
     let (i, _) = space0(i)?;
     let (i, secs) = timespan(i)?;
     let (i, _) = space1(i)?;
@@ -181,17 +181,17 @@ pub fn blame_line(i: &str) -> IResult<&str, (f64, &str)> {
 
 /// One critical-chain entry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChainEntry<'a> {
+pub(crate) struct ChainEntry<'a> {
     /// The unit.
-    pub unit: &'a str,
+    pub(crate) unit: &'a str,
     /// `@…`: when it became active (or started activating, with `+`), since userspace start.
-    pub at_secs: Option<f64>,
+    pub(crate) at_secs: Option<f64>,
     /// `+…`: how long it took to start.
-    pub took_secs: Option<f64>,
+    pub(crate) took_secs: Option<f64>,
 }
 
 /// `        └─cloud-init.service @4.562s +1.260s` / `cloud-config.service +1.321s`
-pub fn chain_line(i: &str) -> IResult<&str, ChainEntry<'_>> {
+pub(crate) fn chain_line(i: &str) -> IResult<&str, ChainEntry<'_>> {
     let (i, _) = take_while_tree(i)?;
     let (i, unit) = take_while1(|c: char| !c.is_whitespace())(i)?;
     if !is_unit_name(unit) {
@@ -244,17 +244,17 @@ fn target_reached(i: &str) -> IResult<&str, (&str, f64)> {
 }
 
 /// The phrase of the stuck answer.
-pub const NOT_FINISHED: &str = "Bootup is not yet finished";
+pub(crate) const NOT_FINISHED: &str = "Bootup is not yet finished";
 
 /// Parser state for systemd-analyze outputs.
 #[derive(Debug, Default)]
-pub struct Analyze {
+pub(crate) struct Analyze {
     status: StatusText,
 }
 
 impl Analyze {
     /// A new parser.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 }

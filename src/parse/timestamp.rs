@@ -14,18 +14,18 @@ use nom::{IResult, Parser};
 /// A year-less wall-clock stamp (syslog and journal short styles), resolved later against a
 /// year taken from elsewhere (a cloud-init banner).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct YearlessStamp {
+pub(crate) struct YearlessStamp {
     /// Month 1–12.
-    pub month: u32,
+    pub(crate) month: u32,
     /// Day of month.
-    pub day: u32,
+    pub(crate) day: u32,
     /// Time of day.
-    pub time: NaiveTime,
+    pub(crate) time: NaiveTime,
 }
 
 impl YearlessStamp {
     /// The stamp in `year`, if that date exists (Feb 29 needs a leap year).
-    pub fn with_year(self, year: i32) -> Option<NaiveDateTime> {
+    pub(crate) fn with_year(self, year: i32) -> Option<NaiveDateTime> {
         NaiveDate::from_ymd_opt(year, self.month, self.day).map(|d| d.and_time(self.time))
     }
 }
@@ -145,7 +145,7 @@ fn asctime_fixed(i: &str) -> Option<(&str, NaiveDateTime)> {
 }
 
 /// `2023-11-30 19:03:39,502` (Python logging asctime; no zone)
-pub fn asctime(i: &str) -> IResult<&str, NaiveDateTime> {
+pub(crate) fn asctime(i: &str) -> IResult<&str, NaiveDateTime> {
     if let Some(hit) = asctime_fixed(i) {
         return Ok(hit);
     }
@@ -176,7 +176,7 @@ fn zone(i: &str) -> IResult<&str, FixedOffset> {
 }
 
 /// `2016-08-30T21:53:25.972325+00:00` (RFC 3339 / ISO 8601 with an offset)
-pub fn iso8601(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
+pub(crate) fn iso8601(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
     let (i, d) = date(i)?;
     let (i, _) = alt((char('T'), char(' '))).parse(i)?;
     let (i, t) = time_of_day(i)?;
@@ -216,7 +216,7 @@ fn month_abbrev(i: &str) -> IResult<&str, u32> {
 }
 
 /// `Nov 17 19:31:28`, `Nov  3 06:51:06.074410` (syslog / journal short and short-precise)
-pub fn syslog(i: &str) -> IResult<&str, YearlessStamp> {
+pub(crate) fn syslog(i: &str) -> IResult<&str, YearlessStamp> {
     let (i, month) = month_abbrev(i)?;
     let (i, _) = space1(i)?;
     let (i, day) = map_res(
@@ -236,7 +236,7 @@ pub fn syslog(i: &str) -> IResult<&str, YearlessStamp> {
 }
 
 /// `Thu, 30 Nov 2023 19:03:39 +0000` (RFC 2822, as in cloud-init banners)
-pub fn rfc2822(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
+pub(crate) fn rfc2822(i: &str) -> IResult<&str, DateTime<FixedOffset>> {
     match rfc2822_fixed(i) {
         Some(hit) => Ok(hit),
         None => rfc2822_general(i),
@@ -319,7 +319,7 @@ fn rfc2822_fixed(i: &str) -> Option<(&str, DateTime<FixedOffset>)> {
 }
 
 /// `12.345678`, `-0.5`, `7` (a decimal number of seconds)
-pub fn seconds(i: &str) -> IResult<&str, f64> {
+pub(crate) fn seconds(i: &str) -> IResult<&str, f64> {
     map_res(
         recognize((
             opt(char('-')),
@@ -332,7 +332,7 @@ pub fn seconds(i: &str) -> IResult<&str, f64> {
 }
 
 /// `[    0.000000]` / `[12345.678901]` (kernel printk stamp), leading spaces inside allowed
-pub fn kernel_stamp(i: &str) -> IResult<&str, f64> {
+pub(crate) fn kernel_stamp(i: &str) -> IResult<&str, f64> {
     let (i, _) = char('[')(i)?;
     let (i, _) = space0(i)?;
     let (i, s) = seconds(i)?;

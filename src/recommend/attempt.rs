@@ -15,7 +15,7 @@ use crate::timeline::{Attempt as TimelineAttempt, Implausibles, Outcome, Zero};
 /// What is known of one attempt's register latency.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "secs")]
-pub enum Latency {
+pub(crate) enum Latency {
     /// It registered after this many seconds.
     Exact(f64),
     /// It is only known to take longer than this many seconds.
@@ -28,26 +28,26 @@ pub enum Latency {
 
 /// One provisioning attempt as the recommendation sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Attempt {
+pub(crate) struct Attempt {
     /// Instance id (empty for records of a plain durations file).
-    pub instance: Name,
+    pub(crate) instance: Name,
     /// Timeout class.
-    pub class: Name,
+    pub(crate) class: Name,
     /// Template, when the platform named one.
-    pub template: Option<Name>,
+    pub(crate) template: Option<Name>,
     /// Other platform labels (instance type, region, …).
-    pub labels: Labels,
+    pub(crate) labels: Labels,
     /// The latency, or why there is none.
-    pub latency: Latency,
+    pub(crate) latency: Latency,
     /// Whether the sweep flipped it at its timeout.
-    pub killed: bool,
+    pub(crate) killed: bool,
     /// Whether the latency counts from the kernel's start (launch unknown), not the launch.
-    pub from_kernel: bool,
+    pub(crate) from_kernel: bool,
 }
 
 impl Attempt {
     /// The statistics record: `None` for stuck and crashed attempts.
-    pub fn record(&self) -> Option<Record> {
+    pub(crate) fn record(&self) -> Option<Record> {
         match self.latency {
             Latency::Exact(s) => Some(Record::event(s)),
             Latency::Censored(s) => Some(Record::censored(s)),
@@ -58,17 +58,17 @@ impl Attempt {
     /// Whether it is fitted with a latency that counts from the kernel's start, not a launch:
     /// the one test of it every output counts by (`latency_from_kernel_start` of `fit`, the
     /// report's `from_kernel_start`, the recommendation's warning).
-    pub fn counts_from_kernel(&self) -> bool {
+    pub(crate) fn counts_from_kernel(&self) -> bool {
         self.from_kernel && self.record().is_some()
     }
 
     /// A censored record the sweep killed: stuck or slow, the data cannot tell (§8.4).
-    pub fn killed_unresolved(&self) -> bool {
+    pub(crate) fn killed_unresolved(&self) -> bool {
         self.killed && matches!(self.latency, Latency::Censored(_))
     }
 
     /// The value of a grouping label; `template` and `class` are labels too.
-    pub fn label(&self, key: &str) -> Option<&str> {
+    pub(crate) fn label(&self, key: &str) -> Option<&str> {
         match key {
             "class" => Some(&self.class),
             "template" => self.template.as_deref(),
@@ -81,7 +81,7 @@ impl Attempt {
 /// record per attempt, however many boots it took) to the recommendation's input. An attempt
 /// whose latency is implausible under `max_plausible_secs` is returned in the third value, one
 /// whose latency is unknown for a fitted outcome in the second: never silently dropped.
-pub fn from_attempts(
+pub(crate) fn from_attempts(
     attempts: &[TimelineAttempt],
     max_plausible_secs: f64,
 ) -> (Vec<Attempt>, Vec<&TimelineAttempt>, Implausibles) {
@@ -134,7 +134,11 @@ fn from_kernel(l: &crate::timeline::Latency) -> bool {
 /// Attempts of a plain durations file, all of class `class`. A record censored at or after the
 /// current timeout is taken as killed by the sweep; one censored earlier ended otherwise (the
 /// capture ended, the workspace was deleted).
-pub fn from_records(records: &[Record], class: &str, current_timeout_secs: f64) -> Vec<Attempt> {
+pub(crate) fn from_records(
+    records: &[Record],
+    class: &str,
+    current_timeout_secs: f64,
+) -> Vec<Attempt> {
     let (instance, class, labels): (Name, Name, Labels) =
         (Name::from(""), Name::from(class), Labels::default());
     records
@@ -158,7 +162,8 @@ pub fn from_records(records: &[Record], class: &str, current_timeout_secs: f64) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::{Implausible, Latency as BootLatency};
+    use crate::timeline::attempt::Implausible;
+    use crate::timeline::Latency as BootLatency;
 
     const DAY: f64 = crate::config::DEFAULT_MAX_PLAUSIBLE_SECS;
 

@@ -9,16 +9,16 @@ use crate::config::{Config, Expect, GuardTarget};
 
 /// The timeouts a change proposes: per class, and per template (its override).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Proposal {
+pub(crate) struct Proposal {
     /// Proposed register-wait timeout per class, seconds.
-    pub classes: BTreeMap<String, f64>,
+    pub(crate) classes: BTreeMap<String, f64>,
     /// Each template's override, seconds (as configured unless proposed).
-    pub templates: BTreeMap<String, f64>,
+    pub(crate) templates: BTreeMap<String, f64>,
 }
 
 impl Proposal {
     /// The configured timeouts, unchanged.
-    pub fn current(config: &Config) -> Self {
+    pub(crate) fn current(config: &Config) -> Self {
         Self {
             classes: config
                 .classes
@@ -37,7 +37,7 @@ impl Proposal {
 /// The verdict on one lockstep timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LockstepVerdict {
+pub(crate) enum LockstepVerdict {
     /// It covers the proposed timeout.
     Ok,
     /// It is shorter than the proposed timeout it must cover.
@@ -50,21 +50,21 @@ pub enum LockstepVerdict {
 
 /// One `[[lockstep]]` entry against the proposal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LockstepCheck {
+pub(crate) struct LockstepCheck {
     /// What the timeout is.
-    pub name: String,
+    pub(crate) name: String,
     /// The class whose timeout it must cover.
-    pub class: String,
+    pub(crate) class: String,
     /// Its current value, seconds.
-    pub timeout_s: f64,
+    pub(crate) timeout_s: f64,
     /// The value it must at least have (the class's proposed timeout).
-    pub required_s: Option<f64>,
+    pub(crate) required_s: Option<f64>,
     /// The verdict.
-    pub verdict: LockstepVerdict,
+    pub(crate) verdict: LockstepVerdict,
 }
 
 /// Checks every lockstep timeout against its class's proposed timeout.
-pub fn lockstep(config: &Config, proposal: &Proposal) -> Vec<LockstepCheck> {
+pub(crate) fn lockstep(config: &Config, proposal: &Proposal) -> Vec<LockstepCheck> {
     config
         .lockstep
         .iter()
@@ -90,7 +90,7 @@ pub fn lockstep(config: &Config, proposal: &Proposal) -> Vec<LockstepCheck> {
 /// The verdict on one guard case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum GuardVerdict {
+pub(crate) enum GuardVerdict {
     /// On its intended side, and it fails when what it guards breaks.
     Ok,
     /// Its age is on the wrong side of the timeout: the test itself fails.
@@ -103,28 +103,28 @@ pub enum GuardVerdict {
 
 /// One `[[guard]]` case against the proposal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GuardCheck {
+pub(crate) struct GuardCheck {
     /// What the case checks.
-    pub name: String,
+    pub(crate) name: String,
     /// The age the test uses, seconds.
-    pub age_s: f64,
+    pub(crate) age_s: f64,
     /// The class whose timeout applies (directly or as the fallback of a template).
-    pub class: String,
+    pub(crate) class: String,
     /// The template whose override the case exercises.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// The timeout that applies at that age (the template's override, else the class's).
-    pub timeout_s: Option<f64>,
+    pub(crate) timeout_s: Option<f64>,
     /// For a template case: the class timeout a broken override lookup would fall back to.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fallback_timeout_s: Option<f64>,
+    pub(crate) fallback_timeout_s: Option<f64>,
     /// The verdict the test expects.
-    pub expect: Expect,
+    pub(crate) expect: Expect,
     /// The verdict on the case.
-    pub verdict: GuardVerdict,
+    pub(crate) verdict: GuardVerdict,
     /// The ages that would make it a real guard: above the first value, up to and including
     /// the second (`null`: unbounded); `null` when no age can.
-    pub real_guard_interval_s: Option<[Option<f64>; 2]>,
+    pub(crate) real_guard_interval_s: Option<[Option<f64>; 2]>,
 }
 
 /// A boot older than the timeout is failed; at or below it, spared (the sweep flips a boot
@@ -151,7 +151,7 @@ fn real_interval(expect: Expect, own: f64, fallback: Option<f64>) -> Option<[Opt
 
 /// Checks every guard case against the proposal. A template case must be able to tell the
 /// template's override from its class's timeout; any case must sit on its intended side.
-pub fn guards(config: &Config, proposal: &Proposal) -> Vec<GuardCheck> {
+pub(crate) fn guards(config: &Config, proposal: &Proposal) -> Vec<GuardCheck> {
     config
         .guards
         .iter()

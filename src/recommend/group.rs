@@ -24,50 +24,50 @@ use super::{
 
 /// A group with no recommendation, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     /// The class.
-    pub class: String,
+    pub(crate) class: String,
     /// The template, for a template's group.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// Why.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// Everything `bootline recommend` reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recommendations {
     /// Schema version shared by every bootline JSON.
-    pub schema_version: u32,
+    pub(crate) schema_version: u32,
     /// The policy applied.
-    pub policy: Policy,
+    pub(crate) policy: Policy,
     /// How often the sweep runs, seconds: a boot is failed between T and T + period after its
     /// launch, so every rate at T is the worst case.
-    pub sweep_period_s: f64,
+    pub(crate) sweep_period_s: f64,
     /// The reading of killed boots asked for.
-    pub assume: Assume,
+    pub(crate) assume: Assume,
     /// The cohort label, with `--group-by`.
-    pub group_by: Option<String>,
+    pub(crate) group_by: Option<String>,
     /// One recommendation per class.
     pub classes: Vec<Recommendation>,
     /// One recommendation per template with its own override.
-    pub templates: Vec<Recommendation>,
+    pub(crate) templates: Vec<Recommendation>,
     /// Groups without a recommendation.
-    pub skipped: Vec<Skipped>,
+    pub(crate) skipped: Vec<Skipped>,
     /// Lockstep timeouts against the recommended class timeouts.
-    pub lockstep: Vec<LockstepCheck>,
+    pub(crate) lockstep: Vec<LockstepCheck>,
     /// Guard cases against the recommended class timeouts and the configured overrides.
-    pub guards: Vec<GuardCheck>,
+    pub(crate) guards: Vec<GuardCheck>,
     /// Attempts excluded for an implausible latency (`[latency] max_plausible_secs`), set by
     /// whoever mapped the timelines' attempts ([`super::from_attempts`]).
     #[serde(default, skip_serializing_if = "Implausibles::is_empty")]
-    pub implausible: Implausibles,
+    pub(crate) implausible: Implausibles,
 }
 
 impl Recommendations {
     /// The proposal these recommendations make: each class's recommended timeout (the
     /// configured one where there is none); templates keep their configured overrides.
-    pub fn proposal(&self, config: &Config) -> Proposal {
+    pub(crate) fn proposal(&self, config: &Config) -> Proposal {
         let mut p = Proposal::current(config);
         for r in &self.classes {
             p.classes.insert(r.class.clone(), r.recommended_timeout_s);
@@ -77,7 +77,7 @@ impl Recommendations {
 
     /// Lays each disagreement between the platform's timeouts and the configured ones on the
     /// recommendation of its group (its class, or its template with its own override).
-    pub fn attach_observed(&mut self, observed: &[crate::timeline::ObservedTimeout]) {
+    pub(crate) fn attach_observed(&mut self, observed: &[crate::timeline::ObservedTimeout]) {
         for r in self.classes.iter_mut().chain(&mut self.templates) {
             r.observed_timeout = observed
                 .iter()
@@ -88,7 +88,7 @@ impl Recommendations {
 
     /// Whether a finding calls for exit 1: an overlap, a lockstep timeout that must move, a
     /// guard case that is wrong or vacuous.
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         self.classes
             .iter()
             .chain(&self.templates)
@@ -172,7 +172,7 @@ fn groups<'a>(
 }
 
 /// The whole recommendation: every group, then the lockstep and guard checks.
-pub fn recommend<'a>(
+pub(crate) fn recommend<'a>(
     attempts: &'a [Attempt],
     config: &Config,
     options: &Options,
@@ -803,7 +803,7 @@ fn current_past_stuck(r: &Recommendation) -> Option<Warning> {
 /// Why the CI gate failed a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum GateReason {
+pub(crate) enum GateReason {
     /// The current timeout is below the recommended one.
     BelowRecommended,
     /// Kaplan–Meier's false-fail estimate at the current timeout exceeds the target.
@@ -812,62 +812,62 @@ pub enum GateReason {
 
 /// One group through the CI gate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GateCheck {
+pub(crate) struct GateCheck {
     /// The class.
-    pub class: String,
+    pub(crate) class: String,
     /// The template, for a template's group.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// The current timeout, seconds.
-    pub current_timeout_s: f64,
+    pub(crate) current_timeout_s: f64,
     /// The recommended timeout, seconds.
-    pub recommended_timeout_s: f64,
+    pub(crate) recommended_timeout_s: f64,
     /// The target false-fail rate.
-    pub target: f64,
+    pub(crate) target: f64,
     /// Kaplan–Meier's false-fail estimate at the current timeout (`null`: beyond the data).
-    pub km_at_current: Option<f64>,
+    pub(crate) km_at_current: Option<f64>,
     /// Its interval.
-    pub km_ci: [Option<f64>; 2],
+    pub(crate) km_ci: [Option<f64>; 2],
     /// When the platform's events contradict the current timeout: as in the recommendation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub observed_timeout: Option<ObservedTimeout>,
+    pub(crate) observed_timeout: Option<ObservedTimeout>,
     /// Whether it passes.
-    pub passed: bool,
+    pub(crate) passed: bool,
     /// Why not.
-    pub reasons: Vec<GateReason>,
+    pub(crate) reasons: Vec<GateReason>,
 }
 
 /// Everything `bootline check` reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
+pub(crate) struct Check {
     /// Schema version shared by every bootline JSON.
-    pub schema_version: u32,
+    pub(crate) schema_version: u32,
     /// The timeouts checked.
-    pub proposal: Proposal,
+    pub(crate) proposal: Proposal,
     /// Lockstep timeouts against the proposal.
-    pub lockstep: Vec<LockstepCheck>,
+    pub(crate) lockstep: Vec<LockstepCheck>,
     /// Guard cases against the proposal.
-    pub guards: Vec<GuardCheck>,
+    pub(crate) guards: Vec<GuardCheck>,
     /// With data: each group's current timeout against its recommendation.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gate: Option<Vec<GateCheck>>,
+    pub(crate) gate: Option<Vec<GateCheck>>,
     /// With data: groups without a recommendation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<Skipped>,
+    pub(crate) skipped: Vec<Skipped>,
     /// With data: attempts excluded for an implausible latency, as in the recommendation.
     #[serde(default, skip_serializing_if = "Implausibles::is_empty")]
-    pub implausible: Implausibles,
+    pub(crate) implausible: Implausibles,
 }
 
 impl Check {
     /// Whether a finding calls for exit 1.
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         checks_failed(&self.lockstep, &self.guards) || self.gate.iter().flatten().any(|g| !g.passed)
     }
 }
 
 /// Lockstep and guard checks of a proposal; with recommendations, the CI gate too.
-pub fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>) -> Check {
+pub(crate) fn check(config: &Config, proposal: Proposal, data: Option<&Recommendations>) -> Check {
     let gate = data.map(|d| {
         d.classes
             .iter()

@@ -7,11 +7,11 @@
 //! renderers only read it. [`check`] runs the lockstep and guard checks (and, with data, the
 //! CI gate) for a proposal.
 
-pub mod attempt;
-pub mod checks;
-pub mod group;
-pub mod rule;
-pub mod sample;
+pub(crate) mod attempt;
+pub(crate) mod checks;
+pub(crate) mod group;
+pub(crate) mod rule;
+pub(crate) mod sample;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,27 +19,26 @@ use crate::timeline::ObservedTimeout;
 
 use crate::stats::family::Family;
 
-pub use attempt::{from_attempts, from_records, Attempt, Latency};
-pub use checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict, Proposal};
-pub use group::{check, recommend, Check, GateCheck, Recommendations, Skipped};
-pub use rule::{Basis, FalseFail, PlausibleModel};
-pub use sample::Sample;
+pub(crate) use checks::Proposal;
+pub(crate) use group::{check, Recommendations};
+pub(crate) use rule::{Basis, FalseFail, PlausibleModel};
+pub(crate) use sample::Sample;
 
 /// The JSON schema version (the same as every bootline JSON document).
-pub const SCHEMA_VERSION: u32 = crate::stats::summary::SCHEMA_VERSION;
+pub(crate) const SCHEMA_VERSION: u32 = crate::stats::summary::SCHEMA_VERSION;
 /// Cohorts with fewer fitted records are listed, not fitted.
-pub const COHORT_MIN_RECORDS: usize = 50;
+pub(crate) const COHORT_MIN_RECORDS: usize = 50;
 /// Below this many fitted records a group's answer is flagged as resting on little data.
-pub const FEW_RECORDS: usize = 50;
+pub(crate) const FEW_RECORDS: usize = 50;
 /// A timeout above this share of the stuck threshold gets a warning.
-pub const STUCK_WARN_SHARE: f64 = 0.8;
+pub(crate) const STUCK_WARN_SHARE: f64 = 0.8;
 /// Plausible models whose bounds differ by more than this ratio make the answer model-sensitive.
-pub const MODEL_SPREAD: f64 = 1.25;
+pub(crate) const MODEL_SPREAD: f64 = 1.25;
 
 /// How the boots the sweep killed without a later register are read (docs/recommendation.md, "Killed is not slow").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Assume {
+pub(crate) enum Assume {
     /// The rule over every family, cure model included, picked by BIC.
     #[default]
     Auto,
@@ -51,21 +50,21 @@ pub enum Assume {
 
 /// What the recommendation is asked for, beyond the configuration.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Options {
+pub(crate) struct Options {
     /// Only this class (and its templates); every class otherwise.
-    pub class: Option<String>,
+    pub(crate) class: Option<String>,
     /// Timeouts to evaluate as what-ifs, seconds.
-    pub candidates: Vec<f64>,
+    pub(crate) candidates: Vec<f64>,
     /// A platform label whose values split each group into cohorts.
-    pub group_by: Option<String>,
+    pub(crate) group_by: Option<String>,
     /// The reading of killed boots.
-    pub assume: Assume,
+    pub(crate) assume: Assume,
 }
 
 /// The stuck-class verdict (docs/recommendation.md step 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// The timeout sits at or below 80 % of the stuck threshold.
     Ok,
     /// The timeout is above 80 % of the stuck threshold.
@@ -76,7 +75,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The verdict of `timeout` against `threshold`.
-    pub fn of(timeout: f64, threshold: f64) -> Self {
+    pub(crate) fn of(timeout: f64, threshold: f64) -> Self {
         if timeout >= threshold {
             Verdict::Overlap
         } else if timeout > STUCK_WARN_SHARE * threshold {
@@ -90,7 +89,7 @@ impl Verdict {
 /// Which reading of the killed boots an [`Assumption`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Reading {
+pub(crate) enum Reading {
     /// Killed boots censored at the flip (cure model excluded).
     KilledSlow,
     /// Killed boots dropped.
@@ -101,77 +100,77 @@ pub enum Reading {
 
 /// The answer under one reading of the killed boots.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Assumption {
+pub(crate) struct Assumption {
     /// The reading.
-    pub reading: Reading,
+    pub(crate) reading: Reading,
     /// Records fitted under it.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Of which censored.
-    pub n_censored: usize,
+    pub(crate) n_censored: usize,
     /// What the bound rests on (`null`: no bound).
-    pub basis: Option<Basis>,
+    pub(crate) basis: Option<Basis>,
     /// The bound of the (1 − p) quantile, seconds.
-    pub bound_s: Option<f64>,
+    pub(crate) bound_s: Option<f64>,
     /// The timeout it gives, seconds.
-    pub recommended_timeout_s: Option<f64>,
+    pub(crate) recommended_timeout_s: Option<f64>,
     /// The cure model's stuck fraction π̂.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stuck_fraction: Option<f64>,
+    pub(crate) stuck_fraction: Option<f64>,
     /// The cure model's BIC minus the best BIC of all families.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delta_bic: Option<f64>,
+    pub(crate) delta_bic: Option<f64>,
     /// Whether the recommendation uses this reading.
-    pub used: bool,
+    pub(crate) used: bool,
     /// Why a reading has no answer, or what it shares with another.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// One cohort of a group (`--group-by LABEL`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Cohort {
+pub(crate) struct Cohort {
     /// The label.
-    pub label: String,
+    pub(crate) label: String,
     /// Its value (`null`: attempts without the label).
-    pub value: Option<String>,
+    pub(crate) value: Option<String>,
     /// Fitted records.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Of which censored.
-    pub n_censored: usize,
+    pub(crate) n_censored: usize,
     /// Whether it was fitted (≥ 50 records).
-    pub fitted: bool,
+    pub(crate) fitted: bool,
     /// Its own basis.
-    pub basis: Option<Basis>,
+    pub(crate) basis: Option<Basis>,
     /// Its own bound, seconds.
-    pub bound_s: Option<f64>,
+    pub(crate) bound_s: Option<f64>,
     /// Its own timeout, seconds.
-    pub recommended_timeout_s: Option<f64>,
+    pub(crate) recommended_timeout_s: Option<f64>,
     /// Its own stuck-class verdict.
-    pub verdict: Option<Verdict>,
+    pub(crate) verdict: Option<Verdict>,
     /// Whether the group's (pooled) timeout is at least the cohort's own.
-    pub covered_by_pooled: Option<bool>,
+    pub(crate) covered_by_pooled: Option<bool>,
     /// Why it was not fitted.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// One what-if timeout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     /// Rates and observed boots at the candidate.
     #[serde(flatten)]
-    pub false_fail: FalseFail,
+    pub(crate) false_fail: FalseFail,
     /// Stuck-detection delay saved per stuck boot against the current timeout (negative:
     /// added), seconds.
-    pub stuck_delay_saved_s: f64,
+    pub(crate) stuck_delay_saved_s: f64,
     /// Its stuck-class verdict.
-    pub verdict: Verdict,
+    pub(crate) verdict: Verdict,
 }
 
 /// What to do when the healthy tail reaches the stuck threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Suggestion {
+pub(crate) enum Suggestion {
     /// Cohorts were fitted: give those whose own timeout stays below the threshold their own.
     PerCohort {
         /// The label.
@@ -191,7 +190,7 @@ pub enum Suggestion {
 /// Why a warning was raised; the message says it in words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum WarningKind {
+pub(crate) enum WarningKind {
     /// The data cannot give a distribution-free bound.
     NoDistributionFreeBound {
         /// Records needed (all below the bound uncensored).
@@ -254,12 +253,12 @@ pub enum WarningKind {
 
 /// A warning: its kind with data, and the sentence that says it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Warning {
+pub(crate) struct Warning {
     /// What kind, with its numbers.
     #[serde(flatten)]
-    pub kind: WarningKind,
+    pub(crate) kind: WarningKind,
     /// The sentence.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// The recommendation for one group: a class (without its overridden templates), a template
@@ -267,83 +266,83 @@ pub struct Warning {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recommendation {
     /// The class.
-    pub class: String,
+    pub(crate) class: String,
     /// The template, for a template's group.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// Fitted records.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Of which censored.
-    pub n_censored: usize,
+    pub(crate) n_censored: usize,
     /// Attempts the sweep killed (registered later or not).
-    pub n_killed: usize,
+    pub(crate) n_killed: usize,
     /// Killed attempts never seen registering (stuck or slow: §8.4).
-    pub n_killed_unresolved: usize,
+    pub(crate) n_killed_unresolved: usize,
     /// Stuck attempts: counted, not fitted.
-    pub n_stuck: usize,
+    pub(crate) n_stuck: usize,
     /// Crashed attempts: counted, not fitted.
-    pub n_crashed: usize,
+    pub(crate) n_crashed: usize,
     /// The quantile level bounded, 1 − p.
-    pub quantile: f64,
+    pub(crate) quantile: f64,
     /// The current timeout, seconds.
-    pub current_timeout_s: f64,
+    pub(crate) current_timeout_s: f64,
     /// When the platform's events contradict the current timeout: the timeout they state and
     /// the flips that disagree (each attempt's `failed` events were judged at the timeout its
     /// own events state).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub observed_timeout: Option<ObservedTimeout>,
+    pub(crate) observed_timeout: Option<ObservedTimeout>,
     /// The recommended timeout, seconds.
     pub recommended_timeout_s: f64,
     /// What the bound rests on.
-    pub basis: Basis,
+    pub(crate) basis: Basis,
     /// The basis's point estimate of the quantile, seconds (none for order statistics).
-    pub estimate_s: Option<f64>,
+    pub(crate) estimate_s: Option<f64>,
     /// The one-sided upper bound of the quantile, seconds.
-    pub bound_s: f64,
+    pub(crate) bound_s: f64,
     /// max(bound × slack, bound + slack_add), seconds.
-    pub raw_s: f64,
+    pub(crate) raw_s: f64,
     /// The stuck threshold, seconds.
-    pub stuck_threshold_s: f64,
+    pub(crate) stuck_threshold_s: f64,
     /// Threshold − recommended timeout, seconds.
-    pub stuck_margin_s: f64,
+    pub(crate) stuck_margin_s: f64,
     /// The stuck-class verdict.
-    pub verdict: Verdict,
+    pub(crate) verdict: Verdict,
     /// Stuck-detection delay saved per stuck boot (current − recommended; negative: added).
-    pub stuck_delay_saved_s: f64,
+    pub(crate) stuck_delay_saved_s: f64,
     /// The reading of killed boots the recommendation uses.
-    pub reading: Reading,
+    pub(crate) reading: Reading,
     /// Rates at the current timeout.
-    pub false_fail_at_current: FalseFail,
+    pub(crate) false_fail_at_current: FalseFail,
     /// Rates at the recommended timeout.
-    pub false_fail_at_recommended: FalseFail,
+    pub(crate) false_fail_at_recommended: FalseFail,
     /// With `overlap`: the share of healthy boots still running at the stuck threshold.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub at_stuck_threshold: Option<FalseFail>,
+    pub(crate) at_stuck_threshold: Option<FalseFail>,
     /// With `overlap`: what to do instead.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suggestion: Option<Suggestion>,
+    pub(crate) suggestion: Option<Suggestion>,
     /// The answer under each reading of the killed boots.
-    pub assumptions: Vec<Assumption>,
+    pub(crate) assumptions: Vec<Assumption>,
     /// Models within ΔBIC ≤ 2 of the best, with their bounds.
-    pub plausible_models: Vec<PlausibleModel>,
+    pub(crate) plausible_models: Vec<PlausibleModel>,
     /// Cohorts, with `--group-by`.
-    pub cohorts: Vec<Cohort>,
+    pub(crate) cohorts: Vec<Cohort>,
     /// What-if timeouts.
-    pub candidates: Vec<Candidate>,
+    pub(crate) candidates: Vec<Candidate>,
     /// Warnings.
-    pub warnings: Vec<Warning>,
+    pub(crate) warnings: Vec<Warning>,
 }
 
 impl Recommendation {
     /// The group's name: the template's, else the class's.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.template.as_deref().unwrap_or(&self.class)
     }
 }
 
 /// Why a group has no recommendation.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum RecommendError {
+pub(crate) enum RecommendError {
     /// No attempt with a latency.
     #[error("no boot with a register latency to fit")]
     NoRecords,

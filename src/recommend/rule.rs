@@ -17,7 +17,7 @@ use super::attempt::Attempt;
 
 /// What the bound rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Basis {
+pub(crate) enum Basis {
     /// The distribution-free binomial order-statistic bound (docs/statistics.md §3).
     OrderStatistic,
     /// The Kaplan–Meier one-sided log(−log) band, inverted (docs/statistics.md §4).
@@ -62,36 +62,36 @@ impl<'de> Deserialize<'de> for Basis {
 
 /// A model within ΔBIC ≤ 2 of the best, with its bound.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PlausibleModel {
+pub(crate) struct PlausibleModel {
     /// The family.
-    pub family: Family,
+    pub(crate) family: Family,
     /// BIC − the best BIC.
-    pub delta_bic: f64,
+    pub(crate) delta_bic: f64,
     /// Its point estimate of the (1 − p) quantile.
-    pub estimate_s: Option<f64>,
+    pub(crate) estimate_s: Option<f64>,
     /// Its one-sided upper bound of the quantile.
-    pub ucb_s: Option<f64>,
+    pub(crate) ucb_s: Option<f64>,
 }
 
 /// Everything the rule reads from one record set, computed once.
 pub(crate) struct Evidence {
-    pub records: Vec<Record>,
-    pub km: KaplanMeier,
+    pub(crate) records: Vec<Record>,
+    pub(crate) km: KaplanMeier,
     /// Order-statistic bound of the (1 − p) quantile.
-    pub os_ucb: Option<f64>,
+    pub(crate) os_ucb: Option<f64>,
     /// n needed for a distribution-free bound.
-    pub min_n: u64,
+    pub(crate) min_n: u64,
     /// Kaplan–Meier band-inversion bound.
-    pub km_ucb: Option<f64>,
+    pub(crate) km_ucb: Option<f64>,
     /// Every family fitted (those that could be).
-    pub fits: Fits,
+    pub(crate) fits: Fits,
     /// Largest exact latency.
-    pub max_event: Option<f64>,
+    pub(crate) max_event: Option<f64>,
 }
 
 impl Evidence {
     /// Fits the families and computes both distribution-free bounds.
-    pub fn new(records: Vec<Record>, families: &[Family], policy: &Policy) -> Result<Self> {
+    pub(crate) fn new(records: Vec<Record>, families: &[Family], policy: &Policy) -> Result<Self> {
         let q = 1.0 - policy.target_false_fail_rate;
         let os = order_stat_bound(&records, q, policy.confidence)?;
         let km = KaplanMeier::fit(&records)?;
@@ -109,7 +109,7 @@ impl Evidence {
         })
     }
 
-    pub fn n_censored(&self) -> usize {
+    pub(crate) fn n_censored(&self) -> usize {
         self.records.iter().filter(|r| r.censored).count()
     }
 }
@@ -117,15 +117,15 @@ impl Evidence {
 /// The bound the rule chose, with the models it considered.
 #[derive(Debug, Clone)]
 pub(crate) struct Bound {
-    pub basis: Basis,
-    pub bound: f64,
+    pub(crate) basis: Basis,
+    pub(crate) bound: f64,
     /// The basis's point estimate of the quantile (KM or model; none for order statistics).
-    pub estimate: Option<f64>,
+    pub(crate) estimate: Option<f64>,
     /// The best model by BIC among the allowed families: it gives the model rates.
-    pub best: Option<FittedModel>,
-    pub plausible: Vec<PlausibleModel>,
+    pub(crate) best: Option<FittedModel>,
+    pub(crate) plausible: Vec<PlausibleModel>,
     /// Better models by BIC passed over for want of a bound.
-    pub unbounded: Vec<Unbounded>,
+    pub(crate) unbounded: Vec<Unbounded>,
 }
 
 /// Applies steps 1–3 of docs/recommendation.md with the families `allow` admits.
@@ -205,23 +205,23 @@ pub(crate) fn bound(
 
 /// A model that ranked above the basis by BIC but has no confidence bound.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Unbounded {
+pub(crate) struct Unbounded {
     /// The family.
-    pub family: Family,
+    pub(crate) family: Family,
     /// Its point estimate of the quantile, seconds.
-    pub estimate_s: Option<f64>,
+    pub(crate) estimate_s: Option<f64>,
     /// Why it has no bound.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// max(bound × multiplier, bound + add): the raw timeout before rounding.
-pub fn raw_timeout(bound: f64, policy: &Policy) -> f64 {
+pub(crate) fn raw_timeout(bound: f64, policy: &Policy) -> f64 {
     (bound * policy.slack_multiplier).max(bound + policy.slack_add_secs)
 }
 
 /// The raw timeout rounded up to the grid (`grid_secs` below `grid_switch_secs`, else
 /// `grid_above_secs`); a raw value within 1e-9 of a grid point is that point.
-pub fn round_to_grid(raw: f64, policy: &Policy) -> f64 {
+pub(crate) fn round_to_grid(raw: f64, policy: &Policy) -> f64 {
     let g = if raw < policy.grid_switch_secs {
         policy.grid_secs
     } else {
@@ -241,26 +241,26 @@ pub fn round_to_grid(raw: f64, policy: &Policy) -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FalseFail {
     /// The timeout, seconds.
-    pub timeout_s: f64,
+    pub(crate) timeout_s: f64,
     /// Kaplan–Meier Ŝ(T); `null` beyond the data (T past the last record while Ŝ > 0).
-    pub km: Option<f64>,
+    pub(crate) km: Option<f64>,
     /// Its log(−log) interval (two-sided at the policy's confidence).
-    pub km_ci: [Option<f64>; 2],
+    pub(crate) km_ci: [Option<f64>; 2],
     /// T lies beyond every record and Kaplan–Meier has not reached 0: no distribution-free
     /// estimate exists there.
-    pub km_beyond_data: bool,
+    pub(crate) km_beyond_data: bool,
     /// The model's S(T) of healthy boots.
-    pub model: Option<f64>,
+    pub(crate) model: Option<f64>,
     /// Its interval (delta method on ln(−ln S)).
-    pub model_ci: [Option<f64>; 2],
+    pub(crate) model_ci: [Option<f64>; 2],
     /// The model used (the best by BIC).
-    pub model_family: Option<Family>,
+    pub(crate) model_family: Option<Family>,
     /// Expected false fails per 10,000 healthy boots (the model's; Kaplan–Meier's without one).
-    pub per_10k: Option<f64>,
+    pub(crate) per_10k: Option<f64>,
     /// How many observed boots registered later than T (the sweep would have failed them).
-    pub observed: usize,
+    pub(crate) observed: usize,
     /// Their instance ids, sorted (where known).
-    pub instances: Vec<String>,
+    pub(crate) instances: Vec<String>,
 }
 
 /// Rates at `timeout` from the evidence and the model.

@@ -15,18 +15,18 @@ use super::{group, Options, Recommendations};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sample {
     /// The attempts, as the recommendation sees them.
-    pub attempts: Vec<Attempt>,
+    pub(crate) attempts: Vec<Attempt>,
     /// Instances of attempts of a fitted outcome without a usable latency (not fitted).
-    pub unusable: Vec<Name>,
+    pub(crate) unusable: Vec<Name>,
     /// Attempts with an implausible latency (not fitted).
-    pub implausible: Implausibles,
+    pub(crate) implausible: Implausibles,
     /// Where the platform's timeouts contradict the configured ones.
-    pub observed: Vec<ObservedTimeout>,
+    pub(crate) observed: Vec<ObservedTimeout>,
 }
 
 impl Sample {
     /// The attempts of a fleet's boots (ordered by instance and boot, as read).
-    pub fn from_boots(boots: &[LeanBoot], config: &Config) -> Self {
+    pub(crate) fn from_boots(boots: &[LeanBoot], config: &Config) -> Self {
         Self::from_timeline(&crate::timeline::attempts(boots), config)
     }
 
@@ -44,7 +44,7 @@ impl Sample {
     }
 
     /// The attempts of a plain durations file, all of class `class` (see [`from_records`]).
-    pub fn from_records(records: &[Record], class: &str, current_timeout_secs: f64) -> Self {
+    pub(crate) fn from_records(records: &[Record], class: &str, current_timeout_secs: f64) -> Self {
         Self {
             attempts: from_records(records, class, current_timeout_secs),
             ..Self::default()
@@ -53,7 +53,7 @@ impl Sample {
 
     /// The recommendation, with the implausible attempts and the contradicted timeouts laid on
     /// it.
-    pub fn recommend(&self, config: &Config, options: &Options) -> Recommendations {
+    pub(crate) fn recommend(&self, config: &Config, options: &Options) -> Recommendations {
         let mut recs = group::recommend(&self.attempts, config, options);
         recs.implausible = self.implausible.clone();
         recs.attach_observed(&self.observed);
@@ -61,7 +61,7 @@ impl Sample {
     }
 
     /// Fitted attempts of `class` whose latency counts from the kernel's start, not a launch.
-    pub fn from_kernel_start(&self, class: &str) -> usize {
+    pub(crate) fn counted_from_kernel(&self, class: &str) -> usize {
         self.attempts
             .iter()
             .filter(|a| &*a.class == class && a.counts_from_kernel())

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use crate::event::{stage_of_action, Event, EventKind};
 
 /// The description `cloud-init analyze` gives a stage started by a banner.
-pub fn stage_description(stage: &str) -> &'static str {
+pub(crate) fn stage_description(stage: &str) -> &'static str {
     match stage {
         "init-local" => "starting search for local datasources",
         "init-network" => "searching for network datasources",
@@ -22,16 +22,16 @@ pub fn stage_description(stage: &str) -> &'static str {
 }
 
 /// Streams events as a dump document.
-pub struct DumpWriter<W: Write> {
+pub(crate) struct DumpWriter<W: Write> {
     out: W,
     written: u64,
     /// Events skipped because they carry no wall-clock time.
-    pub skipped_without_time: u64,
+    pub(crate) skipped_without_time: u64,
 }
 
 impl<W: Write> DumpWriter<W> {
     /// Starts a document.
-    pub fn new(mut out: W) -> io::Result<Self> {
+    pub(crate) fn new(mut out: W) -> io::Result<Self> {
         out.write_all(b"[")?;
         Ok(Self {
             out,
@@ -41,7 +41,7 @@ impl<W: Write> DumpWriter<W> {
     }
 
     /// Writes one event if it is a reporting event (start, finish, running banner).
-    pub fn event(&mut self, e: &Event) -> io::Result<()> {
+    pub(crate) fn event(&mut self, e: &Event) -> io::Result<()> {
         let (name, event_type, description, result): (Cow<str>, &str, Cow<str>, Option<&str>) =
             match &e.kind {
                 EventKind::Start { name, description } => (
@@ -91,12 +91,12 @@ impl<W: Write> DumpWriter<W> {
     }
 
     /// How many events were written.
-    pub fn written(&self) -> u64 {
+    pub(crate) fn written(&self) -> u64 {
         self.written
     }
 
     /// Ends the document.
-    pub fn finish(mut self) -> io::Result<W> {
+    pub(crate) fn finish(mut self) -> io::Result<W> {
         if self.written > 0 {
             self.out.write_all(b"\n")?;
         }

@@ -12,7 +12,7 @@ use crate::timeline::lean::{Seen, Selection};
 
 /// What one input gave, as the line names it.
 #[derive(Debug, Clone, Copy)]
-pub enum Gave<'a> {
+pub(crate) enum Gave<'a> {
     /// Read to its end: what its parser counted.
     Read(&'a Summary),
     /// Found in a folder and not a format bootline reads: skipped (and said).
@@ -27,9 +27,9 @@ pub enum Gave<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
     /// The path as given (or as a folder walk found it).
-    pub path: &'a Path,
+    pub(crate) path: &'a Path,
     /// What reading it gave.
-    pub gave: Gave<'a>,
+    pub(crate) gave: Gave<'a>,
 }
 
 /// What a boot is made of, for inputs none of whose lines was an event.
@@ -95,7 +95,7 @@ fn malformed(s: &Summary) -> String {
 
 /// The line for a read that gave no boot at all: `no boot found in 1 file:
 /// x.txt (9 lines read as serial-console); no line of it is a kernel start, …`.
-pub fn no_boot(inputs: &[Input<'_>]) -> String {
+pub(crate) fn no_boot(inputs: &[Input<'_>]) -> String {
     let described: Vec<(String, bool)> = inputs.iter().map(gave_text).collect();
     let eventless = described.iter().filter(|(_, e)| *e).count();
     let items: Vec<&str> = described.iter().map(|(t, _)| t.as_str()).collect();
@@ -130,7 +130,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 /// The line for a read whose boots the selection (`--class`, `--instance`, `--since`,
 /// `--until`) all left out: `no boot of class gpu among the 1143 boots read (their classes:
 /// default, hermes)`.
-pub fn nothing_selected(selection: &Selection, seen: &Seen) -> String {
+pub(crate) fn nothing_selected(selection: &Selection, seen: &Seen) -> String {
     let mut what = Vec::new();
     if let Some(i) = &selection.instance {
         what.push(format!("of instance {i}"));
@@ -169,7 +169,7 @@ pub fn nothing_selected(selection: &Selection, seen: &Seen) -> String {
 
 /// `blame`, `show` and `dump` with inputs of no cloud-init event: `no cloud-init events in
 /// x.txt (read as serial-console)`.
-pub fn no_cloud_init_events(inputs: &[(&Path, &Summary)]) -> String {
+pub(crate) fn no_cloud_init_events(inputs: &[(&Path, &Summary)]) -> String {
     let items: Vec<String> = inputs
         .iter()
         .map(|(path, s)| format!("{} (read as {})", path.display(), format_name(s)))
@@ -178,7 +178,7 @@ pub fn no_cloud_init_events(inputs: &[(&Path, &Summary)]) -> String {
 }
 
 /// What `--since`/`--until` did with boots that have no date.
-pub fn undated_left_out(boots: usize) -> String {
+pub(crate) fn undated_left_out(boots: usize) -> String {
     format!(
         "--since/--until: {} no date (no launch, and no year or wall clock in {}): left out",
         match boots {

@@ -4,7 +4,8 @@
 //! Each boundary shows them as text and never lets them act:
 //!
 //! - the terminal ([`terminal`]): every control character is a visible escape (`\x1b`, `\n`),
-//!   so no log can set the title, clear the screen or fake a line of output;
+//!   so no log can set the title, clear the screen or fake a line of output, and every
+//!   bidirectional override or isolate too (`\u{202e}`), so none can reverse what is shown;
 //! - Markdown ([`markdown_code`], [`markdown_cell`], [`markdown_text`]): inside a code span
 //!   whose fence is longer than any run of backticks in it, or with the characters that start
 //!   markup backslash-escaped; a newline never passes, raw HTML never forms;
@@ -17,9 +18,16 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `c` is a control character: C0, DEL or C1.
+/// Whether `c` is a control character: C0, DEL or C1, or one that reorders or breaks the text
+/// around it without being seen: the bidirectional marks, embeddings, overrides and isolates
+/// (a log line that reverses what follows it) and the Unicode line and paragraph separators.
 fn is_control(c: char) -> bool {
     c.is_control()
+        || matches!(
+            c,
+            '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+                | '\u{2028}' | '\u{2029}'
+        )
 }
 
 /// `c` as a visible escape: `\n`, `\t`, `\r`, else `\x1b` (C0, DEL) or `\u{9b}` (C1).
@@ -60,14 +68,14 @@ fn replace_chars<'a>(
 
 /// Log text for a terminal: every control character, newline and tab included, as a visible
 /// escape (`i-a\u{1b}]0;x\u{7}` → `i-a\x1b]0;x\x07`).
-pub fn terminal(s: &str) -> Cow<'_, str> {
+pub(crate) fn terminal(s: &str) -> Cow<'_, str> {
     replace_chars(s, |c| !is_control(c), push_visible)
 }
 
 /// Log text for a chart label that plotters writes into the SVG: plotters escapes `<`, `&`,
 /// `>` and quotes itself, so only control characters are left, shown as visible escapes (the
 /// label's width is then estimated on what is drawn).
-pub fn chart_label(s: &str) -> Cow<'_, str> {
+pub(crate) fn chart_label(s: &str) -> Cow<'_, str> {
     replace_chars(s, |c| !is_control(c), push_visible)
 }
 
@@ -75,7 +83,7 @@ pub fn chart_label(s: &str) -> Cow<'_, str> {
 /// other than newline and tab become visible escapes, except (when `colour`) the SGR sequences
 /// (`ESC [ digits ; … m`) the palette paints with. The last guard before the bytes leave, behind
 /// the values already passed through [`terminal`].
-pub fn terminal_lines(s: &str, colour: bool) -> Cow<'_, str> {
+pub(crate) fn terminal_lines(s: &str, colour: bool) -> Cow<'_, str> {
     let keep = |c: char| !is_control(c) || c == '\n' || c == '\t';
     if !colour || !s.contains('\u{1b}') {
         return replace_chars(s, keep, push_visible);
@@ -117,7 +125,7 @@ fn sgr_len(s: &str) -> usize {
 /// longest run of backticks inside, padded with a space where the text starts or ends with a
 /// backtick; control characters (a newline too) are visible escapes. Inside a code span `<`,
 /// `*` and `|`-outside-tables are literal.
-pub fn markdown_code(s: &str) -> String {
+pub(crate) fn markdown_code(s: &str) -> String {
     let shown = terminal(s);
     let longest = shown.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
@@ -135,14 +143,14 @@ pub fn markdown_code(s: &str) -> String {
 
 /// [`markdown_code`] for a table cell: a `|` would end the cell even inside a code span, so it
 /// is written `\|` (GitHub's table syntax shows it as `|`).
-pub fn markdown_cell(s: &str) -> String {
+pub(crate) fn markdown_cell(s: &str) -> String {
     markdown_code(s).replace('|', "\\|")
 }
 
 /// A fenced code block of `lang` holding `s`: the fence is longer than any run of backticks in
 /// `s` (at least three), so no line of it can close the block; control characters other than
 /// newline and tab are visible escapes.
-pub fn markdown_block(lang: &str, s: &str) -> String {
+pub(crate) fn markdown_block(lang: &str, s: &str) -> String {
     let shown = terminal_lines(s, false);
     let longest = shown.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
@@ -154,7 +162,7 @@ pub fn markdown_block(lang: &str, s: &str) -> String {
 /// `` ` ``, `*`, `_` (but inside a word), `~`, `[`, `]`, `|`, a `<` that could open a tag or
 /// autolink (`<img`, `</`, `<!`, `<?`) and an `&` that could start an entity. Text without them is unchanged, so
 /// `default`, `gpu-large` or `< 0.10 %` read as before.
-pub fn markdown_text(s: &str) -> Cow<'_, str> {
+pub(crate) fn markdown_text(s: &str) -> Cow<'_, str> {
     let bytes = s.as_bytes();
     let unsafe_at = |i: usize| -> bool {
         let next = bytes.get(i + 1).copied().unwrap_or(b' ');
@@ -189,7 +197,7 @@ pub fn markdown_text(s: &str) -> Cow<'_, str> {
 
 /// Log text for an SVG (XML 1.0) text node or attribute: `&`, `<`, `>` as entities, control
 /// characters other than tab and newline as visible escapes.
-pub fn xml_text(s: &str) -> Cow<'_, str> {
+pub(crate) fn xml_text(s: &str) -> Cow<'_, str> {
     replace_chars(
         s,
         |c| !matches!(c, '&' | '<' | '>') && (!is_control(c) || c == '\t' || c == '\n'),
@@ -205,7 +213,7 @@ pub fn xml_text(s: &str) -> Cow<'_, str> {
 /// A whole XML document with the control characters XML 1.0 forbids made visible; its markup
 /// (`<`, `&`) stays. The guard on every SVG written, behind the labels passed through
 /// [`xml_text`].
-pub fn xml_document(s: &str) -> Cow<'_, str> {
+pub(crate) fn xml_document(s: &str) -> Cow<'_, str> {
     replace_chars(
         s,
         |c| !is_control(c) || c == '\t' || c == '\n',
@@ -227,6 +235,18 @@ mod tests {
         );
         assert_eq!(terminal("a\tb\r\u{7f}\u{9b}"), "a\\tb\\r\\x7f\\u{9b}");
         assert!(matches!(terminal("i-0abc"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_bidirectional_override_is_shown_not_obeyed_at_every_boundary() {
+        let reversed = "i-1\u{202e}gnp.exe\u{2066}x\u{2028}y";
+        let shown = "i-1\\u{202e}gnp.exe\\u{2066}x\\u{2028}y";
+        assert_eq!(terminal(reversed), shown);
+        assert_eq!(xml_text(reversed), shown);
+        assert_eq!(chart_label(reversed), shown);
+        assert!(!markdown_text(reversed).contains('\u{202e}'));
+        assert!(!markdown_cell(reversed).contains('\u{2066}'));
+        assert_eq!(terminal("Grüße, 東京, ܐ"), "Grüße, 東京, ܐ");
     }
 
     #[test]

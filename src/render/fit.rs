@@ -15,7 +15,7 @@ use crate::stats::summary::{FitSummary, QuantileOut};
 
 /// `fit`'s text: every section of the report in reading order; the phase table lists phases
 /// that take no time too when `all_phases`.
-pub fn text(r: &FitReport, all_phases: bool) -> String {
+pub(crate) fn text(r: &FitReport, all_phases: bool) -> String {
     let mut t = summary_line(&r.summary, &r.subject);
     if let Some(c) = &r.class {
         t.push_str(&class_counts(c));
@@ -262,7 +262,7 @@ const MODEL_LEVEL: &str = "p99.9";
 /// One line: how many records, the Kaplan–Meier p99 with its upper bound, and the best model
 /// by BIC with its p99.9 and bound. `subject` names what was fitted (`class default`, a
 /// file).
-pub fn summary_line(s: &FitSummary, subject: &str) -> String {
+pub(crate) fn summary_line(s: &FitSummary, subject: &str) -> String {
     let km = match s.km.quantiles.get(KM_LEVEL) {
         Some(q) if q.estimate.is_some() => format!(
             "Kaplan–Meier {KM_LEVEL} {} s (bound {} s)",
@@ -296,7 +296,7 @@ fn takes_no_time(q: &PhaseQuantiles) -> bool {
 
 /// The per-phase table, slowest p90 first (ties by name). Phases that take no time are
 /// folded into one line with their count unless `all`.
-pub fn phase_table(quantiles: &[PhaseQuantiles], all: bool) -> String {
+pub(crate) fn phase_table(quantiles: &[PhaseQuantiles], all: bool) -> String {
     let mut rows: Vec<&PhaseQuantiles> = quantiles.iter().collect();
     rows.sort_by(|a, b| b.p90.total_cmp(&a.p90).then_with(|| a.phase.cmp(&b.phase)));
     let (shown, folded): (Vec<&PhaseQuantiles>, Vec<&PhaseQuantiles>) =
@@ -340,7 +340,7 @@ pub fn phase_table(quantiles: &[PhaseQuantiles], all: bool) -> String {
 }
 
 /// The models' bootstrap goodness-of-fit p-values, when `--bootstrap` asked for them.
-pub fn bootstrap_table(s: &FitSummary) -> String {
+pub(crate) fn bootstrap_table(s: &FitSummary) -> String {
     let rows: Vec<_> = s
         .models
         .iter()

@@ -1,17 +1,20 @@
-//! Renderers: pure functions from results to text, JSON and (later) Markdown and SVG.
+//! Renderers: pure functions from results to text and JSON (the report's Markdown is
+//! `report/markdown.rs`, its SVG charts `chart/`).
 
-pub mod dump;
-pub mod empty;
-pub mod escape;
-pub mod fit;
+pub(crate) mod compare;
+pub(crate) mod dump;
+pub(crate) mod empty;
+pub(crate) mod escape;
+pub(crate) mod fit;
+pub(crate) mod observed;
 pub mod recommend;
 pub mod records;
 pub mod style;
 pub(crate) mod summary;
-pub mod timeline;
+pub(crate) mod timeline;
 
 /// Seconds to one decimal, or `-` when unknown (the text tables' cell).
-pub fn secs_or_dash(v: Option<f64>) -> String {
+pub(crate) fn secs_or_dash(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |x| format!("{x:.1}"))
 }
 
@@ -19,7 +22,7 @@ pub fn secs_or_dash(v: Option<f64>) -> String {
 const NAMES_SHOWN: usize = 5;
 
 /// `a, b, c, d, e and 4 more`.
-pub fn name_list<T: std::fmt::Display>(items: &[T]) -> String {
+pub(crate) fn name_list<T: std::fmt::Display>(items: &[T]) -> String {
     let shown: Vec<String> = items.iter().take(NAMES_SHOWN).map(T::to_string).collect();
     let mut s = shown.join(", ");
     if items.len() > NAMES_SHOWN {
@@ -29,13 +32,13 @@ pub fn name_list<T: std::fmt::Display>(items: &[T]) -> String {
 }
 
 /// `1 file` / `2 files`.
-pub fn count(n: usize, what: &str) -> String {
+pub(crate) fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// A doubtful setting of `bootline.toml`, located like its errors:
 /// `bootline.toml:9: warning: class hermes: stuck_threshold_secs 300 s is below timeout_secs 600 s; …`.
-pub fn config_warning(w: &crate::config::ConfigWarning) -> String {
+pub(crate) fn config_warning(w: &crate::config::ConfigWarning) -> String {
     use crate::config::ConfigWarningKind;
     let what = match &w.kind {
         ConfigWarningKind::StuckBelowTimeout {

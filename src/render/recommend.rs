@@ -30,7 +30,7 @@ use crate::recommend::{
 };
 
 /// Seconds without a needless decimal: `720 s`, `606.1 s`.
-pub fn secs(v: f64) -> String {
+pub(crate) fn secs(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("{v:.0} s")
     } else {
@@ -56,7 +56,7 @@ fn rate_phrase(f: &FalseFail, target: f64) -> String {
 }
 
 /// The one-line answer of a group.
-pub fn headline(r: &Recommendation, policy: &Policy) -> String {
+pub(crate) fn headline(r: &Recommendation, policy: &Policy) -> String {
     let target = policy.target_false_fail_rate;
     let (cur, rec) = (r.current_timeout_s, r.recommended_timeout_s);
     let verb = if rec > cur {
@@ -459,7 +459,7 @@ fn checks_text(lockstep: &[LockstepCheck], guards: &[GuardCheck]) -> String {
 }
 
 /// The text of `bootline recommend`.
-pub fn text(r: &Recommendations) -> String {
+pub(crate) fn text(r: &Recommendations) -> String {
     let mut o = String::new();
     let target = r.policy.target_false_fail_rate;
     for g in r.classes.iter().chain(&r.templates) {
@@ -507,7 +507,7 @@ pub fn text(r: &Recommendations) -> String {
 }
 
 /// The text of `bootline check`.
-pub fn check_text(c: &Check) -> String {
+pub(crate) fn check_text(c: &Check) -> String {
     let mut o = String::new();
     let proposed: Vec<String> = c
         .proposal

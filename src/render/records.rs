@@ -17,10 +17,10 @@ use crate::event::{Location, StageResult};
 use crate::record::{BannerMark, Boundary, Record, RecordClock, Span, SpanEnd};
 
 /// JSON schema version shared by every JSON document bootline writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// `%08.5f`, as the reference formats durations and offsets.
-pub fn secs5(v: f64) -> String {
+pub(crate) fn secs5(v: f64) -> String {
     let mut s = Vec::with_capacity(12);
     push_secs5(&mut s, v);
     String::from_utf8(s).expect("a formatted number is ASCII")
@@ -69,7 +69,7 @@ fn push_digits(buf: &mut Vec<u8>, mut n: u64, width: usize) {
 }
 
 /// The header line of a record.
-pub fn record_header(number: usize) -> String {
+pub(crate) fn record_header(number: usize) -> String {
     format!("-- Boot Record {number:02} --")
 }
 
@@ -265,75 +265,75 @@ fn clock_word(c: RecordClock) -> &'static str {
 }
 
 /// The closing line of blame and show.
-pub fn write_footer(out: &mut dyn Write, records: usize) -> io::Result<()> {
+pub(crate) fn write_footer(out: &mut dyn Write, records: usize) -> io::Result<()> {
     writeln!(out, "{records} boot records analyzed")
 }
 
 /// One span as JSON.
 #[derive(Debug, Serialize)]
-pub struct SpanJson<'a> {
+pub(crate) struct SpanJson<'a> {
     /// Event name.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// Description (the finish's when there is one).
-    pub description: &'a str,
+    pub(crate) description: &'a str,
     /// Nesting depth.
-    pub depth: usize,
+    pub(crate) depth: usize,
     /// `finished`, `stated` or `unfinished`.
-    pub state: &'static str,
+    pub(crate) state: &'static str,
     /// Whether `cloud-init analyze blame` would list it.
-    pub leaf: bool,
+    pub(crate) leaf: bool,
     /// Seconds from the record's first event to the span's start, on the record clock.
-    pub start_offset_secs: Option<f64>,
+    pub(crate) start_offset_secs: Option<f64>,
     /// Duration in seconds (for an unfinished span: known so far).
-    pub duration_secs: Option<f64>,
+    pub(crate) duration_secs: Option<f64>,
     /// Result word.
-    pub result: Option<StageResult>,
+    pub(crate) result: Option<StageResult>,
     /// Wall-clock start.
-    pub wall_start: Option<String>,
+    pub(crate) wall_start: Option<String>,
     /// Wall-clock end.
-    pub wall_end: Option<String>,
+    pub(crate) wall_end: Option<String>,
     /// Where the start was read.
-    pub source: String,
+    pub(crate) source: String,
     /// Where the finish was read.
-    pub end_source: Option<String>,
+    pub(crate) end_source: Option<String>,
 }
 
 /// One record as JSON.
 #[derive(Debug, Serialize)]
 pub struct RecordJson<'a> {
     /// The input it came from.
-    pub input: &'a str,
+    pub(crate) input: &'a str,
     /// 1-based number within the input.
-    pub number: usize,
+    pub(crate) number: usize,
     /// Why the record began.
-    pub boundary: Boundary,
+    pub(crate) boundary: Boundary,
     /// The clock offsets are on.
-    pub clock: RecordClock,
+    pub(crate) clock: RecordClock,
     /// First to last event on the record clock.
-    pub total_secs: Option<f64>,
+    pub(crate) total_secs: Option<f64>,
     /// Sum of top-level stage durations.
-    pub stage_sum_secs: f64,
+    pub(crate) stage_sum_secs: f64,
     /// Banners with their uptimes.
-    pub banners: Vec<BannerJson<'a>>,
+    pub(crate) banners: Vec<BannerJson<'a>>,
     /// Spans in start order.
-    pub spans: Vec<SpanJson<'a>>,
+    pub(crate) spans: Vec<SpanJson<'a>>,
     /// Finishes that matched no start.
-    pub unmatched_finishes: Vec<String>,
+    pub(crate) unmatched_finishes: Vec<String>,
 }
 
 /// A banner as JSON.
 #[derive(Debug, Serialize)]
-pub struct BannerJson<'a> {
+pub(crate) struct BannerJson<'a> {
     /// Action or `finished`.
-    pub what: &'a str,
+    pub(crate) what: &'a str,
     /// cloud-init version.
-    pub version: &'a str,
+    pub(crate) version: &'a str,
     /// Wall-clock time of the line.
-    pub wall: Option<String>,
+    pub(crate) wall: Option<String>,
     /// `Up N seconds`.
-    pub up_secs: Option<f64>,
+    pub(crate) up_secs: Option<f64>,
     /// Where it was read.
-    pub source: String,
+    pub(crate) source: String,
 }
 
 fn loc(l: &Location) -> String {

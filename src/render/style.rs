@@ -24,21 +24,19 @@ const MAGENTA_BOLD: Style = AnsiColor::Magenta.on_default().bold();
 impl Palette {
     /// A palette that never paints.
     pub const PLAIN: Palette = Palette { enabled: false };
-    /// A palette that always paints.
-    pub const COLOUR: Palette = Palette { enabled: true };
 
     /// Paints when `enabled`.
-    pub fn new(enabled: bool) -> Self {
+    pub(crate) fn new(enabled: bool) -> Self {
         Self { enabled }
     }
 
     /// Whether this palette paints.
-    pub fn enabled(self) -> bool {
+    pub(crate) fn enabled(self) -> bool {
         self.enabled
     }
 
     /// `text` in `style`, when painting.
-    pub fn paint<T: fmt::Display>(self, style: Style, text: T) -> Painted<T> {
+    pub(crate) fn paint<T: fmt::Display>(self, style: Style, text: T) -> Painted<T> {
         Painted {
             style: if self.enabled { style } else { Style::new() },
             text,
@@ -46,12 +44,12 @@ impl Palette {
     }
 
     /// An outcome's word, coloured by how much it needs attention.
-    pub fn outcome(self, o: Outcome) -> Painted<&'static str> {
+    pub(crate) fn outcome(self, o: Outcome) -> Painted<&'static str> {
         self.paint(outcome_style(o), o.as_str())
     }
 
     /// A count of attempts with outcome `o`, painted when crashed or stuck ones exist.
-    pub fn outcome_count(self, o: Outcome, n: usize) -> Painted<usize> {
+    pub(crate) fn outcome_count(self, o: Outcome, n: usize) -> Painted<usize> {
         let attention = n > 0 && matches!(o, Outcome::Crashed | Outcome::Stuck);
         let style = if attention {
             outcome_style(o)
@@ -62,23 +60,13 @@ impl Palette {
     }
 
     /// A cloud-init result word (`FAIL`, `WARN`, `SUCCESS`).
-    pub fn result<T: fmt::Display>(self, r: Option<StageResult>, text: T) -> Painted<T> {
+    pub(crate) fn result<T: fmt::Display>(self, r: Option<StageResult>, text: T) -> Painted<T> {
         self.paint(result_style(r), text)
     }
 
-    /// Text that warns.
-    pub fn warning<T: fmt::Display>(self, text: T) -> Painted<T> {
-        self.paint(YELLOW, text)
-    }
-
     /// Text that reports a failure.
-    pub fn failure<T: fmt::Display>(self, text: T) -> Painted<T> {
+    pub(crate) fn failure<T: fmt::Display>(self, text: T) -> Painted<T> {
         self.paint(RED_BOLD, text)
-    }
-
-    /// Text that reports success.
-    pub fn success<T: fmt::Display>(self, text: T) -> Painted<T> {
-        self.paint(GREEN, text)
     }
 }
 
@@ -104,7 +92,7 @@ fn result_style(r: Option<StageResult>) -> Style {
 
 /// Text with its style; displays the bare text when the style is plain.
 #[derive(Debug, Clone, Copy)]
-pub struct Painted<T> {
+pub(crate) struct Painted<T> {
     style: Style,
     text: T,
 }
@@ -119,6 +107,12 @@ impl<T: fmt::Display> fmt::Display for Painted<T> {
         self.text.fmt(f)?;
         write!(f, "{}", self.style.render_reset())
     }
+}
+
+#[cfg(test)]
+impl Palette {
+    /// A palette that always paints.
+    pub(crate) const COLOUR: Palette = Palette { enabled: true };
 }
 
 #[cfg(test)]

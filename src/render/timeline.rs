@@ -39,7 +39,7 @@ fn stated_timeout(b: &Boot) -> String {
 }
 
 /// One boot as text.
-pub fn boot_text(b: &Boot, palette: Palette) -> String {
+pub(crate) fn boot_text(b: &Boot, palette: Palette) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -142,7 +142,7 @@ pub fn boot_text(b: &Boot, palette: Palette) -> String {
 
 /// Attempt outcome counts per class, with the boots they took, as a table; counts of crashed
 /// and stuck attempts painted.
-pub fn summary_text(boots: &[Boot], palette: Palette) -> String {
+pub(crate) fn summary_text(boots: &[Boot], palette: Palette) -> String {
     let mut per: BTreeMap<String, BTreeMap<Outcome, usize>> = BTreeMap::new();
     let mut boots_per: BTreeMap<&str, usize> = BTreeMap::new();
     for b in boots {

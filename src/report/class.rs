@@ -16,7 +16,7 @@ use crate::timeline::{attempts, Attempt, Outcome};
 /// timed-out and unknown ones; stuck and crashed attempts have none (DESIGN.md §5), nor do
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
 /// [`crate::timeline::implausible`]).
-pub fn records(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Record> {
+pub(crate) fn records(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Record> {
     records_of(&attempts(boots), max_plausible_secs)
 }
 
@@ -37,7 +37,7 @@ pub(crate) fn records_of(attempts: &[Attempt], max_plausible_secs: f64) -> Vec<R
 
 /// The times survival is reported at: the requested ones (or the defaults) and the class's
 /// own current timeout.
-pub fn survival_times(requested: &[f64], current_timeout_secs: f64) -> Vec<f64> {
+pub(crate) fn survival_times(requested: &[f64], current_timeout_secs: f64) -> Vec<f64> {
     let mut t = if requested.is_empty() {
         crate::stats::summary::DEFAULT_TIMES.to_vec()
     } else {
@@ -50,7 +50,7 @@ pub fn survival_times(requested: &[f64], current_timeout_secs: f64) -> Vec<f64> 
 }
 
 /// Boots by outcome name (only outcomes that occur).
-pub fn outcome_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
+pub(crate) fn outcome_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for b in boots {
         *counts.entry(b.outcome.as_str().to_string()).or_default() += 1;
@@ -59,7 +59,7 @@ pub fn outcome_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
 }
 
 /// Provisioning attempts by outcome name (only outcomes that occur).
-pub fn attempt_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
+pub(crate) fn attempt_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
     counts_of(&attempts(boots))
 }
 
@@ -76,16 +76,16 @@ pub(crate) fn counts_of(attempts: &[Attempt]) -> BTreeMap<String, usize> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TailBlames {
     /// Boot phases and cloud-init stages (depth 0 and 1).
-    pub stages: Option<TailBlame>,
+    pub(crate) stages: Option<TailBlame>,
     /// cloud-init modules (depth 2).
-    pub modules: Option<TailBlame>,
+    pub(crate) modules: Option<TailBlame>,
     /// Marker sub-phases (depth 3: image pull, apt/docker setup).
-    pub sub_phases: Option<TailBlame>,
+    pub(crate) sub_phases: Option<TailBlame>,
 }
 
 impl TailBlames {
     /// The levels in reading order, with their names.
-    pub fn levels(&self) -> [(&'static str, Option<&TailBlame>); 3] {
+    pub(crate) fn levels(&self) -> [(&'static str, Option<&TailBlame>); 3] {
         [
             ("stages", self.stages.as_ref()),
             ("modules", self.modules.as_ref()),
@@ -105,7 +105,7 @@ pub struct PhaseReport {
 
 impl PhaseReport {
     /// Builds the phase statistics of these boots (those with a plausible exact latency count).
-    pub fn new(boots: &[LeanBoot], max_plausible_secs: f64) -> Self {
+    pub(crate) fn new(boots: &[LeanBoot], max_plausible_secs: f64) -> Self {
         let exact: Vec<(&LeanPhases, f64)> = boots
             .iter()
             .filter_map(|b| match b.record(max_plausible_secs) {
@@ -191,45 +191,45 @@ pub struct ClassReport {
     /// Class name.
     pub class: String,
     /// The class's current register-wait timeout, seconds.
-    pub timeout_secs: f64,
+    pub(crate) timeout_secs: f64,
     /// Where the platform's events contradict the class's timeout (or one of its templates'
     /// overrides): the timeout they state and the flips that disagree.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub observed_timeouts: Vec<crate::timeline::ObservedTimeout>,
+    pub(crate) observed_timeouts: Vec<crate::timeline::ObservedTimeout>,
     /// The class's stuck threshold, seconds.
-    pub stuck_threshold_secs: f64,
+    pub(crate) stuck_threshold_secs: f64,
     /// Whether the class is defined in the configuration (else it took the default's values).
-    pub configured: bool,
+    pub(crate) configured: bool,
     /// Boots by outcome.
     pub boots: BTreeMap<String, usize>,
     /// Provisioning attempts by outcome (the statistical unit: one record per attempt).
     pub attempts: BTreeMap<String, usize>,
     /// Boots by template (boots without one are not counted here).
-    pub templates: BTreeMap<String, usize>,
+    pub(crate) templates: BTreeMap<String, usize>,
     /// Latency records counted from the kernel's start because the launch is unknown.
-    pub from_kernel_start: usize,
+    pub(crate) from_kernel_start: usize,
     /// The fitted distribution of all the class's records (what `bootline fit --class` reports).
     pub fit: Option<FitSummary>,
     /// Why there is no fit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fit_unavailable: Option<String>,
+    pub(crate) fit_unavailable: Option<String>,
     /// Per-phase statistics and tail blame.
     pub phases: PhaseReport,
 }
 
 impl ClassReport {
     /// Every boot of the class.
-    pub fn n_boots(&self) -> usize {
+    pub(crate) fn n_boots(&self) -> usize {
         self.boots.values().sum()
     }
 
     /// Every provisioning attempt of the class.
-    pub fn n_attempts(&self) -> usize {
+    pub(crate) fn n_attempts(&self) -> usize {
         self.attempts.values().sum()
     }
 
     /// Attempts with this outcome.
-    pub fn count(&self, outcome: Outcome) -> usize {
+    pub(crate) fn count(&self, outcome: Outcome) -> usize {
         self.attempts.get(outcome.as_str()).copied().unwrap_or(0)
     }
 }

@@ -16,7 +16,7 @@ const GRID_POINTS: usize = 240;
 /// Fitted models drawn (best BIC first).
 const MODELS_DRAWN: usize = 3;
 /// Most rows of the waterfall; a larger fleet shows every k-th boot by rank.
-pub const WATERFALL_MAX_ROWS: usize = 1200;
+pub(crate) const WATERFALL_MAX_ROWS: usize = 1200;
 /// Most bars of the phase chart.
 const PHASE_BARS: usize = 10;
 /// Most module lanes of the timeline chart.
@@ -42,27 +42,27 @@ pub struct TimeMark {
     /// Seconds from the zero.
     pub secs: f64,
     /// Label drawn beside it (`current 600 s`).
-    pub label: String,
+    pub(crate) label: String,
 }
 
 /// One histogram bin: [lo, hi) and its count.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Bin {
+pub(crate) struct Bin {
     /// Left edge, seconds.
-    pub lo: f64,
+    pub(crate) lo: f64,
     /// Right edge, seconds.
-    pub hi: f64,
+    pub(crate) hi: f64,
     /// Exact latencies in the bin.
-    pub count: usize,
+    pub(crate) count: usize,
 }
 
 /// A sampled curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Curve {
+pub(crate) struct Curve {
     /// Legend label (`lognormal (best BIC)`).
-    pub label: String,
+    pub(crate) label: String,
     /// (x, y) points in x order.
-    pub points: Vec<[f64; 2]>,
+    pub(crate) points: Vec<[f64; 2]>,
 }
 
 /// The distribution chart: histogram of exact latencies, fitted densities scaled to counts per
@@ -70,15 +70,15 @@ pub struct Curve {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
     /// Bin width, seconds.
-    pub bin_secs: f64,
+    pub(crate) bin_secs: f64,
     /// Bins in order.
-    pub bins: Vec<Bin>,
+    pub(crate) bins: Vec<Bin>,
     /// Exact latencies binned.
-    pub n_exact: usize,
+    pub(crate) n_exact: usize,
     /// Censored records (not binned; they shape the fits).
-    pub n_censored: usize,
+    pub(crate) n_censored: usize,
     /// Densities × records × bin width.
-    pub densities: Vec<Curve>,
+    pub(crate) densities: Vec<Curve>,
     /// The region past the current timeout, under the best model.
     pub false_fail: Option<FalseFail>,
 }
@@ -87,144 +87,144 @@ pub struct Distribution {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FalseFail {
     /// Legend label (`healthy boots failed at 600 s: 0.21 % (lognormal)`).
-    pub label: String,
+    pub(crate) label: String,
     /// The share of healthy boots that have not registered by the timeout.
     pub share: f64,
     /// Where the region starts: the current timeout, seconds.
-    pub from_secs: f64,
+    pub(crate) from_secs: f64,
     /// The best model's scaled density from the timeout on.
-    pub points: Vec<[f64; 2]>,
+    pub(crate) points: Vec<[f64; 2]>,
 }
 
 /// One Kaplan–Meier step with its pointwise log(−log) band.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct KmPoint {
+pub(crate) struct KmPoint {
     /// Event time, seconds.
-    pub t: f64,
+    pub(crate) t: f64,
     /// Ŝ just after t.
-    pub s: f64,
+    pub(crate) s: f64,
     /// Band lower limit.
-    pub lo: Option<f64>,
+    pub(crate) lo: Option<f64>,
     /// Band upper limit.
-    pub hi: Option<f64>,
+    pub(crate) hi: Option<f64>,
 }
 
 /// The survival chart on a log y axis.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Survival {
+pub(crate) struct Survival {
     /// Kaplan–Meier steps.
-    pub km: Vec<KmPoint>,
+    pub(crate) km: Vec<KmPoint>,
     /// Fitted survival curves (healthy part), best BIC first.
-    pub models: Vec<Curve>,
+    pub(crate) models: Vec<Curve>,
     /// Bottom of the y axis (curves are clipped there).
-    pub y_min: f64,
+    pub(crate) y_min: f64,
     /// Two-sided confidence of the band.
-    pub confidence: f64,
+    pub(crate) confidence: f64,
 }
 
 /// A span of one waterfall row or lane.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Span {
+pub(crate) struct Span {
     /// Start, seconds.
-    pub start: f64,
+    pub(crate) start: f64,
     /// End, seconds.
-    pub end: f64,
+    pub(crate) end: f64,
     /// Index into the categories.
-    pub category: usize,
+    pub(crate) category: usize,
 }
 
 /// One boot of the waterfall.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Row {
+pub(crate) struct Row {
     /// Instance id.
-    pub instance: String,
+    pub(crate) instance: String,
     /// What became of it.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Latency (exact or censored) or, without one, the last observed moment.
-    pub end_secs: f64,
+    pub(crate) end_secs: f64,
     /// Spans drawn in order (later ones over earlier ones).
-    pub spans: Vec<Span>,
+    pub(crate) spans: Vec<Span>,
 }
 
 /// The fleet waterfall: one row per boot sorted by latency, coloured by phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Waterfall {
+pub(crate) struct Waterfall {
     /// Category names (colours), in legend order.
-    pub categories: Vec<String>,
+    pub(crate) categories: Vec<String>,
     /// Rows, fastest first.
-    pub rows: Vec<Row>,
+    pub(crate) rows: Vec<Row>,
     /// Boots of the class with an end time.
-    pub n_boots: usize,
+    pub(crate) n_boots: usize,
     /// 1 when every boot has a row, else k: every k-th boot by rank.
-    pub every: usize,
+    pub(crate) every: usize,
     /// Right end of the time axis: the latest row end (stuck boots run long).
-    pub x_max_secs: f64,
+    pub(crate) x_max_secs: f64,
 }
 
 /// One lane of a boot's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Lane {
+pub(crate) struct Lane {
     /// Lane label.
-    pub label: String,
+    pub(crate) label: String,
     /// Start, seconds.
-    pub start: f64,
+    pub(crate) start: f64,
     /// End, seconds.
-    pub end: f64,
+    pub(crate) end: f64,
     /// Index into the waterfall's categories (same colours in both charts).
-    pub category: usize,
+    pub(crate) category: usize,
 }
 
 /// One boot as lanes with milestone ticks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lanes {
     /// Instance id.
-    pub instance: String,
+    pub(crate) instance: String,
     /// Lanes, top to bottom.
-    pub lanes: Vec<Lane>,
+    pub(crate) lanes: Vec<Lane>,
     /// Milestones (name, seconds).
     pub ticks: Vec<(String, f64)>,
     /// The boot's last moment (register, or last observation).
-    pub end_secs: f64,
+    pub(crate) end_secs: f64,
 }
 
 /// One phase's bars.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PhaseBar {
+pub(crate) struct PhaseBar {
     /// Phase name.
-    pub phase: String,
+    pub(crate) phase: String,
     /// Median duration.
-    pub p50: f64,
+    pub(crate) p50: f64,
     /// 90th percentile.
-    pub p90: f64,
+    pub(crate) p90: f64,
     /// 99th percentile.
-    pub p99: f64,
+    pub(crate) p99: f64,
     /// Share of the slow boots' excess latency this phase explains, when blamed.
-    pub blame_share: Option<f64>,
+    pub(crate) blame_share: Option<f64>,
 }
 
 /// Everything the charts draw, for one class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     /// The class drawn.
-    pub class: String,
+    pub(crate) class: String,
     /// Right end of the time axes of the fleet charts, seconds.
-    pub x_max_secs: f64,
+    pub(crate) x_max_secs: f64,
     /// Current, proposed and stuck lines.
     pub marks: Vec<TimeMark>,
     /// Histogram and densities.
     pub distribution: Distribution,
     /// Kaplan–Meier and fitted survival.
-    pub survival: Survival,
+    pub(crate) survival: Survival,
     /// The fleet waterfall.
-    pub waterfall: Waterfall,
+    pub(crate) waterfall: Waterfall,
     /// One boot's lanes (the worked instance).
     pub lanes: Option<Lanes>,
     /// Per-phase p50/p90/p99, the slowest p99 first.
-    pub phases: Vec<PhaseBar>,
+    pub(crate) phases: Vec<PhaseBar>,
 }
 
 /// A bin width of 1, 2 or 5 × 10^k seconds near `raw`.
-pub fn nice_width(raw: f64) -> f64 {
+pub(crate) fn nice_width(raw: f64) -> f64 {
     if !(raw.is_finite() && raw > 0.0) {
         return 1.0;
     }
@@ -244,7 +244,7 @@ pub fn nice_width(raw: f64) -> f64 {
 
 /// Bins exact latencies at a Freedman–Diaconis width rounded to a nice number; bin edges are
 /// multiples of the width.
-pub fn histogram(exact: &[f64]) -> (f64, Vec<Bin>) {
+pub(crate) fn histogram(exact: &[f64]) -> (f64, Vec<Bin>) {
     let mut v: Vec<f64> = exact.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
     let (Some(&lo), Some(&hi)) = (v.first(), v.last()) else {
@@ -291,12 +291,12 @@ fn model_label(i: usize, m: &FittedModel) -> String {
 }
 
 /// The fitted models to draw, best BIC first.
-pub fn drawn_models<'a>(ranked: &[&'a FittedModel]) -> Vec<&'a FittedModel> {
+pub(crate) fn drawn_models<'a>(ranked: &[&'a FittedModel]) -> Vec<&'a FittedModel> {
     ranked.iter().take(MODELS_DRAWN).copied().collect()
 }
 
 /// Histogram, scaled densities and the false-fail region.
-pub fn distribution(
+pub(crate) fn distribution(
     exact: &[f64],
     n_records: usize,
     models: &[&FittedModel],
@@ -345,7 +345,7 @@ pub fn distribution(
 }
 
 /// Seconds without a needless `.0`: `600`, `632.3`.
-pub fn fmt_secs(s: f64) -> String {
+pub(crate) fn fmt_secs(s: f64) -> String {
     if (s - s.round()).abs() < 1e-9 {
         format!("{s:.0}")
     } else {
@@ -354,7 +354,7 @@ pub fn fmt_secs(s: f64) -> String {
 }
 
 /// Kaplan–Meier steps with band, and fitted survival curves clipped at the axis bottom.
-pub fn survival(
+pub(crate) fn survival(
     km: &KaplanMeier,
     models: &[&FittedModel],
     confidence: f64,
@@ -402,12 +402,12 @@ pub fn survival(
 /// Categories of spans, in legend order: the wait for the kernel, boot-level phases, the
 /// cloud-init stages, marker sub-phases, the agent's register call.
 #[derive(Debug, Default)]
-pub struct Categories {
+pub(crate) struct Categories {
     names: Vec<String>,
 }
 
 /// The category of the wait from launch to the kernel's start.
-pub const LAUNCH_TO_KERNEL: &str = "launch → kernel";
+pub(crate) const LAUNCH_TO_KERNEL: &str = "launch → kernel";
 /// Fewest categories coloured apart; later ones share `other`.
 const MAX_CATEGORIES: usize = 10;
 
@@ -471,7 +471,11 @@ fn row_end(latency: Option<crate::timeline::Latency>, observed: Option<f64>) -> 
 
 /// The fleet waterfall of these boots (one class); a boot whose latency is implausible under
 /// `max_plausible_secs` is left out (the report names it), as it is from every fit.
-pub fn waterfall(boots: &[LeanBoot], max_plausible_secs: f64, cats: &mut Categories) -> Waterfall {
+pub(crate) fn waterfall(
+    boots: &[LeanBoot],
+    max_plausible_secs: f64,
+    cats: &mut Categories,
+) -> Waterfall {
     let mut ranked: Vec<(&LeanBoot, f64)> = boots
         .iter()
         .filter(|b| {
@@ -511,7 +515,7 @@ pub fn waterfall(boots: &[LeanBoot], max_plausible_secs: f64, cats: &mut Categor
 /// One boot as lanes: the wait for the kernel, boot-level phases, each stage, its longest
 /// modules, marker sub-phases, the agent's register call; milestones that are not a lane's
 /// edge as ticks.
-pub fn lanes(b: &Boot, cats: &mut Categories) -> Lanes {
+pub(crate) fn lanes(b: &Boot, cats: &mut Categories) -> Lanes {
     let end = row_end(b.latency, b.observed_secs).unwrap_or(0.0);
     let mut lanes: Vec<Lane> = Vec::new();
     for s in row_spans(&Interner::default().lean(b), cats) {
@@ -566,7 +570,7 @@ pub fn lanes(b: &Boot, cats: &mut Categories) -> Lanes {
 }
 
 /// The phases with the slowest p99 as bars, each with its tail-blame share where blamed.
-pub fn phase_bars(phases: &PhaseReport) -> Vec<PhaseBar> {
+pub(crate) fn phase_bars(phases: &PhaseReport) -> Vec<PhaseBar> {
     let share = |name: &str| {
         phases
             .tail_blame
@@ -592,7 +596,7 @@ pub fn phase_bars(phases: &PhaseReport) -> Vec<PhaseBar> {
 }
 
 /// Finishes the categories (the waterfall and the lanes share them).
-pub fn category_names(cats: Categories) -> Vec<String> {
+pub(crate) fn category_names(cats: Categories) -> Vec<String> {
     cats.names
 }
 

@@ -9,55 +9,43 @@ use serde::{Serialize, Serializer};
 use crate::recommend::Sample;
 use crate::stats::phase::PhaseQuantiles;
 use crate::stats::summary::FitSummary;
-use crate::timeline::lean::LeanBoot;
 use crate::timeline::{Implausibles, ObservedTimeout};
 
-use super::class::{attempt_counts, outcome_counts, PhaseReport, TailBlames};
+use super::class::{PhaseReport, TailBlames};
 
 /// Everything `bootline fit` reports.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FitReport {
+pub(crate) struct FitReport {
     /// The fitted distribution.
-    pub summary: FitSummary,
+    pub(crate) summary: FitSummary,
     /// What was fitted, as the text names it (`class default`, a file's path).
-    pub subject: String,
+    pub(crate) subject: String,
     /// The current timeout the text measures the tail against, seconds.
-    pub current_timeout_secs: f64,
+    pub(crate) current_timeout_secs: f64,
     /// For boots (not a durations file): the class's counts and phases.
-    pub class: Option<ClassFit>,
+    pub(crate) class: Option<ClassFit>,
 }
 
 /// The part of a fit only boots have.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ClassFit {
+pub(crate) struct ClassFit {
     /// The class.
-    pub class: String,
+    pub(crate) class: String,
     /// Boots by outcome.
-    pub boots: BTreeMap<String, usize>,
+    pub(crate) boots: BTreeMap<String, usize>,
     /// Provisioning attempts by outcome.
-    pub attempts: BTreeMap<String, usize>,
+    pub(crate) attempts: BTreeMap<String, usize>,
     /// Fitted attempts whose latency counts from the kernel's start, not a launch.
-    pub from_kernel_start: usize,
+    pub(crate) from_kernel_start: usize,
     /// Attempts with an implausible latency, not fitted.
-    pub implausible: Implausibles,
+    pub(crate) implausible: Implausibles,
     /// Where the platform's timeouts contradict the configured ones.
-    pub observed_timeouts: Vec<ObservedTimeout>,
+    pub(crate) observed_timeouts: Vec<ObservedTimeout>,
     /// Per-phase statistics and tail blame.
-    pub phases: PhaseReport,
+    pub(crate) phases: PhaseReport,
 }
 
 impl ClassFit {
-    /// The counts and phases of `class`'s boots, with what `sample` (read from the same
-    /// boots) set aside.
-    pub fn new(class: &str, boots: &[LeanBoot], sample: &Sample, max_plausible_secs: f64) -> Self {
-        Self::of(
-            class,
-            [outcome_counts(boots), attempt_counts(boots)],
-            sample,
-            PhaseReport::new(boots, max_plausible_secs),
-        )
-    }
-
     /// The counts and phases of `class` from its boots and its attempts by outcome, the
     /// sample of its attempts and its phase statistics (a summary gives them as well as
     /// boots).
@@ -71,7 +59,7 @@ impl ClassFit {
             class: class.to_string(),
             boots,
             attempts,
-            from_kernel_start: sample.from_kernel_start(class),
+            from_kernel_start: sample.counted_from_kernel(class),
             implausible: sample.implausible.clone(),
             observed_timeouts: sample.observed.clone(),
             phases,

@@ -22,21 +22,21 @@ use crate::timeline::dedup::Copy;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputFile {
     /// The path as shown (relative where it lies under the working directory).
-    pub path: String,
+    pub(crate) path: String,
     /// Size in bytes.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// SHA-256 of the bytes as stored (before gunzip), lowercase hex; for an input with no
     /// digest of its whole bytes, the words saying why (`not digested: …`, `skipped: …`).
-    pub sha256: String,
+    pub(crate) sha256: String,
     /// For a copy read once: the path of the earlier input with the same bytes, which was
     /// read instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub copy_of: Option<String>,
+    pub(crate) copy_of: Option<String>,
 }
 
 /// How a listed file was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Read {
+pub(crate) enum Read {
     /// Digested whole, and the report was built from it.
     Whole,
     /// The same bytes as an earlier input, which was read instead.
@@ -54,7 +54,7 @@ const NOT_DIGESTED: &str = "not digested";
 
 impl InputFile {
     /// How it was read.
-    pub fn read(&self) -> Read {
+    pub(crate) fn read(&self) -> Read {
         if self.copy_of.is_some() {
             Read::Copy
         } else if is_sha256_hex(&self.sha256) {
@@ -68,7 +68,7 @@ impl InputFile {
 
     /// Whether the report's boots come from this file's bytes, all of them: it was digested
     /// whole and is no copy of another input.
-    pub fn counted(&self) -> bool {
+    pub(crate) fn counted(&self) -> bool {
         self.read() == Read::Whole
     }
 }
@@ -80,10 +80,10 @@ pub struct Inputs {
     /// over.
     pub files: Vec<InputFile>,
     /// Total bytes of the files counted ([`InputFile::counted`]).
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// SHA-256 over the counted files' SHA-256 lines (hex, one per line, sorted): it depends
     /// on the contents only, not on the paths, the order they were given in, or copies.
-    pub digest: String,
+    pub(crate) digest: String,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -155,7 +155,7 @@ fn listed(
 /// Lists the inputs as they were read: `sources` with their `reads` (one per source, in
 /// input order, read with SHA-256 asked for), the `copies` read once, and the paths folder
 /// walks passed over (`skipped`). `shown` turns a path into the path the report shows.
-pub fn list(
+pub(crate) fn list(
     sources: &[Source],
     reads: &[SourceReport],
     copies: &[Copy],
@@ -183,7 +183,7 @@ pub fn list(
 }
 
 /// The digest of listed files.
-pub fn of_files(files: Vec<InputFile>) -> Inputs {
+pub(crate) fn of_files(files: Vec<InputFile>) -> Inputs {
     let mut lines: Vec<&str> = files
         .iter()
         .filter(|f| f.counted())

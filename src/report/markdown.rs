@@ -27,7 +27,7 @@ pub const BODY_LIMIT: usize = 65_536;
 
 /// What a chart shows, as the report's list of charts says it (the charts are listed in the
 /// order of [`Kind::ALL`]).
-pub fn caption(kind: Kind) -> &'static str {
+pub(crate) fn caption(kind: Kind) -> &'static str {
     match kind {
         Kind::Distribution => {
             "register latency: histogram, fitted densities, timeout and stuck lines"
@@ -38,6 +38,7 @@ pub fn caption(kind: Kind) -> &'static str {
         Kind::Waterfall => "every boot, sorted by latency, coloured by phase",
         Kind::Timeline => "the worked instance, lane by lane",
         Kind::Phases => "per-phase p50/p90/p99 and tail blame",
+        Kind::Compare => "share of boots not yet registered, one curve per cohort (log scale)",
     }
 }
 

@@ -4,14 +4,15 @@
 //! a pure function of it ([`markdown::render`], also told which charts could not be drawn,
 //! [`text::verdicts`], [`json`]; the charts live in [`crate::chart`]).
 
-pub mod class;
+pub(crate) mod class;
+pub(crate) mod compare;
 pub mod figures;
-pub mod fit;
-pub mod inputs;
+pub(crate) mod fit;
+pub(crate) mod inputs;
 pub mod markdown;
-pub mod redact;
-pub mod text;
-pub mod worked;
+pub(crate) mod redact;
+pub(crate) mod text;
+pub(crate) mod worked;
 
 use std::collections::BTreeMap;
 
@@ -24,17 +25,17 @@ use crate::stats::summary::{analyse_with_models, Options as FitOptions};
 use crate::timeline::lean::{self, LeanBoot, Name};
 use crate::timeline::{Boot, Implausibles, Outcome};
 
-pub use class::{ClassReport, PhaseReport};
-pub use figures::Figures;
-pub use inputs::Inputs;
-pub use worked::Worked;
+pub(crate) use class::{ClassReport, PhaseReport};
+pub(crate) use figures::Figures;
+pub(crate) use inputs::Inputs;
+pub(crate) use worked::Worked;
 
 /// The schema version of `report.json`.
-pub const SCHEMA_VERSION: u32 = crate::timeline::SCHEMA_VERSION;
+pub(crate) const SCHEMA_VERSION: u32 = crate::timeline::SCHEMA_VERSION;
 
 /// Why a report could not be built.
 #[derive(Debug, Error)]
-pub enum ReportError {
+pub(crate) enum ReportError {
     /// No boot of the class the charts and the worked instance are drawn for.
     #[error("no boot of class {0} in the inputs (classes seen: {1})")]
     NoBootsOfClass(String, String),
@@ -53,11 +54,11 @@ pub enum ReportError {
 
 /// The time zone shown times are written in: UTC or a fixed offset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Zone {
+pub(crate) struct Zone {
     /// As given: `UTC`, `+02:00`.
-    pub name: String,
+    pub(crate) name: String,
     /// Seconds east of UTC.
-    pub offset_secs: i32,
+    pub(crate) offset_secs: i32,
 }
 
 impl Default for Zone {
@@ -97,7 +98,7 @@ impl std::str::FromStr for Zone {
 
 impl Zone {
     /// The offset as chrono's.
-    pub fn offset(&self) -> FixedOffset {
+    pub(crate) fn offset(&self) -> FixedOffset {
         FixedOffset::east_opt(self.offset_secs)
             .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
     }
@@ -106,28 +107,28 @@ impl Zone {
 /// How the report is presented: settings the renderers read (kept in the report so every
 /// renderer stays a function of the report alone).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Presentation {
+pub(crate) struct Presentation {
     /// The zone of shown times.
-    pub zone: Zone,
+    pub(crate) zone: Zone,
     /// Prefix of chart links (`--link-base`), else charts are linked relatively.
-    pub link_base: Option<String>,
+    pub(crate) link_base: Option<String>,
     /// Mask addresses, host names and keys in quoted log lines.
-    pub redact: bool,
+    pub(crate) redact: bool,
 }
 
 /// How the report was asked for.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Options {
+pub(crate) struct Options {
     /// The class the charts and the worked instance are drawn for.
-    pub class: String,
+    pub(crate) class: String,
     /// The worked instance, else the class's slowest healthy boot.
-    pub worked_instance: Option<String>,
+    pub(crate) worked_instance: Option<String>,
     /// The command to reproduce the report (inputs and options as given, `--out` left out).
-    pub command: String,
+    pub(crate) command: String,
     /// The time written as "generated at" (`--now`, `SOURCE_DATE_EPOCH`); none by default.
-    pub now: Option<DateTime<Utc>>,
+    pub(crate) now: Option<DateTime<Utc>>,
     /// Presentation settings.
-    pub presentation: Presentation,
+    pub(crate) presentation: Presentation,
 }
 
 /// A boot worth naming: anything but a plain `registered` one.
@@ -155,26 +156,26 @@ pub struct NotableBoot {
 
 /// The fleet at a glance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Fleet {
+pub(crate) struct Fleet {
     /// Boots in the inputs.
-    pub boots: usize,
+    pub(crate) boots: usize,
     /// Instances.
-    pub instances: usize,
+    pub(crate) instances: usize,
     /// Boots by outcome, all classes.
-    pub outcomes: BTreeMap<String, usize>,
+    pub(crate) outcomes: BTreeMap<String, usize>,
 }
 
 /// The policy the report applied (`[policy]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// Target false-fail rate p.
-    pub target_false_fail_rate: f64,
+    pub(crate) target_false_fail_rate: f64,
     /// One-sided confidence of bounds.
-    pub confidence: f64,
+    pub(crate) confidence: f64,
     /// Multiplicative slack.
-    pub slack_multiplier: f64,
+    pub(crate) slack_multiplier: f64,
     /// Additive slack, seconds.
-    pub slack_add_secs: f64,
+    pub(crate) slack_add_secs: f64,
 }
 
 impl From<&config::Policy> for Policy {
@@ -192,21 +193,21 @@ impl From<&config::Policy> for Policy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Schema version of `report.json`.
-    pub schema_version: u32,
+    pub(crate) schema_version: u32,
     /// bootline's version.
-    pub bootline_version: String,
+    pub(crate) bootline_version: String,
     /// When the report says it was made (only with `--now` or `SOURCE_DATE_EPOCH`).
-    pub generated_at: Option<DateTime<Utc>>,
+    pub(crate) generated_at: Option<DateTime<Utc>>,
     /// The command that reproduces it.
-    pub command: String,
+    pub(crate) command: String,
     /// Presentation settings.
-    pub presentation: Presentation,
+    pub(crate) presentation: Presentation,
     /// The input files and their digest.
     pub inputs: Inputs,
     /// The policy applied.
-    pub policy: Policy,
+    pub(crate) policy: Policy,
     /// Fleet counts.
-    pub fleet: Fleet,
+    pub(crate) fleet: Fleet,
     /// One entry per class seen in the inputs, by name.
     pub classes: Vec<ClassReport>,
     /// Boots that did not simply register, by class and instance.
@@ -214,9 +215,9 @@ pub struct Report {
     /// Attempts whose latency is implausible (`[latency] max_plausible_secs`), excluded from
     /// every fit and chart.
     #[serde(default, skip_serializing_if = "Implausibles::is_empty")]
-    pub implausible: Implausibles,
+    pub(crate) implausible: Implausibles,
     /// The worked instance.
-    pub worked: Option<Worked>,
+    pub(crate) worked: Option<Worked>,
     /// The recommendation per class and template, with the lockstep and guard checks
     /// (exactly what `bootline recommend --format json` reports).
     pub recommendation: crate::recommend::Recommendations,
@@ -224,12 +225,7 @@ pub struct Report {
     pub figures: Figures,
 }
 
-impl Report {
-    /// The class the charts are drawn for.
-    pub fn charted_class(&self) -> Option<&ClassReport> {
-        self.classes.iter().find(|c| c.class == self.figures.class)
-    }
-}
+impl Report {}
 
 fn notable(boots: &[LeanBoot]) -> Vec<NotableBoot> {
     let mut v: Vec<NotableBoot> = boots
@@ -261,7 +257,7 @@ fn notable(boots: &[LeanBoot]) -> Vec<NotableBoot> {
 }
 
 /// The class to chart: the one named, else `default`, else the class with the most boots.
-pub fn charted_class(named: Option<&str>, boots: &[LeanBoot]) -> String {
+pub(crate) fn charted_class(named: Option<&str>, boots: &[LeanBoot]) -> String {
     if let Some(c) = named {
         return c.to_string();
     }
@@ -288,7 +284,7 @@ fn by_class(boots: Vec<LeanBoot>) -> BTreeMap<Name, Vec<LeanBoot>> {
 }
 
 /// Builds the report of a reduced fleet (all classes) under this configuration.
-pub fn build(
+pub(crate) fn build(
     fleet: lean::Fleet,
     config: &Config,
     inputs: Inputs,
@@ -438,7 +434,7 @@ fn class_report(
         boots: class::outcome_counts(boots),
         attempts: class::attempt_counts(boots),
         templates: template_counts(boots),
-        from_kernel_start: sample.from_kernel_start(name),
+        from_kernel_start: sample.counted_from_kernel(name),
         fit,
         fit_unavailable,
         phases,

@@ -38,7 +38,7 @@ static PATTERNS: LazyLock<[(Regex, &'static str); 5]> = LazyLock::new(|| {
 
 /// The line with addresses, host names and key-like strings replaced by `<ip>`, `<host>`,
 /// `<key>`, `<secret>`.
-pub fn redact(line: &str) -> String {
+pub(crate) fn redact(line: &str) -> String {
     let mut s = line.to_string();
     for (re, with) in PATTERNS.iter() {
         if re.is_match(&s) {

@@ -9,7 +9,7 @@ use super::Report;
 use crate::render::escape::terminal;
 
 /// The best model's p99.9 bound of a class, with the family's name.
-pub fn p999_bound(c: &ClassReport) -> Option<(f64, &'static str)> {
+pub(crate) fn p999_bound(c: &ClassReport) -> Option<(f64, &'static str)> {
     let fit = c.fit.as_ref()?;
     let best = fit.models.first()?;
     let ucb = best.quantiles.get("p99.9")?.ucb?;
@@ -17,7 +17,7 @@ pub fn p999_bound(c: &ClassReport) -> Option<(f64, &'static str)> {
 }
 
 /// One line per class: boots, what the current timeout does to healthy boots, the tail bound.
-pub fn verdict(c: &ClassReport) -> String {
+pub(crate) fn verdict(c: &ClassReport) -> String {
     let healthy = c.count(crate::timeline::Outcome::Registered)
         + c.count(crate::timeline::Outcome::FalseFailed);
     let mut line = format!(
@@ -42,7 +42,7 @@ pub fn verdict(c: &ClassReport) -> String {
 
 /// The answer per class and template, as `bootline recommend` opens with it; classes without
 /// a recommendation get their distribution's line.
-pub fn verdicts(r: &Report) -> String {
+pub(crate) fn verdicts(r: &Report) -> String {
     let rec = &r.recommendation;
     let mut out: String = rec
         .classes
@@ -63,7 +63,7 @@ pub fn verdicts(r: &Report) -> String {
 
 /// Per-phase p50/p90/p99 (phases that take no time folded unless `all_phases`) and the tail
 /// blame at each level (the end of `bootline fit`'s text).
-pub fn phases(p: &PhaseReport, all_phases: bool) -> String {
+pub(crate) fn phases(p: &PhaseReport, all_phases: bool) -> String {
     let mut t = crate::render::fit::phase_table(&p.quantiles, all_phases);
     let width = p
         .quantiles

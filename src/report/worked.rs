@@ -10,40 +10,40 @@ use crate::timeline::{Boot, Outcome};
 
 /// One event of the worked instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Event {
+pub(crate) struct Event {
     /// Seconds from the boot's zero.
-    pub at_secs: f64,
+    pub(crate) at_secs: f64,
     /// Wall-clock time, when the boot's zero is known on the wall clock.
-    pub wall: Option<DateTime<Utc>>,
+    pub(crate) wall: Option<DateTime<Utc>>,
     /// What happened (`launched`, `modules-final`, `modules-final/config-scripts_user`, …).
-    pub event: String,
+    pub(crate) event: String,
     /// How long it took, for a phase.
-    pub duration_secs: Option<f64>,
+    pub(crate) duration_secs: Option<f64>,
     /// Where it was read (`path:line`).
-    pub source: String,
+    pub(crate) source: String,
 }
 
 /// The worked instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Worked {
+pub(crate) struct Worked {
     /// Instance id.
-    pub instance: String,
+    pub(crate) instance: String,
     /// Workspace id.
-    pub workspace: Option<String>,
+    pub(crate) workspace: Option<String>,
     /// Class.
-    pub class: String,
+    pub(crate) class: String,
     /// Why this boot: `slowest healthy boot` or `chosen`.
-    pub why: String,
+    pub(crate) why: String,
     /// What became of it.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Register latency, seconds (exact or censored).
-    pub latency_secs: Option<f64>,
+    pub(crate) latency_secs: Option<f64>,
     /// Events in time order.
-    pub events: Vec<Event>,
+    pub(crate) events: Vec<Event>,
 }
 
 /// The slowest boot with a plausible exact latency among `boots` (ties: the first instance id).
-pub fn slowest_healthy(boots: &[LeanBoot], max_plausible_secs: f64) -> Option<&LeanBoot> {
+pub(crate) fn slowest_healthy(boots: &[LeanBoot], max_plausible_secs: f64) -> Option<&LeanBoot> {
     boots
         .iter()
         .filter(|b| matches!(b.outcome, Outcome::Registered | Outcome::FalseFailed))
@@ -63,7 +63,7 @@ pub fn slowest_healthy(boots: &[LeanBoot], max_plausible_secs: f64) -> Option<&L
 
 /// The events of one boot: milestones that are not a stage's edge, boot-level phases, stages,
 /// each stage's longest module, marker sub-phases.
-pub fn worked(b: &Boot, why: &str) -> Worked {
+pub(crate) fn worked(b: &Boot, why: &str) -> Worked {
     let wall = |secs: f64| {
         b.zero_wall
             .map(|z| z + chrono::Duration::microseconds((secs * 1e6).round() as i64))

@@ -43,10 +43,10 @@ pub enum StatsError {
 }
 
 /// Result type of the statistics library.
-pub type Result<T, E = StatsError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = StatsError> = std::result::Result<T, E>;
 
 /// Checks that `value` is a probability strictly between 0 and 1.
-pub fn check_level(what: &'static str, value: f64) -> Result<()> {
+pub(crate) fn check_level(what: &'static str, value: f64) -> Result<()> {
     if value.is_finite() && value > 0.0 && value < 1.0 {
         Ok(())
     } else {

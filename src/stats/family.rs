@@ -15,7 +15,7 @@ use super::special::{
 };
 
 /// Smallest σ of a mixture component (the likelihood is unbounded as σ → 0 on one point).
-pub const MIXTURE_MIN_SIGMA: f64 = 0.01;
+pub(crate) const MIXTURE_MIN_SIGMA: f64 = 0.01;
 
 /// A distribution family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -67,12 +67,12 @@ impl Family {
     }
 
     /// Number of free parameters k.
-    pub fn n_params(self) -> usize {
+    pub(crate) fn n_params(self) -> usize {
         self.param_names().len()
     }
 
     /// Names of the natural parameters, in order.
-    pub fn param_names(self) -> &'static [&'static str] {
+    pub(crate) fn param_names(self) -> &'static [&'static str] {
         match self {
             Family::Lognormal => &["mu", "sigma"],
             Family::Weibull => &["scale", "shape"],
@@ -95,7 +95,7 @@ impl Family {
     }
 
     /// Natural parameters of the unconstrained vector θ.
-    pub fn natural(self, theta: &[f64]) -> Vec<f64> {
+    pub(crate) fn natural(self, theta: &[f64]) -> Vec<f64> {
         self.transforms()
             .iter()
             .zip(theta)
@@ -105,7 +105,7 @@ impl Family {
 
     /// Derivative of each natural parameter with respect to its unconstrained coordinate
     /// (for delta-method standard errors).
-    pub fn natural_derivative(self, theta: &[f64]) -> Vec<f64> {
+    pub(crate) fn natural_derivative(self, theta: &[f64]) -> Vec<f64> {
         self.transforms()
             .iter()
             .zip(theta)
@@ -114,7 +114,7 @@ impl Family {
     }
 
     /// ln f(t; θ) of the full model.
-    pub fn ln_pdf(self, theta: &[f64], t: f64) -> f64 {
+    pub(crate) fn ln_pdf(self, theta: &[f64], t: f64) -> f64 {
         let lt = t.ln();
         match self {
             Family::Lognormal => lognormal_ln_pdf(theta[0], theta[1].exp(), lt),
@@ -146,7 +146,7 @@ impl Family {
     }
 
     /// ln S(t; θ) of the full model (for the cure model including the stuck fraction).
-    pub fn ln_sf(self, theta: &[f64], t: f64) -> f64 {
+    pub(crate) fn ln_sf(self, theta: &[f64], t: f64) -> f64 {
         match self {
             Family::LognormalCure => log_add_exp(
                 -softplus(-theta[2]),
@@ -158,7 +158,7 @@ impl Family {
 
     /// ln S of the healthy part (equal to [`Family::ln_sf`] except for the cure model, where
     /// it is the lognormal component alone).
-    pub fn healthy_ln_sf(self, theta: &[f64], t: f64) -> f64 {
+    pub(crate) fn healthy_ln_sf(self, theta: &[f64], t: f64) -> f64 {
         let lt = t.ln();
         match self {
             Family::Lognormal | Family::LognormalCure => {
@@ -175,7 +175,7 @@ impl Family {
     }
 
     /// ln F(t; θ) = ln(1 − S) of the full model, accurate for small F.
-    pub fn ln_cdf(self, theta: &[f64], t: f64) -> f64 {
+    pub(crate) fn ln_cdf(self, theta: &[f64], t: f64) -> f64 {
         let lt = t.ln();
         match self {
             Family::Lognormal => ln_norm_cdf((lt - theta[0]) / theta[1].exp()),
@@ -197,7 +197,7 @@ impl Family {
 
     /// The q-quantile of the healthy part (the cure model's lognormal component); `None` when
     /// it cannot be computed.
-    pub fn quantile(self, theta: &[f64], q: f64) -> Option<f64> {
+    pub(crate) fn quantile(self, theta: &[f64], q: f64) -> Option<f64> {
         if !(q > 0.0 && q < 1.0) || theta.iter().any(|v| !v.is_finite()) {
             return None;
         }
@@ -214,7 +214,7 @@ impl Family {
     }
 
     /// Analytic ∇θ ln Q(q; θ) where it is simple; `None` means use central differences.
-    pub fn ln_quantile_gradient(self, theta: &[f64], q: f64) -> Option<Vec<f64>> {
+    pub(crate) fn ln_quantile_gradient(self, theta: &[f64], q: f64) -> Option<Vec<f64>> {
         match self {
             Family::Lognormal => Some(vec![1.0, theta[1].exp() * norm_quantile(q)]),
             Family::LognormalCure => Some(vec![1.0, theta[1].exp() * norm_quantile(q), 0.0]),
@@ -226,7 +226,7 @@ impl Family {
 
     /// The weighted censored log-likelihood Σ_events w ln f + Σ_censored w ln S; −∞ for an
     /// invalid θ.
-    pub fn loglik(self, theta: &[f64], s: &Sample) -> f64 {
+    pub(crate) fn loglik(self, theta: &[f64], s: &Sample) -> f64 {
         if theta.len() != self.n_params() || theta.iter().any(|v| !v.is_finite()) {
             return f64::NEG_INFINITY;
         }
@@ -293,7 +293,7 @@ impl Family {
     }
 
     /// Starting points for the optimiser (several for the mixture and cure models).
-    pub fn starts(self, s: &Sample) -> Vec<Vec<f64>> {
+    pub(crate) fn starts(self, s: &Sample) -> Vec<Vec<f64>> {
         let (m, sd) = s.ln_t_mean_sd();
         let sd = sd.max(1e-3);
         match self {

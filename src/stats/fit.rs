@@ -11,11 +11,11 @@ use super::record::Sample;
 use super::special::norm_quantile;
 
 /// Smallest sample for the two-component mixture.
-pub const MIXTURE_MIN_N: usize = 50;
+pub(crate) const MIXTURE_MIN_N: usize = 50;
 /// Smallest number of events for the cure model.
-pub const CURE_MIN_EVENTS: usize = 20;
+pub(crate) const CURE_MIN_EVENTS: usize = 20;
 /// A stuck fraction or mixture weight this close to 0 or 1 is at the boundary: no SEs.
-pub const BOUNDARY_PROBABILITY: f64 = 1e-8;
+pub(crate) const BOUNDARY_PROBABILITY: f64 = 1e-8;
 
 /// A converged fit.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,15 +23,15 @@ pub struct FittedModel {
     /// The family.
     pub family: Family,
     /// Unconstrained parameters θ̂.
-    pub theta: Vec<f64>,
+    pub(crate) theta: Vec<f64>,
     /// Maximised log-likelihood.
     pub loglik: f64,
     /// Number of records.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Covariance of θ̂ (inverse observed information, row-major), when available.
-    pub cov: Option<Vec<f64>>,
+    pub(crate) cov: Option<Vec<f64>>,
     /// Why the covariance is unavailable.
-    pub cov_unavailable: Option<String>,
+    pub(crate) cov_unavailable: Option<String>,
     /// Objective evaluations used.
     pub evals: usize,
 }
@@ -40,26 +40,26 @@ pub struct FittedModel {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct QuantileEstimate {
     /// Level q.
-    pub q: f64,
+    pub(crate) q: f64,
     /// Q(q; θ̂).
-    pub estimate: Option<f64>,
+    pub(crate) estimate: Option<f64>,
     /// Standard error of ln Q.
-    pub se_log: Option<f64>,
+    pub(crate) se_log: Option<f64>,
     /// Two-sided interval Q·exp(∓z se).
-    pub ci: [Option<f64>; 2],
+    pub(crate) ci: [Option<f64>; 2],
     /// One-sided upper bound Q·exp(z₁ se).
-    pub ucb: Option<f64>,
+    pub(crate) ucb: Option<f64>,
 }
 
 /// Model survival at a time, with the complementary log-log interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct SurvivalEstimate {
+pub(crate) struct SurvivalEstimate {
     /// Time.
-    pub t: f64,
+    pub(crate) t: f64,
     /// S(t; θ̂) of the healthy part.
-    pub s: Option<f64>,
+    pub(crate) s: Option<f64>,
     /// Interval from ln(−ln S) by the delta method.
-    pub ci: [Option<f64>; 2],
+    pub(crate) ci: [Option<f64>; 2],
 }
 
 fn finite(v: f64) -> Option<f64> {
@@ -68,7 +68,7 @@ fn finite(v: f64) -> Option<f64> {
 
 /// Whether `family` applies to the sample (mixture: n ≥ 50; cure: censoring and ≥ 20 events),
 /// with the reason when it does not.
-pub fn applicability(family: Family, s: &Sample) -> std::result::Result<(), String> {
+pub(crate) fn applicability(family: Family, s: &Sample) -> std::result::Result<(), String> {
     match family {
         Family::LognormalMixture2 if s.n < MIXTURE_MIN_N => {
             Err(format!("fitted when n >= {MIXTURE_MIN_N} (n = {})", s.n))
@@ -187,7 +187,7 @@ impl FittedModel {
     }
 
     /// Standard errors of the natural parameters by the delta method.
-    pub fn se(&self) -> Option<Vec<f64>> {
+    pub(crate) fn se(&self) -> Option<Vec<f64>> {
         let d = self.family.natural_derivative(&self.theta);
         Some(
             self.se_unconstrained()?
@@ -253,7 +253,7 @@ impl FittedModel {
     }
 
     /// Healthy-part survival at t with the interval from ln(−ln S).
-    pub fn survival(&self, t: f64, confidence: f64) -> Result<SurvivalEstimate> {
+    pub(crate) fn survival(&self, t: f64, confidence: f64) -> Result<SurvivalEstimate> {
         check_level("confidence", confidence)?;
         let ln_s = self.family.healthy_ln_sf(&self.theta, t);
         let s = finite(ln_s.exp());

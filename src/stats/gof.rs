@@ -20,26 +20,26 @@ pub struct Gof {
     /// Anderson–Darling A² (complete data only).
     pub ad_a2: Option<f64>,
     /// Parametric-bootstrap p-value, when requested.
-    pub bootstrap: Option<Bootstrap>,
+    pub(crate) bootstrap: Option<Bootstrap>,
 }
 
 /// A parametric-bootstrap p-value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Bootstrap {
+pub(crate) struct Bootstrap {
     /// Which statistic: `"ad_a2"` (complete data) or `"km_distance"`.
-    pub statistic: String,
+    pub(crate) statistic: String,
     /// Resamples requested.
-    pub resamples: usize,
+    pub(crate) resamples: usize,
     /// Resamples whose refit failed (left out).
-    pub failed: usize,
+    pub(crate) failed: usize,
     /// (1 + #{stat* ≥ stat}) / (B + 1) over the successful resamples.
-    pub p_value: Option<f64>,
+    pub(crate) p_value: Option<f64>,
     /// The seed used.
-    pub seed: u64,
+    pub(crate) seed: u64,
 }
 
 /// sup |Ŝ_KM − S(·; θ̂)| at each event time, on both sides of the step.
-pub fn km_distance(km: &KaplanMeier, family: Family, theta: &[f64]) -> f64 {
+pub(crate) fn km_distance(km: &KaplanMeier, family: Family, theta: &[f64]) -> f64 {
     let mut before = 1.0;
     let mut d = 0.0f64;
     for step in &km.steps {
@@ -51,7 +51,7 @@ pub fn km_distance(km: &KaplanMeier, family: Family, theta: &[f64]) -> f64 {
 }
 
 /// KS D = max_i max(i/n − F_i, F_i − (i−1)/n) for ascending complete data.
-pub fn ks_statistic(sorted: &[f64], family: Family, theta: &[f64]) -> f64 {
+pub(crate) fn ks_statistic(sorted: &[f64], family: Family, theta: &[f64]) -> f64 {
     let n = sorted.len() as f64;
     sorted
         .iter()
@@ -64,7 +64,7 @@ pub fn ks_statistic(sorted: &[f64], family: Family, theta: &[f64]) -> f64 {
 }
 
 /// A² = −n − (1/n) Σ (2i−1)[ln F_i + ln(1 − F_{n+1−i})] for ascending complete data.
-pub fn anderson_darling(sorted: &[f64], family: Family, theta: &[f64]) -> f64 {
+pub(crate) fn anderson_darling(sorted: &[f64], family: Family, theta: &[f64]) -> f64 {
     let n = sorted.len();
     let mut s = 0.0;
     for i in 0..n {
@@ -76,7 +76,7 @@ pub fn anderson_darling(sorted: &[f64], family: Family, theta: &[f64]) -> f64 {
 }
 
 /// Statistics of a model on its data (no bootstrap).
-pub fn statistics(model: &FittedModel, records: &[Record], km: &KaplanMeier) -> Gof {
+pub(crate) fn statistics(model: &FittedModel, records: &[Record], km: &KaplanMeier) -> Gof {
     let complete = records.iter().all(|r| !r.censored);
     let mut sorted: Vec<f64> = records.iter().map(|r| r.duration_secs).collect();
     sorted.sort_by(f64::total_cmp);
@@ -121,7 +121,7 @@ fn statistic(model: &FittedModel, records: &[Record]) -> Option<f64> {
 /// same censoring (a record censored at c censors its simulated value at c; an event record at
 /// the largest censoring time, if any), refit the same family, and compare the statistic.
 /// `done` is told of each resample.
-pub fn bootstrap(
+pub(crate) fn bootstrap(
     model: &FittedModel,
     records: &[Record],
     resamples: usize,

@@ -8,27 +8,27 @@ use super::quantile::type7;
 use super::record::Record;
 
 /// Smallest sample the tail fit is attempted on.
-pub const MIN_N: usize = 300;
+pub(crate) const MIN_N: usize = 300;
 /// Smallest number of exceedances.
-pub const MIN_EXCEEDANCES: usize = 30;
+pub(crate) const MIN_EXCEEDANCES: usize = 30;
 
 /// A fitted generalized Pareto tail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GpdFit {
+pub(crate) struct GpdFit {
     /// Threshold u (type-7 90th percentile of all durations).
-    pub threshold: f64,
+    pub(crate) threshold: f64,
     /// Records above u.
-    pub n_exceedances: usize,
+    pub(crate) n_exceedances: usize,
     /// ζ_u = n_u / n.
-    pub zeta: f64,
+    pub(crate) zeta: f64,
     /// Shape ξ.
-    pub xi: f64,
+    pub(crate) xi: f64,
     /// Scale σ.
-    pub sigma: f64,
+    pub(crate) sigma: f64,
     /// Log-likelihood of the exceedances.
-    pub loglik: f64,
+    pub(crate) loglik: f64,
     /// t_q per level; `None` for levels below the threshold's.
-    pub quantiles: Vec<(f64, Option<f64>)>,
+    pub(crate) quantiles: Vec<(f64, Option<f64>)>,
 }
 
 /// ln f and ln S of GPD(ξ, σ) at excess y; `None` outside the support.
@@ -45,7 +45,7 @@ fn ln_f_s(xi: f64, sigma: f64, y: f64) -> Option<(f64, f64)> {
 }
 
 /// Fits the tail, or says why it was skipped.
-pub fn fit_tail(records: &[Record], levels: &[f64]) -> Result<GpdFit, String> {
+pub(crate) fn fit_tail(records: &[Record], levels: &[f64]) -> Result<GpdFit, String> {
     let n = records.len();
     if n < MIN_N {
         return Err(format!("n < {MIN_N}"));

@@ -9,41 +9,41 @@ use super::record::{sorted, validate, Record};
 use super::special::norm_quantile;
 
 /// Relative tolerance under which S counts as having reached a level (floating ties).
-pub const TIE_TOLERANCE: f64 = 1e-9;
+pub(crate) const TIE_TOLERANCE: f64 = 1e-9;
 
 /// One event time of the estimator.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Step {
+pub(crate) struct Step {
     /// Event time u_j.
-    pub time: f64,
+    pub(crate) time: f64,
     /// Records at risk n_j = #{t ≥ u_j}.
-    pub at_risk: f64,
+    pub(crate) at_risk: f64,
     /// Events d_j at u_j.
-    pub events: f64,
+    pub(crate) events: f64,
     /// Ŝ(u_j).
-    pub surv: f64,
+    pub(crate) surv: f64,
     /// Greenwood sum V(u_j) = Σ d/(n(n−d)); infinite once Ŝ = 0.
-    pub greenwood: f64,
+    pub(crate) greenwood: f64,
 }
 
 /// A fitted Kaplan–Meier curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KaplanMeier {
     /// The steps, one per distinct event time, ascending.
-    pub steps: Vec<Step>,
+    pub(crate) steps: Vec<Step>,
     /// Number of records.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Largest time of any record.
-    pub max_time: f64,
+    pub(crate) max_time: f64,
     /// Number of censored records at or after the last event time.
-    pub censored_after_last_event: usize,
+    pub(crate) censored_after_last_event: usize,
 }
 
 /// Ŝ(t) with its Greenwood standard error and pointwise limits.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SurvivalPoint {
     /// Time.
-    pub t: f64,
+    pub(crate) t: f64,
     /// Ŝ(t).
     pub s: f64,
     /// Greenwood standard error Ŝ√V (0 when Ŝ is 0 or 1).
@@ -60,13 +60,13 @@ pub struct SurvivalPoint {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct KmQuantile {
     /// Level q.
-    pub q: f64,
+    pub(crate) q: f64,
     /// min{u: Ŝ(u) ≤ 1 − q}; `None` when not reached (beyond the last event).
-    pub estimate: Option<f64>,
+    pub(crate) estimate: Option<f64>,
     /// Two-sided interval from the log(−log) band.
-    pub ci: [Option<f64>; 2],
+    pub(crate) ci: [Option<f64>; 2],
     /// One-sided upper bound from the one-sided log(−log) band.
-    pub ucb: Option<f64>,
+    pub(crate) ucb: Option<f64>,
 }
 
 fn by_level_name<S: serde::Serializer>(
@@ -91,15 +91,15 @@ pub struct Plateau {
     /// π̂ = Ŝ(max time).
     pub pi_hat: f64,
     /// Last event time.
-    pub last_event_time: f64,
+    pub(crate) last_event_time: f64,
     /// Largest record time.
-    pub max_time: f64,
+    pub(crate) max_time: f64,
     /// max_time − last_event_time.
     pub plateau_length: f64,
     /// Censored records at or after the last event.
     pub n_censored_after_last_event: usize,
     /// Plateau length ≥ 10 % of the last event time (a hint of stuck VMs).
-    pub long_plateau: bool,
+    pub(crate) long_plateau: bool,
     /// min{u: Ŝ(u) ≤ π̂ + (1−q)(1−π̂)} per level, `None` when not reached (serialised as a
     /// map keyed by level name, `p99.9`).
     #[serde(
@@ -213,12 +213,12 @@ impl KaplanMeier {
     }
 
     /// Ŝ at the last event time (1 without events).
-    pub fn surv_at_last_event(&self) -> f64 {
+    pub(crate) fn surv_at_last_event(&self) -> f64 {
         self.steps.last().map_or(1.0, |s| s.surv)
     }
 
     /// The last event time.
-    pub fn last_event_time(&self) -> Option<f64> {
+    pub(crate) fn last_event_time(&self) -> Option<f64> {
         self.steps.last().map(|s| s.time)
     }
 
@@ -284,12 +284,12 @@ impl KaplanMeier {
     }
 
     /// The median (q = ½), `None` when Ŝ never reaches ½.
-    pub fn median(&self) -> Option<f64> {
+    pub(crate) fn median(&self) -> Option<f64> {
         self.first_reaching(0.5, |s| Some(s.surv))
     }
 
     /// Plateau-adjusted healthy quantiles; `None` without censored records after the last event.
-    pub fn plateau(&self, levels: &[f64]) -> Option<Plateau> {
+    pub(crate) fn plateau(&self, levels: &[f64]) -> Option<Plateau> {
         let last = self.steps.last()?;
         if self.censored_after_last_event == 0 {
             return None;

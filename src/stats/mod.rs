@@ -6,27 +6,36 @@
 //! - [`optimize`], [`family`], [`fit`]: censored maximum likelihood of six families;
 //! - [`select`], [`gof`], [`gpd`]: ranking, goodness of fit, peaks-over-threshold tail;
 //! - [`phase`]: per-phase statistics and tail blame;
+//! - [`table`], [`logrank`], [`fixed_time`], [`shift`]: comparing cohorts (log-rank, the
+//!   fixed-time test, quantile shifts with bootstrap intervals, Holm's correction);
 //! - [`summary`]: the whole serialisable result of `bootline fit`.
 //!
 //! Methods and conventions follow `docs/statistics.md`.
 
-pub mod error;
+pub(crate) mod error;
 pub mod family;
 pub mod fit;
-pub mod gof;
-pub mod gpd;
+pub(crate) mod fixed_time;
+pub(crate) mod gof;
+pub(crate) mod gpd;
 pub mod km;
-pub mod optimize;
-pub mod order_stat;
-pub mod phase;
-pub mod quantile;
-pub mod record;
+pub(crate) mod logrank;
+pub(crate) mod optimize;
+pub(crate) mod order_stat;
+pub(crate) mod phase;
+pub(crate) mod quantile;
+pub(crate) mod record;
 pub mod rng;
-pub mod select;
+pub(crate) mod select;
+pub(crate) mod shift;
 pub mod special;
 pub mod summary;
+pub(crate) mod table;
 
-pub use error::{Result, StatsError};
+#[cfg(test)]
+mod compare_reference;
+
+pub(crate) use error::{Result, StatsError};
 pub use record::{Record, Sample};
 
 /// The quantile levels reported everywhere: p50, p90, p95, p99, p99.9.

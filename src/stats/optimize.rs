@@ -2,17 +2,17 @@
 //! polish with central-difference gradient and Hessian, and a small Cholesky inverse.
 
 /// Penalty returned in place of a non-finite objective (an invalid parameter vector).
-pub const PENALTY: f64 = 1e300;
+pub(crate) const PENALTY: f64 = 1e300;
 
 /// Options of [`nelder_mead`] (scipy defaults as used by the reference numbers).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct NelderMeadOptions {
+pub(crate) struct NelderMeadOptions {
     /// Absolute simplex-size tolerance.
-    pub xatol: f64,
+    pub(crate) xatol: f64,
     /// Absolute function-spread tolerance.
-    pub fatol: f64,
+    pub(crate) fatol: f64,
     /// Maximum number of objective evaluations.
-    pub max_evals: usize,
+    pub(crate) max_evals: usize,
 }
 
 impl Default for NelderMeadOptions {
@@ -27,15 +27,15 @@ impl Default for NelderMeadOptions {
 
 /// The result of a minimisation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Minimum {
+pub(crate) struct Minimum {
     /// Argument of the minimum.
-    pub x: Vec<f64>,
+    pub(crate) x: Vec<f64>,
     /// Objective value there.
-    pub value: f64,
+    pub(crate) value: f64,
     /// Objective evaluations used.
-    pub evals: usize,
+    pub(crate) evals: usize,
     /// Whether the stopping rule was met (rather than the evaluation limit).
-    pub converged: bool,
+    pub(crate) converged: bool,
 }
 
 fn finite_or_penalty(v: f64) -> f64 {
@@ -49,7 +49,7 @@ fn finite_or_penalty(v: f64) -> f64 {
 /// Minimises `f` by Nelder–Mead from `x0` (scipy's algorithm: initial simplex +5 % per
 /// coordinate, 0.00025 for a zero coordinate; reflection 1, expansion 2, contraction ½,
 /// shrink ½).
-pub fn nelder_mead(
+pub(crate) fn nelder_mead(
     f: &mut dyn FnMut(&[f64]) -> f64,
     x0: &[f64],
     opts: NelderMeadOptions,
@@ -208,7 +208,7 @@ impl Simplex {
 }
 
 /// Central-difference gradient with steps h_i = 1e-6·max(1, |x_i|).
-pub fn gradient(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
+pub(crate) fn gradient(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
     let mut g = vec![0.0; x.len()];
     let mut y = x.to_vec();
     for i in 0..x.len() {
@@ -224,7 +224,7 @@ pub fn gradient(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
 }
 
 /// Four-point central-difference Hessian with step `h` (row-major p×p).
-pub fn hessian(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64], h: f64) -> Vec<f64> {
+pub(crate) fn hessian(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64], h: f64) -> Vec<f64> {
     let p = x.len();
     let mut hm = vec![0.0; p * p];
     let f0 = finite_or_penalty(f(x));
@@ -255,7 +255,7 @@ pub fn hessian(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64], h: f64) -> Vec<f64> 
 
 /// Lower Cholesky factor of a symmetric p×p matrix; `None` unless positive definite (every pivot
 /// above 1e-12 of the largest diagonal).
-pub fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
+pub(crate) fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
     let max_diag = (0..p).map(|i| a[i * p + i].abs()).fold(0.0f64, f64::max);
     if !(max_diag.is_finite() && max_diag > 0.0) {
         return None;
@@ -281,7 +281,7 @@ pub fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
 }
 
 /// Solves (L Lᵀ) x = b given the Cholesky factor.
-pub fn cholesky_solve(l: &[f64], p: usize, b: &[f64]) -> Vec<f64> {
+pub(crate) fn cholesky_solve(l: &[f64], p: usize, b: &[f64]) -> Vec<f64> {
     let mut y = vec![0.0; p];
     for i in 0..p {
         let mut s = b[i];
@@ -302,7 +302,7 @@ pub fn cholesky_solve(l: &[f64], p: usize, b: &[f64]) -> Vec<f64> {
 }
 
 /// Inverse of a symmetric positive-definite matrix; `None` when it is not.
-pub fn spd_inverse(a: &[f64], p: usize) -> Option<Vec<f64>> {
+pub(crate) fn spd_inverse(a: &[f64], p: usize) -> Option<Vec<f64>> {
     let l = cholesky(a, p)?;
     let mut inv = vec![0.0; p * p];
     for j in 0..p {
@@ -319,7 +319,7 @@ pub fn spd_inverse(a: &[f64], p: usize) -> Option<Vec<f64>> {
 /// Damped Newton polish of a minimum of `f`: Newton steps on the numeric Hessian (h = 1e-4),
 /// halved until f does not increase, a small gradient step when the Hessian is not positive
 /// definite; stops when max|∇f| < 1e-7, when steps become negligible, or after 50 iterations.
-pub fn newton_polish(f: &mut dyn FnMut(&[f64]) -> f64, x0: &[f64]) -> Minimum {
+pub(crate) fn newton_polish(f: &mut dyn FnMut(&[f64]) -> f64, x0: &[f64]) -> Minimum {
     let p = x0.len();
     let mut x = x0.to_vec();
     let mut fx = finite_or_penalty(f(&x));

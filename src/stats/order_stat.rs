@@ -11,7 +11,7 @@ use super::record::{sorted, Record};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderStatBound {
     /// Quantile level q.
-    pub q: f64,
+    pub(crate) q: f64,
     /// 1-based rank of the two-sided lower limit (`None`: no lower limit, r = 0).
     pub rank_lower: Option<usize>,
     /// 1-based rank of the two-sided upper limit (`None`: the sample is too small).
@@ -29,13 +29,13 @@ pub struct OrderStatBound {
     /// Coverage B(s₁−1) of the one-sided bound.
     pub ucb_coverage: Option<f64>,
     /// Why the bound is unavailable, when it is.
-    pub unavailable: Option<String>,
+    pub(crate) unavailable: Option<String>,
     /// Smallest n for which a one-sided bound exists: ⌈ln α / ln q⌉.
     pub min_n_for_ucb: u64,
 }
 
 /// ⌈ln α / ln q⌉: the sample size needed before the one-sided bound of the q-quantile exists.
-pub fn min_n_for_ucb(q: f64, alpha: f64) -> u64 {
+pub(crate) fn min_n_for_ucb(q: f64, alpha: f64) -> u64 {
     let v = alpha.ln() / q.ln();
     // Guard against 2994.0000000001 style rounding of an exact integer.
     let r = v.round();
@@ -63,7 +63,11 @@ fn min_rank_reaching(binom: &Binomial, n: u64, target: f64) -> u64 {
 /// Interval and bound of the q-quantile at `confidence` (two-sided) and `confidence`
 /// (one-sided). A limit whose rank lands on a censored record or above any censoring time is
 /// `None`.
-pub fn order_stat_bound(records: &[Record], q: f64, confidence: f64) -> Result<OrderStatBound> {
+pub(crate) fn order_stat_bound(
+    records: &[Record],
+    q: f64,
+    confidence: f64,
+) -> Result<OrderStatBound> {
     check_level("quantile level", q)?;
     check_level("confidence", confidence)?;
     super::record::validate(records)?;

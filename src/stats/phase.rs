@@ -10,79 +10,58 @@ use super::quantile::type7;
 
 /// What the phase statistics read of one boot: its total latency and each phase's duration,
 /// in seconds (a view, so a fleet's boots need no copy of their phases).
-pub trait BootPhases {
+pub(crate) trait BootPhases {
     /// End-to-end latency (e.g. launch to register).
     fn latency_secs(&self) -> f64;
     /// Hands each phase's name and duration to `f`, each name at most once.
     fn each_phase(&self, f: &mut dyn FnMut(&str, f64));
 }
 
-/// One boot's phases as a map: phase name → duration.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PhaseMap {
-    /// End-to-end latency.
-    pub latency_secs: f64,
-    /// Phase name → duration.
-    pub phases: BTreeMap<String, f64>,
-}
-
-impl BootPhases for PhaseMap {
-    fn latency_secs(&self) -> f64 {
-        self.latency_secs
-    }
-
-    fn each_phase(&self, f: &mut dyn FnMut(&str, f64)) {
-        for (name, &d) in &self.phases {
-            f(name, d);
-        }
-    }
-}
-
 /// Quantiles of one phase's duration over the boots that have it (type 7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhaseQuantiles {
     /// Phase name.
-    pub phase: String,
+    pub(crate) phase: String,
     /// Boots with this phase.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Median.
-    pub p50: f64,
+    pub(crate) p50: f64,
     /// 90th percentile.
-    pub p90: f64,
+    pub(crate) p90: f64,
     /// 99th percentile.
-    pub p99: f64,
+    pub(crate) p99: f64,
 }
 
 /// One phase's share of the tail boots' excess latency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PhaseBlame {
+pub(crate) struct PhaseBlame {
     /// Phase name.
-    pub phase: String,
+    pub(crate) phase: String,
     /// Median duration over all boots (a missing phase counts as 0 s).
-    pub median_secs: f64,
+    pub(crate) median_secs: f64,
     /// Mean duration over the tail boots.
-    pub tail_mean_secs: f64,
+    pub(crate) tail_mean_secs: f64,
     /// tail_mean − median: seconds of excess this phase explains on average.
-    pub excess_secs: f64,
+    pub(crate) excess_secs: f64,
     /// excess_secs / mean excess latency.
-    pub share: f64,
+    pub(crate) share: f64,
 }
 
 /// Where the slow boots lose their time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TailBlame {
+pub(crate) struct TailBlame {
     /// Fleet median latency.
-    pub median_latency_secs: f64,
+    pub(crate) median_latency_secs: f64,
     /// Fleet p90 latency (type 7); tail boots lie strictly above it.
-    pub p90_latency_secs: f64,
+    pub(crate) p90_latency_secs: f64,
     /// Number of tail boots.
-    pub n_tail: usize,
+    pub(crate) n_tail: usize,
     /// Mean over tail boots of latency − median latency.
-    pub mean_excess_secs: f64,
+    pub(crate) mean_excess_secs: f64,
     /// Phases, largest excess first (ties by name).
-    pub phases: Vec<PhaseBlame>,
+    pub(crate) phases: Vec<PhaseBlame>,
     /// Excess not explained by the phases (gaps between phases, overlap counted twice is negative).
-    pub unexplained_secs: f64,
+    pub(crate) unexplained_secs: f64,
 }
 
 fn sorted(mut v: Vec<f64>) -> Vec<f64> {
@@ -91,7 +70,7 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 }
 
 /// p50/p90/p99 of each phase's duration (non-finite durations are ignored), by phase name.
-pub fn phase_quantiles<B: BootPhases>(boots: &[B]) -> Vec<PhaseQuantiles> {
+pub(crate) fn phase_quantiles<B: BootPhases>(boots: &[B]) -> Vec<PhaseQuantiles> {
     let mut by_phase: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for b in boots {
         b.each_phase(&mut |name, d| {
@@ -125,7 +104,7 @@ fn durations<'m, T: Default>(m: &'m mut BTreeMap<String, T>, name: &str) -> &'m 
 
 /// Tail blame; `None` when no boot lies strictly above the p90 latency or the excess is zero.
 /// A phase a boot does not show counts as 0 s for it.
-pub fn tail_blame<B: BootPhases>(boots: &[B]) -> Option<TailBlame> {
+pub(crate) fn tail_blame<B: BootPhases>(boots: &[B]) -> Option<TailBlame> {
     let boots: Vec<&B> = boots
         .iter()
         .filter(|b| b.latency_secs().is_finite())
@@ -196,6 +175,29 @@ pub fn tail_blame<B: BootPhases>(boots: &[B]) -> Option<TailBlame> {
         phases,
         unexplained_secs: mean_excess - explained,
     })
+}
+
+#[cfg(test)]
+/// One boot's phases as a map: phase name → duration.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct PhaseMap {
+    /// End-to-end latency.
+    pub(crate) latency_secs: f64,
+    /// Phase name → duration.
+    pub(crate) phases: BTreeMap<String, f64>,
+}
+
+#[cfg(test)]
+impl BootPhases for PhaseMap {
+    fn latency_secs(&self) -> f64 {
+        self.latency_secs
+    }
+
+    fn each_phase(&self, f: &mut dyn FnMut(&str, f64)) {
+        for (name, &d) in &self.phases {
+            f(name, d);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Empirical quantiles of complete data: Hyndman–Fan type 1 (inverted CDF) and type 7 (linear).
 
 /// Hyndman–Fan type 7 (numpy `linear`, R default) of ascending `sorted` at level q ∈ [0, 1].
-pub fn type7(sorted: &[f64], q: f64) -> Option<f64> {
+pub(crate) fn type7(sorted: &[f64], q: f64) -> Option<f64> {
     if sorted.is_empty() || !(0.0..=1.0).contains(&q) {
         return None;
     }
@@ -14,7 +14,7 @@ pub fn type7(sorted: &[f64], q: f64) -> Option<f64> {
 }
 
 /// Hyndman–Fan type 1 (numpy `inverted_cdf`): x_(k), k = ⌈nq − 1e-9⌉ (1-based, at least 1).
-pub fn type1(sorted: &[f64], q: f64) -> Option<f64> {
+pub(crate) fn type1(sorted: &[f64], q: f64) -> Option<f64> {
     if sorted.is_empty() || !(0.0..=1.0).contains(&q) {
         return None;
     }
@@ -23,7 +23,7 @@ pub fn type1(sorted: &[f64], q: f64) -> Option<f64> {
 }
 
 /// The 1-based rank type 1 picks: ⌈nq − 1e-9⌉ clamped to [1, n].
-pub fn type1_rank(n: usize, q: f64) -> usize {
+pub(crate) fn type1_rank(n: usize, q: f64) -> usize {
     let k = (n as f64 * q - 1e-9).ceil();
     (k.max(1.0) as usize).min(n.max(1))
 }

@@ -33,7 +33,7 @@ impl Record {
 }
 
 /// Rejects empty input and any duration that is not a positive finite number.
-pub fn validate(records: &[Record]) -> Result<()> {
+pub(crate) fn validate(records: &[Record]) -> Result<()> {
     if records.is_empty() {
         return Err(StatsError::Empty);
     }
@@ -49,7 +49,7 @@ pub fn validate(records: &[Record]) -> Result<()> {
 }
 
 /// Records sorted by (time, censored): at a tied time, events come before censorings.
-pub fn sorted(records: &[Record]) -> Vec<Record> {
+pub(crate) fn sorted(records: &[Record]) -> Vec<Record> {
     let mut v = records.to_vec();
     v.sort_by(|a, b| {
         a.duration_secs
@@ -63,11 +63,11 @@ pub fn sorted(records: &[Record]) -> Vec<Record> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
     /// Time in seconds.
-    pub t: f64,
+    pub(crate) t: f64,
     /// ln t.
-    pub ln_t: f64,
+    pub(crate) ln_t: f64,
     /// How many records share this (time, censored) pair.
-    pub weight: f64,
+    pub(crate) weight: f64,
 }
 
 /// Validated records grouped for likelihood evaluation: one term per distinct (time, censored)
@@ -79,19 +79,19 @@ pub struct Sample {
     /// Distinct censoring times, ascending.
     pub censored: Vec<Point>,
     /// All records.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Number of events.
-    pub n_events: usize,
+    pub(crate) n_events: usize,
     /// Number of censored records.
-    pub n_censored: usize,
+    pub(crate) n_censored: usize,
     /// Weighted mean of ln t over events (0 without events).
-    pub event_mean_ln_t: f64,
+    pub(crate) event_mean_ln_t: f64,
     /// Σ w (ln t − mean)² over events.
-    pub event_ss_ln_t: f64,
+    pub(crate) event_ss_ln_t: f64,
     /// Σ w ln t over events.
-    pub event_sum_ln_t: f64,
+    pub(crate) event_sum_ln_t: f64,
     /// Σ w t over events.
-    pub event_sum_t: f64,
+    pub(crate) event_sum_t: f64,
 }
 
 impl Sample {
@@ -145,12 +145,12 @@ impl Sample {
     }
 
     /// Every distinct point with its weight, events and censored together (for moment starts).
-    pub fn all_points(&self) -> impl Iterator<Item = &Point> {
+    pub(crate) fn all_points(&self) -> impl Iterator<Item = &Point> {
         self.events.iter().chain(self.censored.iter())
     }
 
     /// Weighted mean and standard deviation (ddof 0) of ln t over all records.
-    pub fn ln_t_mean_sd(&self) -> (f64, f64) {
+    pub(crate) fn ln_t_mean_sd(&self) -> (f64, f64) {
         let n = self.n as f64;
         let mean = self.all_points().map(|p| p.weight * p.ln_t).sum::<f64>() / n;
         let var = self
@@ -162,7 +162,7 @@ impl Sample {
     }
 
     /// Weighted mean and variance (ddof 0) of t over all records.
-    pub fn t_mean_var(&self) -> (f64, f64) {
+    pub(crate) fn t_mean_var(&self) -> (f64, f64) {
         let n = self.n as f64;
         let mean = self.all_points().map(|p| p.weight * p.t).sum::<f64>() / n;
         let var = self
@@ -186,7 +186,7 @@ impl Sample {
     }
 
     /// Expands the groups back into records (events first at ties).
-    pub fn records(&self) -> Vec<Record> {
+    pub(crate) fn records(&self) -> Vec<Record> {
         let mut out = Vec::with_capacity(self.n);
         for p in &self.events {
             out.extend(std::iter::repeat_n(Record::event(p.t), p.weight as usize));

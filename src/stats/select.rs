@@ -12,7 +12,7 @@ pub struct Score {
     /// The family.
     pub family: Family,
     /// Number of parameters.
-    pub k: usize,
+    pub(crate) k: usize,
     /// Maximised log-likelihood.
     pub loglik: f64,
     /// 2k − 2ℓ.
@@ -22,7 +22,7 @@ pub struct Score {
     /// k ln n − 2ℓ with n = all records.
     pub bic: f64,
     /// AIC − min AIC.
-    pub delta_aic: f64,
+    pub(crate) delta_aic: f64,
     /// BIC − min BIC.
     pub delta_bic: f64,
     /// e^{−ΔAIC/2} / Σ e^{−ΔAIC/2}.
@@ -30,10 +30,10 @@ pub struct Score {
 }
 
 /// ΔBIC at or below which a model counts as plausible.
-pub const PLAUSIBLE_DELTA_BIC: f64 = 2.0;
+pub(crate) const PLAUSIBLE_DELTA_BIC: f64 = 2.0;
 
 /// Scores and ranks the models by BIC (ties keep the family order).
-pub fn rank(models: &[FittedModel]) -> Vec<Score> {
+pub(crate) fn rank(models: &[FittedModel]) -> Vec<Score> {
     let mut scores: Vec<Score> = models
         .iter()
         .map(|m| {

@@ -5,10 +5,10 @@ use statrs::function::erf::{erfc, erfc_inv};
 use statrs::function::gamma::{checked_gamma_lr, ln_gamma};
 
 /// ½ ln 2π.
-pub const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+pub(crate) const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 
 /// ln Φ(−z) = ln P(Z > z) for a standard normal Z, accurate in both tails (scipy `log_ndtr(-z)`).
-pub fn ln_norm_sf(z: f64) -> f64 {
+pub(crate) fn ln_norm_sf(z: f64) -> f64 {
     if z.is_nan() {
         return f64::NAN;
     }
@@ -25,7 +25,7 @@ pub fn ln_norm_sf(z: f64) -> f64 {
 }
 
 /// ln Φ(z), the log of the standard normal CDF.
-pub fn ln_norm_cdf(z: f64) -> f64 {
+pub(crate) fn ln_norm_cdf(z: f64) -> f64 {
     ln_norm_sf(-z)
 }
 
@@ -35,12 +35,12 @@ pub fn norm_quantile(p: f64) -> f64 {
 }
 
 /// Softplus ln(1 + eʸ), stable for large |y|.
-pub fn softplus(y: f64) -> f64 {
+pub(crate) fn softplus(y: f64) -> f64 {
     y.max(0.0) + (-y.abs()).exp().ln_1p()
 }
 
 /// ln(eᵃ + eᵇ) without overflow; −∞ when both are −∞.
-pub fn log_add_exp(a: f64, b: f64) -> f64 {
+pub(crate) fn log_add_exp(a: f64, b: f64) -> f64 {
     let m = a.max(b);
     if m == f64::NEG_INFINITY {
         return m;
@@ -50,7 +50,7 @@ pub fn log_add_exp(a: f64, b: f64) -> f64 {
 
 /// ln Q(a, x), the log of the upper regularized incomplete gamma function, without underflow in
 /// the far tail (the continued fraction is evaluated with its prefactor kept in log space).
-pub fn ln_gamma_q(a: f64, x: f64) -> f64 {
+pub(crate) fn ln_gamma_q(a: f64, x: f64) -> f64 {
     if a.is_nan() || a <= 0.0 || x.is_nan() {
         return f64::NAN;
     }
@@ -94,7 +94,7 @@ pub fn ln_gamma_q(a: f64, x: f64) -> f64 {
 }
 
 /// ln P(a, x), the log of the lower regularized incomplete gamma function.
-pub fn ln_gamma_p(a: f64, x: f64) -> f64 {
+pub(crate) fn ln_gamma_p(a: f64, x: f64) -> f64 {
     if a.is_nan() || a <= 0.0 || x.is_nan() {
         return f64::NAN;
     }
@@ -115,7 +115,7 @@ pub fn ln_gamma_p(a: f64, x: f64) -> f64 {
 
 /// The x with P(a, x) = q (the gamma quantile for unit scale), by bisection on ln x; `None`
 /// when q is outside (0, 1) or a is not positive.
-pub fn gamma_p_inverse(a: f64, q: f64) -> Option<f64> {
+pub(crate) fn gamma_p_inverse(a: f64, q: f64) -> Option<f64> {
     if !(a > 0.0 && a.is_finite() && q > 0.0 && q < 1.0) {
         return None;
     }

@@ -19,15 +19,15 @@ use super::select::{rank, Score};
 use super::{level_name, QUANTILE_LEVELS};
 
 /// Version of every JSON document bootline writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// Default times (seconds) at which survival is reported.
-pub const DEFAULT_TIMES: [f64; 3] = [300.0, 600.0, 900.0];
+pub(crate) const DEFAULT_TIMES: [f64; 3] = [300.0, 600.0, 900.0];
 
 /// The most parametric-bootstrap resamples a fit takes: each resample refits every family,
 /// so 10,000 resamples of a 1,000-boot fleet already take minutes, and p-values gain nothing
 /// visible past a few thousand (their Monte Carlo error is about 0.5/√N).
-pub const MAX_BOOTSTRAP: usize = 10_000;
+pub(crate) const MAX_BOOTSTRAP: usize = 10_000;
 
 /// What to compute.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,12 +53,12 @@ pub struct Progress(std::sync::Arc<dyn Fn() + Send + Sync>);
 
 impl Progress {
     /// A progress callback.
-    pub fn new(tick: impl Fn() + Send + Sync + 'static) -> Self {
+    pub(crate) fn new(tick: impl Fn() + Send + Sync + 'static) -> Self {
         Self(std::sync::Arc::new(tick))
     }
 
     /// One unit done.
-    pub fn tick(&self) {
+    pub(crate) fn tick(&self) {
         (self.0)()
     }
 }
@@ -119,12 +119,12 @@ pub struct SurvivalOut {
     pub s: Option<f64>,
     /// Greenwood standard error (KM only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub se: Option<f64>,
+    pub(crate) se: Option<f64>,
     /// Interval (KM: log(−log); model: complementary log-log delta method).
     pub ci: [Option<f64>; 2],
     /// `true` beyond every record (KM only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub beyond_last_record: Option<bool>,
+    pub(crate) beyond_last_record: Option<bool>,
 }
 
 /// The Kaplan–Meier part.
@@ -141,7 +141,7 @@ pub struct KmOut {
     /// Quantiles with log(−log) band-inversion intervals and bounds.
     pub quantiles: BTreeMap<String, QuantileOut>,
     /// Survival at the requested times.
-    pub survival_at: Vec<SurvivalOut>,
+    pub(crate) survival_at: Vec<SurvivalOut>,
     /// Plateau adjustment, when records are censored after the last event.
     pub plateau: Option<Plateau>,
 }
@@ -158,7 +158,7 @@ pub struct ModelOut {
     pub se: BTreeMap<String, Option<f64>>,
     /// Why standard errors are unavailable.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub se_unavailable: Option<String>,
+    pub(crate) se_unavailable: Option<String>,
     /// Fitted quantiles (healthy part for the cure model).
     pub quantiles: BTreeMap<String, QuantileOut>,
     /// Survival (healthy part) at the requested times.
@@ -171,40 +171,40 @@ pub struct ModelOut {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unavailable {
     /// Family name.
-    pub family: Family,
+    pub(crate) family: Family,
     /// Why.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// The tail cross-check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TailOut {
     /// The fit, when attempted.
-    pub fit: Option<GpdFitOut>,
+    pub(crate) fit: Option<GpdFitOut>,
     /// Why it was skipped.
     pub skipped: Option<String>,
 }
 
 /// A generalized Pareto tail, serialised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GpdFitOut {
+pub(crate) struct GpdFitOut {
     /// Threshold.
-    pub threshold: f64,
+    pub(crate) threshold: f64,
     /// Exceedances.
-    pub n_exceedances: usize,
+    pub(crate) n_exceedances: usize,
     /// Shape ξ.
-    pub xi: f64,
+    pub(crate) xi: f64,
     /// Scale σ.
-    pub sigma: f64,
+    pub(crate) sigma: f64,
     /// Quantiles.
-    pub quantiles: BTreeMap<String, Option<f64>>,
+    pub(crate) quantiles: BTreeMap<String, Option<f64>>,
 }
 
 /// Everything `bootline fit` reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitSummary {
     /// Schema version shared by every bootline JSON.
-    pub schema_version: u32,
+    pub(crate) schema_version: u32,
     /// Records.
     pub n: usize,
     /// Events (registered boots).
@@ -212,7 +212,7 @@ pub struct FitSummary {
     /// Censored records.
     pub n_censored: usize,
     /// Confidence level used.
-    pub confidence: f64,
+    pub(crate) confidence: f64,
     /// Empirical quantiles.
     pub empirical_quantiles: EmpiricalQuantiles,
     /// Distribution-free interval and bound per level.
@@ -222,7 +222,7 @@ pub struct FitSummary {
     /// Fitted models, best BIC first.
     pub models: Vec<ModelOut>,
     /// Families not fitted.
-    pub unavailable_models: Vec<Unavailable>,
+    pub(crate) unavailable_models: Vec<Unavailable>,
     /// Family names by BIC.
     pub ranking: Vec<Family>,
     /// Peaks-over-threshold tail.
@@ -237,7 +237,7 @@ pub struct Fits {
     /// Families not fitted, with reasons.
     pub unavailable: Vec<Unavailable>,
     /// Scores, best BIC first.
-    pub scores: Vec<Score>,
+    pub(crate) scores: Vec<Score>,
 }
 
 /// Fits every requested family.
@@ -307,7 +307,7 @@ pub fn analyse(records: &[Record], opts: &Options) -> Result<FitSummary> {
 
 /// Runs the whole analysis and keeps the fitted models and the Kaplan–Meier estimate (for
 /// curves drawn from the same fits the summary reports).
-pub fn analyse_with_models(
+pub(crate) fn analyse_with_models(
     records: &[Record],
     opts: &Options,
 ) -> Result<(FitSummary, Fits, KaplanMeier)> {

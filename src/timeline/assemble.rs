@@ -32,23 +32,23 @@ const APART_SECS: f64 = 86_400.0;
 /// attempt (clocks disagree by a little).
 const LAUNCH_SLACK_SECS: f64 = 60.0;
 
-pub use crate::config::ClassPolicy;
+pub(crate) use crate::config::ClassPolicy;
 
 /// What assembly needs of the configuration: classes, template overrides and the sweep's rules.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Classes {
+pub(crate) struct Classes {
     /// Classes by name, as configured.
-    pub classes: BTreeMap<String, crate::config::Class>,
+    pub(crate) classes: BTreeMap<String, crate::config::Class>,
     /// Templates by name: (class, provision timeout in seconds).
-    pub templates: BTreeMap<String, (String, f64)>,
+    pub(crate) templates: BTreeMap<String, (String, f64)>,
     /// How the platform's `failed` events are read.
-    pub sweep: Sweep,
+    pub(crate) sweep: Sweep,
     /// What latencies run to (`[latency] end`).
-    pub end: LatencyEnd,
+    pub(crate) end: LatencyEnd,
 }
 
 /// The class every boot belongs to unless the platform says otherwise.
-pub use crate::config::DEFAULT_CLASS;
+pub(crate) use crate::config::DEFAULT_CLASS;
 
 impl Default for Classes {
     fn default() -> Self {
@@ -99,14 +99,9 @@ struct PlatformInfo {
     facts: Vec<PlatformFact>,
 }
 
-/// Builds boot timelines from digests.
-pub fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
-    assemble_noting(digests, policy).0
-}
-
 /// [`assemble`], with a line for each source kept out of a boot because its clock puts it
 /// more than a day from the boot's (for stderr).
-pub fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Vec<String>) {
+pub(crate) fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Vec<String>) {
     let mut boots: Vec<Boot> = Vec::new();
     let notes = assemble_each(digests, policy, &mut |b| boots.push(b));
     boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
@@ -120,7 +115,7 @@ const INSTANCES_AT_ONCE: usize = 4096;
 /// the boots read whole from timelines first, then the built ones instance by instance in id
 /// order, each instance's in boot order. A caller that reduces them (`fit`, `recommend`,
 /// `report`) never holds every whole boot at once.
-pub fn assemble_each(
+pub(crate) fn assemble_each(
     digests: Vec<Digest>,
     policy: &Classes,
     each: &mut dyn FnMut(Boot),
@@ -994,6 +989,12 @@ fn dedup_phases(p: &mut Vec<Phase>) {
         kept.push(x);
     }
     *p = kept;
+}
+
+#[cfg(test)]
+/// Builds boot timelines from digests.
+pub(crate) fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
+    assemble_noting(digests, policy).0
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use super::{Evidence, Labels, Latency, Name, Outcome, Zero};
 /// Why a latency cannot be a real boot's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Implausible {
+pub(crate) enum Implausible {
     /// Negative: the end was stamped before the zero (a `registered` event before its
     /// `launched`, clocks of two recorders apart).
     BeforeLaunch,
@@ -36,7 +36,7 @@ impl Latency {
     /// exact. A censored 0 s is possible — nothing observed the attempt after its launch
     /// (platform events alone, the capture ending while it was in flight) — though it says
     /// nothing.
-    pub fn plausibility(&self, max_plausible_secs: f64) -> Result<(), Implausible> {
+    pub(crate) fn plausibility(&self, max_plausible_secs: f64) -> Result<(), Implausible> {
         let s = self.secs;
         if !s.is_finite() {
             Err(Implausible::NotFinite)
@@ -61,29 +61,29 @@ impl Latency {
 
 /// An attempt whose latency is implausible: excluded from every fit, counted and named.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ImplausibleAttempt {
+pub(crate) struct ImplausibleAttempt {
     /// Instance id.
-    pub instance: String,
+    pub(crate) instance: String,
     /// 1-based attempt number within the instance.
-    pub attempt: usize,
+    pub(crate) attempt: usize,
     /// Timeout class.
-    pub class: String,
+    pub(crate) class: String,
     /// The latency as the inputs gave it, seconds.
-    pub latency_secs: f64,
+    pub(crate) latency_secs: f64,
     /// Whether it was censored.
-    pub censored: bool,
+    pub(crate) censored: bool,
     /// What it counts from.
-    pub from: Zero,
+    pub(crate) from: Zero,
     /// The milestone it runs to.
-    pub end: String,
+    pub(crate) end: String,
     /// Why it is implausible.
-    pub reason: Implausible,
+    pub(crate) reason: Implausible,
 }
 
 impl ImplausibleAttempt {
     /// The latency and why it is implausible: `-5 s: registered before launch`; a censored one
     /// says so (`-5 s censored: before launch`).
-    pub fn detail(&self) -> String {
+    pub(crate) fn detail(&self) -> String {
         let zero = match self.from {
             Zero::Launch => "launch",
             Zero::KernelStart => "kernel start",
@@ -120,24 +120,24 @@ impl std::fmt::Display for ImplausibleAttempt {
 
 /// The implausible attempts of an input: how many, under which limit, and each one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Implausibles {
+pub(crate) struct Implausibles {
     /// How many attempts were excluded.
-    pub count: usize,
+    pub(crate) count: usize,
     /// The limit applied (`[latency] max_plausible_secs`), seconds.
-    pub max_plausible_secs: f64,
+    pub(crate) max_plausible_secs: f64,
     /// Each excluded attempt, by instance and attempt number.
-    pub attempts: Vec<ImplausibleAttempt>,
+    pub(crate) attempts: Vec<ImplausibleAttempt>,
 }
 
 impl Implausibles {
     /// Whether every attempt was plausible.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.count == 0
     }
 }
 
 /// The attempts among `attempts` whose latency is implausible under `max_plausible_secs`.
-pub fn implausible(attempts: &[Attempt], max_plausible_secs: f64) -> Implausibles {
+pub(crate) fn implausible(attempts: &[Attempt], max_plausible_secs: f64) -> Implausibles {
     let mut out: Vec<ImplausibleAttempt> = attempts
         .iter()
         .filter_map(|a| {
@@ -166,52 +166,52 @@ pub fn implausible(attempts: &[Attempt], max_plausible_secs: f64) -> Implausible
 /// One provisioning attempt: a `launched` event to registered, flipped or given up, across the
 /// boots it took. Without platform events a boot is its own attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Attempt {
+pub(crate) struct Attempt {
     /// Instance id.
-    pub instance: Name,
+    pub(crate) instance: Name,
     /// Workspace id, when the platform named one.
-    pub workspace: Option<Name>,
+    pub(crate) workspace: Option<Name>,
     /// 1-based attempt number within the instance.
-    pub attempt: usize,
+    pub(crate) attempt: usize,
     /// Timeout class.
-    pub class: Name,
+    pub(crate) class: Name,
     /// Template, when the platform named one.
-    pub template: Option<Name>,
+    pub(crate) template: Option<Name>,
     /// Labels of the `launched` event (class, template and any other key it carried).
-    pub labels: Labels,
+    pub(crate) labels: Labels,
     /// Launch time, when known.
-    pub launched: Option<DateTime<Utc>>,
+    pub(crate) launched: Option<DateTime<Utc>>,
     /// Boot numbers (within the instance) of the attempt's boots, in order.
-    pub boots: Vec<usize>,
+    pub(crate) boots: Vec<usize>,
     /// What became of the attempt, decided over all its boots.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Register latency from launch across reboots (exact or censored); `None` for stuck and
     /// crashed attempts.
-    pub latency: Option<Latency>,
+    pub(crate) latency: Option<Latency>,
     /// What its seconds count from (its first boot's zero).
-    pub zero: Zero,
+    pub(crate) zero: Zero,
     /// Seconds from the zero to the sweep's flip, when the sweep flipped the attempt.
-    pub flip_secs: Option<f64>,
+    pub(crate) flip_secs: Option<f64>,
     /// The timeout the configuration declares for it (class or template override), seconds.
-    pub timeout_secs: f64,
+    pub(crate) timeout_secs: f64,
     /// The timeout the platform's own timeout or `failed` events stated for it, seconds.
-    pub stated_timeout_secs: Option<f64>,
+    pub(crate) stated_timeout_secs: Option<f64>,
     /// The timeout its first platform `failed` event was judged against, seconds.
-    pub failed_timeout_secs: Option<f64>,
+    pub(crate) failed_timeout_secs: Option<f64>,
     /// The stuck threshold of its class, seconds.
-    pub stuck_threshold_secs: f64,
+    pub(crate) stuck_threshold_secs: f64,
     /// The milestone its latency runs to (`registered`, `boot_finished` or a marker's name).
-    pub end: Name,
+    pub(crate) end: Name,
     /// Crash evidence of its boots, in boot order: the verdict of a crashed attempt, a note on
     /// one that recovered (a kernel panic, then a reboot that registered).
-    pub evidence: Vec<Evidence>,
+    pub(crate) evidence: Vec<Evidence>,
 }
 
 impl Attempt {
     /// The latency record the statistics see: exact for registered and false-failed attempts,
     /// censored for timed-out and unknown ones; `None` for stuck and crashed attempts and for
     /// an implausible latency ([`implausible`] names those).
-    pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
+    pub(crate) fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
         self.fitted_latency()?.record(max_plausible_secs)
     }
 
@@ -225,17 +225,11 @@ impl Attempt {
             Outcome::Stuck | Outcome::Crashed => None,
         }
     }
-
-    /// Whether the sweep flipped the attempt to failed (killed it, or nearly: a false-failed
-    /// attempt registered after the flip).
-    pub fn flipped(&self) -> bool {
-        self.flip_secs.is_some()
-    }
 }
 
 /// The attempts of boots ordered by instance and boot number (as assembly returns them): one per
 /// distinct attempt number of an instance, in order.
-pub fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
+pub(crate) fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
     let mut out: Vec<Attempt> = Vec::new();
     for b in boots {
         let (boot, attempt) = (b.boot as usize, b.attempt as usize);
@@ -274,7 +268,7 @@ pub fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
 /// When no attempt of `class` reached its end milestone (none has an exact latency), one line
 /// saying so, with the counts, and how boots without a register are timed; `None` when there is
 /// something to fit.
-pub fn nothing_to_fit(attempts: &[Attempt], class: &str) -> Option<String> {
+pub(crate) fn nothing_to_fit(attempts: &[Attempt], class: &str) -> Option<String> {
     // Reaching the end counts even at an implausible time: those attempts are named apart.
     if attempts
         .iter()
@@ -311,6 +305,15 @@ pub fn nothing_to_fit(attempts: &[Attempt], class: &str) -> Option<String> {
             format!(" ({})", counts.join(", "))
         }
     ))
+}
+
+#[cfg(test)]
+impl Attempt {
+    /// Whether the sweep flipped the attempt to failed (killed it, or nearly: a false-failed
+    /// attempt registered after the flip).
+    pub(crate) fn flipped(&self) -> bool {
+        self.flip_secs.is_some()
+    }
 }
 
 #[cfg(test)]

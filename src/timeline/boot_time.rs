@@ -9,13 +9,13 @@ use super::{ClockStep as Step, Zero};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct BootTime {
     /// What the seconds count from.
-    pub zero: Zero,
+    pub(crate) zero: Zero,
     /// Its wall time, when known.
-    pub zero_wall: Option<f64>,
+    pub(crate) zero_wall: Option<f64>,
     /// The kernel's zero on the wall clock (the median of the sources').
-    pub kernel_zero: Option<f64>,
+    pub(crate) kernel_zero: Option<f64>,
     /// Largest disagreement between clocks: sources' kernel zeros, or anchors within a segment.
-    pub skew_secs: Option<f64>,
+    pub(crate) skew_secs: Option<f64>,
 }
 
 impl BootTime {

@@ -19,7 +19,7 @@ use crate::event::{epoch_secs, BootClock, Location, Stamp};
 
 /// A time as a source knows it: wall clock, or seconds since the kernel's zero.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum When {
+pub(crate) enum When {
     /// Epoch seconds.
     Wall(f64),
     /// Seconds since the kernel started (kernel, uptime and journald clocks).
@@ -34,11 +34,11 @@ pub(crate) const STEP_MIN_SECS: f64 = 1.0;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Anchor {
     /// Wall-clock epoch seconds.
-    pub wall: f64,
+    pub(crate) wall: f64,
     /// Seconds since the kernel's zero.
-    pub since_boot: f64,
+    pub(crate) since_boot: f64,
     /// How far the wall − since-boot offset may be off from the stamps' resolution alone, seconds.
-    pub resolution_secs: f64,
+    pub(crate) resolution_secs: f64,
 }
 
 impl Anchor {
@@ -76,27 +76,27 @@ impl Anchor {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Segment {
     /// Since-boot seconds of its first anchor.
-    pub from_secs: f64,
+    pub(crate) from_secs: f64,
     /// Since-boot seconds of its last anchor.
-    pub to_secs: f64,
+    pub(crate) to_secs: f64,
     /// Smallest and largest wall-only time read after its first anchor and before the next
     /// segment's (before any anchor, for the first): the moments that may lie on its clock.
-    pub walls: Option<(f64, f64)>,
+    pub(crate) walls: Option<(f64, f64)>,
     /// The same, of those read after its last anchor: they may lie past the step that ends it.
-    pub tail: Option<(f64, f64)>,
+    pub(crate) tail: Option<(f64, f64)>,
     /// The wall time of the kernel's zero on this segment's clock (the median of its anchors').
-    pub offset: f64,
+    pub(crate) offset: f64,
     /// Largest minus smallest of its anchors' offsets, seconds.
-    pub spread: f64,
+    pub(crate) spread: f64,
 }
 
 /// The segments and steps of one source.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct ClockMap {
     /// In source order.
-    pub segments: Vec<Segment>,
+    pub(crate) segments: Vec<Segment>,
     /// Between consecutive segments, on the since-boot clock.
-    pub steps: Vec<Step>,
+    pub(crate) steps: Vec<Step>,
 }
 
 impl ClockMap {

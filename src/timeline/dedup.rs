@@ -18,22 +18,22 @@ use crate::sources;
 
 /// A source dropped because an earlier one has the same bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Copy {
+pub(crate) struct Copy {
     /// The source dropped.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The earlier source it repeats, which was kept.
-    pub kept: PathBuf,
+    pub(crate) kept: PathBuf,
 }
 
 /// A boot read from a timeline shard and dropped because an earlier shard held it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepeatedBoot {
+pub(crate) struct RepeatedBoot {
     /// Instance id.
-    pub instance: String,
+    pub(crate) instance: String,
     /// Boot number within the instance.
-    pub boot: usize,
+    pub(crate) boot: usize,
     /// The shard whose copy was dropped.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 /// The machines a source speaks of, when its identity is decided by evidence (an id, an
@@ -71,7 +71,7 @@ fn copies_of(digests: &[Digest], reports: &[SourceReport]) -> Vec<Option<usize>>
 /// Empties the digests of sources whose content repeats an earlier source's about the same
 /// machine, and clears their reports' summaries (their lines were counted once already).
 /// Returns the copies.
-pub fn drop_copies(digests: &mut [Digest], reports: &mut [SourceReport]) -> Vec<Copy> {
+pub(crate) fn drop_copies(digests: &mut [Digest], reports: &mut [SourceReport]) -> Vec<Copy> {
     let mut copies = Vec::new();
     for (i, kept) in copies_of(digests, reports).into_iter().enumerate() {
         let Some(kept) = kept else { continue };
@@ -87,7 +87,7 @@ pub fn drop_copies(digests: &mut [Digest], reports: &mut [SourceReport]) -> Vec<
 
 /// Keeps each (instance, boot) read from timeline shards once, from the first shard in
 /// input order that holds it. Returns the boots dropped.
-pub fn drop_repeated_boots(digests: &mut [Digest], paths: &[PathBuf]) -> Vec<RepeatedBoot> {
+pub(crate) fn drop_repeated_boots(digests: &mut [Digest], paths: &[PathBuf]) -> Vec<RepeatedBoot> {
     // Keyed by a shared id: a lean boot's costs no copy.
     let mut seen: HashSet<(Arc<str>, usize)> = HashSet::new();
     let mut repeated = Vec::new();
@@ -115,11 +115,11 @@ pub fn drop_repeated_boots(digests: &mut [Digest], paths: &[PathBuf]) -> Vec<Rep
 
 /// Platform events of one source that repeat events already read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepeatedEvents {
+pub(crate) struct RepeatedEvents {
     /// The source.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// How many of its events were repeats.
-    pub events: usize,
+    pub(crate) events: usize,
 }
 
 /// What identifies a platform event: what it says (kind, time to the millisecond, instance,
@@ -144,7 +144,10 @@ fn event_key(f: &PlatformFact) -> EventKey {
 /// Keeps each platform event once, from the first source in input order that holds it: the
 /// same export on stdin and as a file, a gzip or CRLF or reordered copy, two exports that
 /// overlap. Returns, per source, how many of its events were repeats.
-pub fn drop_repeated_events(digests: &mut [Digest], paths: &[PathBuf]) -> Vec<RepeatedEvents> {
+pub(crate) fn drop_repeated_events(
+    digests: &mut [Digest],
+    paths: &[PathBuf],
+) -> Vec<RepeatedEvents> {
     let mut seen: HashSet<EventKey> = HashSet::new();
     let mut repeated = Vec::new();
     for (d, path) in digests.iter_mut().zip(paths) {
@@ -162,7 +165,7 @@ pub fn drop_repeated_events(digests: &mut [Digest], paths: &[PathBuf]) -> Vec<Re
 
 /// When a boot powered on, epoch seconds: its kernel's start on the wall clock (the launch,
 /// for a boot seen only in platform events); `None` when its times have no wall clock.
-pub fn power_on(
+pub(crate) fn power_on(
     zero: Zero,
     zero_wall: Option<DateTime<Utc>>,
     kernel_secs: Option<f64>,
@@ -172,7 +175,7 @@ pub fn power_on(
 }
 
 /// [`power_on`] of a whole boot.
-pub fn boot_power_on(b: &Boot) -> Option<f64> {
+pub(crate) fn boot_power_on(b: &Boot) -> Option<f64> {
     let kernel = b
         .milestones
         .iter()
@@ -184,13 +187,13 @@ pub fn boot_power_on(b: &Boot) -> Option<f64> {
 /// The power-ons of boots already read, by instance: a boot is identified by its instance and
 /// its power-on, whichever source carries it.
 #[derive(Debug, Default)]
-pub struct PowerOns {
+pub(crate) struct PowerOns {
     by_instance: HashMap<String, Vec<f64>>,
 }
 
 impl PowerOns {
     /// Notes a boot read.
-    pub fn add(&mut self, instance: &str, at: Option<f64>) {
+    pub(crate) fn add(&mut self, instance: &str, at: Option<f64>) {
         if let Some(at) = at {
             self.by_instance
                 .entry(instance.to_string())
@@ -201,7 +204,7 @@ impl PowerOns {
 
     /// Whether a boot of `instance` that powered on at `at` was read already (kernel starts
     /// within [`SAME_MACHINE_SECS`]).
-    pub fn holds(&self, instance: &str, at: Option<f64>) -> bool {
+    pub(crate) fn holds(&self, instance: &str, at: Option<f64>) -> bool {
         let (Some(at), Some(seen)) = (at, self.by_instance.get(instance)) else {
             return false;
         };
@@ -211,7 +214,7 @@ impl PowerOns {
 
 /// The line that names boots read both from timeline shards and from the raw logs they came
 /// from, when there are any.
-pub fn read_twice(boots: &[String]) -> Option<String> {
+pub(crate) fn read_twice(boots: &[String]) -> Option<String> {
     (!boots.is_empty()).then(|| {
         format!(
             "{} read both from a timeline shard and from raw logs, counted once: {}",

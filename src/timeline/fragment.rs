@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-pub use super::clock::When;
+pub(crate) use super::clock::When;
 use super::clock::{Anchor, ClockMap, Segmenter};
 use super::identity::{self, IdentitySource};
 use super::{Boot, ClockStep, Evidence};
@@ -33,16 +33,16 @@ fn when_of(s: &Stamp) -> Option<When> {
 /// Where an item of a fragment was found: a line of its source, or the source as a whole
 /// (systemd's startup totals). The path is the source's, shared: an item costs no copy of it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Origin {
+pub(crate) struct Origin {
     /// The source's path.
-    pub path: Arc<str>,
+    pub(crate) path: Arc<str>,
     /// 1-based line, when the item came from one.
-    pub line: Option<u64>,
+    pub(crate) line: Option<u64>,
 }
 
 impl Origin {
     /// The source as a whole.
-    pub fn whole(path: &Arc<str>) -> Self {
+    pub(crate) fn whole(path: &Arc<str>) -> Self {
         Self {
             path: path.clone(),
             line: None,
@@ -71,80 +71,80 @@ impl std::fmt::Display for Origin {
 
 /// A span found in a source.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PhaseItem {
+pub(crate) struct PhaseItem {
     /// Phase name.
-    pub name: String,
+    pub(crate) name: String,
     /// Nesting depth.
-    pub depth: usize,
+    pub(crate) depth: usize,
     /// Start.
-    pub start: When,
+    pub(crate) start: When,
     /// End, if seen.
-    pub end: Option<When>,
+    pub(crate) end: Option<When>,
     /// Result word.
-    pub result: Option<String>,
+    pub(crate) result: Option<String>,
     /// Where.
-    pub source: Origin,
+    pub(crate) source: Origin,
 }
 
 /// An instant found in a source.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MilestoneItem {
+pub(crate) struct MilestoneItem {
     /// Milestone name (the built-in ones are not allocated: a source of a million kernel
     /// starts holds no million copies of `kernel_start`).
-    pub name: Cow<'static, str>,
+    pub(crate) name: Cow<'static, str>,
     /// When.
-    pub at: When,
+    pub(crate) at: When,
     /// Where.
-    pub source: Origin,
+    pub(crate) source: Origin,
 }
 
 /// What one source knows about one boot.
 #[derive(Debug, Clone, Default)]
-pub struct Fragment {
+pub(crate) struct Fragment {
     /// The instance (see [`identity`]): an id inside the source, an instance-like folder, or
     /// the file.
-    pub instance: String,
+    pub(crate) instance: String,
     /// Where `instance` came from.
-    pub identity: Option<identity::IdentitySource>,
+    pub(crate) identity: Option<identity::IdentitySource>,
     /// The first usable id found inside the source for this boot (or, failing that, for the
     /// nearest boot of the same source that has one).
-    pub content_id: Option<(String, IdEvidence)>,
+    pub(crate) content_id: Option<(String, IdEvidence)>,
     /// The source's path (shared by its fragments).
-    pub source: Arc<str>,
+    pub(crate) source: Arc<str>,
     /// journald's `_BOOT_ID`, when known.
-    pub boot_id: Option<String>,
+    pub(crate) boot_id: Option<String>,
     /// Wall-clock epoch seconds of the kernel's zero, estimated from events with two clocks
     /// (after the wall clock's last step).
-    pub kernel_zero: Option<f64>,
+    pub(crate) kernel_zero: Option<f64>,
     /// Spread of those estimates between steps (how far the clocks disagree), seconds.
-    pub skew: Option<f64>,
+    pub(crate) skew: Option<f64>,
     /// The wall clock's steps, on the since-boot clock.
-    pub steps: Vec<ClockStep>,
+    pub(crate) steps: Vec<ClockStep>,
     /// Phases.
-    pub phases: Vec<PhaseItem>,
+    pub(crate) phases: Vec<PhaseItem>,
     /// Milestones.
-    pub milestones: Vec<MilestoneItem>,
+    pub(crate) milestones: Vec<MilestoneItem>,
     /// Successful registrations (2xx) seen in the source.
-    pub registered: Vec<MilestoneItem>,
+    pub(crate) registered: Vec<MilestoneItem>,
     /// Crash evidence (the first), with when (boxed: few boots have one).
-    pub crash: Option<Box<(Evidence, Option<When>)>>,
+    pub(crate) crash: Option<Box<(Evidence, Option<When>)>>,
     /// Whether the boot's start was seen: the kernel's start (a console from power-on),
     /// systemd's startup totals (which count from it), or cloud-init's first stage
     /// (`init-local`, or `init` where no `init-local` ran), whose `Up N seconds` dates the
     /// kernel's start. A log that begins past them began mid-boot: it times nothing.
-    pub saw_start: bool,
+    pub(crate) saw_start: bool,
     /// The source's wall times stand in a year of no meaning ([`EventKind::YearUnknown`]):
     /// its boots have no date.
-    pub undated: bool,
+    pub(crate) undated: bool,
     /// First and last observed moments.
-    pub first: Option<When>,
+    pub(crate) first: Option<When>,
     /// See `first`.
-    pub last: Option<When>,
+    pub(crate) last: Option<When>,
 }
 
 impl Fragment {
     /// Converts a source time to epoch seconds, when the fragment's clocks allow.
-    pub fn to_wall(&self, w: When) -> Option<f64> {
+    pub(crate) fn to_wall(&self, w: When) -> Option<f64> {
         match w {
             When::Wall(e) => Some(e),
             When::Boot(s) => self.kernel_zero.map(|z| z + s),
@@ -153,7 +153,7 @@ impl Fragment {
 
     /// Moves every wall-clock time of the fragment by `secs` (a year learned from the other
     /// files of its machine): it is dated from then on.
-    pub fn shift_wall(&mut self, secs: f64) {
+    pub(crate) fn shift_wall(&mut self, secs: f64) {
         let by = |w: &mut When| {
             if let When::Wall(x) = w {
                 *x += secs;
@@ -183,48 +183,48 @@ impl Fragment {
 
 /// One platform event, reduced.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PlatformFact {
+pub(crate) struct PlatformFact {
     /// What happened.
-    pub action: PlatformAction,
+    pub(crate) action: PlatformAction,
     /// When (epoch seconds).
-    pub at: f64,
+    pub(crate) at: f64,
     /// Instance id, if given.
-    pub instance: Option<String>,
+    pub(crate) instance: Option<String>,
     /// Workspace id, if given.
-    pub workspace: Option<String>,
+    pub(crate) workspace: Option<String>,
     /// Labels (class, template, status, timeout_s, reason, …), shared by the facts of a
     /// source that carry the same set.
-    pub labels: super::lean::Labels,
+    pub(crate) labels: super::lean::Labels,
     /// Where.
-    pub source: Location,
+    pub(crate) source: Location,
 }
 
 /// Platform events of all sources.
-pub type PlatformFacts = Vec<PlatformFact>;
+pub(crate) type PlatformFacts = Vec<PlatformFact>;
 
 /// How many boots one raw source may hold by default (`--max-boots-per-source`). A real source
 /// holds at most thousands (a console captured over years of daily reboots: a few thousand);
 /// a source past this is a console of repeated banners or a generator gone wrong, and each
 /// boot kept costs memory.
-pub const MAX_BOOTS_PER_SOURCE: usize = 100_000;
+pub(crate) const MAX_BOOTS_PER_SOURCE: usize = 100_000;
 
 /// What one source gave.
 #[derive(Debug, Default)]
-pub struct Digest {
+pub(crate) struct Digest {
     /// Per-boot fragments.
-    pub fragments: Vec<Fragment>,
+    pub(crate) fragments: Vec<Fragment>,
     /// Platform events.
-    pub platform: PlatformFacts,
+    pub(crate) platform: PlatformFacts,
     /// Boots read whole from a timeline (JSON Lines) input.
-    pub boots: Vec<Boot>,
+    pub(crate) boots: Vec<Boot>,
     /// Boots of a timeline input reduced as they were read, when the reader reduces
     /// ([`Digester::reducing`]); `boots` stays empty then.
-    pub reduced: Option<super::lean::Reducer>,
+    pub(crate) reduced: Option<super::lean::Reducer>,
     /// Boots the source held twice (a console captured twice into one file), kept once.
-    pub repeated_boots: usize,
+    pub(crate) repeated_boots: usize,
     /// Where the source began one boot more than its limit ([`Digester::with_max_boots`]):
     /// what follows was not read as boots.
-    pub boots_cut: Option<crate::error::Error>,
+    pub(crate) boots_cut: Option<crate::error::Error>,
 }
 
 /// What makes two boots of one source the same boot read twice: the same power-on and the same
@@ -309,7 +309,7 @@ fn shrunk(mut f: Fragment) -> Fragment {
 
 /// Builds a digest from a stream of events.
 #[derive(Debug)]
-pub struct Digester {
+pub(crate) struct Digester {
     path: Arc<str>,
     current: Option<Open>,
     out: Digest,
@@ -409,7 +409,7 @@ impl Open {
 
 impl Digester {
     /// A digester for the source at `path`.
-    pub fn new(path: Arc<str>) -> Self {
+    pub(crate) fn new(path: Arc<str>) -> Self {
         Self {
             path,
             current: None,
@@ -436,7 +436,7 @@ impl Digester {
     /// This digester keeping at most `boots` boots of its source (at least one): a boot begun
     /// beyond them ends what is read as boots ([`Digest::boots_cut`]). Boots read whole from a
     /// timeline are not counted: a shard holds a fleet.
-    pub fn with_max_boots(mut self, boots: usize) -> Self {
+    pub(crate) fn with_max_boots(mut self, boots: usize) -> Self {
         self.max_boots = boots.max(1);
         self
     }
@@ -466,7 +466,7 @@ impl Digester {
     }
 
     /// Adds a boot read whole from a timeline input (reduced at once when reducing).
-    pub fn boot(&mut self, b: Boot) {
+    pub(crate) fn boot(&mut self, b: Boot) {
         match &mut self.out.reduced {
             Some(r) => r.push(b),
             None => self.out.boots.push(b),
@@ -475,14 +475,14 @@ impl Digester {
 
     /// A digester that reduces the boots of timeline inputs as they are read (`fit`,
     /// `recommend`, `report`): memory follows the lean boots, not the timelines.
-    pub fn reducing(path: Arc<str>, spec: &super::lean::Reduce) -> Self {
+    pub(crate) fn reducing(path: Arc<str>, spec: &super::lean::Reduce) -> Self {
         let mut d = Self::new(path);
         d.out.reduced = Some(super::lean::Reducer::new(spec));
         d
     }
 
     /// Adds an event.
-    pub fn push(&mut self, e: Event) {
+    pub(crate) fn push(&mut self, e: Event) {
         if self.cut.is_some() && !matches!(e.kind, EventKind::Platform { .. }) {
             return;
         }
@@ -767,7 +767,7 @@ impl Digester {
     /// Ends the source: boots without an id of their own take the nearest earlier one of the
     /// source (the first one, for boots before it: the machine is the same until the log says
     /// otherwise), then each boot's instance is decided with the default rule.
-    pub fn finish(mut self) -> Digest {
+    pub(crate) fn finish(mut self) -> Digest {
         self.close_current();
         self.out.repeated_boots = self.kept.repeated;
         self.out.boots_cut = self.cut.map(|at| crate::error::Error::TooManyBoots {
@@ -797,7 +797,7 @@ impl Digester {
 /// How many items one marker name keeps in one boot: its first ones and, in the last place,
 /// its latest. A console that repeats a marker line millions of times (a retry loop) keeps a
 /// digest of bounded size; the first register and the latest retry are what a timeline needs.
-pub const MARKER_ITEMS_KEPT: u64 = 16;
+pub(crate) const MARKER_ITEMS_KEPT: u64 = 16;
 
 /// Pushes `item` (of marker `key`) unless the boot holds [`MARKER_ITEMS_KEPT`] of that marker
 /// already; then it replaces the latest one kept.
@@ -820,7 +820,7 @@ fn keep_bounded<T>(
 /// Decides the instance of every fragment of a digest under `settings` (`--identity`,
 /// `[identity] folder_regex`). Returns why the rule asked for could not apply to the source,
 /// when it could not (`--identity folder` for a file in no folder).
-pub fn apply(digest: &mut Digest, settings: &identity::IdentitySettings) -> Option<String> {
+pub(crate) fn apply(digest: &mut Digest, settings: &identity::IdentitySettings) -> Option<String> {
     let mut why = None;
     for f in &mut digest.fragments {
         let content = f.content_id.as_ref().map(|(id, e)| (id.as_str(), *e));
@@ -1026,8 +1026,9 @@ fn phase(name: &str, start: f64, end: f64, source: &Arc<str>) -> PhaseItem {
     }
 }
 
+#[cfg(test)]
 /// Digests a whole event sequence from one source.
-pub fn digest(path: Arc<str>, events: impl IntoIterator<Item = Event>) -> Digest {
+pub(crate) fn digest(path: Arc<str>, events: impl IntoIterator<Item = Event>) -> Digest {
     let mut d = Digester::new(path);
     for e in events {
         d.push(e);

@@ -38,7 +38,7 @@ pub enum IdentitySource {
 
 impl IdentitySource {
     /// How the timeline text says it.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             IdentitySource::Ec2Console => "EC2 console InstanceId",
             IdentitySource::CloudInit => "cloud-init instance id",
@@ -64,7 +64,7 @@ impl From<IdEvidence> for IdentitySource {
 
 /// Which evidence decides (`--identity`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum IdentityRule {
+pub(crate) enum IdentityRule {
     /// An id in the content, else an instance-like folder, else the file.
     #[default]
     Content,
@@ -76,11 +76,11 @@ pub enum IdentityRule {
 
 /// How identities are decided: the rule and the configured folder pattern.
 #[derive(Debug, Clone, Default)]
-pub struct IdentitySettings {
+pub(crate) struct IdentitySettings {
     /// The rule.
-    pub rule: IdentityRule,
+    pub(crate) rule: IdentityRule,
     /// Folders whose whole name matches are instance folders (`[identity] folder_regex`).
-    pub folder_regex: Option<Regex>,
+    pub(crate) folder_regex: Option<Regex>,
 }
 
 /// Ids that logs carry but that name no particular machine: defaults of datasources and
@@ -102,7 +102,7 @@ const GENERIC_IDS: &[&str] = &[
 /// Whether an id found in a log identifies nothing: a datasource default (`nocloud`,
 /// `iid-datasource-none`), a documentation example (`iid-local01`, `iid-abcdefg`), or a
 /// placeholder GUID (`00000000-0000-8899-0000-000000000000`: mostly zeros).
-pub fn is_generic_id(id: &str) -> bool {
+pub(crate) fn is_generic_id(id: &str) -> bool {
     let lower = id.trim().to_ascii_lowercase();
     if lower.is_empty() || GENERIC_IDS.contains(&lower.as_str()) {
         return true;
@@ -120,7 +120,7 @@ pub fn is_generic_id(id: &str) -> bool {
 }
 
 /// Whether `s` is an EC2 instance id (`i-` and 8 or 17 hex digits).
-pub fn is_ec2_id(s: &str) -> bool {
+pub(crate) fn is_ec2_id(s: &str) -> bool {
     let Some(hex) = s.strip_prefix("i-") else {
         return false;
     };
@@ -128,7 +128,7 @@ pub fn is_ec2_id(s: &str) -> bool {
 }
 
 /// Whether `s` is a UUID (`8-4-4-4-12` hex digits).
-pub fn is_uuid(s: &str) -> bool {
+pub(crate) fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
         && groups
@@ -138,7 +138,7 @@ pub fn is_uuid(s: &str) -> bool {
 }
 
 /// Whether a folder name names an instance: an EC2 id, a UUID, or the configured pattern.
-pub fn is_instance_folder(name: &str, settings: &IdentitySettings) -> bool {
+pub(crate) fn is_instance_folder(name: &str, settings: &IdentitySettings) -> bool {
     is_ec2_id(name)
         || (is_uuid(name) && !is_generic_id(name))
         || settings
@@ -155,7 +155,7 @@ fn parent_name(path: &Path) -> Option<String> {
 
 /// The instance of a source at `path`, and where that came from, given the first usable id
 /// found inside it (if any).
-pub fn decide(
+pub(crate) fn decide(
     path: &str,
     content: Option<(&str, IdEvidence)>,
     settings: &IdentitySettings,

@@ -22,14 +22,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{Boot, Evidence, Latency, Outcome, Phase, Zero};
-pub use super::{Labels, Name};
+pub(crate) use super::{Labels, Name};
 
 #[path = "lean_record.rs"]
 pub(crate) mod record;
 
 /// Hands out one shared copy of each name and label set it has seen.
 #[derive(Debug, Default)]
-pub struct Interner {
+pub(crate) struct Interner {
     names: HashSet<Name>,
     labels: HashSet<Labels>,
     /// Shapes by a hash of their names and depths.
@@ -43,7 +43,7 @@ pub struct Interner {
 
 impl Interner {
     /// The shared copy of `s`.
-    pub fn name(&mut self, s: &str) -> Name {
+    pub(crate) fn name(&mut self, s: &str) -> Name {
         if let Some(n) = self.names.get(s) {
             return n.clone();
         }
@@ -90,7 +90,7 @@ impl Interner {
     }
 
     /// The lean form of `b`.
-    pub fn lean(&mut self, b: &Boot) -> LeanBoot {
+    pub(crate) fn lean(&mut self, b: &Boot) -> LeanBoot {
         LeanBoot {
             instance: self.instance(&b.instance),
             workspace: b
@@ -157,7 +157,7 @@ type Shape = Arc<[(Name, u8)]>;
 /// are kept as `f32` seconds: boots' times are whole milliseconds, which `f32` holds exactly
 /// (after rounding back) up to two hours from the zero, and to a few milliseconds beyond.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LeanPhases {
+pub(crate) struct LeanPhases {
     shape: Shape,
     /// Start and end (`NaN`: still running when observation ended).
     times: Box<[[f32; 2]]>,
@@ -165,7 +165,7 @@ pub struct LeanPhases {
 
 impl LeanPhases {
     /// The phases in start order.
-    pub fn iter(&self) -> impl Iterator<Item = LeanPhase<'_>> + Clone + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = LeanPhase<'_>> + Clone + '_ {
         self.shape
             .iter()
             .zip(self.times.iter())
@@ -175,16 +175,6 @@ impl LeanPhases {
                 start: t[0],
                 end: t[1],
             })
-    }
-
-    /// The number of phases.
-    pub fn len(&self) -> usize {
-        self.times.len()
-    }
-
-    /// Whether there is none.
-    pub fn is_empty(&self) -> bool {
-        self.times.is_empty()
     }
 
     /// Each phase's name, depth, start and end as kept (`f32` seconds, the end `NaN` while
@@ -211,28 +201,28 @@ impl LeanPhases {
 
 /// A phase of a lean boot.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LeanPhase<'a> {
+pub(crate) struct LeanPhase<'a> {
     /// Name, as in [`Phase::name`].
-    pub name: &'a Name,
+    pub(crate) name: &'a Name,
     /// Nesting depth.
-    pub depth: u8,
+    pub(crate) depth: u8,
     start: f32,
     end: f32,
 }
 
 impl LeanPhase<'_> {
     /// Start, seconds from the boot's zero (to the millisecond).
-    pub fn start_secs(&self) -> f64 {
+    pub(crate) fn start_secs(&self) -> f64 {
         milli(self.start)
     }
 
     /// End, seconds from the boot's zero; `None` while still running when observation ended.
-    pub fn end_secs(&self) -> Option<f64> {
+    pub(crate) fn end_secs(&self) -> Option<f64> {
         (!self.end.is_nan()).then(|| milli(self.end))
     }
 
     /// Duration in seconds, when finished.
-    pub fn duration_secs(&self) -> Option<f64> {
+    pub(crate) fn duration_secs(&self) -> Option<f64> {
         self.end_secs().map(|e| e - self.start_secs())
     }
 }
@@ -243,92 +233,92 @@ fn milli(x: f32) -> f64 {
 
 /// A boot as a reduction sees it (see the module's documentation for what is kept).
 #[derive(Debug, Clone, PartialEq)]
-pub struct LeanBoot {
+pub(crate) struct LeanBoot {
     /// Instance id.
-    pub instance: Name,
+    pub(crate) instance: Name,
     /// Workspace id, when the platform named one.
-    pub workspace: Option<Name>,
+    pub(crate) workspace: Option<Name>,
     /// Timeout class.
-    pub class: Name,
+    pub(crate) class: Name,
     /// Template, when the platform named one.
-    pub template: Option<Name>,
+    pub(crate) template: Option<Name>,
     /// Labels of the attempt's `launched` event.
-    pub labels: Labels,
+    pub(crate) labels: Labels,
     /// The milestone latencies run to.
-    pub end: Name,
+    pub(crate) end: Name,
     /// 1-based boot number within the instance.
-    pub boot: u32,
+    pub(crate) boot: u32,
     /// 1-based attempt number within the instance.
-    pub attempt: u32,
+    pub(crate) attempt: u32,
     /// What the seconds count from.
-    pub zero: Zero,
+    pub(crate) zero: Zero,
     /// What became of the boot.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// What became of its attempt.
-    pub attempt_outcome: Option<Outcome>,
+    pub(crate) attempt_outcome: Option<Outcome>,
     /// The boot's register latency.
-    pub latency: Option<Latency>,
+    pub(crate) latency: Option<Latency>,
     /// The attempt's register latency.
-    pub attempt_latency: Option<Latency>,
+    pub(crate) attempt_latency: Option<Latency>,
     /// Seconds from the zero to the sweep's flip of the attempt.
-    pub attempt_flip_secs: Option<f64>,
+    pub(crate) attempt_flip_secs: Option<f64>,
     /// The timeout the platform stated for the attempt and the one its first `failed` event
     /// was judged against, seconds (`NaN`: none; `f32`, as phase times, to keep a boot small).
     attempt_timeouts: [f32; 2],
     /// The timeout that applies, seconds.
-    pub timeout_secs: f64,
+    pub(crate) timeout_secs: f64,
     /// The stuck threshold of its class, seconds.
-    pub stuck_threshold_secs: f64,
+    pub(crate) stuck_threshold_secs: f64,
     /// Wall-clock time of the zero, when known (the launch, when the zero is the launch).
-    pub zero_wall: Option<DateTime<Utc>>,
+    pub(crate) zero_wall: Option<DateTime<Utc>>,
     /// Seconds from zero to the last moment any source observed.
-    pub observed_secs: Option<f64>,
+    pub(crate) observed_secs: Option<f64>,
     /// The kernel's start, seconds from the zero.
-    pub kernel_secs: Option<f64>,
+    pub(crate) kernel_secs: Option<f64>,
     /// Crash evidence, for crashed boots.
-    pub evidence: Option<Box<Evidence>>,
+    pub(crate) evidence: Option<Box<Evidence>>,
     /// Phases in start order.
-    pub phases: LeanPhases,
+    pub(crate) phases: LeanPhases,
 }
 
 impl LeanBoot {
     /// Launch time, when known: the zero then counts from it.
-    pub fn launched(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn launched(&self) -> Option<DateTime<Utc>> {
         self.zero_wall.filter(|_| self.zero == Zero::Launch)
     }
 
     /// When the boot powered on ([`super::dedup::power_on`]).
-    pub fn power_on(&self) -> Option<f64> {
+    pub(crate) fn power_on(&self) -> Option<f64> {
         super::dedup::power_on(self.zero, self.zero_wall, self.kernel_secs)
     }
 
     /// The timeout the platform's own events stated for the attempt, seconds.
-    pub fn attempt_stated_timeout_secs(&self) -> Option<f64> {
+    pub(crate) fn attempt_stated_timeout_secs(&self) -> Option<f64> {
         let t = self.attempt_timeouts[0];
         (!t.is_nan()).then(|| milli(t))
     }
 
     /// The timeout the attempt's first platform `failed` event was judged against, seconds.
-    pub fn attempt_failed_timeout_secs(&self) -> Option<f64> {
+    pub(crate) fn attempt_failed_timeout_secs(&self) -> Option<f64> {
         let t = self.attempt_timeouts[1];
         (!t.is_nan()).then(|| milli(t))
     }
 
     /// The boot's latency record, as [`Boot::record`].
-    pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
+    pub(crate) fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
         self.latency?.record(max_plausible_secs)
     }
 }
 
 /// Boots of a timeline kept whole beside the lean ones, for what a report draws in full.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Keep {
+pub(crate) struct Keep {
     /// Per class, the slowest healthy boot (the report's default worked instance).
-    pub slowest_healthy: bool,
+    pub(crate) slowest_healthy: bool,
     /// Every boot of this instance (`--worked-instance`).
-    pub instance: Option<String>,
+    pub(crate) instance: Option<String>,
     /// Latencies beyond `[latency] max_plausible_secs` make no boot the slowest.
-    pub max_plausible_secs: f64,
+    pub(crate) max_plausible_secs: f64,
 }
 
 impl Default for Keep {
@@ -362,7 +352,7 @@ pub(crate) fn slower(a: (f64, &str), b: (f64, &str)) -> bool {
 
 /// The whole boots a reduction keeps, gathered as boots go by.
 #[derive(Debug, Default)]
-pub struct Kept {
+pub(crate) struct Kept {
     rule: Keep,
     slowest: BTreeMap<String, Boot>,
     instance: Vec<Boot>,
@@ -370,7 +360,7 @@ pub struct Kept {
 
 impl Kept {
     /// Keeps what `rule` asks for.
-    pub fn new(rule: Keep) -> Self {
+    pub(crate) fn new(rule: Keep) -> Self {
         Self {
             rule,
             ..Self::default()
@@ -378,7 +368,7 @@ impl Kept {
     }
 
     /// Offers a boot; it is cloned only when kept.
-    pub fn offer(&mut self, b: &Boot) {
+    pub(crate) fn offer(&mut self, b: &Boot) {
         if self.rule.instance.as_deref() == Some(b.instance.as_str()) {
             self.instance.push(b.clone());
         }
@@ -401,7 +391,7 @@ impl Kept {
     }
 
     /// Takes in what another gatherer kept.
-    pub fn merge(&mut self, other: Kept) {
+    pub(crate) fn merge(&mut self, other: Kept) {
         for b in other.instance {
             self.instance.push(b);
         }
@@ -411,7 +401,7 @@ impl Kept {
     }
 
     /// The boots kept, ordered by instance and boot.
-    pub fn into_boots(self) -> Vec<Boot> {
+    pub(crate) fn into_boots(self) -> Vec<Boot> {
         let mut v = self.instance;
         for b in self.slowest.into_values() {
             if !v
@@ -428,20 +418,20 @@ impl Kept {
 
 /// Which boots a reduction takes in: a class, an instance, a launch window.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Only this class.
-    pub class: Option<String>,
+    pub(crate) class: Option<String>,
     /// Only this instance.
-    pub instance: Option<String>,
+    pub(crate) instance: Option<String>,
     /// Launched (else zeroed) at or after.
-    pub since: Option<DateTime<Utc>>,
+    pub(crate) since: Option<DateTime<Utc>>,
     /// Launched (else zeroed) before.
-    pub until: Option<DateTime<Utc>>,
+    pub(crate) until: Option<DateTime<Utc>>,
 }
 
 impl Selection {
     /// Whether `b` is selected.
-    pub fn keeps(&self, b: &Boot) -> bool {
+    pub(crate) fn keeps(&self, b: &Boot) -> bool {
         let t = selected_time(b);
         self.instance.as_deref().is_none_or(|i| b.instance == i)
             && self.class.as_deref().is_none_or(|c| b.class == c)
@@ -458,23 +448,23 @@ fn selected_time(b: &Boot) -> Option<DateTime<Utc>> {
 /// What the boots read were, selected or not: to say what there was when a selection keeps
 /// none of them.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Seen {
+pub(crate) struct Seen {
     /// Boots read.
-    pub boots: usize,
+    pub(crate) boots: usize,
     /// Their classes.
-    pub classes: BTreeSet<String>,
+    pub(crate) classes: BTreeSet<String>,
     /// The earliest and latest of their launches (else kernel zeros), when any is known.
-    pub times: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub(crate) times: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Whether a boot of the instance a reduction selects (`--instance`) was among them.
-    pub instance_read: bool,
+    pub(crate) instance_read: bool,
     /// Boots with no date (no launch, no kernel start on a dated wall clock): `--since` and
     /// `--until` cannot place them.
-    pub undated: usize,
+    pub(crate) undated: usize,
 }
 
 impl Seen {
     /// Counts one boot read.
-    pub fn add(&mut self, b: &Boot) {
+    pub(crate) fn add(&mut self, b: &Boot) {
         self.boots += 1;
         if !self.classes.contains(&b.class) {
             self.classes.insert(b.class.clone());
@@ -486,7 +476,7 @@ impl Seen {
     }
 
     /// What `boots` were.
-    pub fn of(boots: &[Boot]) -> Self {
+    pub(crate) fn of(boots: &[Boot]) -> Self {
         let mut seen = Self::default();
         for b in boots {
             seen.add(b);
@@ -495,7 +485,7 @@ impl Seen {
     }
 
     /// Takes in what another read saw.
-    pub fn merge(&mut self, other: Seen) {
+    pub(crate) fn merge(&mut self, other: Seen) {
         self.boots += other.boots;
         self.classes.extend(other.classes);
         self.instance_read |= other.instance_read;
@@ -515,32 +505,32 @@ impl Seen {
 
 /// What a reduction reads boots into: the selection, and the boots it keeps whole.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Reduce {
+pub(crate) struct Reduce {
     /// Boots outside it are not kept (an instance read is still counted).
-    pub select: Selection,
+    pub(crate) select: Selection,
     /// Boots kept whole.
-    pub keep: Keep,
+    pub(crate) keep: Keep,
 }
 
 /// Boots reduced as they are read (one source's, or assembly's).
 #[derive(Debug, Default)]
-pub struct Reducer {
+pub(crate) struct Reducer {
     interner: Interner,
     /// The selected boots, lean.
-    pub boots: Vec<LeanBoot>,
+    pub(crate) boots: Vec<LeanBoot>,
     /// The boots kept whole.
-    pub kept: Kept,
+    pub(crate) kept: Kept,
     /// Instance ids read, selected or not, when an instance is selected (to say what there
     /// was when it matches none).
-    pub instances_read: HashSet<String>,
+    pub(crate) instances_read: HashSet<String>,
     /// What the boots read were, selected or not.
-    pub seen: Seen,
+    pub(crate) seen: Seen,
     select: Selection,
 }
 
 impl Reducer {
     /// A reducer for `spec`.
-    pub fn new(spec: &Reduce) -> Self {
+    pub(crate) fn new(spec: &Reduce) -> Self {
         Self {
             kept: Kept::new(spec.keep.clone()),
             select: spec.select.clone(),
@@ -549,7 +539,7 @@ impl Reducer {
     }
 
     /// Takes in one boot (dropped unless selected).
-    pub fn push(&mut self, mut b: Boot) {
+    pub(crate) fn push(&mut self, mut b: Boot) {
         b.own_attempt();
         if self.select.instance.is_some() && !self.instances_read.contains(&b.instance) {
             self.instances_read.insert(b.instance.clone());
@@ -565,12 +555,12 @@ impl Reducer {
     }
 
     /// Gives back what growing its list of boots left unused (once its source is read).
-    pub fn shrink(&mut self) {
+    pub(crate) fn shrink(&mut self) {
         self.boots.shrink_to_fit();
     }
 
     /// Takes in another reducer's boots.
-    pub fn merge(&mut self, other: Reducer) {
+    pub(crate) fn merge(&mut self, other: Reducer) {
         if self.boots.is_empty() {
             self.boots = other.boots;
         } else {
@@ -585,18 +575,18 @@ impl Reducer {
 /// A fleet reduced: its selected boots, lean and ordered by instance and boot, and the boots
 /// kept whole.
 #[derive(Debug, Default)]
-pub struct Fleet {
+pub(crate) struct Fleet {
     /// Lean boots ordered by instance and boot number.
-    pub boots: Vec<LeanBoot>,
+    pub(crate) boots: Vec<LeanBoot>,
     /// Boots kept whole ([`Keep`]).
-    pub kept: Vec<Boot>,
+    pub(crate) kept: Vec<Boot>,
     /// What the boots read were, before the selection.
-    pub seen: Seen,
+    pub(crate) seen: Seen,
 }
 
 impl Fleet {
     /// The fleet of a reducer's boots.
-    pub fn from_reducer(r: Reducer) -> Self {
+    pub(crate) fn from_reducer(r: Reducer) -> Self {
         let mut boots = r.boots;
         boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
         boots.shrink_to_fit();
@@ -612,7 +602,7 @@ impl Fleet {
 /// assembled from the rest, each reduced as assembly hands it over. Returns the fleet, the
 /// number of instances read when an instance is selected (selected or not), and assembly's
 /// notes (for stderr).
-pub fn reduce(
+pub(crate) fn reduce(
     mut digests: Vec<super::Digest>,
     policy: &super::Classes,
     spec: &Reduce,
@@ -654,7 +644,7 @@ pub fn reduce(
 }
 
 /// The lean boots of whole boots, in their order (tests and the timeline's summary).
-pub fn lean_all(boots: &[Boot]) -> Vec<LeanBoot> {
+pub(crate) fn lean_all(boots: &[Boot]) -> Vec<LeanBoot> {
     let mut i = Interner::default();
     boots
         .iter()

@@ -7,7 +7,7 @@
 //! holds one machine of one boot; otherwise it stays alone, and that is said. Ids never join
 //! each other: files of different machines (other dates, other ids) stay apart.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::Datelike;
@@ -17,7 +17,7 @@ use super::identity::IdentitySource;
 
 /// Kernel starts of two files closer than this are the same boot of one machine, seconds:
 /// banners give seconds, kernel lines and journals better.
-pub const SAME_MACHINE_SECS: f64 = 10.0;
+pub(crate) const SAME_MACHINE_SECS: f64 = 10.0;
 
 /// A fragment, by digest and position.
 type At = (usize, usize);
@@ -58,7 +58,7 @@ impl Machine {
 /// Joins the files of each folder that are one machine (the default `--identity content` rule):
 /// renames the instance of every boot that joins, and names the evidence. Returns one line for
 /// each file that could not be placed (for stderr).
-pub fn join(digests: &mut [Digest]) -> Vec<String> {
+pub(crate) fn join(digests: &mut [Digest]) -> Vec<String> {
     let mut folders: BTreeMap<String, Vec<At>> = BTreeMap::new();
     for (d, digest) in digests.iter().enumerate() {
         for (f, frag) in digest.fragments.iter().enumerate() {
@@ -83,6 +83,11 @@ pub fn join(digests: &mut [Digest]) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
     notes.retain(|n| seen.insert(n.clone()));
     notes
+}
+
+/// An epoch time in whole milliseconds, the key of a folder's index of kernel starts.
+fn millis(secs: f64) -> i64 {
+    (secs * 1e3).round() as i64
 }
 
 /// The shift, seconds, that moves a kernel start read in a stand-in year (`zero`) onto a boot of
@@ -139,6 +144,13 @@ fn running_at(machines: &[Machine], f: &Fragment) -> Option<(usize, f64)> {
 #[derive(Debug, Default)]
 struct Folder {
     machines: Vec<Machine>,
+    /// Each named machine's position in `machines`, by name.
+    by_name: HashMap<String, usize>,
+    /// The machines' kernel starts, milliseconds → positions in `machines`: what lines up with a
+    /// boot is found by a range, not by a walk over every machine.
+    starts: BTreeMap<i64, Vec<usize>>,
+    /// The last machine a fragment of each file joined.
+    last_of_file: HashMap<String, usize>,
     /// Boots without an id, with their kernel starts.
     loose: Vec<(f64, At)>,
     /// Boots without an id or a kernel start.
@@ -175,44 +187,81 @@ impl Folder {
                 // journald's machine id outlives an instance (an image keeps it): a boot it
                 // names joins the instance whose boot lines up with it, else its own machine.
                 (Some(IdentitySource::JournaldMachine), Some(z)) => me.machine_ids.push((z, at)),
-                _ => me.machine(&f.instance).zeros.extend(f.kernel_zero),
+                _ => {
+                    let k = me.machine(&f.instance);
+                    if let Some(z) = f.kernel_zero {
+                        me.add_start(k, z);
+                    }
+                }
             }
         }
         me
     }
 
-    /// The named machine `name`, made when new.
-    fn machine(&mut self, name: &str) -> &mut Machine {
-        let k = match self.machines.iter().position(|m| m.name == name) {
-            Some(k) => k,
-            None => {
-                self.machines.push(Machine {
-                    name: name.to_string(),
-                    named: true,
-                    zeros: Vec::new(),
-                    joined: Vec::new(),
-                });
-                self.machines.len() - 1
+    /// The position of the named machine `name`, made when new.
+    fn machine(&mut self, name: &str) -> usize {
+        if let Some(&k) = self.by_name.get(name) {
+            return k;
+        }
+        self.machines.push(Machine {
+            name: name.to_string(),
+            named: true,
+            zeros: Vec::new(),
+            joined: Vec::new(),
+        });
+        self.by_name
+            .insert(name.to_string(), self.machines.len() - 1);
+        self.machines.len() - 1
+    }
+
+    /// Gives machine `k` a boot that started at `zero`.
+    fn add_start(&mut self, k: usize, zero: f64) {
+        self.machines[k].zeros.push(zero);
+        self.starts.entry(millis(zero)).or_default().push(k);
+    }
+
+    /// Machine `k` takes the fragment at `at` (of file `file`), whose boot started at `zero`.
+    fn attach(&mut self, k: usize, zero: f64, at: At, file: &str) {
+        self.add_start(k, zero);
+        self.machines[k].joined.push(at);
+        let last = self.last_of_file.entry(file.to_string()).or_insert(k);
+        *last = (*last).max(k);
+    }
+
+    /// The machines with a boot that started within [`SAME_MACHINE_SECS`] of `zero`, each with
+    /// its nearest such start's distance, in no particular order.
+    fn lined_up(&self, zero: f64) -> Vec<(f64, usize)> {
+        let reach = (SAME_MACHINE_SECS * 1e3) as i64 + 1;
+        let mut near: Vec<(f64, usize)> = Vec::new();
+        for (_, ks) in self
+            .starts
+            .range(millis(zero) - reach..=millis(zero) + reach)
+        {
+            for &k in ks {
+                let d = self.machines[k].distance(zero);
+                if d < SAME_MACHINE_SECS {
+                    near.push((d, k));
+                }
             }
-        };
-        &mut self.machines[k]
+        }
+        near
     }
 
     /// Boots journald names join the instance whose boot lines up, else their own machine.
     fn join_machine_ids(&mut self, digests: &[Digest]) {
         for (zero, at) in std::mem::take(&mut self.machine_ids) {
+            let f = &digests[at.0].fragments[at.1];
             let lined_up = self
-                .machines
-                .iter()
-                .position(|m| m.named && m.distance(zero) < SAME_MACHINE_SECS);
+                .lined_up(zero)
+                .into_iter()
+                .filter(|&(_, k)| self.machines[k].named)
+                .map(|(_, k)| k)
+                .min();
             match lined_up {
-                Some(k) => {
-                    self.machines[k].zeros.push(zero);
-                    self.machines[k].joined.push(at);
-                }
+                Some(k) => self.attach(k, zero, at, &f.source),
                 None => {
-                    let name = &digests[at.0].fragments[at.1].instance;
-                    self.machine(name).zeros.push(zero);
+                    let k = self.machine(&f.instance);
+                    self.add_start(k, zero);
                 }
             }
         }
@@ -247,30 +296,21 @@ impl Folder {
         loose.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (zero, at) in loose {
             let nearest = self
-                .machines
-                .iter()
-                .enumerate()
-                .map(|(k, m)| (m.distance(zero), k))
-                .filter(|(d, _)| *d < SAME_MACHINE_SECS)
-                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .lined_up(zero)
+                .into_iter()
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
                 .map(|(_, k)| k);
-            let same_file = || {
-                self.machines
-                    .iter()
-                    .rposition(|m| m.joined.iter().any(|&j| source(j) == source(at)))
-            };
-            match nearest.or_else(same_file) {
-                Some(k) => {
-                    self.machines[k].zeros.push(zero);
-                    self.machines[k].joined.push(at);
-                }
-                None => self.machines.push(Machine {
+            let same_file = || self.last_of_file.get(source(at)).copied();
+            let k = nearest.or_else(same_file).unwrap_or_else(|| {
+                self.machines.push(Machine {
                     name: source(at).to_string(),
                     named: false,
-                    zeros: vec![zero],
-                    joined: vec![at],
-                }),
-            }
+                    zeros: Vec::new(),
+                    joined: Vec::new(),
+                });
+                self.machines.len() - 1
+            });
+            self.attach(k, zero, at, source(at));
         }
     }
 

@@ -6,17 +6,17 @@
 //! timeline needs, and [`assemble()`] groups fragments and platform facts by instance, aligns their
 //! clocks and classifies each boot.
 
-pub mod assemble;
-pub mod attempt;
+pub(crate) mod assemble;
+pub(crate) mod attempt;
 pub(crate) mod boot_time;
 pub(crate) mod clock;
-pub mod dedup;
-pub mod fragment;
+pub(crate) mod dedup;
+pub(crate) mod fragment;
 pub mod identity;
-pub mod lean;
-pub mod machine;
-pub mod observed;
-pub mod verdict;
+pub(crate) mod lean;
+pub(crate) mod machine;
+pub(crate) mod observed;
+pub(crate) mod verdict;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,19 +24,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use assemble::{assemble, assemble_each, assemble_noting, ClassPolicy, Classes};
-pub use attempt::{
-    attempts, implausible, nothing_to_fit, Attempt, Implausible, ImplausibleAttempt, Implausibles,
-};
-pub use fragment::{digest, Digest, Fragment, PlatformFacts};
-pub use observed::{disagreements, ObservedTimeout};
-pub use verdict::Sweep;
+pub(crate) use assemble::{assemble_each, assemble_noting, Classes};
+pub(crate) use attempt::{attempts, implausible, nothing_to_fit, Attempt, Implausibles};
+pub(crate) use fragment::Digest;
+pub(crate) use observed::{disagreements, ObservedTimeout};
 
 /// A shared name: instance ids, classes, templates, phase names.
-pub type Name = Arc<str>;
+pub(crate) type Name = Arc<str>;
 
 /// Labels of a `launched` event, shared by every boot that carries the same set.
-pub type Labels = Arc<BTreeMap<String, String>>;
+pub(crate) type Labels = Arc<BTreeMap<String, String>>;
 
 /// The JSON schema version of timelines (shared by every JSON document bootline writes).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -75,7 +72,7 @@ impl Outcome {
     }
 
     /// Every outcome, in classification order.
-    pub const ALL: [Outcome; 6] = [
+    pub(crate) const ALL: [Outcome; 6] = [
         Outcome::Registered,
         Outcome::FalseFailed,
         Outcome::Crashed,
@@ -128,7 +125,7 @@ pub struct Phase {
 
 impl Phase {
     /// Duration in seconds, when finished.
-    pub fn duration_secs(&self) -> Option<f64> {
+    pub(crate) fn duration_secs(&self) -> Option<f64> {
         self.end_secs.map(|e| e - self.start_secs)
     }
 }
@@ -263,7 +260,7 @@ impl Boot {
     /// The latency record the statistics see: exact for registered and false-failed boots,
     /// censored for timed-out and unknown ones; `None` for stuck and crashed boots and for an
     /// implausible latency ([`Latency::plausibility`]).
-    pub fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
+    pub(crate) fn record(&self, max_plausible_secs: f64) -> Option<(f64, bool)> {
         self.latency?.record(max_plausible_secs)
     }
 

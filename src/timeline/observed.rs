@@ -21,44 +21,44 @@ const STAMP_SLACK_SECS: f64 = 1.0;
 
 /// One timeout the platform stated, and for how many attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Stated {
+pub(crate) struct Stated {
     /// The timeout, seconds.
-    pub secs: f64,
+    pub(crate) secs: f64,
     /// Attempts whose `provision_timeout` or `failed` events stated it.
-    pub attempts: usize,
+    pub(crate) attempts: usize,
 }
 
 /// A class (or a template with its own override) whose declared timeout the platform's events
 /// contradict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ObservedTimeout {
+pub(crate) struct ObservedTimeout {
     /// The class.
-    pub class: String,
+    pub(crate) class: String,
     /// The template, for a template with its own override in the configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// The timeout the configuration declares, seconds.
-    pub declared_timeout_secs: f64,
+    pub(crate) declared_timeout_secs: f64,
     /// Whether the configuration names the class (or template); else the declared timeout is
     /// the default class's.
-    pub configured: bool,
+    pub(crate) configured: bool,
     /// The timeout the platform stated for the most attempts, seconds (`None`: no event states
     /// one, only the flips' times contradict the declared timeout).
-    pub observed_timeout_secs: Option<f64>,
+    pub(crate) observed_timeout_secs: Option<f64>,
     /// Every timeout stated, most attempts first.
-    pub stated: Vec<Stated>,
+    pub(crate) stated: Vec<Stated>,
     /// Flips (seconds since launch) earlier than the declared timeout.
-    pub flips_before_declared: usize,
+    pub(crate) flips_before_declared: usize,
     /// Flips later than the declared timeout plus one sweep period.
-    pub flips_after_declared: usize,
+    pub(crate) flips_after_declared: usize,
     /// The earliest and latest of those flips, seconds since launch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contradicting_flips_secs: Option<[f64; 2]>,
+    pub(crate) contradicting_flips_secs: Option<[f64; 2]>,
     /// Attempts with a platform `failed` event judged at the declared timeout, because no
     /// event of theirs states one.
-    pub judged_at_declared: usize,
+    pub(crate) judged_at_declared: usize,
     /// One sweep period (`[platform] sweep_period_secs`), seconds.
-    pub sweep_period_secs: f64,
+    pub(crate) sweep_period_secs: f64,
 }
 
 /// Where a flip came against the declared timeout.
@@ -85,7 +85,7 @@ pub(crate) fn flip_against(age_secs: f64, timeout_secs: f64, period_secs: f64) -
 }
 
 /// Whether two timeouts are the same (to the millisecond).
-fn same(a: f64, b: f64) -> bool {
+pub(crate) fn same(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-3
 }
 
@@ -95,7 +95,7 @@ type Key = (String, Option<String>, u64);
 
 /// The classes (and templates with their own override) whose declared timeout the platform's
 /// events contradict, in class order; empty when every stated timeout and every flip agrees.
-pub fn disagreements(attempts: &[Attempt], config: &Config) -> Vec<ObservedTimeout> {
+pub(crate) fn disagreements(attempts: &[Attempt], config: &Config) -> Vec<ObservedTimeout> {
     let period = config.platform.sweep_period_secs;
     let mut groups: BTreeMap<Key, Vec<&Attempt>> = BTreeMap::new();
     for a in attempts {
@@ -168,149 +168,6 @@ fn observe(
         stated,
         sweep_period_secs: period,
     })
-}
-
-/// `600 s`, `607.5 s`.
-fn secs(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0} s")
-    } else {
-        format!("{v:.1} s")
-    }
-}
-
-/// `1 attempt`, `2 attempts`.
-fn attempts(n: usize) -> String {
-    format!("{n} attempt{}", if n == 1 { "" } else { "s" })
-}
-
-impl ObservedTimeout {
-    /// `class default` or `class default, template gpu-large`.
-    pub fn group(&self) -> String {
-        match &self.template {
-            Some(t) => format!("class {}, template {t}", self.class),
-            None => format!("class {}", self.class),
-        }
-    }
-
-    /// What the platform stated: `the platform swept at 600 s (stated for 37 attempts)` when
-    /// the timeout stated most differs from the declared one, else `the platform stated 1200 s
-    /// for 3 attempts (600 s for 37)`.
-    fn stated_clause(&self) -> Option<String> {
-        let each = |s: &Stated| format!("{} for {}", secs(s.secs), attempts(s.attempts));
-        let first = self.stated.first()?;
-        if !same(first.secs, self.declared_timeout_secs) {
-            let others: Vec<String> = self.stated[1..].iter().map(each).collect();
-            let others = if others.is_empty() {
-                String::new()
-            } else {
-                format!("; {}", others.join(", "))
-            };
-            return Some(format!(
-                "the platform swept at {} (stated for {}{others})",
-                secs(first.secs),
-                attempts(first.attempts)
-            ));
-        }
-        let (agree, differ): (Vec<&Stated>, Vec<&Stated>) = self
-            .stated
-            .iter()
-            .partition(|s| same(s.secs, self.declared_timeout_secs));
-        if differ.is_empty() {
-            return None;
-        }
-        let differ: Vec<String> = differ.into_iter().map(each).collect();
-        let agree: Vec<String> = agree.into_iter().map(each).collect();
-        Some(format!(
-            "the platform stated {} ({})",
-            differ.join(", "),
-            agree.join(", ")
-        ))
-    }
-
-    /// The flips whose time contradicts the declared timeout, when any.
-    fn flips_clause(&self) -> Option<String> {
-        let [lo, hi] = self.contradicting_flips_secs?;
-        let span = if same(lo, hi) {
-            secs(lo)
-        } else {
-            format!("{}–{}", secs(lo).trim_end_matches(" s"), secs(hi))
-        };
-        let n = self.flips_before_declared + self.flips_after_declared;
-        let which = match (self.flips_before_declared, self.flips_after_declared) {
-            (_, 0) => "before the declared timeout".to_string(),
-            (0, _) => format!(
-                "later than the declared timeout plus one sweep period ({})",
-                secs(self.sweep_period_secs)
-            ),
-            (b, a) => format!(
-                "{b} before the declared timeout, {a} later than it plus one sweep period ({})",
-                secs(self.sweep_period_secs)
-            ),
-        };
-        Some(format!(
-            "{n} flip{} came {span} after launch, {which}",
-            if n == 1 { "" } else { "s" }
-        ))
-    }
-
-    /// How the attempts' `failed` events were judged.
-    fn judged_clause(&self) -> String {
-        let declared = secs(self.declared_timeout_secs);
-        let rest = if self.judged_at_declared == 0 {
-            String::new()
-        } else {
-            format!(
-                "; {} whose events state no timeout {} judged at the declared {declared}",
-                attempts(self.judged_at_declared),
-                if self.judged_at_declared == 1 {
-                    "is"
-                } else {
-                    "are"
-                }
-            )
-        };
-        match (self.observed_timeout_secs, self.stated.len()) {
-            (Some(t), 1) => format!("the flips are judged at the platform's {}{rest}", secs(t)),
-            (Some(_), _) => format!("each flip is judged at the timeout its attempt states{rest}"),
-            (None, _) => format!(
-                "no event states the timeout applied, so `failed` events are judged at the \
-                 declared {declared} ({} with one)",
-                attempts(self.judged_at_declared)
-            ),
-        }
-    }
-}
-
-impl std::fmt::Display for ObservedTimeout {
-    /// `class default: the platform swept at 600 s (stated for 37 attempts) but bootline.toml
-    /// declares 720 s; the flips are judged at the platform's 600 s`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let declared = secs(self.declared_timeout_secs);
-        let head = match (self.stated_clause(), self.configured) {
-            (Some(stated), true) => format!("{stated} but bootline.toml declares {declared}"),
-            (Some(stated), false) => format!(
-                "{stated} but bootline.toml names no timeout for the class, so the default \
-                 class's {declared} applies"
-            ),
-            (None, true) => {
-                format!("the platform's flips contradict the {declared} bootline.toml declares")
-            }
-            (None, false) => format!(
-                "the platform's flips contradict the default class's {declared} (bootline.toml \
-                 names no timeout for the class)"
-            ),
-        };
-        let flips = self
-            .flips_clause()
-            .map_or(String::new(), |c| format!("; {c}"));
-        write!(
-            f,
-            "{}: {head}{flips}; {}",
-            self.group(),
-            self.judged_clause()
-        )
-    }
 }
 
 #[cfg(test)]

@@ -13,12 +13,12 @@ use super::{Latency, Milestone, Outcome, Phase, Zero};
 /// The sweep's rules: how often it runs, and which `failed` reasons are crashes whenever they
 /// come (`[platform]` in `bootline.toml`).
 #[derive(Debug, Clone)]
-pub struct Sweep {
+pub(crate) struct Sweep {
     /// Seconds between two runs of the sweep: a `failed` within this of a `provision_timeout`
     /// is the same flip.
-    pub period_secs: f64,
+    pub(crate) period_secs: f64,
     /// Reasons that make a `failed` crash evidence, however late it comes.
-    pub crash_reasons: regex::RegexSet,
+    pub(crate) crash_reasons: regex::RegexSet,
 }
 
 impl Default for Sweep {
@@ -41,14 +41,14 @@ impl PartialEq for Sweep {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Failed<'a> {
     /// Seconds since the boot's zero (launch, or kernel start when launch is unknown).
-    pub age_secs: Option<f64>,
+    pub(crate) age_secs: Option<f64>,
     /// The `reason` label, when given.
-    pub reason: Option<&'a str>,
+    pub(crate) reason: Option<&'a str>,
     /// Seconds to the nearest `provision_timeout` of the same instance or workspace, when any.
-    pub from_provision_timeout_secs: Option<f64>,
+    pub(crate) from_provision_timeout_secs: Option<f64>,
     /// The timeout the platform stated it applied: on this event, else on another timeout or
     /// `failed` event of the same attempt ([`stated_timeout_secs`]).
-    pub stated_timeout_secs: Option<f64>,
+    pub(crate) stated_timeout_secs: Option<f64>,
 }
 
 /// The label of a platform event that states the timeout it applied, in seconds.
@@ -81,13 +81,13 @@ pub(crate) fn is_sweep_flip(f: &Failed<'_>, declared_timeout_secs: f64, sweep: &
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Signals {
     /// The first successful register.
-    pub registered_secs: Option<f64>,
+    pub(crate) registered_secs: Option<f64>,
     /// The sweep's flip (the first).
-    pub flip_secs: Option<f64>,
+    pub(crate) flip_secs: Option<f64>,
     /// Whether crash evidence was seen.
-    pub crashed: bool,
+    pub(crate) crashed: bool,
     /// The last moment anything observed it (a deletion ends observation).
-    pub observed_secs: Option<f64>,
+    pub(crate) observed_secs: Option<f64>,
 }
 
 impl Signals {
