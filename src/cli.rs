@@ -237,7 +237,8 @@ pub struct SummarizeArgs {
     #[arg(long, value_name = "SECS")]
     pub names_above: Option<f64>,
     /// Keep the attempts only, not the boots: enough for `recommend` and `check`, and a size
-    /// that depends on the distinct latencies, not on the fleet; `fit` and `report` refuse it.
+    /// that depends on the distinct latencies, not on the fleet; `fit`, `compare` and `report`
+    /// refuse it.
     #[arg(long)]
     pub attempts_only: bool,
     /// The summary file to write (`-` for standard output).
