@@ -62,6 +62,9 @@ impl Bounds {
     pub(crate) const CONFIDENCE: Bounds = Bounds::new(0.5, false, 1.0, true, "[0.5, 1)");
     /// The multiplicative slack.
     pub(crate) const MULTIPLIER: Bounds = Bounds::new(1.0, false, 10.0, false, "[1, 10]");
+    /// A count of records: at least one, at most a billion.
+    pub(crate) const COUNT: Bounds =
+        Bounds::new(1.0, false, 1e9, false, "whole numbers in [1, 1000000000]");
 
     const fn new(lo: f64, lo_open: bool, hi: f64, hi_open: bool, shown: &'static str) -> Self {
         Self {
@@ -214,7 +217,13 @@ pub(crate) struct Policy {
     pub(crate) grid_above_secs: f64,
     /// Raw timeout at which the grid changes from `grid_secs` to `grid_above_secs`, seconds.
     pub(crate) grid_switch_secs: f64,
+    /// Exact records a group needs before its recommendation is a verdict; below it the
+    /// verdict is `insufficient_data` (the numbers are kept, model-only).
+    pub(crate) min_records: usize,
 }
+
+/// Exact records a group needs by default: below 200, even the p99.5 lies beyond the data.
+pub const DEFAULT_MIN_RECORDS: usize = 200;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -226,6 +235,7 @@ impl Default for Policy {
             grid_secs: 30.0,
             grid_above_secs: 60.0,
             grid_switch_secs: 600.0,
+            min_records: DEFAULT_MIN_RECORDS,
         }
     }
 }
@@ -628,6 +638,7 @@ struct RawPolicy {
     grid_secs: Option<SSecs>,
     grid_above_secs: Option<SSecs>,
     grid_switch_secs: Option<SSecs>,
+    min_records: Option<SNum>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -831,7 +842,23 @@ impl Validator<'_> {
                 Bounds::SECS_OR_ZERO,
                 d.grid_switch_secs,
             )?,
+            min_records: self.count(&p.min_records, "min_records", d.min_records)?,
         })
+    }
+
+    /// A whole count within [`Bounds::COUNT`], or `default` when the key is absent.
+    fn count(&self, v: &Option<SNum>, key: &str, default: usize) -> Result<usize> {
+        let Some(v) = v else {
+            return Ok(default);
+        };
+        let x = self.bounded(v, key, Bounds::COUNT)?;
+        if x.fract() != 0.0 {
+            return self.err(
+                v.span(),
+                format!("{key} must be a whole number of records, got {x}"),
+            );
+        }
+        Ok(x as usize)
     }
 
     fn platform(&self, p: &RawPlatform) -> Result<Platform> {
@@ -1196,6 +1223,7 @@ slack_add_secs = 30
 grid_secs = 15
 grid_above_secs = 120
 grid_switch_secs = 900
+min_records = 50
 [platform]
 sweep_period_secs = 30
 crash_reasons = ['^instance_status_check_failed$', 'cloud_init_error']
@@ -1224,6 +1252,7 @@ expect = "spared"
         )
         .unwrap();
         assert_eq!(c.policy.slack_add_secs, 30.0);
+        assert_eq!(c.policy.min_records, 50);
         assert_eq!(c.platform.sweep_period_secs, 30.0);
         assert_eq!(c.platform.crash_reasons.len(), 2);
         assert_eq!(
@@ -1305,6 +1334,14 @@ expect = "spared"
         assert_eq!(line, 4);
         assert!(msg.contains("zz"), "{msg}");
         assert_eq!(err_at("[policy]\ngrid_secs = 0\n").0, 2);
+        assert_eq!(
+            err_at("[policy]\nmin_records = 20.5\n"),
+            (
+                2,
+                "min_records must be a whole number of records, got 20.5".to_string()
+            )
+        );
+        assert_eq!(err_at("[policy]\n\nmin_records = 0\n").0, 3);
     }
 
     #[test]

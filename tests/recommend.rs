@@ -249,15 +249,19 @@ fn every_reference_dataset_gives_the_reference_timeout() {
             .map(|w| reference_warning_kind(w.as_str().expect("text")))
             .collect();
         assert_eq!(kinds, expected, "{name}");
-        // Overlap exits 1, the rest 0.
-        let overlap = c["verdict"] == "overlap";
-        assert_eq!(code, if overlap { 1 } else { 0 }, "{name}");
-        assert_eq!(
-            overlap,
-            expected.contains("overlap"),
-            "{name}: verdict {}",
-            c["verdict"]
-        );
+        // Under 200 exact records the verdict is not enough evidence (the overlap warning
+        // above is the model-only timeout's) and exits 0; otherwise overlap exits 1, the rest 0.
+        let n_exact = c["n"].as_u64().expect("n") - c["n_censored"].as_u64().expect("censored");
+        assert_eq!(c["n_exact"].as_u64(), Some(n_exact), "{name}");
+        let verdict = if n_exact < 200 {
+            "insufficient_data"
+        } else if expected.contains("overlap") {
+            "overlap"
+        } else {
+            c["verdict"].as_str().expect("verdict")
+        };
+        assert_eq!(c["verdict"], verdict, "{name}");
+        assert_eq!(code, if verdict == "overlap" { 1 } else { 0 }, "{name}");
     }
 }
 
@@ -607,11 +611,39 @@ fn a_tail_reaching_the_stuck_threshold_overlaps_and_suggests_cohorts() {
     assert_eq!(code, 1);
     assert!(text.contains("--group-by instance_type"), "{text}");
     assert!(text.contains("overlap"), "{text}");
+    // The ways out are computed: the slow cohort overlaps on its own, so no label separates;
+    // the stuck threshold that would is the next grid step above the recommended timeout.
+    let (_, v) = json(&[
+        "recommend",
+        "--config",
+        config.to_str().expect("path"),
+        events.to_str().expect("path"),
+        "--format",
+        "json",
+    ]);
+    let d = &v["classes"][0];
+    let s = &d["suggestion"];
+    assert_eq!(s["kind"], "group_by");
+    assert_eq!(s["labels"], serde_json::json!(["instance_type"]));
+    assert_eq!(s["splits"], serde_json::json!([]));
+    let recommended = d["recommended_timeout_s"].as_f64().expect("t");
+    assert_eq!(
+        s["stuck_threshold_needed_s"].as_f64(),
+        Some(recommended + 60.0)
+    );
+    assert!(
+        text.contains(&format!(
+            "raise the stuck threshold to {:.0} s",
+            recommended + 60.0
+        )),
+        "{text}"
+    );
 }
 
 #[test]
 fn exit_codes_and_usage_errors() {
-    // 0: a recommendation without findings (weibull_n50 at 600 s → 840 s, a warning only).
+    // 0: a recommendation without findings (weibull_n50: 50 records are not enough evidence;
+    // the model-only answer is 840 s).
     let (code, _) = run(&[
         "recommend",
         "--durations",
@@ -759,4 +791,55 @@ fn timelines_read_back_give_the_same_recommendation_as_raw_inputs() {
     let from_raw = json(&args);
     assert_eq!(from_timelines.0, 1);
     assert_eq!(from_timelines, from_raw);
+}
+
+#[test]
+fn ten_records_are_not_enough_evidence_and_exit_0_unless_strict() {
+    let tiny = "fixtures/stats/tiny_n10_ties.csv";
+    let (code, v) = json(&["recommend", "--durations", tiny, "--format", "json"]);
+    let c = &v["classes"][0];
+    assert_eq!(c["verdict"], "insufficient_data");
+    assert_eq!(code, 0);
+    assert_eq!(v["policy"]["min_records"], 200);
+    // The file's 10 records: 6 registered, 4 censored.
+    assert_eq!(
+        (c["n"].as_u64(), c["n_exact"].as_u64()),
+        (Some(10), Some(6))
+    );
+    // The rule's numbers are kept: the model-only bound gives 1200 s at slack 1.10.
+    let bound = c["bound_s"].as_f64().expect("bound");
+    let timeout = c["recommended_timeout_s"].as_f64().expect("timeout");
+    assert!(timeout >= bound * 1.10 && timeout < bound * 1.10 + 60.0);
+    assert!(c["basis"].as_str().expect("basis").starts_with("model:"));
+    let (code, text) = run(&["recommend", "--durations", tiny]);
+    assert_eq!(code, 0);
+    let first = text.lines().next().expect("a headline");
+    assert!(
+        first.starts_with("default: not enough evidence: 6 exact records, the policy needs 200"),
+        "{first}"
+    );
+    assert!(
+        first.contains(&format!("model-only: p99.9 bound {bound:.1} s")),
+        "{first}"
+    );
+    let (code, _) = run(&["recommend", "--durations", tiny, "--strict"]);
+    assert_eq!(code, 1);
+    // A policy that asks for fewer records makes the same numbers a verdict.
+    let mut f = tempfile::NamedTempFile::new().expect("temp");
+    f.write_all(b"[policy]\nmin_records = 5\n").expect("write");
+    let path = f.path().to_str().expect("path").to_string();
+    let (_, v) = json(&[
+        "recommend",
+        "--config",
+        &path,
+        "--durations",
+        tiny,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["classes"][0]["verdict"], "overlap");
+    assert_eq!(
+        v["classes"][0]["recommended_timeout_s"].as_f64(),
+        Some(timeout)
+    );
 }

@@ -222,15 +222,179 @@ fn the_report_numbers_are_fits_numbers() {
             c.class
         );
     }
-    // The headline number the Markdown states is the fit's bound.
+    // The distribution section states the fit's bound, and says in one line why the
+    // recommendation's differs (the gpu-large boots have their own override).
     let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
     let default = &r.classes[0];
     let best = &default.fit.as_ref().unwrap().models[0];
     let ucb = best.quantiles["p99.9"].ucb.unwrap();
     assert!(
-        md.contains(&format!("at most {ucb:.1} s ({}", best.score.family.name())),
+        md.contains(&format!(
+            "{} {ucb:.1} s (ΔBIC 0.0)",
+            best.score.family.name()
+        )),
         "{md}"
     );
+    let json = report_json(fresh());
+    let g = &json["recommendation"]["classes"][0];
+    assert!(
+        md.contains(&format!(
+            "the recommendation fits the class's {} without them, so its p99.9 bound is {:.1} s",
+            g["n"],
+            g["bound_s"].as_f64().unwrap()
+        )),
+        "{md}"
+    );
+}
+
+/// `report.json` as JSON (the typed report's fields are the library's own).
+fn report_json(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+/// Everything above the first `##` heading.
+fn first_screen(md: &str) -> &str {
+    &md[..md.find("\n## ").expect("a second-level heading")]
+}
+
+#[test]
+fn the_first_screen_is_the_decision_and_its_bounds_are_recommends() {
+    let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
+    let screen = first_screen(&md);
+    let json = report_json(fresh());
+    let rec = &json["recommendation"];
+    // Below the title, the first line that names a class gives its verdict in words.
+    let first = screen
+        .lines()
+        .skip(1)
+        .find(|l| l.contains("default") || l.contains("hermes"))
+        .expect("a line naming a class");
+    assert_eq!(
+        first,
+        "**default: raise the register-wait timeout 600 s → 720 s.**"
+    );
+    for words in [
+        "at most 0.10 % of healthy boots failed, 95 % one-sided",
+        "rounded up to the 60 s grid → **720 s**",
+        "The sweep runs every 60 s",
+        "the sweep killed 5 attempts: 3 registered later (`i-071a16b6a5f546fb7` at 635.0 s, 35.0 s late;",
+        ", 2 never did.",
+        "the benefit rests on the model's tail alone",
+        "crash-diagnosis watcher 300 s → at least 720 s",
+        "give it an age in (720 s, 1200 s]",
+        "`bootline check --config fixtures/bootline.toml --proposed default=720`",
+        "**hermes: not enough evidence** — 96 exact records, the policy needs 200",
+        "**gpu-large (template of default): not enough evidence** — 36 exact records",
+    ] {
+        assert!(screen.contains(words), "{words}\n{screen}");
+    }
+    // "bound" before seconds is only ever a p99.9 bound, with one decimal, equal to the
+    // recommendation's bound_s of a group; "at most" never stands before seconds.
+    let groups: Vec<&Value> = (rec["classes"].as_array().unwrap().iter())
+        .chain(rec["templates"].as_array().unwrap())
+        .collect();
+    let bounds: Vec<String> = groups
+        .iter()
+        .map(|g| format!("{:.1}", g["bound_s"].as_f64().unwrap()))
+        .collect();
+    let mut seen = 0;
+    for (i, _) in screen.match_indices("bound ") {
+        let rest = &screen[i + "bound ".len()..];
+        let number: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        if number.is_empty() {
+            continue;
+        }
+        assert!(rest[number.len()..].starts_with(" s"), "{rest}");
+        assert!(
+            screen[..i].ends_with("p99.9 "),
+            "{}",
+            &screen[i.saturating_sub(20)..i]
+        );
+        assert!(
+            bounds.contains(&number),
+            "{number} is no group's bound_s: {bounds:?}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 3, "{screen}");
+    for (i, _) in screen.match_indices("at most ") {
+        let rest = &screen[i + "at most ".len()..];
+        let number: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        assert!(!rest[number.len()..].starts_with(" s"), "{rest}");
+    }
+    // report.json keeps the trade-off and the sensitivity behind those lines.
+    let t = &json["classes"][0]["tradeoff"];
+    let g = &rec["classes"][0];
+    assert_eq!(
+        t["false_fails_per_10k_at_current"]["kaplan_meier"].as_f64(),
+        g["false_fail_at_current"]["km"].as_f64().map(|k| 1e4 * k)
+    );
+    assert_eq!(
+        t["false_fails_per_10k_at_recommended"]["model"].as_f64(),
+        g["false_fail_at_recommended"]["model"]
+            .as_f64()
+            .map(|m| 1e4 * m)
+    );
+    assert_eq!(t["stuck_detection_delay_s"].as_f64(), Some(120.0));
+    let sensitivity = json["classes"][0]["sensitivity"].as_array().unwrap();
+    assert!(sensitivity.len() >= 3 + 6, "{sensitivity:?}");
+    for row in sensitivity {
+        for key in [
+            "reading",
+            "model",
+            "target",
+            "confidence",
+            "bound_s",
+            "recommended_timeout_s",
+        ] {
+            assert!(row.get(key).is_some(), "{key} missing in {row}");
+        }
+    }
+    // The row at the report's own policy and reading is the recommendation.
+    assert!(sensitivity.iter().any(|s| s["varied"] == "policy"
+        && s["target"] == 0.001
+        && s["confidence"] == 0.95
+        && s["recommended_timeout_s"] == 720.0
+        && s["bound_s"] == g["bound_s"]));
+}
+
+#[test]
+fn the_reproduce_line_run_as_printed_rewrites_the_same_report() {
+    let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
+    // The worked instance says in words what its table shows.
+    assert!(
+        md.contains("The sweep failed it at 630.0 s; it registered 5.0 s later, at 635.0 s"),
+        "{md}"
+    );
+    let line = md
+        .lines()
+        .find(|l| l.starts_with("bootline report"))
+        .expect("a reproduce line");
+    assert!(!line.contains(&*root().to_string_lossy()), "{line}");
+    let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+    let out_at = words.iter().position(|w| *w == "--out").expect("--out");
+    let out = root().join(words[out_at + 1]);
+    let _ = std::fs::remove_dir_all(&out);
+    let run = bootline().args(&words).output().unwrap();
+    let written = std::fs::read(out.join("report.md"));
+    let _ = std::fs::remove_dir_all(&out);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        written.unwrap() == md.as_bytes(),
+        "the reproduce line wrote another report.md"
+    );
+    assert!(md.len() < 30_000, "{} characters", md.len());
 }
 
 /// The box plotters' estimate gives a text element: (x0, y0, x1, y1).
@@ -474,8 +638,12 @@ fn a_long_report_is_folded_and_cut_to_fit_a_pull_request_body() {
         .expect("the page says it was cut");
     let listed = md.lines().filter(|l| l.starts_with("| `i-0000")).count();
     assert!(listed > 0 && listed < 6000);
-    let files_listed = md.lines().filter(|l| l.starts_with("| `fixtures/")).count();
-    let cut = 6000 - listed + r.inputs.files.len() - files_listed;
+    // The input files are no list on the page (report.json keeps it): only boots are cut.
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| `fixtures/")).count(),
+        0
+    );
+    let cut = 6000 - listed;
     assert!(
         cut_line.contains(&format!(
             ": {} items left out",
@@ -527,7 +695,7 @@ struct Drawn {
 }
 
 /// Colours of labelled vertical lines: current, proposed, stuck, milestone.
-const LINE_COLOURS: [&str; 4] = ["#D62728", "#2CA02C", "#444444", "#666666"];
+const LINE_COLOURS: [&str; 4] = ["#D62728", "#08306B", "#B8860B", "#666666"];
 /// Fill of the histogram's bars.
 const BAR_FILL: &str = "#9EB9D4";
 
@@ -1014,4 +1182,62 @@ fn report_and_chart_refuse_to_write_over_their_inputs() {
         );
     assert_eq!(std::fs::read(&events).unwrap(), before);
     assert!(!root().join("fixtures/fleet/report").exists());
+}
+
+#[test]
+fn a_class_whose_tail_reaches_its_stuck_threshold_says_so_first_and_names_a_way_out() {
+    // The fixture fleet with the default class's stuck threshold at 700 s: the rule's 720 s
+    // reaches it.
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(root().join("fixtures/bootline.toml"))
+        .unwrap()
+        .replace("stuck_threshold_secs = 900", "stuck_threshold_secs = 700");
+    assert!(config.contains("stuck_threshold_secs = 700"));
+    let path = dir.path().join("overlap.toml");
+    std::fs::write(&path, config).unwrap();
+    let out = dir.path().join("report");
+    let run = bootline()
+        .args(["report", "--config"])
+        .arg(&path)
+        .args(["fixtures/fleet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let json = report_json(&out);
+    let g = &json["recommendation"]["classes"][0];
+    assert_eq!(g["recommended_timeout_s"], 720.0);
+    let first = first_screen(&md)
+        .lines()
+        .skip(1)
+        .find(|l| l.contains("default"))
+        .unwrap();
+    assert!(
+        first.starts_with("**default: no single timeout separates slow boots from stuck ones**"),
+        "{first}"
+    );
+    let km = g["at_stuck_threshold"]["km"].as_f64().unwrap();
+    assert!(
+        first.contains(&format!(
+            "{} of healthy boots (Kaplan–Meier; ",
+            bootline::render::recommend::percent(km)
+        )),
+        "{first}"
+    );
+    assert!(first.contains("are still unregistered at 700 s"), "{first}");
+    assert!(
+        first.contains("Ways out: raise the stuck threshold to 780 s."),
+        "{first}"
+    );
+    // The charts draw the recommended line, labelled, past today's stuck threshold.
+    for kind in ["distribution", "survival"] {
+        let svg = std::fs::read_to_string(out.join(format!("{kind}.svg"))).unwrap();
+        assert!(svg.contains("recommended 720 s"), "{kind}");
+    }
 }

@@ -168,9 +168,10 @@ fn with_title(svg: &str, title: &str) -> String {
         .find("<svg")
         .and_then(|i| svg[i..].find('>').map(|j| i + j + 1))
     {
+        // Scaled to the column it is shown in (GitHub's is narrower than the drawing).
         Some(at) => format!(
-            "{}\n<title>{}</title>{}",
-            &svg[..at],
+            "{} style=\"max-width:100%;height:auto\">\n<title>{}</title>{}",
+            &svg[..at - 1],
             xml_text(title),
             &svg[at..]
         ),
@@ -193,8 +194,10 @@ pub(crate) fn text_width(size: f64, text: &str) -> i32 {
 pub(crate) fn mark_colour(kind: LineKind) -> RGBColor {
     match kind {
         LineKind::Current => RGBColor(0xd6, 0x27, 0x28),
-        LineKind::Proposed => RGBColor(0x2c, 0xa0, 0x2c),
-        LineKind::Stuck => RGBColor(0x44, 0x44, 0x44),
+        // Navy and dark goldenrod: colours no model, phase, band or axis uses, so a decision line
+        // is never read as a curve.
+        LineKind::Proposed => RGBColor(0x08, 0x30, 0x6b),
+        LineKind::Stuck => RGBColor(0xb8, 0x86, 0x0b),
     }
 }
 

@@ -34,7 +34,13 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     let labels: Vec<String> = bars
         .iter()
         .map(|b| match b.blame_share.filter(|s| s.abs() >= 0.005) {
-            Some(s) => format!("p99 {:.1} s · {:.0} % of tail excess", b.p99, 100.0 * s),
+            // A share is within its level: a module's and its stage's do not add up.
+            Some(s) => format!(
+                "p99 {:.1} s · {:.0} % of the {} tail excess",
+                b.p99,
+                100.0 * s,
+                b.blame_level.as_deref().unwrap_or("").replace('_', "-")
+            ),
             None => format!("p99 {:.1} s", b.p99),
         })
         .collect();

@@ -38,7 +38,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         )
     };
     let e = draw_err(kind);
-    let end_mark = RGBColor(0x11, 0x11, 0x11);
+    let end_mark = RGBColor(0x55, 0x55, 0x55);
     let frame = Frame {
         margin_left: 16,
         y_label_px: 70,

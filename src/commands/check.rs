@@ -55,5 +55,9 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     super::write_text(&mut out, &out_text)?;
     out.flush()?;
-    Ok(super::exit_code(read_failed, nothing || report.failed()))
+    let insufficient = args.input.read.strict && recs.as_ref().is_some_and(|r| r.insufficient());
+    Ok(super::exit_code(
+        read_failed,
+        nothing || report.failed() || insufficient,
+    ))
 }

@@ -214,5 +214,7 @@ pub(crate) fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     super::write_text(&mut out, &out_text)?;
     out.flush()?;
-    Ok(super::exit_code(read_failed, recs.failed()))
+    // Too few records is a verdict, not a finding, unless --strict asks for one.
+    let insufficient = args.input.read.strict && recs.insufficient();
+    Ok(super::exit_code(read_failed, recs.failed() || insufficient))
 }

@@ -44,7 +44,7 @@ fn shown_path(cwd: Option<&Path>, p: &Path) -> String {
     rel.unwrap_or_else(|| p.to_path_buf()).display().to_string()
 }
 
-/// The command line as given, `--out DIR` left out, arguments with spaces quoted.
+/// The command line as given, `--out DIR` and `--quiet` left out, arguments with spaces quoted.
 fn reproduce_command(args: impl Iterator<Item = OsString>) -> String {
     let mut words = vec!["bootline".to_string()];
     let mut skip_next = false;
@@ -58,7 +58,8 @@ fn reproduce_command(args: impl Iterator<Item = OsString>) -> String {
             skip_next = true;
             continue;
         }
-        if a.starts_with("--out=") {
+        // Neither where the folder goes nor whether progress is printed changes the report.
+        if a.starts_with("--out=") || a == "--quiet" {
             continue;
         }
         let plain = !a.is_empty()
@@ -191,6 +192,7 @@ fn finish(
         class: report::charted_class(opts.class.as_deref(), &fleet.boots),
         worked_instance: opts.worked_instance.clone(),
         command: reproduce_command(std::env::args_os()),
+        config: (opts.select.config.as_deref()).map(|p| shown_path(cwd.as_deref(), p)),
         now,
         presentation,
     };
@@ -346,7 +348,11 @@ pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         out.flush()?;
     }
     // An input that could not be read outranks a finding; either way the folder is written.
-    Ok(super::exit_code(failed, report.recommendation.failed()))
+    let insufficient = args.report.input.read.strict && report.recommendation.insufficient();
+    Ok(super::exit_code(
+        failed,
+        report.recommendation.failed() || insufficient,
+    ))
 }
 
 #[cfg(test)]

@@ -9,9 +9,14 @@
 
 pub(crate) mod attempt;
 pub(crate) mod checks;
+mod cohorts;
+pub(crate) mod gate;
 pub(crate) mod group;
+mod readings;
 pub(crate) mod rule;
 pub(crate) mod sample;
+pub(crate) mod sensitivity;
+mod warnings;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +28,7 @@ pub(crate) use checks::Proposal;
 pub(crate) use group::{check, Recommendations};
 pub(crate) use rule::{Basis, FalseFail, PlausibleModel};
 pub(crate) use sample::Sample;
+pub(crate) use sensitivity::{Sensitivity, Varied};
 
 /// The JSON schema version (the same as every bootline JSON document).
 pub(crate) const SCHEMA_VERSION: u32 = crate::stats::summary::SCHEMA_VERSION;
@@ -71,6 +77,9 @@ pub(crate) enum Verdict {
     Warn,
     /// The timeout reaches the stuck threshold: no timeout separates slow from stuck here.
     Overlap,
+    /// Fewer exact records than `[policy] min_records`: the numbers are the rule's, but they
+    /// rest on the model alone and decide nothing.
+    InsufficientData,
 }
 
 impl Verdict {
@@ -154,6 +163,15 @@ pub(crate) struct Cohort {
     pub(crate) note: Option<String>,
 }
 
+/// An attempt the sweep killed that registered later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LateRegistration {
+    /// Instance id (empty for records of a plain durations file).
+    pub instance: String,
+    /// Its register latency, seconds.
+    pub latency_s: f64,
+}
+
 /// One what-if timeout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Candidate {
@@ -184,7 +202,22 @@ pub(crate) enum Suggestion {
     GroupBy {
         /// Labels the group's attempts carry (template included).
         labels: Vec<String>,
+        /// Each label whose cohorts were all fitted and all stay below the stuck threshold,
+        /// with each cohort's own timeout.
+        #[serde(default)]
+        splits: Vec<Split>,
+        /// The smallest stuck threshold on the grid above the recommended timeout.
+        stuck_threshold_needed_s: f64,
     },
+}
+
+/// A label that separates slow from stuck: every cohort gets a timeout under the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Split {
+    /// The label (`--group-by` it).
+    pub label: String,
+    /// Each cohort's value (`null`: attempts without the label) and its own timeout, seconds.
+    pub cohorts: Vec<(Option<String>, f64)>,
 }
 
 /// Why a warning was raised; the message says it in words.
@@ -230,6 +263,9 @@ pub(crate) enum WarningKind {
         family: Family,
         /// Its point estimate of the quantile, seconds.
         estimate_s: Option<f64>,
+        /// Why it has no bound.
+        #[serde(default)]
+        reason: String,
     },
     /// The timeout is above 80 % of the stuck threshold.
     NearStuckThreshold,
@@ -274,10 +310,15 @@ pub struct Recommendation {
     pub(crate) n: usize,
     /// Of which censored.
     pub(crate) n_censored: usize,
+    /// Exact records (registered, and failed by the sweep but registered later) among the
+    /// fitted attempts: what `[policy] min_records` counts.
+    pub(crate) n_exact: usize,
     /// Attempts the sweep killed (registered later or not).
     pub(crate) n_killed: usize,
     /// Killed attempts never seen registering (stuck or slow: §8.4).
     pub(crate) n_killed_unresolved: usize,
+    /// Killed attempts that registered later, by instance: the current timeout's false fails.
+    pub(crate) killed_registered: Vec<LateRegistration>,
     /// Stuck attempts: counted, not fitted.
     pub(crate) n_stuck: usize,
     /// Crashed attempts: counted, not fitted.
@@ -325,6 +366,8 @@ pub struct Recommendation {
     pub(crate) assumptions: Vec<Assumption>,
     /// Models within ΔBIC ≤ 2 of the best, with their bounds.
     pub(crate) plausible_models: Vec<PlausibleModel>,
+    /// The recommended timeout under each reading, plausible model and neighbouring policy.
+    pub(crate) sensitivity: Vec<Sensitivity>,
     /// Cohorts, with `--group-by`.
     pub(crate) cohorts: Vec<Cohort>,
     /// What-if timeouts.
@@ -337,6 +380,17 @@ impl Recommendation {
     /// The group's name: the template's, else the class's.
     pub(crate) fn name(&self) -> &str {
         self.template.as_deref().unwrap_or(&self.class)
+    }
+
+    /// Whether the group has fewer exact records than the policy needs.
+    pub(crate) fn insufficient(&self) -> bool {
+        self.verdict == Verdict::InsufficientData
+    }
+
+    /// The recommended timeout against the stuck threshold, whatever the evidence (for a
+    /// group without enough of it, of the model-only timeout).
+    pub(crate) fn stuck_verdict(&self) -> Verdict {
+        Verdict::of(self.recommended_timeout_s, self.stuck_threshold_s)
     }
 }
 

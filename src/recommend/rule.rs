@@ -109,6 +109,22 @@ impl Evidence {
         })
     }
 
+    /// The same records and fits under another policy: only the two distribution-free
+    /// bounds depend on the target and the confidence, so nothing is refitted.
+    pub(crate) fn under(&self, policy: &Policy) -> Result<Self> {
+        let q = 1.0 - policy.target_false_fail_rate;
+        let os = order_stat_bound(&self.records, q, policy.confidence)?;
+        Ok(Self {
+            records: self.records.clone(),
+            km: self.km.clone(),
+            os_ucb: os.ucb,
+            min_n: os.min_n_for_ucb,
+            km_ucb: self.km.quantile(q, policy.confidence)?.ucb,
+            fits: self.fits.clone(),
+            max_event: self.max_event,
+        })
+    }
+
     pub(crate) fn n_censored(&self) -> usize {
         self.records.iter().filter(|r| r.censored).count()
     }
@@ -166,32 +182,8 @@ pub(crate) fn bound(
         let est = ev.km.quantile(q, conf).ok().and_then(|k| k.estimate);
         (Basis::KaplanMeier, b, est)
     } else {
-        // The best model by BIC; one without a confidence bound (standard errors undefined)
-        // is named and passed over for the next.
-        let mut chosen = None;
-        for s in &scores {
-            let Some(m) = model_of(s.family) else {
-                continue;
-            };
-            let Ok(qe) = m.quantile(q, conf) else {
-                continue;
-            };
-            match qe.ucb {
-                Some(ucb) => {
-                    chosen = Some((Basis::Model(m.family), ucb, qe.estimate));
-                    break;
-                }
-                None => unbounded.push(Unbounded {
-                    family: m.family,
-                    estimate_s: qe.estimate,
-                    reason: m
-                        .cov_unavailable
-                        .clone()
-                        .unwrap_or_else(|| "no standard error".to_string()),
-                }),
-            }
-        }
-        chosen?
+        let ranked = scores.iter().filter_map(|s| model_of(s.family));
+        best_bounded(ranked, (q, conf), &mut unbounded)?
     };
     Some(Bound {
         basis,
@@ -201,6 +193,32 @@ pub(crate) fn bound(
         plausible,
         unbounded,
     })
+}
+
+/// The best model by BIC with a confidence bound; one without (standard errors undefined) is
+/// named in `unbounded` and passed over for the next.
+fn best_bounded<'a>(
+    ranked: impl Iterator<Item = &'a FittedModel>,
+    (q, conf): (f64, f64),
+    unbounded: &mut Vec<Unbounded>,
+) -> Option<(Basis, f64, Option<f64>)> {
+    for m in ranked {
+        let Ok(qe) = m.quantile(q, conf) else {
+            continue;
+        };
+        match qe.ucb {
+            Some(ucb) => return Some((Basis::Model(m.family), ucb, qe.estimate)),
+            None => unbounded.push(Unbounded {
+                family: m.family,
+                estimate_s: qe.estimate,
+                reason: m
+                    .cov_unavailable
+                    .clone()
+                    .unwrap_or_else(|| "no standard error".to_string()),
+            }),
+        }
+    }
+    None
 }
 
 /// A model that ranked above the basis by BIC but has no confidence bound.

@@ -2,6 +2,7 @@
 //! `report/markdown.rs`, its SVG charts `chart/`).
 
 pub(crate) mod compare;
+pub(crate) mod decision;
 pub(crate) mod dump;
 pub(crate) mod empty;
 pub(crate) mod escape;
@@ -12,6 +13,7 @@ pub mod records;
 pub mod style;
 pub(crate) mod summary;
 pub(crate) mod timeline;
+pub(crate) mod warning;
 
 /// Seconds to one decimal, or `-` when unknown (the text tables' cell).
 pub(crate) fn secs_or_dash(v: Option<f64>) -> String {

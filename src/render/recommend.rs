@@ -26,7 +26,8 @@ use crate::config::{Expect, Policy};
 use crate::recommend::checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict};
 use crate::recommend::group::{Check, GateReason};
 use crate::recommend::{
-    Assumption, Cohort, FalseFail, Reading, Recommendation, Recommendations, Suggestion, Verdict,
+    Assumption, Cohort, FalseFail, Reading, Recommendation, Recommendations, Sensitivity,
+    Suggestion, Varied, Verdict,
 };
 
 /// Seconds without a needless decimal: `720 s`, `606.1 s`.
@@ -59,24 +60,28 @@ fn rate_phrase(f: &FalseFail, target: f64) -> String {
 pub(crate) fn headline(r: &Recommendation, policy: &Policy) -> String {
     let target = policy.target_false_fail_rate;
     let (cur, rec) = (r.current_timeout_s, r.recommended_timeout_s);
-    let verb = if rec > cur {
-        format!("raise {} → {}", secs(cur), secs(rec))
-    } else if rec < cur {
-        format!("lower {} → {}", secs(cur), secs(rec))
-    } else {
-        format!("keep {}", secs(cur))
-    };
-    let slack = if (r.raw_s - r.bound_s * policy.slack_multiplier).abs() < 1e-9 {
-        format!(" × {:.2}", policy.slack_multiplier)
-    } else {
-        format!(" + {}", secs(policy.slack_add_secs))
-    };
+    let bound = format!(
+        "{} bound {}{}",
+        crate::stats::level_name(r.quantile),
+        secs1(r.bound_s),
+        slack_phrase(r, policy)
+    );
+    if r.insufficient() {
+        return format!(
+            "{}: not enough evidence: {} exact records, the policy needs {}; keep {} (model-only: {bound} → {})",
+            group_name(r),
+            r.n_exact,
+            policy.min_records,
+            secs(cur),
+            secs(rec)
+        );
+    }
     let stuck = match r.verdict {
         Verdict::Overlap => format!(
             "reaches the stuck threshold {}: overlap",
             secs(r.stuck_threshold_s)
         ),
-        Verdict::Warn | Verdict::Ok => {
+        Verdict::Warn | Verdict::Ok | Verdict::InsufficientData => {
             format!("{} below the stuck threshold", secs(r.stuck_margin_s))
         }
     };
@@ -96,11 +101,30 @@ pub(crate) fn headline(r: &Recommendation, policy: &Policy) -> String {
         )
     };
     format!(
-        "{}: {verb} ({} bound {}{slack}; {rates}; {stuck})",
+        "{}: {} ({bound}; {rates}; {stuck})",
         group_name(r),
-        crate::stats::level_name(r.quantile),
-        secs1(r.bound_s),
+        change(cur, rec)
     )
+}
+
+/// `raise 600 s → 720 s`, `lower …`, `keep 600 s`.
+pub(crate) fn change(cur: f64, rec: f64) -> String {
+    if rec > cur {
+        format!("raise {} → {}", secs(cur), secs(rec))
+    } else if rec < cur {
+        format!("lower {} → {}", secs(cur), secs(rec))
+    } else {
+        format!("keep {}", secs(cur))
+    }
+}
+
+/// ` × 1.10` or ` + 60 s`: the slack that made the raw timeout.
+fn slack_phrase(r: &Recommendation, policy: &Policy) -> String {
+    if (r.raw_s - r.bound_s * policy.slack_multiplier).abs() < 1e-9 {
+        format!(" × {:.2}", policy.slack_multiplier)
+    } else {
+        format!(" + {}", secs(policy.slack_add_secs))
+    }
 }
 
 fn secs1(v: f64) -> String {
@@ -183,6 +207,7 @@ fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Ok => "ok",
         Verdict::Warn => "warn: above 80 % of the stuck threshold",
         Verdict::Overlap => "overlap: reaches the stuck threshold",
+        Verdict::InsufficientData => "not enough evidence",
     }
 }
 
@@ -194,6 +219,54 @@ fn delay_phrase(saved: f64) -> String {
         format!("{} later", secs(-saved))
     } else {
         "as soon as now".to_string()
+    }
+}
+
+/// What one sensitivity row varies, in words: `killed were stuck (dropped)`, `the gamma
+/// model`, `target 0.010 %, 99 % confidence`.
+pub(crate) fn varied_name(s: &Sensitivity) -> String {
+    match s.varied {
+        Varied::Reading => reading_name(s.reading).to_string(),
+        Varied::Model => format!(
+            "the {} model",
+            s.model.map_or("distribution-free", |f| f.name())
+        ),
+        Varied::Policy => format!(
+            "target {}, {:.0} % confidence",
+            percent(s.target),
+            100.0 * s.confidence
+        ),
+    }
+}
+
+/// One line: every row gives the recommended timeout, or which rows change it and to what.
+pub(crate) fn sensitivity_summary(r: &Recommendation) -> String {
+    let rec = r.recommended_timeout_s;
+    let changed: Vec<String> = r
+        .sensitivity
+        .iter()
+        .filter(|s| s.recommended_timeout_s != Some(rec))
+        .map(|s| {
+            format!(
+                "{} gives {}",
+                varied_name(s),
+                s.recommended_timeout_s.map_or("no answer".into(), secs)
+            )
+        })
+        .collect();
+    if changed.is_empty() {
+        format!(
+            "every reading of the killed boots, plausible model and neighbouring policy gives {}",
+            secs(rec)
+        )
+    } else {
+        format!(
+            "{} of {} variations give {}; {}",
+            r.sensitivity.len() - changed.len(),
+            r.sensitivity.len(),
+            secs(rec),
+            changed.join("; ")
+        )
     }
 }
 
@@ -219,6 +292,9 @@ fn group_text(r: &Recommendation, confidence: f64) -> String {
             })
             .collect();
         let _ = writeln!(o, "  plausible models: {}", models.join(", "));
+    }
+    if !r.sensitivity.is_empty() {
+        let _ = writeln!(o, "  sensitivity: {}", sensitivity_summary(r));
     }
     for c in &r.cohorts {
         o.push_str(&cohort_line(c));
@@ -266,6 +342,9 @@ fn arithmetic_text(r: &Recommendation, confidence: f64) -> String {
         Verdict::Ok => "ok",
         Verdict::Warn => "warn (above 80 % of it)",
         Verdict::Overlap => "overlap (no timeout separates slow from stuck here)",
+        Verdict::InsufficientData => {
+            "not enough evidence: the timeout above is the model's alone and decides nothing"
+        }
     };
     let delay = format!("stuck boots found {}", delay_phrase(r.stuck_delay_saved_s));
     let _ = writeln!(
@@ -373,15 +452,45 @@ fn suggestion_text(s: &Suggestion) -> String {
                 }
             )
         }
-        Suggestion::GroupBy { labels } if labels.is_empty() => {
-            "split the group by a label (per template or per cohort) and give each its own timeout"
-                .to_string()
+        Suggestion::GroupBy {
+            labels,
+            splits,
+            stuck_threshold_needed_s,
+        } => {
+            let mut ways: Vec<String> = splits.iter().map(split_text).collect();
+            ways.push(format!(
+                "raise the stuck threshold to {}",
+                secs(*stuck_threshold_needed_s)
+            ));
+            if splits.is_empty() && !labels.is_empty() {
+                ways.push(format!(
+                    "no label's cohorts all separate (tried --group-by {})",
+                    labels.join(" | ")
+                ));
+            }
+            ways.join("; or ")
         }
-        Suggestion::GroupBy { labels } => format!(
-            "split the group per template or per cohort: rerun with --group-by {}",
-            labels.join(" | ")
-        ),
     }
+}
+
+/// `split with --group-by instance_type: m5.xlarge 720 s, m6i.2xlarge 660 s`.
+pub(crate) fn split_text(s: &crate::recommend::Split) -> String {
+    let cohorts: Vec<String> = s
+        .cohorts
+        .iter()
+        .map(|(v, t)| {
+            format!(
+                "{} {}",
+                v.as_deref().map_or("(none)".into(), shown),
+                secs(*t)
+            )
+        })
+        .collect();
+    format!(
+        "split with --group-by {}: {}",
+        shown(&s.label),
+        cohorts.join(", ")
+    )
 }
 
 fn lockstep_line(l: &LockstepCheck) -> String {
@@ -506,6 +615,42 @@ pub(crate) fn text(r: &Recommendations) -> String {
     o
 }
 
+/// One group through the CI gate: the rate at its current timeout and why it fails, if it does.
+fn gate_line(g: &crate::recommend::gate::GateCheck) -> String {
+    let name = shown(g.template.as_deref().unwrap_or(&g.class));
+    let rate = match g.km_at_current {
+        Some(v) => format!("{}{}", percent(v), interval(&g.km_ci)),
+        None => "beyond the data".to_string(),
+    };
+    let verdict = if g.insufficient_data {
+        "not gated (not enough evidence)".to_string()
+    } else if g.passed {
+        "pass".to_string()
+    } else {
+        let why: Vec<String> = g
+            .reasons
+            .iter()
+            .map(|r| match r {
+                GateReason::BelowRecommended => format!(
+                    "the current {} is below the recommended {}",
+                    secs(g.current_timeout_s),
+                    secs(g.recommended_timeout_s)
+                ),
+                GateReason::RateAboveTarget => format!(
+                    "the false-fail rate exceeds the target {}",
+                    percent(g.target)
+                ),
+            })
+            .collect();
+        format!("FAIL: {}", why.join("; "))
+    };
+    format!(
+        "  gate {name} at {}: Kaplan–Meier false-fail rate {rate}, recommended {}: {verdict}\n",
+        secs(g.current_timeout_s),
+        secs(g.recommended_timeout_s)
+    )
+}
+
 /// The text of `bootline check`.
 pub(crate) fn check_text(c: &Check) -> String {
     let mut o = String::new();
@@ -523,42 +668,8 @@ pub(crate) fn check_text(c: &Check) -> String {
         .collect();
     let _ = writeln!(o, "timeouts checked: {}", proposed.join(", "));
     o.push_str(&checks_text(&c.lockstep, &c.guards));
-    if let Some(gate) = &c.gate {
-        for g in gate {
-            let name = shown(g.template.as_deref().unwrap_or(&g.class));
-            let rate = match g.km_at_current {
-                Some(v) => format!("{}{}", percent(v), interval(&g.km_ci)),
-                None => "beyond the data".to_string(),
-            };
-            let verdict = if g.passed {
-                "pass".to_string()
-            } else {
-                let why: Vec<String> = g
-                    .reasons
-                    .iter()
-                    .map(|r| match r {
-                        GateReason::BelowRecommended => format!(
-                            "the current {} is below the recommended {}",
-                            secs(g.current_timeout_s),
-                            secs(g.recommended_timeout_s)
-                        ),
-                        GateReason::RateAboveTarget => {
-                            format!(
-                                "the false-fail rate exceeds the target {}",
-                                percent(g.target)
-                            )
-                        }
-                    })
-                    .collect();
-                format!("FAIL: {}", why.join("; "))
-            };
-            let _ = writeln!(
-                o,
-                "  gate {name} at {}: Kaplan–Meier false-fail rate {rate}, recommended {}: {verdict}",
-                secs(g.current_timeout_s),
-                secs(g.recommended_timeout_s)
-            );
-        }
+    for g in c.gate.iter().flatten() {
+        o.push_str(&gate_line(g));
     }
     for s in &c.skipped {
         let _ = writeln!(

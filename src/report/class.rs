@@ -215,6 +215,11 @@ pub struct ClassReport {
     pub(crate) fit_unavailable: Option<String>,
     /// Per-phase statistics and tail blame.
     pub phases: PhaseReport,
+    /// What the class's recommended timeout costs and buys (none without a recommendation).
+    pub(crate) tradeoff: Option<super::decision::Tradeoff>,
+    /// The recommended timeout under each reading, plausible model and neighbouring policy
+    /// (the recommendation's, for the class's own group).
+    pub(crate) sensitivity: Vec<crate::recommend::Sensitivity>,
 }
 
 impl ClassReport {

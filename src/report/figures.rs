@@ -200,6 +200,10 @@ pub(crate) struct PhaseBar {
     pub(crate) p99: f64,
     /// Share of the slow boots' excess latency this phase explains, when blamed.
     pub(crate) blame_share: Option<f64>,
+    /// The tail-blame level the share belongs to (`stages`, `modules`, `sub_phases`): shares
+    /// add up within a level, never across levels (a module lies inside its stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) blame_level: Option<String>,
 }
 
 /// Everything the charts draw, for one class.
@@ -576,10 +580,10 @@ pub(crate) fn phase_bars(phases: &PhaseReport) -> Vec<PhaseBar> {
             .tail_blame
             .levels()
             .iter()
-            .filter_map(|(_, b)| *b)
-            .flat_map(|b| b.phases.iter())
-            .find(|p| p.phase == name)
-            .map(|p| p.share)
+            .filter_map(|(level, b)| Some((*level, (*b)?)))
+            .flat_map(|(level, b)| b.phases.iter().map(move |p| (level, p)))
+            .find(|(_, p)| p.phase == name)
+            .map(|(level, p)| (level, p.share))
     };
     let mut q: Vec<_> = phases.quantiles.iter().collect();
     q.sort_by(|a, b| b.p99.total_cmp(&a.p99).then_with(|| a.phase.cmp(&b.phase)));
@@ -590,7 +594,8 @@ pub(crate) fn phase_bars(phases: &PhaseReport) -> Vec<PhaseBar> {
             p50: p.p50,
             p90: p.p90,
             p99: p.p99,
-            blame_share: share(&p.phase),
+            blame_share: share(&p.phase).map(|(_, s)| s),
+            blame_level: share(&p.phase).map(|(level, _)| level.to_string()),
         })
         .collect()
 }

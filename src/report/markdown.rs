@@ -42,6 +42,22 @@ pub(crate) fn caption(kind: Kind) -> &'static str {
     }
 }
 
+/// What the worked instance shows, in words, when the sweep failed it before it registered:
+/// "Failed by the sweep at 630.0 s, it registered 5.0 s later (35.0 s past the 600 s timeout)."
+fn worked_story(w: &super::Worked) -> Option<String> {
+    let at = |name: &str| w.events.iter().find(|e| e.event == name).map(|e| e.at_secs);
+    let (failed, registered) = (at("failed")?, at("registered")?);
+    (registered > failed).then(|| {
+        format!(
+            "The sweep failed it at {failed:.1} s; it registered {:.1} s later, at {registered:.1} s: a healthy boot the current timeout killed.",
+            registered - failed
+        )
+    })
+}
+
+/// The folder the reproduce line writes to.
+pub(crate) const REPRODUCE_OUT: &str = "bootline-report";
+
 /// Caps tried in turn on every long list until the page fits [`BODY_LIMIT`].
 const LIST_CAPS: [usize; 7] = [200, 100, 50, 20, 10, 5, 0];
 
@@ -84,6 +100,7 @@ fn render_capped(r: &Report, undrawn: &[ChartError], cap: usize) -> String {
     p.charts();
     p.notable();
     p.reproduce();
+    p.glossary();
     if p.cut > 0 {
         // Said at the top, where a reviewer starts reading.
         let note = format!(
@@ -133,70 +150,42 @@ impl Page<'_> {
         self.out.push('\n');
     }
 
+    /// The title, then the first screen: each class's and template's decision.
     fn title_and_verdict(&mut self) {
         let r = self.r;
-        let names: Vec<_> = r.classes.iter().map(|c| text(&c.class)).collect();
         self.line(&format!(
-            "# Register-wait timeout: evidence from {} boots ({})",
-            thousands(r.fleet.boots),
-            names.join(", ")
+            "# Register-wait timeout: the decision from {} boots",
+            thousands(r.fleet.boots)
         ));
         self.line("");
-        let rec = &r.recommendation;
-        for g in rec.classes.iter().chain(&rec.templates) {
+        self.out.push_str(&crate::render::decision::first_screen(r));
+        for c in r
+            .classes
+            .iter()
+            .filter(|c| !r.recommendation.classes.iter().any(|g| g.class == c.class))
+        {
             self.line(&format!(
-                "- **{}**",
-                text(&crate::render::recommend::headline(g, &rec.policy))
-            ));
-        }
-        if rec.failed() {
-            self.line("");
-            self.line("**What must move with it** is listed under [Recommendation](#recommendation): a lockstep timeout or guard case fails, or no timeout separates slow from stuck.");
-        }
-        self.line("");
-        let mut v = String::new();
-        for c in &r.classes {
-            let healthy = c.count(Outcome::Registered) + c.count(Outcome::FalseFailed);
-            let _ = write!(
-                v,
-                "**{}** ({} attempts, {} healthy): the timeout is {} s, boots count as stuck after {} s",
+                "**{}: no recommendation** — {}.",
                 text(&c.class),
-                thousands(c.n_attempts()),
-                thousands(healthy),
-                fmt_secs(c.timeout_secs),
-                fmt_secs(c.stuck_threshold_secs)
-            );
-            match super::text::p999_bound(c) {
-                Some((ucb, fam)) => {
-                    let _ = write!(
-                        v,
-                        "; the p99.9 of healthy register latency is at most {ucb:.1} s ({fam}, {:.0} % one-sided)",
-                        100.0 * r.policy.confidence
-                    );
-                    if c.count(Outcome::FalseFailed) > 0 {
-                        let _ =
-                            write!(
-                            v,
-                            ", and {} healthy boot{} {} failed by the sweep before {} registered",
-                            c.count(Outcome::FalseFailed),
-                            plural(c.count(Outcome::FalseFailed)),
-                            if c.count(Outcome::FalseFailed) == 1 { "was" } else { "were" },
-                            if c.count(Outcome::FalseFailed) == 1 { "it" } else { "they" }
-                        );
-                    }
-                }
-                None => v.push_str("; no distribution could be fitted"),
-            }
-            v.push_str(". ");
+                text(&super::text::verdict(c))
+            ));
+            self.line("");
         }
-        self.line(v.trim_end());
-        self.line("");
     }
 
     fn evidence(&mut self) {
-        let r = self.r;
         self.line("## Measured evidence");
         self.line("");
+        self.inputs_read();
+        self.outcome_table();
+        self.templates_and_records();
+        self.implausible();
+        self.line("");
+    }
+
+    /// Boots, instances, input files, bytes and the digest; files copied, skipped, not read.
+    fn inputs_read(&mut self) {
+        let r = self.r;
         let listed = |how: Read| r.inputs.files.iter().filter(|f| f.read() == how).count();
         let mut read = format!(
             "{} boots of {} instances read from {} input files ({} bytes; digest `{}`).",
@@ -228,10 +217,16 @@ impl Page<'_> {
             n => also.push(format!("{} not read to the end", files(n))),
         }
         if !also.is_empty() {
-            let _ = write!(read, " Also listed below: {}.", also.join("; "));
+            let _ = write!(read, " Also: {}.", also.join("; "));
         }
+        read.push_str(" `report.json` lists every file with its size and SHA-256.");
         self.line(&read);
         self.line("");
+    }
+
+    /// Attempts by outcome per class.
+    fn outcome_table(&mut self) {
+        let r = self.r;
         let outcomes = Outcome::ALL;
         self.line("Attempts by outcome (an attempt is one launch, however many boots it took; each is one latency record):");
         self.line("");
@@ -263,6 +258,11 @@ impl Page<'_> {
             self.line(&row);
         }
         self.line("");
+    }
+
+    /// Templates, what a record is, kernel-start latencies, contradicted timeouts.
+    fn templates_and_records(&mut self) {
+        let r = self.r;
         let templates: Vec<String> = r
             .classes
             .iter()
@@ -295,8 +295,6 @@ impl Page<'_> {
                 text(&o.to_string())
             ));
         }
-        self.implausible();
-        self.line("");
     }
 
     /// One line naming the attempts excluded for an implausible latency (the first few).
@@ -353,6 +351,10 @@ impl Page<'_> {
                 .map_or(String::new(), |l| format!(" after {l:.1} s")),
         ));
         self.line("");
+        if let Some(story) = worked_story(w) {
+            self.line(&story);
+            self.line("");
+        }
         self.line(&format!(
             "| time ({}) | +s | event | took |",
             r.presentation.zone.name
@@ -400,12 +402,30 @@ impl Page<'_> {
             return;
         };
         self.line(&format!(
-            "{} records: {} exact, {} censored. Quantiles with {conf:.0} % two-sided intervals and one-sided upper bounds, seconds:",
+            "{} records: {} exact, {} censored (only known to take longer). Quantiles with {conf:.0} % two-sided intervals and one-sided upper bounds, seconds:",
             thousands(f.n),
             thousands(f.n_events),
             thousands(f.n_censored)
         ));
         self.line("");
+        self.quantile_table(f);
+        self.same_records(c, f.n);
+        if let Some(best) = f.models.first() {
+            self.chosen_model(c, f, best);
+        }
+        if let Some(p) = &f.km.plateau {
+            if p.long_plateau {
+                self.line(&format!(
+                    "Kaplan–Meier ends in a plateau from {:.1} s to {:.1} s made of {} censored records: stuck VMs may sit among them.",
+                    p.last_event_time, p.max_time, p.n_censored_after_last_event
+                ));
+                self.line("");
+            }
+        }
+    }
+
+    /// Kaplan–Meier, order statistics and the three best models at p50/p90/p99/p99.9.
+    fn quantile_table(&mut self, f: &crate::stats::summary::FitSummary) {
         self.line("| estimate | p50 | p90 | p99 | p99.9 |");
         self.line("|---|---:|---:|---:|---:|");
         let levels = ["p50", "p90", "p99", "p99.9"];
@@ -447,52 +467,77 @@ impl Page<'_> {
             self.line(&row);
         }
         self.line("");
-        if let Some(best) = f.models.first() {
-            let plausible: Vec<String> = f
-                .models
-                .iter()
-                .filter(|m| m.score.delta_bic <= 10.0)
-                .filter_map(|m| {
-                    let u = m.quantiles.get("p99.9")?.ucb?;
-                    Some(format!(
-                        "{} {u:.1} s (ΔBIC {:.1})",
-                        m.score.family.name(),
-                        m.score.delta_bic
-                    ))
-                })
-                .collect();
-            self.line(&format!(
-                "Chosen model: **{}**, the lowest BIC of {} fitted families (censored maximum likelihood). The p99.9 bound across the plausible models (ΔBIC ≤ 10): {}.",
-                best.score.family.name(),
-                f.models.len(),
-                plausible.join(", ")
-            ));
-            if let Some(s) = best
-                .survival_at
-                .iter()
-                .find(|s| (s.t - c.timeout_secs).abs() < 1e-9)
-            {
-                if let Some(v) = s.s {
-                    self.line("");
-                    self.line(&format!(
-                        "At the current {} s timeout the chosen model leaves {} of healthy boots unregistered ({:.1} per 10,000 boots).",
-                        fmt_secs(c.timeout_secs),
-                        pct(v),
-                        v * 1e4
-                    ));
-                }
-            }
+    }
+
+    /// One line when the class's records here are not the recommendation's (boots of a
+    /// template with its own override leave the class's recommendation).
+    fn same_records(&mut self, c: &ClassReport, n: usize) {
+        let rec = &self.r.recommendation;
+        let Some(g) = rec.classes.iter().find(|g| g.class == c.class) else {
+            return;
+        };
+        if g.n == n {
+            return;
+        }
+        let own: Vec<String> = rec
+            .templates
+            .iter()
+            .filter(|t| t.class == c.class)
+            .map(|t| format!("{} ({})", code(t.name()), thousands(t.n)))
+            .collect();
+        self.line(&format!(
+            "These {} records include the boots of templates with their own timeout ({}); the recommendation fits the class's {} without them, so its p99.9 bound is {:.1} s. Both sets are shown; the first screen and the recommendation use the smaller one.",
+            thousands(n),
+            own.join(", "),
+            thousands(g.n),
+            g.bound_s
+        ));
+        self.line("");
+    }
+
+    /// The chosen model, the plausible ones (the rule's ΔBIC window), the share at the timeout.
+    fn chosen_model(
+        &mut self,
+        c: &ClassReport,
+        f: &crate::stats::summary::FitSummary,
+        best: &crate::stats::summary::ModelOut,
+    ) {
+        let window = crate::stats::select::PLAUSIBLE_DELTA_BIC;
+        let plausible: Vec<String> = f
+            .models
+            .iter()
+            .filter(|m| m.score.delta_bic <= window)
+            .filter_map(|m| {
+                let u = m.quantiles.get("p99.9")?.ucb?;
+                Some(format!(
+                    "{} {u:.1} s (ΔBIC {:.1})",
+                    m.score.family.name(),
+                    m.score.delta_bic
+                ))
+            })
+            .collect();
+        self.line(&format!(
+            "Chosen model: **{}**, the lowest BIC (Bayesian information criterion: fit penalised for parameters; lower is better) of {} fitted families (censored maximum likelihood). The p99.9 bound across the plausible models (ΔBIC ≤ {window:.0}): {}.",
+            best.score.family.name(),
+            f.models.len(),
+            plausible.join(", ")
+        ));
+        let at = best
+            .survival_at
+            .iter()
+            .find(|s| (s.t - c.timeout_secs).abs() < 1e-9)
+            .and_then(|s| s.s);
+        if let Some(v) = at {
             self.line("");
+            self.line(&format!(
+                "At the current {} s timeout the {} model (on these records) leaves {} of healthy boots unregistered ({:.1} per 10,000 boots).",
+                fmt_secs(c.timeout_secs),
+                best.score.family.name(),
+                pct(v),
+                v * 1e4
+            ));
         }
-        if let Some(p) = &f.km.plateau {
-            if p.long_plateau {
-                self.line(&format!(
-                    "Kaplan–Meier ends in a plateau from {:.1} s to {:.1} s made of {} censored records: stuck VMs may sit among them.",
-                    p.last_event_time, p.max_time, p.n_censored_after_last_event
-                ));
-                self.line("");
-            }
-        }
+        self.line("");
     }
 
     fn blame(&mut self) {
@@ -546,24 +591,61 @@ impl Page<'_> {
                     b.unexplained_secs
                 ));
                 self.line("");
+                self.blame_notes(b, c.phases.tail_blame.stages.as_ref());
             }
         }
     }
 
+    /// Says on the spot why a share exceeds 100 % and why a level's tail is another set of
+    /// boots than the stages'.
+    fn blame_notes(
+        &mut self,
+        b: &crate::stats::phase::TailBlame,
+        stages: Option<&crate::stats::phase::TailBlame>,
+    ) {
+        if let Some(p) = b.phases.iter().find(|p| p.share > 1.0) {
+            self.line(&format!(
+                "{} explains {:.1} % of the excess: the other rows together are faster in the slow boots than in the median one (their excess is negative), so one phase can explain more than all of it.",
+                code(&p.phase),
+                100.0 * p.share
+            ));
+            self.line("");
+        }
+        if let Some(s) = stages.filter(|s| s.n_tail != b.n_tail) {
+            self.line(&format!(
+                "This level counts only the boots whose logs give these phases: its {} slow boots are another set than the stages' {}, so its medians and shares are not comparable with theirs.",
+                b.n_tail, s.n_tail
+            ));
+            self.line("");
+        }
+    }
+
     fn recommendation(&mut self) {
-        use crate::render::recommend::{percent, secs as s};
+        use crate::render::recommend::secs as s;
         let rec = &self.r.recommendation;
         let pol = &rec.policy;
         self.line("## Recommendation");
         self.line("");
         self.line(&format!(
-            "Rule: bound the p{} of healthy latency from above ({:.0} % one-sided), timeout = max(bound × {:.2}, bound + {}) rounded up to the grid. False-fail rates are shares of healthy boots still unregistered at the timeout.",
+            "Rule: bound the p{} of healthy latency from above ({:.0} % one-sided), timeout = max(bound × {:.2}, bound + {}) rounded up to the grid; a group with fewer than {} exact records gets no verdict. False-fail rates are shares of healthy boots still unregistered at the timeout.",
             crate::stats::level_name(1.0 - pol.target_false_fail_rate).trim_start_matches('p'),
             100.0 * pol.confidence,
             pol.slack_multiplier,
-            s(pol.slack_add_secs)
+            s(pol.slack_add_secs),
+            pol.min_records
         ));
         self.line("");
+        self.recommendation_table();
+        self.warnings();
+        self.sensitivity();
+        self.lockstep();
+        self.guards();
+    }
+
+    /// One row per group: the rule's arithmetic, both rates at both timeouts, the verdict.
+    fn recommendation_table(&mut self) {
+        use crate::render::recommend::{percent, secs as s};
+        let rec = &self.r.recommendation;
         self.line("| group | n (censored) | basis | bound | raw | current → recommended | fails at current | fails at recommended | stuck margin | verdict |");
         self.line("|---|---:|---|---:|---:|---|---:|---:|---:|---|");
         // Each estimate named: Kaplan–Meier's share (the headline's) and the model's, whose
@@ -609,6 +691,10 @@ impl Page<'_> {
             ));
         }
         self.line("");
+    }
+
+    fn warnings(&mut self) {
+        let rec = &self.r.recommendation;
         let warnings: Vec<String> = rec
             .classes
             .iter()
@@ -627,48 +713,90 @@ impl Page<'_> {
             }
             self.line("");
         }
-        if !rec.lockstep.is_empty() {
-            self.line("### Lockstep timeouts");
+    }
+
+    /// Per class with enough evidence: the timeout under each reading, model and policy.
+    fn sensitivity(&mut self) {
+        use crate::render::recommend::{percent, secs as s, sensitivity_summary, varied_name};
+        let rec = &self.r.recommendation;
+        for g in rec.classes.iter().filter(|g| !g.insufficient()) {
+            self.line(&format!(
+                "### Sensitivity of {}: would the answer change?",
+                text(&g.class)
+            ));
             self.line("");
-            self.line("| timeout | class | now | must be at least | verdict |");
-            self.line("|---|---|---:|---:|---|");
-            for l in &rec.lockstep {
+            self.line("| variation | reading of killed boots | model | target | confidence | bound | timeout |");
+            self.line("|---|---|---|---:|---:|---:|---:|");
+            for row in &g.sensitivity {
                 self.line(&format!(
-                    "| {} | {} | {} | {} | {} |",
-                    text(&l.name),
-                    text(&l.class),
-                    s(l.timeout_s),
-                    l.required_s.map_or("–".to_string(), s),
-                    word(&l.verdict)
+                    "| {} | {} | {} | {} | {:.0} % | {} | {} |",
+                    text(&varied_name(row)),
+                    word(&row.reading),
+                    row.model.map_or("distribution-free", |f| f.name()),
+                    percent(row.target),
+                    100.0 * row.confidence,
+                    row.bound_s.map_or("–".to_string(), |b| format!("{b:.1} s")),
+                    row.recommended_timeout_s.map_or("–".to_string(), s)
                 ));
             }
             self.line("");
-        }
-        if !rec.guards.is_empty() {
-            self.line("### Guard cases");
-            self.line("");
-            self.line("| case | age | timeout that applies | expects | verdict | ages that make it a real guard |");
-            self.line("|---|---:|---:|---|---|---|");
-            for g in &rec.guards {
-                let interval = match g.real_guard_interval_s {
-                    Some([lo, hi]) => format!(
-                        "({}, {}]",
-                        lo.map_or("0 s".to_string(), s),
-                        hi.map_or("∞".to_string(), s)
-                    ),
-                    None => "none".to_string(),
-                };
-                self.line(&format!(
-                    "| {} | {} | {} | {} | {} | {interval} |",
-                    text(&g.name),
-                    s(g.age_s),
-                    g.timeout_s.map_or("–".to_string(), s),
-                    word(&g.expect),
-                    word(&g.verdict)
-                ));
-            }
+            self.line(&format!("{}.", text(&sensitivity_summary(g))));
             self.line("");
         }
+    }
+
+    fn lockstep(&mut self) {
+        use crate::render::recommend::secs as s;
+        let rec = &self.r.recommendation;
+        if rec.lockstep.is_empty() {
+            return;
+        }
+        self.line("### Lockstep timeouts");
+        self.line("");
+        self.line("| timeout | class | now | must be at least | verdict |");
+        self.line("|---|---|---:|---:|---|");
+        for l in &rec.lockstep {
+            self.line(&format!(
+                "| {} | {} | {} | {} | {} |",
+                text(&l.name),
+                text(&l.class),
+                s(l.timeout_s),
+                l.required_s.map_or("–".to_string(), s),
+                word(&l.verdict)
+            ));
+        }
+        self.line("");
+    }
+
+    fn guards(&mut self) {
+        use crate::render::recommend::secs as s;
+        let rec = &self.r.recommendation;
+        if rec.guards.is_empty() {
+            return;
+        }
+        self.line("### Guard cases");
+        self.line("");
+        self.line("| case | age | timeout that applies | expects | verdict | ages that make it a real guard |");
+        self.line("|---|---:|---:|---|---|---|");
+        for g in &rec.guards {
+            let interval = match g.real_guard_interval_s {
+                Some([lo, hi]) => format!(
+                    "({}, {}]",
+                    lo.map_or("0 s".to_string(), s),
+                    hi.map_or("∞".to_string(), s)
+                ),
+                None => "none".to_string(),
+            };
+            self.line(&format!(
+                "| {} | {} | {} | {} | {} | {interval} |",
+                text(&g.name),
+                s(g.age_s),
+                g.timeout_s.map_or("–".to_string(), s),
+                word(&g.expect),
+                word(&g.verdict)
+            ));
+        }
+        self.line("");
     }
 
     fn charts(&mut self) {
@@ -767,35 +895,21 @@ impl Page<'_> {
             "| instance | class | outcome | latency or last seen | evidence |\n|---|---|---|---:|---|",
             rows,
         );
-        let files: Vec<String> = r
-            .inputs
-            .files
-            .iter()
-            .map(|f| {
-                let digest = match &f.copy_of {
-                    Some(kept) => format!("copy of {}", cell(kept)),
-                    None if f.counted() => format!("`{}`", f.sha256),
-                    None => text(&f.sha256).into_owned(),
-                };
-                format!(
-                    "| {} | {} | {digest} |",
-                    cell(&f.path),
-                    thousands(f.bytes as usize)
-                )
-            })
-            .collect();
-        self.folded(
-            &format!("{} input files", thousands(files.len())),
-            "| file | bytes | SHA-256 |\n|---|---:|---|",
-            files,
-        );
     }
 
     fn reproduce(&mut self) {
         let r = self.r;
         self.line("## How to reproduce");
         self.line("");
-        self.line(&crate::render::escape::markdown_block("sh", &r.command));
+        // A fixed folder: where this report was written must not change its bytes.
+        self.line(
+            "Run from the repository root; it writes the same `report.md` into `bootline-report/`:",
+        );
+        self.line("");
+        self.line(&crate::render::escape::markdown_block(
+            "sh",
+            &format!("{} --out {REPRODUCE_OUT}", r.command),
+        ));
         self.line("");
         let mut tail = format!(
             "bootline {}; inputs digest `{}` (SHA-256 over the sorted SHA-256 of each file read; copies and files not read left out); times in {}",
@@ -807,4 +921,27 @@ impl Page<'_> {
         tail.push('.');
         self.line(&tail);
     }
+
+    /// The terms a platform engineer may not know, one clause each.
+    fn glossary(&mut self) {
+        self.line("");
+        self.line("## Glossary");
+        self.line("");
+        for (term, meaning) in GLOSSARY {
+            self.line(&format!("- **{term}**: {meaning}"));
+        }
+    }
 }
+
+/// The report's terms and what they mean.
+const GLOSSARY: [(&str, &str); 9] = [
+    ("healthy boot", "one that registers, however late; stuck and crashed boots are not healthy"),
+    ("false fail", "a healthy boot the sweep fails because it registered after the timeout"),
+    ("censored", "a latency only known to be longer than what was seen (killed by the sweep before registering, or still booting when the logs end)"),
+    ("Kaplan–Meier", "the share of boots still unregistered at each time, counted from the data alone with censored boots taken into account; it says nothing past the longest boot (\"beyond the data\")"),
+    ("p99.9 bound", "a time that, with the stated one-sided confidence, at least 99.9 % of healthy boots register by"),
+    ("order statistics", "a bound read off the sorted latencies themselves, with no model; it needs 2,995 boots for the p99.9"),
+    ("model", "a distribution (lognormal, gamma, …) fitted to the records by censored maximum likelihood; past the data its tail is an assumption"),
+    ("BIC, ΔBIC", "the Bayesian information criterion ranks the fitted models (lower is better); a model within ΔBIC ≤ 2 of the best is as plausible"),
+    ("cure model", "a lognormal fit that also estimates a fraction of boots that never register (stuck), so they do not stretch the healthy tail"),
+];

@@ -6,6 +6,7 @@
 
 pub(crate) mod class;
 pub(crate) mod compare;
+pub(crate) mod decision;
 pub mod figures;
 pub(crate) mod fit;
 pub(crate) mod inputs;
@@ -125,6 +126,8 @@ pub(crate) struct Options {
     pub(crate) worked_instance: Option<String>,
     /// The command to reproduce the report (inputs and options as given, `--out` left out).
     pub(crate) command: String,
+    /// The configuration file as given (relative to the working directory when below it).
+    pub(crate) config: Option<String>,
     /// The time written as "generated at" (`--now`, `SOURCE_DATE_EPOCH`); none by default.
     pub(crate) now: Option<DateTime<Utc>>,
     /// Presentation settings.
@@ -200,6 +203,9 @@ pub struct Report {
     pub(crate) generated_at: Option<DateTime<Utc>>,
     /// The command that reproduces it.
     pub(crate) command: String,
+    /// The configuration file it was made with, as the reproduce and check lines name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) config: Option<String>,
     /// Presentation settings.
     pub(crate) presentation: Presentation,
     /// The input files and their digest.
@@ -307,7 +313,8 @@ pub(crate) fn build(
     let mut figures = None;
     for (name, class_boots) in &by_class {
         let lanes = (**name == *opts.class).then_some(lane_boot);
-        let (class, drawn) = class_report(name, class_boots, config, &sample, lanes)?;
+        let (class, drawn) =
+            class_report(name, class_boots, config, (&sample, &recommendation), lanes)?;
         classes.push(class);
         figures = figures.or(drawn);
     }
@@ -319,6 +326,7 @@ pub(crate) fn build(
         bootline_version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: opts.now,
         command: opts.command.clone(),
+        config: opts.config.clone(),
         presentation: opts.presentation.clone(),
         inputs,
         policy: Policy::from(&config.policy),
@@ -389,31 +397,36 @@ fn class_report(
     name: &str,
     boots: &[LeanBoot],
     config: &Config,
-    sample: &crate::recommend::Sample,
+    (sample, recommendation): (
+        &crate::recommend::Sample,
+        &crate::recommend::Recommendations,
+    ),
     lanes: Option<Option<&Boot>>,
 ) -> Result<(ClassReport, Option<Figures>), ReportError> {
     let max_plausible_secs = config.latency.max_plausible_secs;
     let policy = config.class_policy(name);
+    let group = recommendation.classes.iter().find(|g| g.class == name);
     let records = class::records(boots, max_plausible_secs);
     let fitted = fitted(&records, config.policy.confidence, policy.timeout_secs);
     let phases = PhaseReport::new(boots, max_plausible_secs);
     let figures = match lanes {
-        Some(lane_boot) => {
-            let fitted = fitted.as_ref().map_err(|e| ReportError::Stats {
+        Some(lane_boot) => Some(build_figures(
+            name,
+            (boots, lane_boot),
+            &records,
+            fitted.as_ref().map_err(|e| ReportError::Stats {
                 class: name.to_string(),
                 reason: e.clone(),
-            })?;
-            Some(build_figures(
-                name,
-                (boots, lane_boot),
-                &records,
-                fitted,
-                &phases,
-                (policy.timeout_secs, policy.stuck_threshold_secs),
-                config.policy.confidence,
-                max_plausible_secs,
-            )?)
-        }
+            })?,
+            &phases,
+            (
+                policy.timeout_secs,
+                policy.stuck_threshold_secs,
+                group.map(|g| g.recommended_timeout_s),
+            ),
+            config.policy.confidence,
+            max_plausible_secs,
+        )?),
         None => None,
     };
     let (fit, fit_unavailable) = match fitted {
@@ -423,9 +436,7 @@ fn class_report(
     let class = ClassReport {
         class: name.to_string(),
         timeout_secs: policy.timeout_secs,
-        observed_timeouts: sample
-            .observed
-            .iter()
+        observed_timeouts: (sample.observed.iter())
             .filter(|o| o.class == name)
             .cloned()
             .collect(),
@@ -438,6 +449,8 @@ fn class_report(
         fit,
         fit_unavailable,
         phases,
+        tradeoff: group.map(decision::tradeoff),
+        sensitivity: group.map(|g| g.sensitivity.clone()).unwrap_or_default(),
     };
     Ok((class, figures))
 }
@@ -506,7 +519,7 @@ fn build_figures(
         crate::stats::km::KaplanMeier,
     ),
     phases: &PhaseReport,
-    (current, stuck): (f64, f64),
+    (current, stuck, proposed): (f64, f64, Option<f64>),
     confidence: f64,
     max_plausible_secs: f64,
 ) -> Result<Figures, ReportError> {
@@ -525,13 +538,32 @@ fn build_figures(
     let mut cats = figures::Categories::default();
     let waterfall = figures::waterfall(boots, max_plausible_secs, &mut cats);
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
-    // The fleet charts end past the stuck threshold and the slowest record.
+    // The fleet charts end past the stuck threshold, the recommended timeout (however far it
+    // lies) and the slowest record.
     let latest = records
         .iter()
         .map(|r| r.duration_secs)
-        .fold(stuck.max(current), f64::max);
+        .fold(stuck.max(current).max(proposed.unwrap_or(0.0)), f64::max);
     let x_max = latest * 1.06;
-    let marks = vec![
+    let mut waterfall = waterfall;
+    waterfall.categories = figures::category_names(cats);
+    waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
+    Ok(Figures {
+        class: class.to_string(),
+        x_max_secs: x_max,
+        marks: decision_marks(current, stuck),
+        distribution: figures::distribution(&exact, records.len(), &models, current, x_max),
+        survival: figures::survival(km, &models, confidence, x_max),
+        waterfall,
+        lanes,
+        phases: figures::phase_bars(phases),
+    })
+}
+
+/// The current timeout and the stuck threshold as lines (the recommended one is laid between
+/// them by [`mark_recommended`]).
+fn decision_marks(current: f64, stuck: f64) -> Vec<figures::TimeMark> {
+    vec![
         figures::TimeMark {
             kind: figures::LineKind::Current,
             secs: current,
@@ -542,20 +574,7 @@ fn build_figures(
             secs: stuck,
             label: format!("stuck after {} s", figures::fmt_secs(stuck)),
         },
-    ];
-    let mut waterfall = waterfall;
-    waterfall.categories = figures::category_names(cats);
-    waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
-    Ok(Figures {
-        class: class.to_string(),
-        x_max_secs: x_max,
-        marks,
-        distribution: figures::distribution(&exact, records.len(), &models, current, x_max),
-        survival: figures::survival(km, &models, confidence, x_max),
-        waterfall,
-        lanes,
-        phases: figures::phase_bars(phases),
-    })
+    ]
 }
 
 /// `report.json`: the report, pretty-printed, with a final newline.

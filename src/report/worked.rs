@@ -61,6 +61,16 @@ pub(crate) fn slowest_healthy(boots: &[LeanBoot], max_plausible_secs: f64) -> Op
         .map(|(b, _)| b)
 }
 
+/// A stage's longest module, the first by name among equals.
+fn longest_module<'a>(b: &'a Boot, stage: &str) -> Option<&'a crate::timeline::Phase> {
+    b.phases
+        .iter()
+        .filter(|p| p.depth == 2 && p.name.split('/').next() == Some(stage))
+        .filter_map(|p| Some((p, p.duration_secs()?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.name.cmp(&a.0.name)))
+        .map(|(p, _)| p)
+}
+
 /// The events of one boot: milestones that are not a stage's edge, boot-level phases, stages,
 /// each stage's longest module, marker sub-phases.
 pub(crate) fn worked(b: &Boot, why: &str) -> Worked {
@@ -82,21 +92,13 @@ pub(crate) fn worked(b: &Boot, why: &str) -> Worked {
             source: m.source.clone(),
         });
     }
-    let longest_module = |stage: &str| {
-        b.phases
-            .iter()
-            .filter(|p| p.depth == 2 && p.name.split('/').next() == Some(stage))
-            .filter_map(|p| Some((p, p.duration_secs()?)))
-            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.name.cmp(&a.0.name)))
-            .map(|(p, _)| p)
-    };
     for p in &b.phases {
         // Boot-level phases, stages and marker sub-phases; modules only as a stage's longest.
         if !matches!(p.depth, 0 | 1 | 3) {
             continue;
         }
         let module = if p.depth == 1 {
-            longest_module(&p.name)
+            longest_module(b, &p.name)
         } else {
             None
         };
