@@ -188,6 +188,9 @@ fn finish(
     (presentation, now, group_by): (Presentation, Option<DateTime<Utc>>, Option<&str>),
     failed: bool,
 ) -> anyhow::Result<Built> {
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
     let options = report::Options {
         class: report::charted_class(opts.class.as_deref(), &fleet.boots),
         worked_instance: opts.worked_instance.clone(),
