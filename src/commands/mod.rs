@@ -12,6 +12,7 @@ mod read;
 mod recommend;
 mod report;
 mod settings;
+mod summarize;
 mod timeline;
 
 use std::path::PathBuf;
@@ -46,6 +47,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare::run(args),
         Command::Recommend(args) => recommend::run(args),
         Command::Check(args) => check::run(args),
+        Command::Summarize(args) => summarize::run(args),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man => manual::man(),
         Command::Report(args) => report::run(args),

@@ -12,6 +12,7 @@ pub(crate) mod observed;
 pub mod recommend;
 pub mod records;
 pub mod style;
+pub(crate) mod summary;
 pub(crate) mod timeline;
 pub(crate) mod warning;
 

@@ -24,6 +24,9 @@ use chrono::{DateTime, Utc};
 use super::{Boot, Evidence, Latency, Outcome, Phase, Zero};
 pub(crate) use super::{Labels, Name};
 
+#[path = "lean_record.rs"]
+pub(crate) mod record;
+
 /// Hands out one shared copy of each name and label set it has seen.
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
@@ -77,7 +80,7 @@ impl Interner {
         shape
     }
 
-    fn labels(&mut self, l: &BTreeMap<String, String>) -> Labels {
+    pub(crate) fn labels(&mut self, l: &BTreeMap<String, String>) -> Labels {
         if let Some(x) = self.labels.get(l) {
             return x.clone();
         }
@@ -172,6 +175,27 @@ impl LeanPhases {
                 start: t[0],
                 end: t[1],
             })
+    }
+
+    /// Each phase's name, depth, start and end as kept (`f32` seconds, the end `NaN` while
+    /// running): what a summary stores to give the same phases back.
+    pub(crate) fn raw(&self) -> impl Iterator<Item = (&Name, u8, [f32; 2])> + '_ {
+        self.shape
+            .iter()
+            .zip(self.times.iter())
+            .map(|((name, depth), t)| (name, *depth, *t))
+    }
+
+    /// The phases [`LeanPhases::raw`] gave.
+    pub(crate) fn from_raw(phases: impl IntoIterator<Item = (Name, u8, [f32; 2])>) -> Self {
+        let (shape, times): (Vec<(Name, u8)>, Vec<[f32; 2]>) = phases
+            .into_iter()
+            .map(|(name, depth, t)| ((name, depth), t))
+            .unzip();
+        Self {
+            shape: shape.into(),
+            times: times.into(),
+        }
     }
 }
 
