@@ -6,10 +6,10 @@ use crate::summary::Overlap;
 pub(crate) fn overlap(path: &str, o: &Overlap) -> String {
     let mut what = Vec::new();
     if o.inputs > 0 {
-        what.push(super::count(o.inputs, "input"));
+        what.push(super::numbers::count(o.inputs, "input"));
     }
     if o.records > 0 {
-        what.push(super::count(o.records, "named attempt or boot"));
+        what.push(super::numbers::count(o.records, "named attempt or boot"));
     }
     if o.instances >= 1.0 {
         what.push(format!(
