@@ -10,6 +10,13 @@
 //! wall time on the same shards (its bootstrap resamples the distinct values with their counts,
 //! not the records); the ratio is printed.
 //!
+//! Then the same attempts through summaries: `wc -l` over the shards (the floor a reduce is
+//! measured against), `summarize --attempts-only` over the shards, `recommend` from that summary
+//! (its JSON must be the bytes `recommend` wrote from the shards), and ten copies of the summary
+//! with their instance ids and input paths renamed (ten times the attempts) merged by
+//! `summarize` and recommended from: CPU as a multiple of `wc -l`'s, wall, peak RSS per attempt
+//! and the summary's size, side by side.
+//!
 //! Run with `cargo bench --bench reduce` (`REDUCE_BENCH_ATTEMPTS=100000` for a smaller fleet).
 
 use std::path::{Path, PathBuf};
@@ -157,10 +164,12 @@ fn main() {
         ),
     ];
     let mut recommend_wall = None;
+    let mut recommended = Vec::new();
     for (name, args) in &commands {
         let (m, stdout) = run(&root, exe, args, &shards);
         if *name == "recommend" {
             recommend_wall = Some(m.wall_secs);
+            recommended = stdout.clone();
         }
         if name.starts_with("compare") {
             let c: serde_json::Value = serde_json::from_slice(&stdout).expect("compare's JSON");
@@ -198,4 +207,109 @@ fn main() {
             rss / boots as f64
         );
     }
+    summaries(&root, exe, &target, &shards, attempts, &recommended);
+}
+
+/// One line of the summary table.
+fn row(name: &str, m: &Measured, floor_cpu: f64, attempts: u64, size: Option<u64>) {
+    let rss = m.max_rss_mb * 1024.0 * 1024.0;
+    println!(
+        "{name:<34} {:>7.2} s wall {:>7.2} s CPU {:>6.1}x wc -l  peak RSS {:>6.0} MB \
+         ({:>6.1} bytes an attempt){}",
+        m.wall_secs,
+        m.cpu_secs,
+        m.cpu_secs / floor_cpu,
+        m.max_rss_mb,
+        rss / attempts as f64,
+        size.map_or(String::new(), |b| format!(
+            "  summary {:.2} MB",
+            b as f64 / 1e6
+        ))
+    );
+}
+
+/// The summary path beside the shards: `wc -l`, summarize, recommend from one summary and
+/// from ten merged.
+fn summaries(
+    root: &Path,
+    exe: &str,
+    target: &Path,
+    shards: &[PathBuf],
+    attempts: u64,
+    recommended: &[u8],
+) {
+    let (wc, _) = run(root, "wc", &["-l"], shards);
+    println!();
+    row("wc -l (the floor)", &wc, wc.cpu_secs, attempts, None);
+    let dir = target.join("bench-data/reduce-summaries");
+    std::fs::create_dir_all(&dir).expect("create the summaries folder");
+    let one = dir.join("one.summary");
+    let one_arg = one.to_str().expect("a UTF-8 path");
+    let config = ["--config", "fixtures/bootline.toml"];
+    let summarize = [
+        &["summarize", "--attempts-only"],
+        &config[..],
+        &["-o", one_arg],
+    ]
+    .concat();
+    let (m, _) = run(root, exe, &summarize, shards);
+    let size = std::fs::metadata(&one).expect("the summary").len();
+    row(
+        "summarize --attempts-only",
+        &m,
+        wc.cpu_secs,
+        attempts,
+        Some(size),
+    );
+    let recommend = [&["recommend"], &config[..], &["--format", "json"]].concat();
+    let (m, stdout) = run(root, exe, &recommend, std::slice::from_ref(&one));
+    assert!(
+        stdout == recommended,
+        "recommend from the summary differs from recommend over the shards"
+    );
+    row(
+        "recommend from the summary (same)",
+        &m,
+        wc.cpu_secs,
+        attempts,
+        None,
+    );
+
+    // Ten times the attempts: ten copies, each with its own instance ids and input paths.
+    let text = std::fs::read_to_string(&one).expect("read the summary");
+    let copies: Vec<PathBuf> = (0..10)
+        .map(|k| {
+            let path = dir.join(format!("copy-{k}.summary"));
+            let renamed = text
+                .replace("\"i-", &format!("\"c{k}-i-"))
+                .replace("\"path\":\"", &format!("\"path\":\"copy{k}/"));
+            std::fs::write(&path, renamed).expect("write a copy");
+            path
+        })
+        .collect();
+    let ten = dir.join("ten.summary");
+    let merge = [
+        &["summarize"],
+        &config[..],
+        &["-o", ten.to_str().expect("UTF-8")],
+    ]
+    .concat();
+    println!("(the ten copies share one instance sketch: the merge warns that they overlap)");
+    let (m, _) = run(root, exe, &merge, &copies);
+    let size = std::fs::metadata(&ten).expect("the merged summary").len();
+    row(
+        "merge ten summaries (10x attempts)",
+        &m,
+        wc.cpu_secs,
+        10 * attempts,
+        Some(size),
+    );
+    let (m, _) = run(root, exe, &recommend, std::slice::from_ref(&ten));
+    row(
+        "recommend from the ten merged",
+        &m,
+        wc.cpu_secs,
+        10 * attempts,
+        None,
+    );
 }

@@ -54,6 +54,9 @@ pub(crate) enum Command {
     /// Check lockstep timeouts and guard cases against proposed timeouts; with inputs, fail
     /// when a current timeout is below its recommendation (a CI gate).
     Check(CheckArgs),
+    /// Write a summary: the exact, mergeable reduction of boots that `fit`, `recommend` and
+    /// `check` read as they read logs; summaries given as inputs are merged in.
+    Summarize(SummarizeArgs),
     /// Print a completion script for a shell (e.g. `bootline completions bash >
     /// /etc/bash_completion.d/bootline`).
     Completions {
@@ -213,6 +216,34 @@ pub(crate) enum TimelineFormat {
     Json,
     /// One boot per line.
     Jsonl,
+}
+
+/// Options of `bootline summarize`.
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// Inputs: logs, timeline shards and summaries.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Selection and configuration.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Keep this platform label's values (the cohorts of `recommend --group-by`); without it
+    /// every label's values are kept.
+    #[arg(long, value_name = "LABEL")]
+    pub group_by: Option<String>,
+    /// Count exact latencies at or below SECS without their instance ids: a smaller summary,
+    /// whose recommendation is refused if it would list attempts slower than a timeout below
+    /// SECS (0, the default: every id is kept).
+    #[arg(long, value_name = "SECS")]
+    pub names_above: Option<f64>,
+    /// Keep the attempts only, not the boots: enough for `recommend` and `check`, and a size
+    /// that depends on the distinct latencies, not on the fleet; `fit`, `compare` and `report`
+    /// refuse it.
+    #[arg(long)]
+    pub attempts_only: bool,
+    /// The summary file to write (`-` for standard output).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 /// Options of `bootline fit`.

@@ -15,7 +15,7 @@ use crate::error::{Error, Malformed};
 use crate::input;
 use crate::parse::{self, Format, Options, Summary};
 use crate::sources::Source;
-use crate::timeline::fragment::{Digest, Digester};
+use crate::timeline::fragment::{Digester, SourceBoots};
 use crate::timeline::lean::Reduce;
 use crate::timeline::Boot;
 
@@ -34,6 +34,20 @@ pub(crate) struct SourceReport {
     /// SHA-256 of its raw bytes (as stored, before gunzip) and how many there were, when it
     /// was asked for and the read reached the end without an error.
     pub(crate) sha256: Option<Whole>,
+}
+
+impl crate::timeline::dedup::SourceRead for SourceReport {
+    fn path(&self) -> &PathBuf {
+        &self.path
+    }
+
+    fn content(&self) -> (Option<u64>, Option<u128>) {
+        self.content
+    }
+
+    fn forget_summary(&mut self) {
+        self.summary = None;
+    }
 }
 
 /// An input's SHA-256, of every one of its raw bytes.
@@ -65,8 +79,8 @@ pub(crate) fn collect_reporting(
     reduce: Option<&Reduce>,
     sha256: bool,
     done: &(dyn Fn(&Source) + Sync),
-) -> (Vec<Digest>, Vec<SourceReport>) {
-    let results: Vec<(Digest, SourceReport)> = sources
+) -> (Vec<SourceBoots>, Vec<SourceReport>) {
+    let results: Vec<(SourceBoots, SourceReport)> = sources
         .par_iter()
         .map(|s| {
             let hashes = input::Hashes {
@@ -117,7 +131,7 @@ fn read_one(
     reduce: Option<&Reduce>,
     hashes: input::Hashes,
     content: &mut Option<input::ContentHash>,
-) -> (Digest, SourceReport) {
+) -> (SourceBoots, SourceReport) {
     let report = |summary, error| SourceReport {
         path: source.path.clone(),
         summary,
@@ -130,13 +144,13 @@ fn read_one(
             *content = hash;
             i
         }
-        Err(e) => return (Digest::default(), report(None, Some(e))),
+        Err(e) => return (SourceBoots::default(), report(None, Some(e))),
     };
     let format = match format {
         Some(f) => Some(f),
         None => match parse::sniff(&mut inp) {
             Ok(f) => f,
-            Err(e) => return (Digest::default(), report(None, Some(e))),
+            Err(e) => return (SourceBoots::default(), report(None, Some(e))),
         },
     };
     let digester = match reduce {

@@ -48,6 +48,7 @@ pub mod report;
 pub(crate) mod sources;
 pub mod stats;
 mod stderr;
+pub(crate) mod summary;
 pub mod timeline;
 
 pub use app::main;

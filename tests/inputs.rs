@@ -1007,7 +1007,7 @@ fn the_report_lists_each_input_with_the_sha256_of_its_bytes_and_a_copy_as_a_copy
     assert_eq!(unzipped(&inputs), clean["bytes"].as_u64().unwrap());
     let row = format!(
         "| `copy/console.log` | {} | copy of `{original}` |",
-        bootline::report::markdown::thousands(copy["bytes"].as_u64().unwrap() as usize)
+        bootline::render::numbers::thousands(copy["bytes"].as_u64().unwrap() as usize)
     );
     // The page counts the inputs; report.json keeps the list.
     assert!(!md.contains(&row), "{row} in\n{md}");

@@ -322,14 +322,29 @@ proptest! {
         check_all(&bytes)?;
     }
 
-    /// Sniffing, then parsing as whatever it picked, keeps the same properties.
+    /// Sniffing, then parsing as whatever it picked, keeps the same properties; an input
+    /// sniffing recognises as nothing is refused as of no known format when no format is
+    /// named, never read as some format after all.
     #[test]
     fn sniffed(bytes in fragments()) {
-        let Ok(mut inp) = input::from_reader("p".into(), Box::new(Cursor::new(bytes.clone()))) else {
-            return Ok(());
+        let open = || input::from_reader("p".into(), Box::new(Cursor::new(bytes.clone())));
+        let mut inp = match open() {
+            Ok(inp) => inp,
+            // Binary data is refused before any parser sees it, saying so.
+            Err(e) => {
+                prop_assert!(matches!(e, Error::NotText { .. }), "in-memory bytes refused: {e:?}");
+                return Ok(());
+            }
         };
-        if let Some(format) = bootline::parse::sniff(&mut inp).unwrap() {
-            check(format, &bytes)?;
+        match bootline::parse::sniff(&mut inp).unwrap() {
+            Some(format) => check(format, &bytes)?,
+            None => {
+                let read = parse_input(open().unwrap(), None, &Options::default(), &mut |_| {});
+                prop_assert!(
+                    matches!(read, Err(Error::UnknownFormat { .. })),
+                    "sniffed as nothing, yet read: {read:?}"
+                );
+            }
         }
     }
 }

@@ -647,7 +647,7 @@ fn a_long_report_is_folded_and_cut_to_fit_a_pull_request_body() {
     assert!(
         cut_line.contains(&format!(
             ": {} items left out",
-            report::markdown::thousands(cut)
+            bootline::render::numbers::thousands(cut)
         )),
         "{cut_line}"
     );
@@ -863,7 +863,7 @@ fn the_false_fail_region_is_shaded_to_the_axis_end_with_its_rate() {
         })
         .unwrap_or_else(|| panic!("no shaded band from x = {current_x} to {plot:?}"));
     // Its rate written inside it.
-    let rate = bootline::render::recommend::percent(ff.share);
+    let rate = bootline::render::numbers::percent(ff.share);
     assert!(
         d.texts
             .iter()
@@ -1228,7 +1228,7 @@ fn a_class_whose_tail_reaches_its_stuck_threshold_says_so_first_and_names_a_way_
     assert!(
         first.contains(&format!(
             "{} of healthy boots (Kaplan–Meier; ",
-            bootline::render::recommend::percent(km)
+            bootline::render::numbers::percent(km)
         )),
         "{first}"
     );

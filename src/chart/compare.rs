@@ -8,7 +8,8 @@ use super::frame::{self, axes, canvas, Frame, Legend, Swatch, UNDER_PLOT};
 use super::{axis_secs, draw_err, mark_band, time_axis_title, ChartError, Kind, PALETTE};
 use crate::compare::Comparison;
 use crate::render::escape::chart_label;
-use crate::report::figures::{fmt_secs, LineKind, TimeMark};
+use crate::render::numbers::secs_plain;
+use crate::report::figures::{LineKind, TimeMark};
 
 /// Height of the plot, pixels.
 const PLOT_PX: i32 = 420;
@@ -25,13 +26,13 @@ fn marks(c: &Comparison) -> Vec<TimeMark> {
     let mut marks = vec![TimeMark {
         kind: LineKind::Current,
         secs: c.current_timeout_secs,
-        label: format!("current {} s", fmt_secs(c.current_timeout_secs)),
+        label: format!("current {} s", secs_plain(c.current_timeout_secs)),
     }];
     if let Some(r) = c.recommended_timeout_secs {
         marks.push(TimeMark {
             kind: LineKind::Proposed,
             secs: r,
-            label: format!("recommended {} s", fmt_secs(r)),
+            label: format!("recommended {} s", secs_plain(r)),
         });
     }
     marks

@@ -12,8 +12,9 @@ use super::{
     Kind, LABEL_SIZE,
 };
 use crate::render::escape::{chart_label, terminal};
-use crate::render::recommend::percent;
-use crate::report::figures::{fmt_secs, Distribution, Figures};
+use crate::render::numbers::percent;
+use crate::render::numbers::secs_plain;
+use crate::report::figures::{Distribution, Figures};
 
 /// Height of the plot, pixels.
 const PLOT_PX: i32 = 400;
@@ -98,7 +99,7 @@ fn y_top(d: &Distribution) -> f64 {
 fn draw_axes(chart: &mut LogPlot<'_>, bin_secs: f64, range_secs: f64) -> Result<(), ChartError> {
     let fmt = axis_secs(range_secs);
     axes(chart, &time_axis_title("register latency from launch"))
-        .y_desc(format!("boots per {} s bin (log)", fmt_secs(bin_secs)))
+        .y_desc(format!("boots per {} s bin (log)", secs_plain(bin_secs)))
         .x_label_formatter(&fmt)
         .y_label_formatter(&|v| {
             if *v >= 1.0 && (v - v.round()).abs() < 1e-9 {

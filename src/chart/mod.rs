@@ -419,7 +419,6 @@ mod tests {
             "reboot",
         ] {
             let c = phase_colour(name);
-            assert_eq!(c, phase_colour(&name.to_string()));
             assert!(!decisions.contains(&c) && !models.contains(&c), "{name}");
         }
         // The waterfall's legend and the timeline's lane give image-pull one colour.

@@ -13,7 +13,8 @@ use super::{
     LABEL_SIZE,
 };
 use crate::render::escape::{chart_label, terminal};
-use crate::report::figures::{fmt_secs, Figures, KmPoint, Survival, Tail};
+use crate::render::numbers::secs_plain;
+use crate::report::figures::{Figures, KmPoint, Survival, Tail};
 
 /// Height of the whole curve's plot, pixels.
 const PLOT_PX: i32 = 300;
@@ -95,7 +96,7 @@ fn legend_entries(s: &Survival) -> Vec<(String, Swatch)> {
         (
             format!(
                 "Kaplan–Meier {} % pointwise band",
-                fmt_secs(100.0 * s.confidence)
+                secs_plain(100.0 * s.confidence)
             ),
             Swatch::Fill(KM.mix(0.18)),
         ),
@@ -212,8 +213,8 @@ fn heading(lower: &Root<'_>, t: &Tail) -> Result<(), ChartError> {
         .draw(&Text::new(
             format!(
                 "The tail, {} s to {} s, where the timeout is decided (| censored, ● failed by the sweep, registered later)",
-                fmt_secs(t.x_lo.round()),
-                fmt_secs(t.x_hi.round())
+                secs_plain(t.x_lo.round()),
+                secs_plain(t.x_hi.round())
             ),
             (super::WIDTH as i32 / 2, 8),
             font(super::AXIS_SIZE).pos(Pos::new(HPos::Center, VPos::Top)),

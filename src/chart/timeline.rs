@@ -18,7 +18,8 @@ use super::{
     LABEL_SIZE,
 };
 use crate::render::escape::{chart_label, terminal};
-use crate::report::figures::{fmt_secs, Figures, Lane, Lanes, LineKind, TimeMark};
+use crate::render::numbers::secs_plain;
+use crate::report::figures::{Figures, Lane, Lanes, LineKind, TimeMark};
 use crate::timeline::Outcome;
 
 const LANE_PX: i32 = 28;
@@ -108,7 +109,7 @@ fn lane_labels(l: &Lanes) -> Vec<String> {
             format!(
                 "{} ({} s)",
                 chart_label(&lane.label),
-                fmt_secs(round1(lane.end - lane.start))
+                secs_plain(round1(lane.end - lane.start))
             )
         })
         .collect()
@@ -198,8 +199,8 @@ fn draw_close_up(
         .draw(&Text::new(
             format!(
                 "Close-up of {} s to {} s, where milestones lie too close to tell apart above",
-                fmt_secs(round1(x.start)),
-                fmt_secs(round1(x.end))
+                secs_plain(round1(x.start)),
+                secs_plain(round1(x.end))
             ),
             (frame.plot_left(), 4),
             font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Top)),
@@ -268,7 +269,7 @@ fn milestones(ticks: &[(String, f64)]) -> Vec<(String, f64)> {
         }
     }
     out.into_iter()
-        .map(|(names, at)| (format!("{} {}", names.join(", "), fmt_secs(at)), at))
+        .map(|(names, at)| (format!("{} {}", names.join(", "), secs_plain(at)), at))
         .collect()
 }
 
@@ -281,24 +282,24 @@ fn caption(l: &Lanes, marks: &[TimeMark]) -> String {
     let past = |t: f64| match current {
         Some(m) if t > m.secs => format!(
             " ({} s past the {} s timeout)",
-            fmt_secs(round1(t - m.secs)),
-            fmt_secs(m.secs)
+            secs_plain(round1(t - m.secs)),
+            secs_plain(m.secs)
         ),
         _ => String::new(),
     };
     match (l.outcome, failed, at("registered")) {
         (Some(Outcome::FalseFailed), Some(f), Some(r)) => format!(
             "Failed by the sweep at {} s, registered {} s later{}: a healthy boot the timeout failed",
-            fmt_secs(round1(f)),
-            fmt_secs(round1(r - f)),
+            secs_plain(round1(f)),
+            secs_plain(round1(r - f)),
             past(r)
         ),
-        (_, _, Some(r)) => format!("Registered at {} s{}", fmt_secs(round1(r)), past(r)),
+        (_, _, Some(r)) => format!("Registered at {} s{}", secs_plain(round1(r)), past(r)),
         (_, Some(f), None) => format!(
             "Failed by the sweep at {} s; never seen registering",
-            fmt_secs(round1(f))
+            secs_plain(round1(f))
         ),
-        _ => format!("Last seen at {} s", fmt_secs(round1(l.end_secs))),
+        _ => format!("Last seen at {} s", secs_plain(round1(l.end_secs))),
     }
 }
 

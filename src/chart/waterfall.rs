@@ -10,7 +10,8 @@ use plotters::prelude::*;
 use super::frame::{self, axes, canvas, row_name, Frame, Legend, Plot, Root, Swatch, UNDER_PLOT};
 use super::{axis_secs, draw_err, mark_band, phase_colour, ChartError, Kind};
 use crate::render::escape::{chart_label, terminal};
-use crate::report::figures::{fmt_secs, row_group, Figures, Row, Waterfall};
+use crate::render::numbers::secs_plain;
+use crate::report::figures::{row_group, Figures, Row, Waterfall};
 use crate::timeline::Outcome;
 
 /// The colour of the end mark of a boot that did not register.
@@ -92,7 +93,7 @@ fn x_title(w: &Waterfall) -> String {
         title.push_str(&format!(
             "; {} healthy boots faster than {} s not drawn",
             w.healthy_not_drawn,
-            fmt_secs(fastest_drawn.floor())
+            secs_plain(fastest_drawn.floor())
         ));
     }
     if w.others_not_drawn > 0 {

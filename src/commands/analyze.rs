@@ -163,94 +163,85 @@ fn open_json(out: &mut dyn Write, command: &str, opened: &mut bool) -> io::Resul
     Ok(())
 }
 
-/// Runs `blame` or `show`.
-pub(crate) fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
-    let inputs = Inputs::from_args(&args)?.without_markers();
-    let palette = super::palette();
-    let stdout = io::stdout();
-    // Large writes: blame prints a row per event, and a pipe reader wakes once per write.
-    let mut out = BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
-    let command = match mode {
-        Mode::Blame => "blame",
-        Mode::Show => "show",
-    };
-    // Nothing reaches stdout before the first record: an input refused whole leaves it empty.
-    let mut opened = false;
-    let json = format == OutputFormat::Json;
-    let mut outcomes = Vec::new();
-    let mut total = 0usize;
-    let mut first = true;
-    if let [source] = inputs.sources.as_slice() {
-        // Stream: one record in memory at a time.
-        let o = read_records(source, &inputs, |r| {
-            if json {
-                open_json(&mut out, command, &mut opened)?;
-            }
-            render(mode, format, palette, &source.path, r, &mut first, &mut out)
-        });
-        total += o.records;
-        outcomes.push(o);
-    } else {
-        let rendered: Vec<(Vec<u8>, Outcome, bool)> = inputs
-            .sources
-            .par_iter()
-            .map(|source| {
-                let mut buf = Vec::new();
-                let mut local_first = true;
-                let o = read_records(source, &inputs, |r| {
-                    render(
-                        mode,
-                        format,
-                        palette,
-                        &source.path,
-                        r,
-                        &mut local_first,
-                        &mut buf,
-                    )
-                });
-                (buf, o, local_first)
-            })
-            .collect();
-        let keys: Vec<_> = rendered
-            .iter()
-            .zip(&inputs.sources)
-            .map(|((_, o, _), s)| (s.size, o.content.as_ref().and_then(ContentHash::value)))
-            .collect();
-        let copies = sources::repeats(&keys);
-        let mut copied = Vec::new();
-        for (((buf, o, local_first), source), copy_of) in
-            rendered.into_iter().zip(&inputs.sources).zip(copies)
-        {
-            if let Some(kept) = copy_of {
-                copied.push(crate::timeline::dedup::Copy {
-                    path: source.path.clone(),
-                    kept: inputs.sources[kept].path.clone(),
-                });
-                continue;
-            }
-            if o.records > 0 {
-                match format {
-                    OutputFormat::Text => {
-                        let path = source.path.display().to_string();
-                        writeln!(out, "==> {} <==", terminal(&path))?;
-                    }
-                    OutputFormat::Json => {
-                        open_json(&mut out, command, &mut opened)?;
-                        if !local_first && !first {
-                            out.write_all(b",\n")?;
-                        }
+/// How records are printed, and how far the JSON document has come.
+struct Printer {
+    mode: Mode,
+    format: OutputFormat,
+    palette: Palette,
+    /// Nothing reaches stdout before the first record: an input refused whole leaves it empty.
+    opened: bool,
+    /// No record printed yet (the next one needs no separator).
+    first: bool,
+}
+
+impl Printer {
+    fn command(&self) -> &'static str {
+        match self.mode {
+            Mode::Blame => "blame",
+            Mode::Show => "show",
+        }
+    }
+
+    /// Prints one record of the input at `path` straight to `out`.
+    fn record(&mut self, out: &mut dyn Write, path: &Path, r: &Record) -> io::Result<()> {
+        if self.format == OutputFormat::Json {
+            open_json(out, self.command(), &mut self.opened)?;
+        }
+        let (mode, format, palette) = (self.mode, self.format, self.palette);
+        render(mode, format, palette, path, r, &mut self.first, out)
+    }
+
+    /// Prints an input's `records` rendered apart into `buf` (`local_first`: none of them
+    /// needed a separator before it): under the input's name in text, joined into the one
+    /// document in JSON.
+    fn rendered(
+        &mut self,
+        out: &mut dyn Write,
+        path: &Path,
+        (buf, records, local_first): (&[u8], usize, bool),
+    ) -> io::Result<()> {
+        if records > 0 {
+            match self.format {
+                OutputFormat::Text => {
+                    writeln!(out, "==> {} <==", terminal(&path.display().to_string()))?;
+                }
+                OutputFormat::Json => {
+                    open_json(out, self.command(), &mut self.opened)?;
+                    if !local_first && !self.first {
+                        out.write_all(b",\n")?;
                     }
                 }
             }
-            if !local_first {
-                first = false;
-            }
-            out.write_all(&buf)?;
-            total += o.records;
-            outcomes.push(o);
         }
-        super::report_copies(&copied);
+        if !local_first {
+            self.first = false;
+        }
+        out.write_all(buf)
     }
+}
+
+/// Runs `blame` or `show`.
+pub(crate) fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let inputs = Inputs::from_args(&args)?.without_markers();
+    let mut printer = Printer {
+        mode,
+        format,
+        palette: super::palette(),
+        opened: false,
+        first: true,
+    };
+    let stdout = io::stdout();
+    // Large writes: blame prints a row per event, and a pipe reader wakes once per write.
+    let mut out = BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
+    let outcomes = if let [source] = inputs.sources.as_slice() {
+        // Stream: one record in memory at a time.
+        vec![read_records(source, &inputs, |r| {
+            printer.record(&mut out, &source.path, r)
+        })]
+    } else {
+        print_many(&inputs, &mut printer, &mut out)?
+    };
+    let total = outcomes.iter().map(|o| o.records).sum();
     if total > 0 {
         match format {
             OutputFormat::Text => records::write_footer(&mut out, total)?,
@@ -259,6 +250,52 @@ pub(crate) fn run(mode: Mode, args: InputArgs, format: OutputFormat) -> anyhow::
     }
     out.flush()?;
     Ok(finish(outcomes, total))
+}
+
+/// Reads several inputs in parallel, each rendered apart, and prints them in input order; a
+/// copy of an earlier input is named on stderr instead.
+fn print_many(
+    inputs: &Inputs,
+    printer: &mut Printer,
+    out: &mut dyn Write,
+) -> io::Result<Vec<Outcome>> {
+    let (mode, format, palette) = (printer.mode, printer.format, printer.palette);
+    let rendered: Vec<(Vec<u8>, Outcome, bool)> = inputs
+        .sources
+        .par_iter()
+        .map(|source| {
+            let mut buf = Vec::new();
+            let mut local_first = true;
+            let o = read_records(source, inputs, |r| {
+                let first = &mut local_first;
+                render(mode, format, palette, &source.path, r, first, &mut buf)
+            });
+            (buf, o, local_first)
+        })
+        .collect();
+    let keys: Vec<_> = rendered
+        .iter()
+        .zip(&inputs.sources)
+        .map(|((_, o, _), s)| (s.size, o.content.as_ref().and_then(ContentHash::value)))
+        .collect();
+    let copies = sources::repeats(&keys);
+    let mut copied = Vec::new();
+    let mut outcomes = Vec::new();
+    for (((buf, o, local_first), source), copy_of) in
+        rendered.into_iter().zip(&inputs.sources).zip(copies)
+    {
+        if let Some(kept) = copy_of {
+            copied.push(crate::timeline::dedup::RepeatedSource {
+                path: source.path.clone(),
+                kept: inputs.sources[kept].path.clone(),
+            });
+            continue;
+        }
+        printer.rendered(out, &source.path, (&buf, o.records, local_first))?;
+        outcomes.push(o);
+    }
+    super::report_copies(&copied);
+    Ok(outcomes)
 }
 
 /// Reports per-input problems on stderr and picks the exit code: 2 when an input could not be
@@ -273,7 +310,7 @@ fn finish(outcomes: Vec<Outcome>, total: usize) -> ExitCode {
         }
         if let (n, Some(first)) = &o.unmatched {
             crate::warn!("bootline: {path}: {n} finish event{} matched no open start (the log may begin mid-boot), first at {first}",
-                if *n == 1 { "" } else { "s" },
+                crate::render::numbers::plural_s(*n),
             );
         }
         let Some(e) = o.error.as_ref() else { continue };
@@ -317,59 +354,19 @@ pub(crate) fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
     let copies = sources::repeats(&keys);
     let stdout = io::stdout();
     // Started at the first event: an input refused whole leaves stdout empty.
-    let mut w = None;
+    let mut w: Dump = None;
     let mut written = 0u64;
     let mut outcomes = Vec::new();
     let mut copied = Vec::new();
     for (source, copy_of) in inputs.sources.iter().zip(copies) {
         if let Some(kept) = copy_of {
-            copied.push(crate::timeline::dedup::Copy {
+            copied.push(crate::timeline::dedup::RepeatedSource {
                 path: source.path.clone(),
                 kept: inputs.sources[kept].path.clone(),
             });
             continue;
         }
-        let mut o = Outcome {
-            path: source.path.clone(),
-            named: source.named,
-            ..Outcome::default()
-        };
-        let mut write_err = None;
-        let plain = Source {
-            compare_content: false,
-            ..source.clone()
-        };
-        let result = parse_source(&plain, &inputs, &mut o, &mut |e: Event| {
-            if write_err.is_some() {
-                return;
-            }
-            let writer = match &mut w {
-                Some(writer) => writer,
-                None => {
-                    let out = BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
-                    match DumpWriter::new(out) {
-                        Ok(writer) => w.insert(writer),
-                        Err(err) => {
-                            write_err = Some(err);
-                            return;
-                        }
-                    }
-                }
-            };
-            if let Err(err) = writer.event(&e) {
-                write_err = Some(err);
-            }
-        });
-        let now = w.as_ref().map_or(0, DumpWriter::written);
-        o.records = (now - written) as usize;
-        written = now;
-        match result {
-            Ok(s) => {
-                o.summary = Some(s);
-                o.error = write_err.map(anyhow::Error::new);
-            }
-            Err(e) => o.error = Some(anyhow::Error::new(e)),
-        }
+        let o = dump_source(source, &inputs, &mut w, &mut written, &stdout);
         outcomes.push(o);
     }
     let total = written as usize;
@@ -383,6 +380,62 @@ pub(crate) fn run_dump(args: InputArgs) -> anyhow::Result<ExitCode> {
         crate::warn!("bootline: {skipped} events without a wall-clock time are not in the dump (it needs epoch timestamps)");
     }
     Ok(finish(outcomes, total))
+}
+
+/// Where `dump` writes: started at the first event.
+type Dump<'a> = Option<DumpWriter<BufWriter<io::StdoutLock<'a>>>>;
+
+/// Dumps one input's events into `w` (started at the first event: an input refused whole
+/// leaves stdout empty), counting them on from `written`.
+fn dump_source<'a>(
+    source: &Source,
+    inputs: &Inputs,
+    w: &mut Dump<'a>,
+    written: &mut u64,
+    stdout: &'a io::Stdout,
+) -> Outcome {
+    let mut o = Outcome {
+        path: source.path.clone(),
+        named: source.named,
+        ..Outcome::default()
+    };
+    let mut write_err = None;
+    let plain = Source {
+        compare_content: false,
+        ..source.clone()
+    };
+    let result = parse_source(&plain, inputs, &mut o, &mut |e: Event| {
+        if write_err.is_some() {
+            return;
+        }
+        let writer = match w {
+            Some(writer) => writer,
+            None => {
+                let out = BufWriter::with_capacity(OUT_BUFFER_BYTES, stdout.lock());
+                match DumpWriter::new(out) {
+                    Ok(writer) => w.insert(writer),
+                    Err(err) => {
+                        write_err = Some(err);
+                        return;
+                    }
+                }
+            }
+        };
+        if let Err(err) = writer.event(&e) {
+            write_err = Some(err);
+        }
+    });
+    let now = w.as_ref().map_or(0, DumpWriter::written);
+    o.records = (now - *written) as usize;
+    *written = now;
+    match result {
+        Ok(s) => {
+            o.summary = Some(s);
+            o.error = write_err.map(anyhow::Error::new);
+        }
+        Err(e) => o.error = Some(anyhow::Error::new(e)),
+    }
+    o
 }
 
 /// The digest of a file's bytes, read whole; `None` when it cannot be read (reading it for

@@ -104,6 +104,15 @@ fn boots(
     config: &Config,
     class: &str,
 ) -> anyhow::Result<Result<(Vec<LeanBoot>, bool), ExitCode>> {
+    if let Some(summary) = super::summarize::read_summaries(&inputs, &args.select, config)? {
+        super::summarize::need_boots(&summary, "compare")?;
+        let boots = summary.fleet(Some(class)).boots;
+        if boots.is_empty() {
+            super::summarize::say_empty(Some(class));
+            return Ok(Err(ExitCode::from(2)));
+        }
+        return Ok(Ok((boots, false)));
+    }
     let input = InputArgs {
         inputs,
         read: args.input.read.clone(),

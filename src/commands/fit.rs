@@ -1,6 +1,7 @@
 //! `bootline fit`: reads one class's boots (or a plain durations file), runs the statistics
 //! library and writes the [`FitReport`] as text or JSON.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -10,11 +11,13 @@ use crate::config::{Config, DEFAULT_CLASS};
 use crate::durations;
 use crate::recommend::Sample;
 use crate::report;
+use crate::report::class::{counts_of, outcome_counts, PhaseReport};
 use crate::report::fit::{ClassFit, FitReport};
 use crate::stats::summary::{analyse, FitSummary, Options, Progress, MAX_BOOTSTRAP};
 use crate::stats::Record;
+use crate::summary::Summary;
 use crate::timeline::lean::{Keep, LeanBoot};
-use crate::timeline::{attempts, nothing_to_fit};
+use crate::timeline::{attempts, nothing_to_fit, Attempt};
 
 use super::read::{read_fleet, Found};
 use super::settings::{self, PolicyFlags};
@@ -25,20 +28,63 @@ use crate::cli::{FitArgs, OutputFormat};
 enum Source {
     /// A plain durations file.
     Durations(std::path::PathBuf),
-    /// Boot timelines of one class (lean), with their phase statistics.
-    Boots { class: String, boots: Vec<LeanBoot> },
+    /// One class of boot timelines (or of summaries of them).
+    Boots(Box<ClassData>),
 }
 
-/// Reads boots from any inputs and keeps the class's (the `default` class unless named).
-fn boots_of(args: &FitArgs, config: &Config) -> anyhow::Result<(String, Vec<LeanBoot>, Found)> {
-    let input = args.input.to_input_args();
-    let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
+/// What a fit reads of one class, from its boots or from a summary.
+struct ClassData {
+    class: String,
+    /// Its attempts.
+    attempts: Vec<Attempt>,
+    /// Its boots by outcome.
+    boots: BTreeMap<String, usize>,
+    /// The phase statistics of its boots.
+    phases: PhaseReport,
+}
+
+impl ClassData {
+    fn of_boots(class: String, boots: &[LeanBoot], max_plausible_secs: f64) -> Self {
+        Self {
+            attempts: attempts(boots),
+            boots: outcome_counts(boots),
+            phases: PhaseReport::new(boots, max_plausible_secs),
+            class,
+        }
+    }
+
+    fn of_summary(class: String, summary: &Summary, max_plausible_secs: f64) -> Self {
+        let fleet = summary.fleet(Some(&class));
+        Self::of_boots(class, &fleet.boots, max_plausible_secs)
+    }
+}
+
+/// Reads boots (or summaries) from any inputs and keeps the class's (the `default` class
+/// unless named).
+fn boots_of(args: &FitArgs, config: &Config) -> anyhow::Result<(ClassData, Found)> {
     let class = args
         .class
         .clone()
         .unwrap_or_else(|| DEFAULT_CLASS.to_string());
+    let limit = config.latency.max_plausible_secs;
+    if let Some(summary) =
+        super::summarize::read_summaries(&args.input.inputs, &args.select, config)?
+    {
+        super::summarize::need_boots(&summary, "fit")?;
+        let data = ClassData::of_summary(class, &summary, limit);
+        if data.attempts.is_empty() {
+            super::summarize::say_empty(Some(&data.class));
+        }
+        let found = Found {
+            failed: false,
+            nothing: data.attempts.is_empty(),
+        };
+        return Ok((data, found));
+    }
+    let input = args.input.to_input_args();
+    let inputs = Inputs::from_args(&input)?.with_markers(config.marker_set());
     let (fleet, found) = read_fleet(&inputs, config, &args.select, Some(&class), Keep::default())?;
-    Ok((class, fleet.boots, found))
+    Ok((ClassData::of_boots(class, &fleet.boots, limit), found))
 }
 
 /// The source the arguments name, read; `Err` with the exit code when no boot was found
@@ -47,12 +93,12 @@ fn source(args: &FitArgs, config: &Config) -> anyhow::Result<Result<(Source, boo
     match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, false) => {
-            let (class, boots, found) = boots_of(args, config)?;
+            let (data, found) = boots_of(args, config)?;
             if found.nothing {
                 // Said on stderr: there is nothing to fit.
                 return Ok(Err(super::exit_code(found.failed, true)));
             }
-            Ok(Ok((Source::Boots { class, boots }, found.failed)))
+            Ok(Ok((Source::Boots(Box::new(data)), found.failed)))
         }
         (None, true) => bail!("nothing to fit: give inputs (logs, timelines) or --durations FILE"),
         (Some(p), true) => {
@@ -72,12 +118,13 @@ fn records(
 ) -> anyhow::Result<Result<(Vec<Record>, String), ExitCode>> {
     match source {
         Source::Durations(path) => Ok(Ok((durations::read(path)?, path.display().to_string()))),
-        Source::Boots { class, boots } => {
-            if let Some(why) = nothing_to_fit(&attempts(boots), class) {
+        Source::Boots(data) => {
+            let (class, attempts) = (&data.class, &data.attempts);
+            if let Some(why) = nothing_to_fit(attempts, class) {
                 crate::warn!("bootline: {why}");
                 return Ok(Err(ExitCode::from(1)));
             }
-            let records = report::class::records(boots, max_plausible_secs);
+            let records = report::class::records_of(attempts, max_plausible_secs);
             if records.is_empty() {
                 bail!("no boot of class {class} has a register latency to fit");
             }
@@ -125,7 +172,10 @@ pub(crate) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     };
     let max_plausible_secs = config.latency.max_plausible_secs;
     let (class, sample) = match &source {
-        Source::Boots { class, boots } => (class.as_str(), Sample::from_boots(boots, &config)),
+        Source::Boots(data) => (
+            data.class.as_str(),
+            Sample::from_timeline(&data.attempts, &config),
+        ),
         Source::Durations(_) => (DEFAULT_CLASS, Sample::default()),
     };
     super::report_implausible(&sample.implausible, args.input.read.strict)?;
@@ -146,9 +196,10 @@ pub(crate) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         summary: summarise(&records, &label, opts)?,
         subject: label,
         current_timeout_secs: current_timeout,
-        class: match &source {
-            Source::Boots { class, boots } => {
-                Some(ClassFit::new(class, boots, &sample, max_plausible_secs))
+        class: match source {
+            Source::Boots(data) => {
+                let counts = [data.boots, counts_of(&data.attempts)];
+                Some(ClassFit::of(&data.class, counts, &sample, data.phases))
             }
             Source::Durations(_) => None,
         },

@@ -12,6 +12,7 @@ mod read;
 mod recommend;
 mod report;
 mod settings;
+mod summarize;
 mod timeline;
 
 use std::path::PathBuf;
@@ -19,11 +20,12 @@ use std::process::ExitCode;
 
 use crate::parse::{self, Format, Summary};
 use crate::sources::{Skipped, Source, SourceSet};
-use crate::timeline::dedup::Copy;
+use crate::timeline::dedup::RepeatedSource;
 use crate::timeline::{Implausibles, ObservedTimeout};
 
+pub(crate) use crate::render::name_list;
+pub(crate) use crate::render::numbers::count;
 use crate::render::style::Palette;
-pub(crate) use crate::render::{count, name_list};
 
 use crate::cli::{Cli, ColorWhen, Command, InputArgs};
 
@@ -45,6 +47,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare::run(args),
         Command::Recommend(args) => recommend::run(args),
         Command::Check(args) => check::run(args),
+        Command::Summarize(args) => summarize::run(args),
         Command::Completions { shell } => manual::completions(shell),
         Command::Man => manual::man(),
         Command::Report(args) => report::run(args),
@@ -83,8 +86,8 @@ pub(crate) struct Inputs {
 }
 
 impl Inputs {
-    /// Validates input arguments, expands folders and says on stderr what a walk passed over
-    /// and which paths reached a file already listed.
+    /// Validates input arguments and expands folders ([`report_expansion`] says on stderr what
+    /// the walk passed over).
     pub(crate) fn from_args(args: &InputArgs) -> anyhow::Result<Self> {
         let format = args
             .read
@@ -137,6 +140,8 @@ pub(crate) fn pretty_json<T: serde::Serialize>(v: &T) -> serde_json::Result<Stri
     Ok(s)
 }
 
+/// Says on stderr what a folder walk passed over and which paths reached a file already
+/// listed.
 fn report_expansion(set: &SourceSet) {
     for s in &set.skipped {
         crate::warn!("bootline: skipped {}: {}", s.path.display(), s.reason);
@@ -195,7 +200,7 @@ pub(crate) fn report_unrecognised(paths: &[PathBuf]) {
 }
 
 /// Says on stderr which sources were dropped as copies of earlier ones.
-pub(crate) fn report_copies(copies: &[Copy]) {
+pub(crate) fn report_copies(copies: &[RepeatedSource]) {
     if copies.is_empty() {
         return;
     }
@@ -234,7 +239,7 @@ pub(crate) fn report_malformed(summary: &Summary) {
     crate::warn!(
         "bootline: {path}: skipped {} malformed line{} (--strict makes the first one an error){}",
         summary.malformed,
-        if summary.malformed == 1 { "" } else { "s" },
+        crate::render::numbers::plural_s(summary.malformed),
         if summary.malformed as usize > summary.first_malformed.len() {
             format!("; the first {} follow", summary.first_malformed.len())
         } else {

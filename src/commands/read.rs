@@ -5,8 +5,9 @@
 use crate::config::{Config, LatencyEnd};
 use crate::ingest::{collect_reporting, SourceReport};
 use crate::render::empty;
+use crate::timeline::assemble;
 use crate::timeline::identity::IdentityRule;
-use crate::timeline::lean::{self, Fleet, Keep, Reduce, Seen, Selection};
+use crate::timeline::lean::{Fleet, Keep, Reduce, Seen, Selection};
 use crate::timeline::{self, dedup, fragment, Boot, Classes};
 use anyhow::bail;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -212,7 +213,7 @@ pub(crate) fn read_fleet_reporting(
     };
     let mut read = read_digests(inputs, config, select, Some(&spec), sha256)?;
     let digests = std::mem::take(&mut read.digests);
-    let (fleet, instances, apart) = lean::reduce(digests, &Classes::from(config), &spec);
+    let (fleet, instances, apart) = assemble::reduce(digests, &Classes::from(config), &spec);
     for note in &apart {
         crate::warn!("bootline: {note}");
     }
@@ -233,11 +234,11 @@ pub(crate) fn read_fleet_reporting(
 /// What reading the sources gave.
 pub(crate) struct Read {
     /// One digest per source, in source order (copies and repeated boots dropped).
-    pub(crate) digests: Vec<fragment::Digest>,
+    pub(crate) digests: Vec<fragment::SourceBoots>,
     /// How each source was read, in source order.
     pub(crate) reports: Vec<SourceReport>,
     /// The sources dropped as copies of earlier ones.
-    pub(crate) copies: Vec<dedup::Copy>,
+    pub(crate) copies: Vec<dedup::RepeatedSource>,
     /// Whether any source failed to read.
     pub(crate) failed: bool,
     /// Whether no boot was found, or the selection kept none (said on stderr).
@@ -273,7 +274,7 @@ fn read_digests(
         IdentityArg::Folder => IdentityRule::Folder,
         IdentityArg::File => IdentityRule::File,
     };
-    let identity = config.identity(rule);
+    let identity = crate::timeline::identity::IdentitySettings::new(rule, config);
     for d in &mut digests {
         if let Some(why) = fragment::apply(d, &identity) {
             crate::warn!("bootline: {why}");
@@ -299,7 +300,7 @@ fn read_digests(
 
 /// Drops boots held twice in one input, platform events read from two inputs and boots two
 /// timeline shards hold, saying on stderr which.
-fn drop_repeats(digests: &mut [fragment::Digest], inputs: &Inputs) {
+fn drop_repeats(digests: &mut [fragment::SourceBoots], inputs: &Inputs) {
     let twice: Vec<String> = digests
         .iter()
         .zip(inputs.paths())

@@ -12,7 +12,7 @@ use crate::render::escape::terminal;
 use crate::render::recommend::text;
 use crate::timeline::lean::{Keep, Name};
 
-use super::read::read_fleet;
+use super::read::{read_fleet, Found};
 use super::settings::{self, named_seconds, PolicyFlags};
 use super::{count, Inputs};
 use crate::cli::{AssumeArg, OptionalInputArgs, OutputFormat, RecommendArgs, SelectArgs};
@@ -26,10 +26,27 @@ pub(super) fn read_sample(
     config: &Config,
     class: Option<&str>,
 ) -> anyhow::Result<Read> {
-    let inputs = Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
-    let (fleet, found) = read_fleet(&inputs, config, select, class, Keep::default())?;
-    let sample = Sample::from_boots(&fleet.boots, config);
-    drop(fleet);
+    let mut names_above_secs = 0.0;
+    let (sample, found) = match super::summarize::read_summaries(&input.inputs, select, config)? {
+        Some(summary) => {
+            names_above_secs = summary.names_above_secs();
+            let attempts = summary.attempts(class);
+            if attempts.is_empty() {
+                super::summarize::say_empty(class);
+            }
+            let found = Found {
+                failed: false,
+                nothing: attempts.is_empty(),
+            };
+            (Sample::from_timeline(&attempts, config), found)
+        }
+        None => {
+            let inputs =
+                Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
+            let (fleet, found) = read_fleet(&inputs, config, select, class, Keep::default())?;
+            (Sample::from_boots(&fleet.boots, config), found)
+        }
+    };
     super::report_observed(&sample.observed);
     super::report_implausible(&sample.implausible, input.read.strict)?;
     report_unusable(&sample.unusable);
@@ -37,6 +54,7 @@ pub(super) fn read_sample(
         sample,
         failed: found.failed,
         nothing: found.nothing,
+        names_above_secs,
     })
 }
 
@@ -66,6 +84,8 @@ pub(super) struct Read {
     pub(crate) failed: bool,
     /// Whether no boot was found or selected (said on stderr).
     pub(crate) nothing: bool,
+    /// A summary's `--names-above` (0 for logs).
+    pub(crate) names_above_secs: f64,
 }
 
 /// The class a bare `--current N` / `--stuck N` applies to.
@@ -154,6 +174,7 @@ fn say_no_recommendation(recs: &Recommendations) {
 /// Runs `bootline recommend`.
 pub(crate) fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
+    let mut names_above_secs = 0.0;
     let (sample, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, true) => {
@@ -175,10 +196,12 @@ pub(crate) fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 // Said on stderr: there is nothing to recommend from.
                 return Ok(super::exit_code(read.failed, true));
             }
+            names_above_secs = read.names_above_secs;
             (read.sample, read.failed, args.class.clone())
         }
     };
     let recs = sample.recommend(&config, &options(&args, class));
+    super::summarize::check_names(&recs, names_above_secs)?;
     if recs.classes.is_empty() && recs.templates.is_empty() {
         say_no_recommendation(&recs);
         // Boots were read, but none gives a latency to fit: a finding, like fit's.

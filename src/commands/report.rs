@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::chart::{self, Kind};
+use crate::config::Config;
 use crate::output::{self, Target};
 use crate::report::{self, Presentation, Report, Zone};
-use crate::timeline::lean::Keep;
+use crate::timeline::lean::{Fleet, Keep};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
@@ -127,6 +128,15 @@ pub(crate) fn build(
     check_output: impl FnOnce(&[&Path]) -> anyhow::Result<()>,
 ) -> anyhow::Result<Built> {
     let config = load_config(&opts.select)?;
+    if opts
+        .input
+        .inputs
+        .iter()
+        .any(|p| crate::summary::is_summary(p))
+    {
+        let shown = (presentation, now, group_by);
+        return build_from_summaries(opts, &config, shown, check_output);
+    }
     let inputs = Inputs::from_args(&opts.input)?
         .with_markers(config.marker_set())
         .quietly(quiet);
@@ -159,7 +169,28 @@ pub(crate) fn build(
         &inputs.skipped,
         &|p| shown_path(cwd.as_deref(), p),
     );
-    let failed = read.failed;
+    finish(
+        opts,
+        &config,
+        fleet,
+        digests,
+        (presentation, now, group_by),
+        read.failed,
+    )
+}
+
+/// The report of a fleet read, with what it was read from.
+fn finish(
+    opts: &ReportOptions,
+    config: &Config,
+    fleet: Fleet,
+    digests: report::inputs::Inputs,
+    (presentation, now, group_by): (Presentation, Option<DateTime<Utc>>, Option<&str>),
+    failed: bool,
+) -> anyhow::Result<Built> {
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
     let options = report::Options {
         class: report::charted_class(opts.class.as_deref(), &fleet.boots),
         worked_instance: opts.worked_instance.clone(),
@@ -168,10 +199,9 @@ pub(crate) fn build(
         now,
         presentation,
     };
-    let comparison = group_by.and_then(|label| {
-        report::compare::comparison(&fleet.boots, &config, &options.class, label)
-    });
-    let report = report::build(fleet, &config, digests, &options)?;
+    let comparison = group_by
+        .and_then(|label| report::compare::comparison(&fleet.boots, config, &options.class, label));
+    let report = report::build(fleet, config, digests, &options)?;
     super::report_implausible(&report.implausible, opts.input.read.strict)?;
     for c in &report.classes {
         super::report_observed(&c.observed_timeouts);
@@ -181,6 +211,52 @@ pub(crate) fn build(
         failed,
         comparison,
     })
+}
+
+/// [`build`] from summaries: their boots, the slowest healthy ones whole, and the inputs they
+/// were made from (shown as the report shows paths read here).
+fn build_from_summaries(
+    opts: &ReportOptions,
+    config: &Config,
+    shown_as: (Presentation, Option<DateTime<Utc>>, Option<&str>),
+    check_output: impl FnOnce(&[&Path]) -> anyhow::Result<()>,
+) -> anyhow::Result<Built> {
+    if opts.worked_instance.is_some() {
+        anyhow::bail!(
+            "--worked-instance draws an instance's boots whole, which a summary keeps only for \
+             each class's slowest healthy boot: give the logs or timelines instead"
+        );
+    }
+    let read: Vec<&Path> = (opts.input.inputs.iter().map(PathBuf::as_path))
+        .chain(opts.select.config.as_deref())
+        .collect();
+    check_output(&read)?;
+    let summary = super::summarize::read_summaries(&opts.input.inputs, &opts.select, config)?
+        .context("the inputs are summaries")?;
+    super::summarize::need_boots(&summary, "report")?;
+    let fleet = summary.fleet(None);
+    if fleet.boots.is_empty() {
+        super::summarize::say_empty(None);
+        return Ok(Built {
+            report: None,
+            failed: false,
+            comparison: None,
+        });
+    }
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    let shown = |p: &str| shown_path(cwd.as_deref(), Path::new(p));
+    let files = summary
+        .inputs()
+        .map(|f| report::inputs::InputFile {
+            path: shown(&f.path),
+            copy_of: f.copy_of.as_deref().map(shown),
+            ..f.clone()
+        })
+        .collect();
+    let digests = report::inputs::of_files(files);
+    finish(opts, config, fleet, digests, shown_as, false)
 }
 
 /// The zone named with `--tz`.
@@ -194,6 +270,43 @@ fn file_names() -> Vec<String> {
     names.extend(Kind::ALL.iter().map(|k| format!("{k}.svg")));
     names.push(report::compare::CHART.to_string());
     names
+}
+
+/// The folder's files, named: `report.md`, `report.json` and each chart drawn (a chart that
+/// cannot be drawn is named on stderr and on the page instead).
+fn report_files(report: &Report) -> anyhow::Result<Vec<(String, String)>> {
+    // Charts first: the page links only those drawn and names the others with the reason.
+    let mut charts = Vec::new();
+    let mut undrawn = Vec::new();
+    for (kind, svg) in chart::render_all(report) {
+        match svg {
+            Ok(svg) => charts.push((format!("{kind}.svg"), svg)),
+            Err(e) => {
+                crate::warn!("bootline: {e}");
+                undrawn.push(e);
+            }
+        }
+    }
+    let mut files = vec![
+        (
+            "report.md".to_string(),
+            report::markdown::render(report, &undrawn),
+        ),
+        ("report.json".to_string(), report::json(report)?),
+    ];
+    files.extend(charts);
+    Ok(files)
+}
+
+/// The verdicts and the files written, on stdout.
+fn say_written(report: &Report, written: &[PathBuf]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    super::write_text(&mut out, &report::text::verdicts(report))?;
+    for p in written {
+        super::write_text(&mut out, &format!("wrote {}\n", p.display()))?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// Adds the comparison section to `report.md` and its chart (`report --group-by`).
@@ -234,26 +347,7 @@ pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     else {
         return Ok(built.nothing_code());
     };
-    // Charts first: the page links only those drawn and names the others with the reason.
-    let mut charts = Vec::new();
-    let mut undrawn = Vec::new();
-    for (kind, svg) in chart::render_all(&report) {
-        match svg {
-            Ok(svg) => charts.push((format!("{kind}.svg"), svg)),
-            Err(e) => {
-                crate::warn!("bootline: {e}");
-                undrawn.push(e);
-            }
-        }
-    }
-    let mut files = vec![
-        (
-            "report.md".to_string(),
-            report::markdown::render(&report, &undrawn),
-        ),
-        ("report.json".to_string(), report::json(&report)?),
-    ];
-    files.extend(charts);
+    let mut files = report_files(&report)?;
     if let Some(c) = &comparison {
         compared(&mut files, c);
     }
@@ -267,12 +361,7 @@ pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     staged.publish()?;
     let written: Vec<PathBuf> = files.iter().map(|(name, _)| args.out.join(name)).collect();
     if !args.quiet {
-        let mut out = std::io::stdout().lock();
-        super::write_text(&mut out, &report::text::verdicts(&report))?;
-        for p in &written {
-            super::write_text(&mut out, &format!("wrote {}\n", p.display()))?;
-        }
-        out.flush()?;
+        say_written(&report, &written)?;
     }
     // An input that could not be read outranks a finding; either way the folder is written.
     let insufficient = args.report.input.read.strict && report.recommendation.insufficient();

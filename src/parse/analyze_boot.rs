@@ -26,9 +26,9 @@ pub(crate) const EXPECTED: &str = "an `analyze boot` line (`Kernel Started at: <
 
 /// Parser for boot output.
 #[derive(Debug, Default)]
-pub(crate) struct Boot;
+pub(crate) struct AnalyzeBoot;
 
-impl Boot {
+impl AnalyzeBoot {
     /// A new parser.
     pub(crate) fn new() -> Self {
         Self
@@ -43,7 +43,62 @@ fn utc_time(v: &str) -> Option<DateTime<FixedOffset>> {
     Some(n.and_utc().fixed_offset())
 }
 
-impl LineParser for Boot {
+/// The events of one timed line (`Kernel Started at: 2024-05-01 12:00:01.234567`); false for a
+/// key this format does not have.
+fn key_events(key: &str, at: DateTime<FixedOffset>, out: &mut Emit<'_>) -> bool {
+    let wall = Stamp::wall(at);
+    match key {
+        "Kernel Started at" => {
+            let kstamp = Stamp {
+                wall: Some(at),
+                since_boot: Some(SinceBoot {
+                    clock: BootClock::Kernel,
+                    secs: 0.0,
+                }),
+            };
+            out.event(
+                EventKind::KernelStart {
+                    version: String::new(),
+                },
+                kstamp,
+            );
+            out.event(
+                EventKind::Start {
+                    name: "kernel".into(),
+                    description: "kernel boot".into(),
+                },
+                wall,
+            );
+        }
+        "Kernel ended boot at" => out.event(
+            EventKind::Finish {
+                name: "kernel".into(),
+                result: StageResult::Success,
+                description: "kernel ended boot".into(),
+                duration_secs: None,
+            },
+            wall,
+        ),
+        "Cloud-init activated by systemd at" => out.event(
+            EventKind::Unit {
+                unit: "cloud-init-local.service".into(),
+                edge: crate::event::Edge::Start,
+            },
+            wall,
+        ),
+        "Cloud-init start" => out.event(
+            EventKind::Start {
+                name: "init-local".into(),
+                description: "cloud-init start".into(),
+            },
+            wall,
+        ),
+        _ => return false,
+    }
+    true
+}
+
+impl LineParser for AnalyzeBoot {
     fn line(&mut self, text: &str, out: &mut Emit<'_>) -> Result<(), Malformed> {
         let t = text.trim();
         if t.is_empty()
@@ -72,57 +127,9 @@ impl LineParser for Boot {
                 "a date and time `YYYY-MM-DD HH:MM:SS.ffffff`",
             ));
         };
-        let wall = Stamp::wall(at);
-        match key {
-            "Kernel Started at" => {
-                let kstamp = Stamp {
-                    wall: Some(at),
-                    since_boot: Some(SinceBoot {
-                        clock: BootClock::Kernel,
-                        secs: 0.0,
-                    }),
-                };
-                out.event(
-                    EventKind::KernelStart {
-                        version: String::new(),
-                    },
-                    kstamp,
-                );
-                out.event(
-                    EventKind::Start {
-                        name: "kernel".into(),
-                        description: "kernel boot".into(),
-                    },
-                    wall,
-                );
-            }
-            "Kernel ended boot at" => out.event(
-                EventKind::Finish {
-                    name: "kernel".into(),
-                    result: StageResult::Success,
-                    description: "kernel ended boot".into(),
-                    duration_secs: None,
-                },
-                wall,
-            ),
-            "Cloud-init activated by systemd at" => out.event(
-                EventKind::Unit {
-                    unit: "cloud-init-local.service".into(),
-                    edge: crate::event::Edge::Start,
-                },
-                wall,
-            ),
-            "Cloud-init start" => out.event(
-                EventKind::Start {
-                    name: "init-local".into(),
-                    description: "cloud-init start".into(),
-                },
-                wall,
-            ),
-            _ => {
-                let col = text.len() - text.trim_start().len();
-                return Err(out.malformed(text, col, EXPECTED));
-            }
+        if !key_events(key, at, out) {
+            let col = text.len() - text.trim_start().len();
+            return Err(out.malformed(text, col, EXPECTED));
         }
         Ok(())
     }

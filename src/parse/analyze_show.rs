@@ -82,15 +82,20 @@ impl Show {
     }
 }
 
+/// A line of the listing that holds no event: blank, an elision, its prose, its totals.
+fn says_nothing(t: &str) -> bool {
+    let prose = t.starts_with("The total time elapsed since completing")
+        || t.starts_with("The time the event takes")
+        || t == "character."
+        || t.starts_with("Total Time:")
+        || t.starts_with("Unfinished stage:");
+    t.trim().is_empty() || t.trim() == "..." || prose || closing_count(t).is_ok()
+}
+
 impl LineParser for Show {
     fn line(&mut self, text: &str, out: &mut Emit<'_>) -> Result<(), Malformed> {
         let t = text.trim_end();
-        let prose = t.starts_with("The total time elapsed since completing")
-            || t.starts_with("The time the event takes")
-            || t == "character."
-            || t.starts_with("Total Time:")
-            || t.starts_with("Unfinished stage:");
-        if t.trim().is_empty() || t.trim() == "..." || prose || closing_count(t).is_ok() {
+        if says_nothing(t) {
             return Ok(());
         }
         if let Ok((_, number)) = record_header(t) {

@@ -37,7 +37,7 @@ pub(crate) const FALLBACK_YEAR: i32 = 2000;
 
 /// A line's own timestamp, before year and offset are known.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum LineStamp {
+pub(crate) enum LogStamp {
     /// Has its own offset.
     Zoned(DateTime<FixedOffset>),
     /// Date and time without a zone (asctime).
@@ -47,16 +47,16 @@ pub(crate) enum LineStamp {
 }
 
 /// One of the stamp shapes at the start of a line, e.g. `2023-11-30 19:03:39,502`
-pub(crate) fn line_stamp(i: &str) -> Option<(&str, LineStamp)> {
+pub(crate) fn line_stamp(i: &str) -> Option<(&str, LogStamp)> {
     // asctime first: it is the common layout, and its fixed-position fast path is cheap.
     if let Ok((rest, t)) = timestamp::asctime(i) {
-        return Some((rest, LineStamp::Naive(t)));
+        return Some((rest, LogStamp::Naive(t)));
     }
     if let Ok((rest, t)) = timestamp::iso8601(i) {
-        return Some((rest, LineStamp::Zoned(t)));
+        return Some((rest, LogStamp::Zoned(t)));
     }
     if let Ok((rest, t)) = timestamp::syslog(i) {
-        return Some((rest, LineStamp::Yearless(t)));
+        return Some((rest, LogStamp::Yearless(t)));
     }
     None
 }
@@ -154,7 +154,7 @@ fn message_start(line: &str, from: usize) -> Option<usize> {
 #[derive(Debug)]
 struct Pending {
     kind: EventKind,
-    stamp: LineStamp,
+    stamp: LogStamp,
     up_secs: Option<f64>,
     line: u64,
 }
@@ -178,7 +178,7 @@ impl CloudInitLog {
         Self::default()
     }
 
-    fn resolve(&mut self, stamp: LineStamp) -> Option<DateTime<FixedOffset>> {
+    fn resolve(&mut self, stamp: LogStamp) -> Option<DateTime<FixedOffset>> {
         match local(stamp) {
             Err(t) => Some(t),
             Ok(l) => {
@@ -193,7 +193,7 @@ impl CloudInitLog {
         self.undated |= matches!(l, Local::Yearless(_)) && self.calendar.year().is_none();
     }
 
-    fn stamp(&mut self, stamp: LineStamp, up_secs: Option<f64>) -> Stamp {
+    fn stamp(&mut self, stamp: LogStamp, up_secs: Option<f64>) -> Stamp {
         let wall = self.resolve(stamp);
         with_up(wall, up_secs)
     }
@@ -214,14 +214,8 @@ impl CloudInitLog {
         }
     }
 
-    fn push(
-        &mut self,
-        kind: EventKind,
-        stamp: LineStamp,
-        up_secs: Option<f64>,
-        out: &mut Emit<'_>,
-    ) {
-        let needs_context = !matches!(stamp, LineStamp::Zoned(_));
+    fn push(&mut self, kind: EventKind, stamp: LogStamp, up_secs: Option<f64>, out: &mut Emit<'_>) {
+        let needs_context = !matches!(stamp, LogStamp::Zoned(_));
         if needs_context && !self.calendar.taught() {
             self.pending.push(Pending {
                 kind,
@@ -239,7 +233,7 @@ impl CloudInitLog {
     }
 
     /// Learns year and offset from a banner on a line stamped `stamp`.
-    fn learn(&mut self, stamp: LineStamp, banner_at: DateTime<FixedOffset>) {
+    fn learn(&mut self, stamp: LogStamp, banner_at: DateTime<FixedOffset>) {
         let line = match local(stamp) {
             Ok(l) => l,
             // A zoned line states its offset: the log's other lines are likely in it too.
@@ -250,11 +244,11 @@ impl CloudInitLog {
 }
 
 /// A line stamp still needing the calendar (`Ok`), or one that stands alone (`Err`).
-fn local(stamp: LineStamp) -> Result<Local, DateTime<FixedOffset>> {
+fn local(stamp: LogStamp) -> Result<Local, DateTime<FixedOffset>> {
     match stamp {
-        LineStamp::Zoned(t) => Err(t),
-        LineStamp::Naive(n) => Ok(Local::Naive(n)),
-        LineStamp::Yearless(y) => Ok(Local::Yearless(y)),
+        LogStamp::Zoned(t) => Err(t),
+        LogStamp::Naive(n) => Ok(Local::Naive(n)),
+        LogStamp::Yearless(y) => Ok(Local::Yearless(y)),
     }
 }
 

@@ -220,6 +220,54 @@ fn line_of(text: &str, needle: &str) -> u64 {
     })
 }
 
+/// One stage of the document (`"init": {"start": …, "finished": …, "errors": […]}`): its
+/// start, its finish (`FAIL` when it lists errors) and each error as crash evidence, at `line`.
+fn stage_events(stage: &str, s: &Value, line: u64, out: &mut Emit<'_>) {
+    let name = stage_of_action(stage);
+    let start = s.get("start").and_then(epoch);
+    let finished = s.get("finished").and_then(epoch);
+    let errors = strings(s.get("errors"));
+    if let Some(t) = start {
+        out.event_at(
+            EventKind::Start {
+                name: name.clone().into(),
+                description: format!("cloud-init status: {stage}").into(),
+            },
+            Stamp::wall(t),
+            line,
+        );
+    }
+    if let Some(t) = finished {
+        let result = if errors.is_empty() {
+            StageResult::Success
+        } else {
+            StageResult::Fail
+        };
+        let duration_secs = start.map(|s| (t - s).num_microseconds().unwrap_or(0) as f64 / 1e6);
+        out.event_at(
+            EventKind::Finish {
+                name: name.clone().into(),
+                result,
+                description: format!("cloud-init status: {stage}").into(),
+                duration_secs,
+            },
+            Stamp::wall(t),
+            line,
+        );
+    }
+    for e in errors {
+        let stamp = finished.or(start).map(Stamp::wall).unwrap_or_default();
+        out.event_at(
+            EventKind::Crash {
+                crash: CrashKind::StageFailed,
+                evidence: format!("{name}: {e}"),
+            },
+            stamp,
+            line,
+        );
+    }
+}
+
 fn parse_json(text: &str, path: &str, out: &mut Emit<'_>) -> Result<()> {
     let doc: Value = serde_json::from_str(text).map_err(|e| Error::Document {
         path: path.to_string(),
@@ -233,52 +281,8 @@ fn parse_json(text: &str, path: &str, out: &mut Emit<'_>) -> Result<()> {
         None => doc.get("v1").unwrap_or(&doc),
     };
     for stage in STAGES {
-        let Some(s) = root.get(*stage).or_else(|| doc.get("v1")?.get(*stage)) else {
-            continue;
-        };
-        let name = stage_of_action(stage);
-        let line = line_of(text, &format!("\"{stage}\""));
-        let start = s.get("start").and_then(epoch);
-        let finished = s.get("finished").and_then(epoch);
-        let errors = strings(s.get("errors"));
-        if let Some(t) = start {
-            out.event_at(
-                EventKind::Start {
-                    name: name.clone().into(),
-                    description: format!("cloud-init status: {stage}").into(),
-                },
-                Stamp::wall(t),
-                line,
-            );
-        }
-        if let Some(t) = finished {
-            let result = if errors.is_empty() {
-                StageResult::Success
-            } else {
-                StageResult::Fail
-            };
-            let duration_secs = start.map(|s| (t - s).num_microseconds().unwrap_or(0) as f64 / 1e6);
-            out.event_at(
-                EventKind::Finish {
-                    name: name.clone().into(),
-                    result,
-                    description: format!("cloud-init status: {stage}").into(),
-                    duration_secs,
-                },
-                Stamp::wall(t),
-                line,
-            );
-        }
-        for e in errors {
-            let stamp = finished.or(start).map(Stamp::wall).unwrap_or_default();
-            out.event_at(
-                EventKind::Crash {
-                    crash: CrashKind::StageFailed,
-                    evidence: format!("{name}: {e}"),
-                },
-                stamp,
-                line,
-            );
+        if let Some(s) = root.get(*stage).or_else(|| doc.get("v1")?.get(*stage)) {
+            stage_events(stage, s, line_of(text, &format!("\"{stage}\"")), out);
         }
     }
     let text_of = |k: &str| -> Option<String> {

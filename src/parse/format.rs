@@ -164,7 +164,7 @@ impl Format {
             Format::AnalyzeBlame => Parser::Lines(Box::new(super::analyze_blame::Blame::new())),
             Format::AnalyzeShow => Parser::Lines(Box::new(super::analyze_show::Show::new())),
             Format::AnalyzeDump => Parser::Document(Box::new(super::analyze_dump::Dump::new())),
-            Format::AnalyzeBoot => Parser::Lines(Box::new(super::analyze_boot::Boot::new())),
+            Format::AnalyzeBoot => Parser::Lines(Box::new(super::analyze_boot::AnalyzeBoot::new())),
             Format::PlatformEvents => Parser::Lines(Box::new(super::platform::JsonLines::new())),
             Format::PlatformEventsCsv => Parser::Lines(Box::new(super::platform::Csv::new())),
             Format::Timeline => Parser::Document(Box::new(TimelineNotEvents)),

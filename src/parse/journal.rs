@@ -41,7 +41,7 @@ pub(crate) const USER_STARTUP_FINISHED_ID: &str = "eed00a68ffd84e31882105fd973ab
 
 /// The stamp at the head of a `short*` line.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum LineStamp {
+pub(crate) enum JournalStamp {
     /// `Aug 24 21:46:55.736585` (local time, no year).
     Yearless(YearlessStamp),
     /// `2023-07-31T18:30:50.362836+00:00`.
@@ -51,22 +51,22 @@ pub(crate) enum LineStamp {
 }
 
 // `Aug 24 21:46:55.736585 ` / `2023-07-31T18:30:50+0000 ` / `[   20.888224] `
-fn line_stamp(i: &str) -> IResult<&str, LineStamp> {
+fn line_stamp(i: &str) -> IResult<&str, JournalStamp> {
     if let Ok((rest, s)) = syslog(i) {
-        return Ok((rest, LineStamp::Yearless(s)));
+        return Ok((rest, JournalStamp::Yearless(s)));
     }
     if let Ok((rest, t)) = iso8601(i) {
-        return Ok((rest, LineStamp::Wall(t)));
+        return Ok((rest, JournalStamp::Wall(t)));
     }
     let (rest, s) = kernel_stamp(i)?;
-    Ok((rest, LineStamp::Monotonic(s)))
+    Ok((rest, JournalStamp::Monotonic(s)))
 }
 
 /// A parsed `short*` line.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ShortLine<'a> {
     /// Its stamp.
-    pub(crate) stamp: LineStamp,
+    pub(crate) stamp: JournalStamp,
     /// The host name.
     pub(crate) host: &'a str,
     /// Who wrote the message.
@@ -196,12 +196,12 @@ impl Short {
 
     /// An audit record's epoch on a kernel line tells the year (and zone) of the line's
     /// year-less stamp, when none is known yet.
-    fn learn_from_audit(&mut self, line_stamp: LineStamp, found: &[Found], out: &mut Emit<'_>) {
+    fn learn_from_audit(&mut self, line_stamp: JournalStamp, found: &[Found], out: &mut Emit<'_>) {
         let reading = found.iter().find_map(|f| match f.kind {
             EventKind::ClockReading => f.own.and_then(|s| s.wall),
             _ => None,
         });
-        if let (LineStamp::Yearless(ys), Some(at)) = (line_stamp, reading) {
+        if let (JournalStamp::Yearless(ys), Some(at)) = (line_stamp, reading) {
             if self.calendar.year().is_none() {
                 self.anchor(ys, at, out);
             }
@@ -319,15 +319,15 @@ impl LineParser for Short {
             return Ok(());
         }
         let stamp = match l.stamp {
-            LineStamp::Yearless(ys) => match self.date(ys, &found, out) {
+            JournalStamp::Yearless(ys) => match self.date(ys, &found, out) {
                 Some(stamp) => stamp,
                 None => {
                     self.hold(ys, found, text, line, out);
                     return Ok(());
                 }
             },
-            LineStamp::Wall(t) => Stamp::wall(t),
-            LineStamp::Monotonic(secs) => Stamp::since_boot(BootClock::Journal, secs),
+            JournalStamp::Wall(t) => Stamp::wall(t),
+            JournalStamp::Monotonic(secs) => Stamp::since_boot(BootClock::Journal, secs),
         };
         self.last = Some((stamp, line));
         emit_found(out, text, stamp, line, found);
@@ -337,12 +337,12 @@ impl LineParser for Short {
     fn stamp_of(&mut self, text: &str) -> Option<Stamp> {
         let (_, l) = short_line(text).ok()?;
         match l.stamp {
-            LineStamp::Yearless(ys) => Some(Stamp {
+            JournalStamp::Yearless(ys) => Some(Stamp {
                 wall: self.calendar.peek(Local::Yearless(ys)),
                 since_boot: None,
             }),
-            LineStamp::Wall(t) => Some(Stamp::wall(t)),
-            LineStamp::Monotonic(s) => Some(Stamp::since_boot(BootClock::Journal, s)),
+            JournalStamp::Wall(t) => Some(Stamp::wall(t)),
+            JournalStamp::Monotonic(s) => Some(Stamp::since_boot(BootClock::Journal, s)),
         }
     }
 
@@ -380,7 +380,7 @@ const FIELDS: &[&str] = &[
 ];
 
 /// One journald record's fields of interest.
-type Record = HashMap<&'static str, String>;
+type JournalEntry = HashMap<&'static str, String>;
 
 /// State shared by the JSON and export readers: the boot id and the latest stamp.
 #[derive(Debug, Default)]
@@ -391,7 +391,7 @@ struct Records {
     found: Vec<Found>,
 }
 
-fn usec(r: &Record, key: &str) -> Option<f64> {
+fn usec(r: &JournalEntry, key: &str) -> Option<f64> {
     r.get(key)?
         .trim()
         .parse::<u64>()
@@ -399,18 +399,25 @@ fn usec(r: &Record, key: &str) -> Option<f64> {
         .map(|u| u as f64 / 1e6)
 }
 
+/// systemd's startup totals from its `Startup finished` record: the `*_USEC` fields, else what
+/// its message states.
+fn startup_totals(r: &JournalEntry, message: &str) -> StartupTotals {
+    let parsed = super::systemd_analyze::startup_finished(message)
+        .map(|(_, t)| t)
+        .unwrap_or_default();
+    StartupTotals {
+        firmware_secs: usec(r, "FIRMWARE_USEC").or(parsed.firmware_secs),
+        loader_secs: usec(r, "LOADER_USEC").or(parsed.loader_secs),
+        kernel_secs: usec(r, "KERNEL_USEC").or(parsed.kernel_secs),
+        initrd_secs: usec(r, "INITRD_USEC").or(parsed.initrd_secs),
+        userspace_secs: usec(r, "USERSPACE_USEC").or(parsed.userspace_secs),
+        total_secs: parsed.total_secs,
+    }
+}
+
 impl Records {
-    fn record(&mut self, r: &Record, line: u64, out: &mut Emit<'_>) {
-        let wall = r
-            .get("__REALTIME_TIMESTAMP")
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .and_then(DateTime::from_timestamp_micros)
-            .map(|t| t.fixed_offset());
-        let since_boot = usec(r, "__MONOTONIC_TIMESTAMP").map(|secs| SinceBoot {
-            clock: BootClock::Journal,
-            secs,
-        });
-        let stamp = Stamp { wall, since_boot };
+    /// The machine's and the boot's ids, each when it changes.
+    fn identities(&mut self, r: &JournalEntry, stamp: Stamp, line: u64, out: &mut Emit<'_>) {
         if let Some(id) = r.get("_MACHINE_ID") {
             if self.machine_id.as_deref() != Some(id.as_str()) {
                 self.machine_id = Some(id.clone());
@@ -427,32 +434,41 @@ impl Records {
                 out.event_at(EventKind::BootId { id: id.clone() }, stamp, line);
             }
         }
-        if wall.is_some() || since_boot.is_some() {
-            let later = match self.last {
-                Some((prev, _)) => {
-                    (stamp.wall, stamp.since_boot.map(|s| s.secs))
-                        >= (prev.wall, prev.since_boot.map(|s| s.secs))
-                }
-                None => true,
-            };
-            if later {
-                self.last = Some((stamp, line));
+    }
+
+    /// Keeps the latest stamp seen (by wall time, then since boot) and its line.
+    fn note_latest(&mut self, stamp: Stamp, line: u64) {
+        let later = match self.last {
+            Some((prev, _)) => {
+                (stamp.wall, stamp.since_boot.map(|s| s.secs))
+                    >= (prev.wall, prev.since_boot.map(|s| s.secs))
             }
+            None => true,
+        };
+        if later {
+            self.last = Some((stamp, line));
+        }
+    }
+
+    fn record(&mut self, r: &JournalEntry, line: u64, out: &mut Emit<'_>) {
+        let wall = r
+            .get("__REALTIME_TIMESTAMP")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .and_then(DateTime::from_timestamp_micros)
+            .map(|t| t.fixed_offset());
+        let since_boot = usec(r, "__MONOTONIC_TIMESTAMP").map(|secs| SinceBoot {
+            clock: BootClock::Journal,
+            secs,
+        });
+        let stamp = Stamp { wall, since_boot };
+        self.identities(r, stamp, line, out);
+        if wall.is_some() || since_boot.is_some() {
+            self.note_latest(stamp, line);
         }
         let message = r.get("MESSAGE").map(String::as_str).unwrap_or("");
         let message_id = r.get("MESSAGE_ID").map(String::as_str);
         if message_id == Some(STARTUP_FINISHED_ID) {
-            let parsed = super::systemd_analyze::startup_finished(message)
-                .map(|(_, t)| t)
-                .unwrap_or_default();
-            let totals = StartupTotals {
-                firmware_secs: usec(r, "FIRMWARE_USEC").or(parsed.firmware_secs),
-                loader_secs: usec(r, "LOADER_USEC").or(parsed.loader_secs),
-                kernel_secs: usec(r, "KERNEL_USEC").or(parsed.kernel_secs),
-                initrd_secs: usec(r, "INITRD_USEC").or(parsed.initrd_secs),
-                userspace_secs: usec(r, "USERSPACE_USEC").or(parsed.userspace_secs),
-                total_secs: parsed.total_secs,
-            };
+            let totals = startup_totals(r, message);
             out.event_at(EventKind::StartupFinished(totals), stamp, line);
             return;
         }
@@ -524,7 +540,7 @@ impl LineParser for Json {
                 return Err(out.malformed(text, e.column().saturating_sub(1), "valid JSON"));
             }
         };
-        let mut r = Record::new();
+        let mut r = JournalEntry::new();
         for key in FIELDS {
             if let Some(v) = object.get(*key).and_then(json_text) {
                 r.insert(key, v);
@@ -548,7 +564,7 @@ impl LineParser for Json {
 #[derive(Debug, Default)]
 pub(crate) struct Export {
     records: Records,
-    current: Record,
+    current: JournalEntry,
     first_line: Option<u64>,
 }
 
@@ -600,7 +616,7 @@ impl LineParser for Export {
 /// line: …` would pass for one.
 pub(crate) fn is_short_line(line: &str) -> bool {
     match short_line(line) {
-        Ok((_, l)) => !matches!(l.stamp, LineStamp::Monotonic(_)) || l.origin.pid.is_some(),
+        Ok((_, l)) => !matches!(l.stamp, JournalStamp::Monotonic(_)) || l.origin.pid.is_some(),
         Err(_) => false,
     }
 }
@@ -618,13 +634,13 @@ mod tests {
         assert_eq!(l.host, "test-b1");
         assert_eq!(l.origin.ident, Some("systemd"));
         assert_eq!(l.message, "Starting Terminate Plymouth Boot Screen...");
-        assert!(matches!(l.stamp, LineStamp::Yearless(s) if s.month == 8 && s.day == 24));
+        assert!(matches!(l.stamp, JournalStamp::Yearless(s) if s.month == 8 && s.day == 24));
         let (_, l) = short_line("2023-07-31T18:30:50.378383+00:00 localhost google_metadata_script_runner[740]: startup-script exit status 127").unwrap();
-        assert!(matches!(l.stamp, LineStamp::Wall(t) if t.timestamp() == 1_690_828_250));
+        assert!(matches!(l.stamp, JournalStamp::Wall(t) if t.timestamp() == 1_690_828_250));
         let (_, l) =
             short_line("[   20.888224] localhost systemd[1]: Hostname set to <localhost>.")
                 .unwrap();
-        assert_eq!(l.stamp, LineStamp::Monotonic(20.888224));
+        assert_eq!(l.stamp, JournalStamp::Monotonic(20.888224));
         let (_, l) =
             short_line("May 11 07:20:40 ip-17-1-5-1 cloud-init: + /etc/eks/bootstrap.sh").unwrap();
         assert_eq!((l.origin.ident, l.origin.pid), (Some("cloud-init"), None));

@@ -276,16 +276,16 @@ pub fn parse_path(
     parse_input(input, format, opts, sink)
 }
 
-/// Parses one opened input, sniffing the format unless one is named.
-pub fn parse_input(
-    mut input: Input,
+/// The format of an input: the one named, else the one sniffed, else the fallback
+/// (`--fallback-format`; then the second value is true).
+fn decide_format(
+    input: &mut Input,
     format: Option<Format>,
     opts: &Options,
-    sink: &mut dyn FnMut(Event),
-) -> Result<Summary> {
-    let (format, fell_back) = match format {
+) -> Result<(Format, bool)> {
+    Ok(match format {
         Some(f) => (f, false),
-        None => match (sniff(&mut input)?, opts.fallback) {
+        None => match (sniff(input)?, opts.fallback) {
             (Some(f), _) => (f, false),
             (None, Some(f)) => (f, true),
             (None, None) => {
@@ -294,7 +294,52 @@ pub fn parse_input(
                 })
             }
         },
+    })
+}
+
+/// Parses a whole-document input: malformed parts are counted (the first few kept) unless
+/// `--strict` makes the first one the error.
+fn run_document(
+    mut parser: Box<dyn DocumentParser>,
+    input: &mut Input,
+    opts: &Options,
+    summary: &mut Summary,
+    sink: &mut dyn FnMut(Event),
+) -> Result<()> {
+    let mut emit = Emit {
+        path: &input.name,
+        line: 1,
+        count: 0,
+        sink,
+        markers: None,
     };
+    let strict = opts.strict;
+    let mut malformed = Vec::new();
+    let mut count = 0u64;
+    let result = parser.parse(&mut input.reader, &mut emit, &mut |m| {
+        if strict {
+            return Err(m.into());
+        }
+        count += 1;
+        if malformed.len() < MALFORMED_SHOWN {
+            malformed.push(m);
+        }
+        Ok(())
+    });
+    summary.events = emit.count;
+    summary.malformed = count;
+    summary.first_malformed = malformed;
+    result
+}
+
+/// Parses one opened input, sniffing the format unless one is named.
+pub fn parse_input(
+    mut input: Input,
+    format: Option<Format>,
+    opts: &Options,
+    sink: &mut dyn FnMut(Event),
+) -> Result<Summary> {
+    let (format, fell_back) = decide_format(&mut input, format, opts)?;
     let mut summary = Summary {
         path: Some(input.name.clone()),
         format: Some(format),
@@ -309,32 +354,7 @@ pub fn parse_input(
             run_lines(&mut input, parser, opts, markers, &mut summary, sink)?;
             refuse_all_malformed(format, &summary)?;
         }
-        Parser::Document(mut parser) => {
-            let mut emit = Emit {
-                path: &input.name,
-                line: 1,
-                count: 0,
-                sink,
-                markers: None,
-            };
-            let strict = opts.strict;
-            let mut malformed = Vec::new();
-            let mut count = 0u64;
-            let result = parser.parse(&mut input.reader, &mut emit, &mut |m| {
-                if strict {
-                    return Err(m.into());
-                }
-                count += 1;
-                if malformed.len() < MALFORMED_SHOWN {
-                    malformed.push(m);
-                }
-                Ok(())
-            });
-            summary.events = emit.count;
-            summary.malformed = count;
-            summary.first_malformed = malformed;
-            result?;
-        }
+        Parser::Document(parser) => run_document(parser, &mut input, opts, &mut summary, sink)?,
     }
     Ok(summary)
 }

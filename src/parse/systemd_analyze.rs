@@ -259,23 +259,66 @@ impl Analyze {
     }
 }
 
+/// `Startup finished in 2.1s (kernel) + 3.4s (userspace) = 5.5s`: systemd's totals, or where
+/// the line stops being them.
+fn startup_line(text: &str, out: &mut Emit<'_>) -> Result<(), Malformed> {
+    match startup_finished(text) {
+        Ok((_, totals)) => {
+            out.event(EventKind::StartupFinished(totals), Stamp::default());
+            Ok(())
+        }
+        Err(e) => {
+            let at = match e {
+                nom::Err::Error(e) | nom::Err::Failure(e) => text.len() - e.input.len(),
+                nom::Err::Incomplete(_) => text.len(),
+            };
+            Err(out.malformed(text, at, "a timespan with its phase, `+` or `= total`"))
+        }
+    }
+}
+
+/// A `critical-chain` unit on the userspace clock: `@at +took` is its activation's start and
+/// end, `@at` alone the moment it became active; `+took` alone (no time) is a span.
+fn chain_events(unit: String, at_secs: Option<f64>, took_secs: Option<f64>, out: &mut Emit<'_>) {
+    let on_userspace = |secs| Stamp::since_boot(BootClock::Userspace, secs);
+    match (at_secs, took_secs) {
+        (Some(at), Some(took)) => {
+            let start = EventKind::Unit {
+                unit: unit.clone(),
+                edge: Edge::Start,
+            };
+            out.event(start, on_userspace(at));
+            let end = EventKind::Unit {
+                unit,
+                edge: Edge::End,
+            };
+            out.event(end, on_userspace(at + took));
+        }
+        (Some(at), None) => out.event(
+            EventKind::Unit {
+                unit,
+                edge: Edge::End,
+            },
+            on_userspace(at),
+        ),
+        (None, Some(took)) => out.event(
+            EventKind::Span {
+                name: unit.into(),
+                description: "".into(),
+                duration_secs: took,
+                result: None,
+            },
+            Stamp::default(),
+        ),
+        (None, None) => {}
+    }
+}
+
 impl LineParser for Analyze {
     fn line(&mut self, text: &str, out: &mut Emit<'_>) -> Result<(), Malformed> {
         let trimmed = text.trim_start();
         if trimmed.starts_with("Startup finished in ") {
-            return match startup_finished(text) {
-                Ok((_, totals)) => {
-                    out.event(EventKind::StartupFinished(totals), Stamp::default());
-                    Ok(())
-                }
-                Err(e) => {
-                    let at = match e {
-                        nom::Err::Error(e) | nom::Err::Failure(e) => text.len() - e.input.len(),
-                        nom::Err::Incomplete(_) => text.len(),
-                    };
-                    Err(out.malformed(text, at, "a timespan with its phase, `+` or `= total`"))
-                }
-            };
+            return startup_line(text, out);
         }
         if trimmed.starts_with(NOT_FINISHED) {
             out.event(EventKind::BootupNotFinished, Stamp::default());
@@ -294,44 +337,7 @@ impl LineParser for Analyze {
             return Ok(());
         }
         if let Ok((_, e)) = chain_line(text) {
-            let unit = e.unit.to_string();
-            match (e.at_secs, e.took_secs) {
-                (Some(at), Some(took)) => {
-                    let start = Stamp::since_boot(BootClock::Userspace, at);
-                    let end = Stamp::since_boot(BootClock::Userspace, at + took);
-                    out.event(
-                        EventKind::Unit {
-                            unit: unit.clone(),
-                            edge: Edge::Start,
-                        },
-                        start,
-                    );
-                    out.event(
-                        EventKind::Unit {
-                            unit,
-                            edge: Edge::End,
-                        },
-                        end,
-                    );
-                }
-                (Some(at), None) => out.event(
-                    EventKind::Unit {
-                        unit,
-                        edge: Edge::End,
-                    },
-                    Stamp::since_boot(BootClock::Userspace, at),
-                ),
-                (None, Some(took)) => out.event(
-                    EventKind::Span {
-                        name: unit.into(),
-                        description: "".into(),
-                        duration_secs: took,
-                        result: None,
-                    },
-                    Stamp::default(),
-                ),
-                (None, None) => {}
-            }
+            chain_events(e.unit.to_string(), e.at_secs, e.took_secs, out);
             return Ok(());
         }
         if let Ok((_, (unit, secs))) = target_reached(trimmed) {

@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::stats::Record;
 use crate::timeline::lean::{LeanBoot, Name};
-use crate::timeline::{Implausibles, ObservedTimeout};
+use crate::timeline::{Attempt as TimelineAttempt, Implausibles, ObservedTimeout};
 
 use super::attempt::{from_attempts, from_records, Attempt};
 use super::{group, Options, Recommendations};
@@ -27,10 +27,14 @@ pub struct Sample {
 impl Sample {
     /// The attempts of a fleet's boots (ordered by instance and boot, as read).
     pub(crate) fn from_boots(boots: &[LeanBoot], config: &Config) -> Self {
-        let timeline_attempts = crate::timeline::attempts(boots);
-        let observed = crate::timeline::disagreements(&timeline_attempts, config);
+        Self::from_timeline(&crate::timeline::attempts(boots), config)
+    }
+
+    /// The sample of the timelines' attempts (of boots, or of a summary's rows).
+    pub(crate) fn from_timeline(timeline_attempts: &[TimelineAttempt], config: &Config) -> Self {
+        let observed = crate::timeline::disagreements(timeline_attempts, config);
         let (attempts, unusable, implausible) =
-            from_attempts(&timeline_attempts, config.latency.max_plausible_secs);
+            from_attempts(timeline_attempts, config.latency.max_plausible_secs);
         Self {
             unusable: unusable.iter().map(|a| a.instance.clone()).collect(),
             attempts,

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::escape::terminal as shown;
-use super::recommend::{percent, secs};
+use super::numbers::{percent, secs};
 use crate::compare::{Comparison, Disagreement, Group, Pair, PhaseShift, Verdict};
 use crate::stats::level_name;
 use crate::stats::shift::QuantileShift;
@@ -70,7 +70,7 @@ fn fmt_num(v: f64) -> String {
     if v.abs() >= 10.0 {
         format!("{v:.0}")
     } else {
-        crate::report::figures::fmt_secs((v * 10.0).round() / 10.0)
+        crate::render::numbers::secs_plain((v * 10.0).round() / 10.0)
     }
 }
 
@@ -260,7 +260,7 @@ pub(crate) fn text(c: &Comparison) -> String {
         level_name(c.gate.quantile),
         secs(c.gate.tolerance_secs),
         c.gate.alpha,
-        super::count(c.gate.gated_pairs, "gated pair")
+        super::numbers::count(c.gate.gated_pairs, "gated pair")
     );
     out.push('\n');
     table(&mut out, c);
@@ -268,7 +268,7 @@ pub(crate) fn text(c: &Comparison) -> String {
         let _ = writeln!(
             out,
             "\nlog-rank over {}: χ² = {:.3}, df = {}, p {}",
-            super::count(c.groups.len(), "cohort"),
+            super::numbers::count(c.groups.len(), "cohort"),
             lr.statistic,
             lr.df,
             p_eq(lr.p_value)

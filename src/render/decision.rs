@@ -6,7 +6,8 @@
 use std::fmt::Write as _;
 
 use super::escape::{markdown_code as code, markdown_text as text};
-use super::recommend::{percent, secs, sensitivity_summary, split_text};
+use super::numbers::{percent, secs};
+use super::recommend::{sensitivity_summary, split_text};
 use crate::recommend::checks::{GuardVerdict, LockstepVerdict};
 use crate::recommend::{Recommendation, Recommendations, Suggestion, Verdict};
 use crate::report::decision::{Per10k, Tradeoff};
@@ -238,7 +239,7 @@ fn killed_item(g: &Recommendation) -> String {
         "**What {} did**: the sweep killed {} attempt{}: {} registered later",
         secs(cur),
         g.n_killed,
-        if g.n_killed == 1 { "" } else { "s" },
+        crate::render::numbers::plural_s(g.n_killed),
         g.killed_registered.len()
     );
     if !late.is_empty() {
@@ -320,7 +321,7 @@ fn tradeoff_item(g: &Recommendation, t: &Tradeoff) -> String {
             secs(delay),
             t.stuck_per_10k_launches,
             t.stuck,
-            crate::report::markdown::thousands(t.launches),
+            crate::render::numbers::thousands(t.launches),
             delay / 60.0,
             t.instance_minutes_per_10k_launches
         )

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::{count, name_list};
+use super::name_list;
+use super::numbers::count;
 use crate::parse::{Format, Summary};
 use crate::timeline::lean::{Seen, Selection};
 

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::escape::terminal;
-use super::recommend::{percent, secs as secs_plain};
-use super::secs_or_dash as secs;
+use super::numbers::secs_or_dash as secs;
+use super::numbers::{percent, secs as secs_unit};
 use crate::report::fit::{ClassFit, FitReport};
 use crate::stats::phase::PhaseQuantiles;
 use crate::stats::summary::{FitSummary, QuantileOut};
@@ -57,7 +57,7 @@ fn class_counts(c: &ClassFit) -> String {
         let _ = writeln!(
             t,
             "{} of the latencies count from the kernel's start, not a launch (no platform event for them): the time before the kernel is missing\n",
-            super::count(c.from_kernel_start, "attempt")
+            super::numbers::count(c.from_kernel_start, "attempt")
         );
     }
     t
@@ -157,7 +157,7 @@ fn beyond_current(s: &FitSummary, current_timeout: f64) -> String {
     };
     format!(
         "  {share} of healthy boots exceed {} (the current timeout)\n",
-        secs_plain(current_timeout)
+        secs_unit(current_timeout)
     )
 }
 
@@ -333,7 +333,7 @@ pub(crate) fn phase_table(quantiles: &[PhaseQuantiles], all: bool) -> String {
             t,
             "  ({} more phase{} take 0.0 s at p50, p90 and p99; --all-phases lists them)",
             folded.len(),
-            if folded.len() == 1 { "" } else { "s" }
+            crate::render::numbers::plural_s(folded.len())
         );
     }
     t

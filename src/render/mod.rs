@@ -7,17 +7,14 @@ pub(crate) mod dump;
 pub(crate) mod empty;
 pub(crate) mod escape;
 pub(crate) mod fit;
+pub mod numbers;
 pub(crate) mod observed;
 pub mod recommend;
 pub mod records;
 pub mod style;
+pub(crate) mod summary;
 pub(crate) mod timeline;
 pub(crate) mod warning;
-
-/// Seconds to one decimal, or `-` when unknown (the text tables' cell).
-pub(crate) fn secs_or_dash(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_string(), |x| format!("{x:.1}"))
-}
 
 /// How many names a list on stderr shows before saying how many more there are.
 const NAMES_SHOWN: usize = 5;
@@ -32,11 +29,6 @@ pub(crate) fn name_list<T: std::fmt::Display>(items: &[T]) -> String {
     s
 }
 
-/// `1 file` / `2 files`.
-pub(crate) fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
 /// A doubtful setting of `bootline.toml`, located like its errors:
 /// `bootline.toml:9: warning: class hermes: stuck_threshold_secs 300 s is below timeout_secs 600 s; …`.
 pub(crate) fn config_warning(w: &crate::config::ConfigWarning) -> String {
@@ -49,8 +41,8 @@ pub(crate) fn config_warning(w: &crate::config::ConfigWarning) -> String {
         } => format!(
             "class {}: stuck_threshold_secs {} is below timeout_secs {}; the sweep fails a boot before it could count as stuck, so no boot of this class is ever stuck",
             escape::terminal(class),
-            recommend::secs(*stuck_threshold_secs),
-            recommend::secs(*timeout_secs)
+            numbers::secs(*stuck_threshold_secs),
+            numbers::secs(*timeout_secs)
         ),
     };
     format!("{}:{}: warning: {what}", w.path, w.line)

@@ -1,13 +1,13 @@
 //! The sentences that say how the platform's sweep contradicts the declared timeout
 //! ([`ObservedTimeout`], found in `timeline/observed.rs`); the library keeps the numbers.
 
-use super::recommend::secs;
+use super::numbers::secs;
 use crate::timeline::observed::{same, Stated};
 use crate::timeline::ObservedTimeout;
 
 /// `1 attempt`, `2 attempts`.
 fn attempts(n: usize) -> String {
-    format!("{n} attempt{}", if n == 1 { "" } else { "s" })
+    format!("{n} attempt{}", crate::render::numbers::plural_s(n))
 }
 
 impl ObservedTimeout {
@@ -76,7 +76,7 @@ impl ObservedTimeout {
         };
         Some(format!(
             "{n} flip{} came {span} after launch, {which}",
-            if n == 1 { "" } else { "s" }
+            crate::render::numbers::plural_s(n)
         ))
     }
 

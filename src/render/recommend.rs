@@ -1,27 +1,10 @@
 //! Text of `bootline recommend` and `bootline check`: the answer in one line per group first,
 //! then the arithmetic, the rates and the checks. JSON is the serialised result itself.
 
-/// A share as a percentage with enough digits to read small rates: `0.49 %`, `0.012 %`.
-pub fn percent(v: f64) -> String {
-    let p = v * 100.0;
-    if p == 0.0 {
-        "0 %".to_string()
-    } else if p >= 10.0 {
-        format!("{p:.1} %")
-    } else if p >= 0.1 {
-        format!("{p:.2} %")
-    } else if p < 1e-4 {
-        format!("{p:.1e} %")
-    } else {
-        // Two significant digits.
-        let digits = (-p.log10().floor()) as usize + 1;
-        format!("{p:.digits$} %")
-    }
-}
-
 use std::fmt::Write as _;
 
 use super::escape::terminal as shown;
+use super::numbers::{percent, secs, secs1};
 use crate::config::{Expect, Policy};
 use crate::recommend::checks::{GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict};
 use crate::recommend::group::{Check, GateReason};
@@ -29,15 +12,6 @@ use crate::recommend::{
     Assumption, Cohort, FalseFail, Reading, Recommendation, Recommendations, Sensitivity,
     Suggestion, Varied, Verdict,
 };
-
-/// Seconds without a needless decimal: `720 s`, `606.1 s`.
-pub(crate) fn secs(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0} s")
-    } else {
-        format!("{v:.1} s")
-    }
-}
 
 fn group_name(r: &Recommendation) -> String {
     match &r.template {
@@ -125,10 +99,6 @@ fn slack_phrase(r: &Recommendation, policy: &Policy) -> String {
     } else {
         format!(" + {}", secs(policy.slack_add_secs))
     }
-}
-
-fn secs1(v: f64) -> String {
-    format!("{v:.1} s")
 }
 
 fn interval(ci: &[Option<f64>; 2]) -> String {

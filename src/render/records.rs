@@ -181,27 +181,44 @@ pub fn write_show(out: &mut dyn Write, r: &Record, palette: Palette) -> io::Resu
             continue;
         }
         if s.leaf || matches!(s.end, SpanEnd::Stated { .. }) {
-            let indent = format!(
-                "|{}`->",
-                " ".repeat(s.name.matches('/').count().saturating_sub(1))
-            );
-            let elapsed = match (zero, s.start.t) {
-                (Some(z), Some(t)) => secs5(t - z),
-                _ => "?".to_string(),
-            };
-            let d = s.duration_secs().map_or_else(|| "?".to_string(), secs5);
-            writeln!(
-                out,
-                "{indent}{} @{elapsed}s +{d}s{}",
-                terminal(shown_label(s)),
-                result_flag(s.result(), palette)
-            )?;
+            event_line(out, s, zero, palette)?;
         } else {
             writeln!(out, "Starting stage: {}", terminal(&s.name))?;
             open.push(s);
         }
     }
     close_to(out, &mut open, 0)?;
+    total_line(out, r)?;
+    writeln!(out)
+}
+
+/// One event row of `show`: `|`->name @elapsed s +duration s`, indented by depth, elapsed
+/// from the record's first event (`zero`).
+fn event_line(
+    out: &mut dyn Write,
+    s: &Span,
+    zero: Option<f64>,
+    palette: Palette,
+) -> io::Result<()> {
+    let indent = format!(
+        "|{}`->",
+        " ".repeat(s.name.matches('/').count().saturating_sub(1))
+    );
+    let elapsed = match (zero, s.start.t) {
+        (Some(z), Some(t)) => secs5(t - z),
+        _ => "?".to_string(),
+    };
+    let d = s.duration_secs().map_or_else(|| "?".to_string(), secs5);
+    writeln!(
+        out,
+        "{indent}{} @{elapsed}s +{d}s{}",
+        terminal(shown_label(s)),
+        result_flag(s.result(), palette)
+    )
+}
+
+/// The record's `Total Time` line: its span on its clock, or why it has none.
+fn total_line(out: &mut dyn Write, r: &Record) -> io::Result<()> {
     match r.total_secs() {
         Some(t) => writeln!(
             out,
@@ -218,7 +235,7 @@ pub fn write_show(out: &mut dyn Write, r: &Record, palette: Palette) -> io::Resu
              events that overlap do not add up to a total)"
         )?,
     }
-    writeln!(out)
+    Ok(())
 }
 
 /// What a `show` row names: the description, as the reference prints it, else (a blame

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::escape::terminal as shown;
-use super::secs_or_dash as secs;
+use super::numbers::secs_or_dash as secs;
 use super::style::Palette;
 use crate::event::StageResult;
 use crate::timeline::{attempts, Boot, Latency, Outcome, Zero};
@@ -32,7 +32,7 @@ fn latency_text(l: Option<Latency>) -> String {
 fn stated_timeout(b: &Boot) -> String {
     match b.attempt_stated_timeout_secs {
         Some(t) if (t - b.timeout_secs).abs() >= 1e-3 => {
-            format!(" (the platform stated {})", super::recommend::secs(t))
+            format!(" (the platform stated {})", super::numbers::secs(t))
         }
         Some(_) | None => String::new(),
     }
@@ -41,6 +41,32 @@ fn stated_timeout(b: &Boot) -> String {
 /// One boot as text.
 pub(crate) fn boot_text(b: &Boot, palette: Palette) -> String {
     let mut s = String::new();
+    write_heading(&mut s, b, palette);
+    write_clock(&mut s, b);
+    if let Some(e) = &b.evidence {
+        let _ = writeln!(
+            s,
+            "  {} ({}): {}  [{}]",
+            palette.failure("crash evidence"),
+            e.kind,
+            shown(&e.line),
+            shown(&e.source)
+        );
+    }
+    write_phases(&mut s, b, palette);
+    if !b.milestones.is_empty() {
+        let _ = write!(s, "  milestones:");
+        for m in &b.milestones {
+            let _ = write!(s, " {} @{:.1}", shown(&m.name), m.at_secs);
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+/// The boot's heading: instance, boot, attempt, class, outcome and latency; what named the
+/// instance; the attempt's verdict where it differs from the boot's own.
+fn write_heading(s: &mut String, b: &Boot, palette: Palette) {
     let _ = writeln!(
         s,
         "{} boot {} (attempt {})  class {}{}  outcome {}  latency {}",
@@ -69,6 +95,11 @@ pub(crate) fn boot_text(b: &Boot, palette: Palette) -> String {
             latency_text(b.attempt_latency)
         );
     }
+}
+
+/// What the boot's seconds count from, its timeout, stuck threshold, observation and clock
+/// skew, and each wall-clock step.
+fn write_clock(s: &mut String, b: &Boot) {
     let _ = writeln!(
         s,
         "  seconds from {}{}; timeout {:.0} s{}, stuck after {:.0} s; observed to {} s{}",
@@ -92,52 +123,39 @@ pub(crate) fn boot_text(b: &Boot, palette: Palette) -> String {
             shown(&c.source)
         );
     }
-    if let Some(e) = &b.evidence {
+}
+
+/// The phase table: name (indented by depth), start, end, duration, result.
+fn write_phases(s: &mut String, b: &Boot, palette: Palette) {
+    if b.phases.is_empty() {
+        return;
+    }
+    let width = b
+        .phases
+        .iter()
+        .map(|p| shown(&p.name).chars().count() + 2 * p.depth)
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let _ = writeln!(
+        s,
+        "  {:width$}  {:>9}  {:>9}  {:>9}  result",
+        "phase", "start", "end", "duration"
+    );
+    for p in &b.phases {
+        let name = format!("{}{}", "  ".repeat(p.depth), shown(&p.name));
         let _ = writeln!(
             s,
-            "  {} ({}): {}  [{}]",
-            palette.failure("crash evidence"),
-            e.kind,
-            shown(&e.line),
-            shown(&e.source)
+            "  {:width$}  {:>9}  {:>9}  {:>9}  {}",
+            name,
+            format!("{:.1}", p.start_secs),
+            secs(p.end_secs),
+            secs(p.duration_secs()),
+            p.result.as_deref().map_or(String::new(), |r| palette
+                .result(StageResult::from_word(r), shown(r))
+                .to_string())
         );
     }
-    if !b.phases.is_empty() {
-        let width = b
-            .phases
-            .iter()
-            .map(|p| shown(&p.name).chars().count() + 2 * p.depth)
-            .max()
-            .unwrap_or(5)
-            .max(5);
-        let _ = writeln!(
-            s,
-            "  {:width$}  {:>9}  {:>9}  {:>9}  result",
-            "phase", "start", "end", "duration"
-        );
-        for p in &b.phases {
-            let name = format!("{}{}", "  ".repeat(p.depth), shown(&p.name));
-            let _ = writeln!(
-                s,
-                "  {:width$}  {:>9}  {:>9}  {:>9}  {}",
-                name,
-                format!("{:.1}", p.start_secs),
-                secs(p.end_secs),
-                secs(p.duration_secs()),
-                p.result.as_deref().map_or(String::new(), |r| palette
-                    .result(StageResult::from_word(r), shown(r))
-                    .to_string())
-            );
-        }
-    }
-    if !b.milestones.is_empty() {
-        let _ = write!(s, "  milestones:");
-        for m in &b.milestones {
-            let _ = write!(s, " {} @{:.1}", shown(&m.name), m.at_secs);
-        }
-        let _ = writeln!(s);
-    }
-    s
 }
 
 /// Attempt outcome counts per class, with the boots they took, as a table; counts of crashed

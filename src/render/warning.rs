@@ -1,7 +1,7 @@
 //! The sentence of each recommendation warning: the library decides the kind and its numbers
 //! ([`crate::recommend::WarningKind`]), this says it.
 
-use super::recommend::percent;
+use super::numbers::percent;
 use crate::recommend::{Basis, Recommendation, WarningKind, MODEL_SPREAD, STUCK_WARN_SHARE};
 
 /// The sentence of a warning raised on `r` under the target false-fail rate `target`.
@@ -84,7 +84,7 @@ fn killed_plateau(survival: f64, n_killed: usize, target: f64) -> String {
         "Kaplan–Meier ends on a plateau at {} (above the target {}) made of {n_killed} killed boot{}: if they were stuck, see the killed_stuck and cure readings",
         percent(survival),
         percent(target),
-        if n_killed == 1 { "" } else { "s" }
+        crate::render::numbers::plural_s(n_killed)
     )
 }
 

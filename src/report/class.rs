@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
 use crate::stats::summary::FitSummary;
 use crate::stats::Record;
-use crate::timeline::lean::LeanBoot;
-use crate::timeline::{attempts, Outcome};
+use crate::timeline::lean::{LeanBoot, LeanPhases};
+use crate::timeline::{attempts, Attempt, Outcome};
 
 /// The latency records of boots as the statistics see them, one per provisioning attempt
 /// however many boots it took: exact for registered and false-failed attempts, censored for
@@ -17,7 +17,12 @@ use crate::timeline::{attempts, Outcome};
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
 /// [`crate::timeline::implausible`]).
 pub(crate) fn records(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Record> {
-    attempts(boots)
+    records_of(&attempts(boots), max_plausible_secs)
+}
+
+/// The latency records of attempts (a summary gives them as well as boots).
+pub(crate) fn records_of(attempts: &[Attempt], max_plausible_secs: f64) -> Vec<Record> {
+    attempts
         .iter()
         .filter_map(|a| a.record(max_plausible_secs))
         .map(|(secs, censored)| {
@@ -55,8 +60,13 @@ pub(crate) fn outcome_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
 
 /// Provisioning attempts by outcome name (only outcomes that occur).
 pub(crate) fn attempt_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
+    counts_of(&attempts(boots))
+}
+
+/// Attempts by outcome name (only outcomes that occur).
+pub(crate) fn counts_of(attempts: &[Attempt]) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for a in attempts(boots) {
+    for a in attempts {
         *counts.entry(a.outcome.as_str().to_string()).or_default() += 1;
     }
     counts
@@ -96,18 +106,24 @@ pub struct PhaseReport {
 impl PhaseReport {
     /// Builds the phase statistics of these boots (those with a plausible exact latency count).
     pub(crate) fn new(boots: &[LeanBoot], max_plausible_secs: f64) -> Self {
-        let exact: Vec<(&LeanBoot, f64)> = boots
+        let exact: Vec<(&LeanPhases, f64)> = boots
             .iter()
             .filter_map(|b| match b.record(max_plausible_secs) {
-                Some((secs, false)) => Some((b, secs)),
+                Some((secs, false)) => Some((&b.phases, secs)),
                 Some((_, true)) | None => None,
             })
             .collect();
+        Self::of(exact)
+    }
+
+    /// The phase statistics of boots' phases with their exact latency, in instance and boot
+    /// order (a summary's phase rows give them too).
+    pub(crate) fn of(exact: Vec<(&LeanPhases, f64)>) -> Self {
         let level = |keep: fn(u8) -> bool| -> Vec<Level<'_>> {
             exact
                 .iter()
-                .map(|&(boot, latency_secs)| Level {
-                    boot,
+                .map(|&(phases, latency_secs)| Level {
+                    phases,
                     latency_secs,
                     keep,
                 })
@@ -131,7 +147,7 @@ impl PhaseReport {
 
 /// One boot's finished phases at some depths, as the phase statistics read them.
 struct Level<'a> {
-    boot: &'a LeanBoot,
+    phases: &'a LeanPhases,
     latency_secs: f64,
     keep: fn(u8) -> bool,
 }
@@ -139,7 +155,7 @@ struct Level<'a> {
 impl Level<'_> {
     /// The finished phases of the level: of phases sharing a name, the last one.
     fn finished(&self) -> impl Iterator<Item = (&str, f64)> + '_ {
-        let phases = self.boot.phases.iter();
+        let phases = self.phases.iter();
         let keep = self.keep;
         phases.clone().enumerate().filter_map(move |(i, p)| {
             let d = p.duration_secs().filter(|_| keep(p.depth))?;

@@ -6,15 +6,15 @@ use std::fmt::Write as _;
 
 use crate::compare::{Comparison, Verdict};
 use crate::render::escape::{markdown_cell, markdown_code};
-use crate::render::recommend::percent;
-use crate::report::figures::fmt_secs;
+use crate::render::numbers::percent;
+use crate::render::numbers::secs_plain;
 use crate::stats::level_name;
 
 /// The chart's file name in the report folder.
 pub(crate) const CHART: &str = "compare.svg";
 
 fn cell(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_string(), fmt_secs)
+    v.map_or_else(|| "–".to_string(), secs_plain)
 }
 
 /// The section as Markdown, ending in a blank line.
@@ -25,7 +25,7 @@ pub(crate) fn section(c: &Comparison, chart_drawn: bool) -> String {
     let _ = writeln!(
         out,
         "| cohort | records | censored | p50 (s) | p90 (s) | p99 (s) | slower than {} s |",
-        fmt_secs(c.current_timeout_secs)
+        secs_plain(c.current_timeout_secs)
     );
     out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
     for g in &c.groups {

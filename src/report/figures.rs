@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::class::PhaseReport;
+use crate::render::numbers::secs_plain;
 use crate::stats::fit::FittedModel;
 use crate::stats::km::KaplanMeier;
 use crate::timeline::lean::{Interner, LeanBoot};
@@ -373,7 +374,7 @@ pub(crate) fn distribution(
         FalseFail {
             label: format!(
                 "healthy boots failed at {} s: {:.2} % ({})",
-                fmt_secs(current_secs),
+                secs_plain(current_secs),
                 100.0 * s,
                 m.family.name()
             ),
@@ -391,15 +392,6 @@ pub(crate) fn distribution(
         false_fail,
         censored_secs: Vec::new(),
         stuck_secs: Vec::new(),
-    }
-}
-
-/// Seconds without a needless `.0`: `600`, `632.3`.
-pub(crate) fn fmt_secs(s: f64) -> String {
-    if (s - s.round()).abs() < 1e-9 {
-        format!("{s:.0}")
-    } else {
-        format!("{s:.1}")
     }
 }
 

@@ -9,10 +9,9 @@ use serde::{Serialize, Serializer};
 use crate::recommend::Sample;
 use crate::stats::phase::PhaseQuantiles;
 use crate::stats::summary::FitSummary;
-use crate::timeline::lean::LeanBoot;
 use crate::timeline::{Implausibles, ObservedTimeout};
 
-use super::class::{attempt_counts, outcome_counts, PhaseReport, TailBlames};
+use super::class::{PhaseReport, TailBlames};
 
 /// Everything `bootline fit` reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,22 +46,23 @@ pub(crate) struct ClassFit {
 }
 
 impl ClassFit {
-    /// The counts and phases of `class`'s boots, with what `sample` (read from the same
-    /// boots) set aside.
-    pub(crate) fn new(
+    /// The counts and phases of `class` from its boots and its attempts by outcome, the
+    /// sample of its attempts and its phase statistics (a summary gives them as well as
+    /// boots).
+    pub(crate) fn of(
         class: &str,
-        boots: &[LeanBoot],
+        [boots, attempts]: [BTreeMap<String, usize>; 2],
         sample: &Sample,
-        max_plausible_secs: f64,
+        phases: PhaseReport,
     ) -> Self {
         Self {
             class: class.to_string(),
-            boots: outcome_counts(boots),
-            attempts: attempt_counts(boots),
+            boots,
+            attempts,
             from_kernel_start: sample.counted_from_kernel(class),
             implausible: sample.implausible.clone(),
             observed_timeouts: sample.observed.clone(),
-            phases: PhaseReport::new(boots, max_plausible_secs),
+            phases,
         }
     }
 }

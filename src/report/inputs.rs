@@ -16,7 +16,7 @@ use sha2::{Digest as _, Sha256};
 use crate::error::Error;
 use crate::ingest::SourceReport;
 use crate::sources::{Skipped, Source};
-use crate::timeline::dedup::Copy;
+use crate::timeline::dedup::RepeatedSource;
 
 /// One input file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,7 +158,7 @@ fn listed(
 pub(crate) fn list(
     sources: &[Source],
     reads: &[SourceReport],
-    copies: &[Copy],
+    copies: &[RepeatedSource],
     skipped: &[Skipped],
     shown: &dyn Fn(&Path) -> String,
 ) -> Inputs {

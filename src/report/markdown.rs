@@ -5,12 +5,12 @@
 use std::fmt::Write as _;
 
 use super::class::ClassReport;
-use super::figures::fmt_secs;
 use super::inputs::Read;
 use super::redact::redact;
 use super::{NotableBoot, Report};
 use crate::chart::{ChartError, Kind};
 use crate::render::escape::{markdown_cell as cell, markdown_code as code, markdown_text as text};
+use crate::render::numbers::{percent, plural_s, secs_cell, secs_plain, thousands};
 use crate::timeline::Outcome;
 
 /// A verdict or expectation as the word the JSON uses for it (`must_move`, `vacuous`,
@@ -109,41 +109,12 @@ fn render_capped(r: &Report, undrawn: &[ChartError], cap: usize) -> String {
             "> Long lists below are cut to fit a pull-request body ({} characters): {} item{} left out; `report.json` holds them all.\n\n",
             thousands(BODY_LIMIT),
             thousands(p.cut),
-            plural(p.cut)
+            plural_s(p.cut)
         );
         let at = p.out.find("\n\n").map_or(0, |i| i + 2);
         p.out.insert_str(at, &note);
     }
     p.out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// 1234 → `1,234`.
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_string(), |x| format!("{x:.1}"))
-}
-
-fn pct(v: f64) -> String {
-    crate::render::recommend::percent(v)
 }
 
 impl Page<'_> {
@@ -206,7 +177,7 @@ impl Page<'_> {
                 thousands(n)
             )),
         }
-        let files = |n: usize| format!("{} file{}", thousands(n), plural(n));
+        let files = |n: usize| format!("{} file{}", thousands(n), plural_s(n));
         match listed(Read::Skipped) {
             0 => {}
             n => also.push(format!(
@@ -249,8 +220,8 @@ impl Page<'_> {
                 } else {
                     " (not configured: default values)"
                 },
-                fmt_secs(c.timeout_secs),
-                fmt_secs(c.stuck_threshold_secs),
+                secs_plain(c.timeout_secs),
+                secs_plain(c.stuck_threshold_secs),
                 thousands(c.n_boots()),
                 thousands(c.n_attempts())
             );
@@ -325,8 +296,8 @@ impl Page<'_> {
         self.line(&format!(
             "{} attempt{} with an implausible latency (negative, zero, or beyond `[latency] max_plausible_secs` = {} s) {} excluded from every fit and chart: {}.",
             thousands(found.count),
-            plural(found.count),
-            fmt_secs(found.max_plausible_secs),
+            plural_s(found.count),
+            secs_plain(found.max_plausible_secs),
             if found.count == 1 { "is" } else { "are" },
             names.join(", ")
         ));
@@ -434,10 +405,10 @@ impl Page<'_> {
         let cell = |q: Option<&crate::stats::summary::QuantileOut>| match q {
             Some(q) if q.estimate.is_some() => format!(
                 "{} [{}, {}] ≤ {}",
-                secs(q.estimate),
-                secs(q.ci[0]),
-                secs(q.ci[1]),
-                secs(q.ucb)
+                secs_cell(q.estimate),
+                secs_cell(q.ci[0]),
+                secs_cell(q.ci[1]),
+                secs_cell(q.ucb)
             ),
             Some(_) | None => "not reached".to_string(),
         };
@@ -533,9 +504,9 @@ impl Page<'_> {
             self.line("");
             self.line(&format!(
                 "At the current {} s timeout the {} model (on these records) leaves {} of healthy boots unregistered ({:.1} per 10,000 boots).",
-                fmt_secs(c.timeout_secs),
+                secs_plain(c.timeout_secs),
                 best.score.family.name(),
-                pct(v),
+                percent(v),
                 v * 1e4
             ));
         }
@@ -623,7 +594,7 @@ impl Page<'_> {
     }
 
     fn recommendation(&mut self) {
-        use crate::render::recommend::secs as s;
+        use crate::render::numbers::secs as s;
         let rec = &self.r.recommendation;
         let pol = &rec.policy;
         self.line("## Recommendation");
@@ -646,7 +617,7 @@ impl Page<'_> {
 
     /// One row per group: the rule's arithmetic, both rates at both timeouts, the verdict.
     fn recommendation_table(&mut self) {
-        use crate::render::recommend::{percent, secs as s};
+        use crate::render::numbers::{percent, secs as s};
         let rec = &self.r.recommendation;
         self.line("| group | n (censored) | basis | bound | raw | current → recommended | fails at current | fails at recommended | stuck margin | verdict |");
         self.line("|---|---:|---|---:|---:|---|---:|---:|---:|---|");
@@ -719,7 +690,8 @@ impl Page<'_> {
 
     /// Per class with enough evidence: the timeout under each reading, model and policy.
     fn sensitivity(&mut self) {
-        use crate::render::recommend::{percent, secs as s, sensitivity_summary, varied_name};
+        use crate::render::numbers::{percent, secs as s};
+        use crate::render::recommend::{sensitivity_summary, varied_name};
         let rec = &self.r.recommendation;
         for g in rec.classes.iter().filter(|g| !g.insufficient()) {
             self.line(&format!(
@@ -748,7 +720,7 @@ impl Page<'_> {
     }
 
     fn lockstep(&mut self) {
-        use crate::render::recommend::secs as s;
+        use crate::render::numbers::secs as s;
         let rec = &self.r.recommendation;
         if rec.lockstep.is_empty() {
             return;
@@ -771,7 +743,7 @@ impl Page<'_> {
     }
 
     fn guards(&mut self) {
-        use crate::render::recommend::secs as s;
+        use crate::render::numbers::secs as s;
         let rec = &self.r.recommendation;
         if rec.guards.is_empty() {
             return;

@@ -504,7 +504,7 @@ fn mark_recommended(figures: &mut Figures, recommendation: &crate::recommend::Re
                 secs: r.recommended_timeout_s,
                 label: format!(
                     "recommended {} s",
-                    figures::fmt_secs(r.recommended_timeout_s)
+                    crate::render::numbers::secs_plain(r.recommended_timeout_s)
                 ),
             },
         );
@@ -608,12 +608,18 @@ fn decision_marks(current: f64, stuck: f64) -> Vec<figures::TimeMark> {
         figures::TimeMark {
             kind: figures::LineKind::Current,
             secs: current,
-            label: format!("current timeout {} s", figures::fmt_secs(current)),
+            label: format!(
+                "current timeout {} s",
+                crate::render::numbers::secs_plain(current)
+            ),
         },
         figures::TimeMark {
             kind: figures::LineKind::Stuck,
             secs: stuck,
-            label: format!("stuck after {} s", figures::fmt_secs(stuck)),
+            label: format!(
+                "stuck after {} s",
+                crate::render::numbers::secs_plain(stuck)
+            ),
         },
     ]
 }

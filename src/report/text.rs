@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use super::class::{ClassReport, PhaseReport};
-use super::figures::fmt_secs;
 use super::Report;
 use crate::render::escape::terminal;
+use crate::render::numbers::secs_plain;
 
 /// The best model's p99.9 bound of a class, with the family's name.
 pub(crate) fn p999_bound(c: &ClassReport) -> Option<(f64, &'static str)> {
@@ -25,8 +25,8 @@ pub(crate) fn verdict(c: &ClassReport) -> String {
         terminal(&c.class),
         c.n_attempts(),
         healthy,
-        fmt_secs(c.timeout_secs),
-        fmt_secs(c.stuck_threshold_secs)
+        secs_plain(c.timeout_secs),
+        secs_plain(c.stuck_threshold_secs)
     );
     match (p999_bound(c), &c.fit_unavailable) {
         (Some((ucb, family)), _) => {

@@ -255,35 +255,8 @@ impl Family {
                     - sum_terms(&s.events, |p| 2.0 * p.weight * softplus(b * (p.ln_t - la)))
                     - sum_terms(&s.censored, |p| p.weight * softplus(b * (p.ln_t - la)))
             }
-            Family::LognormalMixture2 => {
-                if theta[2].exp() < MIXTURE_MIN_SIGMA || theta[4].exp() < MIXTURE_MIN_SIGMA {
-                    return f64::NEG_INFINITY;
-                }
-                let (lw, lw1) = (-softplus(-theta[0]), -softplus(theta[0]));
-                let (m1, s1, m2, s2) = (theta[1], theta[2].exp(), theta[3], theta[4].exp());
-                sum_terms(&s.events, |p| {
-                    p.weight
-                        * log_add_exp(
-                            lw + lognormal_ln_pdf(m1, s1, p.ln_t),
-                            lw1 + lognormal_ln_pdf(m2, s2, p.ln_t),
-                        )
-                }) + sum_terms(&s.censored, |p| {
-                    p.weight
-                        * log_add_exp(
-                            lw + ln_norm_sf((p.ln_t - m1) / s1),
-                            lw1 + ln_norm_sf((p.ln_t - m2) / s2),
-                        )
-                })
-            }
-            Family::LognormalCure => {
-                let (lpi, lpi1) = (-softplus(-theta[2]), -softplus(theta[2]));
-                let (mu, sigma) = (theta[0], theta[1].exp());
-                s.n_events as f64 * lpi1
-                    + lognormal_event_loglik(mu, theta[1], s)
-                    + sum_terms(&s.censored, |p| {
-                        p.weight * log_add_exp(lpi, lpi1 + ln_norm_sf((p.ln_t - mu) / sigma))
-                    })
-            }
+            Family::LognormalMixture2 => mixture_loglik(theta, s),
+            Family::LognormalCure => cure_loglik(theta, s),
         };
         if v.is_nan() {
             f64::NEG_INFINITY
@@ -403,6 +376,41 @@ fn lognormal_event_loglik(mu: f64, ln_sigma: f64, s: &Sample) -> f64 {
     let sigma = ln_sigma.exp();
     let ss = s.event_ss_ln_t + w * (s.event_mean_ln_t - mu).powi(2);
     -ss / (2.0 * sigma * sigma) - w * (HALF_LN_2PI + ln_sigma) - s.event_sum_ln_t
+}
+
+/// The two-lognormal mixture's log-likelihood (θ: logit weight, μ₁, ln σ₁, μ₂, ln σ₂); −∞
+/// when a σ is below [`MIXTURE_MIN_SIGMA`] (a component collapsed onto one point).
+fn mixture_loglik(theta: &[f64], s: &Sample) -> f64 {
+    if theta[2].exp() < MIXTURE_MIN_SIGMA || theta[4].exp() < MIXTURE_MIN_SIGMA {
+        return f64::NEG_INFINITY;
+    }
+    let (lw, lw1) = (-softplus(-theta[0]), -softplus(theta[0]));
+    let (m1, s1, m2, s2) = (theta[1], theta[2].exp(), theta[3], theta[4].exp());
+    sum_terms(&s.events, |p| {
+        p.weight
+            * log_add_exp(
+                lw + lognormal_ln_pdf(m1, s1, p.ln_t),
+                lw1 + lognormal_ln_pdf(m2, s2, p.ln_t),
+            )
+    }) + sum_terms(&s.censored, |p| {
+        p.weight
+            * log_add_exp(
+                lw + ln_norm_sf((p.ln_t - m1) / s1),
+                lw1 + ln_norm_sf((p.ln_t - m2) / s2),
+            )
+    })
+}
+
+/// The lognormal cure model's log-likelihood (θ: μ, ln σ, logit of the cured share): a
+/// censored record is cured or not yet done.
+fn cure_loglik(theta: &[f64], s: &Sample) -> f64 {
+    let (lpi, lpi1) = (-softplus(-theta[2]), -softplus(theta[2]));
+    let (mu, sigma) = (theta[0], theta[1].exp());
+    s.n_events as f64 * lpi1
+        + lognormal_event_loglik(mu, theta[1], s)
+        + sum_terms(&s.censored, |p| {
+            p.weight * log_add_exp(lpi, lpi1 + ln_norm_sf((p.ln_t - mu) / sigma))
+        })
 }
 
 fn lognormal_loglik(mu: f64, ln_sigma: f64, s: &Sample) -> f64 {

@@ -50,6 +50,27 @@ pub(crate) fn fit_tail(records: &[Record], levels: &[f64]) -> Result<GpdFit, Str
     if n < MIN_N {
         return Err(format!("n < {MIN_N}"));
     }
+    let (u, exc) = exceedances(records)?;
+    let (xi, sigma, v) = max_likelihood(&exc)?;
+    let zeta = exc.len() as f64 / n as f64;
+    let quantiles = levels
+        .iter()
+        .map(|&q| (q, tail_quantile(u, xi, sigma, zeta, q)))
+        .collect();
+    Ok(GpdFit {
+        threshold: u,
+        n_exceedances: exc.len(),
+        zeta,
+        xi,
+        sigma,
+        loglik: -v,
+        quantiles,
+    })
+}
+
+/// The threshold (the 90th percentile, below every censoring time) and the exceedances above
+/// it, `(excess, censored)`; or why there are too few.
+fn exceedances(records: &[Record]) -> Result<(f64, Vec<(f64, bool)>), String> {
     let mut all: Vec<f64> = records.iter().map(|r| r.duration_secs).collect();
     all.sort_by(f64::total_cmp);
     let u = type7(&all, 0.9).ok_or("no data")?;
@@ -72,10 +93,16 @@ pub(crate) fn fit_tail(records: &[Record], levels: &[f64]) -> Result<GpdFit, Str
             exc.len()
         ));
     }
+    Ok((u, exc))
+}
+
+/// The maximum-likelihood `(xi, sigma, -loglik)` of the exceedances (censored ones count by
+/// their survival), from two starting shapes.
+fn max_likelihood(exc: &[(f64, bool)]) -> Result<(f64, f64, f64), String> {
     let negll = |th: &[f64]| -> f64 {
         let (xi, sigma) = (th[0], th[1].exp());
         let mut ll = 0.0;
-        for &(y, c) in &exc {
+        for &(y, c) in exc {
             match ln_f_s(xi, sigma, y) {
                 Some((lf, ls)) => ll += if c { ls } else { lf },
                 None => return f64::INFINITY,
@@ -101,31 +128,21 @@ pub(crate) fn fit_tail(records: &[Record], levels: &[f64]) -> Result<GpdFit, Str
     if v >= super::optimize::PENALTY {
         return Err("no finite likelihood".to_string());
     }
-    let (xi, sigma) = (th[0], th[1].exp());
-    let zeta = exc.len() as f64 / n as f64;
-    let quantiles = levels
-        .iter()
-        .map(|&q| {
-            let r = (1.0 - q) / zeta;
-            let t = if r >= 1.0 {
-                None
-            } else if xi.abs() < 1e-9 {
-                Some(u - sigma * r.ln())
-            } else {
-                Some(u + sigma / xi * (r.powf(-xi) - 1.0))
-            };
-            (q, t.filter(|v| v.is_finite()))
-        })
-        .collect();
-    Ok(GpdFit {
-        threshold: u,
-        n_exceedances: exc.len(),
-        zeta,
-        xi,
-        sigma,
-        loglik: -v,
-        quantiles,
-    })
+    Ok((th[0], th[1].exp(), v))
+}
+
+/// The `q` quantile of the whole distribution from the tail fit (`zeta`: the share above the
+/// threshold `u`); `None` below the threshold or when not finite.
+fn tail_quantile(u: f64, xi: f64, sigma: f64, zeta: f64, q: f64) -> Option<f64> {
+    let r = (1.0 - q) / zeta;
+    let t = if r >= 1.0 {
+        None
+    } else if xi.abs() < 1e-9 {
+        Some(u - sigma * r.ln())
+    } else {
+        Some(u + sigma / xi * (r.powf(-xi) - 1.0))
+    };
+    t.filter(|v| v.is_finite())
 }
 
 #[cfg(test)]

@@ -60,6 +60,26 @@ fn min_rank_reaching(binom: &Binomial, n: u64, target: f64) -> u64 {
     lo
 }
 
+/// Why the one-sided bound is missing, when it is: too few records for its rank, or its rank
+/// lands on or above a censored record.
+fn why_no_bound(
+    ucb_rank: Option<usize>,
+    ucb: Option<f64>,
+    (needed, n): (u64, u64),
+    q: f64,
+    confidence: f64,
+) -> Option<String> {
+    match (ucb_rank, ucb) {
+        (None, _) => Some(format!(
+            "needs n >= {needed} records for a distribution-free bound of the {q} quantile at {confidence} confidence (have {n})"
+        )),
+        (Some(rank), None) => Some(format!(
+            "rank {rank} lands on or above a censored record: the bound needs every censoring time above it; use Kaplan–Meier"
+        )),
+        _ => None,
+    }
+}
+
 /// Interval and bound of the q-quantile at `confidence` (two-sided) and `confidence`
 /// (one-sided). A limit whose rank lands on a censored record or above any censoring time is
 /// `None`.
@@ -79,15 +99,10 @@ pub(crate) fn order_stat_bound(
         .filter(|r| r.censored)
         .map(|r| r.duration_secs)
         .fold(f64::INFINITY, f64::min);
-    let binom = match Binomial::new(q, n) {
-        Ok(b) => b,
-        Err(e) => {
-            return Err(super::error::StatsError::FitFailed {
-                family: "order statistics",
-                reason: e.to_string(),
-            })
-        }
-    };
+    let binom = Binomial::new(q, n).map_err(|e| super::error::StatsError::FitFailed {
+        family: "order statistics",
+        reason: e.to_string(),
+    })?;
     let cdf = |k: i64| -> f64 {
         if k < 0 {
             0.0
@@ -112,15 +127,7 @@ pub(crate) fn order_stat_bound(
     let lower = rank_lower.and_then(|r| value_at(r as u64));
     let upper = rank_upper.and_then(|s| value_at(s as u64));
     let ucb = ucb_rank.and_then(|s| value_at(s as u64));
-    let unavailable = match (ucb_rank, ucb) {
-        (None, _) => Some(format!(
-            "needs n >= {needed} records for a distribution-free bound of the {q} quantile at {confidence} confidence (have {n})"
-        )),
-        (Some(rank), None) => Some(format!(
-            "rank {rank} lands on or above a censored record: the bound needs every censoring time above it; use Kaplan–Meier"
-        )),
-        _ => None,
-    };
+    let unavailable = why_no_bound(ucb_rank, ucb, (needed, n), q, confidence);
     Ok(OrderStatBound {
         q,
         rank_lower,

@@ -102,6 +102,50 @@ fn durations<'m, T: Default>(m: &'m mut BTreeMap<String, T>, name: &str) -> &'m 
     m.get_mut(name).expect("inserted above")
 }
 
+/// Each phase's median over all `boots` (0 s where a boot does not show it), its mean over the
+/// `nt` boots above `p90`, and the excess between them as a share of the latency's
+/// `mean_excess`.
+fn phase_excess<B: BootPhases>(
+    boots: &[&B],
+    p90: f64,
+    nt: f64,
+    mean_excess: f64,
+) -> Vec<PhaseBlame> {
+    // Per phase: the finite durations shown, and their sum over the tail boots.
+    let mut shown: BTreeMap<String, (Vec<f64>, f64)> = BTreeMap::new();
+    for b in boots {
+        let tail = b.latency_secs() > p90;
+        b.each_phase(&mut |name, d| {
+            let (v, tail_sum) = durations(&mut shown, name);
+            if d.is_finite() {
+                v.push(d);
+                if tail {
+                    *tail_sum += d;
+                }
+            }
+        });
+    }
+    let n = boots.len();
+    shown
+        .into_iter()
+        .filter_map(|(name, (mut all, tail_sum))| {
+            // Boots without the phase (or without a finite duration of it) count as 0 s.
+            all.resize(n, 0.0);
+            let all = sorted(all);
+            let median_secs = type7(&all, 0.5)?;
+            let tail_mean_secs = tail_sum / nt;
+            let excess_secs = tail_mean_secs - median_secs;
+            Some(PhaseBlame {
+                phase: name,
+                median_secs,
+                tail_mean_secs,
+                excess_secs,
+                share: excess_secs / mean_excess,
+            })
+        })
+        .collect()
+}
+
 /// Tail blame; `None` when no boot lies strictly above the p90 latency or the excess is zero.
 /// A phase a boot does not show counts as 0 s for it.
 pub(crate) fn tail_blame<B: BootPhases>(boots: &[B]) -> Option<TailBlame> {
@@ -128,39 +172,7 @@ pub(crate) fn tail_blame<B: BootPhases>(boots: &[B]) -> Option<TailBlame> {
     if mean_excess.is_nan() || mean_excess <= 0.0 {
         return None;
     }
-    // Per phase: the finite durations shown, and their sum over the tail boots.
-    let mut shown: BTreeMap<String, (Vec<f64>, f64)> = BTreeMap::new();
-    for b in &boots {
-        let tail = in_tail(b);
-        b.each_phase(&mut |name, d| {
-            let (v, tail_sum) = durations(&mut shown, name);
-            if d.is_finite() {
-                v.push(d);
-                if tail {
-                    *tail_sum += d;
-                }
-            }
-        });
-    }
-    let n = boots.len();
-    let mut phases: Vec<PhaseBlame> = shown
-        .into_iter()
-        .filter_map(|(name, (mut all, tail_sum))| {
-            // Boots without the phase (or without a finite duration of it) count as 0 s.
-            all.resize(n, 0.0);
-            let all = sorted(all);
-            let median_secs = type7(&all, 0.5)?;
-            let tail_mean_secs = tail_sum / nt;
-            let excess_secs = tail_mean_secs - median_secs;
-            Some(PhaseBlame {
-                phase: name,
-                median_secs,
-                tail_mean_secs,
-                excess_secs,
-                share: excess_secs / mean_excess,
-            })
-        })
-        .collect();
+    let mut phases = phase_excess(&boots, p90, nt, mean_excess);
     phases.sort_by(|a, b| {
         b.excess_secs
             .total_cmp(&a.excess_secs)

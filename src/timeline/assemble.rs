@@ -1,6 +1,10 @@
 //! Step two of assembly: group fragments and platform facts by instance, split and join boots,
 //! align clocks, and classify each boot's outcome.
 
+mod build;
+mod plan;
+mod reduce;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -8,29 +12,20 @@ use rayon::prelude::*;
 
 use regex::RegexSet;
 
-use super::boot_time::BootTime;
-use super::clock::When;
-use super::fragment::{Digest, Fragment, PlatformFact};
+use super::fragment::{Fragment, PlatformFact, SourceBoots};
 use super::identity::IdentitySource;
-use super::lean::Labels;
-use super::verdict::{
-    boot_finished_secs, classify, is_sweep_flip, latency, marker_secs, stated_timeout_secs, timed,
-    Failed, Signals, Sweep, TIMEOUT_LABEL,
-};
-use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero, SCHEMA_VERSION};
+use super::verdict::{Signals, Sweep};
+use super::Boot;
 use crate::config::LatencyEnd;
-use crate::event::PlatformAction;
-use crate::record::is_stage;
+use build::build_boot;
+use plan::{finish_attempt, plan_attempts, register_classes, AttemptContext};
+pub(crate) use reduce::reduce;
 
 /// Fragments whose kernel zeros lie closer than this are the same boot: the same rule that
 /// makes files one machine (a reboot within minutes is another boot).
 const SAME_BOOT_SECS: f64 = super::machine::SAME_MACHINE_SECS;
 /// Sources whose clocks put them further apart than this are never one boot.
 const APART_SECS: f64 = 86_400.0;
-
-/// A boot whose kernel appears to start up to this long before a launch belongs to that launch's
-/// attempt (clocks disagree by a little).
-const LAUNCH_SLACK_SECS: f64 = 60.0;
 
 pub(crate) use crate::config::ClassPolicy;
 
@@ -46,9 +41,6 @@ pub(crate) struct Classes {
     /// What latencies run to (`[latency] end`).
     pub(crate) end: LatencyEnd,
 }
-
-/// The class every boot belongs to unless the platform says otherwise.
-pub(crate) use crate::config::DEFAULT_CLASS;
 
 impl Default for Classes {
     fn default() -> Self {
@@ -87,7 +79,7 @@ impl From<&crate::config::Config> for Classes {
 }
 
 impl Classes {
-    fn class(&self, name: &str) -> ClassPolicy {
+    pub(super) fn class(&self, name: &str) -> ClassPolicy {
         crate::config::class_policy(&self.classes, name)
     }
 }
@@ -101,7 +93,10 @@ struct PlatformInfo {
 
 /// [`assemble`], with a line for each source kept out of a boot because its clock puts it
 /// more than a day from the boot's (for stderr).
-pub(crate) fn assemble_noting(digests: Vec<Digest>, policy: &Classes) -> (Vec<Boot>, Vec<String>) {
+pub(crate) fn assemble_noting(
+    digests: Vec<SourceBoots>,
+    policy: &Classes,
+) -> (Vec<Boot>, Vec<String>) {
     let mut boots: Vec<Boot> = Vec::new();
     let notes = assemble_each(digests, policy, &mut |b| boots.push(b));
     boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
@@ -116,10 +111,54 @@ const INSTANCES_AT_ONCE: usize = 4096;
 /// order, each instance's in boot order. A caller that reduces them (`fit`, `recommend`,
 /// `report`) never holds every whole boot at once.
 pub(crate) fn assemble_each(
-    digests: Vec<Digest>,
+    digests: Vec<SourceBoots>,
     policy: &Classes,
     each: &mut dyn FnMut(Boot),
 ) -> Vec<String> {
+    let Gathered {
+        shard_boots,
+        fragments,
+        facts,
+    } = gather(digests);
+    let register_lines = fragments.values().flatten().any(|f| {
+        !f.registered.is_empty() || f.milestones.iter().any(|m| m.name == "register_failed")
+    });
+    let timed_to_register = register_classes(&facts, register_lines, policy);
+    // A boot a timeline shard holds already (a shard beside its raw logs) is one boot.
+    let mut shards = super::dedup::PowerOns::default();
+    for mut b in shard_boots {
+        b.own_attempt();
+        shards.add(&b.instance, super::dedup::boot_power_on(&b));
+        each(b);
+    }
+    let mut repeated = Vec::new();
+    let notes = build_in_batches(
+        fragments,
+        platform_by_instance(facts),
+        &|instance, frags, info| build_instance(instance, frags, info, policy, &timed_to_register),
+        &mut |b| {
+            if shards.holds(&b.instance, super::dedup::boot_power_on(&b)) {
+                repeated.push(format!("{} boot {}", b.instance, b.boot));
+            } else {
+                each(b);
+            }
+        },
+    );
+    notes
+        .into_iter()
+        .chain(super::dedup::read_twice(&repeated))
+        .collect()
+}
+
+/// What the digests hold, gathered: the boots read whole from timelines, the fragments by
+/// instance, and every platform fact.
+struct Gathered {
+    shard_boots: Vec<Boot>,
+    fragments: BTreeMap<String, Vec<Fragment>>,
+    facts: Vec<PlatformFact>,
+}
+
+fn gather(digests: Vec<SourceBoots>) -> Gathered {
     let mut shard_boots = Vec::new();
     let mut fragments: BTreeMap<String, Vec<Fragment>> = BTreeMap::new();
     let mut facts: Vec<PlatformFact> = Vec::new();
@@ -134,27 +173,33 @@ pub(crate) fn assemble_each(
             fragments.entry(f.instance.clone()).or_default().push(f);
         }
     }
-    let register_lines = fragments.values().flatten().any(|f| {
-        !f.registered.is_empty() || f.milestones.iter().any(|m| m.name == "register_failed")
-    });
-    let timed_to_register = register_classes(&facts, register_lines, policy);
-    let mut platform = platform_by_instance(facts);
+    Gathered {
+        shard_boots,
+        fragments,
+        facts,
+    }
+}
+
+/// Builds one instance's boots from its fragments and platform facts, with notes for stderr.
+type BuildInstance<'a> =
+    dyn Fn(&str, Vec<Fragment>, PlatformInfo) -> (Vec<Boot>, Vec<String>) + Sync + 'a;
+
+/// Builds every instance (those with fragments and those the platform names) with `build`,
+/// handing the boots to `each` in instance order. Instances are independent: a batch of them
+/// is built in parallel, their boots handed over in order, and their fragments and facts let
+/// go of before the next batch. Returns the notes of the builds.
+fn build_in_batches(
+    mut fragments: BTreeMap<String, Vec<Fragment>>,
+    mut platform: Vec<PlatformFact>,
+    build: &BuildInstance<'_>,
+    each: &mut dyn FnMut(Boot),
+) -> Vec<String> {
     let instances: BTreeSet<String> = fragments
         .keys()
         .cloned()
         .chain(platform.iter().filter_map(|f| f.instance.clone()))
         .collect();
-    // A boot a timeline shard holds already (a shard beside its raw logs) is one boot.
-    let mut shards = super::dedup::PowerOns::default();
-    for mut b in shard_boots {
-        b.own_attempt();
-        shards.add(&b.instance, super::dedup::boot_power_on(&b));
-        each(b);
-    }
     let mut notes = Vec::new();
-    let mut repeated = Vec::new();
-    // Instances are independent: build a batch of them in parallel, hand their boots over in
-    // order, and let go of their fragments and facts before the next batch.
     let mut instances = instances.into_iter().peekable();
     while instances.peek().is_some() {
         let work: Vec<(String, Vec<Fragment>, PlatformInfo)> = instances
@@ -168,22 +213,13 @@ pub(crate) fn assemble_each(
             .collect();
         let built: Vec<(Vec<Boot>, Vec<String>)> = work
             .into_par_iter()
-            .map(|(instance, frags, info)| {
-                build_instance(&instance, frags, info, policy, &timed_to_register)
-            })
+            .map(|(instance, frags, info)| build(&instance, frags, info))
             .collect();
         for (boots, n) in built {
-            for b in boots {
-                if shards.holds(&b.instance, super::dedup::boot_power_on(&b)) {
-                    repeated.push(format!("{} boot {}", b.instance, b.boot));
-                } else {
-                    each(b);
-                }
-            }
+            boots.into_iter().for_each(&mut *each);
             notes.extend(n);
         }
     }
-    notes.extend(super::dedup::read_twice(&repeated));
     notes
 }
 
@@ -323,112 +359,6 @@ fn group_boots(mut frags: Vec<Fragment>, notes: &mut Vec<String>) -> Vec<Vec<Fra
     groups.into_iter().map(|(_, g)| g).collect()
 }
 
-/// A platform fact of one attempt, with what a `failed` means read once for the whole attempt.
-#[derive(Debug)]
-struct Fact {
-    fact: PlatformFact,
-    /// A `failed` that is the sweep's flip rather than crash evidence.
-    sweep_flip: bool,
-}
-
-/// One boot of an attempt: its fragments and the platform facts that fell while it ran.
-type PlannedBoot = (Vec<Fragment>, Vec<Fact>);
-
-/// One attempt of an instance: its `launched` event (none without platform events), its boots,
-/// and the timeouts its platform events were judged by.
-#[derive(Debug, Default)]
-struct AttemptPlan {
-    launched: Option<PlatformFact>,
-    boots: Vec<PlannedBoot>,
-    timeouts: AttemptTimeouts,
-}
-
-/// The timeouts of an attempt's sweep verdict, as the timeline records them.
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-struct AttemptTimeouts {
-    /// The timeout the platform stated on the attempt's `provision_timeout` or `failed` events
-    /// (the earliest that states one).
-    stated_secs: Option<f64>,
-    /// The timeout its first `failed` event was judged against, when it had one.
-    failed_secs: Option<f64>,
-}
-
-/// What every boot of an attempt shares: its launch, class and timeouts.
-#[derive(Debug)]
-struct AttemptContext<'a> {
-    launched: Option<&'a PlatformFact>,
-    labels: Labels,
-    workspace: Option<String>,
-    class: String,
-    template: Option<String>,
-    timeout_secs: f64,
-    stuck_threshold_secs: f64,
-    /// What latencies run to.
-    end: LatencyEnd,
-}
-
-/// The class a `launched` event's labels put its attempt in: its `class`, else its template's,
-/// else the default.
-fn class_of(labels: &BTreeMap<String, String>, policy: &Classes) -> String {
-    let template_class = labels
-        .get("template")
-        .and_then(|t| policy.templates.get(t))
-        .map(|(c, _)| c);
-    labels
-        .get("class")
-        .or(template_class)
-        .cloned()
-        .unwrap_or_else(|| DEFAULT_CLASS.to_string())
-}
-
-/// The classes whose boots have a register to time: those of the platform's `launched` events,
-/// and the default class when the events launch nothing or a log has register lines (a boot
-/// without a launch is in the default class). Their latencies run to the register under
-/// `[latency] end = "auto"`; the others' to cloud-init's end.
-fn register_classes(
-    facts: &[PlatformFact],
-    register_lines: bool,
-    policy: &Classes,
-) -> BTreeSet<String> {
-    let mut classes: BTreeSet<String> = facts
-        .iter()
-        .filter(|f| f.action == PlatformAction::Launched)
-        .map(|f| class_of(&f.labels, policy))
-        .collect();
-    if register_lines || (classes.is_empty() && !facts.is_empty()) {
-        classes.insert(DEFAULT_CLASS.to_string());
-    }
-    classes
-}
-
-impl<'a> AttemptContext<'a> {
-    fn new(
-        launched: Option<&'a PlatformFact>,
-        workspace: Option<&String>,
-        policy: &Classes,
-        register_classes: &BTreeSet<String>,
-    ) -> Self {
-        let labels = launched.map(|f| f.labels.clone()).unwrap_or_default();
-        let template = labels.get("template").cloned();
-        let template_policy = template.as_ref().and_then(|t| policy.templates.get(t));
-        let class = class_of(&labels, policy);
-        let class_policy = policy.class(&class);
-        let end = policy.end.resolve(register_classes.contains(&class));
-        Self {
-            launched,
-            workspace: launched
-                .and_then(|l| l.workspace.clone())
-                .or_else(|| workspace.cloned()),
-            labels,
-            class,
-            template,
-            timeout_secs: template_policy.map_or(class_policy.timeout_secs, |(_, t)| *t),
-            stuck_threshold_secs: class_policy.stuck_threshold_secs,
-            end,
-        }
-    }
-}
-
 /// The boots of one instance: its fragments split into boots, the boots and platform facts
 /// grouped into attempts, each boot built on its attempt's clock and each attempt decided over
 /// all its boots.
@@ -476,456 +406,10 @@ fn identity_sources(frags: &[Fragment], named_by_platform: bool) -> Vec<Identity
     kinds.into_iter().collect()
 }
 
-/// Groups an instance's boots and platform facts into attempts, one per `launched` event: facts
-/// between two launches belong to the first, a boot to the last launch before its kernel
-/// started. Without a launch each boot is its own attempt and the facts go to the first.
-fn plan_attempts(
-    groups: Vec<Vec<Fragment>>,
-    facts: Vec<PlatformFact>,
-    policy: &Classes,
-    register_classes: &BTreeSet<String>,
-) -> Vec<AttemptPlan> {
-    let launches: Vec<f64> = facts
-        .iter()
-        .filter(|f| f.action == PlatformAction::Launched)
-        .map(|f| f.at)
-        .collect();
-    let starts: Vec<Option<f64>> = groups.iter().map(|g| boot_start(g)).collect();
-    let mut plans: Vec<AttemptPlan> = Vec::new();
-    let mut facts_of: Vec<Vec<PlatformFact>> = Vec::new();
-    if launches.is_empty() {
-        plans.extend(groups.into_iter().map(|g| AttemptPlan {
-            boots: vec![(g, Vec::new())],
-            ..AttemptPlan::default()
-        }));
-        if plans.is_empty() {
-            plans.push(AttemptPlan::default());
-        }
-        facts_of.resize_with(plans.len(), Vec::new);
-        facts_of[0] = facts;
-    } else {
-        plans.resize_with(launches.len(), AttemptPlan::default);
-        facts_of.resize_with(launches.len(), Vec::new);
-        for f in facts {
-            let k = launches.iter().rposition(|&l| l <= f.at).unwrap_or(0);
-            if f.action == PlatformAction::Launched && plans[k].launched.is_none() {
-                plans[k].launched = Some(f.clone());
-            }
-            facts_of[k].push(f);
-        }
-        for (g, start) in groups.into_iter().zip(&starts) {
-            let k = start
-                .and_then(|s| launches.iter().rposition(|&l| l <= s + LAUNCH_SLACK_SECS))
-                .unwrap_or(0);
-            plans[k].boots.push((g, Vec::new()));
-        }
-    }
-    for (plan, facts) in plans.iter_mut().zip(facts_of) {
-        if plan.boots.is_empty() {
-            plan.boots.push((Vec::new(), Vec::new()));
-        }
-        let ctx = AttemptContext::new(plan.launched.as_ref(), None, policy, register_classes);
-        let zero = ctx
-            .launched
-            .map(|l| l.at)
-            .or_else(|| plan.boots.first().and_then(|b| boot_start(&b.0)));
-        let (flips, timeouts) = sweep_flips(&facts, zero, ctx.timeout_secs, &policy.sweep);
-        plan.timeouts = timeouts;
-        let starts: Vec<Option<f64>> = plan.boots.iter().map(|b| boot_start(&b.0)).collect();
-        for (fact, sweep_flip) in facts.into_iter().zip(flips) {
-            // A fact belongs to the last boot that had started by then (the first otherwise).
-            let k = starts
-                .iter()
-                .rposition(|s| s.is_some_and(|s| s <= fact.at))
-                .unwrap_or(0);
-            plan.boots[k].1.push(Fact { fact, sweep_flip });
-        }
-    }
-    plans
-}
-
-/// Wall-clock epoch seconds of a boot's kernel start: the median of its fragments' estimates.
-fn boot_start(frags: &[Fragment]) -> Option<f64> {
-    BootTime::of(frags, None).kernel_zero
-}
-
-/// For each fact of an attempt, whether it is a `failed` that is the sweep's flip (`zero`: epoch
-/// seconds the attempt's age counts from), and the timeouts they were judged by: a `failed`
-/// is judged against the timeout it states, else the one the attempt's other timeout or
-/// `failed` events state, else the declared one.
-fn sweep_flips(
-    facts: &[PlatformFact],
-    zero: Option<f64>,
-    declared_timeout_secs: f64,
-    sweep: &Sweep,
-) -> (Vec<bool>, AttemptTimeouts) {
-    let is_timeout = |f: &&PlatformFact| {
-        matches!(
-            f.action,
-            PlatformAction::ProvisionTimeout | PlatformAction::Failed
-        )
-    };
-    let stated =
-        |f: &PlatformFact| stated_timeout_secs(f.labels.get(TIMEOUT_LABEL).map(String::as_str));
-    let attempt_stated = facts
-        .iter()
-        .filter(is_timeout)
-        .filter_map(|f| Some((f.at, stated(f)?)))
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, secs)| secs);
-    let timeouts: Vec<f64> = facts
-        .iter()
-        .filter(|f| f.action == PlatformAction::ProvisionTimeout)
-        .map(|f| f.at)
-        .collect();
-    let judged = |f: &PlatformFact| stated(f).or(attempt_stated);
-    let flips = facts
-        .iter()
-        .map(|f| {
-            f.action == PlatformAction::Failed
-                && is_sweep_flip(
-                    &Failed {
-                        age_secs: zero.map(|z| f.at - z),
-                        reason: f.labels.get("reason").map(String::as_str),
-                        from_provision_timeout_secs: timeouts
-                            .iter()
-                            .map(|t| f.at - t)
-                            .min_by(|a, b| a.abs().total_cmp(&b.abs())),
-                        stated_timeout_secs: judged(f),
-                    },
-                    declared_timeout_secs,
-                    sweep,
-                )
-        })
-        .collect();
-    let failed_secs = facts
-        .iter()
-        .filter(|f| f.action == PlatformAction::Failed)
-        .min_by(|a, b| a.at.total_cmp(&b.at))
-        .map(|f| judged(f).unwrap_or(declared_timeout_secs));
-    (
-        flips,
-        AttemptTimeouts {
-            stated_secs: attempt_stated,
-            failed_secs,
-        },
-    )
-}
-
-/// Decides an attempt over all its boots and writes the verdict on each; a boot after the
-/// first shows the reboot that started it as a phase (on the attempt's clock).
-fn finish_attempt(
-    boots: &mut [Boot],
-    number: usize,
-    s: &Signals,
-    ctx: &AttemptContext<'_>,
-    timeouts: AttemptTimeouts,
-) {
-    let outcome = classify(s, ctx.stuck_threshold_secs);
-    let from = boots.first().map_or(Zero::KernelStart, |b| b.zero);
-    let latency = latency(outcome, s, from).map(|l| Latency {
-        secs: milli(l.secs),
-        ..l
-    });
-    let mut previous_end: Option<f64> = None;
-    for b in boots.iter_mut() {
-        b.attempt = number;
-        b.attempt_outcome = Some(outcome);
-        b.attempt_latency = latency;
-        b.attempt_flip_secs = s.flip_secs.map(milli);
-        b.attempt_stated_timeout_secs = timeouts.stated_secs;
-        b.attempt_failed_timeout_secs = timeouts.failed_secs;
-        let start = b
-            .milestones
-            .iter()
-            .find(|m| m.name == "kernel_start")
-            .map(|m| (m.at_secs, m.source.clone()));
-        if let (Some(end), Some((start, source)), Zero::Launch) = (previous_end, start, b.zero) {
-            if end <= start {
-                let at = b.phases.partition_point(|p| p.start_secs <= end);
-                b.phases.insert(
-                    at,
-                    Phase {
-                        name: "reboot".into(),
-                        depth: 0,
-                        start_secs: end,
-                        end_secs: Some(start),
-                        result: None,
-                        source,
-                    },
-                );
-            }
-        }
-        previous_end = b.observed_secs;
-    }
-}
-
-/// Builds one boot of an attempt from its fragments and the platform facts that fell while it
-/// ran, with its own outcome and the signals its attempt is decided on.
-fn build_boot(
-    instance: &str,
-    number: usize,
-    frags: &[Fragment],
-    facts: &[Fact],
-    ctx: &AttemptContext<'_>,
-) -> (Boot, Signals) {
-    let launched = ctx.launched;
-
-    let clock = BootTime::of(frags, launched.map(|l| l.at));
-    let (zero, zero_wall, clock_skew_secs) = (clock.zero, clock.zero_wall, clock.skew_secs);
-    // Times of a source with no year are good for durations, not for dates: none is shown.
-    let undated = launched.is_none() && frags.iter().any(|f| f.undated);
-    let shown_wall = |w: Option<chrono::DateTime<chrono::Utc>>| w.filter(|_| !undated);
-    let to_wall = |w: When| clock.to_wall(w);
-    let secs = |w: When| clock.secs(w);
-
-    let mut phases: Vec<Phase> = Vec::new();
-    let mut milestones: Vec<Milestone> = Vec::new();
-    let mut registered: Vec<(f64, String)> = Vec::new();
-    let mut last_seen: Option<f64> = None;
-    let mut crash: Option<(Evidence, Option<f64>)> = None;
-    let mut sources: BTreeSet<String> = BTreeSet::new();
-    let note = |last: &mut Option<f64>, t: Option<f64>| {
-        if let Some(t) = t {
-            *last = Some(last.map_or(t, |l: f64| l.max(t)));
-        }
-    };
-    for f in frags {
-        sources.insert(f.source.to_string());
-        for p in &f.phases {
-            let Some(start) = secs(p.start) else { continue };
-            let end = p.end.and_then(secs);
-            phases.push(Phase {
-                name: p.name.clone(),
-                depth: p.depth,
-                start_secs: start,
-                end_secs: end,
-                result: p.result.clone(),
-                source: p.source.to_string(),
-            });
-        }
-        for m in &f.milestones {
-            if let Some(at) = secs(m.at) {
-                milestones.push(Milestone {
-                    name: m.name.to_string(),
-                    at_secs: at,
-                    wall: shown_wall(to_wall(m.at).and_then(utc)),
-                    source: m.source.to_string(),
-                });
-            }
-        }
-        for m in &f.registered {
-            if let Some(at) = secs(m.at) {
-                registered.push((at, m.source.to_string()));
-            }
-        }
-        note(&mut last_seen, f.last.and_then(secs));
-        if crash.is_none() {
-            if let Some((e, w)) = f.crash.as_deref() {
-                crash = Some((e.clone(), w.and_then(secs)));
-            }
-        }
-    }
-    // Platform facts.
-    let rel = |at: f64| zero_wall.map(|z| at - z);
-    let mut flip: Option<f64> = None;
-    let mut deleted: Option<f64> = None;
-    let mut platform_registered: Vec<(f64, String)> = Vec::new();
-    for Fact {
-        fact: f,
-        sweep_flip,
-    } in facts
-    {
-        sources.insert(f.source.path.split(':').next().unwrap_or("").to_string());
-        let Some(at) = rel(f.at) else { continue };
-        note(&mut last_seen, Some(at));
-        let name = match f.action {
-            PlatformAction::Launched => "launched",
-            PlatformAction::Registered => {
-                let ok = f
-                    .labels
-                    .get("status")
-                    .is_none_or(|s| s.starts_with('2') && s.len() == 3);
-                if ok {
-                    platform_registered.push((at, f.source.to_string()));
-                    continue;
-                }
-                "register_failed"
-            }
-            PlatformAction::ProvisionTimeout => {
-                flip = Some(flip.map_or(at, |x: f64| x.min(at)));
-                "timed_out"
-            }
-            PlatformAction::Failed if *sweep_flip => {
-                flip = Some(flip.map_or(at, |x: f64| x.min(at)));
-                "failed"
-            }
-            PlatformAction::Failed => {
-                if crash.is_none() {
-                    let reason = f
-                        .labels
-                        .get("reason")
-                        .cloned()
-                        .unwrap_or_else(|| "unstated".into());
-                    crash = Some((
-                        Evidence {
-                            kind: "platform_failed".into(),
-                            line: format!("platform failed: {reason}"),
-                            source: f.source.to_string(),
-                        },
-                        Some(at),
-                    ));
-                }
-                "failed"
-            }
-            PlatformAction::Deleted => {
-                deleted = Some(deleted.map_or(at, |x: f64| x.min(at)));
-                "deleted"
-            }
-        };
-        milestones.push(Milestone {
-            name: name.into(),
-            at_secs: at,
-            wall: utc(f.at),
-            source: f.source.to_string(),
-        });
-    }
-    // The platform's own record of the register is what the sweep judges by; a console's
-    // register line stands in when the platform's is missing.
-    registered.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let register = platform_registered
-        .iter()
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .cloned()
-        .or_else(|| registered.first().cloned());
-    if let Some((at, src)) = &register {
-        milestones.push(Milestone {
-            name: "registered".into(),
-            at_secs: *at,
-            wall: shown_wall(zero_wall.and_then(|z| utc(z + at))),
-            source: src.clone(),
-        });
-        // The agent's part: from cloud-init's end (or the last stage's end) to the register.
-        let ci_end = milestones
-            .iter()
-            .filter(|m| m.name == "boot_finished" && m.at_secs <= *at)
-            .map(|m| m.at_secs)
-            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
-            .or_else(|| {
-                phases
-                    .iter()
-                    .filter(|p| p.name == "modules-final")
-                    .filter_map(|p| p.end_secs)
-                    .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
-            });
-        if let Some(e) = ci_end {
-            phases.push(Phase {
-                name: "agent-to-register".into(),
-                depth: 0,
-                start_secs: e,
-                end_secs: Some(*at),
-                result: None,
-                source: src.clone(),
-            });
-        }
-    }
-    let observed = deleted.or(last_seen);
-    let reached = match &ctx.end {
-        // `auto` was resolved with the class (AttemptContext::new).
-        LatencyEnd::Registered | LatencyEnd::Auto => register.as_ref().map(|r| r.0),
-        LatencyEnd::BootFinished => boot_finished_secs(&milestones, &phases),
-        LatencyEnd::Marker(name) => marker_secs(name, &milestones),
-    };
-    // A boot whose start no source saw can be neither timed nor taken as stuck: what its
-    // sources show is kept, and its outcome is `unknown` unless it crashed or was flipped.
-    let timed = timed(zero, frags.iter().any(|f| f.saw_start));
-    let signals = Signals {
-        registered_secs: reached.filter(|_| timed),
-        flip_secs: flip,
-        crashed: crash.is_some(),
-        observed_secs: observed.filter(|_| timed),
-    };
-    let stuck_threshold_secs = ctx.stuck_threshold_secs;
-    let outcome = classify(&signals, stuck_threshold_secs);
-    let latency = latency(outcome, &signals, zero);
-    // Seconds to the millisecond: stable text in every output, equal across shards.
-    for p in &mut phases {
-        p.start_secs = milli(p.start_secs);
-        p.end_secs = p.end_secs.map(milli);
-    }
-    for m in &mut milestones {
-        m.at_secs = milli(m.at_secs);
-    }
-    let latency = latency.map(|l| Latency {
-        secs: milli(l.secs),
-        ..l
-    });
-    let observed = observed.map(milli);
-    let clock_skew_secs = clock_skew_secs.map(milli);
-    phases.sort_by(|a, b| {
-        a.start_secs
-            .total_cmp(&b.start_secs)
-            .then(a.depth.cmp(&b.depth))
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    dedup_phases(&mut phases);
-    // Stage starts and finishes are milestones too (from the phases kept, once each).
-    for p in phases.iter().filter(|p| p.depth == 1 && is_stage(&p.name)) {
-        milestones.push(Milestone {
-            name: format!("{}_start", p.name),
-            at_secs: p.start_secs,
-            wall: shown_wall(zero_wall.and_then(|z| utc(z + p.start_secs))),
-            source: p.source.clone(),
-        });
-        if let Some(e) = p.end_secs {
-            milestones.push(Milestone {
-                name: format!("{}_finish", p.name),
-                at_secs: e,
-                wall: shown_wall(zero_wall.and_then(|z| utc(z + e))),
-                source: p.source.clone(),
-            });
-        }
-    }
-    dedup_milestones(&mut milestones);
-    phases.shrink_to_fit();
-    milestones.shrink_to_fit();
-    let boot = Boot {
-        schema_version: SCHEMA_VERSION,
-        identity: Vec::new(),
-        instance: instance.to_string(),
-        workspace: ctx.workspace.clone(),
-        class: ctx.class.clone(),
-        template: ctx.template.clone(),
-        boot: number,
-        zero,
-        zero_wall: shown_wall(zero_wall.and_then(utc)),
-        launched: launched.and_then(|l| utc(l.at)),
-        outcome,
-        latency,
-        timeout_secs: ctx.timeout_secs,
-        stuck_threshold_secs,
-        observed_secs: observed,
-        evidence: if outcome == Outcome::Crashed {
-            crash.map(|c| c.0)
-        } else {
-            None
-        },
-        phases,
-        milestones,
-        clock_skew_secs,
-        clock_steps: clock.steps(frags, milli),
-        sources: sources.into_iter().filter(|s| !s.is_empty()).collect(),
-        labels: (*ctx.labels).clone(),
-        end: ctx.end.as_str().to_string(),
-        // Decided over the whole attempt by `finish_attempt`.
-        attempt: 0,
-        attempt_outcome: None,
-        attempt_latency: None,
-        attempt_flip_secs: None,
-        attempt_stated_timeout_secs: None,
-        attempt_failed_timeout_secs: None,
-    };
-    (boot, signals)
+#[cfg(test)]
+/// Builds boot timelines from digests.
+pub(crate) fn assemble(digests: Vec<SourceBoots>, policy: &Classes) -> Vec<Boot> {
+    assemble_noting(digests, policy).0
 }
 
 /// Seconds to the millisecond, the precision every boot's times and durations are kept at:
@@ -943,65 +427,12 @@ fn utc(epoch_secs: f64) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::from_timestamp_millis((epoch_secs * 1e3).round() as i64)
 }
 
-/// The same milestone read from two sources (a console and a cloud-init.log) is kept once:
-/// the first by time within a second of another of its name.
-fn dedup_milestones(m: &mut Vec<Milestone>) {
-    m.sort_by(|a, b| {
-        a.at_secs
-            .total_cmp(&b.at_secs)
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    let mut kept: Vec<Milestone> = Vec::with_capacity(m.len());
-    for x in m.drain(..) {
-        let dup = kept
-            .iter()
-            .rev()
-            .take_while(|k| x.at_secs - k.at_secs <= 1.5)
-            .any(|k| k.name == x.name);
-        if !dup {
-            kept.push(x);
-        }
-    }
-    *m = kept;
-}
-
-/// The same phase from two sources: keep the one that finished (or the first).
-fn dedup_phases(p: &mut Vec<Phase>) {
-    let mut kept: Vec<Phase> = Vec::with_capacity(p.len());
-    for x in p.drain(..) {
-        if let Some(k) = kept
-            .iter_mut()
-            .rev()
-            .take_while(|k| x.start_secs - k.start_secs <= 1.5)
-            .find(|k| k.name == x.name)
-        {
-            // Prefer the reading that finished, then the one that states a result (a
-            // cloud-init.log over a console's banners).
-            let better = (k.end_secs.is_none() && x.end_secs.is_some())
-                || (k.end_secs.is_some() == x.end_secs.is_some()
-                    && k.result.is_none()
-                    && x.result.is_some());
-            if better {
-                *k = x;
-            }
-            continue;
-        }
-        kept.push(x);
-    }
-    *p = kept;
-}
-
-#[cfg(test)]
-/// Builds boot timelines from digests.
-pub(crate) fn assemble(digests: Vec<Digest>, policy: &Classes) -> Vec<Boot> {
-    assemble_noting(digests, policy).0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{BootClock, Event, EventKind, Location, SinceBoot, Stamp};
+    use crate::event::{BootClock, Event, EventKind, Location, PlatformAction, SinceBoot, Stamp};
     use crate::timeline::fragment::digest;
+    use crate::timeline::{Outcome, Zero};
     use chrono::DateTime;
     use std::sync::Arc;
 
@@ -1093,74 +524,6 @@ mod tests {
             ..Classes::default()
         };
         assemble(digests, &classes)
-    }
-
-    fn fact(action: PlatformAction, at: f64, labels: &[(&str, &str)]) -> PlatformFact {
-        PlatformFact {
-            action,
-            at,
-            instance: Some("i-1".into()),
-            workspace: Some("w1".into()),
-            labels: Arc::new(
-                labels
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            ),
-            source: Location::new("events.jsonl".into(), 1),
-        }
-    }
-
-    #[test]
-    fn a_failed_is_judged_at_the_timeout_its_attempt_states() {
-        const NEVER: (&str, &str) = ("reason", "never called /registry/register");
-        let sweep = Sweep::default();
-        let launched = fact(PlatformAction::Launched, 0.0, &[]);
-        // Its own event states 600 s: the flip, though 720 s is declared.
-        let own = [
-            launched.clone(),
-            fact(
-                PlatformAction::Failed,
-                659.0,
-                &[NEVER, ("timeout_s", "600")],
-            ),
-        ];
-        let (flips, t) = sweep_flips(&own, Some(0.0), 720.0, &sweep);
-        assert_eq!(flips, [false, true]);
-        assert_eq!((t.stated_secs, t.failed_secs), (Some(600.0), Some(600.0)));
-        // A provision_timeout of the attempt states it, two sweep periods before the failed.
-        let beside = [
-            launched.clone(),
-            fact(
-                PlatformAction::ProvisionTimeout,
-                520.0,
-                &[("timeout_s", "500")],
-            ),
-            fact(PlatformAction::Failed, 659.0, &[NEVER]),
-        ];
-        let (flips, t) = sweep_flips(&beside, Some(0.0), 720.0, &sweep);
-        assert_eq!(flips, [false, false, true]);
-        assert_eq!((t.stated_secs, t.failed_secs), (Some(500.0), Some(500.0)));
-        // Nothing stated: the declared timeout judges it, a crash as before.
-        let unstated = [
-            launched.clone(),
-            fact(PlatformAction::Failed, 659.0, &[NEVER]),
-        ];
-        let (flips, t) = sweep_flips(&unstated, Some(0.0), 720.0, &sweep);
-        assert_eq!(flips, [false, false]);
-        assert_eq!((t.stated_secs, t.failed_secs), (None, Some(720.0)));
-        // A stated timeout on a launch is no timeout event's: it states nothing.
-        let on_launch = [
-            fact(PlatformAction::Launched, 0.0, &[("timeout_s", "600")]),
-            fact(PlatformAction::Failed, 659.0, &[NEVER]),
-        ];
-        assert_eq!(
-            sweep_flips(&on_launch, Some(0.0), 720.0, &sweep).0,
-            [false, false]
-        );
-        // No failed event: nothing judged.
-        let (_, t) = sweep_flips(&beside[..2], Some(0.0), 720.0, &sweep);
-        assert_eq!((t.stated_secs, t.failed_secs), (Some(500.0), None));
     }
 
     #[test]
@@ -1357,7 +720,7 @@ mod tests {
             Arc::from("vm/cloud-init-output.log"),
             banners_from(0),
         )];
-        digests.push(Digest {
+        digests.push(SourceBoots {
             platform: vec![PlatformFact {
                 action: PlatformAction::Launched,
                 at: 1_665_062_800.0,
@@ -1366,7 +729,7 @@ mod tests {
                 labels: Default::default(),
                 source: Location::new("events.jsonl".into(), 1),
             }],
-            ..Digest::default()
+            ..SourceBoots::default()
         });
         let boots = assemble(digests, &Classes::default());
         assert_eq!(boots[0].end, "registered");

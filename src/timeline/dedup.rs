@@ -11,14 +11,25 @@ use std::sync::Arc;
 use super::fragment::PlatformFact;
 use super::identity::IdentitySource;
 use super::machine::SAME_MACHINE_SECS;
-use super::{Boot, Digest, Zero};
+use super::{Boot, SourceBoots, Zero};
 use crate::event::PlatformAction;
-use crate::ingest::SourceReport;
 use crate::sources;
+
+/// What finding copies needs of the report of reading a source (implemented by
+/// `ingest::SourceReport`): its path, the size and digest of its bytes, and a way to forget
+/// its line counts.
+pub(crate) trait SourceRead {
+    /// The path as given.
+    fn path(&self) -> &PathBuf;
+    /// Size and digest of its bytes, when its content was compared.
+    fn content(&self) -> (Option<u64>, Option<u128>);
+    /// Forgets what reading it counted (its lines were counted once already).
+    fn forget_summary(&mut self);
+}
 
 /// A source dropped because an earlier one has the same bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Copy {
+pub(crate) struct RepeatedSource {
     /// The source dropped.
     pub(crate) path: PathBuf,
     /// The earlier source it repeats, which was kept.
@@ -38,7 +49,7 @@ pub(crate) struct RepeatedBoot {
 
 /// The machines a source speaks of, when its identity is decided by evidence (an id, an
 /// instance folder, the wall clock); `None` when it names none (each file its own).
-fn machines_of(d: &Digest) -> Option<BTreeSet<&str>> {
+fn machines_of(d: &SourceBoots) -> Option<BTreeSet<&str>> {
     let named = d
         .fragments
         .iter()
@@ -50,8 +61,8 @@ fn machines_of(d: &Digest) -> Option<BTreeSet<&str>> {
 /// For each source, the earlier source it is a copy of: the same bytes saying the same thing
 /// about the same machine. Equal files in two instance folders are two machines' files, not
 /// copies; a file that names no machine repeats any earlier one with its bytes.
-fn copies_of(digests: &[Digest], reports: &[SourceReport]) -> Vec<Option<usize>> {
-    let keys: Vec<_> = reports.iter().map(|r| r.content).collect();
+fn copies_of(digests: &[SourceBoots], reports: &[impl SourceRead]) -> Vec<Option<usize>> {
+    let keys: Vec<_> = reports.iter().map(|r| r.content()).collect();
     let same_bytes = sources::repeats(&keys);
     let mut kept: Vec<Option<usize>> = vec![None; digests.len()];
     for (i, first) in same_bytes.into_iter().enumerate() {
@@ -71,15 +82,18 @@ fn copies_of(digests: &[Digest], reports: &[SourceReport]) -> Vec<Option<usize>>
 /// Empties the digests of sources whose content repeats an earlier source's about the same
 /// machine, and clears their reports' summaries (their lines were counted once already).
 /// Returns the copies.
-pub(crate) fn drop_copies(digests: &mut [Digest], reports: &mut [SourceReport]) -> Vec<Copy> {
+pub(crate) fn drop_copies(
+    digests: &mut [SourceBoots],
+    reports: &mut [impl SourceRead],
+) -> Vec<RepeatedSource> {
     let mut copies = Vec::new();
     for (i, kept) in copies_of(digests, reports).into_iter().enumerate() {
         let Some(kept) = kept else { continue };
-        digests[i] = Digest::default();
-        reports[i].summary = None;
-        copies.push(Copy {
-            path: reports[i].path.clone(),
-            kept: reports[kept].path.clone(),
+        digests[i] = SourceBoots::default();
+        reports[i].forget_summary();
+        copies.push(RepeatedSource {
+            path: reports[i].path().clone(),
+            kept: reports[kept].path().clone(),
         });
     }
     copies
@@ -87,7 +101,10 @@ pub(crate) fn drop_copies(digests: &mut [Digest], reports: &mut [SourceReport]) 
 
 /// Keeps each (instance, boot) read from timeline shards once, from the first shard in
 /// input order that holds it. Returns the boots dropped.
-pub(crate) fn drop_repeated_boots(digests: &mut [Digest], paths: &[PathBuf]) -> Vec<RepeatedBoot> {
+pub(crate) fn drop_repeated_boots(
+    digests: &mut [SourceBoots],
+    paths: &[PathBuf],
+) -> Vec<RepeatedBoot> {
     // Keyed by a shared id: a lean boot's costs no copy.
     let mut seen: HashSet<(Arc<str>, usize)> = HashSet::new();
     let mut repeated = Vec::new();
@@ -145,7 +162,7 @@ fn event_key(f: &PlatformFact) -> EventKey {
 /// same export on stdin and as a file, a gzip or CRLF or reordered copy, two exports that
 /// overlap. Returns, per source, how many of its events were repeats.
 pub(crate) fn drop_repeated_events(
-    digests: &mut [Digest],
+    digests: &mut [SourceBoots],
     paths: &[PathBuf],
 ) -> Vec<RepeatedEvents> {
     let mut seen: HashSet<EventKey> = HashSet::new();
@@ -218,7 +235,7 @@ pub(crate) fn read_twice(boots: &[String]) -> Option<String> {
     (!boots.is_empty()).then(|| {
         format!(
             "{} read both from a timeline shard and from raw logs, counted once: {}",
-            crate::render::count(boots.len(), "boot"),
+            crate::render::numbers::count(boots.len(), "boot"),
             crate::render::name_list(boots)
         )
     })

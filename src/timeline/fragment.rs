@@ -7,28 +7,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use super::clock::Anchor;
 pub(crate) use super::clock::When;
-use super::clock::{Anchor, ClockMap, Segmenter};
 use super::identity::{self, IdentitySource};
+mod open_boot;
+
 use super::{Boot, ClockStep, Evidence};
 use crate::event::{
-    epoch_secs as epoch, stage_of_action, uptime_went_back, BootClock, CrashKind, Edge, Event,
-    EventKind, IdEvidence, Location, PlatformAction, Stamp, StartupTotals,
+    epoch_secs as epoch, stage_of_action, uptime_went_back, BootClock, Event, EventKind,
+    IdEvidence, Location, PlatformAction, Stamp,
 };
-use crate::record::{self, RecordClock, SpanEnd};
-
-/// The most precise reading of a stamp: since-boot when it has one (sub-second), else wall.
-fn when_of(s: &Stamp) -> Option<When> {
-    if let Some(b) = s.since_boot {
-        if matches!(
-            b.clock,
-            BootClock::Kernel | BootClock::Uptime | BootClock::Journal
-        ) {
-            return Some(When::Boot(b.secs));
-        }
-    }
-    s.wall.map(|w| When::Wall(epoch(w)))
-}
+use open_boot::{close, Open};
 
 /// Where an item of a fragment was found: a line of its source, or the source as a whole
 /// (systemd's startup totals). The path is the source's, shared: an item costs no copy of it.
@@ -194,7 +183,7 @@ pub(crate) struct PlatformFact {
     pub(crate) workspace: Option<String>,
     /// Labels (class, template, status, timeout_s, reason, …), shared by the facts of a
     /// source that carry the same set.
-    pub(crate) labels: super::lean::Labels,
+    pub(crate) labels: super::Labels,
     /// Where.
     pub(crate) source: Location,
 }
@@ -208,9 +197,11 @@ pub(crate) type PlatformFacts = Vec<PlatformFact>;
 /// boot kept costs memory.
 pub(crate) const MAX_BOOTS_PER_SOURCE: usize = 100_000;
 
-/// What one source gave.
+/// What one source gave, boot by boot: its per-boot fragments, its platform events and the
+/// boots it held whole (a timeline input). Not a hash: the hashes of a source's bytes are
+/// [`crate::input::ContentHash`] and its SHA-256.
 #[derive(Debug, Default)]
-pub(crate) struct Digest {
+pub(crate) struct SourceBoots {
     /// Per-boot fragments.
     pub(crate) fragments: Vec<Fragment>,
     /// Platform events.
@@ -312,7 +303,7 @@ fn shrunk(mut f: Fragment) -> Fragment {
 pub(crate) struct Digester {
     path: Arc<str>,
     current: Option<Open>,
-    out: Digest,
+    out: SourceBoots,
     kept: Kept,
     /// The source said its year is unknown.
     undated: bool,
@@ -320,91 +311,7 @@ pub(crate) struct Digester {
     max_boots: usize,
     cut: Option<Location>,
     /// The platform events' label sets, one copy each.
-    labels: HashSet<super::lean::Labels>,
-}
-
-/// A unit `systemd-analyze critical-chain` placed on the userspace clock.
-#[derive(Debug)]
-struct UserspaceUnit {
-    unit: String,
-    start: Option<f64>,
-    active: f64,
-    source: Origin,
-}
-
-#[derive(Debug)]
-struct Open {
-    frag: Fragment,
-    records: record::Builder,
-    /// Events with two clocks, cut where the wall clock stepped.
-    clock: Segmenter,
-    last_up: Option<f64>,
-    saw_finished: bool,
-    /// A stage banner was seen: a later `init-local` one is a new boot.
-    saw_stage_banner: bool,
-    /// Open marker spans by name.
-    open_markers: BTreeMap<String, (When, Origin)>,
-    /// How many items each marker name has put in this boot (milestones and spans).
-    marker_counts: BTreeMap<String, u64>,
-    content: bool,
-    startup: Option<(StartupTotals, Option<When>)>,
-    /// Units on systemd's userspace clock (`critical-chain`): name, activation start (with
-    /// `+duration`) and when it became active, seconds since userspace started.
-    units: Vec<UserspaceUnit>,
-    /// The latest wall-only time (by value, and the last read: a clock set back makes them
-    /// differ), mapped to the since-boot clock at the end.
-    last_wall: Option<f64>,
-    latest_wall: Option<f64>,
-    last_boot: Option<f64>,
-}
-
-impl Open {
-    /// The latest moment seen so far (for events without a stamp of their own).
-    fn last_seen(&self) -> Option<When> {
-        self.last_boot
-            .map(When::Boot)
-            .or(self.last_wall.map(When::Wall))
-    }
-
-    fn new(source: &Arc<str>) -> Self {
-        Self {
-            frag: Fragment {
-                instance: source.to_string(),
-                source: source.clone(),
-                ..Fragment::default()
-            },
-            records: record::Builder::new(),
-            clock: Segmenter::default(),
-            last_up: None,
-            saw_finished: false,
-            saw_stage_banner: false,
-            open_markers: BTreeMap::new(),
-            marker_counts: BTreeMap::new(),
-            content: false,
-            startup: None,
-            units: Vec::new(),
-            last_wall: None,
-            latest_wall: None,
-            last_boot: None,
-        }
-    }
-
-    fn observe(&mut self, w: Option<When>) {
-        let Some(w) = w else { return };
-        self.content = true;
-        if self.frag.first.is_none() {
-            self.frag.first = Some(w);
-        }
-        // The latest of each kind; compared once the clocks are aligned (`close`).
-        match w {
-            When::Wall(x) => {
-                self.last_wall = Some(self.last_wall.map_or(x, |l| l.max(x)));
-                self.latest_wall = Some(x);
-                self.clock.note_wall(x);
-            }
-            When::Boot(x) => self.last_boot = Some(self.last_boot.map_or(x, |l| l.max(x))),
-        }
-    }
+    labels: HashSet<super::Labels>,
 }
 
 impl Digester {
@@ -413,7 +320,7 @@ impl Digester {
         Self {
             path,
             current: None,
-            out: Digest::default(),
+            out: SourceBoots::default(),
             kept: Kept::default(),
             undated: false,
             max_boots: MAX_BOOTS_PER_SOURCE,
@@ -424,7 +331,7 @@ impl Digester {
 
     /// The shared copy of a platform event's labels: a source of a million events carries a
     /// handful of label sets (a class, a template, a status).
-    fn shared_labels(&mut self, labels: &BTreeMap<String, String>) -> super::lean::Labels {
+    fn shared_labels(&mut self, labels: &BTreeMap<String, String>) -> super::Labels {
         if let Some(l) = self.labels.get(labels) {
             return l.clone();
         }
@@ -434,7 +341,7 @@ impl Digester {
     }
 
     /// This digester keeping at most `boots` boots of its source (at least one): a boot begun
-    /// beyond them ends what is read as boots ([`Digest::boots_cut`]). Boots read whole from a
+    /// beyond them ends what is read as boots ([`SourceBoots::boots_cut`]). Boots read whole from a
     /// timeline are not counted: a shard holds a fleet.
     pub(crate) fn with_max_boots(mut self, boots: usize) -> Self {
         self.max_boots = boots.max(1);
@@ -481,65 +388,16 @@ impl Digester {
         d
     }
 
-    /// Adds an event.
+    /// Adds an event: platform events and the events that say whose boot this is or where a
+    /// boot begins are decided here; what a boot shows goes to the open boot.
     pub(crate) fn push(&mut self, e: Event) {
         if self.cut.is_some() && !matches!(e.kind, EventKind::Platform { .. }) {
             return;
         }
-        let w = when_of(&e.stamp);
-        match &e.kind {
-            EventKind::Platform {
-                action,
-                instance,
-                workspace,
-                labels,
-            } => {
-                if let Some(at) = e.stamp.wall {
-                    let labels = self.shared_labels(labels);
-                    self.out.platform.push(PlatformFact {
-                        action: *action,
-                        at: epoch(at),
-                        instance: instance.clone(),
-                        workspace: workspace.clone(),
-                        labels,
-                        source: e.source.clone(),
-                    });
-                }
-                return;
-            }
-            EventKind::KernelStart { .. } => {
-                // A source that names its boots (journald's `_BOOT_ID`) splits only where the
-                // id changes: its kernel lines are that boot's, whatever was logged before.
-                if self
-                    .current
-                    .as_ref()
-                    .is_some_and(|o| o.content && o.frag.boot_id.is_none())
-                    && !self.split(&e.source)
-                {
-                    return;
-                }
-                let o = self.open();
-                o.frag.saw_start = true;
-                o.content = true;
-                o.frag.milestones.push(MilestoneItem {
-                    name: Cow::Borrowed("kernel_start"),
-                    at: When::Boot(0.0),
-                    source: Origin::from(&e.source),
-                });
-                // A kernel start with its own wall time anchors the zero directly.
-                let at_zero = Stamp {
-                    since_boot: e.stamp.since_boot.or(Some(crate::event::SinceBoot {
-                        clock: BootClock::Kernel,
-                        secs: 0.0,
-                    })),
-                    ..e.stamp
-                };
-                if let Some(a) = Anchor::of(&at_zero) {
-                    o.clock.push(a, &e.source);
-                }
-                o.observe(Some(When::Boot(0.0)));
-                return;
-            }
+        // A cloud-init banner (`init-local` or not) may begin a new boot.
+        let banner = match &e.kind {
+            EventKind::Platform { .. } => return self.platform(&e),
+            EventKind::KernelStart { .. } => return self.kernel_start(&e),
             EventKind::YearUnknown => {
                 self.undated = true;
                 return;
@@ -553,221 +411,107 @@ impl Digester {
                 }
                 return;
             }
-            EventKind::BootId { id } => {
-                // A new id, or the first after a boot that had none (`-- Reboot --` comes
-                // only between boots), starts a boot.
-                let differs = self
-                    .current
-                    .as_ref()
-                    .is_some_and(|o| o.frag.boot_id.as_ref().map_or(o.content, |b| b != id));
-                if differs && !self.split(&e.source) {
-                    return;
-                }
-                self.open().frag.boot_id = Some(id.clone());
+            EventKind::BootId { id } => return self.boot_id(id, &e.source),
+            EventKind::StageBanner { action, .. } => Some(stage_of_action(action) == "init-local"),
+            EventKind::FinishedBanner { .. } => Some(false),
+            _ => None,
+        };
+        if let Some(init_local) = banner {
+            if self.banner_begins_boot(&e.stamp, init_local) && !self.split(&e.source) {
                 return;
             }
-            EventKind::StageBanner { action, .. } => {
-                let up = e.stamp.since_boot.map(|b| b.secs);
-                let reset = self.current.as_ref().is_some_and(|o| {
-                    o.content
-                        && (up
-                            .zip(o.last_up)
-                            .is_some_and(|(u, l)| uptime_went_back(l, u))
-                            || ((o.saw_finished || o.saw_stage_banner)
-                                && stage_of_action(action) == "init-local"))
-                });
-                if reset && !self.split(&e.source) {
-                    return;
-                }
-            }
-            EventKind::FinishedBanner { .. } => {
-                let up = e.stamp.since_boot.map(|b| b.secs);
-                let reset = self.current.as_ref().is_some_and(|o| {
-                    o.content
-                        && up
-                            .zip(o.last_up)
-                            .is_some_and(|(u, l)| uptime_went_back(l, u))
-                });
-                if reset && !self.split(&e.source) {
-                    return;
-                }
-            }
-            _ => {}
+        }
+        self.open().push(e);
+    }
+
+    /// Keeps a platform event (one with a wall time) as a fact of the source.
+    fn platform(&mut self, e: &Event) {
+        let EventKind::Platform {
+            action,
+            instance,
+            workspace,
+            labels,
+        } = &e.kind
+        else {
+            return;
+        };
+        if let Some(at) = e.stamp.wall {
+            let labels = self.shared_labels(labels);
+            self.out.platform.push(PlatformFact {
+                action: *action,
+                at: epoch(at),
+                instance: instance.clone(),
+                workspace: workspace.clone(),
+                labels,
+                source: e.source.clone(),
+            });
+        }
+    }
+
+    /// A kernel start: begins a boot (unless the source names its boots) and sets its zero.
+    fn kernel_start(&mut self, e: &Event) {
+        // A source that names its boots (journald's `_BOOT_ID`) splits only where the id
+        // changes: its kernel lines are that boot's, whatever was logged before.
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|o| o.content && o.frag.boot_id.is_none())
+            && !self.split(&e.source)
+        {
+            return;
         }
         let o = self.open();
+        o.frag.saw_start = true;
         o.content = true;
-        // Anchors: events that carry two clocks. Wall-only times are mapped through them at
-        // the end, once every step is known (a wall clock that steps mid-boot then cannot
-        // stretch or shift the boot).
-        if let Some(a) = Anchor::of(&e.stamp) {
+        o.frag.milestones.push(MilestoneItem {
+            name: Cow::Borrowed("kernel_start"),
+            at: When::Boot(0.0),
+            source: Origin::from(&e.source),
+        });
+        // A kernel start with its own wall time anchors the zero directly.
+        let at_zero = Stamp {
+            since_boot: e.stamp.since_boot.or(Some(crate::event::SinceBoot {
+                clock: BootClock::Kernel,
+                secs: 0.0,
+            })),
+            ..e.stamp
+        };
+        if let Some(a) = Anchor::of(&at_zero) {
             o.clock.push(a, &e.source);
         }
-        if let Some(b) = e.stamp.since_boot.filter(|b| b.clock == BootClock::Uptime) {
-            o.last_up = Some(b.secs);
+        o.observe(Some(When::Boot(0.0)));
+    }
+
+    /// journald's boot id: a new id, or the first after a boot that had none (`-- Reboot --`
+    /// comes only between boots), starts a boot.
+    fn boot_id(&mut self, id: &str, at: &Location) {
+        let differs = self
+            .current
+            .as_ref()
+            .is_some_and(|o| o.frag.boot_id.as_deref().map_or(o.content, |b| b != id));
+        if differs && !self.split(at) {
+            return;
         }
-        o.observe(w);
-        let source = Origin::from(&e.source);
-        match e.kind {
-            EventKind::Start { .. }
-            | EventKind::Finish { .. }
-            | EventKind::Span { .. }
-            | EventKind::StageBanner { .. } => {
-                o.content = true;
-                o.saw_stage_banner |= matches!(e.kind, EventKind::StageBanner { .. });
-                if let Some(r) = o.records.push(e) {
-                    add_record(&mut o.frag, &r);
-                }
-            }
-            EventKind::FinishedBanner { .. } => {
-                o.saw_finished = true;
-                if let Some(at) = w {
-                    o.frag.milestones.push(MilestoneItem {
-                        name: Cow::Borrowed("boot_finished"),
-                        at,
-                        source: source.clone(),
-                    });
-                }
-                if let Some(r) = o.records.push(e) {
-                    add_record(&mut o.frag, &r);
-                }
-            }
-            EventKind::StartupFinished(t) => o.startup = Some((t, w)),
-            EventKind::BootupNotFinished => {
-                if let Some(at) = w.or(o.last_seen()) {
-                    o.frag.milestones.push(MilestoneItem {
-                        name: Cow::Borrowed("bootup_not_finished"),
-                        at,
-                        source,
-                    });
-                }
-            }
-            // A failed unit is worth a milestone, but it is not crash evidence (docs/design.md §3:
-            // kernel panic, a stage FAIL, user-data exit ≠ 0): a boot whose docker unit failed
-            // may still hang until it is stuck, or recover.
-            EventKind::Crash {
-                crash: CrashKind::UnitFailed,
-                ..
-            } => {
-                if let Some(at) = w.or(o.last_seen()) {
-                    o.frag.milestones.push(MilestoneItem {
-                        name: Cow::Borrowed("unit_failed"),
-                        at,
-                        source,
-                    });
-                }
-            }
-            EventKind::Crash { crash, evidence } if o.frag.crash.is_none() => {
-                let kind = match crash {
-                    CrashKind::KernelPanic => "kernel_panic",
-                    CrashKind::StageFailed => "stage_failed",
-                    CrashKind::UserDataFailed => "user_data_failed",
-                    CrashKind::UnitFailed => "unit_failed",
-                };
-                o.frag.crash = Some(Box::new((
-                    Evidence {
-                        kind: kind.into(),
-                        line: evidence,
-                        source: source.to_string(),
-                    },
-                    w,
-                )));
-            }
-            EventKind::Marker {
-                name,
-                edge,
-                captures,
-            } => {
-                let Some(at) = w.or(o.last_seen()) else {
-                    return;
-                };
-                match edge {
-                    Edge::Instant if name == "registered" => {
-                        let ok = captures
-                            .get("status")
-                            .is_none_or(|s| s.starts_with('2') && s.len() == 3);
-                        let m = MilestoneItem {
-                            name: Cow::Borrowed(if ok { "registered" } else { "register_failed" }),
-                            at,
-                            source,
-                        };
-                        let key = m.name.to_string();
-                        let list = if ok {
-                            &mut o.frag.registered
-                        } else {
-                            &mut o.frag.milestones
-                        };
-                        keep_bounded(list, m, &key, &mut o.marker_counts, |x| &x.name);
-                    }
-                    Edge::Instant => {
-                        let key = name.clone();
-                        let m = MilestoneItem {
-                            name: Cow::Owned(name),
-                            at,
-                            source,
-                        };
-                        keep_bounded(&mut o.frag.milestones, m, &key, &mut o.marker_counts, |x| {
-                            &x.name
-                        });
-                    }
-                    Edge::Start => {
-                        o.open_markers.insert(name, (at, source));
-                    }
-                    Edge::End => {
-                        if let Some((start, src)) = o.open_markers.remove(&name) {
-                            // Marker spans are sub-phases of the user-data script, itself a
-                            // module (`modules-final/config-scripts_user`): one level deeper.
-                            let key = name.clone();
-                            let p = PhaseItem {
-                                name,
-                                depth: 3,
-                                start,
-                                end: Some(at),
-                                result: None,
-                                source: src,
-                            };
-                            keep_bounded(&mut o.frag.phases, p, &key, &mut o.marker_counts, |x| {
-                                &x.name
-                            });
-                        }
-                    }
-                }
-            }
-            EventKind::Unit { unit, edge } => {
-                let Some(secs) = e
-                    .stamp
-                    .since_boot
-                    .filter(|b| b.clock == BootClock::Userspace)
-                    .map(|b| b.secs)
-                else {
-                    return;
-                };
-                match edge {
-                    Edge::Start => o.units.push(UserspaceUnit {
-                        unit,
-                        start: Some(secs),
-                        active: secs,
-                        source,
-                    }),
-                    // The end of the unit just started, or a unit that only became active.
-                    Edge::End | Edge::Instant => match o.units.last_mut() {
-                        Some(u) if u.unit == unit && u.start.is_some() => u.active = secs,
-                        _ => o.units.push(UserspaceUnit {
-                            unit,
-                            start: None,
-                            active: secs,
-                            source,
-                        }),
-                    },
-                }
-            }
-            _ => {}
-        }
+        self.open().frag.boot_id = Some(id.to_string());
+    }
+
+    /// Whether a cloud-init banner stamped `stamp` begins a new boot: the uptime went back, or
+    /// (for an `init-local` stage banner) a stage banner or the finished banner came before.
+    fn banner_begins_boot(&self, stamp: &Stamp, init_local: bool) -> bool {
+        let up = stamp.since_boot.map(|b| b.secs);
+        self.current.as_ref().is_some_and(|o| {
+            o.content
+                && (up
+                    .zip(o.last_up)
+                    .is_some_and(|(u, l)| uptime_went_back(l, u))
+                    || (init_local && (o.saw_finished || o.saw_stage_banner)))
+        })
     }
 
     /// Ends the source: boots without an id of their own take the nearest earlier one of the
     /// source (the first one, for boots before it: the machine is the same until the log says
     /// otherwise), then each boot's instance is decided with the default rule.
-    pub(crate) fn finish(mut self) -> Digest {
+    pub(crate) fn finish(mut self) -> SourceBoots {
         self.close_current();
         self.out.repeated_boots = self.kept.repeated;
         self.out.boots_cut = self.cut.map(|at| crate::error::Error::TooManyBoots {
@@ -794,33 +538,13 @@ impl Digester {
     }
 }
 
-/// How many items one marker name keeps in one boot: its first ones and, in the last place,
-/// its latest. A console that repeats a marker line millions of times (a retry loop) keeps a
-/// digest of bounded size; the first register and the latest retry are what a timeline needs.
-pub(crate) const MARKER_ITEMS_KEPT: u64 = 16;
-
-/// Pushes `item` (of marker `key`) unless the boot holds [`MARKER_ITEMS_KEPT`] of that marker
-/// already; then it replaces the latest one kept.
-fn keep_bounded<T>(
-    list: &mut Vec<T>,
-    item: T,
-    key: &str,
-    counts: &mut BTreeMap<String, u64>,
-    name: impl Fn(&T) -> &str,
-) {
-    let n = counts.entry(key.to_string()).or_default();
-    *n += 1;
-    if *n <= MARKER_ITEMS_KEPT {
-        list.push(item);
-    } else if let Some(last) = list.iter_mut().rev().find(|x| name(x) == key) {
-        *last = item;
-    }
-}
-
 /// Decides the instance of every fragment of a digest under `settings` (`--identity`,
 /// `[identity] folder_regex`). Returns why the rule asked for could not apply to the source,
 /// when it could not (`--identity folder` for a file in no folder).
-pub(crate) fn apply(digest: &mut Digest, settings: &identity::IdentitySettings) -> Option<String> {
+pub(crate) fn apply(
+    digest: &mut SourceBoots,
+    settings: &identity::IdentitySettings,
+) -> Option<String> {
     let mut why = None;
     for f in &mut digest.fragments {
         let content = f.content_id.as_ref().map(|(id, e)| (id.as_str(), *e));
@@ -837,198 +561,9 @@ pub(crate) fn apply(digest: &mut Digest, settings: &identity::IdentitySettings) 
     why
 }
 
-/// Adds a cloud-init record's spans as phases.
-fn add_record(frag: &mut Fragment, r: &record::Record) {
-    let on_uptime = r.clock == RecordClock::Uptime;
-    let when = |m: &record::Moment| -> Option<When> {
-        if on_uptime {
-            m.t.map(When::Boot)
-        } else {
-            m.wall.map(|w| When::Wall(epoch(w)))
-        }
-    };
-    frag.saw_start |= r
-        .spans
-        .iter()
-        .any(|s| s.depth == 0 && matches!(&*s.name, "init-local" | "init-network"));
-    // `finished at` is printed by the final stage's last module: it ends `modules-final`.
-    let finished_at = r
-        .banners
-        .iter()
-        .find(|b| b.what == "finished")
-        .and_then(|b| {
-            if on_uptime {
-                b.up_secs.map(When::Boot)
-            } else {
-                b.wall.map(|w| When::Wall(epoch(w)))
-            }
-        });
-    for s in &r.spans {
-        let Some(start) = when(&s.start) else {
-            continue;
-        };
-        // A banner says when a stage started, not how long it ran: its start is a milestone,
-        // and only the final stage has a stated end (the `finished at` banner).
-        let final_end = finished_at.filter(|_| &*s.name == "modules-final");
-        if s.start_only() && final_end.is_none() {
-            frag.milestones.push(MilestoneItem {
-                name: Cow::Owned(format!("{}_start", s.name)),
-                at: start,
-                source: Origin::from(&s.source),
-            });
-            continue;
-        }
-        let end = match &s.end {
-            SpanEnd::Finished { at, .. } => when(at),
-            SpanEnd::Stated { secs, .. } => Some(match start {
-                When::Wall(x) => When::Wall(x + secs),
-                When::Boot(x) => When::Boot(x + secs),
-            }),
-            SpanEnd::Unfinished { .. } => final_end,
-        };
-        frag.phases.push(PhaseItem {
-            name: s.name.to_string(),
-            depth: s.depth + 1,
-            start,
-            end,
-            result: s.result().map(|r| r.as_str().to_string()),
-            source: Origin::from(&s.source),
-        });
-        if s.depth == 0 {
-            if let Some(crate::event::StageResult::Fail) = s.result() {
-                if frag.crash.is_none() {
-                    frag.crash = Some(Box::new((
-                        Evidence {
-                            kind: "stage_failed".into(),
-                            line: format!("finish: {}: FAIL: {}", s.name, s.shown_description()),
-                            source: match &s.end {
-                                SpanEnd::Finished { source, .. } => source.to_string(),
-                                _ => s.source.to_string(),
-                            },
-                        },
-                        end,
-                    )));
-                }
-            }
-        }
-    }
-}
-
-fn close(mut o: Open) -> Option<Fragment> {
-    if let Some(r) = std::mem::take(&mut o.records).finish() {
-        add_record(&mut o.frag, &r);
-    }
-    if !o.content && o.frag.phases.is_empty() && o.frag.milestones.is_empty() {
-        return None;
-    }
-    let map = o.clock.finish();
-    o.frag.kernel_zero = map.kernel_zero();
-    o.frag.skew = map.skew();
-    to_since_boot(&mut o.frag, &map);
-    let last_wall = [o.last_wall, o.latest_wall]
-        .into_iter()
-        .flatten()
-        .map(|x| map.to_boot(x))
-        .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)));
-    o.frag.steps = map.steps;
-    if let Some((t, _)) = o.startup {
-        o.frag.saw_start = true;
-        let mut at = 0.0;
-        let fw = t.firmware_secs.unwrap_or(0.0) + t.loader_secs.unwrap_or(0.0);
-        if let Some(f) = t.firmware_secs {
-            o.frag
-                .phases
-                .push(phase("firmware", -fw, -fw + f, &o.frag.source));
-        }
-        if let Some(l) = t.loader_secs {
-            o.frag.phases.push(phase("loader", -l, 0.0, &o.frag.source));
-        }
-        let mut userspace_start = None;
-        for (name, d) in [
-            ("kernel", t.kernel_secs),
-            ("initrd", t.initrd_secs),
-            ("userspace", t.userspace_secs),
-        ] {
-            if name == "userspace" {
-                userspace_start = Some(at);
-            }
-            if let Some(d) = d {
-                o.frag.phases.push(phase(name, at, at + d, &o.frag.source));
-                at += d;
-            }
-        }
-        // critical-chain's units, as sub-phases of userspace (`userspace/cloud-init.service`,
-        // as a module is `modules-final/config-scripts_user`): from their activation's start
-        // (or the moment they became active, for units with no `+duration`) to then.
-        if let Some(u0) = userspace_start.filter(|_| t.userspace_secs.is_some()) {
-            for u in std::mem::take(&mut o.units) {
-                o.frag.phases.push(PhaseItem {
-                    name: format!("userspace/{}", u.unit),
-                    depth: 1,
-                    start: When::Boot(u0 + u.start.unwrap_or(u.active)),
-                    end: Some(When::Boot(u0 + u.active)),
-                    result: None,
-                    source: u.source,
-                });
-            }
-        }
-        if at > 0.0 {
-            o.frag.milestones.push(MilestoneItem {
-                name: Cow::Borrowed("startup_finished"),
-                at: When::Boot(at),
-                source: Origin::whole(&o.frag.source),
-            });
-        }
-    }
-    o.frag.last = match (last_wall, o.last_boot) {
-        (Some(Some(w)), b) => Some(When::Boot(b.map_or(w, |b| b.max(w)))),
-        (Some(None), _) => o.last_wall.map(When::Wall),
-        (None, b) => b.map(When::Boot),
-    };
-    Some(o.frag)
-}
-
-/// Maps every wall-only time of a fragment to its since-boot clock, through the offset of its
-/// segment, when the source had any point stamped in both.
-fn to_since_boot(frag: &mut Fragment, map: &ClockMap) {
-    let on = |w: &mut When| {
-        if let When::Wall(x) = *w {
-            if let Some(t) = map.to_boot(x) {
-                *w = When::Boot(t);
-            }
-        }
-    };
-    for p in &mut frag.phases {
-        on(&mut p.start);
-        if let Some(e) = &mut p.end {
-            on(e);
-        }
-    }
-    for m in frag.milestones.iter_mut().chain(frag.registered.iter_mut()) {
-        on(&mut m.at);
-    }
-    if let Some((_, Some(w))) = frag.crash.as_deref_mut() {
-        on(w);
-    }
-    if let Some(w) = &mut frag.first {
-        on(w);
-    }
-}
-
-fn phase(name: &str, start: f64, end: f64, source: &Arc<str>) -> PhaseItem {
-    PhaseItem {
-        name: name.into(),
-        depth: 0,
-        start: When::Boot(start),
-        end: Some(When::Boot(end)),
-        result: None,
-        source: Origin::whole(source),
-    }
-}
-
 #[cfg(test)]
 /// Digests a whole event sequence from one source.
-pub(crate) fn digest(path: Arc<str>, events: impl IntoIterator<Item = Event>) -> Digest {
+pub(crate) fn digest(path: Arc<str>, events: impl IntoIterator<Item = Event>) -> SourceBoots {
     let mut d = Digester::new(path);
     for e in events {
         d.push(e);

@@ -83,6 +83,20 @@ pub(crate) struct IdentitySettings {
     pub(crate) folder_regex: Option<Regex>,
 }
 
+impl IdentitySettings {
+    /// How instances are identified under `rule` (`--identity`), with the configuration's
+    /// folder pattern (validated when loaded).
+    pub(crate) fn new(rule: IdentityRule, config: &crate::config::Config) -> Self {
+        Self {
+            rule,
+            folder_regex: config
+                .identity_folder_regex
+                .as_deref()
+                .and_then(|r| Regex::new(r).ok()),
+        }
+    }
+}
+
 /// Ids that logs carry but that name no particular machine: defaults of datasources and
 /// images, and cloud-init's word for "none before".
 const GENERIC_IDS: &[&str] = &[

@@ -13,7 +13,7 @@
 //!
 //! Timeline shards are reduced line by line as they are read, so a full [`Boot`] lives only
 //! while its line is converted; boots assembled from raw logs are reduced as assembly hands
-//! them over, a batch of instances at a time ([`super::assemble_each`]).
+//! them over, a batch of instances at a time ([`super::assemble::assemble_each`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -23,6 +23,9 @@ use chrono::{DateTime, Utc};
 
 use super::{Boot, Evidence, Latency, Outcome, Phase, Zero};
 pub(crate) use super::{Labels, Name};
+
+#[path = "lean_record.rs"]
+pub(crate) mod record;
 
 /// Hands out one shared copy of each name and label set it has seen.
 #[derive(Debug, Default)]
@@ -77,7 +80,7 @@ impl Interner {
         shape
     }
 
-    fn labels(&mut self, l: &BTreeMap<String, String>) -> Labels {
+    pub(crate) fn labels(&mut self, l: &BTreeMap<String, String>) -> Labels {
         if let Some(x) = self.labels.get(l) {
             return x.clone();
         }
@@ -172,6 +175,27 @@ impl LeanPhases {
                 start: t[0],
                 end: t[1],
             })
+    }
+
+    /// Each phase's name, depth, start and end as kept (`f32` seconds, the end `NaN` while
+    /// running): what a summary stores to give the same phases back.
+    pub(crate) fn raw(&self) -> impl Iterator<Item = (&Name, u8, [f32; 2])> + '_ {
+        self.shape
+            .iter()
+            .zip(self.times.iter())
+            .map(|((name, depth), t)| (name, *depth, *t))
+    }
+
+    /// The phases [`LeanPhases::raw`] gave.
+    pub(crate) fn from_raw(phases: impl IntoIterator<Item = (Name, u8, [f32; 2])>) -> Self {
+        let (shape, times): (Vec<(Name, u8)>, Vec<[f32; 2]>) = phases
+            .into_iter()
+            .map(|(name, depth, t)| ((name, depth), t))
+            .unzip();
+        Self {
+            shape: shape.into(),
+            times: times.into(),
+        }
     }
 }
 
@@ -572,51 +596,6 @@ impl Fleet {
             seen: r.seen,
         }
     }
-}
-
-/// Reduces digests: the boots their timeline inputs reduced as they were read, and the boots
-/// assembled from the rest, each reduced as assembly hands it over. Returns the fleet, the
-/// number of instances read when an instance is selected (selected or not), and assembly's
-/// notes (for stderr).
-pub(crate) fn reduce(
-    mut digests: Vec<super::Digest>,
-    policy: &super::Classes,
-    spec: &Reduce,
-) -> (Fleet, usize, Vec<String>) {
-    let parts: Vec<Reducer> = digests
-        .iter_mut()
-        .filter_map(|d| d.reduced.take())
-        .collect();
-    let mut all = Reducer::new(spec);
-    // One list of the right size (the largest taken over as it is), each source's freed as
-    // it is copied in.
-    let total = parts.iter().map(|r| r.boots.len()).sum::<usize>();
-    let largest = (0..parts.len()).max_by_key(|&i| parts[i].boots.len());
-    let mut parts = parts;
-    if let Some(i) = largest {
-        all.merge(parts.swap_remove(i));
-        all.boots.reserve_exact(total - all.boots.len());
-    }
-    for r in parts {
-        all.merge(r);
-    }
-    // A boot the shards hold already (a shard beside the raw logs it came from) is one boot.
-    let mut shards = super::dedup::PowerOns::default();
-    for b in &all.boots {
-        shards.add(&b.instance, b.power_on());
-    }
-    let mut repeated = Vec::new();
-    // Each boot is reduced as assembly hands it over: whole boots never pile up.
-    let mut notes = super::assemble_each(digests, policy, &mut |b| {
-        if shards.holds(&b.instance, super::dedup::boot_power_on(&b)) {
-            repeated.push(format!("{} boot {}", b.instance, b.boot));
-        } else {
-            all.push(b);
-        }
-    });
-    notes.extend(super::dedup::read_twice(&repeated));
-    let instances = all.instances_read.len();
-    (Fleet::from_reducer(all), instances, notes)
 }
 
 /// The lean boots of whole boots, in their order (tests and the timeline's summary).

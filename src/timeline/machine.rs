@@ -12,7 +12,7 @@ use std::path::Path;
 
 use chrono::Datelike;
 
-use super::fragment::{Digest, Fragment, When};
+use super::fragment::{Fragment, SourceBoots, When};
 use super::identity::IdentitySource;
 
 /// Kernel starts of two files closer than this are the same boot of one machine, seconds:
@@ -58,7 +58,7 @@ impl Machine {
 /// Joins the files of each folder that are one machine (the default `--identity content` rule):
 /// renames the instance of every boot that joins, and names the evidence. Returns one line for
 /// each file that could not be placed (for stderr).
-pub(crate) fn join(digests: &mut [Digest]) -> Vec<String> {
+pub(crate) fn join(digests: &mut [SourceBoots]) -> Vec<String> {
     let mut folders: BTreeMap<String, Vec<At>> = BTreeMap::new();
     for (d, digest) in digests.iter().enumerate() {
         for (f, frag) in digest.fragments.iter().enumerate() {
@@ -162,7 +162,7 @@ struct Folder {
 }
 
 /// Joins the fragments of one folder.
-fn join_folder(digests: &mut [Digest], folder: &str, members: &[At], notes: &mut Vec<String>) {
+fn join_folder(digests: &mut [SourceBoots], folder: &str, members: &[At], notes: &mut Vec<String>) {
     let mut f = Folder::sort(digests, members);
     f.join_machine_ids(digests);
     f.date_loose(digests, notes);
@@ -177,7 +177,7 @@ fn join_folder(digests: &mut [Digest], folder: &str, members: &[At], notes: &mut
 impl Folder {
     /// Sorts a folder's boots by what names them; machines an instance id names start with
     /// every boot their files show.
-    fn sort(digests: &[Digest], members: &[At]) -> Self {
+    fn sort(digests: &[SourceBoots], members: &[At]) -> Self {
         let mut me = Folder::default();
         for &at in members {
             let f = &digests[at.0].fragments[at.1];
@@ -248,7 +248,7 @@ impl Folder {
     }
 
     /// Boots journald names join the instance whose boot lines up, else their own machine.
-    fn join_machine_ids(&mut self, digests: &[Digest]) {
+    fn join_machine_ids(&mut self, digests: &[SourceBoots]) {
         for (zero, at) in std::mem::take(&mut self.machine_ids) {
             let f = &digests[at.0].fragments[at.1];
             let lined_up = self
@@ -268,7 +268,7 @@ impl Folder {
     }
 
     /// A file whose stamps name no year takes it from the machine its boots line up with.
-    fn date_loose(&mut self, digests: &[Digest], notes: &mut Vec<String>) {
+    fn date_loose(&mut self, digests: &[SourceBoots], notes: &mut Vec<String>) {
         for (zero, at) in &mut self.loose {
             let f = &digests[at.0].fragments[at.1];
             if !f.undated {
@@ -290,7 +290,7 @@ impl Folder {
     /// Boots without an id join the machine whose boot lines up with theirs, the nearest; one
     /// that lines up with none stays with the machine of its file's earlier boots (the machine
     /// is the same until the file says otherwise), else starts a machine of its own.
-    fn join_loose(&mut self, digests: &[Digest]) {
+    fn join_loose(&mut self, digests: &[SourceBoots]) {
         let source = |(d, f): At| &*digests[d].fragments[f].source;
         let mut loose = std::mem::take(&mut self.loose);
         loose.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -319,7 +319,7 @@ impl Folder {
     /// otherwise stays alone, said once.
     fn place_clockless(
         &mut self,
-        digests: &[Digest],
+        digests: &[SourceBoots],
         folder: &str,
         members: &[At],
         notes: &mut Vec<String>,
@@ -368,7 +368,7 @@ impl Folder {
 
     /// Renames what joined: to the id that names the machine, else to the folder (its only
     /// machine) or the machine's first file. A machine of one file stays as it was.
-    fn rename(self, digests: &mut [Digest], folder: &str) {
+    fn rename(self, digests: &mut [SourceBoots], folder: &str) {
         let only = self.machines.len() == 1;
         for m in self.machines {
             let mut files: Vec<&str> = m

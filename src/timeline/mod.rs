@@ -24,9 +24,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub(crate) use assemble::{assemble_each, assemble_noting, Classes};
+pub(crate) use assemble::{assemble_noting, Classes};
 pub(crate) use attempt::{attempts, implausible, nothing_to_fit, Attempt, Implausibles};
-pub(crate) use fragment::Digest;
+pub(crate) use fragment::SourceBoots;
 pub(crate) use observed::{disagreements, ObservedTimeout};
 
 /// A shared name: instance ids, classes, templates, phase names.

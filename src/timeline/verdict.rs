@@ -1,5 +1,5 @@
 //! The decisions of what became of a boot or an attempt, as pure functions over what its
-//! sources established (DESIGN.md §3): what a platform `failed` event means (the sweep's flip
+//! sources established (docs/design.md §3): what a platform `failed` event means (the sweep's flip
 //! or crash evidence), the outcome, and the latency with its censoring.
 //!
 //! A `failed` without a `provision_timeout` beside it is judged by its age against a timeout:

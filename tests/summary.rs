@@ -1,0 +1,366 @@
+//! Summaries on the fixture fleet: `recommend` and `fit` give the same bytes from the raw logs,
+//! from timeline shards, from one summary and from partial summaries merged in different
+//! groupings; merging is associative and commutative; overlapping summaries are warned about;
+//! a summary of another schema version, a malformed line and a summary beside logs are refused
+//! with the file and line.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::{bootline, fixture};
+
+const CONFIG: &str = "fixtures/bootline.toml";
+const PARTS: usize = 4;
+
+/// The fixture fleet cut by instance into `PARTS` folders, as an engine's map cuts it: each
+/// instance folder (linked) in one part, with the platform events of its instances (events
+/// that name only a workspace go with the instance that launched it).
+fn partition(dir: &Path) -> Vec<PathBuf> {
+    let fleet = fixture("fleet");
+    let mut instances: Vec<String> = std::fs::read_dir(&fleet)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("i-"))
+        .collect();
+    instances.sort();
+    assert!(
+        instances.len() > 1000,
+        "the fixture fleet has its instances"
+    );
+    let part: BTreeMap<&str, usize> = instances
+        .iter()
+        .enumerate()
+        .map(|(n, i)| (i.as_str(), n % PARTS))
+        .collect();
+    let events = std::fs::read_to_string(fleet.join("events.jsonl")).unwrap();
+    let parsed: Vec<serde_json::Value> = events
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let launched_by: BTreeMap<&str, &str> = parsed
+        .iter()
+        .filter(|e| e["event"] == "launched")
+        .map(|e| {
+            (
+                e["workspace"].as_str().unwrap(),
+                e["instance"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let dirs: Vec<PathBuf> = (0..PARTS).map(|p| dir.join(format!("p{p}"))).collect();
+    let mut texts = vec![String::new(); PARTS];
+    for (line, e) in events.lines().zip(&parsed) {
+        let instance = e["instance"]
+            .as_str()
+            .unwrap_or_else(|| launched_by[e["workspace"].as_str().unwrap()]);
+        let text = &mut texts[part[instance]];
+        text.push_str(line);
+        text.push('\n');
+    }
+    for (d, text) in dirs.iter().zip(&texts) {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join("events.jsonl"), text).unwrap();
+    }
+    for (i, p) in &part {
+        std::os::unix::fs::symlink(fleet.join(i), dirs[*p].join(i)).unwrap();
+    }
+    dirs
+}
+
+fn run(args: &[&str]) -> String {
+    let (code, out, err) = bootline(args);
+    assert!(
+        code == 0 || code == 1,
+        "bootline {args:?}: exit {code}: {err}"
+    );
+    out
+}
+
+fn summarize(inputs: &[&Path], out: &Path) -> String {
+    let mut args = vec!["summarize", "--config", CONFIG, "-o", out.to_str().unwrap()];
+    args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
+    let (code, _, err) = bootline(&args);
+    assert_eq!(code, 0, "summarize {inputs:?}: {err}");
+    err
+}
+
+/// `recommend --format json` and `fit --format json` of both classes over `inputs`.
+fn decisions(inputs: &[&str]) -> Vec<String> {
+    let mut outs = Vec::new();
+    let mut rec = vec!["recommend", "--config", CONFIG, "--format", "json"];
+    rec.extend(inputs);
+    outs.push(run(&rec));
+    for class in ["default", "hermes"] {
+        let mut fit = vec![
+            "fit", "--config", CONFIG, "--format", "json", "--class", class,
+        ];
+        fit.extend(inputs);
+        outs.push(run(&fit));
+    }
+    outs
+}
+
+#[test]
+fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = partition(dir.path());
+    let sum = |name: &str| dir.path().join(name);
+    for (p, d) in parts.iter().enumerate() {
+        summarize(&[d], &sum(&format!("p{p}.sum")));
+    }
+    let all: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
+    summarize(&all, &sum("whole.sum"));
+    // Two groupings and orders of the same four parts.
+    summarize(&[&sum("p0.sum"), &sum("p1.sum")], &sum("p01.sum"));
+    summarize(&[&sum("p2.sum"), &sum("p3.sum")], &sum("p23.sum"));
+    summarize(&[&sum("p23.sum"), &sum("p01.sum")], &sum("tree.sum"));
+    summarize(
+        &[
+            &sum("p3.sum"),
+            &sum("p1.sum"),
+            &sum("p0.sum"),
+            &sum("p2.sum"),
+        ],
+        &sum("flat.sum"),
+    );
+    let bytes = |name: &str| std::fs::read(sum(name)).unwrap();
+    assert_eq!(
+        bytes("tree.sum"),
+        bytes("flat.sum"),
+        "merging is associative and commutative"
+    );
+    assert_eq!(
+        bytes("tree.sum"),
+        bytes("whole.sum"),
+        "a merge is the summary of the union"
+    );
+    assert!(bytes("whole.sum").starts_with(b"{\"bootline_summary\":1,"));
+
+    // Shards: one timeline per part.
+    let mut shards = Vec::new();
+    for (p, d) in parts.iter().enumerate() {
+        let out = run(&[
+            "timeline",
+            "--config",
+            CONFIG,
+            "--format",
+            "jsonl",
+            d.to_str().unwrap(),
+        ]);
+        let path = sum(&format!("shard-{p}.jsonl"));
+        std::fs::write(&path, out).unwrap();
+        shards.push(path.to_str().unwrap().to_string());
+    }
+    let raw = decisions(&[fixture("fleet").to_str().unwrap()]);
+    assert!(raw[0].contains("\"recommended_timeout_s\""), "{}", raw[0]);
+    assert!(raw[1].contains("\"tail_blame\"") && raw[2].contains("\"class\": \"hermes\""));
+    let shard_refs: Vec<&str> = shards.iter().map(String::as_str).collect();
+    assert_eq!(decisions(&shard_refs), raw, "shards");
+    let one = sum("whole.sum");
+    assert_eq!(decisions(&[one.to_str().unwrap()]), raw, "one summary");
+    let tree = sum("tree.sum");
+    assert_eq!(
+        decisions(&[tree.to_str().unwrap()]),
+        raw,
+        "merged summaries"
+    );
+    // Attempts alone, ids kept only above 600 s: the same recommendation, from a summary
+    // whose size depends on the distinct latencies.
+    let mut compact = Vec::new();
+    for (p, d) in parts.iter().enumerate() {
+        let out = sum(&format!("q{p}.sum"));
+        let args = [
+            "summarize",
+            "--config",
+            CONFIG,
+            "--attempts-only",
+            "--names-above",
+            "600",
+        ];
+        let (code, _, err) = bootline(
+            &[
+                &args[..],
+                &[d.to_str().unwrap(), "-o", out.to_str().unwrap()],
+            ]
+            .concat(),
+        );
+        assert_eq!(code, 0, "{err}");
+        compact.push(out);
+    }
+    let q: Vec<&Path> = compact.iter().rev().map(PathBuf::as_path).collect();
+    summarize(&q, &sum("q.sum"));
+    let q = sum("q.sum");
+    assert!(bytes("q.sum").len() < bytes("whole.sum").len() / 4);
+    let mut rec = vec!["recommend", "--config", CONFIG, "--format", "json"];
+    rec.push(q.to_str().unwrap());
+    assert_eq!(run(&rec), raw[0], "attempts only");
+    let (code, _, err) = bootline(&["fit", "--config", CONFIG, q.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("fit needs the boots"), "{err}");
+
+    // The parts given to the command, merged as they are read.
+    let four: Vec<String> = (0..PARTS)
+        .map(|p| sum(&format!("p{p}.sum")).to_str().unwrap().to_string())
+        .collect();
+    let four: Vec<&str> = four.iter().map(String::as_str).collect();
+    assert_eq!(decisions(&four), raw, "parts read together");
+
+    // compare reads the summary's boots as it reads the logs'.
+    let compare = |inputs: &[&str]| {
+        let args = [
+            "compare",
+            "--config",
+            CONFIG,
+            "--format",
+            "json",
+            "--group-by",
+            "template",
+        ];
+        run(&[&args[..], inputs].concat())
+    };
+    let part_dirs: Vec<&str> = parts.iter().map(|p| p.to_str().unwrap()).collect();
+    let compared = compare(&part_dirs);
+    assert!(compared.contains("\"name\": \"gpu-large\""), "{compared}");
+    assert_eq!(compare(&[tree.to_str().unwrap()]), compared, "compare");
+
+    // The report of the merged summary is the report of the logs it was made from, apart from
+    // the command that made it.
+    let report = |out: &str, inputs: &[&str]| {
+        let out = dir.path().join(out);
+        let mut args = vec![
+            "report",
+            "--quiet",
+            "--config",
+            CONFIG,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(inputs);
+        run(&args);
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        let command = md
+            .lines()
+            .find(|l| l.starts_with("bootline report"))
+            .unwrap()
+            .to_string();
+        (md.replace(&command, "bootline report …"), out)
+    };
+    let (from_logs, logs_dir) = report("report-logs", &part_dirs);
+    let (from_summary, summary_dir) = report("report-summary", &[tree.to_str().unwrap()]);
+    assert!(from_logs.contains(" input files (") && from_logs.contains("## Recommendation"));
+    assert_eq!(from_summary, from_logs);
+    for svg in ["survival.svg", "distribution.svg", "waterfall.svg"] {
+        let read = |d: &Path| std::fs::read(d.join(svg)).unwrap();
+        assert_eq!(read(&summary_dir), read(&logs_dir), "{svg}");
+    }
+}
+
+#[test]
+fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = fixture("fleet");
+    let one = dir.path().join("one.sum");
+    // A few instances with the platform events: enough to see the whole format.
+    let inputs: Vec<PathBuf> = ["i-0011fe8bfa4bd0e41", "i-0015d980524a6c0b7"]
+        .iter()
+        .map(|i| fleet.join(i))
+        .chain([fleet.join("events.jsonl")])
+        .collect();
+    let refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    summarize(&refs, &one);
+    let twice = dir.path().join("twice.sum");
+    let err = summarize(&[&one, &one], &twice);
+    assert!(
+        err.contains("one.sum: the summaries merged share 3 inputs"),
+        "{err}"
+    );
+
+    // Ids kept only above 5000 s cannot list the attempts slower than 600 s.
+    let floor = dir.path().join("floor.sum");
+    let mut args = vec![
+        "summarize",
+        "--config",
+        CONFIG,
+        "--names-above",
+        "5000",
+        "-o",
+    ];
+    args.push(floor.to_str().unwrap());
+    args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
+    assert_eq!(bootline(&args).0, 0);
+    let (code, _, err) = bootline(&["recommend", "--config", CONFIG, floor.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("the summary names only those slower than 5000 s"),
+        "{err}"
+    );
+    let (code, _, err) = bootline(&[
+        "summarize",
+        "--config",
+        CONFIG,
+        "-o",
+        twice.to_str().unwrap(),
+        floor.to_str().unwrap(),
+        one.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("different --names-above: 5000 s and 0 s"),
+        "{err}"
+    );
+
+    let text = std::fs::read_to_string(&one).unwrap();
+    let other = dir.path().join("v2.sum");
+    std::fs::write(
+        &other,
+        text.replacen("{\"bootline_summary\":1,", "{\"bootline_summary\":2,", 1),
+    )
+    .unwrap();
+    let (code, _, err) = bootline(&["recommend", "--config", CONFIG, other.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("v2.sum:1: expected a bootline summary of schema_version 1, found version 2"),
+        "{err}"
+    );
+
+    let mut lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 3, "a header and rows");
+    lines[2] = "{\"attempts\":{\"n\":\"three\"}}";
+    let broken = dir.path().join("broken.sum");
+    std::fs::write(&broken, lines.join("\n")).unwrap();
+    let (code, _, err) = bootline(&["fit", "--config", CONFIG, broken.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("broken.sum:3: expected a summary line"),
+        "{err}"
+    );
+
+    let (code, _, err) = bootline(&[
+        "recommend",
+        "--config",
+        CONFIG,
+        one.to_str().unwrap(),
+        fleet.join("events.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("is a summary and") && err.contains("summarize the logs first"),
+        "{err}"
+    );
+
+    let (code, _, err) = bootline(&[
+        "recommend",
+        "--config",
+        CONFIG,
+        "--since",
+        "2026-06-10",
+        one.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--since selects boots as they are summarized"),
+        "{err}"
+    );
+}
