@@ -470,7 +470,8 @@ pub(crate) fn tail(
 ) -> Option<Tail> {
     let x_lo = km.steps.iter().find(|s| s.surv <= 0.1)?.time;
     let slowest = records.iter().map(|r| r.duration_secs).fold(0.0, f64::max);
-    let x_hi = x_lo + (proposed.max(slowest) - x_lo) * 1.12;
+    // At least a second wide, should the slowest record and the line both lie at the p90.
+    let x_hi = x_lo + ((proposed.max(slowest) - x_lo) * 1.12).max(1.0);
     let lowest = models
         .iter()
         .map(|m| m.family.healthy_ln_sf(&m.theta, proposed).exp())
