@@ -42,12 +42,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         chart_label(&f.class)
     );
     let e = draw_err(kind);
-    let marks: Vec<_> = f
-        .marks
-        .iter()
-        .filter(|m| m.kind != LineKind::Stuck || m.secs <= l.end_secs * 1.5)
-        .cloned()
-        .collect();
+    let marks = visible_marks(&f.marks, l);
     let x_hi = marks.iter().map(|m| m.secs).fold(l.end_secs, f64::max) * 1.06;
     let n = l.lanes.len().max(1);
     let lane_labels = lane_labels(l);
@@ -69,26 +64,15 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     let (band_top, plot_top) = frame::stack(&Legend::new(Vec::new(), 0, 0), &band);
     let (band_top, plot_top) = (band_top + CAPTION_PX, plot_top + CAPTION_PX);
     let lanes_px = (plot_top + n as i32 * LANE_PX) as u32 + frame::UNDER_PLOT;
-    let close = match close_up_range(&ticks, x_hi) {
-        Some(range) => {
-            let close_flags = flags(&frame, &ticks, &marks, range.clone(), kind)?;
-            Some((range, Band::new(&close_flags, FLAG_BOUNDS)))
-        }
-        None => None,
-    };
+    let close = close_up(&frame, &ticks, &marks, x_hi)?;
     let close_px = close.as_ref().map_or(0, |(_, b)| close_up_px(b));
     let mut svg = String::new();
     {
         let root = canvas(&mut svg, lanes_px + close_px, &title, kind)?;
         draw_caption(&root, &caption(l, &marks), kind)?;
         let (upper, lower) = root.split_vertically(lanes_px);
-        let mut chart = frame.build(&upper, plot_top, 0.0..x_hi, 0.0..n as f64, kind)?;
-        axes(&mut chart, &x_title(&off_axis))
-            .x_label_formatter(&axis_secs(x_hi))
-            .y_labels(0)
-            .disable_y_mesh()
-            .draw()
-            .map_err(&e)?;
+        let at = (plot_top, 0.0..x_hi, 0.0..n as f64);
+        let mut chart = lanes_plot(&upper, &frame, at, &x_title(&off_axis))?;
         let lanes = (&l.lanes[..], &f.waterfall.categories[..]);
         draw_lanes(&root, &mut chart, lanes, &lane_labels, x_hi, kind)?;
         let (_, yr) = chart.plotting_area().get_pixel_range();
@@ -99,6 +83,33 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         root.present().map_err(&e)?;
     }
     Ok((title, svg))
+}
+
+/// The time marks drawn: the stuck line only when near the boot's end, so a short boot is not
+/// drawn tiny.
+fn visible_marks(marks: &[TimeMark], l: &Lanes) -> Vec<TimeMark> {
+    (marks.iter())
+        .filter(|m| m.kind != LineKind::Stuck || m.secs <= l.end_secs * 1.5)
+        .cloned()
+        .collect()
+}
+
+/// The lanes' plot from `top` over `x` and `y`, with its time axis titled `x_title`.
+fn lanes_plot<'s>(
+    area: &Root<'s>,
+    frame: &Frame,
+    (top, x, y): (i32, Range<f64>, Range<f64>),
+    x_title: &str,
+) -> Result<Plot<'s, RangedCoordf64>, ChartError> {
+    let x_hi = x.end;
+    let mut chart = frame.build(area, top, x, y, Kind::Timeline)?;
+    axes(&mut chart, x_title)
+        .x_label_formatter(&axis_secs(x_hi))
+        .y_labels(0)
+        .disable_y_mesh()
+        .draw()
+        .map_err(draw_err(Kind::Timeline))?;
+    Ok(chart)
 }
 
 /// Each lane's label: its name and how long it ran.
@@ -179,6 +190,20 @@ fn close_up_range(ticks: &[(String, f64)], x_hi: f64) -> Option<Range<f64>> {
         .map(|run| (run[0], run[run.len() - 1]))?;
     let pad = ((hi - lo) * 0.6).max(1.0);
     Some((lo - pad).max(0.0)..hi + pad)
+}
+
+/// The close-up's range and its band of labels, when milestones lie too close to tell apart.
+fn close_up(
+    frame: &Frame,
+    ticks: &[(String, f64)],
+    marks: &[TimeMark],
+    x_hi: f64,
+) -> Result<Option<(Range<f64>, Band)>, ChartError> {
+    let Some(range) = close_up_range(ticks, x_hi) else {
+        return Ok(None);
+    };
+    let flags = flags(frame, ticks, marks, range.clone(), Kind::Timeline)?;
+    Ok(Some((range, Band::new(&flags, FLAG_BOUNDS))))
 }
 
 /// Height of the close-up panel with its band of labels, pixels.
