@@ -573,7 +573,7 @@ fn markdown_with_every_presentation_option() {
         .assert()
         .stdout("");
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-    // The incident as DESIGN.md §1 tells it: launched 14:51:01Z, registered 14:58:04Z.
+    // The incident as docs/design.md §1 tells it: launched 14:51:01Z, registered 14:58:04Z.
     assert!(
         md.contains("| 2026-06-10 16:51:01.000 | 0.0 | `launched` |"),
         "{md}"

@@ -62,7 +62,8 @@ impl Attempt {
         self.from_kernel && self.record().is_some()
     }
 
-    /// A censored record the sweep killed: stuck or slow, the data cannot tell (§8.4).
+    /// A censored record the sweep killed: stuck or slow, the data cannot tell
+    /// (`docs/recommendation.md`, "Killed is not slow").
     pub(crate) fn killed_unresolved(&self) -> bool {
         self.killed && matches!(self.latency, Latency::Censored(_))
     }

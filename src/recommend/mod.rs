@@ -315,7 +315,7 @@ pub struct Recommendation {
     pub(crate) n_exact: usize,
     /// Attempts the sweep killed (registered later or not).
     pub(crate) n_killed: usize,
-    /// Killed attempts never seen registering (stuck or slow: §8.4).
+    /// Killed attempts never seen registering (stuck or slow: `docs/recommendation.md`, "Killed is not slow").
     pub(crate) n_killed_unresolved: usize,
     /// Killed attempts that registered later, by instance: the current timeout's false fails.
     pub(crate) killed_registered: Vec<LateRegistration>,

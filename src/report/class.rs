@@ -13,7 +13,7 @@ use crate::timeline::{attempts, Attempt, Outcome};
 
 /// The latency records of boots as the statistics see them, one per provisioning attempt
 /// however many boots it took: exact for registered and false-failed attempts, censored for
-/// timed-out and unknown ones; stuck and crashed attempts have none (DESIGN.md §5), nor do
+/// timed-out and unknown ones; stuck and crashed attempts have none (`docs/design.md` §3), nor do
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
 /// [`crate::timeline::implausible`]).
 pub(crate) fn records(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Record> {

@@ -1,6 +1,6 @@
 //! The worked instance: one boot told as a table of events with wall-clock times (launch,
 //! kernel, each cloud-init stage, its biggest module, marker sub-phases, registered), the way
-//! DESIGN.md §1 tells the incident.
+//! `docs/design.md` §1 tells the incident.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

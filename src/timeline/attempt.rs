@@ -1,5 +1,5 @@
-//! Provisioning attempts, the statistical unit (docs/design.md §3): one per `launched` event, holding
-//! its boots in order. Each boot of a timeline carries its attempt's number, outcome, latency
+//! Provisioning attempts, the statistical unit (docs/design.md §3): one per `launched` event,
+//! holding its boots in order. Each boot of a timeline carries its attempt's number, outcome, latency
 //! and flip, so attempts are rebuilt from boots alone — from assembly, or from timeline shards
 //! read back as input — and every attempt is counted once.
 //!
