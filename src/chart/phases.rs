@@ -61,15 +61,12 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         let root = canvas(&mut svg, height, &title, kind)?;
         legend.draw(&root, kind)?;
         let mut chart = frame.build(&root, plot_top, 0.0..x_hi, 0.0..n as f64, kind)?;
-        axes(
-            &mut chart,
-            "duration (s); a nested phase's time is part of its parent's",
-        )
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_labels(0)
-        .disable_y_mesh()
-        .draw()
-        .map_err(draw_err(kind))?;
+        axes(&mut chart, &axis_title(bars))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_labels(0)
+            .disable_y_mesh()
+            .draw()
+            .map_err(draw_err(kind))?;
         for (i, b) in bars.iter().enumerate() {
             draw_bar(
                 &root,
@@ -90,6 +87,23 @@ fn row_label(b: &PhaseBar) -> String {
         Some(_) => format!("↳ {}", chart_label(&b.phase)),
         None => chart_label(&b.phase).into_owned(),
     }
+}
+
+/// The axis title: a nested phase's time is part of its parent's; and, when a nested phase's p99
+/// exceeds its parent's, why: each phase's quantiles are taken over the boots that ran it.
+fn axis_title(bars: &[PhaseBar]) -> String {
+    let above_parent = bars.iter().any(|b| {
+        let parent = b
+            .within
+            .as_ref()
+            .and_then(|w| bars.iter().find(|p| p.phase == *w));
+        parent.is_some_and(|p| b.p99 > p.p99)
+    });
+    let mut t = "duration (s); a nested phase's time is part of its parent's".to_string();
+    if above_parent {
+        t.push_str(" (a p99 above its parent's comes from other boots)");
+    }
+    t
 }
 
 /// The label right of a bar: its p99, the phase it lies within, and its share of the tail
@@ -148,4 +162,38 @@ fn draw_bar(
     .map_err(&e)?;
     let (xr, _) = chart.plotting_area().get_pixel_range();
     row_name(root, name, xr.start, py, Kind::Phases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(phase: &str, p99: f64, within: Option<&str>) -> PhaseBar {
+        PhaseBar {
+            phase: phase.to_string(),
+            p50: p99 / 2.0,
+            p90: p99 * 0.8,
+            p99,
+            blame_share: None,
+            blame_level: None,
+            within: within.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_nested_p99_above_its_parents_is_explained_under_the_axis() {
+        let stage = bar("modules-final", 517.2, None);
+        let above = bar(
+            "modules-final/config-scripts_user",
+            564.0,
+            Some("modules-final"),
+        );
+        let below = bar(
+            "modules-final/config-scripts_user",
+            400.0,
+            Some("modules-final"),
+        );
+        assert!(axis_title(&[above, stage.clone()]).contains("comes from other boots"));
+        assert!(!axis_title(&[below, stage]).contains("other boots"));
+    }
 }
