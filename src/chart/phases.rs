@@ -99,11 +99,11 @@ fn axis_title(bars: &[PhaseBar]) -> String {
             .and_then(|w| bars.iter().find(|p| p.phase == *w));
         parent.is_some_and(|p| b.p99 > p.p99)
     });
-    let mut t = "duration (s); a nested phase's time is part of its parent's".to_string();
     if above_parent {
-        t.push_str(" (a p99 above its parent's comes from other boots)");
+        "duration (s); a nested phase is part of its parent (p99s from different boots)".into()
+    } else {
+        "duration (s); a nested phase's time is part of its parent's".into()
     }
-    t
 }
 
 /// The label right of a bar: its p99, the phase it lies within, and its share of the tail
@@ -193,7 +193,7 @@ mod tests {
             400.0,
             Some("modules-final"),
         );
-        assert!(axis_title(&[above, stage.clone()]).contains("comes from other boots"));
-        assert!(!axis_title(&[below, stage]).contains("other boots"));
+        assert!(axis_title(&[above, stage.clone()]).contains("from different boots"));
+        assert!(!axis_title(&[below, stage]).contains("different boots"));
     }
 }
