@@ -14,7 +14,7 @@ use super::{
 };
 use crate::render::escape::{chart_label, terminal};
 use crate::render::numbers::secs_plain;
-use crate::report::figures::{Figures, KmPoint, Survival, Tail};
+use crate::report::figures::{Curve, Figures, KmPoint, Survival, Tail};
 
 /// Height of the whole curve's plot, pixels.
 const PLOT_PX: i32 = 300;
@@ -144,16 +144,30 @@ fn draw_whole<'s>(
     s: &Survival,
     x_hi: f64,
 ) -> Result<LogPlot<'s>, ChartError> {
+    draw_curves(&mut chart, x_hi, &s.km, (0.0, 1.0), s.y_min, &s.models)?;
+    Ok(chart)
+}
+
+/// What both panels draw: the axes (labels fitted to `x_span` seconds), Kaplan–Meier's band and
+/// steps from `start`, and the models' curves.
+fn draw_curves(
+    chart: &mut LogPlot<'_>,
+    x_span: f64,
+    km: &[KmPoint],
+    start: (f64, f64),
+    y_min: f64,
+    models: &[Curve],
+) -> Result<(), ChartError> {
     let e = draw_err(Kind::Survival);
-    let fmt = axis_secs(x_hi);
-    axes(&mut chart, &time_axis_title("time since launch"))
+    let fmt = axis_secs(x_span);
+    axes(chart, &time_axis_title("time since launch"))
         .y_desc("share not yet registered (log)")
         .x_label_formatter(&fmt)
         .y_label_formatter(&|v| share_label(*v))
         .draw()
         .map_err(&e)?;
-    draw_km(&mut chart, &s.km, (0.0, 1.0), s.y_min)?;
-    for (i, c) in s.models.iter().enumerate() {
+    draw_km(chart, km, start, y_min)?;
+    for (i, c) in models.iter().enumerate() {
         chart
             .draw_series(LineSeries::new(
                 c.points.iter().map(|p| (p[0], p[1])),
@@ -161,7 +175,7 @@ fn draw_whole<'s>(
             ))
             .map_err(&e)?;
     }
-    Ok(chart)
+    Ok(())
 }
 
 /// Kaplan–Meier's band (a polygon: upper limits forward, lower limits back, each held flat
@@ -235,22 +249,15 @@ fn draw_tail<'s>(
     t: &Tail,
 ) -> Result<LogPlot<'s>, ChartError> {
     let e = draw_err(Kind::Survival);
-    let fmt = axis_secs(t.x_hi - t.x_lo);
-    axes(&mut chart, &time_axis_title("time since launch"))
-        .y_desc("share not yet registered (log)")
-        .x_label_formatter(&fmt)
-        .y_label_formatter(&|v| share_label(*v))
-        .draw()
-        .map_err(&e)?;
-    draw_km(&mut chart, &s.km, (t.x_lo, km_at(&s.km, t.x_lo)), t.y_min)?;
-    for (i, c) in t.models.iter().enumerate() {
-        chart
-            .draw_series(LineSeries::new(
-                c.points.iter().map(|p| (p[0], p[1])),
-                ShapeStyle::from(&model_colour(i)).stroke_width(2),
-            ))
-            .map_err(&e)?;
-    }
+    let start = (t.x_lo, km_at(&s.km, t.x_lo));
+    draw_curves(
+        &mut chart,
+        t.x_hi - t.x_lo,
+        &s.km,
+        start,
+        t.y_min,
+        &t.models,
+    )?;
     chart
         .draw_series(LineSeries::new(
             [(t.x_lo, t.target), (t.x_hi, t.target)],
