@@ -417,7 +417,7 @@ fn suggestion_text(s: &Suggestion) -> String {
                 } else {
                     format!(
                         "; still overlapping on their own: {}",
-                        overlapping.join(", ")
+                        shown(&overlapping.join(", "))
                     )
                 }
             )
@@ -435,7 +435,7 @@ fn suggestion_text(s: &Suggestion) -> String {
             if splits.is_empty() && !labels.is_empty() {
                 ways.push(format!(
                     "no label's cohorts all separate (tried --group-by {})",
-                    labels.join(" | ")
+                    shown(&labels.join(" | "))
                 ));
             }
             ways.join("; or ")
@@ -655,6 +655,21 @@ pub(crate) fn check_text(c: &Check) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cohort_names_from_a_log_are_escaped_in_the_ways_out() {
+        let s = Suggestion::PerCohort {
+            label: "region".into(),
+            separable: vec![("eu\u{1b}[2J".into(), 720.0)],
+            overlapping: vec!["us\u{202e}x".into()],
+        };
+        let t = suggestion_text(&s);
+        assert!(
+            t.contains("eu\\x1b[2J") && t.contains("us\\u{202e}x"),
+            "{t}"
+        );
+        assert!(!t.contains('\u{1b}') && !t.contains('\u{202e}'), "{t}");
+    }
 
     #[test]
     fn percentages_keep_small_rates_readable() {
