@@ -7,10 +7,11 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use crate::config::{Class, Config, DEFAULT_CLASS};
+use crate::recommend::attempt::Unusable;
 use crate::recommend::{Assume, Options, Recommendations, Sample};
 use crate::render::escape::terminal;
 use crate::render::recommend::text;
-use crate::timeline::lean::{Keep, Name};
+use crate::timeline::lean::Keep;
 
 use super::read::{read_fleet, Found};
 use super::settings::{self, named_seconds, PolicyFlags};
@@ -59,16 +60,16 @@ pub(super) fn read_sample(
 }
 
 /// Says on stderr which attempts of a fitted outcome have no usable latency (the first five).
-fn report_unusable(unusable: &[Name]) {
-    if unusable.is_empty() {
+fn report_unusable(unusable: &Unusable) {
+    if unusable.count == 0 {
         return;
     }
-    let ids: Vec<&str> = unusable.iter().take(5).map(|i| &**i).collect();
+    let ids: Vec<&str> = unusable.attempts.iter().take(5).map(|i| &*i.0).collect();
     crate::warn!(
         "bootline: {} without a usable register latency not fitted: {}{}",
-        count(unusable.len(), "attempt"),
+        count(unusable.count, "attempt"),
         ids.join(", "),
-        if unusable.len() > ids.len() {
+        if unusable.count > ids.len() {
             ", …"
         } else {
             ""
