@@ -136,7 +136,7 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
         bytes("whole.sum"),
         "a merge is the summary of the union"
     );
-    assert!(bytes("whole.sum").starts_with(b"{\"bootline_summary\":1,"));
+    assert!(bytes("whole.sum").starts_with(b"{\"bootline_summary\":2,"));
 
     // Shards: one timeline per part.
     let mut shards = Vec::new();
@@ -166,19 +166,12 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
         raw,
         "merged summaries"
     );
-    // Attempts alone, ids kept only above 600 s: the same recommendation, from a summary
-    // whose size depends on the distinct latencies.
+    // Attempts alone: the same recommendation, from a summary whose size depends on the
+    // distinct latencies (and at most 100 ids of each listed kind per group).
     let mut compact = Vec::new();
     for (p, d) in parts.iter().enumerate() {
         let out = sum(&format!("q{p}.sum"));
-        let args = [
-            "summarize",
-            "--config",
-            CONFIG,
-            "--attempts-only",
-            "--names-above",
-            "600",
-        ];
+        let args = ["summarize", "--config", CONFIG, "--attempts-only"];
         let (code, _, err) = bootline(
             &[
                 &args[..],
@@ -277,51 +270,17 @@ fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
         "{err}"
     );
 
-    // Ids kept only above 5000 s cannot list the attempts slower than 600 s.
-    let floor = dir.path().join("floor.sum");
-    let mut args = vec![
-        "summarize",
-        "--config",
-        CONFIG,
-        "--names-above",
-        "5000",
-        "-o",
-    ];
-    args.push(floor.to_str().unwrap());
-    args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
-    assert_eq!(bootline(&args).0, 0);
-    let (code, _, err) = bootline(&["recommend", "--config", CONFIG, floor.to_str().unwrap()]);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("the summary names only those slower than 5000 s"),
-        "{err}"
-    );
-    let (code, _, err) = bootline(&[
-        "summarize",
-        "--config",
-        CONFIG,
-        "-o",
-        twice.to_str().unwrap(),
-        floor.to_str().unwrap(),
-        one.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("different --names-above: 5000 s and 0 s"),
-        "{err}"
-    );
-
     let text = std::fs::read_to_string(&one).unwrap();
-    let other = dir.path().join("v2.sum");
+    let other = dir.path().join("v1.sum");
     std::fs::write(
         &other,
-        text.replacen("{\"bootline_summary\":1,", "{\"bootline_summary\":2,", 1),
+        text.replacen("{\"bootline_summary\":2,", "{\"bootline_summary\":1,", 1),
     )
     .unwrap();
     let (code, _, err) = bootline(&["recommend", "--config", CONFIG, other.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("v2.sum:1: expected a bootline summary of schema_version 1, found version 2"),
+        err.contains("v1.sum:1: expected a bootline summary of schema_version 2, found version 1"),
         "{err}"
     );
 

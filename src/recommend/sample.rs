@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::stats::Record;
 use crate::timeline::lean::LeanBoot;
-use crate::timeline::{Attempt as TimelineAttempt, Implausibles, ObservedTimeout};
+use crate::timeline::{Attempt as TimelineAttempt, Implausibles, ObservedTimeout, LISTED_MAX};
 
 use super::attempt::{from_attempts, from_records, Attempt, Unusable};
 use super::{group, Options, Recommendations};
@@ -49,6 +49,46 @@ impl Sample {
             implausible,
             observed,
         }
+    }
+
+    /// The sample of groups of timeline attempts, each attempt standing for its count, all of
+    /// a group sharing what [`crate::timeline::disagreements_counted`] reads (a summary's
+    /// groups, [`crate::summary::rows::Group::attempts`]). Each group is mapped and dropped in
+    /// turn: the memory is the recommendation's attempts, one per distinct value and named
+    /// attempt. The same code as [`Sample::from_counted`]; the lists are merged as top-k.
+    pub(crate) fn from_groups(
+        groups: impl Iterator<Item = Vec<(TimelineAttempt, u64)>>,
+        config: &Config,
+    ) -> Self {
+        let max_plausible_secs = config.latency.max_plausible_secs;
+        let mut out = Self::default();
+        let mut heads: Vec<(TimelineAttempt, u64)> = Vec::new();
+        for group in groups {
+            let Some((head, _)) = group.first() else {
+                continue;
+            };
+            heads.push((head.clone(), group.iter().map(|(_, n)| n).sum()));
+            let counted: Vec<(&TimelineAttempt, u64)> =
+                group.iter().map(|(a, n)| (a, *n)).collect();
+            let (attempts, unusable, implausible) = from_attempts(&counted, max_plausible_secs);
+            out.attempts.extend(attempts);
+            out.unusable.count += unusable.count;
+            out.unusable.attempts.extend(unusable.attempts);
+            out.implausible.count += implausible.count;
+            out.implausible.attempts.extend(implausible.attempts);
+        }
+        out.unusable.attempts.sort();
+        out.unusable.attempts.truncate(LISTED_MAX);
+        let found = &mut out.implausible;
+        found.max_plausible_secs = max_plausible_secs;
+        found
+            .attempts
+            .sort_by(|a, b| (&a.instance, a.attempt).cmp(&(&b.instance, b.attempt)));
+        found.attempts.truncate(LISTED_MAX);
+        found.attempts_more = found.count - found.attempts.len();
+        let heads: Vec<(&TimelineAttempt, u64)> = heads.iter().map(|(a, n)| (a, *n)).collect();
+        out.observed = crate::timeline::disagreements_counted(&heads, config);
+        out
     }
 
     /// The attempts of a plain durations file, all of class `class` (see [`from_records`]).

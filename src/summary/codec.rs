@@ -17,7 +17,7 @@ use super::{Summary, SCHEMA_VERSION};
 use crate::report::inputs::InputFile;
 use crate::timeline::lean::record::LeanRecord;
 use crate::timeline::lean::{Interner, LeanBoot};
-use crate::timeline::Boot;
+use crate::timeline::{Boot, LISTED_MAX};
 
 /// What every summary's first bytes are.
 const MAGIC: &[u8] = b"{\"bootline_summary\":";
@@ -28,7 +28,9 @@ struct Header {
     bootline_summary: u32,
     group_by: Option<String>,
     max_plausible_secs: f64,
-    names_above_secs: f64,
+    /// The most ids kept per group of each kind an output lists
+    /// ([`crate::timeline::LISTED_MAX`]).
+    listed_max: usize,
     with_boots: bool,
     instances: u64,
     instance_sketch: String,
@@ -108,7 +110,7 @@ impl Summary {
             bootline_summary: SCHEMA_VERSION,
             group_by: self.group_by.clone(),
             max_plausible_secs: self.max_plausible_secs,
-            names_above_secs: self.names_above_secs,
+            listed_max: LISTED_MAX,
             with_boots: self.with_boots,
             instances: self.instances,
             instance_sketch: self.sketch.to_hex(),
@@ -152,8 +154,15 @@ impl Summary {
                 "instance_sketch is not 8,192 hexadecimal digits".into(),
             )
         })?;
+        if header.listed_max != LISTED_MAX {
+            let why = format!(
+                "listed_max {} (this bootline keeps {LISTED_MAX})",
+                header.listed_max
+            );
+            return Err(malformed(&shown, 1, HEADER, why));
+        }
         let mut s = Summary::new(header.group_by.as_deref(), header.max_plausible_secs)
-            .made(header.names_above_secs, header.with_boots);
+            .made(header.with_boots);
         s.inputs = (header.inputs.into_iter())
             .map(|f| (f.path.clone(), f))
             .collect();
@@ -184,6 +193,7 @@ impl Summary {
             }
         }
         s.keep(kept);
+        s.trim();
         Ok(s)
     }
 }
@@ -224,7 +234,7 @@ fn counts(latencies: Vec<(Option<f64>, u64)>, names: Vec<(Option<f64>, String, u
 }
 
 const OUT_OF_RANGE: &str = "a phase name's number beyond the header's phase_names";
-const HEADER: &str = "a summary's header ({\"bootline_summary\": 1, …})";
+const HEADER: &str = "a summary's header ({\"bootline_summary\": 2, …})";
 const LINE: &str = "a summary line ({\"attempts\": …}, {\"boot\": …} or {\"kept\": …})";
 
 fn malformed(path: &str, line: u64, expected: &'static str, why: String) -> ReadError {
