@@ -285,3 +285,6 @@ impl Summary {
         self.inputs.values()
     }
 }
+
+#[cfg(test)]
+mod tests;
