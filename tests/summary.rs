@@ -323,3 +323,106 @@ fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
         "{err}"
     );
 }
+
+/// A summary's size and the decision it gives follow the distinct values, not the attempts:
+/// the fixture fleet's attempts-only summary, merged as 100 renamed copies and those as 100
+/// renamed copies again, counts about 11 million attempts (a merge adds counts: no attempt
+/// is generated) in a summary under 5 MB, and `recommend` from it gives the one copy's
+/// counts times 10,000 and capped lists of its slowest attempts.
+#[test]
+fn ten_million_counted_attempts_make_a_summary_of_a_few_megabytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let (code, _, err) = bootline(&[
+        "summarize",
+        "--config",
+        CONFIG,
+        "--attempts-only",
+        fixture("fleet").to_str().unwrap(),
+        "-o",
+        path("one.sum").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // Copies of a summary with every instance id renamed: the same latencies, other machines.
+    let copies = |from: &str, to: &str, find: &str, tag: &str| {
+        let text = std::fs::read_to_string(path(from)).unwrap();
+        assert!(text.contains(find), "the summary names instances");
+        let mut args = vec!["summarize", "--config", CONFIG, "-o", to];
+        let names: Vec<String> = (0..100)
+            .map(|k| {
+                let name = path(&format!("{from}-{k}")).to_str().unwrap().to_string();
+                let renamed = text.replace(find, &format!(",\"{tag}{k}-{}", &find[2..]));
+                std::fs::write(&name, renamed).unwrap();
+                name
+            })
+            .collect();
+        args.extend(names.iter().map(String::as_str));
+        let (code, _, err) = bootline(&args);
+        assert_eq!(code, 0, "{err}");
+    };
+    let hundred = path("hundred.sum");
+    copies("one.sum", hundred.to_str().unwrap(), ",\"i-", "r1x");
+    let many = path("many.sum");
+    copies("hundred.sum", many.to_str().unwrap(), ",\"r1x", "r2x");
+    let size = std::fs::metadata(&many).unwrap().len();
+    assert!(size < 5_000_000, "{size} bytes");
+
+    let recommend = |p: &Path| -> serde_json::Value {
+        let out = run(&[
+            "recommend",
+            "--config",
+            CONFIG,
+            "--format",
+            "json",
+            p.to_str().unwrap(),
+        ]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let one = recommend(&path("one.sum"));
+    let big = recommend(&many);
+    for (o, b) in one["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(big["classes"].as_array().unwrap())
+    {
+        let n = |v: &serde_json::Value, key: &str| v[key].as_u64().unwrap();
+        for key in [
+            "n",
+            "n_censored",
+            "n_exact",
+            "n_killed",
+            "n_killed_unresolved",
+            "n_stuck",
+        ] {
+            assert_eq!(n(b, key), 10_000 * n(o, key), "{key}");
+        }
+        assert!(n(b, "n") > 1_000_000 || o["class"] != "default");
+        // Kaplan–Meier's share is a ratio of counts: the same number.
+        let at = |v: &serde_json::Value| v["false_fail_at_current"].clone();
+        assert_eq!(at(b)["km"], at(o)["km"]);
+        assert_eq!(n(&at(b), "observed"), 10_000 * n(&at(o), "observed"));
+        let listed = at(b)["instances"].as_array().unwrap().len() as u64;
+        let more = at(b)["instances_more"].as_u64().unwrap_or(0);
+        assert_eq!(listed + more, n(&at(b), "observed"));
+        assert!(listed <= 100);
+        // The killed that registered later: 100 of them, all at one copy's slowest latency.
+        let late = |v: &serde_json::Value| v["killed_registered"].as_array().unwrap().clone();
+        let slowest = late(o)
+            .iter()
+            .map(|l| l["latency_s"].as_f64().unwrap())
+            .fold(0.0, f64::max);
+        let total = 10_000 * late(o).len() as u64;
+        if total > 100 {
+            assert_eq!(late(b).len(), 100);
+            assert_eq!(n(b, "killed_registered_more"), total - 100);
+            assert!(late(b).iter().all(|l| l["latency_s"] == slowest));
+        }
+    }
+    assert!(
+        big["classes"][0]["killed_registered_more"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+}
