@@ -51,8 +51,8 @@ impl Sample {
         }
     }
 
-    /// The sample of groups of timeline attempts, each attempt standing for its count, all of
-    /// a group sharing what [`crate::timeline::disagreements_counted`] reads (a summary's
+    /// The sample of groups of timeline attempts (a group may come in several parts), each
+    /// attempt standing for its count, all of a group sharing what [`crate::timeline::disagreements_counted`] reads (a summary's
     /// groups, [`crate::summary::rows::Group::attempts`]). Each group is mapped and dropped in
     /// turn: the memory is the recommendation's attempts, one per distinct value and named
     /// attempt. The same code as [`Sample::from_counted`]; the lists are merged as top-k.

@@ -251,16 +251,24 @@ impl Summary {
     }
 
     /// The recommendation's sample of the attempts of `class` (every class's when `None`):
-    /// each group's attempts in turn, one per named attempt and one counting the rest of each
+    /// each group's attempts in turn (a few thousand at a time), one per named attempt and one counting the rest of each
     /// latency ([`Group::attempts`]), so its memory follows the distinct values, not the
     /// attempts.
     pub(crate) fn sample(&self, class: Option<&str>, config: &Config) -> Sample {
+        /// Attempts of one group mapped at a time: a group may hold a latency per millisecond.
+        const CHUNK: usize = 4096;
         let mut names = Interner::default();
         let groups = self
             .attempts
             .values()
             .filter(|(group, _)| class.is_none_or(|c| c == group.class))
-            .map(|(group, counts)| group.attempts(counts, &mut names));
+            .flat_map(|(group, counts)| {
+                let mut attempts = group.attempts(counts, &mut names);
+                std::iter::from_fn(move || {
+                    let chunk: Vec<_> = attempts.by_ref().take(CHUNK).collect();
+                    (!chunk.is_empty()).then_some(chunk)
+                })
+            });
         Sample::from_groups(groups, config)
     }
 

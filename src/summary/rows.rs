@@ -178,9 +178,13 @@ impl Group {
     }
 
     /// The group's attempts, each with how many it stands for: one per named attempt, and
-    /// one (without an instance, attempt 0) counting the rest of each latency. Its names are
-    /// shared through `names`.
-    pub(crate) fn attempts(&self, counts: &Counts, names: &mut Interner) -> Vec<(Attempt, u64)> {
+    /// one (without an instance, attempt 0) counting the rest of each latency, made as they
+    /// are read. Its names are shared through `names`.
+    pub(crate) fn attempts<'a>(
+        &self,
+        counts: &'a Counts,
+        names: &mut Interner,
+    ) -> impl Iterator<Item = (Attempt, u64)> + 'a {
         let base = Attempt {
             instance: names.name(""),
             workspace: None,
@@ -201,26 +205,24 @@ impl Group {
             end: names.name(&self.end),
             evidence: Vec::new(),
         };
-        let mut out = Vec::new();
-        for (&secs, tally) in counts {
+        let group = self.clone();
+        counts.iter().flat_map(move |(&secs, tally)| {
             let at = Attempt {
-                latency: self.latency(secs),
+                latency: group.latency(secs),
                 ..base.clone()
             };
-            for (instance, attempt) in &tally.names {
+            let unnamed = tally.n.saturating_sub(tally.names.len() as u64);
+            let rest = (unnamed > 0).then(|| (at.clone(), unnamed));
+            let named = tally.names.iter().map(move |(instance, attempt)| {
                 let named = Attempt {
                     instance: Arc::from(instance.as_str()),
                     attempt: *attempt as usize,
                     ..at.clone()
                 };
-                out.push((named, 1));
-            }
-            let unnamed = tally.n.saturating_sub(tally.names.len() as u64);
-            if unnamed > 0 {
-                out.push((at, unnamed));
-            }
-        }
-        out
+                (named, 1)
+            });
+            named.chain(rest)
+        })
     }
 }
 
