@@ -77,7 +77,11 @@ pub(crate) fn split(boots: Vec<LeanBoot>, key: &Key) -> Vec<(String, Vec<LeanBoo
 /// in the sample, to be said).
 pub(crate) fn from_boots(name: String, boots: &[LeanBoot], config: &Config) -> (Cohort, Sample) {
     let sample = Sample::from_boots(boots, config);
-    let records = sample.attempts.iter().filter_map(|a| a.record()).collect();
+    // Attempts read from boots stand for one each; a count is honoured all the same.
+    let records = (sample.attempts.iter())
+        .filter_map(|a| a.counted_record())
+        .flat_map(|(r, n)| std::iter::repeat_n(r, n as usize))
+        .collect();
     let phases = PhaseReport::new(boots, config.latency.max_plausible_secs);
     let mut phase_depths = BTreeMap::new();
     for b in boots {
