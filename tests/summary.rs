@@ -166,6 +166,28 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
         raw,
         "merged summaries"
     );
+    // A candidate most boots are slower than: its list holds the 100 slowest and counts the
+    // rest, alike from the logs and from the merged summary; check's gate reads the same.
+    let fleet_dir = fixture("fleet");
+    let fleet_arg = fleet_dir.to_str().unwrap();
+    let capped = |input: &str| {
+        let args = ["recommend", "--config", CONFIG, "--format", "json"];
+        run(&[&args[..], &["--candidates", "300", input]].concat())
+    };
+    let from_logs = capped(fleet_arg);
+    let v: serde_json::Value = serde_json::from_str(&from_logs).unwrap();
+    let at_300 = &v["classes"][0]["candidates"][0];
+    assert_eq!(at_300["instances"].as_array().unwrap().len(), 100);
+    assert_eq!(
+        100 + at_300["instances_more"].as_u64().unwrap(),
+        at_300["observed"].as_u64().unwrap()
+    );
+    assert_eq!(capped(tree.to_str().unwrap()), from_logs, "capped lists");
+    let check = |input: &str| run(&["check", "--config", CONFIG, "--format", "json", input]);
+    let checked = check(fleet_arg);
+    assert!(checked.contains("\"gate\""), "{checked}");
+    assert_eq!(check(tree.to_str().unwrap()), checked, "check");
+
     // Attempts alone: the same recommendation, from a summary whose size depends on the
     // distinct latencies (and at most 100 ids of each listed kind per group).
     let mut compact = Vec::new();
@@ -281,6 +303,21 @@ fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
     assert_eq!(code, 2);
     assert!(
         err.contains("v1.sum:1: expected a bootline summary of schema_version 2, found version 1"),
+        "{err}"
+    );
+
+    // A summary keeping another number of ids per listed kind is refused.
+    let other_cap = dir.path().join("cap.sum");
+    assert!(text.contains("\"listed_max\":100,"));
+    std::fs::write(
+        &other_cap,
+        text.replacen("\"listed_max\":100,", "\"listed_max\":50,", 1),
+    )
+    .unwrap();
+    let (code, _, err) = bootline(&["recommend", "--config", CONFIG, other_cap.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cap.sum:1: expected a summary's header") && err.contains("listed_max 50"),
         "{err}"
     );
 

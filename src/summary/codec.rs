@@ -154,13 +154,6 @@ impl Summary {
                 "instance_sketch is not 8,192 hexadecimal digits".into(),
             )
         })?;
-        if header.listed_max != LISTED_MAX {
-            let why = format!(
-                "listed_max {} (this bootline keeps {LISTED_MAX})",
-                header.listed_max
-            );
-            return Err(malformed(&shown, 1, HEADER, why));
-        }
         let mut s = Summary::new(header.group_by.as_deref(), header.max_plausible_secs)
             .made(header.with_boots);
         s.inputs = (header.inputs.into_iter())
@@ -246,7 +239,8 @@ fn malformed(path: &str, line: u64, expected: &'static str, why: String) -> Read
     }
 }
 
-/// The header on the first line, its version checked before the rest is read.
+/// The header on the first line, its version checked before the rest is read, and the
+/// number of ids it keeps of each listed kind.
 fn header(path: &str, first: &str) -> Result<Header, ReadError> {
     let value: serde_json::Value =
         serde_json::from_str(first).map_err(|e| malformed(path, 1, HEADER, e.to_string()))?;
@@ -270,7 +264,16 @@ fn header(path: &str, first: &str) -> Result<Header, ReadError> {
             ))
         }
     }
-    serde_json::from_value(value).map_err(|e| malformed(path, 1, HEADER, e.to_string()))
+    let header: Header =
+        serde_json::from_value(value).map_err(|e| malformed(path, 1, HEADER, e.to_string()))?;
+    if header.listed_max != LISTED_MAX {
+        let why = format!(
+            "listed_max {} (this bootline keeps {LISTED_MAX})",
+            header.listed_max
+        );
+        return Err(malformed(path, 1, HEADER, why));
+    }
+    Ok(header)
 }
 
 /// Lines of different types written through one closure.
