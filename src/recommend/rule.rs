@@ -12,9 +12,9 @@ use crate::stats::order_stat::order_stat_bound_of;
 use crate::stats::select::{rank, PLAUSIBLE_DELTA_BIC};
 use crate::stats::summary::{fit_all, Fits};
 use crate::stats::{Record, Result, Sample};
+use crate::timeline::{is_zero, LISTED_MAX};
 
 use super::attempt::Attempt;
-use crate::timeline::{is_zero, LISTED_MAX};
 
 /// What the bound rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
