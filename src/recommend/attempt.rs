@@ -98,6 +98,21 @@ pub(crate) struct Unusable {
     pub(crate) attempts: Vec<(Name, usize)>,
 }
 
+impl Unusable {
+    /// Adds `other`'s: the counts add, the list keeps the first [`LISTED_MAX`] of both.
+    pub(crate) fn absorb(&mut self, other: Unusable) {
+        self.count += other.count;
+        self.attempts.extend(other.attempts);
+        self.cap();
+    }
+
+    /// Keeps the first [`LISTED_MAX`] by instance and attempt number.
+    fn cap(&mut self) {
+        self.attempts.sort();
+        self.attempts.truncate(LISTED_MAX);
+    }
+}
+
 /// The one mapping from the timelines' provisioning attempts (the statistical unit: one
 /// record per attempt, however many boots it took), each standing for `count` equal ones, to
 /// the recommendation's input. An attempt whose latency is implausible under
@@ -149,8 +164,7 @@ pub(crate) fn from_attempts(
             count,
         });
     }
-    unusable.attempts.sort();
-    unusable.attempts.truncate(LISTED_MAX);
+    unusable.cap();
     (out, unusable, implausible)
 }
 

@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::stats::Record;
 use crate::timeline::lean::LeanBoot;
-use crate::timeline::{Attempt as TimelineAttempt, Implausibles, ObservedTimeout, LISTED_MAX};
+use crate::timeline::{Attempt as TimelineAttempt, Implausibles, ObservedTimeout};
 
 use super::attempt::{from_attempts, from_records, Attempt, Unusable};
 use super::{group, Options, Recommendations};
@@ -72,20 +72,10 @@ impl Sample {
                 group.iter().map(|(a, n)| (a, *n)).collect();
             let (attempts, unusable, implausible) = from_attempts(&counted, max_plausible_secs);
             out.attempts.extend(attempts);
-            out.unusable.count += unusable.count;
-            out.unusable.attempts.extend(unusable.attempts);
-            out.implausible.count += implausible.count;
-            out.implausible.attempts.extend(implausible.attempts);
+            out.unusable.absorb(unusable);
+            out.implausible.absorb(implausible);
         }
-        out.unusable.attempts.sort();
-        out.unusable.attempts.truncate(LISTED_MAX);
-        let found = &mut out.implausible;
-        found.max_plausible_secs = max_plausible_secs;
-        found
-            .attempts
-            .sort_by(|a, b| (&a.instance, a.attempt).cmp(&(&b.instance, b.attempt)));
-        found.attempts.truncate(LISTED_MAX);
-        found.attempts_more = found.count - found.attempts.len();
+        out.implausible.max_plausible_secs = max_plausible_secs;
         let heads: Vec<(&TimelineAttempt, u64)> = heads.iter().map(|(a, n)| (a, *n)).collect();
         out.observed = crate::timeline::disagreements_counted(&heads, config);
         out

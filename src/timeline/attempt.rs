@@ -149,6 +149,24 @@ impl Implausibles {
     pub(crate) fn is_empty(&self) -> bool {
         self.count == 0
     }
+
+    /// Adds `other`'s (found under the same limit): the counts add, the list keeps the first
+    /// [`LISTED_MAX`] of both.
+    pub(crate) fn absorb(&mut self, other: Implausibles) {
+        self.count += other.count;
+        self.max_plausible_secs = other.max_plausible_secs;
+        self.attempts.extend(other.attempts);
+        self.cap();
+    }
+
+    /// Keeps the first [`LISTED_MAX`] attempts by instance and attempt number, counting the
+    /// rest.
+    fn cap(&mut self) {
+        let list = &mut self.attempts;
+        list.sort_by(|a, b| (&a.instance, a.attempt).cmp(&(&b.instance, b.attempt)));
+        list.truncate(LISTED_MAX);
+        self.attempts_more = self.count - list.len();
+    }
 }
 
 /// The attempts among `attempts` whose latency is implausible under `max_plausible_secs`.
@@ -164,7 +182,7 @@ pub(crate) fn implausible_counted<'a>(
     max_plausible_secs: f64,
 ) -> Implausibles {
     let mut count = 0usize;
-    let mut out: Vec<ImplausibleAttempt> = attempts
+    let out: Vec<ImplausibleAttempt> = attempts
         .into_iter()
         .filter_map(|(a, n)| {
             let l = a.fitted_latency()?;
@@ -182,14 +200,14 @@ pub(crate) fn implausible_counted<'a>(
             })
         })
         .collect();
-    out.sort_by(|a, b| (&a.instance, a.attempt).cmp(&(&b.instance, b.attempt)));
-    out.truncate(LISTED_MAX);
-    Implausibles {
+    let mut found = Implausibles {
         count,
         max_plausible_secs,
-        attempts_more: count - out.len(),
         attempts: out,
-    }
+        attempts_more: 0,
+    };
+    found.cap();
+    found
 }
 
 /// One provisioning attempt: a `launched` event to registered, flipped or given up, across the
