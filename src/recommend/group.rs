@@ -266,11 +266,8 @@ pub(super) fn recommend_group(
     let (main_ev, main, reading) = readings.choose(options.assume, q)?;
     let raw = raw_timeout(main.bound, policy);
     let recommended = round_to_grid(raw, policy);
-    let n_exact = total(
-        fitted
-            .iter()
-            .filter(|a| matches!(a.latency, Latency::Exact(_))),
-    );
+    let of_fitted = |f: fn(&Attempt) -> bool| total(fitted.iter().filter(|a| f(a)));
+    let n_exact = of_fitted(|a| matches!(a.latency, Latency::Exact(_)));
     let verdict = verdict(n_exact, recommended, spec.stuck, policy);
     let (killed_registered, killed_registered_more) = killed_registered(&fitted);
     let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), &fitted, policy.confidence);
@@ -289,8 +286,8 @@ pub(super) fn recommend_group(
         n: main_ev.n(),
         n_censored: main_ev.n_censored(),
         n_exact,
-        n_killed: total(fitted.iter().filter(|a| a.killed)),
-        n_killed_unresolved: total(fitted.iter().filter(|a| a.killed_unresolved())),
+        n_killed: of_fitted(|a| a.killed),
+        n_killed_unresolved: of_fitted(Attempt::killed_unresolved),
         killed_registered,
         killed_registered_more,
         n_stuck: count(spec, |l| matches!(l, Latency::Stuck)),
