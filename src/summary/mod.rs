@@ -11,6 +11,7 @@
 //! partitions and in whatever order and grouping the partial summaries were merged
 //! ([`Summary::merge`]).
 
+pub(crate) mod boots;
 pub(crate) mod codec;
 pub(crate) mod rows;
 pub(crate) mod sketch;
@@ -21,6 +22,7 @@ use crate::report::inputs::InputFile;
 use crate::timeline::lean::{Fleet, Interner, Keep, Kept, LeanBoot, Name, Seen};
 use crate::timeline::{Attempt, Boot};
 
+use boots::BootCounts;
 pub(crate) use codec::is_summary;
 use rows::{Counts, Group};
 use sketch::Sketch;
@@ -46,11 +48,17 @@ pub(crate) struct Summary {
     sketch: Sketch,
     /// Attempts by group (keyed by its canonical text), then by latency.
     attempts: BTreeMap<String, (Group, Counts)>,
+    /// The boots' counts by class, template and labels (as the attempt rows keep them).
+    boot_counts: BTreeMap<BootKey, BootCounts>,
     /// Every boot, lean, by instance and boot number.
     boots: BTreeMap<(Name, u32), LeanBoot>,
     /// Per class, the slowest healthy boot, whole.
     kept: Vec<Boot>,
 }
+
+/// What boots' counts are kept apart by: class, template, and the labels as the attempt rows
+/// keep them (only `--group-by`'s value when given).
+pub(crate) type BootKey = (String, Option<String>, BTreeMap<String, String>);
 
 /// Why two summaries cannot be merged.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -109,6 +117,8 @@ impl Summary {
                 last = Some(b.instance.clone());
             }
             if s.with_boots {
+                let key = s.boot_key(&b);
+                (s.boot_counts.entry(key).or_default()).add(&b, s.max_plausible_secs);
                 s.boots.insert((b.instance.clone(), b.boot), b);
             }
         }
@@ -130,6 +140,7 @@ impl Summary {
             instances: 0,
             sketch: Sketch::default(),
             attempts: BTreeMap::new(),
+            boot_counts: BTreeMap::new(),
             boots: BTreeMap::new(),
             kept: Vec::new(),
         }
@@ -160,6 +171,18 @@ impl Summary {
             instance: None,
             max_plausible_secs,
         }
+    }
+
+    /// The key of a boot's counts: its class, template and labels as the rows keep them.
+    fn boot_key(&self, b: &LeanBoot) -> BootKey {
+        let labels = (b.labels.iter())
+            .map(|(k, v)| match self.group_by.as_deref() {
+                Some(g) if g != k => (k.clone(), String::new()),
+                Some(_) | None => (k.clone(), v.clone()),
+            })
+            .collect();
+        let template = b.template.as_deref().map(String::from);
+        (b.class.to_string(), template, labels)
     }
 
     /// Counts one attempt into its group.
@@ -227,6 +250,9 @@ impl Summary {
                 overlap.records += mine.entry(secs).or_default().add(tally);
             }
         }
+        for (key, c) in other.boot_counts {
+            self.boot_counts.entry(key).or_default().merge(&c);
+        }
         for (key, b) in other.boots {
             if self.boots.insert(key, b).is_some() {
                 overlap.records += 1;
@@ -265,6 +291,41 @@ impl Summary {
             .filter(|(group, _)| class.is_none_or(|c| c == group.class))
             .flat_map(|(group, counts)| group.attempts(counts, &mut names))
             .collect()
+    }
+
+    /// The counts of the boots of `class`, by the value `cohort` gives their key (keys it
+    /// gives `Err` for are left out, and the first such error returned).
+    pub(crate) fn boot_counts<E>(
+        &self,
+        class: &str,
+        cohort: impl Fn(&BootKey) -> Result<Option<String>, E>,
+    ) -> Result<BTreeMap<Option<String>, BootCounts>, E> {
+        let mut out: BTreeMap<Option<String>, BootCounts> = BTreeMap::new();
+        for (key, c) in self.boot_counts.iter().filter(|(k, _)| k.0 == class) {
+            out.entry(cohort(key)?).or_default().merge(c);
+        }
+        Ok(out)
+    }
+
+    /// The attempts of `class` by the value `cohort` gives their group's class, template and
+    /// labels, as [`Summary::attempts`] gives them.
+    pub(crate) fn attempts_by<E>(
+        &self,
+        class: &str,
+        cohort: impl Fn(&BootKey) -> Result<Option<String>, E>,
+    ) -> Result<BTreeMap<Option<String>, Vec<Attempt>>, E> {
+        let mut names = Interner::default();
+        let mut out: BTreeMap<Option<String>, Vec<Attempt>> = BTreeMap::new();
+        for (group, counts) in self.attempts.values().filter(|(g, _)| g.class == class) {
+            let key = (
+                group.class.clone(),
+                group.template.clone(),
+                group.labels.clone(),
+            );
+            let attempts = group.attempts(counts, &mut names);
+            out.entry(cohort(&key)?).or_default().extend(attempts);
+        }
+        Ok(out)
     }
 
     /// The fleet the summary holds: every boot of `class` (of every class when `None`), lean,
