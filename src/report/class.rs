@@ -11,18 +11,13 @@ use crate::stats::phase::{
 use crate::stats::summary::FitSummary;
 use crate::stats::Record;
 use crate::timeline::lean::{LeanBoot, LeanPhases};
-use crate::timeline::{attempts, Attempt, Outcome};
+use crate::timeline::{Attempt, Outcome};
 
-/// The latency records of boots as the statistics see them, one per provisioning attempt
+/// The latency records of attempts as the statistics see them, one per provisioning attempt
 /// however many boots it took: exact for registered and false-failed attempts, censored for
 /// timed-out and unknown ones; stuck and crashed attempts have none (`docs/design.md` §3), nor do
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
 /// [`crate::timeline::implausible`]).
-pub(crate) fn records(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Record> {
-    records_of(&attempts(boots), max_plausible_secs)
-}
-
-/// The latency records of attempts (a summary gives them as well as boots).
 pub(crate) fn records_of(attempts: &[Attempt], max_plausible_secs: f64) -> Vec<Record> {
     attempts
         .iter()
@@ -49,20 +44,6 @@ pub(crate) fn survival_times(requested: &[f64], current_timeout_secs: f64) -> Ve
         t.push(current_timeout_secs);
     }
     t
-}
-
-/// Boots by outcome name (only outcomes that occur).
-pub(crate) fn outcome_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for b in boots {
-        *counts.entry(b.outcome.as_str().to_string()).or_default() += 1;
-    }
-    counts
-}
-
-/// Provisioning attempts by outcome name (only outcomes that occur).
-pub(crate) fn attempt_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
-    counts_of(&attempts(boots))
 }
 
 /// Attempts by outcome name (only outcomes that occur).
@@ -106,11 +87,6 @@ pub struct PhaseReport {
 }
 
 impl PhaseReport {
-    /// Builds the phase statistics of these boots (those with a plausible exact latency count).
-    pub(crate) fn new(boots: &[LeanBoot], max_plausible_secs: f64) -> Self {
-        Self::of(&phase_counts(boots, max_plausible_secs))
-    }
-
     /// The phase statistics of the counts of boots' phases (from boots, or from a summary's
     /// counts merged): one rule for both, so they give the same numbers.
     pub(crate) fn of(counts: &PhaseCounts) -> Self {
@@ -148,15 +124,6 @@ pub(crate) fn count_phases(counts: &mut PhaseCounts, b: &LeanBoot, max_plausible
             c.add(&l);
         }
     }
-}
-
-/// The phase statistics' counts of these boots.
-pub(crate) fn phase_counts(boots: &[LeanBoot], max_plausible_secs: f64) -> PhaseCounts {
-    let mut counts = PhaseCounts::default();
-    for b in boots {
-        count_phases(&mut counts, b, max_plausible_secs);
-    }
-    counts
 }
 
 /// One boot's finished phases at some depths, as the phase statistics read them.

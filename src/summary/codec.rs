@@ -247,7 +247,7 @@ fn counts(latencies: Vec<(Option<f64>, u64)>, names: Vec<(Option<f64>, String, u
 }
 
 const OUT_OF_RANGE: &str = "a phase name's number beyond the header's phase_names";
-const HEADER: &str = "a summary's header ({\"bootline_summary\": 1, …})";
+const HEADER: &str = "a summary's header ({\"bootline_summary\": 2, …})";
 const LINE: &str =
     "a summary line ({\"attempts\": …}, {\"boots\": …}, {\"boot\": …} or {\"kept\": …})";
 

@@ -19,7 +19,7 @@ pub(crate) mod sketch;
 use std::collections::BTreeMap;
 
 use crate::report::inputs::InputFile;
-use crate::timeline::lean::{Fleet, Interner, Keep, Kept, LeanBoot, Name, Seen};
+use crate::timeline::lean::{Fleet, Interner, Keep, Kept, LeanBoot, Name};
 use crate::timeline::{Attempt, Boot};
 
 use boots::BootCounts;
@@ -28,7 +28,7 @@ use rows::{Counts, Group};
 use sketch::Sketch;
 
 /// The summary format's version: a summary of another is refused.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// The exact, mergeable reduction of a fleet's attempts (see the module's documentation).
 #[derive(Debug, Clone, PartialEq)]
@@ -124,8 +124,15 @@ impl Summary {
         }
         if s.with_boots {
             s.keep(fleet.kept);
+            s.prune();
         }
         s
+    }
+
+    /// Keeps of its boots only those a report draws or names ([`boots::drawn`]).
+    fn prune(&mut self) {
+        let keep = boots::drawn(self.boots.values(), self.max_plausible_secs);
+        self.boots.retain(|k, _| keep.contains(k));
     }
 
     /// The summary of nothing, keeping `group_by`'s label values under `max_plausible_secs`:
@@ -259,6 +266,7 @@ impl Summary {
             }
         }
         self.keep(other.kept);
+        self.prune();
         Ok(overlap)
     }
 
@@ -328,19 +336,19 @@ impl Summary {
         Ok(out)
     }
 
-    /// The fleet the summary holds: every boot of `class` (of every class when `None`), lean,
-    /// in instance and boot order, and the kept boots of those classes.
-    pub(crate) fn fleet(&self, class: Option<&str>) -> Fleet {
-        let of = |c: &str| class.is_none_or(|k| k == c);
-        Fleet {
-            boots: self
-                .boots
-                .values()
-                .filter(|b| of(&b.class))
-                .cloned()
-                .collect(),
-            kept: self.kept.iter().filter(|b| of(&b.class)).cloned().collect(),
-            seen: Seen::default(),
+    /// What a report is built from: every attempt, each class's boots' counts, the boots it
+    /// draws or names and those kept whole.
+    pub(crate) fn report_source(&self) -> crate::report::Source {
+        let mut classes: BTreeMap<String, BootCounts> = BTreeMap::new();
+        for ((class, _, _), c) in &self.boot_counts {
+            classes.entry(class.clone()).or_default().merge(c);
+        }
+        crate::report::Source {
+            attempts: self.attempts(None),
+            instances: self.instances as usize,
+            classes,
+            drawn: self.boots.values().cloned().collect(),
+            kept: self.kept.clone(),
         }
     }
 
