@@ -1,7 +1,7 @@
 //! A summary's bytes: JSON Lines. The first line is the header (`bootline_summary`: the
 //! schema version, first, so a summary is known by its first bytes, then the inputs and the
-//! phase names the boots refer to by number); then one line per attempt row, per boot (lean)
-//! and per kept boot (whole), each section in its sorted order.
+//! phase names the boots refer to by number); then one line per attempt row, per key of boots'
+//! counts, per boot drawn (lean) and per kept boot (whole), each section in its sorted order.
 //! Numbers are written as `serde_json` writes them (shortest round-trip form), so the same
 //! summary is always the same bytes.
 

@@ -4,8 +4,10 @@
 //!
 //! A summary holds the attempts counted by everything the recommendation reads of them
 //! ([`rows`]: distinct values with counts, instance ids only where an output names them); the
-//! lean form of each boot, for the phase statistics, tail blame and the report's figures; per
-//! class the slowest healthy boot whole (the report's worked example); the inputs' digests;
+//! boots' counts per class, template and label values ([`boots`]: outcomes, the phase
+//! statistics and tail blame on a grid, what the report's figures count); the lean form of the
+//! boots a report draws or names, capped ([`boots::drawn`]); per class the slowest healthy boot
+//! whole (the report's worked example); the inputs' digests;
 //! and a sketch of the instance ids for the overlap check ([`sketch`]). Every part is sorted,
 //! so the summary of a fleet is the same bytes however its instances were split into
 //! partitions and in whatever order and grouping the partial summaries were merged
@@ -50,7 +52,7 @@ pub(crate) struct Summary {
     attempts: BTreeMap<String, (Group, Counts)>,
     /// The boots' counts by class, template and labels (as the attempt rows keep them).
     boot_counts: BTreeMap<BootKey, BootCounts>,
-    /// Every boot, lean, by instance and boot number.
+    /// The boots a report draws or names, lean, by instance and boot number.
     boots: BTreeMap<(Name, u32), LeanBoot>,
     /// Per class, the slowest healthy boot, whole.
     kept: Vec<Boot>,
