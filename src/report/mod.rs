@@ -218,7 +218,7 @@ pub struct Report {
     /// One entry per class seen in the inputs, by name.
     pub classes: Vec<ClassReport>,
     /// Boots that did not simply register, by class, outcome and instance: of each class and
-    /// outcome the first [`NOTABLE_ROWS`] by instance id.
+    /// outcome the first 100 (`summary::boots::NOTABLE_ROWS`) by instance id.
     pub notable: Vec<NotableBoot>,
     /// How many more of each class and outcome there are, not listed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
