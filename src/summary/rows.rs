@@ -226,6 +226,17 @@ impl Group {
     }
 }
 
+impl Group {
+    /// The group's attempts one by one (each counted attempt repeated its count), for the
+    /// readers that take the timelines' attempts as they are (the report, compare's cohorts);
+    /// the recommendation reads [`Group::attempts`] with their counts.
+    pub(crate) fn expanded(&self, counts: &Counts, names: &mut Interner) -> Vec<Attempt> {
+        self.attempts(counts, names)
+            .flat_map(|(a, n)| std::iter::repeat_n(a, n as usize))
+            .collect()
+    }
+}
+
 /// Which list an output names an attempt in ([`Group::listed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Listed {
