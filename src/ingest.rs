@@ -159,7 +159,8 @@ fn read_one(
     };
     let mut digester = digester.with_max_boots(opts.max_boots_per_source);
     if format == Some(Format::Timeline) {
-        return match read_timeline(&mut inp, &mut digester, opts) {
+        let skim = reduce.is_some_and(Reduce::skims);
+        return match read_timeline(&mut inp, &mut digester, opts, skim) {
             Ok(summary) => (digester.finish(), report(Some(summary), None)),
             Err(e) => (digester.finish(), report(None, Some(e))),
         };
@@ -178,11 +179,13 @@ fn read_one(
 
 /// Reads a timeline JSON Lines file: one boot per line. A line that is not a boot (damaged,
 /// cut, invalid UTF-8) is one located malformed line; a boot of another `schema_version` ends
-/// the read with an error naming the version, since its fields may mean other things.
+/// the read with an error naming the version, since its fields may mean other things. With
+/// `skim`, lines are read without their phases where they can be ([`crate::timeline::skim`]).
 fn read_timeline(
     inp: &mut input::Input,
     digester: &mut Digester,
     opts: &Options,
+    skim: bool,
 ) -> crate::Result<Summary> {
     let mut summary = Summary {
         path: Some(inp.name.clone()),
@@ -192,6 +195,11 @@ fn read_timeline(
     let name = inp.name.clone();
     let mut failure = None;
     let mut lines = 0u64;
+    let mut line = Line {
+        name: &name,
+        no: 0,
+        skim: skim.then(Vec::new),
+    };
     input::for_each_block(
         &name,
         &mut inp.reader,
@@ -211,7 +219,8 @@ fn read_timeline(
             };
             for (no, raw) in input::block_lines(whole, first) {
                 lines = no;
-                if let Err(stop) = take_line(&name, no, raw, digester, &mut summary, opts) {
+                line.no = no;
+                if let Err(stop) = take_line(&mut line, raw, digester, &mut summary, opts) {
                     failure = Some(stop);
                     return None;
                 }
@@ -234,17 +243,33 @@ fn read_timeline(
     }
 }
 
+/// Where a timeline's line is, and the buffer its skim uses when lines are skimmed.
+struct Line<'a> {
+    name: &'a std::sync::Arc<str>,
+    no: u64,
+    skim: Option<Vec<u8>>,
+}
+
 /// Reads one line of a timeline into the digester, counting a malformed one; `Err` ends the
 /// read (strict mode, or a boot of another schema version).
 fn take_line(
-    name: &std::sync::Arc<str>,
-    no: u64,
+    line: &mut Line<'_>,
     raw: &[u8],
     digester: &mut Digester,
     summary: &mut Summary,
     opts: &Options,
 ) -> Result<(), Error> {
-    match timeline_line(name, no, raw) {
+    let skimmed = match &mut line.skim {
+        Some(buf) => crate::timeline::skim::skim(raw, buf)
+            .filter(|b| b.schema_version == crate::timeline::SCHEMA_VERSION),
+        None => None,
+    };
+    let read = match skimmed {
+        Some(b) => Ok(Some(b)),
+        // Not skimmed: parsed whole, which also locates what is wrong with it.
+        None => timeline_line(line.name, line.no, raw),
+    };
+    match read {
         Ok(None) => Ok(()),
         Ok(Some(b)) => {
             digester.boot(b);

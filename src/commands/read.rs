@@ -190,11 +190,25 @@ pub(crate) fn read_fleet(
     keep: Keep,
 ) -> anyhow::Result<(Fleet, Found)> {
     let (fleet, read) = read_fleet_reporting(inputs, config, select, class, keep, false)?;
-    let found = Found {
-        failed: read.failed,
-        nothing: read.nothing,
+    Ok((fleet, read.found()))
+}
+
+/// [`read_fleet_reporting`] for what needs no phases and keeps no boot whole (a
+/// recommendation, a summary of attempts): its lean boots have no phases, and timeline lines
+/// are skimmed rather than parsed whole ([`crate::timeline::skim`]).
+pub(crate) fn read_fleet_without_phases(
+    inputs: &Inputs,
+    config: &Config,
+    select: &SelectArgs,
+    class: Option<&str>,
+    sha256: bool,
+) -> anyhow::Result<(Fleet, Read)> {
+    let spec = Reduce {
+        select: selection(select, class)?,
+        keep: Keep::default(),
+        without_phases: true,
     };
-    Ok((fleet, found))
+    reduce_fleet(inputs, config, select, spec, sha256)
 }
 
 /// [`read_fleet`], computing each source's SHA-256 in the pass that reads it when `sha256`
@@ -210,7 +224,19 @@ pub(crate) fn read_fleet_reporting(
     let spec = Reduce {
         select: selection(select, class)?,
         keep,
+        without_phases: false,
     };
+    reduce_fleet(inputs, config, select, spec, sha256)
+}
+
+/// The fleet of the boots `spec` reduces the sources to, and how each source was read.
+fn reduce_fleet(
+    inputs: &Inputs,
+    config: &Config,
+    select: &SelectArgs,
+    spec: Reduce,
+    sha256: bool,
+) -> anyhow::Result<(Fleet, Read)> {
     let mut read = read_digests(inputs, config, select, Some(&spec), sha256)?;
     let digests = std::mem::take(&mut read.digests);
     let (fleet, instances, apart) = assemble::reduce(digests, &Classes::from(config), &spec);
@@ -243,6 +269,16 @@ pub(crate) struct Read {
     pub(crate) failed: bool,
     /// Whether no boot was found, or the selection kept none (said on stderr).
     pub(crate) nothing: bool,
+}
+
+impl Read {
+    /// What the read found besides its boots.
+    pub(crate) fn found(&self) -> Found {
+        Found {
+            failed: self.failed,
+            nothing: self.nothing,
+        }
+    }
 }
 
 /// Reads every source into digests (reducing timeline inputs when `reduce` is given, with

@@ -510,6 +510,16 @@ pub(crate) struct Reduce {
     pub(crate) select: Selection,
     /// Boots kept whole.
     pub(crate) keep: Keep,
+    /// The lean boots need no phases (and of the milestones only the kernel's start): timeline
+    /// lines are then skimmed ([`super::skim`]), not parsed whole. Only with nothing kept whole.
+    pub(crate) without_phases: bool,
+}
+
+impl Reduce {
+    /// Whether timeline lines may be skimmed: no phases asked for, and no boot kept whole.
+    pub(crate) fn skims(&self) -> bool {
+        self.without_phases && !self.keep.slowest_healthy && self.keep.instance.is_none()
+    }
 }
 
 /// Boots reduced as they are read (one source's, or assembly's).
@@ -706,6 +716,7 @@ mod tests {
                 slowest_healthy: true,
                 ..Keep::default()
             },
+            without_phases: false,
         });
         r.push(boot("i-1", "default", 400.0));
         r.push(boot("i-3", "default", 610.0));
