@@ -7,7 +7,7 @@ use crate::ingest::{collect_reporting, SourceReport};
 use crate::render::empty;
 use crate::timeline::assemble;
 use crate::timeline::identity::IdentityRule;
-use crate::timeline::lean::{Fleet, Keep, Reduce, Seen, Selection};
+use crate::timeline::lean::{Fleet, Interner, Keep, LeanBoot, Reduce, Seen, Selection};
 use crate::timeline::{self, dedup, fragment, Boot, Classes};
 use anyhow::bail;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -115,6 +115,67 @@ pub(crate) fn read_boots(
         nothing,
     };
     Ok((boots, found))
+}
+
+/// [`read_boots`], handing each selected boot to `each` in the same order as soon as it is
+/// final instead of collecting them ([`assemble::assemble_in_order`]): memory holds the boots
+/// in flight and each selected boot's lean form. Returns the lean boots (what the fleet's
+/// checks read) and what the read found.
+pub(crate) fn stream_boots(
+    inputs: &Inputs,
+    config: &Config,
+    select: &SelectArgs,
+    class: Option<&str>,
+    each: &mut dyn FnMut(Boot),
+) -> anyhow::Result<(Vec<LeanBoot>, Found)> {
+    let selection = selection(select, class)?;
+    let mut read = read_digests(inputs, config, select, None, false)?;
+    let digests = std::mem::take(&mut read.digests);
+    let mut seen = Seen::default();
+    let mut instances = 0usize;
+    let mut last_instance: Option<String> = None;
+    let mut interner = Interner::default();
+    let mut lean = Vec::new();
+    let mut to_boot_finished = std::collections::BTreeSet::new();
+    let apart = assemble::assemble_in_order(digests, &Classes::from(config), &mut |b| {
+        seen.add(&b);
+        if b.end == LatencyEnd::BootFinished.as_str() && !to_boot_finished.contains(&b.class) {
+            to_boot_finished.insert(b.class.clone());
+        }
+        seen.instance_read |= select.instance.as_deref() == Some(b.instance.as_str());
+        if last_instance.as_deref() != Some(b.instance.as_str()) {
+            instances += 1;
+            last_instance = Some(b.instance.clone());
+        }
+        if selection.keeps(&b) {
+            // Assembly gave every boot its attempt (`Boot::own_attempt`).
+            lean.push(interner.lean(&b));
+            each(b);
+        }
+    });
+    for note in &apart {
+        crate::warn!("bootline: {note}");
+    }
+    let finished = LatencyEnd::BootFinished.as_str();
+    say_automatic_ends(
+        config,
+        to_boot_finished.iter().map(|c| (c.as_str(), finished)),
+    );
+    if let Some(id) = select.instance.as_deref() {
+        if seen.boots > 0 && !seen.instance_read {
+            no_such_instance(id, instances)?;
+        }
+    }
+    say_undated(&selection, &seen);
+    let nothing = lean.is_empty();
+    if nothing {
+        say_nothing(inputs, &read, &seen, &selection);
+    }
+    let found = Found {
+        failed: read.failed,
+        nothing,
+    };
+    Ok((lean, found))
 }
 
 /// Says on stderr how many boots `--since`/`--until` left out for want of a date.
