@@ -16,7 +16,8 @@ use crate::input;
 use crate::parse::{self, Format, Options, Summary};
 use crate::sources::Source;
 use crate::timeline::fragment::{Digester, SourceBoots};
-use crate::timeline::lean::Reduce;
+use crate::timeline::lean::{LineRead, Reduce};
+use crate::timeline::skim;
 use crate::timeline::Boot;
 
 /// What reading one source gave besides its digest.
@@ -159,8 +160,8 @@ fn read_one(
     };
     let mut digester = digester.with_max_boots(opts.max_boots_per_source);
     if format == Some(Format::Timeline) {
-        let skim = reduce.is_some_and(Reduce::skims);
-        return match read_timeline(&mut inp, &mut digester, opts, skim) {
+        let read = reduce.map_or(LineRead::Whole, Reduce::line_read);
+        return match read_timeline(&mut inp, &mut digester, opts, read) {
             Ok(summary) => (digester.finish(), report(Some(summary), None)),
             Err(e) => (digester.finish(), report(None, Some(e))),
         };
@@ -179,13 +180,13 @@ fn read_one(
 
 /// Reads a timeline JSON Lines file: one boot per line. A line that is not a boot (damaged,
 /// cut, invalid UTF-8) is one located malformed line; a boot of another `schema_version` ends
-/// the read with an error naming the version, since its fields may mean other things. With
-/// `skim`, lines are read without their phases where they can be ([`crate::timeline::skim`]).
+/// the read with an error naming the version, since its fields may mean other things. Lines
+/// are read in part where `read` says and they can be ([`crate::timeline::skim`]).
 fn read_timeline(
     inp: &mut input::Input,
     digester: &mut Digester,
     opts: &Options,
-    skim: bool,
+    read: LineRead,
 ) -> crate::Result<Summary> {
     let mut summary = Summary {
         path: Some(inp.name.clone()),
@@ -198,7 +199,8 @@ fn read_timeline(
     let mut line = Line {
         name: &name,
         no: 0,
-        skim: skim.then(Vec::new),
+        read,
+        buf: Vec::new(),
     };
     input::for_each_block(
         &name,
@@ -243,11 +245,12 @@ fn read_timeline(
     }
 }
 
-/// Where a timeline's line is, and the buffer its skim uses when lines are skimmed.
+/// Where a timeline's line is, how lines are read, and the buffer a skim uses.
 struct Line<'a> {
     name: &'a std::sync::Arc<str>,
     no: u64,
-    skim: Option<Vec<u8>>,
+    read: LineRead,
+    buf: Vec<u8>,
 }
 
 /// Reads one line of a timeline into the digester, counting a malformed one; `Err` ends the
@@ -259,12 +262,13 @@ fn take_line(
     summary: &mut Summary,
     opts: &Options,
 ) -> Result<(), Error> {
-    let skimmed = match &mut line.skim {
-        Some(buf) => crate::timeline::skim::skim(raw, buf)
-            .filter(|b| b.schema_version == crate::timeline::SCHEMA_VERSION),
-        None => None,
+    let in_part = match line.read {
+        LineRead::Whole => None,
+        LineRead::Thin => skim::thin(raw).filter(|b| !digester.keeps_whole(b)),
+        LineRead::Skim => skim::skim(raw, &mut line.buf),
     };
-    let read = match skimmed {
+    let in_part = in_part.filter(|b| b.schema_version == crate::timeline::SCHEMA_VERSION);
+    let read = match in_part {
         Some(b) => Ok(Some(b)),
         // Not skimmed: parsed whole, which also locates what is wrong with it.
         None => timeline_line(line.name, line.no, raw),

@@ -33,7 +33,7 @@ use memchr::memmem::Finder;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::{Boot, Evidence, Latency, Milestone, Outcome, Zero};
+use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero};
 
 static PHASES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b",\"phases\":["));
 static MILESTONES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"],\"milestones\":["));
@@ -41,11 +41,12 @@ static AFTER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"],\"clo
 static KERNEL: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(b"{\"name\":\"kernel_start\",\"at_secs\":"));
 
-/// The fields of a boot's line a skim parses: [`Boot`]'s, with the same defaults, less the
-/// phases and milestones (cut out before parsing) and with the sources, clock steps and
-/// identity evidence read past.
+/// The fields of a boot's line a reduction reads: [`Boot`]'s, with the same defaults, the
+/// sources, clock steps and identity evidence read past, and the phases and milestones as `P`
+/// and `M` (absent in a skim, which cuts them out before parsing).
 #[derive(Deserialize)]
-struct Skimmed {
+#[serde(bound(deserialize = "P: Deserialize<'de> + Default, M: Deserialize<'de> + Default"))]
+struct Fields<P, M> {
     schema_version: u32,
     instance: String,
     workspace: Option<String>,
@@ -61,6 +62,10 @@ struct Skimmed {
     stuck_threshold_secs: f64,
     observed_secs: Option<f64>,
     evidence: Option<Evidence>,
+    #[serde(default)]
+    phases: P,
+    #[serde(default)]
+    milestones: M,
     clock_skew_secs: Option<f64>,
     #[serde(default)]
     #[allow(dead_code)]
@@ -88,6 +93,105 @@ struct Skimmed {
     attempt_failed_timeout_secs: Option<f64>,
 }
 
+impl<P, M> Fields<P, M> {
+    /// The boot of these fields, with `phases` and `milestones`.
+    fn into_boot(self, phases: Vec<Phase>, milestones: Vec<Milestone>) -> Boot {
+        Boot {
+            schema_version: self.schema_version,
+            instance: self.instance,
+            workspace: self.workspace,
+            class: self.class,
+            template: self.template,
+            boot: self.boot,
+            zero: self.zero,
+            zero_wall: self.zero_wall,
+            launched: self.launched,
+            outcome: self.outcome,
+            latency: self.latency,
+            timeout_secs: self.timeout_secs,
+            stuck_threshold_secs: self.stuck_threshold_secs,
+            observed_secs: self.observed_secs,
+            evidence: self.evidence,
+            phases,
+            milestones,
+            clock_skew_secs: self.clock_skew_secs,
+            clock_steps: Vec::new(),
+            sources: Vec::new(),
+            labels: self.labels,
+            end: self.end,
+            identity: Vec::new(),
+            attempt: self.attempt,
+            attempt_outcome: self.attempt_outcome,
+            attempt_latency: self.attempt_latency,
+            attempt_flip_secs: self.attempt_flip_secs,
+            attempt_stated_timeout_secs: self.attempt_stated_timeout_secs,
+            attempt_failed_timeout_secs: self.attempt_failed_timeout_secs,
+        }
+    }
+}
+
+/// A phase as a lean boot reads it: its result and source read past.
+// {"name":"init-local","depth":1,"start_secs":17.073,"end_secs":18.15,"result":…,"source":…}
+#[derive(Deserialize)]
+struct ThinPhase {
+    name: String,
+    depth: usize,
+    start_secs: f64,
+    end_secs: Option<f64>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    result: IgnoredAny,
+    #[allow(dead_code)]
+    source: IgnoredAny,
+}
+
+/// A milestone as a lean boot reads it: its wall time and source read past.
+#[derive(Deserialize)]
+struct ThinMilestone {
+    name: String,
+    at_secs: f64,
+    #[serde(default)]
+    #[allow(dead_code)]
+    wall: IgnoredAny,
+    #[allow(dead_code)]
+    source: IgnoredAny,
+}
+
+/// The boot of a timeline line as a lean boot reads it, phases and milestones included: every
+/// field a lean boot keeps parsed, and the rest (phases' results and sources, milestones' wall
+/// times and sources, the boot's sources, clock steps and identity evidence) read past, not
+/// kept and not checked. `None` when the line does not parse so (or lacks its phases or
+/// milestones): parse it whole then, which locates what is wrong.
+pub(crate) fn thin(line: &[u8]) -> Option<Boot> {
+    type Thin = Fields<Option<Vec<ThinPhase>>, Option<Vec<ThinMilestone>>>;
+    // One check of the whole line is cheaper than one per string (`from_slice`'s).
+    let text = std::str::from_utf8(line).ok()?;
+    let mut f: Thin = serde_json::from_str(text).ok()?;
+    let phases = f.phases.take()?;
+    let milestones = f.milestones.take()?;
+    let phases = phases
+        .into_iter()
+        .map(|p| Phase {
+            name: p.name,
+            depth: p.depth,
+            start_secs: p.start_secs,
+            end_secs: p.end_secs,
+            result: None,
+            source: String::new(),
+        })
+        .collect();
+    let milestones = milestones
+        .into_iter()
+        .map(|m| Milestone {
+            name: m.name,
+            at_secs: m.at_secs,
+            wall: None,
+            source: String::new(),
+        })
+        .collect();
+    Some(f.into_boot(phases, milestones))
+}
+
 /// Where a line's phases and milestones are: the `,` before `"phases"`, the `[` that opens
 /// the milestones, and the `,` before `"clock_skew_secs"`.
 fn bounds(line: &[u8]) -> Option<(usize, usize, usize)> {
@@ -110,42 +214,12 @@ pub(crate) fn skim(line: &[u8], buf: &mut Vec<u8>) -> Option<Boot> {
     buf.clear();
     buf.extend_from_slice(&line[..phases]);
     buf.extend_from_slice(&line[after..]);
-    let s: Skimmed = serde_json::from_slice(buf).ok()?;
+    let s: Fields<IgnoredAny, IgnoredAny> = serde_json::from_slice(buf).ok()?;
     if s.attempt == 0 {
         return None;
     }
     let kernel = kernel_start(&line[milestones..after])?;
-    Some(Boot {
-        schema_version: s.schema_version,
-        instance: s.instance,
-        workspace: s.workspace,
-        class: s.class,
-        template: s.template,
-        boot: s.boot,
-        zero: s.zero,
-        zero_wall: s.zero_wall,
-        launched: s.launched,
-        outcome: s.outcome,
-        latency: s.latency,
-        timeout_secs: s.timeout_secs,
-        stuck_threshold_secs: s.stuck_threshold_secs,
-        observed_secs: s.observed_secs,
-        evidence: s.evidence,
-        phases: Vec::new(),
-        milestones: kernel.into_iter().collect(),
-        clock_skew_secs: s.clock_skew_secs,
-        clock_steps: Vec::new(),
-        sources: Vec::new(),
-        labels: s.labels,
-        end: s.end,
-        identity: Vec::new(),
-        attempt: s.attempt,
-        attempt_outcome: s.attempt_outcome,
-        attempt_latency: s.attempt_latency,
-        attempt_flip_secs: s.attempt_flip_secs,
-        attempt_stated_timeout_secs: s.attempt_stated_timeout_secs,
-        attempt_failed_timeout_secs: s.attempt_failed_timeout_secs,
-    })
+    Some(s.into_boot(Vec::new(), kernel.into_iter().collect()))
 }
 
 /// The first `kernel_start` milestone of a milestones array (`[…]`), its time only: `Some(None)`
@@ -169,7 +243,7 @@ fn kernel_start(milestones: &[u8]) -> Option<Option<Milestone>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::{Phase, SCHEMA_VERSION};
+    use crate::timeline::SCHEMA_VERSION;
 
     fn boot() -> Boot {
         Boot {
@@ -249,6 +323,27 @@ mod tests {
         let got = skim(&line, &mut Vec::new()).unwrap();
         assert_eq!(got, skimmed(b));
         assert_eq!(got.milestones[0].at_secs, 11.445);
+    }
+
+    #[test]
+    fn a_thin_read_is_the_boot_less_what_a_lean_boot_does_not_keep() {
+        let mut b = boot();
+        b.phases[0].result = Some("SUCCESS".into());
+        b.milestones[0].wall = Some(DateTime::from_timestamp(1_781_000_000, 0).unwrap());
+        let line = serde_json::to_vec(&b).unwrap();
+        let got = thin(&line).unwrap();
+        for p in &mut b.phases {
+            (p.result, p.source) = (None, String::new());
+        }
+        for m in &mut b.milestones {
+            (m.wall, m.source) = (None, String::new());
+        }
+        b.sources.clear();
+        assert_eq!(got, b);
+        let no_phases = String::from_utf8(line)
+            .unwrap()
+            .replace(r#""phases":"#, r#""other":"#);
+        assert!(thin(no_phases.as_bytes()).is_none());
     }
 
     #[test]
