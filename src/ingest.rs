@@ -18,6 +18,9 @@ use crate::sources::Source;
 use crate::timeline::fragment::{Digester, SourceBoots};
 use crate::timeline::lean::{LineRead, Reduce};
 use crate::timeline::skim;
+
+#[path = "ingest_chunks.rs"]
+mod chunked;
 use crate::timeline::Boot;
 
 /// What reading one source gave besides its digest.
@@ -154,13 +157,14 @@ fn read_one(
             Err(e) => return (SourceBoots::default(), report(None, Some(e))),
         },
     };
-    let digester = match reduce {
-        Some(spec) => Digester::reducing(inp.name.clone(), spec),
-        None => Digester::new(inp.name.clone()),
-    };
-    let mut digester = digester.with_max_boots(opts.max_boots_per_source);
+    let mut digester = digester_of(inp.name.clone(), reduce, opts);
     if format == Some(Format::Timeline) {
         let read = reduce.map_or(LineRead::Whole, Reduce::line_read);
+        if !hashes.any() {
+            if let Some((digest, summary)) = chunked::read(source, reduce, opts, read) {
+                return (digest, report(Some(summary), None));
+            }
+        }
         return match read_timeline(&mut inp, &mut digester, opts, read) {
             Ok(summary) => (digester.finish(), report(Some(summary), None)),
             Err(e) => (digester.finish(), report(None, Some(e))),
@@ -176,6 +180,15 @@ fn read_one(
         }
         Err(e) => (digest, report(None, Some(e))),
     }
+}
+
+/// A digester for `name`, reducing as `reduce` says.
+fn digester_of(name: std::sync::Arc<str>, reduce: Option<&Reduce>, opts: &Options) -> Digester {
+    let digester = match reduce {
+        Some(spec) => Digester::reducing(name, spec),
+        None => Digester::new(name),
+    };
+    digester.with_max_boots(opts.max_boots_per_source)
 }
 
 /// Reads a timeline JSON Lines file: one boot per line. A line that is not a boot (damaged,
