@@ -220,18 +220,7 @@ fn read_timeline(
         &mut inp.reader,
         opts.max_line_bytes,
         |block, first, cut| {
-            // A cut line is no boot: counted and located; the lines before it are read.
-            let (whole, cut_line) = match cut {
-                Some(full_len) => {
-                    let last = &block[..block.len() - 1];
-                    let start = memchr::memrchr(b'\n', last).map_or(0, |i| i + 1);
-                    let no = first + input::newlines(&block[..start]);
-                    let m =
-                        input::too_long(&name, no, &last[start..], full_len, opts.max_line_bytes);
-                    (&block[..start], Some((no, m)))
-                }
-                None => (block, None),
-            };
+            let (whole, cut_line) = split_cut(&name, block, first, cut, opts.max_line_bytes);
             for (no, raw) in input::block_lines(whole, first) {
                 lines = no;
                 line.no = no;
@@ -256,6 +245,26 @@ fn read_timeline(
         Some(e) => Err(e),
         None => Ok(summary),
     }
+}
+
+/// A block's whole lines, and its last line with its number and why it is malformed when it
+/// was cut at `max_line` bytes (`cut`: its full length). A cut line is no boot: counted and
+/// located; the lines before it are read.
+fn split_cut<'b>(
+    name: &std::sync::Arc<str>,
+    block: &'b [u8],
+    first: u64,
+    cut: Option<u64>,
+    max_line: usize,
+) -> (&'b [u8], Option<(u64, Malformed)>) {
+    let Some(full_len) = cut else {
+        return (block, None);
+    };
+    let last = &block[..block.len() - 1];
+    let start = memchr::memrchr(b'\n', last).map_or(0, |i| i + 1);
+    let no = first + input::newlines(&block[..start]);
+    let m = input::too_long(name, no, &last[start..], full_len, max_line);
+    (&block[..start], Some((no, m)))
 }
 
 /// Where a timeline's line is, how lines are read, and the buffer a skim uses.

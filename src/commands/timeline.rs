@@ -84,11 +84,12 @@ fn write_lines(args: &TimelineArgs, config: &Config, inputs: &Inputs) -> anyhow:
         },
     )?;
     flush(&mut pending, &mut failed);
+    // Said whether or not the lines could be written (a closed pipe ends a run quietly).
+    super::report_observed(&timeline::disagreements(&timeline::attempts(&lean), config));
     if let Some(e) = failed {
         return Err(e);
     }
     out.flush()?;
-    super::report_observed(&timeline::disagreements(&timeline::attempts(&lean), config));
     Ok(super::exit_code(found.failed, false))
 }
 
