@@ -326,3 +326,48 @@ fn timeline_lines_are_written_as_boots_come_in_the_order_of_the_whole_document()
     let mixed = timeline("jsonl", &[&shard, &fleet]);
     assert_eq!(mixed, lines);
 }
+
+/// `bootline COMMAND --format json` over the shards in `dir`, its stdout (exit 0 or 1).
+fn json_of(command: &[&str], dir: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_bootline"))
+        .current_dir(ROOT)
+        .args(command)
+        .args(["--config", "fixtures/bootline.toml", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("run bootline");
+    let code = out.status.code();
+    assert!(
+        code == Some(0) || code == Some(1),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn shards_laid_out_otherwise_are_read_whole_and_give_the_same_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("written");
+    generate(&written, 2000, 2);
+    // The same boots with a space after the phases' key, as another JSON writer may put it:
+    // no line can be skimmed, every one is parsed whole by `recommend`.
+    let spaced = dir.path().join("spaced");
+    std::fs::create_dir(&spaced).unwrap();
+    for shard in 0..2 {
+        let name = format!("timelines-{shard:02}.jsonl");
+        let text = std::fs::read_to_string(written.join(&name)).unwrap();
+        let other = text.replace(r#","phases":["#, r#", "phases": ["#);
+        assert_eq!(other.len(), text.len() + 2 * text.lines().count());
+        std::fs::write(spaced.join(&name), other).unwrap();
+    }
+    for command in [
+        &["recommend"][..],
+        &["fit", "--class", "default"],
+        &["compare", "--group-by", "region"],
+    ] {
+        let a = json_of(command, &written);
+        assert!(a.len() > 100, "{command:?} wrote its JSON");
+        assert_eq!(a, json_of(command, &spaced), "{command:?}");
+    }
+}
