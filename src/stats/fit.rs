@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{check_level, Result, StatsError};
 use super::family::Family;
-use super::optimize::{hessian, nelder_mead, newton_polish, spd_inverse, NelderMeadOptions};
+use super::optimize::{hessian, nelder_mead, newton_polish, spd_inverse, Memo, NelderMeadOptions};
 use super::record::Sample;
 use super::special::norm_quantile;
 
@@ -94,7 +94,8 @@ pub fn fit(family: Family, s: &Sample) -> Result<FittedModel> {
         reason,
     };
     applicability(family, s).map_err(fail)?;
-    let mut objective = |th: &[f64]| -family.loglik(th, s);
+    let mut memo = Memo::new(|th: &[f64]| -family.loglik(th, s));
+    let mut objective = |th: &[f64]| memo.eval(th);
     let mut best: Option<(Vec<f64>, f64)> = None;
     let mut evals = 0;
     for start in family.starts(s) {
