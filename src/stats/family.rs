@@ -9,8 +9,8 @@ use rayon::prelude::*;
 
 use super::record::{Point, Sample};
 use super::special::{
-    gamma_p_inverse, ln_gamma_p, ln_gamma_q, ln_norm_cdf, ln_norm_sf, log_add_exp, norm_quantile,
-    softplus, HALF_LN_2PI,
+    gamma_p_inverse, ln_gamma_p, ln_gamma_q, ln_gamma_q_given, ln_norm_cdf, ln_norm_sf,
+    log_add_exp, norm_quantile, softplus, HALF_LN_2PI,
 };
 
 /// Smallest σ of a mixture component (the likelihood is unbounded as σ → 0 on one point).
@@ -243,8 +243,11 @@ impl Family {
                 let (a, lth) = (theta[0].exp(), theta[1]);
                 let th = lth.exp();
                 let w = s.n_events as f64;
-                w * (-ln_gamma(a) - a * lth) + (a - 1.0) * s.event_sum_ln_t - s.event_sum_t / th
-                    + sum_terms(&s.censored, |p| p.weight * ln_gamma_q(a, p.t / th))
+                let lga = ln_gamma(a);
+                w * (-lga - a * lth) + (a - 1.0) * s.event_sum_ln_t - s.event_sum_t / th
+                    + sum_terms(&s.censored, |p| {
+                        p.weight * ln_gamma_q_given(a, lga, p.t / th)
+                    })
             }
             Family::Loglogistic => {
                 let (la, lb) = (theta[0], theta[1]);
@@ -425,8 +428,13 @@ impl Runs {
 }
 
 fn lognormal_ln_pdf(mu: f64, sigma: f64, lt: f64) -> f64 {
+    lognormal_ln_pdf_given(mu, (sigma, sigma.ln()), lt)
+}
+
+/// [`lognormal_ln_pdf`] with ln σ given (the same bits: a sum over points computes it once).
+fn lognormal_ln_pdf_given(mu: f64, (sigma, ln_sigma): (f64, f64), lt: f64) -> f64 {
     let z = (lt - mu) / sigma;
-    -0.5 * z * z - HALF_LN_2PI - sigma.ln() - lt
+    -0.5 * z * z - HALF_LN_2PI - ln_sigma - lt
 }
 
 /// Σ over events of w ln f_LN from the sufficient statistics (O(1) per evaluation).
@@ -448,11 +456,12 @@ fn mixture_loglik(theta: &[f64], s: &Sample) -> f64 {
     }
     let (lw, lw1) = (-softplus(-theta[0]), -softplus(theta[0]));
     let (m1, s1, m2, s2) = (theta[1], theta[2].exp(), theta[3], theta[4].exp());
+    let (ls1, ls2) = ((s1, s1.ln()), (s2, s2.ln()));
     sum_terms(&s.events, |p| {
         p.weight
             * log_add_exp(
-                lw + lognormal_ln_pdf(m1, s1, p.ln_t),
-                lw1 + lognormal_ln_pdf(m2, s2, p.ln_t),
+                lw + lognormal_ln_pdf_given(m1, ls1, p.ln_t),
+                lw1 + lognormal_ln_pdf_given(m2, ls2, p.ln_t),
             )
     }) + sum_terms(&s.censored, |p| {
         p.weight
