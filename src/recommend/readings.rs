@@ -39,12 +39,19 @@ impl Readings {
             .collect();
         let n = |v: &[(Record, u64)]| v.iter().map(|r| r.1).sum::<u64>();
         let dropped = n(&kept) < n(&all);
-        let killed_slow = Evidence::new(all, &Family::ALL, policy)?;
-        let killed_stuck = if dropped && !kept.is_empty() {
-            Some(Evidence::new(kept, &Family::ALL, policy)?)
-        } else {
-            None
-        };
+        // The two record sets are fitted in parallel. The killed-stuck reading never uses the
+        // cure model (its rule is `without_cure`, and the cure reading is the killed-slow
+        // records'), so it is not fitted there.
+        let stuck_families: Vec<Family> = Family::ALL
+            .into_iter()
+            .filter(|&f| without_cure(f))
+            .collect();
+        let (killed_slow, killed_stuck) = rayon::join(
+            || Evidence::new(all, &Family::ALL, policy),
+            || (dropped && !kept.is_empty()).then(|| Evidence::new(kept, &stuck_families, policy)),
+        );
+        let killed_slow = killed_slow?;
+        let killed_stuck = killed_stuck.transpose()?;
         let auto = bound(&killed_slow, |_| true, policy);
         let slow = bound(&killed_slow, without_cure, policy);
         let stuck = match &killed_stuck {

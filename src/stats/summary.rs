@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::error::{check_level, Result};
@@ -244,8 +245,12 @@ pub struct Fits {
 pub fn fit_all(sample: &Sample, families: &[Family]) -> Fits {
     let mut models = Vec::new();
     let mut unavailable = Vec::new();
-    for &f in families {
-        match fit(f, sample) {
+    // The families are fitted in parallel (each fit is independent and deterministic) and
+    // taken back in their given order.
+    let fitted: Vec<(Family, Result<FittedModel>)> =
+        families.par_iter().map(|&f| (f, fit(f, sample))).collect();
+    for (f, result) in fitted {
+        match result {
             Ok(m) => models.push(m),
             Err(e) => unavailable.push(Unavailable {
                 family: f,
