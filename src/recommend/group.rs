@@ -4,7 +4,7 @@
 //! [`super::readings`], cohorts and the ways out of an overlap in [`super::cohorts`], the
 //! warnings in [`super::warnings`], the CI gate in [`super::gate`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use super::checks::Proposal;
 use super::checks::{guards, lockstep, GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict};
 use super::cohorts::{cohorts, suggestion};
 use super::readings::{assumptions, without_cure, Readings};
-use super::rule::{false_fail, raw_timeout, round_to_grid};
+use super::rule::{false_fail, raw_timeout, round_to_grid, Evidence};
 use super::sensitivity::sensitivity;
 use super::warnings::warnings;
 use super::{
@@ -137,8 +137,12 @@ pub(super) struct GroupSpec<'a> {
     pub(super) attempts: Vec<&'a Attempt>,
 }
 
-/// A group and its recommendation or why it has none.
-type Outcome<'a> = (GroupSpec<'a>, Result<Recommendation, RecommendError>);
+/// A group and its recommendation (with the evidence it was made from, when kept) or why it
+/// has none.
+type Outcome<'a> = (
+    GroupSpec<'a>,
+    Result<(Recommendation, Option<Evidence>), RecommendError>,
+);
 
 /// Splits attempts into class groups (a template with its own override is not part of its
 /// class's group) and template groups.
@@ -192,28 +196,51 @@ fn groups<'a>(
     (classes, templates)
 }
 
+/// The evidence each class's recommendation was made from, by class: its records, their
+/// Kaplan–Meier and every family fitted to them (the report summarises and draws it, so no
+/// class is fitted twice).
+pub(crate) type Evidences = BTreeMap<String, Evidence>;
+
 /// The whole recommendation: every group, then the lockstep and guard checks.
-pub(crate) fn recommend<'a>(
-    attempts: &'a [Attempt],
+pub(crate) fn recommend(
+    attempts: &[Attempt],
     config: &Config,
     options: &Options,
 ) -> Recommendations {
+    recommend_keeping(attempts, config, options, false).0
+}
+
+/// [`recommend`], with each class's evidence when `keep` (none otherwise: a recommendation
+/// alone drops each group's records and fits as soon as it is made).
+pub(crate) fn recommend_keeping<'a>(
+    attempts: &'a [Attempt],
+    config: &Config,
+    options: &Options,
+    keep: bool,
+) -> (Recommendations, Evidences) {
     let (class_specs, template_specs) = groups(attempts, config, options.class.as_deref());
-    let run = |specs: Vec<GroupSpec<'a>>| -> Vec<Outcome<'a>> {
+    let run = |specs: Vec<GroupSpec<'a>>, keep: bool| -> Vec<Outcome<'a>> {
         specs
             .into_par_iter()
             .map(|s| {
-                let r = recommend_group(&s, &config.policy, options, true);
+                let r = recommend_group_keeping(&s, &config.policy, options, true)
+                    .map(|(r, ev)| (r, keep.then_some(ev)));
                 (s, r)
             })
             .collect()
     };
     let mut skipped = Vec::new();
+    let mut evidences = Evidences::new();
     let mut split = |results: Vec<Outcome<'a>>| {
         let mut ok = Vec::new();
         for (s, r) in results {
             match r {
-                Ok(r) => ok.push(r),
+                Ok((r, ev)) => {
+                    if let Some(ev) = ev {
+                        evidences.insert(s.class.clone(), ev);
+                    }
+                    ok.push(r);
+                }
                 Err(e) => skipped.push(Skipped {
                     class: s.class.clone(),
                     template: s.template.clone(),
@@ -223,8 +250,8 @@ pub(crate) fn recommend<'a>(
         }
         ok
     };
-    let classes = split(run(class_specs));
-    let templates = split(run(template_specs));
+    let classes = split(run(class_specs, keep));
+    let templates = split(run(template_specs, false));
     let mut out = Recommendations {
         schema_version: SCHEMA_VERSION,
         policy: config.policy,
@@ -241,7 +268,7 @@ pub(crate) fn recommend<'a>(
     let proposal = out.proposal(config);
     out.lockstep = lockstep(config, &proposal);
     out.guards = guards(config, &proposal);
-    out
+    (out, evidences)
 }
 
 /// The recommendation of one group. `extras` adds cohorts and candidates (not for cohorts
@@ -252,6 +279,16 @@ pub(super) fn recommend_group(
     options: &Options,
     extras: bool,
 ) -> Result<Recommendation, RecommendError> {
+    recommend_group_keeping(spec, policy, options, extras).map(|(r, _)| r)
+}
+
+/// [`recommend_group`], with the evidence of the reading it used.
+fn recommend_group_keeping(
+    spec: &GroupSpec<'_>,
+    policy: &Policy,
+    options: &Options,
+    extras: bool,
+) -> Result<(Recommendation, Evidence), RecommendError> {
     let q = 1.0 - policy.target_false_fail_rate;
     let fitted: Vec<&Attempt> = spec
         .attempts
@@ -317,7 +354,7 @@ pub(super) fn recommend_group(
         warnings: Vec::new(),
     };
     rec.warnings = warnings(&rec, spec, main_ev, &main, &fitted, policy);
-    Ok(rec)
+    Ok((rec, readings.into_chosen(options.assume)))
 }
 
 /// A group's cohorts (`--group-by`), what-if candidates, and the ways out of an overlap.

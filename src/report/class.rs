@@ -11,16 +11,11 @@ use crate::stats::Record;
 use crate::timeline::lean::{LeanBoot, LeanPhases};
 use crate::timeline::{attempts, Attempt, Outcome};
 
-/// The latency records of boots as the statistics see them, one per provisioning attempt
+/// The latency records of attempts as the statistics see them, one per provisioning attempt
 /// however many boots it took: exact for registered and false-failed attempts, censored for
 /// timed-out and unknown ones; stuck and crashed attempts have none (`docs/design.md` §3), nor do
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
 /// [`crate::timeline::implausible`]).
-pub(crate) fn records(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Record> {
-    records_of(&attempts(boots), max_plausible_secs)
-}
-
-/// The latency records of attempts (a summary gives them as well as boots).
 pub(crate) fn records_of(attempts: &[Attempt], max_plausible_secs: f64) -> Vec<Record> {
     attempts
         .iter()
@@ -208,7 +203,9 @@ pub struct ClassReport {
     pub(crate) templates: BTreeMap<String, usize>,
     /// Latency records counted from the kernel's start because the launch is unknown.
     pub(crate) from_kernel_start: usize,
-    /// The fitted distribution of all the class's records (what `bootline fit --class` reports).
+    /// The fitted distribution of the records the class's recommendation was made from: its
+    /// Kaplan–Meier and fitted families, summarised as `bootline fit` summarises records (the
+    /// boots of templates with their own timeout are not among them).
     pub fit: Option<FitSummary>,
     /// Why there is no fit.
     #[serde(default, skip_serializing_if = "Option::is_none")]

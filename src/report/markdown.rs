@@ -382,7 +382,7 @@ impl Page<'_> {
         ));
         self.line("");
         self.quantile_table(f);
-        self.same_records(c, f.n);
+        self.own_templates(c);
         if let Some(best) = f.models.first() {
             self.chosen_model(c, f, best);
         }
@@ -442,28 +442,20 @@ impl Page<'_> {
         self.line("");
     }
 
-    /// One line when the class's records here are not the recommendation's (boots of a
-    /// template with its own override leave the class's recommendation).
-    fn same_records(&mut self, c: &ClassReport, n: usize) {
+    /// One line naming the templates with their own timeout, whose boots are the class's but
+    /// not among these records: each has its own recommendation.
+    fn own_templates(&mut self, c: &ClassReport) {
         let rec = &self.r.recommendation;
-        let Some(g) = rec.classes.iter().find(|g| g.class == c.class) else {
-            return;
-        };
-        if g.n == n {
-            return;
-        }
-        let own: Vec<String> = rec
-            .templates
-            .iter()
+        let own: Vec<String> = (rec.templates.iter())
             .filter(|t| t.class == c.class)
             .map(|t| format!("{} ({})", code(t.name()), thousands(t.n)))
             .collect();
+        if own.is_empty() {
+            return;
+        }
         self.line(&format!(
-            "These {} records include the boots of templates with their own timeout ({}); the recommendation fits the class's {} without them, so its p99.9 bound is {:.1} s. Both sets are shown; the first screen and the recommendation use the smaller one.",
-            thousands(n),
-            own.join(", "),
-            thousands(g.n),
-            g.bound_s
+            "These are the records the recommendation fitted: the records of templates with their own timeout ({}) are left out; each has its own recommendation.",
+            own.join(", ")
         ));
         self.line("");
     }

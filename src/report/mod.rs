@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::config::{self, Config};
-use crate::stats::summary::{analyse_with_models, Options as FitOptions};
+use crate::recommend::rule::Evidence;
+use crate::stats::summary::{summarise, Options as FitOptions};
 use crate::timeline::lean::{self, LeanBoot, Name};
 use crate::timeline::{Boot, Implausibles, Outcome};
 
@@ -298,7 +299,9 @@ pub(crate) fn build(
 ) -> Result<Report, ReportError> {
     let lean::Fleet { boots, kept, .. } = fleet;
     let sample = crate::recommend::Sample::from_boots(&boots, config);
-    let recommendation = sample.recommend(config, &crate::recommend::Options::default());
+    // Each class is fitted once: its distribution and charts are the recommendation's evidence.
+    let (recommendation, mut evidences) =
+        sample.recommend_keeping(config, &crate::recommend::Options::default());
     let fleet = fleet_counts(&boots);
     let notable_boots = notable(&boots);
     let by_class = by_class(boots);
@@ -313,8 +316,13 @@ pub(crate) fn build(
     let mut figures = None;
     for (name, class_boots) in &by_class {
         let lanes = (**name == *opts.class).then_some(lane_boot);
-        let (class, drawn) =
-            class_report(name, class_boots, config, (&sample, &recommendation), lanes)?;
+        let evidence = evidences.remove(&**name);
+        let (class, drawn) = class_report(
+            (name, class_boots, evidence),
+            config,
+            (&sample, &recommendation),
+            lanes,
+        )?;
         classes.push(class);
         figures = figures.or(drawn);
     }
@@ -391,11 +399,11 @@ fn worked_boot<'a>(
     })
 }
 
-/// One class's part of the report; for the charted class (`lanes`: its worked boot, if any,
-/// whose lanes are drawn) the chart data too.
+/// One class's part of the report, from its boots and the evidence its recommendation was
+/// made from; for the charted class (`lanes`: its worked boot, if any, whose lanes are drawn)
+/// the chart data too.
 fn class_report(
-    name: &str,
-    boots: &[LeanBoot],
+    (name, boots, evidence): (&str, &[LeanBoot], Option<Evidence>),
     config: &Config,
     (sample, recommendation): (
         &crate::recommend::Sample,
@@ -406,8 +414,8 @@ fn class_report(
     let max_plausible_secs = config.latency.max_plausible_secs;
     let policy = config.class_policy(name);
     let group = recommendation.classes.iter().find(|g| g.class == name);
-    let records = class::records(boots, max_plausible_secs);
-    let fitted = fitted(&records, config.policy.confidence, policy.timeout_secs);
+    let (records, fitted) = fitted(evidence, config.policy.confidence, policy.timeout_secs);
+    let fitted = fitted.map_err(|e| unfitted(name, recommendation).unwrap_or(e));
     let phases = PhaseReport::new(boots, max_plausible_secs);
     let figures = match lanes {
         Some(lane_boot) => Some(build_figures(
@@ -458,17 +466,38 @@ fn class_report(
     Ok((class, figures))
 }
 
-/// The fit of a class's records, with S at its timeout; why there is none.
-fn fitted(records: &[crate::stats::Record], confidence: f64, timeout_secs: f64) -> Fitted {
-    if records.is_empty() {
-        return Err("no boot of the class has a register latency to fit".to_string());
-    }
+/// The records of a class's recommendation and their summary, with S at its timeout, from
+/// the recommendation's own Kaplan–Meier and fits (nothing is fitted again); why there is
+/// none.
+fn fitted(
+    evidence: Option<Evidence>,
+    confidence: f64,
+    timeout_secs: f64,
+) -> (Vec<crate::stats::Record>, Fitted) {
+    let Some(Evidence {
+        records, km, fits, ..
+    }) = evidence
+    else {
+        return (
+            Vec::new(),
+            Err("no boot of the class has a register latency to fit".to_string()),
+        );
+    };
     let opts = FitOptions {
         confidence,
         times: class::survival_times(&[], timeout_secs),
         ..FitOptions::default()
     };
-    analyse_with_models(records, &opts).map_err(|e| e.to_string())
+    let summary = summarise(&records, &km, &fits, &opts).map_err(|e| e.to_string());
+    let fitted = summary.map(|summary| (summary, fits, km));
+    (records, fitted)
+}
+
+/// Why a class's recommendation was not made, when it was not: its records were not fitted.
+fn unfitted(class: &str, recommendation: &crate::recommend::Recommendations) -> Option<String> {
+    (recommendation.skipped.iter())
+        .find(|s| s.class == class && s.template.is_none())
+        .map(|s| s.reason.clone())
 }
 
 /// A class's fit: the summary, the fitted models and Kaplan–Meier; or why there is none.
