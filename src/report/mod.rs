@@ -13,6 +13,7 @@ pub(crate) mod inputs;
 pub mod markdown;
 pub(crate) mod redact;
 pub(crate) mod text;
+pub(crate) mod thin;
 pub(crate) mod worked;
 
 use std::collections::BTreeMap;
@@ -329,6 +330,7 @@ pub(crate) fn build(
     let worked = worked_boot.map(|(b, why)| worked::worked(b, why));
     let mut figures = figures.expect("the charted class was checked to have boots");
     mark_recommended(&mut figures, &recommendation);
+    thin::figures(&mut figures);
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         bootline_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -336,16 +338,26 @@ pub(crate) fn build(
         command: opts.command.clone(),
         config: opts.config.clone(),
         presentation: opts.presentation.clone(),
-        inputs,
+        inputs: inputs.capped(),
         policy: Policy::from(&config.policy),
         fleet,
         classes,
         notable: notable_boots,
-        implausible: sample.implausible,
+        implausible: listed_implausible(sample.implausible),
         worked,
         recommendation,
         figures,
     })
+}
+
+/// Most implausible attempts `report.json` names; `count` counts them all.
+pub(crate) const IMPLAUSIBLE_LISTED: usize = 100;
+
+/// The implausible attempts as the report names them: the first [`IMPLAUSIBLE_LISTED`], by
+/// instance and attempt, and the count of all.
+fn listed_implausible(mut found: Implausibles) -> Implausibles {
+    found.attempts.truncate(IMPLAUSIBLE_LISTED);
+    found
 }
 
 /// Boots, instances and outcomes of the whole fleet.
@@ -581,16 +593,19 @@ fn build_figures(
     waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
     let mut phases = figures::phase_bars(phases);
     figures::name_containers(&mut phases, boots);
-    let mut survival = figures::survival(km, &models, confidence, x_max);
-    survival.tail = figures::tail(
+    let tail = figures::tail(
         records,
         false_failed_secs(boots, max_plausible_secs),
         &models,
         (target, proposed.unwrap_or(current)),
         km,
     );
+    let tail_axis = tail.as_ref().map(|t| t.x_lo..t.x_hi);
+    let mut survival = figures::survival(km, &models, confidence, (x_max, tail_axis));
+    survival.tail = tail;
     let mut distribution = figures::distribution(&exact, records.len(), &models, current, x_max);
     (distribution.censored_secs, distribution.stuck_secs) = censored_and_stuck(records, boots);
+    distribution.n_stuck = distribution.stuck_secs.len();
     Ok(Figures {
         class: class.to_string(),
         x_max_secs: x_max,
@@ -663,6 +678,30 @@ pub fn json(report: &Report) -> serde_json::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::Zone;
+
+    #[test]
+    fn the_report_names_the_first_implausible_attempts_and_counts_them_all() {
+        use crate::timeline::attempt::{Implausible, ImplausibleAttempt, Implausibles};
+        let attempt = |i: usize| ImplausibleAttempt {
+            instance: format!("i-{i:04}"),
+            attempt: 1,
+            class: "default".into(),
+            latency_secs: -1.0,
+            censored: false,
+            from: crate::timeline::Zero::Launch,
+            end: "registered".into(),
+            reason: Implausible::BeforeLaunch,
+        };
+        let found = Implausibles {
+            count: 150,
+            max_plausible_secs: 86400.0,
+            attempts: (0..150).map(attempt).collect(),
+        };
+        let listed = super::listed_implausible(found);
+        assert_eq!(listed.count, 150);
+        assert_eq!(listed.attempts.len(), super::IMPLAUSIBLE_LISTED);
+        assert_eq!(listed.attempts[99].instance, "i-0099");
+    }
 
     #[test]
     fn zones_are_utc_or_fixed_offsets() {

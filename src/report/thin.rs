@@ -1,0 +1,72 @@
+//! What keeps `report.json` and the charts the same size at any fleet size: the marks the
+//! charts draw one per boot (censored and stuck boots on the distribution, censoring ticks and
+//! the boots the sweep failed on the survival tail) thinned to one per column of the axis they
+//! are drawn on, their counts kept whole beside them. Kaplan–Meier is thinned where it is
+//! sampled ([`super::figures::survival`]); lists of boots and instances are capped where they
+//! are built, with the count of the rest. `docs/report.md` ("Size") lists every bound.
+
+use std::ops::Range;
+
+use super::figures::Figures;
+
+/// Columns of an axis a mark can be told apart in: more than any chart's plot is wide in
+/// pixels, and each mark is several pixels wide.
+pub(crate) const COLUMNS: f64 = 900.0;
+
+/// Thins every per-boot list of marks in the figures to one per column of its axis.
+pub(crate) fn figures(f: &mut Figures) {
+    let whole = 0.0..f.x_max_secs;
+    let d = &mut f.distribution;
+    // A stuck boot seen past the axis is drawn at its end: one column for all of them.
+    d.censored_secs = per_column(&d.censored_secs, whole.clone());
+    d.stuck_secs = per_column(&d.stuck_secs, whole.clone());
+    if let Some(t) = &mut f.survival.tail {
+        let axis = t.x_lo..t.x_hi;
+        t.censored = per_column(&t.censored, axis.clone());
+        t.false_failed = per_column(&t.false_failed, axis);
+    }
+}
+
+/// The earliest time in each of [`COLUMNS`] columns of `axis` that holds one, ascending
+/// (times past the axis's end fall in its last column, drawn there).
+pub(crate) fn per_column(times: &[f64], axis: Range<f64>) -> Vec<f64> {
+    let width = (axis.end - axis.start).max(f64::MIN_POSITIVE);
+    let column = |t: f64| {
+        ((t.min(axis.end) - axis.start) / width * COLUMNS)
+            .floor()
+            .min(COLUMNS - 1.0)
+    };
+    let mut sorted: Vec<f64> = times.iter().copied().filter(|t| t.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    sorted.dedup_by(|later, earlier| column(*later) == column(*earlier));
+    sorted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_keep_one_per_column_the_earliest_and_those_past_the_axis_share_its_end() {
+        // A 900 s axis: one-second columns.
+        let times = [5.2, 5.9, 5.0, 7.5, 899.5, 950.0, 3000.0, f64::NAN];
+        assert_eq!(per_column(&times, 0.0..900.0), [5.0, 7.5, 899.5]);
+        // On a zoomed axis the same times are told apart; those past its end share its last
+        // column.
+        assert_eq!(per_column(&times, 4.0..8.0), [5.0, 5.2, 5.9, 7.5, 899.5]);
+        assert!(per_column(&[], 0.0..1.0).is_empty());
+    }
+
+    #[test]
+    fn a_million_marks_become_at_most_one_per_column() {
+        let times: Vec<f64> = (0..1_000_000)
+            .map(|i| 600.0 + f64::from(i) * 1e-3)
+            .collect();
+        let kept = per_column(&times, 0.0..1800.0);
+        // 600 s to 1600 s: half of the 900 columns.
+        assert_eq!(kept.len(), 500);
+        assert_eq!(kept.first(), Some(&600.0));
+        // The earliest in each 2 s column: about 2 s apart (to the 1 ms spacing).
+        assert!(kept.windows(2).all(|w| (w[1] - w[0] - 2.0).abs() < 2e-3));
+    }
+}
