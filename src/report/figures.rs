@@ -435,9 +435,10 @@ pub(crate) fn survival(
             })
         })
         .collect();
-    let smallest = points
-        .iter()
-        .map(|p| p.s)
+    // Of every step, not only those kept: the last positive Ŝ may share its column with the
+    // step to 0.
+    let smallest = (km.steps.iter())
+        .map(|st| st.surv)
         .filter(|s| *s > 0.0)
         .fold(1.0f64, f64::min);
     // A decade below the smallest positive Ŝ, and at least down to 10⁻³ (the 0.1 % target).

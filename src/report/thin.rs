@@ -58,6 +58,37 @@ mod tests {
     }
 
     #[test]
+    fn kaplan_meier_keeps_what_each_panel_draws_and_at_most_two_steps_a_column() {
+        use crate::stats::km::KaplanMeier;
+        use crate::stats::Record;
+        // 100,000 exact latencies 4 ms apart, 100 s to 500 s: as many steps, none within
+        // half a millisecond of a column's edge (edges fall on multiples of 1/1,500 s).
+        let records: Vec<Record> = (0..100_000)
+            .map(|i| Record::event(100.0007 + 0.004 * f64::from(i)))
+            .collect();
+        let km = KaplanMeier::fit(&records).expect("km");
+        let (x_max, tail) = (600.0, 460.0..520.0);
+        let s = crate::report::figures::survival(&km, &[], 0.95, (x_max, Some(tail.clone())));
+        assert!(s.km.len() <= 2 * COLUMNS as usize, "{}", s.km.len());
+        assert!(s.km.len() < km.steps.len() / 50);
+        // The step function through the kept steps is Kaplan–Meier at every column's edge of
+        // both axes: what either panel draws is unchanged.
+        let kept_at = |t: f64| s.km.iter().rev().find(|p| p.t <= t).map_or(1.0, |p| p.s);
+        let edges = |r: std::ops::Range<f64>| {
+            (0..=COLUMNS as usize).map(move |k| r.start + (r.end - r.start) * k as f64 / COLUMNS)
+        };
+        for t in edges(0.0..x_max).chain(edges(tail)) {
+            // Just inside the column that ends at t.
+            let t = t - 1e-6;
+            assert_eq!(kept_at(t), km.survival(t), "at {t}");
+        }
+        // The axis reaches a decade below the smallest positive Ŝ (1e-5), though that step
+        // shares its column with the step to 0 and is not kept.
+        assert!(!s.km.iter().any(|p| p.s > 0.0 && p.s < 2e-5));
+        assert!(s.y_min <= 1e-6 && s.y_min >= 1e-7, "{}", s.y_min);
+    }
+
+    #[test]
     fn a_million_marks_become_at_most_one_per_column() {
         let times: Vec<f64> = (0..1_000_000)
             .map(|i| 600.0 + f64::from(i) * 1e-3)
