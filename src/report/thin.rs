@@ -89,6 +89,49 @@ mod tests {
     }
 
     #[test]
+    fn a_fleet_of_many_censored_stuck_and_false_failed_boots_draws_one_mark_a_column_and_says_how_many(
+    ) {
+        use crate::chart::{render, Kind};
+        let mut report: crate::report::Report =
+            serde_json::from_str(include_str!("../../reports/fleet/report.json"))
+                .expect("reports/fleet/report.json reads back into a Report");
+        // 20,000 of each, a millisecond apart, as a large fleet's lists would be.
+        let spread =
+            |from: f64| -> Vec<f64> { (0..20_000).map(|i| from + 1e-3 * f64::from(i)).collect() };
+        let f = &mut report.figures;
+        (f.distribution.censored_secs, f.distribution.n_censored) = (spread(600.0), 20_000);
+        (f.distribution.stuck_secs, f.distribution.n_stuck) = (spread(905.0), 20_000);
+        let tail = f.survival.tail.as_mut().expect("a tail");
+        let from = tail.x_lo;
+        (tail.censored, tail.n_censored) = (spread(from), 20_000);
+        (tail.false_failed, tail.n_false_failed) = (spread(from), 20_000);
+        figures(&mut report.figures);
+        let f = &report.figures;
+        let tail = f.survival.tail.as_ref().expect("a tail");
+        for kept in [
+            &f.distribution.censored_secs,
+            &f.distribution.stuck_secs,
+            &tail.censored,
+            &tail.false_failed,
+        ] {
+            assert!(
+                !kept.is_empty() && kept.len() <= COLUMNS as usize,
+                "{}",
+                kept.len()
+            );
+        }
+        // 20 s of censored boots on a ~1,000 s axis: about 18 columns.
+        assert!(f.distribution.censored_secs.len() < 30);
+        // The legends count every boot, not the marks drawn.
+        let distribution = render(Kind::Distribution, &report).expect("distribution");
+        assert!(distribution.contains("cut off before registering (20000)"));
+        assert!(distribution.contains("stuck (20000)"));
+        let survival = render(Kind::Survival, &report).expect("survival");
+        assert!(survival.contains("registered later (20000)"));
+        assert!(distribution.len() < 100_000 && survival.len() < 100_000);
+    }
+
+    #[test]
     fn a_million_marks_become_at_most_one_per_column() {
         let times: Vec<f64> = (0..1_000_000)
             .map(|i| 600.0 + f64::from(i) * 1e-3)
