@@ -137,11 +137,12 @@ pub(super) struct GroupSpec<'a> {
     pub(super) attempts: Vec<&'a Attempt>,
 }
 
-/// A group and its recommendation (with the evidence it was made from, when kept) or why it
-/// has none.
+/// A group, its recommendation or why it has none, and the evidence it was made from (when
+/// kept, and when its records could be read as evidence at all).
 type Outcome<'a> = (
     GroupSpec<'a>,
-    Result<(Recommendation, Option<Evidence>), RecommendError>,
+    Result<Recommendation, RecommendError>,
+    Option<Evidence>,
 );
 
 /// Splits attempts into class groups (a template with its own override is not part of its
@@ -223,9 +224,8 @@ pub(crate) fn recommend_keeping<'a>(
         specs
             .into_par_iter()
             .map(|s| {
-                let r = recommend_group_keeping(&s, &config.policy, options, true)
-                    .map(|(r, ev)| (r, keep.then_some(ev)));
-                (s, r)
+                let (r, ev) = recommend_group_keeping(&s, &config.policy, options, true);
+                (s, r, ev.filter(|_| keep))
             })
             .collect()
     };
@@ -233,14 +233,12 @@ pub(crate) fn recommend_keeping<'a>(
     let mut evidences = Evidences::new();
     let mut split = |results: Vec<Outcome<'a>>| {
         let mut ok = Vec::new();
-        for (s, r) in results {
+        for (s, r, ev) in results {
+            if let Some(ev) = ev {
+                evidences.insert(s.class.clone(), ev);
+            }
             match r {
-                Ok((r, ev)) => {
-                    if let Some(ev) = ev {
-                        evidences.insert(s.class.clone(), ev);
-                    }
-                    ok.push(r);
-                }
+                Ok(r) => ok.push(r),
                 Err(e) => skipped.push(Skipped {
                     class: s.class.clone(),
                     template: s.template.clone(),
@@ -279,17 +277,17 @@ pub(super) fn recommend_group(
     options: &Options,
     extras: bool,
 ) -> Result<Recommendation, RecommendError> {
-    recommend_group_keeping(spec, policy, options, extras).map(|(r, _)| r)
+    recommend_group_keeping(spec, policy, options, extras).0
 }
 
-/// [`recommend_group`], with the evidence of the reading it used.
+/// [`recommend_group`], with the evidence of the reading it used (or would have used: the
+/// evidence is kept when the rule finds no bound in it too).
 fn recommend_group_keeping(
     spec: &GroupSpec<'_>,
     policy: &Policy,
     options: &Options,
     extras: bool,
-) -> Result<(Recommendation, Evidence), RecommendError> {
-    let q = 1.0 - policy.target_false_fail_rate;
+) -> (Result<Recommendation, RecommendError>, Option<Evidence>) {
     let fitted: Vec<&Attempt> = spec
         .attempts
         .iter()
@@ -297,9 +295,25 @@ fn recommend_group_keeping(
         .filter(|a| a.record().is_some())
         .collect();
     if fitted.is_empty() {
-        return Err(RecommendError::NoRecords);
+        return (Err(RecommendError::NoRecords), None);
     }
-    let readings = Readings::new(&fitted, policy)?;
+    let readings = match Readings::new(&fitted, policy) {
+        Ok(readings) => readings,
+        Err(e) => return (Err(e), None),
+    };
+    let rec = decide(spec, &fitted, &readings, (policy, options), extras);
+    (rec, Some(readings.into_chosen(options.assume)))
+}
+
+/// The recommendation of a group from the evidence of its fitted attempts.
+fn decide(
+    spec: &GroupSpec<'_>,
+    fitted: &[&Attempt],
+    readings: &Readings,
+    (policy, options): (&Policy, &Options),
+    extras: bool,
+) -> Result<Recommendation, RecommendError> {
+    let q = 1.0 - policy.target_false_fail_rate;
     let (main_ev, main, reading) = readings.choose(options.assume, q)?;
     let raw = raw_timeout(main.bound, policy);
     let recommended = round_to_grid(raw, policy);
@@ -308,8 +322,8 @@ fn recommend_group_keeping(
         .filter(|a| matches!(a.latency, Latency::Exact(_)))
         .count();
     let verdict = verdict(n_exact, recommended, spec.stuck, policy);
-    let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), &fitted, policy.confidence);
-    let assumptions = assumptions(&readings, reading, policy);
+    let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), fitted, policy.confidence);
+    let assumptions = assumptions(readings, reading, policy);
     // Cohorts themselves get no extras: a cohort's suggestion would split it again.
     let (cohorts, candidates, suggestion) = if extras {
         self::extras(spec, (policy, options), (recommended, verdict), &rates)
@@ -326,7 +340,7 @@ fn recommend_group_keeping(
         n_exact,
         n_killed: fitted.iter().filter(|a| a.killed).count(),
         n_killed_unresolved: fitted.iter().filter(|a| a.killed_unresolved()).count(),
-        killed_registered: killed_registered(&fitted),
+        killed_registered: killed_registered(fitted),
         n_stuck: count(spec, |l| matches!(l, Latency::Stuck)),
         n_crashed: count(spec, |l| matches!(l, Latency::Crashed)),
         quantile: q,
@@ -353,8 +367,8 @@ fn recommend_group_keeping(
         candidates,
         warnings: Vec::new(),
     };
-    rec.warnings = warnings(&rec, spec, main_ev, &main, &fitted, policy);
-    Ok((rec, readings.into_chosen(options.assume)))
+    rec.warnings = warnings(&rec, spec, main_ev, &main, fitted, policy);
+    Ok(rec)
 }
 
 /// A group's cohorts (`--group-by`), what-if candidates, and the ways out of an overlap.
