@@ -1269,3 +1269,34 @@ fn a_class_whose_tail_reaches_its_stuck_threshold_says_so_first_and_names_a_way_
         assert!(svg.contains("recommended 720 s"), "{kind}");
     }
 }
+
+#[test]
+fn a_class_whose_records_are_all_of_a_template_with_its_own_timeout_is_still_fitted_and_drawn() {
+    // One instance of template gpu-large, which has its own timeout: class default's own group
+    // has no record, so the report fits the class's records itself.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gpu");
+    let run = bootline()
+        .args(["report", "--config", "fixtures/bootline.toml"])
+        .args(["--instance", "i-07c7a84c3b699778f", "fixtures/fleet"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(run.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let r = typed(&out);
+    let default = &r.classes[0];
+    assert_eq!(default.class, "default");
+    assert_eq!(default.fit.as_ref().map(|f| f.n), Some(1));
+    let json = report_json(&out);
+    assert_eq!(json["classes"][0]["templates"]["gpu-large"], 1);
+    assert_eq!(json["recommendation"]["skipped"][0]["class"], "default");
+    assert!(json["recommendation"]["skipped"][0]["template"].is_null());
+    for chart in ["distribution.svg", "survival.svg"] {
+        assert!(out.join(chart).is_file(), "{chart}");
+    }
+}

@@ -11,6 +11,12 @@ use crate::stats::Record;
 use crate::timeline::lean::{LeanBoot, LeanPhases};
 use crate::timeline::{attempts, Attempt, Outcome};
 
+/// The latency records of a class's boots (see [`records_of`]): the report fits them itself
+/// only when the class's recommendation has none of its own.
+pub(crate) fn records(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Record> {
+    records_of(&attempts(boots), max_plausible_secs)
+}
+
 /// The latency records of attempts as the statistics see them, one per provisioning attempt
 /// however many boots it took: exact for registered and false-failed attempts, censored for
 /// timed-out and unknown ones; stuck and crashed attempts have none (`docs/design.md` §3), nor do

@@ -460,10 +460,17 @@ impl Page<'_> {
         if own.is_empty() {
             return;
         }
-        self.line(&format!(
-            "These are the records the recommendation fitted: the records of templates with their own timeout ({}) are left out; each has its own recommendation.",
-            own.join(", ")
-        ));
+        if rec.classes.iter().any(|g| g.class == c.class) {
+            self.line(&format!(
+                "These are the records the recommendation fitted: the records of templates with their own timeout ({}) are left out; each has its own recommendation.",
+                own.join(", ")
+            ));
+        } else {
+            self.line(&format!(
+                "The class has no recommendation of its own (its records are all of templates with their own timeout: {}): these are all its records, fitted for this section.",
+                own.join(", ")
+            ));
+        }
         self.line("");
     }
 

@@ -24,7 +24,7 @@ use thiserror::Error;
 
 use crate::config::{self, Config};
 use crate::recommend::rule::Evidence;
-use crate::stats::summary::{summarise, Options as FitOptions};
+use crate::stats::summary::{analyse_with_models, summarise, Options as FitOptions};
 use crate::timeline::lean::{self, LeanBoot, Name};
 use crate::timeline::{Boot, Implausibles, Outcome};
 
@@ -426,7 +426,15 @@ fn class_report(
     let max_plausible_secs = config.latency.max_plausible_secs;
     let policy = config.class_policy(name);
     let group = recommendation.classes.iter().find(|g| g.class == name);
-    let (records, fitted) = fitted(evidence, config.policy.confidence, policy.timeout_secs);
+    let fit_options = FitOptions {
+        confidence: config.policy.confidence,
+        times: class::survival_times(&[], policy.timeout_secs),
+        ..FitOptions::default()
+    };
+    let (records, fitted) = match evidence {
+        Some(evidence) => summarised(evidence, &fit_options),
+        None => fitted_alone(boots, max_plausible_secs, &fit_options),
+    };
     let fitted = fitted.map_err(|e| unfitted(name, recommendation).unwrap_or(e));
     let phases = PhaseReport::new(boots, max_plausible_secs);
     let figures = match lanes {
@@ -478,30 +486,29 @@ fn class_report(
     Ok((class, figures))
 }
 
-/// The records of a class's recommendation and their summary, with S at its timeout, from
-/// the recommendation's own Kaplan–Meier and fits (nothing is fitted again); why there is
-/// none.
-fn fitted(
-    evidence: Option<Evidence>,
-    confidence: f64,
-    timeout_secs: f64,
-) -> (Vec<crate::stats::Record>, Fitted) {
-    let Some(Evidence {
+/// The records of a class's recommendation and their summary (with S at its timeout) from the
+/// recommendation's own Kaplan–Meier and fits: nothing is fitted again.
+fn summarised(evidence: Evidence, opts: &FitOptions) -> (Vec<crate::stats::Record>, Fitted) {
+    let Evidence {
         records, km, fits, ..
-    }) = evidence
-    else {
-        return (
-            Vec::new(),
-            Err("no boot of the class has a register latency to fit".to_string()),
-        );
-    };
-    let opts = FitOptions {
-        confidence,
-        times: class::survival_times(&[], timeout_secs),
-        ..FitOptions::default()
-    };
-    let summary = summarise(&records, &km, &fits, &opts).map_err(|e| e.to_string());
-    let fitted = summary.map(|summary| (summary, fits, km));
+    } = evidence;
+    let summary = summarise(&records, &km, &fits, opts).map_err(|e| e.to_string());
+    (records, summary.map(|summary| (summary, fits, km)))
+}
+
+/// The class's own records fitted here, when its recommendation has none (every record is of
+/// a template with its own timeout, or none could be read as evidence); why there is no fit.
+fn fitted_alone(
+    boots: &[LeanBoot],
+    max_plausible_secs: f64,
+    opts: &FitOptions,
+) -> (Vec<crate::stats::Record>, Fitted) {
+    let records = class::records(boots, max_plausible_secs);
+    if records.is_empty() {
+        let why = "no boot of the class has a register latency to fit".to_string();
+        return (records, Err(why));
+    }
+    let fitted = analyse_with_models(&records, opts).map_err(|e| e.to_string());
     (records, fitted)
 }
 
