@@ -236,9 +236,9 @@ pub struct SummarizeArgs {
     /// SECS (0, the default: every id is kept).
     #[arg(long, value_name = "SECS")]
     pub names_above: Option<f64>,
-    /// Keep the attempts only, not the boots: enough for `recommend` and `check`, and a size
-    /// that depends on the distinct latencies, not on the fleet; `fit`, `compare` and `report`
-    /// refuse it.
+    /// Keep the attempts only, not the boots' counts (phase statistics, tail blame, figures)
+    /// nor the boots a report draws: enough for `recommend` and `check`; `fit`, `compare` and
+    /// `report` refuse it.
     #[arg(long)]
     pub attempts_only: bool,
     /// The summary file to write (`-` for standard output).

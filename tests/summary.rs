@@ -136,7 +136,7 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
         bytes("whole.sum"),
         "a merge is the summary of the union"
     );
-    assert!(bytes("whole.sum").starts_with(b"{\"bootline_summary\":1,"));
+    assert!(bytes("whole.sum").starts_with(b"{\"bootline_summary\":2,"));
 
     // Shards: one timeline per part.
     let mut shards = Vec::new();
@@ -192,7 +192,7 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
     let q: Vec<&Path> = compact.iter().rev().map(PathBuf::as_path).collect();
     summarize(&q, &sum("q.sum"));
     let q = sum("q.sum");
-    assert!(bytes("q.sum").len() < bytes("whole.sum").len() / 4);
+    assert!(bytes("q.sum").len() < bytes("whole.sum").len() / 2);
     let mut rec = vec!["recommend", "--config", CONFIG, "--format", "json"];
     rec.push(q.to_str().unwrap());
     assert_eq!(run(&rec), raw[0], "attempts only");
@@ -312,16 +312,16 @@ fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
     );
 
     let text = std::fs::read_to_string(&one).unwrap();
-    let other = dir.path().join("v2.sum");
+    let other = dir.path().join("v1.sum");
     std::fs::write(
         &other,
-        text.replacen("{\"bootline_summary\":1,", "{\"bootline_summary\":2,", 1),
+        text.replacen("{\"bootline_summary\":2,", "{\"bootline_summary\":1,", 1),
     )
     .unwrap();
     let (code, _, err) = bootline(&["recommend", "--config", CONFIG, other.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("v2.sum:1: expected a bootline summary of schema_version 1, found version 2"),
+        err.contains("v1.sum:1: expected a bootline summary of schema_version 2, found version 1"),
         "{err}"
     );
 
@@ -362,5 +362,150 @@ fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
     assert!(
         err.contains("--since selects boots as they are summarized"),
         "{err}"
+    );
+}
+
+/// The bytes of a summary's lines that start with `kind` (`{"boot":`, …), and how many.
+fn lines_of(text: &str, kind: &str) -> (usize, usize) {
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(kind)).collect();
+    (lines.len(), lines.iter().map(|l| l.len() + 1).sum())
+}
+
+/// Each phase's duration counts (grid point in ms, count) of the default class in a summary's
+/// `{"boots": …}` lines, added over the lines.
+fn default_grids(summary: &str) -> BTreeMap<String, BTreeMap<i64, u64>> {
+    let mut grids: BTreeMap<String, BTreeMap<i64, u64>> = BTreeMap::new();
+    for line in summary.lines().filter(|l| l.starts_with("{\"boots\":")) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["boots"]["class"] != "default" {
+            continue;
+        }
+        let durations = v["boots"]["counts"]["phases"]["durations"]
+            .as_object()
+            .unwrap();
+        for (name, points) in durations {
+            let grid = grids.entry(name.clone()).or_default();
+            for p in points.as_array().unwrap() {
+                *grid.entry(p[0].as_i64().unwrap()).or_default() += p[1].as_u64().unwrap();
+            }
+        }
+    }
+    grids
+}
+
+/// Type 7 (docs/statistics.md §2) of the values counted at grid points, in seconds.
+fn type7(grid: &[(i64, u64)], q: f64) -> f64 {
+    let sorted: Vec<f64> = (grid.iter())
+        .flat_map(|(p, n)| std::iter::repeat_n(*p as f64 / 1e3, *n as usize))
+        .collect();
+    let h = (sorted.len() - 1) as f64 * q;
+    let j = h.floor() as usize;
+    match sorted.get(j + 1) {
+        Some(hi) => sorted[j] + (h - j as f64) * (hi - sorted[j]),
+        None => sorted[j],
+    }
+}
+
+/// The phase quantiles `fit --format json` gives for the default class of `summary`.
+fn fit_phases(summary: &Path) -> Vec<serde_json::Value> {
+    let out = run(&[
+        "fit",
+        "--config",
+        CONFIG,
+        "--format",
+        "json",
+        summary.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["phases"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_summary_of_many_boots_keeps_its_boots_part_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: String| dir.path().join(name);
+    let mut current = path("x1.sum".into());
+    summarize(&[&fixture("fleet")], &current);
+    let one = std::fs::read_to_string(&current).unwrap();
+    let boots_of_one = lines_of(&one, "{\"boot\":").0;
+    let mut sizes = Vec::new();
+    // Doubling: the merged summary and a copy of it with every instance id renamed (the
+    // inputs keep their paths, so the merge warns of them and counts them once).
+    for k in 1..=8 {
+        let text = std::fs::read_to_string(&current).unwrap();
+        let copy = path(format!("copy{k}.sum"));
+        std::fs::write(&copy, text.replace("\"i-", &format!("\"i-{k}"))).unwrap();
+        let merged = path(format!("x{}.sum", 1 << k));
+        let err = summarize(&[&current, &copy], &merged);
+        assert!(
+            err.contains("share"),
+            "the copies share their inputs: {err}"
+        );
+        current = merged;
+        let text = std::fs::read_to_string(&current).unwrap();
+        sizes.push((
+            lines_of(&text, "{\"boot\":"),
+            lines_of(&text, "{\"boots\":"),
+        ));
+    }
+    let ((boot_lines, _), (_, counts_bytes)) = sizes[7];
+    // 256 copies of the fleet's 1,143 boots (292,608): the boots drawn are capped per class
+    // (the waterfall's 60 healthy and 120 of each other group, the first 100 of each notable
+    // outcome by instance id), whatever the number of copies.
+    assert!(boot_lines > boots_of_one, "{sizes:?}");
+    assert!(boot_lines <= 2 * (60 + 4 * 120 + 5 * 100), "{sizes:?}");
+    // The counts hold the same values with 256 times the counts: a few more digits.
+    let (_, counts_of_one) = lines_of(&one, "{\"boots\":");
+    assert!(
+        counts_bytes < counts_of_one + counts_of_one / 4,
+        "{counts_of_one} → {sizes:?}"
+    );
+    // The phase quantiles of 256 copies are type 7 over one copy's grid counts, each counted
+    // 256 times.
+    let of_all = fit_phases(&current);
+    let grids = default_grids(&one);
+    assert_eq!(of_all.len(), grids.len());
+    for q in &of_all {
+        let grid: Vec<(i64, u64)> = (grids[q["phase"].as_str().unwrap()].iter())
+            .map(|(p, n)| (*p, n * 256))
+            .collect();
+        assert_eq!(q["n"].as_u64(), Some(grid.iter().map(|g| g.1).sum()));
+        for (name, level) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {
+            assert_eq!(
+                q[name].as_f64(),
+                Some(type7(&grid, level)),
+                "{} {name}",
+                q["phase"]
+            );
+        }
+    }
+    // The report names the first notable boots of each outcome and counts the rest.
+    let out = dir.path().join("report");
+    run(&[
+        "report",
+        "--quiet",
+        "--config",
+        CONFIG,
+        "--out",
+        out.to_str().unwrap(),
+        current.to_str().unwrap(),
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let crashed = |v: &serde_json::Value| {
+        (v["notable"].as_array().unwrap().iter())
+            .filter(|b| b["class"] == "default" && b["outcome"] == "crashed")
+            .count()
+    };
+    assert_eq!(crashed(&json), 100);
+    assert_eq!(json["fleet"]["boots"], 1143 * 256);
+    let unlisted = json["notable_unlisted"]["default"]["crashed"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(unlisted, 7 * 256 - 100);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("Not listed: 1,692 more crashed boots of class default"),
+        "{md}"
     );
 }

@@ -97,22 +97,13 @@ fn file_name(path: &Path) -> String {
     )
 }
 
-/// Boots of `class` from `inputs`; `Err` with the exit code when none was found (said on stderr).
+/// Boots of `class` from `inputs` (logs, timelines); `Err` with the exit code when none was found (said on stderr).
 fn boots(
     args: &CompareArgs,
     inputs: Vec<std::path::PathBuf>,
     config: &Config,
     class: &str,
 ) -> anyhow::Result<Result<(Vec<LeanBoot>, bool), ExitCode>> {
-    if let Some(summary) = super::summarize::read_summaries(&inputs, &args.select, config)? {
-        super::summarize::need_boots(&summary, "compare")?;
-        let boots = summary.fleet(Some(class)).boots;
-        if boots.is_empty() {
-            super::summarize::say_empty(Some(class));
-            return Ok(Err(ExitCode::from(2)));
-        }
-        return Ok(Ok((boots, false)));
-    }
     let input = InputArgs {
         inputs,
         read: args.input.read.clone(),
@@ -147,6 +138,20 @@ fn from_boots(
         failed: false,
     };
     for (name, inputs) in groups {
+        if let Some(summary) = super::summarize::read_summaries(&inputs, &args.select, config)? {
+            super::summarize::need_boots(&summary, "compare")?;
+            let key = args.group_by.as_deref().map(Key::parse);
+            let split = cohort::split_summary(&summary, class, key.as_ref(), &name)?;
+            if split.iter().all(|(_, a, _)| a.is_empty()) {
+                super::summarize::say_empty(Some(class));
+                return Ok(Err(ExitCode::from(2)));
+            }
+            for (name, attempts, counts) in split {
+                let (c, sample) = cohort::from_counts(name, &attempts, &counts, config);
+                add_cohort(&mut read, c, sample, args.input.read.strict)?;
+            }
+            continue;
+        }
         let (boots, failed) = match boots(args, inputs, config, class)? {
             Ok(b) => b,
             Err(code) => return Ok(Err(code)),
@@ -158,13 +163,19 @@ fn from_boots(
         };
         for (name, boots) in split {
             let (c, sample) = cohort::from_boots(name, &boots, config);
-            super::report_observed(&sample.observed);
-            super::report_implausible(&sample.implausible, args.input.read.strict)?;
-            read.attempts.extend(sample.attempts);
-            read.cohorts.push(c);
+            add_cohort(&mut read, c, sample, args.input.read.strict)?;
         }
     }
     Ok(Ok(read))
+}
+
+/// Takes in one cohort, saying what reading its attempts set aside.
+fn add_cohort(read: &mut Read, c: Cohort, sample: Sample, strict: bool) -> anyhow::Result<()> {
+    super::report_observed(&sample.observed);
+    super::report_implausible(&sample.implausible, strict)?;
+    read.attempts.extend(sample.attempts);
+    read.cohorts.push(c);
+    Ok(())
 }
 
 /// The names of `--name` laid over the cohorts', in order.

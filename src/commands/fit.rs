@@ -11,11 +11,12 @@ use crate::config::{Config, DEFAULT_CLASS};
 use crate::durations;
 use crate::recommend::Sample;
 use crate::report;
-use crate::report::class::{counts_of, outcome_counts, PhaseReport};
+use crate::report::class::{counts_of, PhaseReport};
 use crate::report::fit::{ClassFit, FitReport};
 use crate::stats::summary::{analyse, FitSummary, Options, Progress, MAX_BOOTSTRAP};
 use crate::stats::Record;
-use crate::summary::Summary;
+use crate::summary::boots::BootCounts;
+use crate::summary::{BootKey, Summary};
 use crate::timeline::lean::{Keep, LeanBoot};
 use crate::timeline::{attempts, nothing_to_fit, Attempt};
 
@@ -45,17 +46,28 @@ struct ClassData {
 
 impl ClassData {
     fn of_boots(class: String, boots: &[LeanBoot], max_plausible_secs: f64) -> Self {
-        Self {
-            attempts: attempts(boots),
-            boots: outcome_counts(boots),
-            phases: PhaseReport::new(boots, max_plausible_secs),
-            class,
-        }
+        let counts = BootCounts::of(boots, max_plausible_secs);
+        Self::of_counts(class, attempts(boots), &counts)
     }
 
-    fn of_summary(class: String, summary: &Summary, max_plausible_secs: f64) -> Self {
-        let fleet = summary.fleet(Some(&class));
-        Self::of_boots(class, &fleet.boots, max_plausible_secs)
+    fn of_summary(class: String, summary: &Summary) -> Self {
+        let all = |_: &BootKey| Ok::<_, std::convert::Infallible>(None);
+        let Ok(mut counts) = summary.boot_counts(&class, all);
+        let counts = counts.remove(&None).unwrap_or_default();
+        let attempts = summary.attempts(Some(&class));
+        Self::of_counts(class, attempts, &counts)
+    }
+
+    /// One rule for boots read and a summary's counts.
+    fn of_counts(class: String, attempts: Vec<Attempt>, counts: &BootCounts) -> Self {
+        Self {
+            attempts,
+            boots: (counts.outcomes.iter())
+                .map(|(o, n)| (o.clone(), *n as usize))
+                .collect(),
+            phases: PhaseReport::of(&counts.phases),
+            class,
+        }
     }
 }
 
@@ -71,7 +83,7 @@ fn boots_of(args: &FitArgs, config: &Config) -> anyhow::Result<(ClassData, Found
         super::summarize::read_summaries(&args.input.inputs, &args.select, config)?
     {
         super::summarize::need_boots(&summary, "fit")?;
-        let data = ClassData::of_summary(class, &summary, limit);
+        let data = ClassData::of_summary(class, &summary);
         if data.attempts.is_empty() {
             super::summarize::say_empty(Some(&data.class));
         }

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::chart::{self, Kind};
+use crate::compare::cohort;
 use crate::config::Config;
 use crate::output::{self, Target};
 use crate::report::{self, Presentation, Report, Zone};
-use crate::timeline::lean::{Fleet, Keep};
+use crate::timeline::lean::Keep;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
@@ -169,39 +170,60 @@ pub(crate) fn build(
         &inputs.skipped,
         &|p| shown_path(cwd.as_deref(), p),
     );
-    finish(
-        opts,
-        &config,
-        fleet,
-        digests,
-        (presentation, now, group_by),
-        read.failed,
-    )
+    let limit = config.latency.max_plausible_secs;
+    let boots = fleet.boots;
+    let source = report::Source::of_boots(&boots, fleet.kept, limit);
+    let cohorts = |class: &str, label: &str| Ok(cohorts_of(&boots, &config, class, label));
+    let shown = (presentation, now, group_by);
+    finish(opts, &config, source, digests, shown, &cohorts, read.failed)
 }
 
-/// The report of a fleet read, with what it was read from.
+/// The cohorts of `class`'s boots split by `label` (`report --group-by`).
+fn cohorts_of(
+    boots: &[crate::timeline::lean::LeanBoot],
+    config: &Config,
+    class: &str,
+    label: &str,
+) -> Vec<crate::compare::Cohort> {
+    let of_class = (boots.iter()).filter(|b| &*b.class == class).cloned();
+    let split = cohort::split(of_class.collect(), &cohort::Key::parse(label));
+    (split.into_iter())
+        .map(|(name, boots)| cohort::from_boots(name, &boots, config).0)
+        .collect()
+}
+
+/// The cohorts of a class split by a label (`report --group-by`).
+type Cohorts<'a> = dyn Fn(&str, &str) -> anyhow::Result<Vec<crate::compare::Cohort>> + 'a;
+
+/// The report of a fleet read (or of summaries), with what it was read from.
 fn finish(
     opts: &ReportOptions,
     config: &Config,
-    fleet: Fleet,
+    source: report::Source,
     digests: report::inputs::Inputs,
     (presentation, now, group_by): (Presentation, Option<DateTime<Utc>>, Option<&str>),
+    cohorts: &Cohorts<'_>,
     failed: bool,
 ) -> anyhow::Result<Built> {
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|d| std::fs::canonicalize(d).ok());
     let options = report::Options {
-        class: report::charted_class(opts.class.as_deref(), &fleet.boots),
+        class: report::charted_class(opts.class.as_deref(), &source.classes),
         worked_instance: opts.worked_instance.clone(),
         command: reproduce_command(std::env::args_os()),
         config: (opts.select.config.as_deref()).map(|p| shown_path(cwd.as_deref(), p)),
         now,
         presentation,
     };
-    let comparison = group_by
-        .and_then(|label| report::compare::comparison(&fleet.boots, config, &options.class, label));
-    let report = report::build(fleet, config, digests, &options)?;
+    let comparison = match group_by {
+        Some(label) => {
+            let c = cohorts(&options.class, label)?;
+            report::compare::comparison(c, config, &options.class, label)
+        }
+        None => None,
+    };
+    let report = report::build(source, config, digests, &options)?;
     super::report_implausible(&report.implausible, opts.input.read.strict)?;
     for c in &report.classes {
         super::report_observed(&c.observed_timeouts);
@@ -234,8 +256,8 @@ fn build_from_summaries(
     let summary = super::summarize::read_summaries(&opts.input.inputs, &opts.select, config)?
         .context("the inputs are summaries")?;
     super::summarize::need_boots(&summary, "report")?;
-    let fleet = summary.fleet(None);
-    if fleet.boots.is_empty() {
+    let source = summary.report_source();
+    if source.is_empty() {
         super::summarize::say_empty(None);
         return Ok(Built {
             report: None,
@@ -256,7 +278,15 @@ fn build_from_summaries(
         })
         .collect();
     let digests = report::inputs::of_files(files);
-    finish(opts, config, fleet, digests, shown_as, false)
+    let cohorts = |class: &str, label: &str| {
+        let key = cohort::Key::parse(label);
+        let split = cohort::split_summary(&summary, class, Some(&key), "")?;
+        Ok(split
+            .into_iter()
+            .map(|(name, attempts, counts)| cohort::from_counts(name, &attempts, &counts, config).0)
+            .collect())
+    };
+    finish(opts, config, source, digests, shown_as, &cohorts, false)
 }
 
 /// The zone named with `--tz`.

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use crate::config::Config;
 use crate::recommend::Sample;
 use crate::report::class::PhaseReport;
+use crate::summary::boots::BootCounts;
+use crate::summary::{BootKey, Summary};
 use crate::timeline::lean::LeanBoot;
 
 use super::Cohort;
@@ -76,22 +78,99 @@ pub(crate) fn split(boots: Vec<LeanBoot>, key: &Key) -> Vec<(String, Vec<LeanBoo
 /// One cohort of boots, with the attempts it was made from (what reading them set aside is
 /// in the sample, to be said).
 pub(crate) fn from_boots(name: String, boots: &[LeanBoot], config: &Config) -> (Cohort, Sample) {
-    let sample = Sample::from_boots(boots, config);
+    let counts = BootCounts::of(boots, config.latency.max_plausible_secs);
+    from_counts(name, &crate::timeline::attempts(boots), &counts, config)
+}
+
+/// One cohort of attempts and their boots' counts (from boots, or a summary's): one rule for
+/// both.
+pub(crate) fn from_counts(
+    name: String,
+    attempts: &[crate::timeline::Attempt],
+    counts: &BootCounts,
+    config: &Config,
+) -> (Cohort, Sample) {
+    let sample = Sample::from_timeline(attempts, config);
     let records = sample.attempts.iter().filter_map(|a| a.record()).collect();
-    let phases = PhaseReport::new(boots, config.latency.max_plausible_secs);
-    let mut phase_depths = BTreeMap::new();
-    for b in boots {
-        for p in b.phases.iter() {
-            if !phase_depths.contains_key(&**p.name) {
-                phase_depths.insert(p.name.to_string(), p.depth);
-            }
-        }
-    }
     let cohort = Cohort {
         name,
         records,
-        phases: Some(phases),
-        phase_depths,
+        phases: Some(PhaseReport::of(&counts.phases)),
+        phase_depths: counts.depths(),
     };
     (cohort, sample)
+}
+
+/// Why a summary's counts cannot be split as asked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum SplitError {
+    /// A summary keeps no launch times.
+    #[error("--group-by {0}: a summary keeps no launch times; give the logs or timelines")]
+    LaunchTime(String),
+    /// A summary made with `--group-by` keeps only that label's values.
+    #[error(
+        "--group-by {asked}: the summary keeps only the values of --group-by {kept}; \
+         summarize with --group-by {asked}"
+    )]
+    Label {
+        /// The label asked for.
+        asked: String,
+        /// The one the summary keeps.
+        kept: String,
+    },
+}
+
+impl Key {
+    /// The value of a summary's key (class, template, labels as kept under `kept`, the
+    /// summary's `--group-by`), as [`Key::of`] reads a boot's.
+    pub(crate) fn of_summary(
+        &self,
+        (class, template, labels): &BootKey,
+        kept: Option<&str>,
+    ) -> Result<Option<String>, SplitError> {
+        match self {
+            Key::Label(k) if k == "class" => Ok(Some(class.clone())),
+            Key::Label(k) if k == "template" => Ok(template.clone()),
+            Key::Label(k) => match kept {
+                Some(g) if g != k => Err(SplitError::Label {
+                    asked: k.clone(),
+                    kept: g.to_string(),
+                }),
+                Some(_) | None => Ok(labels.get(k).cloned()),
+            },
+            Key::LaunchWeek => Err(SplitError::LaunchTime("launch_week".into())),
+            Key::LaunchDay => Err(SplitError::LaunchTime("launch_day".into())),
+        }
+    }
+}
+
+/// A summary's attempts and boots' counts of `class`, split by `key` as [`split`] splits
+/// boots (all in one cohort, named `name`, without a key).
+pub(crate) fn split_summary(
+    summary: &Summary,
+    class: &str,
+    key: Option<&Key>,
+    name: &str,
+) -> Result<Vec<(String, Vec<crate::timeline::Attempt>, BootCounts)>, SplitError> {
+    let kept = summary.group_by();
+    let value = |k: &BootKey| match key {
+        Some(key) => key.of_summary(k, kept),
+        None => Ok(Some(name.to_string())),
+    };
+    let mut attempts = summary.attempts_by(class, value)?;
+    let mut counts = summary.boot_counts(class, value)?;
+    let mut values: Vec<Option<String>> = attempts.keys().chain(counts.keys()).cloned().collect();
+    values.sort();
+    values.dedup();
+    // Attempts without a value form the last cohort.
+    let missing = usize::from(values.first() == Some(&None));
+    values.rotate_left(missing);
+    Ok(values
+        .into_iter()
+        .map(|v| {
+            let a = attempts.remove(&v).unwrap_or_default();
+            let c = counts.remove(&v).unwrap_or_default();
+            (v.unwrap_or_else(|| NO_VALUE.to_string()), a, c)
+        })
+        .collect())
 }

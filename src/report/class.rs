@@ -5,17 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::stats::phase::{phase_quantiles, tail_blame, BootPhases, PhaseQuantiles, TailBlame};
+use crate::stats::phase::{
+    phase_quantiles, tail_blame, BootPhases, PhaseCounts, PhaseQuantiles, TailBlame,
+};
 use crate::stats::summary::FitSummary;
 use crate::stats::Record;
 use crate::timeline::lean::{LeanBoot, LeanPhases};
-use crate::timeline::{attempts, Attempt, Outcome};
-
-/// The latency records of a class's boots (see [`records_of`]): the report fits them itself
-/// only when the class's recommendation has none of its own.
-pub(crate) fn records(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Record> {
-    records_of(&attempts(boots), max_plausible_secs)
-}
+use crate::timeline::{Attempt, Outcome};
 
 /// The latency records of attempts as the statistics see them, one per provisioning attempt
 /// however many boots it took: exact for registered and false-failed attempts, censored for
@@ -48,20 +44,6 @@ pub(crate) fn survival_times(requested: &[f64], current_timeout_secs: f64) -> Ve
         t.push(current_timeout_secs);
     }
     t
-}
-
-/// Boots by outcome name (only outcomes that occur).
-pub(crate) fn outcome_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for b in boots {
-        *counts.entry(b.outcome.as_str().to_string()).or_default() += 1;
-    }
-    counts
-}
-
-/// Provisioning attempts by outcome name (only outcomes that occur).
-pub(crate) fn attempt_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
-    counts_of(&attempts(boots))
 }
 
 /// Attempts by outcome name (only outcomes that occur).
@@ -105,43 +87,41 @@ pub struct PhaseReport {
 }
 
 impl PhaseReport {
-    /// Builds the phase statistics of these boots (those with a plausible exact latency count).
-    pub(crate) fn new(boots: &[LeanBoot], max_plausible_secs: f64) -> Self {
-        let exact: Vec<(&LeanPhases, f64)> = boots
-            .iter()
-            .filter_map(|b| match b.record(max_plausible_secs) {
-                Some((secs, false)) => Some((&b.phases, secs)),
-                Some((_, true)) | None => None,
-            })
-            .collect();
-        Self::of(exact)
-    }
-
-    /// The phase statistics of boots' phases with their exact latency, in instance and boot
-    /// order (a summary's phase rows give them too).
-    pub(crate) fn of(exact: Vec<(&LeanPhases, f64)>) -> Self {
-        let level = |keep: fn(u8) -> bool| -> Vec<Level<'_>> {
-            exact
-                .iter()
-                .map(|&(phases, latency_secs)| Level {
-                    phases,
-                    latency_secs,
-                    keep,
-                })
-                .collect()
-        };
-        // Each level over the boots that show it (module phases come only from cloud-init.log;
-        // a boot without them is not a boot whose modules took 0 s).
-        fn shown(v: Vec<Level<'_>>) -> Vec<Level<'_>> {
-            v.into_iter().filter(Level::shows_any).collect()
-        }
+    /// The phase statistics of the counts of boots' phases (from boots, or from a summary's
+    /// counts merged): one rule for both, so they give the same numbers.
+    pub(crate) fn of(counts: &PhaseCounts) -> Self {
+        let [stages, modules, sub_phases] = &counts.levels;
         Self {
-            quantiles: phase_quantiles(&level(|_| true)),
+            quantiles: phase_quantiles(&counts.durations),
             tail_blame: TailBlames {
-                stages: tail_blame(&shown(level(|d| d <= 1))),
-                modules: tail_blame(&shown(level(|d| d == 2))),
-                sub_phases: tail_blame(&shown(level(|d| d == 3))),
+                stages: tail_blame(stages),
+                modules: tail_blame(modules),
+                sub_phases: tail_blame(sub_phases),
             },
+        }
+    }
+}
+
+/// The depths of each tail-blame level: boot phases and stages, modules, marker sub-phases.
+const LEVELS: [fn(u8) -> bool; 3] = [|d| d <= 1, |d| d == 2, |d| d == 3];
+
+/// The phase statistics' counts of one boot, if it has a plausible exact latency (else none).
+pub(crate) fn count_phases(counts: &mut PhaseCounts, b: &LeanBoot, max_plausible_secs: f64) {
+    let Some((latency_secs, false)) = b.record(max_plausible_secs) else {
+        return;
+    };
+    let level = |keep| Level {
+        phases: &b.phases,
+        latency_secs,
+        keep,
+    };
+    counts.add_durations(&level(|_| true));
+    // Each level over the boots that show it (module phases come only from cloud-init.log;
+    // a boot without them is not a boot whose modules took 0 s).
+    for (c, keep) in counts.levels.iter_mut().zip(LEVELS) {
+        let l = level(keep);
+        if l.shows_any() {
+            c.add(&l);
         }
     }
 }

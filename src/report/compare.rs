@@ -75,23 +75,16 @@ pub(crate) fn section(c: &Comparison, chart_drawn: bool) -> String {
     out
 }
 
-/// The comparison of the class's boots split by `label`, with the defaults of `bootline
-/// compare`; `None` when fewer than two cohorts have records.
+/// The comparison of the class's cohorts (its boots split by `label`), with the defaults of
+/// `bootline compare`; `None` when fewer than two cohorts have records.
 pub(crate) fn comparison(
-    boots: &[crate::timeline::lean::LeanBoot],
+    cohorts: Vec<crate::compare::Cohort>,
     config: &crate::config::Config,
     class: &str,
     label: &str,
 ) -> Option<Comparison> {
-    use crate::compare::{cohort, compare, GateOptions, Options};
-    let of_class: Vec<_> = boots
-        .iter()
-        .filter(|b| &*b.class == class)
-        .cloned()
-        .collect();
-    let cohorts: Vec<_> = cohort::split(of_class, &cohort::Key::parse(label))
-        .into_iter()
-        .map(|(name, boots)| cohort::from_boots(name, &boots, config).0)
+    use crate::compare::{compare, GateOptions, Options};
+    let cohorts: Vec<_> = (cohorts.into_iter())
         .filter(|c| !c.records.is_empty())
         .collect();
     if cohorts.len() < 2 {

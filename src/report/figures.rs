@@ -529,11 +529,13 @@ pub(crate) fn tail(
         })
         .collect();
     let in_tail = |t: &f64| (x_lo..=x_hi).contains(t);
-    let censored: Vec<f64> = records
+    // In time order, whatever order the records came in (boots read, or a summary's rows).
+    let mut censored: Vec<f64> = records
         .iter()
         .filter(|r| r.censored && in_tail(&r.duration_secs))
         .map(|r| r.duration_secs)
         .collect();
+    censored.sort_by(f64::total_cmp);
     let false_failed: Vec<f64> = false_failed.into_iter().filter(in_tail).collect();
     Some(Tail {
         x_lo,
@@ -642,45 +644,55 @@ pub(crate) fn row_group(o: Outcome) -> u8 {
     }
 }
 
-/// The fleet waterfall of these boots (one class): the slowest healthy boots and the slowest
-/// of each group that did not register; a boot whose latency is implausible under
-/// `max_plausible_secs` is left out (the report names it), as it is from every fit.
+/// A boot's row on the waterfall: its group and end, when it has an end; a boot whose latency
+/// is implausible under `max_plausible_secs` has none (the report names it), as it is left out
+/// of every fit.
+pub(crate) fn row_of(b: &LeanBoot, max_plausible_secs: f64) -> Option<(u8, f64)> {
+    if b.latency
+        .is_some_and(|l| l.plausibility(max_plausible_secs).is_err())
+    {
+        return None;
+    }
+    Some((row_group(b.outcome), row_end(b.latency, b.observed_secs)?))
+}
+
+/// The fleet waterfall of one class: the slowest healthy boots and the slowest of each group
+/// that did not register, drawn from `boots` (which hold at least those:
+/// [`crate::summary::boots::drawn`]); `ranked` counts every boot of each group with a row,
+/// drawn or not.
 pub(crate) fn waterfall(
     boots: &[LeanBoot],
+    ranked: [u64; crate::summary::boots::ROW_GROUPS],
     max_plausible_secs: f64,
     cats: &mut Categories,
 ) -> Waterfall {
-    let mut ranked: Vec<(&LeanBoot, f64)> = boots
+    let mut rows_of: Vec<(&LeanBoot, u8, f64)> = boots
         .iter()
-        .filter(|b| {
-            b.latency
-                .is_none_or(|l| l.plausibility(max_plausible_secs).is_ok())
-        })
-        .filter_map(|b| Some((b, row_end(b.latency, b.observed_secs)?)))
+        .filter_map(|b| row_of(b, max_plausible_secs).map(|(g, end)| (b, g, end)))
         .collect();
-    ranked.sort_by(|a, b| {
-        (row_group(a.0.outcome).cmp(&row_group(b.0.outcome)))
-            .then(a.1.total_cmp(&b.1))
+    rows_of.sort_by(|a, b| {
+        (a.1.cmp(&b.1))
+            .then(a.2.total_cmp(&b.2))
             .then_with(|| a.0.instance.cmp(&b.0.instance))
     });
-    let x_max_secs = ranked.iter().map(|r| r.1).fold(1.0, f64::max) * 1.04;
-    let n_boots = ranked.len();
+    let x_max_secs = rows_of.iter().map(|r| r.2).fold(1.0, f64::max) * 1.04;
     let mut rows = Vec::new();
     let (mut healthy_not_drawn, mut others_not_drawn) = (0, 0);
-    for group in ranked.chunk_by(|a, b| row_group(a.0.outcome) == row_group(b.0.outcome)) {
-        let healthy = row_group(group[0].0.outcome) == 0;
+    for group in rows_of.chunk_by(|a, b| a.1 == b.1) {
+        let healthy = group[0].1 == 0;
         let keep = if healthy {
             WATERFALL_HEALTHY_ROWS
         } else {
             WATERFALL_GROUP_ROWS
         };
-        let skipped = group.len().saturating_sub(keep);
+        let drawn = &group[group.len().saturating_sub(keep)..];
+        let skipped = ranked[usize::from(group[0].1)] as usize - drawn.len();
         *(if healthy {
             &mut healthy_not_drawn
         } else {
             &mut others_not_drawn
         }) += skipped;
-        rows.extend(group[skipped..].iter().map(|(b, end)| Row {
+        rows.extend(drawn.iter().map(|(b, _, end)| Row {
             instance: b.instance.to_string(),
             outcome: b.outcome,
             end_secs: *end,
@@ -690,7 +702,7 @@ pub(crate) fn waterfall(
     Waterfall {
         categories: Vec::new(),
         rows,
-        n_boots,
+        n_boots: ranked.iter().sum::<u64>() as usize,
         healthy_not_drawn,
         others_not_drawn,
         x_max_secs,
@@ -783,24 +795,14 @@ pub(crate) fn phase_bars(phases: &PhaseReport) -> Vec<PhaseBar> {
         .collect()
 }
 
-/// Names the phase each bar lies within, from the first boot that has it: a module's stage
-/// (its name's prefix), a sub-phase's stage (the one running when it started).
-pub(crate) fn name_containers(bars: &mut [PhaseBar], boots: &[LeanBoot]) {
+/// Names the phase each bar lies within, as the first boot that places it in one shows it: a
+/// module's stage (its name's prefix), a sub-phase's stage (the one running when it started).
+pub(crate) fn name_containers(
+    bars: &mut [PhaseBar],
+    within: &std::collections::BTreeMap<String, crate::summary::boots::First<String>>,
+) {
     for bar in bars.iter_mut() {
-        bar.within = boots.iter().find_map(|b| {
-            let p = b.phases.iter().find(|p| **p.name == *bar.phase)?;
-            match p.depth {
-                2 => Some(bar.phase.rsplit_once('/')?.0.to_string()),
-                3 => b
-                    .phases
-                    .iter()
-                    .filter(|s| s.depth == 1 && s.start_secs() <= p.start_secs())
-                    .filter(|s| s.end_secs().is_none_or(|e| e >= p.start_secs()))
-                    .last()
-                    .map(|s| s.name.to_string()),
-                _ => None,
-            }
-        });
+        bar.within = within.get(&bar.phase).map(|f| f.value.clone());
     }
 }
 
@@ -871,11 +873,17 @@ mod tests {
         boots.push(boot("i-stuck", 3000.0, Outcome::Stuck));
         boots.push(boot("i-killed", 630.0, Outcome::TimedOut));
         let mut cats = Categories::default();
-        let w = waterfall(
-            &crate::timeline::lean::lean_all(&boots),
-            crate::config::DEFAULT_MAX_PLAUSIBLE_SECS,
-            &mut cats,
-        );
+        let limit = crate::config::DEFAULT_MAX_PLAUSIBLE_SECS;
+        let lean = crate::timeline::lean::lean_all(&boots);
+        let counts = crate::summary::boots::BootCounts::of(&lean, limit);
+        // Drawn from the boots a summary keeps: the slowest of each group, and no others.
+        let keep = crate::summary::boots::drawn(lean.iter(), limit);
+        let kept: Vec<LeanBoot> = (lean.iter())
+            .filter(|b| keep.contains(&(b.instance.clone(), b.boot)))
+            .cloned()
+            .collect();
+        assert_eq!(kept.len(), WATERFALL_HEALTHY_ROWS + 3);
+        let w = waterfall(&kept, counts.rows, limit, &mut cats);
         assert_eq!(w.n_boots, 2504);
         assert_eq!(w.healthy_not_drawn, 2501 - WATERFALL_HEALTHY_ROWS);
         assert_eq!(w.rows.len(), WATERFALL_HEALTHY_ROWS + 3);

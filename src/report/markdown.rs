@@ -870,11 +870,28 @@ impl Page<'_> {
             )
         };
         let rows: Vec<String> = r.notable.iter().map(row).collect();
+        let unlisted: usize = r.notable_unlisted.values().flat_map(|m| m.values()).sum();
         self.folded(
-            &format!("{} boots that did not simply register", thousands(rows.len())),
+            &format!(
+                "{} boots that did not simply register",
+                thousands(rows.len() + unlisted)
+            ),
             "| instance | class | outcome | latency or last seen | evidence |\n|---|---|---|---:|---|",
             rows,
         );
+        for (class, outcomes) in &r.notable_unlisted {
+            for (outcome, n) in outcomes {
+                self.line(&format!(
+                    "Not listed: {} more {} boots of class {} (the table lists the first {} \
+                     of each class and outcome by instance id).",
+                    thousands(*n),
+                    text(outcome),
+                    text(class),
+                    thousands(crate::summary::boots::NOTABLE_ROWS)
+                ));
+                self.line("");
+            }
+        }
     }
 
     fn reproduce(&mut self) {

@@ -25,7 +25,8 @@ use thiserror::Error;
 use crate::config::{self, Config};
 use crate::recommend::rule::Evidence;
 use crate::stats::summary::{analyse_with_models, summarise, Options as FitOptions};
-use crate::timeline::lean::{self, LeanBoot, Name};
+use crate::summary::boots::{BootCounts, NOTABLE_ROWS};
+use crate::timeline::lean::LeanBoot;
 use crate::timeline::{Boot, Implausibles, Outcome};
 
 pub(crate) use class::{ClassReport, PhaseReport};
@@ -218,8 +219,12 @@ pub struct Report {
     pub(crate) fleet: Fleet,
     /// One entry per class seen in the inputs, by name.
     pub classes: Vec<ClassReport>,
-    /// Boots that did not simply register, by class and instance.
+    /// Boots that did not simply register, by class, outcome and instance: of each class and
+    /// outcome the first 100 (`summary::boots::NOTABLE_ROWS`) by instance id.
     pub notable: Vec<NotableBoot>,
+    /// How many more of each class and outcome there are, not listed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) notable_unlisted: Unlisted,
     /// Attempts whose latency is implausible (`[latency] max_plausible_secs`), excluded from
     /// every fit and chart.
     #[serde(default, skip_serializing_if = "Implausibles::is_empty")]
@@ -235,25 +240,23 @@ pub struct Report {
 
 impl Report {}
 
-fn notable(boots: &[LeanBoot]) -> Vec<NotableBoot> {
-    let mut v: Vec<NotableBoot> = boots
-        .iter()
-        .filter(|b| b.outcome != Outcome::Registered)
-        .map(|b| NotableBoot {
-            instance: b.instance.to_string(),
-            workspace: b.workspace.as_deref().map(String::from),
-            class: b.class.to_string(),
-            template: b.template.as_deref().map(String::from),
-            outcome: b.outcome,
-            latency_secs: b.latency.map(|l| l.secs),
-            observed_secs: b.observed_secs,
-            evidence: b
-                .evidence
-                .as_ref()
-                .map(|e| (e.kind.clone(), e.line.clone())),
-            evidence_source: b.evidence.as_ref().map(|e| e.source.clone()),
-        })
-        .collect();
+/// The boots that did not simply register, by class, outcome and instance: of each class and
+/// outcome the first [`NOTABLE_ROWS`] by instance id and boot number (`drawn` holds at least
+/// those); and how many of each class and outcome `counts` holds beyond them.
+fn notable(
+    drawn: &[LeanBoot],
+    counts: &BTreeMap<String, BootCounts>,
+) -> (Vec<NotableBoot>, Unlisted) {
+    let mut of: BTreeMap<(&str, Outcome), Vec<&LeanBoot>> = BTreeMap::new();
+    for b in drawn.iter().filter(|b| b.outcome != Outcome::Registered) {
+        of.entry((&b.class, b.outcome)).or_default().push(b);
+    }
+    let mut v = Vec::new();
+    for mut boots in of.into_values() {
+        boots.sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
+        boots.truncate(NOTABLE_ROWS);
+        v.extend(boots.into_iter().map(notable_boot));
+    }
     v.sort_by(|a, b| {
         (a.class.as_str(), a.outcome, a.instance.as_str()).cmp(&(
             b.class.as_str(),
@@ -261,65 +264,156 @@ fn notable(boots: &[LeanBoot]) -> Vec<NotableBoot> {
             b.instance.as_str(),
         ))
     });
-    v
+    let mut unlisted = Unlisted::new();
+    for (class, c) in counts {
+        for (outcome, n) in &c.outcomes {
+            let listed = (v.iter())
+                .filter(|b| b.class == *class && b.outcome.as_str() == outcome)
+                .count() as u64;
+            if outcome != Outcome::Registered.as_str() && *n > listed {
+                let of_class = unlisted.entry(class.clone()).or_default();
+                of_class.insert(outcome.clone(), (*n - listed) as usize);
+            }
+        }
+    }
+    (v, unlisted)
+}
+
+/// Notable boots not listed, by class and outcome.
+pub(crate) type Unlisted = BTreeMap<String, BTreeMap<String, usize>>;
+
+fn notable_boot(b: &LeanBoot) -> NotableBoot {
+    NotableBoot {
+        instance: b.instance.to_string(),
+        workspace: b.workspace.as_deref().map(String::from),
+        class: b.class.to_string(),
+        template: b.template.as_deref().map(String::from),
+        outcome: b.outcome,
+        latency_secs: b.latency.map(|l| l.secs),
+        observed_secs: b.observed_secs,
+        evidence: b
+            .evidence
+            .as_ref()
+            .map(|e| (e.kind.clone(), e.line.clone())),
+        evidence_source: b.evidence.as_ref().map(|e| e.source.clone()),
+    }
 }
 
 /// The class to chart: the one named, else `default`, else the class with the most boots.
-pub(crate) fn charted_class(named: Option<&str>, boots: &[LeanBoot]) -> String {
+pub(crate) fn charted_class(named: Option<&str>, classes: &BTreeMap<String, BootCounts>) -> String {
     if let Some(c) = named {
         return c.to_string();
     }
-    if boots.iter().any(|b| &*b.class == config::DEFAULT_CLASS) {
+    if classes.contains_key(config::DEFAULT_CLASS) {
         return config::DEFAULT_CLASS.to_string();
     }
-    let mut counts = BTreeMap::<&str, usize>::new();
-    for b in boots {
-        *counts.entry(&b.class).or_default() += 1;
-    }
-    counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+    let n = |c: &BootCounts| c.outcomes.values().sum::<u64>();
+    classes
+        .iter()
+        .max_by(|a, b| n(a.1).cmp(&n(b.1)).then_with(|| b.0.cmp(a.0)))
         .map_or_else(|| config::DEFAULT_CLASS.to_string(), |(c, _)| c.to_string())
 }
 
-/// Moves boots into their classes, each in the fleet's order.
-fn by_class(boots: Vec<LeanBoot>) -> BTreeMap<Name, Vec<LeanBoot>> {
-    let mut m: BTreeMap<Name, Vec<LeanBoot>> = BTreeMap::new();
-    for b in boots {
-        m.entry(b.class.clone()).or_default().push(b);
+/// What a report is built from, whether boots were read or summaries merged: every attempt,
+/// each class's boots' counts, the boots it draws or names ([`crate::summary::boots::drawn`])
+/// and the boots kept whole.
+#[derive(Debug, Default)]
+pub(crate) struct Source {
+    /// Every attempt, all classes.
+    pub(crate) attempts: Vec<crate::timeline::Attempt>,
+    /// Instances read.
+    pub(crate) instances: usize,
+    /// Each class's boots' counts.
+    pub(crate) classes: BTreeMap<String, BootCounts>,
+    /// The boots drawn or named, by instance and boot number.
+    pub(crate) drawn: Vec<LeanBoot>,
+    /// The boots kept whole (the worked instance).
+    pub(crate) kept: Vec<Boot>,
+}
+
+impl Source {
+    /// The source of boots read (ordered by instance and boot number) and those kept whole.
+    pub(crate) fn of_boots(boots: &[LeanBoot], kept: Vec<Boot>, max_plausible_secs: f64) -> Self {
+        let mut classes: BTreeMap<String, BootCounts> = BTreeMap::new();
+        for b in boots {
+            let c = classes.entry(b.class.to_string()).or_default();
+            c.add(b, max_plausible_secs);
+        }
+        let keep = crate::summary::boots::drawn(boots.iter(), max_plausible_secs);
+        Self {
+            attempts: crate::timeline::attempts(boots),
+            instances: instances(boots),
+            classes,
+            drawn: (boots.iter())
+                .filter(|b| keep.contains(&(b.instance.clone(), b.boot)))
+                .cloned()
+                .collect(),
+            kept,
+        }
     }
-    m
+
+    /// Whether it holds no boot.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+    }
+}
+
+/// Instances among boots ordered by instance.
+fn instances(boots: &[LeanBoot]) -> usize {
+    boots
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| *i == 0 || boots[i - 1].instance != b.instance)
+        .count()
+}
+
+/// A class's part of a [`Source`].
+struct ClassData<'a> {
+    counts: &'a BootCounts,
+    attempts: Vec<crate::timeline::Attempt>,
+    drawn: Vec<LeanBoot>,
 }
 
 /// Builds the report of a reduced fleet (all classes) under this configuration.
 pub(crate) fn build(
-    fleet: lean::Fleet,
+    source: Source,
     config: &Config,
     inputs: Inputs,
     opts: &Options,
 ) -> Result<Report, ReportError> {
-    let lean::Fleet { boots, kept, .. } = fleet;
-    let sample = crate::recommend::Sample::from_boots(&boots, config);
+    let sample = crate::recommend::Sample::from_timeline(&source.attempts, config);
     // Each class is fitted once: its distribution and charts are the recommendation's evidence.
     let (recommendation, mut evidences) =
         sample.recommend_keeping(config, &crate::recommend::Options::default());
-    let fleet = fleet_counts(&boots);
-    let notable_boots = notable(&boots);
-    let by_class = by_class(boots);
-    let Some(charted) = by_class.get(opts.class.as_str()) else {
-        return Err(no_boots_of(&opts.class, &by_class));
-    };
-    let worked_boot = worked_boot(opts, charted, &kept, config.latency.max_plausible_secs)?;
+    let fleet = fleet_counts(&source);
+    let (notable_boots, notable_unlisted) = notable(&source.drawn, &source.classes);
+    if !source.classes.contains_key(opts.class.as_str()) {
+        return Err(no_boots_of(&opts.class, &source.classes));
+    }
+    let limit = config.latency.max_plausible_secs;
+    let worked_boot = worked_boot(opts, &source.kept, limit)?;
     let lane_boot = worked_boot
         .map(|(b, _)| b)
         .filter(|b| b.class == opts.class);
     let mut classes = Vec::new();
     let mut figures = None;
-    for (name, class_boots) in &by_class {
+    for (name, counts) in &source.classes {
+        let of = |c: &str| c == name;
+        let data = ClassData {
+            counts,
+            attempts: (source.attempts.iter())
+                .filter(|a| of(&a.class))
+                .cloned()
+                .collect(),
+            drawn: (source.drawn.iter())
+                .filter(|b| of(&b.class))
+                .cloned()
+                .collect(),
+        };
         let lanes = (**name == *opts.class).then_some(lane_boot);
-        let evidence = evidences.remove(&**name);
+        let evidence = evidences.remove(name);
         let (class, drawn) = class_report(
-            (name, class_boots, evidence),
+            (name, &data, evidence),
             config,
             (&sample, &recommendation),
             lanes,
@@ -343,6 +437,7 @@ pub(crate) fn build(
         fleet,
         classes,
         notable: notable_boots,
+        notable_unlisted,
         implausible: listed_implausible(sample.implausible),
         worked,
         recommendation,
@@ -361,22 +456,23 @@ fn listed_implausible(mut found: Implausibles) -> Implausibles {
 }
 
 /// Boots, instances and outcomes of the whole fleet.
-fn fleet_counts(boots: &[LeanBoot]) -> Fleet {
+fn fleet_counts(source: &Source) -> Fleet {
+    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    for c in source.classes.values() {
+        for (o, n) in &c.outcomes {
+            *outcomes.entry(o.clone()).or_default() += *n as usize;
+        }
+    }
     Fleet {
-        boots: boots.len(),
-        // Boots are ordered by instance.
-        instances: boots
-            .iter()
-            .enumerate()
-            .filter(|(i, b)| *i == 0 || boots[i - 1].instance != b.instance)
-            .count(),
-        outcomes: class::outcome_counts(boots),
+        boots: outcomes.values().sum(),
+        instances: source.instances,
+        outcomes,
     }
 }
 
 /// No boot of the charted class: the error names the classes seen.
-fn no_boots_of(class: &str, by_class: &BTreeMap<Name, Vec<LeanBoot>>) -> ReportError {
-    let seen: Vec<&str> = by_class.keys().map(|k| &**k).collect();
+fn no_boots_of(class: &str, classes: &BTreeMap<String, BootCounts>) -> ReportError {
+    let seen: Vec<&str> = classes.keys().map(String::as_str).collect();
     ReportError::NoBootsOfClass(
         class.to_string(),
         if seen.is_empty() {
@@ -391,7 +487,6 @@ fn no_boots_of(class: &str, by_class: &BTreeMap<Name, Vec<LeanBoot>>) -> ReportE
 /// class's slowest healthy boot, kept whole as the fleet was read.
 fn worked_boot<'a>(
     opts: &Options,
-    charted: &[LeanBoot],
     kept: &'a [Boot],
     max_plausible_secs: f64,
 ) -> Result<Option<(&'a Boot, &'static str)>, ReportError> {
@@ -402,20 +497,16 @@ fn worked_boot<'a>(
                 .ok_or_else(|| ReportError::UnknownInstance(id.clone()))?,
             "Chosen with --worked-instance",
         )),
-        None => worked::slowest_healthy(charted, max_plausible_secs)
-            .and_then(|l| {
-                kept.iter()
-                    .find(|b| *b.instance == *l.instance && b.boot == l.boot as usize)
-            })
+        None => worked::slowest_healthy(kept, &opts.class, max_plausible_secs)
             .map(|b| (b, "The slowest healthy boot")),
     })
 }
 
-/// One class's part of the report, from its boots and the evidence its recommendation was
+/// One class's part of the report, from its data and the evidence its recommendation was
 /// made from; for the charted class (`lanes`: its worked boot, if any, whose lanes are drawn)
 /// the chart data too.
 fn class_report(
-    (name, boots, evidence): (&str, &[LeanBoot], Option<Evidence>),
+    (name, data, evidence): (&str, &ClassData<'_>, Option<Evidence>),
     config: &Config,
     (sample, recommendation): (
         &crate::recommend::Sample,
@@ -433,14 +524,14 @@ fn class_report(
     };
     let (records, fitted) = match evidence {
         Some(evidence) => summarised(evidence, &fit_options),
-        None => fitted_alone(boots, max_plausible_secs, &fit_options),
+        None => fitted_alone(&data.attempts, max_plausible_secs, &fit_options),
     };
     let fitted = fitted.map_err(|e| unfitted(name, recommendation).unwrap_or(e));
-    let phases = PhaseReport::new(boots, max_plausible_secs);
+    let phases = PhaseReport::of(&data.counts.phases);
     let figures = match lanes {
         Some(lane_boot) => Some(build_figures(
             name,
-            (boots, lane_boot),
+            (data, lane_boot),
             &records,
             fitted.as_ref().map_err(|e| ReportError::Stats {
                 class: name.to_string(),
@@ -473,9 +564,9 @@ fn class_report(
             .collect(),
         stuck_threshold_secs: policy.stuck_threshold_secs,
         configured: policy.configured,
-        boots: class::outcome_counts(boots),
-        attempts: class::attempt_counts(boots),
-        templates: template_counts(boots),
+        boots: usizes(&data.counts.outcomes),
+        attempts: class::counts_of(&data.attempts),
+        templates: usizes(&data.counts.templates),
         from_kernel_start: sample.counted_from_kernel(name),
         fit,
         fit_unavailable,
@@ -499,11 +590,11 @@ fn summarised(evidence: Evidence, opts: &FitOptions) -> (Vec<crate::stats::Recor
 /// The class's own records fitted here, when its recommendation has none (every record is of
 /// a template with its own timeout, or none could be read as evidence); why there is no fit.
 fn fitted_alone(
-    boots: &[LeanBoot],
+    attempts: &[crate::timeline::Attempt],
     max_plausible_secs: f64,
     opts: &FitOptions,
 ) -> (Vec<crate::stats::Record>, Fitted) {
-    let records = class::records(boots, max_plausible_secs);
+    let records = class::records_of(attempts, max_plausible_secs);
     if records.is_empty() {
         let why = "no boot of the class has a register latency to fit".to_string();
         return (records, Err(why));
@@ -529,13 +620,9 @@ type Fitted = Result<
     String,
 >;
 
-/// Boots by template (boots without one are not counted).
-fn template_counts(boots: &[LeanBoot]) -> BTreeMap<String, usize> {
-    let mut templates: BTreeMap<String, usize> = BTreeMap::new();
-    for t in boots.iter().filter_map(|b| b.template.as_deref()) {
-        *templates.entry(t.to_string()).or_default() += 1;
-    }
-    templates
+/// Counts as the report writes them.
+fn usizes(m: &BTreeMap<String, u64>) -> BTreeMap<String, usize> {
+    m.iter().map(|(k, n)| (k.clone(), *n as usize)).collect()
 }
 
 /// Draws the charted class's recommended timeout beside its current one.
@@ -562,7 +649,7 @@ fn mark_recommended(figures: &mut Figures, recommendation: &crate::recommend::Re
 #[allow(clippy::too_many_arguments)]
 fn build_figures(
     class: &str,
-    (boots, lane_boot): (&[LeanBoot], Option<&Boot>),
+    (data, lane_boot): (&ClassData<'_>, Option<&Boot>),
     records: &[crate::stats::Record],
     fitted: &(
         crate::stats::summary::FitSummary,
@@ -587,7 +674,8 @@ fn build_figures(
         .map(|r| r.duration_secs)
         .collect();
     let mut cats = figures::Categories::default();
-    let mut waterfall = figures::waterfall(boots, max_plausible_secs, &mut cats);
+    let counts = data.counts;
+    let mut waterfall = figures::waterfall(&data.drawn, counts.rows, max_plausible_secs, &mut cats);
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
     // The fleet charts end past the stuck threshold, the recommended timeout (however far it
     // lies) and the slowest record.
@@ -599,10 +687,10 @@ fn build_figures(
     waterfall.categories = figures::category_names(cats);
     waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
     let mut phases = figures::phase_bars(phases);
-    figures::name_containers(&mut phases, boots);
+    figures::name_containers(&mut phases, &counts.within);
     let tail = figures::tail(
         records,
-        false_failed_secs(boots, max_plausible_secs),
+        counts.false_failed_secs(),
         &models,
         (target, proposed.unwrap_or(current)),
         km,
@@ -611,7 +699,8 @@ fn build_figures(
     let mut survival = figures::survival(km, &models, confidence, (x_max, tail_axis));
     survival.tail = tail;
     let mut distribution = figures::distribution(&exact, records.len(), &models, current, x_max);
-    (distribution.censored_secs, distribution.stuck_secs) = censored_and_stuck(records, boots);
+    distribution.censored_secs = censored_secs(records);
+    distribution.stuck_secs = counts.stuck_seen_secs();
     distribution.n_stuck = distribution.stuck_secs.len();
     Ok(Figures {
         class: class.to_string(),
@@ -625,31 +714,15 @@ fn build_figures(
     })
 }
 
-/// The times of the censored records, and the last sightings of the stuck boots.
-fn censored_and_stuck(
-    records: &[crate::stats::Record],
-    boots: &[LeanBoot],
-) -> (Vec<f64>, Vec<f64>) {
-    let censored = (records.iter())
+/// The times of the censored records in time order, whatever order the records came in
+/// (boots read, or a summary's rows).
+fn censored_secs(records: &[crate::stats::Record]) -> Vec<f64> {
+    let mut v: Vec<f64> = (records.iter())
         .filter(|r| r.censored)
         .map(|r| r.duration_secs)
         .collect();
-    let stuck = (boots.iter())
-        .filter(|b| b.outcome == crate::timeline::Outcome::Stuck)
-        .filter_map(|b| b.observed_secs)
-        .collect();
-    (censored, stuck)
-}
-
-/// Latencies of the boots the sweep failed that registered later (plausible ones).
-fn false_failed_secs(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<f64> {
-    boots
-        .iter()
-        .filter(|b| b.outcome == crate::timeline::Outcome::FalseFailed)
-        .filter_map(|b| b.latency)
-        .filter(|l| l.plausibility(max_plausible_secs).is_ok())
-        .map(|l| l.secs)
-        .collect()
+    v.sort_by(f64::total_cmp);
+    v
 }
 
 /// The current timeout and the stuck threshold as lines (the recommended one is laid between

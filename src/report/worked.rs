@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::timeline::lean::{slower, LeanBoot};
+use crate::timeline::lean::slower;
 use crate::timeline::{Boot, Outcome};
 
 /// One event of the worked instance.
@@ -42,10 +42,16 @@ pub(crate) struct Worked {
     pub(crate) events: Vec<Event>,
 }
 
-/// The slowest boot with a plausible exact latency among `boots` (ties: the first instance id).
-pub(crate) fn slowest_healthy(boots: &[LeanBoot], max_plausible_secs: f64) -> Option<&LeanBoot> {
+/// The slowest boot of `class` with a plausible exact latency among `boots` (the boots kept
+/// whole; ties: the first instance id).
+pub(crate) fn slowest_healthy<'a>(
+    boots: &'a [Boot],
+    class: &str,
+    max_plausible_secs: f64,
+) -> Option<&'a Boot> {
     boots
         .iter()
+        .filter(|b| b.class == class)
         .filter(|b| matches!(b.outcome, Outcome::Registered | Outcome::FalseFailed))
         .filter_map(|b| match b.record(max_plausible_secs) {
             Some((secs, false)) => Some((b, secs)),

@@ -5,7 +5,7 @@
 //! - [`km`]: Kaplan–Meier with Greenwood bands and band-inversion quantile bounds;
 //! - [`optimize`], [`family`], [`fit`]: censored maximum likelihood of six families;
 //! - [`select`], [`gof`], [`gpd`]: ranking, goodness of fit, peaks-over-threshold tail;
-//! - [`phase`]: per-phase statistics and tail blame;
+//! - [`grid`], [`phase`]: durations on a fixed grid, per-phase statistics and tail blame;
 //! - [`table`], [`logrank`], [`fixed_time`], [`shift`]: comparing cohorts (log-rank, the
 //!   fixed-time test, quantile shifts with bootstrap intervals, Holm's correction);
 //! - [`summary`]: the whole serialisable result of `bootline fit`.
@@ -18,6 +18,7 @@ pub mod fit;
 pub(crate) mod fixed_time;
 pub(crate) mod gof;
 pub(crate) mod gpd;
+pub(crate) mod grid;
 pub mod km;
 pub(crate) mod logrank;
 pub(crate) mod optimize;

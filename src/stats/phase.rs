@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::quantile::type7;
+use super::grid::{ms_of, point_ms, secs, Grid};
 
 /// What the phase statistics read of one boot: its total latency and each phase's duration,
 /// in seconds (a view, so a fleet's boots need no copy of their phases).
@@ -64,79 +64,154 @@ pub(crate) struct TailBlame {
     pub(crate) unexplained_secs: f64,
 }
 
-fn sorted(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(f64::total_cmp);
-    v
+/// What the phase statistics keep of one level of a fleet's boots (docs/statistics.md §8):
+/// per phase its durations on the grid ([`Grid`]), and per grid point of the boots' latency
+/// how many boots lie there, the sum of their exact latencies and, per phase, the sum of its
+/// durations (whole milliseconds). Integer counts and sums: two merge exactly, in any order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "wire::Blame", into = "wire::Blame")]
+pub(crate) struct BlameCounts {
+    /// Per phase, its finished durations over the boots that show it.
+    durations: BTreeMap<String, Grid>,
+    /// Per grid point of the latency (ms): the boots there.
+    by_latency: BTreeMap<i64, LatencyCell>,
 }
 
-/// p50/p90/p99 of each phase's duration (non-finite durations are ignored), by phase name.
-pub(crate) fn phase_quantiles<B: BootPhases>(boots: &[B]) -> Vec<PhaseQuantiles> {
-    let mut by_phase: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for b in boots {
+/// The boots whose latency lies at one grid point.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct LatencyCell {
+    /// How many.
+    n: u64,
+    /// Their exact latencies' sum, ms.
+    latency_ms: i64,
+    /// Per phase, the sum of its durations over them, ms.
+    phases: BTreeMap<String, i64>,
+}
+
+impl BlameCounts {
+    /// Counts one boot of the level (its latency finite; else it is not counted).
+    pub(crate) fn add<B: BootPhases + ?Sized>(&mut self, b: &B) {
+        let latency = b.latency_secs();
+        if !latency.is_finite() {
+            return;
+        }
+        let ms = ms_of(latency);
+        let cell = self.by_latency.entry(point_ms(ms)).or_default();
+        cell.n += 1;
+        cell.latency_ms += ms;
+        let durations = &mut self.durations;
         b.each_phase(&mut |name, d| {
             if d.is_finite() {
-                durations(&mut by_phase, name).push(d);
+                *entry(&mut cell.phases, name) += ms_of(d);
+                entry(durations, name).add_secs(d);
             }
         });
     }
-    by_phase
-        .into_iter()
-        .filter_map(|(name, v)| {
-            let v = sorted(v);
-            Some(PhaseQuantiles {
-                phase: name,
-                n: v.len(),
-                p50: type7(&v, 0.5)?,
-                p90: type7(&v, 0.9)?,
-                p99: type7(&v, 0.99)?,
-            })
-        })
-        .collect()
+
+    /// Adds another level's counts.
+    pub(crate) fn merge(&mut self, other: &BlameCounts) {
+        for (name, g) in &other.durations {
+            entry(&mut self.durations, name).merge(g);
+        }
+        for (p, c) in &other.by_latency {
+            let mine = self.by_latency.entry(*p).or_default();
+            mine.n += c.n;
+            mine.latency_ms += c.latency_ms;
+            for (name, ms) in &c.phases {
+                *entry(&mut mine.phases, name) += ms;
+            }
+        }
+    }
+
+    /// The boots' latencies on the grid.
+    fn latencies(&self) -> Grid {
+        let mut g = Grid::default();
+        for (p, c) in &self.by_latency {
+            g.add_at(*p, c.n);
+        }
+        g
+    }
 }
 
-/// The list of `name` in `m`, made on first use (a name is copied once, not once a boot).
-fn durations<'m, T: Default>(m: &'m mut BTreeMap<String, T>, name: &str) -> &'m mut T {
+/// The phase statistics' counts of a fleet's boots: per phase its durations over every boot
+/// that shows it (the quantiles), and tail blame's counts at three levels (stages, modules,
+/// sub-phases). Merges exactly, in any order and grouping.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PhaseCounts {
+    /// Per phase, its durations over the boots that show it.
+    pub(crate) durations: BTreeMap<String, Grid>,
+    /// Tail blame's counts of each level.
+    pub(crate) levels: [BlameCounts; 3],
+}
+
+impl PhaseCounts {
+    /// Counts one boot's phases of every depth towards the quantiles.
+    pub(crate) fn add_durations<B: BootPhases + ?Sized>(&mut self, b: &B) {
+        let durations = &mut self.durations;
+        b.each_phase(&mut |name, d| {
+            if d.is_finite() {
+                entry(durations, name).add_secs(d);
+            }
+        });
+    }
+
+    /// Adds another's counts.
+    pub(crate) fn merge(&mut self, other: &PhaseCounts) {
+        for (name, g) in &other.durations {
+            entry(&mut self.durations, name).merge(g);
+        }
+        for (mine, theirs) in self.levels.iter_mut().zip(&other.levels) {
+            mine.merge(theirs);
+        }
+    }
+}
+
+/// The entry of `name` in `m`, made on first use (a name is copied once, not once a boot).
+fn entry<'m, T: Default>(m: &'m mut BTreeMap<String, T>, name: &str) -> &'m mut T {
     if !m.contains_key(name) {
         m.insert(name.to_string(), T::default());
     }
     m.get_mut(name).expect("inserted above")
 }
 
-/// Each phase's median over all `boots` (0 s where a boot does not show it), its mean over the
-/// `nt` boots above `p90`, and the excess between them as a share of the latency's
-/// `mean_excess`.
-fn phase_excess<B: BootPhases>(
-    boots: &[&B],
-    p90: f64,
-    nt: f64,
+/// p50/p90/p99 of each phase's durations (type 7 over their grid points), by phase name.
+pub(crate) fn phase_quantiles(durations: &BTreeMap<String, Grid>) -> Vec<PhaseQuantiles> {
+    durations
+        .iter()
+        .filter_map(|(name, g)| {
+            Some(PhaseQuantiles {
+                phase: name.clone(),
+                n: g.n() as usize,
+                p50: g.quantile(0.5)?,
+                p90: g.quantile(0.9)?,
+                p99: g.quantile(0.99)?,
+            })
+        })
+        .collect()
+}
+
+/// Each phase's median over all `n` boots of the level (0 s where a boot does not show it),
+/// its mean over the `nt` tail boots (whose phase sums are `tail`), and the excess between
+/// them as a share of the latency's `mean_excess`.
+fn phase_excess(
+    counts: &BlameCounts,
+    tail: &BTreeMap<&str, i64>,
+    (n, nt): (u64, f64),
     mean_excess: f64,
 ) -> Vec<PhaseBlame> {
-    // Per phase: the finite durations shown, and their sum over the tail boots.
-    let mut shown: BTreeMap<String, (Vec<f64>, f64)> = BTreeMap::new();
-    for b in boots {
-        let tail = b.latency_secs() > p90;
-        b.each_phase(&mut |name, d| {
-            let (v, tail_sum) = durations(&mut shown, name);
-            if d.is_finite() {
-                v.push(d);
-                if tail {
-                    *tail_sum += d;
-                }
-            }
-        });
-    }
-    let n = boots.len();
-    shown
-        .into_iter()
-        .filter_map(|(name, (mut all, tail_sum))| {
-            // Boots without the phase (or without a finite duration of it) count as 0 s.
-            all.resize(n, 0.0);
-            let all = sorted(all);
-            let median_secs = type7(&all, 0.5)?;
-            let tail_mean_secs = tail_sum / nt;
+    counts
+        .durations
+        .iter()
+        .filter_map(|(name, shown)| {
+            // Boots without the phase count as 0 s.
+            let mut all = shown.clone();
+            all.add_at(0, n.saturating_sub(shown.n()));
+            let median_secs = all.quantile(0.5)?;
+            let tail_ms = tail.get(name.as_str()).copied().unwrap_or(0);
+            let tail_mean_secs = tail_ms as f64 / 1e3 / nt;
             let excess_secs = tail_mean_secs - median_secs;
             Some(PhaseBlame {
-                phase: name,
+                phase: name.clone(),
                 median_secs,
                 tail_mean_secs,
                 excess_secs,
@@ -146,33 +221,32 @@ fn phase_excess<B: BootPhases>(
         .collect()
 }
 
-/// Tail blame; `None` when no boot lies strictly above the p90 latency or the excess is zero.
-/// A phase a boot does not show counts as 0 s for it.
-pub(crate) fn tail_blame<B: BootPhases>(boots: &[B]) -> Option<TailBlame> {
-    let boots: Vec<&B> = boots
-        .iter()
-        .filter(|b| b.latency_secs().is_finite())
-        .collect();
-    let lat = sorted(boots.iter().map(|b| b.latency_secs()).collect());
-    let median = type7(&lat, 0.5)?;
-    let p90 = type7(&lat, 0.9)?;
-    drop(lat);
-    let in_tail = |b: &B| b.latency_secs() > p90;
-    let nt = boots.iter().filter(|b| in_tail(b)).count();
+/// Tail blame of a level's counts; `None` when no boot lies above the p90 latency or the
+/// excess is zero. The median and p90 latencies are read from the grid (type 7 over the
+/// points); the tail is the boots whose latency's grid point lies strictly above that p90,
+/// and their excess is taken from their exact latencies.
+pub(crate) fn tail_blame(counts: &BlameCounts) -> Option<TailBlame> {
+    let lat = counts.latencies();
+    let median = lat.quantile(0.5)?;
+    let p90 = lat.quantile(0.9)?;
+    let (mut nt, mut tail_latency_ms) = (0u64, 0i64);
+    let mut tail: BTreeMap<&str, i64> = BTreeMap::new();
+    for (_, c) in (counts.by_latency.iter()).filter(|(p, _)| secs(**p) > p90) {
+        nt += c.n;
+        tail_latency_ms += c.latency_ms;
+        for (name, ms) in &c.phases {
+            *tail.entry(name.as_str()).or_default() += ms;
+        }
+    }
     if nt == 0 {
         return None;
     }
-    let nt = nt as f64;
-    let mean_excess = boots
-        .iter()
-        .filter(|b| in_tail(b))
-        .map(|b| b.latency_secs() - median)
-        .sum::<f64>()
-        / nt;
+    let nt_f = nt as f64;
+    let mean_excess = tail_latency_ms as f64 / 1e3 / nt_f - median;
     if mean_excess.is_nan() || mean_excess <= 0.0 {
         return None;
     }
-    let mut phases = phase_excess(&boots, p90, nt, mean_excess);
+    let mut phases = phase_excess(counts, &tail, (lat.n(), nt_f), mean_excess);
     phases.sort_by(|a, b| {
         b.excess_secs
             .total_cmp(&a.excess_secs)
@@ -187,6 +261,70 @@ pub(crate) fn tail_blame<B: BootPhases>(boots: &[B]) -> Option<TailBlame> {
         phases,
         unexplained_secs: mean_excess - explained,
     })
+}
+
+/// [`BlameCounts`] as written: the phase names once, and per latency grid point the phases'
+/// sums in their order (0 for a phase none of its boots shows), so a summary does not repeat
+/// the names on every line of latency.
+mod wire {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Serialize};
+
+    use super::{BlameCounts, Grid, LatencyCell};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Blame {
+        /// Phase names, sorted.
+        phases: Vec<String>,
+        /// Each phase's durations, in the names' order.
+        durations: Vec<Grid>,
+        /// Latency grid point (ms), boots, their latencies' sum (ms), each phase's sum (ms).
+        by_latency: Vec<(i64, u64, i64, Vec<i64>)>,
+    }
+
+    impl From<BlameCounts> for Blame {
+        fn from(c: BlameCounts) -> Self {
+            let phases: Vec<String> = c.durations.keys().cloned().collect();
+            let by_latency = (c.by_latency.into_iter())
+                .map(|(p, cell)| {
+                    let sums = (phases.iter())
+                        .map(|n| cell.phases.get(n).copied().unwrap_or(0))
+                        .collect();
+                    (p, cell.n, cell.latency_ms, sums)
+                })
+                .collect();
+            Self {
+                durations: c.durations.into_values().collect(),
+                phases,
+                by_latency,
+            }
+        }
+    }
+
+    impl From<Blame> for BlameCounts {
+        fn from(b: Blame) -> Self {
+            let by_latency = (b.by_latency.into_iter())
+                .map(|(p, n, latency_ms, sums)| {
+                    let phases: BTreeMap<String, i64> = (b.phases.iter().cloned())
+                        .zip(sums)
+                        .filter(|(_, ms)| *ms != 0)
+                        .collect();
+                    let cell = LatencyCell {
+                        n,
+                        latency_ms,
+                        phases,
+                    };
+                    (p, cell)
+                })
+                .collect();
+            Self {
+                durations: b.phases.into_iter().zip(b.durations).collect(),
+                by_latency,
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -228,15 +366,26 @@ mod tests {
         }
     }
 
+    fn counts(boots: &[PhaseMap]) -> PhaseCounts {
+        let mut c = PhaseCounts::default();
+        for b in boots {
+            c.add_durations(b);
+            c.levels[0].add(b);
+        }
+        c
+    }
+
     #[test]
     fn slow_image_pulls_take_the_blame() {
         // 18 normal boots (10 s kernel + 20 s pull), 2 with a 120 s pull.
         let mut boots: Vec<PhaseMap> = (0..18).map(|_| boot(10.0, 20.0)).collect();
         boots.push(boot(11.0, 120.0));
         boots.push(boot(10.0, 120.0));
-        let b = tail_blame(&boots).expect("blame");
+        let c = counts(&boots);
+        let b = tail_blame(&c.levels[0]).expect("blame");
         assert_eq!(b.n_tail, 2);
         assert_eq!(b.median_latency_secs, 30.0);
+        assert!((b.p90_latency_secs - 40.0).abs() < 1e-9);
         assert!((b.mean_excess_secs - 100.5).abs() < 1e-12);
         assert_eq!(b.phases[0].phase, "image_pull");
         assert!((b.phases[0].excess_secs - 100.0).abs() < 1e-12);
@@ -244,15 +393,63 @@ mod tests {
         assert!((b.phases[1].excess_secs - 0.5).abs() < 1e-12);
         assert!(b.unexplained_secs.abs() < 1e-12);
 
-        let q = phase_quantiles(&boots);
+        let q = phase_quantiles(&c.durations);
         assert_eq!(q[0].phase, "image_pull");
         assert_eq!(q[0].p50, 20.0);
         assert_eq!(q[0].n, 20);
     }
 
     #[test]
+    fn the_tail_is_read_from_exact_sums_and_a_missing_phase_counts_as_zero() {
+        // Latencies 100.1234 s and above fall on grid points (100.1 s …) but their excess
+        // is taken from the exact sum; half the boots lack the `pull` phase.
+        let mut boots: Vec<PhaseMap> = (0..10).map(|i| boot(10.0 + i as f64, 90.0)).collect();
+        for b in boots.iter_mut().step_by(2) {
+            b.phases.remove("image_pull");
+        }
+        boots.push(boot(10.0, 190.1234));
+        let c = counts(&boots);
+        let b = tail_blame(&c.levels[0]).expect("blame");
+        assert_eq!(b.n_tail, 1);
+        // Latencies on the grid: 100 … 109 s and 200 s; the median is the 6th (105 s).
+        assert_eq!(b.median_latency_secs, 105.0);
+        assert!((b.mean_excess_secs - (200.123 - 105.0)).abs() < 1e-9);
+        let pull = b.phases.iter().find(|p| p.phase == "image_pull").unwrap();
+        // 6 of 11 boots show the pull (90 s five times, 190.123 s once): the median is 90 s.
+        assert_eq!(pull.median_secs, 90.0);
+        assert!((pull.tail_mean_secs - 190.123).abs() < 1e-9);
+    }
+
+    #[test]
+    fn counts_merge_in_any_order_to_the_counts_of_all() {
+        let boots: Vec<PhaseMap> = (0..40)
+            .map(|i| {
+                boot(
+                    5.0 + (i % 7) as f64 * 1.125,
+                    20.0 + (i * i % 13) as f64 * 3.5,
+                )
+            })
+            .collect();
+        let all = counts(&boots);
+        let (a, rest) = boots.split_at(11);
+        let (b, c) = rest.split_at(17);
+        let (a, b, c) = (counts(a), counts(b), counts(c));
+        let mut x = c.clone();
+        x.merge(&a);
+        x.merge(&b);
+        let mut bc = b.clone();
+        bc.merge(&c);
+        let mut y = a.clone();
+        y.merge(&bc);
+        assert_eq!(x, all);
+        assert_eq!(y, all);
+        assert_eq!(tail_blame(&x.levels[0]), tail_blame(&all.levels[0]));
+        assert!(tail_blame(&all.levels[0]).is_some());
+    }
+
+    #[test]
     fn no_tail_without_spread() {
         let boots: Vec<PhaseMap> = (0..5).map(|_| boot(1.0, 1.0)).collect();
-        assert!(tail_blame(&boots).is_none());
+        assert!(tail_blame(&counts(&boots).levels[0]).is_none());
     }
 }

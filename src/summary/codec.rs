@@ -1,7 +1,7 @@
 //! A summary's bytes: JSON Lines. The first line is the header (`bootline_summary`: the
 //! schema version, first, so a summary is known by its first bytes, then the inputs and the
-//! phase names the boots refer to by number); then one line per attempt row, per boot (lean)
-//! and per kept boot (whole), each section in its sorted order.
+//! phase names the boots refer to by number); then one line per attempt row, per key of boots'
+//! counts, per boot drawn (lean) and per kept boot (whole), each section in its sorted order.
 //! Numbers are written as `serde_json` writes them (shortest round-trip form), so the same
 //! summary is always the same bytes.
 
@@ -11,6 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::boots::BootCounts;
 use super::rows::{key_secs, secs_key, Counts, Group, Tally};
 use super::sketch::Sketch;
 use super::{Summary, SCHEMA_VERSION};
@@ -45,6 +46,12 @@ enum Line {
         latencies: Vec<(Option<f64>, u64)>,
         /// The named attempts: latency, instance, attempt number.
         names: Vec<(Option<f64>, String, u32)>,
+    },
+    Boots {
+        class: String,
+        template: Option<String>,
+        labels: BTreeMap<String, String>,
+        counts: BootCounts,
     },
     Boot(LeanRecord),
     Kept(Box<Boot>),
@@ -124,6 +131,14 @@ impl Summary {
         for (group, counts) in self.attempts.values() {
             line(&attempts_line(group, counts));
         }
+        for ((class, template, labels), counts) in &self.boot_counts {
+            line(&Line::Boots {
+                class: class.clone(),
+                template: template.clone(),
+                labels: labels.clone(),
+                counts: counts.clone(),
+            });
+        }
         for b in self.boots.values() {
             line(&Line::Boot(b.to_record(&|n| index[n])));
         }
@@ -175,6 +190,14 @@ impl Summary {
                     let counts = counts(latencies, names);
                     s.attempts.insert(group.key(), (group, counts));
                 }
+                Line::Boots {
+                    class,
+                    template,
+                    labels,
+                    counts,
+                } => {
+                    s.boot_counts.insert((class, template, labels), counts);
+                }
                 Line::Boot(r) => {
                     let b = LeanBoot::from_record(r, &header.phase_names, &mut names)
                         .ok_or_else(|| malformed(&shown, n, LINE, OUT_OF_RANGE.into()))?;
@@ -224,8 +247,9 @@ fn counts(latencies: Vec<(Option<f64>, u64)>, names: Vec<(Option<f64>, String, u
 }
 
 const OUT_OF_RANGE: &str = "a phase name's number beyond the header's phase_names";
-const HEADER: &str = "a summary's header ({\"bootline_summary\": 1, …})";
-const LINE: &str = "a summary line ({\"attempts\": …}, {\"boot\": …} or {\"kept\": …})";
+const HEADER: &str = "a summary's header ({\"bootline_summary\": 2, …})";
+const LINE: &str =
+    "a summary line ({\"attempts\": …}, {\"boots\": …}, {\"boot\": …} or {\"kept\": …})";
 
 fn malformed(path: &str, line: u64, expected: &'static str, why: String) -> ReadError {
     ReadError::Malformed {

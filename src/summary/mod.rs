@@ -4,13 +4,16 @@
 //!
 //! A summary holds the attempts counted by everything the recommendation reads of them
 //! ([`rows`]: distinct values with counts, instance ids only where an output names them); the
-//! lean form of each boot, for the phase statistics, tail blame and the report's figures; per
-//! class the slowest healthy boot whole (the report's worked example); the inputs' digests;
+//! boots' counts per class, template and label values ([`boots`]: outcomes, the phase
+//! statistics and tail blame on a grid, what the report's figures count); the lean form of the
+//! boots a report draws or names, capped ([`boots::drawn`]); per class the slowest healthy boot
+//! whole (the report's worked example); the inputs' digests;
 //! and a sketch of the instance ids for the overlap check ([`sketch`]). Every part is sorted,
 //! so the summary of a fleet is the same bytes however its instances were split into
 //! partitions and in whatever order and grouping the partial summaries were merged
 //! ([`Summary::merge`]).
 
+pub(crate) mod boots;
 pub(crate) mod codec;
 pub(crate) mod rows;
 pub(crate) mod sketch;
@@ -18,15 +21,16 @@ pub(crate) mod sketch;
 use std::collections::BTreeMap;
 
 use crate::report::inputs::InputFile;
-use crate::timeline::lean::{Fleet, Interner, Keep, Kept, LeanBoot, Name, Seen};
+use crate::timeline::lean::{Fleet, Interner, Keep, Kept, LeanBoot, Name};
 use crate::timeline::{Attempt, Boot};
 
+use boots::BootCounts;
 pub(crate) use codec::is_summary;
 use rows::{Counts, Group};
 use sketch::Sketch;
 
 /// The summary format's version: a summary of another is refused.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// The exact, mergeable reduction of a fleet's attempts (see the module's documentation).
 #[derive(Debug, Clone, PartialEq)]
@@ -46,11 +50,17 @@ pub(crate) struct Summary {
     sketch: Sketch,
     /// Attempts by group (keyed by its canonical text), then by latency.
     attempts: BTreeMap<String, (Group, Counts)>,
-    /// Every boot, lean, by instance and boot number.
+    /// The boots' counts by class, template and labels (as the attempt rows keep them).
+    boot_counts: BTreeMap<BootKey, BootCounts>,
+    /// The boots a report draws or names, lean, by instance and boot number.
     boots: BTreeMap<(Name, u32), LeanBoot>,
     /// Per class, the slowest healthy boot, whole.
     kept: Vec<Boot>,
 }
+
+/// What boots' counts are kept apart by: class, template, and the labels as the attempt rows
+/// keep them (only `--group-by`'s value when given).
+pub(crate) type BootKey = (String, Option<String>, BTreeMap<String, String>);
 
 /// Why two summaries cannot be merged.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -109,13 +119,22 @@ impl Summary {
                 last = Some(b.instance.clone());
             }
             if s.with_boots {
+                let key = s.boot_key(&b);
+                (s.boot_counts.entry(key).or_default()).add(&b, s.max_plausible_secs);
                 s.boots.insert((b.instance.clone(), b.boot), b);
             }
         }
         if s.with_boots {
             s.keep(fleet.kept);
+            s.prune();
         }
         s
+    }
+
+    /// Keeps of its boots only those a report draws or names ([`boots::drawn`]).
+    fn prune(&mut self) {
+        let keep = boots::drawn(self.boots.values(), self.max_plausible_secs);
+        self.boots.retain(|k, _| keep.contains(k));
     }
 
     /// The summary of nothing, keeping `group_by`'s label values under `max_plausible_secs`:
@@ -130,6 +149,7 @@ impl Summary {
             instances: 0,
             sketch: Sketch::default(),
             attempts: BTreeMap::new(),
+            boot_counts: BTreeMap::new(),
             boots: BTreeMap::new(),
             kept: Vec::new(),
         }
@@ -160,6 +180,18 @@ impl Summary {
             instance: None,
             max_plausible_secs,
         }
+    }
+
+    /// The key of a boot's counts: its class, template and labels as the rows keep them.
+    fn boot_key(&self, b: &LeanBoot) -> BootKey {
+        let labels = (b.labels.iter())
+            .map(|(k, v)| match self.group_by.as_deref() {
+                Some(g) if g != k => (k.clone(), String::new()),
+                Some(_) | None => (k.clone(), v.clone()),
+            })
+            .collect();
+        let template = b.template.as_deref().map(String::from);
+        (b.class.to_string(), template, labels)
     }
 
     /// Counts one attempt into its group.
@@ -227,12 +259,16 @@ impl Summary {
                 overlap.records += mine.entry(secs).or_default().add(tally);
             }
         }
+        for (key, c) in other.boot_counts {
+            self.boot_counts.entry(key).or_default().merge(&c);
+        }
         for (key, b) in other.boots {
             if self.boots.insert(key, b).is_some() {
                 overlap.records += 1;
             }
         }
         self.keep(other.kept);
+        self.prune();
         Ok(overlap)
     }
 
@@ -267,19 +303,54 @@ impl Summary {
             .collect()
     }
 
-    /// The fleet the summary holds: every boot of `class` (of every class when `None`), lean,
-    /// in instance and boot order, and the kept boots of those classes.
-    pub(crate) fn fleet(&self, class: Option<&str>) -> Fleet {
-        let of = |c: &str| class.is_none_or(|k| k == c);
-        Fleet {
-            boots: self
-                .boots
-                .values()
-                .filter(|b| of(&b.class))
-                .cloned()
-                .collect(),
-            kept: self.kept.iter().filter(|b| of(&b.class)).cloned().collect(),
-            seen: Seen::default(),
+    /// The counts of the boots of `class`, by the value `cohort` gives their key (keys it
+    /// gives `Err` for are left out, and the first such error returned).
+    pub(crate) fn boot_counts<E>(
+        &self,
+        class: &str,
+        cohort: impl Fn(&BootKey) -> Result<Option<String>, E>,
+    ) -> Result<BTreeMap<Option<String>, BootCounts>, E> {
+        let mut out: BTreeMap<Option<String>, BootCounts> = BTreeMap::new();
+        for (key, c) in self.boot_counts.iter().filter(|(k, _)| k.0 == class) {
+            out.entry(cohort(key)?).or_default().merge(c);
+        }
+        Ok(out)
+    }
+
+    /// The attempts of `class` by the value `cohort` gives their group's class, template and
+    /// labels, as [`Summary::attempts`] gives them.
+    pub(crate) fn attempts_by<E>(
+        &self,
+        class: &str,
+        cohort: impl Fn(&BootKey) -> Result<Option<String>, E>,
+    ) -> Result<BTreeMap<Option<String>, Vec<Attempt>>, E> {
+        let mut names = Interner::default();
+        let mut out: BTreeMap<Option<String>, Vec<Attempt>> = BTreeMap::new();
+        for (group, counts) in self.attempts.values().filter(|(g, _)| g.class == class) {
+            let key = (
+                group.class.clone(),
+                group.template.clone(),
+                group.labels.clone(),
+            );
+            let attempts = group.attempts(counts, &mut names);
+            out.entry(cohort(&key)?).or_default().extend(attempts);
+        }
+        Ok(out)
+    }
+
+    /// What a report is built from: every attempt, each class's boots' counts, the boots it
+    /// draws or names and those kept whole.
+    pub(crate) fn report_source(&self) -> crate::report::Source {
+        let mut classes: BTreeMap<String, BootCounts> = BTreeMap::new();
+        for ((class, _, _), c) in &self.boot_counts {
+            classes.entry(class.clone()).or_default().merge(c);
+        }
+        crate::report::Source {
+            attempts: self.attempts(None),
+            instances: self.instances as usize,
+            classes,
+            drawn: self.boots.values().cloned().collect(),
+            kept: self.kept.clone(),
         }
     }
 
