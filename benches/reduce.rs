@@ -1,21 +1,20 @@
-//! Reducing timeline shards: `bootline fit`, `recommend`, `compare --group-by region` and
-//! `report` over
-//! `REDUCE_BENCH_ATTEMPTS` provisioning attempts (default 1,000,000) that the fleet generator
-//! writes as timeline JSON Lines shards (`--timelines`, into `target/bench-data/reduce-<N>/`
-//! under the target directory, once; never committed). One run of each: wall and CPU time and
-//! peak RSS, with the peak RSS per attempt and per boot, plus the shards' size on disk and, when
-//! they were written by this run, how long the generator took. `fit`'s counts of attempts and
-//! boots per outcome must equal the generator's own (`truth-timelines.json`): a generator that
-//! drifts from the timeline schema fails here. `compare` must take at most twice `recommend`'s
-//! wall time on the same shards (its bootstrap resamples the distinct values with their counts,
-//! not the records); the ratio is printed.
+//! Reducing timeline shards: `REDUCE_BENCH_ATTEMPTS` provisioning attempts (default
+//! 1,000,000) that the fleet generator writes as timeline JSON Lines shards (`--timelines`,
+//! into `target/bench-data/reduce-<N>/` under the target directory, once; never committed).
 //!
-//! Then the same attempts through summaries: `wc -l` over the shards (the floor a reduce is
-//! measured against), `summarize --attempts-only` over the shards, `recommend` from that summary
-//! (its JSON must be the bytes `recommend` wrote from the shards), and ten copies of the summary
-//! with their instance ids and input paths renamed (ten times the attempts) merged by
-//! `summarize` and recommended from: CPU as a multiple of `wc -l`'s, wall, peak RSS per attempt
-//! and the summary's size, side by side.
+//! One run of each, printed as measured and then side by side as one table (wall, CPU, CPU as
+//! a multiple of `wc -l`'s over the same files, peak RSS, peak RSS per attempt, the summary's
+//! size): `wc -l` over the shards (the floor a reduce is measured against); `recommend`,
+//! `fit --class default`, `compare --group-by region` and `report` over the shards; `summarize`
+//! over the shards, with the boots and `--attempts-only`; `recommend`, `fit` and `report` from
+//! the summary; and ten copies of the summary of attempts with their instance ids and input
+//! paths renamed (ten times the attempts) merged by `summarize` and recommended from.
+//!
+//! Checked on the way: `fit`'s counts of attempts and boots per outcome equal the generator's
+//! own (`truth-timelines.json`: a generator that drifts from the timeline schema fails here);
+//! `recommend`'s and `fit`'s JSON from the summary are the bytes they wrote over the shards.
+//! `compare`'s wall time against `recommend`'s is printed (at most twice: its bootstrap
+//! resamples the distinct values with their counts, not the records).
 //!
 //! Run with `cargo bench --bench reduce` (`REDUCE_BENCH_ATTEMPTS=100000` for a smaller fleet).
 
@@ -132,151 +131,252 @@ fn main() {
         ),
     }
 
-    let out = target.join("bench-data/reduce-report");
-    let out_arg = out.to_str().expect("a UTF-8 path");
-    let config = ["--config", "fixtures/bootline.toml"];
-    let commands: [(&str, Vec<&str>); 4] = [
-        (
-            "fit --class default",
-            [
-                &["fit"],
-                &config[..],
-                &["--format", "json", "--class", "default"],
-            ]
-            .concat(),
-        ),
-        (
-            "recommend",
-            [&["recommend"], &config[..], &["--format", "json"]].concat(),
-        ),
-        (
-            "compare --group-by region",
-            [
-                &["compare"],
-                &config[..],
-                &["--format", "json", "--group-by", "region"],
-            ]
-            .concat(),
-        ),
-        (
-            "report",
-            [&["report"], &config[..], &["--quiet", "--out", out_arg]].concat(),
-        ),
-    ];
-    let mut recommend_wall = None;
-    let mut recommended = Vec::new();
-    for (name, args) in &commands {
-        let (m, stdout) = run(&root, exe, args, &shards);
-        if *name == "recommend" {
-            recommend_wall = Some(m.wall_secs);
-            recommended = stdout.clone();
-        }
-        if name.starts_with("compare") {
-            let c: serde_json::Value = serde_json::from_slice(&stdout).expect("compare's JSON");
-            let n: u64 = c["groups"]
-                .as_array()
-                .expect("groups")
-                .iter()
-                .filter_map(|g| g["n"].as_u64())
-                .sum();
-            println!(
-                "compare: {} cohorts, {n} records",
-                c["groups"].as_array().map_or(0, Vec::len)
-            );
-            if let Some(r) = recommend_wall {
-                println!(
-                    "compare / recommend wall time: {:.2} (at most 2)",
-                    m.wall_secs / r
-                );
-            }
-        }
-        if name.starts_with("fit") {
-            let fit: serde_json::Value = serde_json::from_slice(&stdout).expect("fit's JSON");
-            let want = &truth["classes"]["default"];
-            assert_eq!(fit["attempts"], want["attempts"], "attempts per outcome");
-            assert_eq!(fit["boots"], want["boots"], "boots per outcome");
-        }
-        let rss = m.max_rss_mb * 1024.0 * 1024.0;
-        println!(
-            "{name:<20} {attempts} attempts, {boots} boots: {:.1} s wall, {:.1} s CPU, \
-             peak RSS {:.0} MB ({:.0} bytes an attempt, {:.0} bytes a boot)",
-            m.wall_secs,
-            m.cpu_secs,
-            m.max_rss_mb,
-            rss / attempts as f64,
-            rss / boots as f64
-        );
-    }
-    summaries(&root, exe, &target, &shards, attempts, &recommended);
+    let table = over_shards(&root, exe, &target, &shards, &truth, attempts);
+    let table = from_summaries(&root, exe, &target, &shards, attempts, table);
+    print_table(&table);
 }
 
-/// One line of the summary table.
-fn row(name: &str, m: &Measured, floor_cpu: f64, attempts: u64, size: Option<u64>) {
-    let rss = m.max_rss_mb * 1024.0 * 1024.0;
+/// One row of the table: what ran, its cost, over how many attempts, and the summary it
+/// wrote.
+struct Row {
+    name: String,
+    cost: Measured,
+    attempts: u64,
+    summary_bytes: Option<u64>,
+}
+
+/// The table so far, with the floor every CPU time is divided by (`wc -l`'s), and what the
+/// commands over the shards wrote that the same commands from a summary must write again.
+struct Table {
+    floor_cpu: f64,
+    rows: Vec<Row>,
+    recommended: Vec<u8>,
+    fitted: Vec<u8>,
+}
+
+impl Table {
+    fn push(&mut self, name: &str, cost: Measured, attempts: u64, summary_bytes: Option<u64>) {
+        let row = Row {
+            name: name.to_string(),
+            cost,
+            attempts,
+            summary_bytes,
+        };
+        print_row(&row, self.floor_cpu);
+        self.rows.push(row);
+    }
+}
+
+const CONFIG: [&str; 2] = ["--config", "fixtures/bootline.toml"];
+
+/// `wc -l` (the floor), then `recommend`, `fit`, `compare` and `report` over the shards.
+fn over_shards(
+    root: &Path,
+    exe: &str,
+    target: &Path,
+    shards: &[PathBuf],
+    truth: &serde_json::Value,
+    attempts: u64,
+) -> Table {
+    let (wc, _) = run(root, "wc", &["-l"], shards);
+    let mut table = Table {
+        floor_cpu: wc.cpu_secs,
+        rows: Vec::new(),
+        recommended: Vec::new(),
+        fitted: Vec::new(),
+    };
+    table.push("wc -l over the shards (the floor)", wc, attempts, None);
+    let recommend = [&["recommend"], &CONFIG[..], &["--format", "json"]].concat();
+    let (m, recommended) = run(root, exe, &recommend, shards);
+    let recommend_wall = m.wall_secs;
+    table.recommended = recommended;
+    table.push("recommend over the shards", m, attempts, None);
+    let fit = [
+        &["fit"],
+        &CONFIG[..],
+        &["--format", "json", "--class", "default"],
+    ]
+    .concat();
+    let (m, fitted) = run(root, exe, &fit, shards);
+    let fit_json: serde_json::Value = serde_json::from_slice(&fitted).expect("fit's JSON");
+    let want = &truth["classes"]["default"];
+    assert_eq!(
+        fit_json["attempts"], want["attempts"],
+        "attempts per outcome"
+    );
+    assert_eq!(fit_json["boots"], want["boots"], "boots per outcome");
+    table.fitted = fitted;
+    table.push("fit --class default over the shards", m, attempts, None);
+    let compare = [
+        &["compare"],
+        &CONFIG[..],
+        &["--format", "json", "--group-by", "region"],
+    ]
+    .concat();
+    let (m, compared) = run(root, exe, &compare, shards);
+    say_compare(&compared, m.wall_secs / recommend_wall);
+    table.push(
+        "compare --group-by region over the shards",
+        m,
+        attempts,
+        None,
+    );
+    let out = target.join("bench-data/reduce-report");
+    let report = [
+        &["report"],
+        &CONFIG[..],
+        &["--quiet", "--out", out.to_str().expect("a UTF-8 path")],
+    ]
+    .concat();
+    let (m, _) = run(root, exe, &report, shards);
+    table.push("report over the shards", m, attempts, None);
+    table
+}
+
+/// What `compare` found, and its wall time against `recommend`'s (its bootstrap resamples the
+/// distinct values with their counts, not the records: at most twice).
+fn say_compare(stdout: &[u8], ratio: f64) {
+    let c: serde_json::Value = serde_json::from_slice(stdout).expect("compare's JSON");
+    let groups = c["groups"].as_array().expect("groups");
+    let n: u64 = groups.iter().filter_map(|g| g["n"].as_u64()).sum();
     println!(
-        "{name:<34} {:>7.2} s wall {:>7.2} s CPU {:>6.1}x wc -l  peak RSS {:>6.0} MB \
+        "  compare: {} cohorts, {n} records; compare / recommend wall time {ratio:.2} (at most 2)",
+        groups.len()
+    );
+}
+
+/// A row as it is measured (progress; the table is printed again, whole, at the end).
+fn print_row(r: &Row, floor_cpu: f64) {
+    let rss = r.cost.max_rss_mb * 1024.0 * 1024.0;
+    println!(
+        "{:<46} {:>7.2} s wall {:>7.2} s CPU {:>6.1}x wc -l  peak RSS {:>6.0} MB \
          ({:>6.1} bytes an attempt){}",
-        m.wall_secs,
-        m.cpu_secs,
-        m.cpu_secs / floor_cpu,
-        m.max_rss_mb,
-        rss / attempts as f64,
-        size.map_or(String::new(), |b| format!(
+        r.name,
+        r.cost.wall_secs,
+        r.cost.cpu_secs,
+        r.cost.cpu_secs / floor_cpu,
+        r.cost.max_rss_mb,
+        rss / r.attempts as f64,
+        r.summary_bytes.map_or(String::new(), |b| format!(
             "  summary {:.2} MB",
             b as f64 / 1e6
         ))
     );
 }
 
-/// The summary path beside the shards: `wc -l`, summarize, recommend from one summary and
-/// from ten merged.
-fn summaries(
+/// The whole table, side by side, as Markdown (what `docs/scale.md` quotes).
+fn print_table(table: &Table) {
+    println!();
+    println!(
+        "| what | attempts | wall | CPU | CPU ÷ `wc -l` | peak RSS | RSS an attempt | summary |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for r in &table.rows {
+        let rss = r.cost.max_rss_mb * 1024.0 * 1024.0;
+        println!(
+            "| {} | {} | {:.1} s | {:.1} s | {:.1}× | {:.0} MB | {:.0} B | {} |",
+            r.name,
+            r.attempts,
+            r.cost.wall_secs,
+            r.cost.cpu_secs,
+            r.cost.cpu_secs / table.floor_cpu,
+            r.cost.max_rss_mb,
+            rss / r.attempts as f64,
+            r.summary_bytes
+                .map_or(String::new(), |b| format!("{:.1} MB", b as f64 / 1e6))
+        );
+    }
+}
+
+/// `summarize` over the shards (with boots, and `--attempts-only`), to a file in `dir`: its
+/// cost and the file.
+fn summarize(
+    root: &Path,
+    exe: &str,
+    dir: &Path,
+    shards: &[PathBuf],
+    attempts_only: bool,
+) -> (Measured, PathBuf) {
+    let (name, flags): (&str, &[&str]) = if attempts_only {
+        ("attempts.summary", &["--attempts-only"])
+    } else {
+        ("boots.summary", &[])
+    };
+    let path = dir.join(name);
+    let args = [
+        &["summarize"],
+        flags,
+        &CONFIG[..],
+        &["-o", path.to_str().expect("a UTF-8 path")],
+    ]
+    .concat();
+    let (m, _) = run(root, exe, &args, shards);
+    (m, path)
+}
+
+/// The summary path: `summarize` over the shards; `recommend`, `fit` and `report` from the
+/// summary (`recommend`'s and `fit`'s JSON must be the bytes they wrote over the shards); ten
+/// renamed copies of the summary of attempts merged (ten times the attempts) and recommended
+/// from.
+fn from_summaries(
     root: &Path,
     exe: &str,
     target: &Path,
     shards: &[PathBuf],
     attempts: u64,
-    recommended: &[u8],
-) {
-    let (wc, _) = run(root, "wc", &["-l"], shards);
-    println!();
-    row("wc -l (the floor)", &wc, wc.cpu_secs, attempts, None);
+    mut table: Table,
+) -> Table {
     let dir = target.join("bench-data/reduce-summaries");
     std::fs::create_dir_all(&dir).expect("create the summaries folder");
-    let one = dir.join("one.summary");
-    let one_arg = one.to_str().expect("a UTF-8 path");
-    let config = ["--config", "fixtures/bootline.toml"];
-    let summarize = [
-        &["summarize", "--attempts-only"],
-        &config[..],
-        &["-o", one_arg],
-    ]
-    .concat();
-    let (m, _) = run(root, exe, &summarize, shards);
+    let (m, boots) = summarize(root, exe, &dir, shards, false);
+    let size = std::fs::metadata(&boots).expect("the summary").len();
+    table.push("summarize over the shards", m, attempts, Some(size));
+    let (m, one) = summarize(root, exe, &dir, shards, true);
     let size = std::fs::metadata(&one).expect("the summary").len();
-    row(
-        "summarize --attempts-only",
-        &m,
-        wc.cpu_secs,
+    table.push(
+        "summarize --attempts-only over the shards",
+        m,
         attempts,
         Some(size),
     );
-    let recommend = [&["recommend"], &config[..], &["--format", "json"]].concat();
+    let recommend = [&["recommend"], &CONFIG[..], &["--format", "json"]].concat();
     let (m, stdout) = run(root, exe, &recommend, std::slice::from_ref(&one));
     assert!(
-        stdout == recommended,
+        stdout == table.recommended,
         "recommend from the summary differs from recommend over the shards"
     );
-    row(
-        "recommend from the summary (same)",
-        &m,
-        wc.cpu_secs,
-        attempts,
-        None,
+    table.push("recommend from the summary (same bytes)", m, attempts, None);
+    let fit = [
+        &["fit"],
+        &CONFIG[..],
+        &["--format", "json", "--class", "default"],
+    ]
+    .concat();
+    let (m, stdout) = run(root, exe, &fit, std::slice::from_ref(&boots));
+    assert!(
+        stdout == table.fitted,
+        "fit from the summary differs from fit over the shards"
     );
+    table.push("fit from the summary (same bytes)", m, attempts, None);
+    let out = target.join("bench-data/reduce-report-summary");
+    let report = [
+        &["report"],
+        &CONFIG[..],
+        &["--quiet", "--out", out.to_str().expect("a UTF-8 path")],
+    ]
+    .concat();
+    let (m, _) = run(root, exe, &report, std::slice::from_ref(&boots));
+    table.push("report from the summary", m, attempts, None);
+    // The disk is shared: the summary of boots (about a third of the shards) goes once read.
+    std::fs::remove_file(&boots).expect("remove the summary of boots");
+    ten_merged(root, exe, &dir, &one, attempts, &mut table);
+    table
+}
 
-    // Ten times the attempts: ten copies, each with its own instance ids and input paths.
-    let text = std::fs::read_to_string(&one).expect("read the summary");
+/// Ten copies of the summary of attempts, each with its own instance ids and input paths,
+/// merged by `summarize` and recommended from: ten times the attempts.
+fn ten_merged(root: &Path, exe: &str, dir: &Path, one: &Path, attempts: u64, table: &mut Table) {
+    let text = std::fs::read_to_string(one).expect("read the summary");
     let copies: Vec<PathBuf> = (0..10)
         .map(|k| {
             let path = dir.join(format!("copy-{k}.summary"));
@@ -287,29 +387,27 @@ fn summaries(
             path
         })
         .collect();
+    drop(text);
     let ten = dir.join("ten.summary");
     let merge = [
         &["summarize"],
-        &config[..],
+        &CONFIG[..],
         &["-o", ten.to_str().expect("UTF-8")],
     ]
     .concat();
-    println!("(the ten copies share one instance sketch: the merge warns that they overlap)");
+    println!("  (the ten copies share one instance sketch: the merge warns that they overlap)");
     let (m, _) = run(root, exe, &merge, &copies);
     let size = std::fs::metadata(&ten).expect("the merged summary").len();
-    row(
-        "merge ten summaries (10x attempts)",
-        &m,
-        wc.cpu_secs,
+    for c in &copies {
+        std::fs::remove_file(c).expect("remove a copy");
+    }
+    table.push(
+        "merge ten summaries of attempts",
+        m,
         10 * attempts,
         Some(size),
     );
+    let recommend = [&["recommend"], &CONFIG[..], &["--format", "json"]].concat();
     let (m, _) = run(root, exe, &recommend, std::slice::from_ref(&ten));
-    row(
-        "recommend from the ten merged",
-        &m,
-        wc.cpu_secs,
-        10 * attempts,
-        None,
-    );
+    table.push("recommend from the ten merged", m, 10 * attempts, None);
 }

@@ -16,7 +16,11 @@ use crate::input;
 use crate::parse::{self, Format, Options, Summary};
 use crate::sources::Source;
 use crate::timeline::fragment::{Digester, SourceBoots};
-use crate::timeline::lean::Reduce;
+use crate::timeline::lean::{LineRead, Reduce};
+use crate::timeline::skim;
+
+#[path = "ingest_chunks.rs"]
+mod chunked;
 use crate::timeline::Boot;
 
 /// What reading one source gave besides its digest.
@@ -153,13 +157,15 @@ fn read_one(
             Err(e) => return (SourceBoots::default(), report(None, Some(e))),
         },
     };
-    let digester = match reduce {
-        Some(spec) => Digester::reducing(inp.name.clone(), spec),
-        None => Digester::new(inp.name.clone()),
-    };
-    let mut digester = digester.with_max_boots(opts.max_boots_per_source);
+    let mut digester = digester_of(inp.name.clone(), reduce, opts);
     if format == Some(Format::Timeline) {
-        return match read_timeline(&mut inp, &mut digester, opts) {
+        let read = reduce.map_or(LineRead::Whole, Reduce::line_read);
+        if !hashes.any() {
+            if let Some((digest, summary)) = chunked::read(source, reduce, opts, read) {
+                return (digest, report(Some(summary), None));
+            }
+        }
+        return match read_timeline(&mut inp, &mut digester, opts, read) {
             Ok(summary) => (digester.finish(), report(Some(summary), None)),
             Err(e) => (digester.finish(), report(None, Some(e))),
         };
@@ -176,13 +182,24 @@ fn read_one(
     }
 }
 
+/// A digester for `name`, reducing as `reduce` says.
+fn digester_of(name: std::sync::Arc<str>, reduce: Option<&Reduce>, opts: &Options) -> Digester {
+    let digester = match reduce {
+        Some(spec) => Digester::reducing(name, spec),
+        None => Digester::new(name),
+    };
+    digester.with_max_boots(opts.max_boots_per_source)
+}
+
 /// Reads a timeline JSON Lines file: one boot per line. A line that is not a boot (damaged,
 /// cut, invalid UTF-8) is one located malformed line; a boot of another `schema_version` ends
-/// the read with an error naming the version, since its fields may mean other things.
+/// the read with an error naming the version, since its fields may mean other things. Lines
+/// are read in part where `read` says and they can be ([`crate::timeline::skim`]).
 fn read_timeline(
     inp: &mut input::Input,
     digester: &mut Digester,
     opts: &Options,
+    read: LineRead,
 ) -> crate::Result<Summary> {
     let mut summary = Summary {
         path: Some(inp.name.clone()),
@@ -192,26 +209,22 @@ fn read_timeline(
     let name = inp.name.clone();
     let mut failure = None;
     let mut lines = 0u64;
+    let mut line = Line {
+        name: &name,
+        no: 0,
+        read,
+        buf: Vec::new(),
+    };
     input::for_each_block(
         &name,
         &mut inp.reader,
         opts.max_line_bytes,
         |block, first, cut| {
-            // A cut line is no boot: counted and located; the lines before it are read.
-            let (whole, cut_line) = match cut {
-                Some(full_len) => {
-                    let last = &block[..block.len() - 1];
-                    let start = memchr::memrchr(b'\n', last).map_or(0, |i| i + 1);
-                    let no = first + input::newlines(&block[..start]);
-                    let m =
-                        input::too_long(&name, no, &last[start..], full_len, opts.max_line_bytes);
-                    (&block[..start], Some((no, m)))
-                }
-                None => (block, None),
-            };
+            let (whole, cut_line) = split_cut(&name, block, first, cut, opts.max_line_bytes);
             for (no, raw) in input::block_lines(whole, first) {
                 lines = no;
-                if let Err(stop) = take_line(&name, no, raw, digester, &mut summary, opts) {
+                line.no = no;
+                if let Err(stop) = take_line(&mut line, raw, digester, &mut summary, opts) {
                     failure = Some(stop);
                     return None;
                 }
@@ -234,17 +247,55 @@ fn read_timeline(
     }
 }
 
+/// A block's whole lines, and its last line with its number and why it is malformed when it
+/// was cut at `max_line` bytes (`cut`: its full length). A cut line is no boot: counted and
+/// located; the lines before it are read.
+fn split_cut<'b>(
+    name: &std::sync::Arc<str>,
+    block: &'b [u8],
+    first: u64,
+    cut: Option<u64>,
+    max_line: usize,
+) -> (&'b [u8], Option<(u64, Malformed)>) {
+    let Some(full_len) = cut else {
+        return (block, None);
+    };
+    let last = &block[..block.len() - 1];
+    let start = memchr::memrchr(b'\n', last).map_or(0, |i| i + 1);
+    let no = first + input::newlines(&block[..start]);
+    let m = input::too_long(name, no, &last[start..], full_len, max_line);
+    (&block[..start], Some((no, m)))
+}
+
+/// Where a timeline's line is, how lines are read, and the buffer a skim uses.
+struct Line<'a> {
+    name: &'a std::sync::Arc<str>,
+    no: u64,
+    read: LineRead,
+    buf: Vec<u8>,
+}
+
 /// Reads one line of a timeline into the digester, counting a malformed one; `Err` ends the
 /// read (strict mode, or a boot of another schema version).
 fn take_line(
-    name: &std::sync::Arc<str>,
-    no: u64,
+    line: &mut Line<'_>,
     raw: &[u8],
     digester: &mut Digester,
     summary: &mut Summary,
     opts: &Options,
 ) -> Result<(), Error> {
-    match timeline_line(name, no, raw) {
+    let in_part = match line.read {
+        LineRead::Whole => None,
+        LineRead::Thin => skim::thin(raw).filter(|b| !digester.keeps_whole(b)),
+        LineRead::Skim => skim::skim(raw, &mut line.buf),
+    };
+    let in_part = in_part.filter(|b| b.schema_version == crate::timeline::SCHEMA_VERSION);
+    let read = match in_part {
+        Some(b) => Ok(Some(b)),
+        // Not skimmed: parsed whole, which also locates what is wrong with it.
+        None => timeline_line(line.name, line.no, raw),
+    };
+    match read {
         Ok(None) => Ok(()),
         Ok(Some(b)) => {
             digester.boot(b);

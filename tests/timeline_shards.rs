@@ -282,3 +282,92 @@ fn the_shards_hold_every_pattern_a_platform_produces(boots: &[(usize, Boot)]) {
     let launched_twice = attempts.keys().filter(|(_, n)| *n == 2).count();
     assert_eq!(instances.len(), attempts.len() - launched_twice);
 }
+
+/// `bootline timeline` over `inputs` in `format`, its stdout.
+fn timeline(format: &str, inputs: &[&Path]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_bootline"))
+        .current_dir(ROOT)
+        .args([
+            "timeline",
+            "--config",
+            "fixtures/bootline.toml",
+            "--format",
+            format,
+        ])
+        .args(inputs)
+        .output()
+        .expect("run bootline timeline");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn timeline_lines_are_written_as_boots_come_in_the_order_of_the_whole_document() {
+    let fleet = Path::new(ROOT).join("fixtures/fleet");
+    let doc: Value = serde_json::from_str(&timeline("json", &[&fleet])).expect("JSON");
+    let boots = doc["boots"].as_array().expect("boots");
+    assert!(boots.len() > 1000, "the fixture fleet's boots");
+    let lines = timeline("jsonl", &[&fleet]);
+    let parsed: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a boot a line"))
+        .collect();
+    assert_eq!(&parsed, boots);
+    // A shard holding every third boot, read before the logs: its boots are merged in among
+    // the built ones (which it repeats, and which are dropped), in the same order.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let shard = dir.path().join("third.jsonl");
+    let third: String = lines.lines().step_by(3).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&shard, third).expect("write the shard");
+    let mixed = timeline("jsonl", &[&shard, &fleet]);
+    assert_eq!(mixed, lines);
+}
+
+/// `bootline COMMAND --format json` over the shards in `dir`, its stdout (exit 0 or 1).
+fn json_of(command: &[&str], dir: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_bootline"))
+        .current_dir(ROOT)
+        .args(command)
+        .args(["--config", "fixtures/bootline.toml", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("run bootline");
+    let code = out.status.code();
+    assert!(
+        code == Some(0) || code == Some(1),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn shards_laid_out_otherwise_are_read_whole_and_give_the_same_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("written");
+    generate(&written, 2000, 2);
+    // The same boots with a space after the phases' key, as another JSON writer may put it:
+    // no line can be skimmed, every one is parsed whole by `recommend`.
+    let spaced = dir.path().join("spaced");
+    std::fs::create_dir(&spaced).unwrap();
+    for shard in 0..2 {
+        let name = format!("timelines-{shard:02}.jsonl");
+        let text = std::fs::read_to_string(written.join(&name)).unwrap();
+        let other = text.replace(r#","phases":["#, r#", "phases": ["#);
+        assert_eq!(other.len(), text.len() + 2 * text.lines().count());
+        std::fs::write(spaced.join(&name), other).unwrap();
+    }
+    for command in [
+        &["recommend"][..],
+        &["fit", "--class", "default"],
+        &["compare", "--group-by", "region"],
+    ] {
+        let a = json_of(command, &written);
+        assert!(a.len() > 100, "{command:?} wrote its JSON");
+        assert_eq!(a, json_of(command, &spaced), "{command:?}");
+    }
+}

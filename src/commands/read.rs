@@ -7,7 +7,7 @@ use crate::ingest::{collect_reporting, SourceReport};
 use crate::render::empty;
 use crate::timeline::assemble;
 use crate::timeline::identity::IdentityRule;
-use crate::timeline::lean::{Fleet, Keep, Reduce, Seen, Selection};
+use crate::timeline::lean::{Fleet, Interner, Keep, LeanBoot, Reduce, Seen, Selection};
 use crate::timeline::{self, dedup, fragment, Boot, Classes};
 use anyhow::bail;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -117,6 +117,67 @@ pub(crate) fn read_boots(
     Ok((boots, found))
 }
 
+/// [`read_boots`], handing each selected boot to `each` in the same order as soon as it is
+/// final instead of collecting them ([`assemble::assemble_in_order`]): memory holds the boots
+/// in flight and each selected boot's lean form. Returns the lean boots (what the fleet's
+/// checks read) and what the read found.
+pub(crate) fn stream_boots(
+    inputs: &Inputs,
+    config: &Config,
+    select: &SelectArgs,
+    class: Option<&str>,
+    each: &mut dyn FnMut(Boot),
+) -> anyhow::Result<(Vec<LeanBoot>, Found)> {
+    let selection = selection(select, class)?;
+    let mut read = read_digests(inputs, config, select, None, false)?;
+    let digests = std::mem::take(&mut read.digests);
+    let mut seen = Seen::default();
+    let mut instances = 0usize;
+    let mut last_instance: Option<String> = None;
+    let mut interner = Interner::default();
+    let mut lean = Vec::new();
+    let mut to_boot_finished = std::collections::BTreeSet::new();
+    let apart = assemble::assemble_in_order(digests, &Classes::from(config), &mut |b| {
+        seen.add(&b);
+        if b.end == LatencyEnd::BootFinished.as_str() && !to_boot_finished.contains(&b.class) {
+            to_boot_finished.insert(b.class.clone());
+        }
+        seen.instance_read |= select.instance.as_deref() == Some(b.instance.as_str());
+        if last_instance.as_deref() != Some(b.instance.as_str()) {
+            instances += 1;
+            last_instance = Some(b.instance.clone());
+        }
+        if selection.keeps(&b) {
+            // Assembly gave every boot its attempt (`Boot::own_attempt`).
+            lean.push(interner.lean(&b));
+            each(b);
+        }
+    });
+    for note in &apart {
+        crate::warn!("bootline: {note}");
+    }
+    let finished = LatencyEnd::BootFinished.as_str();
+    say_automatic_ends(
+        config,
+        to_boot_finished.iter().map(|c| (c.as_str(), finished)),
+    );
+    if let Some(id) = select.instance.as_deref() {
+        if seen.boots > 0 && !seen.instance_read {
+            no_such_instance(id, instances)?;
+        }
+    }
+    say_undated(&selection, &seen);
+    let nothing = lean.is_empty();
+    if nothing {
+        say_nothing(inputs, &read, &seen, &selection);
+    }
+    let found = Found {
+        failed: read.failed,
+        nothing,
+    };
+    Ok((lean, found))
+}
+
 /// Says on stderr how many boots `--since`/`--until` left out for want of a date.
 fn say_undated(selection: &Selection, seen: &Seen) {
     if seen.undated > 0 && (selection.since.is_some() || selection.until.is_some()) {
@@ -190,11 +251,25 @@ pub(crate) fn read_fleet(
     keep: Keep,
 ) -> anyhow::Result<(Fleet, Found)> {
     let (fleet, read) = read_fleet_reporting(inputs, config, select, class, keep, false)?;
-    let found = Found {
-        failed: read.failed,
-        nothing: read.nothing,
+    Ok((fleet, read.found()))
+}
+
+/// [`read_fleet_reporting`] for what needs no phases and keeps no boot whole (a
+/// recommendation, a summary of attempts): its lean boots have no phases, and timeline lines
+/// are skimmed rather than parsed whole ([`crate::timeline::skim`]).
+pub(crate) fn read_fleet_without_phases(
+    inputs: &Inputs,
+    config: &Config,
+    select: &SelectArgs,
+    class: Option<&str>,
+    sha256: bool,
+) -> anyhow::Result<(Fleet, Read)> {
+    let spec = Reduce {
+        select: selection(select, class)?,
+        keep: Keep::default(),
+        without_phases: true,
     };
-    Ok((fleet, found))
+    reduce_fleet(inputs, config, select, spec, sha256)
 }
 
 /// [`read_fleet`], computing each source's SHA-256 in the pass that reads it when `sha256`
@@ -210,7 +285,19 @@ pub(crate) fn read_fleet_reporting(
     let spec = Reduce {
         select: selection(select, class)?,
         keep,
+        without_phases: false,
     };
+    reduce_fleet(inputs, config, select, spec, sha256)
+}
+
+/// The fleet of the boots `spec` reduces the sources to, and how each source was read.
+fn reduce_fleet(
+    inputs: &Inputs,
+    config: &Config,
+    select: &SelectArgs,
+    spec: Reduce,
+    sha256: bool,
+) -> anyhow::Result<(Fleet, Read)> {
     let mut read = read_digests(inputs, config, select, Some(&spec), sha256)?;
     let digests = std::mem::take(&mut read.digests);
     let (fleet, instances, apart) = assemble::reduce(digests, &Classes::from(config), &spec);
@@ -243,6 +330,16 @@ pub(crate) struct Read {
     pub(crate) failed: bool,
     /// Whether no boot was found, or the selection kept none (said on stderr).
     pub(crate) nothing: bool,
+}
+
+impl Read {
+    /// What the read found besides its boots.
+    pub(crate) fn found(&self) -> Found {
+        Found {
+            failed: self.failed,
+            nothing: self.nothing,
+        }
+    }
 }
 
 /// Reads every source into digests (reducing timeline inputs when `reduce` is given, with

@@ -10,9 +10,9 @@ use crate::config::{Class, Config, DEFAULT_CLASS};
 use crate::recommend::{Assume, Options, Recommendations, Sample};
 use crate::render::escape::terminal;
 use crate::render::recommend::text;
-use crate::timeline::lean::{Keep, Name};
+use crate::timeline::lean::Name;
 
-use super::read::{read_fleet, Found};
+use super::read::{read_fleet_without_phases, Found};
 use super::settings::{self, named_seconds, PolicyFlags};
 use super::{count, Inputs};
 use crate::cli::{AssumeArg, OptionalInputArgs, OutputFormat, RecommendArgs, SelectArgs};
@@ -43,7 +43,8 @@ pub(super) fn read_sample(
         None => {
             let inputs =
                 Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
-            let (fleet, found) = read_fleet(&inputs, config, select, class, Keep::default())?;
+            let (fleet, read) = read_fleet_without_phases(&inputs, config, select, class, false)?;
+            let found = read.found();
             (Sample::from_boots(&fleet.boots, config), found)
         }
     };

@@ -13,7 +13,7 @@ use crate::output::{self, Target};
 use crate::recommend::Recommendations;
 use crate::summary::{is_summary, Summary};
 
-use super::read::{load_config, read_fleet_reporting};
+use super::read::{load_config, read_fleet_reporting, read_fleet_without_phases};
 use super::Inputs;
 use crate::cli::{InputArgs, SelectArgs, SummarizeArgs};
 
@@ -88,8 +88,13 @@ fn summarize_logs(
     empty: Summary,
 ) -> anyhow::Result<(Summary, bool)> {
     let inputs = Inputs::from_args(input)?.with_markers(config.marker_set());
-    let keep = Summary::keep_rule(config.latency.max_plausible_secs);
-    let (fleet, read) = read_fleet_reporting(&inputs, config, select, None, keep, true)?;
+    let (fleet, read) = if empty.with_boots() {
+        let keep = Summary::keep_rule(config.latency.max_plausible_secs);
+        read_fleet_reporting(&inputs, config, select, None, keep, true)?
+    } else {
+        // A summary of attempts holds no boot: their lines are skimmed, not parsed whole.
+        read_fleet_without_phases(&inputs, config, select, None, true)?
+    };
     let listed = crate::report::inputs::list(
         &inputs.sources,
         &read.reports,

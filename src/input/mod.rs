@@ -62,7 +62,7 @@ impl Hashes {
         sha256: false,
     };
 
-    fn any(self) -> bool {
+    pub(crate) fn any(self) -> bool {
         self.content || self.sha256
     }
 }

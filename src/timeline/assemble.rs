@@ -5,7 +5,7 @@ mod build;
 mod plan;
 mod reduce;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -148,6 +148,54 @@ pub(crate) fn assemble_each(
         .into_iter()
         .chain(super::dedup::read_twice(&repeated))
         .collect()
+}
+
+/// [`assemble_noting`]'s boots in its order — by instance, then boot number, a boot read
+/// whole from a timeline before a built one with the same — handed to `each` as soon as each
+/// is final instead of collected: the boots read whole first (they are held already), then
+/// each built instance's merged in among them as its batch is built. Memory holds the boots
+/// in flight, not every whole boot (`timeline --format jsonl` writes a fleet's shards so).
+pub(crate) fn assemble_in_order(
+    digests: Vec<SourceBoots>,
+    policy: &Classes,
+    each: &mut dyn FnMut(Boot),
+) -> Vec<String> {
+    let read_whole: usize = digests.iter().map(|d| d.boots.len()).sum();
+    let mut whole: VecDeque<Boot> = VecDeque::with_capacity(read_whole);
+    let mut whole_sorted = read_whole == 0;
+    // The built boots of the instance being handed over (an instance's come together).
+    let mut instance: Vec<Boot> = Vec::new();
+    let mut hand_over = |instance: &mut Vec<Boot>, whole: &mut VecDeque<Boot>| {
+        instance.sort_by_key(|b| b.boot);
+        for b in instance.drain(..) {
+            while whole
+                .front()
+                .is_some_and(|w| (&w.instance, w.boot) <= (&b.instance, b.boot))
+            {
+                each(whole.pop_front().expect("a front boot"));
+            }
+            each(b);
+        }
+    };
+    let notes = assemble_each(digests, policy, &mut |b| {
+        if !whole_sorted {
+            whole.push_back(b);
+            if whole.len() == read_whole {
+                whole
+                    .make_contiguous()
+                    .sort_by(|a, b| a.instance.cmp(&b.instance).then(a.boot.cmp(&b.boot)));
+                whole_sorted = true;
+            }
+            return;
+        }
+        if instance.first().is_some_and(|f| f.instance != b.instance) {
+            hand_over(&mut instance, &mut whole);
+        }
+        instance.push(b);
+    });
+    hand_over(&mut instance, &mut whole);
+    whole.into_iter().for_each(each);
+    notes
 }
 
 /// What the digests hold, gathered: the boots read whole from timelines, the fragments by

@@ -380,6 +380,11 @@ impl Digester {
         }
     }
 
+    /// Whether a boot read in part would be kept whole by the reduction (read it whole then).
+    pub(crate) fn keeps_whole(&self, b: &Boot) -> bool {
+        self.out.reduced.as_ref().is_some_and(|r| r.keeps_whole(b))
+    }
+
     /// A digester that reduces the boots of timeline inputs as they are read (`fit`,
     /// `recommend`, `report`): memory follows the lean boots, not the timelines.
     pub(crate) fn reducing(path: Arc<str>, spec: &super::lean::Reduce) -> Self {

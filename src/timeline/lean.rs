@@ -372,21 +372,31 @@ impl Kept {
         if self.rule.instance.as_deref() == Some(b.instance.as_str()) {
             self.instance.push(b.clone());
         }
+        if self.beats_slowest(b) {
+            self.slowest.insert(b.class.clone(), b.clone());
+        }
+    }
+
+    /// Whether `b` would be kept whole if offered (a reader that read it in part reads it
+    /// again whole first).
+    pub(crate) fn wants(&self, b: &Boot) -> bool {
+        self.rule.instance.as_deref() == Some(b.instance.as_str()) || self.beats_slowest(b)
+    }
+
+    /// Whether `b` is the slowest healthy boot of its class so far.
+    fn beats_slowest(&self, b: &Boot) -> bool {
         if !self.rule.slowest_healthy {
-            return;
+            return false;
         }
         let Some(secs) = self.rule.healthy_latency(b) else {
-            return;
+            return false;
         };
-        let beats = match self.slowest.get(&b.class) {
+        match self.slowest.get(&b.class) {
             Some(k) => slower(
                 (secs, &b.instance),
                 (self.rule.healthy_latency(k).unwrap_or(0.0), &k.instance),
             ),
             None => true,
-        };
-        if beats {
-            self.slowest.insert(b.class.clone(), b.clone());
         }
     }
 
@@ -510,6 +520,34 @@ pub(crate) struct Reduce {
     pub(crate) select: Selection,
     /// Boots kept whole.
     pub(crate) keep: Keep,
+    /// The lean boots need no phases (and of the milestones only the kernel's start): timeline
+    /// lines are then skimmed ([`super::skim`]), not parsed whole. Only with nothing kept whole.
+    pub(crate) without_phases: bool,
+}
+
+/// How a reduction reads a timeline's lines ([`super::skim`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineRead {
+    /// Whole, as a [`Boot`].
+    Whole,
+    /// Every field a lean boot keeps (phases' results, sources and wall times read past); a
+    /// boot the reduction keeps whole is read again whole.
+    Thin,
+    /// Without phases and milestones, when the lean boots need none and no boot is kept whole.
+    Skim,
+}
+
+impl Reduce {
+    /// How timeline lines are read for this reduction.
+    pub(crate) fn line_read(&self) -> LineRead {
+        if !self.without_phases {
+            return LineRead::Thin;
+        }
+        match self.keep.slowest_healthy || self.keep.instance.is_some() {
+            true => LineRead::Thin,
+            false => LineRead::Skim,
+        }
+    }
 }
 
 /// Boots reduced as they are read (one source's, or assembly's).
@@ -552,6 +590,11 @@ impl Reducer {
         self.kept.offer(&b);
         let lean = self.interner.lean(&b);
         self.boots.push(lean);
+    }
+
+    /// Whether `b` (selected or not) would be kept whole.
+    pub(crate) fn keeps_whole(&self, b: &Boot) -> bool {
+        self.select.keeps(b) && self.kept.wants(b)
     }
 
     /// Gives back what growing its list of boots left unused (once its source is read).
@@ -706,6 +749,7 @@ mod tests {
                 slowest_healthy: true,
                 ..Keep::default()
             },
+            without_phases: false,
         });
         r.push(boot("i-1", "default", 400.0));
         r.push(boot("i-3", "default", 610.0));

@@ -16,6 +16,7 @@ pub mod identity;
 pub(crate) mod lean;
 pub(crate) mod machine;
 pub(crate) mod observed;
+pub(crate) mod skim;
 pub(crate) mod verdict;
 
 use std::collections::BTreeMap;
