@@ -231,11 +231,6 @@ pub struct SummarizeArgs {
     /// every label's values are kept.
     #[arg(long, value_name = "LABEL")]
     pub group_by: Option<String>,
-    /// Count exact latencies at or below SECS without their instance ids: a smaller summary,
-    /// whose recommendation is refused if it would list attempts slower than a timeout below
-    /// SECS (0, the default: every id is kept).
-    #[arg(long, value_name = "SECS")]
-    pub names_above: Option<f64>,
     /// Keep the attempts only, not the boots' counts (phase statistics, tail blame, figures)
     /// nor the boots a report draws: enough for `recommend` and `check`; `fit`, `compare` and
     /// `report` refuse it.

@@ -166,19 +166,34 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
         raw,
         "merged summaries"
     );
-    // Attempts alone, ids kept only above 600 s: the same recommendation, from a summary
-    // whose size depends on the distinct latencies.
+    // A candidate most boots are slower than: its list holds the 100 slowest and counts the
+    // rest, alike from the logs and from the merged summary; check's gate reads the same.
+    let fleet_dir = fixture("fleet");
+    let fleet_arg = fleet_dir.to_str().unwrap();
+    let capped = |input: &str| {
+        let args = ["recommend", "--config", CONFIG, "--format", "json"];
+        run(&[&args[..], &["--candidates", "300", input]].concat())
+    };
+    let from_logs = capped(fleet_arg);
+    let v: serde_json::Value = serde_json::from_str(&from_logs).unwrap();
+    let at_300 = &v["classes"][0]["candidates"][0];
+    assert_eq!(at_300["instances"].as_array().unwrap().len(), 100);
+    assert_eq!(
+        100 + at_300["instances_more"].as_u64().unwrap(),
+        at_300["observed"].as_u64().unwrap()
+    );
+    assert_eq!(capped(tree.to_str().unwrap()), from_logs, "capped lists");
+    let check = |input: &str| run(&["check", "--config", CONFIG, "--format", "json", input]);
+    let checked = check(fleet_arg);
+    assert!(checked.contains("\"gate\""), "{checked}");
+    assert_eq!(check(tree.to_str().unwrap()), checked, "check");
+
+    // Attempts alone: the same recommendation, from a summary whose size depends on the
+    // distinct latencies (and at most 100 ids of each listed kind per group).
     let mut compact = Vec::new();
     for (p, d) in parts.iter().enumerate() {
         let out = sum(&format!("q{p}.sum"));
-        let args = [
-            "summarize",
-            "--config",
-            CONFIG,
-            "--attempts-only",
-            "--names-above",
-            "600",
-        ];
+        let args = ["summarize", "--config", CONFIG, "--attempts-only"];
         let (code, _, err) = bootline(
             &[
                 &args[..],
@@ -277,40 +292,6 @@ fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
         "{err}"
     );
 
-    // Ids kept only above 5000 s cannot list the attempts slower than 600 s.
-    let floor = dir.path().join("floor.sum");
-    let mut args = vec![
-        "summarize",
-        "--config",
-        CONFIG,
-        "--names-above",
-        "5000",
-        "-o",
-    ];
-    args.push(floor.to_str().unwrap());
-    args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
-    assert_eq!(bootline(&args).0, 0);
-    let (code, _, err) = bootline(&["recommend", "--config", CONFIG, floor.to_str().unwrap()]);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("the summary names only those slower than 5000 s"),
-        "{err}"
-    );
-    let (code, _, err) = bootline(&[
-        "summarize",
-        "--config",
-        CONFIG,
-        "-o",
-        twice.to_str().unwrap(),
-        floor.to_str().unwrap(),
-        one.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("different --names-above: 5000 s and 0 s"),
-        "{err}"
-    );
-
     let text = std::fs::read_to_string(&one).unwrap();
     let other = dir.path().join("v1.sum");
     std::fs::write(
@@ -322,6 +303,21 @@ fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
     assert_eq!(code, 2);
     assert!(
         err.contains("v1.sum:1: expected a bootline summary of schema_version 2, found version 1"),
+        "{err}"
+    );
+
+    // A summary keeping another number of ids per listed kind is refused.
+    let other_cap = dir.path().join("cap.sum");
+    assert!(text.contains("\"listed_max\":100,"));
+    std::fs::write(
+        &other_cap,
+        text.replacen("\"listed_max\":100,", "\"listed_max\":50,", 1),
+    )
+    .unwrap();
+    let (code, _, err) = bootline(&["recommend", "--config", CONFIG, other_cap.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cap.sum:1: expected a summary's header") && err.contains("listed_max 50"),
         "{err}"
     );
 
@@ -362,6 +358,109 @@ fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
     assert!(
         err.contains("--since selects boots as they are summarized"),
         "{err}"
+    );
+}
+
+/// A summary's size and the decision it gives follow the distinct values, not the attempts:
+/// the fixture fleet's attempts-only summary, merged as 100 renamed copies and those as 100
+/// renamed copies again, counts about 11 million attempts (a merge adds counts: no attempt
+/// is generated) in a summary under 5 MB, and `recommend` from it gives the one copy's
+/// counts times 10,000 and capped lists of its slowest attempts.
+#[test]
+fn ten_million_counted_attempts_make_a_summary_of_a_few_megabytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let (code, _, err) = bootline(&[
+        "summarize",
+        "--config",
+        CONFIG,
+        "--attempts-only",
+        fixture("fleet").to_str().unwrap(),
+        "-o",
+        path("one.sum").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // Copies of a summary with every instance id renamed: the same latencies, other machines.
+    let copies = |from: &str, to: &str, find: &str, tag: &str| {
+        let text = std::fs::read_to_string(path(from)).unwrap();
+        assert!(text.contains(find), "the summary names instances");
+        let mut args = vec!["summarize", "--config", CONFIG, "-o", to];
+        let names: Vec<String> = (0..100)
+            .map(|k| {
+                let name = path(&format!("{from}-{k}")).to_str().unwrap().to_string();
+                let renamed = text.replace(find, &format!(",\"{tag}{k}-{}", &find[2..]));
+                std::fs::write(&name, renamed).unwrap();
+                name
+            })
+            .collect();
+        args.extend(names.iter().map(String::as_str));
+        let (code, _, err) = bootline(&args);
+        assert_eq!(code, 0, "{err}");
+    };
+    let hundred = path("hundred.sum");
+    copies("one.sum", hundred.to_str().unwrap(), ",\"i-", "r1x");
+    let many = path("many.sum");
+    copies("hundred.sum", many.to_str().unwrap(), ",\"r1x", "r2x");
+    let size = std::fs::metadata(&many).unwrap().len();
+    assert!(size < 5_000_000, "{size} bytes");
+
+    let recommend = |p: &Path| -> serde_json::Value {
+        let out = run(&[
+            "recommend",
+            "--config",
+            CONFIG,
+            "--format",
+            "json",
+            p.to_str().unwrap(),
+        ]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let one = recommend(&path("one.sum"));
+    let big = recommend(&many);
+    for (o, b) in one["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(big["classes"].as_array().unwrap())
+    {
+        let n = |v: &serde_json::Value, key: &str| v[key].as_u64().unwrap();
+        for key in [
+            "n",
+            "n_censored",
+            "n_exact",
+            "n_killed",
+            "n_killed_unresolved",
+            "n_stuck",
+        ] {
+            assert_eq!(n(b, key), 10_000 * n(o, key), "{key}");
+        }
+        assert!(n(b, "n") > 1_000_000 || o["class"] != "default");
+        // Kaplan–Meier's share is a ratio of counts: the same number.
+        let at = |v: &serde_json::Value| v["false_fail_at_current"].clone();
+        assert_eq!(at(b)["km"], at(o)["km"]);
+        assert_eq!(n(&at(b), "observed"), 10_000 * n(&at(o), "observed"));
+        let listed = at(b)["instances"].as_array().unwrap().len() as u64;
+        let more = at(b)["instances_more"].as_u64().unwrap_or(0);
+        assert_eq!(listed + more, n(&at(b), "observed"));
+        assert!(listed <= 100);
+        // The killed that registered later: 100 of them, all at one copy's slowest latency.
+        let late = |v: &serde_json::Value| v["killed_registered"].as_array().unwrap().clone();
+        let slowest = late(o)
+            .iter()
+            .map(|l| l["latency_s"].as_f64().unwrap())
+            .fold(0.0, f64::max);
+        let total = 10_000 * late(o).len() as u64;
+        if total > 100 {
+            assert_eq!(late(b).len(), 100);
+            assert_eq!(n(b, "killed_registered_more"), total - 100);
+            assert!(late(b).iter().all(|l| l["latency_s"] == slowest));
+        }
+    }
+    assert!(
+        big["classes"][0]["killed_registered_more"]
+            .as_u64()
+            .unwrap()
+            > 0
     );
 }
 

@@ -42,9 +42,6 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         let read = read_sample(&args.input, &args.select, &config, None)?;
         let recs = (!read.nothing).then(|| read.sample.recommend(&config, &Options::default()));
-        if let Some(r) = &recs {
-            super::summarize::check_names(r, read.names_above_secs)?;
-        }
         (recs, read.failed, read.nothing)
     };
     let report = recommend::check(&config, proposal, recs.as_ref());

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use crate::config::{Class, Config, DEFAULT_CLASS};
+use crate::recommend::attempt::Unusable;
 use crate::recommend::{Assume, Options, Recommendations, Sample};
 use crate::render::escape::terminal;
 use crate::render::recommend::text;
-use crate::timeline::lean::Name;
 
 use super::read::{read_fleet_without_phases, Found};
 use super::settings::{self, named_seconds, PolicyFlags};
@@ -26,19 +26,20 @@ pub(super) fn read_sample(
     config: &Config,
     class: Option<&str>,
 ) -> anyhow::Result<Read> {
-    let mut names_above_secs = 0.0;
     let (sample, found) = match super::summarize::read_summaries(&input.inputs, select, config)? {
         Some(summary) => {
-            names_above_secs = summary.names_above_secs();
-            let attempts = summary.attempts(class);
-            if attempts.is_empty() {
+            let sample = summary.sample(class, config);
+            let nothing = sample.attempts.is_empty()
+                && sample.unusable.count == 0
+                && sample.implausible.is_empty();
+            if nothing {
                 super::summarize::say_empty(class);
             }
             let found = Found {
                 failed: false,
-                nothing: attempts.is_empty(),
+                nothing,
             };
-            (Sample::from_timeline(&attempts, config), found)
+            (sample, found)
         }
         None => {
             let inputs =
@@ -55,21 +56,20 @@ pub(super) fn read_sample(
         sample,
         failed: found.failed,
         nothing: found.nothing,
-        names_above_secs,
     })
 }
 
 /// Says on stderr which attempts of a fitted outcome have no usable latency (the first five).
-fn report_unusable(unusable: &[Name]) {
-    if unusable.is_empty() {
+fn report_unusable(unusable: &Unusable) {
+    if unusable.count == 0 {
         return;
     }
-    let ids: Vec<&str> = unusable.iter().take(5).map(|i| &**i).collect();
+    let ids: Vec<&str> = unusable.attempts.iter().take(5).map(|i| &*i.0).collect();
     crate::warn!(
         "bootline: {} without a usable register latency not fitted: {}{}",
-        count(unusable.len(), "attempt"),
+        count(unusable.count, "attempt"),
         ids.join(", "),
-        if unusable.len() > ids.len() {
+        if unusable.count > ids.len() {
             ", …"
         } else {
             ""
@@ -85,8 +85,6 @@ pub(super) struct Read {
     pub(crate) failed: bool,
     /// Whether no boot was found or selected (said on stderr).
     pub(crate) nothing: bool,
-    /// A summary's `--names-above` (0 for logs).
-    pub(crate) names_above_secs: f64,
 }
 
 /// The class a bare `--current N` / `--stuck N` applies to.
@@ -175,7 +173,6 @@ fn say_no_recommendation(recs: &Recommendations) {
 /// Runs `bootline recommend`.
 pub(crate) fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let config = configure(&args)?;
-    let mut names_above_secs = 0.0;
     let (sample, read_failed, class) = match (&args.durations, args.input.inputs.is_empty()) {
         (Some(_), false) => bail!("give either boot timelines or --durations FILE, not both"),
         (None, true) => {
@@ -197,12 +194,10 @@ pub(crate) fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
                 // Said on stderr: there is nothing to recommend from.
                 return Ok(super::exit_code(read.failed, true));
             }
-            names_above_secs = read.names_above_secs;
             (read.sample, read.failed, args.class.clone())
         }
     };
     let recs = sample.recommend(&config, &options(&args, class));
-    super::summarize::check_names(&recs, names_above_secs)?;
     if recs.classes.is_empty() && recs.templates.is_empty() {
         say_no_recommendation(&recs);
         // Boots were read, but none gives a latency to fit: a finding, like fit's.

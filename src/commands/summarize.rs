@@ -10,7 +10,6 @@ use anyhow::{bail, Context};
 
 use crate::config::Config;
 use crate::output::{self, Target};
-use crate::recommend::Recommendations;
 use crate::summary::{is_summary, Summary};
 
 use super::read::{load_config, read_fleet_reporting, read_fleet_without_phases};
@@ -33,11 +32,7 @@ pub fn run(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
     }
     let group_by = args.group_by.as_deref();
     let max_plausible = config.latency.max_plausible_secs;
-    let names_above = args.names_above.unwrap_or(0.0);
-    if !(names_above.is_finite() && names_above >= 0.0) {
-        bail!("--names-above {names_above}: expected seconds, 0 or more");
-    }
-    let empty = Summary::new(group_by, max_plausible).made(names_above, !args.attempts_only);
+    let empty = Summary::new(group_by, max_plausible).made(!args.attempts_only);
     let (mut merged, failed) = if logs.is_empty() {
         (None, false)
     } else {
@@ -54,19 +49,12 @@ pub fn run(args: SummarizeArgs) -> anyhow::Result<ExitCode> {
     }
     let summary = merged.expect("an input at least");
     // Summaries alone keep how they were made; flags given must agree with it.
-    let made = |s: &Summary| {
-        (
-            s.group_by().map(String::from),
-            s.names_above_secs(),
-            s.with_boots(),
-        )
-    };
-    let asked = (args.group_by.is_some() || args.names_above.is_some() || args.attempts_only)
-        .then(|| made(&empty));
+    let made = |s: &Summary| (s.group_by().map(String::from), s.with_boots());
+    let asked = (args.group_by.is_some() || args.attempts_only).then(|| made(&empty));
     if asked.is_some_and(|a| a != made(&summary)) {
         bail!(
-            "the summaries were made with other --group-by, --names-above or --attempts-only \
-             than given here: merge them without those flags"
+            "the summaries were made with other --group-by or --attempts-only than given here: \
+             merge them without those flags"
         );
     }
     let bytes = summary.to_bytes();
@@ -171,32 +159,6 @@ fn merge_into(merged: &mut Option<Summary>, part: Summary, path: &Path) -> anyho
             "bootline: {}",
             crate::render::summary::overlap(&path.display().to_string(), &overlap)
         );
-    }
-    Ok(())
-}
-
-/// Refuses a recommendation that lists attempts a summary counted without their ids: one
-/// evaluated at a timeout at or below the summary's `--names-above`.
-pub(super) fn check_names(recs: &Recommendations, names_above_secs: f64) -> anyhow::Result<()> {
-    if names_above_secs <= 0.0 {
-        return Ok(());
-    }
-    for r in recs.classes.iter().chain(&recs.templates) {
-        let rates = [&r.false_fail_at_current, &r.false_fail_at_recommended]
-            .into_iter()
-            .chain(&r.at_stuck_threshold)
-            .chain(r.candidates.iter().map(|c| &c.false_fail));
-        for f in rates {
-            if f.timeout_s < names_above_secs && f.observed > 0 {
-                bail!(
-                    "{}: the boots slower than {} s are listed, but the summary names only \
-                     those slower than {names_above_secs} s (--names-above): summarize with \
-                     a lower --names-above",
-                    r.name(),
-                    f.timeout_s
-                );
-            }
-        }
     }
     Ok(())
 }

@@ -91,7 +91,11 @@ pub(crate) fn from_counts(
     config: &Config,
 ) -> (Cohort, Sample) {
     let sample = Sample::from_timeline(attempts, config);
-    let records = sample.attempts.iter().filter_map(|a| a.record()).collect();
+    // Attempts read from boots stand for one each; a count is honoured all the same.
+    let records = (sample.attempts.iter())
+        .filter_map(|a| a.counted_record())
+        .flat_map(|(r, n)| std::iter::repeat_n(r, n as usize))
+        .collect();
     let cohort = Cohort {
         name,
         records,

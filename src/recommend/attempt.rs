@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::stats::Record;
 use crate::timeline::lean::{Labels, Name};
-use crate::timeline::{Attempt as TimelineAttempt, Implausibles, Outcome, Zero};
+use crate::timeline::{Attempt as TimelineAttempt, Implausibles, Outcome, Zero, LISTED_MAX};
 
 /// What is known of one attempt's register latency.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -43,6 +43,11 @@ pub(crate) struct Attempt {
     pub(crate) killed: bool,
     /// Whether the latency counts from the kernel's start (launch unknown), not the launch.
     pub(crate) from_kernel: bool,
+    /// How many attempts this one stands for: 1 for an attempt read from logs, shards or a
+    /// durations file (and for a summary's named attempt); a summary's unnamed attempts of
+    /// one group and latency are one `Attempt` counting them all. Every count, rate, list and
+    /// record set of the recommendation weighs an attempt by it.
+    pub(crate) count: u64,
 }
 
 impl Attempt {
@@ -68,6 +73,11 @@ impl Attempt {
         self.killed && matches!(self.latency, Latency::Censored(_))
     }
 
+    /// Its statistics record with the number of attempts it stands for.
+    pub(crate) fn counted_record(&self) -> Option<(Record, u64)> {
+        Some((self.record()?, self.count))
+    }
+
     /// The value of a grouping label; `template` and `class` are labels too.
     pub(crate) fn label(&self, key: &str) -> Option<&str> {
         match key {
@@ -78,18 +88,45 @@ impl Attempt {
     }
 }
 
+/// Attempts of a fitted outcome without a usable latency: how many, and the instances of the
+/// first [`LISTED_MAX`] by instance and attempt number.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Unusable {
+    /// How many attempts.
+    pub(crate) count: usize,
+    /// The instances (and attempt numbers) of the first [`LISTED_MAX`].
+    pub(crate) attempts: Vec<(Name, usize)>,
+}
+
+impl Unusable {
+    /// Adds `other`'s: the counts add, the list keeps the first [`LISTED_MAX`] of both.
+    pub(crate) fn absorb(&mut self, other: Unusable) {
+        self.count += other.count;
+        self.attempts.extend(other.attempts);
+        self.cap();
+    }
+
+    /// Keeps the first [`LISTED_MAX`] by instance and attempt number.
+    fn cap(&mut self) {
+        self.attempts.sort();
+        self.attempts.truncate(LISTED_MAX);
+    }
+}
+
 /// The one mapping from the timelines' provisioning attempts (the statistical unit: one
-/// record per attempt, however many boots it took) to the recommendation's input. An attempt
-/// whose latency is implausible under `max_plausible_secs` is returned in the third value, one
-/// whose latency is unknown for a fitted outcome in the second: never silently dropped.
+/// record per attempt, however many boots it took), each standing for `count` equal ones, to
+/// the recommendation's input. An attempt whose latency is implausible under
+/// `max_plausible_secs` is returned in the third value, one whose latency is unknown for a
+/// fitted outcome in the second: never silently dropped.
 pub(crate) fn from_attempts(
-    attempts: &[TimelineAttempt],
+    attempts: &[(&TimelineAttempt, u64)],
     max_plausible_secs: f64,
-) -> (Vec<Attempt>, Vec<&TimelineAttempt>, Implausibles) {
+) -> (Vec<Attempt>, Unusable, Implausibles) {
     let mut out = Vec::with_capacity(attempts.len());
-    let mut unusable = Vec::new();
-    let implausible = crate::timeline::implausible(attempts, max_plausible_secs);
-    for a in attempts {
+    let mut unusable = Unusable::default();
+    let implausible =
+        crate::timeline::implausible_counted(attempts.iter().copied(), max_plausible_secs);
+    for &(a, count) in attempts {
         let latency = match (a.outcome, a.record(max_plausible_secs)) {
             (Outcome::Stuck, _) => Some(Latency::Stuck),
             (Outcome::Crashed, _) => Some(Latency::Crashed),
@@ -109,7 +146,10 @@ pub(crate) fn from_attempts(
             if a.latency
                 .is_none_or(|l| l.plausibility(max_plausible_secs).is_ok())
             {
-                unusable.push(a);
+                unusable.count += count as usize;
+                if !a.instance.is_empty() {
+                    unusable.attempts.push((a.instance.clone(), a.attempt));
+                }
             }
             continue;
         };
@@ -121,8 +161,10 @@ pub(crate) fn from_attempts(
             latency,
             killed: matches!(a.outcome, Outcome::FalseFailed | Outcome::TimedOut),
             from_kernel: a.latency.is_some_and(|l| from_kernel(&l)),
+            count,
         });
     }
+    unusable.cap();
     (out, unusable, implausible)
 }
 
@@ -156,6 +198,7 @@ pub(crate) fn from_records(
             },
             killed: r.censored && r.duration_secs >= current_timeout_secs,
             from_kernel: false,
+            count: 1,
         })
         .collect()
 }
@@ -167,6 +210,10 @@ mod tests {
     use crate::timeline::Latency as BootLatency;
 
     const DAY: f64 = crate::config::DEFAULT_MAX_PLAUSIBLE_SECS;
+
+    fn counted(attempts: &[TimelineAttempt]) -> Vec<(&TimelineAttempt, u64)> {
+        attempts.iter().map(|a| (a, 1)).collect()
+    }
 
     fn attempt(outcome: Outcome, latency: Option<(f64, bool)>) -> TimelineAttempt {
         TimelineAttempt {
@@ -206,8 +253,8 @@ mod tests {
             attempt(Outcome::Stuck, None),
             attempt(Outcome::Crashed, None),
         ];
-        let (a, unusable, implausible) = from_attempts(&boots, DAY);
-        assert!(unusable.is_empty() && implausible.is_empty());
+        let (a, unusable, implausible) = from_attempts(&counted(&boots), DAY);
+        assert!(unusable.count == 0 && implausible.is_empty());
         let got: Vec<(Latency, bool)> = a.iter().map(|a| (a.latency, a.killed)).collect();
         assert_eq!(
             got,
@@ -231,9 +278,10 @@ mod tests {
     #[test]
     fn a_fitted_outcome_without_latency_is_returned_not_dropped() {
         let boots = [attempt(Outcome::Registered, None)];
-        let (a, unusable, implausible) = from_attempts(&boots, DAY);
+        let (a, unusable, implausible) = from_attempts(&counted(&boots), DAY);
         assert!(a.is_empty());
-        assert_eq!(unusable.len(), 1);
+        assert_eq!(unusable.count, 1);
+        assert_eq!(unusable.attempts.len(), 1);
         assert!(implausible.is_empty());
     }
 
@@ -246,11 +294,11 @@ mod tests {
             attempt(Outcome::Unknown, Some((4e9, true))),
             attempt(Outcome::TimedOut, Some((0.0, true))),
         ];
-        let (a, unusable, implausible) = from_attempts(&boots, DAY);
+        let (a, unusable, implausible) = from_attempts(&counted(&boots), DAY);
         assert_eq!(a.len(), 1);
         assert_eq!(a[0].latency, Latency::Exact(400.0));
         // A censored 0 s is possible but says nothing: unusable, not implausible.
-        let unusable: Vec<&str> = unusable.iter().map(|a| &*a.instance).collect();
+        let unusable: Vec<&str> = unusable.attempts.iter().map(|a| &*a.0).collect();
         assert_eq!(unusable, ["i-timed_out"], "each named once");
         let named: Vec<(&str, Implausible)> = implausible
             .attempts
@@ -266,7 +314,7 @@ mod tests {
             ]
         );
         // A smaller configured limit excludes the 400 s one too.
-        let (a, _, implausible) = from_attempts(&boots, 300.0);
+        let (a, _, implausible) = from_attempts(&counted(&boots), 300.0);
         assert!(a.is_empty());
         assert_eq!(implausible.count, 4);
     }

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::config::Policy;
 
 use super::attempt::{Attempt, Latency};
-use super::group::{recommend_group, GroupSpec};
+use super::group::{recommend_group, total, GroupSpec};
 use super::rule::round_to_grid;
 use super::{Cohort, Options, Split, Suggestion, Verdict, COHORT_MIN_RECORDS};
 
@@ -42,11 +42,12 @@ fn cohort(
     pooled: f64,
     (policy, options): (&Policy, &Options),
 ) -> Cohort {
-    let n = attempts.iter().filter(|a| a.record().is_some()).count();
-    let n_censored = attempts
-        .iter()
-        .filter(|a| matches!(a.latency, Latency::Censored(_)))
-        .count();
+    let n = total(attempts.iter().filter(|a| a.record().is_some()));
+    let n_censored = total(
+        attempts
+            .iter()
+            .filter(|a| matches!(a.latency, Latency::Censored(_))),
+    );
     let mut cohort = Cohort {
         label: label.to_string(),
         value: value.clone(),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Policy};
 use crate::stats::family::Family;
-use crate::timeline::Implausibles;
+use crate::timeline::{Implausibles, LISTED_MAX};
 
 use super::attempt::{Attempt, Latency};
 use super::checks::Proposal;
@@ -317,11 +317,10 @@ fn decide(
     let (main_ev, main, reading) = readings.choose(options.assume, q)?;
     let raw = raw_timeout(main.bound, policy);
     let recommended = round_to_grid(raw, policy);
-    let n_exact = fitted
-        .iter()
-        .filter(|a| matches!(a.latency, Latency::Exact(_)))
-        .count();
+    let of_fitted = |f: fn(&Attempt) -> bool| total(fitted.iter().filter(|a| f(a)));
+    let n_exact = of_fitted(|a| matches!(a.latency, Latency::Exact(_)));
     let verdict = verdict(n_exact, recommended, spec.stuck, policy);
+    let (killed_registered, killed_registered_more) = killed_registered(fitted);
     let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), fitted, policy.confidence);
     let assumptions = assumptions(readings, reading, policy);
     // Cohorts themselves get no extras: a cohort's suggestion would split it again.
@@ -335,12 +334,13 @@ fn decide(
     let mut rec = Recommendation {
         class: spec.class.clone(),
         template: spec.template.clone(),
-        n: main_ev.records.len(),
+        n: main_ev.n(),
         n_censored: main_ev.n_censored(),
         n_exact,
-        n_killed: fitted.iter().filter(|a| a.killed).count(),
-        n_killed_unresolved: fitted.iter().filter(|a| a.killed_unresolved()).count(),
-        killed_registered: killed_registered(fitted),
+        n_killed: of_fitted(|a| a.killed),
+        n_killed_unresolved: of_fitted(Attempt::killed_unresolved),
+        killed_registered,
+        killed_registered_more,
         n_stuck: count(spec, |l| matches!(l, Latency::Stuck)),
         n_crashed: count(spec, |l| matches!(l, Latency::Crashed)),
         quantile: q,
@@ -407,25 +407,40 @@ fn verdict(n_exact: usize, recommended: f64, stuck: f64, policy: &Policy) -> Ver
     }
 }
 
-/// Killed attempts with an exact latency (they registered after the flip), by instance.
-fn killed_registered(fitted: &[&Attempt]) -> Vec<LateRegistration> {
-    let mut late: Vec<LateRegistration> = fitted
+/// Killed attempts with an exact latency (they registered after the flip), by instance: the
+/// [`LISTED_MAX`] slowest (ties to the smaller instance id), and how many more there are.
+fn killed_registered(fitted: &[&Attempt]) -> (Vec<LateRegistration>, usize) {
+    let mut late: Vec<(f64, &Attempt)> = fitted
         .iter()
         .filter(|a| a.killed)
         .filter_map(|a| match a.latency {
-            Latency::Exact(secs) => Some(LateRegistration {
-                instance: a.instance.to_string(),
-                latency_s: secs,
-            }),
+            Latency::Exact(secs) => Some((secs, *a)),
             Latency::Censored(_) | Latency::Stuck | Latency::Crashed => None,
         })
         .collect();
+    let n = total(late.iter().map(|(_, a)| a));
+    late.retain(|(_, a)| !a.instance.is_empty());
+    late.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.instance.cmp(&b.1.instance)));
+    late.truncate(LISTED_MAX);
+    let mut late: Vec<LateRegistration> = late
+        .into_iter()
+        .map(|(secs, a)| LateRegistration {
+            instance: a.instance.to_string(),
+            latency_s: secs,
+        })
+        .collect();
     late.sort_by(|a, b| a.instance.cmp(&b.instance));
-    late
+    let more = n - late.len();
+    (late, more)
+}
+
+/// How many attempts `attempts` stand for (each counts its `count`).
+pub(super) fn total<'a>(attempts: impl Iterator<Item = &'a &'a Attempt>) -> usize {
+    attempts.map(|a| a.count as usize).sum()
 }
 
 fn count(spec: &GroupSpec<'_>, f: impl Fn(&Latency) -> bool) -> usize {
-    spec.attempts.iter().filter(|a| f(&a.latency)).count()
+    total(spec.attempts.iter().filter(|a| f(&a.latency)))
 }
 
 #[cfg(test)]
@@ -456,6 +471,7 @@ mod tests {
             latency: Latency::Exact(secs),
             killed: false,
             from_kernel: false,
+            count: 1,
         }
     }
 

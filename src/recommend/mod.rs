@@ -317,8 +317,12 @@ pub struct Recommendation {
     pub(crate) n_killed: usize,
     /// Killed attempts never seen registering (stuck or slow: `docs/recommendation.md`, "Killed is not slow").
     pub(crate) n_killed_unresolved: usize,
-    /// Killed attempts that registered later, by instance: the current timeout's false fails.
+    /// Killed attempts that registered later, by instance: the current timeout's false fails
+    /// (the [`crate::timeline::LISTED_MAX`] slowest, ties to the smaller instance id).
     pub(crate) killed_registered: Vec<LateRegistration>,
+    /// How many of them `killed_registered` leaves out.
+    #[serde(default, skip_serializing_if = "crate::timeline::is_zero")]
+    pub(crate) killed_registered_more: usize,
     /// Stuck attempts: counted, not fitted.
     pub(crate) n_stuck: usize,
     /// Crashed attempts: counted, not fitted.

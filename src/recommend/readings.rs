@@ -31,13 +31,14 @@ pub(super) struct Readings {
 
 impl Readings {
     pub(super) fn new(fitted: &[&Attempt], policy: &Policy) -> Result<Self, RecommendError> {
-        let all: Vec<Record> = fitted.iter().filter_map(|a| a.record()).collect();
-        let kept: Vec<Record> = fitted
+        let all: Vec<(Record, u64)> = fitted.iter().filter_map(|a| a.counted_record()).collect();
+        let kept: Vec<(Record, u64)> = fitted
             .iter()
             .filter(|a| !a.killed_unresolved())
-            .filter_map(|a| a.record())
+            .filter_map(|a| a.counted_record())
             .collect();
-        let dropped = kept.len() < all.len();
+        let n = |v: &[(Record, u64)]| v.iter().map(|r| r.1).sum::<u64>();
+        let dropped = n(&kept) < n(&all);
         let killed_slow = Evidence::new(all, &Family::ALL, policy)?;
         let killed_stuck = if dropped && !kept.is_empty() {
             Some(Evidence::new(kept, &Family::ALL, policy)?)
@@ -140,7 +141,7 @@ pub(super) fn assumptions(readings: &Readings, used: Reading, policy: &Policy) -
 fn unanswered(reading: Reading, ev: &Evidence) -> Assumption {
     Assumption {
         reading,
-        n: ev.records.len(),
+        n: ev.n(),
         n_censored: ev.n_censored(),
         basis: None,
         bound_s: None,

@@ -8,10 +8,11 @@ use crate::config::Policy;
 use crate::stats::family::Family;
 use crate::stats::fit::FittedModel;
 use crate::stats::km::KaplanMeier;
-use crate::stats::order_stat::order_stat_bound;
+use crate::stats::order_stat::order_stat_bound_of;
 use crate::stats::select::{rank, PLAUSIBLE_DELTA_BIC};
 use crate::stats::summary::{fit_all, Fits};
 use crate::stats::{Record, Result, Sample};
+use crate::timeline::{is_zero, LISTED_MAX};
 
 use super::attempt::Attempt;
 
@@ -75,7 +76,8 @@ pub(crate) struct PlausibleModel {
 
 /// Everything the rule reads from one record set, computed once.
 pub(crate) struct Evidence {
-    pub(crate) records: Vec<Record>,
+    /// The records, each distinct (time, censored) once with its weight.
+    pub(crate) sample: Sample,
     pub(crate) km: KaplanMeier,
     /// Order-statistic bound of the (1 − p) quantile.
     pub(crate) os_ucb: Option<f64>,
@@ -90,16 +92,23 @@ pub(crate) struct Evidence {
 }
 
 impl Evidence {
-    /// Fits the families and computes both distribution-free bounds.
-    pub(crate) fn new(records: Vec<Record>, families: &[Family], policy: &Policy) -> Result<Self> {
+    /// Fits the families and computes both distribution-free bounds, from records given with
+    /// their multiplicities (memory for the distinct ones only; the numbers are those of the
+    /// records one by one: [`Sample::weighted`]).
+    pub(crate) fn new(
+        records: impl IntoIterator<Item = (Record, u64)>,
+        families: &[Family],
+        policy: &Policy,
+    ) -> Result<Self> {
         let q = 1.0 - policy.target_false_fail_rate;
-        let os = order_stat_bound(&records, q, policy.confidence)?;
-        let km = KaplanMeier::fit(&records)?;
+        let sample = Sample::weighted(records)?;
+        let os = order_stat_bound_of(&sample, q, policy.confidence)?;
+        let km = KaplanMeier::of_sample(&sample);
         let km_ucb = km.quantile(q, policy.confidence)?.ucb;
-        let fits = fit_all(&Sample::new(&records)?, families);
+        let fits = fit_all(&sample, families);
         let max_event = km.last_event_time();
         Ok(Self {
-            records,
+            sample,
             km,
             os_ucb: os.ucb,
             min_n: os.min_n_for_ucb,
@@ -113,9 +122,9 @@ impl Evidence {
     /// bounds depend on the target and the confidence, so nothing is refitted.
     pub(crate) fn under(&self, policy: &Policy) -> Result<Self> {
         let q = 1.0 - policy.target_false_fail_rate;
-        let os = order_stat_bound(&self.records, q, policy.confidence)?;
+        let os = order_stat_bound_of(&self.sample, q, policy.confidence)?;
         Ok(Self {
-            records: self.records.clone(),
+            sample: self.sample.clone(),
             km: self.km.clone(),
             os_ucb: os.ucb,
             min_n: os.min_n_for_ucb,
@@ -125,8 +134,14 @@ impl Evidence {
         })
     }
 
+    /// How many records.
+    pub(crate) fn n(&self) -> usize {
+        self.sample.n
+    }
+
+    /// How many of them censored.
     pub(crate) fn n_censored(&self) -> usize {
-        self.records.iter().filter(|r| r.censored).count()
+        self.sample.n_censored
     }
 }
 
@@ -277,8 +292,12 @@ pub struct FalseFail {
     pub(crate) per_10k: Option<f64>,
     /// How many observed boots registered later than T (the sweep would have failed them).
     pub(crate) observed: usize,
-    /// Their instance ids, sorted (where known).
+    /// Their instance ids, sorted: those of the [`LISTED_MAX`] slowest (ties to the smaller
+    /// instance id) where known.
     pub(crate) instances: Vec<String>,
+    /// How many of `observed` `instances` leaves out (past the cap, or without an id).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) instances_more: usize,
 }
 
 /// Rates at `timeout` from the evidence and the model.
@@ -303,19 +322,11 @@ pub(crate) fn false_fail(
     };
     let model_s = model.and_then(|m| m.survival(timeout, confidence).ok());
     let model_value = model_s.and_then(|s| s.s);
-    let mut instances: Vec<String> = Vec::new();
-    let mut observed = 0;
-    for a in attempts {
-        if let super::attempt::Latency::Exact(secs) = a.latency {
-            if secs > timeout {
-                observed += 1;
-                if !a.instance.is_empty() {
-                    instances.push(a.instance.to_string());
-                }
-            }
-        }
-    }
-    instances.sort();
+    let slower = attempts.iter().filter_map(|a| match a.latency {
+        super::attempt::Latency::Exact(secs) if secs > timeout => Some((secs, *a)),
+        _ => None,
+    });
+    let (observed, instances) = slowest_named(slower);
     FalseFail {
         timeout_s: timeout,
         km,
@@ -326,8 +337,31 @@ pub(crate) fn false_fail(
         model_family: model.map(|m| m.family),
         per_10k: model_value.or(km).map(|s| 1e4 * s),
         observed,
+        instances_more: observed - instances.len(),
         instances,
     }
+}
+
+/// Of attempts with their latencies: how many they stand for, and the instance ids of the
+/// [`LISTED_MAX`] slowest named ones (ties to the smaller instance id), sorted by id. A
+/// summary keeps each group's slowest named attempts, so this list is the same from logs and
+/// from summaries.
+pub(crate) fn slowest_named<'a>(
+    attempts: impl Iterator<Item = (f64, &'a Attempt)>,
+) -> (usize, Vec<String>) {
+    let mut total = 0usize;
+    let mut named: Vec<(f64, &str)> = Vec::new();
+    for (secs, a) in attempts {
+        total += a.count as usize;
+        if !a.instance.is_empty() {
+            named.push((secs, &a.instance));
+        }
+    }
+    named.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    named.truncate(LISTED_MAX);
+    let mut ids: Vec<String> = named.into_iter().map(|(_, i)| i.to_string()).collect();
+    ids.sort();
+    (total, ids)
 }
 
 #[cfg(test)]
@@ -380,7 +414,8 @@ mod tests {
             .map(|i| Record::event(100.0 + i as f64 * 0.1))
             .collect();
         let p = Policy::default();
-        let ev = Evidence::new(recs, &Family::TWO_PARAMETER, &p).expect("evidence");
+        let ev = Evidence::new(recs.into_iter().map(|r| (r, 1)), &Family::TWO_PARAMETER, &p)
+            .expect("evidence");
         let b = bound(&ev, |_| true, &p).expect("bound");
         assert_eq!(b.basis, Basis::OrderStatistic);
         assert_eq!(Some(b.bound), ev.os_ucb);

@@ -5,19 +5,19 @@
 
 use crate::config::Config;
 use crate::stats::Record;
-use crate::timeline::lean::{LeanBoot, Name};
+use crate::timeline::lean::LeanBoot;
 use crate::timeline::{Attempt as TimelineAttempt, Implausibles, ObservedTimeout};
 
-use super::attempt::{from_attempts, from_records, Attempt};
+use super::attempt::{from_attempts, from_records, Attempt, Unusable};
 use super::{group, Options, Recommendations};
 
 /// The attempts a recommendation is made from, and what reading them set aside.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sample {
-    /// The attempts, as the recommendation sees them.
+    /// The attempts, as the recommendation sees them (each standing for its `count`).
     pub(crate) attempts: Vec<Attempt>,
-    /// Instances of attempts of a fitted outcome without a usable latency (not fitted).
-    pub(crate) unusable: Vec<Name>,
+    /// Attempts of a fitted outcome without a usable latency (not fitted).
+    pub(crate) unusable: Unusable,
     /// Attempts with an implausible latency (not fitted).
     pub(crate) implausible: Implausibles,
     /// Where the platform's timeouts contradict the configured ones.
@@ -30,17 +30,55 @@ impl Sample {
         Self::from_timeline(&crate::timeline::attempts(boots), config)
     }
 
-    /// The sample of the timelines' attempts (of boots, or of a summary's rows).
+    /// The sample of the timelines' attempts, one each.
     pub(crate) fn from_timeline(timeline_attempts: &[TimelineAttempt], config: &Config) -> Self {
-        let observed = crate::timeline::disagreements(timeline_attempts, config);
+        let counted: Vec<(&TimelineAttempt, u64)> =
+            timeline_attempts.iter().map(|a| (a, 1)).collect();
+        Self::from_counted(&counted, config)
+    }
+
+    /// The sample of timeline attempts each standing for `count` equal ones (a summary's
+    /// rows): the same code as [`Sample::from_timeline`], in memory for the distinct ones.
+    pub(crate) fn from_counted(counted: &[(&TimelineAttempt, u64)], config: &Config) -> Self {
+        let observed = crate::timeline::disagreements_counted(counted, config);
         let (attempts, unusable, implausible) =
-            from_attempts(timeline_attempts, config.latency.max_plausible_secs);
+            from_attempts(counted, config.latency.max_plausible_secs);
         Self {
-            unusable: unusable.iter().map(|a| a.instance.clone()).collect(),
+            unusable,
             attempts,
             implausible,
             observed,
         }
+    }
+
+    /// The sample of groups of timeline attempts (a group may come in several parts), each
+    /// attempt standing for its count, all of a group sharing what [`crate::timeline::disagreements_counted`] reads (a summary's
+    /// groups, [`crate::summary::rows::Group::attempts`]). Each group is mapped and dropped in
+    /// turn: the memory is the recommendation's attempts, one per distinct value and named
+    /// attempt. The same code as [`Sample::from_counted`]; the lists are merged as top-k.
+    pub(crate) fn from_groups(
+        groups: impl Iterator<Item = Vec<(TimelineAttempt, u64)>>,
+        config: &Config,
+    ) -> Self {
+        let max_plausible_secs = config.latency.max_plausible_secs;
+        let mut out = Self::default();
+        let mut heads: Vec<(TimelineAttempt, u64)> = Vec::new();
+        for group in groups {
+            let Some((head, _)) = group.first() else {
+                continue;
+            };
+            heads.push((head.clone(), group.iter().map(|(_, n)| n).sum()));
+            let counted: Vec<(&TimelineAttempt, u64)> =
+                group.iter().map(|(a, n)| (a, *n)).collect();
+            let (attempts, unusable, implausible) = from_attempts(&counted, max_plausible_secs);
+            out.attempts.extend(attempts);
+            out.unusable.absorb(unusable);
+            out.implausible.absorb(implausible);
+        }
+        out.implausible.max_plausible_secs = max_plausible_secs;
+        let heads: Vec<(&TimelineAttempt, u64)> = heads.iter().map(|(a, n)| (a, *n)).collect();
+        out.observed = crate::timeline::disagreements_counted(&heads, config);
+        out
     }
 
     /// The attempts of a plain durations file, all of class `class` (see [`from_records`]).
@@ -80,6 +118,7 @@ impl Sample {
         self.attempts
             .iter()
             .filter(|a| &*a.class == class && a.counts_from_kernel())
-            .count()
+            .map(|a| a.count as usize)
+            .sum()
     }
 }

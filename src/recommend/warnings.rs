@@ -4,7 +4,7 @@
 use crate::config::Policy;
 
 use super::attempt::{Attempt, Latency};
-use super::group::GroupSpec;
+use super::group::{total, GroupSpec};
 use super::rule::{Basis, Bound, Evidence};
 use super::{Recommendation, Verdict, Warning, WarningKind, FEW_RECORDS, MODEL_SPREAD};
 
@@ -86,11 +86,12 @@ fn plateau_warning(
     let mut w = Vec::new();
     let mut push = |kind: WarningKind| w.push(kind);
     if let Some(p) = ev.km.plateau(&[r.quantile]) {
-        let n_killed = fitted
-            .iter()
-            .filter(|a| a.killed_unresolved())
-            .filter(|a| matches!(a.latency, Latency::Censored(s) if s >= p.last_event_time))
-            .count();
+        let n_killed = total(
+            fitted
+                .iter()
+                .filter(|a| a.killed_unresolved())
+                .filter(|a| matches!(a.latency, Latency::Censored(s) if s >= p.last_event_time)),
+        );
         if p.long_plateau && p.pi_hat > policy.target_false_fail_rate && n_killed > 0 {
             push(WarningKind::KilledPlateau {
                 survival: p.pi_hat,
@@ -108,7 +109,7 @@ fn data_warnings(r: &Recommendation, fitted: &[&Attempt]) -> Vec<WarningKind> {
     if r.n < FEW_RECORDS {
         push(WarningKind::FewRecords { n: r.n });
     }
-    let from_kernel = fitted.iter().filter(|a| a.counts_from_kernel()).count();
+    let from_kernel = total(fitted.iter().filter(|a| a.counts_from_kernel()));
     if from_kernel > 0 {
         push(WarningKind::LatencyFromKernel { n: from_kernel });
     }

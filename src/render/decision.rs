@@ -223,7 +223,7 @@ fn killed_item(g: &Recommendation) -> String {
     if g.n_killed == 0 {
         return format!("**What {} did**: the sweep killed no attempt.", secs(cur));
     }
-    let late: Vec<String> = g
+    let mut late: Vec<String> = g
         .killed_registered
         .iter()
         .map(|l| {
@@ -235,12 +235,15 @@ fn killed_item(g: &Recommendation) -> String {
             )
         })
         .collect();
+    if g.killed_registered_more > 0 {
+        late.push(format!("and {} more", g.killed_registered_more));
+    }
     let mut o = format!(
         "**What {} did**: the sweep killed {} attempt{}: {} registered later",
         secs(cur),
         g.n_killed,
         crate::render::numbers::plural_s(g.n_killed),
-        g.killed_registered.len()
+        g.killed_registered.len() + g.killed_registered_more
     );
     if !late.is_empty() {
         let _ = write!(o, " ({})", late.join("; "));

@@ -126,7 +126,8 @@ fn rate_row(label: &str, f: &FalseFail) -> String {
     let mut observed = f.observed.to_string();
     if !f.instances.is_empty() {
         let names: Vec<_> = f.instances.iter().take(5).map(|i| shown(i)).collect();
-        let more = f.instances.len().saturating_sub(names.len());
+        // Those shown, then the rest: listed past the first five, or past the list's cap.
+        let more = f.instances.len().saturating_sub(names.len()) + f.instances_more;
         observed.push_str(&format!(
             " ({}{})",
             names.join(", "),

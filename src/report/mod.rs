@@ -438,21 +438,11 @@ pub(crate) fn build(
         classes,
         notable: notable_boots,
         notable_unlisted,
-        implausible: listed_implausible(sample.implausible),
+        implausible: sample.implausible,
         worked,
         recommendation,
         figures,
     })
-}
-
-/// Most implausible attempts `report.json` names; `count` counts them all.
-pub(crate) const IMPLAUSIBLE_LISTED: usize = 100;
-
-/// The implausible attempts as the report names them: the first [`IMPLAUSIBLE_LISTED`], by
-/// instance and attempt, and the count of all.
-fn listed_implausible(mut found: Implausibles) -> Implausibles {
-    found.attempts.truncate(IMPLAUSIBLE_LISTED);
-    found
 }
 
 /// Boots, instances and outcomes of the whole fleet.
@@ -581,8 +571,10 @@ fn class_report(
 /// recommendation's own Kaplan–Meier and fits: nothing is fitted again.
 fn summarised(evidence: Evidence, opts: &FitOptions) -> (Vec<crate::stats::Record>, Fitted) {
     let Evidence {
-        records, km, fits, ..
+        sample, km, fits, ..
     } = evidence;
+    // The records one by one: the report's summary and charts read them so.
+    let records = sample.records();
     let summary = summarise(&records, &km, &fits, opts).map_err(|e| e.to_string());
     (records, summary.map(|summary| (summary, fits, km)))
 }
@@ -758,30 +750,6 @@ pub fn json(report: &Report) -> serde_json::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::Zone;
-
-    #[test]
-    fn the_report_names_the_first_implausible_attempts_and_counts_them_all() {
-        use crate::timeline::attempt::{Implausible, ImplausibleAttempt, Implausibles};
-        let attempt = |i: usize| ImplausibleAttempt {
-            instance: format!("i-{i:04}"),
-            attempt: 1,
-            class: "default".into(),
-            latency_secs: -1.0,
-            censored: false,
-            from: crate::timeline::Zero::Launch,
-            end: "registered".into(),
-            reason: Implausible::BeforeLaunch,
-        };
-        let found = Implausibles {
-            count: 150,
-            max_plausible_secs: 86400.0,
-            attempts: (0..150).map(attempt).collect(),
-        };
-        let listed = super::listed_implausible(found);
-        assert_eq!(listed.count, 150);
-        assert_eq!(listed.attempts.len(), super::IMPLAUSIBLE_LISTED);
-        assert_eq!(listed.attempts[99].instance, "i-0099");
-    }
 
     #[test]
     fn zones_are_utc_or_fixed_offsets() {

@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
-use super::quantile::type7;
 use rayon::prelude::*;
 
 use super::record::{Point, Sample};
@@ -281,26 +280,23 @@ impl Family {
                 vec![vec![(mean * mean / var).ln(), (var / mean).ln()]]
             }
             Family::Loglogistic => {
-                let mut t: Vec<f64> = s.records().iter().map(|r| r.duration_secs).collect();
-                t.sort_by(f64::total_cmp);
-                let median = type7(&t, 0.5).unwrap_or(m.exp());
+                let t = Runs::new(s.all_points().map(|p| (p.t, p.weight)));
+                let median = t.type7(0.5).unwrap_or(m.exp());
                 let b0 = std::f64::consts::PI / (3f64.sqrt() * sd);
                 vec![vec![median.ln(), b0.ln()]]
             }
             Family::LognormalMixture2 => {
-                let mut lt: Vec<f64> = s.records().iter().map(|r| r.duration_secs.ln()).collect();
-                lt.sort_by(f64::total_cmp);
+                let lt = Runs::new(s.all_points().map(|p| (p.ln_t, p.weight)));
                 let mut out = Vec::new();
-                if lt.len() < 2 {
+                if lt.n < 2 {
                     return out;
                 }
                 for q in [0.3, 0.5, 0.7] {
-                    let Some(cut) = type7(&lt, q) else { continue };
-                    let k = lt.partition_point(|v| *v <= cut).clamp(1, lt.len() - 1);
-                    let (lo, hi) = lt.split_at(k);
-                    let (m1, s1) = mean_sd(lo);
-                    let (m2, s2) = mean_sd(hi);
-                    let w = k as f64 / lt.len() as f64;
+                    let Some(cut) = lt.type7(q) else { continue };
+                    let k = lt.count_at_most(cut).clamp(1, lt.n - 1);
+                    let (m1, s1) = mean_sd(|| lt.values(0, k), k);
+                    let (m2, s2) = mean_sd(|| lt.values(k, lt.n), lt.n - k);
+                    let w = k as f64 / lt.n as f64;
                     out.push(vec![
                         (w / (1.0 - w)).ln(),
                         m1,
@@ -355,11 +351,77 @@ impl Transform {
     }
 }
 
-fn mean_sd(x: &[f64]) -> (f64, f64) {
-    let n = x.len().max(1) as f64;
-    let m = x.iter().sum::<f64>() / n;
-    let v = x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n;
+/// Mean and standard deviation (ddof 0) of `len` values, summed one by one in their order
+/// (so a value repeated by its weight adds as the records did).
+fn mean_sd<I: Iterator<Item = f64>>(x: impl Fn() -> I, len: usize) -> (f64, f64) {
+    let n = len.max(1) as f64;
+    let m = x().sum::<f64>() / n;
+    let v = x().map(|v| (v - m).powi(2)).sum::<f64>() / n;
     (m, v.sqrt())
+}
+
+/// Values in ascending order, each with how many records have it: the sorted records' values
+/// without holding one per record.
+struct Runs {
+    runs: Vec<(f64, u64)>,
+    /// How many values (the sum of the weights).
+    n: usize,
+}
+
+impl Runs {
+    /// The values and weights of distinct points, sorted (a weight is a whole number).
+    fn new(points: impl Iterator<Item = (f64, f64)>) -> Self {
+        let mut runs: Vec<(f64, u64)> = points.map(|(v, w)| (v, w as u64)).collect();
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let n = runs.iter().map(|r| r.1 as usize).sum();
+        Self { runs, n }
+    }
+
+    /// The value at 0-based position `i` of the sorted values.
+    fn get(&self, i: usize) -> f64 {
+        let mut below = 0usize;
+        for &(v, w) in &self.runs {
+            below += w as usize;
+            if i < below {
+                return v;
+            }
+        }
+        self.runs.last().map_or(f64::NAN, |r| r.0)
+    }
+
+    /// [`super::quantile::type7`] of the sorted values.
+    fn type7(&self, q: f64) -> Option<f64> {
+        if self.n == 0 || !(0.0..=1.0).contains(&q) {
+            return None;
+        }
+        let h = (self.n - 1) as f64 * q;
+        let j = h.floor() as usize;
+        if j + 1 >= self.n {
+            return Some(self.get(self.n - 1));
+        }
+        let (a, b) = (self.get(j), self.get(j + 1));
+        Some(a + (h - j as f64) * (b - a))
+    }
+
+    /// How many values are at most `cut`.
+    fn count_at_most(&self, cut: f64) -> usize {
+        self.runs
+            .iter()
+            .take_while(|r| r.0 <= cut)
+            .map(|r| r.1 as usize)
+            .sum()
+    }
+
+    /// The values at positions `from..to`, each as often as it occurs there.
+    fn values(&self, from: usize, to: usize) -> impl Iterator<Item = f64> + '_ {
+        let mut start = 0usize;
+        self.runs.iter().flat_map(move |&(v, w)| {
+            let (lo, hi) = (start, start + w as usize);
+            start = hi;
+            let n = hi.min(to).saturating_sub(lo.max(from));
+            std::iter::repeat_n(v, n)
+        })
+    }
 }
 
 fn lognormal_ln_pdf(mu: f64, sigma: f64, lt: f64) -> f64 {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::{check_level, Result};
-use super::record::{sorted, validate, Record};
+use super::record::{Record, Sample};
 use super::special::norm_quantile;
 
 /// Relative tolerance under which S counts as having reached a level (floating ties).
@@ -148,28 +148,30 @@ fn reaches(s: f64, level: f64) -> bool {
 impl KaplanMeier {
     /// Fits the estimator.
     pub fn fit(records: &[Record]) -> Result<Self> {
-        validate(records)?;
-        let recs = sorted(records);
-        let n = recs.len();
+        Ok(Self::of_sample(&Sample::new(records)?))
+    }
+
+    /// Fits the estimator to grouped records (each distinct time once, with its weights): the
+    /// same steps, to the bit, as [`KaplanMeier::fit`] of the records one by one, since the
+    /// events and censorings at a time are whole numbers either way.
+    pub(crate) fn of_sample(sample: &Sample) -> Self {
         let mut steps = Vec::new();
-        let mut at_risk = n as f64;
+        let mut at_risk = sample.n as f64;
         let mut surv = 1.0f64;
         let mut greenwood = 0.0f64;
-        let mut i = 0;
-        let mut last_event_index = None;
-        while i < n {
-            let t = recs[i].duration_secs;
-            let mut d = 0.0;
-            let mut c = 0.0;
-            let mut j = i;
-            while j < n && recs[j].duration_secs == t {
-                if recs[j].censored {
-                    c += 1.0;
-                } else {
-                    d += 1.0;
-                    last_event_index = Some(j);
+        let mut last_event_time = None;
+        let mut points = sample.in_order().peekable();
+        while let Some((r, p)) = points.next() {
+            let t = r.duration_secs;
+            let (mut d, mut c) = (0.0, 0.0);
+            if r.censored {
+                c = p.weight;
+            } else {
+                d = p.weight;
+                last_event_time = Some(t);
+                if let Some((_, q)) = points.next_if(|(r, _)| r.duration_secs == t) {
+                    c = q.weight;
                 }
-                j += 1;
             }
             if d > 0.0 {
                 surv *= 1.0 - d / at_risk;
@@ -187,18 +189,23 @@ impl KaplanMeier {
                 });
             }
             at_risk -= d + c;
-            i = j;
         }
-        let censored_after_last_event = match last_event_index {
-            Some(k) => recs[k + 1..].iter().filter(|r| r.censored).count(),
-            None => n,
+        // Censorings at the last event's time sort after it, so they count as after it.
+        let censored_after_last_event = match last_event_time {
+            Some(t) => sample
+                .censored
+                .iter()
+                .filter(|p| p.t >= t)
+                .map(|p| p.weight as usize)
+                .sum(),
+            None => sample.n,
         };
-        Ok(Self {
+        Self {
             steps,
-            n,
-            max_time: recs[n - 1].duration_secs,
+            n: sample.n,
+            max_time: sample.max_time(),
             censored_after_last_event,
-        })
+        }
     }
 
     /// The last step at or before t.

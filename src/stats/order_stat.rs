@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 use super::error::{check_level, Result};
-use super::record::{sorted, Record};
+use super::record::{Record, Sample};
 
 /// Ranks, values and coverage of the order-statistic interval and bound of one quantile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,15 +90,21 @@ pub(crate) fn order_stat_bound(
 ) -> Result<OrderStatBound> {
     check_level("quantile level", q)?;
     check_level("confidence", confidence)?;
-    super::record::validate(records)?;
+    order_stat_bound_of(&Sample::new(records)?, q, confidence)
+}
+
+/// [`order_stat_bound`] of grouped records (each distinct time once, with its weight): the
+/// ranks walk the weights, so the bound is the same as of the records one by one.
+pub(crate) fn order_stat_bound_of(
+    sample: &Sample,
+    q: f64,
+    confidence: f64,
+) -> Result<OrderStatBound> {
+    check_level("quantile level", q)?;
+    check_level("confidence", confidence)?;
     let alpha = 1.0 - confidence;
-    let sorted = sorted(records);
-    let n = sorted.len() as u64;
-    let min_censored = sorted
-        .iter()
-        .filter(|r| r.censored)
-        .map(|r| r.duration_secs)
-        .fold(f64::INFINITY, f64::min);
+    let n = sample.n as u64;
+    let min_censored = sample.min_censored().unwrap_or(f64::INFINITY);
     let binom = Binomial::new(q, n).map_err(|e| super::error::StatsError::FitFailed {
         family: "order statistics",
         reason: e.to_string(),
@@ -111,7 +117,7 @@ pub(crate) fn order_stat_bound(
         }
     };
     let value_at = |rank: u64| -> Option<f64> {
-        let r = sorted.get(rank.checked_sub(1)? as usize)?;
+        let r = sample.at_rank(rank)?;
         (!r.censored && r.duration_secs <= min_censored).then_some(r.duration_secs)
     };
     let needed = min_n_for_ucb(q, alpha);

@@ -51,12 +51,15 @@ pub(crate) fn validate(records: &[Record]) -> Result<()> {
 /// Records sorted by (time, censored): at a tied time, events come before censorings.
 pub(crate) fn sorted(records: &[Record]) -> Vec<Record> {
     let mut v = records.to_vec();
-    v.sort_by(|a, b| {
-        a.duration_secs
-            .total_cmp(&b.duration_secs)
-            .then(a.censored.cmp(&b.censored))
-    });
+    v.sort_by(by_time_then_censored);
     v
+}
+
+/// The order of [`sorted`].
+fn by_time_then_censored(a: &Record, b: &Record) -> std::cmp::Ordering {
+    a.duration_secs
+        .total_cmp(&b.duration_secs)
+        .then(a.censored.cmp(&b.censored))
 }
 
 /// A distinct time with its multiplicity and precomputed logarithm.
@@ -98,26 +101,52 @@ impl Sample {
     /// Validates and groups the records.
     pub fn new(records: &[Record]) -> Result<Self> {
         validate(records)?;
-        let sorted = sorted(records);
+        Ok(Self::grouped(sorted(records).iter().map(|r| (*r, 1))))
+    }
+
+    /// Validates and groups records given with their multiplicities (a record standing for
+    /// `count` equal ones): the same sample, to the bit, as [`Sample::new`] of the records
+    /// repeated, in memory for the distinct pairs only. A count of 0 adds nothing.
+    pub fn weighted(records: impl IntoIterator<Item = (Record, u64)>) -> Result<Self> {
+        let mut v: Vec<(Record, u64)> = records.into_iter().filter(|(_, n)| *n > 0).collect();
+        if v.is_empty() {
+            return Err(StatsError::Empty);
+        }
+        for (index, (r, _)) in v.iter().enumerate() {
+            if !(r.duration_secs.is_finite() && r.duration_secs > 0.0) {
+                return Err(StatsError::InvalidDuration {
+                    index,
+                    value: r.duration_secs,
+                });
+            }
+        }
+        v.sort_by(|(a, _), (b, _)| by_time_then_censored(a, b));
+        Ok(Self::grouped(v))
+    }
+
+    /// Groups records sorted by (time, censored), each with its multiplicity. A weight is the
+    /// count as `f64`: exact below 2^53, so equal to adding 1 per record.
+    fn grouped(sorted: impl IntoIterator<Item = (Record, u64)>) -> Self {
         let mut events: Vec<Point> = Vec::new();
         let mut censored: Vec<Point> = Vec::new();
-        for r in &sorted {
+        let (mut n, mut n_censored) = (0usize, 0usize);
+        for (r, count) in sorted {
+            n += count as usize;
             let list = if r.censored {
+                n_censored += count as usize;
                 &mut censored
             } else {
                 &mut events
             };
             match list.last_mut() {
-                Some(p) if p.t == r.duration_secs => p.weight += 1.0,
+                Some(p) if p.t == r.duration_secs => p.weight += count as f64,
                 _ => list.push(Point {
                     t: r.duration_secs,
                     ln_t: r.duration_secs.ln(),
-                    weight: 1.0,
+                    weight: count as f64,
                 }),
             }
         }
-        let n_censored = sorted.iter().filter(|r| r.censored).count();
-        let n = sorted.len();
         let n_events = n - n_censored;
         let w: f64 = n_events as f64;
         let event_sum_ln_t: f64 = events.iter().map(|p| p.weight * p.ln_t).sum();
@@ -131,7 +160,7 @@ impl Sample {
             .iter()
             .map(|p| p.weight * (p.ln_t - event_mean_ln_t).powi(2))
             .sum();
-        Ok(Self {
+        Self {
             events,
             censored,
             n,
@@ -141,7 +170,41 @@ impl Sample {
             event_ss_ln_t,
             event_sum_ln_t,
             event_sum_t,
+        }
+    }
+
+    /// Every distinct (time, censored) pair with its weight, in the order of [`sorted`]
+    /// (ascending time; at a tied time the events first).
+    pub(crate) fn in_order(&self) -> impl Iterator<Item = (Record, &Point)> {
+        let (mut e, mut c) = (
+            self.events.iter().peekable(),
+            self.censored.iter().peekable(),
+        );
+        std::iter::from_fn(move || {
+            let take_event = match (e.peek(), c.peek()) {
+                (Some(a), Some(b)) => a.t <= b.t,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => return None,
+            };
+            if take_event {
+                e.next().map(|p| (Record::event(p.t), p))
+            } else {
+                c.next().map(|p| (Record::censored(p.t), p))
+            }
         })
+    }
+
+    /// The record at 1-based `rank` in the order of [`sorted`] (`None` past the last).
+    pub(crate) fn at_rank(&self, rank: u64) -> Option<Record> {
+        let mut below = 0u64;
+        for (r, p) in self.in_order() {
+            below += p.weight as u64;
+            if rank >= 1 && rank <= below {
+                return Some(r);
+            }
+        }
+        None
     }
 
     /// Every distinct point with its weight, events and censored together (for moment starts).
@@ -185,7 +248,8 @@ impl Sample {
         e.max(c)
     }
 
-    /// Expands the groups back into records (events first at ties).
+    /// Expands the groups back into records (events first at ties): the report summarises and
+    /// draws a recommendation's records one by one.
     pub(crate) fn records(&self) -> Vec<Record> {
         let mut out = Vec::with_capacity(self.n);
         for p in &self.events {
@@ -219,6 +283,32 @@ mod tests {
         assert!(validate(&[Record::censored(f64::NAN)]).is_err());
         assert!(validate(&[Record::event(f64::INFINITY)]).is_err());
         assert!(validate(&[Record::event(-1.0)]).is_err());
+    }
+
+    #[test]
+    fn weighted_records_group_as_the_records_repeated() {
+        let w = [
+            (Record::event(120.0), 3),
+            (Record::censored(120.0), 2),
+            (Record::event(80.5), 1),
+            (Record::censored(300.0), 0),
+            (Record::event(80.5), 4),
+        ];
+        let repeated: Vec<Record> = w
+            .iter()
+            .flat_map(|(r, n)| std::iter::repeat_n(*r, *n as usize))
+            .collect();
+        let s = Sample::weighted(w).expect("valid");
+        assert_eq!(s, Sample::new(&repeated).expect("valid"));
+        assert_eq!((s.n, s.events[0].weight), (10, 5.0));
+        assert_eq!(s.at_rank(6), Some(Record::event(120.0)));
+        assert_eq!(s.at_rank(9), Some(Record::censored(120.0)));
+        assert_eq!(s.at_rank(11), None);
+        assert_eq!(
+            Sample::weighted([(Record::event(1.0), 0)]),
+            Err(StatsError::Empty)
+        );
+        assert!(Sample::weighted([(Record::event(-1.0), 2)]).is_err());
     }
 
     #[test]

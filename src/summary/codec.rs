@@ -18,7 +18,7 @@ use super::{Summary, SCHEMA_VERSION};
 use crate::report::inputs::InputFile;
 use crate::timeline::lean::record::LeanRecord;
 use crate::timeline::lean::{Interner, LeanBoot};
-use crate::timeline::Boot;
+use crate::timeline::{Boot, LISTED_MAX};
 
 /// What every summary's first bytes are.
 const MAGIC: &[u8] = b"{\"bootline_summary\":";
@@ -29,7 +29,9 @@ struct Header {
     bootline_summary: u32,
     group_by: Option<String>,
     max_plausible_secs: f64,
-    names_above_secs: f64,
+    /// The most ids kept per group of each kind an output lists
+    /// ([`crate::timeline::LISTED_MAX`]).
+    listed_max: usize,
     with_boots: bool,
     instances: u64,
     instance_sketch: String,
@@ -115,7 +117,7 @@ impl Summary {
             bootline_summary: SCHEMA_VERSION,
             group_by: self.group_by.clone(),
             max_plausible_secs: self.max_plausible_secs,
-            names_above_secs: self.names_above_secs,
+            listed_max: LISTED_MAX,
             with_boots: self.with_boots,
             instances: self.instances,
             instance_sketch: self.sketch.to_hex(),
@@ -168,7 +170,7 @@ impl Summary {
             )
         })?;
         let mut s = Summary::new(header.group_by.as_deref(), header.max_plausible_secs)
-            .made(header.names_above_secs, header.with_boots);
+            .made(header.with_boots);
         s.inputs = (header.inputs.into_iter())
             .map(|f| (f.path.clone(), f))
             .collect();
@@ -207,6 +209,7 @@ impl Summary {
             }
         }
         s.keep(kept);
+        s.trim();
         Ok(s)
     }
 }
@@ -260,7 +263,8 @@ fn malformed(path: &str, line: u64, expected: &'static str, why: String) -> Read
     }
 }
 
-/// The header on the first line, its version checked before the rest is read.
+/// The header on the first line, its version checked before the rest is read, and the
+/// number of ids it keeps of each listed kind.
 fn header(path: &str, first: &str) -> Result<Header, ReadError> {
     let value: serde_json::Value =
         serde_json::from_str(first).map_err(|e| malformed(path, 1, HEADER, e.to_string()))?;
@@ -284,7 +288,16 @@ fn header(path: &str, first: &str) -> Result<Header, ReadError> {
             ))
         }
     }
-    serde_json::from_value(value).map_err(|e| malformed(path, 1, HEADER, e.to_string()))
+    let header: Header =
+        serde_json::from_value(value).map_err(|e| malformed(path, 1, HEADER, e.to_string()))?;
+    if header.listed_max != LISTED_MAX {
+        let why = format!(
+            "listed_max {} (this bootline keeps {LISTED_MAX})",
+            header.listed_max
+        );
+        return Err(malformed(path, 1, HEADER, why));
+    }
+    Ok(header)
 }
 
 /// Lines of different types written through one closure.

@@ -3,7 +3,8 @@
 //! into files.
 //!
 //! A summary holds the attempts counted by everything the recommendation reads of them
-//! ([`rows`]: distinct values with counts, instance ids only where an output names them); the
+//! ([`rows`]: distinct values with counts, instance ids only of the attempts an output can
+//! name, at most [`crate::timeline::LISTED_MAX`] of each kind per group); the
 //! boots' counts per class, template and label values ([`boots`]: outcomes, the phase
 //! statistics and tail blame on a grid, what the report's figures count); the lean form of the
 //! boots a report draws or names, capped ([`boots::drawn`]); per class the slowest healthy boot
@@ -20,13 +21,15 @@ pub(crate) mod sketch;
 
 use std::collections::BTreeMap;
 
+use crate::config::Config;
+use crate::recommend::Sample;
 use crate::report::inputs::InputFile;
 use crate::timeline::lean::{Fleet, Interner, Keep, Kept, LeanBoot, Name};
 use crate::timeline::{Attempt, Boot};
 
 use boots::BootCounts;
 pub(crate) use codec::is_summary;
-use rows::{Counts, Group};
+use rows::{Counts, Group, Listed};
 use sketch::Sketch;
 
 /// The summary format's version: a summary of another is refused.
@@ -37,10 +40,8 @@ pub(crate) const SCHEMA_VERSION: u32 = 2;
 pub(crate) struct Summary {
     /// The label whose values the rows keep (the other labels' values are dropped).
     group_by: Option<String>,
-    /// The plausibility limit that decided which censored attempts are named, seconds.
+    /// The plausibility limit that decided which attempts are named as implausible, seconds.
     max_plausible_secs: f64,
-    /// Exact latencies at or below this many seconds are counted without their instance ids.
-    names_above_secs: f64,
     /// Whether the summary holds the boots (lean, and the kept ones whole).
     with_boots: bool,
     /// The inputs, by path as given.
@@ -71,9 +72,6 @@ pub(crate) enum MergeError {
     /// They named censored attempts under different plausibility limits.
     #[error("summaries made under different [latency] max_plausible_secs: {0} s and {1} s")]
     Plausible(f64, f64),
-    /// They name attempts above different floors.
-    #[error("summaries made with different --names-above: {0} s and {1} s")]
-    NamesAbove(f64, f64),
     /// One holds the boots and the other not.
     #[error("a summary made with --attempts-only cannot be merged with one holding boots")]
     Boots,
@@ -111,6 +109,7 @@ impl Summary {
         for a in crate::timeline::attempts(&fleet.boots) {
             s.count(&a);
         }
+        s.trim();
         let mut last: Option<Name> = None;
         for b in fleet.boots {
             if last.as_deref() != Some(&*b.instance) {
@@ -143,7 +142,6 @@ impl Summary {
         Self {
             group_by: group_by.map(String::from),
             max_plausible_secs,
-            names_above_secs: 0.0,
             with_boots: true,
             inputs: BTreeMap::new(),
             instances: 0,
@@ -155,10 +153,8 @@ impl Summary {
         }
     }
 
-    /// The same empty summary, naming exact latencies only above `secs` and holding no boots
-    /// unless `with_boots`.
-    pub(crate) fn made(mut self, names_above_secs: f64, with_boots: bool) -> Self {
-        self.names_above_secs = names_above_secs;
+    /// The same empty summary, holding no boots unless `with_boots`.
+    pub(crate) fn made(mut self, with_boots: bool) -> Self {
         self.with_boots = with_boots;
         self
     }
@@ -194,10 +190,11 @@ impl Summary {
         (b.class.to_string(), template, labels)
     }
 
-    /// Counts one attempt into its group.
+    /// Counts one attempt into its group (its id kept when an output may name it: trimmed to
+    /// those an output can name by [`Summary::trim`]).
     fn count(&mut self, a: &Attempt) {
         let (group, secs) = Group::of(a, self.group_by.as_deref());
-        let named = group.named(secs, self.names_above_secs, self.max_plausible_secs);
+        let named = group.listed(secs, self.max_plausible_secs) != Listed::Never;
         let (_, counts) = self
             .attempts
             .entry(group.key())
@@ -226,12 +223,6 @@ impl Summary {
             return Err(MergeError::Plausible(
                 self.max_plausible_secs,
                 other.max_plausible_secs,
-            ));
-        }
-        if self.names_above_secs.to_bits() != other.names_above_secs.to_bits() {
-            return Err(MergeError::NamesAbove(
-                self.names_above_secs,
-                other.names_above_secs,
             ));
         }
         if self.with_boots != other.with_boots {
@@ -269,7 +260,15 @@ impl Summary {
         }
         self.keep(other.kept);
         self.prune();
+        self.trim();
         Ok(overlap)
+    }
+
+    /// Keeps in every group only the ids an output can name ([`Group::trim`]).
+    fn trim(&mut self) {
+        for (group, counts) in self.attempts.values_mut() {
+            group.trim(counts, self.max_plausible_secs);
+        }
     }
 
     /// The label whose values the summary keeps.
@@ -282,24 +281,42 @@ impl Summary {
         self.max_plausible_secs
     }
 
-    /// Exact latencies at or below this many seconds are counted without instance ids.
-    pub(crate) fn names_above_secs(&self) -> f64 {
-        self.names_above_secs
-    }
-
     /// Whether the summary holds the boots (`fit` and `report` need them).
     pub(crate) fn with_boots(&self) -> bool {
         self.with_boots
     }
 
-    /// The attempts of `class` (every class's when `None`), as the timelines gave them
-    /// (without instance ids where no output names them), ordered by row.
+    /// The recommendation's sample of the attempts of `class` (every class's when `None`):
+    /// each group's attempts in turn (a few thousand at a time), one per named attempt and one counting the rest of each
+    /// latency ([`Group::attempts`]), so its memory follows the distinct values, not the
+    /// attempts.
+    pub(crate) fn sample(&self, class: Option<&str>, config: &Config) -> Sample {
+        /// Attempts of one group mapped at a time: a group may hold a latency per millisecond.
+        const CHUNK: usize = 4096;
+        let mut names = Interner::default();
+        let groups = self
+            .attempts
+            .values()
+            .filter(|(group, _)| class.is_none_or(|c| c == group.class))
+            .flat_map(|(group, counts)| {
+                let mut attempts = group.attempts(counts, &mut names);
+                std::iter::from_fn(move || {
+                    let chunk: Vec<_> = attempts.by_ref().take(CHUNK).collect();
+                    (!chunk.is_empty()).then_some(chunk)
+                })
+            });
+        Sample::from_groups(groups, config)
+    }
+
+    /// The attempts of `class` (every class's when `None`) one by one, as the timelines gave
+    /// them (without instance ids where no output names them), ordered by row: what the
+    /// report reads.
     pub(crate) fn attempts(&self, class: Option<&str>) -> Vec<Attempt> {
         let mut names = Interner::default();
         self.attempts
             .values()
             .filter(|(group, _)| class.is_none_or(|c| c == group.class))
-            .flat_map(|(group, counts)| group.attempts(counts, &mut names))
+            .flat_map(|(group, counts)| group.expanded(counts, &mut names))
             .collect()
     }
 
@@ -332,7 +349,7 @@ impl Summary {
                 group.template.clone(),
                 group.labels.clone(),
             );
-            let attempts = group.attempts(counts, &mut names);
+            let attempts = group.expanded(counts, &mut names);
             out.entry(cohort(&key)?).or_default().extend(attempts);
         }
         Ok(out)
@@ -359,3 +376,6 @@ impl Summary {
         self.inputs.values()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,9 +2,13 @@
 //! them. A group holds what attempts share (class, template, labels, outcome, whether the
 //! latency is censored and what it counts from, flip, timeouts, the end milestone); within it,
 //! each distinct latency (seconds as read, to the millisecond) has its count. Instance ids are
-//! kept only where an output names them: exact latencies above the summary's naming floor (the
-//! false-fail lists), implausible ones and fitted outcomes without a usable latency. Censored,
-//! stuck and crashed attempts are counts alone.
+//! kept only for the attempts an output can name, at most [`LISTED_MAX`] of each kind per
+//! group ([`Group::trim`]): the slowest exact latencies (the false-fail lists and the killed
+//! that registered later), and the first by instance and attempt of the implausible ones and
+//! of the fitted outcomes without a usable latency. Plausible censored, stuck and crashed
+//! attempts are counts alone. A group's rows become the recommendation's attempts without
+//! repeating them: one attempt per named one, and one counting the rest of each latency
+//! ([`Group::attempts`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -12,7 +16,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::timeline::lean::Interner;
-use crate::timeline::{Attempt, Latency, Outcome, Zero};
+use crate::timeline::{Attempt, Latency, Outcome, Zero, LISTED_MAX};
 
 /// What a latency is, its seconds aside.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -132,21 +136,55 @@ impl Group {
         })
     }
 
-    /// Whether an output may name an attempt of this group at `secs`: an exact latency above
-    /// `floor_secs`, an implausible one under `max_plausible_secs`, or a fitted outcome
-    /// without a usable latency.
-    pub(crate) fn named(&self, secs: Secs, floor_secs: f64, max_plausible_secs: f64) -> bool {
-        match (self.outcome, self.latency(secs)) {
-            (Outcome::Stuck | Outcome::Crashed, _) => false,
-            (_, None) => true,
-            (_, Some(l)) if l.record(max_plausible_secs).is_none() => true,
-            (_, Some(l)) => !l.censored && l.secs > floor_secs,
+    /// Which list an output may name an attempt of this group at `secs` in, and so which of
+    /// them the summary keeps the ids of: an exact latency is listed among the slowest (the
+    /// false-fail lists, the killed that registered later); an implausible one under
+    /// `max_plausible_secs`, or a fitted outcome without a usable latency, among the first by
+    /// instance; a plausible censored, a stuck or a crashed attempt never.
+    pub(crate) fn listed(&self, secs: Secs, max_plausible_secs: f64) -> Listed {
+        let fitted = self
+            .latency(secs)
+            .and_then(|l| l.record(max_plausible_secs));
+        match (self.outcome, fitted) {
+            (Outcome::Stuck | Outcome::Crashed, _) => Listed::Never,
+            (Outcome::Registered | Outcome::FalseFailed, Some((_, false))) => Listed::Slowest,
+            (Outcome::TimedOut | Outcome::Unknown, Some((_, true))) => Listed::Never,
+            (_, _) => Listed::First,
         }
     }
 
-    /// The group's attempts, one per name and the rest unnamed (no instance, attempt 0), its
-    /// names shared through `names`.
-    pub(crate) fn attempts(&self, counts: &Counts, names: &mut Interner) -> Vec<Attempt> {
+    /// Keeps of the group's ids those an output can name: the [`LISTED_MAX`] slowest named
+    /// exact attempts (ties to the smaller instance and attempt) and the first [`LISTED_MAX`]
+    /// of the other listed ones by instance and attempt. Each is a top-k in a total order, so
+    /// trimming after any merge gives what trimming the union would: merges stay exact,
+    /// associative and commutative.
+    pub(crate) fn trim(&self, counts: &mut Counts, max_plausible_secs: f64) {
+        let mut slowest: Vec<(Secs, (String, u32))> = Vec::new();
+        let mut first: Vec<(Secs, (String, u32))> = Vec::new();
+        for (&secs, tally) in counts.iter_mut() {
+            let names = std::mem::take(&mut tally.names).into_iter();
+            match self.listed(secs, max_plausible_secs) {
+                Listed::Slowest => slowest.extend(names.map(|n| (secs, n))),
+                Listed::First => first.extend(names.map(|n| (secs, n))),
+                Listed::Never => {}
+            }
+        }
+        slowest.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        first.sort_by(|a, b| a.1.cmp(&b.1));
+        let kept = slowest.into_iter().take(LISTED_MAX);
+        for (secs, name) in kept.chain(first.into_iter().take(LISTED_MAX)) {
+            counts.entry(secs).or_default().names.insert(name);
+        }
+    }
+
+    /// The group's attempts, each with how many it stands for: one per named attempt, and
+    /// one (without an instance, attempt 0) counting the rest of each latency, made as they
+    /// are read. Its names are shared through `names`.
+    pub(crate) fn attempts<'a>(
+        &self,
+        counts: &'a Counts,
+        names: &mut Interner,
+    ) -> impl Iterator<Item = (Attempt, u64)> + 'a {
         let base = Attempt {
             instance: names.name(""),
             workspace: None,
@@ -167,24 +205,47 @@ impl Group {
             end: names.name(&self.end),
             evidence: Vec::new(),
         };
-        let mut out = Vec::new();
-        for (&secs, tally) in counts {
+        let group = self.clone();
+        counts.iter().flat_map(move |(&secs, tally)| {
             let at = Attempt {
-                latency: self.latency(secs),
+                latency: group.latency(secs),
                 ..base.clone()
             };
-            for (instance, attempt) in &tally.names {
-                out.push(Attempt {
+            let unnamed = tally.n.saturating_sub(tally.names.len() as u64);
+            let rest = (unnamed > 0).then(|| (at.clone(), unnamed));
+            let named = tally.names.iter().map(move |(instance, attempt)| {
+                let named = Attempt {
                     instance: Arc::from(instance.as_str()),
                     attempt: *attempt as usize,
                     ..at.clone()
-                });
-            }
-            let unnamed = tally.n.saturating_sub(tally.names.len() as u64) as usize;
-            out.extend(std::iter::repeat_n(at, unnamed));
-        }
-        out
+                };
+                (named, 1)
+            });
+            named.chain(rest)
+        })
     }
+}
+
+impl Group {
+    /// The group's attempts one by one (each counted attempt repeated its count), for the
+    /// readers that take the timelines' attempts as they are (the report, compare's cohorts);
+    /// the recommendation reads [`Group::attempts`] with their counts.
+    pub(crate) fn expanded(&self, counts: &Counts, names: &mut Interner) -> Vec<Attempt> {
+        self.attempts(counts, names)
+            .flat_map(|(a, n)| std::iter::repeat_n(a, n as usize))
+            .collect()
+    }
+}
+
+/// Which list an output names an attempt in ([`Group::listed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listed {
+    /// Among the slowest exact latencies.
+    Slowest,
+    /// Among the first by instance and attempt (implausible, or no usable latency).
+    First,
+    /// In no list.
+    Never,
 }
 
 #[cfg(test)]

@@ -118,15 +118,30 @@ impl std::fmt::Display for ImplausibleAttempt {
     }
 }
 
-/// The implausible attempts of an input: how many, under which limit, and each one.
+/// The most attempts any list an output names holds (the implausible attempts, the false
+/// fails at a timeout, the killed ones that registered later, …); the rest are counted in the
+/// list's sibling `…_more` key. A summary keeps, per group of attempts, the ids of at most
+/// this many of each kind an output lists (docs/scale.md).
+pub(crate) const LISTED_MAX: usize = 100;
+
+/// The implausible attempts of an input: how many, under which limit, and each one (the first
+/// [`LISTED_MAX`] by instance and attempt number).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Implausibles {
     /// How many attempts were excluded.
     pub(crate) count: usize,
     /// The limit applied (`[latency] max_plausible_secs`), seconds.
     pub(crate) max_plausible_secs: f64,
-    /// Each excluded attempt, by instance and attempt number.
+    /// Excluded attempts, by instance and attempt number: the first [`LISTED_MAX`].
     pub(crate) attempts: Vec<ImplausibleAttempt>,
+    /// How many excluded attempts `attempts` leaves out.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) attempts_more: usize,
+}
+
+/// Whether a count is 0 (serde's `skip_serializing_if` of the `…_more` keys).
+pub(crate) fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Implausibles {
@@ -134,16 +149,46 @@ impl Implausibles {
     pub(crate) fn is_empty(&self) -> bool {
         self.count == 0
     }
+
+    /// Adds `other`'s (found under the same limit): the counts add, the list keeps the first
+    /// [`LISTED_MAX`] of both.
+    pub(crate) fn absorb(&mut self, other: Implausibles) {
+        self.count += other.count;
+        self.max_plausible_secs = other.max_plausible_secs;
+        self.attempts.extend(other.attempts);
+        self.cap();
+    }
+
+    /// Keeps the first [`LISTED_MAX`] attempts by instance and attempt number, counting the
+    /// rest.
+    fn cap(&mut self) {
+        let list = &mut self.attempts;
+        list.sort_by(|a, b| (&a.instance, a.attempt).cmp(&(&b.instance, b.attempt)));
+        list.truncate(LISTED_MAX);
+        self.attempts_more = self.count - list.len();
+    }
 }
 
 /// The attempts among `attempts` whose latency is implausible under `max_plausible_secs`.
-pub(crate) fn implausible(attempts: &[Attempt], max_plausible_secs: f64) -> Implausibles {
-    let mut out: Vec<ImplausibleAttempt> = attempts
-        .iter()
-        .filter_map(|a| {
+#[cfg(test)]
+fn implausible(attempts: &[Attempt], max_plausible_secs: f64) -> Implausibles {
+    implausible_counted(attempts.iter().map(|a| (a, 1)), max_plausible_secs)
+}
+
+/// [`implausible`] of attempts each standing for `count` equal ones; only those with an
+/// instance id are listed.
+pub(crate) fn implausible_counted<'a>(
+    attempts: impl IntoIterator<Item = (&'a Attempt, u64)>,
+    max_plausible_secs: f64,
+) -> Implausibles {
+    let mut count = 0usize;
+    let out: Vec<ImplausibleAttempt> = attempts
+        .into_iter()
+        .filter_map(|(a, n)| {
             let l = a.fitted_latency()?;
             let reason = l.plausibility(max_plausible_secs).err()?;
-            Some(ImplausibleAttempt {
+            count += n as usize;
+            (!a.instance.is_empty()).then(|| ImplausibleAttempt {
                 instance: a.instance.to_string(),
                 attempt: a.attempt,
                 class: a.class.to_string(),
@@ -155,12 +200,14 @@ pub(crate) fn implausible(attempts: &[Attempt], max_plausible_secs: f64) -> Impl
             })
         })
         .collect();
-    out.sort_by(|a, b| (&a.instance, a.attempt).cmp(&(&b.instance, b.attempt)));
-    Implausibles {
-        count: out.len(),
+    let mut found = Implausibles {
+        count,
         max_plausible_secs,
         attempts: out,
-    }
+        attempts_more: 0,
+    };
+    found.cap();
+    found
 }
 
 /// One provisioning attempt: a `launched` event to registered, flipped or given up, across the

@@ -26,9 +26,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use assemble::{assemble_noting, Classes};
-pub(crate) use attempt::{attempts, implausible, nothing_to_fit, Attempt, Implausibles};
+pub(crate) use attempt::{
+    attempts, implausible_counted, is_zero, nothing_to_fit, Attempt, Implausibles, LISTED_MAX,
+};
 pub(crate) use fragment::SourceBoots;
-pub(crate) use observed::{disagreements, ObservedTimeout};
+pub(crate) use observed::{disagreements, disagreements_counted, ObservedTimeout};
 
 /// A shared name: instance ids, classes, templates, phase names.
 pub(crate) type Name = Arc<str>;

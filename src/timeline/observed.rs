@@ -96,16 +96,26 @@ type Key = (String, Option<String>, u64);
 /// The classes (and templates with their own override) whose declared timeout the platform's
 /// events contradict, in class order; empty when every stated timeout and every flip agrees.
 pub(crate) fn disagreements(attempts: &[Attempt], config: &Config) -> Vec<ObservedTimeout> {
+    let counted: Vec<(&Attempt, u64)> = attempts.iter().map(|a| (a, 1)).collect();
+    disagreements_counted(&counted, config)
+}
+
+/// [`disagreements`] of attempts each standing for `count` equal ones (what this reads of an
+/// attempt — class, template, timeouts, zero, flip — is what a summary's group shares).
+pub(crate) fn disagreements_counted(
+    attempts: &[(&Attempt, u64)],
+    config: &Config,
+) -> Vec<ObservedTimeout> {
     let period = config.platform.sweep_period_secs;
-    let mut groups: BTreeMap<Key, Vec<&Attempt>> = BTreeMap::new();
-    for a in attempts {
+    let mut groups: BTreeMap<Key, Vec<(&Attempt, u64)>> = BTreeMap::new();
+    for &(a, n) in attempts {
         let template = a
             .template
             .as_deref()
             .filter(|t| config.template(t).is_some())
             .map(String::from);
         let key = (a.class.to_string(), template, a.timeout_secs.to_bits());
-        groups.entry(key).or_default().push(a);
+        groups.entry(key).or_default().push((a, n));
     }
     groups
         .into_iter()
@@ -125,30 +135,33 @@ fn observe(
     class: String,
     template: Option<String>,
     declared: f64,
-    group: &[&Attempt],
+    group: &[(&Attempt, u64)],
     period: f64,
 ) -> Option<ObservedTimeout> {
     let mut stated: Vec<Stated> = Vec::new();
-    for secs in group.iter().filter_map(|a| a.stated_timeout_secs) {
+    for (secs, n) in group
+        .iter()
+        .filter_map(|(a, n)| Some((a.stated_timeout_secs?, *n as usize)))
+    {
         match stated.iter_mut().find(|s| same(s.secs, secs)) {
-            Some(s) => s.attempts += 1,
-            None => stated.push(Stated { secs, attempts: 1 }),
+            Some(s) => s.attempts += n,
+            None => stated.push(Stated { secs, attempts: n }),
         }
     }
     stated.sort_by(|a, b| b.attempts.cmp(&a.attempts).then(a.secs.total_cmp(&b.secs)));
-    let flips: Vec<(f64, FlipAgainst)> = group
+    let flips: Vec<(f64, FlipAgainst, usize)> = group
         .iter()
-        .filter(|a| a.zero == Zero::Launch)
-        .filter_map(|a| a.flip_secs)
-        .map(|age| (age, flip_against(age, declared, period)))
-        .filter(|(_, against)| *against != FlipAgainst::Agrees)
+        .filter(|(a, _)| a.zero == Zero::Launch)
+        .filter_map(|(a, n)| Some((a.flip_secs?, *n as usize)))
+        .map(|(age, n)| (age, flip_against(age, declared, period), n))
+        .filter(|(_, against, _)| *against != FlipAgainst::Agrees)
         .collect();
     let stated_differs = stated.iter().any(|s| !same(s.secs, declared));
     if !stated_differs && flips.is_empty() {
         return None;
     }
     let ages = || flips.iter().map(|f| f.0);
-    let count = |side: FlipAgainst| flips.iter().filter(|f| f.1 == side).count();
+    let count = |side: FlipAgainst| flips.iter().filter(|f| f.1 == side).map(|f| f.2).sum();
     Some(ObservedTimeout {
         class,
         template,
@@ -163,8 +176,9 @@ fn observe(
             .map(|(lo, hi)| [lo, hi]),
         judged_at_declared: group
             .iter()
-            .filter(|a| a.stated_timeout_secs.is_none() && a.failed_timeout_secs.is_some())
-            .count(),
+            .filter(|(a, _)| a.stated_timeout_secs.is_none() && a.failed_timeout_secs.is_some())
+            .map(|(_, n)| *n as usize)
+            .sum(),
         stated,
         sweep_period_secs: period,
     })
