@@ -297,7 +297,7 @@ fn recommend_group_keeping(
     if fitted.is_empty() {
         return (Err(RecommendError::NoRecords), None);
     }
-    let readings = match Readings::new(&fitted, policy) {
+    let readings = match Readings::new(&fitted, policy, options.assume) {
         Ok(readings) => readings,
         Err(e) => return (Err(e), None),
     };

@@ -30,7 +30,11 @@ pub(super) struct Readings {
 }
 
 impl Readings {
-    pub(super) fn new(fitted: &[&Attempt], policy: &Policy) -> Result<Self, RecommendError> {
+    pub(super) fn new(
+        fitted: &[&Attempt],
+        policy: &Policy,
+        assume: Assume,
+    ) -> Result<Self, RecommendError> {
         let all: Vec<(Record, u64)> = fitted.iter().filter_map(|a| a.counted_record()).collect();
         let kept: Vec<(Record, u64)> = fitted
             .iter()
@@ -39,12 +43,13 @@ impl Readings {
             .collect();
         let n = |v: &[(Record, u64)]| v.iter().map(|r| r.1).sum::<u64>();
         let dropped = n(&kept) < n(&all);
-        // The two record sets are fitted in parallel. The killed-stuck reading never uses the
-        // cure model (its rule is `without_cure`, and the cure reading is the killed-slow
-        // records'), so it is not fitted there.
+        // The two record sets are fitted in parallel. The killed-stuck reading's rule never
+        // uses the cure model (it is `without_cure`, and the cure reading is the killed-slow
+        // records'), so it is fitted there only when that evidence is the one kept for the
+        // report (`into_chosen` under `--assume killed-stuck`), which lists every family.
         let stuck_families: Vec<Family> = Family::ALL
             .into_iter()
-            .filter(|&f| without_cure(f))
+            .filter(|&f| assume == Assume::KilledStuck || without_cure(f))
             .collect();
         let (killed_slow, killed_stuck) = rayon::join(
             || Evidence::new(all, &Family::ALL, policy),
