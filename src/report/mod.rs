@@ -312,13 +312,14 @@ pub(crate) fn charted_class(named: Option<&str>, classes: &BTreeMap<String, Boot
         .map_or_else(|| config::DEFAULT_CLASS.to_string(), |(c, _)| c.to_string())
 }
 
-/// What a report is built from, whether boots were read or summaries merged: every attempt,
+/// What a report is built from, whether boots were read or summaries merged: every attempt
+/// with how many it stands for (one each from boots; a summary's distinct values counted),
 /// each class's boots' counts, the boots it draws or names ([`crate::summary::boots::drawn`])
 /// and the boots kept whole.
 #[derive(Debug, Default)]
 pub(crate) struct Source {
-    /// Every attempt, all classes.
-    pub(crate) attempts: Vec<crate::timeline::Attempt>,
+    /// Every attempt, all classes, each with how many equal ones it stands for.
+    pub(crate) attempts: Vec<(crate::timeline::Attempt, u64)>,
     /// Instances read.
     pub(crate) instances: usize,
     /// Each class's boots' counts.
@@ -339,7 +340,9 @@ impl Source {
         }
         let keep = crate::summary::boots::drawn(boots.iter(), max_plausible_secs);
         Self {
-            attempts: crate::timeline::attempts(boots),
+            attempts: (crate::timeline::attempts(boots).into_iter())
+                .map(|a| (a, 1))
+                .collect(),
             instances: instances(boots),
             classes,
             drawn: (boots.iter())
@@ -368,7 +371,7 @@ fn instances(boots: &[LeanBoot]) -> usize {
 /// A class's part of a [`Source`].
 struct ClassData<'a> {
     counts: &'a BootCounts,
-    attempts: Vec<crate::timeline::Attempt>,
+    attempts: Vec<(crate::timeline::Attempt, u64)>,
     drawn: Vec<LeanBoot>,
 }
 
@@ -379,7 +382,10 @@ pub(crate) fn build(
     inputs: Inputs,
     opts: &Options,
 ) -> Result<Report, ReportError> {
-    let sample = crate::recommend::Sample::from_timeline(&source.attempts, config);
+    let counted: Vec<(&crate::timeline::Attempt, u64)> =
+        source.attempts.iter().map(|(a, n)| (a, *n)).collect();
+    let sample = crate::recommend::Sample::from_counted(&counted, config);
+    drop(counted);
     let recommendation = sample.recommend(config, &crate::recommend::Options::default());
     let fleet = fleet_counts(&source);
     let (notable_boots, notable_unlisted) = notable(&source.drawn, &source.classes);
@@ -398,7 +404,7 @@ pub(crate) fn build(
         let data = ClassData {
             counts,
             attempts: (source.attempts.iter())
-                .filter(|a| of(&a.class))
+                .filter(|(a, _)| of(&a.class))
                 .cloned()
                 .collect(),
             drawn: (source.drawn.iter())
