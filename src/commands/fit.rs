@@ -16,9 +16,9 @@ use crate::report::fit::{ClassFit, FitReport};
 use crate::stats::summary::{analyse, FitSummary, Options, Progress, MAX_BOOTSTRAP};
 use crate::stats::Record;
 use crate::summary::boots::BootCounts;
-use crate::summary::{BootKey, Summary};
+use crate::summary::{BootKey, Counted, Summary};
 use crate::timeline::lean::{Keep, LeanBoot};
-use crate::timeline::{attempts, nothing_to_fit, Attempt};
+use crate::timeline::{attempts, nothing_to_fit};
 
 use super::read::{read_fleet, Found};
 use super::settings::{self, PolicyFlags};
@@ -37,7 +37,7 @@ enum Source {
 struct ClassData {
     class: String,
     /// Its attempts, each with how many it stands for (one each from boots).
-    attempts: Vec<(Attempt, u64)>,
+    attempts: Vec<Counted>,
     /// Its boots by outcome.
     boots: BTreeMap<String, usize>,
     /// The phase statistics of its boots.
@@ -60,7 +60,7 @@ impl ClassData {
     }
 
     /// One rule for boots read and a summary's counts.
-    fn of_counts(class: String, attempts: Vec<(Attempt, u64)>, counts: &BootCounts) -> Self {
+    fn of_counts(class: String, attempts: Vec<Counted>, counts: &BootCounts) -> Self {
         Self {
             attempts,
             boots: (counts.outcomes.iter())

@@ -89,7 +89,7 @@ pub(crate) fn from_boots(name: String, boots: &[LeanBoot], config: &Config) -> (
 /// distinct values counted), and their boots' counts: one rule for both.
 pub(crate) fn from_counts(
     name: String,
-    attempts: &[(crate::timeline::Attempt, u64)],
+    attempts: &[crate::summary::Counted],
     counts: &BootCounts,
     config: &Config,
 ) -> (Cohort, Sample) {
@@ -159,7 +159,7 @@ pub(crate) fn split_summary(
     class: &str,
     key: Option<&Key>,
     name: &str,
-) -> Result<Vec<(String, Vec<(crate::timeline::Attempt, u64)>, BootCounts)>, SplitError> {
+) -> Result<Vec<(String, Vec<crate::summary::Counted>, BootCounts)>, SplitError> {
     let kept = summary.group_by();
     let value = |k: &BootKey| match key {
         Some(key) => key.of_summary(k, kept),

@@ -10,8 +10,9 @@ use crate::stats::phase::{
 };
 use crate::stats::summary::FitSummary;
 use crate::stats::Record;
+use crate::summary::Counted;
 use crate::timeline::lean::{LeanBoot, LeanPhases};
-use crate::timeline::{Attempt, Outcome};
+use crate::timeline::Outcome;
 
 /// The latency records of attempts as the statistics see them, one per provisioning attempt
 /// however many boots it took: exact for registered and false-failed attempts, censored for
@@ -19,7 +20,7 @@ use crate::timeline::{Attempt, Outcome};
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
 /// [`crate::timeline::implausible`]). Each attempt stands for its count (a summary's rows; one
 /// for an attempt read from boots): its record is repeated that many times, in order.
-pub(crate) fn records_of(attempts: &[(Attempt, u64)], max_plausible_secs: f64) -> Vec<Record> {
+pub(crate) fn records_of(attempts: &[Counted], max_plausible_secs: f64) -> Vec<Record> {
     attempts
         .iter()
         .filter_map(|(a, n)| Some((a.record(max_plausible_secs)?, *n)))
@@ -49,7 +50,7 @@ pub(crate) fn survival_times(requested: &[f64], current_timeout_secs: f64) -> Ve
 }
 
 /// Attempts by outcome name (only outcomes that occur), each standing for its count.
-pub(crate) fn counts_of(attempts: &[(Attempt, u64)]) -> BTreeMap<String, usize> {
+pub(crate) fn counts_of(attempts: &[Counted]) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for (a, n) in attempts {
         *counts.entry(a.outcome.as_str().to_string()).or_default() += *n as usize;

@@ -319,7 +319,7 @@ pub(crate) fn charted_class(named: Option<&str>, classes: &BTreeMap<String, Boot
 #[derive(Debug, Default)]
 pub(crate) struct Source {
     /// Every attempt, all classes, each with how many equal ones it stands for.
-    pub(crate) attempts: Vec<(crate::timeline::Attempt, u64)>,
+    pub(crate) attempts: Vec<crate::summary::Counted>,
     /// Instances read.
     pub(crate) instances: usize,
     /// Each class's boots' counts.
@@ -371,7 +371,7 @@ fn instances(boots: &[LeanBoot]) -> usize {
 /// A class's part of a [`Source`].
 struct ClassData<'a> {
     counts: &'a BootCounts,
-    attempts: Vec<(crate::timeline::Attempt, u64)>,
+    attempts: Vec<crate::summary::Counted>,
     drawn: Vec<LeanBoot>,
 }
 

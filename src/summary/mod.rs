@@ -32,6 +32,10 @@ pub(crate) use codec::is_summary;
 use rows::{Counts, Group, Listed};
 use sketch::Sketch;
 
+/// An attempt with how many equal ones it stands for: one for an attempt read from boots, a
+/// distinct value's count for a summary's rows ([`rows::Group::attempts`]).
+pub(crate) type Counted = (Attempt, u64);
+
 /// The summary format's version: a summary of another is refused.
 pub(crate) const SCHEMA_VERSION: u32 = 2;
 
@@ -312,7 +316,7 @@ impl Summary {
     /// ([`Group::attempts`]: one per named attempt and one counting the rest of each
     /// latency), ordered by row: what `fit` and the report read. Its length follows the
     /// distinct values and the named attempts, not the attempts counted.
-    pub(crate) fn attempts(&self, class: Option<&str>) -> Vec<(Attempt, u64)> {
+    pub(crate) fn attempts(&self, class: Option<&str>) -> Vec<Counted> {
         let mut names = Interner::default();
         let mut out = Vec::new();
         for (group, counts) in
@@ -344,9 +348,9 @@ impl Summary {
         &self,
         class: &str,
         cohort: impl Fn(&BootKey) -> Result<Option<String>, E>,
-    ) -> Result<BTreeMap<Option<String>, Vec<(Attempt, u64)>>, E> {
+    ) -> Result<BTreeMap<Option<String>, Vec<Counted>>, E> {
         let mut names = Interner::default();
-        let mut out: BTreeMap<Option<String>, Vec<(Attempt, u64)>> = BTreeMap::new();
+        let mut out: BTreeMap<Option<String>, Vec<Counted>> = BTreeMap::new();
         for (group, counts) in self.attempts.values().filter(|(g, _)| g.class == class) {
             let key = (
                 group.class.clone(),
