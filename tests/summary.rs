@@ -611,7 +611,7 @@ fn a_summary_of_many_boots_keeps_its_boots_part_bounded() {
 }
 
 /// `fit`, `compare --group-by template` and `report` from the fixture fleet's summary (with its
-/// boots) merged as 2,000 renamed copies — 2,286,000 boots, 2,260,000 attempts counted, none
+/// boots) merged as 2,000 renamed copies — 2,286,000 boots, 2,280,000 attempts counted, none
 /// generated: the copies share every latency — give what the counts imply. Counts are the
 /// one copy's times 2,000; shares, Kaplan–Meier's survival and quantiles and the type 1
 /// quantiles (a value's share of the records is the same) are the same numbers.
