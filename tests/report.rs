@@ -186,7 +186,7 @@ fn the_report_recommendation_is_recommends() {
 }
 
 #[test]
-fn the_report_numbers_are_fits_numbers() {
+fn the_report_numbers_are_the_recommendations_fit() {
     let r = typed(fresh());
     assert_eq!(
         r.classes
@@ -195,35 +195,59 @@ fn the_report_numbers_are_fits_numbers() {
             .collect::<Vec<_>>(),
         ["default", "hermes"]
     );
-    for c in &r.classes {
-        let mut fit = fit_json(&c.class);
-        let obj = fit.as_object_mut().unwrap();
-        assert_eq!(obj.remove("class").unwrap(), Value::from(c.class.clone()));
+    let json = report_json(fresh());
+    for (c, g) in r
+        .classes
+        .iter()
+        .zip(json["recommendation"]["classes"].as_array().unwrap())
+    {
+        // Each class's distribution is the recommendation's record set and models: one
+        // number per quantity.
+        assert_eq!(g["class"], Value::from(c.class.clone()));
+        let fit = c.fit.as_ref().unwrap();
+        assert_eq!(Value::from(fit.n), g["n"], "class {}", c.class);
+        assert_eq!(Value::from(fit.n_censored), g["n_censored"]);
+        let plausible = g["plausible_models"].as_array().unwrap();
+        assert!(!plausible.is_empty());
+        for m in plausible {
+            let family = m["family"].as_str().unwrap();
+            let ours = fit.models.iter().find(|f| f.score.family.name() == family);
+            let ucb = ours.and_then(|f| f.quantiles["p99.9"].ucb);
+            assert_eq!(ucb.map(Value::from), Some(m["ucb_s"].clone()), "{family}");
+        }
         assert_eq!(
-            obj.remove("boots").unwrap(),
-            serde_json::to_value(&c.boots).unwrap()
-        );
-        assert_eq!(
-            obj.remove("attempts").unwrap(),
-            serde_json::to_value(&c.attempts).unwrap()
-        );
-        assert_eq!(
-            obj.remove("phases").unwrap(),
-            serde_json::to_value(&c.phases.quantiles).unwrap()
-        );
-        assert_eq!(
-            obj.remove("tail_blame").unwrap(),
-            serde_json::to_value(&c.phases.tail_blame).unwrap()
-        );
-        assert_eq!(
-            fit,
-            serde_json::to_value(c.fit.as_ref().unwrap()).unwrap(),
-            "class {}",
-            c.class
+            fit.models[0].quantiles["p99.9"].ucb.map(Value::from),
+            Some(g["bound_s"].clone())
         );
     }
-    // The distribution section states the fit's bound, and says in one line why the
-    // recommendation's differs (the gpu-large boots have their own override).
+    // hermes has no template with its own timeout: its records are `fit --class hermes`'s,
+    // and so is every number of its distribution.
+    let hermes = &r.classes[1];
+    let mut fit = fit_json("hermes");
+    let obj = fit.as_object_mut().unwrap();
+    assert_eq!(obj.remove("class").unwrap(), Value::from("hermes"));
+    assert_eq!(
+        obj.remove("boots").unwrap(),
+        serde_json::to_value(&hermes.boots).unwrap()
+    );
+    assert_eq!(
+        obj.remove("attempts").unwrap(),
+        serde_json::to_value(&hermes.attempts).unwrap()
+    );
+    assert_eq!(
+        obj.remove("phases").unwrap(),
+        serde_json::to_value(&hermes.phases.quantiles).unwrap()
+    );
+    assert_eq!(
+        obj.remove("tail_blame").unwrap(),
+        serde_json::to_value(&hermes.phases.tail_blame).unwrap()
+    );
+    assert_eq!(
+        fit,
+        serde_json::to_value(hermes.fit.as_ref().unwrap()).unwrap()
+    );
+    // default's recommendation leaves out gpu-large, which has its own timeout: the
+    // distribution section says so, and states the recommendation's bound.
     let md = std::fs::read_to_string(fresh().join("report.md")).unwrap();
     let default = &r.classes[0];
     let best = &default.fit.as_ref().unwrap().models[0];
@@ -235,15 +259,17 @@ fn the_report_numbers_are_fits_numbers() {
         )),
         "{md}"
     );
-    let json = report_json(fresh());
-    let g = &json["recommendation"]["classes"][0];
+    let gpu = &json["recommendation"]["templates"][0];
     assert!(
         md.contains(&format!(
-            "the recommendation fits the class's {} without them, so its p99.9 bound is {:.1} s",
-            g["n"],
-            g["bound_s"].as_f64().unwrap()
+            "the records of templates with their own timeout (`gpu-large` ({})) are left out",
+            gpu["n"]
         )),
         "{md}"
+    );
+    assert_eq!(
+        default.fit.as_ref().unwrap().n + gpu["n"].as_u64().unwrap() as usize,
+        fit_json("default")["n"].as_u64().unwrap() as usize
     );
 }
 
@@ -1241,5 +1267,36 @@ fn a_class_whose_tail_reaches_its_stuck_threshold_says_so_first_and_names_a_way_
     for kind in ["distribution", "survival"] {
         let svg = std::fs::read_to_string(out.join(format!("{kind}.svg"))).unwrap();
         assert!(svg.contains("recommended 720 s"), "{kind}");
+    }
+}
+
+#[test]
+fn a_class_whose_records_are_all_of_a_template_with_its_own_timeout_is_still_fitted_and_drawn() {
+    // One instance of template gpu-large, which has its own timeout: class default's own group
+    // has no record, so the report fits the class's records itself.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gpu");
+    let run = bootline()
+        .args(["report", "--config", "fixtures/bootline.toml"])
+        .args(["--instance", "i-07c7a84c3b699778f", "fixtures/fleet"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(run.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let r = typed(&out);
+    let default = &r.classes[0];
+    assert_eq!(default.class, "default");
+    assert_eq!(default.fit.as_ref().map(|f| f.n), Some(1));
+    let json = report_json(&out);
+    assert_eq!(json["classes"][0]["templates"]["gpu-large"], 1);
+    assert_eq!(json["recommendation"]["skipped"][0]["class"], "default");
+    assert!(json["recommendation"]["skipped"][0]["template"].is_null());
+    for chart in ["distribution.svg", "survival.svg"] {
+        assert!(out.join(chart).is_file(), "{chart}");
     }
 }

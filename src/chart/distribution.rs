@@ -220,10 +220,7 @@ fn legend_entries(f: &Figures) -> Vec<(String, Swatch)> {
     ));
     if !d.censored_secs.is_empty() {
         entries.push((
-            format!(
-                "× censored: cut off before registering ({})",
-                d.censored_secs.len()
-            ),
+            format!("× censored: cut off before registering ({})", d.n_censored),
             Swatch::Fill(CENSORED.into()),
         ));
     }
@@ -231,7 +228,7 @@ fn legend_entries(f: &Figures) -> Vec<(String, Swatch)> {
         entries.push((
             format!(
                 "▲ stuck ({}), at the last sighting or the axis's end",
-                d.stuck_secs.len()
+                d.n_stuck
             ),
             Swatch::Fill(STUCK.into()),
         ));

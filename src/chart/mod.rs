@@ -476,15 +476,12 @@ mod tests {
         let d = &report.figures.distribution;
         assert!(!d.censored_secs.is_empty() && !d.stuck_secs.is_empty());
         let texts = labels(&render(Kind::Distribution, &report).unwrap());
-        let censored = format!(
-            "× censored: cut off before registering ({})",
-            d.censored_secs.len()
-        );
+        let censored = format!("× censored: cut off before registering ({})", d.n_censored);
         assert!(texts.contains(&censored), "{texts:?}");
         assert!(
             texts
                 .iter()
-                .any(|s| s.starts_with(&format!("▲ stuck ({})", d.stuck_secs.len()))),
+                .any(|s| s.starts_with(&format!("▲ stuck ({})", d.n_stuck))),
             "{texts:?}"
         );
         assert!(texts.iter().any(|s| s.ends_with("bin (log)")), "{texts:?}");

@@ -114,7 +114,7 @@ fn legend_entries(s: &Survival) -> Vec<(String, Swatch)> {
             entries.push((
                 format!(
                     "failed by the sweep, registered later ({})",
-                    t.false_failed.len()
+                    t.n_false_failed
                 ),
                 Swatch::Fill(FAILED.into()),
             ));

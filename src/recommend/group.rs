@@ -4,7 +4,7 @@
 //! [`super::readings`], cohorts and the ways out of an overlap in [`super::cohorts`], the
 //! warnings in [`super::warnings`], the CI gate in [`super::gate`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use super::checks::Proposal;
 use super::checks::{guards, lockstep, GuardCheck, GuardVerdict, LockstepCheck, LockstepVerdict};
 use super::cohorts::{cohorts, suggestion};
 use super::readings::{assumptions, without_cure, Readings};
-use super::rule::{false_fail, raw_timeout, round_to_grid};
+use super::rule::{false_fail, raw_timeout, round_to_grid, Evidence};
 use super::sensitivity::sensitivity;
 use super::warnings::warnings;
 use super::{
@@ -137,8 +137,13 @@ pub(super) struct GroupSpec<'a> {
     pub(super) attempts: Vec<&'a Attempt>,
 }
 
-/// A group and its recommendation or why it has none.
-type Outcome<'a> = (GroupSpec<'a>, Result<Recommendation, RecommendError>);
+/// A group, its recommendation or why it has none, and the evidence it was made from (when
+/// kept, and when its records could be read as evidence at all).
+type Outcome<'a> = (
+    GroupSpec<'a>,
+    Result<Recommendation, RecommendError>,
+    Option<Evidence>,
+);
 
 /// Splits attempts into class groups (a template with its own override is not part of its
 /// class's group) and template groups.
@@ -192,26 +197,46 @@ fn groups<'a>(
     (classes, templates)
 }
 
+/// The evidence each class's recommendation was made from, by class: its records, their
+/// Kaplan–Meier and every family fitted to them (the report summarises and draws it, so no
+/// class is fitted twice).
+pub(crate) type Evidences = BTreeMap<String, Evidence>;
+
 /// The whole recommendation: every group, then the lockstep and guard checks.
-pub(crate) fn recommend<'a>(
-    attempts: &'a [Attempt],
+pub(crate) fn recommend(
+    attempts: &[Attempt],
     config: &Config,
     options: &Options,
 ) -> Recommendations {
+    recommend_keeping(attempts, config, options, false).0
+}
+
+/// [`recommend`], with each class's evidence when `keep` (none otherwise: a recommendation
+/// alone drops each group's records and fits as soon as it is made).
+pub(crate) fn recommend_keeping<'a>(
+    attempts: &'a [Attempt],
+    config: &Config,
+    options: &Options,
+    keep: bool,
+) -> (Recommendations, Evidences) {
     let (class_specs, template_specs) = groups(attempts, config, options.class.as_deref());
-    let run = |specs: Vec<GroupSpec<'a>>| -> Vec<Outcome<'a>> {
+    let run = |specs: Vec<GroupSpec<'a>>, keep: bool| -> Vec<Outcome<'a>> {
         specs
             .into_par_iter()
             .map(|s| {
-                let r = recommend_group(&s, &config.policy, options, true);
-                (s, r)
+                let (r, ev) = recommend_group_keeping(&s, &config.policy, options, true);
+                (s, r, ev.filter(|_| keep))
             })
             .collect()
     };
     let mut skipped = Vec::new();
+    let mut evidences = Evidences::new();
     let mut split = |results: Vec<Outcome<'a>>| {
         let mut ok = Vec::new();
-        for (s, r) in results {
+        for (s, r, ev) in results {
+            if let Some(ev) = ev {
+                evidences.insert(s.class.clone(), ev);
+            }
             match r {
                 Ok(r) => ok.push(r),
                 Err(e) => skipped.push(Skipped {
@@ -223,8 +248,8 @@ pub(crate) fn recommend<'a>(
         }
         ok
     };
-    let classes = split(run(class_specs));
-    let templates = split(run(template_specs));
+    let classes = split(run(class_specs, keep));
+    let templates = split(run(template_specs, false));
     let mut out = Recommendations {
         schema_version: SCHEMA_VERSION,
         policy: config.policy,
@@ -241,7 +266,7 @@ pub(crate) fn recommend<'a>(
     let proposal = out.proposal(config);
     out.lockstep = lockstep(config, &proposal);
     out.guards = guards(config, &proposal);
-    out
+    (out, evidences)
 }
 
 /// The recommendation of one group. `extras` adds cohorts and candidates (not for cohorts
@@ -252,7 +277,17 @@ pub(super) fn recommend_group(
     options: &Options,
     extras: bool,
 ) -> Result<Recommendation, RecommendError> {
-    let q = 1.0 - policy.target_false_fail_rate;
+    recommend_group_keeping(spec, policy, options, extras).0
+}
+
+/// [`recommend_group`], with the evidence of the reading it used (or would have used: the
+/// evidence is kept when the rule finds no bound in it too).
+fn recommend_group_keeping(
+    spec: &GroupSpec<'_>,
+    policy: &Policy,
+    options: &Options,
+    extras: bool,
+) -> (Result<Recommendation, RecommendError>, Option<Evidence>) {
     let fitted: Vec<&Attempt> = spec
         .attempts
         .iter()
@@ -260,18 +295,34 @@ pub(super) fn recommend_group(
         .filter(|a| a.record().is_some())
         .collect();
     if fitted.is_empty() {
-        return Err(RecommendError::NoRecords);
+        return (Err(RecommendError::NoRecords), None);
     }
-    let readings = Readings::new(&fitted, policy)?;
+    let readings = match Readings::new(&fitted, policy) {
+        Ok(readings) => readings,
+        Err(e) => return (Err(e), None),
+    };
+    let rec = decide(spec, &fitted, &readings, (policy, options), extras);
+    (rec, Some(readings.into_chosen(options.assume)))
+}
+
+/// The recommendation of a group from the evidence of its fitted attempts.
+fn decide(
+    spec: &GroupSpec<'_>,
+    fitted: &[&Attempt],
+    readings: &Readings,
+    (policy, options): (&Policy, &Options),
+    extras: bool,
+) -> Result<Recommendation, RecommendError> {
+    let q = 1.0 - policy.target_false_fail_rate;
     let (main_ev, main, reading) = readings.choose(options.assume, q)?;
     let raw = raw_timeout(main.bound, policy);
     let recommended = round_to_grid(raw, policy);
     let of_fitted = |f: fn(&Attempt) -> bool| total(fitted.iter().filter(|a| f(a)));
     let n_exact = of_fitted(|a| matches!(a.latency, Latency::Exact(_)));
     let verdict = verdict(n_exact, recommended, spec.stuck, policy);
-    let (killed_registered, killed_registered_more) = killed_registered(&fitted);
-    let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), &fitted, policy.confidence);
-    let assumptions = assumptions(&readings, reading, policy);
+    let (killed_registered, killed_registered_more) = killed_registered(fitted);
+    let rates = |t: f64| false_fail(t, main_ev, main.best.as_ref(), fitted, policy.confidence);
+    let assumptions = assumptions(readings, reading, policy);
     // Cohorts themselves get no extras: a cohort's suggestion would split it again.
     let (cohorts, candidates, suggestion) = if extras {
         self::extras(spec, (policy, options), (recommended, verdict), &rates)
@@ -316,7 +367,7 @@ pub(super) fn recommend_group(
         candidates,
         warnings: Vec::new(),
     };
-    rec.warnings = warnings(&rec, spec, main_ev, &main, &fitted, policy);
+    rec.warnings = warnings(&rec, spec, main_ev, &main, fitted, policy);
     Ok(rec)
 }
 

@@ -60,6 +60,15 @@ impl Readings {
         })
     }
 
+    /// The evidence [`Readings::choose`] reads under `assume`, kept whole: the report
+    /// summarises and draws it instead of fitting the records again.
+    pub(super) fn into_chosen(self, assume: Assume) -> Evidence {
+        match (assume, self.killed_stuck) {
+            (Assume::KilledStuck, Some(ev)) => ev,
+            _ => self.killed_slow,
+        }
+    }
+
     /// The evidence, bound and reading the recommendation uses: `auto` applies the rule over
     /// every family, so the cure model is the answer when it wins BIC.
     pub(super) fn choose(

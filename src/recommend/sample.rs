@@ -92,7 +92,22 @@ impl Sample {
     /// The recommendation, with the implausible attempts and the contradicted timeouts laid on
     /// it.
     pub(crate) fn recommend(&self, config: &Config, options: &Options) -> Recommendations {
-        let mut recs = group::recommend(&self.attempts, config, options);
+        self.laid_on(group::recommend(&self.attempts, config, options))
+    }
+
+    /// [`Sample::recommend`], with the evidence each class's recommendation was made from (the
+    /// report summarises and draws it instead of fitting the class again).
+    pub(crate) fn recommend_keeping(
+        &self,
+        config: &Config,
+        options: &Options,
+    ) -> (Recommendations, group::Evidences) {
+        let (recs, evidences) = group::recommend_keeping(&self.attempts, config, options, true);
+        (self.laid_on(recs), evidences)
+    }
+
+    /// The recommendation with the implausible attempts and the contradicted timeouts laid on it.
+    fn laid_on(&self, mut recs: Recommendations) -> Recommendations {
         recs.implausible = self.implausible.clone();
         recs.attach_observed(&self.observed);
         recs

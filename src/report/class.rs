@@ -192,7 +192,9 @@ pub struct ClassReport {
     pub(crate) templates: BTreeMap<String, usize>,
     /// Latency records counted from the kernel's start because the launch is unknown.
     pub(crate) from_kernel_start: usize,
-    /// The fitted distribution of all the class's records (what `bootline fit --class` reports).
+    /// The fitted distribution of the records the class's recommendation was made from: its
+    /// Kaplan–Meier and fitted families, summarised as `bootline fit` summarises records (the
+    /// boots of templates with their own timeout are not among them).
     pub fit: Option<FitSummary>,
     /// Why there is no fit.
     #[serde(default, skip_serializing_if = "Option::is_none")]

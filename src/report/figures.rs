@@ -14,6 +14,8 @@ use crate::timeline::{Boot, Outcome};
 
 /// Points on the grid of sampled curves.
 const GRID_POINTS: usize = 240;
+/// Most bins of the latency histogram (wider bins past it, whatever the fleet's size).
+pub(crate) const MAX_BINS: usize = 300;
 /// Fitted models drawn (best BIC first).
 const MODELS_DRAWN: usize = 3;
 /// Healthy boots drawn in the waterfall: the slowest ones (the rest are counted).
@@ -85,12 +87,16 @@ pub struct Distribution {
     pub(crate) densities: Vec<Curve>,
     /// The region past the current timeout, under the best model.
     pub false_fail: Option<FalseFail>,
-    /// Censored records' times (killed by the sweep, or still booting when the logs end).
+    /// Censored records' times (killed by the sweep, or still booting when the logs end), one
+    /// per column of the chart's axis ([`super::thin`]); `n_censored` counts them all.
     #[serde(default)]
     pub(crate) censored_secs: Vec<f64>,
-    /// Stuck boots' last observed moments.
+    /// Stuck boots' last observed moments, one per column of the chart's axis.
     #[serde(default)]
     pub(crate) stuck_secs: Vec<f64>,
+    /// Stuck boots, all of them.
+    #[serde(default)]
+    pub(crate) n_stuck: usize,
 }
 
 /// The false-fail region: healthy boots the current timeout fails, under the best model.
@@ -148,10 +154,18 @@ pub(crate) struct Tail {
     pub(crate) target: f64,
     /// Fitted survival curves over the tail, best BIC first.
     pub(crate) models: Vec<Curve>,
-    /// Censored records' times in the tail (Kaplan–Meier's ticks).
+    /// Censored records' times in the tail (Kaplan–Meier's ticks), one per column of the
+    /// tail's axis ([`super::thin`]).
     pub(crate) censored: Vec<f64>,
-    /// Latencies of the boots the sweep failed that registered later.
+    /// Censored records in the tail, all of them.
+    #[serde(default)]
+    pub(crate) n_censored: usize,
+    /// Latencies of the boots the sweep failed that registered later, one per column of the
+    /// tail's axis.
     pub(crate) false_failed: Vec<f64>,
+    /// Boots the sweep failed that registered later, in the tail, all of them.
+    #[serde(default)]
+    pub(crate) n_false_failed: usize,
     /// Records still at risk (not registered, not censored) at times along the axis.
     pub(crate) at_risk: Vec<(f64, usize)>,
 }
@@ -306,7 +320,12 @@ pub(crate) fn histogram(exact: &[f64]) -> (f64, Vec<Bin>) {
     } else {
         (hi - lo).max(1.0) / 10.0
     };
-    let width = nice_width(raw);
+    let mut width = nice_width(raw);
+    // Freedman–Diaconis narrows the bins as the fleet grows (n^-1/3): past [`MAX_BINS`] they
+    // are narrower than the chart can draw.
+    while (hi / width).floor() - (lo / width).floor() >= MAX_BINS as f64 {
+        width = nice_width(2.0 * width);
+    }
     let first = (lo / width).floor();
     let n_bins = ((hi / width).floor() - first) as usize + 1;
     let mut bins: Vec<Bin> = (0..n_bins)
@@ -392,17 +411,20 @@ pub(crate) fn distribution(
         false_fail,
         censored_secs: Vec::new(),
         stuck_secs: Vec::new(),
+        n_stuck: 0,
     }
 }
 
-/// Kaplan–Meier steps with band, and fitted survival curves clipped at the axis bottom.
+/// Kaplan–Meier steps with band, thinned to the columns of the whole curve's axis
+/// (`0..x_max`) and of the tail's (`tail`, when drawn), and fitted survival curves clipped at
+/// the axis bottom.
 pub(crate) fn survival(
     km: &KaplanMeier,
     models: &[&FittedModel],
     confidence: f64,
-    x_max: f64,
+    (x_max, tail): (f64, Option<std::ops::Range<f64>>),
 ) -> Survival {
-    let points: Vec<KmPoint> = thinned(&km.steps, x_max)
+    let points: Vec<KmPoint> = thinned(&km.steps, x_max, tail)
         .filter_map(|st| {
             let p = km.survival_point(st.time, confidence).ok()?;
             Some(KmPoint {
@@ -413,9 +435,10 @@ pub(crate) fn survival(
             })
         })
         .collect();
-    let smallest = points
-        .iter()
-        .map(|p| p.s)
+    // Of every step, not only those kept: the last positive Ŝ may share its column with the
+    // step to 0.
+    let smallest = (km.steps.iter())
+        .map(|st| st.surv)
         .filter(|s| *s > 0.0)
         .fold(1.0f64, f64::min);
     // A decade below the smallest positive Ŝ, and at least down to 10⁻³ (the 0.1 % target).
@@ -443,18 +466,33 @@ pub(crate) fn survival(
 /// Columns of the widest plot a step can be told apart in.
 const KM_COLUMNS: f64 = 900.0;
 
-/// Kaplan–Meier steps thinned to what a chart can show: the last step in each of
-/// [`KM_COLUMNS`] columns over `0..x_max` (the lowest Ŝ there), and every step of the far
-/// tail, where steps are few and each is a boot.
+/// Kaplan–Meier steps thinned to what a chart can show: the last step (the lowest Ŝ) in each
+/// of [`KM_COLUMNS`] columns of the whole curve's axis, `0..x_max`, and in each of as many
+/// columns of the tail's axis, `tail`, where the decision is read (with the last step before
+/// it, where the tail's curve starts). A step function drawn
+/// through the last step of each column is the one drawn through them all, so at most twice
+/// [`KM_COLUMNS`] steps are kept, whatever the fleet's size.
 fn thinned(
     steps: &[crate::stats::km::Step],
     x_max: f64,
+    tail: Option<std::ops::Range<f64>>,
 ) -> impl Iterator<Item = &crate::stats::km::Step> {
-    let column = move |t: f64| (t / x_max * KM_COLUMNS).floor();
+    let whole = move |t: f64| (t / x_max * KM_COLUMNS).floor();
+    // Before the tail's axis: its own column, where the tail's curve starts from.
+    let zoomed = move |t: f64| {
+        let r = tail.as_ref().filter(|r| r.end > r.start && t <= r.end)?;
+        Some(
+            ((t - r.start) / (r.end - r.start) * KM_COLUMNS)
+                .floor()
+                .max(-1.0),
+        )
+    };
     steps.iter().enumerate().filter_map(move |(i, st)| {
         let next = steps.get(i + 1);
-        let last_in_column = next.is_none_or(|n| column(n.time) != column(st.time));
-        (last_in_column || st.surv < 0.01).then_some(st)
+        let last_in_whole = next.is_none_or(|n| whole(n.time) != whole(st.time));
+        let last_in_tail =
+            zoomed(st.time).is_some_and(|c| next.is_none_or(|n| zoomed(n.time) != Some(c)));
+        (last_in_whole || last_in_tail).then_some(st)
     })
 }
 
@@ -498,14 +536,17 @@ pub(crate) fn tail(
         .map(|r| r.duration_secs)
         .collect();
     censored.sort_by(f64::total_cmp);
+    let false_failed: Vec<f64> = false_failed.into_iter().filter(in_tail).collect();
     Some(Tail {
         x_lo,
         x_hi,
         y_min,
         target,
         models: curves,
+        n_censored: censored.len(),
         censored,
-        false_failed: false_failed.into_iter().filter(in_tail).collect(),
+        n_false_failed: false_failed.len(),
+        false_failed,
         at_risk: at_risk(records, x_lo, x_hi),
     })
 }
@@ -801,6 +842,17 @@ mod tests {
         // All equal: one bin holding them all.
         let (_, one) = histogram(&[5.0, 5.0, 5.0]);
         assert_eq!(one.iter().map(|b| b.count).collect::<Vec<_>>(), [3]);
+        // A million latencies between 300 s and 310 s and one at 1,000 s: Freedman–Diaconis
+        // would give 0.1 s bins (7,000 of them); the histogram widens them (0.2, 0.5, 1, 2,
+        // 5 s) to stay within what the chart draws.
+        let mut many: Vec<f64> = (0..1_000_000)
+            .map(|i| 300.0 + f64::from(i) * 1e-5)
+            .collect();
+        many.push(1000.0);
+        let (w, bins) = histogram(&many);
+        assert!(bins.len() <= MAX_BINS, "{} bins of {w} s", bins.len());
+        assert_eq!(w, 5.0);
+        assert_eq!(bins.iter().map(|b| b.count).sum::<usize>(), many.len());
     }
 
     fn boot(instance: &str, secs: f64, outcome: Outcome) -> Boot {

@@ -73,17 +73,88 @@ impl InputFile {
     }
 }
 
+/// Most files the report lists ([`Inputs::capped`]): past it the files read whole are
+/// counted, not listed; the counts, the bytes and the digest cover every file.
+pub(crate) const LISTED_FILES: usize = 500;
+
 /// Every input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inputs {
     /// Files in the order they were read (folders sorted), then the paths folder walks passed
-    /// over.
+    /// over; in a report, at most [`LISTED_FILES`] of them.
     pub files: Vec<InputFile>,
+    /// Files by how they were read, listed or not.
+    #[serde(default)]
+    pub(crate) counts: ReadCounts,
+    /// Files left out of `files` (read whole, past [`LISTED_FILES`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) not_listed: usize,
     /// Total bytes of the files counted ([`InputFile::counted`]).
     pub(crate) bytes: u64,
     /// SHA-256 over the counted files' SHA-256 lines (hex, one per line, sorted): it depends
     /// on the contents only, not on the paths, the order they were given in, or copies.
     pub(crate) digest: String,
+}
+
+/// Files by how they were read ([`Read`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ReadCounts {
+    /// Digested whole: the report's boots come from them.
+    pub(crate) whole: usize,
+    /// Copies of an earlier input, read once.
+    pub(crate) copies: usize,
+    /// Passed over by a folder walk.
+    pub(crate) skipped: usize,
+    /// Not read to the end.
+    pub(crate) not_digested: usize,
+}
+
+impl ReadCounts {
+    fn of(files: &[InputFile]) -> Self {
+        let mut c = Self::default();
+        for f in files {
+            *match f.read() {
+                Read::Whole => &mut c.whole,
+                Read::Copy => &mut c.copies,
+                Read::Skipped => &mut c.skipped,
+                Read::NotDigested => &mut c.not_digested,
+            } += 1;
+        }
+        c
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Inputs {
+    /// The inputs as a report lists them: at most [`LISTED_FILES`] files, those not read whole
+    /// first (each says something about the read), then the first files read whole, in their
+    /// order; the rest counted in `not_listed`.
+    pub(crate) fn capped(mut self) -> Self {
+        if self.files.len() <= LISTED_FILES {
+            return self;
+        }
+        let unusual = (self.files.iter())
+            .filter(|f| f.read() != Read::Whole)
+            .count()
+            .min(LISTED_FILES);
+        let (mut whole_room, mut unusual_room) = (LISTED_FILES - unusual, unusual);
+        let before = self.files.len();
+        self.files.retain(|f| {
+            let room = if f.read() == Read::Whole {
+                &mut whole_room
+            } else {
+                &mut unusual_room
+            };
+            let keep = *room > 0;
+            *room = room.saturating_sub(1);
+            keep
+        });
+        self.not_listed += before - self.files.len();
+        self
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -197,6 +268,8 @@ pub(crate) fn of_files(files: Vec<InputFile>) -> Inputs {
     }
     Inputs {
         bytes: files.iter().filter(|f| f.counted()).map(|f| f.bytes).sum(),
+        counts: ReadCounts::of(&files),
+        not_listed: 0,
         files,
         digest: hex(&h.finalize()),
     }
@@ -249,6 +322,49 @@ mod tests {
         assert_eq!(other.files[2].sha256, one.files[0].sha256);
         let changed = of_files(vec![one.files[0].clone()]);
         assert_ne!(one.digest, changed.digest);
+    }
+
+    #[test]
+    fn a_report_lists_the_files_not_read_whole_first_and_counts_the_rest() {
+        let file = |i: usize, sha256: String| InputFile {
+            path: format!("f{i:04}.log"),
+            bytes: 10,
+            sha256,
+            copy_of: None,
+        };
+        let mut files: Vec<InputFile> = (0..LISTED_FILES + 300)
+            .map(|i| file(i, hex(&Sha256::digest(i.to_string().as_bytes()))))
+            .collect();
+        files.push(file(9998, format!("{NOT_DIGESTED}: permission denied")));
+        files.push(file(9999, format!("{SKIPPED}not a regular file")));
+        let all = of_files(files);
+        let listed = all.clone().capped();
+        assert_eq!(listed.files.len(), LISTED_FILES);
+        assert_eq!(listed.not_listed, 302);
+        // The counts, bytes and digest are those of every file.
+        assert_eq!(
+            (listed.counts, listed.bytes, &listed.digest),
+            (all.counts, all.bytes, &all.digest)
+        );
+        assert_eq!(
+            (
+                all.counts.whole,
+                all.counts.skipped,
+                all.counts.not_digested
+            ),
+            (LISTED_FILES + 300, 1, 1)
+        );
+        // Both files not read whole are listed, after the first files read whole, in order.
+        let paths: Vec<&str> = listed.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths[0], "f0000.log");
+        assert_eq!(
+            paths[LISTED_FILES - 3],
+            format!("f{:04}.log", LISTED_FILES - 3)
+        );
+        assert_eq!(paths[LISTED_FILES - 2..], ["f9998.log", "f9999.log"]);
+        // A short list is left whole.
+        let short = of_files(all.files[..3].to_vec()).capped();
+        assert_eq!((short.files.len(), short.not_listed), (3, 0));
     }
 
     #[test]

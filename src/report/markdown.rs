@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 
 use super::class::ClassReport;
-use super::inputs::Read;
 use super::redact::redact;
 use super::{NotableBoot, Report};
 use crate::chart::{ChartError, Kind};
@@ -159,17 +158,17 @@ impl Page<'_> {
     /// Boots, instances, input files, bytes and the digest; files copied, skipped, not read.
     fn inputs_read(&mut self) {
         let r = self.r;
-        let listed = |how: Read| r.inputs.files.iter().filter(|f| f.read() == how).count();
+        let counts = r.inputs.counts;
         let mut read = format!(
             "{} boots of {} instances read from {} input files ({} bytes; digest `{}`).",
             thousands(r.fleet.boots),
             thousands(r.fleet.instances),
-            thousands(listed(Read::Whole)),
+            thousands(counts.whole),
             thousands(r.inputs.bytes as usize),
             &r.inputs.digest[..16.min(r.inputs.digest.len())]
         );
         let mut also = Vec::new();
-        match listed(Read::Copy) {
+        match counts.copies {
             0 => {}
             1 => also.push("1 copy of an earlier input (read once)".to_string()),
             n => also.push(format!(
@@ -178,21 +177,29 @@ impl Page<'_> {
             )),
         }
         let files = |n: usize| format!("{} file{}", thousands(n), plural_s(n));
-        match listed(Read::Skipped) {
+        match counts.skipped {
             0 => {}
             n => also.push(format!(
                 "{} skipped (no log bootline reads, or not a regular file)",
                 files(n)
             )),
         }
-        match listed(Read::NotDigested) {
+        match counts.not_digested {
             0 => {}
             n => also.push(format!("{} not read to the end", files(n))),
         }
         if !also.is_empty() {
             let _ = write!(read, " Also: {}.", also.join("; "));
         }
-        read.push_str(" `report.json` lists every file with its size and SHA-256.");
+        if r.inputs.not_listed == 0 {
+            read.push_str(" `report.json` lists every file with its size and SHA-256.");
+        } else {
+            let _ = write!(
+                read,
+                " `report.json` lists {} of them with their size and SHA-256, every file not read whole among them; the counts, bytes and digest cover all.",
+                thousands(r.inputs.files.len())
+            );
+        }
         self.line(&read);
         self.line("");
     }
@@ -382,7 +389,7 @@ impl Page<'_> {
         ));
         self.line("");
         self.quantile_table(f);
-        self.same_records(c, f.n);
+        self.own_templates(c);
         if let Some(best) = f.models.first() {
             self.chosen_model(c, f, best);
         }
@@ -442,29 +449,28 @@ impl Page<'_> {
         self.line("");
     }
 
-    /// One line when the class's records here are not the recommendation's (boots of a
-    /// template with its own override leave the class's recommendation).
-    fn same_records(&mut self, c: &ClassReport, n: usize) {
+    /// One line naming the templates with their own timeout, whose boots are the class's but
+    /// not among these records: each has its own recommendation.
+    fn own_templates(&mut self, c: &ClassReport) {
         let rec = &self.r.recommendation;
-        let Some(g) = rec.classes.iter().find(|g| g.class == c.class) else {
-            return;
-        };
-        if g.n == n {
-            return;
-        }
-        let own: Vec<String> = rec
-            .templates
-            .iter()
+        let own: Vec<String> = (rec.templates.iter())
             .filter(|t| t.class == c.class)
             .map(|t| format!("{} ({})", code(t.name()), thousands(t.n)))
             .collect();
-        self.line(&format!(
-            "These {} records include the boots of templates with their own timeout ({}); the recommendation fits the class's {} without them, so its p99.9 bound is {:.1} s. Both sets are shown; the first screen and the recommendation use the smaller one.",
-            thousands(n),
-            own.join(", "),
-            thousands(g.n),
-            g.bound_s
-        ));
+        if own.is_empty() {
+            return;
+        }
+        if rec.classes.iter().any(|g| g.class == c.class) {
+            self.line(&format!(
+                "These are the records the recommendation fitted: the records of templates with their own timeout ({}) are left out; each has its own recommendation.",
+                own.join(", ")
+            ));
+        } else {
+            self.line(&format!(
+                "The class has no recommendation of its own (its records are all of templates with their own timeout: {}): these are all its records, fitted for this section.",
+                own.join(", ")
+            ));
+        }
         self.line("");
     }
 

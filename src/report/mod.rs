@@ -13,6 +13,7 @@ pub(crate) mod inputs;
 pub mod markdown;
 pub(crate) mod redact;
 pub(crate) mod text;
+pub(crate) mod thin;
 pub(crate) mod worked;
 
 use std::collections::BTreeMap;
@@ -22,7 +23,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::config::{self, Config};
-use crate::stats::summary::{analyse_with_models, Options as FitOptions};
+use crate::recommend::rule::Evidence;
+use crate::stats::summary::{analyse_with_models, summarise, Options as FitOptions};
 use crate::summary::boots::{BootCounts, NOTABLE_ROWS};
 use crate::timeline::lean::LeanBoot;
 use crate::timeline::{Boot, Implausibles, Outcome};
@@ -386,7 +388,9 @@ pub(crate) fn build(
         source.attempts.iter().map(|(a, n)| (a, *n)).collect();
     let sample = crate::recommend::Sample::from_counted(&counted, config);
     drop(counted);
-    let recommendation = sample.recommend(config, &crate::recommend::Options::default());
+    // Each class is fitted once: its distribution and charts are the recommendation's evidence.
+    let (recommendation, mut evidences) =
+        sample.recommend_keeping(config, &crate::recommend::Options::default());
     let fleet = fleet_counts(&source);
     let (notable_boots, notable_unlisted) = notable(&source.drawn, &source.classes);
     if !source.classes.contains_key(opts.class.as_str()) {
@@ -413,13 +417,20 @@ pub(crate) fn build(
                 .collect(),
         };
         let lanes = (**name == *opts.class).then_some(lane_boot);
-        let (class, drawn) = class_report(name, &data, config, (&sample, &recommendation), lanes)?;
+        let evidence = evidences.remove(name);
+        let (class, drawn) = class_report(
+            (name, &data, evidence),
+            config,
+            (&sample, &recommendation),
+            lanes,
+        )?;
         classes.push(class);
         figures = figures.or(drawn);
     }
     let worked = worked_boot.map(|(b, why)| worked::worked(b, why));
     let mut figures = figures.expect("the charted class was checked to have boots");
     mark_recommended(&mut figures, &recommendation);
+    thin::figures(&mut figures);
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         bootline_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -427,7 +438,7 @@ pub(crate) fn build(
         command: opts.command.clone(),
         config: opts.config.clone(),
         presentation: opts.presentation.clone(),
-        inputs,
+        inputs: inputs.capped(),
         policy: Policy::from(&config.policy),
         fleet,
         classes,
@@ -487,11 +498,11 @@ fn worked_boot<'a>(
     })
 }
 
-/// One class's part of the report; for the charted class (`lanes`: its worked boot, if any,
-/// whose lanes are drawn) the chart data too.
+/// One class's part of the report, from its data and the evidence its recommendation was
+/// made from; for the charted class (`lanes`: its worked boot, if any, whose lanes are drawn)
+/// the chart data too.
 fn class_report(
-    name: &str,
-    data: &ClassData<'_>,
+    (name, data, evidence): (&str, &ClassData<'_>, Option<Evidence>),
     config: &Config,
     (sample, recommendation): (
         &crate::recommend::Sample,
@@ -502,8 +513,16 @@ fn class_report(
     let max_plausible_secs = config.latency.max_plausible_secs;
     let policy = config.class_policy(name);
     let group = recommendation.classes.iter().find(|g| g.class == name);
-    let records = class::records_of(&data.attempts, max_plausible_secs);
-    let fitted = fitted(&records, config.policy.confidence, policy.timeout_secs);
+    let fit_options = FitOptions {
+        confidence: config.policy.confidence,
+        times: class::survival_times(&[], policy.timeout_secs),
+        ..FitOptions::default()
+    };
+    let (records, fitted) = match evidence {
+        Some(evidence) => summarised(evidence, &fit_options),
+        None => fitted_alone(&data.attempts, max_plausible_secs, &fit_options),
+    };
+    let fitted = fitted.map_err(|e| unfitted(name, recommendation).unwrap_or(e));
     let phases = PhaseReport::of(&data.counts.phases);
     let figures = match lanes {
         Some(lane_boot) => Some(build_figures(
@@ -554,17 +573,39 @@ fn class_report(
     Ok((class, figures))
 }
 
-/// The fit of a class's records, with S at its timeout; why there is none.
-fn fitted(records: &[crate::stats::Record], confidence: f64, timeout_secs: f64) -> Fitted {
+/// The records of a class's recommendation and their summary (with S at its timeout) from the
+/// recommendation's own Kaplan–Meier and fits: nothing is fitted again.
+fn summarised(evidence: Evidence, opts: &FitOptions) -> (Vec<crate::stats::Record>, Fitted) {
+    let Evidence {
+        sample, km, fits, ..
+    } = evidence;
+    // The records one by one: the report's summary and charts read them so.
+    let records = sample.records();
+    let summary = summarise(&records, &km, &fits, opts).map_err(|e| e.to_string());
+    (records, summary.map(|summary| (summary, fits, km)))
+}
+
+/// The class's own records fitted here, when its recommendation has none (every record is of
+/// a template with its own timeout, or none could be read as evidence); why there is no fit.
+fn fitted_alone(
+    attempts: &[crate::summary::Counted],
+    max_plausible_secs: f64,
+    opts: &FitOptions,
+) -> (Vec<crate::stats::Record>, Fitted) {
+    let records = class::records_of(attempts, max_plausible_secs);
     if records.is_empty() {
-        return Err("no boot of the class has a register latency to fit".to_string());
+        let why = "no boot of the class has a register latency to fit".to_string();
+        return (records, Err(why));
     }
-    let opts = FitOptions {
-        confidence,
-        times: class::survival_times(&[], timeout_secs),
-        ..FitOptions::default()
-    };
-    analyse_with_models(records, &opts).map_err(|e| e.to_string())
+    let fitted = analyse_with_models(&records, opts).map_err(|e| e.to_string());
+    (records, fitted)
+}
+
+/// Why a class's recommendation was not made, when it was not: its records were not fitted.
+fn unfitted(class: &str, recommendation: &crate::recommend::Recommendations) -> Option<String> {
+    (recommendation.skipped.iter())
+        .find(|s| s.class == class && s.template.is_none())
+        .map(|s| s.reason.clone())
 }
 
 /// A class's fit: the summary, the fitted models and Kaplan–Meier; or why there is none.
@@ -645,17 +686,20 @@ fn build_figures(
     waterfall.x_max_secs = waterfall.x_max_secs.max(x_max);
     let mut phases = figures::phase_bars(phases);
     figures::name_containers(&mut phases, &counts.within);
-    let mut survival = figures::survival(km, &models, confidence, x_max);
-    survival.tail = figures::tail(
+    let tail = figures::tail(
         records,
         counts.false_failed_secs(),
         &models,
         (target, proposed.unwrap_or(current)),
         km,
     );
+    let tail_axis = tail.as_ref().map(|t| t.x_lo..t.x_hi);
+    let mut survival = figures::survival(km, &models, confidence, (x_max, tail_axis));
+    survival.tail = tail;
     let mut distribution = figures::distribution(&exact, records.len(), &models, current, x_max);
     distribution.censored_secs = censored_secs(records);
     distribution.stuck_secs = counts.stuck_seen_secs();
+    distribution.n_stuck = distribution.stuck_secs.len();
     Ok(Figures {
         class: class.to_string(),
         x_max_secs: x_max,

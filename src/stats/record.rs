@@ -248,8 +248,8 @@ impl Sample {
         e.max(c)
     }
 
-    /// Expands the groups back into records (events first at ties).
-    #[cfg(test)]
+    /// Expands the groups back into records (events first at ties): the report summarises and
+    /// draws a recommendation's records one by one.
     pub(crate) fn records(&self) -> Vec<Record> {
         let mut out = Vec::with_capacity(self.n);
         for p in &self.events {

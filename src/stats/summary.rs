@@ -320,22 +320,37 @@ pub(crate) fn analyse_with_models(
     }
     let sample = Sample::new(records)?;
     let km = KaplanMeier::fit(records)?;
-    let conf = opts.confidence;
-    let levels = level_tables(records, &km, conf)?;
-    let km_out = km_out(&km, levels.km_quantiles, opts)?;
     let fits = fit_all(&sample, &opts.families);
+    let summary = summarise(records, &km, &fits, opts)?;
+    Ok((summary, fits, km))
+}
+
+/// The summary of records already fitted: `km` their Kaplan–Meier, `fits` the families
+/// `opts` names fitted to them (the recommendation's evidence gives both, so the report
+/// fits nothing twice). The same numbers [`analyse`] gives the records.
+pub(crate) fn summarise(
+    records: &[Record],
+    km: &KaplanMeier,
+    fits: &Fits,
+    opts: &Options,
+) -> Result<FitSummary> {
+    check_level("confidence", opts.confidence)?;
+    let conf = opts.confidence;
+    let levels = level_tables(records, km, conf)?;
+    let km_out = km_out(km, levels.km_quantiles, opts)?;
     let mut models = Vec::new();
     for score in &fits.scores {
         let Some(m) = fits.models.iter().find(|m| m.family == score.family) else {
             continue;
         };
-        models.push(model_out(m, *score, records, &km, opts)?);
+        models.push(model_out(m, *score, records, km, opts)?);
     }
-    let summary = FitSummary {
+    let n_censored = records.iter().filter(|r| r.censored).count();
+    Ok(FitSummary {
         schema_version: SCHEMA_VERSION,
-        n: sample.n,
-        n_events: sample.n_events,
-        n_censored: sample.n_censored,
+        n: records.len(),
+        n_events: records.len() - n_censored,
+        n_censored,
         confidence: conf,
         empirical_quantiles: levels.empirical,
         order_statistic: levels.order_statistic,
@@ -344,8 +359,7 @@ pub(crate) fn analyse_with_models(
         models,
         unavailable_models: fits.unavailable.clone(),
         tail_gpd: tail_out(records),
-    };
-    Ok((summary, fits, km))
+    })
 }
 
 /// The distribution-free estimates at every reported level.
