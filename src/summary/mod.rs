@@ -363,8 +363,8 @@ impl Summary {
         Ok(out)
     }
 
-    /// What a report is built from: every attempt counted, each class's boots' counts, the boots it
-    /// draws or names and those kept whole.
+    /// What a report is built from: every attempt counted, each class's boots' counts, the
+    /// boots it draws or names and those kept whole.
     pub(crate) fn report_source(&self) -> crate::report::Source {
         let mut classes: BTreeMap<String, BootCounts> = BTreeMap::new();
         for ((class, _, _), c) in &self.boot_counts {
