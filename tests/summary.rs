@@ -2,7 +2,8 @@
 //! from timeline shards, from one summary and from partial summaries merged in different
 //! groupings; merging is associative and commutative; overlapping summaries are warned about;
 //! a summary of another schema version, a malformed line and a summary beside logs are refused
-//! with the file and line.
+//! with the file and line; `fit`, `compare` and `report` from a summary of millions of counted
+//! attempts give what the counts imply.
 
 mod common;
 
@@ -607,4 +608,135 @@ fn a_summary_of_many_boots_keeps_its_boots_part_bounded() {
         md.contains("Not listed: 1,692 more crashed boots of class default"),
         "{md}"
     );
+}
+
+/// `fit`, `compare --group-by template` and `report` from the fixture fleet's summary (with its
+/// boots) merged as 2,000 renamed copies — 2,286,000 boots, 2,280,000 attempts counted, none
+/// generated: the copies share every latency — give what the counts imply. Counts are the
+/// one copy's times 2,000; shares, Kaplan–Meier's survival and quantiles and the type 1
+/// quantiles (a value's share of the records is the same) are the same numbers.
+#[test]
+fn fit_compare_and_report_from_millions_of_counted_attempts_give_what_the_counts_imply() {
+    const COPIES: u64 = 100 * 20;
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    summarize(&[&fixture("fleet")], &path("one.sum"));
+    // `count` renamed copies of `from` (every instance id `"{find}…` becomes
+    // `"{tag}{k}x-{find}…`) merged into `to`.
+    let copies = |from: &str, to: &str, count: usize, find: &str, tag: &str| {
+        let text = std::fs::read_to_string(path(from)).unwrap();
+        assert!(text.contains(find), "the summary names instances");
+        let names: Vec<String> = (0..count)
+            .map(|k| {
+                let name = path(&format!("{from}-{k}")).to_str().unwrap().to_string();
+                let renamed = text.replace(find, &format!("\"i-{tag}{k}x-{}", &find[3..]));
+                std::fs::write(&name, renamed).unwrap();
+                name
+            })
+            .collect();
+        let names: Vec<&Path> = names.iter().map(Path::new).collect();
+        summarize(&names, &path(to));
+    };
+    copies("one.sum", "hundred.sum", 100, "\"i-", "a");
+    copies("hundred.sum", "many.sum", 20, "\"i-a", "b");
+    let (one, many) = (path("one.sum"), path("many.sum"));
+    let json = |args: &[&str]| -> serde_json::Value { serde_json::from_str(&run(args)).unwrap() };
+    let n = |v: &serde_json::Value, key: &str| v[key].as_u64().unwrap();
+
+    // fit: the counts times the copies; the shares and quantiles the same.
+    let fit = |p: &Path| {
+        json(&[
+            "fit",
+            "--config",
+            CONFIG,
+            "--format",
+            "json",
+            p.to_str().unwrap(),
+        ])
+    };
+    let (o, m) = (fit(&one), fit(&many));
+    for key in ["n", "n_events", "n_censored"] {
+        assert_eq!(n(&m, key), COPIES * n(&o, key), "{key}");
+    }
+    assert!(n(&m, "n") > 2_000_000);
+    for key in ["attempts", "boots"] {
+        let counts = o[key].as_object().unwrap();
+        assert!(!counts.is_empty());
+        for (outcome, c) in counts {
+            assert_eq!(m[key][outcome].as_u64(), Some(COPIES * c.as_u64().unwrap()));
+        }
+    }
+    assert_eq!(
+        m["empirical_quantiles"]["type1"],
+        o["empirical_quantiles"]["type1"]
+    );
+    for q in ["p50", "p90", "p99"] {
+        let km = |v: &serde_json::Value| v["km"]["quantiles"][q]["estimate"].clone();
+        assert_eq!(km(&m), km(&o), "{q}");
+    }
+    let survival = |v: &serde_json::Value| -> Vec<(f64, f64)> {
+        (v["km"]["survival_at"].as_array().unwrap().iter())
+            .map(|p| (p["t"].as_f64().unwrap(), p["s"].as_f64().unwrap()))
+            .collect()
+    };
+    assert_eq!(survival(&m), survival(&o));
+
+    // compare: each template's cohort counted times the copies, its numbers the same.
+    let compare = |p: &Path| {
+        let args = ["compare", "--config", CONFIG, "--group-by", "template"];
+        json(&[&args[..], &["--format", "json", p.to_str().unwrap()]].concat())
+    };
+    let (o, m) = (compare(&one), compare(&many));
+    let (og, mg) = (
+        o["groups"].as_array().unwrap(),
+        m["groups"].as_array().unwrap(),
+    );
+    assert!(og.len() >= 2);
+    assert_eq!(og.len(), mg.len());
+    for (a, b) in og.iter().zip(mg) {
+        assert_eq!(a["name"], b["name"]);
+        for key in ["n", "n_censored"] {
+            assert_eq!(n(b, key), COPIES * n(a, key), "{} {key}", a["name"]);
+        }
+        for key in ["km_median", "false_fail_share"] {
+            assert_eq!(a[key], b[key], "{} {key}", a["name"]);
+        }
+        for q in ["p50", "p90", "p99"] {
+            assert_eq!(a["quantiles"][q]["estimate"], b["quantiles"][q]["estimate"]);
+        }
+    }
+    assert_eq!(o["at"][0]["survival"], m["at"][0]["survival"]);
+
+    // report: the fleet and every class's attempts and boots times the copies.
+    let report = |p: &Path, out: &str| {
+        let out = path(out);
+        let args = ["report", "--quiet", "--config", CONFIG, "--out"];
+        run(&[&args[..], &[out.to_str().unwrap(), p.to_str().unwrap()]].concat());
+        let text = std::fs::read_to_string(out.join("report.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let (o, m) = (report(&one, "r1"), report(&many, "rn"));
+    for key in ["boots", "instances"] {
+        assert_eq!(n(&m["fleet"], key), COPIES * n(&o["fleet"], key), "{key}");
+    }
+    let (oc, mc) = (
+        o["classes"].as_array().unwrap(),
+        m["classes"].as_array().unwrap(),
+    );
+    assert_eq!(oc.len(), mc.len());
+    for (a, b) in oc.iter().zip(mc) {
+        for key in ["attempts", "boots"] {
+            for (outcome, c) in a[key].as_object().unwrap() {
+                let want = COPIES * c.as_u64().unwrap();
+                assert_eq!(b[key][outcome].as_u64(), Some(want), "{} {key}", a["class"]);
+            }
+        }
+        // Every class of the fixture fleet has exact latencies to fit.
+        assert_eq!(
+            n(&b["fit"], "n"),
+            COPIES * n(&a["fit"], "n"),
+            "{}",
+            a["class"]
+        );
+    }
 }

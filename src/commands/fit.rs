@@ -16,9 +16,9 @@ use crate::report::fit::{ClassFit, FitReport};
 use crate::stats::summary::{analyse, FitSummary, Options, Progress, MAX_BOOTSTRAP};
 use crate::stats::Record;
 use crate::summary::boots::BootCounts;
-use crate::summary::{BootKey, Summary};
+use crate::summary::{BootKey, Counted, Summary};
 use crate::timeline::lean::{Keep, LeanBoot};
-use crate::timeline::{attempts, nothing_to_fit, Attempt};
+use crate::timeline::{attempts, nothing_to_fit};
 
 use super::read::{read_fleet, Found};
 use super::settings::{self, PolicyFlags};
@@ -36,8 +36,8 @@ enum Source {
 /// What a fit reads of one class, from its boots or from a summary.
 struct ClassData {
     class: String,
-    /// Its attempts.
-    attempts: Vec<Attempt>,
+    /// Its attempts, each with how many it stands for (one each from boots).
+    attempts: Vec<Counted>,
     /// Its boots by outcome.
     boots: BTreeMap<String, usize>,
     /// The phase statistics of its boots.
@@ -47,7 +47,8 @@ struct ClassData {
 impl ClassData {
     fn of_boots(class: String, boots: &[LeanBoot], max_plausible_secs: f64) -> Self {
         let counts = BootCounts::of(boots, max_plausible_secs);
-        Self::of_counts(class, attempts(boots), &counts)
+        let attempts = attempts(boots).into_iter().map(|a| (a, 1)).collect();
+        Self::of_counts(class, attempts, &counts)
     }
 
     fn of_summary(class: String, summary: &Summary) -> Self {
@@ -59,7 +60,7 @@ impl ClassData {
     }
 
     /// One rule for boots read and a summary's counts.
-    fn of_counts(class: String, attempts: Vec<Attempt>, counts: &BootCounts) -> Self {
+    fn of_counts(class: String, attempts: Vec<Counted>, counts: &BootCounts) -> Self {
         Self {
             attempts,
             boots: (counts.outcomes.iter())
@@ -186,7 +187,14 @@ pub(crate) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let (class, sample) = match &source {
         Source::Boots(data) => (
             data.class.as_str(),
-            Sample::from_timeline(&data.attempts, &config),
+            Sample::from_counted(
+                &(data
+                    .attempts
+                    .iter()
+                    .map(|(a, n)| (a, *n))
+                    .collect::<Vec<_>>()),
+                &config,
+            ),
         ),
         Source::Durations(_) => (DEFAULT_CLASS, Sample::default()),
     };

@@ -79,19 +79,23 @@ pub(crate) fn split(boots: Vec<LeanBoot>, key: &Key) -> Vec<(String, Vec<LeanBoo
 /// in the sample, to be said).
 pub(crate) fn from_boots(name: String, boots: &[LeanBoot], config: &Config) -> (Cohort, Sample) {
     let counts = BootCounts::of(boots, config.latency.max_plausible_secs);
-    from_counts(name, &crate::timeline::attempts(boots), &counts, config)
+    let attempts: Vec<_> = (crate::timeline::attempts(boots).into_iter())
+        .map(|a| (a, 1))
+        .collect();
+    from_counts(name, &attempts, &counts, config)
 }
 
-/// One cohort of attempts and their boots' counts (from boots, or a summary's): one rule for
-/// both.
+/// One cohort of attempts, each with how many it stands for (one from boots, a summary's
+/// distinct values counted), and their boots' counts: one rule for both.
 pub(crate) fn from_counts(
     name: String,
-    attempts: &[crate::timeline::Attempt],
+    attempts: &[crate::summary::Counted],
     counts: &BootCounts,
     config: &Config,
 ) -> (Cohort, Sample) {
-    let sample = Sample::from_timeline(attempts, config);
-    // Attempts read from boots stand for one each; a count is honoured all the same.
+    let counted: Vec<(&crate::timeline::Attempt, u64)> =
+        attempts.iter().map(|(a, n)| (a, *n)).collect();
+    let sample = Sample::from_counted(&counted, config);
     let records = (sample.attempts.iter())
         .filter_map(|a| a.counted_record())
         .flat_map(|(r, n)| std::iter::repeat_n(r, n as usize))
@@ -148,14 +152,14 @@ impl Key {
     }
 }
 
-/// A summary's attempts and boots' counts of `class`, split by `key` as [`split`] splits
-/// boots (all in one cohort, named `name`, without a key).
+/// A summary's attempts (counted, as its rows hold them) and boots' counts of `class`, split
+/// by `key` as [`split`] splits boots (all in one cohort, named `name`, without a key).
 pub(crate) fn split_summary(
     summary: &Summary,
     class: &str,
     key: Option<&Key>,
     name: &str,
-) -> Result<Vec<(String, Vec<crate::timeline::Attempt>, BootCounts)>, SplitError> {
+) -> Result<Vec<(String, Vec<crate::summary::Counted>, BootCounts)>, SplitError> {
     let kept = summary.group_by();
     let value = |k: &BootKey| match key {
         Some(key) => key.of_summary(k, kept),

@@ -10,24 +10,27 @@ use crate::stats::phase::{
 };
 use crate::stats::summary::FitSummary;
 use crate::stats::Record;
+use crate::summary::Counted;
 use crate::timeline::lean::{LeanBoot, LeanPhases};
-use crate::timeline::{Attempt, Outcome};
+use crate::timeline::Outcome;
 
 /// The latency records of attempts as the statistics see them, one per provisioning attempt
 /// however many boots it took: exact for registered and false-failed attempts, censored for
 /// timed-out and unknown ones; stuck and crashed attempts have none (`docs/design.md` §3), nor do
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
-/// [`crate::timeline::implausible`]).
-pub(crate) fn records_of(attempts: &[Attempt], max_plausible_secs: f64) -> Vec<Record> {
+/// [`crate::timeline::implausible`]). Each attempt stands for its count (a summary's rows; one
+/// for an attempt read from boots): its record is repeated that many times, in order.
+pub(crate) fn records_of(attempts: &[Counted], max_plausible_secs: f64) -> Vec<Record> {
     attempts
         .iter()
-        .filter_map(|a| a.record(max_plausible_secs))
-        .map(|(secs, censored)| {
-            if censored {
+        .filter_map(|(a, n)| Some((a.record(max_plausible_secs)?, *n)))
+        .flat_map(|((secs, censored), n)| {
+            let r = if censored {
                 Record::censored(secs)
             } else {
                 Record::event(secs)
-            }
+            };
+            std::iter::repeat_n(r, n as usize)
         })
         .collect()
 }
@@ -46,11 +49,11 @@ pub(crate) fn survival_times(requested: &[f64], current_timeout_secs: f64) -> Ve
     t
 }
 
-/// Attempts by outcome name (only outcomes that occur).
-pub(crate) fn counts_of(attempts: &[Attempt]) -> BTreeMap<String, usize> {
+/// Attempts by outcome name (only outcomes that occur), each standing for its count.
+pub(crate) fn counts_of(attempts: &[Counted]) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for a in attempts {
-        *counts.entry(a.outcome.as_str().to_string()).or_default() += 1;
+    for (a, n) in attempts {
+        *counts.entry(a.outcome.as_str().to_string()).or_default() += *n as usize;
     }
     counts
 }

@@ -314,13 +314,14 @@ pub(crate) fn charted_class(named: Option<&str>, classes: &BTreeMap<String, Boot
         .map_or_else(|| config::DEFAULT_CLASS.to_string(), |(c, _)| c.to_string())
 }
 
-/// What a report is built from, whether boots were read or summaries merged: every attempt,
+/// What a report is built from, whether boots were read or summaries merged: every attempt
+/// with how many it stands for (one each from boots; a summary's distinct values counted),
 /// each class's boots' counts, the boots it draws or names ([`crate::summary::boots::drawn`])
 /// and the boots kept whole.
 #[derive(Debug, Default)]
 pub(crate) struct Source {
-    /// Every attempt, all classes.
-    pub(crate) attempts: Vec<crate::timeline::Attempt>,
+    /// Every attempt, all classes, each with how many equal ones it stands for.
+    pub(crate) attempts: Vec<crate::summary::Counted>,
     /// Instances read.
     pub(crate) instances: usize,
     /// Each class's boots' counts.
@@ -341,7 +342,9 @@ impl Source {
         }
         let keep = crate::summary::boots::drawn(boots.iter(), max_plausible_secs);
         Self {
-            attempts: crate::timeline::attempts(boots),
+            attempts: (crate::timeline::attempts(boots).into_iter())
+                .map(|a| (a, 1))
+                .collect(),
             instances: instances(boots),
             classes,
             drawn: (boots.iter())
@@ -370,7 +373,7 @@ fn instances(boots: &[LeanBoot]) -> usize {
 /// A class's part of a [`Source`].
 struct ClassData<'a> {
     counts: &'a BootCounts,
-    attempts: Vec<crate::timeline::Attempt>,
+    attempts: Vec<crate::summary::Counted>,
     drawn: Vec<LeanBoot>,
 }
 
@@ -381,7 +384,10 @@ pub(crate) fn build(
     inputs: Inputs,
     opts: &Options,
 ) -> Result<Report, ReportError> {
-    let sample = crate::recommend::Sample::from_timeline(&source.attempts, config);
+    let counted: Vec<(&crate::timeline::Attempt, u64)> =
+        source.attempts.iter().map(|(a, n)| (a, *n)).collect();
+    let sample = crate::recommend::Sample::from_counted(&counted, config);
+    drop(counted);
     // Each class is fitted once: its distribution and charts are the recommendation's evidence.
     let (recommendation, mut evidences) =
         sample.recommend_keeping(config, &crate::recommend::Options::default());
@@ -402,7 +408,7 @@ pub(crate) fn build(
         let data = ClassData {
             counts,
             attempts: (source.attempts.iter())
-                .filter(|a| of(&a.class))
+                .filter(|(a, _)| of(&a.class))
                 .cloned()
                 .collect(),
             drawn: (source.drawn.iter())
@@ -582,7 +588,7 @@ fn summarised(evidence: Evidence, opts: &FitOptions) -> (Vec<crate::stats::Recor
 /// The class's own records fitted here, when its recommendation has none (every record is of
 /// a template with its own timeout, or none could be read as evidence); why there is no fit.
 fn fitted_alone(
-    attempts: &[crate::timeline::Attempt],
+    attempts: &[crate::summary::Counted],
     max_plausible_secs: f64,
     opts: &FitOptions,
 ) -> (Vec<crate::stats::Record>, Fitted) {

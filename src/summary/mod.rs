@@ -32,6 +32,10 @@ pub(crate) use codec::is_summary;
 use rows::{Counts, Group, Listed};
 use sketch::Sketch;
 
+/// An attempt with how many equal ones it stands for: one for an attempt read from boots, a
+/// distinct value's count for a summary's rows ([`rows::Group::attempts`]).
+pub(crate) type Counted = (Attempt, u64);
+
 /// The summary format's version: a summary of another is refused.
 pub(crate) const SCHEMA_VERSION: u32 = 2;
 
@@ -308,16 +312,19 @@ impl Summary {
         Sample::from_groups(groups, config)
     }
 
-    /// The attempts of `class` (every class's when `None`) one by one, as the timelines gave
-    /// them (without instance ids where no output names them), ordered by row: what the
-    /// report reads.
-    pub(crate) fn attempts(&self, class: Option<&str>) -> Vec<Attempt> {
+    /// The attempts of `class` (every class's when `None`), each with how many it stands for
+    /// ([`Group::attempts`]: one per named attempt and one counting the rest of each
+    /// latency), ordered by row: what `fit` and the report read. Its length follows the
+    /// distinct values and the named attempts, not the attempts counted.
+    pub(crate) fn attempts(&self, class: Option<&str>) -> Vec<Counted> {
         let mut names = Interner::default();
-        self.attempts
-            .values()
-            .filter(|(group, _)| class.is_none_or(|c| c == group.class))
-            .flat_map(|(group, counts)| group.expanded(counts, &mut names))
-            .collect()
+        let mut out = Vec::new();
+        for (group, counts) in
+            (self.attempts.values()).filter(|(group, _)| class.is_none_or(|c| c == group.class))
+        {
+            out.extend(group.attempts(counts, &mut names));
+        }
+        out
     }
 
     /// The counts of the boots of `class`, by the value `cohort` gives their key (keys it
@@ -334,29 +341,30 @@ impl Summary {
         Ok(out)
     }
 
-    /// The attempts of `class` by the value `cohort` gives their group's class, template and
-    /// labels, as [`Summary::attempts`] gives them.
+    /// The counted attempts of `class` by the value `cohort` gives their group's class,
+    /// template and labels, as [`Summary::attempts`] gives them (a cohort is a union of
+    /// groups, so it is split without expanding a count).
     pub(crate) fn attempts_by<E>(
         &self,
         class: &str,
         cohort: impl Fn(&BootKey) -> Result<Option<String>, E>,
-    ) -> Result<BTreeMap<Option<String>, Vec<Attempt>>, E> {
+    ) -> Result<BTreeMap<Option<String>, Vec<Counted>>, E> {
         let mut names = Interner::default();
-        let mut out: BTreeMap<Option<String>, Vec<Attempt>> = BTreeMap::new();
+        let mut out: BTreeMap<Option<String>, Vec<Counted>> = BTreeMap::new();
         for (group, counts) in self.attempts.values().filter(|(g, _)| g.class == class) {
             let key = (
                 group.class.clone(),
                 group.template.clone(),
                 group.labels.clone(),
             );
-            let attempts = group.expanded(counts, &mut names);
+            let attempts = group.attempts(counts, &mut names);
             out.entry(cohort(&key)?).or_default().extend(attempts);
         }
         Ok(out)
     }
 
-    /// What a report is built from: every attempt, each class's boots' counts, the boots it
-    /// draws or names and those kept whole.
+    /// What a report is built from: every attempt counted, each class's boots' counts, the
+    /// boots it draws or names and those kept whole.
     pub(crate) fn report_source(&self) -> crate::report::Source {
         let mut classes: BTreeMap<String, BootCounts> = BTreeMap::new();
         for ((class, _, _), c) in &self.boot_counts {

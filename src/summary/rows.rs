@@ -8,7 +8,8 @@
 //! of the fitted outcomes without a usable latency. Plausible censored, stuck and crashed
 //! attempts are counts alone. A group's rows become the recommendation's attempts without
 //! repeating them: one attempt per named one, and one counting the rest of each latency
-//! ([`Group::attempts`]).
+//! ([`Group::attempts`]); every reader (the recommendation, the report, `fit`, `compare`'s
+//! cohorts) takes them so, never repeated one by one.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -223,17 +224,6 @@ impl Group {
             });
             named.chain(rest)
         })
-    }
-}
-
-impl Group {
-    /// The group's attempts one by one (each counted attempt repeated its count), for the
-    /// readers that take the timelines' attempts as they are (the report, compare's cohorts);
-    /// the recommendation reads [`Group::attempts`] with their counts.
-    pub(crate) fn expanded(&self, counts: &Counts, names: &mut Interner) -> Vec<Attempt> {
-        self.attempts(counts, names)
-            .flat_map(|(a, n)| std::iter::repeat_n(a, n as usize))
-            .collect()
     }
 }
 

@@ -314,28 +314,29 @@ pub(crate) fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
 
 /// When no attempt of `class` reached its end milestone (none has an exact latency), one line
 /// saying so, with the counts, and how boots without a register are timed; `None` when there is
-/// something to fit.
-pub(crate) fn nothing_to_fit(attempts: &[Attempt], class: &str) -> Option<String> {
+/// something to fit. Each attempt stands for its count (one each from boots, a summary's
+/// distinct values counted).
+pub(crate) fn nothing_to_fit(attempts: &[(Attempt, u64)], class: &str) -> Option<String> {
     // Reaching the end counts even at an implausible time: those attempts are named apart.
     if attempts
         .iter()
-        .any(|a| a.latency.is_some_and(|l| !l.censored))
+        .any(|(a, _)| a.latency.is_some_and(|l| !l.censored))
     {
         return None;
     }
-    let mut ends: Vec<&str> = attempts.iter().map(|a| &*a.end).collect();
+    let mut ends: Vec<&str> = attempts.iter().map(|(a, _)| &*a.end).collect();
     ends.sort_unstable();
     ends.dedup();
     let end = match ends.as_slice() {
         [one] => *one,
         _ => "registered",
     };
-    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
-    for a in attempts {
-        *outcomes.entry(a.outcome.as_str()).or_default() += 1;
+    let mut outcomes: BTreeMap<&str, u64> = BTreeMap::new();
+    for (a, n) in attempts {
+        *outcomes.entry(a.outcome.as_str()).or_default() += n;
     }
     let counts: Vec<String> = outcomes.iter().map(|(o, n)| format!("{n} {o}")).collect();
-    let n = attempts.len();
+    let n: u64 = outcomes.values().sum();
     let hint = if end == "boot_finished" {
         "name a milestone they reach with --end NAME ([latency] end in bootline.toml)"
     } else {
@@ -552,6 +553,11 @@ mod tests {
         assert_eq!((&*a[2].instance, a[2].boots.len()), ("i-2", 1));
     }
 
+    /// Attempts read from boots, each standing for one.
+    fn ones(attempts: Vec<Attempt>) -> Vec<(Attempt, u64)> {
+        attempts.into_iter().map(|a| (a, 1)).collect()
+    }
+
     #[test]
     fn nothing_to_fit_says_why_with_the_counts_and_the_option() {
         let mut unknown = boot("i-1", 1, 1, Outcome::Unknown);
@@ -561,8 +567,11 @@ mod tests {
             from: Zero::KernelStart,
         });
         let crashed = boot("i-2", 1, 1, Outcome::Crashed);
-        let line =
-            nothing_to_fit(&attempts(&lean_all(&[unknown.clone(), crashed])), "default").unwrap();
+        let line = nothing_to_fit(
+            &ones(attempts(&lean_all(&[unknown.clone(), crashed]))),
+            "default",
+        )
+        .unwrap();
         assert_eq!(
             line,
             "nothing to fit: none of the 2 attempts of class default reached its end milestone \
@@ -577,7 +586,7 @@ mod tests {
             from: Zero::KernelStart,
         });
         assert_eq!(
-            nothing_to_fit(&attempts(&lean_all(&[unknown, done])), "default"),
+            nothing_to_fit(&ones(attempts(&lean_all(&[unknown, done]))), "default"),
             None
         );
     }
