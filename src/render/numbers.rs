@@ -84,6 +84,7 @@ mod tests {
     fn seconds_drop_a_needless_decimal_only() {
         assert_eq!(secs(720.0), "720 s");
         assert_eq!(secs(606.06), "606.1 s");
+        assert_eq!(secs(606.1), "606.1 s");
         assert_eq!(secs_plain(632.25), "632.2");
         assert_eq!(secs1(600.0), "600.0 s");
         assert_eq!(secs_or_dash(None), "-");
@@ -98,6 +99,9 @@ mod tests {
         assert_eq!(percent(0.0049), "0.49 %");
         assert_eq!(percent(0.00012), "0.012 %");
         assert_eq!(percent(1e-7), "1.0e-5 %");
+        assert_eq!(percent(0.001), "0.10 %");
+        assert_eq!(percent(0.5), "50.0 %");
+        assert_eq!(percent(2e-15), "2.0e-13 %");
     }
 
     #[test]

@@ -671,20 +671,4 @@ mod tests {
         );
         assert!(!t.contains('\u{1b}') && !t.contains('\u{202e}'), "{t}");
     }
-
-    #[test]
-    fn percentages_keep_small_rates_readable() {
-        assert_eq!(percent(0.0049), "0.49 %");
-        assert_eq!(percent(0.001), "0.10 %");
-        assert_eq!(percent(0.000_12), "0.012 %");
-        assert_eq!(percent(0.5), "50.0 %");
-        assert_eq!(percent(0.0), "0 %");
-        assert_eq!(percent(2e-15), "2.0e-13 %");
-    }
-
-    #[test]
-    fn seconds_drop_needless_decimals() {
-        assert_eq!(secs(720.0), "720 s");
-        assert_eq!(secs(606.1), "606.1 s");
-    }
 }
