@@ -21,10 +21,11 @@ mod timelines;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 use bootline::timeline::{Boot, Outcome, Zero};
 use serde_json::Value;
+
+mod common;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -57,26 +58,24 @@ fn read_boots(dir: &Path, shards: usize) -> Vec<(usize, Boot)> {
 }
 
 fn fit(dir: &Path, class: &str) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_bootline"))
-        .current_dir(ROOT)
-        .args([
-            "fit",
-            "--config",
-            "fixtures/bootline.toml",
-            "--format",
-            "json",
-        ])
-        .args(["--class", class])
-        .arg(dir)
-        .output()
-        .expect("run bootline");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("fit --format json is JSON")
+    let dir = dir.to_str().expect("a UTF-8 path");
+    let args = [
+        "fit",
+        "--config",
+        "fixtures/bootline.toml",
+        "--format",
+        "json",
+    ];
+    let out = run(&[&args[..], &["--class", class, dir]].concat(), &[0]);
+    serde_json::from_str(&out).expect("fit --format json is JSON")
+}
+
+/// Runs `bootline` with `args` from the repository's root; its stdout, once its exit code is
+/// one of `codes`.
+fn run(args: &[&str], codes: &[i32]) -> String {
+    let (code, out, err) = common::bootline(args);
+    assert!(codes.contains(&code), "{args:?} exited {code}: {err}");
+    out
 }
 
 #[test]
@@ -285,24 +284,18 @@ fn the_shards_hold_every_pattern_a_platform_produces(boots: &[(usize, Boot)]) {
 
 /// `bootline timeline` over `inputs` in `format`, its stdout.
 fn timeline(format: &str, inputs: &[&Path]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_bootline"))
-        .current_dir(ROOT)
-        .args([
-            "timeline",
-            "--config",
-            "fixtures/bootline.toml",
-            "--format",
-            format,
-        ])
-        .args(inputs)
-        .output()
-        .expect("run bootline timeline");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
+    let inputs: Vec<&str> = inputs
+        .iter()
+        .map(|p| p.to_str().expect("a UTF-8 path"))
+        .collect();
+    let args = [
+        "timeline",
+        "--config",
+        "fixtures/bootline.toml",
+        "--format",
+        format,
+    ];
+    run(&[&args[..], &inputs].concat(), &[0])
 }
 
 #[test]
@@ -329,20 +322,15 @@ fn timeline_lines_are_written_as_boots_come_in_the_order_of_the_whole_document()
 
 /// `bootline COMMAND --format json` over the shards in `dir`, its stdout (exit 0 or 1).
 fn json_of(command: &[&str], dir: &Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_bootline"))
-        .current_dir(ROOT)
-        .args(command)
-        .args(["--config", "fixtures/bootline.toml", "--format", "json"])
-        .arg(dir)
-        .output()
-        .expect("run bootline");
-    let code = out.status.code();
-    assert!(
-        code == Some(0) || code == Some(1),
-        "{command:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
+    let dir = dir.to_str().expect("a UTF-8 path");
+    let args = [
+        "--config",
+        "fixtures/bootline.toml",
+        "--format",
+        "json",
+        dir,
+    ];
+    run(&[command, &args[..]].concat(), &[0, 1])
 }
 
 #[test]
