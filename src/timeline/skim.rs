@@ -35,6 +35,9 @@ use serde::Deserialize;
 
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero};
 
+#[path = "skim_scan.rs"]
+mod scan;
+
 static PHASES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b",\"phases\":["));
 static MILESTONES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"],\"milestones\":["));
 static AFTER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"],\"clock_skew_secs\":"));
@@ -211,10 +214,15 @@ fn bounds(line: &[u8]) -> Option<(usize, usize, usize)> {
 /// attempt is read from a milestone): parse it whole then.
 pub(crate) fn skim(line: &[u8], buf: &mut Vec<u8>) -> Option<Boot> {
     let (phases, milestones, after) = bounds(line)?;
-    buf.clear();
-    buf.extend_from_slice(&line[..phases]);
-    buf.extend_from_slice(&line[after..]);
-    let s: Fields<IgnoredAny, IgnoredAny> = serde_json::from_slice(buf).ok()?;
+    let s = match scan::fields(line, phases, after) {
+        Some(s) => s,
+        None => {
+            buf.clear();
+            buf.extend_from_slice(&line[..phases]);
+            buf.extend_from_slice(&line[after..]);
+            serde_json::from_slice(buf).ok()?
+        }
+    };
     if s.attempt == 0 {
         return None;
     }
@@ -245,7 +253,7 @@ mod tests {
     use super::*;
     use crate::timeline::SCHEMA_VERSION;
 
-    fn boot() -> Boot {
+    pub(super) fn boot() -> Boot {
         Boot {
             schema_version: SCHEMA_VERSION,
             instance: "i-1".into(),
