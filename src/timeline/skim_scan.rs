@@ -34,6 +34,7 @@ pub(super) fn fields(
         pos: 0,
         cut: (phases, after),
         jumped: false,
+        time: None,
     };
     let mut f = Found::default();
     c.eat(b'{')?;
@@ -42,7 +43,7 @@ pub(super) fn fields(
         return None;
     }
     loop {
-        let key = c.str()?;
+        let key = c.raw_str()?;
         c.ws();
         c.eat(b':')?;
         c.ws();
@@ -67,6 +68,8 @@ struct Cursor<'a> {
     cut: (usize, usize),
     /// Whether the read has passed the cut.
     jumped: bool,
+    /// The last time read, and its text (a boot's zero and launch are mostly the same).
+    time: Option<(&'a str, DateTime<Utc>)>,
 }
 
 impl<'a> Cursor<'a> {
@@ -109,15 +112,21 @@ impl<'a> Cursor<'a> {
     /// A string without escapes or control characters, as UTF-8.
     // "i-0a9d998302d5aee8a"
     fn str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.raw_str()?).ok()
+    }
+
+    /// The bytes of a string without escapes or control characters (not checked as UTF-8:
+    /// keys, compared with known ones, and strings read past). Strings here are short: a
+    /// loop over their bytes beats a vectorised search's setup.
+    fn raw_str(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.pos;
-        let len = memchr::memchr2(b'"', b'\\', &self.line[start..])?;
-        let raw = &self.line[start..start + len];
-        if self.line[start + len] != b'"' || raw.iter().any(|&b| b < 0x20) {
-            return None;
-        }
+        let len = self.line[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        (self.line[start + len] == b'"').then_some(())?;
         self.pos = start + len + 1;
-        std::str::from_utf8(raw).ok()
+        Some(&self.line[start..start + len])
     }
 
     /// Whether a `null` is next (and then past it).
@@ -207,6 +216,21 @@ impl<'a> Cursor<'a> {
         T::deserialize(s).ok()
     }
 
+    /// A time, as `chrono` reads a string into a `DateTime<Utc>`.
+    // "2026-06-14T17:41:38Z"
+    fn time(&mut self) -> Option<DateTime<Utc>> {
+        let text = self.str()?;
+        match self.time {
+            Some((last, t)) if last == text => Some(t),
+            _ => {
+                let s: StrDeserializer<'_, ValueError> = text.into_deserializer();
+                let t = DateTime::<Utc>::deserialize(s).ok()?;
+                self.time = Some((text, t));
+                Some(t)
+            }
+        }
+    }
+
     /// Past any JSON value, as strictly as `serde_json` ignores one (strings with an escape
     /// are not read here).
     fn skip(&mut self, depth: u8) -> Option<()> {
@@ -220,14 +244,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn skip_str(&mut self) -> Option<()> {
-        self.eat(b'"')?;
-        let len = memchr::memchr2(b'"', b'\\', &self.line[self.pos..])?;
-        let raw = &self.line[self.pos..self.pos + len];
-        if self.line[self.pos + len] != b'"' || raw.iter().any(|&b| b < 0x20) {
-            return None;
-        }
-        self.pos += len + 1;
-        Some(())
+        self.raw_str().map(drop)
     }
 
     /// An array or object, its members skipped.
@@ -373,40 +390,40 @@ fn string(c: &mut Cursor<'_>) -> Option<String> {
 
 impl Found {
     /// Reads the value of `key` at `c`.
-    fn field(&mut self, c: &mut Cursor<'_>, key: &str) -> Option<()> {
+    fn field(&mut self, c: &mut Cursor<'_>, key: &[u8]) -> Option<()> {
         match key {
-            "schema_version" => once(
+            b"schema_version" => once(
                 &mut self.schema_version,
                 c.uint().and_then(|v| v.try_into().ok()),
             ),
-            "instance" => once(&mut self.instance, string(c)),
-            "workspace" => once(&mut self.workspace, c.opt(string)),
-            "class" => once(&mut self.class, string(c)),
-            "template" => once(&mut self.template, c.opt(string)),
-            "boot" => once(&mut self.boot, c.uint().and_then(|v| v.try_into().ok())),
-            "zero" => once(&mut self.zero, c.parsed()),
-            "zero_wall" => once(&mut self.zero_wall, c.opt(Cursor::parsed)),
-            "launched" => once(&mut self.launched, c.opt(Cursor::parsed)),
-            "outcome" => once(&mut self.outcome, c.parsed()),
-            "latency" => once(&mut self.latency, c.opt(Cursor::latency)),
-            "timeout_secs" => once(&mut self.timeout_secs, c.f64()),
-            "stuck_threshold_secs" => once(&mut self.stuck_threshold_secs, c.f64()),
-            "observed_secs" => once(&mut self.observed_secs, c.opt(Cursor::f64)),
-            "evidence" => once(&mut self.evidence, c.opt(evidence)),
-            "clock_skew_secs" => once(&mut self.clock_skew_secs, c.opt(Cursor::f64)),
-            "clock_steps" => once_skipped(&mut self.clock_steps, c),
-            "sources" => once_skipped(&mut self.sources, c),
-            "labels" => once(&mut self.labels, c.labels()),
-            "end" => once(&mut self.end, string(c)),
-            "identity" => once_skipped(&mut self.identity, c),
-            "attempt" => once(&mut self.attempt, c.uint().and_then(|v| v.try_into().ok())),
-            "attempt_outcome" => once(&mut self.attempt_outcome, c.opt(Cursor::parsed)),
-            "attempt_latency" => once(&mut self.attempt_latency, c.opt(Cursor::latency)),
-            "attempt_flip_secs" => once(&mut self.attempt_flip_secs, c.opt(Cursor::f64)),
-            "attempt_stated_timeout_secs" => {
+            b"instance" => once(&mut self.instance, string(c)),
+            b"workspace" => once(&mut self.workspace, c.opt(string)),
+            b"class" => once(&mut self.class, string(c)),
+            b"template" => once(&mut self.template, c.opt(string)),
+            b"boot" => once(&mut self.boot, c.uint().and_then(|v| v.try_into().ok())),
+            b"zero" => once(&mut self.zero, c.parsed()),
+            b"zero_wall" => once(&mut self.zero_wall, c.opt(Cursor::time)),
+            b"launched" => once(&mut self.launched, c.opt(Cursor::time)),
+            b"outcome" => once(&mut self.outcome, c.parsed()),
+            b"latency" => once(&mut self.latency, c.opt(Cursor::latency)),
+            b"timeout_secs" => once(&mut self.timeout_secs, c.f64()),
+            b"stuck_threshold_secs" => once(&mut self.stuck_threshold_secs, c.f64()),
+            b"observed_secs" => once(&mut self.observed_secs, c.opt(Cursor::f64)),
+            b"evidence" => once(&mut self.evidence, c.opt(evidence)),
+            b"clock_skew_secs" => once(&mut self.clock_skew_secs, c.opt(Cursor::f64)),
+            b"clock_steps" => once_skipped(&mut self.clock_steps, c),
+            b"sources" => once_skipped(&mut self.sources, c),
+            b"labels" => once(&mut self.labels, c.labels()),
+            b"end" => once(&mut self.end, string(c)),
+            b"identity" => once_skipped(&mut self.identity, c),
+            b"attempt" => once(&mut self.attempt, c.uint().and_then(|v| v.try_into().ok())),
+            b"attempt_outcome" => once(&mut self.attempt_outcome, c.opt(Cursor::parsed)),
+            b"attempt_latency" => once(&mut self.attempt_latency, c.opt(Cursor::latency)),
+            b"attempt_flip_secs" => once(&mut self.attempt_flip_secs, c.opt(Cursor::f64)),
+            b"attempt_stated_timeout_secs" => {
                 once(&mut self.attempt_stated_timeout_secs, c.opt(Cursor::f64))
             }
-            "attempt_failed_timeout_secs" => {
+            b"attempt_failed_timeout_secs" => {
                 once(&mut self.attempt_failed_timeout_secs, c.opt(Cursor::f64))
             }
             // Another key (`phases` or `milestones` past the cut among them): the parse.
@@ -491,8 +508,12 @@ mod tests {
             step_secs: -14.491,
             source: "i-1/console.log:34".into(),
         }];
+        // The zero and the launch the same time (read once), then two times.
+        let at = |secs| DateTime::from_timestamp(secs, 0);
+        (first.zero_wall, first.launched) = (at(1_781_000_000), at(1_781_000_000));
         let mut boots = vec![first.clone()];
         let mut b = first;
+        (b.zero_wall, b.launched) = (at(1_781_000_011), at(1_781_000_000));
         (b.workspace, b.template, b.latency, b.labels) =
             (None, Some("t".into()), None, <_>::default());
         b.attempt_latency = Some(Latency {
@@ -536,6 +557,11 @@ mod tests {
             "kernel_panic"
         );
         assert_eq!(scanned(&lines[0]).unwrap().labels["region"], "eu");
+        let two = scanned(&lines[1]).unwrap();
+        assert_eq!(
+            two.zero_wall.unwrap() - two.launched.unwrap(),
+            chrono::Duration::seconds(11)
+        );
     }
 
     /// Every line one byte off one bootline wrote (each byte replaced by, or preceded by, each
