@@ -20,6 +20,9 @@
 //! arrays themselves are valid JSON: a line whose phases alone are damaged is read here and
 //! refused by the commands that read phases.
 //!
+//! The fields around the cut are read by a scan by hand ([`scan`]) where the line is laid
+//! out as bootline writes it, and by `serde_json` otherwise: the same fields either way.
+//!
 //! The one milestone a lean boot without phases reads, `kernel_start` (when the boot powered
 //! on, to tell the same boot in two shards apart from a reboot), is found in the milestones
 //! by its leading bytes and its time parsed; every other milestone, every phase, the sources
