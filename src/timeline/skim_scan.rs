@@ -299,9 +299,9 @@ impl<'a> Cursor<'a> {
     fn latency(&mut self) -> Option<Latency> {
         let (mut secs, mut censored, mut from) = (None, None, None);
         self.members(|c, key| match key {
-            "secs" if secs.is_none() => Some(secs = Some(c.f64()?)),
-            "censored" if censored.is_none() => Some(censored = Some(c.bool()?)),
-            "from" if from.is_none() => Some(from = Some(c.parsed()?)),
+            "secs" => once(&mut secs, c.f64()),
+            "censored" => once(&mut censored, c.bool()),
+            "from" => once(&mut from, c.parsed()),
             _ => None,
         })?;
         Some(Latency {
