@@ -20,17 +20,17 @@ use crate::timeline::Outcome;
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
 /// [`crate::timeline::implausible`]). Each attempt stands for its count (a summary's rows; one
 /// for an attempt read from boots): its record is repeated that many times, in order.
-pub(crate) fn records_of(attempts: &[Counted], max_plausible_secs: f64) -> Vec<Record> {
+pub(crate) fn records_of(attempts: &[Counted], max_plausible_secs: f64) -> Vec<(Record, u64)> {
     attempts
         .iter()
         .filter_map(|(a, n)| Some((a.record(max_plausible_secs)?, *n)))
-        .flat_map(|((secs, censored), n)| {
+        .map(|((secs, censored), n)| {
             let r = if censored {
                 Record::censored(secs)
             } else {
                 Record::event(secs)
             };
-            std::iter::repeat_n(r, n as usize)
+            (r, n)
         })
         .collect()
 }

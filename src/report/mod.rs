@@ -24,6 +24,7 @@ use thiserror::Error;
 
 use crate::config::{self, Config};
 use crate::recommend::rule::Evidence;
+use crate::stats::record::Weighted;
 use crate::stats::summary::{analyse_with_models, summarise, Options as FitOptions};
 use crate::summary::boots::{BootCounts, NOTABLE_ROWS};
 use crate::timeline::lean::LeanBoot;
@@ -575,15 +576,18 @@ fn class_report(
 
 /// The records of a class's recommendation and their summary (with S at its timeout) from the
 /// recommendation's own Kaplan–Meier and fits: nothing is fitted again.
-fn summarised(evidence: Evidence, opts: &FitOptions) -> (Vec<crate::stats::Record>, Fitted) {
+fn summarised(evidence: Evidence, opts: &FitOptions) -> (Vec<CountedRecord>, Fitted) {
     let Evidence {
         sample, km, fits, ..
     } = evidence;
-    // The records one by one: the report's summary and charts read them so.
-    let records = sample.records();
+    // Each distinct record with its count: the summary and the charts add them up.
+    let records = Weighted::of_sample(sample);
     let summary = summarise(&records, &km, &fits, opts).map_err(|e| e.to_string());
-    (records, summary.map(|summary| (summary, fits, km)))
+    (records.records, summary.map(|summary| (summary, fits, km)))
 }
+
+/// A latency record with the number of attempts it stands for.
+type CountedRecord = (crate::stats::Record, u64);
 
 /// The class's own records fitted here, when its recommendation has none (every record is of
 /// a template with its own timeout, or none could be read as evidence); why there is no fit.
@@ -591,13 +595,13 @@ fn fitted_alone(
     attempts: &[crate::summary::Counted],
     max_plausible_secs: f64,
     opts: &FitOptions,
-) -> (Vec<crate::stats::Record>, Fitted) {
+) -> (Vec<CountedRecord>, Fitted) {
     let records = class::records_of(attempts, max_plausible_secs);
     if records.is_empty() {
         let why = "no boot of the class has a register latency to fit".to_string();
         return (records, Err(why));
     }
-    let fitted = analyse_with_models(&records, opts).map_err(|e| e.to_string());
+    let fitted = analyse_with_models(records.iter().copied(), opts).map_err(|e| e.to_string());
     (records, fitted)
 }
 
@@ -648,7 +652,7 @@ fn mark_recommended(figures: &mut Figures, recommendation: &crate::recommend::Re
 fn build_figures(
     class: &str,
     (data, lane_boot): (&ClassData<'_>, Option<&Boot>),
-    records: &[crate::stats::Record],
+    records: &[CountedRecord],
     fitted: &(
         crate::stats::summary::FitSummary,
         crate::stats::summary::Fits,
@@ -666,20 +670,19 @@ fn build_figures(
         .filter_map(|s| fits.models.iter().find(|m| m.family == s.family))
         .collect();
     let models = figures::drawn_models(&ranked);
-    let exact: Vec<f64> = records
-        .iter()
-        .filter(|r| !r.censored)
-        .map(|r| r.duration_secs)
+    let exact: Vec<(f64, u64)> = (records.iter())
+        .filter(|(r, _)| !r.censored)
+        .map(|(r, n)| (r.duration_secs, *n))
         .collect();
+    let n_records = records.iter().map(|(_, n)| *n as usize).sum();
     let mut cats = figures::Categories::default();
     let counts = data.counts;
     let mut waterfall = figures::waterfall(&data.drawn, counts.rows, max_plausible_secs, &mut cats);
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
     // The fleet charts end past the stuck threshold, the recommended timeout (however far it
     // lies) and the slowest record.
-    let latest = records
-        .iter()
-        .map(|r| r.duration_secs)
+    let latest = (records.iter())
+        .map(|(r, _)| r.duration_secs)
         .fold(stuck.max(current).max(proposed.unwrap_or(0.0)), f64::max);
     let x_max = latest * 1.06;
     waterfall.categories = figures::category_names(cats);
@@ -696,7 +699,7 @@ fn build_figures(
     let tail_axis = tail.as_ref().map(|t| t.x_lo..t.x_hi);
     let mut survival = figures::survival(km, &models, confidence, (x_max, tail_axis));
     survival.tail = tail;
-    let mut distribution = figures::distribution(&exact, records.len(), &models, current, x_max);
+    let mut distribution = figures::distribution(&exact, n_records, &models, current, x_max);
     distribution.censored_secs = censored_secs(records);
     distribution.stuck_secs = counts.stuck_seen_secs();
     distribution.n_stuck = distribution.stuck_secs.len();
@@ -714,10 +717,10 @@ fn build_figures(
 
 /// The times of the censored records in time order, whatever order the records came in
 /// (boots read, or a summary's rows).
-fn censored_secs(records: &[crate::stats::Record]) -> Vec<f64> {
+fn censored_secs(records: &[CountedRecord]) -> Vec<f64> {
     let mut v: Vec<f64> = (records.iter())
-        .filter(|r| r.censored)
-        .map(|r| r.duration_secs)
+        .filter(|(r, _)| r.censored)
+        .flat_map(|(r, n)| std::iter::repeat_n(r.duration_secs, *n as usize))
         .collect();
     v.sort_by(f64::total_cmp);
     v
