@@ -512,7 +512,7 @@ fn thinned(
 /// numbers at risk.
 pub(crate) fn tail(
     records: &[(crate::stats::Record, u64)],
-    false_failed: Vec<f64>,
+    false_failed: Vec<(f64, u64)>,
     models: &[&FittedModel],
     (target, proposed): (f64, f64),
     km: &KaplanMeier,
@@ -540,25 +540,42 @@ pub(crate) fn tail(
         })
         .collect();
     let in_tail = |t: &f64| (x_lo..=x_hi).contains(t);
-    // In time order, whatever order the records came in (boots read, or a summary's rows).
-    let mut censored: Vec<f64> = (records.iter())
-        .filter(|(r, _)| r.censored && in_tail(&r.duration_secs))
-        .flat_map(|(r, n)| std::iter::repeat_n(r.duration_secs, *n as usize))
-        .collect();
-    censored.sort_by(f64::total_cmp);
-    let false_failed: Vec<f64> = false_failed.into_iter().filter(in_tail).collect();
+    // Each distinct time once, with its count: the marks are thinned to one per column
+    // ([`super::thin`]), which a time repeated does not change.
+    let censored = marks(
+        (records.iter())
+            .filter(|(r, _)| r.censored && in_tail(&r.duration_secs))
+            .map(|(r, n)| (r.duration_secs, *n)),
+    );
+    let false_failed = marks(false_failed.into_iter().filter(|(t, _)| in_tail(t)));
     Some(Tail {
         x_lo,
         x_hi,
         y_min,
         target,
         models: curves,
-        n_censored: censored.len(),
-        censored,
-        n_false_failed: false_failed.len(),
-        false_failed,
+        n_censored: censored.1,
+        censored: censored.0,
+        n_false_failed: false_failed.1,
+        false_failed: false_failed.0,
         at_risk: at_risk(records, x_lo, x_hi),
     })
+}
+
+/// Times given with counts as marks: each distinct time once, ascending (in time order,
+/// whatever order they came in: boots read, or a summary's rows), and how many they count.
+pub(crate) fn marks(times: impl Iterator<Item = (f64, u64)>) -> (Vec<f64>, usize) {
+    let mut total = 0usize;
+    let mut v: Vec<f64> = times
+        .filter(|(_, n)| *n > 0)
+        .map(|(t, n)| {
+            total += n as usize;
+            t
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup_by(|a, b| a.to_bits() == b.to_bits());
+    (v, total)
 }
 
 /// Records at risk (duration ≥ t) at round times across `lo..hi`.
@@ -835,6 +852,31 @@ mod tests {
         assert_eq!(nice_width(0.04), 0.05);
         assert_eq!(nice_width(80.0), 100.0);
         assert_eq!(nice_width(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn marks_are_each_distinct_time_once_in_order_with_the_count_of_all() {
+        let given = [(620.5, 3), (601.0, 1), (620.5, 2), (700.0, 0), (599.0, 4)];
+        assert_eq!(
+            marks(given.into_iter()),
+            (vec![599.0, 601.0, 620.5], 10),
+            "a count of 0 is no mark"
+        );
+        assert_eq!(marks(std::iter::empty()), (Vec::new(), 0));
+    }
+
+    #[test]
+    fn histogram_of_counted_values_is_the_histogram_of_the_values_repeated() {
+        let counted = [(310.2, 40), (305.0, 1), (420.0, 7), (305.0, 2), (900.5, 1)];
+        let repeated: Vec<f64> = (counted.iter())
+            .flat_map(|&(v, n)| std::iter::repeat_n(v, n as usize))
+            .collect();
+        let (width, bins) = histogram_counted(&counted);
+        assert_eq!(
+            (width, &bins),
+            (histogram(&repeated).0, &histogram(&repeated).1)
+        );
+        assert_eq!(bins.iter().map(|b| b.count).sum::<usize>(), 51);
     }
 
     #[test]

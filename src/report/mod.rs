@@ -700,9 +700,13 @@ fn build_figures(
     let mut survival = figures::survival(km, &models, confidence, (x_max, tail_axis));
     survival.tail = tail;
     let mut distribution = figures::distribution(&exact, n_records, &models, current, x_max);
-    distribution.censored_secs = censored_secs(records);
-    distribution.stuck_secs = counts.stuck_seen_secs();
-    distribution.n_stuck = distribution.stuck_secs.len();
+    (distribution.censored_secs, _) = figures::marks(
+        (records.iter())
+            .filter(|(r, _)| r.censored)
+            .map(|(r, n)| (r.duration_secs, *n)),
+    );
+    (distribution.stuck_secs, distribution.n_stuck) =
+        figures::marks(counts.stuck_seen_secs().into_iter());
     Ok(Figures {
         class: class.to_string(),
         x_max_secs: x_max,
@@ -713,17 +717,6 @@ fn build_figures(
         lanes,
         phases,
     })
-}
-
-/// The times of the censored records in time order, whatever order the records came in
-/// (boots read, or a summary's rows).
-fn censored_secs(records: &[CountedRecord]) -> Vec<f64> {
-    let mut v: Vec<f64> = (records.iter())
-        .filter(|(r, _)| r.censored)
-        .flat_map(|(r, n)| std::iter::repeat_n(r.duration_secs, *n as usize))
-        .collect();
-    v.sort_by(f64::total_cmp);
-    v
 }
 
 /// The current timeout and the stuck threshold as lines (the recommended one is laid between
