@@ -12,6 +12,7 @@ pub(crate) mod fit;
 pub(crate) mod inputs;
 pub mod markdown;
 pub(crate) mod redact;
+pub(crate) mod tally;
 pub(crate) mod text;
 pub(crate) mod thin;
 pub(crate) mod worked;
@@ -336,11 +337,21 @@ pub(crate) struct Source {
 impl Source {
     /// The source of boots read (ordered by instance and boot number) and those kept whole.
     pub(crate) fn of_boots(boots: &[LeanBoot], kept: Vec<Boot>, max_plausible_secs: f64) -> Self {
-        let mut classes: BTreeMap<String, BootCounts> = BTreeMap::new();
+        let mut classes: BTreeMap<String, (BootCounts, tally::PhaseTally)> = BTreeMap::new();
         for b in boots {
-            let c = classes.entry(b.class.to_string()).or_default();
-            c.add(b, max_plausible_secs);
+            if !classes.contains_key(&*b.class) {
+                classes.insert(b.class.to_string(), Default::default());
+            }
+            let (counts, phases) = classes.get_mut(&*b.class).expect("inserted above");
+            counts.add_but_phases(b, max_plausible_secs);
+            phases.add(b, max_plausible_secs);
         }
+        let classes = (classes.into_iter())
+            .map(|(class, (mut counts, phases))| {
+                phases.finish(&mut counts);
+                (class, counts)
+            })
+            .collect();
         let keep = crate::summary::boots::drawn(boots.iter(), max_plausible_secs);
         Self {
             attempts: (crate::timeline::attempts(boots).into_iter())
@@ -374,8 +385,8 @@ fn instances(boots: &[LeanBoot]) -> usize {
 /// A class's part of a [`Source`].
 struct ClassData<'a> {
     counts: &'a BootCounts,
-    attempts: Vec<crate::summary::Counted>,
-    drawn: Vec<LeanBoot>,
+    attempts: Vec<&'a crate::summary::Counted>,
+    drawn: Vec<&'a LeanBoot>,
 }
 
 /// Builds the report of a reduced fleet (all classes) under this configuration.
@@ -410,12 +421,8 @@ pub(crate) fn build(
             counts,
             attempts: (source.attempts.iter())
                 .filter(|(a, _)| of(&a.class))
-                .cloned()
                 .collect(),
-            drawn: (source.drawn.iter())
-                .filter(|b| of(&b.class))
-                .cloned()
-                .collect(),
+            drawn: (source.drawn.iter()).filter(|b| of(&b.class)).collect(),
         };
         let lanes = (**name == *opts.class).then_some(lane_boot);
         let evidence = evidences.remove(name);
@@ -562,7 +569,7 @@ fn class_report(
         stuck_threshold_secs: policy.stuck_threshold_secs,
         configured: policy.configured,
         boots: usizes(&data.counts.outcomes),
-        attempts: class::counts_of(&data.attempts),
+        attempts: class::counts_of(data.attempts.iter().copied()),
         templates: usizes(&data.counts.templates),
         from_kernel_start: sample.counted_from_kernel(name),
         fit,
@@ -592,11 +599,11 @@ type CountedRecord = (crate::stats::Record, u64);
 /// The class's own records fitted here, when its recommendation has none (every record is of
 /// a template with its own timeout, or none could be read as evidence); why there is no fit.
 fn fitted_alone(
-    attempts: &[crate::summary::Counted],
+    attempts: &[&crate::summary::Counted],
     max_plausible_secs: f64,
     opts: &FitOptions,
 ) -> (Vec<CountedRecord>, Fitted) {
-    let records = class::records_of(attempts, max_plausible_secs);
+    let records = class::records_of(attempts.iter().copied(), max_plausible_secs);
     if records.is_empty() {
         let why = "no boot of the class has a register latency to fit".to_string();
         return (records, Err(why));
@@ -670,14 +677,14 @@ fn build_figures(
         .filter_map(|s| fits.models.iter().find(|m| m.family == s.family))
         .collect();
     let models = figures::drawn_models(&ranked);
-    let exact: Vec<(f64, u64)> = (records.iter())
-        .filter(|(r, _)| !r.censored)
-        .map(|(r, n)| (r.duration_secs, *n))
-        .collect();
-    let n_records = records.iter().map(|(_, n)| *n as usize).sum();
     let mut cats = figures::Categories::default();
     let counts = data.counts;
-    let mut waterfall = figures::waterfall(&data.drawn, counts.rows, max_plausible_secs, &mut cats);
+    let mut waterfall = figures::waterfall(
+        data.drawn.iter().copied(),
+        counts.rows,
+        max_plausible_secs,
+        &mut cats,
+    );
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
     // The fleet charts end past the stuck threshold, the recommended timeout (however far it
     // lies) and the slowest record.
@@ -699,14 +706,7 @@ fn build_figures(
     let tail_axis = tail.as_ref().map(|t| t.x_lo..t.x_hi);
     let mut survival = figures::survival(km, &models, confidence, (x_max, tail_axis));
     survival.tail = tail;
-    let mut distribution = figures::distribution(&exact, n_records, &models, current, x_max);
-    (distribution.censored_secs, _) = figures::marks(
-        (records.iter())
-            .filter(|(r, _)| r.censored)
-            .map(|(r, n)| (r.duration_secs, *n)),
-    );
-    (distribution.stuck_secs, distribution.n_stuck) =
-        figures::marks(counts.stuck_seen_secs().into_iter());
+    let distribution = distribution_of(records, counts, &models, (current, x_max));
     Ok(Figures {
         class: class.to_string(),
         x_max_secs: x_max,
@@ -717,6 +717,30 @@ fn build_figures(
         lanes,
         phases,
     })
+}
+
+/// The distribution chart's data: the exact records' histogram with the models' densities,
+/// the censored records' marks and the stuck boots' sightings, each standing for its count.
+fn distribution_of(
+    records: &[CountedRecord],
+    counts: &crate::summary::boots::BootCounts,
+    models: &[&crate::stats::fit::FittedModel],
+    (current, x_max): (f64, f64),
+) -> figures::Distribution {
+    let exact: Vec<(f64, u64)> = (records.iter())
+        .filter(|(r, _)| !r.censored)
+        .map(|(r, n)| (r.duration_secs, *n))
+        .collect();
+    let n_records = records.iter().map(|(_, n)| *n as usize).sum();
+    let mut distribution = figures::distribution(&exact, n_records, models, current, x_max);
+    (distribution.censored_secs, _) = figures::marks(
+        (records.iter())
+            .filter(|(r, _)| r.censored)
+            .map(|(r, n)| (r.duration_secs, *n)),
+    );
+    (distribution.stuck_secs, distribution.n_stuck) =
+        figures::marks(counts.stuck_seen_secs().into_iter());
+    distribution
 }
 
 /// The current timeout and the stuck threshold as lines (the recommended one is laid between
