@@ -4,6 +4,7 @@
 
 use std::sync::{LazyLock, Mutex};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::error::{check_level, Result, StatsError};
@@ -96,20 +97,27 @@ pub fn fit(family: Family, s: &Sample) -> Result<FittedModel> {
         reason,
     };
     applicability(family, s).map_err(fail)?;
-    let mut memo = Memo::new(|th: &[f64]| -family.loglik(th, s));
-    let mut objective = |th: &[f64]| memo.eval(th);
+    // The starts are searched in parallel, each remembering its own objective values, and
+    // taken back in their order: each search is the same steps as alone, so the best start
+    // (the first of equal ones) is the same bits however they were scheduled.
+    let searched: Vec<(Vec<f64>, f64, usize)> = family
+        .starts(s)
+        .into_par_iter()
+        .filter(|start| start.iter().all(|v| v.is_finite()))
+        .map(|start| {
+            let mut memo = Memo::new(|th: &[f64]| -family.loglik(th, s));
+            let mut objective = |th: &[f64]| memo.eval(th);
+            let nm = nelder_mead(&mut objective, &start, NelderMeadOptions::default());
+            let polished = newton_polish(&mut objective, &nm.x);
+            (polished.x, -polished.value, nm.evals + polished.evals)
+        })
+        .collect();
     let mut best: Option<(Vec<f64>, f64)> = None;
     let mut evals = 0;
-    for start in family.starts(s) {
-        if !start.iter().all(|v| v.is_finite()) {
-            continue;
-        }
-        let nm = nelder_mead(&mut objective, &start, NelderMeadOptions::default());
-        let polished = newton_polish(&mut objective, &nm.x);
-        evals += nm.evals + polished.evals;
-        let ll = -polished.value;
+    for (x, ll, used) in searched {
+        evals += used;
         if ll.is_finite() && best.as_ref().is_none_or(|(_, b)| ll > *b) {
-            best = Some((polished.x, ll));
+            best = Some((x, ll));
         }
     }
     let Some((mut theta, loglik)) = best else {
