@@ -2,6 +2,9 @@
 //! standard errors from the observed information, fitted quantiles with delta-method intervals
 //! and bounds, and model survival at given times with intervals (docs/statistics.md §5).
 
+use std::sync::{LazyLock, Mutex};
+
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::error::{check_level, Result, StatsError};
@@ -94,20 +97,27 @@ pub fn fit(family: Family, s: &Sample) -> Result<FittedModel> {
         reason,
     };
     applicability(family, s).map_err(fail)?;
-    let mut memo = Memo::new(|th: &[f64]| -family.loglik(th, s));
-    let mut objective = |th: &[f64]| memo.eval(th);
+    // The starts are searched in parallel, each remembering its own objective values, and
+    // taken back in their order: each search is the same steps as alone, so the best start
+    // (the first of equal ones) is the same bits however they were scheduled.
+    let searched: Vec<(Vec<f64>, f64, usize)> = family
+        .starts(s)
+        .into_par_iter()
+        .filter(|start| start.iter().all(|v| v.is_finite()))
+        .map(|start| {
+            let mut memo = Memo::new(|th: &[f64]| -family.loglik(th, s));
+            let mut objective = |th: &[f64]| memo.eval(th);
+            let nm = nelder_mead(&mut objective, &start, NelderMeadOptions::default());
+            let polished = newton_polish(&mut objective, &nm.x);
+            (polished.x, -polished.value, nm.evals + polished.evals)
+        })
+        .collect();
     let mut best: Option<(Vec<f64>, f64)> = None;
     let mut evals = 0;
-    for start in family.starts(s) {
-        if !start.iter().all(|v| v.is_finite()) {
-            continue;
-        }
-        let nm = nelder_mead(&mut objective, &start, NelderMeadOptions::default());
-        let polished = newton_polish(&mut objective, &nm.x);
-        evals += nm.evals + polished.evals;
-        let ll = -polished.value;
+    for (x, ll, used) in searched {
+        evals += used;
         if ll.is_finite() && best.as_ref().is_none_or(|(_, b)| ll > *b) {
-            best = Some((polished.x, ll));
+            best = Some((x, ll));
         }
     }
     let Some((mut theta, loglik)) = best else {
@@ -130,6 +140,61 @@ pub fn fit(family: Family, s: &Sample) -> Result<FittedModel> {
         cov_unavailable,
         evals,
     })
+}
+
+/// A sample's identity for [`fit_remembered`]: the bits of each distinct point's time and
+/// weight, events then censored. Every other field of a [`Sample`] is computed from these, in
+/// their order, so equal keys are equal samples.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SampleKey {
+    events: Vec<(u64, u64)>,
+    censored: Vec<(u64, u64)>,
+}
+
+impl SampleKey {
+    fn of(s: &Sample) -> Self {
+        let bits = |points: &[super::record::Point]| {
+            points
+                .iter()
+                .map(|p| (p.t.to_bits(), p.weight.to_bits()))
+                .collect()
+        };
+        Self {
+            events: bits(&s.events),
+            censored: bits(&s.censored),
+        }
+    }
+}
+
+/// The most fits [`fit_remembered`] keeps: a run fits a few record sets per group (two readings
+/// of the killed boots, cohorts), so this holds every one of an ordinary run; past it the
+/// oldest are forgotten and fitted again if asked for.
+const REMEMBERED_MAX: usize = 256;
+
+/// The fits of this process, by family and sample, in the order they were made.
+type Remembered = Vec<((Family, SampleKey), Result<FittedModel>)>;
+
+static REMEMBERED: LazyLock<Mutex<Remembered>> = LazyLock::new(|| Mutex::new(Vec::new()));
+
+/// [`fit`], remembered for the process: the same record set is fitted once however many
+/// callers ask for it (a class and its only `--group-by` cohort, the recommendation and the
+/// report). A fit is a pure function of the family and the sample, so a remembered fit is the
+/// very fit. Two threads asking at once may both fit; the answer is the same.
+pub(crate) fn fit_remembered(family: Family, s: &Sample) -> Result<FittedModel> {
+    let key = (family, SampleKey::of(s));
+    let found = |list: &Remembered| list.iter().find(|(k, _)| *k == key).map(|(_, f)| f.clone());
+    if let Some(f) = found(&REMEMBERED.lock().unwrap_or_else(|e| e.into_inner())) {
+        return f;
+    }
+    let fitted = fit(family, s);
+    let mut list = REMEMBERED.lock().unwrap_or_else(|e| e.into_inner());
+    if found(&list).is_none() {
+        if list.len() >= REMEMBERED_MAX {
+            drop(list.remove(0));
+        }
+        list.push((key, fitted.clone()));
+    }
+    fitted
 }
 
 /// Inverse observed information at θ̂, or why it is unavailable.
@@ -345,6 +410,33 @@ mod tests {
         assert!((p[0] - 606.528).abs() < 5e-3);
         assert!((p[1] - 1.7208).abs() < 5e-5);
         assert!((m.loglik + 75.135).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_remembered_fit_is_the_fit_and_is_kept_once() {
+        // A sample of its own (no other test fits it), fitted twice through the memory.
+        let recs: Vec<Record> = [61.0, 187.5, 216.0, 240.0, 244.0, 335.0, 361.0, 373.0]
+            .iter()
+            .map(|&t| Record::event(t))
+            .chain([(450.0)].iter().map(|&t| Record::censored(t)))
+            .collect();
+        let s = Sample::new(&recs).expect("sample");
+        let kept = |family: Family| {
+            let key = (family, SampleKey::of(&s));
+            let list = REMEMBERED.lock().unwrap_or_else(|e| e.into_inner());
+            list.iter().filter(|(k, _)| *k == key).count()
+        };
+        assert_eq!(kept(Family::Weibull), 0);
+        let first = fit_remembered(Family::Weibull, &s).expect("fit");
+        let again = fit_remembered(Family::Weibull, &s).expect("fit");
+        assert_eq!(kept(Family::Weibull), 1);
+        assert_eq!(first, fit(Family::Weibull, &s).expect("fit"));
+        assert_eq!(again, first);
+        // Another family of the same records is another fit; a failure is remembered too.
+        let other = fit_remembered(Family::Lognormal, &s).expect("fit");
+        assert_eq!(other.family, Family::Lognormal);
+        assert!(fit_remembered(Family::LognormalMixture2, &s).is_err());
+        assert_eq!(kept(Family::LognormalMixture2), 1);
     }
 
     #[test]

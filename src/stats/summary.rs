@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{check_level, Result};
 use super::family::Family;
-use super::fit::{fit, FittedModel, QuantileEstimate, SurvivalEstimate};
+use super::fit::{fit_remembered, FittedModel, QuantileEstimate, SurvivalEstimate};
 use super::gof::{bootstrap, statistics, Gof};
 use super::gpd::{fit_tail, GpdFit};
 use super::km::{KaplanMeier, KmQuantile, Plateau, SurvivalPoint};
@@ -247,8 +247,10 @@ pub fn fit_all(sample: &Sample, families: &[Family]) -> Fits {
     let mut unavailable = Vec::new();
     // The families are fitted in parallel (each fit is independent and deterministic) and
     // taken back in their given order.
-    let fitted: Vec<(Family, Result<FittedModel>)> =
-        families.par_iter().map(|&f| (f, fit(f, sample))).collect();
+    let fitted: Vec<(Family, Result<FittedModel>)> = families
+        .par_iter()
+        .map(|&f| (f, fit_remembered(f, sample)))
+        .collect();
     for (f, result) in fitted {
         match result {
             Ok(m) => models.push(m),
