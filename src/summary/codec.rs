@@ -1,7 +1,8 @@
 //! A summary's bytes: JSON Lines. The first line is the header (`bootline_summary`: the
-//! schema version, first, so a summary is known by its first bytes, then the inputs and the
-//! phase names the boots refer to by number); then one line per attempt row, per key of boots'
-//! counts, per boot drawn (lean) and per kept boot (whole), each section in its sorted order.
+//! schema version, first, so a summary is known by its first bytes, then the inputs, the
+//! phase names the boots refer to by number and the cohorts the attempt lines refer to by
+//! number); then one line per attempt row ([`super::wire`]), per key of boots' counts, per
+//! boot drawn (lean, as an array) and per kept boot (whole), each section in its sorted order.
 //! Numbers are written as `serde_json` writes them (shortest round-trip form), so the same
 //! summary is always the same bytes.
 

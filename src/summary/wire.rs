@@ -175,6 +175,90 @@ pub(super) fn group_of(
 mod tests {
     use super::*;
 
+    fn group() -> Group {
+        Group {
+            class: "default".into(),
+            template: Some("gpu".into()),
+            labels: BTreeMap::from([("region".into(), "eu".into())]),
+            outcome: Outcome::Registered,
+            latency: Some(Kind {
+                censored: false,
+                from: Zero::Launch,
+            }),
+            zero: Zero::Launch,
+            flip_secs: None,
+            timeout_secs: 600.0,
+            stated_timeout_secs: Some(600.0),
+            failed_timeout_secs: None,
+            stuck_threshold_secs: 900.0,
+            end: "registered".into(),
+        }
+    }
+
+    #[test]
+    fn a_line_reads_back_its_group_and_counts() {
+        let mut counts: Counts = BTreeMap::new();
+        for (secs, n) in [
+            (Some(-5.0), 2),
+            (Some(232.0), 3),
+            (Some(245.125), 1),
+            (None, 4),
+        ] {
+            counts.insert(
+                secs.map(secs_key),
+                Tally {
+                    n,
+                    names: BTreeSet::new(),
+                },
+            );
+        }
+        counts.insert(
+            Some(secs_key(0.1 + 0.2)),
+            Tally {
+                n: 1,
+                names: BTreeSet::new(),
+            },
+        );
+        let slow = counts.get_mut(&Some(secs_key(245.125))).unwrap();
+        slow.names.insert(("i-1".into(), 2));
+        let g = group();
+        let number = BTreeMap::from([(cohort_of(&g), 7)]);
+        let text = serde_json::to_string(&line_of(&g, &counts, &number)).unwrap();
+        assert_eq!(
+            text,
+            "{\"cohort\":7,\"group\":[\"registered\",[false,\"launch\"],\"launch\",null,600.0,\
+             600.0,null,900.0,\"registered\"],\"ms\":[[-5000,237000,13125],[2,3,1]],\
+             \"latencies\":[[null,4],[0.30000000000000004,1]],\"names\":[[245.125,\"i-1\",2]]}"
+        );
+        let line: AttemptsLine = serde_json::from_str(&text).unwrap();
+        let mut cohorts = vec![("other".into(), None, BTreeMap::new()); 8];
+        cohorts[7] = cohort_of(&g);
+        let (back, read) = group_of(line, &cohorts).unwrap();
+        assert_eq!(back, g);
+        assert_eq!(read, counts);
+    }
+
+    #[test]
+    fn a_line_that_does_not_add_up_is_refused() {
+        let g = serde_json::to_string(&line_of(
+            &group(),
+            &Counts::new(),
+            &BTreeMap::from([(cohort_of(&group()), 0)]),
+        ))
+        .unwrap();
+        let read = |text: &str| {
+            let line: AttemptsLine = serde_json::from_str(text).unwrap();
+            group_of(line, &[cohort_of(&group())]).unwrap_err()
+        };
+        assert_eq!(
+            read(&g.replace("\"cohort\":0", "\"cohort\":1")),
+            LineError::Cohort(1)
+        );
+        let with = |ms: &str| g.replace("}", &format!(",\"ms\":{ms}}}"));
+        assert_eq!(read(&with("[[1,2],[1]]")), LineError::Lengths(2, 1));
+        assert_eq!(read(&with("[[1,0],[1,1]]")), LineError::Step(0));
+    }
+
     #[test]
     fn whole_milliseconds_are_only_those_that_read_back_exactly() {
         assert_eq!(whole_ms(232.0), Some(232_000));
