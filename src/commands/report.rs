@@ -173,9 +173,14 @@ pub(crate) fn build(
     let limit = config.latency.max_plausible_secs;
     let boots = fleet.boots;
     let source = report::Source::of_boots(&boots, fleet.kept, limit);
-    let cohorts = |class: &str, label: &str| Ok(cohorts_of(&boots, &config, class, label));
+    // The boots are let go before the report is built: only `--group-by`'s cohorts read them
+    // again, and those are split now.
+    let class = report::charted_class(opts.class.as_deref(), &source.classes);
+    let split = group_by.map(|label| cohorts_of(&boots, &config, &class, label));
+    drop(boots);
+    let cohorts = move |_: &str, _: &str| Ok(split.unwrap_or_default());
     let shown = (presentation, now, group_by);
-    finish(opts, &config, source, digests, shown, &cohorts, read.failed)
+    finish(opts, &config, source, digests, shown, cohorts, read.failed)
 }
 
 /// The cohorts of `class`'s boots split by `label` (`report --group-by`).
@@ -192,8 +197,10 @@ fn cohorts_of(
         .collect()
 }
 
-/// The cohorts of a class split by a label (`report --group-by`).
-type Cohorts<'a> = dyn Fn(&str, &str) -> anyhow::Result<Vec<crate::compare::Cohort>> + 'a;
+/// The cohorts of a class split by a label (`report --group-by`), asked for once.
+trait Cohorts: FnOnce(&str, &str) -> anyhow::Result<Vec<crate::compare::Cohort>> {}
+
+impl<F: FnOnce(&str, &str) -> anyhow::Result<Vec<crate::compare::Cohort>>> Cohorts for F {}
 
 /// The report of a fleet read (or of summaries), with what it was read from.
 fn finish(
@@ -202,7 +209,7 @@ fn finish(
     source: report::Source,
     digests: report::inputs::Inputs,
     (presentation, now, group_by): (Presentation, Option<DateTime<Utc>>, Option<&str>),
-    cohorts: &Cohorts<'_>,
+    cohorts: impl Cohorts,
     failed: bool,
 ) -> anyhow::Result<Built> {
     let cwd = std::env::current_dir()
@@ -286,7 +293,7 @@ fn build_from_summaries(
             .map(|(name, attempts, counts)| cohort::from_counts(name, &attempts, &counts, config).0)
             .collect())
     };
-    finish(opts, config, source, digests, shown_as, &cohorts, false)
+    finish(opts, config, source, digests, shown_as, cohorts, false)
 }
 
 /// The zone named with `--tz`.

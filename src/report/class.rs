@@ -20,9 +20,11 @@ use crate::timeline::Outcome;
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
 /// [`crate::timeline::implausible`]). Each attempt stands for its count (a summary's rows; one
 /// for an attempt read from boots): its record is repeated that many times, in order.
-pub(crate) fn records_of(attempts: &[Counted], max_plausible_secs: f64) -> Vec<Record> {
-    attempts
-        .iter()
+pub(crate) fn records_of<'a>(
+    attempts: impl IntoIterator<Item = &'a Counted>,
+    max_plausible_secs: f64,
+) -> Vec<Record> {
+    (attempts.into_iter())
         .filter_map(|(a, n)| Some((a.record(max_plausible_secs)?, *n)))
         .flat_map(|((secs, censored), n)| {
             let r = if censored {
@@ -50,7 +52,9 @@ pub(crate) fn survival_times(requested: &[f64], current_timeout_secs: f64) -> Ve
 }
 
 /// Attempts by outcome name (only outcomes that occur), each standing for its count.
-pub(crate) fn counts_of(attempts: &[Counted]) -> BTreeMap<String, usize> {
+pub(crate) fn counts_of<'a>(
+    attempts: impl IntoIterator<Item = &'a Counted>,
+) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for (a, n) in attempts {
         *counts.entry(a.outcome.as_str().to_string()).or_default() += *n as usize;
@@ -106,7 +110,7 @@ impl PhaseReport {
 }
 
 /// The depths of each tail-blame level: boot phases and stages, modules, marker sub-phases.
-const LEVELS: [fn(u8) -> bool; 3] = [|d| d <= 1, |d| d == 2, |d| d == 3];
+pub(crate) const LEVELS: [fn(u8) -> bool; 3] = [|d| d <= 1, |d| d == 2, |d| d == 3];
 
 /// The phase statistics' counts of one boot, if it has a plausible exact latency (else none).
 pub(crate) fn count_phases(counts: &mut PhaseCounts, b: &LeanBoot, max_plausible_secs: f64) {

@@ -660,14 +660,13 @@ pub(crate) fn row_of(b: &LeanBoot, max_plausible_secs: f64) -> Option<(u8, f64)>
 /// that did not register, drawn from `boots` (which hold at least those:
 /// [`crate::summary::boots::drawn`]); `ranked` counts every boot of each group with a row,
 /// drawn or not.
-pub(crate) fn waterfall(
-    boots: &[LeanBoot],
+pub(crate) fn waterfall<'a>(
+    boots: impl IntoIterator<Item = &'a LeanBoot>,
     ranked: [u64; crate::summary::boots::ROW_GROUPS],
     max_plausible_secs: f64,
     cats: &mut Categories,
 ) -> Waterfall {
-    let mut rows_of: Vec<(&LeanBoot, u8, f64)> = boots
-        .iter()
+    let mut rows_of: Vec<(&LeanBoot, u8, f64)> = (boots.into_iter())
         .filter_map(|b| row_of(b, max_plausible_secs).map(|(g, end)| (b, g, end)))
         .collect();
     rows_of.sort_by(|a, b| {

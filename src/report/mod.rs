@@ -12,6 +12,7 @@ pub(crate) mod fit;
 pub(crate) mod inputs;
 pub mod markdown;
 pub(crate) mod redact;
+pub(crate) mod tally;
 pub(crate) mod text;
 pub(crate) mod thin;
 pub(crate) mod worked;
@@ -335,11 +336,21 @@ pub(crate) struct Source {
 impl Source {
     /// The source of boots read (ordered by instance and boot number) and those kept whole.
     pub(crate) fn of_boots(boots: &[LeanBoot], kept: Vec<Boot>, max_plausible_secs: f64) -> Self {
-        let mut classes: BTreeMap<String, BootCounts> = BTreeMap::new();
+        let mut classes: BTreeMap<String, (BootCounts, tally::PhaseTally)> = BTreeMap::new();
         for b in boots {
-            let c = classes.entry(b.class.to_string()).or_default();
-            c.add(b, max_plausible_secs);
+            if !classes.contains_key(&*b.class) {
+                classes.insert(b.class.to_string(), Default::default());
+            }
+            let (counts, phases) = classes.get_mut(&*b.class).expect("inserted above");
+            counts.add_but_phases(b, max_plausible_secs);
+            phases.add(b, max_plausible_secs);
         }
+        let classes = (classes.into_iter())
+            .map(|(class, (mut counts, phases))| {
+                phases.finish(&mut counts);
+                (class, counts)
+            })
+            .collect();
         let keep = crate::summary::boots::drawn(boots.iter(), max_plausible_secs);
         Self {
             attempts: (crate::timeline::attempts(boots).into_iter())
@@ -373,8 +384,8 @@ fn instances(boots: &[LeanBoot]) -> usize {
 /// A class's part of a [`Source`].
 struct ClassData<'a> {
     counts: &'a BootCounts,
-    attempts: Vec<crate::summary::Counted>,
-    drawn: Vec<LeanBoot>,
+    attempts: Vec<&'a crate::summary::Counted>,
+    drawn: Vec<&'a LeanBoot>,
 }
 
 /// Builds the report of a reduced fleet (all classes) under this configuration.
@@ -409,12 +420,8 @@ pub(crate) fn build(
             counts,
             attempts: (source.attempts.iter())
                 .filter(|(a, _)| of(&a.class))
-                .cloned()
                 .collect(),
-            drawn: (source.drawn.iter())
-                .filter(|b| of(&b.class))
-                .cloned()
-                .collect(),
+            drawn: (source.drawn.iter()).filter(|b| of(&b.class)).collect(),
         };
         let lanes = (**name == *opts.class).then_some(lane_boot);
         let evidence = evidences.remove(name);
@@ -561,7 +568,7 @@ fn class_report(
         stuck_threshold_secs: policy.stuck_threshold_secs,
         configured: policy.configured,
         boots: usizes(&data.counts.outcomes),
-        attempts: class::counts_of(&data.attempts),
+        attempts: class::counts_of(data.attempts.iter().copied()),
         templates: usizes(&data.counts.templates),
         from_kernel_start: sample.counted_from_kernel(name),
         fit,
@@ -588,11 +595,11 @@ fn summarised(evidence: Evidence, opts: &FitOptions) -> (Vec<crate::stats::Recor
 /// The class's own records fitted here, when its recommendation has none (every record is of
 /// a template with its own timeout, or none could be read as evidence); why there is no fit.
 fn fitted_alone(
-    attempts: &[crate::summary::Counted],
+    attempts: &[&crate::summary::Counted],
     max_plausible_secs: f64,
     opts: &FitOptions,
 ) -> (Vec<crate::stats::Record>, Fitted) {
-    let records = class::records_of(attempts, max_plausible_secs);
+    let records = class::records_of(attempts.iter().copied(), max_plausible_secs);
     if records.is_empty() {
         let why = "no boot of the class has a register latency to fit".to_string();
         return (records, Err(why));
@@ -673,7 +680,12 @@ fn build_figures(
         .collect();
     let mut cats = figures::Categories::default();
     let counts = data.counts;
-    let mut waterfall = figures::waterfall(&data.drawn, counts.rows, max_plausible_secs, &mut cats);
+    let mut waterfall = figures::waterfall(
+        data.drawn.iter().copied(),
+        counts.rows,
+        max_plausible_secs,
+        &mut cats,
+    );
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
     // The fleet charts end past the stuck threshold, the recommended timeout (however far it
     // lies) and the slowest record.

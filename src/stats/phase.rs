@@ -108,6 +108,29 @@ impl BlameCounts {
         });
     }
 
+    /// Counts made elsewhere (a tally of many boots): per phase its durations, and per latency
+    /// grid point (ms) the boots there, their exact latencies' sum and each phase's durations'
+    /// sum (ms).
+    pub(crate) fn from_parts(
+        durations: BTreeMap<String, Grid>,
+        by_latency: impl Iterator<Item = (i64, u64, i64, BTreeMap<String, i64>)>,
+    ) -> Self {
+        let by_latency = (by_latency)
+            .map(|(point, n, latency_ms, phases)| {
+                let cell = LatencyCell {
+                    n,
+                    latency_ms,
+                    phases,
+                };
+                (point, cell)
+            })
+            .collect();
+        Self {
+            durations,
+            by_latency,
+        }
+    }
+
     /// Adds another level's counts.
     pub(crate) fn merge(&mut self, other: &BlameCounts) {
         for (name, g) in &other.durations {

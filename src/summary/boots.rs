@@ -24,6 +24,14 @@ pub(crate) struct First<T> {
     pub(crate) value: T,
 }
 
+/// The count of `key` in `m`, made on first use (the key is copied once, not once a boot).
+fn count_of<'m>(m: &'m mut BTreeMap<String, u64>, key: &str) -> &'m mut u64 {
+    if !m.contains_key(key) {
+        m.insert(key.to_string(), 0);
+    }
+    m.get_mut(key).expect("inserted above")
+}
+
 /// Keeps in `m` the value of the earlier boot.
 fn keep_first<T: Clone>(m: &mut BTreeMap<String, First<T>>, name: &str, f: First<T>) {
     match m.get(name) {
@@ -72,13 +80,18 @@ impl BootCounts {
 
     /// Counts one boot.
     pub(crate) fn add(&mut self, b: &LeanBoot, max_plausible_secs: f64) {
-        *self
-            .outcomes
-            .entry(b.outcome.as_str().to_string())
-            .or_default() += 1;
+        self.add_but_phases(b, max_plausible_secs);
         count_phases(&mut self.phases, b, max_plausible_secs);
+        self.add_first_seen(b);
+    }
+
+    /// Counts one boot's outcome, template, waterfall row and exact values: all but what its
+    /// phases give (the phase statistics, depths and containers; `report::tally` counts those
+    /// for many boots at once).
+    pub(crate) fn add_but_phases(&mut self, b: &LeanBoot, max_plausible_secs: f64) {
+        *count_of(&mut self.outcomes, b.outcome.as_str()) += 1;
         if let Some(t) = b.template.as_deref() {
-            *self.templates.entry(t.to_string()).or_default() += 1;
+            *count_of(&mut self.templates, t) += 1;
         }
         if let Some((group, _)) = figures::row_of(b, max_plausible_secs) {
             self.rows[usize::from(group)] += 1;
@@ -93,6 +106,11 @@ impl BootCounts {
             }
             _ => {}
         }
+    }
+
+    /// Keeps, per phase name of `b`, its depth and the phase it lies within where `b` is the
+    /// first boot (by instance id and boot number) to show them.
+    fn add_first_seen(&mut self, b: &LeanBoot) {
         let at = (b.instance.to_string(), b.boot);
         for (i, p) in b.phases.iter().enumerate() {
             // A name's first phase in the boot speaks for it.
@@ -158,7 +176,7 @@ impl BootCounts {
 
 /// The phase `p` of `b` lies within: a module's stage (its name's prefix), a sub-phase's stage
 /// (the last one started by its start and not ended before it).
-fn within(b: &LeanBoot, p: crate::timeline::lean::LeanPhase<'_>) -> Option<String> {
+pub(crate) fn within(b: &LeanBoot, p: crate::timeline::lean::LeanPhase<'_>) -> Option<String> {
     match p.depth {
         2 => Some(p.name.rsplit_once('/')?.0.to_string()),
         3 => b
