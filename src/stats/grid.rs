@@ -60,6 +60,17 @@ pub(crate) enum GridError {
     Step(i64),
 }
 
+impl From<Vec<(i64, u64)>> for Grid {
+    /// The grid of counts at grid points (ms), as a tally made them.
+    fn from(v: Vec<(i64, u64)>) -> Self {
+        let mut g = Grid::default();
+        for (point, n) in v {
+            g.add_at(point, n);
+        }
+        g
+    }
+}
+
 impl TryFrom<Steps> for Grid {
     type Error = GridError;
 
