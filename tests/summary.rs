@@ -27,10 +27,13 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{bootline, fixture};
+use common::{bootline, bootline_measured, fixture};
 
 const CONFIG: &str = "fixtures/bootline.toml";
 const PARTS: usize = 4;
+/// The most memory `fit`, `compare` and `report` may take from a summary of any number of
+/// counted attempts (they hold its distinct values and groups, not its attempts).
+const FROM_SUMMARY_RSS_MAX: u64 = 100 << 20;
 
 /// The fixture fleet cut by instance into `PARTS` folders, as an engine's map cuts it: each
 /// instance folder (linked) in one part, with the platform events of its instances (events
@@ -663,13 +666,15 @@ fn a_summary_of_many_boots_keeps_its_boots_part_bounded() {
 }
 
 /// `fit`, `compare --group-by template` and `report` from the fixture fleet's summary (with its
-/// boots) merged as 2,000 renamed copies — 2,286,000 boots, 2,280,000 attempts counted, none
-/// generated: the copies share every latency — give what the counts imply. Counts are the
-/// one copy's times 2,000; shares, Kaplan–Meier's survival and quantiles and the type 1
-/// quantiles (a value's share of the records is the same) are the same numbers.
+/// boots) merged as 10,000 renamed copies — 11,430,000 boots, 11,400,000 attempts counted,
+/// none generated: the copies share every latency — give what the counts imply, in memory
+/// for the distinct values. Counts are the one copy's times 10,000; shares, Kaplan–Meier's
+/// survival and quantiles and the type 1 quantiles (a value's share of the records is the
+/// same) are the same numbers; each command's peak RSS stays under [`FROM_SUMMARY_RSS_MAX`]
+/// (one record per counted attempt would take about 400 MB).
 #[test]
 fn fit_compare_and_report_from_millions_of_counted_attempts_give_what_the_counts_imply() {
-    const COPIES: u64 = 100 * 20;
+    const COPIES: u64 = 100 * 100;
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     summarize(&[&fixture("fleet")], &path("one.sum"));
@@ -690,9 +695,17 @@ fn fit_compare_and_report_from_millions_of_counted_attempts_give_what_the_counts
         summarize(&names, &path(to));
     };
     copies("one.sum", "hundred.sum", 100, "\"i-", "a");
-    copies("hundred.sum", "many.sum", 20, "\"i-a", "b");
+    copies("hundred.sum", "many.sum", 100, "\"i-a", "b");
     let (one, many) = (path("one.sum"), path("many.sum"));
-    let json = |args: &[&str]| -> serde_json::Value { serde_json::from_str(&run(args)).unwrap() };
+    // Each command's output; from the merged summary, its peak memory checked too.
+    let json = |args: &[&str]| -> serde_json::Value {
+        let (code, out, err, rss) = bootline_measured(args);
+        assert!(code == 0 || code == 1, "{args:?}: exit {code}: {err}");
+        if args.last() == Some(&many.to_str().unwrap()) {
+            assert!(rss < FROM_SUMMARY_RSS_MAX, "{args:?}: peak RSS {rss} bytes");
+        }
+        serde_json::from_str(&out).unwrap()
+    };
     let n = |v: &serde_json::Value, key: &str| v[key].as_u64().unwrap();
 
     // fit: the counts times the copies; the shares and quantiles the same.
@@ -710,7 +723,7 @@ fn fit_compare_and_report_from_millions_of_counted_attempts_give_what_the_counts
     for key in ["n", "n_events", "n_censored"] {
         assert_eq!(n(&m, key), COPIES * n(&o, key), "{key}");
     }
-    assert!(n(&m, "n") > 2_000_000);
+    assert!(n(&m, "n") > 10_000_000);
     for key in ["attempts", "boots"] {
         let counts = o[key].as_object().unwrap();
         assert!(!counts.is_empty());
@@ -763,7 +776,12 @@ fn fit_compare_and_report_from_millions_of_counted_attempts_give_what_the_counts
     let report = |p: &Path, out: &str| {
         let out = path(out);
         let args = ["report", "--quiet", "--config", CONFIG, "--out"];
-        run(&[&args[..], &[out.to_str().unwrap(), p.to_str().unwrap()]].concat());
+        let args = [&args[..], &[out.to_str().unwrap(), p.to_str().unwrap()]].concat();
+        let (code, _, err, rss) = bootline_measured(&args);
+        assert!(code == 0 || code == 1, "report: exit {code}: {err}");
+        if p == many {
+            assert!(rss < FROM_SUMMARY_RSS_MAX, "report: peak RSS {rss} bytes");
+        }
         let text = std::fs::read_to_string(out.join("report.json")).unwrap();
         serde_json::from_str::<serde_json::Value>(&text).unwrap()
     };

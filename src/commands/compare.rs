@@ -81,7 +81,7 @@ fn from_durations(
             .extend(Sample::from_records(&records, class, current).attempts);
         read.cohorts.push(Cohort {
             name: file_name(path),
-            records,
+            records: records.into_iter().map(|r| (r, 1)).collect(),
             phases: None,
             phase_depths: Default::default(),
         });

@@ -13,7 +13,7 @@ use crate::recommend::Sample;
 use crate::report;
 use crate::report::class::{counts_of, PhaseReport};
 use crate::report::fit::{ClassFit, FitReport};
-use crate::stats::summary::{analyse, FitSummary, Options, Progress, MAX_BOOTSTRAP};
+use crate::stats::summary::{analyse_with_models, FitSummary, Options, Progress, MAX_BOOTSTRAP};
 use crate::stats::Record;
 use crate::summary::boots::BootCounts;
 use crate::summary::{BootKey, Counted, Summary};
@@ -123,14 +123,21 @@ fn source(args: &FitArgs, config: &Config) -> anyhow::Result<Result<(Source, boo
     }
 }
 
-/// The records to fit and what they are called; `Err` with the exit code when no attempt of
-/// the class reached its end (said on stderr).
+/// A latency record with the number of attempts it stands for.
+type CountedRecord = (Record, u64);
+
+/// The records to fit, each with how many attempts it stands for (one each from a durations
+/// file or boots, a summary's distinct values counted), and what they are called; `Err` with
+/// the exit code when no attempt of the class reached its end (said on stderr).
 fn records(
     source: &Source,
     max_plausible_secs: f64,
-) -> anyhow::Result<Result<(Vec<Record>, String), ExitCode>> {
+) -> anyhow::Result<Result<(Vec<CountedRecord>, String), ExitCode>> {
     match source {
-        Source::Durations(path) => Ok(Ok((durations::read(path)?, path.display().to_string()))),
+        Source::Durations(path) => {
+            let records = durations::read(path)?.into_iter().map(|r| (r, 1)).collect();
+            Ok(Ok((records, path.display().to_string())))
+        }
         Source::Boots(data) => {
             let (class, attempts) = (&data.class, &data.attempts);
             if let Some(why) = nothing_to_fit(attempts, class) {
@@ -147,7 +154,7 @@ fn records(
 }
 
 /// The statistics of `records`, with a progress bar while `--bootstrap` resamples.
-fn summarise(records: &[Record], label: &str, opts: Options) -> anyhow::Result<FitSummary> {
+fn summarise(records: &[(Record, u64)], label: &str, opts: Options) -> anyhow::Result<FitSummary> {
     let bar = super::progress::bar(
         (opts.bootstrap.unwrap_or(0) * opts.families.len()) as u64,
         "bootstrap resamples",
@@ -163,7 +170,9 @@ fn summarise(records: &[Record], label: &str, opts: Options) -> anyhow::Result<F
         }
         Some(_) | None => opts,
     };
-    let summary = analyse(records, &opts).with_context(|| label.to_string());
+    let summary = analyse_with_models(records.iter().copied(), &opts)
+        .map(|(summary, _, _)| summary)
+        .with_context(|| label.to_string());
     bar.finish_and_clear();
     summary
 }

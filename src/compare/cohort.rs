@@ -98,7 +98,6 @@ pub(crate) fn from_counts(
     let sample = Sample::from_counted(&counted, config);
     let records = (sample.attempts.iter())
         .filter_map(|a| a.counted_record())
-        .flat_map(|(r, n)| std::iter::repeat_n(r, n as usize))
         .collect();
     let cohort = Cohort {
         name,

@@ -22,7 +22,7 @@ use crate::stats::km::KaplanMeier;
 use crate::stats::logrank::{logrank, LogRank};
 use crate::stats::shift::{bootstrap_quantiles, quantile_shift, QuantileShift};
 use crate::stats::table::Table;
-use crate::stats::{level_name, Record, StatsError};
+use crate::stats::{level_name, Record, Sample, StatsError};
 
 pub(crate) use blame::PhaseShift;
 pub(crate) use gate::{Gate, GateOptions, PairGate, Verdict};
@@ -40,8 +40,9 @@ pub(crate) const LEVELS: [f64; 3] = [0.5, 0.9, 0.99];
 pub(crate) struct Cohort {
     /// Its name (an input's name, a label's value).
     pub(crate) name: String,
-    /// Its latency records, the killed boots censored.
-    pub(crate) records: Vec<Record>,
+    /// Its latency records, the killed boots censored, each with how many attempts it stands
+    /// for (one each from boots and durations files; a summary's distinct values counted).
+    pub(crate) records: Vec<(Record, u64)>,
     /// Its per-phase statistics, when it was read from boots.
     pub(crate) phases: Option<PhaseReport>,
     /// Each phase's nesting depth, by name.
@@ -183,7 +184,7 @@ impl Comparison {
 pub(crate) fn compare(cohorts: &[Cohort], options: &Options) -> Result<Comparison, StatsError> {
     let tables = cohorts
         .iter()
-        .map(|c| Table::new(&c.records))
+        .map(|c| Table::weighted(c.records.iter().copied()))
         .collect::<Result<Vec<_>, _>>()?;
     let groups = cohorts
         .par_iter()
@@ -260,7 +261,8 @@ fn times(options: &Options) -> Vec<f64> {
 
 /// One cohort's summary from its Kaplan–Meier curve.
 fn group(c: &Cohort, options: &Options) -> Result<Group, StatsError> {
-    let km = KaplanMeier::fit(&c.records)?;
+    let sample = Sample::weighted(c.records.iter().copied())?;
+    let km = KaplanMeier::of_sample(&sample);
     let mut quantiles = BTreeMap::new();
     for q in LEVELS {
         let k = km.quantile(q, options.confidence)?;
@@ -272,8 +274,8 @@ fn group(c: &Cohort, options: &Options) -> Result<Group, StatsError> {
     }
     Ok(Group {
         name: c.name.clone(),
-        n: c.records.len(),
-        n_censored: c.records.iter().filter(|r| r.censored).count(),
+        n: sample.n,
+        n_censored: sample.n_censored,
         km_median: km.median(),
         quantiles,
         false_fail_share: km.survival(options.current_timeout_secs),

@@ -19,20 +19,20 @@ use crate::timeline::Outcome;
 /// timed-out and unknown ones; stuck and crashed attempts have none (`docs/design.md` §3), nor do
 /// attempts whose latency is implausible under `max_plausible_secs` (named by
 /// [`crate::timeline::implausible`]). Each attempt stands for its count (a summary's rows; one
-/// for an attempt read from boots): its record is repeated that many times, in order.
+/// for an attempt read from boots): its record comes with that count, in the attempts' order.
 pub(crate) fn records_of<'a>(
     attempts: impl IntoIterator<Item = &'a Counted>,
     max_plausible_secs: f64,
-) -> Vec<Record> {
+) -> Vec<(Record, u64)> {
     (attempts.into_iter())
         .filter_map(|(a, n)| Some((a.record(max_plausible_secs)?, *n)))
-        .flat_map(|((secs, censored), n)| {
+        .map(|((secs, censored), n)| {
             let r = if censored {
                 Record::censored(secs)
             } else {
                 Record::event(secs)
             };
-            std::iter::repeat_n(r, n as usize)
+            (r, n)
         })
         .collect()
 }

@@ -307,16 +307,26 @@ pub(crate) fn nice_width(raw: f64) -> f64 {
 
 /// Bins exact latencies at a Freedman–Diaconis width rounded to a nice number; bin edges are
 /// multiples of the width.
+#[cfg(test)]
 pub(crate) fn histogram(exact: &[f64]) -> (f64, Vec<Bin>) {
-    let mut v: Vec<f64> = exact.iter().copied().filter(|x| x.is_finite()).collect();
-    v.sort_by(f64::total_cmp);
-    let (Some(&lo), Some(&hi)) = (v.first(), v.last()) else {
+    histogram_counted(&exact.iter().map(|x| (*x, 1)).collect::<Vec<_>>())
+}
+
+/// [`histogram`] of values given with how many times each occurs: the same bins as of the
+/// values repeated, in memory for the values given.
+pub(crate) fn histogram_counted(exact: &[(f64, u64)]) -> (f64, Vec<Bin>) {
+    let mut v: Vec<(f64, u64)> = (exact.iter().copied())
+        .filter(|(x, n)| x.is_finite() && *n > 0)
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (Some(&(lo, _)), Some(&(hi, _))) = (v.first(), v.last()) else {
         return (1.0, Vec::new());
     };
-    let q = |p: f64| crate::stats::quantile::type7(&v, p).unwrap_or(lo);
+    let n: u64 = v.iter().map(|x| x.1).sum();
+    let q = |p: f64| crate::stats::quantile::type7_of_runs(&v, p).unwrap_or(lo);
     let iqr = q(0.75) - q(0.25);
     let raw = if iqr > 0.0 {
-        2.0 * iqr / (v.len() as f64).cbrt()
+        2.0 * iqr / (n as f64).cbrt()
     } else {
         (hi - lo).max(1.0) / 10.0
     };
@@ -338,9 +348,9 @@ pub(crate) fn histogram(exact: &[f64]) -> (f64, Vec<Bin>) {
             }
         })
         .collect();
-    for x in v {
+    for (x, count) in v {
         let i = (((x / width).floor() - first) as usize).min(n_bins - 1);
-        bins[i].count += 1;
+        bins[i].count += count as usize;
     }
     (width, bins)
 }
@@ -365,13 +375,14 @@ pub(crate) fn drawn_models<'a>(ranked: &[&'a FittedModel]) -> Vec<&'a FittedMode
 
 /// Histogram, scaled densities and the false-fail region.
 pub(crate) fn distribution(
-    exact: &[f64],
+    exact: &[(f64, u64)],
     n_records: usize,
     models: &[&FittedModel],
     current_secs: f64,
     x_max: f64,
 ) -> Distribution {
-    let (bin_secs, bins) = histogram(exact);
+    let (bin_secs, bins) = histogram_counted(exact);
+    let n_exact = exact.iter().map(|x| x.1 as usize).sum::<usize>();
     let scale = n_records as f64 * bin_secs;
     let x_lo = bins.first().map_or(0.0, |b| b.lo);
     let density = |m: &FittedModel, from: f64| -> Vec<[f64; 2]> {
@@ -405,8 +416,8 @@ pub(crate) fn distribution(
     Distribution {
         bin_secs,
         bins,
-        n_exact: exact.len(),
-        n_censored: n_records - exact.len(),
+        n_exact,
+        n_censored: n_records - n_exact,
         densities,
         false_fail,
         censored_secs: Vec::new(),
@@ -500,14 +511,14 @@ fn thinned(
 /// recommended line, the models sampled there, the censoring and false-failed boots, and the
 /// numbers at risk.
 pub(crate) fn tail(
-    records: &[crate::stats::Record],
-    false_failed: Vec<f64>,
+    records: &[(crate::stats::Record, u64)],
+    false_failed: Vec<(f64, u64)>,
     models: &[&FittedModel],
     (target, proposed): (f64, f64),
     km: &KaplanMeier,
 ) -> Option<Tail> {
     let x_lo = km.steps.iter().find(|s| s.surv <= 0.1)?.time;
-    let slowest = records.iter().map(|r| r.duration_secs).fold(0.0, f64::max);
+    let slowest = (records.iter()).fold(0.0, |m, (r, _)| r.duration_secs.max(m));
     // At least a second wide, should the slowest record and the line both lie at the p90.
     let x_hi = x_lo + ((proposed.max(slowest) - x_lo) * 1.12).max(1.0);
     let lowest = models
@@ -529,36 +540,55 @@ pub(crate) fn tail(
         })
         .collect();
     let in_tail = |t: &f64| (x_lo..=x_hi).contains(t);
-    // In time order, whatever order the records came in (boots read, or a summary's rows).
-    let mut censored: Vec<f64> = records
-        .iter()
-        .filter(|r| r.censored && in_tail(&r.duration_secs))
-        .map(|r| r.duration_secs)
-        .collect();
-    censored.sort_by(f64::total_cmp);
-    let false_failed: Vec<f64> = false_failed.into_iter().filter(in_tail).collect();
+    // Each distinct time once, with its count: the marks are thinned to one per column
+    // ([`super::thin`]), which a time repeated does not change.
+    let censored = marks(
+        (records.iter())
+            .filter(|(r, _)| r.censored && in_tail(&r.duration_secs))
+            .map(|(r, n)| (r.duration_secs, *n)),
+    );
+    let false_failed = marks(false_failed.into_iter().filter(|(t, _)| in_tail(t)));
     Some(Tail {
         x_lo,
         x_hi,
         y_min,
         target,
         models: curves,
-        n_censored: censored.len(),
-        censored,
-        n_false_failed: false_failed.len(),
-        false_failed,
+        n_censored: censored.1,
+        censored: censored.0,
+        n_false_failed: false_failed.1,
+        false_failed: false_failed.0,
         at_risk: at_risk(records, x_lo, x_hi),
     })
 }
 
+/// Times given with counts as marks: each distinct time once, ascending (in time order,
+/// whatever order they came in: boots read, or a summary's rows), and how many they count.
+pub(crate) fn marks(times: impl Iterator<Item = (f64, u64)>) -> (Vec<f64>, usize) {
+    let mut total = 0usize;
+    let mut v: Vec<f64> = times
+        .filter(|(_, n)| *n > 0)
+        .map(|(t, n)| {
+            total += n as usize;
+            t
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup_by(|a, b| a.to_bits() == b.to_bits());
+    (v, total)
+}
+
 /// Records at risk (duration ≥ t) at round times across `lo..hi`.
-fn at_risk(records: &[crate::stats::Record], lo: f64, hi: f64) -> Vec<(f64, usize)> {
+fn at_risk(records: &[(crate::stats::Record, u64)], lo: f64, hi: f64) -> Vec<(f64, usize)> {
     let step = nice_width((hi - lo) / 6.0);
     let first = (lo / step).ceil() as i64;
     (first..)
         .map(|k| k as f64 * step)
         .take_while(|t| *t <= hi)
-        .map(|t| (t, records.iter().filter(|r| r.duration_secs >= t).count()))
+        .map(|t| {
+            let at_or_after = records.iter().filter(|(r, _)| r.duration_secs >= t);
+            (t, at_or_after.map(|(_, n)| *n as usize).sum())
+        })
         .collect()
 }
 
@@ -821,6 +851,31 @@ mod tests {
         assert_eq!(nice_width(0.04), 0.05);
         assert_eq!(nice_width(80.0), 100.0);
         assert_eq!(nice_width(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn marks_are_each_distinct_time_once_in_order_with_the_count_of_all() {
+        let given = [(620.5, 3), (601.0, 1), (620.5, 2), (700.0, 0), (599.0, 4)];
+        assert_eq!(
+            marks(given.into_iter()),
+            (vec![599.0, 601.0, 620.5], 10),
+            "a count of 0 is no mark"
+        );
+        assert_eq!(marks(std::iter::empty()), (Vec::new(), 0));
+    }
+
+    #[test]
+    fn histogram_of_counted_values_is_the_histogram_of_the_values_repeated() {
+        let counted = [(310.2, 40), (305.0, 1), (420.0, 7), (305.0, 2), (900.5, 1)];
+        let repeated: Vec<f64> = (counted.iter())
+            .flat_map(|&(v, n)| std::iter::repeat_n(v, n as usize))
+            .collect();
+        let (width, bins) = histogram_counted(&counted);
+        assert_eq!(
+            (width, &bins),
+            (histogram(&repeated).0, &histogram(&repeated).1)
+        );
+        assert_eq!(bins.iter().map(|b| b.count).sum::<usize>(), 51);
     }
 
     #[test]

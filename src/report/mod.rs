@@ -25,6 +25,7 @@ use thiserror::Error;
 
 use crate::config::{self, Config};
 use crate::recommend::rule::Evidence;
+use crate::stats::record::Weighted;
 use crate::stats::summary::{analyse_with_models, summarise, Options as FitOptions};
 use crate::summary::boots::{BootCounts, NOTABLE_ROWS};
 use crate::timeline::lean::LeanBoot;
@@ -582,15 +583,18 @@ fn class_report(
 
 /// The records of a class's recommendation and their summary (with S at its timeout) from the
 /// recommendation's own Kaplan–Meier and fits: nothing is fitted again.
-fn summarised(evidence: Evidence, opts: &FitOptions) -> (Vec<crate::stats::Record>, Fitted) {
+fn summarised(evidence: Evidence, opts: &FitOptions) -> (Vec<CountedRecord>, Fitted) {
     let Evidence {
         sample, km, fits, ..
     } = evidence;
-    // The records one by one: the report's summary and charts read them so.
-    let records = sample.records();
+    // Each distinct record with its count: the summary and the charts add them up.
+    let records = Weighted::of_sample(sample);
     let summary = summarise(&records, &km, &fits, opts).map_err(|e| e.to_string());
-    (records, summary.map(|summary| (summary, fits, km)))
+    (records.records, summary.map(|summary| (summary, fits, km)))
 }
+
+/// A latency record with the number of attempts it stands for.
+type CountedRecord = (crate::stats::Record, u64);
 
 /// The class's own records fitted here, when its recommendation has none (every record is of
 /// a template with its own timeout, or none could be read as evidence); why there is no fit.
@@ -598,13 +602,13 @@ fn fitted_alone(
     attempts: &[&crate::summary::Counted],
     max_plausible_secs: f64,
     opts: &FitOptions,
-) -> (Vec<crate::stats::Record>, Fitted) {
+) -> (Vec<CountedRecord>, Fitted) {
     let records = class::records_of(attempts.iter().copied(), max_plausible_secs);
     if records.is_empty() {
         let why = "no boot of the class has a register latency to fit".to_string();
         return (records, Err(why));
     }
-    let fitted = analyse_with_models(&records, opts).map_err(|e| e.to_string());
+    let fitted = analyse_with_models(records.iter().copied(), opts).map_err(|e| e.to_string());
     (records, fitted)
 }
 
@@ -655,7 +659,7 @@ fn mark_recommended(figures: &mut Figures, recommendation: &crate::recommend::Re
 fn build_figures(
     class: &str,
     (data, lane_boot): (&ClassData<'_>, Option<&Boot>),
-    records: &[crate::stats::Record],
+    records: &[CountedRecord],
     fitted: &(
         crate::stats::summary::FitSummary,
         crate::stats::summary::Fits,
@@ -673,11 +677,6 @@ fn build_figures(
         .filter_map(|s| fits.models.iter().find(|m| m.family == s.family))
         .collect();
     let models = figures::drawn_models(&ranked);
-    let exact: Vec<f64> = records
-        .iter()
-        .filter(|r| !r.censored)
-        .map(|r| r.duration_secs)
-        .collect();
     let mut cats = figures::Categories::default();
     let counts = data.counts;
     let mut waterfall = figures::waterfall(
@@ -689,9 +688,8 @@ fn build_figures(
     let lanes = lane_boot.map(|b| figures::lanes(b, &mut cats));
     // The fleet charts end past the stuck threshold, the recommended timeout (however far it
     // lies) and the slowest record.
-    let latest = records
-        .iter()
-        .map(|r| r.duration_secs)
+    let latest = (records.iter())
+        .map(|(r, _)| r.duration_secs)
         .fold(stuck.max(current).max(proposed.unwrap_or(0.0)), f64::max);
     let x_max = latest * 1.06;
     waterfall.categories = figures::category_names(cats);
@@ -708,10 +706,7 @@ fn build_figures(
     let tail_axis = tail.as_ref().map(|t| t.x_lo..t.x_hi);
     let mut survival = figures::survival(km, &models, confidence, (x_max, tail_axis));
     survival.tail = tail;
-    let mut distribution = figures::distribution(&exact, records.len(), &models, current, x_max);
-    distribution.censored_secs = censored_secs(records);
-    distribution.stuck_secs = counts.stuck_seen_secs();
-    distribution.n_stuck = distribution.stuck_secs.len();
+    let distribution = distribution_of(records, counts, &models, (current, x_max));
     Ok(Figures {
         class: class.to_string(),
         x_max_secs: x_max,
@@ -724,15 +719,28 @@ fn build_figures(
     })
 }
 
-/// The times of the censored records in time order, whatever order the records came in
-/// (boots read, or a summary's rows).
-fn censored_secs(records: &[crate::stats::Record]) -> Vec<f64> {
-    let mut v: Vec<f64> = (records.iter())
-        .filter(|r| r.censored)
-        .map(|r| r.duration_secs)
+/// The distribution chart's data: the exact records' histogram with the models' densities,
+/// the censored records' marks and the stuck boots' sightings, each standing for its count.
+fn distribution_of(
+    records: &[CountedRecord],
+    counts: &crate::summary::boots::BootCounts,
+    models: &[&crate::stats::fit::FittedModel],
+    (current, x_max): (f64, f64),
+) -> figures::Distribution {
+    let exact: Vec<(f64, u64)> = (records.iter())
+        .filter(|(r, _)| !r.censored)
+        .map(|(r, n)| (r.duration_secs, *n))
         .collect();
-    v.sort_by(f64::total_cmp);
-    v
+    let n_records = records.iter().map(|(_, n)| *n as usize).sum();
+    let mut distribution = figures::distribution(&exact, n_records, models, current, x_max);
+    (distribution.censored_secs, _) = figures::marks(
+        (records.iter())
+            .filter(|(r, _)| r.censored)
+            .map(|(r, n)| (r.duration_secs, *n)),
+    );
+    (distribution.stuck_secs, distribution.n_stuck) =
+        figures::marks(counts.stuck_seen_secs().into_iter());
+    distribution
 }
 
 /// The current timeout and the stuck threshold as lines (the recommended one is laid between

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::family::Family;
 use super::fit::{fit, FittedModel};
 use super::km::KaplanMeier;
-use super::record::{Record, Sample};
+use super::record::{Point, Record, Sample, Weighted};
 use super::rng::SplitMix64;
 
 /// Goodness-of-fit statistics of one model.
@@ -50,44 +50,79 @@ pub(crate) fn km_distance(km: &KaplanMeier, family: Family, theta: &[f64]) -> f6
     d
 }
 
-/// KS D = max_i max(i/n − F_i, F_i − (i−1)/n) for ascending complete data.
-pub(crate) fn ks_statistic(sorted: &[f64], family: Family, theta: &[f64]) -> f64 {
-    let n = sorted.len() as f64;
-    sorted
-        .iter()
+/// `f` that remembers its last argument's value: sorted data repeat a value many times, and
+/// the same argument gives the same bits, so each distinct value is computed once.
+fn last_value_kept(f: impl Fn(f64) -> f64) -> impl FnMut(f64) -> f64 {
+    let mut last: Option<(u64, f64)> = None;
+    move |x| match last {
+        Some((bits, v)) if bits == x.to_bits() => v,
+        _ => {
+            let v = f(x);
+            last = Some((x.to_bits(), v));
+            v
+        }
+    }
+}
+
+/// KS D = max_i max(i/n − F_i, F_i − (i−1)/n) for `n` ascending complete data.
+pub(crate) fn ks_statistic(
+    ascending: impl Iterator<Item = f64>,
+    n: usize,
+    family: Family,
+    theta: &[f64],
+) -> f64 {
+    let n = n as f64;
+    let mut cdf = last_value_kept(|x| family.ln_cdf(theta, x).exp());
+    ascending
         .enumerate()
-        .map(|(i, &x)| {
-            let f = family.ln_cdf(theta, x).exp();
+        .map(|(i, x)| {
+            let f = cdf(x);
             ((i as f64 + 1.0) / n - f).max(f - i as f64 / n)
         })
         .fold(0.0, f64::max)
 }
 
-/// A² = −n − (1/n) Σ (2i−1)[ln F_i + ln(1 − F_{n+1−i})] for ascending complete data.
-pub(crate) fn anderson_darling(sorted: &[f64], family: Family, theta: &[f64]) -> f64 {
-    let n = sorted.len();
+/// A² = −n − (1/n) Σ (2i−1)[ln F_i + ln(1 − F_{n+1−i})] for `n` complete data, given
+/// ascending and descending.
+pub(crate) fn anderson_darling(
+    ascending: impl Iterator<Item = f64>,
+    descending: impl Iterator<Item = f64>,
+    n: usize,
+    family: Family,
+    theta: &[f64],
+) -> f64 {
+    let mut ln_cdf = last_value_kept(|x| family.ln_cdf(theta, x));
+    let mut ln_sf = last_value_kept(|x| family.ln_sf(theta, x));
     let mut s = 0.0;
-    for i in 0..n {
-        let lf = family.ln_cdf(theta, sorted[i]);
-        let ls = family.ln_sf(theta, sorted[n - 1 - i]);
-        s += (2.0 * i as f64 + 1.0) * (lf + ls);
+    for (i, (lo, hi)) in ascending.zip(descending).enumerate() {
+        s += (2.0 * i as f64 + 1.0) * (ln_cdf(lo) + ln_sf(hi));
     }
     -(n as f64) - s / n as f64
 }
 
+/// Each event time of a sample as often as it occurs, in the order of `points`.
+fn repeated<'a>(points: impl Iterator<Item = &'a Point> + 'a) -> impl Iterator<Item = f64> + 'a {
+    points.flat_map(|p| std::iter::repeat_n(p.t, p.weight as usize))
+}
+
+/// A² of a complete sample (its events one by one).
+fn anderson_darling_of(sample: &Sample, family: Family, theta: &[f64]) -> f64 {
+    let (up, down) = (sample.events.iter(), sample.events.iter().rev());
+    anderson_darling(repeated(up), repeated(down), sample.n, family, theta)
+}
+
 /// Statistics of a model on its data (no bootstrap).
-pub(crate) fn statistics(model: &FittedModel, records: &[Record], km: &KaplanMeier) -> Gof {
-    let complete = records.iter().all(|r| !r.censored);
-    let mut sorted: Vec<f64> = records.iter().map(|r| r.duration_secs).collect();
-    sorted.sort_by(f64::total_cmp);
+pub(crate) fn statistics(model: &FittedModel, sample: &Sample, km: &KaplanMeier) -> Gof {
+    let complete = sample.n_censored == 0;
+    let (family, theta) = (model.family, &model.theta);
     let finite = |v: f64| v.is_finite().then_some(v);
     Gof {
-        km_distance: km_distance(km, model.family, &model.theta),
+        km_distance: km_distance(km, family, theta),
         ks_d: complete
-            .then(|| ks_statistic(&sorted, model.family, &model.theta))
+            .then(|| ks_statistic(repeated(sample.events.iter()), sample.n, family, theta))
             .and_then(finite),
         ad_a2: complete
-            .then(|| anderson_darling(&sorted, model.family, &model.theta))
+            .then(|| anderson_darling_of(sample, family, theta))
             .and_then(finite),
         bootstrap: None,
     }
@@ -105,14 +140,11 @@ fn draw(model: &FittedModel, rng: &mut SplitMix64) -> Option<f64> {
 }
 
 /// The statistic the bootstrap compares: A² for complete data, the KM distance otherwise.
-fn statistic(model: &FittedModel, records: &[Record]) -> Option<f64> {
-    let complete = records.iter().all(|r| !r.censored);
-    if complete {
-        let mut sorted: Vec<f64> = records.iter().map(|r| r.duration_secs).collect();
-        sorted.sort_by(f64::total_cmp);
-        Some(anderson_darling(&sorted, model.family, &model.theta)).filter(|v| v.is_finite())
+fn statistic(model: &FittedModel, sample: &Sample) -> Option<f64> {
+    if sample.n_censored == 0 {
+        Some(anderson_darling_of(sample, model.family, &model.theta)).filter(|v| v.is_finite())
     } else {
-        let km = KaplanMeier::fit(records).ok()?;
+        let km = KaplanMeier::of_sample(sample);
         Some(km_distance(&km, model.family, &model.theta))
     }
 }
@@ -121,18 +153,21 @@ fn statistic(model: &FittedModel, records: &[Record]) -> Option<f64> {
 /// same censoring (a record censored at c censors its simulated value at c; an event record at
 /// the largest censoring time, if any), refit the same family, and compare the statistic.
 /// `done` is told of each resample.
+/// The records are drawn for one by one, in their given order (a counted record `count` times
+/// in a row); each resample holds one record per record counted.
 pub(crate) fn bootstrap(
     model: &FittedModel,
-    records: &[Record],
+    records: &Weighted,
     resamples: usize,
     seed: u64,
     done: &dyn Fn(),
 ) -> Bootstrap {
-    let complete = records.iter().all(|r| !r.censored);
+    let complete = records.sample.n_censored == 0;
     let name = if complete { "ad_a2" } else { "km_distance" };
-    let observed = statistic(model, records);
-    let max_cens = records
-        .iter()
+    let observed = statistic(model, &records.sample);
+    let one_by_one =
+        || (records.records.iter()).flat_map(|(r, n)| std::iter::repeat_n(*r, *n as usize));
+    let max_cens = one_by_one()
         .filter(|r| r.censored)
         .map(|r| r.duration_secs)
         .fold(
@@ -142,8 +177,7 @@ pub(crate) fn bootstrap(
     let mut rng = SplitMix64::new(seed);
     let (mut exceed, mut ok, mut failed) = (0usize, 0usize, 0usize);
     for _ in 0..resamples {
-        let sim: Vec<Record> = records
-            .iter()
+        let sim: Vec<Record> = one_by_one()
             .map(|r| {
                 let limit = if r.censored {
                     r.duration_secs
@@ -157,10 +191,10 @@ pub(crate) fn bootstrap(
             })
             .filter(|r| r.duration_secs.is_finite())
             .collect();
-        let stat = Sample::new(&sim)
-            .ok()
-            .and_then(|s| fit(model.family, &s).ok())
-            .and_then(|m| statistic(&m, &sim));
+        let stat = Sample::new(&sim).ok().and_then(|s| {
+            let m = fit(model.family, &s).ok()?;
+            statistic(&m, &s)
+        });
         match (stat, observed) {
             (Some(s), Some(o)) => {
                 ok += 1;
@@ -193,9 +227,10 @@ mod tests {
         let x: Vec<f64> = (1..=n)
             .map(|i| -(1.0 - (i as f64 - 0.5) / n as f64).ln())
             .collect();
-        let d = ks_statistic(&x, Family::Weibull, &theta);
+        let d = ks_statistic(x.iter().copied(), n, Family::Weibull, &theta);
         assert!((d - 0.005).abs() < 1e-12, "{d}");
-        let a2 = anderson_darling(&x, Family::Weibull, &theta);
+        let (up, down) = (x.iter().copied(), x.iter().rev().copied());
+        let a2 = anderson_darling(up, down, n, Family::Weibull, &theta);
         assert!(a2 > 0.0 && a2 < 0.05, "{a2}");
     }
 
@@ -207,8 +242,9 @@ mod tests {
         let s = Sample::new(&recs).expect("sample");
         let m = fit(Family::Lognormal, &s).expect("fit");
         let done = std::cell::Cell::new(0);
-        let a = bootstrap(&m, &recs, 20, 7, &|| done.set(done.get() + 1));
-        let b = bootstrap(&m, &recs, 20, 7, &|| {});
+        let w = Weighted::new(recs.iter().map(|r| (*r, 1))).expect("records");
+        let a = bootstrap(&m, &w, 20, 7, &|| done.set(done.get() + 1));
+        let b = bootstrap(&m, &w, 20, 7, &|| {});
         assert_eq!(a, b);
         assert_eq!(done.get(), 20, "each resample is reported once");
         let p = a.p_value.unwrap_or(-1.0);

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::optimize::{nelder_mead, newton_polish, NelderMeadOptions};
-use super::quantile::type7;
-use super::record::Record;
+use super::quantile::type7_of_runs;
+use super::record::Weighted;
 
 /// Smallest sample the tail fit is attempted on.
 pub(crate) const MIN_N: usize = 300;
@@ -45,21 +45,22 @@ fn ln_f_s(xi: f64, sigma: f64, y: f64) -> Option<(f64, f64)> {
 }
 
 /// Fits the tail, or says why it was skipped.
-pub(crate) fn fit_tail(records: &[Record], levels: &[f64]) -> Result<GpdFit, String> {
-    let n = records.len();
+pub(crate) fn fit_tail(records: &Weighted, levels: &[f64]) -> Result<GpdFit, String> {
+    let n = records.sample.n;
     if n < MIN_N {
         return Err(format!("n < {MIN_N}"));
     }
     let (u, exc) = exceedances(records)?;
     let (xi, sigma, v) = max_likelihood(&exc)?;
-    let zeta = exc.len() as f64 / n as f64;
+    let n_exceedances = counted(&exc);
+    let zeta = n_exceedances as f64 / n as f64;
     let quantiles = levels
         .iter()
         .map(|&q| (q, tail_quantile(u, xi, sigma, zeta, q)))
         .collect();
     Ok(GpdFit {
         threshold: u,
-        n_exceedances: exc.len(),
+        n_exceedances,
         zeta,
         xi,
         sigma,
@@ -68,49 +69,67 @@ pub(crate) fn fit_tail(records: &[Record], levels: &[f64]) -> Result<GpdFit, Str
     })
 }
 
+/// An exceedance: the excess over the threshold, whether it is censored, and how many
+/// records it stands for (in a row, in the records' given order).
+type Exceedance = (f64, bool, u64);
+
+/// How many records the exceedances stand for.
+fn counted(exc: &[Exceedance]) -> usize {
+    exc.iter().map(|e| e.2 as usize).sum()
+}
+
 /// The threshold (the 90th percentile, below every censoring time) and the exceedances above
-/// it, `(excess, censored)`; or why there are too few.
-fn exceedances(records: &[Record]) -> Result<(f64, Vec<(f64, bool)>), String> {
-    let mut all: Vec<f64> = records.iter().map(|r| r.duration_secs).collect();
-    all.sort_by(f64::total_cmp);
-    let u = type7(&all, 0.9).ok_or("no data")?;
-    let min_cens = records
-        .iter()
-        .filter(|r| r.censored)
-        .map(|r| r.duration_secs)
-        .fold(f64::INFINITY, f64::min);
+/// it, in the records' order; or why there are too few.
+fn exceedances(records: &Weighted) -> Result<(f64, Vec<Exceedance>), String> {
+    let u = type7_of_runs(&records.sorted_runs(), 0.9).ok_or("no data")?;
+    let min_cens = records.sample.min_censored().unwrap_or(f64::INFINITY);
     if u >= min_cens {
         return Err("threshold not below the smallest censoring time".to_string());
     }
-    let exc: Vec<(f64, bool)> = records
-        .iter()
-        .filter(|r| r.duration_secs > u)
-        .map(|r| (r.duration_secs - u, r.censored))
+    let exc: Vec<Exceedance> = (records.records.iter())
+        .filter(|(r, _)| r.duration_secs > u)
+        .map(|(r, n)| (r.duration_secs - u, r.censored, *n))
         .collect();
-    if exc.len() < MIN_EXCEEDANCES {
+    let n_exc = counted(&exc);
+    if n_exc < MIN_EXCEEDANCES {
         return Err(format!(
-            "{} exceedances above the threshold (needs >= {MIN_EXCEEDANCES})",
-            exc.len()
+            "{n_exc} exceedances above the threshold (needs >= {MIN_EXCEEDANCES})"
         ));
     }
     Ok((u, exc))
 }
 
 /// The maximum-likelihood `(xi, sigma, -loglik)` of the exceedances (censored ones count by
-/// their survival), from two starting shapes.
-fn max_likelihood(exc: &[(f64, bool)]) -> Result<(f64, f64, f64), String> {
+/// their survival), from two starting shapes. A counted exceedance's term is added `count`
+/// times in a row: the sum, to the bit, of the records one by one.
+fn max_likelihood(exc: &[Exceedance]) -> Result<(f64, f64, f64), String> {
     let negll = |th: &[f64]| -> f64 {
         let (xi, sigma) = (th[0], th[1].exp());
         let mut ll = 0.0;
-        for &(y, c) in exc {
-            match ln_f_s(xi, sigma, y) {
-                Some((lf, ls)) => ll += if c { ls } else { lf },
+        for &(y, c, n) in exc {
+            let term = match ln_f_s(xi, sigma, y) {
+                Some((lf, ls)) => {
+                    if c {
+                        ls
+                    } else {
+                        lf
+                    }
+                }
                 None => return f64::INFINITY,
+            };
+            for _ in 0..n {
+                ll += term;
             }
         }
         -ll
     };
-    let mean_excess = exc.iter().map(|e| e.0).sum::<f64>() / exc.len() as f64;
+    let mut sum_excess = 0.0;
+    for &(y, _, n) in exc {
+        for _ in 0..n {
+            sum_excess += y;
+        }
+    }
+    let mean_excess = sum_excess / counted(exc) as f64;
     let mut best: Option<(Vec<f64>, f64)> = None;
     for xi0 in [0.1, -0.1] {
         let mut f = negll;
@@ -147,6 +166,7 @@ fn tail_quantile(u: f64, xi: f64, sigma: f64, zeta: f64, q: f64) -> Option<f64> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::record::Record;
     use super::*;
 
     #[test]
@@ -154,10 +174,9 @@ mod tests {
         // Deterministic exponential(mean 50) quantiles: the excesses over any threshold are
         // exponential with the same mean, i.e. GPD(ξ = 0, σ = 50).
         let n = 2000;
-        let recs: Vec<Record> = (0..n)
-            .map(|i| Record::event(100.0 - 50.0 * (1.0 - (i as f64 + 0.5) / n as f64).ln()))
-            .collect();
-        let g = fit_tail(&recs, &[0.999]).expect("fit");
+        let recs =
+            (0..n).map(|i| Record::event(100.0 - 50.0 * (1.0 - (i as f64 + 0.5) / n as f64).ln()));
+        let g = fit_tail(&one_each(recs), &[0.999]).expect("fit");
         assert_eq!(g.n_exceedances, 200);
         assert!(g.xi.abs() < 0.05, "xi {}", g.xi);
         assert!((g.sigma / 50.0 - 1.0).abs() < 0.05, "sigma {}", g.sigma);
@@ -168,10 +187,35 @@ mod tests {
 
     #[test]
     fn skips_small_or_censored_below_threshold() {
-        let small: Vec<Record> = (1..100).map(|i| Record::event(i as f64)).collect();
-        assert_eq!(fit_tail(&small, &[0.999]), Err("n < 300".to_string()));
-        let mut cens: Vec<Record> = (1..400).map(|i| Record::event(i as f64)).collect();
-        cens.push(Record::censored(10.0));
-        assert!(fit_tail(&cens, &[0.999]).is_err());
+        let small = (1..100).map(|i| Record::event(i as f64));
+        assert_eq!(
+            fit_tail(&one_each(small), &[0.999]),
+            Err("n < 300".to_string())
+        );
+        let cens = (1..400).map(|i| Record::event(i as f64));
+        let cens = cens.chain([Record::censored(10.0)]);
+        assert!(fit_tail(&one_each(cens), &[0.999]).is_err());
+    }
+
+    fn one_each(records: impl Iterator<Item = Record>) -> Weighted {
+        Weighted::new(records.map(|r| (r, 1))).expect("records")
+    }
+
+    #[test]
+    fn counted_records_fit_the_tail_of_the_records_repeated() {
+        // 400 events over 1..=40 s, each value ten times, and 20 censored at 45 s: counted
+        // and one by one, in the same order, give the same fit to the bit.
+        let given: Vec<(Record, u64)> = (1..=40)
+            .map(|i| (Record::event(f64::from(i) + 0.25 * f64::from(i % 3)), 10))
+            .chain([(Record::censored(45.0), 20)])
+            .collect();
+        let repeated = (given.iter()).flat_map(|(r, n)| std::iter::repeat_n(*r, *n as usize));
+        let counted = fit_tail(&Weighted::new(given.clone()).expect("records"), &[0.99]);
+        let one_by_one = fit_tail(&one_each(repeated), &[0.99]);
+        assert_eq!(counted, one_by_one);
+        let g = counted.expect("fit");
+        // p90 is 38.5 s (type 7 over 420 records): 39 and 40.25 s ten times each, and the 20
+        // censored.
+        assert_eq!((g.threshold, g.n_exceedances), (38.5, 40));
     }
 }

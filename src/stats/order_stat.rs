@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 use super::error::{check_level, Result};
-use super::record::{Record, Sample};
+#[cfg(test)]
+use super::record::Record;
+use super::record::Sample;
 
 /// Ranks, values and coverage of the order-statistic interval and bound of one quantile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +85,7 @@ fn why_no_bound(
 /// Interval and bound of the q-quantile at `confidence` (two-sided) and `confidence`
 /// (one-sided). A limit whose rank lands on a censored record or above any censoring time is
 /// `None`.
+#[cfg(test)]
 pub(crate) fn order_stat_bound(
     records: &[Record],
     q: f64,

@@ -33,29 +33,27 @@ impl Record {
 }
 
 /// Rejects empty input and any duration that is not a positive finite number.
+#[cfg(test)]
 pub(crate) fn validate(records: &[Record]) -> Result<()> {
     if records.is_empty() {
         return Err(StatsError::Empty);
     }
-    for (index, r) in records.iter().enumerate() {
-        if !(r.duration_secs.is_finite() && r.duration_secs > 0.0) {
-            return Err(StatsError::InvalidDuration {
-                index,
-                value: r.duration_secs,
-            });
-        }
+    (records.iter().enumerate()).try_for_each(|(index, r)| check(index, r))
+}
+
+/// Rejects a duration that is not a positive finite number (`index`: the record's place).
+fn check(index: usize, r: &Record) -> Result<()> {
+    if r.duration_secs.is_finite() && r.duration_secs > 0.0 {
+        return Ok(());
     }
-    Ok(())
+    Err(StatsError::InvalidDuration {
+        index,
+        value: r.duration_secs,
+    })
 }
 
-/// Records sorted by (time, censored): at a tied time, events come before censorings.
-pub(crate) fn sorted(records: &[Record]) -> Vec<Record> {
-    let mut v = records.to_vec();
-    v.sort_by(by_time_then_censored);
-    v
-}
-
-/// The order of [`sorted`].
+/// The order of the statistics: by time, and at a tied time the events before the
+/// censorings.
 fn by_time_then_censored(a: &Record, b: &Record) -> std::cmp::Ordering {
     a.duration_secs
         .total_cmp(&b.duration_secs)
@@ -100,8 +98,7 @@ pub struct Sample {
 impl Sample {
     /// Validates and groups the records.
     pub fn new(records: &[Record]) -> Result<Self> {
-        validate(records)?;
-        Ok(Self::grouped(sorted(records).iter().map(|r| (*r, 1))))
+        Self::weighted(records.iter().map(|r| (*r, 1)))
     }
 
     /// Validates and groups records given with their multiplicities (a record standing for
@@ -112,14 +109,7 @@ impl Sample {
         if v.is_empty() {
             return Err(StatsError::Empty);
         }
-        for (index, (r, _)) in v.iter().enumerate() {
-            if !(r.duration_secs.is_finite() && r.duration_secs > 0.0) {
-                return Err(StatsError::InvalidDuration {
-                    index,
-                    value: r.duration_secs,
-                });
-            }
-        }
+        (v.iter().enumerate()).try_for_each(|(index, (r, _))| check(index, r))?;
         v.sort_by(|(a, _), (b, _)| by_time_then_censored(a, b));
         Ok(Self::grouped(v))
     }
@@ -173,7 +163,7 @@ impl Sample {
         }
     }
 
-    /// Every distinct (time, censored) pair with its weight, in the order of [`sorted`]
+    /// Every distinct (time, censored) pair with its weight, in the order of [`by_time_then_censored`]
     /// (ascending time; at a tied time the events first).
     pub(crate) fn in_order(&self) -> impl Iterator<Item = (Record, &Point)> {
         let (mut e, mut c) = (
@@ -195,7 +185,7 @@ impl Sample {
         })
     }
 
-    /// The record at 1-based `rank` in the order of [`sorted`] (`None` past the last).
+    /// The record at 1-based `rank` in the order of [`by_time_then_censored`] (`None` past the last).
     pub(crate) fn at_rank(&self, rank: u64) -> Option<Record> {
         let mut below = 0u64;
         for (r, p) in self.in_order() {
@@ -248,8 +238,9 @@ impl Sample {
         e.max(c)
     }
 
-    /// Expands the groups back into records (events first at ties): the report summarises and
-    /// draws a recommendation's records one by one.
+    /// Expands the groups back into records (all events, then all censored records): what
+    /// [`Weighted::of_sample`] stands for, one by one (for tests that compare the two).
+    #[cfg(test)]
     pub(crate) fn records(&self) -> Vec<Record> {
         let mut out = Vec::with_capacity(self.n);
         for p in &self.events {
@@ -262,6 +253,50 @@ impl Sample {
             ));
         }
         out
+    }
+}
+
+/// Records as they were given, each with how many equal ones it stands for, and the same
+/// records grouped: what the statistics of `bootline fit` read, in memory for the distinct
+/// records given (a summary's rows), never one per record counted.
+///
+/// The given order is kept because two estimators add a value per record in that order (the
+/// tail fit's likelihood and the parametric bootstrap's draws): they add a counted record's
+/// value `count` times in a row, which is the one-by-one sum of the records repeated.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Weighted {
+    /// The records with their counts (all > 0), in the given order.
+    pub(crate) records: Vec<(Record, u64)>,
+    /// The same records grouped.
+    pub(crate) sample: Sample,
+}
+
+impl Weighted {
+    /// Validates and groups records given with their counts (a count of 0 adds nothing): the
+    /// errors of [`Sample::weighted`].
+    pub(crate) fn new(records: impl IntoIterator<Item = (Record, u64)>) -> Result<Self> {
+        let records: Vec<(Record, u64)> = records.into_iter().filter(|(_, n)| *n > 0).collect();
+        let sample = Sample::weighted(records.iter().copied())?;
+        Ok(Self { records, sample })
+    }
+
+    /// The records of a grouped sample, in the order of its groups: every distinct event time
+    /// ascending, then every distinct censoring time ascending.
+    pub(crate) fn of_sample(sample: Sample) -> Self {
+        let events = sample.events.iter().map(|p| (Record::event(p.t), p));
+        let censored = sample.censored.iter().map(|p| (Record::censored(p.t), p));
+        let records = (events.chain(censored))
+            .map(|(r, p)| (r, p.weight as u64))
+            .collect();
+        Self { records, sample }
+    }
+
+    /// Every record's duration ascending, each distinct one with how many records have it
+    /// (events and censored records at one time counted apart, events first).
+    pub(crate) fn sorted_runs(&self) -> Vec<(f64, u64)> {
+        (self.sample.in_order())
+            .map(|(r, p)| (r.duration_secs, p.weight as u64))
+            .collect()
     }
 }
 
@@ -309,6 +344,41 @@ mod tests {
             Err(StatsError::Empty)
         );
         assert!(Sample::weighted([(Record::event(-1.0), 2)]).is_err());
+    }
+
+    #[test]
+    fn weighted_records_keep_their_order_and_their_sample_groups_them() {
+        let given = [
+            (Record::censored(300.0), 2),
+            (Record::event(80.5), 0),
+            (Record::event(120.0), 3),
+            (Record::event(80.5), 1),
+        ];
+        let w = Weighted::new(given).expect("valid");
+        assert_eq!(
+            w.records,
+            [given[0], given[2], given[3]],
+            "the given order, without the count of 0"
+        );
+        assert_eq!(w.sample, Sample::weighted(given).expect("valid"));
+        assert_eq!(w.sorted_runs(), [(80.5, 1), (120.0, 3), (300.0, 2)]);
+        let back = Weighted::of_sample(w.sample.clone());
+        assert_eq!(
+            back.records,
+            [
+                (Record::event(80.5), 1),
+                (Record::event(120.0), 3),
+                (Record::censored(300.0), 2)
+            ]
+        );
+        let one_by_one: Vec<Record> = (back.records.iter())
+            .flat_map(|(r, n)| std::iter::repeat_n(*r, *n as usize))
+            .collect();
+        assert_eq!(one_by_one, w.sample.records());
+        assert_eq!(
+            Weighted::new([(Record::event(1.0), 0)]),
+            Err(StatsError::Empty)
+        );
     }
 
     #[test]

@@ -13,9 +13,9 @@ use super::fit::{fit, FittedModel, QuantileEstimate, SurvivalEstimate};
 use super::gof::{bootstrap, statistics, Gof};
 use super::gpd::{fit_tail, GpdFit};
 use super::km::{KaplanMeier, KmQuantile, Plateau, SurvivalPoint};
-use super::order_stat::{order_stat_bound, OrderStatBound};
-use super::quantile::{type1, type7};
-use super::record::{Record, Sample};
+use super::order_stat::{order_stat_bound_of, OrderStatBound};
+use super::quantile::{type1_of_runs, type7_of_runs};
+use super::record::{Record, Sample, Weighted};
 use super::select::{rank, Score};
 use super::{level_name, QUANTILE_LEVELS};
 
@@ -307,13 +307,15 @@ fn model_survival_out(s: &SurvivalEstimate) -> SurvivalOut {
 
 /// Runs the whole analysis.
 pub fn analyse(records: &[Record], opts: &Options) -> Result<FitSummary> {
-    analyse_with_models(records, opts).map(|(summary, _, _)| summary)
+    analyse_with_models(records.iter().map(|r| (*r, 1)), opts).map(|(summary, _, _)| summary)
 }
 
-/// Runs the whole analysis and keeps the fitted models and the Kaplan–Meier estimate (for
-/// curves drawn from the same fits the summary reports).
+/// Runs the whole analysis of records given with their counts (a record standing for `count`
+/// equal ones, in the given order) and keeps the fitted models and the Kaplan–Meier estimate
+/// (for curves drawn from the same fits the summary reports). The same numbers, to the bit,
+/// as [`analyse`] of the records repeated, in memory for the records given.
 pub(crate) fn analyse_with_models(
-    records: &[Record],
+    records: impl IntoIterator<Item = (Record, u64)>,
     opts: &Options,
 ) -> Result<(FitSummary, Fits, KaplanMeier)> {
     check_level("confidence", opts.confidence)?;
@@ -323,10 +325,10 @@ pub(crate) fn analyse_with_models(
             max: MAX_BOOTSTRAP,
         });
     }
-    let sample = Sample::new(records)?;
-    let km = KaplanMeier::fit(records)?;
-    let fits = fit_all(&sample, &opts.families);
-    let summary = summarise(records, &km, &fits, opts)?;
+    let records = Weighted::new(records)?;
+    let km = KaplanMeier::of_sample(&records.sample);
+    let fits = fit_all(&records.sample, &opts.families);
+    let summary = summarise(&records, &km, &fits, opts)?;
     Ok((summary, fits, km))
 }
 
@@ -334,7 +336,7 @@ pub(crate) fn analyse_with_models(
 /// `opts` names fitted to them (the recommendation's evidence gives both, so the report
 /// fits nothing twice). The same numbers [`analyse`] gives the records.
 pub(crate) fn summarise(
-    records: &[Record],
+    records: &Weighted,
     km: &KaplanMeier,
     fits: &Fits,
     opts: &Options,
@@ -350,12 +352,12 @@ pub(crate) fn summarise(
         };
         models.push(model_out(m, *score, records, km, opts)?);
     }
-    let n_censored = records.iter().filter(|r| r.censored).count();
+    let sample = &records.sample;
     Ok(FitSummary {
         schema_version: SCHEMA_VERSION,
-        n: records.len(),
-        n_events: records.len() - n_censored,
-        n_censored,
+        n: sample.n,
+        n_events: sample.n_events,
+        n_censored: sample.n_censored,
         confidence: conf,
         empirical_quantiles: levels.empirical,
         order_statistic: levels.order_statistic,
@@ -379,9 +381,8 @@ struct LevelTables {
 
 /// The distribution-free estimates at every reported level: the empirical quantiles (types 1
 /// and 7), the order-statistic bounds and the Kaplan–Meier quantiles.
-fn level_tables(records: &[Record], km: &KaplanMeier, conf: f64) -> Result<LevelTables> {
-    let mut all: Vec<f64> = records.iter().map(|r| r.duration_secs).collect();
-    all.sort_by(f64::total_cmp);
+fn level_tables(records: &Weighted, km: &KaplanMeier, conf: f64) -> Result<LevelTables> {
+    let all = records.sorted_runs();
     let mut eq = EmpiricalQuantiles {
         type1: BTreeMap::new(),
         type7: BTreeMap::new(),
@@ -390,13 +391,14 @@ fn level_tables(records: &[Record], km: &KaplanMeier, conf: f64) -> Result<Level
     let mut km_quantiles = BTreeMap::new();
     for q in QUANTILE_LEVELS {
         let name = level_name(q);
-        if let Some(v) = type1(&all, q) {
+        if let Some(v) = type1_of_runs(&all, q) {
             eq.type1.insert(name.clone(), v);
         }
-        if let Some(v) = type7(&all, q) {
+        if let Some(v) = type7_of_runs(&all, q) {
             eq.type7.insert(name.clone(), v);
         }
-        order_statistic.insert(name.clone(), order_stat_bound(records, q, conf)?);
+        let bound = order_stat_bound_of(&records.sample, q, conf)?;
+        order_statistic.insert(name.clone(), bound);
         km_quantiles.insert(name, quantile_out_km(&km.quantile(q, conf)?));
     }
     Ok(LevelTables {
@@ -436,7 +438,7 @@ fn km_out(
 fn model_out(
     m: &FittedModel,
     score: Score,
-    records: &[Record],
+    records: &Weighted,
     km: &KaplanMeier,
     opts: &Options,
 ) -> Result<ModelOut> {
@@ -467,7 +469,7 @@ fn model_out(
         .iter()
         .map(|&t| m.survival(t, conf).map(|s| model_survival_out(&s)))
         .collect::<Result<Vec<_>>>()?;
-    let mut gof = statistics(m, records, km);
+    let mut gof = statistics(m, &records.sample, km);
     if let Some(b) = opts.bootstrap.filter(|b| *b > 0) {
         let tick = || {
             if let Some(p) = &opts.progress {
@@ -488,7 +490,7 @@ fn model_out(
 }
 
 /// The peaks-over-threshold tail, or why it was not fitted.
-fn tail_out(records: &[Record]) -> TailOut {
+fn tail_out(records: &Weighted) -> TailOut {
     match fit_tail(records, &QUANTILE_LEVELS) {
         Ok(g) => TailOut {
             fit: Some(gpd_out(&g)),

@@ -4,7 +4,7 @@
 
 use super::error::Result;
 use super::km::TIE_TOLERANCE;
-use super::record::{sorted, validate, Record};
+use super::record::{Record, Sample};
 
 /// One cohort's distinct times, ascending, with their counts.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,15 +21,24 @@ pub(crate) struct Table {
 
 impl Table {
     /// Validates and tabulates the records.
+    #[cfg(test)]
     pub(crate) fn new(records: &[Record]) -> Result<Self> {
-        validate(records)?;
+        Self::weighted(records.iter().map(|r| (*r, 1)))
+    }
+
+    /// Validates and tabulates records given with their counts (a record standing for `count`
+    /// equal ones; 0 adds nothing): the same table as [`Table::new`] of the records repeated,
+    /// since events and censorings at a time are whole numbers either way; in memory for the
+    /// distinct times only.
+    pub(crate) fn weighted(records: impl IntoIterator<Item = (Record, u64)>) -> Result<Self> {
+        let sample = Sample::weighted(records)?;
         let mut table = Self {
             times: Vec::new(),
             events: Vec::new(),
             censored: Vec::new(),
-            n: records.len() as f64,
+            n: sample.n as f64,
         };
-        for r in sorted(records) {
+        for (r, p) in sample.in_order() {
             if table.times.last() != Some(&r.duration_secs) {
                 table.times.push(r.duration_secs);
                 table.events.push(0.0);
@@ -37,9 +46,9 @@ impl Table {
             }
             let k = table.times.len() - 1;
             if r.censored {
-                table.censored[k] += 1.0;
+                table.censored[k] += p.weight;
             } else {
-                table.events[k] += 1.0;
+                table.events[k] += p.weight;
             }
         }
         Ok(table)
@@ -170,6 +179,30 @@ mod tests {
             assert_eq!(got[0], want[0]);
             assert!((got[1] - want[1]).abs() < 1e-15, "{got:?}");
         }
+    }
+
+    #[test]
+    fn weighted_records_tabulate_as_the_records_repeated() {
+        let w = [
+            (Record::event(10.0), 2),
+            (Record::censored(12.0), 3),
+            (Record::event(5.0), 1),
+            (Record::censored(10.0), 1),
+            (Record::event(10.0), 1),
+            (Record::event(20.0), 0),
+        ];
+        let repeated: Vec<Record> = w
+            .iter()
+            .flat_map(|(r, n)| std::iter::repeat_n(*r, *n as usize))
+            .collect();
+        let t = Table::weighted(w).expect("table");
+        assert_eq!(t, Table::new(&repeated).expect("table"));
+        assert_eq!(t.times, vec![5.0, 10.0, 12.0]);
+        assert_eq!(t.events, vec![1.0, 3.0, 0.0]);
+        assert_eq!(t.censored, vec![0.0, 1.0, 3.0]);
+        assert_eq!(t.n, 8.0);
+        assert!(Table::weighted([(Record::event(1.0), 0)]).is_err());
+        assert!(Table::weighted([(Record::event(f64::NAN), 1)]).is_err());
     }
 
     #[test]

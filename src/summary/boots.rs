@@ -191,22 +191,22 @@ pub(crate) fn within(b: &LeanBoot, p: crate::timeline::lean::LeanPhase<'_>) -> O
 }
 
 impl BootCounts {
-    /// The false-failed boots' plausible latencies, seconds, smallest first.
-    pub(crate) fn false_failed_secs(&self) -> Vec<f64> {
-        expand(&self.false_failed)
+    /// The false-failed boots' plausible latencies, seconds, smallest first, each with how
+    /// many boots had it.
+    pub(crate) fn false_failed_secs(&self) -> Vec<(f64, u64)> {
+        seconds(&self.false_failed)
     }
 
-    /// The stuck boots' last sightings, seconds, smallest first.
-    pub(crate) fn stuck_seen_secs(&self) -> Vec<f64> {
-        expand(&self.stuck_seen)
+    /// The stuck boots' last sightings, seconds, smallest first, each with how many boots
+    /// had it.
+    pub(crate) fn stuck_seen_secs(&self) -> Vec<(f64, u64)> {
+        seconds(&self.stuck_seen)
     }
 }
 
-/// Each value as often as it was counted, smallest first.
-fn expand(counts: &BTreeMap<u64, u64>) -> Vec<f64> {
-    (counts.iter())
-        .flat_map(|(k, n)| std::iter::repeat_n(key_secs(*k), *n as usize))
-        .collect()
+/// Each value in seconds with its count, smallest first.
+fn seconds(counts: &BTreeMap<u64, u64>) -> Vec<(f64, u64)> {
+    (counts.iter()).map(|(k, n)| (key_secs(*k), *n)).collect()
 }
 
 /// Exact seconds with counts, written as `[[secs, n], …]` in the seconds' order.
