@@ -221,7 +221,11 @@ fn read_timeline(
         opts.max_line_bytes,
         |block, first, cut| {
             let (whole, cut_line) = split_cut(&name, block, first, cut, opts.max_line_bytes);
+            // The block's lines, counted as they are read (`whole` ends at a line's end, and a
+            // cut line is one more): no second pass over its bytes.
+            let mut seen = u64::from(cut_line.is_some());
             for (no, raw) in input::block_lines(whole, first) {
+                seen += 1;
                 lines = no;
                 line.no = no;
                 if let Err(stop) = take_line(&mut line, raw, digester, &mut summary, opts) {
@@ -237,7 +241,7 @@ fn read_timeline(
                 }
                 summary.record(m);
             }
-            Some(input::count_lines(block))
+            Some(seen)
         },
     )?;
     summary.lines = lines;

@@ -5,7 +5,6 @@
 
 use crate::config::Config;
 use crate::stats::Record;
-use crate::timeline::lean::LeanBoot;
 use crate::timeline::{Attempt as TimelineAttempt, Implausibles, ObservedTimeout};
 
 use super::attempt::{from_attempts, from_records, Attempt, Unusable};
@@ -25,11 +24,6 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// The attempts of a fleet's boots (ordered by instance and boot, as read).
-    pub(crate) fn from_boots(boots: &[LeanBoot], config: &Config) -> Self {
-        Self::from_timeline(&crate::timeline::attempts(boots), config)
-    }
-
     /// The sample of the timelines' attempts, one each.
     pub(crate) fn from_timeline(timeline_attempts: &[TimelineAttempt], config: &Config) -> Self {
         let counted: Vec<(&TimelineAttempt, u64)> =

@@ -2,7 +2,7 @@
 //! source's gives nothing, and a boot that several timeline shards hold is kept from the
 //! first shard that holds it.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
@@ -106,7 +106,7 @@ pub(crate) fn drop_repeated_boots(
     paths: &[PathBuf],
 ) -> Vec<RepeatedBoot> {
     // Keyed by a shared id: a lean boot's costs no copy.
-    let mut seen: HashSet<(Arc<str>, usize)> = HashSet::new();
+    let mut seen: super::fast_hash::FastSet<(Arc<str>, usize)> = Default::default();
     let mut repeated = Vec::new();
     for (d, path) in digests.iter_mut().zip(paths) {
         let mut fresh = |instance: Arc<str>, boot: usize| {
@@ -205,7 +205,7 @@ pub(crate) fn boot_power_on(b: &Boot) -> Option<f64> {
 /// its power-on, whichever source carries it.
 #[derive(Debug, Default)]
 pub(crate) struct PowerOns {
-    by_instance: HashMap<String, Vec<f64>>,
+    by_instance: super::fast_hash::FastMap<String, Vec<f64>>,
 }
 
 impl PowerOns {

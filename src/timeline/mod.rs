@@ -11,6 +11,7 @@ pub(crate) mod attempt;
 pub(crate) mod boot_time;
 pub(crate) mod clock;
 pub(crate) mod dedup;
+pub(crate) mod fast_hash;
 pub(crate) mod fragment;
 pub mod identity;
 pub(crate) mod lean;

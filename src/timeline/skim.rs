@@ -20,6 +20,9 @@
 //! arrays themselves are valid JSON: a line whose phases alone are damaged is read here and
 //! refused by the commands that read phases.
 //!
+//! The fields around the cut are read by a scan by hand ([`scan`]) where the line is laid
+//! out as bootline writes it, and by `serde_json` otherwise: the same fields either way.
+//!
 //! The one milestone a lean boot without phases reads, `kernel_start` (when the boot powered
 //! on, to tell the same boot in two shards apart from a reboot), is found in the milestones
 //! by its leading bytes and its time parsed; every other milestone, every phase, the sources
@@ -34,6 +37,9 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero};
+
+#[path = "skim_scan.rs"]
+mod scan;
 
 static PHASES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b",\"phases\":["));
 static MILESTONES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"],\"milestones\":["));
@@ -211,10 +217,15 @@ fn bounds(line: &[u8]) -> Option<(usize, usize, usize)> {
 /// attempt is read from a milestone): parse it whole then.
 pub(crate) fn skim(line: &[u8], buf: &mut Vec<u8>) -> Option<Boot> {
     let (phases, milestones, after) = bounds(line)?;
-    buf.clear();
-    buf.extend_from_slice(&line[..phases]);
-    buf.extend_from_slice(&line[after..]);
-    let s: Fields<IgnoredAny, IgnoredAny> = serde_json::from_slice(buf).ok()?;
+    let s = match scan::fields(line, phases, after) {
+        Some(s) => s,
+        None => {
+            buf.clear();
+            buf.extend_from_slice(&line[..phases]);
+            buf.extend_from_slice(&line[after..]);
+            serde_json::from_slice(buf).ok()?
+        }
+    };
     if s.attempt == 0 {
         return None;
     }
@@ -245,7 +256,7 @@ mod tests {
     use super::*;
     use crate::timeline::SCHEMA_VERSION;
 
-    fn boot() -> Boot {
+    pub(super) fn boot() -> Boot {
         Boot {
             schema_version: SCHEMA_VERSION,
             instance: "i-1".into(),

@@ -32,13 +32,19 @@ pub(crate) fn reduce(
         all.merge(r);
     }
     // A boot the shards hold already (a shard beside the raw logs it came from) is one boot.
-    let mut shards = crate::timeline::dedup::PowerOns::default();
-    for b in &all.boots {
-        shards.add(&b.instance, b.power_on());
-    }
+    // The shards' power-ons are gathered when assembly hands over its first boot, before any
+    // is added: reading shards alone needs none of them.
+    let mut shards = None;
     let mut repeated = Vec::new();
     // Each boot is reduced as assembly hands it over: whole boots never pile up.
     let mut notes = assemble_each(digests, policy, &mut |b| {
+        let shards = shards.get_or_insert_with(|| {
+            let mut shards = crate::timeline::dedup::PowerOns::default();
+            for b in &all.boots {
+                shards.add(&b.instance, b.power_on());
+            }
+            shards
+        });
         if shards.holds(&b.instance, crate::timeline::dedup::boot_power_on(&b)) {
             repeated.push(format!("{} boot {}", b.instance, b.boot));
         } else {

@@ -1,0 +1,620 @@
+//! The fields a skim reads ([`super::Fields`]), scanned by hand from a line laid out as
+//! bootline writes it, instead of by `serde_json`: the same values, without a copy of the
+//! line, a parser's per-field dispatch or a check of each string's bytes twice.
+//!
+//! The scan reads the line as the skim's parse would see it, the phases and milestones cut
+//! out (`line[..phases]` then `line[after..]`), and gives the fields only where that parse
+//! would give the same ones. It is stricter than the parse, never laxer: whatever it does
+//! not read exactly as `serde_json` would — a string with an escape, a key it does not
+//! know or sees twice, a field missing, an integer where `serde_json` would give another
+//! float (`-0`), a number out of range, nesting deeper than 64 — gives `None`, and the
+//! caller parses the line with `serde_json` then (which also locates what is wrong with
+//! it). Values read past (`sources`, `clock_steps`, `identity`) are checked as strictly as
+//! `serde_json` checks what it ignores: strings without control characters (or escapes,
+//! here), numbers by JSON's grammar, literals and nesting.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::de::value::{Error as ValueError, StrDeserializer};
+use serde::de::{IgnoredAny, IntoDeserializer};
+use serde::Deserialize;
+
+use super::{Evidence, Fields, Latency};
+
+/// The skim's fields of `line`, whose phases and milestones lie in `[phases, after)`; `None`
+/// when the scan cannot vouch for them (see the module's documentation).
+pub(super) fn fields(
+    line: &[u8],
+    phases: usize,
+    after: usize,
+) -> Option<Fields<IgnoredAny, IgnoredAny>> {
+    let mut c = Cursor {
+        line,
+        pos: 0,
+        cut: (phases, after),
+        jumped: false,
+        time: None,
+    };
+    let mut f = Found::default();
+    c.eat(b'{')?;
+    c.ws();
+    if c.peek()? == b'}' {
+        return None;
+    }
+    loop {
+        let key = c.raw_str()?;
+        c.ws();
+        c.eat(b':')?;
+        c.ws();
+        f.field(&mut c, key)?;
+        c.past_value()?;
+        match c.next()? {
+            b',' => c.ws(),
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    c.ws();
+    (c.pos == line.len() && c.jumped).then_some(())?;
+    f.into_fields()
+}
+
+/// A position in the line as the skim's parse sees it.
+struct Cursor<'a> {
+    line: &'a [u8],
+    pos: usize,
+    /// Where the cut-out phases and milestones begin and end.
+    cut: (usize, usize),
+    /// Whether the read has passed the cut.
+    jumped: bool,
+    /// The last time read, and its text (a boot's zero and launch are mostly the same).
+    time: Option<(&'a str, DateTime<Utc>)>,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.line.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn eat(&mut self, b: u8) -> Option<()> {
+        (self.next()? == b).then_some(())
+    }
+
+    /// Past JSON whitespace.
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// After a top-level value: past whitespace and the cut, when the value ends where it
+    /// begins. A value that runs across the cut is no value the parse would have seen.
+    fn past_value(&mut self) -> Option<()> {
+        self.ws();
+        if !self.jumped {
+            if self.pos == self.cut.0 {
+                (self.pos, self.jumped) = (self.cut.1, true);
+                self.ws();
+            } else if self.pos > self.cut.0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// A string without escapes or control characters, as UTF-8.
+    // "i-0a9d998302d5aee8a"
+    fn str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.raw_str()?).ok()
+    }
+
+    /// The bytes of a string without escapes or control characters (not checked as UTF-8:
+    /// keys, compared with known ones, and strings read past). Strings here are short: a
+    /// loop over their bytes beats a vectorised search's setup.
+    fn raw_str(&mut self) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let len = self.line[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        (self.line[start + len] == b'"').then_some(())?;
+        self.pos = start + len + 1;
+        Some(&self.line[start..start + len])
+    }
+
+    /// Whether a `null` is next (and then past it).
+    fn null(&mut self) -> bool {
+        let found = self.line[self.pos..].starts_with(b"null");
+        if found {
+            self.pos += 4;
+        }
+        found
+    }
+
+    /// `null` as `None`, or the value `read` reads.
+    fn opt<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        match self.null() {
+            true => Some(None),
+            false => read(self).map(Some),
+        }
+    }
+
+    /// A number by JSON's grammar, as its text.
+    // -12.5e3
+    fn number(&mut self) -> Option<&'a str> {
+        let start = self.pos;
+        let digits = |c: &mut Self| {
+            let from = c.pos;
+            while c.peek().is_some_and(|b| b.is_ascii_digit()) {
+                c.pos += 1;
+            }
+            (c.pos > from).then_some(())
+        };
+        if self.peek()? == b'-' {
+            self.pos += 1;
+        }
+        match self.peek()? {
+            b'0' => self.pos += 1,
+            b'1'..=b'9' => digits(self)?,
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            digits(self)?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            digits(self)?;
+        }
+        std::str::from_utf8(&self.line[start..self.pos]).ok()
+    }
+
+    /// A number as `serde_json` (with `float_roundtrip`) reads it into an `f64`: correctly
+    /// rounded, as `str::parse` is. A negative integer (`serde_json` reads `-0` as `0.0`) or a
+    /// number beyond `f64`'s range (an error there) is not read.
+    fn f64(&mut self) -> Option<f64> {
+        let text = self.number()?;
+        let integer = !text.contains(['.', 'e', 'E']);
+        if integer && text.starts_with('-') {
+            return None;
+        }
+        text.parse::<f64>().ok().filter(|x| x.is_finite())
+    }
+
+    /// A non-negative integer, as `serde_json` reads it into an unsigned type.
+    fn uint(&mut self) -> Option<u64> {
+        let text = self.number()?;
+        if text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        text.parse().ok()
+    }
+
+    fn bool(&mut self) -> Option<bool> {
+        for (word, value) in [(&b"true"[..], true), (b"false", false)] {
+            if self.line[self.pos..].starts_with(word) {
+                self.pos += word.len();
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    /// A string read as `T` reads a string (an enum's variant, a time).
+    fn parsed<T: for<'de> Deserialize<'de>>(&mut self) -> Option<T> {
+        let s: StrDeserializer<'_, ValueError> = self.str()?.into_deserializer();
+        T::deserialize(s).ok()
+    }
+
+    /// A time, as `chrono` reads a string into a `DateTime<Utc>`.
+    // "2026-06-14T17:41:38Z"
+    fn time(&mut self) -> Option<DateTime<Utc>> {
+        let text = self.str()?;
+        match self.time {
+            Some((last, t)) if last == text => Some(t),
+            _ => {
+                let s: StrDeserializer<'_, ValueError> = text.into_deserializer();
+                let t = DateTime::<Utc>::deserialize(s).ok()?;
+                self.time = Some((text, t));
+                Some(t)
+            }
+        }
+    }
+
+    /// Past any JSON value, as strictly as `serde_json` ignores one (strings with an escape
+    /// are not read here).
+    fn skip(&mut self, depth: u8) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.skip_str(),
+            b'{' | b'[' if depth < 64 => self.skip_nested(depth),
+            b'-' | b'0'..=b'9' => self.number().map(drop),
+            b'n' => self.null().then_some(()),
+            _ => self.bool().map(drop),
+        }
+    }
+
+    fn skip_str(&mut self) -> Option<()> {
+        self.raw_str().map(drop)
+    }
+
+    /// An array or object, its members skipped.
+    fn skip_nested(&mut self, depth: u8) -> Option<()> {
+        let close = match self.next()? {
+            b'[' => b']',
+            _ => b'}',
+        };
+        self.ws();
+        if self.peek()? == close {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            if close == b'}' {
+                self.skip_str()?;
+                self.ws();
+                self.eat(b':')?;
+                self.ws();
+            }
+            self.skip(depth + 1)?;
+            self.ws();
+            match self.next()? {
+                b',' => self.ws(),
+                b if b == close => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The text of the next value, skipped.
+    fn value(&mut self) -> Option<&'a [u8]> {
+        let start = self.pos;
+        self.skip(0)?;
+        Some(&self.line[start..self.pos])
+    }
+
+    /// An object of strings: the labels.
+    // {"class":"hermes","region":"us-east-1"}
+    fn labels(&mut self) -> Option<BTreeMap<String, String>> {
+        let mut labels = BTreeMap::new();
+        self.members(|c, key| {
+            let value = c.str()?;
+            labels.insert(key.to_string(), value.to_string());
+            Some(())
+        })?;
+        Some(labels)
+    }
+
+    /// A latency object, each of its three keys once.
+    // {"secs":854.0,"censored":false,"from":"launch"}
+    fn latency(&mut self) -> Option<Latency> {
+        let (mut secs, mut censored, mut from) = (None, None, None);
+        self.members(|c, key| match key {
+            "secs" => once(&mut secs, c.f64()),
+            "censored" => once(&mut censored, c.bool()),
+            "from" => once(&mut from, c.parsed()),
+            _ => None,
+        })?;
+        Some(Latency {
+            secs: secs?,
+            censored: censored?,
+            from: from?,
+        })
+    }
+
+    /// The members of an object, each value read by `member` given its key.
+    fn members(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            let key = self.str()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            member(self, key)?;
+            self.ws();
+            match self.next()? {
+                b',' => self.ws(),
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// The fields found so far, each at most once.
+#[derive(Default)]
+struct Found {
+    schema_version: Option<u32>,
+    instance: Option<String>,
+    workspace: Option<Option<String>>,
+    class: Option<String>,
+    template: Option<Option<String>>,
+    boot: Option<usize>,
+    zero: Option<super::Zero>,
+    zero_wall: Option<Option<DateTime<Utc>>>,
+    launched: Option<Option<DateTime<Utc>>>,
+    outcome: Option<super::Outcome>,
+    latency: Option<Option<Latency>>,
+    timeout_secs: Option<f64>,
+    stuck_threshold_secs: Option<f64>,
+    observed_secs: Option<Option<f64>>,
+    evidence: Option<Option<Evidence>>,
+    clock_skew_secs: Option<Option<f64>>,
+    clock_steps: bool,
+    sources: bool,
+    labels: Option<BTreeMap<String, String>>,
+    end: Option<String>,
+    identity: bool,
+    attempt: Option<usize>,
+    attempt_outcome: Option<Option<super::Outcome>>,
+    attempt_latency: Option<Option<Latency>>,
+    attempt_flip_secs: Option<Option<f64>>,
+    attempt_stated_timeout_secs: Option<Option<f64>>,
+    attempt_failed_timeout_secs: Option<Option<f64>>,
+}
+
+/// Puts `value` in `slot` unless it holds one already (a key seen twice).
+fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+    match slot {
+        Some(_) => None,
+        None => {
+            *slot = Some(value?);
+            Some(())
+        }
+    }
+}
+
+/// Marks a field read past as seen, unless it was already.
+fn once_skipped(seen: &mut bool, c: &mut Cursor<'_>) -> Option<()> {
+    (!std::mem::replace(seen, true)).then_some(())?;
+    c.skip(0)
+}
+
+fn string(c: &mut Cursor<'_>) -> Option<String> {
+    c.str().map(str::to_string)
+}
+
+impl Found {
+    /// Reads the value of `key` at `c`.
+    fn field(&mut self, c: &mut Cursor<'_>, key: &[u8]) -> Option<()> {
+        match key {
+            b"schema_version" => once(
+                &mut self.schema_version,
+                c.uint().and_then(|v| v.try_into().ok()),
+            ),
+            b"instance" => once(&mut self.instance, string(c)),
+            b"workspace" => once(&mut self.workspace, c.opt(string)),
+            b"class" => once(&mut self.class, string(c)),
+            b"template" => once(&mut self.template, c.opt(string)),
+            b"boot" => once(&mut self.boot, c.uint().and_then(|v| v.try_into().ok())),
+            b"zero" => once(&mut self.zero, c.parsed()),
+            b"zero_wall" => once(&mut self.zero_wall, c.opt(Cursor::time)),
+            b"launched" => once(&mut self.launched, c.opt(Cursor::time)),
+            b"outcome" => once(&mut self.outcome, c.parsed()),
+            b"latency" => once(&mut self.latency, c.opt(Cursor::latency)),
+            b"timeout_secs" => once(&mut self.timeout_secs, c.f64()),
+            b"stuck_threshold_secs" => once(&mut self.stuck_threshold_secs, c.f64()),
+            b"observed_secs" => once(&mut self.observed_secs, c.opt(Cursor::f64)),
+            b"evidence" => once(&mut self.evidence, c.opt(evidence)),
+            b"clock_skew_secs" => once(&mut self.clock_skew_secs, c.opt(Cursor::f64)),
+            b"clock_steps" => once_skipped(&mut self.clock_steps, c),
+            b"sources" => once_skipped(&mut self.sources, c),
+            b"labels" => once(&mut self.labels, c.labels()),
+            b"end" => once(&mut self.end, string(c)),
+            b"identity" => once_skipped(&mut self.identity, c),
+            b"attempt" => once(&mut self.attempt, c.uint().and_then(|v| v.try_into().ok())),
+            b"attempt_outcome" => once(&mut self.attempt_outcome, c.opt(Cursor::parsed)),
+            b"attempt_latency" => once(&mut self.attempt_latency, c.opt(Cursor::latency)),
+            b"attempt_flip_secs" => once(&mut self.attempt_flip_secs, c.opt(Cursor::f64)),
+            b"attempt_stated_timeout_secs" => {
+                once(&mut self.attempt_stated_timeout_secs, c.opt(Cursor::f64))
+            }
+            b"attempt_failed_timeout_secs" => {
+                once(&mut self.attempt_failed_timeout_secs, c.opt(Cursor::f64))
+            }
+            // Another key (`phases` or `milestones` past the cut among them): the parse.
+            _ => None,
+        }
+    }
+
+    /// The fields, with the defaults of [`Fields`] for those absent; `None` when one without
+    /// a default is.
+    fn into_fields(self) -> Option<Fields<IgnoredAny, IgnoredAny>> {
+        self.sources.then_some(())?;
+        Some(Fields {
+            schema_version: self.schema_version?,
+            instance: self.instance?,
+            workspace: self.workspace.flatten(),
+            class: self.class?,
+            template: self.template.flatten(),
+            boot: self.boot?,
+            zero: self.zero?,
+            zero_wall: self.zero_wall.flatten(),
+            launched: self.launched.flatten(),
+            outcome: self.outcome?,
+            latency: self.latency.flatten(),
+            timeout_secs: self.timeout_secs?,
+            stuck_threshold_secs: self.stuck_threshold_secs?,
+            observed_secs: self.observed_secs.flatten(),
+            evidence: self.evidence.flatten(),
+            phases: IgnoredAny,
+            milestones: IgnoredAny,
+            clock_skew_secs: self.clock_skew_secs.flatten(),
+            clock_steps: IgnoredAny,
+            sources: IgnoredAny,
+            labels: self.labels.unwrap_or_default(),
+            end: self.end.unwrap_or_else(super::super::registered),
+            identity: IgnoredAny,
+            attempt: self.attempt.unwrap_or(0),
+            attempt_outcome: self.attempt_outcome.flatten(),
+            attempt_latency: self.attempt_latency.flatten(),
+            attempt_flip_secs: self.attempt_flip_secs.flatten(),
+            attempt_stated_timeout_secs: self.attempt_stated_timeout_secs.flatten(),
+            attempt_failed_timeout_secs: self.attempt_failed_timeout_secs.flatten(),
+        })
+    }
+}
+
+/// Crash evidence (rare): its text found by the scan, read by `serde_json`.
+fn evidence(c: &mut Cursor<'_>) -> Option<Evidence> {
+    serde_json::from_slice(c.value()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{bounds, tests::boot};
+    use super::*;
+    use crate::timeline::identity::IdentitySource;
+    use crate::timeline::{Boot, Outcome, Zero};
+
+    /// The boot the skim's `serde_json` parse reads of `line`, or `None`.
+    fn parsed(line: &[u8]) -> Option<Boot> {
+        let (phases, _, after) = bounds(line)?;
+        let cut = [&line[..phases], &line[after..]].concat();
+        let f: Fields<IgnoredAny, IgnoredAny> = serde_json::from_slice(&cut).ok()?;
+        Some(f.into_boot(Vec::new(), Vec::new()))
+    }
+
+    /// The boot the scan reads of `line`, or `None`.
+    fn scanned(line: &[u8]) -> Option<Boot> {
+        let (phases, _, after) = bounds(line)?;
+        Some(fields(line, phases, after)?.into_boot(Vec::new(), Vec::new()))
+    }
+
+    /// Lines as bootline writes them: the skim's test boot in a few states, and the committed
+    /// shard of implausible latencies (`fixtures/implausible/SOURCES.md`).
+    fn lines() -> Vec<Vec<u8>> {
+        // The test boot's sources hold escaped quotes (left to the parse): plain ones here.
+        let mut first = boot();
+        first.sources = vec!["events.jsonl".into(), "i-1/console.log".into()];
+        first.identity = vec![IdentitySource::PlatformEvents, IdentitySource::Folder];
+        first.clock_steps = vec![crate::timeline::ClockStep {
+            after_secs: 9.744,
+            by_secs: 15.079,
+            step_secs: -14.491,
+            source: "i-1/console.log:34".into(),
+        }];
+        // The zero and the launch the same time (read once), then two times.
+        let at = |secs| DateTime::from_timestamp(secs, 0);
+        (first.zero_wall, first.launched) = (at(1_781_000_000), at(1_781_000_000));
+        let mut boots = vec![first.clone()];
+        let mut b = first;
+        (b.zero_wall, b.launched) = (at(1_781_000_011), at(1_781_000_000));
+        (b.workspace, b.template, b.latency, b.labels) =
+            (None, Some("t".into()), None, <_>::default());
+        b.attempt_latency = Some(Latency {
+            secs: 1234.5,
+            censored: true,
+            from: Zero::KernelStart,
+        });
+        (b.outcome, b.zero) = (Outcome::Crashed, Zero::FirstSeen);
+        b.evidence = Some(Evidence {
+            kind: "kernel_panic".into(),
+            line: "Kernel panic - not syncing".into(),
+            source: "c:9".into(),
+        });
+        (b.observed_secs, b.clock_skew_secs, b.timeout_secs) = (None, Some(-0.25), 1e-3);
+        boots.push(b);
+        let mut lines: Vec<Vec<u8>> = boots
+            .iter()
+            .map(|b| serde_json::to_vec(b).unwrap())
+            .collect();
+        let shard = std::fs::read("fixtures/implausible/shard.jsonl").expect("the committed shard");
+        lines.extend(
+            shard
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec),
+        );
+        lines
+    }
+
+    #[test]
+    fn the_scan_reads_what_the_parse_reads_of_lines_bootline_writes() {
+        let lines = lines();
+        assert_eq!(lines.len(), 5);
+        for line in &lines {
+            let scan = scanned(line);
+            assert!(scan.is_some(), "{}", String::from_utf8_lossy(line));
+            assert_eq!(scan, parsed(line));
+        }
+        assert_eq!(
+            scanned(&lines[1]).unwrap().evidence.unwrap().kind,
+            "kernel_panic"
+        );
+        assert_eq!(scanned(&lines[0]).unwrap().labels["region"], "eu");
+        let two = scanned(&lines[1]).unwrap();
+        assert_eq!(
+            two.zero_wall.unwrap() - two.launched.unwrap(),
+            chrono::Duration::seconds(11)
+        );
+    }
+
+    /// Every line one byte off one bootline wrote (each byte replaced by, or preceded by, each
+    /// of a few characters JSON gives meaning to, or dropped): wherever the scan reads a boot,
+    /// the parse reads the same; and the scan reads many of them (spacing, digits).
+    #[test]
+    fn a_line_one_byte_off_is_scanned_as_the_parse_reads_it_or_left_to_the_parse() {
+        let mut agreed = 0;
+        for line in lines().iter().take(2) {
+            for at in 0..line.len() {
+                for b in [
+                    b' ', b'"', b'\\', b',', b'}', b'0', b'5', b'-', b'e', b'.', b'n', 1,
+                ] {
+                    for insert in [false, true] {
+                        let mut m = line.clone();
+                        match insert {
+                            true => m.insert(at, b),
+                            false => m[at] = b,
+                        }
+                        let scan = scanned(&m);
+                        if scan.is_some() {
+                            assert_eq!(scan, parsed(&m), "{}", String::from_utf8_lossy(&m));
+                            agreed += 1;
+                        }
+                    }
+                }
+                let mut m = line.clone();
+                m.remove(at);
+                if let Some(scan) = scanned(&m) {
+                    assert_eq!(Some(scan), parsed(&m), "{}", String::from_utf8_lossy(&m));
+                }
+            }
+        }
+        assert!(agreed > 500, "{agreed}");
+    }
+
+    #[test]
+    fn what_the_scan_does_not_vouch_for_is_left_to_the_parse() {
+        let line = String::from_utf8(serde_json::to_vec(&boot()).unwrap()).unwrap();
+        let left = [
+            line.replace(r#""class":"default""#, r#""class":"def\u0061ult""#),
+            line.replace(r#""boot":2"#, r#""boot":2,"boot":2"#),
+            line.replace(r#""boot":2"#, r#""boot":2,"other":1"#),
+            line.replace(r#""timeout_secs":600.0"#, r#""timeout_secs":-0"#),
+            line.replace(r#""timeout_secs":600.0"#, r#""timeout_secs":1e999"#),
+            line.replace(r#","sources":["#, r#","source":["#),
+        ];
+        for l in &left {
+            assert_eq!(scanned(l.as_bytes()), None, "{l}");
+        }
+        // The parse reads the first and the fourth; the scan leaves them to it.
+        assert_eq!(parsed(left[0].as_bytes()).unwrap().class, "default");
+        assert_eq!(parsed(left[3].as_bytes()).unwrap().timeout_secs, 0.0);
+        assert!(parsed(left[1].as_bytes()).is_none());
+    }
+}
