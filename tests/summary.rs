@@ -3,7 +3,24 @@
 //! groupings; merging is associative and commutative; overlapping summaries are warned about;
 //! a summary of another schema version, a malformed line and a summary beside logs are refused
 //! with the file and line; `fit`, `compare` and `report` from a summary of millions of counted
-//! attempts give what the counts imply.
+//! attempts give what the counts imply; a summary with the report's parts stays within a
+//! stated size from 4,000 generated attempts to 20,000 and to 20 million counted ones.
+
+#[allow(dead_code)]
+#[path = "../examples/fleet/attempts.rs"]
+mod attempts;
+#[allow(dead_code)]
+#[path = "../examples/fleet/clock.rs"]
+mod clock;
+#[allow(dead_code)]
+#[path = "../examples/fleet/plan.rs"]
+mod plan;
+#[allow(dead_code)]
+#[path = "../examples/fleet/rng.rs"]
+mod rng;
+#[allow(dead_code)]
+#[path = "../examples/fleet/timelines.rs"]
+mod timelines;
 
 mod common;
 
@@ -140,7 +157,7 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
         bytes("whole.sum"),
         "a merge is the summary of the union"
     );
-    assert!(bytes("whole.sum").starts_with(b"{\"bootline_summary\":2,"));
+    assert!(bytes("whole.sum").starts_with(b"{\"bootline_summary\":3,"));
 
     // Shards: one timeline per part.
     let mut shards = Vec::new();
@@ -211,7 +228,13 @@ fn raw_logs_shards_one_summary_and_merged_parts_decide_alike() {
     let q: Vec<&Path> = compact.iter().rev().map(PathBuf::as_path).collect();
     summarize(&q, &sum("q.sum"));
     let q = sum("q.sum");
-    assert!(bytes("q.sum").len() < bytes("whole.sum").len() / 2);
+    // Without the boots' lines: the attempts' alone.
+    let q_text = String::from_utf8(bytes("q.sum")).unwrap();
+    assert!(q_text
+        .lines()
+        .skip(1)
+        .all(|l| l.starts_with("{\"attempts\":")));
+    assert!(bytes("q.sum").len() < bytes("whole.sum").len());
     let mut rec = vec!["recommend", "--config", CONFIG, "--format", "json"];
     rec.push(q.to_str().unwrap());
     assert_eq!(run(&rec), raw[0], "attempts only");
@@ -300,13 +323,13 @@ fn overlapping_summaries_are_warned_about_and_other_versions_refused() {
     let other = dir.path().join("v1.sum");
     std::fs::write(
         &other,
-        text.replacen("{\"bootline_summary\":2,", "{\"bootline_summary\":1,", 1),
+        text.replacen("{\"bootline_summary\":3,", "{\"bootline_summary\":1,", 1),
     )
     .unwrap();
     let (code, _, err) = bootline(&["recommend", "--config", CONFIG, other.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("v1.sum:1: expected a bootline summary of schema_version 2, found version 1"),
+        err.contains("v1.sum:1: expected a bootline summary of schema_version 3, found version 1"),
         "{err}"
     );
 
@@ -475,7 +498,9 @@ fn lines_of(text: &str, kind: &str) -> (usize, usize) {
 }
 
 /// Each phase's duration counts (grid point in ms, count) of the default class in a summary's
-/// `{"boots": …}` lines, added over the lines.
+/// `{"boots": …}` lines, added over the lines: each tail-blame level's durations, by name (a
+/// summary writes a phase's durations apart only where they differ from its level's; none
+/// does on the fixture fleet).
 fn default_grids(summary: &str) -> BTreeMap<String, BTreeMap<i64, u64>> {
     let mut grids: BTreeMap<String, BTreeMap<i64, u64>> = BTreeMap::new();
     for line in summary.lines().filter(|l| l.starts_with("{\"boots\":")) {
@@ -483,17 +508,43 @@ fn default_grids(summary: &str) -> BTreeMap<String, BTreeMap<i64, u64>> {
         if v["boots"]["class"] != "default" {
             continue;
         }
-        let durations = v["boots"]["counts"]["phases"]["durations"]
-            .as_object()
-            .unwrap();
-        for (name, points) in durations {
-            let grid = grids.entry(name.clone()).or_default();
-            for p in points.as_array().unwrap() {
-                *grid.entry(p[0].as_i64().unwrap()).or_default() += p[1].as_u64().unwrap();
+        let phases = &v["boots"]["counts"]["phases"];
+        assert!(phases.get("durations").is_none(), "{phases}");
+        for level in phases["levels"].as_array().unwrap() {
+            let names = level["phases"].as_array().unwrap();
+            for (name, steps) in names.iter().zip(level["durations"].as_array().unwrap()) {
+                let grid = grids.entry(name.as_str().unwrap().to_string()).or_default();
+                for (p, n) in grid_points(steps) {
+                    *grid.entry(p).or_default() += n;
+                }
             }
         }
     }
     grids
+}
+
+/// A written grid's points (ms) and counts: `[[step, …], [count, …]]`, each step on the grid's
+/// numbering (milliseconds below one second, then 900 numbers a decade of three significant
+/// digits), docs/scale.md.
+fn grid_points(steps: &serde_json::Value) -> Vec<(i64, u64)> {
+    let number = |v: &serde_json::Value| v.as_array().unwrap().clone();
+    let (steps, counts) = (number(&steps[0]), number(&steps[1]));
+    assert_eq!(steps.len(), counts.len());
+    let mut at = 0i64;
+    (steps.iter().zip(counts))
+        .map(|(step, n)| {
+            at += step.as_i64().unwrap();
+            // Negative numbers mirror positive ones (a phase that ends before it starts).
+            let i = at.abs();
+            let point = if i < 1_000 {
+                i
+            } else {
+                let k = i - 1_000;
+                (k % 900 + 100) * 10i64.pow(k as u32 / 900 + 1)
+            };
+            (point * at.signum(), n.as_u64().unwrap())
+        })
+        .collect()
 }
 
 /// Type 7 (docs/statistics.md §2) of the values counted at grid points, in seconds.
@@ -557,10 +608,11 @@ fn a_summary_of_many_boots_keeps_its_boots_part_bounded() {
     // outcome by instance id), whatever the number of copies.
     assert!(boot_lines > boots_of_one, "{sizes:?}");
     assert!(boot_lines <= 2 * (60 + 4 * 120 + 5 * 100), "{sizes:?}");
-    // The counts hold the same values with 256 times the counts: a few more digits.
+    // The counts hold the same values with 256 times the counts: each count and sum a few
+    // more digits (log10 256 ≈ 2.4), nothing more.
     let (_, counts_of_one) = lines_of(&one, "{\"boots\":");
     assert!(
-        counts_bytes < counts_of_one + counts_of_one / 4,
+        counts_bytes < counts_of_one + counts_of_one / 2,
         "{counts_of_one} → {sizes:?}"
     );
     // The phase quantiles of 256 copies are type 7 over one copy's grid counts, each counted
@@ -757,4 +809,71 @@ fn fit_compare_and_report_from_millions_of_counted_attempts_give_what_the_counts
             a["class"]
         );
     }
+}
+
+/// The generator's timeline shards of `attempts` attempts (its modules are compiled in here),
+/// summarized with the report's parts into `out`.
+fn generated_summary(dir: &Path, attempts: usize, out: &Path) {
+    timelines::write(&timelines::Options {
+        out: dir.to_path_buf(),
+        attempts,
+        shards: 2,
+        seed: 20_260_610,
+        pull_extra_secs: 0,
+    })
+    .expect("write the shards");
+    // The generator's counts are not an input.
+    std::fs::remove_file(dir.join("truth-timelines.json")).expect("truth written");
+    summarize(&[dir], out);
+}
+
+/// A summary's bytes depend on the distinct values and the caps, not on the attempts: five
+/// times the generated attempts (4,000 → 20,000, the same distribution) make a summary with
+/// the report's parts less than 2.5 times larger (more distinct latencies and grid points are
+/// seen, not more attempts kept), and that summary merged with renamed copies of itself up to
+/// 20,480,000 counted attempts grows by the digits of its counts alone (less than 3 times for
+/// 1,024 times the attempts) and stays under 5 MB (docs/scale.md, "Size and memory").
+#[test]
+fn a_summary_with_the_report_parts_stays_within_its_size_as_attempts_grow() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let (small, large) = (path("small.sum"), path("large.sum"));
+    generated_summary(&path("g4k"), 4_000, &small);
+    generated_summary(&path("g20k"), 20_000, &large);
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    let (of_small, of_large) = (size(&small), size(&large));
+    assert!(of_large > of_small, "{of_small} → {of_large}");
+    assert!(of_large * 10 < of_small * 25, "{of_small} → {of_large}");
+    let text = std::fs::read_to_string(&large).unwrap();
+    assert!(
+        lines_of(&text, "{\"boots\":").0 > 0,
+        "the report's parts are there"
+    );
+    assert!(
+        lines_of(&text, "{\"boot\":").0 > 0,
+        "the report's parts are there"
+    );
+    // Doubling ten times: 1,024 copies, every instance id renamed in each.
+    let mut current = large;
+    for k in 1..=10 {
+        let text = std::fs::read_to_string(&current).unwrap();
+        let copy = path(&format!("copy{k}.sum"));
+        std::fs::write(&copy, text.replace("\"i-", &format!("\"i-{k}"))).unwrap();
+        let merged = path(&format!("x{}.sum", 1 << k));
+        summarize(&[&current, &copy], &merged);
+        current = merged;
+    }
+    // Each count and integer sum gains at most log10 1024 ≈ 3 digits; the ids named and the
+    // boots drawn stay within their caps (their renamed ids a few characters longer).
+    let merged = size(&current);
+    assert!(merged < 3 * of_large, "{of_large} → {merged}");
+    assert!(merged < 5_000_000, "{merged} bytes");
+    // They are 1,024 times the attempts.
+    let instances = |p: &Path| {
+        let first = std::fs::read_to_string(p).unwrap();
+        let header: serde_json::Value =
+            serde_json::from_str(first.lines().next().unwrap()).unwrap();
+        header["instances"].as_u64().unwrap()
+    };
+    assert_eq!(instances(&current), 1_024 * instances(&path("x2.sum")) / 2);
 }

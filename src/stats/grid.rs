@@ -36,14 +36,32 @@ pub(crate) fn ms_of(secs: f64) -> i64 {
     (secs * 1e3).round() as i64
 }
 
-/// Values counted at their grid points: grid point (ms) → how many.
+/// Values counted at their grid points: grid point (ms) → how many. Written as two parallel
+/// arrays, `[[step, …], [count, …]]`: each point's number on the grid ([`index_of`]) as its
+/// step from the previous one's (from 0 for the first), and its count — a few digits a point
+/// where `[point_ms, count]` pairs took about ten.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "Vec<(i64, u64)>", into = "Vec<(i64, u64)>")]
+#[serde(try_from = "Steps", into = "Steps")]
 pub(crate) struct Grid {
     counts: BTreeMap<i64, u64>,
 }
 
+/// A grid as written: the points' steps on the grid and their counts, in the points' order.
+type Steps = (Vec<i64>, Vec<u64>);
+
+/// Why written counts are not a grid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum GridError {
+    /// The two arrays differ in length.
+    #[error("a grid's steps and counts differ in length ({0} and {1})")]
+    Lengths(usize, usize),
+    /// A step leads off the grid (its point does not fit in 64 bits) or back.
+    #[error("a grid's step {0} leads to no point after the previous one")]
+    Step(i64),
+}
+
 impl From<Vec<(i64, u64)>> for Grid {
+    /// The grid of counts at grid points (ms), as a tally made them.
     fn from(v: Vec<(i64, u64)>) -> Self {
         let mut g = Grid::default();
         for (point, n) in v {
@@ -53,10 +71,76 @@ impl From<Vec<(i64, u64)>> for Grid {
     }
 }
 
-impl From<Grid> for Vec<(i64, u64)> {
-    fn from(g: Grid) -> Self {
-        g.counts.into_iter().collect()
+impl TryFrom<Steps> for Grid {
+    type Error = GridError;
+
+    fn try_from((steps, counts): Steps) -> Result<Self, GridError> {
+        if steps.len() != counts.len() {
+            return Err(GridError::Lengths(steps.len(), counts.len()));
+        }
+        let mut g = Grid::default();
+        let mut at = 0i64;
+        for (i, (step, n)) in steps.into_iter().zip(counts).enumerate() {
+            if i > 0 && step <= 0 {
+                return Err(GridError::Step(step));
+            }
+            at = at.checked_add(step).ok_or(GridError::Step(step))?;
+            g.add_at(point_of(at).ok_or(GridError::Step(step))?, n);
+        }
+        Ok(g)
     }
+}
+
+impl From<Grid> for Steps {
+    fn from(g: Grid) -> Self {
+        let mut last = 0i64;
+        (g.counts.into_iter())
+            .map(|(point, n)| {
+                let at = index_of(point);
+                let step = at - last;
+                last = at;
+                (step, n)
+            })
+            .unzip()
+    }
+}
+
+/// Grid points from one second on: three significant digits, so 900 a decade.
+const POINTS_A_DECADE: i64 = 900;
+
+/// The number of grid point `point_ms` on the grid, in the points' order: the milliseconds
+/// themselves below one second, then 900 numbers a decade (`1000` is 1 s, `1900` 10 s …);
+/// negative points mirror positive ones.
+pub(crate) fn index_of(point_ms: i64) -> i64 {
+    let m = point_ms.unsigned_abs();
+    let index = if m < EXACT_BELOW_MS as u64 {
+        m as i64
+    } else {
+        let (mut mantissa, mut decade) = (m, 0i64);
+        while mantissa >= 1_000 {
+            mantissa /= 10;
+            decade += 1;
+        }
+        EXACT_BELOW_MS + (decade - 1) * POINTS_A_DECADE + (mantissa as i64 - 100)
+    };
+    if point_ms < 0 {
+        -index
+    } else {
+        index
+    }
+}
+
+/// The grid point (ms) numbered `index` ([`index_of`]); `None` past 64 bits.
+pub(crate) fn point_of(index: i64) -> Option<i64> {
+    let i = index.checked_abs()?;
+    let point = if i < EXACT_BELOW_MS {
+        i
+    } else {
+        let k = i - EXACT_BELOW_MS;
+        let decade = u32::try_from(k / POINTS_A_DECADE + 1).ok()?;
+        (k % POINTS_A_DECADE + 100).checked_mul(10i64.checked_pow(decade)?)?
+    };
+    Some(if index < 0 { -point } else { point })
 }
 
 impl Grid {
@@ -178,7 +262,43 @@ mod tests {
             g.add_secs(v);
         }
         let text = serde_json::to_string(&g).unwrap();
-        assert_eq!(text, "[[250,2],[31400,1],[600000,1]]");
+        // 0.25 s is point 250; 31.4 s is 1000 + 900 + 214 = 2114 (step 1864); 600 s is
+        // 1000 + 2 × 900 + 500 = 3300 (step 1186).
+        assert_eq!(text, "[[250,1864,1186],[2,1,1]]");
         assert_eq!(serde_json::from_str::<Grid>(&text).unwrap(), g);
+        let empty = serde_json::to_string(&Grid::default()).unwrap();
+        assert_eq!(empty, "[[],[]]");
+        assert_eq!(
+            serde_json::from_str::<Grid>(&empty).unwrap(),
+            Grid::default()
+        );
+    }
+
+    #[test]
+    fn grid_numbers_count_the_points_in_order_and_read_back() {
+        let mut last: Option<(i64, i64)> = None;
+        for ms in -20_000i64..2_000_000 {
+            let p = point_ms(ms);
+            let i = index_of(p);
+            assert_eq!(point_of(i), Some(p), "{ms} → {p} → {i}");
+            if let Some((lp, li)) = last.filter(|(lp, _)| *lp != p) {
+                // The next point along is the next number.
+                assert_eq!(i, li + 1, "{lp} → {li}, {p} → {i}");
+            }
+            last = Some((p, i));
+        }
+        assert_eq!(index_of(1_000), 1_000);
+        assert_eq!(index_of(9_990), 1_899);
+        assert_eq!(index_of(10_000), 1_900);
+        assert_eq!(point_of(i64::MAX), None);
+        assert_eq!(point_of(i64::MIN), None);
+    }
+
+    #[test]
+    fn written_counts_off_the_grid_are_refused() {
+        let bad = |t: &str| serde_json::from_str::<Grid>(t).unwrap_err().to_string();
+        assert!(bad("[[1,2],[1]]").contains("differ in length (2 and 1)"));
+        assert!(bad("[[5,0],[1,1]]").contains("step 0 leads to no point"));
+        assert!(bad("[[9223372036854775807],[1]]").contains("leads to no point"));
     }
 }

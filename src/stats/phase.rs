@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::grid::{ms_of, point_ms, secs, Grid};
+use super::grid::{index_of, ms_of, point_ms, point_of, secs, Grid};
 
 /// What the phase statistics read of one boot: its total latency and each phase's duration,
 /// in seconds (a view, so a fleet's boots need no copy of their phases).
@@ -69,7 +69,7 @@ pub(crate) struct TailBlame {
 /// how many boots lie there, the sum of their exact latencies and, per phase, the sum of its
 /// durations (whole milliseconds). Integer counts and sums: two merge exactly, in any order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(from = "wire::Blame", into = "wire::Blame")]
+#[serde(try_from = "wire::Blame", into = "wire::Blame")]
 pub(crate) struct BlameCounts {
     /// Per phase, its finished durations over the boots that show it.
     durations: BTreeMap<String, Grid>,
@@ -158,8 +158,10 @@ impl BlameCounts {
 
 /// The phase statistics' counts of a fleet's boots: per phase its durations over every boot
 /// that shows it (the quantiles), and tail blame's counts at three levels (stages, modules,
-/// sub-phases). Merges exactly, in any order and grouping.
+/// sub-phases). Merges exactly, in any order and grouping. Written without the durations the
+/// levels already hold ([`wire::Phases`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "wire::Phases", into = "wire::Phases")]
 pub(crate) struct PhaseCounts {
     /// Per phase, its durations over the boots that show it.
     pub(crate) durations: BTreeMap<String, Grid>,
@@ -286,15 +288,71 @@ pub(crate) fn tail_blame(counts: &BlameCounts) -> Option<TailBlame> {
     })
 }
 
-/// [`BlameCounts`] as written: the phase names once, and per latency grid point the phases'
-/// sums in their order (0 for a phase none of its boots shows), so a summary does not repeat
-/// the names on every line of latency.
+/// [`BlameCounts`] and [`PhaseCounts`] as written. A level's phase names once; its latency
+/// grid points as steps on the grid with, in parallel, the boots there and their latencies'
+/// sum less the point times the boots (ms: a few digits where the sum took seven or more);
+/// per phase, its sums at those points (0 where none of their boots shows it). The
+/// durations of every phase are written only where they are not what the levels' own
+/// durations of that name add up to (a phase's name at one depth: never, on today's boots).
 mod wire {
     use std::collections::BTreeMap;
 
     use serde::{Deserialize, Serialize};
 
-    use super::{BlameCounts, Grid, LatencyCell};
+    use super::{index_of, point_of, BlameCounts, Grid, LatencyCell, PhaseCounts};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Phases {
+        /// The durations that differ from the levels' (an empty grid: a name no boot
+        /// counted among all phases though a level did).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        durations: BTreeMap<String, Grid>,
+        levels: [BlameCounts; 3],
+    }
+
+    /// What the levels' durations add up to, by name.
+    fn of_levels(levels: &[BlameCounts; 3]) -> BTreeMap<String, Grid> {
+        let mut all: BTreeMap<String, Grid> = BTreeMap::new();
+        for (name, g) in levels.iter().flat_map(|l| &l.durations) {
+            all.entry(name.clone()).or_default().merge(g);
+        }
+        all
+    }
+
+    impl From<PhaseCounts> for Phases {
+        fn from(c: PhaseCounts) -> Self {
+            let implied = of_levels(&c.levels);
+            let absent: Vec<String> = (implied.keys())
+                .filter(|name| !c.durations.contains_key(*name))
+                .cloned()
+                .collect();
+            let mut durations: BTreeMap<String, Grid> = (c.durations.into_iter())
+                .filter(|(name, g)| implied.get(name) != Some(g))
+                .collect();
+            for name in absent {
+                durations.insert(name, Grid::default());
+            }
+            Self {
+                durations,
+                levels: c.levels,
+            }
+        }
+    }
+
+    impl From<Phases> for PhaseCounts {
+        fn from(p: Phases) -> Self {
+            let mut durations = of_levels(&p.levels);
+            for (name, g) in p.durations {
+                durations.insert(name, g);
+            }
+            durations.retain(|_, g| g.n() > 0);
+            Self {
+                durations,
+                levels: p.levels,
+            }
+        }
+    }
 
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -303,49 +361,78 @@ mod wire {
         phases: Vec<String>,
         /// Each phase's durations, in the names' order.
         durations: Vec<Grid>,
-        /// Latency grid point (ms), boots, their latencies' sum (ms), each phase's sum (ms).
-        by_latency: Vec<(i64, u64, i64, Vec<i64>)>,
+        /// The latency's grid points: steps on the grid, boots, their latencies' sum less
+        /// the point times the boots (ms).
+        by_latency: (Vec<i64>, Vec<u64>, Vec<i64>),
+        /// Per phase (in the names' order), its sum at each point (ms).
+        sums: Vec<Vec<i64>>,
     }
 
     impl From<BlameCounts> for Blame {
         fn from(c: BlameCounts) -> Self {
             let phases: Vec<String> = c.durations.keys().cloned().collect();
-            let by_latency = (c.by_latency.into_iter())
-                .map(|(p, cell)| {
-                    let sums = (phases.iter())
-                        .map(|n| cell.phases.get(n).copied().unwrap_or(0))
-                        .collect();
-                    (p, cell.n, cell.latency_ms, sums)
-                })
-                .collect();
+            let mut sums = vec![Vec::with_capacity(c.by_latency.len()); phases.len()];
+            let (mut steps, mut ns, mut offsets) = (Vec::new(), Vec::new(), Vec::new());
+            let mut last = 0i64;
+            for (p, cell) in &c.by_latency {
+                let at = index_of(*p);
+                steps.push(at - last);
+                last = at;
+                ns.push(cell.n);
+                offsets.push(cell.latency_ms - p * cell.n as i64);
+                for (name, column) in phases.iter().zip(&mut sums) {
+                    column.push(cell.phases.get(name).copied().unwrap_or(0));
+                }
+            }
             Self {
                 durations: c.durations.into_values().collect(),
                 phases,
-                by_latency,
+                by_latency: (steps, ns, offsets),
+                sums,
             }
         }
     }
 
-    impl From<Blame> for BlameCounts {
-        fn from(b: Blame) -> Self {
-            let by_latency = (b.by_latency.into_iter())
-                .map(|(p, n, latency_ms, sums)| {
-                    let phases: BTreeMap<String, i64> = (b.phases.iter().cloned())
-                        .zip(sums)
-                        .filter(|(_, ms)| *ms != 0)
-                        .collect();
-                    let cell = LatencyCell {
-                        n,
-                        latency_ms,
-                        phases,
-                    };
-                    (p, cell)
-                })
-                .collect();
-            Self {
+    impl TryFrom<Blame> for BlameCounts {
+        type Error = String;
+
+        fn try_from(b: Blame) -> Result<Self, String> {
+            let (steps, ns, offsets) = b.by_latency;
+            let points = steps.len();
+            if ns.len() != points || offsets.len() != points {
+                return Err("by_latency's three arrays differ in length".into());
+            }
+            if b.durations.len() != b.phases.len() || b.sums.len() != b.phases.len() {
+                return Err("durations or sums not one per phase".into());
+            }
+            if b.sums.iter().any(|s| s.len() != points) {
+                return Err("a phase's sums not one per latency point".into());
+            }
+            let mut by_latency = BTreeMap::new();
+            let mut at = 0i64;
+            for (i, ((step, n), offset)) in steps.into_iter().zip(ns).zip(offsets).enumerate() {
+                at = (at.checked_add(step))
+                    .filter(|_| i == 0 || step > 0)
+                    .ok_or_else(|| format!("latency step {step} leads to no later point"))?;
+                let p = point_of(at).ok_or_else(|| format!("latency step {step} off the grid"))?;
+                let latency_ms = (p.checked_mul(n as i64))
+                    .and_then(|s| s.checked_add(offset))
+                    .ok_or_else(|| format!("latency sum at {p} ms beyond 64 bits"))?;
+                let phases = (b.phases.iter().zip(&b.sums))
+                    .map(|(name, column)| (name.clone(), column[i]))
+                    .filter(|(_, ms)| *ms != 0)
+                    .collect();
+                let cell = LatencyCell {
+                    n,
+                    latency_ms,
+                    phases,
+                };
+                by_latency.insert(p, cell);
+            }
+            Ok(Self {
                 durations: b.phases.into_iter().zip(b.durations).collect(),
                 by_latency,
-            }
+            })
         }
     }
 }
@@ -468,6 +555,54 @@ mod tests {
         assert_eq!(y, all);
         assert_eq!(tail_blame(&x.levels[0]), tail_blame(&all.levels[0]));
         assert!(tail_blame(&all.levels[0]).is_some());
+    }
+
+    #[test]
+    fn counts_read_back_what_they_wrote_without_the_levels_durations_twice() {
+        let boots: Vec<PhaseMap> = (0..30)
+            .map(|i| {
+                boot(
+                    5.0 + (i % 4) as f64 * 0.25,
+                    20.0 + (i * 7 % 11) as f64 * 13.5,
+                )
+            })
+            .collect();
+        let mut c = counts(&boots);
+        let text = serde_json::to_string(&c).unwrap();
+        // Every phase is in level 0 with the same durations: none is written twice.
+        assert!(text.starts_with("{\"levels\":[{\"phases\":[\"image_pull\",\"kernel\"]"));
+        let back: PhaseCounts = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, c);
+        // A phase counted in no level is written apart, and read back.
+        let mut apart = PhaseMap::default();
+        apart.phases.insert("firmware".into(), 1.5);
+        c.add_durations(&apart);
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(
+            text.starts_with("{\"durations\":{\"firmware\":[[1050],[1]]}"),
+            "{text}"
+        );
+        let back: PhaseCounts = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(tail_blame(&back.levels[0]), tail_blame(&c.levels[0]));
+    }
+
+    #[test]
+    fn written_tail_blame_counts_that_do_not_line_up_are_refused() {
+        let bad = |t: &str| {
+            serde_json::from_str::<BlameCounts>(t)
+                .unwrap_err()
+                .to_string()
+        };
+        let one = r#"{"phases":["a"],"durations":[[[5],[1]]],"#;
+        let e = bad(&format!(r#"{one}"by_latency":[[5],[1],[]],"sums":[[5]]}}"#));
+        assert!(e.contains("three arrays differ"), "{e}");
+        let e = bad(&format!(r#"{one}"by_latency":[[5],[1],[0]],"sums":[]}}"#));
+        assert!(e.contains("not one per phase"), "{e}");
+        let e = bad(&format!(
+            r#"{one}"by_latency":[[5,0],[1,1],[0,0]],"sums":[[5,5]]}}"#
+        ));
+        assert!(e.contains("step 0 leads to no later point"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! A summary's bytes: JSON Lines. The first line is the header (`bootline_summary`: the
-//! schema version, first, so a summary is known by its first bytes, then the inputs and the
-//! phase names the boots refer to by number); then one line per attempt row, per key of boots'
-//! counts, per boot drawn (lean) and per kept boot (whole), each section in its sorted order.
+//! schema version, first, so a summary is known by its first bytes, then the inputs, the
+//! phase names the boots refer to by number and the cohorts the attempt lines refer to by
+//! number); then one line per attempt row ([`super::wire`]), per key of boots' counts, per
+//! boot drawn (lean, as an array) and per kept boot (whole), each section in its sorted order.
 //! Numbers are written as `serde_json` writes them (shortest round-trip form), so the same
 //! summary is always the same bytes.
 
@@ -12,8 +13,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::boots::BootCounts;
-use super::rows::{key_secs, secs_key, Counts, Group, Tally};
 use super::sketch::Sketch;
+use super::wire::{cohort_of, group_of, line_of, AttemptsLine, Cohort};
 use super::{Summary, SCHEMA_VERSION};
 use crate::report::inputs::InputFile;
 use crate::timeline::lean::record::LeanRecord;
@@ -37,18 +38,14 @@ struct Header {
     instance_sketch: String,
     inputs: Vec<InputFile>,
     phase_names: Vec<String>,
+    /// The class, template and labels the attempt lines refer to by number, sorted.
+    cohorts: Vec<Cohort>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 enum Line {
-    Attempts {
-        group: Group,
-        /// Each latency (`null`: none) and how many attempts had it.
-        latencies: Vec<(Option<f64>, u64)>,
-        /// The named attempts: latency, instance, attempt number.
-        names: Vec<(Option<f64>, String, u32)>,
-    },
+    Attempts(AttemptsLine),
     Boots {
         class: String,
         template: Option<String>,
@@ -113,6 +110,12 @@ impl Summary {
         let index: BTreeMap<&str, u32> = (names.iter().enumerate())
             .map(|(i, n)| (*n, i as u32))
             .collect();
+        let cohorts: BTreeSet<Cohort> = (self.attempts.values())
+            .map(|(g, _)| cohort_of(g))
+            .collect();
+        let number: BTreeMap<Cohort, u32> = (cohorts.iter().enumerate())
+            .map(|(i, c)| (c.clone(), i as u32))
+            .collect();
         let header = Header {
             bootline_summary: SCHEMA_VERSION,
             group_by: self.group_by.clone(),
@@ -123,6 +126,7 @@ impl Summary {
             instance_sketch: self.sketch.to_hex(),
             inputs: self.inputs.values().cloned().collect(),
             phase_names: names.iter().map(|n| n.to_string()).collect(),
+            cohorts: cohorts.into_iter().collect(),
         };
         let mut out = Vec::new();
         let mut line = |v: &dyn erased::Line| {
@@ -131,7 +135,7 @@ impl Summary {
         };
         line(&header);
         for (group, counts) in self.attempts.values() {
-            line(&attempts_line(group, counts));
+            line(&Line::Attempts(line_of(group, counts, &number)));
         }
         for ((class, template, labels), counts) in &self.boot_counts {
             line(&Line::Boots {
@@ -184,12 +188,9 @@ impl Summary {
             let line: Line = serde_json::from_str(&text)
                 .map_err(|e| malformed(&shown, n, LINE, e.to_string()))?;
             match line {
-                Line::Attempts {
-                    group,
-                    latencies,
-                    names,
-                } => {
-                    let counts = counts(latencies, names);
+                Line::Attempts(line) => {
+                    let (group, counts) = group_of(line, &header.cohorts)
+                        .map_err(|e| malformed(&shown, n, LINE, e.to_string()))?;
                     s.attempts.insert(group.key(), (group, counts));
                 }
                 Line::Boots {
@@ -214,43 +215,8 @@ impl Summary {
     }
 }
 
-/// A group's line: its latencies with their counts, and its named attempts.
-fn attempts_line(group: &Group, counts: &Counts) -> Line {
-    let secs = |k: &Option<u64>| k.map(key_secs);
-    Line::Attempts {
-        group: group.clone(),
-        latencies: counts.iter().map(|(k, t)| (secs(k), t.n)).collect(),
-        names: (counts.iter())
-            .flat_map(|(k, t)| t.names.iter().map(move |(i, a)| (secs(k), i.clone(), *a)))
-            .collect(),
-    }
-}
-
-/// A group's counts from its line.
-fn counts(latencies: Vec<(Option<f64>, u64)>, names: Vec<(Option<f64>, String, u32)>) -> Counts {
-    let key = |s: Option<f64>| s.map(secs_key);
-    let mut counts: Counts = latencies
-        .into_iter()
-        .map(|(s, n)| {
-            let tally = Tally {
-                n,
-                names: BTreeSet::new(),
-            };
-            (key(s), tally)
-        })
-        .collect();
-    for (s, instance, attempt) in names {
-        counts
-            .entry(key(s))
-            .or_default()
-            .names
-            .insert((instance, attempt));
-    }
-    counts
-}
-
 const OUT_OF_RANGE: &str = "a phase name's number beyond the header's phase_names";
-const HEADER: &str = "a summary's header ({\"bootline_summary\": 2, …})";
+const HEADER: &str = "a summary's header ({\"bootline_summary\": 3, …})";
 const LINE: &str =
     "a summary line ({\"attempts\": …}, {\"boots\": …}, {\"boot\": …} or {\"kept\": …})";
 

@@ -18,6 +18,7 @@ pub(crate) mod boots;
 pub(crate) mod codec;
 pub(crate) mod rows;
 pub(crate) mod sketch;
+mod wire;
 
 use std::collections::BTreeMap;
 
@@ -37,7 +38,7 @@ use sketch::Sketch;
 pub(crate) type Counted = (Attempt, u64);
 
 /// The summary format's version: a summary of another is refused.
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 /// The exact, mergeable reduction of a fleet's attempts (see the module's documentation).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,7 @@
 //! A lean boot as a summary stores it: every field, names as text, phase names by their
-//! number in a list the summary holds once, and times as the `f64` of the kept `f32` (exact
-//! both ways), so a boot read back from a summary is the boot that was summarised.
+//! number in a list the summary holds once, and times as the kept `f32` written in its
+//! shortest form (`27.088`, not `27.08799934387207`: checked to read back to the same `f32`,
+//! else written whole), so a boot read back from a summary is the boot that was summarised.
 
 use std::collections::BTreeMap;
 
@@ -13,18 +14,16 @@ use crate::timeline::{Evidence, Latency, Outcome, Zero};
 /// One phase: its name's number, depth, start and end (`null` while running), seconds.
 type PhaseCells = (u32, u8, f64, Option<f64>);
 
-/// A lean boot's fields, for a summary's line.
+/// A lean boot's fields, for a summary's line: written as one array of the fields in this
+/// order ([`Row`]), so a summary does not repeat the field names on each of its boots.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "Row", into = "Row")]
 pub(crate) struct LeanRecord {
     instance: String,
     boot: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     workspace: Option<String>,
     class: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     template: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     labels: BTreeMap<String, String>,
     end: String,
     attempt: u32,
@@ -40,13 +39,156 @@ pub(crate) struct LeanRecord {
     zero_wall: Option<DateTime<Utc>>,
     observed_secs: Option<f64>,
     kernel_secs: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     evidence: Option<Evidence>,
     phases: Vec<PhaseCells>,
 }
 
+/// [`LeanRecord`]'s fields in order, as written.
+#[derive(Serialize, Deserialize)]
+struct Row(
+    String,
+    u32,
+    Option<String>,
+    String,
+    Option<String>,
+    BTreeMap<String, String>,
+    String,
+    u32,
+    Zero,
+    Outcome,
+    Option<Outcome>,
+    Option<Latency>,
+    Option<Latency>,
+    Option<f64>,
+    [Option<f64>; 2],
+    f64,
+    f64,
+    Option<DateTime<Utc>>,
+    Option<f64>,
+    Option<f64>,
+    Option<Evidence>,
+    Vec<PhaseCells>,
+);
+
+impl From<Row> for LeanRecord {
+    fn from(r: Row) -> Self {
+        let Row(
+            instance,
+            boot,
+            workspace,
+            class,
+            template,
+            labels,
+            end,
+            attempt,
+            zero,
+            outcome,
+            attempt_outcome,
+            latency,
+            attempt_latency,
+            attempt_flip_secs,
+            attempt_timeouts,
+            timeout_secs,
+            stuck_threshold_secs,
+            zero_wall,
+            observed_secs,
+            kernel_secs,
+            evidence,
+            phases,
+        ) = r;
+        Self {
+            instance,
+            boot,
+            workspace,
+            class,
+            template,
+            labels,
+            end,
+            attempt,
+            zero,
+            outcome,
+            attempt_outcome,
+            latency,
+            attempt_latency,
+            attempt_flip_secs,
+            attempt_timeouts,
+            timeout_secs,
+            stuck_threshold_secs,
+            zero_wall,
+            observed_secs,
+            kernel_secs,
+            evidence,
+            phases,
+        }
+    }
+}
+
+impl From<LeanRecord> for Row {
+    fn from(r: LeanRecord) -> Self {
+        let LeanRecord {
+            instance,
+            boot,
+            workspace,
+            class,
+            template,
+            labels,
+            end,
+            attempt,
+            zero,
+            outcome,
+            attempt_outcome,
+            latency,
+            attempt_latency,
+            attempt_flip_secs,
+            attempt_timeouts,
+            timeout_secs,
+            stuck_threshold_secs,
+            zero_wall,
+            observed_secs,
+            kernel_secs,
+            evidence,
+            phases,
+        } = r;
+        Row(
+            instance,
+            boot,
+            workspace,
+            class,
+            template,
+            labels,
+            end,
+            attempt,
+            zero,
+            outcome,
+            attempt_outcome,
+            latency,
+            attempt_latency,
+            attempt_flip_secs,
+            attempt_timeouts,
+            timeout_secs,
+            stuck_threshold_secs,
+            zero_wall,
+            observed_secs,
+            kernel_secs,
+            evidence,
+            phases,
+        )
+    }
+}
+
 fn wide(t: f32) -> Option<f64> {
-    (!t.is_nan()).then_some(f64::from(t))
+    (!t.is_nan()).then(|| short(t))
+}
+
+/// The `f64` of `t`'s shortest decimal form when that reads back (through `f64`, as a
+/// summary is read) to `t`, else `t`'s own value: either way `t` is what is read back.
+fn short(t: f32) -> f64 {
+    let near: f64 = t.to_string().parse().unwrap_or(f64::NAN);
+    if near as f32 == t {
+        near
+    } else {
+        f64::from(t)
+    }
 }
 
 fn narrow(t: Option<f64>) -> f32 {
@@ -81,7 +223,7 @@ impl LeanBoot {
             phases: self
                 .phases
                 .raw()
-                .map(|(name, depth, [s, e])| (number(name), depth, f64::from(s), wide(e)))
+                .map(|(name, depth, [s, e])| (number(name), depth, short(s), wide(e)))
                 .collect(),
         }
     }
@@ -125,5 +267,26 @@ impl LeanBoot {
             evidence: r.evidence.map(Box::new),
             phases: LeanPhases::from_raw(phases),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+
+    #[test]
+    fn times_are_written_short_and_read_back_whole() {
+        assert_eq!(serde_json::to_string(&short(27.088)).unwrap(), "27.088");
+        assert_eq!(serde_json::to_string(&short(0.1)).unwrap(), "0.1");
+        let mut t = 1.0e-3f32;
+        while t < 1.0e6 {
+            for x in [t, t.next_up(), t.next_down(), -t] {
+                let text = serde_json::to_string(&short(x)).unwrap();
+                let back: f64 = serde_json::from_str(&text).unwrap();
+                assert_eq!((back as f32).to_bits(), x.to_bits(), "{x} as {text}");
+                assert!(text.len() <= x.to_string().len() + 2, "{x} as {text}");
+            }
+            t *= 1.000_37;
+        }
     }
 }
