@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::stats::phase::{
-    phase_quantiles, tail_blame, BootPhases, PhaseCounts, PhaseQuantiles, TailBlame,
-};
+#[cfg(test)]
+use crate::stats::phase::BootPhases;
+use crate::stats::phase::{phase_quantiles, tail_blame, PhaseCounts, PhaseQuantiles, TailBlame};
 use crate::stats::summary::FitSummary;
 use crate::stats::Record;
 use crate::summary::Counted;
+#[cfg(test)]
 use crate::timeline::lean::{LeanBoot, LeanPhases};
 use crate::timeline::Outcome;
 
@@ -112,6 +113,7 @@ impl PhaseReport {
 /// The depths of each tail-blame level: boot phases and stages, modules, marker sub-phases.
 pub(crate) const LEVELS: [fn(u8) -> bool; 3] = [|d| d <= 1, |d| d == 2, |d| d == 3];
 
+#[cfg(test)]
 /// The phase statistics' counts of one boot, if it has a plausible exact latency (else none).
 pub(crate) fn count_phases(counts: &mut PhaseCounts, b: &LeanBoot, max_plausible_secs: f64) {
     let Some((latency_secs, false)) = b.record(max_plausible_secs) else {
@@ -133,6 +135,7 @@ pub(crate) fn count_phases(counts: &mut PhaseCounts, b: &LeanBoot, max_plausible
     }
 }
 
+#[cfg(test)]
 /// One boot's finished phases at some depths, as the phase statistics read them.
 struct Level<'a> {
     phases: &'a LeanPhases,
@@ -140,6 +143,7 @@ struct Level<'a> {
     keep: fn(u8) -> bool,
 }
 
+#[cfg(test)]
 impl Level<'_> {
     /// The finished phases of the level: of phases sharing a name, the last one.
     fn finished(&self) -> impl Iterator<Item = (&str, f64)> + '_ {
@@ -161,6 +165,7 @@ impl Level<'_> {
     }
 }
 
+#[cfg(test)]
 impl BootPhases for Level<'_> {
     fn latency_secs(&self) -> f64 {
         self.latency_secs

@@ -3,7 +3,8 @@
 //! boots share, [`crate::timeline::lean`] interns them), durations are counted in dense tables
 //! indexed by grid point, and tail blame's per-latency sums are kept by name number.
 //! [`PhaseTally::finish`] turns them into the same [`PhaseCounts`], depths and containers
-//! [`BootCounts::add`] makes one boot at a time (a test checks it on the fixture fleet).
+//! [`BootCounts::add`] makes one boot at a time (a test checks it); [`BootCounts::of`] counts
+//! through it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -383,14 +384,11 @@ mod tests {
         let mut lean = crate::timeline::lean::lean_all(&boots[..150]);
         lean.extend(crate::timeline::lean::lean_all(&boots[150..]));
         let limit = 10_000.0;
-        let one_by_one = BootCounts::of(&lean, limit);
-        let mut tallied = BootCounts::default();
-        let mut tally = PhaseTally::default();
+        let mut one_by_one = BootCounts::default();
         for b in &lean {
-            tallied.add_but_phases(b, limit);
-            tally.add(b, limit);
+            one_by_one.add(b, limit);
         }
-        tally.finish(&mut tallied);
+        let tallied = BootCounts::of(&lean, limit);
         assert!(one_by_one
             .phases
             .levels

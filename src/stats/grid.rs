@@ -144,6 +144,7 @@ pub(crate) fn point_of(index: i64) -> Option<i64> {
 }
 
 impl Grid {
+    #[cfg(test)]
     /// Counts one value of `secs` (non-finite values are not counted).
     pub(crate) fn add_secs(&mut self, secs: f64) {
         if secs.is_finite() {

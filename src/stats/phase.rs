@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::grid::{index_of, ms_of, point_ms, point_of, secs, Grid};
+use super::grid::{index_of, point_of, secs, Grid};
+#[cfg(test)]
+use super::grid::{ms_of, point_ms};
 
+#[cfg(test)]
 /// What the phase statistics read of one boot: its total latency and each phase's duration,
 /// in seconds (a view, so a fleet's boots need no copy of their phases).
 pub(crate) trait BootPhases {
@@ -89,6 +92,7 @@ struct LatencyCell {
 }
 
 impl BlameCounts {
+    #[cfg(test)]
     /// Counts one boot of the level (its latency finite; else it is not counted).
     pub(crate) fn add<B: BootPhases + ?Sized>(&mut self, b: &B) {
         let latency = b.latency_secs();
@@ -170,6 +174,7 @@ pub(crate) struct PhaseCounts {
 }
 
 impl PhaseCounts {
+    #[cfg(test)]
     /// Counts one boot's phases of every depth towards the quantiles.
     pub(crate) fn add_durations<B: BootPhases + ?Sized>(&mut self, b: &B) {
         let durations = &mut self.durations;

@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use crate::config::Config;
 use crate::recommend::Sample;
 use crate::report::inputs::InputFile;
+use crate::report::tally::PhaseTally;
 use crate::timeline::lean::{Fleet, Interner, Keep, Kept, LeanBoot, Name};
 use crate::timeline::{Attempt, Boot};
 
@@ -116,6 +117,7 @@ impl Summary {
         }
         s.trim();
         let mut last: Option<Name> = None;
+        let mut phases: BTreeMap<BootKey, PhaseTally> = BTreeMap::new();
         for b in fleet.boots {
             if last.as_deref() != Some(&*b.instance) {
                 s.instances += 1;
@@ -124,9 +126,14 @@ impl Summary {
             }
             if s.with_boots {
                 let key = s.boot_key(&b);
-                (s.boot_counts.entry(key).or_default()).add(&b, s.max_plausible_secs);
+                let counts = s.boot_counts.entry(key.clone()).or_default();
+                counts.add_but_phases(&b, s.max_plausible_secs);
+                phases.entry(key).or_default().add(&b, s.max_plausible_secs);
                 s.boots.insert((b.instance.clone(), b.boot), b);
             }
+        }
+        for (key, tally) in phases {
+            tally.finish(s.boot_counts.get_mut(&key).expect("counted above"));
         }
         if s.with_boots {
             s.keep(fleet.kept);
