@@ -107,6 +107,45 @@ fn summarize(inputs: &[&Path], out: &Path) -> String {
     err
 }
 
+/// Merges `count` copies of the summary `from` into `to`, copy `k` with every `find` (the
+/// start of an instance id) written as `rename(k)`: the same latencies on other machines.
+fn merge_renamed_copies(
+    from: &Path,
+    to: &Path,
+    count: usize,
+    find: &str,
+    rename: impl Fn(usize) -> String,
+) {
+    let text = std::fs::read_to_string(from).unwrap();
+    assert!(text.contains(find), "the summary names instances");
+    let copies: Vec<PathBuf> = (0..count)
+        .map(|k| {
+            let copy = PathBuf::from(format!("{}-{k}", from.display()));
+            std::fs::write(&copy, text.replace(find, &rename(k))).unwrap();
+            copy
+        })
+        .collect();
+    let copies: Vec<&Path> = copies.iter().map(PathBuf::as_path).collect();
+    summarize(&copies, to);
+}
+
+/// Doubles the summary `first` `rounds` times in `dir`: round `k` merges the summary so far
+/// with a copy of it whose instance ids are renamed (`"i-` → `"i-{k}`) into `x{2^k}.sum`, and
+/// hands `each` that merge and summarize's stderr. Returns the last merge.
+fn doubled(dir: &Path, first: PathBuf, rounds: u32, mut each: impl FnMut(&Path, &str)) -> PathBuf {
+    let mut current = first;
+    for k in 1..=rounds {
+        let text = std::fs::read_to_string(&current).unwrap();
+        let copy = dir.join(format!("copy{k}.sum"));
+        std::fs::write(&copy, text.replace("\"i-", &format!("\"i-{k}"))).unwrap();
+        let merged = dir.join(format!("x{}.sum", 1 << k));
+        let err = summarize(&[&current, &copy], &merged);
+        each(&merged, &err);
+        current = merged;
+    }
+    current
+}
+
 /// `recommend --format json` and `fit --format json` of both classes over `inputs`.
 fn decisions(inputs: &[&str]) -> Vec<String> {
     let mut outs = Vec::new();
@@ -408,26 +447,12 @@ fn ten_million_counted_attempts_make_a_summary_of_a_few_megabytes() {
     ]);
     assert_eq!(code, 0, "{err}");
     // Copies of a summary with every instance id renamed: the same latencies, other machines.
-    let copies = |from: &str, to: &str, find: &str, tag: &str| {
-        let text = std::fs::read_to_string(path(from)).unwrap();
-        assert!(text.contains(find), "the summary names instances");
-        let mut args = vec!["summarize", "--config", CONFIG, "-o", to];
-        let names: Vec<String> = (0..100)
-            .map(|k| {
-                let name = path(&format!("{from}-{k}")).to_str().unwrap().to_string();
-                let renamed = text.replace(find, &format!(",\"{tag}{k}-{}", &find[2..]));
-                std::fs::write(&name, renamed).unwrap();
-                name
-            })
-            .collect();
-        args.extend(names.iter().map(String::as_str));
-        let (code, _, err) = bootline(&args);
-        assert_eq!(code, 0, "{err}");
-    };
     let hundred = path("hundred.sum");
-    copies("one.sum", hundred.to_str().unwrap(), ",\"i-", "r1x");
+    merge_renamed_copies(&path("one.sum"), &hundred, 100, ",\"i-", |k| {
+        format!(",\"r1x{k}-i-")
+    });
     let many = path("many.sum");
-    copies("hundred.sum", many.to_str().unwrap(), ",\"r1x", "r2x");
+    merge_renamed_copies(&hundred, &many, 100, ",\"r1x", |k| format!(",\"r2x{k}-r1x"));
     let size = std::fs::metadata(&many).unwrap().len();
     assert!(size < 5_000_000, "{size} bytes");
 
@@ -578,30 +603,23 @@ fn fit_phases(summary: &Path) -> Vec<serde_json::Value> {
 fn a_summary_of_many_boots_keeps_its_boots_part_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: String| dir.path().join(name);
-    let mut current = path("x1.sum".into());
-    summarize(&[&fixture("fleet")], &current);
-    let one = std::fs::read_to_string(&current).unwrap();
+    let first = path("x1.sum".into());
+    summarize(&[&fixture("fleet")], &first);
+    let one = std::fs::read_to_string(&first).unwrap();
     let boots_of_one = lines_of(&one, "{\"boot\":").0;
     let mut sizes = Vec::new();
-    // Doubling: the merged summary and a copy of it with every instance id renamed (the
-    // inputs keep their paths, so the merge warns of them and counts them once).
-    for k in 1..=8 {
-        let text = std::fs::read_to_string(&current).unwrap();
-        let copy = path(format!("copy{k}.sum"));
-        std::fs::write(&copy, text.replace("\"i-", &format!("\"i-{k}"))).unwrap();
-        let merged = path(format!("x{}.sum", 1 << k));
-        let err = summarize(&[&current, &copy], &merged);
+    // Doubling (the inputs keep their paths, so each merge warns of them and counts them once).
+    let current = doubled(dir.path(), first, 8, |merged, err| {
         assert!(
             err.contains("share"),
             "the copies share their inputs: {err}"
         );
-        current = merged;
-        let text = std::fs::read_to_string(&current).unwrap();
+        let text = std::fs::read_to_string(merged).unwrap();
         sizes.push((
             lines_of(&text, "{\"boot\":"),
             lines_of(&text, "{\"boots\":"),
         ));
-    }
+    });
     let ((boot_lines, _), (_, counts_bytes)) = sizes[7];
     // 256 copies of the fleet's 1,143 boots (292,608): the boots drawn are capped per class
     // (the waterfall's 60 healthy and 120 of each other group, the first 100 of each notable
@@ -678,24 +696,15 @@ fn fit_compare_and_report_from_millions_of_counted_attempts_give_what_the_counts
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     summarize(&[&fixture("fleet")], &path("one.sum"));
-    // `count` renamed copies of `from` (every instance id `"{find}…` becomes
-    // `"{tag}{k}x-{find}…`) merged into `to`.
-    let copies = |from: &str, to: &str, count: usize, find: &str, tag: &str| {
-        let text = std::fs::read_to_string(path(from)).unwrap();
-        assert!(text.contains(find), "the summary names instances");
-        let names: Vec<String> = (0..count)
-            .map(|k| {
-                let name = path(&format!("{from}-{k}")).to_str().unwrap().to_string();
-                let renamed = text.replace(find, &format!("\"i-{tag}{k}x-{}", &find[3..]));
-                std::fs::write(&name, renamed).unwrap();
-                name
-            })
-            .collect();
-        let names: Vec<&Path> = names.iter().map(Path::new).collect();
-        summarize(&names, &path(to));
-    };
-    copies("one.sum", "hundred.sum", 100, "\"i-", "a");
-    copies("hundred.sum", "many.sum", 100, "\"i-a", "b");
+    // 100 renamed copies of one (every instance id `"i-…` becomes `"i-a{k}x-…`) merged, and
+    // 100 renamed copies of those (`"i-a…` becomes `"i-b{k}x-a…`).
+    let hundred = path("hundred.sum");
+    merge_renamed_copies(&path("one.sum"), &hundred, 100, "\"i-", |k| {
+        format!("\"i-a{k}x-")
+    });
+    merge_renamed_copies(&hundred, &path("many.sum"), 100, "\"i-a", |k| {
+        format!("\"i-b{k}x-a")
+    });
     let (one, many) = (path("one.sum"), path("many.sum"));
     // Each command's output; from the merged summary, its peak memory checked too.
     let json = |args: &[&str]| -> serde_json::Value {
@@ -854,15 +863,7 @@ fn a_summary_with_the_report_parts_stays_within_its_size_as_attempts_grow() {
         "the report's parts are there"
     );
     // Doubling ten times: 1,024 copies, every instance id renamed in each.
-    let mut current = large;
-    for k in 1..=10 {
-        let text = std::fs::read_to_string(&current).unwrap();
-        let copy = path(&format!("copy{k}.sum"));
-        std::fs::write(&copy, text.replace("\"i-", &format!("\"i-{k}"))).unwrap();
-        let merged = path(&format!("x{}.sum", 1 << k));
-        summarize(&[&current, &copy], &merged);
-        current = merged;
-    }
+    let current = doubled(dir.path(), large, 10, |_, _| {});
     // Each count and integer sum gains at most log10 1024 ≈ 3 digits; the ids named and the
     // boots drawn stay within their caps (their renamed ids a few characters longer).
     let merged = size(&current);
