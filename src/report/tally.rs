@@ -7,11 +7,11 @@
 //! through it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::stats::grid::{ms_of, point_ms, Grid};
 use crate::stats::phase::{BlameCounts, PhaseCounts};
 use crate::summary::boots::{within, BootCounts, First};
+use crate::timeline::fast_hash::FastMap;
 use crate::timeline::lean::{LeanBoot, Name};
 
 /// The depths of each tail-blame level (as [`super::class::count_phases`] reads them).
@@ -93,31 +93,6 @@ struct Level {
     cells: HashMap<i64, Cell>,
 }
 
-/// Hashes an address: pointers are aligned, so the product's high bits are folded down.
-#[derive(Debug, Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        let x = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = x ^ (x >> 32);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 /// A phase name's first sighting: the boot (instance id, boot number) and the value there.
 type Seen<T> = Option<(Name, u32, T)>;
 
@@ -128,9 +103,9 @@ pub(crate) struct PhaseTally {
     /// Names by number.
     names: Vec<Name>,
     /// Numbers by text.
-    by_text: HashMap<Name, u32>,
+    by_text: FastMap<Name, u32>,
     /// Numbers by the address of a shared copy (kept, so the address stays that copy's).
-    by_address: HashMap<usize, (Name, u32), BuildHasherDefault<AddressHasher>>,
+    by_address: FastMap<usize, (Name, u32)>,
     /// Durations of every depth, by name number.
     durations: Vec<Dense>,
     /// Tail blame's levels.
