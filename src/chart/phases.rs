@@ -37,7 +37,7 @@ const EDGE_PX: i32 = 8;
 /// Where the line of text starts, right of the plot's left edge, pixels.
 const TEXT_INDENT_PX: i32 = 2;
 /// Steps the axis aims at: its step is the round number nearest the longest bar / 5, so the
-/// longest bar spans 3.5 to 7.5 steps and ends past 80 % of the axis.
+/// longest bar spans 3.5 to 7.5 steps and covers 80 % of the axis or more.
 const TICKS: f64 = 5.0;
 
 /// The shades of a bar, lightest (p99) to darkest (p50), with their legend names.
@@ -122,8 +122,7 @@ impl Layout {
             y_label_px: name_column_px(names.iter().map(String::as_str)),
             margin_right: MARGIN_RIGHT,
         };
-        let room = Layout::text_left_at(&frame);
-        let room = WIDTH as i32 - EDGE_PX - room;
+        let room = WIDTH as i32 - EDGE_PX - Layout::text_left_at(&frame);
         let longest = bars.iter().map(|b| b.p99).fold(0.0, f64::max);
         Layout {
             frame,
