@@ -60,8 +60,13 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         draw_axes(&mut chart, d.bin_secs, x.end - x.start)?;
         draw_false_fail(&mut chart, d, x.clone(), y_top)?;
         draw_bars(&mut chart, d, x.clone())?;
-        draw_rug(&mut chart, d, x.end - 0.012 * (x.end - x.start), y_top)?;
+        let edge = x.end - 0.012 * (x.end - x.start);
+        draw_rug(&mut chart, d, (edge, x.end), y_top)?;
         let (xr, yr) = chart.plotting_area().get_pixel_range();
+        if d.n_stuck_past_axis > 0 {
+            let at = chart.backend_coord(&(edge, stuck_row(y_top)));
+            draw_past_count(&root, d.n_stuck_past_axis, at)?;
+        }
         if let Some(ff) = d.false_fail.as_ref().filter(|ff| ff.from_secs < x.end) {
             let from_px = chart.backend_coord(&(ff.from_secs.max(x.start), 1.0)).0;
             let label = RegionLabel::new(ff.share, from_px, &mark_px, xr.end);
@@ -175,32 +180,56 @@ fn draw_bars(
     Ok(())
 }
 
+/// The height of the row of stuck boots' marks on the count axis whose top is `y_top`.
+fn stuck_row(y_top: f64) -> f64 {
+    y_top / 6.0
+}
+
 /// The boots the histogram cannot hold, in two rows under the top of the plot: censored ones
-/// at the moment they were cut off, stuck ones at their last sighting (just inside the axis's
-/// end, `x_hi`, when later).
+/// at the moment they were cut off, stuck ones at their last sighting; those seen past the
+/// axis's end, `x_end`, as one mark at `edge`, just inside it (labelled with their count by
+/// [`draw_past_count`]).
 fn draw_rug(
     chart: &mut LogPlot<'_>,
     d: &Distribution,
-    x_hi: f64,
+    (edge, x_end): (f64, f64),
     y_top: f64,
 ) -> Result<(), ChartError> {
     let e = draw_err(Kind::Distribution);
-    let (censored_y, stuck_y) = (y_top / 3.5, y_top / 6.0);
+    let (censored_y, stuck_y) = (y_top / 3.5, stuck_row(y_top));
     chart
         .draw_series(
             d.censored_secs
                 .iter()
-                .map(|t| Cross::new((t.min(x_hi), censored_y), 5, CENSORED.stroke_width(2))),
+                .map(|t| Cross::new((t.min(edge), censored_y), 5, CENSORED.stroke_width(2))),
         )
         .map_err(&e)?;
+    let on_axis = d.stuck_secs.iter().copied().filter(|t| *t <= x_end);
+    let past = (d.n_stuck_past_axis > 0).then_some(edge);
     chart
         .draw_series(
-            d.stuck_secs
-                .iter()
-                .map(|t| TriangleMarker::new((t.min(x_hi), stuck_y), 6, STUCK.filled())),
+            on_axis
+                .chain(past)
+                .map(|t| TriangleMarker::new((t, stuck_y), 6, STUCK.filled())),
         )
         .map_err(&e)?;
     Ok(())
+}
+
+/// Under the mark at the axis's end (`at`, pixels), how many stuck boots it stands for: `5 ›`,
+/// seen later than the axis reaches.
+fn draw_past_count(root: &frame::Root<'_>, n: usize, at: (i32, i32)) -> Result<(), ChartError> {
+    root.draw(&Text::new(
+        past_count_label(n),
+        (at.0 + 6, at.1 + 9),
+        font(LABEL_SIZE).pos(Pos::new(HPos::Right, VPos::Top)),
+    ))
+    .map_err(draw_err(Kind::Distribution))
+}
+
+/// The label of the mark at the axis's end.
+fn past_count_label(n: usize) -> String {
+    format!("{n} ›")
 }
 
 /// The stroke of the i-th density (the best one heavier).
@@ -224,12 +253,14 @@ fn legend_entries(f: &Figures) -> Vec<(String, Swatch)> {
             Swatch::Fill(CENSORED.into()),
         ));
     }
-    if !d.stuck_secs.is_empty() {
+    if !d.stuck_secs.is_empty() || d.n_stuck_past_axis > 0 {
+        let past = if d.n_stuck_past_axis > 0 {
+            ", or n › past the axis"
+        } else {
+            ""
+        };
         entries.push((
-            format!(
-                "▲ stuck ({}), at the last sighting or the axis's end",
-                d.n_stuck
-            ),
+            format!("▲ stuck ({}), at the last sighting{past}", d.n_stuck),
             Swatch::Fill(STUCK.into()),
         ));
     }
