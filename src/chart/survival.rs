@@ -28,8 +28,10 @@ const AT_RISK_PX: i32 = 24;
 const KM: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
 /// The colour of the boots the sweep failed that registered later (the current timeout's).
 const FAILED: RGBColor = RGBColor(0xd6, 0x27, 0x28);
-/// The colour of the target line.
-const TARGET: RGBColor = RGBColor(0x33, 0x33, 0x33);
+/// The colour of the target line: a light grey, dashed, so it is not read as an axis.
+const TARGET: RGBColor = RGBColor(0x99, 0x99, 0x99);
+/// Length of the target line's dashes and of the gaps between them, pixels.
+const TARGET_DASH: (u32, u32) = (6, 4);
 
 type LogPlot<'s> = Plot<'s, plotters::coord::combinators::LogCoord<f64>>;
 
@@ -68,7 +70,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             &upper,
             plot_top,
             0.0..f.x_max_secs,
-            (s.y_min..1.0).log_scale(),
+            log_axis(s.y_min, 1.0),
             kind,
         )?;
         let chart = draw_whole(chart, s, f.x_max_secs)?;
@@ -78,7 +80,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             let top = HEADING_PX + tail_band.height() + 4;
             heading(&lower, t)?;
             let (plot_area, risk_row) = lower.split_vertically(tail_px as i32 - AT_RISK_PX);
-            let y = (t.y_min..0.2).log_scale();
+            let y = log_axis(t.y_min, 0.2);
             let tail_chart = frame.build(&plot_area, top, t.x_lo..t.x_hi, y, kind)?;
             let tail_chart = draw_tail(tail_chart, s, t)?;
             let (_, yr) = tail_chart.plotting_area().get_pixel_range();
@@ -108,7 +110,7 @@ fn legend_entries(s: &Survival) -> Vec<(String, Swatch)> {
     if let Some(t) = &s.tail {
         entries.push((
             format!("target {}", share_label(t.target)),
-            Swatch::Line(TARGET, 1),
+            Swatch::Dashed(TARGET, 1),
         ));
         if !t.false_failed.is_empty() {
             entries.push((
@@ -121,6 +123,15 @@ fn legend_entries(s: &Survival) -> Vec<(String, Swatch)> {
         }
     }
     entries
+}
+
+/// A log axis from `lo` (a power of ten, the lowest tick) to `hi`. plotters puts its first
+/// tick at 10^⌈log₁₀ lo⌉ computed as ln lo / ln 10, which for most powers of ten falls a hair
+/// above the whole number (−3.9999999999999996 for 10⁻⁴): the tick at `lo` itself would be left
+/// out and the axis would run below its lowest label. Starting the range a millionth below
+/// `lo` keeps that tick, and moves nothing by a pixel.
+fn log_axis(lo: f64, hi: f64) -> plotters::coord::combinators::LogCoord<f64> {
+    (lo * (1.0 - 1e-6)..hi).log_scale().into()
 }
 
 /// A share as an axis label: whole percents down to 1 %, then as many digits as it needs.
@@ -259,8 +270,10 @@ fn draw_tail<'s>(
         &t.models,
     )?;
     chart
-        .draw_series(LineSeries::new(
+        .draw_series(DashedLineSeries::new(
             [(t.x_lo, t.target), (t.x_hi, t.target)],
+            TARGET_DASH.0,
+            TARGET_DASH.1,
             ShapeStyle::from(&TARGET).stroke_width(1),
         ))
         .map_err(&e)?;
