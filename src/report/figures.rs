@@ -213,7 +213,9 @@ pub(crate) struct Waterfall {
     /// Boots that did not register and are not drawn (faster ones of a large group).
     #[serde(default)]
     pub(crate) others_not_drawn: usize,
-    /// Right end of the time axis: the latest row end (stuck boots run long).
+    /// The latest row end (stuck boots run long) with a margin, or the fleet charts' axis end
+    /// when later. The chart's own axis ends sooner, past the decision lines and the longest
+    /// healthy or killed row, and draws the rows past it clipped and marked.
     pub(crate) x_max_secs: f64,
 }
 
