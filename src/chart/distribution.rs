@@ -221,7 +221,10 @@ fn draw_rug(
 /// lets it (into the margin right of the plot, clear of the stuck line).
 fn draw_past_count(root: &frame::Root<'_>, n: usize, at: (i32, i32)) -> Result<(), ChartError> {
     let label = past_count_label(n);
-    let right = (at.0 + text_width(LABEL_SIZE, &label) / 2).min(super::WIDTH as i32 - 4);
+    // Centred by its characters (plotters' estimate counts `›` as three), kept inside the
+    // canvas by the estimate.
+    let half = text_width(LABEL_SIZE, &"0".repeat(label.chars().count())) / 2;
+    let right = (at.0 + half).min(super::WIDTH as i32 - 4);
     root.draw(&Text::new(
         label,
         (right, at.1 + 9),
