@@ -354,9 +354,12 @@ mod tests {
     use super::super::{thin, Phase};
     use super::*;
 
+    /// A boot read, and its phases' names, depths, starts and ends.
+    type Read = (Boot, Vec<(String, usize, f64, Option<f64>)>);
+
     /// What the thin parse reads of `line`, as the scan gives it: the boot without phases and
     /// with its first `kernel_start` its one milestone, and its phases' names, depths and times.
-    fn parsed(line: &[u8]) -> Option<(Boot, Vec<(String, usize, f64, Option<f64>)>)> {
+    fn parsed(line: &[u8]) -> Option<Read> {
         let mut b = thin(line)?;
         let phases = std::mem::take(&mut b.phases)
             .into_iter()
@@ -368,7 +371,7 @@ mod tests {
     }
 
     /// What the scan reads of `line`, its phases owned.
-    fn scanned(line: &[u8]) -> Option<(Boot, Vec<(String, usize, f64, Option<f64>)>)> {
+    fn scanned(line: &[u8]) -> Option<Read> {
         let (b, phases) = read(line)?;
         let phases = phases
             .into_iter()
