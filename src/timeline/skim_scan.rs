@@ -61,34 +61,34 @@ pub(super) fn fields(
 }
 
 /// A position in the line as the skim's parse sees it.
-struct Cursor<'a> {
-    line: &'a [u8],
-    pos: usize,
+pub(super) struct Cursor<'a> {
+    pub(super) line: &'a [u8],
+    pub(super) pos: usize,
     /// Where the cut-out phases and milestones begin and end.
-    cut: (usize, usize),
+    pub(super) cut: (usize, usize),
     /// Whether the read has passed the cut.
-    jumped: bool,
+    pub(super) jumped: bool,
     /// The last time read, and its text (a boot's zero and launch are mostly the same).
-    time: Option<(&'a str, DateTime<Utc>)>,
+    pub(super) time: Option<(&'a str, DateTime<Utc>)>,
 }
 
 impl<'a> Cursor<'a> {
-    fn peek(&self) -> Option<u8> {
+    pub(super) fn peek(&self) -> Option<u8> {
         self.line.get(self.pos).copied()
     }
 
-    fn next(&mut self) -> Option<u8> {
+    pub(super) fn next(&mut self) -> Option<u8> {
         let b = self.peek()?;
         self.pos += 1;
         Some(b)
     }
 
-    fn eat(&mut self, b: u8) -> Option<()> {
+    pub(super) fn eat(&mut self, b: u8) -> Option<()> {
         (self.next()? == b).then_some(())
     }
 
     /// Past JSON whitespace.
-    fn ws(&mut self) {
+    pub(super) fn ws(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.pos += 1;
         }
@@ -111,14 +111,14 @@ impl<'a> Cursor<'a> {
 
     /// A string without escapes or control characters, as UTF-8.
     // "i-0a9d998302d5aee8a"
-    fn str(&mut self) -> Option<&'a str> {
+    pub(super) fn str(&mut self) -> Option<&'a str> {
         std::str::from_utf8(self.raw_str()?).ok()
     }
 
     /// The bytes of a string without escapes or control characters (not checked as UTF-8:
     /// keys, compared with known ones, and strings read past). Strings here are short: a
     /// loop over their bytes beats a vectorised search's setup.
-    fn raw_str(&mut self) -> Option<&'a [u8]> {
+    pub(super) fn raw_str(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.pos;
         let len = self.line[start..]
@@ -130,7 +130,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Whether a `null` is next (and then past it).
-    fn null(&mut self) -> bool {
+    pub(super) fn null(&mut self) -> bool {
         let found = self.line[self.pos..].starts_with(b"null");
         if found {
             self.pos += 4;
@@ -139,7 +139,10 @@ impl<'a> Cursor<'a> {
     }
 
     /// `null` as `None`, or the value `read` reads.
-    fn opt<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+    pub(super) fn opt<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<Option<T>> {
         match self.null() {
             true => Some(None),
             false => read(self).map(Some),
@@ -148,7 +151,7 @@ impl<'a> Cursor<'a> {
 
     /// A number by JSON's grammar, as its text.
     // -12.5e3
-    fn number(&mut self) -> Option<&'a str> {
+    pub(super) fn number(&mut self) -> Option<&'a str> {
         let start = self.pos;
         let digits = |c: &mut Self| {
             let from = c.pos;
@@ -182,7 +185,7 @@ impl<'a> Cursor<'a> {
     /// A number as `serde_json` (with `float_roundtrip`) reads it into an `f64`: correctly
     /// rounded, as `str::parse` is. A negative integer (`serde_json` reads `-0` as `0.0`) or a
     /// number beyond `f64`'s range (an error there) is not read.
-    fn f64(&mut self) -> Option<f64> {
+    pub(super) fn f64(&mut self) -> Option<f64> {
         let text = self.number()?;
         let integer = !text.contains(['.', 'e', 'E']);
         if integer && text.starts_with('-') {
@@ -192,7 +195,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A non-negative integer, as `serde_json` reads it into an unsigned type.
-    fn uint(&mut self) -> Option<u64> {
+    pub(super) fn uint(&mut self) -> Option<u64> {
         let text = self.number()?;
         if text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -233,7 +236,7 @@ impl<'a> Cursor<'a> {
 
     /// Past any JSON value, as strictly as `serde_json` ignores one (strings with an escape
     /// are not read here).
-    fn skip(&mut self, depth: u8) -> Option<()> {
+    pub(super) fn skip(&mut self, depth: u8) -> Option<()> {
         match self.peek()? {
             b'"' => self.skip_str(),
             b'{' | b'[' if depth < 64 => self.skip_nested(depth),
@@ -243,7 +246,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn skip_str(&mut self) -> Option<()> {
+    pub(super) fn skip_str(&mut self) -> Option<()> {
         self.raw_str().map(drop)
     }
 
@@ -368,7 +371,7 @@ struct Found {
 }
 
 /// Puts `value` in `slot` unless it holds one already (a key seen twice).
-fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+pub(super) fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
     match slot {
         Some(_) => None,
         None => {
@@ -379,7 +382,7 @@ fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
 }
 
 /// Marks a field read past as seen, unless it was already.
-fn once_skipped(seen: &mut bool, c: &mut Cursor<'_>) -> Option<()> {
+pub(super) fn once_skipped(seen: &mut bool, c: &mut Cursor<'_>) -> Option<()> {
     (!std::mem::replace(seen, true)).then_some(())?;
     c.skip(0)
 }
