@@ -1,7 +1,6 @@
 //! A time axis from 0 that ends on a round tick (1, 2 or 5 × 10^k seconds apart), labelled at
-//! every tick, both ends among them: the way the phases chart chooses its axis
-//! (`phases::Axis`, which keeps its own copy), for charts that draw what lies past the end
-//! clipped and marked.
+//! every tick, both ends among them: the phases chart's axis, and the waterfall's, which draws
+//! what lies past the end clipped and marked.
 
 use crate::report::figures::nice_width;
 
@@ -73,6 +72,14 @@ mod tests {
             (734.4, 800.0, 100.0),
             (0.306, 0.35, 0.05),
             (87_720.0, 100_000.0, 20_000.0),
+            // The fixture fleet's longest phase p99 (modules-final/config-scripts_user).
+            (564.4, 600.0, 100.0),
+            (600.0, 600.0, 100.0),
+            (601.0, 700.0, 100.0),
+            (9.0, 10.0, 2.0),
+            (0.9, 1.0, 0.2),
+            (0.27, 0.3, 0.05),
+            (7200.0, 8000.0, 1000.0),
         ];
         for (longest, end, step) in cases {
             assert_eq!(
@@ -93,11 +100,17 @@ mod tests {
                 a.end >= longest && a.end - longest < a.step,
                 "{longest}: {a:?}"
             );
+            // The value covers 80 % of the axis or more.
+            assert!(longest >= 0.8 * a.end, "{longest}: {a:?}");
             assert!((4..=9).contains(&(steps.round() as usize)), "{a:?}");
             assert_eq!(a.labels(), steps.round() as usize + 1);
+            assert_eq!(a.label(a.end), a.label(steps.round() * a.step));
             longest *= 1.37;
         }
         assert_eq!(RoundAxis::past(0.306).label(0.15000000000000002), "0.15");
         assert_eq!(RoundAxis::past(918.0).label(1000.0), "1000");
+        assert_eq!(RoundAxis::past(0.9).label(0.6000000000000001), "0.6");
+        assert_eq!(RoundAxis::past(0.27).label(0.15), "0.15");
+        assert_eq!(RoundAxis::past(564.4).label(600.0), "600");
     }
 }

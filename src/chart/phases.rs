@@ -12,13 +12,14 @@ use std::borrow::Cow;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::axis::RoundAxis;
 use super::flags::Band;
 use super::frame::{
     self, axes, canvas, name_column_px, row_name, Frame, Legend, Root, Swatch, UNDER_PLOT,
 };
 use super::{draw_err, font, text_width, ChartError, Kind, LABEL_SIZE, WIDTH};
 use crate::render::escape::{chart_label, terminal};
-use crate::report::figures::{nice_width, Figures, PhaseBar};
+use crate::report::figures::{Figures, PhaseBar};
 
 /// Height of one phase's row: its bar, the line of text under it and a gap, pixels.
 const ROW_PX: i32 = 50;
@@ -36,68 +37,12 @@ const MARGIN_RIGHT: u32 = 36;
 const EDGE_PX: i32 = 8;
 /// Where the line of text starts, right of the plot's left edge, pixels.
 const TEXT_INDENT_PX: i32 = 2;
-/// Steps the axis aims at: its step is the round number nearest the longest bar / 5, so the
-/// longest bar spans 3.5 to 7.5 steps and covers 80 % of the axis or more.
-const TICKS: f64 = 5.0;
-
 /// The shades of a bar, lightest (p99) to darkest (p50), with their legend names.
 const SHADES: [(&str, RGBColor); 3] = [
     ("p99", RGBColor(0xc6, 0xdb, 0xef)),
     ("p90", RGBColor(0x6b, 0xae, 0xd6)),
     ("p50", RGBColor(0x21, 0x71, 0xb5)),
 ];
-
-/// The duration axis: from 0 to `end`, a multiple of the tick `step` (1, 2 or 5 × 10^k s).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Axis {
-    /// Right end, seconds: the first tick at or past the longest bar.
-    end: f64,
-    /// Seconds between ticks.
-    step: f64,
-}
-
-impl Axis {
-    /// The axis for bars up to `longest` seconds: between 5 and 10 ticks of a round step, the
-    /// last at or just past `longest`.
-    fn past(longest: f64) -> Axis {
-        if !(longest.is_finite() && longest > 0.0) {
-            return Axis {
-                end: 1.0,
-                step: 0.2,
-            };
-        }
-        let step = nice_width(longest / TICKS);
-        // Ticks as a whole number of steps, the end written from integers so it is the
-        // nearest double to the round number (1.2, not 1.2000000000000002).
-        let ticks = (longest / step - 1e-9).ceil().max(1.0);
-        let exp = step.log10().floor();
-        let mantissa = (step / 10f64.powf(exp)).round();
-        let end = if exp < 0.0 {
-            ticks * mantissa / 10f64.powf(-exp)
-        } else {
-            ticks * mantissa * 10f64.powf(exp)
-        };
-        Axis { end, step }
-    }
-
-    /// The right end of the plot's range: [`Axis::end`] and a millionth of a step, because
-    /// plotters finds its last tick with a floating-point remainder that can fall a hair short
-    /// of a round end (1.4 s on a 0.2 s step) and would leave the end's tick out.
-    fn range_end(&self) -> f64 {
-        self.end + self.step * 1e-6
-    }
-
-    /// Labels on the axis, both ends among them.
-    fn labels(&self) -> usize {
-        (self.end / self.step).round() as usize + 1
-    }
-
-    /// A tick's label: as many decimals as the step needs.
-    fn label(&self, secs: f64) -> String {
-        let decimals = (-self.step.log10().floor()).max(0.0) as usize;
-        format!("{secs:.decimals$}")
-    }
-}
 
 /// What the chart writes and where, across its width: worked out before drawing so it can be
 /// checked without reading the SVG back.
@@ -106,7 +51,7 @@ struct Layout {
     /// The column of names and the plot's margins.
     frame: Frame,
     /// The duration axis.
-    axis: Axis,
+    axis: RoundAxis,
     /// Each bar's name in the column, shortened to [`NAME_MAX_PX`].
     names: Vec<String>,
     /// Each bar's line of text, shortened to end [`EDGE_PX`] inside the canvas.
@@ -126,7 +71,7 @@ impl Layout {
         let longest = bars.iter().map(|b| b.p99).fold(0.0, f64::max);
         Layout {
             frame,
-            axis: Axis::past(longest),
+            axis: RoundAxis::past(longest),
             names,
             texts: bars.iter().map(|b| bar_text(b, room)).collect(),
         }
@@ -365,50 +310,6 @@ mod tests {
     }
 
     #[test]
-    fn the_axis_ends_on_the_first_round_tick_at_or_past_the_longest_bar() {
-        let cases = [
-            // The fixture fleet's longest p99 (modules-final/config-scripts_user).
-            (564.4, 600.0, 100.0),
-            (600.0, 600.0, 100.0),
-            (601.0, 700.0, 100.0),
-            (9.0, 10.0, 2.0),
-            (0.9, 1.0, 0.2),
-            (0.27, 0.3, 0.05),
-            (7200.0, 8000.0, 1000.0),
-        ];
-        for (longest, end, step) in cases {
-            assert_eq!(Axis::past(longest), Axis { end, step }, "{longest}");
-        }
-        // No bar longer than nothing: an axis all the same.
-        for nothing in [0.0, -1.0, f64::NAN] {
-            assert_eq!(Axis::past(nothing).end, 1.0);
-        }
-        // Over seven orders of magnitude: the end is a whole number of steps, at or past the
-        // longest bar by less than a step, the bar covers 80 % of the axis or more, and the
-        // axis has 4 to 9 steps.
-        let mut longest = 0.0123;
-        while longest < 1e5 {
-            let a = Axis::past(longest);
-            let steps = a.end / a.step;
-            assert!((steps - steps.round()).abs() < 1e-9, "{longest}: {a:?}");
-            assert!(
-                a.end >= longest && a.end - longest < a.step,
-                "{longest}: {a:?}"
-            );
-            assert!(longest >= 0.8 * a.end, "{longest}: {a:?}");
-            assert!(
-                (4..=9).contains(&(steps.round() as usize)),
-                "{longest}: {a:?}"
-            );
-            assert_eq!(a.label(a.end), a.label(steps.round() * a.step));
-            longest *= 1.37;
-        }
-        assert_eq!(Axis::past(0.9).label(0.6000000000000001), "0.6");
-        assert_eq!(Axis::past(0.27).label(0.15), "0.15");
-        assert_eq!(Axis::past(564.4).label(600.0), "600");
-    }
-
-    #[test]
     fn long_names_and_parents_are_shortened_in_the_middle_to_their_room() {
         let long = format!("modules-final/{}/tail_end", "x".repeat(400));
         let parent = format!("stage-{}-end", "y".repeat(300));
@@ -497,7 +398,7 @@ mod tests {
     /// of the axis or more. Returns the drawn texts.
     fn check_drawn(bars: Vec<PhaseBar>) -> Vec<(String, [f64; 4])> {
         let mut f = fleet_figures();
-        let axis = Axis::past(bars.iter().map(|b| b.p99).fold(0.0, f64::max));
+        let axis = RoundAxis::past(bars.iter().map(|b| b.p99).fold(0.0, f64::max));
         let left = Layout::of(&bars).frame.plot_left() as f64;
         f.phases = bars;
         let (_, svg) = draw(&f).expect("drawn");
