@@ -277,7 +277,12 @@ impl Attempt {
 /// The attempts of boots ordered by instance and boot number (as assembly returns them): one per
 /// distinct attempt number of an instance, in order.
 pub(crate) fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
-    let mut out: Vec<Attempt> = Vec::new();
+    // Counted first, so the list is made once at its size (not moved each time it grows).
+    let starts = boots
+        .windows(2)
+        .filter(|w| !same_attempt(&w[0], &w[1]))
+        .count();
+    let mut out: Vec<Attempt> = Vec::with_capacity(starts + usize::from(!boots.is_empty()));
     for b in boots {
         let (boot, attempt) = (b.boot as usize, b.attempt as usize);
         if let Some(a) = out
@@ -310,6 +315,11 @@ pub(crate) fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
         });
     }
     out
+}
+
+/// Whether two boots (in order) are of one attempt: its instance's, and its number.
+fn same_attempt(a: &LeanBoot, b: &LeanBoot) -> bool {
+    a.attempt == b.attempt && a.instance == b.instance
 }
 
 /// When no attempt of `class` reached its end milestone (none has an exact latency), one line

@@ -40,6 +40,7 @@ use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero};
 
 #[path = "skim_scan.rs"]
 mod scan;
+pub(crate) use scan::{labels_of, Scanned};
 
 static PHASES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b",\"phases\":["));
 static MILESTONES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"],\"milestones\":["));
@@ -218,7 +219,7 @@ fn bounds(line: &[u8]) -> Option<(usize, usize, usize)> {
 pub(crate) fn skim(line: &[u8], buf: &mut Vec<u8>) -> Option<Boot> {
     let (phases, milestones, after) = bounds(line)?;
     let s = match scan::fields(line, phases, after) {
-        Some(s) => s,
+        Some(s) => s.into_fields()?,
         None => {
             buf.clear();
             buf.extend_from_slice(&line[..phases]);
@@ -229,26 +230,38 @@ pub(crate) fn skim(line: &[u8], buf: &mut Vec<u8>) -> Option<Boot> {
     if s.attempt == 0 {
         return None;
     }
-    let kernel = kernel_start(&line[milestones..after])?;
+    let kernel = kernel_start(&line[milestones..after])?.map(|at_secs| Milestone {
+        name: "kernel_start".into(),
+        at_secs,
+        wall: None,
+        source: String::new(),
+    });
     Some(s.into_boot(Vec::new(), kernel.into_iter().collect()))
 }
 
-/// The first `kernel_start` milestone of a milestones array (`[…]`), its time only: `Some(None)`
+/// What [`skim`] reads of a line, its strings borrowed from the line, and the kernel's start:
+/// where the hand scan reads the line alone. `None` where [`skim`] would read it with
+/// `serde_json` or give no boot: skim it then.
+pub(crate) fn scanned(line: &[u8]) -> Option<(Scanned<'_>, Option<f64>)> {
+    let (phases, milestones, after) = bounds(line)?;
+    let s = scan::fields(line, phases, after)?;
+    if s.attempt == 0 {
+        return None;
+    }
+    let kernel = kernel_start(&line[milestones..after])?;
+    Some((s, kernel))
+}
+
+/// The time of the first `kernel_start` milestone of a milestones array (`[…]`): `Some(None)`
 /// when there is none, `None` when its time does not parse.
 // {"name":"kernel_start","at_secs":11.445,"wall":…,"source":…}
-fn kernel_start(milestones: &[u8]) -> Option<Option<Milestone>> {
+fn kernel_start(milestones: &[u8]) -> Option<Option<f64>> {
     let Some(at) = KERNEL.find(milestones) else {
         return Some(None);
     };
     let rest = &milestones[at + KERNEL.needle().len()..];
     let mut numbers = serde_json::Deserializer::from_slice(rest).into_iter::<f64>();
-    let at_secs = numbers.next()?.ok()?;
-    Some(Some(Milestone {
-        name: "kernel_start".into(),
-        at_secs,
-        wall: None,
-        source: String::new(),
-    }))
+    Some(Some(numbers.next()?.ok()?))
 }
 
 #[cfg(test)]

@@ -22,20 +22,11 @@ use serde::Deserialize;
 
 use super::{Evidence, Fields, Latency};
 
-/// The skim's fields of `line`, whose phases and milestones lie in `[phases, after)`; `None`
-/// when the scan cannot vouch for them (see the module's documentation).
-pub(super) fn fields(
-    line: &[u8],
-    phases: usize,
-    after: usize,
-) -> Option<Fields<IgnoredAny, IgnoredAny>> {
-    let mut c = Cursor {
-        line,
-        pos: 0,
-        cut: (phases, after),
-        jumped: false,
-        time: None,
-    };
+/// The skim's fields of `line`, whose phases and milestones lie in `[phases, after)`, its
+/// strings borrowed from the line; `None` when the scan cannot vouch for them (see the
+/// module's documentation).
+pub(super) fn fields(line: &[u8], phases: usize, after: usize) -> Option<Scanned<'_>> {
+    let mut c = Cursor::new(line, (phases, after));
     let mut f = Found::default();
     c.eat(b'{')?;
     c.ws();
@@ -57,7 +48,7 @@ pub(super) fn fields(
     }
     c.ws();
     (c.pos == line.len() && c.jumped).then_some(())?;
-    f.into_fields()
+    f.into_scanned()
 }
 
 /// A position in the line as the skim's parse sees it.
@@ -70,9 +61,26 @@ struct Cursor<'a> {
     jumped: bool,
     /// The last time read, and its text (a boot's zero and launch are mostly the same).
     time: Option<(&'a str, DateTime<Utc>)>,
+    /// The line before the cut and after it, when each is UTF-8: a string inside either is
+    /// then UTF-8 without a check of its own.
+    text: [Option<&'a str>; 2],
 }
 
 impl<'a> Cursor<'a> {
+    /// A cursor at the start of `line`, whose phases and milestones lie in `cut`.
+    fn new(line: &'a [u8], cut: (usize, usize)) -> Self {
+        // One check of each part is cheaper than one of each string.
+        let text = [&line[..cut.0], &line[cut.1..]].map(|part| std::str::from_utf8(part).ok());
+        Cursor {
+            line,
+            pos: 0,
+            cut,
+            jumped: false,
+            time: None,
+            text,
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.line.get(self.pos).copied()
     }
@@ -112,7 +120,17 @@ impl<'a> Cursor<'a> {
     /// A string without escapes or control characters, as UTF-8.
     // "i-0a9d998302d5aee8a"
     fn str(&mut self) -> Option<&'a str> {
-        std::str::from_utf8(self.raw_str()?).ok()
+        let bytes = self.raw_str()?;
+        let end = self.pos - 1;
+        let start = end - bytes.len();
+        let checked = match self.text {
+            [Some(head), _] if end <= self.cut.0 => head.get(start..end),
+            [_, Some(tail)] if start >= self.cut.1 => {
+                tail.get(start - self.cut.1..end - self.cut.1)
+            }
+            _ => None,
+        };
+        checked.or_else(|| std::str::from_utf8(bytes).ok())
     }
 
     /// The bytes of a string without escapes or control characters (not checked as UTF-8:
@@ -282,6 +300,14 @@ impl<'a> Cursor<'a> {
         Some(&self.line[start..self.pos])
     }
 
+    /// An object of strings (the labels), as its text.
+    // {"class":"hermes","region":"us-east-1"}
+    fn labels_text(&mut self) -> Option<&'a [u8]> {
+        let start = self.pos;
+        self.members(|c, _| c.str().map(drop))?;
+        Some(&self.line[start..self.pos])
+    }
+
     /// An object of strings: the labels.
     // {"class":"hermes","region":"us-east-1"}
     fn labels(&mut self) -> Option<BTreeMap<String, String>> {
@@ -335,14 +361,95 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The fields a skim reads, its strings borrowed from the line: [`Fields`]' values, with the
+/// same defaults, without a copy of each string (a reduction shares its names and labels,
+/// [`crate::timeline::lean::Interner`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Scanned<'a> {
+    pub(crate) schema_version: u32,
+    pub(crate) instance: &'a str,
+    pub(crate) workspace: Option<&'a str>,
+    pub(crate) class: &'a str,
+    pub(crate) template: Option<&'a str>,
+    pub(crate) boot: usize,
+    pub(crate) zero: super::Zero,
+    pub(crate) zero_wall: Option<DateTime<Utc>>,
+    pub(crate) launched: Option<DateTime<Utc>>,
+    pub(crate) outcome: super::Outcome,
+    pub(crate) latency: Option<Latency>,
+    pub(crate) timeout_secs: f64,
+    pub(crate) stuck_threshold_secs: f64,
+    pub(crate) observed_secs: Option<f64>,
+    pub(crate) evidence: Option<Evidence>,
+    pub(crate) clock_skew_secs: Option<f64>,
+    /// The labels object's text, checked (an object of plain strings); `None`: no labels.
+    pub(crate) labels: Option<&'a [u8]>,
+    pub(crate) end: &'a str,
+    pub(crate) attempt: usize,
+    pub(crate) attempt_outcome: Option<super::Outcome>,
+    pub(crate) attempt_latency: Option<Latency>,
+    pub(crate) attempt_flip_secs: Option<f64>,
+    pub(crate) attempt_stated_timeout_secs: Option<f64>,
+    pub(crate) attempt_failed_timeout_secs: Option<f64>,
+}
+
+/// The labels of a labels object's text as [`Scanned::labels`] holds it (a later key's value
+/// replaces an earlier one's, as `serde_json` reads a map); `None` when it is no object of
+/// plain strings.
+pub(crate) fn labels_of(text: &[u8]) -> Option<BTreeMap<String, String>> {
+    let mut c = Cursor::new(text, (text.len(), text.len()));
+    let labels = c.labels()?;
+    (c.pos == text.len()).then_some(labels)
+}
+
+impl Scanned<'_> {
+    /// The fields with their strings owned.
+    pub(super) fn into_fields(self) -> Option<Fields<IgnoredAny, IgnoredAny>> {
+        Some(Fields {
+            schema_version: self.schema_version,
+            instance: self.instance.to_string(),
+            workspace: self.workspace.map(str::to_string),
+            class: self.class.to_string(),
+            template: self.template.map(str::to_string),
+            boot: self.boot,
+            zero: self.zero,
+            zero_wall: self.zero_wall,
+            launched: self.launched,
+            outcome: self.outcome,
+            latency: self.latency,
+            timeout_secs: self.timeout_secs,
+            stuck_threshold_secs: self.stuck_threshold_secs,
+            observed_secs: self.observed_secs,
+            evidence: self.evidence,
+            phases: IgnoredAny,
+            milestones: IgnoredAny,
+            clock_skew_secs: self.clock_skew_secs,
+            clock_steps: IgnoredAny,
+            sources: IgnoredAny,
+            labels: match self.labels {
+                Some(text) => labels_of(text)?,
+                None => BTreeMap::new(),
+            },
+            end: self.end.to_string(),
+            identity: IgnoredAny,
+            attempt: self.attempt,
+            attempt_outcome: self.attempt_outcome,
+            attempt_latency: self.attempt_latency,
+            attempt_flip_secs: self.attempt_flip_secs,
+            attempt_stated_timeout_secs: self.attempt_stated_timeout_secs,
+            attempt_failed_timeout_secs: self.attempt_failed_timeout_secs,
+        })
+    }
+}
+
 /// The fields found so far, each at most once.
 #[derive(Default)]
-struct Found {
+struct Found<'a> {
     schema_version: Option<u32>,
-    instance: Option<String>,
-    workspace: Option<Option<String>>,
-    class: Option<String>,
-    template: Option<Option<String>>,
+    instance: Option<&'a str>,
+    workspace: Option<Option<&'a str>>,
+    class: Option<&'a str>,
+    template: Option<Option<&'a str>>,
     boot: Option<usize>,
     zero: Option<super::Zero>,
     zero_wall: Option<Option<DateTime<Utc>>>,
@@ -356,8 +463,8 @@ struct Found {
     clock_skew_secs: Option<Option<f64>>,
     clock_steps: bool,
     sources: bool,
-    labels: Option<BTreeMap<String, String>>,
-    end: Option<String>,
+    labels: Option<&'a [u8]>,
+    end: Option<&'a str>,
     identity: bool,
     attempt: Option<usize>,
     attempt_outcome: Option<Option<super::Outcome>>,
@@ -384,22 +491,18 @@ fn once_skipped(seen: &mut bool, c: &mut Cursor<'_>) -> Option<()> {
     c.skip(0)
 }
 
-fn string(c: &mut Cursor<'_>) -> Option<String> {
-    c.str().map(str::to_string)
-}
-
-impl Found {
+impl<'a> Found<'a> {
     /// Reads the value of `key` at `c`.
-    fn field(&mut self, c: &mut Cursor<'_>, key: &[u8]) -> Option<()> {
+    fn field(&mut self, c: &mut Cursor<'a>, key: &[u8]) -> Option<()> {
         match key {
             b"schema_version" => once(
                 &mut self.schema_version,
                 c.uint().and_then(|v| v.try_into().ok()),
             ),
-            b"instance" => once(&mut self.instance, string(c)),
-            b"workspace" => once(&mut self.workspace, c.opt(string)),
-            b"class" => once(&mut self.class, string(c)),
-            b"template" => once(&mut self.template, c.opt(string)),
+            b"instance" => once(&mut self.instance, c.str()),
+            b"workspace" => once(&mut self.workspace, c.opt(Cursor::str)),
+            b"class" => once(&mut self.class, c.str()),
+            b"template" => once(&mut self.template, c.opt(Cursor::str)),
             b"boot" => once(&mut self.boot, c.uint().and_then(|v| v.try_into().ok())),
             b"zero" => once(&mut self.zero, c.parsed()),
             b"zero_wall" => once(&mut self.zero_wall, c.opt(Cursor::time)),
@@ -413,8 +516,8 @@ impl Found {
             b"clock_skew_secs" => once(&mut self.clock_skew_secs, c.opt(Cursor::f64)),
             b"clock_steps" => once_skipped(&mut self.clock_steps, c),
             b"sources" => once_skipped(&mut self.sources, c),
-            b"labels" => once(&mut self.labels, c.labels()),
-            b"end" => once(&mut self.end, string(c)),
+            b"labels" => once(&mut self.labels, c.labels_text()),
+            b"end" => once(&mut self.end, c.str()),
             b"identity" => once_skipped(&mut self.identity, c),
             b"attempt" => once(&mut self.attempt, c.uint().and_then(|v| v.try_into().ok())),
             b"attempt_outcome" => once(&mut self.attempt_outcome, c.opt(Cursor::parsed)),
@@ -433,9 +536,9 @@ impl Found {
 
     /// The fields, with the defaults of [`Fields`] for those absent; `None` when one without
     /// a default is.
-    fn into_fields(self) -> Option<Fields<IgnoredAny, IgnoredAny>> {
+    fn into_scanned(self) -> Option<Scanned<'a>> {
         self.sources.then_some(())?;
-        Some(Fields {
+        Some(Scanned {
             schema_version: self.schema_version?,
             instance: self.instance?,
             workspace: self.workspace.flatten(),
@@ -451,14 +554,9 @@ impl Found {
             stuck_threshold_secs: self.stuck_threshold_secs?,
             observed_secs: self.observed_secs.flatten(),
             evidence: self.evidence.flatten(),
-            phases: IgnoredAny,
-            milestones: IgnoredAny,
             clock_skew_secs: self.clock_skew_secs.flatten(),
-            clock_steps: IgnoredAny,
-            sources: IgnoredAny,
-            labels: self.labels.unwrap_or_default(),
-            end: self.end.unwrap_or_else(super::super::registered),
-            identity: IgnoredAny,
+            labels: self.labels,
+            end: self.end.unwrap_or(REGISTERED),
             attempt: self.attempt.unwrap_or(0),
             attempt_outcome: self.attempt_outcome.flatten(),
             attempt_latency: self.attempt_latency.flatten(),
@@ -468,6 +566,9 @@ impl Found {
         })
     }
 }
+
+/// The end a boot's line without one runs to (`super::super::registered`'s).
+const REGISTERED: &str = "registered";
 
 /// Crash evidence (rare): its text found by the scan, read by `serde_json`.
 fn evidence(c: &mut Cursor<'_>) -> Option<Evidence> {
@@ -492,7 +593,11 @@ mod tests {
     /// The boot the scan reads of `line`, or `None`.
     fn scanned(line: &[u8]) -> Option<Boot> {
         let (phases, _, after) = bounds(line)?;
-        Some(fields(line, phases, after)?.into_boot(Vec::new(), Vec::new()))
+        Some(
+            fields(line, phases, after)?
+                .into_fields()?
+                .into_boot(Vec::new(), Vec::new()),
+        )
     }
 
     /// Lines as bootline writes them: the skim's test boot in a few states, and the committed
@@ -596,6 +701,50 @@ mod tests {
             }
         }
         assert!(agreed > 500, "{agreed}");
+    }
+
+    /// A reducer given each line as the scan reads it holds what one given the skimmed boots
+    /// holds: the same lean boots, counts and instances read, selected or not.
+    #[test]
+    fn a_scanned_line_reduces_as_its_skimmed_boot_does() {
+        use crate::timeline::lean::{Reduce, Reducer, Selection};
+        let lines = lines();
+        for select in [
+            Selection::default(),
+            Selection {
+                instance: Some("i-1".into()),
+                ..Selection::default()
+            },
+            Selection {
+                class: Some("nothing".into()),
+                ..Selection::default()
+            },
+        ] {
+            let spec = Reduce {
+                select,
+                ..Reduce::default()
+            };
+            let (mut scanned, mut skimmed) = (Reducer::new(&spec), Reducer::new(&spec));
+            for line in &lines {
+                let (s, kernel) = super::super::scanned(line).expect("scanned");
+                assert!(scanned.push_scanned(&s, kernel));
+                skimmed.push(super::super::skim(line, &mut Vec::new()).expect("skimmed"));
+            }
+            let records =
+                |r: &Reducer| -> Vec<_> { r.boots.iter().map(|b| b.to_record(&|_| 0)).collect() };
+            assert_eq!(records(&scanned), records(&skimmed));
+            assert_eq!(scanned.seen, skimmed.seen);
+            assert_eq!(scanned.instances_read, skimmed.instances_read);
+            assert_eq!(scanned.seen.boots, lines.len());
+        }
+        let labels = |i: usize| {
+            let mut r = Reducer::new(&Reduce::default());
+            let (s, kernel) = super::super::scanned(&lines[i]).unwrap();
+            r.push_scanned(&s, kernel);
+            r.boots[0].labels.clone()
+        };
+        assert_eq!(labels(0)["region"], "eu");
+        assert!(labels(1).is_empty());
     }
 
     #[test]
