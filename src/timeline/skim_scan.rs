@@ -206,7 +206,7 @@ impl<'a> Cursor<'a> {
         if integer && text.starts_with('-') {
             return None;
         }
-        text.parse::<f64>().ok().filter(|x| x.is_finite())
+        short_decimal(text).or_else(|| text.parse::<f64>().ok().filter(|x| x.is_finite()))
     }
 
     /// A non-negative integer, as `serde_json` reads it into an unsigned type.
@@ -241,8 +241,13 @@ impl<'a> Cursor<'a> {
         match self.time {
             Some((last, t)) if last == text => Some(t),
             _ => {
-                let s: StrDeserializer<'_, ValueError> = text.into_deserializer();
-                let t = DateTime::<Utc>::deserialize(s).ok()?;
+                let t = match plain_time(text) {
+                    Some(t) => t,
+                    None => {
+                        let s: StrDeserializer<'_, ValueError> = text.into_deserializer();
+                        DateTime::<Utc>::deserialize(s).ok()?
+                    }
+                };
                 self.time = Some((text, t));
                 Some(t)
             }
@@ -359,6 +364,64 @@ impl<'a> Cursor<'a> {
             }
         }
     }
+}
+
+/// Powers of ten an `f64` holds exactly.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The value of a non-negative decimal of at most 15 digits (`854.0`, `0.928`), as
+/// `str::parse` reads it; `None` for any other number. Its digits as an integer and the
+/// power of ten it is divided by are both exact in an `f64`, so the one correctly rounded
+/// division is the correctly rounded value of the decimal.
+// 22243.0
+fn short_decimal(text: &str) -> Option<f64> {
+    let (mut digits, mut scale, mut dot) = (0u64, 0usize, false);
+    let mut count = 0;
+    for &c in text.as_bytes() {
+        match c {
+            b'0'..=b'9' => {
+                digits = digits * 10 + u64::from(c - b'0');
+                count += 1;
+                scale += usize::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+        if count > 15 {
+            return None;
+        }
+    }
+    Some(digits as f64 / POW10[scale])
+}
+
+/// A time written as bootline writes one, to the second in UTC, as `chrono` reads it; `None`
+/// for any other form (read by `chrono` then).
+// 2026-06-14T17:41:38Z
+fn plain_time(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let laid_out = b.len() == 20
+        && [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'Z'),
+        ]
+        .iter()
+        .all(|&(i, c)| b[i] == c);
+    if !laid_out {
+        return None;
+    }
+    let n = |from: usize, len: usize| {
+        b[from..from + len].iter().try_fold(0u32, |v, &c| {
+            c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 2)?, n(8, 2)?)?;
+    Some(date.and_hms_opt(n(11, 2)?, n(14, 2)?, n(17, 2)?)?.and_utc())
 }
 
 /// The fields a skim reads, its strings borrowed from the line: [`Fields`]' values, with the
@@ -745,6 +808,72 @@ mod tests {
         };
         assert_eq!(labels(0)["region"], "eu");
         assert!(labels(1).is_empty());
+    }
+
+    #[test]
+    fn short_decimals_and_plain_times_read_as_the_parsers_read_them() {
+        let mut numbers = vec![
+            "0",
+            "0.0",
+            "854.0",
+            "0.928",
+            "22243.0",
+            "1800.0",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "12345678901234.5",
+            "0.000000000000001",
+            "9007199254740.993",
+            "2.675",
+            "1.005",
+        ];
+        let mut x = 0.001f64;
+        let mut made = Vec::new();
+        while x < 1e7 {
+            made.push(format!("{:.3}", x));
+            made.push(format!("{x}"));
+            x = x * 1.37 + 0.013;
+        }
+        numbers.extend(made.iter().map(String::as_str));
+        let mut fast = 0;
+        for text in &numbers {
+            let want: f64 = text.parse().unwrap();
+            if let Some(got) = short_decimal(text) {
+                assert_eq!(got.to_bits(), want.to_bits(), "{text}");
+                fast += 1;
+            }
+        }
+        assert!(fast > numbers.len() / 2, "{fast}");
+        for text in [
+            "1e5",
+            "-1.5",
+            "1234567890123456",
+            "1.2.3",
+            "0.0000000000000001",
+        ] {
+            assert_eq!(short_decimal(text), None, "{text}");
+        }
+        let chrono = |t: &str| t.parse::<DateTime<Utc>>().ok();
+        for t in [
+            "2026-06-14T17:41:38Z",
+            "2026-02-29T00:00:00Z",
+            "2024-02-29T23:59:59Z",
+            "2026-06-14T24:00:00Z",
+            "2026-06-14T17:41:60Z",
+            "2026-13-01T00:00:00Z",
+            "0000-01-01T00:00:00Z",
+            "2026-06-14T17:41:38+00:00",
+            "2026-06-14 17:41:38Z",
+            "2026-06-14T17:41:3aZ",
+            "2026-06-14T17:41:38.5Z",
+        ] {
+            if let Some(got) = plain_time(t) {
+                assert_eq!(Some(got), chrono(t), "{t}");
+            }
+        }
+        assert!(plain_time("2026-06-14T17:41:38Z").is_some());
+        assert_eq!(plain_time("2026-02-29T00:00:00Z"), None);
     }
 
     #[test]
