@@ -50,13 +50,27 @@ pub(crate) fn log_add_exp(a: f64, b: f64) -> f64 {
     // at m = +∞ the whole sum is computed (∞ − ∞ is NaN).
     if m.is_finite() {
         if a == m {
-            return m + (1.0 + (b - m).exp()).ln();
+            return m + ln_one_plus_exp_of_smaller(b - m);
         }
         if b == m {
-            return m + ((a - m).exp() + 1.0).ln();
+            return m + ln_one_plus_exp_of_smaller(a - m);
         }
     }
     m + ((a - m).exp() + (b - m).exp()).ln()
+}
+
+/// Below this gap the smaller term's eᵈ (≤ e⁻³⁷ ≈ 8.5e-17) is under half an ulp of 1, so
+/// 1 + eᵈ rounds to 1 and its ln is 0 exactly.
+const NEGLIGIBLE_GAP: f64 = -37.0;
+
+/// ln(1 + eᵈ) for d ≤ 0, computed as `(1.0 + d.exp()).ln()` — the same bits — but with neither
+/// the exp nor the ln where 1 + eᵈ rounds to 1: in a mixture's likelihood the far component of
+/// most records is that small.
+fn ln_one_plus_exp_of_smaller(d: f64) -> f64 {
+    if d < NEGLIGIBLE_GAP {
+        return 0.0;
+    }
+    (1.0 + d.exp()).ln()
 }
 
 /// ln Q(a, x), the log of the upper regularized incomplete gamma function, without underflow in
@@ -274,6 +288,35 @@ mod tests {
             }
         }
         assert_eq!(log_add_exp(0.0, 0.0), 2f64.ln());
+    }
+
+    #[test]
+    fn a_negligible_smaller_term_gives_the_bits_of_the_whole_sum() {
+        // Gaps from −45 to −30 in steps of about 1e-4 (and the exact cut), at several larger
+        // terms: the shortcut's result is the whole computation's, bit for bit.
+        let whole = |m: f64, d: f64| m + (1.0 + d.exp()).ln();
+        let mut shortcut = 0;
+        for m in [-1234.5, -6.3, -0.0, 0.0, 1e-300, 2.75, 880.0] {
+            for i in 0..=150_000 {
+                let d = -45.0 + i as f64 * 1e-4;
+                for d in [
+                    d,
+                    NEGLIGIBLE_GAP,
+                    NEGLIGIBLE_GAP.next_up(),
+                    NEGLIGIBLE_GAP.next_down(),
+                ] {
+                    let (got, want) = (log_add_exp(m, m + d), whole(m, (m + d) - m));
+                    assert_eq!(got.to_bits(), want.to_bits(), "m {m}, d {d}");
+                    let (got, want) = (log_add_exp(m + d, m), whole(m, (m + d) - m));
+                    assert_eq!(got.to_bits(), want.to_bits(), "m {m}, d {d} (swapped)");
+                    shortcut += usize::from((m + d) - m < NEGLIGIBLE_GAP);
+                }
+            }
+        }
+        assert!(
+            shortcut > 100_000,
+            "the shortcut was taken {shortcut} times"
+        );
     }
 
     #[test]
