@@ -12,7 +12,7 @@
 //! the lean ones ([`Keep`]).
 //!
 //! Timeline shards are reduced line by line as they are read, so a full [`Boot`] lives only
-//! while its line is converted; boots assembled from raw logs are reduced as assembly hands
+//! while its line is converted (a skimmed line makes none: [`Reducer::push_scanned`]); boots assembled from raw logs are reduced as assembly hands
 //! them over, a batch of instances at a time ([`super::assemble::assemble_each`]).
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -21,7 +21,9 @@
 //! refused by the commands that read phases.
 //!
 //! The fields around the cut are read by a scan by hand ([`scan`]) where the line is laid
-//! out as bootline writes it, and by `serde_json` otherwise: the same fields either way.
+//! out as bootline writes it, and by `serde_json` otherwise: the same fields either way. A
+//! reduction takes the scanned fields as they are, their strings borrowed from the line
+//! ([`scanned`], [`crate::timeline::lean::Reducer::push_scanned`]): no [`Boot`] is made.
 //!
 //! The one milestone a lean boot without phases reads, `kernel_start` (when the boot powered
 //! on, to tell the same boot in two shards apart from a reboot), is found in the milestones
