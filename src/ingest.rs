@@ -290,7 +290,7 @@ fn take_line(
 ) -> Result<(), Error> {
     let in_part = match line.read {
         LineRead::Whole => None,
-        LineRead::Thin => skim::thin(raw).filter(|b| !digester.keeps_whole(b)),
+        LineRead::Thin => skim::thin_part(raw).filter(|p| !digester.keeps_whole(&p.boot)),
         LineRead::Skim => {
             // Scanned by hand: reduced from the line's bytes, no boot made.
             let scanned = skim::scanned(raw)
@@ -301,19 +301,19 @@ fn take_line(
                     return Ok(());
                 }
             }
-            skim::skim(raw, &mut line.buf)
+            skim::skim(raw, &mut line.buf).map(skim::Part::whole)
         }
     };
-    let in_part = in_part.filter(|b| b.schema_version == crate::timeline::SCHEMA_VERSION);
+    let in_part = in_part.filter(|p| p.boot.schema_version == crate::timeline::SCHEMA_VERSION);
     let read = match in_part {
-        Some(b) => Ok(Some(b)),
+        Some(p) => Ok(Some(p)),
         // Not skimmed: parsed whole, which also locates what is wrong with it.
-        None => timeline_line(line.name, line.no, raw),
+        None => timeline_line(line.name, line.no, raw).map(|b| b.map(skim::Part::whole)),
     };
     match read {
         Ok(None) => Ok(()),
         Ok(Some(b)) => {
-            digester.boot(b);
+            digester.boot_part(b);
             summary.events += 1;
             Ok(())
         }

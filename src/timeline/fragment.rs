@@ -372,11 +372,16 @@ impl Digester {
         true
     }
 
-    /// Adds a boot read whole from a timeline input (reduced at once when reducing).
-    pub(crate) fn boot(&mut self, b: Boot) {
+    /// Adds a boot read from a timeline input (reduced at once when reducing), its phases
+    /// borrowed from its line where a thin scan read them so (only when reducing: a reducer
+    /// reads such phases).
+    pub(crate) fn boot_part(&mut self, part: super::skim::Part<'_>) {
         match &mut self.out.reduced {
-            Some(r) => r.push(b),
-            None => self.out.boots.push(b),
+            Some(r) => r.push_part(part),
+            None => {
+                debug_assert!(part.phases.is_none(), "phases read by hand, not reduced");
+                self.out.boots.push(part.boot)
+            }
         }
     }
 

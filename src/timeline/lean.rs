@@ -22,8 +22,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::fast_hash::{FastMap, FastSet};
-use super::skim::Scanned;
-use super::{Boot, Evidence, Latency, Outcome, Phase, Zero};
+use super::skim::{Part, PhaseRef, Scanned};
+use super::{Boot, Evidence, Latency, Outcome, Zero};
 pub(crate) use super::{Labels, Name};
 
 #[path = "lean_record.rs"]
@@ -109,31 +109,35 @@ impl Interner {
             kernel_secs,
             evidence: s.evidence.clone().map(Box::new),
             phases: LeanPhases {
-                shape: self.shape(&[]),
+                shape: self.shape(std::iter::empty::<(&str, usize)>()),
                 times: Box::new([]),
             },
         }
     }
 
-    /// The shared phase names and depths of `phases`, in order.
-    fn shape(&mut self, phases: &[Phase]) -> Shape {
-        let mut h = std::hash::DefaultHasher::new();
-        for p in phases {
-            (p.name.as_str(), p.depth.min(255)).hash(&mut h);
+    /// The shared phase names and depths of `phases` (each a name and depth), in order: a
+    /// name is copied only on its first sight.
+    fn shape<'n>(
+        &mut self,
+        phases: impl ExactSizeIterator<Item = (&'n str, usize)> + Clone,
+    ) -> Shape {
+        // A key of the shapes' map only (never iterated): FxHash, not SipHash.
+        let mut h = rustc_hash::FxHasher::default();
+        for (name, depth) in phases.clone() {
+            (name, depth.min(255)).hash(&mut h);
         }
         let key = h.finish();
         let found = self.shapes.get(&key).into_iter().flatten().find(|s| {
             s.len() == phases.len()
-                && s.iter()
-                    .zip(phases)
-                    .all(|((n, d), p)| **n == p.name && usize::from(*d) == p.depth.min(255))
+                && s.iter().zip(phases.clone()).all(|((n, d), (name, depth))| {
+                    **n == *name && usize::from(*d) == depth.min(255)
+                })
         });
         if let Some(s) = found {
             return s.clone();
         }
         let shape: Shape = phases
-            .iter()
-            .map(|p| (self.name(&p.name), p.depth.min(255) as u8))
+            .map(|(name, depth)| (self.name(name), depth.min(255) as u8))
             .collect();
         self.shapes.entry(key).or_default().push(shape.clone());
         shape
@@ -150,6 +154,31 @@ impl Interner {
 
     /// The lean form of `b`.
     pub(crate) fn lean(&mut self, b: &Boot) -> LeanBoot {
+        let phases = LeanPhases {
+            shape: self.shape(b.phases.iter().map(|p| (p.name.as_str(), p.depth))),
+            times: b
+                .phases
+                .iter()
+                .map(|p| times_of(p.start_secs, p.end_secs))
+                .collect(),
+        };
+        self.lean_with(b, phases)
+    }
+
+    /// The lean form of `b`, whose phases are `phases` (a thin read's, borrowed from its line).
+    pub(crate) fn lean_read(&mut self, b: &Boot, phases: &[PhaseRef<'_>]) -> LeanBoot {
+        let phases = LeanPhases {
+            shape: self.shape(phases.iter().map(|p| (p.name, p.depth))),
+            times: phases
+                .iter()
+                .map(|p| times_of(p.start_secs, p.end_secs))
+                .collect(),
+        };
+        self.lean_with(b, phases)
+    }
+
+    /// The lean form of `b` with `phases`.
+    fn lean_with(&mut self, b: &Boot, phases: LeanPhases) -> LeanBoot {
         LeanBoot {
             instance: self.instance(&b.instance),
             workspace: b
@@ -180,19 +209,7 @@ impl Interner {
                 .find(|m| m.name == "kernel_start")
                 .map(|m| m.at_secs),
             evidence: b.evidence.clone().map(Box::new),
-            phases: LeanPhases {
-                shape: self.shape(&b.phases),
-                times: b
-                    .phases
-                    .iter()
-                    .map(|p| {
-                        [
-                            p.start_secs as f32,
-                            p.end_secs.map_or(f32::NAN, |e| e as f32),
-                        ]
-                    })
-                    .collect(),
-            },
+            phases,
         }
     }
 }
@@ -200,6 +217,11 @@ impl Interner {
 /// The most label texts an interner remembers: a fleet has a few label sets; one whose labels
 /// differ on every boot is read into maps past this many.
 const LABEL_TEXTS_MAX: usize = 4096;
+
+/// A phase's start and end as a lean boot keeps them (`NaN`: still running).
+fn times_of(start_secs: f64, end_secs: Option<f64>) -> [f32; 2] {
+    [start_secs as f32, end_secs.map_or(f32::NAN, |e| e as f32)]
+}
 
 /// The shared copy of `s` when it repeats the last one, else a new one that becomes the last.
 fn recent(last: &mut Option<Name>, s: &str) -> Name {
@@ -654,7 +676,14 @@ impl Reducer {
     }
 
     /// Takes in one boot (dropped unless selected).
-    pub(crate) fn push(&mut self, mut b: Boot) {
+    pub(crate) fn push(&mut self, b: Boot) {
+        self.push_part(Part::whole(b));
+    }
+
+    /// Takes in one boot read in part (dropped unless selected), its phases borrowed from its
+    /// line where a scan read them so.
+    pub(crate) fn push_part(&mut self, part: Part<'_>) {
+        let mut b = part.boot;
         b.own_attempt();
         if self.select.instance.is_some() && !self.instances_read.contains(&b.instance) {
             self.instances_read.insert(b.instance.clone());
@@ -665,7 +694,10 @@ impl Reducer {
             return;
         }
         self.kept.offer(&b);
-        let lean = self.interner.lean(&b);
+        let lean = match &part.phases {
+            Some(phases) => self.interner.lean_read(&b, phases),
+            None => self.interner.lean(&b),
+        };
         self.boots.push(lean);
     }
 
@@ -801,7 +833,7 @@ pub(crate) fn lean_all(boots: &[Boot]) -> Vec<LeanBoot> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::{Milestone, SCHEMA_VERSION};
+    use crate::timeline::{Milestone, Phase, SCHEMA_VERSION};
 
     fn boot(instance: &str, class: &str, latency: f64) -> Boot {
         Boot {

@@ -44,6 +44,9 @@ use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero};
 mod scan;
 pub(crate) use scan::{labels_of, Scanned};
 
+#[path = "thin_scan.rs"]
+mod thin_scan;
+
 static PHASES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b",\"phases\":["));
 static MILESTONES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"],\"milestones\":["));
 static AFTER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"],\"clock_skew_secs\":"));
@@ -199,6 +202,50 @@ pub(crate) fn thin(line: &[u8]) -> Option<Boot> {
         })
         .collect();
     Some(f.into_boot(phases, milestones))
+}
+
+/// A phase of a thin read by hand ([`thin_scan`]): what a lean boot keeps of it, its name
+/// borrowed from the line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PhaseRef<'a> {
+    /// As [`Phase::name`].
+    pub(crate) name: &'a str,
+    /// As [`Phase::depth`].
+    pub(crate) depth: usize,
+    /// As [`Phase::start_secs`].
+    pub(crate) start_secs: f64,
+    /// As [`Phase::end_secs`].
+    pub(crate) end_secs: Option<f64>,
+}
+
+/// A boot read in part: its fields, and its phases borrowed from the line where a scan by
+/// hand read them (`boot.phases` is then empty, and the first `kernel_start` its one
+/// milestone), else in `boot.phases`.
+#[derive(Debug)]
+pub(crate) struct Part<'a> {
+    /// The boot's fields.
+    pub(crate) boot: Boot,
+    /// Its phases, when read by hand.
+    pub(crate) phases: Option<Vec<PhaseRef<'a>>>,
+}
+
+impl Part<'_> {
+    /// A boot whose phases are its own.
+    pub(crate) fn whole(boot: Boot) -> Self {
+        Self { boot, phases: None }
+    }
+}
+
+/// [`thin`], by the scan by hand where the line is laid out as bootline writes it
+/// ([`thin_scan`]): the same boot, its phases' names borrowed from the line.
+pub(crate) fn thin_part(line: &[u8]) -> Option<Part<'_>> {
+    match thin_scan::read(line) {
+        Some((boot, phases)) => Some(Part {
+            boot,
+            phases: Some(phases),
+        }),
+        None => thin(line).map(Part::whole),
+    }
 }
 
 /// Where a line's phases and milestones are: the `,` before `"phases"`, the `[` that opens

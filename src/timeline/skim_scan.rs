@@ -52,23 +52,23 @@ pub(super) fn fields(line: &[u8], phases: usize, after: usize) -> Option<Scanned
 }
 
 /// A position in the line as the skim's parse sees it.
-struct Cursor<'a> {
-    line: &'a [u8],
-    pos: usize,
+pub(super) struct Cursor<'a> {
+    pub(super) line: &'a [u8],
+    pub(super) pos: usize,
     /// Where the cut-out phases and milestones begin and end.
-    cut: (usize, usize),
+    pub(super) cut: (usize, usize),
     /// Whether the read has passed the cut.
-    jumped: bool,
+    pub(super) jumped: bool,
     /// The last time read, and its text (a boot's zero and launch are mostly the same).
-    time: Option<(&'a str, DateTime<Utc>)>,
+    pub(super) time: Option<(&'a str, DateTime<Utc>)>,
     /// The line before the cut and after it, when each is UTF-8: a string inside either is
     /// then UTF-8 without a check of its own.
-    text: [Option<&'a str>; 2],
+    pub(super) text: [Option<&'a str>; 2],
 }
 
 impl<'a> Cursor<'a> {
     /// A cursor at the start of `line`, whose phases and milestones lie in `cut`.
-    fn new(line: &'a [u8], cut: (usize, usize)) -> Self {
+    pub(super) fn new(line: &'a [u8], cut: (usize, usize)) -> Self {
         // One check of each part is cheaper than one of each string.
         let text = [&line[..cut.0], &line[cut.1..]].map(|part| std::str::from_utf8(part).ok());
         Cursor {
@@ -81,22 +81,22 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn peek(&self) -> Option<u8> {
+    pub(super) fn peek(&self) -> Option<u8> {
         self.line.get(self.pos).copied()
     }
 
-    fn next(&mut self) -> Option<u8> {
+    pub(super) fn next(&mut self) -> Option<u8> {
         let b = self.peek()?;
         self.pos += 1;
         Some(b)
     }
 
-    fn eat(&mut self, b: u8) -> Option<()> {
+    pub(super) fn eat(&mut self, b: u8) -> Option<()> {
         (self.next()? == b).then_some(())
     }
 
     /// Past JSON whitespace.
-    fn ws(&mut self) {
+    pub(super) fn ws(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.pos += 1;
         }
@@ -119,7 +119,7 @@ impl<'a> Cursor<'a> {
 
     /// A string without escapes or control characters, as UTF-8.
     // "i-0a9d998302d5aee8a"
-    fn str(&mut self) -> Option<&'a str> {
+    pub(super) fn str(&mut self) -> Option<&'a str> {
         let bytes = self.raw_str()?;
         let end = self.pos - 1;
         let start = end - bytes.len();
@@ -135,7 +135,7 @@ impl<'a> Cursor<'a> {
 
     /// The bytes of a string without escapes or control characters (not checked as UTF-8:
     /// keys, compared with known ones, and strings read past).
-    fn raw_str(&mut self) -> Option<&'a [u8]> {
+    pub(super) fn raw_str(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.pos;
         let len = string_end(&self.line[start..])?;
@@ -145,7 +145,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Whether a `null` is next (and then past it).
-    fn null(&mut self) -> bool {
+    pub(super) fn null(&mut self) -> bool {
         let found = self.line[self.pos..].starts_with(b"null");
         if found {
             self.pos += 4;
@@ -154,7 +154,10 @@ impl<'a> Cursor<'a> {
     }
 
     /// `null` as `None`, or the value `read` reads.
-    fn opt<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+    pub(super) fn opt<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<Option<T>> {
         match self.null() {
             true => Some(None),
             false => read(self).map(Some),
@@ -163,7 +166,7 @@ impl<'a> Cursor<'a> {
 
     /// A number by JSON's grammar, as its text.
     // -12.5e3
-    fn number(&mut self) -> Option<&'a str> {
+    pub(super) fn number(&mut self) -> Option<&'a str> {
         let start = self.pos;
         let digits = |c: &mut Self| {
             let from = c.pos;
@@ -197,7 +200,7 @@ impl<'a> Cursor<'a> {
     /// A number as `serde_json` (with `float_roundtrip`) reads it into an `f64`: correctly
     /// rounded, as `str::parse` is. A negative integer (`serde_json` reads `-0` as `0.0`) or a
     /// number beyond `f64`'s range (an error there) is not read.
-    fn f64(&mut self) -> Option<f64> {
+    pub(super) fn f64(&mut self) -> Option<f64> {
         let text = self.number()?;
         let integer = !text.contains(['.', 'e', 'E']);
         if integer && text.starts_with('-') {
@@ -207,7 +210,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A non-negative integer, as `serde_json` reads it into an unsigned type.
-    fn uint(&mut self) -> Option<u64> {
+    pub(super) fn uint(&mut self) -> Option<u64> {
         let text = self.number()?;
         if text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -253,7 +256,7 @@ impl<'a> Cursor<'a> {
 
     /// Past any JSON value, as strictly as `serde_json` ignores one (strings with an escape
     /// are not read here).
-    fn skip(&mut self, depth: u8) -> Option<()> {
+    pub(super) fn skip(&mut self, depth: u8) -> Option<()> {
         match self.peek()? {
             b'"' => self.skip_str(),
             b'{' | b'[' if depth < 64 => self.skip_nested(depth),
@@ -263,7 +266,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn skip_str(&mut self) -> Option<()> {
+    pub(super) fn skip_str(&mut self) -> Option<()> {
         self.raw_str().map(drop)
     }
 
@@ -562,7 +565,7 @@ struct Found<'a> {
 }
 
 /// Puts `value` in `slot` unless it holds one already (a key seen twice).
-fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+pub(super) fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
     match slot {
         Some(_) => None,
         None => {
@@ -573,7 +576,7 @@ fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
 }
 
 /// Marks a field read past as seen, unless it was already.
-fn once_skipped(seen: &mut bool, c: &mut Cursor<'_>) -> Option<()> {
+pub(super) fn once_skipped(seen: &mut bool, c: &mut Cursor<'_>) -> Option<()> {
     (!std::mem::replace(seen, true)).then_some(())?;
     c.skip(0)
 }
