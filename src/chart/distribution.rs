@@ -60,8 +60,13 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
         draw_axes(&mut chart, d.bin_secs, x.end - x.start)?;
         draw_false_fail(&mut chart, d, x.clone(), y_top)?;
         draw_bars(&mut chart, d, x.clone())?;
-        draw_rug(&mut chart, d, x.end - 0.012 * (x.end - x.start), y_top)?;
+        let edge = x.end - 0.012 * (x.end - x.start);
+        draw_rug(&mut chart, d, (edge, x.end), y_top)?;
         let (xr, yr) = chart.plotting_area().get_pixel_range();
+        if d.n_stuck_past_axis > 0 {
+            let at = chart.backend_coord(&(edge, stuck_row(y_top)));
+            draw_past_count(&root, d.n_stuck_past_axis, at)?;
+        }
         if let Some(ff) = d.false_fail.as_ref().filter(|ff| ff.from_secs < x.end) {
             let from_px = chart.backend_coord(&(ff.from_secs.max(x.start), 1.0)).0;
             let label = RegionLabel::new(ff.share, from_px, &mark_px, xr.end);
@@ -175,32 +180,62 @@ fn draw_bars(
     Ok(())
 }
 
+/// The height of the row of stuck boots' marks on the count axis whose top is `y_top`.
+fn stuck_row(y_top: f64) -> f64 {
+    y_top / 6.0
+}
+
 /// The boots the histogram cannot hold, in two rows under the top of the plot: censored ones
-/// at the moment they were cut off, stuck ones at their last sighting (just inside the axis's
-/// end, `x_hi`, when later).
+/// at the moment they were cut off, stuck ones at their last sighting; those seen past the
+/// axis's end, `x_end`, as one mark at `edge`, just inside it (labelled with their count by
+/// [`draw_past_count`]).
 fn draw_rug(
     chart: &mut LogPlot<'_>,
     d: &Distribution,
-    x_hi: f64,
+    (edge, x_end): (f64, f64),
     y_top: f64,
 ) -> Result<(), ChartError> {
     let e = draw_err(Kind::Distribution);
-    let (censored_y, stuck_y) = (y_top / 3.5, y_top / 6.0);
+    let (censored_y, stuck_y) = (y_top / 3.5, stuck_row(y_top));
     chart
         .draw_series(
             d.censored_secs
                 .iter()
-                .map(|t| Cross::new((t.min(x_hi), censored_y), 5, CENSORED.stroke_width(2))),
+                .map(|t| Cross::new((t.min(edge), censored_y), 5, CENSORED.stroke_width(2))),
         )
         .map_err(&e)?;
+    let on_axis = d.stuck_secs.iter().copied().filter(|t| *t <= x_end);
+    let past = (d.n_stuck_past_axis > 0).then_some(edge);
     chart
         .draw_series(
-            d.stuck_secs
-                .iter()
-                .map(|t| TriangleMarker::new((t.min(x_hi), stuck_y), 6, STUCK.filled())),
+            on_axis
+                .chain(past)
+                .map(|t| TriangleMarker::new((t, stuck_y), 6, STUCK.filled())),
         )
         .map_err(&e)?;
     Ok(())
+}
+
+/// Under the mark at the axis's end (`at`, pixels), how many stuck boots it stands for: `5 ›`,
+/// seen later than the axis reaches; centred under the mark, or as far right as the canvas
+/// lets it (into the margin right of the plot, clear of the stuck line).
+fn draw_past_count(root: &frame::Root<'_>, n: usize, at: (i32, i32)) -> Result<(), ChartError> {
+    let label = past_count_label(n);
+    // Centred by its characters (plotters' estimate counts `›` as three), kept inside the
+    // canvas by the estimate.
+    let half = text_width(LABEL_SIZE, &"0".repeat(label.chars().count())) / 2;
+    let right = (at.0 + half).min(super::WIDTH as i32 - 4);
+    root.draw(&Text::new(
+        label,
+        (right, at.1 + 9),
+        font(LABEL_SIZE).pos(Pos::new(HPos::Right, VPos::Top)),
+    ))
+    .map_err(draw_err(Kind::Distribution))
+}
+
+/// The label of the mark at the axis's end.
+fn past_count_label(n: usize) -> String {
+    format!("{n} ›")
 }
 
 /// The stroke of the i-th density (the best one heavier).
@@ -224,12 +259,14 @@ fn legend_entries(f: &Figures) -> Vec<(String, Swatch)> {
             Swatch::Fill(CENSORED.into()),
         ));
     }
-    if !d.stuck_secs.is_empty() {
+    if !d.stuck_secs.is_empty() || d.n_stuck_past_axis > 0 {
+        let past = if d.n_stuck_past_axis > 0 {
+            ", or n › past the axis"
+        } else {
+            ""
+        };
         entries.push((
-            format!(
-                "▲ stuck ({}), at the last sighting or the axis's end",
-                d.n_stuck
-            ),
+            format!("▲ stuck ({}), at the last sighting{past}", d.n_stuck),
             Swatch::Fill(STUCK.into()),
         ));
     }
@@ -299,5 +336,141 @@ impl RegionLabel {
             .map_err(draw_err(kind))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::WIDTH;
+
+    /// The committed example's figures, as the report draws them.
+    fn fleet_figures() -> Figures {
+        let report: crate::report::Report =
+            serde_json::from_str(include_str!("../../reports/fleet/report.json"))
+                .expect("reports/fleet/report.json reads back into a Report");
+        report.figures
+    }
+
+    /// What the chart draws of its stuck boots: the pixel columns of the stuck marks (filled
+    /// black triangles), and every text with its box by plotters' width estimate.
+    fn stuck_marks_and_texts(svg: &str) -> (Vec<f64>, Vec<(String, [f64; 4])>) {
+        let doc = roxmltree::Document::parse(svg).expect("valid SVG");
+        let num = |n: &roxmltree::Node, a: &str| -> f64 {
+            n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        };
+        let marks = (doc.descendants())
+            .filter(|n| n.has_tag_name("polygon") && n.attribute("fill") == Some("#000000"))
+            .filter_map(|n| {
+                let pts = n.attribute("points")?;
+                let first = pts.split_whitespace().next()?;
+                first.split_once(',')?.0.parse().ok()
+            })
+            .collect();
+        let texts = (doc.descendants().filter(|n| n.has_tag_name("text")))
+            .map(|n| {
+                let s: String = (n.descendants().filter(|c| c.is_text()))
+                    .filter_map(|c| c.text())
+                    .collect();
+                let s = s.trim().to_string();
+                let (x, y, size) = (num(&n, "x"), num(&n, "y"), num(&n, "font-size"));
+                let w = size / 1.24 * 0.7 * s.len() as f64;
+                let x0 = match n.attribute("text-anchor") {
+                    Some("middle") => x - w / 2.0,
+                    Some("end") => x - w,
+                    _ => x,
+                };
+                (s, [x0, y, x0 + w, y + size])
+            })
+            .collect();
+        (marks, texts)
+    }
+
+    /// Draws `f`'s distribution; checks the stuck boots past the axis are one mark at its end
+    /// labelled with their count, inside the canvas, clear of every other text and right of
+    /// the stuck line, and the stuck boots on the axis have a mark each. Returns the marks'
+    /// pixel columns.
+    fn check(f: &Figures) -> Vec<f64> {
+        let d = &f.distribution;
+        let (_, svg) = draw(f).expect("drawn");
+        let (marks, texts) = stuck_marks_and_texts(&svg);
+        let on_axis = d.stuck_secs.iter().filter(|t| **t <= f.x_max_secs).count();
+        let past = usize::from(d.n_stuck_past_axis > 0);
+        assert_eq!(marks.len(), on_axis + past, "{marks:?}");
+        let labels: Vec<&(String, [f64; 4])> =
+            texts.iter().filter(|(s, _)| s.ends_with(" ›")).collect();
+        if d.n_stuck_past_axis == 0 {
+            assert!(labels.is_empty(), "{labels:?}");
+            return marks;
+        }
+        assert_eq!(labels.len(), 1, "{labels:?}");
+        let (label, b) = labels[0];
+        assert_eq!(*label, format!("{} ›", d.n_stuck_past_axis));
+        // Under the mark at the axis's end, the rightmost mark.
+        let edge = marks.iter().copied().fold(0.0, f64::max);
+        assert!(b[0] < edge && edge < b[2], "{b:?} by {edge}");
+        assert!(b[0] >= 0.0 && b[2] <= f64::from(WIDTH), "{b:?}");
+        let stuck_line = roxmltree::Document::parse(&svg)
+            .expect("valid SVG")
+            .descendants()
+            .filter(|n| n.attribute("stroke") == Some("#B8860B"))
+            .filter_map(|n| {
+                n.attribute("points")?
+                    .split(',')
+                    .next()?
+                    .parse::<f64>()
+                    .ok()
+            })
+            .fold(0.0, f64::max);
+        assert!(
+            stuck_line > 0.0 && b[0] > stuck_line + 1.0,
+            "{b:?} by {stuck_line}"
+        );
+        for (s, o) in texts.iter().filter(|(s, _)| s != label) {
+            let apart = b[2] <= o[0] || o[2] <= b[0] || b[3] <= o[1] || o[3] <= b[1];
+            assert!(apart, "{label:?} at {b:?} overlaps {s:?} at {o:?}");
+        }
+        marks
+    }
+
+    #[test]
+    fn the_fleet_stuck_boots_past_the_axis_are_one_mark_labelled_five() {
+        let f = fleet_figures();
+        let d = &f.distribution;
+        assert_eq!((d.n_stuck, d.n_stuck_past_axis), (5, 5));
+        let marks = check(&f);
+        assert_eq!(marks.len(), 1);
+        let (_, svg) = draw(&f).unwrap();
+        let (_, texts) = stuck_marks_and_texts(&svg);
+        assert!(texts.iter().any(|(s, _)| s == "5 ›"));
+        assert!(texts
+            .iter()
+            .any(|(s, _)| s.starts_with("▲ stuck (5), at the last sighting, or n ›")));
+    }
+
+    #[test]
+    fn stuck_boots_none_on_the_axis_past_it_many_or_one_far_away_are_marked_and_counted() {
+        let with = |secs: Vec<f64>, n: usize, past: usize| {
+            let mut f = fleet_figures();
+            let d = &mut f.distribution;
+            (d.stuck_secs, d.n_stuck, d.n_stuck_past_axis) = (secs, n, past);
+            f
+        };
+        // No stuck boot: no mark, no count, no legend entry.
+        let f = with(Vec::new(), 0, 0);
+        assert!(check(&f).is_empty());
+        let (_, texts) = stuck_marks_and_texts(&draw(&f).unwrap().1);
+        assert!(!texts.iter().any(|(s, _)| s.contains("stuck (")));
+        // Stuck boots on the axis only: each at its sighting, no count.
+        let marks = check(&with(vec![910.0, 935.0], 2, 0));
+        assert_eq!(marks.len(), 2);
+        assert!(marks[0] < marks[1]);
+        // On the axis and past it; the thinned list may keep one sighting past the axis, which
+        // the count at the end stands for.
+        let marks = check(&with(vec![930.0, 1134.0], 7, 4));
+        assert_eq!(marks.len(), 2);
+        // One far away (86,000 s) and many: one mark at the end each time.
+        assert_eq!(check(&with(vec![86_000.0], 1, 1)).len(), 1);
+        assert_eq!(check(&with(vec![1000.0], 20_000, 20_000)).len(), 1);
     }
 }

@@ -55,6 +55,8 @@ pub(crate) enum Swatch {
     Fill(RGBAColor),
     /// A short line (curves), of this stroke width.
     Line(RGBColor, u32),
+    /// A short dashed line (reference lines drawn dashed), of this stroke width.
+    Dashed(RGBColor, u32),
 }
 
 /// The legend: entries left to right from `left`, wrapped at the canvas's right edge.
@@ -105,6 +107,14 @@ impl Legend {
                     vec![(*x, *y + 8), (*x + SWATCH_PX, *y + 8)],
                     ShapeStyle::from(&colour).stroke_width(width),
                 )),
+                Swatch::Dashed(colour, width) => {
+                    root.draw(&plotters::element::DashedPathElement::new(
+                        vec![(*x, *y + 8), (*x + SWATCH_PX, *y + 8)],
+                        5,
+                        3,
+                        ShapeStyle::from(&colour).stroke_width(width),
+                    ))
+                }
             }
             .map_err(&e)?;
             root.draw(&Text::new(

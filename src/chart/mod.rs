@@ -7,6 +7,7 @@
 //! [`frame`]; the labelled vertical lines are [`flags`]: legends and line labels stand above
 //! the plot, where they hide no data and no line.
 
+mod axis;
 pub(crate) mod compare;
 mod distribution;
 mod flags;

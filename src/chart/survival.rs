@@ -9,8 +9,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::frame::{self, axes, canvas, Frame, Legend, Plot, Root, Swatch, UNDER_PLOT};
 use super::{
-    axis_secs, draw_err, font, mark_band, model_colour, time_axis_title, ChartError, Kind,
-    LABEL_SIZE,
+    axis_secs, draw_err, font, mark_band, model_colour, text_width, time_axis_title, ChartError,
+    Kind, LABEL_SIZE,
 };
 use crate::render::escape::{chart_label, terminal};
 use crate::render::numbers::secs_plain;
@@ -28,8 +28,10 @@ const AT_RISK_PX: i32 = 24;
 const KM: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
 /// The colour of the boots the sweep failed that registered later (the current timeout's).
 const FAILED: RGBColor = RGBColor(0xd6, 0x27, 0x28);
-/// The colour of the target line.
-const TARGET: RGBColor = RGBColor(0x33, 0x33, 0x33);
+/// The colour of the target line: a light grey, dashed, so it is not read as an axis.
+const TARGET: RGBColor = RGBColor(0x99, 0x99, 0x99);
+/// Length of the target line's dashes and of the gaps between them, pixels.
+const TARGET_DASH: (u32, u32) = (6, 4);
 
 type LogPlot<'s> = Plot<'s, plotters::coord::combinators::LogCoord<f64>>;
 
@@ -45,7 +47,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
     let title = format!("Boots not yet registered, class {}", chart_label(&f.class));
     let frame = Frame {
         margin_left: 16,
-        y_label_px: 86,
+        y_label_px: y_label_px(s),
         margin_right: 16,
     };
     let legend = Legend::new(legend_entries(s), frame.plot_left(), frame::BELOW_TITLE);
@@ -68,7 +70,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             &upper,
             plot_top,
             0.0..f.x_max_secs,
-            (s.y_min..1.0).log_scale(),
+            log_axis(s.y_min, 1.0),
             kind,
         )?;
         let chart = draw_whole(chart, s, f.x_max_secs)?;
@@ -78,7 +80,7 @@ pub(super) fn draw(f: &Figures) -> Result<(String, String), ChartError> {
             let top = HEADING_PX + tail_band.height() + 4;
             heading(&lower, t)?;
             let (plot_area, risk_row) = lower.split_vertically(tail_px as i32 - AT_RISK_PX);
-            let y = (t.y_min..0.2).log_scale();
+            let y = log_axis(t.y_min, 0.2);
             let tail_chart = frame.build(&plot_area, top, t.x_lo..t.x_hi, y, kind)?;
             let tail_chart = draw_tail(tail_chart, s, t)?;
             let (_, yr) = tail_chart.plotting_area().get_pixel_range();
@@ -108,7 +110,7 @@ fn legend_entries(s: &Survival) -> Vec<(String, Swatch)> {
     if let Some(t) = &s.tail {
         entries.push((
             format!("target {}", share_label(t.target)),
-            Swatch::Line(TARGET, 1),
+            Swatch::Dashed(TARGET, 1),
         ));
         if !t.false_failed.is_empty() {
             entries.push((
@@ -121,6 +123,23 @@ fn legend_entries(s: &Survival) -> Vec<(String, Swatch)> {
         }
     }
     entries
+}
+
+/// A log axis from `lo` (a power of ten, the lowest tick) to `hi`. plotters puts its first
+/// tick at 10^⌈log₁₀ lo⌉ computed as ln lo / ln 10, which for most powers of ten falls a hair
+/// above the whole number (−3.9999999999999996 for 10⁻⁴): the tick at `lo` itself would be left
+/// out and the axis would run below its lowest label. Starting the range a millionth below
+/// `lo` keeps that tick, and moves nothing by a pixel.
+fn log_axis(lo: f64, hi: f64) -> plotters::coord::combinators::LogCoord<f64> {
+    (lo * (1.0 - 1e-6)..hi).log_scale().into()
+}
+
+/// Width of the y axis's labels and title, pixels: 86, or wider when the lowest label of
+/// either panel (`0.0000001 %`) would run into the title.
+fn y_label_px(s: &Survival) -> u32 {
+    let lowest = s.tail.as_ref().map_or(s.y_min, |t| t.y_min.min(s.y_min));
+    // The title and the gaps beside the labels take 25 px.
+    (text_width(LABEL_SIZE, &share_label(lowest)) + 25).max(86) as u32
 }
 
 /// A share as an axis label: whole percents down to 1 %, then as many digits as it needs.
@@ -259,8 +278,10 @@ fn draw_tail<'s>(
         &t.models,
     )?;
     chart
-        .draw_series(LineSeries::new(
+        .draw_series(DashedLineSeries::new(
             [(t.x_lo, t.target), (t.x_hi, t.target)],
+            TARGET_DASH.0,
+            TARGET_DASH.1,
             ShapeStyle::from(&TARGET).stroke_width(1),
         ))
         .map_err(&e)?;
@@ -329,4 +350,129 @@ fn at_risk(
             .map_err(&e)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::WIDTH;
+
+    /// The committed example's figures, as the report draws them.
+    fn fleet_figures() -> Figures {
+        let report: crate::report::Report =
+            serde_json::from_str(include_str!("../../reports/fleet/report.json"))
+                .expect("reports/fleet/report.json reads back into a Report");
+        report.figures
+    }
+
+    /// Every text of an SVG with its box by plotters' width estimate (x0, y0, x1, y1); a text
+    /// turned a quarter (the y axis's title) lies along y.
+    fn texts(svg: &str) -> Vec<(String, [f64; 4])> {
+        let doc = roxmltree::Document::parse(svg).expect("valid SVG");
+        let num = |n: &roxmltree::Node, a: &str| -> f64 {
+            n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        };
+        (doc.descendants().filter(|n| n.has_tag_name("text")))
+            .map(|n| {
+                let s: String = (n.descendants().filter(|c| c.is_text()))
+                    .filter_map(|c| c.text())
+                    .collect();
+                let s = s.trim().to_string();
+                let (x, y, size) = (num(&n, "x"), num(&n, "y"), num(&n, "font-size"));
+                let w = size / 1.24 * 0.7 * s.len() as f64;
+                let x0 = match n.attribute("text-anchor") {
+                    Some("middle") => x - w / 2.0,
+                    Some("end") => x - w,
+                    _ => x,
+                };
+                let (y0, y1) = match n.attribute("dy") {
+                    Some("0.76em") => (y, y + size),
+                    Some("0.5ex") => (y - size / 2.0, y + size / 2.0),
+                    _ => (y - size, y),
+                };
+                let b = if n
+                    .attribute("transform")
+                    .is_some_and(|t| t.contains("rotate"))
+                {
+                    [x - size, y - w / 2.0, x + size, y + w / 2.0]
+                } else {
+                    [x0, y0, x0 + w, y1]
+                };
+                (s, b)
+            })
+            .collect()
+    }
+
+    /// Draws `f`'s survival chart and checks each panel's axis is labelled at its bottom, and
+    /// every text stays inside the canvas, clear of every other. Returns the texts.
+    fn check(f: &Figures) -> Vec<(String, [f64; 4])> {
+        let (_, svg) = draw(f).expect("drawn");
+        let texts = texts(&svg);
+        let s = &f.survival;
+        let bottoms = [Some(s.y_min), s.tail.as_ref().map(|t| t.y_min)];
+        for bottom in bottoms.into_iter().flatten() {
+            let label = share_label(bottom);
+            assert!(
+                texts.iter().any(|(t, _)| *t == label),
+                "no {label}: {texts:?}"
+            );
+        }
+        for (t, b) in &texts {
+            assert!(b[0] >= 0.0 && b[2] <= f64::from(WIDTH), "{t:?} at {b:?}");
+        }
+        for (i, (t, a)) in texts.iter().enumerate() {
+            for (u, b) in &texts[i + 1..] {
+                let apart = a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1];
+                assert!(apart, "{t:?} at {a:?} overlaps {u:?} at {b:?}");
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn each_panel_is_labelled_at_its_bottom_whatever_its_decade() {
+        let texts = check(&fleet_figures());
+        for label in ["0.01 %", "0.0001 %"] {
+            assert!(texts.iter().any(|(t, _)| t == label), "{label}: {texts:?}");
+        }
+        for k in -9..=-3 {
+            let mut f = fleet_figures();
+            f.survival.y_min = 10f64.powi(k);
+            f.survival.tail.as_mut().expect("a tail").y_min = 10f64.powi(k);
+            check(&f);
+        }
+    }
+
+    #[test]
+    fn the_target_line_is_dashed_light_grey_as_its_legend_shows_it() {
+        let f = fleet_figures();
+        let (_, svg) = draw(&f).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let grey = format!("#{:02X}{:02X}{:02X}", TARGET.0, TARGET.1, TARGET.2);
+        let mut dashes: std::collections::BTreeMap<i64, usize> = Default::default();
+        for n in doc
+            .descendants()
+            .filter(|n| n.attribute("stroke") == Some(grey.as_str()))
+        {
+            let pts: Vec<(f64, f64)> = (n.attribute("points").unwrap_or("").split_whitespace())
+                .filter_map(|p| {
+                    let (x, y) = p.split_once(',')?;
+                    Some((x.parse().ok()?, y.parse().ok()?))
+                })
+                .collect();
+            assert_eq!(pts.len(), 2, "{pts:?}");
+            assert_eq!(pts[0].1, pts[1].1, "a horizontal dash: {pts:?}");
+            assert!(
+                pts[1].0 - pts[0].0 <= f64::from(TARGET_DASH.0) + 1.0,
+                "{pts:?}"
+            );
+            *dashes.entry(pts[0].1 as i64).or_default() += 1;
+        }
+        // Two rows of dashes: the legend's swatch, and the line across the tail's plot.
+        assert_eq!(dashes.len(), 2, "{dashes:?}");
+        let counts: Vec<usize> = dashes.values().copied().collect();
+        assert!(counts[0] >= 2 && counts[1] >= 50, "{counts:?}");
+        // No line in the axes' black or the former dark grey runs along the target.
+        assert!(!svg.contains("stroke=\"#333333\""));
+    }
 }

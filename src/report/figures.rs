@@ -97,6 +97,10 @@ pub struct Distribution {
     /// Stuck boots, all of them.
     #[serde(default)]
     pub(crate) n_stuck: usize,
+    /// Stuck boots last seen past the axis's end (`Figures::x_max_secs`): drawn as one mark at
+    /// the end, labelled with this count.
+    #[serde(default)]
+    pub(crate) n_stuck_past_axis: usize,
 }
 
 /// The false-fail region: healthy boots the current timeout fails, under the best model.
@@ -209,7 +213,9 @@ pub(crate) struct Waterfall {
     /// Boots that did not register and are not drawn (faster ones of a large group).
     #[serde(default)]
     pub(crate) others_not_drawn: usize,
-    /// Right end of the time axis: the latest row end (stuck boots run long).
+    /// The latest row end (stuck boots run long) with a margin, or the fleet charts' axis end
+    /// when later. The chart's own axis ends sooner, past the decision lines and the longest
+    /// healthy or killed row, and draws the rows past it clipped and marked.
     pub(crate) x_max_secs: f64,
 }
 
@@ -423,6 +429,7 @@ pub(crate) fn distribution(
         censored_secs: Vec::new(),
         stuck_secs: Vec::new(),
         n_stuck: 0,
+        n_stuck_past_axis: 0,
     }
 }
 
@@ -576,6 +583,13 @@ pub(crate) fn marks(times: impl Iterator<Item = (f64, u64)>) -> (Vec<f64>, usize
     v.sort_by(f64::total_cmp);
     v.dedup_by(|a, b| a.to_bits() == b.to_bits());
     (v, total)
+}
+
+/// How many of the times given with counts lie past `end`.
+pub(crate) fn count_past(times: &[(f64, u64)], end: f64) -> usize {
+    (times.iter().filter(|(t, _)| *t > end))
+        .map(|(_, n)| *n as usize)
+        .sum()
 }
 
 /// Records at risk (duration ≥ t) at round times across `lo..hi`.
@@ -862,6 +876,14 @@ mod tests {
             "a count of 0 is no mark"
         );
         assert_eq!(marks(std::iter::empty()), (Vec::new(), 0));
+    }
+
+    #[test]
+    fn counts_past_an_end_are_of_the_times_strictly_after_it() {
+        let given = [(954.0, 2), (954.5, 3), (1134.0, 1), (80.0, 7)];
+        assert_eq!(count_past(&given, 954.0), 4);
+        assert_eq!(count_past(&given, 2000.0), 0);
+        assert_eq!(count_past(&[], 0.0), 0);
     }
 
     #[test]

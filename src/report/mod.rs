@@ -738,8 +738,9 @@ fn distribution_of(
             .filter(|(r, _)| r.censored)
             .map(|(r, n)| (r.duration_secs, *n)),
     );
-    (distribution.stuck_secs, distribution.n_stuck) =
-        figures::marks(counts.stuck_seen_secs().into_iter());
+    let stuck_seen = counts.stuck_seen_secs();
+    distribution.n_stuck_past_axis = figures::count_past(&stuck_seen, x_max);
+    (distribution.stuck_secs, distribution.n_stuck) = figures::marks(stuck_seen.into_iter());
     distribution
 }
 
