@@ -291,7 +291,18 @@ fn take_line(
     let in_part = match line.read {
         LineRead::Whole => None,
         LineRead::Thin => skim::thin_part(raw).filter(|p| !digester.keeps_whole(&p.boot)),
-        LineRead::Skim => skim::skim(raw, &mut line.buf).map(skim::Part::whole),
+        LineRead::Skim => {
+            // Scanned by hand: reduced from the line's bytes, no boot made.
+            let scanned = skim::scanned(raw)
+                .filter(|(s, _)| s.schema_version == crate::timeline::SCHEMA_VERSION);
+            if let Some((s, kernel_secs)) = scanned {
+                if digester.push_scanned(&s, kernel_secs) {
+                    summary.events += 1;
+                    return Ok(());
+                }
+            }
+            skim::skim(raw, &mut line.buf).map(skim::Part::whole)
+        }
     };
     let in_part = in_part.filter(|p| p.boot.schema_version == crate::timeline::SCHEMA_VERSION);
     let read = match in_part {

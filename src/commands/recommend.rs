@@ -46,10 +46,9 @@ pub(super) fn read_sample(
                 Inputs::from_args(&input.to_input_args())?.with_markers(config.marker_set());
             let (fleet, read) = read_fleet_without_phases(&inputs, config, select, class, false)?;
             let found = read.found();
-            // The attempts hold what the sample reads of the boots: the boots are let go
-            // before the sample is made, not held beside it (a third of the peak memory).
-            let attempts = crate::timeline::attempts(&fleet.boots);
-            drop(fleet);
+            // The attempts hold what the sample reads of the boots: the boots are let go as
+            // their attempts are made, not held beside them or the sample.
+            let attempts = crate::timeline::attempts_of(fleet.boots);
             (Sample::from_timeline(&attempts, config), found)
         }
     };

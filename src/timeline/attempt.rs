@@ -277,39 +277,85 @@ impl Attempt {
 /// The attempts of boots ordered by instance and boot number (as assembly returns them): one per
 /// distinct attempt number of an instance, in order.
 pub(crate) fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
-    let mut out: Vec<Attempt> = Vec::new();
-    for b in boots {
-        let (boot, attempt) = (b.boot as usize, b.attempt as usize);
-        if let Some(a) = out
-            .last_mut()
-            .filter(|a| a.instance == b.instance && a.attempt == attempt)
-        {
-            a.boots.push(boot);
-            a.evidence.extend(b.evidence.as_deref().cloned());
-            continue;
-        }
-        out.push(Attempt {
-            instance: b.instance.clone(),
-            workspace: b.workspace.clone(),
-            attempt,
-            class: b.class.clone(),
-            template: b.template.clone(),
-            labels: b.labels.clone(),
-            launched: b.launched(),
-            boots: vec![boot],
-            outcome: b.attempt_outcome.unwrap_or(b.outcome),
-            latency: b.attempt_latency,
-            zero: b.zero,
-            flip_secs: b.attempt_flip_secs,
-            timeout_secs: b.timeout_secs,
-            stated_timeout_secs: b.attempt_stated_timeout_secs(),
-            failed_timeout_secs: b.attempt_failed_timeout_secs(),
-            stuck_threshold_secs: b.stuck_threshold_secs,
-            end: b.end.clone(),
-            evidence: b.evidence.as_deref().cloned().into_iter().collect(),
-        });
+    // Counted first, so the list is made once at its size (not moved each time it grows).
+    let mut out: Vec<Attempt> = Vec::with_capacity(count(boots));
+    let mut rest = boots;
+    while !rest.is_empty() {
+        let len = 1 + rest[1..]
+            .iter()
+            .take_while(|b| same_attempt(&rest[0], b))
+            .count();
+        out.push(attempt_of(&rest[..len]));
+        rest = &rest[len..];
     }
     out
+}
+
+/// [`attempts`], letting the boots go as their attempts are made (from the last), so the boots
+/// and the attempts are not held whole side by side.
+pub(crate) fn attempts_of(mut boots: Vec<LeanBoot>) -> Vec<Attempt> {
+    // Boots let go in steps of this many at least give their memory back.
+    const STEP: usize = 1 << 14;
+    let mut out: Vec<Attempt> = Vec::with_capacity(count(&boots));
+    while let Some(last) = boots.last() {
+        let first = boots.len()
+            - 1
+            - boots[..boots.len() - 1]
+                .iter()
+                .rev()
+                .take_while(|b| same_attempt(b, last))
+                .count();
+        out.push(attempt_of(&boots[first..]));
+        boots.truncate(first);
+        if boots.capacity() - boots.len() >= STEP.max(boots.len() / 8) {
+            boots.shrink_to_fit();
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// How many attempts ordered boots hold.
+fn count(boots: &[LeanBoot]) -> usize {
+    let starts = boots
+        .windows(2)
+        .filter(|w| !same_attempt(&w[0], &w[1]))
+        .count();
+    starts + usize::from(!boots.is_empty())
+}
+
+/// The attempt of its boots, in order (one at least): the first boot's attempt fields, every
+/// boot's number and crash evidence.
+fn attempt_of(boots: &[LeanBoot]) -> Attempt {
+    let b = &boots[0];
+    Attempt {
+        instance: b.instance.clone(),
+        workspace: b.workspace.clone(),
+        attempt: b.attempt as usize,
+        class: b.class.clone(),
+        template: b.template.clone(),
+        labels: b.labels.clone(),
+        launched: b.launched(),
+        boots: boots.iter().map(|b| b.boot as usize).collect(),
+        outcome: b.attempt_outcome.unwrap_or(b.outcome),
+        latency: b.attempt_latency,
+        zero: b.zero,
+        flip_secs: b.attempt_flip_secs,
+        timeout_secs: b.timeout_secs,
+        stated_timeout_secs: b.attempt_stated_timeout_secs(),
+        failed_timeout_secs: b.attempt_failed_timeout_secs(),
+        stuck_threshold_secs: b.stuck_threshold_secs,
+        end: b.end.clone(),
+        evidence: boots
+            .iter()
+            .filter_map(|b| b.evidence.as_deref().cloned())
+            .collect(),
+    }
+}
+
+/// Whether two boots (in order) are of one attempt: its instance's, and its number.
+fn same_attempt(a: &LeanBoot, b: &LeanBoot) -> bool {
+    a.attempt == b.attempt && a.instance == b.instance
 }
 
 /// When no attempt of `class` reached its end milestone (none has an exact latency), one line
@@ -551,6 +597,39 @@ mod tests {
         assert_eq!((&*a[1].instance, a[1].attempt), ("i-1", 2));
         assert_eq!(a[1].boots, [3]);
         assert_eq!((&*a[2].instance, a[2].boots.len()), ("i-2", 1));
+    }
+
+    /// Boots let go as their attempts are made give the attempts of the boots kept: over
+    /// enough boots that their list gives memory back on the way, with attempts of one to
+    /// three boots, some with crash evidence.
+    #[test]
+    fn attempts_made_letting_the_boots_go_are_the_attempts_of_the_boots() {
+        let mut boots = Vec::new();
+        for i in 0..30_000 {
+            let instance = format!("i-{i:06}");
+            let mut number = 1;
+            for attempt in 1..=1 + i % 2 {
+                for _ in 0..1 + (i + attempt) % 3 {
+                    let mut b = boot(&instance, number, attempt, Outcome::Registered);
+                    if (i + number) % 7 < 3 {
+                        b.evidence = Some(Evidence {
+                            kind: "kernel_panic".into(),
+                            line: format!("panic {number}"),
+                            source: "console.log:9".into(),
+                        });
+                    }
+                    boots.push(b);
+                    number += 1;
+                }
+            }
+        }
+        let lean = lean_all(&boots);
+        let kept = attempts(&lean);
+        assert_eq!(kept.len(), 45_000);
+        assert!(kept.iter().any(|a| a.boots == [1, 2, 3]));
+        assert!(kept.iter().any(|a| a.evidence.len() == 2));
+        assert_eq!(attempts_of(lean), kept);
+        assert_eq!(attempts_of(Vec::new()), []);
     }
 
     /// Attempts read from boots, each standing for one.

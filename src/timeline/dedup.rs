@@ -107,6 +107,9 @@ pub(crate) fn drop_repeated_boots(
 ) -> Vec<RepeatedBoot> {
     // Keyed by a shared id: a lean boot's costs no copy.
     let mut seen: super::fast_hash::FastSet<(Arc<str>, usize)> = Default::default();
+    // Made at its size once, not grown (and every id hashed again) as it fills.
+    let reduced = |d: &SourceBoots| d.reduced.as_ref().map_or(0, |r| r.boots.len());
+    seen.reserve(digests.iter().map(|d| d.boots.len() + reduced(d)).sum());
     let mut repeated = Vec::new();
     for (d, path) in digests.iter_mut().zip(paths) {
         let mut fresh = |instance: Arc<str>, boot: usize| {

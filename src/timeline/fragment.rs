@@ -385,6 +385,17 @@ impl Digester {
         }
     }
 
+    /// Reduces a boot as a skim scanned it ([`super::lean::Reducer::push_scanned`]); `false`
+    /// when this digester does not reduce, or keeps boots whole: add the boot then.
+    pub(crate) fn push_scanned(
+        &mut self,
+        s: &super::skim::Scanned<'_>,
+        kernel_secs: Option<f64>,
+    ) -> bool {
+        let reduced = self.out.reduced.as_mut();
+        reduced.is_some_and(|r| r.push_scanned(s, kernel_secs))
+    }
+
     /// Whether a boot read in part would be kept whole by the reduction (read it whole then).
     pub(crate) fn keeps_whole(&self, b: &Boot) -> bool {
         self.out.reduced.as_ref().is_some_and(|r| r.keeps_whole(b))

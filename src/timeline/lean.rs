@@ -12,7 +12,7 @@
 //! the lean ones ([`Keep`]).
 //!
 //! Timeline shards are reduced line by line as they are read, so a full [`Boot`] lives only
-//! while its line is converted; boots assembled from raw logs are reduced as assembly hands
+//! while its line is converted (a skimmed line makes none: [`Reducer::push_scanned`]); boots assembled from raw logs are reduced as assembly hands
 //! them over, a batch of instances at a time ([`super::assemble::assemble_each`]).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,7 +22,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::fast_hash::{FastMap, FastSet};
-use super::skim::{Part, PhaseRef};
+use super::skim::{Part, PhaseRef, Scanned};
 use super::{Boot, Evidence, Latency, Outcome, Zero};
 pub(crate) use super::{Labels, Name};
 
@@ -34,6 +34,9 @@ pub(crate) mod record;
 pub(crate) struct Interner {
     names: FastSet<Name>,
     labels: FastSet<Labels>,
+    /// Label sets by the text of a skimmed line's labels object (at most
+    /// [`LABEL_TEXTS_MAX`]): a line's labels are shared without being read into a map.
+    label_texts: FastMap<Box<[u8]>, Labels>,
     /// Shapes by a hash of their names and depths.
     shapes: FastMap<u64, Vec<Shape>>,
     /// The last workspace id (unique to an attempt, shared by its boots).
@@ -56,6 +59,60 @@ impl Interner {
 
     fn instance(&mut self, s: &str) -> Name {
         recent(&mut self.last_instance, s)
+    }
+
+    /// The shared labels of a skimmed line's labels object's text (`None`: no labels);
+    /// `None` when the text is no object of plain strings.
+    fn labels_text(&mut self, text: Option<&[u8]>) -> Option<Labels> {
+        let Some(text) = text else {
+            return Some(self.labels(&BTreeMap::new()));
+        };
+        if let Some(l) = self.label_texts.get(text) {
+            return Some(l.clone());
+        }
+        let l = self.labels(&super::skim::labels_of(text)?);
+        if self.label_texts.len() < LABEL_TEXTS_MAX {
+            self.label_texts.insert(text.into(), l.clone());
+        }
+        Some(l)
+    }
+
+    /// The lean form of the boot a skim scanned (as [`Interner::lean`] of the boot it stands
+    /// for: no phases, the kernel's start at `kernel_secs`), its labels `labels`.
+    fn lean_scanned(
+        &mut self,
+        s: &Scanned<'_>,
+        labels: Labels,
+        kernel_secs: Option<f64>,
+    ) -> LeanBoot {
+        LeanBoot {
+            instance: self.instance(s.instance),
+            workspace: s.workspace.map(|w| recent(&mut self.last_workspace, w)),
+            class: self.name(s.class),
+            template: s.template.map(|t| self.name(t)),
+            labels,
+            end: self.name(s.end),
+            boot: s.boot as u32,
+            attempt: s.attempt as u32,
+            zero: s.zero,
+            outcome: s.outcome,
+            attempt_outcome: s.attempt_outcome,
+            latency: s.latency,
+            attempt_latency: s.attempt_latency,
+            attempt_flip_secs: s.attempt_flip_secs,
+            attempt_timeouts: [s.attempt_stated_timeout_secs, s.attempt_failed_timeout_secs]
+                .map(|t| t.map_or(f32::NAN, |t| t as f32)),
+            timeout_secs: s.timeout_secs,
+            stuck_threshold_secs: s.stuck_threshold_secs,
+            zero_wall: s.zero_wall,
+            observed_secs: s.observed_secs,
+            kernel_secs,
+            evidence: s.evidence.clone().map(Box::new),
+            phases: LeanPhases {
+                shape: self.shape(std::iter::empty::<(&str, usize)>()),
+                times: Box::new([]),
+            },
+        }
     }
 
     /// The shared phase names and depths of `phases` (each a name and depth), in order: a
@@ -156,6 +213,10 @@ impl Interner {
         }
     }
 }
+
+/// The most label texts an interner remembers: a fleet has a few label sets; one whose labels
+/// differ on every boot is read into maps past this many.
+const LABEL_TEXTS_MAX: usize = 4096;
 
 /// A phase's start and end as a lean boot keeps them (`NaN`: still running).
 fn times_of(start_secs: f64, end_secs: Option<f64>) -> [f32; 2] {
@@ -401,6 +462,11 @@ impl Kept {
         }
     }
 
+    /// Whether any boot may be kept whole.
+    fn keeps_any(&self) -> bool {
+        self.rule.slowest_healthy || self.rule.instance.is_some()
+    }
+
     /// Whether `b` would be kept whole if offered (a reader that read it in part reads it
     /// again whole first).
     pub(crate) fn wants(&self, b: &Boot) -> bool {
@@ -466,9 +532,13 @@ pub(crate) struct Selection {
 impl Selection {
     /// Whether `b` is selected.
     pub(crate) fn keeps(&self, b: &Boot) -> bool {
-        let t = selected_time(b);
-        self.instance.as_deref().is_none_or(|i| b.instance == i)
-            && self.class.as_deref().is_none_or(|c| b.class == c)
+        self.keeps_at(&b.instance, &b.class, selected_time(b))
+    }
+
+    /// Whether a boot of `instance` and `class` at `t` ([`selected_time`]) is selected.
+    fn keeps_at(&self, instance: &str, class: &str, t: Option<DateTime<Utc>>) -> bool {
+        self.instance.as_deref().is_none_or(|i| instance == i)
+            && self.class.as_deref().is_none_or(|c| class == c)
             && self.since.is_none_or(|s| t.is_some_and(|t| t >= s))
             && self.until.is_none_or(|u| t.is_some_and(|t| t < u))
     }
@@ -499,11 +569,16 @@ pub(crate) struct Seen {
 impl Seen {
     /// Counts one boot read.
     pub(crate) fn add(&mut self, b: &Boot) {
+        self.add_at(&b.class, selected_time(b));
+    }
+
+    /// Counts one boot of `class` read, at `t` ([`selected_time`]).
+    fn add_at(&mut self, class: &str, t: Option<DateTime<Utc>>) {
         self.boots += 1;
-        if !self.classes.contains(&b.class) {
-            self.classes.insert(b.class.clone());
+        if !self.classes.contains(class) {
+            self.classes.insert(class.to_string());
         }
-        match selected_time(b) {
+        match t {
             Some(t) => self.widen(t, t),
             None => self.undated += 1,
         }
@@ -626,6 +701,29 @@ impl Reducer {
         self.boots.push(lean);
     }
 
+    /// Takes in one boot as a skim scanned it, as [`Reducer::push`] takes in the boot it
+    /// stands for (whose attempt is its own), without making that boot; `false` when this
+    /// reducer may keep boots whole, or the labels do not read: push the boot then.
+    pub(crate) fn push_scanned(&mut self, s: &Scanned<'_>, kernel_secs: Option<f64>) -> bool {
+        if self.kept.keeps_any() || s.attempt == 0 {
+            return false;
+        }
+        let Some(labels) = self.interner.labels_text(s.labels) else {
+            return false;
+        };
+        if self.select.instance.is_some() && !self.instances_read.contains(s.instance) {
+            self.instances_read.insert(s.instance.to_string());
+        }
+        let t = s.launched.or(s.zero_wall);
+        self.seen.add_at(s.class, t);
+        self.seen.instance_read |= self.select.instance.as_deref() == Some(s.instance);
+        if self.select.keeps_at(s.instance, s.class, t) {
+            let lean = self.interner.lean_scanned(s, labels, kernel_secs);
+            self.boots.push(lean);
+        }
+        true
+    }
+
     /// Whether `b` (selected or not) would be kept whole.
     pub(crate) fn keeps_whole(&self, b: &Boot) -> bool {
         self.select.keeps(b) && self.kept.wants(b)
@@ -638,7 +736,8 @@ impl Reducer {
 
     /// Takes in another reducer's boots.
     pub(crate) fn merge(&mut self, other: Reducer) {
-        if self.boots.is_empty() {
+        // Taken over as it is, unless this list was made room in for it.
+        if self.boots.is_empty() && self.boots.capacity() < other.boots.len() {
             self.boots = other.boots;
         } else {
             self.boots.extend(other.boots);
@@ -686,13 +785,16 @@ fn sort_by_instance(boots: &mut [LeanBoot]) {
     if sorted {
         return;
     }
-    let mut keys: Vec<(&str, u32, usize)> = boots
+    // An id's first eight bytes as a number order ids as their text does (a shorter id is
+    // padded with zeros, which no longer id's byte is below), and most ids differ in them: a
+    // comparison of two numbers stands in for most comparisons of the ids' text.
+    let mut keys: Vec<(u64, &str, u32, usize)> = boots
         .iter()
         .enumerate()
-        .map(|(i, b)| (&*b.instance, b.boot, i))
+        .map(|(i, b)| (prefix(&b.instance), &*b.instance, b.boot, i))
         .collect();
     keys.sort_unstable();
-    let mut order: Vec<usize> = keys.into_iter().map(|k| k.2).collect();
+    let mut order: Vec<usize> = keys.into_iter().map(|k| k.3).collect();
     // Position k takes the boot at order[k]: follow each cycle, marking a place done (k).
     for start in 0..order.len() {
         let mut k = start;
@@ -705,6 +807,14 @@ fn sort_by_instance(boots: &mut [LeanBoot]) {
             k = from;
         }
     }
+}
+
+/// The first eight bytes of `id`, padded with zeros, as a big-endian number.
+fn prefix(id: &str) -> u64 {
+    let mut head = [0u8; 8];
+    let n = id.len().min(8);
+    head[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u64::from_be_bytes(head)
 }
 
 /// The lean boots of whole boots, in their order (tests and the timeline's summary).
@@ -863,6 +973,40 @@ mod tests {
         );
         sort_by_instance(&mut sorted);
         assert_eq!(keys(&sorted), keys(&stable));
+    }
+
+    #[test]
+    fn ids_that_share_their_first_eight_bytes_or_are_shorter_sort_as_their_text() {
+        let ids = [
+            "i-0a9d9983b",
+            "i-0a9d9983",
+            "i-0a9d998",
+            "i-0a9d9983\u{0}",
+            "i-0a9d9983a",
+            "i-",
+            "i-0a9d9984",
+            "",
+            "i-0a9d9983\u{7f}x",
+            "j",
+            "i-0a9d9983ab",
+        ];
+        let boots: Vec<Boot> = (0..ids.len() * 3)
+            .map(|k| boot(ids[(k * 7) % ids.len()], &format!("c{k}"), 60.0))
+            .collect();
+        let mut sorted = lean_all(&boots);
+        sort_by_instance(&mut sorted);
+        let got: Vec<(String, String)> = sorted
+            .iter()
+            .map(|b| (b.instance.to_string(), b.class.to_string()))
+            .collect();
+        let mut want: Vec<(String, String)> = boots
+            .iter()
+            .map(|b| (b.instance.clone(), b.class.clone()))
+            .collect();
+        want.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(got, want);
+        assert_eq!(got[0].0, "");
+        assert_eq!(got[3].0, "i-");
     }
 
     #[test]

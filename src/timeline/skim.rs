@@ -21,7 +21,9 @@
 //! refused by the commands that read phases.
 //!
 //! The fields around the cut are read by a scan by hand ([`scan`]) where the line is laid
-//! out as bootline writes it, and by `serde_json` otherwise: the same fields either way.
+//! out as bootline writes it, and by `serde_json` otherwise: the same fields either way. A
+//! reduction takes the scanned fields as they are, their strings borrowed from the line
+//! ([`scanned`], [`crate::timeline::lean::Reducer::push_scanned`]): no [`Boot`] is made.
 //!
 //! The one milestone a lean boot without phases reads, `kernel_start` (when the boot powered
 //! on, to tell the same boot in two shards apart from a reboot), is found in the milestones
@@ -40,6 +42,7 @@ use super::{Boot, Evidence, Latency, Milestone, Outcome, Phase, Zero};
 
 #[path = "skim_scan.rs"]
 mod scan;
+pub(crate) use scan::{labels_of, Scanned};
 
 #[path = "thin_scan.rs"]
 mod thin_scan;
@@ -265,7 +268,7 @@ fn bounds(line: &[u8]) -> Option<(usize, usize, usize)> {
 pub(crate) fn skim(line: &[u8], buf: &mut Vec<u8>) -> Option<Boot> {
     let (phases, milestones, after) = bounds(line)?;
     let s = match scan::fields(line, phases, after) {
-        Some(s) => s,
+        Some(s) => s.into_fields()?,
         None => {
             buf.clear();
             buf.extend_from_slice(&line[..phases]);
@@ -276,26 +279,38 @@ pub(crate) fn skim(line: &[u8], buf: &mut Vec<u8>) -> Option<Boot> {
     if s.attempt == 0 {
         return None;
     }
-    let kernel = kernel_start(&line[milestones..after])?;
+    let kernel = kernel_start(&line[milestones..after])?.map(|at_secs| Milestone {
+        name: "kernel_start".into(),
+        at_secs,
+        wall: None,
+        source: String::new(),
+    });
     Some(s.into_boot(Vec::new(), kernel.into_iter().collect()))
 }
 
-/// The first `kernel_start` milestone of a milestones array (`[…]`), its time only: `Some(None)`
+/// What [`skim`] reads of a line, its strings borrowed from the line, and the kernel's start:
+/// where the hand scan reads the line alone. `None` where [`skim`] would read it with
+/// `serde_json` or give no boot: skim it then.
+pub(crate) fn scanned(line: &[u8]) -> Option<(Scanned<'_>, Option<f64>)> {
+    let (phases, milestones, after) = bounds(line)?;
+    let s = scan::fields(line, phases, after)?;
+    if s.attempt == 0 {
+        return None;
+    }
+    let kernel = kernel_start(&line[milestones..after])?;
+    Some((s, kernel))
+}
+
+/// The time of the first `kernel_start` milestone of a milestones array (`[…]`): `Some(None)`
 /// when there is none, `None` when its time does not parse.
 // {"name":"kernel_start","at_secs":11.445,"wall":…,"source":…}
-fn kernel_start(milestones: &[u8]) -> Option<Option<Milestone>> {
+fn kernel_start(milestones: &[u8]) -> Option<Option<f64>> {
     let Some(at) = KERNEL.find(milestones) else {
         return Some(None);
     };
     let rest = &milestones[at + KERNEL.needle().len()..];
     let mut numbers = serde_json::Deserializer::from_slice(rest).into_iter::<f64>();
-    let at_secs = numbers.next()?.ok()?;
-    Some(Some(Milestone {
-        name: "kernel_start".into(),
-        at_secs,
-        wall: None,
-        source: String::new(),
-    }))
+    Some(Some(numbers.next()?.ok()?))
 }
 
 #[cfg(test)]

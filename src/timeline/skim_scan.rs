@@ -22,20 +22,11 @@ use serde::Deserialize;
 
 use super::{Evidence, Fields, Latency};
 
-/// The skim's fields of `line`, whose phases and milestones lie in `[phases, after)`; `None`
-/// when the scan cannot vouch for them (see the module's documentation).
-pub(super) fn fields(
-    line: &[u8],
-    phases: usize,
-    after: usize,
-) -> Option<Fields<IgnoredAny, IgnoredAny>> {
-    let mut c = Cursor {
-        line,
-        pos: 0,
-        cut: (phases, after),
-        jumped: false,
-        time: None,
-    };
+/// The skim's fields of `line`, whose phases and milestones lie in `[phases, after)`, its
+/// strings borrowed from the line; `None` when the scan cannot vouch for them (see the
+/// module's documentation).
+pub(super) fn fields(line: &[u8], phases: usize, after: usize) -> Option<Scanned<'_>> {
+    let mut c = Cursor::new(line, (phases, after));
     let mut f = Found::default();
     c.eat(b'{')?;
     c.ws();
@@ -57,7 +48,7 @@ pub(super) fn fields(
     }
     c.ws();
     (c.pos == line.len() && c.jumped).then_some(())?;
-    f.into_fields()
+    f.into_scanned()
 }
 
 /// A position in the line as the skim's parse sees it.
@@ -70,9 +61,26 @@ pub(super) struct Cursor<'a> {
     pub(super) jumped: bool,
     /// The last time read, and its text (a boot's zero and launch are mostly the same).
     pub(super) time: Option<(&'a str, DateTime<Utc>)>,
+    /// The line before the cut and after it, when each is UTF-8: a string inside either is
+    /// then UTF-8 without a check of its own.
+    pub(super) text: [Option<&'a str>; 2],
 }
 
 impl<'a> Cursor<'a> {
+    /// A cursor at the start of `line`, whose phases and milestones lie in `cut`.
+    pub(super) fn new(line: &'a [u8], cut: (usize, usize)) -> Self {
+        // One check of each part is cheaper than one of each string.
+        let text = [&line[..cut.0], &line[cut.1..]].map(|part| std::str::from_utf8(part).ok());
+        Cursor {
+            line,
+            pos: 0,
+            cut,
+            jumped: false,
+            time: None,
+            text,
+        }
+    }
+
     pub(super) fn peek(&self) -> Option<u8> {
         self.line.get(self.pos).copied()
     }
@@ -112,18 +120,25 @@ impl<'a> Cursor<'a> {
     /// A string without escapes or control characters, as UTF-8.
     // "i-0a9d998302d5aee8a"
     pub(super) fn str(&mut self) -> Option<&'a str> {
-        std::str::from_utf8(self.raw_str()?).ok()
+        let bytes = self.raw_str()?;
+        let end = self.pos - 1;
+        let start = end - bytes.len();
+        let checked = match self.text {
+            [Some(head), _] if end <= self.cut.0 => head.get(start..end),
+            [_, Some(tail)] if start >= self.cut.1 => {
+                tail.get(start - self.cut.1..end - self.cut.1)
+            }
+            _ => None,
+        };
+        checked.or_else(|| std::str::from_utf8(bytes).ok())
     }
 
     /// The bytes of a string without escapes or control characters (not checked as UTF-8:
-    /// keys, compared with known ones, and strings read past). Strings here are short: a
-    /// loop over their bytes beats a vectorised search's setup.
+    /// keys, compared with known ones, and strings read past).
     pub(super) fn raw_str(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.pos;
-        let len = self.line[start..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = string_end(&self.line[start..])?;
         (self.line[start + len] == b'"').then_some(())?;
         self.pos = start + len + 1;
         Some(&self.line[start..start + len])
@@ -191,7 +206,7 @@ impl<'a> Cursor<'a> {
         if integer && text.starts_with('-') {
             return None;
         }
-        text.parse::<f64>().ok().filter(|x| x.is_finite())
+        short_decimal(text).or_else(|| text.parse::<f64>().ok().filter(|x| x.is_finite()))
     }
 
     /// A non-negative integer, as `serde_json` reads it into an unsigned type.
@@ -226,8 +241,13 @@ impl<'a> Cursor<'a> {
         match self.time {
             Some((last, t)) if last == text => Some(t),
             _ => {
-                let s: StrDeserializer<'_, ValueError> = text.into_deserializer();
-                let t = DateTime::<Utc>::deserialize(s).ok()?;
+                let t = match plain_time(text) {
+                    Some(t) => t,
+                    None => {
+                        let s: StrDeserializer<'_, ValueError> = text.into_deserializer();
+                        DateTime::<Utc>::deserialize(s).ok()?
+                    }
+                };
                 self.time = Some((text, t));
                 Some(t)
             }
@@ -285,6 +305,14 @@ impl<'a> Cursor<'a> {
         Some(&self.line[start..self.pos])
     }
 
+    /// An object of strings (the labels), as its text.
+    // {"class":"hermes","region":"us-east-1"}
+    fn labels_text(&mut self) -> Option<&'a [u8]> {
+        let start = self.pos;
+        self.members(|c, _| c.str().map(drop))?;
+        Some(&self.line[start..self.pos])
+    }
+
     /// An object of strings: the labels.
     // {"class":"hermes","region":"us-east-1"}
     fn labels(&mut self) -> Option<BTreeMap<String, String>> {
@@ -338,14 +366,180 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// Where a string's text (after its `"`) stops: the first `"`, `\\` or control character.
+/// Strings here are short (a vectorised search's setup costs more than they take), so their
+/// bytes are looked at eight at a time in a `u64`.
+// i-0a9d998302d5aee8a"
+fn string_end(text: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // The high bit of each byte below `n` (of bytes below 0x80), and maybe of bytes above a
+    // byte that is: the lowest one marked is the first such byte.
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let mut words = text.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let stops = below(x ^ (ONES * 0x22), 1) | below(x ^ (ONES * 0x5c), 1) | below(x, 0x20);
+        if stops != 0 {
+            return Some(at + (stops.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = words.remainder();
+    let stop = rest
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    Some(at + stop)
+}
+
+/// Powers of ten an `f64` holds exactly.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The value of a non-negative decimal of at most 15 digits (`854.0`, `0.928`), as
+/// `str::parse` reads it; `None` for any other number. Its digits as an integer and the
+/// power of ten it is divided by are both exact in an `f64`, so the one correctly rounded
+/// division is the correctly rounded value of the decimal.
+// 22243.0
+fn short_decimal(text: &str) -> Option<f64> {
+    let (mut digits, mut scale, mut dot) = (0u64, 0usize, false);
+    let mut count = 0;
+    for &c in text.as_bytes() {
+        match c {
+            b'0'..=b'9' => {
+                digits = digits * 10 + u64::from(c - b'0');
+                count += 1;
+                scale += usize::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+        if count > 15 {
+            return None;
+        }
+    }
+    Some(digits as f64 / POW10[scale])
+}
+
+/// A time written as bootline writes one, to the second in UTC, as `chrono` reads it; `None`
+/// for any other form (read by `chrono` then).
+// 2026-06-14T17:41:38Z
+fn plain_time(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let laid_out = b.len() == 20
+        && [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'Z'),
+        ]
+        .iter()
+        .all(|&(i, c)| b[i] == c);
+    if !laid_out {
+        return None;
+    }
+    let n = |from: usize, len: usize| {
+        b[from..from + len].iter().try_fold(0u32, |v, &c| {
+            c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 2)?, n(8, 2)?)?;
+    Some(date.and_hms_opt(n(11, 2)?, n(14, 2)?, n(17, 2)?)?.and_utc())
+}
+
+/// The fields a skim reads, its strings borrowed from the line: [`Fields`]' values, with the
+/// same defaults, without a copy of each string (a reduction shares its names and labels,
+/// [`crate::timeline::lean::Interner`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Scanned<'a> {
+    pub(crate) schema_version: u32,
+    pub(crate) instance: &'a str,
+    pub(crate) workspace: Option<&'a str>,
+    pub(crate) class: &'a str,
+    pub(crate) template: Option<&'a str>,
+    pub(crate) boot: usize,
+    pub(crate) zero: super::Zero,
+    pub(crate) zero_wall: Option<DateTime<Utc>>,
+    pub(crate) launched: Option<DateTime<Utc>>,
+    pub(crate) outcome: super::Outcome,
+    pub(crate) latency: Option<Latency>,
+    pub(crate) timeout_secs: f64,
+    pub(crate) stuck_threshold_secs: f64,
+    pub(crate) observed_secs: Option<f64>,
+    pub(crate) evidence: Option<Evidence>,
+    pub(crate) clock_skew_secs: Option<f64>,
+    /// The labels object's text, checked (an object of plain strings); `None`: no labels.
+    pub(crate) labels: Option<&'a [u8]>,
+    pub(crate) end: &'a str,
+    pub(crate) attempt: usize,
+    pub(crate) attempt_outcome: Option<super::Outcome>,
+    pub(crate) attempt_latency: Option<Latency>,
+    pub(crate) attempt_flip_secs: Option<f64>,
+    pub(crate) attempt_stated_timeout_secs: Option<f64>,
+    pub(crate) attempt_failed_timeout_secs: Option<f64>,
+}
+
+/// The labels of a labels object's text as [`Scanned::labels`] holds it (a later key's value
+/// replaces an earlier one's, as `serde_json` reads a map); `None` when it is no object of
+/// plain strings.
+pub(crate) fn labels_of(text: &[u8]) -> Option<BTreeMap<String, String>> {
+    let mut c = Cursor::new(text, (text.len(), text.len()));
+    let labels = c.labels()?;
+    (c.pos == text.len()).then_some(labels)
+}
+
+impl Scanned<'_> {
+    /// The fields with their strings owned.
+    pub(super) fn into_fields(self) -> Option<Fields<IgnoredAny, IgnoredAny>> {
+        Some(Fields {
+            schema_version: self.schema_version,
+            instance: self.instance.to_string(),
+            workspace: self.workspace.map(str::to_string),
+            class: self.class.to_string(),
+            template: self.template.map(str::to_string),
+            boot: self.boot,
+            zero: self.zero,
+            zero_wall: self.zero_wall,
+            launched: self.launched,
+            outcome: self.outcome,
+            latency: self.latency,
+            timeout_secs: self.timeout_secs,
+            stuck_threshold_secs: self.stuck_threshold_secs,
+            observed_secs: self.observed_secs,
+            evidence: self.evidence,
+            phases: IgnoredAny,
+            milestones: IgnoredAny,
+            clock_skew_secs: self.clock_skew_secs,
+            clock_steps: IgnoredAny,
+            sources: IgnoredAny,
+            labels: match self.labels {
+                Some(text) => labels_of(text)?,
+                None => BTreeMap::new(),
+            },
+            end: self.end.to_string(),
+            identity: IgnoredAny,
+            attempt: self.attempt,
+            attempt_outcome: self.attempt_outcome,
+            attempt_latency: self.attempt_latency,
+            attempt_flip_secs: self.attempt_flip_secs,
+            attempt_stated_timeout_secs: self.attempt_stated_timeout_secs,
+            attempt_failed_timeout_secs: self.attempt_failed_timeout_secs,
+        })
+    }
+}
+
 /// The fields found so far, each at most once.
 #[derive(Default)]
-struct Found {
+struct Found<'a> {
     schema_version: Option<u32>,
-    instance: Option<String>,
-    workspace: Option<Option<String>>,
-    class: Option<String>,
-    template: Option<Option<String>>,
+    instance: Option<&'a str>,
+    workspace: Option<Option<&'a str>>,
+    class: Option<&'a str>,
+    template: Option<Option<&'a str>>,
     boot: Option<usize>,
     zero: Option<super::Zero>,
     zero_wall: Option<Option<DateTime<Utc>>>,
@@ -359,8 +553,8 @@ struct Found {
     clock_skew_secs: Option<Option<f64>>,
     clock_steps: bool,
     sources: bool,
-    labels: Option<BTreeMap<String, String>>,
-    end: Option<String>,
+    labels: Option<&'a [u8]>,
+    end: Option<&'a str>,
     identity: bool,
     attempt: Option<usize>,
     attempt_outcome: Option<Option<super::Outcome>>,
@@ -387,22 +581,18 @@ pub(super) fn once_skipped(seen: &mut bool, c: &mut Cursor<'_>) -> Option<()> {
     c.skip(0)
 }
 
-fn string(c: &mut Cursor<'_>) -> Option<String> {
-    c.str().map(str::to_string)
-}
-
-impl Found {
+impl<'a> Found<'a> {
     /// Reads the value of `key` at `c`.
-    fn field(&mut self, c: &mut Cursor<'_>, key: &[u8]) -> Option<()> {
+    fn field(&mut self, c: &mut Cursor<'a>, key: &[u8]) -> Option<()> {
         match key {
             b"schema_version" => once(
                 &mut self.schema_version,
                 c.uint().and_then(|v| v.try_into().ok()),
             ),
-            b"instance" => once(&mut self.instance, string(c)),
-            b"workspace" => once(&mut self.workspace, c.opt(string)),
-            b"class" => once(&mut self.class, string(c)),
-            b"template" => once(&mut self.template, c.opt(string)),
+            b"instance" => once(&mut self.instance, c.str()),
+            b"workspace" => once(&mut self.workspace, c.opt(Cursor::str)),
+            b"class" => once(&mut self.class, c.str()),
+            b"template" => once(&mut self.template, c.opt(Cursor::str)),
             b"boot" => once(&mut self.boot, c.uint().and_then(|v| v.try_into().ok())),
             b"zero" => once(&mut self.zero, c.parsed()),
             b"zero_wall" => once(&mut self.zero_wall, c.opt(Cursor::time)),
@@ -416,8 +606,8 @@ impl Found {
             b"clock_skew_secs" => once(&mut self.clock_skew_secs, c.opt(Cursor::f64)),
             b"clock_steps" => once_skipped(&mut self.clock_steps, c),
             b"sources" => once_skipped(&mut self.sources, c),
-            b"labels" => once(&mut self.labels, c.labels()),
-            b"end" => once(&mut self.end, string(c)),
+            b"labels" => once(&mut self.labels, c.labels_text()),
+            b"end" => once(&mut self.end, c.str()),
             b"identity" => once_skipped(&mut self.identity, c),
             b"attempt" => once(&mut self.attempt, c.uint().and_then(|v| v.try_into().ok())),
             b"attempt_outcome" => once(&mut self.attempt_outcome, c.opt(Cursor::parsed)),
@@ -436,9 +626,9 @@ impl Found {
 
     /// The fields, with the defaults of [`Fields`] for those absent; `None` when one without
     /// a default is.
-    fn into_fields(self) -> Option<Fields<IgnoredAny, IgnoredAny>> {
+    fn into_scanned(self) -> Option<Scanned<'a>> {
         self.sources.then_some(())?;
-        Some(Fields {
+        Some(Scanned {
             schema_version: self.schema_version?,
             instance: self.instance?,
             workspace: self.workspace.flatten(),
@@ -454,14 +644,9 @@ impl Found {
             stuck_threshold_secs: self.stuck_threshold_secs?,
             observed_secs: self.observed_secs.flatten(),
             evidence: self.evidence.flatten(),
-            phases: IgnoredAny,
-            milestones: IgnoredAny,
             clock_skew_secs: self.clock_skew_secs.flatten(),
-            clock_steps: IgnoredAny,
-            sources: IgnoredAny,
-            labels: self.labels.unwrap_or_default(),
-            end: self.end.unwrap_or_else(super::super::registered),
-            identity: IgnoredAny,
+            labels: self.labels,
+            end: self.end.unwrap_or(REGISTERED),
             attempt: self.attempt.unwrap_or(0),
             attempt_outcome: self.attempt_outcome.flatten(),
             attempt_latency: self.attempt_latency.flatten(),
@@ -471,6 +656,9 @@ impl Found {
         })
     }
 }
+
+/// The end a boot's line without one runs to (`super::super::registered`'s).
+const REGISTERED: &str = "registered";
 
 /// Crash evidence (rare): its text found by the scan, read by `serde_json`.
 fn evidence(c: &mut Cursor<'_>) -> Option<Evidence> {
@@ -495,7 +683,11 @@ mod tests {
     /// The boot the scan reads of `line`, or `None`.
     fn scanned(line: &[u8]) -> Option<Boot> {
         let (phases, _, after) = bounds(line)?;
-        Some(fields(line, phases, after)?.into_boot(Vec::new(), Vec::new()))
+        Some(
+            fields(line, phases, after)?
+                .into_fields()?
+                .into_boot(Vec::new(), Vec::new()),
+        )
     }
 
     /// Lines as bootline writes them: the skim's test boot in a few states, and the committed
@@ -599,6 +791,143 @@ mod tests {
             }
         }
         assert!(agreed > 500, "{agreed}");
+    }
+
+    /// A reducer given each line as the scan reads it holds what one given the skimmed boots
+    /// holds: the same lean boots, counts and instances read, selected or not.
+    #[test]
+    fn a_scanned_line_reduces_as_its_skimmed_boot_does() {
+        use crate::timeline::lean::{Reduce, Reducer, Selection};
+        let lines = lines();
+        for select in [
+            Selection::default(),
+            Selection {
+                instance: Some("i-1".into()),
+                ..Selection::default()
+            },
+            Selection {
+                class: Some("nothing".into()),
+                ..Selection::default()
+            },
+        ] {
+            let spec = Reduce {
+                select,
+                ..Reduce::default()
+            };
+            let (mut scanned, mut skimmed) = (Reducer::new(&spec), Reducer::new(&spec));
+            for line in &lines {
+                let (s, kernel) = super::super::scanned(line).expect("scanned");
+                assert!(scanned.push_scanned(&s, kernel));
+                skimmed.push(super::super::skim(line, &mut Vec::new()).expect("skimmed"));
+            }
+            let records =
+                |r: &Reducer| -> Vec<_> { r.boots.iter().map(|b| b.to_record(&|_| 0)).collect() };
+            assert_eq!(records(&scanned), records(&skimmed));
+            assert_eq!(scanned.seen, skimmed.seen);
+            assert_eq!(scanned.instances_read, skimmed.instances_read);
+            assert_eq!(scanned.seen.boots, lines.len());
+        }
+        let labels = |i: usize| {
+            let mut r = Reducer::new(&Reduce::default());
+            let (s, kernel) = super::super::scanned(&lines[i]).unwrap();
+            r.push_scanned(&s, kernel);
+            r.boots[0].labels.clone()
+        };
+        assert_eq!(labels(0)["region"], "eu");
+        assert!(labels(1).is_empty());
+    }
+
+    #[test]
+    fn a_string_stops_at_its_first_quote_backslash_or_control_character() {
+        let stop = |t: &[u8]| t.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        // Every byte value at every place of texts of up to 20 bytes, among bytes that do
+        // not stop a string (some of them not ASCII).
+        let fill = [
+            b'a', 0x7f, 0x80, 0xff, b'!', b'#', b'[', b']', 0xa2, 0xdc, 0x21,
+        ];
+        let mut checked = 0;
+        for len in 0..20 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut t: Vec<u8> =
+                        (0..len).map(|i| fill[(i * 7 + len) % fill.len()]).collect();
+                    t[at] = b;
+                    assert_eq!(string_end(&t), stop(&t), "{t:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 40_000);
+        assert_eq!(string_end(b"i-0a9d998302d5aee8a\",rest"), Some(19));
+        assert_eq!(string_end(b"0123456789\\"), Some(10));
+        assert_eq!(string_end(b"0123456789\x01\""), Some(10));
+        assert_eq!(string_end(b"no end"), None);
+    }
+
+    #[test]
+    fn short_decimals_and_plain_times_read_as_the_parsers_read_them() {
+        let mut numbers = vec![
+            "0",
+            "0.0",
+            "854.0",
+            "0.928",
+            "22243.0",
+            "1800.0",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "12345678901234.5",
+            "0.000000000000001",
+            "9007199254740.993",
+            "2.675",
+            "1.005",
+        ];
+        let mut x = 0.001f64;
+        let mut made = Vec::new();
+        while x < 1e7 {
+            made.push(format!("{:.3}", x));
+            made.push(format!("{x}"));
+            x = x * 1.37 + 0.013;
+        }
+        numbers.extend(made.iter().map(String::as_str));
+        let mut fast = 0;
+        for text in &numbers {
+            let want: f64 = text.parse().unwrap();
+            if let Some(got) = short_decimal(text) {
+                assert_eq!(got.to_bits(), want.to_bits(), "{text}");
+                fast += 1;
+            }
+        }
+        assert!(fast > numbers.len() / 2, "{fast}");
+        for text in [
+            "1e5",
+            "-1.5",
+            "1234567890123456",
+            "1.2.3",
+            "0.0000000000000001",
+        ] {
+            assert_eq!(short_decimal(text), None, "{text}");
+        }
+        let chrono = |t: &str| t.parse::<DateTime<Utc>>().ok();
+        for t in [
+            "2026-06-14T17:41:38Z",
+            "2026-02-29T00:00:00Z",
+            "2024-02-29T23:59:59Z",
+            "2026-06-14T24:00:00Z",
+            "2026-06-14T17:41:60Z",
+            "2026-13-01T00:00:00Z",
+            "0000-01-01T00:00:00Z",
+            "2026-06-14T17:41:38+00:00",
+            "2026-06-14 17:41:38Z",
+            "2026-06-14T17:41:3aZ",
+            "2026-06-14T17:41:38.5Z",
+        ] {
+            if let Some(got) = plain_time(t) {
+                assert_eq!(Some(got), chrono(t), "{t}");
+            }
+        }
+        assert!(plain_time("2026-06-14T17:41:38Z").is_some());
+        assert_eq!(plain_time("2026-02-29T00:00:00Z"), None);
     }
 
     #[test]

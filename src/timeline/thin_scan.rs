@@ -44,6 +44,7 @@ pub(super) fn read(line: &[u8]) -> Option<(Boot, Vec<PhaseRef<'_>>)> {
         cut: (line.len(), line.len()),
         jumped: true,
         time: None,
+        text: [None, None],
     };
     literal(&mut c, b",\"phases\":[")?;
     let mut read = Vec::with_capacity(64);
@@ -57,7 +58,9 @@ pub(super) fn read(line: &[u8]) -> Option<(Boot, Vec<PhaseRef<'_>>)> {
     array(&mut c, |c| milestone(c, &mut kernel))?;
     (c.pos == after).then_some(())?;
     Some((
-        fields.into_boot(Vec::new(), kernel.into_iter().collect()),
+        fields
+            .into_fields()?
+            .into_boot(Vec::new(), kernel.into_iter().collect()),
         read,
     ))
 }
@@ -596,6 +599,7 @@ mod tests {
                 cut: (0, 0),
                 jumped: true,
                 time: None,
+                text: [None, None],
             }
         }
         let mut short = 0;
