@@ -342,23 +342,13 @@ impl RegionLabel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::svg_read::*;
     use crate::chart::WIDTH;
-
-    /// The committed example's figures, as the report draws them.
-    fn fleet_figures() -> Figures {
-        let report: crate::report::Report =
-            serde_json::from_str(include_str!("../../reports/fleet/report.json"))
-                .expect("reports/fleet/report.json reads back into a Report");
-        report.figures
-    }
 
     /// What the chart draws of its stuck boots: the pixel columns of the stuck marks (filled
     /// black triangles), and every text with its box by plotters' width estimate.
     fn stuck_marks_and_texts(svg: &str) -> (Vec<f64>, Vec<(String, [f64; 4])>) {
         let doc = roxmltree::Document::parse(svg).expect("valid SVG");
-        let num = |n: &roxmltree::Node, a: &str| -> f64 {
-            n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        };
         let marks = (doc.descendants())
             .filter(|n| n.has_tag_name("polygon") && n.attribute("fill") == Some("#000000"))
             .filter_map(|n| {
@@ -367,23 +357,7 @@ mod tests {
                 first.split_once(',')?.0.parse().ok()
             })
             .collect();
-        let texts = (doc.descendants().filter(|n| n.has_tag_name("text")))
-            .map(|n| {
-                let s: String = (n.descendants().filter(|c| c.is_text()))
-                    .filter_map(|c| c.text())
-                    .collect();
-                let s = s.trim().to_string();
-                let (x, y, size) = (num(&n, "x"), num(&n, "y"), num(&n, "font-size"));
-                let w = size / 1.24 * 0.7 * s.len() as f64;
-                let x0 = match n.attribute("text-anchor") {
-                    Some("middle") => x - w / 2.0,
-                    Some("end") => x - w,
-                    _ => x,
-                };
-                (s, [x0, y, x0 + w, y + size])
-            })
-            .collect();
-        (marks, texts)
+        (marks, text_boxes(svg))
     }
 
     /// Draws `f`'s distribution; checks the stuck boots past the axis are one mark at its end

@@ -14,6 +14,8 @@ mod flags;
 mod frame;
 mod phases;
 mod survival;
+#[cfg(test)]
+mod svg_read;
 mod timeline;
 mod waterfall;
 
@@ -313,13 +315,8 @@ pub(crate) fn mark_flags(marks: &[TimeMark], px: &[i32]) -> Vec<flags::Flag> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::svg_read::*;
     use crate::report::figures::Bin;
-
-    /// The committed example's report: real chart data to vary one thing at a time.
-    fn fleet_report() -> Report {
-        serde_json::from_str(include_str!("../../reports/fleet/report.json"))
-            .expect("reports/fleet/report.json reads back into a Report")
-    }
 
     fn texts(svg: &str) -> Vec<(String, f64)> {
         let doc = roxmltree::Document::parse(svg).expect("valid SVG");

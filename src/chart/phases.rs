@@ -271,6 +271,7 @@ fn elide(text: &str, max_px: i32) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::svg_read::*;
 
     fn bar(phase: &str, p99: f64, within: Option<&str>) -> PhaseBar {
         PhaseBar {
@@ -282,14 +283,6 @@ mod tests {
             blame_level: None,
             within: within.map(str::to_string),
         }
-    }
-
-    /// The committed example's phases, as the report draws them.
-    fn fleet_figures() -> Figures {
-        let report: crate::report::Report =
-            serde_json::from_str(include_str!("../../reports/fleet/report.json"))
-                .expect("reports/fleet/report.json reads back into a Report");
-        report.figures
     }
 
     #[test]
@@ -344,36 +337,6 @@ mod tests {
             fleet.texts[0],
             "p99 564.4 s · within modules-final · 99 % of the modules tail excess"
         );
-    }
-
-    /// Each `<text>` of an SVG with its box by plotters' width estimate: (x0, y0, x1, y1).
-    fn text_boxes(svg: &str) -> Vec<(String, [f64; 4])> {
-        let doc = roxmltree::Document::parse(svg).expect("valid SVG");
-        let num = |n: &roxmltree::Node, a: &str| -> f64 {
-            n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        };
-        (doc.descendants().filter(|n| n.has_tag_name("text")))
-            .map(|n| {
-                let s: String = (n.descendants().filter(|c| c.is_text()))
-                    .filter_map(|c| c.text())
-                    .collect();
-                let s = s.trim().to_string();
-                let (x, y, size) = (num(&n, "x"), num(&n, "y"), num(&n, "font-size"));
-                let w = size / 1.24 * 0.7 * s.len() as f64;
-                let x0 = match n.attribute("text-anchor") {
-                    Some("middle") => x - w / 2.0,
-                    Some("end") => x - w,
-                    _ => x,
-                };
-                // plotters' vertical anchors: top, middle, baseline.
-                let (y0, y1) = match n.attribute("dy") {
-                    Some("0.76em") => (y, y + size),
-                    Some("0.5ex") => (y - size / 2.0, y + size / 2.0),
-                    _ => (y - size, y),
-                };
-                (s, [x0, y0, x0 + w, y1])
-            })
-            .collect()
     }
 
     /// The right ends of the p99 bars (the lightest shade), pixels, top to bottom.

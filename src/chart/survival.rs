@@ -355,59 +355,14 @@ fn at_risk(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::svg_read::*;
     use crate::chart::WIDTH;
-
-    /// The committed example's figures, as the report draws them.
-    fn fleet_figures() -> Figures {
-        let report: crate::report::Report =
-            serde_json::from_str(include_str!("../../reports/fleet/report.json"))
-                .expect("reports/fleet/report.json reads back into a Report");
-        report.figures
-    }
-
-    /// Every text of an SVG with its box by plotters' width estimate (x0, y0, x1, y1); a text
-    /// turned a quarter (the y axis's title) lies along y.
-    fn texts(svg: &str) -> Vec<(String, [f64; 4])> {
-        let doc = roxmltree::Document::parse(svg).expect("valid SVG");
-        let num = |n: &roxmltree::Node, a: &str| -> f64 {
-            n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        };
-        (doc.descendants().filter(|n| n.has_tag_name("text")))
-            .map(|n| {
-                let s: String = (n.descendants().filter(|c| c.is_text()))
-                    .filter_map(|c| c.text())
-                    .collect();
-                let s = s.trim().to_string();
-                let (x, y, size) = (num(&n, "x"), num(&n, "y"), num(&n, "font-size"));
-                let w = size / 1.24 * 0.7 * s.len() as f64;
-                let x0 = match n.attribute("text-anchor") {
-                    Some("middle") => x - w / 2.0,
-                    Some("end") => x - w,
-                    _ => x,
-                };
-                let (y0, y1) = match n.attribute("dy") {
-                    Some("0.76em") => (y, y + size),
-                    Some("0.5ex") => (y - size / 2.0, y + size / 2.0),
-                    _ => (y - size, y),
-                };
-                let b = if n
-                    .attribute("transform")
-                    .is_some_and(|t| t.contains("rotate"))
-                {
-                    [x - size, y - w / 2.0, x + size, y + w / 2.0]
-                } else {
-                    [x0, y0, x0 + w, y1]
-                };
-                (s, b)
-            })
-            .collect()
-    }
 
     /// Draws `f`'s survival chart and checks each panel's axis is labelled at its bottom, and
     /// every text stays inside the canvas, clear of every other. Returns the texts.
     fn check(f: &Figures) -> Vec<(String, [f64; 4])> {
         let (_, svg) = draw(f).expect("drawn");
-        let texts = texts(&svg);
+        let texts = text_boxes(&svg);
         let s = &f.survival;
         let bottoms = [Some(s.y_min), s.tail.as_ref().map(|t| t.y_min)];
         for bottom in bottoms.into_iter().flatten() {

@@ -352,16 +352,9 @@ fn draw_groups(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::svg_read::*;
     use crate::chart::WIDTH;
     use crate::report::figures::{LineKind, Span};
-
-    /// The committed example's figures, as the report draws them.
-    fn fleet_figures() -> Figures {
-        let report: crate::report::Report =
-            serde_json::from_str(include_str!("../../reports/fleet/report.json"))
-                .expect("reports/fleet/report.json reads back into a Report");
-        report.figures
-    }
 
     /// A row of `outcome` ending at `end_secs`, its one phase from 10 s to at most 150 s.
     fn row(instance: &str, outcome: Outcome, end_secs: f64) -> Row {
