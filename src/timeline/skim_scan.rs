@@ -343,7 +343,17 @@ impl<'a> Cursor<'a> {
     }
 
     /// The members of an object, each value read by `member` given its key.
-    fn members(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    fn members(&mut self, member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.members_by(Self::str, member)
+    }
+
+    /// The members of an object and its `}`, each key read by `key` and each value by
+    /// `member` given its key.
+    pub(super) fn members_by<K>(
+        &mut self,
+        key: impl Fn(&mut Self) -> Option<K>,
+        mut member: impl FnMut(&mut Self, K) -> Option<()>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         self.ws();
         if self.peek()? == b'}' {
@@ -351,7 +361,7 @@ impl<'a> Cursor<'a> {
             return Some(());
         }
         loop {
-            let key = self.str()?;
+            let key = key(self)?;
             self.ws();
             self.eat(b':')?;
             self.ws();

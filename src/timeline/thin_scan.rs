@@ -93,32 +93,6 @@ fn array<'a>(
     }
 }
 
-/// The members of an object, each value read by `member` given its key, and its `}`.
-fn object<'a>(
-    c: &mut Cursor<'a>,
-    mut member: impl FnMut(&mut Cursor<'a>, &'a [u8]) -> Option<()>,
-) -> Option<()> {
-    c.eat(b'{')?;
-    c.ws();
-    if c.peek()? == b'}' {
-        c.pos += 1;
-        return Some(());
-    }
-    loop {
-        let key = c.raw_str()?;
-        c.ws();
-        c.eat(b':')?;
-        c.ws();
-        member(c, key)?;
-        c.ws();
-        match c.next()? {
-            b',' => c.ws(),
-            b'}' => return Some(()),
-            _ => None?,
-        }
-    }
-}
-
 /// A phase, its result and source read past: as bootline lays it out, else in any layout.
 fn phase<'a>(c: &mut Cursor<'a>) -> Option<PhaseRef<'a>> {
     let at = c.pos;
@@ -157,7 +131,7 @@ fn phase_laid_out<'a>(c: &mut Cursor<'a>) -> Option<PhaseRef<'a>> {
 fn phase_any<'a>(c: &mut Cursor<'a>) -> Option<PhaseRef<'a>> {
     let (mut name, mut depth, mut start, mut end) = (None, None, None, None);
     let (mut result, mut source) = (false, false);
-    object(c, |c, key| match key {
+    c.members_by(Cursor::raw_str, |c, key| match key {
         b"name" => once(&mut name, text(c)),
         b"depth" => once(&mut depth, c.uint().and_then(|d| d.try_into().ok())),
         b"start_secs" => once(&mut start, f64_of(c)),
@@ -216,7 +190,7 @@ fn milestone_laid_out<'a>(c: &mut Cursor<'a>) -> Option<(&'a [u8], f64)> {
 fn milestone_any<'a>(c: &mut Cursor<'a>) -> Option<(&'a [u8], f64)> {
     let (mut name, mut at) = (None, None);
     let (mut wall, mut source) = (false, false);
-    object(c, |c, key| match key {
+    c.members_by(Cursor::raw_str, |c, key| match key {
         b"name" => once(&mut name, string(c)),
         b"at_secs" => once(&mut at, f64_of(c)),
         b"wall" => once_past(&mut wall, c),
