@@ -112,10 +112,15 @@ impl Summary {
     /// `s` (empty) says. The fleet's kept boots are taken as the slowest healthy ones.
     pub(crate) fn of_fleet(fleet: Fleet, inputs: Vec<InputFile>, mut s: Summary) -> Self {
         s.inputs = inputs.into_iter().map(|f| (f.path.clone(), f)).collect();
-        for a in crate::timeline::attempts(&fleet.boots) {
+        // Counted as they are made, not held: a fleet's attempts beside its boots doubled
+        // the memory of `summarize`.
+        for a in crate::timeline::each_attempt(&fleet.boots) {
             s.count(&a);
         }
         s.trim();
+        // Only the boots a report draws or names are kept, chosen before any is moved in (the
+        // same choice `prune` makes of them all: a selection of a selection is itself).
+        let drawn = (s.with_boots).then(|| boots::drawn(fleet.boots.iter(), s.max_plausible_secs));
         let mut last: Option<Name> = None;
         let mut phases: BTreeMap<BootKey, PhaseTally> = BTreeMap::new();
         for b in fleet.boots {
@@ -129,7 +134,10 @@ impl Summary {
                 let counts = s.boot_counts.entry(key.clone()).or_default();
                 counts.add_but_phases(&b, s.max_plausible_secs);
                 phases.entry(key).or_default().add(&b, s.max_plausible_secs);
-                s.boots.insert((b.instance.clone(), b.boot), b);
+                let id = (b.instance.clone(), b.boot);
+                if drawn.as_ref().is_some_and(|d| d.contains(&id)) {
+                    s.boots.insert(id, b);
+                }
             }
         }
         for (key, tally) in phases {

@@ -279,16 +279,24 @@ impl Attempt {
 pub(crate) fn attempts(boots: &[LeanBoot]) -> Vec<Attempt> {
     // Counted first, so the list is made once at its size (not moved each time it grows).
     let mut out: Vec<Attempt> = Vec::with_capacity(count(boots));
+    out.extend(each_attempt(boots));
+    out
+}
+
+/// [`attempts`] one at a time, in the same order, for a reader that counts them and need not
+/// hold them.
+pub(crate) fn each_attempt(boots: &[LeanBoot]) -> impl Iterator<Item = Attempt> + '_ {
     let mut rest = boots;
-    while !rest.is_empty() {
+    std::iter::from_fn(move || {
+        let first = rest.first()?;
         let len = 1 + rest[1..]
             .iter()
-            .take_while(|b| same_attempt(&rest[0], b))
+            .take_while(|b| same_attempt(first, b))
             .count();
-        out.push(attempt_of(&rest[..len]));
+        let a = attempt_of(&rest[..len]);
         rest = &rest[len..];
-    }
-    out
+        Some(a)
+    })
 }
 
 /// [`attempts`], letting the boots go as their attempts are made (from the last), so the boots

@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use assemble::{assemble_noting, Classes};
 pub(crate) use attempt::{
-    attempts, attempts_of, implausible_counted, is_zero, nothing_to_fit, Attempt, Implausibles,
-    LISTED_MAX,
+    attempts, attempts_of, each_attempt, implausible_counted, is_zero, nothing_to_fit, Attempt,
+    Implausibles, LISTED_MAX,
 };
 pub(crate) use fragment::SourceBoots;
 pub(crate) use observed::{disagreements, disagreements_counted, ObservedTimeout};
