@@ -354,9 +354,7 @@ impl Source {
             .collect();
         let keep = crate::summary::boots::drawn(boots.iter(), max_plausible_secs);
         Self {
-            attempts: (crate::timeline::attempts(boots).into_iter())
-                .map(|a| (a, 1))
-                .collect(),
+            attempts: crate::summary::Summary::counted_attempts(boots, max_plausible_secs),
             instances: instances(boots),
             classes,
             drawn: (boots.iter())

@@ -379,6 +379,19 @@ impl Summary {
         Ok(out)
     }
 
+    /// The attempts of boots (ordered by instance and boot number) counted as a summary
+    /// counts them, and given back as [`Summary::attempts`] gives them: a report over logs
+    /// holds one entry per distinct value and named attempt, as over a summary, not one per
+    /// attempt.
+    pub(crate) fn counted_attempts(boots: &[LeanBoot], max_plausible_secs: f64) -> Vec<Counted> {
+        let mut s = Summary::new(None, max_plausible_secs);
+        for a in crate::timeline::each_attempt(boots) {
+            s.count(&a);
+        }
+        s.trim();
+        s.attempts(None)
+    }
+
     /// What a report is built from: every attempt counted, each class's boots' counts, the
     /// boots it draws or names and those kept whole.
     pub(crate) fn report_source(&self) -> crate::report::Source {
