@@ -18,7 +18,7 @@ use crate::stats::Record;
 use crate::summary::boots::BootCounts;
 use crate::summary::{BootKey, Counted, Summary};
 use crate::timeline::lean::{Keep, LeanBoot};
-use crate::timeline::{attempts, nothing_to_fit};
+use crate::timeline::nothing_to_fit;
 
 use super::read::{read_fleet, Found};
 use super::settings::{self, PolicyFlags};
@@ -47,7 +47,8 @@ struct ClassData {
 impl ClassData {
     fn of_boots(class: String, boots: &[LeanBoot], max_plausible_secs: f64) -> Self {
         let counts = BootCounts::of(boots, max_plausible_secs);
-        let attempts = attempts(boots).into_iter().map(|a| (a, 1)).collect();
+        // Counted as a summary counts them: one entry per distinct value and named attempt.
+        let attempts = Summary::counted_attempts(boots, max_plausible_secs);
         Self::of_counts(class, attempts, &counts)
     }
 
