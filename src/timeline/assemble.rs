@@ -2,11 +2,12 @@
 //! align clocks, and classify each boot's outcome.
 
 mod build;
+mod group;
 mod plan;
+mod platform;
 mod reduce;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -18,14 +19,10 @@ use super::verdict::{Signals, Sweep};
 use super::Boot;
 use crate::config::LatencyEnd;
 use build::build_boot;
+use group::group_boots;
 use plan::{finish_attempt, plan_attempts, register_classes, AttemptContext};
+use platform::{platform_by_instance, take_platform, PlatformInfo};
 pub(crate) use reduce::reduce;
-
-/// Fragments whose kernel zeros lie closer than this are the same boot: the same rule that
-/// makes files one machine (a reboot within minutes is another boot).
-const SAME_BOOT_SECS: f64 = super::machine::SAME_MACHINE_SECS;
-/// Sources whose clocks put them further apart than this are never one boot.
-const APART_SECS: f64 = 86_400.0;
 
 pub(crate) use crate::config::ClassPolicy;
 
@@ -82,13 +79,6 @@ impl Classes {
     pub(super) fn class(&self, name: &str) -> ClassPolicy {
         crate::config::class_policy(&self.classes, name)
     }
-}
-
-/// What the platform said about one instance.
-#[derive(Debug, Default)]
-struct PlatformInfo {
-    workspace: Option<String>,
-    facts: Vec<PlatformFact>,
 }
 
 /// [`assemble`], with a line for each source kept out of a boot because its clock puts it
@@ -269,142 +259,6 @@ fn build_in_batches(
         }
     }
     notes
-}
-
-/// The platform's facts, each with the instance it is about and sorted by it (last first, so
-/// that [`take_platform`] takes each instance's off the end): an event that names only its
-/// workspace is about the instance another event names with that workspace
-/// (`workspace:<id>` when none does); an event that names neither is about none.
-fn platform_by_instance(mut facts: Vec<PlatformFact>) -> Vec<PlatformFact> {
-    let by_workspace_only = facts
-        .iter()
-        .any(|f| f.instance.is_none() && f.workspace.is_some());
-    let mut ws_to_instance: BTreeMap<String, String> = BTreeMap::new();
-    for f in facts.iter().filter(|_| by_workspace_only) {
-        if let (Some(i), Some(w)) = (&f.instance, &f.workspace) {
-            if !ws_to_instance.contains_key(w) {
-                ws_to_instance.insert(w.clone(), i.clone());
-            }
-        }
-    }
-    facts.retain_mut(|f| match (&f.instance, &f.workspace) {
-        (Some(_), _) => true,
-        (None, Some(w)) => {
-            let i = ws_to_instance.get(w).cloned();
-            f.instance = Some(i.unwrap_or_else(|| format!("workspace:{w}")));
-            true
-        }
-        (None, None) => false,
-    });
-    // Stable: an instance's facts stay in the order they were read.
-    facts.sort_by(|a, b| b.instance.cmp(&a.instance));
-    facts
-}
-
-/// What the platform said about `instance`: the facts about it at the end of `facts` (sorted
-/// by [`platform_by_instance`]) in time order, and the first workspace they name.
-fn take_platform(facts: &mut Vec<PlatformFact>, instance: &str) -> PlatformInfo {
-    let n = facts
-        .iter()
-        .rev()
-        .take_while(|f| f.instance.as_deref() == Some(instance))
-        .count();
-    let mut facts = facts.split_off(facts.len() - n);
-    let workspace = facts.iter().find_map(|f| f.workspace.clone());
-    facts.sort_by(|a, b| a.at.total_cmp(&b.at));
-    PlatformInfo { workspace, facts }
-}
-
-/// The wall-clock span a fragment observed, when it has one.
-fn wall_span(f: &Fragment) -> Option<(f64, f64)> {
-    let a = f.first.and_then(|w| f.to_wall(w))?;
-    let b = f.last.and_then(|w| f.to_wall(w)).unwrap_or(a);
-    Some((a.min(b), a.max(b)))
-}
-
-/// Seconds between two wall-clock spans (0 when they overlap).
-fn gap_secs(a: (f64, f64), b: (f64, f64)) -> f64 {
-    (b.0 - a.1).max(a.0 - b.1).max(0.0)
-}
-
-/// Whether `f` may join a boot made of `members`: not when the clocks put it more than a day
-/// from any of them. Returns the note that says why not.
-fn too_far(f: &Fragment, members: &[Fragment]) -> Option<String> {
-    let span = wall_span(f)?;
-    members.iter().find_map(|m| {
-        let gap = gap_secs(span, wall_span(m)?);
-        (gap > APART_SECS).then(|| {
-            format!(
-                "{} and {} are {:.0} days apart by their clocks: not one boot of {}",
-                f.source,
-                m.source,
-                gap / 86_400.0,
-                f.instance
-            )
-        })
-    })
-}
-
-/// Splits an instance's fragments into boots: fragments whose kernel zeros agree are one boot;
-/// fragments with no clock to place them join the first boot.
-fn group_boots(mut frags: Vec<Fragment>, notes: &mut Vec<String>) -> Vec<Vec<Fragment>> {
-    frags.sort_by(|a, b| {
-        let ka = a.kernel_zero.unwrap_or(f64::INFINITY);
-        let kb = b.kernel_zero.unwrap_or(f64::INFINITY);
-        ka.total_cmp(&kb).then_with(|| a.source.cmp(&b.source))
-    });
-    let mut groups: Vec<(Option<f64>, Vec<Fragment>)> = Vec::new();
-    let mut unplaced: Vec<Fragment> = Vec::new();
-    for f in frags {
-        match f.kernel_zero {
-            // Two boots of one source are two boots, however close their clocks say they are
-            // (a machine without a hardware clock starts every boot at the same wall time).
-            Some(kz) => match groups.last_mut() {
-                Some((Some(g), members))
-                    if (kz - *g).abs() < SAME_BOOT_SECS
-                        && members.iter().all(|m| m.source != f.source) =>
-                {
-                    members.push(f)
-                }
-                _ => groups.push((Some(kz), vec![f])),
-            },
-            None => unplaced.push(f),
-        }
-    }
-    if groups.is_empty() {
-        // No clocks: each source's fragments in order are the boots.
-        let mut by_source: BTreeMap<Arc<str>, Vec<Fragment>> = BTreeMap::new();
-        for f in unplaced {
-            by_source.entry(f.source.clone()).or_default().push(f);
-        }
-        let n = by_source.values().map(Vec::len).max().unwrap_or(0);
-        let mut out: Vec<Vec<Fragment>> = vec![Vec::new(); n];
-        let mut apart: Vec<Vec<Fragment>> = Vec::new();
-        for list in by_source.into_values() {
-            for (k, f) in list.into_iter().enumerate() {
-                match too_far(&f, &out[k]) {
-                    Some(note) => {
-                        notes.push(note);
-                        apart.push(vec![f]);
-                    }
-                    None => out[k].push(f),
-                }
-            }
-        }
-        out.extend(apart);
-        return out;
-    }
-    // A source without a kernel clock joins the first boot its wall clock is near.
-    for f in unplaced {
-        match groups.iter().position(|(_, g)| too_far(&f, g).is_none()) {
-            Some(k) => groups[k].1.push(f),
-            None => {
-                notes.extend(too_far(&f, &groups[0].1));
-                groups.push((None, vec![f]));
-            }
-        }
-    }
-    groups.into_iter().map(|(_, g)| g).collect()
 }
 
 /// The boots of one instance: its fragments split into boots, the boots and platform facts
