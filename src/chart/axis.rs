@@ -2,7 +2,7 @@
 //! every tick, both ends among them: the phases chart's axis, and the waterfall's, which draws
 //! what lies past the end clipped and marked.
 
-use crate::report::figures::nice_width;
+use crate::report::figures::curves::nice_width;
 
 /// Steps the axis aims at: its step is the round number nearest the longest value / 5, so the
 /// value spans 3.5 to 7.5 steps.

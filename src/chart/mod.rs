@@ -246,7 +246,7 @@ const PHASE_PALETTE: [RGBColor; 12] = [
 /// colour from a hash of the name (FNV-1a, stable across builds).
 pub(crate) fn phase_colour(name: &str) -> RGBColor {
     let known = [
-        (crate::report::figures::LAUNCH_TO_KERNEL, 0),
+        (crate::report::figures::spans::LAUNCH_TO_KERNEL, 0),
         ("init-local", 1),
         ("init-network", 2),
         ("modules-config", 3),

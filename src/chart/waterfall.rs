@@ -19,7 +19,8 @@ use super::frame::{self, axes, canvas, row_name, Frame, Legend, Plot, Root, Swat
 use super::{draw_err, font, mark_band, phase_colour, ChartError, Kind, AXIS_SIZE};
 use crate::render::escape::{chart_label, terminal, xml_text};
 use crate::render::numbers::secs_plain;
-use crate::report::figures::{row_group, Figures, Row, Waterfall};
+use crate::report::figures::spans::row_group;
+use crate::report::figures::{Figures, Row, Waterfall};
 use crate::timeline::Outcome;
 
 /// The colour of the end mark of a boot that did not register, and of the arrow head of a row

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::rows::{key_secs, secs_key};
 #[cfg(test)]
 use crate::report::class::count_phases;
-use crate::report::figures::{self, WATERFALL_GROUP_ROWS, WATERFALL_HEALTHY_ROWS};
+use crate::report::figures::spans::{self, WATERFALL_GROUP_ROWS, WATERFALL_HEALTHY_ROWS};
 use crate::report::tally::PhaseTally;
 use crate::stats::phase::PhaseCounts;
 use crate::timeline::lean::{LeanBoot, Name};
@@ -57,7 +57,7 @@ pub(crate) struct BootCounts {
     pub(crate) within: BTreeMap<String, First<String>>,
     /// Boots by template (boots without one are not counted).
     pub(crate) templates: BTreeMap<String, u64>,
-    /// Boots the waterfall ranks, per row group ([`crate::report::figures::row_group`]).
+    /// Boots the waterfall ranks, per row group ([`crate::report::figures::spans::row_group`]).
     pub(crate) rows: [u64; ROW_GROUPS],
     /// The plausible latencies of the false-failed boots: seconds (exact) → how many.
     #[serde(with = "exact")]
@@ -99,7 +99,7 @@ impl BootCounts {
         if let Some(t) = b.template.as_deref() {
             *count_of(&mut self.templates, t) += 1;
         }
-        if let Some((group, _)) = figures::row_of(b, max_plausible_secs) {
+        if let Some((group, _)) = spans::row_of(b, max_plausible_secs) {
             self.rows[usize::from(group)] += 1;
         }
         let plausible = |l: &Latency| l.plausibility(max_plausible_secs).is_ok();
@@ -264,7 +264,7 @@ pub(crate) fn drawn<'a>(
     let mut slowest: BTreeMap<(Name, Place), Slowest> = BTreeMap::new();
     let mut first: BTreeMap<(Name, Place), BTreeSet<(Name, u32)>> = BTreeMap::new();
     for b in boots {
-        if let Some((group, end)) = figures::row_of(b, max_plausible_secs) {
+        if let Some((group, end)) = spans::row_of(b, max_plausible_secs) {
             let cap = if group == 0 {
                 WATERFALL_HEALTHY_ROWS
             } else {
