@@ -24,7 +24,20 @@ use super::{Evidence, Fields, Latency};
 /// strings borrowed from the line; `None` when the scan cannot vouch for them (see the
 /// module's documentation).
 pub(super) fn fields(line: &[u8], phases: usize, after: usize) -> Option<Scanned<'_>> {
-    let mut c = Cursor::new(line, (phases, after));
+    fields_from(Cursor::new(line, (phases, after)))
+}
+
+/// [`fields`] of a line whose bytes around the cut are UTF-8, `None` otherwise (the thin
+/// parse takes only UTF-8 lines): the cursor's one check of each part serves both.
+pub(super) fn text_fields(line: &[u8], phases: usize, after: usize) -> Option<Scanned<'_>> {
+    let c = Cursor::new(line, (phases, after));
+    c.text.iter().all(Option::is_some).then_some(())?;
+    fields_from(c)
+}
+
+/// The fields read from the start of the line by `c`.
+fn fields_from(mut c: Cursor<'_>) -> Option<Scanned<'_>> {
+    let line = c.line;
     let mut f = Found::default();
     c.eat(b'{')?;
     c.ws();

@@ -30,11 +30,10 @@ const POWERS_OF_TEN: [f64; 23] = [
 /// the scan cannot vouch for them (see the module's documentation).
 pub(super) fn read(line: &[u8]) -> Option<(Boot, Vec<PhaseRef<'_>>)> {
     let (phases, milestones, after) = bounds(line)?;
-    // The thin parse takes only UTF-8 lines: the bytes around the cut are checked here, those
-    // inside it as their strings are read (everything else there is JSON's ASCII).
-    std::str::from_utf8(&line[..phases]).ok()?;
-    std::str::from_utf8(&line[after..]).ok()?;
-    let fields = scan::fields(line, phases, after)?;
+    // The thin parse takes only UTF-8 lines: the bytes around the cut are checked by the
+    // fields' scan, those inside it as their strings are read (everything else there is
+    // JSON's ASCII).
+    let fields = scan::text_fields(line, phases, after)?;
     if fields.attempt == 0 {
         return None;
     }
